@@ -1,0 +1,65 @@
+"""Settings from the environment or a `.env` file, under the names people already know."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from dotenv import load_dotenv
+
+DEFAULT_DATABASE_URL = "sqlite:///partnerbot.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone: str
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str | None
+    port: int
+    matrix_homeserver: str | None
+    matrix_user_id: str | None
+    matrix_password: str | None
+    matrix_access_token: str | None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+
+    @property
+    def matrix_enabled(self) -> bool:
+        return bool(self.matrix_homeserver and self.matrix_user_id
+                    and (self.matrix_password or self.matrix_access_token))
+
+
+def load_settings(env_file: str | None = ".env") -> Settings:
+    """Read settings; a `.env` file fills in what the environment leaves unset."""
+    if env_file:
+        load_dotenv(env_file, override=False)
+
+    def get(name: str) -> str | None:
+        return os.environ.get(name) or None
+
+    return Settings(
+        database_url=normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        timezone=get("PARTNERBOT_TIMEZONE") or "UTC",
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_api_url=get("SLACK_API_URL"),
+        port=int(get("PORT") or 3000),
+        matrix_homeserver=get("MATRIX_HOMESERVER"),
+        matrix_user_id=get("MATRIX_USER_ID"),
+        matrix_password=get("MATRIX_PASSWORD"),
+        matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` and `postgresql://` URLs hosts hand out; we drive psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

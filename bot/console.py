@@ -1,0 +1,109 @@
+"""The console chat: partnerbot in a terminal, or scripted through standard input.
+
+A first-class platform like Slack and Matrix: it needs no network and no account, so a
+newcomer sees the bot work in one command. `as <name>` switches who is typing, so one
+terminal can play every partner.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers import Actor, Reply, handle
+
+PLATFORM = "console"
+WORKSPACE = "local"
+CHANNEL = "console"
+_NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,39}")
+
+
+def render(reply: Reply, color: bool = False) -> str:
+    """Plain text with light structure; bold titles and red errors on a terminal."""
+
+    def bold(text: str) -> str:
+        return f"\033[1m{text}\033[0m" if color else text
+
+    if reply.error:
+        return f"\033[31m! {reply.text}\033[0m" if color else f"! {reply.text}"
+    lines: list[str] = []
+    if reply.title:
+        lines.append(bold(reply.title))
+    if reply.text:
+        lines.append(reply.text)
+    lines += [f"  {label}: {value}" for label, value in reply.fields]
+    for section in reply.sections:
+        if section.heading:
+            lines.append(bold(section.heading))
+        if not section.items and section.empty:
+            lines.append(f"  {section.empty}")
+        for item in section.items:
+            actions = "".join(f"  [{a.label}: `{a.command}`]" for a in item.actions)
+            lines.append(f"  • {item.text}{actions}")
+    if reply.actions:
+        lines.append("  Next: " + "  ".join(f"`{a.command}`" for a in reply.actions))
+    return "\n".join(lines)
+
+
+class Console:
+    """Reads commands line by line and prints each reply."""
+
+    def __init__(self, sessions: sessionmaker[Session], user: str, timezone: str,
+                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        self.sessions = sessions
+        self.user = user
+        self.timezone = timezone
+        self.stdin = stdin
+        self.stdout = stdout
+        self.interactive = stdin.isatty()
+
+    def actor(self) -> Actor:
+        return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone)
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+
+    def lines(self) -> Iterable[str]:
+        if not self.interactive:
+            yield from self.stdin
+            return
+        try:
+            import readline  # noqa: F401  (line editing and history at the prompt)
+        except ImportError:
+            pass
+        while True:
+            try:
+                yield input(f"{self.user}> ")
+            except EOFError:
+                self.say("")
+                return
+
+    def run(self) -> None:
+        if self.interactive:
+            self.say("partnerbot console. Type `help` for commands, `as <name>` to switch person, `quit` to leave.")
+        for raw in self.lines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not self.interactive:
+                self.say(f"{self.user}> {line}")
+            if line.lower() in ("quit", "exit"):
+                break
+            self.say(self.respond(line))
+            if not self.interactive:
+                self.say("")
+
+    def respond(self, line: str) -> str:
+        """Console-only words (`as`) first; everything else goes to the handlers."""
+        word, _, rest = line.partition(" ")
+        if word.lower() == "as":
+            name = rest.strip().lstrip("@")
+            if not _NAME.fullmatch(name):
+                return "! Say who you are now, like `as bob` (letters, digits, dots and dashes)."
+            self.user = name
+            return f"You are now {name}."
+        return render(handle(line, self.actor(), self.sessions), color=self.interactive and self.stdout.isatty())

@@ -1,0 +1,44 @@
+"""A small sample town partnership, typed in through the same commands people use."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.console import CHANNEL, PLATFORM, WORKSPACE
+from handlers import Actor, handle
+from storage.queries import partnership_by_name
+
+NAME = "Riverside Partnership"
+
+# (who types it, what they type): a realistic first fortnight of a partnership.
+SCRIPT: list[tuple[str, str]] = [
+    ("alice", f'setup "{NAME}" kind:umbrella-forum review:quarterly '
+              'purpose:"Bring people back to the riverside and the high street" '
+              'goals:"Saturday footfall up 10% by summer; a riverside market every month"'),
+    ("alice", 'join org:"Riverside Town Council" sector:public capacity:6h'),
+    ("bob", 'join org:"Chamber of Trade" sector:private capacity:4h volunteer'),
+    ("carol", 'join org:"Riverside Trust" sector:voluntary capacity:3h volunteer'),
+    ("dev", 'join org:"Youth Club" sector:community capacity:2h volunteer'),
+    ("bob", 'priority "Saturday footfall on the high street"'),
+    ("carol", 'priority "A clean, safe riverside path"'),
+    ("bob", 'commit "Deliver 500 market leaflets" by:"in 5 days" effort:3h'),
+    ("alice", 'commit @carol "Book the town hall for the launch" by:"in 2 weeks" effort:1h'),
+    ("carol", 'commit "Recruit six litter-pick volunteers" by:"in 10 days" effort:4h'),
+    ("dev", 'commit "Design the market poster" by:tomorrow effort:3h'),
+    ("bob", 'concern "The market budget favours the council\'s events" kind:priorities severity:high'),
+    ("carol", 'discuss 1 "Could the trust match-fund the stalls instead?"'),
+    ("alice", 'flex money "Up to £500 from the events budget"'),
+    ("carol", 'flex time "Two extra evenings a month until the launch"'),
+]
+
+
+def load_demo(sessions: sessionmaker[Session]) -> bool:
+    """Load the sample partnership unless it is already there; True when loaded now."""
+    with sessions() as session:
+        if partnership_by_name(session, PLATFORM, WORKSPACE, NAME):
+            return False
+    for user, text in SCRIPT:
+        reply = handle(text, Actor(PLATFORM, WORKSPACE, user, CHANNEL, display_name=user), sessions)
+        if reply.error:
+            raise RuntimeError(f"demo step failed: {text}: {reply.text}")
+    return True

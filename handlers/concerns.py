@@ -1,0 +1,146 @@
+"""Concerns: tensions and problems, raised as soon as they arise and negotiated to a resolution."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, select
+
+from handlers.context import Context
+from handlers.dates import age, show_moment
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.parsing import MAX_NOTE, Args, choose
+from handlers.registry import Access, command
+from handlers.reply import Action, Audience, Item, Reply, Section
+from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Role, Severity
+
+KINDS = [k.value for k in ConcernKind]
+SEVERITIES = [s.value for s in Severity]
+
+
+def find_concern(ctx: Context, concern_id: int) -> Concern:
+    partnership = ctx.require_partnership()
+    found = ctx.session.get(Concern, concern_id)
+    if found is None or found.partnership_id != partnership.id:
+        raise UserError(f"There is no concern #{concern_id} in {partnership.name}.",
+                        "Type `concerns` to list them with their numbers.")
+    return found
+
+
+def raiser(c: Concern) -> str:
+    return "anonymous" if c.raised_by is None else member_label(c.raised_by)
+
+
+def concern_item(ctx: Context, c: Concern) -> Item:
+    text = f"#{c.id} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
+    if c.notes:
+        text += f" · {len(c.notes)} note{'s' if len(c.notes) != 1 else ''}"
+    return Item(text, (Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "..."')))
+
+
+@command(
+    "concern",
+    usage='concern "What worries you"',
+    examples=('concern "The budget split favours the council" kind:priorities severity:high',
+              'concern "Meetings clash with school pick-up" kind:time anonymous'),
+    options=("kind", "severity"),
+    flags=("anonymous",),
+)
+def raise_concern(ctx: Context, args: Args) -> Reply:
+    """Raise a concern so it can be negotiated now, not left to fester.
+
+    kind: priorities, resources, time, people, goals, process or other; severity: low,
+    medium (the default) or high. Add `anonymous` and your name is not kept at all."""
+    text = args.take_text("concern")
+    args.finish()
+    member = ctx.require_member()
+    anonymous = "anonymous" in args.flags
+    c = Concern(
+        partnership_id=member.partnership_id,
+        raised_by_id=None if anonymous else member.id,
+        title=text,
+        kind=ConcernKind(choose(args.options.get("kind", "other"), KINDS, "concern kind")),
+        severity=Severity(choose(args.options.get("severity", "medium"), SEVERITIES, "severity")),
+        created_at=ctx.now,
+    )
+    ctx.session.add(c)
+    ctx.session.flush()
+    ctx.record("concern", f"#{c.id} {text} ({c.kind.value}, {c.severity.value})", subject_id=c.id, anonymous=anonymous)
+    who = "Someone" if anonymous else member_label(member)
+    return Reply(
+        title=f"Concern #{c.id} raised",
+        text=f"{who} raised: {text} ({c.kind.value}, {c.severity.value}). Let's talk it through while it's fresh.",
+        actions=[Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "what was agreed"')],
+        audience=Audience.CHANNEL,
+    )
+
+
+@command("concerns", usage="concerns [number]", examples=("concerns", "concerns 4"), access=Access.READ)
+def concerns(ctx: Context, args: Args) -> Reply:
+    """Open concerns with their age, most severe first; with a number, one concern and its discussion."""
+    if args.has_more():
+        return thread(ctx, find_concern(ctx, args.take_id("concern")), args)
+    partnership = ctx.require_partnership()
+    rank = case({"high": 0, "medium": 1, "low": 2}, value=Concern.severity)
+    rows = ctx.session.scalars(
+        select(Concern)
+        .where(Concern.partnership_id == partnership.id, Concern.status == ConcernStatus.OPEN)
+        .order_by(rank, Concern.created_at)
+    ).unique().all()
+    return Reply(title=f"Open concerns in {partnership.name}",
+                 sections=[Section(None, [concern_item(ctx, c) for c in rows], empty="No open concerns.")])
+
+
+def thread(ctx: Context, c: Concern, args: Args) -> Reply:
+    args.finish()
+    fields = [("Status", c.status.value), ("Raised", f"{show_moment(c.created_at, ctx.tz, ctx.now)} by {raiser(c)}"),
+              ("Kind", f"{c.kind.value}, {c.severity.value}")]
+    if c.resolution:
+        fields.append(("Agreed", c.resolution))
+    notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
+    actions = ([Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "..."')]
+               if c.status is ConcernStatus.OPEN else [Action("Reopen", f"reopen {c.id}")])
+    return Reply(title=f"Concern #{c.id}: {c.title}", fields=fields,
+                 sections=[Section("Discussion", notes, empty="No notes yet.")], actions=actions)
+
+
+@command("discuss", usage='discuss <number> "your view"', examples=('discuss 4 "Could we split it 50/50 next year?"',))
+def discuss(ctx: Context, args: Args) -> Reply:
+    """Add your view to a concern's discussion."""
+    c = find_concern(ctx, args.take_id("concern"))
+    text = args.take_text("note", MAX_NOTE)
+    args.finish()
+    if c.status is not ConcernStatus.OPEN:
+        raise UserError(f"Concern #{c.id} is resolved.", f"To take it up again: `reopen {c.id}`.")
+    ctx.session.add(ConcernNote(concern_id=c.id, author_id=ctx.person.id, text=text, created_at=ctx.now))
+    ctx.record("discuss", f"note on concern #{c.id}", subject_id=c.id)
+    return Reply(text=f"{ctx.person.display_name} on concern #{c.id} ({c.title}): {text}", audience=Audience.CHANNEL)
+
+
+@command("resolve", usage='resolve <number> "what was agreed"', access=Access.COORDINATOR,
+         examples=('resolve 4 "Split 50/50 from April; review in June"',))
+def resolve(ctx: Context, args: Args) -> Reply:
+    """Record what was agreed and close a concern (coordinators)."""
+    c = find_concern(ctx, args.take_id("concern"))
+    agreed = args.take_text("agreement", MAX_NOTE)
+    args.finish()
+    if c.status is ConcernStatus.RESOLVED:
+        raise UserError(f"Concern #{c.id} is already resolved.")
+    c.status, c.resolution, c.resolved_by_id, c.resolved_at = ConcernStatus.RESOLVED, agreed, ctx.person.id, ctx.now
+    ctx.record("resolve", f"concern #{c.id} {c.title} resolved", subject_id=c.id, reason=agreed)
+    return Reply(title=f"Concern #{c.id} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)
+
+
+@command("reopen", usage="reopen <number>", examples=("reopen 4",))
+def reopen(ctx: Context, args: Args) -> Reply:
+    """Reopen a resolved concern (coordinators, or whoever raised it)."""
+    c = find_concern(ctx, args.take_id("concern"))
+    reason = args.optional_text("reason")
+    member = ctx.require_member()
+    if member.role is not Role.COORDINATOR and c.raised_by_id != member.id:
+        raise UserError("Only coordinators or whoever raised it can reopen a concern.",
+                        f'Add your view instead: `discuss {c.id} "..."` once it is reopened, or ask a coordinator.')
+    if c.status is ConcernStatus.OPEN:
+        raise UserError(f"Concern #{c.id} is already open.")
+    c.status, c.resolution, c.resolved_at, c.resolved_by_id = ConcernStatus.OPEN, None, None, None
+    ctx.record("reopen", f"concern #{c.id} {c.title} reopened", subject_id=c.id, reason=reason)
+    return Reply(text=f"Concern #{c.id} ({c.title}) is open again.", audience=Audience.CHANNEL)

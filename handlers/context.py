@@ -1,0 +1,172 @@
+"""Who is asking, where, and when: everything a command knows besides its arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from handlers.errors import UserError
+from storage import queries
+from storage.models import Member, Partnership, Person, Role
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a chat platform knows of a user: a display name and a time zone."""
+
+    display_name: str
+    timezone: str | None = None
+
+
+# Looks a platform user id up in the platform's directory (Slack's users.info, say).
+Directory = Callable[[str], Profile | None]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person typing, as their chat platform identifies them."""
+
+    platform: str
+    workspace: str
+    user_id: str
+    channel: str
+    display_name: str | None = None
+    # The zone to give someone seen for the first time; afterwards `tz` changes it.
+    timezone: str | None = None
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor
+    now: datetime
+    directory: Directory | None = None
+    _partnership: Partnership | None = field(default=None, init=False)
+    _partnership_resolved: bool = field(default=False, init=False)
+
+    @cached_property
+    def person(self) -> Person:
+        """The acting person, created on first contact and kept up to date."""
+        actor = self.actor
+        person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
+        if person is None:
+            person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
+        else:
+            if actor.display_name and person.display_name != actor.display_name:
+                person.display_name = actor.display_name[:120]
+        return person
+
+    def person_for(self, user_id: str, name: str | None = None, tz: str | None = None) -> Person:
+        """Find or create a person of this workspace by platform user id."""
+        actor = self.actor
+        person = queries.find_person(self.session, actor.platform, actor.workspace, user_id)
+        if person is not None:
+            return person
+        profile = self.directory(user_id) if self.directory else None
+        if profile is not None:
+            name, tz = profile.display_name, profile.timezone or tz
+        person = Person(
+            platform=actor.platform,
+            workspace=actor.workspace,
+            user_id=user_id,
+            display_name=(name or user_id)[:120],
+            timezone=tz or "UTC",
+        )
+        self.session.add(person)
+        self.session.flush()
+        return person
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.person.timezone)
+
+    @property
+    def partnership(self) -> Partnership | None:
+        """The channel's partnership; in an unlinked channel (a DM), the person's only one."""
+        if not self._partnership_resolved:
+            self._partnership_resolved = True
+            actor = self.actor
+            link = queries.channel_link(self.session, actor.platform, actor.workspace, actor.channel)
+            if link is not None:
+                self._partnership = self.session.get(Partnership, link.partnership_id)
+            else:
+                person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
+                mine = queries.memberships(self.session, person.id) if person else []
+                if len(mine) == 1:
+                    self._partnership = mine[0].partnership
+        return self._partnership
+
+    @partnership.setter
+    def partnership(self, value: Partnership) -> None:
+        self._partnership, self._partnership_resolved = value, True
+
+    def require_partnership(self) -> Partnership:
+        if self.partnership is None:
+            raise UserError(
+                "This channel isn't linked to a partnership yet.",
+                'Type `partnerships` to see them and `use <name>` to link one, '
+                'or start one with `setup "Riverside Partnership" kind:task-force`.',
+            )
+        return self.partnership
+
+    @property
+    def member(self) -> Member | None:
+        """The acting person's active membership in the current partnership."""
+        partnership = self.partnership
+        if partnership is None:
+            return None
+        found = queries.membership(self.session, partnership.id, self.person.id)
+        return found if found is not None and found.active else None
+
+    def require_member(self) -> Member:
+        member = self.member
+        if member is None:
+            name = self.require_partnership().name
+            raise UserError(
+                f"You're not a member of {name} yet.",
+                'Type `join org:"Your organisation" sector:community` first.',
+            )
+        return member
+
+    def is_coordinator(self) -> bool:
+        member = self.member
+        return member is not None and member.role is Role.COORDINATOR
+
+    def find_member(self, mention: str) -> Member:
+        """A member of the current partnership, by user id or display name."""
+        partnership = self.require_partnership()
+        wanted = mention.casefold()
+        for member in queries.active_members(self.session, partnership.id):
+            if member.person.user_id.casefold() == wanted or member.person.display_name.casefold() == wanted:
+                return member
+        raise UserError(
+            f"@{mention[:60]} isn't a member of {partnership.name}.",
+            "Type `members` to see who is; a coordinator can add someone with `member add @name`.",
+        )
+
+    def record(self, action: str, summary: str, subject_id: int | None = None,
+               reason: str | None = None, anonymous: bool = False) -> None:
+        """Log this change in the event log, in the command's own transaction."""
+        queries.record_event(
+            self.session,
+            self.require_partnership().id,
+            None if anonymous else self.person.id,
+            action,
+            summary,
+            self.now,
+            subject_id=subject_id,
+            reason=reason,
+        )
+
+
+def zone(name: str) -> ZoneInfo:
+    """A stored zone name as a ZoneInfo; a zone that has vanished falls back to UTC."""
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")

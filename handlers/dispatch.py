@@ -1,0 +1,95 @@
+"""The one entry point adapters call: text and identity in, a reply out.
+
+Each command runs in one transaction. Anything refused or failed rolls back whole, and no
+exception or stack trace ever reaches a chat: people get a line saying what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers import registry
+from handlers.context import Actor, Context, Directory
+from handlers.errors import UserError
+from handlers.parsing import MAX_INPUT, Args, clean, tokenize
+from handlers.registry import Access, Command
+from handlers.reply import Reply, error
+from storage.models import Role
+from storage.queries import coordinators
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "I can't reach the partnership's database just now, so nothing was changed. Try again in a minute."
+CLASH = "Someone changed the same thing at the same moment, so nothing was changed. Try again."
+BROKEN = "Something went wrong on my side, and nothing was changed. Try again; if it keeps happening, tell a coordinator."
+
+
+def handle(
+    text: str,
+    actor: Actor,
+    sessions: sessionmaker[Session],
+    now: datetime | None = None,
+    directory: Directory | None = None,
+) -> Reply:
+    """Run one typed command for one person and return what to show them."""
+    now = now or datetime.now(UTC)
+    text = clean(text)
+    if not text:
+        return error("Type a command, or `help` to see them all.")
+    if len(text) > MAX_INPUT:
+        return error(f"That message is {len(text):,} characters; commands must be under {MAX_INPUT:,}. Shorten the text and try again.")
+    cmd: Command | None = None
+    try:
+        cmd, rest = registry.find(tokenize(text))
+        args = Args.parse(rest, cmd.options, cmd.flags)
+        with sessions.begin() as session:
+            ctx = Context(session, actor, now, directory)
+            check_access(ctx, cmd)
+            return cmd.func(ctx, args)
+    except UserError as refused:
+        return error(refused.message + " " + (refused.hint or usage_hint(cmd)))
+    except IntegrityError:
+        log.warning("integrity clash on %r", text[:200], exc_info=True)
+        return error(CLASH)
+    except (OperationalError, DBAPIError) as exc:
+        if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
+            log.warning("database unavailable: %s", exc)
+            return error(UNAVAILABLE)
+        log.exception("database error on %r", text[:200])
+        return error(BROKEN)
+    except Exception:
+        log.exception("command failed: %r", text[:200])
+        return error(BROKEN)
+
+
+def usage_hint(cmd: Command | None) -> str:
+    return f"Type `{cmd.usage}`, or `help {cmd.name}`." if cmd else "Type `help` to see every command."
+
+
+def check_access(ctx: Context, cmd: Command) -> None:
+    """Apply the command's declared access rule, explaining any refusal."""
+    if cmd.access is Access.ANYONE:
+        return
+    partnership = ctx.require_partnership()
+    if cmd.access is Access.READ:
+        return
+    member = ctx.require_member()
+    if cmd.access is Access.MEMBER and member.role is Role.OBSERVER:
+        raise UserError(
+            f"Observers can read {partnership.name} but not change it.",
+            "Ask a coordinator to make you a member: `member role @you member`.",
+        )
+    if cmd.access is Access.COORDINATOR and not ctx.is_coordinator():
+        raise UserError(
+            f"Only coordinators of {partnership.name} can do that ({coordinator_names(ctx)}).",
+            "Ask one of them.",
+        )
+
+
+def coordinator_names(ctx: Context) -> str:
+    names = [m.person.display_name for m in coordinators(ctx.session, ctx.require_partnership().id)]
+    return "coordinators: " + ", ".join(names) if names else "it has none yet"

@@ -1,0 +1,84 @@
+"""Flexibility: what each partner can give more of, or bend on, when things change."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.context import Context
+from handlers.dates import show_moment
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.parsing import MAX_NOTE, Args
+from handlers.registry import Access, command
+from handlers.reply import Audience, Item, Reply, Section
+from storage.models import FlexDimension, Flexibility, Role
+
+DIMENSIONS = [d.value for d in FlexDimension]
+
+
+def offers(ctx: Context, dimension: FlexDimension | None = None) -> list[Flexibility]:
+    query = select(Flexibility).where(
+        Flexibility.partnership_id == ctx.require_partnership().id, Flexibility.withdrawn_at.is_(None)
+    )
+    if dimension is not None:
+        query = query.where(Flexibility.dimension == dimension)
+    return list(ctx.session.scalars(query.order_by(Flexibility.dimension, Flexibility.created_at)))
+
+
+def offer_item(ctx: Context, f: Flexibility, with_dimension: bool = True) -> Item:
+    prefix = f"{f.dimension.value}: " if with_dimension else ""
+    return Item(f'#{f.id} {prefix}{member_label(f.member)}: "{f.text}" (since {show_moment(f.created_at, ctx.tz, ctx.now)})')
+
+
+@command(
+    "flex",
+    usage='flex <time|money|priorities|resources> "what you can give"',
+    examples=('flex money "Up to £500 from the events budget"', 'flex time "Two extra evenings a month"', "flex"),
+    access=Access.READ,
+)
+def flex(ctx: Context, args: Args) -> Reply:
+    """Say how you can be flexible, so the partnership adapts fast when things change; alone, list every offer."""
+    if not args.has_more():
+        return Reply(title=f"Flexibility in {ctx.require_partnership().name}",
+                     sections=[Section(None, [offer_item(ctx, f) for f in offers(ctx)],
+                                       empty='No offers yet. Add yours: `flex time "..."`.')])
+    dimension = FlexDimension(args.take_word("kind of flexibility", DIMENSIONS))
+    text = args.take_text("offer", MAX_NOTE)
+    args.finish()
+    member = ctx.require_member()
+    if member.role is Role.OBSERVER:
+        raise UserError("Observers can read the partnership but not offer flexibility.")
+    offer = Flexibility(partnership_id=member.partnership_id, member_id=member.id,
+                        dimension=dimension, text=text, created_at=ctx.now)
+    ctx.session.add(offer)
+    ctx.session.flush()
+    ctx.record("flex", f'{member_label(member)} can flex {dimension.value}: "{text}"', subject_id=offer.id)
+    return Reply(text=f'{member_label(member)} can flex on {dimension.value}: "{text}" (#{offer.id})',
+                 audience=Audience.CHANNEL)
+
+
+@command("flex who", usage="flex who <time|money|priorities|resources>", examples=("flex who time",),
+         access=Access.READ)
+def flex_who(ctx: Context, args: Args) -> Reply:
+    """Who has offered flexibility of one kind."""
+    dimension = FlexDimension(args.take_word("kind of flexibility", DIMENSIONS))
+    args.finish()
+    return Reply(title=f"Who can flex on {dimension.value}",
+                 sections=[Section(None, [offer_item(ctx, f, False) for f in offers(ctx, dimension)],
+                                   empty=f"Nobody has offered {dimension.value} yet.")])
+
+
+@command("flex withdraw", usage="flex withdraw <number>", examples=("flex withdraw 3",))
+def withdraw(ctx: Context, args: Args) -> Reply:
+    """Withdraw one of your flexibility offers when it no longer holds."""
+    offer_id = args.take_id("offer")
+    args.finish()
+    member = ctx.require_member()
+    offer = ctx.session.get(Flexibility, offer_id)
+    if offer is None or offer.partnership_id != member.partnership_id or offer.withdrawn_at is not None:
+        raise UserError(f"There is no open offer #{offer_id} here.", "Type `flex` to list them.")
+    if offer.member_id != member.id:
+        raise UserError(f"Offer #{offer_id} is {offer.member.person.display_name}'s; only they can withdraw it.")
+    offer.withdrawn_at = ctx.now
+    ctx.record("flex-withdraw", f'withdrew offer #{offer.id} ({offer.dimension.value}: "{offer.text}")', subject_id=offer.id)
+    return Reply(text=f"Withdrew offer #{offer.id}.", audience=Audience.CHANNEL)

@@ -1,0 +1,42 @@
+"""Help: every command, with an example, read from the commands themselves."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.parsing import Args
+from handlers.registry import COMMANDS, Access, command
+from handlers.reply import Item, Reply, Section
+
+# The order a newcomer needs them in: set up, join, then do the work.
+TOPICS = ["partnerships", "members", "commitments", "concerns", "flexibility", "priorities", "load", "help"]
+
+WHO = {
+    Access.ANYONE: "anyone",
+    Access.READ: "anyone in the workspace, observers included",
+    Access.MEMBER: "members and coordinators",
+    Access.COORDINATOR: "coordinators",
+}
+
+
+@command("help", usage="help [command]", examples=("help", "help commit"), access=Access.ANYONE, aliases=("?",))
+def help_command(ctx: Context, args: Args) -> Reply:
+    """List every command, or explain one with its examples."""
+    if args.has_more():
+        name = " ".join(t.text.lower() for t in args.words[:2])
+        args.words.clear()
+        cmd = COMMANDS.get(name) or COMMANDS.get(name.split()[0])
+        if cmd is None:
+            raise UserError(f"There is no command `{name[:40]}`.", "Type `help` to see them all.")
+        fields = [("Type", f"`{cmd.usage}`"), ("Who", WHO[cmd.access])]
+        sections = [Section("Examples", [Item(f"`{e}`") for e in cmd.examples])]
+        return Reply(title=cmd.name, text="\n".join(filter(None, [cmd.summary, cmd.details])),
+                     fields=fields, sections=sections)
+    by_topic: dict[str, list[Item]] = {}
+    for cmd in sorted(COMMANDS.values(), key=lambda c: TOPICS.index(c.func.__module__.rsplit(".", 1)[-1])):
+        by_topic.setdefault(cmd.topic, []).append(Item(f"`{cmd.examples[0]}` — {cmd.summary}"))
+    return Reply(
+        title="partnerbot commands",
+        text="Type `help <command>` for details. Dates read like `friday`, `in 2 weeks` or `2026-12-01`.",
+        sections=[Section(topic, items) for topic, items in by_topic.items()],
+    )

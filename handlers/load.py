@@ -1,0 +1,93 @@
+"""Load: each member's open work against the time they can give, so no volunteer burns out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.describe import hours, member_label
+from handlers.parsing import Args
+from handlers.registry import Access, command
+from handlers.reply import Item, Reply, Section
+from storage import queries
+from storage.models import Commitment, CommitmentStatus, Member, Role
+
+WEEK = timedelta(days=7)
+
+
+@dataclass
+class Workload:
+    member: Member
+    open_count: int = 0
+    overdue_count: int = 0
+    open_hours: float = 0.0
+    # Hours a week needed to finish every open commitment on time: each one's effort
+    # spread over the weeks left before it is due (all of it, if due within a week).
+    weekly_hours: float = 0.0
+
+    @property
+    def over_capacity(self) -> bool:
+        capacity = self.member.capacity_hours
+        return capacity is not None and self.weekly_hours > capacity
+
+
+def workloads(session: Session, partnership_id: int, now: datetime) -> list[Workload]:
+    """Every active, non-observer member's workload, heaviest against capacity first."""
+    loads = {m.id: Workload(m) for m in queries.active_members(session, partnership_id) if m.role is not Role.OBSERVER}
+    rows = session.scalars(
+        select(Commitment).where(Commitment.partnership_id == partnership_id,
+                                 Commitment.status == CommitmentStatus.OPEN)
+    )
+    for c in rows:
+        load = loads.get(c.owner_id)
+        if load is None:
+            continue
+        load.open_count += 1
+        load.overdue_count += c.due_at < now
+        effort = c.effort_hours or 0.0
+        load.open_hours += effort
+        load.weekly_hours += effort / max(1.0, (c.due_at - now) / WEEK)
+
+    def pressure(w: Workload) -> tuple[float, float]:
+        capacity = w.member.capacity_hours
+        return (w.weekly_hours / capacity if capacity else 0.0, w.weekly_hours)
+
+    return sorted(loads.values(), key=pressure, reverse=True)
+
+
+def describe_load(w: Workload) -> str:
+    m = w.member
+    capacity = f"of {hours(m.capacity_hours)} capacity" if m.capacity_hours is not None else "(capacity not stated)"
+    text = f"{member_label(m)}{' · volunteer' if m.volunteer else ''}: ~{hours(round(w.weekly_hours, 1))}/week {capacity}"
+    text += f" · {w.open_count} open ({hours(round(w.open_hours, 1))})"
+    if w.overdue_count:
+        text += f", {w.overdue_count} overdue"
+    if w.over_capacity:
+        text = "OVER CAPACITY: " + text
+    return text
+
+
+@command("load", usage="load", access=Access.READ)
+def load(ctx: Context, args: Args) -> Reply:
+    """Each member's open effort per week against their weekly capacity; flags anyone over it.
+
+    A commitment's effort is spread over the weeks until it is due, so `~5h/week` means
+    the hours a week needed to finish everything on time."""
+    args.finish()
+    partnership = ctx.require_partnership()
+    loads = workloads(ctx.session, partnership.id, ctx.now)
+    over = [w for w in loads if w.over_capacity]
+    spare = [w for w in loads if w.member.capacity_hours and not w.over_capacity]
+    reply = Reply(title=f"Load in {partnership.name}",
+                  sections=[Section(None, [Item(describe_load(w)) for w in loads], empty="No members yet.")])
+    if over:
+        names = ", ".join(w.member.person.display_name for w in over)
+        helpers = ", ".join(w.member.person.display_name for w in spare) or "nobody with capacity to spare"
+        reply.text = f"Over capacity: {names}. Could someone take something on? Spare capacity: {helpers}."
+    else:
+        reply.text = "Nobody is over capacity."
+    return reply

@@ -1,0 +1,216 @@
+"""Members: joining, adding and removing people, their roles, and who is in the partnership."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+
+from handlers.context import Context, zone
+from handlers.describe import hours, member_label
+from handlers.errors import UserError
+from handlers.parsing import Args, check_text, choose, parse_hours
+from handlers.registry import Access, command
+from handlers.reply import Action, Audience, Item, Reply, Section
+from storage import queries
+from storage.models import Commitment, CommitmentStatus, Member, Role, Sector
+
+SECTORS = [s.value for s in Sector]
+ROLES = [r.value for r in Role]
+PROFILE = ("org", "sector", "capacity")
+
+
+def apply_profile(member: Member, args: Args) -> None:
+    """Organisation, sector, weekly capacity and volunteer status from options."""
+    if "org" in args.options:
+        member.organisation = check_text(args.options["org"], "organisation", 120)
+    if "sector" in args.options:
+        member.sector = Sector(choose(args.options["sector"], SECTORS, "sector"))
+    if "capacity" in args.options:
+        member.capacity_hours = parse_hours(args.options["capacity"].removesuffix("/week"), "capacity")
+    if "volunteer" in args.flags:
+        member.volunteer = True
+
+
+def enrol(ctx: Context, person_id: int, role: Role, args: Args) -> tuple[Member, bool]:
+    """Make a person an active member (again); returns the member and whether it is new."""
+    partnership = ctx.require_partnership()
+    member = queries.membership(ctx.session, partnership.id, person_id)
+    fresh = member is None or not member.active
+    if member is None:
+        member = Member(partnership_id=partnership.id, person_id=person_id, role=role, joined_at=ctx.now)
+        ctx.session.add(member)
+    elif not member.active:
+        member.left_at, member.role, member.joined_at = None, role, ctx.now
+    apply_profile(member, args)
+    ctx.session.flush()
+    return member, fresh
+
+
+def profile_text(member: Member) -> str:
+    parts = [member_label(member), member.role.value]
+    if member.sector:
+        parts.append(member.sector.value)
+    if member.volunteer:
+        parts.append("volunteer")
+    if member.capacity_hours is not None:
+        parts.append(f"{hours(member.capacity_hours)}/week")
+    return " · ".join(parts)
+
+
+@command(
+    "join",
+    usage='join org:"Organisation" sector:<sector>',
+    examples=('join org:"Chamber of Trade" sector:private capacity:4h volunteer',),
+    access=Access.READ,
+    options=PROFILE,
+    flags=("volunteer", "observer"),
+)
+def join(ctx: Context, args: Args) -> Reply:
+    """Join this partnership, saying who you represent and how much time you can give.
+
+    Sectors: public, private, voluntary, community. capacity: is hours a week. Add
+    `volunteer` if your time is unpaid, or `observer` to follow without taking part.
+    Run it again to update your details."""
+    args.finish()
+    partnership = ctx.require_partnership()
+    role = Role.OBSERVER if "observer" in args.flags else Role.MEMBER
+    existing = ctx.member
+    if existing is not None:
+        if not (args.options or args.flags):
+            raise UserError(f"You're already in {partnership.name}.", "To change your details: `join org:\"...\" sector:...`.")
+        apply_profile(existing, args)
+        ctx.record("member-update", f"{existing.person.display_name} updated their details")
+        return Reply(text=f"Updated: {profile_text(existing)}.")
+    member, _ = enrol(ctx, ctx.person.id, role, args)
+    ctx.record("join", f"{member_label(member)} joined as {role.value}")
+    reply = Reply(
+        title=f"Welcome to {partnership.name}, {ctx.person.display_name}",
+        text=profile_text(member),
+        audience=Audience.CHANNEL,
+    )
+    if role is Role.MEMBER:
+        reply.actions = [
+            Action("State your priority", 'priority "What matters most to you here"'),
+            Action("Say how you can flex", 'flex time "An extra 2 hours a month"'),
+        ]
+    return reply
+
+
+@command(
+    "member add",
+    usage="member add @name",
+    examples=('member add @bob org:"Riverside Trust" sector:voluntary capacity:3h volunteer',),
+    access=Access.COORDINATOR,
+    options=(*PROFILE, "role"),
+    flags=("volunteer",),
+)
+def add(ctx: Context, args: Args) -> Reply:
+    """Add someone to this partnership (coordinators). Options as for `join`, plus role:."""
+    name = args.take_mention("who to add")
+    args.finish()
+    role = Role(choose(args.options.get("role", "member"), ROLES, "role"))
+    person = ctx.person_for(name)
+    member, fresh = enrol(ctx, person.id, role, args)
+    if not fresh:
+        raise UserError(f"{person.display_name} is already a member.", f"To change their role: `member role @{name} coordinator`.")
+    ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject_id=member.id)
+    return Reply(text=f"Added {profile_text(member)}.", audience=Audience.CHANNEL)
+
+
+@command(
+    "member role",
+    usage="member role @name coordinator|member|observer",
+    access=Access.COORDINATOR,
+)
+def role(ctx: Context, args: Args) -> Reply:
+    """Change someone's role (coordinators). A partnership always keeps one coordinator."""
+    member = ctx.find_member(args.take_mention("whose role"))
+    new = Role(args.take_word("role", ROLES))
+    args.finish()
+    if member.role is new:
+        raise UserError(f"{member.person.display_name} is already {new.value}.")
+    if member.role is Role.COORDINATOR:
+        ensure_other_coordinator(ctx, member)
+    old, member.role = member.role, new
+    ctx.record("member-role", f"{member.person.display_name}: {old.value} -> {new.value}", subject_id=member.id)
+    return Reply(text=f"{member.person.display_name} is now {new.value}.", audience=Audience.CHANNEL)
+
+
+def ensure_other_coordinator(ctx: Context, leaving: Member) -> None:
+    others = [m for m in queries.coordinators(ctx.session, leaving.partnership_id) if m.id != leaving.id]
+    if not others:
+        raise UserError(
+            f"{leaving.person.display_name} is the only coordinator.",
+            "Make someone else coordinator first: `member role @name coordinator`.",
+        )
+
+
+def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
+    held = ctx.session.scalars(
+        select(Commitment).where(Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN)
+    ).all()
+    if held:
+        numbers = ", ".join(f"#{c.id}" for c in held)
+        raise UserError(
+            f"{member.person.display_name} still holds {numbers}.",
+            f"Reassign them first, like `reassign {held[0].id} @name`.",
+        )
+
+
+@command("member remove", usage="member remove @name", access=Access.COORDINATOR)
+def remove(ctx: Context, args: Args) -> Reply:
+    """Remove someone from this partnership (coordinators); their history is kept."""
+    member = ctx.find_member(args.take_mention("who to remove"))
+    args.finish()
+    return depart(ctx, member, f"removed {member_label(member)}")
+
+
+@command("leave", usage="leave", access=Access.READ)
+def leave(ctx: Context, args: Args) -> Reply:
+    """Leave this partnership; hand over your open commitments first."""
+    args.finish()
+    member = ctx.require_member()
+    return depart(ctx, member, f"{member_label(member)} left")
+
+
+def depart(ctx: Context, member: Member, summary: str) -> Reply:
+    if member.role is Role.COORDINATOR:
+        ensure_other_coordinator(ctx, member)
+    ensure_no_open_commitments(ctx, member)
+    member.left_at = ctx.now
+    ctx.record("member-remove", summary, subject_id=member.id)
+    return Reply(text=f"{member.person.display_name} is no longer in {ctx.require_partnership().name}.",
+                 audience=Audience.CHANNEL)
+
+
+@command("members", usage="members", access=Access.READ)
+def members(ctx: Context, args: Args) -> Reply:
+    """Who is in this partnership: organisation, sector, role, and which sectors are missing."""
+    args.finish()
+    partnership = ctx.require_partnership()
+    people = queries.active_members(ctx.session, partnership.id)
+    items = [Item(profile_text(m)) for m in people]
+    present = {m.sector for m in people if m.sector}
+    missing = [s.value for s in Sector if s not in present]
+    reply = Reply(title=f"Members of {partnership.name} ({len(people)})", sections=[Section(None, items)])
+    if missing:
+        reply.fields.append(("Sectors missing", ", ".join(missing)))
+        reply.text = "A partnership works best with every relevant sector at the table."
+    else:
+        reply.fields.append(("Sectors", "all four represented"))
+    return reply
+
+
+@command("tz", usage="tz Europe/London", access=Access.ANYONE, aliases=("timezone",))
+def set_timezone(ctx: Context, args: Args) -> Reply:
+    """Set your time zone, so dates you type and read are your own."""
+    name = args.take_word("time zone (like Europe/London)")
+    args.finish()
+    matches = [z for z in available_timezones() if z.casefold() == name.casefold()]
+    if not matches:
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        raise UserError(f"`{shown}` isn't a time zone I know.", "Use a name like `Europe/London` or `America/New_York`.")
+    ctx.person.timezone = matches[0]
+    local = ctx.now.astimezone(zone(matches[0]))
+    return Reply(text=f"Your time zone is now {matches[0]} (it is {local:%H:%M} there).")

@@ -1,0 +1,172 @@
+"""Turning what a person typed into words, options and flags.
+
+Chat text is forgiving: `commit Book the hall by:friday` works as well as
+`commit "Book the hall" by:friday`, curly quotes from phones count as quotes, and only
+options a command declares are read as options, so "ratio 3:1" stays text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from handlers.errors import UserError
+
+MAX_INPUT = 4000
+MAX_TITLE = 300
+MAX_NOTE = 2000
+
+_CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_TOKEN = re.compile(r'(?P<key>[A-Za-z][\w-]*):"(?P<qval>[^"]*)"|"(?P<quoted>[^"]*)"|(?P<word>\S+)')
+_ID = re.compile(r"#?(\d{1,9})")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    quoted: bool
+
+
+def clean(text: str) -> str:
+    """Normalise quotes and strip control and direction-override characters."""
+    return _CONTROL.sub(" ", text.translate(_CURLY)).strip()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split into tokens, keeping quoted text (and key:"quoted value") together."""
+    if text.count('"') % 2:
+        raise UserError('A quote is missing its closing `"`.', 'Wrap text in straight quotes: `"like this"`.')
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        if match["key"]:
+            tokens.append(Token(f'{match["key"]}:{match["qval"]}', quoted=False))
+        elif match["quoted"] is not None:
+            tokens.append(Token(match["quoted"], quoted=True))
+        else:
+            tokens.append(Token(match["word"], quoted=False))
+    return tokens
+
+
+@dataclass
+class Args:
+    """A command's arguments; handlers take what they need, then call `finish()`."""
+
+    words: list[Token]
+    options: dict[str, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+
+    @classmethod
+    def parse(cls, tokens: list[Token], options: frozenset[str], flags: frozenset[str]) -> Args:
+        words: list[Token] = []
+        found: dict[str, str] = {}
+        found_flags: set[str] = set()
+        for token in tokens:
+            key, sep, value = token.text.partition(":")
+            if not token.quoted and sep and key.lower() in options:
+                if key.lower() in found:
+                    raise UserError(f"`{key}:` is given twice; give it once.")
+                if not value.strip():
+                    raise UserError(f"`{key}:` needs a value, like `{key}:something`.")
+                found[key.lower()] = value.strip()
+            elif not token.quoted and token.text.lower() in flags:
+                found_flags.add(token.text.lower())
+            elif looks_like_option(token, key, value, options):
+                allowed = ", ".join(f"`{o}:`" for o in sorted(options))
+                raise UserError(f"`{key}:` isn't an option here. Options: {allowed}.")
+            else:
+                words.append(token)
+        return cls(words, found, found_flags)
+
+    def has_more(self) -> bool:
+        return bool(self.words)
+
+    def peek_mention(self) -> bool:
+        return bool(self.words) and not self.words[0].quoted and self.words[0].text.startswith("@")
+
+    def take_mention(self, what: str = "a person") -> str:
+        """The next word as a mention, without its @."""
+        if not self.peek_mention():
+            raise UserError(f"Say who: {what}, as `@name`.")
+        name = self.words.pop(0).text[1:].strip()
+        if not name:
+            raise UserError(f"Say who: {what}, as `@name`.")
+        return name
+
+    def take_id(self, what: str) -> int:
+        """The next word as an id such as `12` or `#12`."""
+        if not self.words:
+            raise UserError(f"Say which {what}, by its number (like `12`).")
+        token = self.words.pop(0)
+        match = _ID.fullmatch(token.text.strip())
+        if not match or token.quoted:
+            raise UserError(f"`{token.text[:40]}` isn't a {what} number; use the number shown in lists, like `12`.")
+        return int(match[1])
+
+    def take_word(self, what: str, choices: list[str] | None = None) -> str:
+        if not self.words:
+            listed = f" ({', '.join(choices)})" if choices else ""
+            raise UserError(f"Say which {what}{listed}.")
+        word = self.words.pop(0).text
+        if choices is not None:
+            return choose(word, choices, what)
+        return word
+
+    def take_text(self, what: str, limit: int = MAX_TITLE) -> str:
+        """Quoted text, or else every remaining plain word joined together."""
+        if self.words and self.words[0].quoted:
+            text = self.words.pop(0).text
+        else:
+            taken = []
+            while self.words and not self.words[0].quoted:
+                taken.append(self.words.pop(0).text)
+            text = " ".join(taken)
+        return check_text(text, what, limit)
+
+    def optional_text(self, what: str, limit: int = MAX_NOTE) -> str | None:
+        return self.take_text(what, limit) if self.words else None
+
+    def finish(self) -> None:
+        """Refuse anything left over, so a typo never silently vanishes."""
+        if self.words:
+            extra = " ".join(t.text for t in self.words)
+            if len(extra) > 60:
+                extra = extra[:57] + "..."
+            raise UserError(f"I didn't understand `{extra}` at the end.")
+
+
+def looks_like_option(token: Token, key: str, value: str, options: frozenset[str]) -> bool:
+    """`efort:3h` looks like an option: refuse it rather than fold it into the text.
+
+    Links (`https://...`) and words like `Budget:` are plain text."""
+    return bool(
+        options and not token.quoted and value and not value.startswith("/")
+        and re.fullmatch(r"[a-z][a-z-]*", key)
+    )
+
+
+def check_text(text: str, what: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise UserError(f"Say the {what}, in quotes.")
+    if len(text) > limit:
+        raise UserError(f"That {what} is {len(text):,} characters; keep it under {limit:,}.")
+    return text
+
+
+def choose(value: str, choices: list[str], what: str) -> str:
+    """Match a word against a fixed list, case-insensitively, or explain the choices."""
+    lowered = value.lower()
+    if lowered in choices:
+        return lowered
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    raise UserError(f"`{shown}` isn't a {what}. Choose one of: {', '.join(choices)}.")
+
+
+def parse_hours(value: str, what: str) -> float:
+    """Hours like `3`, `3h`, `1.5h` or `90m`."""
+    match = re.fullmatch(r"(\d{1,4}(?:\.\d{1,2})?)\s*(h|hrs?|hours?|m|mins?|minutes?)?", value.strip().lower())
+    if not match:
+        raise UserError(f"`{value[:40]}` isn't a number of hours for {what}; write it like `3h` or `90m`.")
+    amount = float(match[1])
+    return round(amount / 60, 2) if match[2] and match[2].startswith("m") else amount

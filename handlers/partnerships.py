@@ -1,0 +1,232 @@
+"""Partnerships: set one up, see it, change it, and link channels to it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+
+from handlers.context import Context
+from handlers.dates import parse_day, show_day
+from handlers.errors import UserError
+from handlers.parsing import MAX_NOTE, Args, check_text, choose
+from handlers.registry import Access, command
+from handlers.reply import Action, Audience, Item, Reply, Section
+from storage import queries
+from storage.models import (
+    ChannelLink,
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    Formality,
+    Member,
+    Partnership,
+    PartnershipKind,
+    ReviewCadence,
+    Role,
+)
+
+KINDS = [k.value for k in PartnershipKind]
+CADENCES = [c.value for c in ReviewCadence]
+FORMALITIES = [f.value for f in Formality]
+CADENCE_MONTHS = {
+    ReviewCadence.MONTHLY: 1,
+    ReviewCadence.QUARTERLY: 3,
+    ReviewCadence.HALF_YEARLY: 6,
+    ReviewCadence.YEARLY: 12,
+}
+SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review")
+
+
+def next_review(cadence: ReviewCadence, after: date) -> date:
+    return after + relativedelta(months=CADENCE_MONTHS[cadence])
+
+
+@command(
+    "setup",
+    usage='setup "Name" kind:<kind>',
+    examples=(
+        'setup "Riverside Partnership" kind:umbrella-forum review:quarterly purpose:"Revive the riverside"',
+        'setup "Market Square Project" kind:project end:2027-06-30 formality:formal',
+    ),
+    access=Access.ANYONE,
+    options=SETTINGS,
+)
+def setup(ctx: Context, args: Args) -> Reply:
+    """Start a partnership; you become its first coordinator.
+
+    Kinds: steering-group, task-force, development-trust, umbrella-forum, project.
+    Also: formality:informal|formal, purpose:"...", terms:"..." (terms of reference),
+    goals:"...", end:<date> (required for a project), review:monthly|quarterly|half-yearly|yearly
+    (sustained partnerships default to quarterly). This channel is linked to it if it is free."""
+    name = args.take_text("partnership name", 120)
+    args.finish()
+    if "kind" not in args.options:
+        raise UserError(f"Say what kind of partnership it is: `kind:` one of {', '.join(KINDS)}.")
+    actor = ctx.actor
+    if queries.partnership_by_name(ctx.session, actor.platform, actor.workspace, name):
+        raise UserError(f"There is already a partnership called {name} here.", "Pick another name, or `use` that one.")
+    partnership = Partnership(
+        platform=actor.platform,
+        workspace=actor.workspace,
+        name=name,
+        name_key=queries.name_key(name),
+        kind=PartnershipKind(choose(args.options["kind"], KINDS, "partnership kind")),
+        created_at=ctx.now,
+    )
+    apply_settings(ctx, partnership, args.options)
+    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
+        raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
+    if partnership.end_date is None and partnership.review_cadence is None:
+        partnership.review_cadence = ReviewCadence.QUARTERLY
+        partnership.next_review_on = next_review(ReviewCadence.QUARTERLY, ctx.now.astimezone(ctx.tz).date())
+    ctx.session.add(partnership)
+    ctx.session.flush()
+    ctx.session.add(
+        Member(partnership_id=partnership.id, person_id=ctx.person.id, role=Role.COORDINATOR, joined_at=ctx.now)
+    )
+    linked = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
+    if linked is None:
+        ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace,
+                                    channel=actor.channel, partnership_id=partnership.id))
+        where = "This channel is now its home."
+    else:
+        where = f'This channel stays with its partnership; type `use "{name}"` where you want this one.'
+    ctx.partnership = partnership
+    ctx.record("setup", f"set up {name} ({partnership.kind.value})")
+    reply = describe(ctx, partnership)
+    reply.title = f"{name} is set up"
+    reply.text = f"You are its first coordinator. {where}"
+    reply.audience = Audience.CHANNEL
+    reply.actions = [
+        Action("Join", 'join org:"Your organisation" sector:community'),
+        Action("Add a partner", 'member add @name org:"Their organisation" sector:voluntary'),
+    ]
+    return reply
+
+
+def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, str]) -> list[str]:
+    """Validate and apply setting options; return what changed, for the event log."""
+    changed = []
+    today = ctx.now.astimezone(ctx.tz).date()
+    for key, value in options.items():
+        if key == "kind":
+            partnership.kind = PartnershipKind(choose(value, KINDS, "partnership kind"))
+        elif key == "formality":
+            partnership.formality = Formality(choose(value, FORMALITIES, "formality"))
+        elif key in ("purpose", "terms", "goals"):
+            setattr(partnership, key, check_text(value, key, MAX_NOTE))
+        elif key == "end":
+            end = parse_day(value, ctx.tz, ctx.now)
+            if end <= today:
+                raise UserError(f"The end date {show_day(end, today)} must be after today.")
+            partnership.end_date = end
+        elif key == "review":
+            cadence = ReviewCadence(choose(value, CADENCES, "review cadence"))
+            partnership.review_cadence = cadence
+            partnership.next_review_on = next_review(cadence, today)
+        changed.append(key)
+    return changed
+
+
+@command("partnership", usage="partnership", access=Access.READ, aliases=("info",))
+def show(ctx: Context, args: Args) -> Reply:
+    """Show this partnership: purpose, terms, goals, dates, coordinators and how it stands."""
+    args.finish()
+    return describe(ctx, ctx.require_partnership())
+
+
+def describe(ctx: Context, p: Partnership) -> Reply:
+    today = ctx.now.astimezone(ctx.tz).date()
+    members = queries.active_members(ctx.session, p.id)
+    open_commitments = count(ctx, Commitment, p.id, CommitmentStatus.OPEN)
+    open_concerns = count(ctx, Concern, p.id, ConcernStatus.OPEN)
+    fields = [("Kind", f"{p.kind.value} ({p.formality.value})")]
+    fields += [(label, value) for label, value in
+               (("Purpose", p.purpose), ("Terms of reference", p.terms), ("Goals", p.goals)) if value]
+    if p.end_date:
+        fields.append(("Ends", show_day(p.end_date, today)))
+    if p.review_cadence:
+        next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
+        fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))
+    coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
+    fields.append(("Coordinators", ", ".join(coordinators) or "none"))
+    fields.append(("Members", str(len(members))))
+    fields.append(("Open", f"{open_commitments} commitments, {open_concerns} concerns"))
+    missing = [k for k in ("purpose", "terms", "goals") if not getattr(p, k)]
+    actions = [Action(f"Set {k}", f'partnership edit {k}:"..."') for k in missing]
+    return Reply(title=p.name, fields=fields, actions=actions)
+
+
+def count(ctx: Context, model: type[Commitment] | type[Concern], partnership_id: int, status: object) -> int:
+    query = select(func.count()).where(model.partnership_id == partnership_id, model.status == status)
+    return ctx.session.scalar(query) or 0
+
+
+@command(
+    "partnership edit",
+    usage='partnership edit purpose:"..."',
+    examples=('partnership edit goals:"Footfall up 10% by summer" review:monthly',),
+    access=Access.COORDINATOR,
+    options=SETTINGS,
+)
+def edit(ctx: Context, args: Args) -> Reply:
+    """Change this partnership's settings (coordinators).
+
+    Takes the same options as `setup`: kind, formality, purpose, terms, goals, end, review."""
+    args.finish()
+    if not args.options:
+        raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in SETTINGS)}.")
+    partnership = ctx.require_partnership()
+    changed = apply_settings(ctx, partnership, args.options)
+    ctx.record("edit", f"changed {', '.join(changed)}")
+    reply = describe(ctx, partnership)
+    reply.text = f"Changed {', '.join(changed)}."
+    reply.audience = Audience.CHANNEL
+    return reply
+
+
+@command("partnerships", usage="partnerships", access=Access.ANYONE)
+def listing(ctx: Context, args: Args) -> Reply:
+    """List the partnerships in this workspace, marking the ones you are in."""
+    args.finish()
+    actor = ctx.actor
+    mine = {m.partnership_id for m in queries.memberships(ctx.session, ctx.person.id)}
+    here = ctx.partnership
+    items = []
+    for p in queries.workspace_partnerships(ctx.session, actor.platform, actor.workspace):
+        marks = [m for m, on in (("you are in it", p.id in mine), ("this channel", here and here.id == p.id)) if on]
+        items.append(Item(f"{p.name} — {p.kind.value}" + (f" ({', '.join(marks)})" if marks else "")))
+    return Reply(
+        title="Partnerships here",
+        sections=[Section(None, items, empty='None yet. Start one: `setup "Name" kind:task-force`.')],
+    )
+
+
+@command("use", usage='use "Partnership name"', access=Access.ANYONE)
+def use(ctx: Context, args: Args) -> Reply:
+    """Link this channel to a partnership (a coordinator of it), so commands here act on it."""
+    name = args.take_text("partnership name", 120)
+    args.finish()
+    actor = ctx.actor
+    target = queries.partnership_by_name(ctx.session, actor.platform, actor.workspace, name)
+    if target is None:
+        raise UserError(f"There is no partnership called {name} here.", "Type `partnerships` to see their names.")
+    target_role = queries.membership(ctx.session, target.id, ctx.person.id)
+    if target_role is None or not target_role.active or target_role.role is not Role.COORDINATOR:
+        raise UserError(f"Only coordinators of {target.name} can link a channel to it.")
+    link = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
+    if link is None:
+        ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace,
+                                    channel=actor.channel, partnership_id=target.id))
+    elif link.partnership_id != target.id:
+        current = ctx.session.get(Partnership, link.partnership_id)
+        current_role = queries.membership(ctx.session, link.partnership_id, ctx.person.id)
+        if current_role is None or not current_role.active or current_role.role is not Role.COORDINATOR:
+            raise UserError(f"This channel belongs to {current.name}; only its coordinators can move it.")
+        link.partnership_id = target.id
+    ctx.partnership = target
+    ctx.record("use", f"linked a channel to {target.name}")
+    return Reply(text=f"This channel now works with {target.name}.", audience=Audience.CHANNEL)

@@ -1,0 +1,65 @@
+"""Priorities: each partner's own goal, stated from the outset, with its history kept."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.context import Context
+from handlers.dates import show_moment
+from handlers.describe import member_label
+from handlers.parsing import MAX_NOTE, Args
+from handlers.registry import Access, command
+from handlers.reply import Audience, Item, Reply, Section
+from storage import queries
+from storage.models import Priority, Role
+
+
+@command("priority", usage='priority "What matters most to you"',
+         examples=('priority "Saturday footfall on the high street"',))
+def set_priority(ctx: Context, args: Args) -> Reply:
+    """State your priority in this partnership; the one it replaces stays in the history."""
+    text = args.take_text("priority", MAX_NOTE)
+    args.finish()
+    member = ctx.require_member()
+    current = ctx.session.scalar(
+        select(Priority).where(Priority.member_id == member.id, Priority.replaced_at.is_(None))
+    )
+    if current is not None:
+        if current.text == text:
+            return Reply(text="That is already your priority; nothing changed.")
+        current.replaced_at = ctx.now
+    ctx.session.add(Priority(partnership_id=member.partnership_id, member_id=member.id, text=text, set_at=ctx.now))
+    previous = f' (was: "{current.text}")' if current else ""
+    ctx.record("priority", f'{member_label(member)}: "{text}"{previous}')
+    return Reply(text=f'{member_label(member)}\'s priority: "{text}"{previous}', audience=Audience.CHANNEL)
+
+
+@command("priorities", usage="priorities", access=Access.READ)
+def priorities(ctx: Context, args: Args) -> Reply:
+    """Everyone's current priority, who has not stated one, and earlier ones with their dates."""
+    args.finish()
+    partnership = ctx.require_partnership()
+    rows = ctx.session.scalars(
+        select(Priority).where(Priority.partnership_id == partnership.id).order_by(Priority.set_at.desc())
+    ).all()
+    current = [p for p in rows if p.replaced_at is None]
+    history = [p for p in rows if p.replaced_at is not None]
+    stated = {p.member_id for p in current}
+    silent = [m for m in queries.active_members(ctx.session, partnership.id)
+              if m.id not in stated and m.role is not Role.OBSERVER]
+
+    def when(p: Priority) -> str:
+        return show_moment(p.set_at, ctx.tz, ctx.now)
+
+    sections = [
+        Section("Current", [Item(f'{member_label(p.member)}: "{p.text}" (since {when(p)})') for p in current],
+                empty='Nobody has stated a priority yet: `priority "..."`.'),
+    ]
+    if silent:
+        sections.append(Section("Not stated yet", [Item(member_label(m)) for m in silent]))
+    if history:
+        sections.append(Section("Earlier", [
+            Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {show_moment(p.replaced_at, ctx.tz, ctx.now)})')
+            for p in history
+        ]))
+    return Reply(title=f"Priorities in {partnership.name}", sections=sections)

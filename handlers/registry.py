@@ -1,0 +1,111 @@
+"""The command table: each command declares its words, options and who may use it.
+
+A command is a plain function marked with `@command`. Its docstring is its help, and its
+`access` is its permission rule, so neither can drift from the code that runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.parsing import Args, Token
+from handlers.reply import Reply
+
+
+class Access(enum.IntEnum):
+    """Who may run a command; each level includes the ones above it."""
+
+    ANYONE = 0  # no partnership needed (help, setup, my time zone)
+    READ = 1  # anyone in the workspace, observers included: transparency
+    MEMBER = 2  # active members and coordinators, not observers
+    COORDINATOR = 3  # coordinators of the partnership
+
+
+Handler = Callable[[Context, Args], Reply]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    func: Handler
+    usage: str
+    examples: tuple[str, ...]
+    access: Access
+    options: frozenset[str]
+    flags: frozenset[str]
+    aliases: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        return (inspect.getdoc(self.func) or "").split("\n", 1)[0]
+
+    @property
+    def details(self) -> str:
+        parts = (inspect.getdoc(self.func) or "").split("\n\n", 1)
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def topic(self) -> str:
+        """The capability it belongs to: the first line of its module's docstring."""
+        module = sys.modules[self.func.__module__]
+        return (inspect.getdoc(module) or self.func.__module__).split("\n", 1)[0]
+
+
+COMMANDS: dict[str, Command] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def command(
+    name: str,
+    *,
+    usage: str,
+    examples: tuple[str, ...] = (),
+    access: Access = Access.MEMBER,
+    options: tuple[str, ...] = (),
+    flags: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+) -> Callable[[Handler], Handler]:
+    """Register a handler under one or two words (`commit`, `member add`)."""
+
+    def register(func: Handler) -> Handler:
+        COMMANDS[name] = Command(
+            name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases
+        )
+        for alias in aliases:
+            _ALIASES[alias] = name
+        return func
+
+    return register
+
+
+def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
+    """The command the first one or two words name, and the tokens after it."""
+    words = [t.text.lower() for t in tokens[:2] if not t.quoted]
+    if len(words) == 2 and f"{words[0]} {words[1]}" in COMMANDS:
+        return COMMANDS[f"{words[0]} {words[1]}"], tokens[2:]
+    if words:
+        verb = _ALIASES.get(words[0], words[0])
+        if verb in COMMANDS:
+            return COMMANDS[verb], tokens[1:]
+        family = subcommands(words[0])
+        if family:
+            choices = ", ".join(f"`{c.usage}`" for c in family)
+            raise UserError(f"`{words[0]}` needs one more word: {choices}.")
+    typed = tokens[0].text if tokens else ""
+    shown = typed if len(typed) <= 30 else typed[:27] + "..."
+    names = sorted({n.split()[0] for n in COMMANDS} | set(_ALIASES))
+    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    if close:
+        raise UserError(f"I don't know `{shown}`. Did you mean `{close[0]}`?", "Type `help` to see every command.")
+    raise UserError(f"I don't know `{shown}`.", "Type `help` to see every command.")
+
+
+def subcommands(verb: str) -> list[Command]:
+    return [c for c in COMMANDS.values() if c.name.startswith(verb + " ")]

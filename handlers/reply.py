@@ -1,0 +1,75 @@
+"""Replies made of neutral parts, which each chat adapter renders its own way.
+
+Handlers never format for a platform. The only inline markup allowed in text is
+`backticks` around something to type, which every renderer knows how to show.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Audience(enum.Enum):
+    """Who should see a reply: only the person who asked, or the whole channel."""
+
+    PERSONAL = "personal"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A suggested next step: a button where the platform has them, a hint elsewhere."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a list, with the actions that apply to it (e.g. Mark done)."""
+
+    text: str
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled list; `empty` is said instead when the list has no items."""
+
+    heading: str | None
+    items: list[Item]
+    empty: str | None = None
+
+
+@dataclass
+class Reply:
+    title: str | None = None
+    text: str | None = None
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    audience: Audience = Audience.PERSONAL
+    error: bool = False
+
+    def plain(self) -> str:
+        """All the reply's words as plain text: for logs, tests and the simplest renderers."""
+        lines: list[str] = []
+        if self.title:
+            lines.append(self.title)
+        if self.text:
+            lines.append(self.text)
+        lines += [f"{label}: {value}" for label, value in self.fields]
+        for section in self.sections:
+            if section.heading:
+                lines.append(section.heading)
+            if not section.items and section.empty:
+                lines.append(f"  {section.empty}")
+            lines += [f"  - {item.text}" for item in section.items]
+        if self.actions:
+            lines.append("Next: " + " | ".join(f"`{a.command}`" for a in self.actions))
+        return "\n".join(lines)
+
+
+def error(text: str) -> Reply:
+    return Reply(text=text, error=True)

@@ -1,0 +1,359 @@
+"""The partnership state, as SQLAlchemy 2 typed models.
+
+These models are the single description of what partnerbot remembers. Rules that must
+never be broken (a commitment without an owner, an owner from another partnership, two
+partnerships with one name in a workspace) are constraints here, so the database itself
+refuses them whatever code path tries.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC and gives them back aware.
+
+    SQLite keeps no time zone, so we normalise on the way in and out; every timestamp
+    in partnerbot is UTC at rest and converted to the reader's zone only when shown.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint, stored by value."""
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        name=f"ck_{cls.__name__.lower()}",
+    )
+
+
+class PartnershipKind(enum.StrEnum):
+    STEERING_GROUP = "steering-group"
+    TASK_FORCE = "task-force"
+    DEVELOPMENT_TRUST = "development-trust"
+    UMBRELLA_FORUM = "umbrella-forum"
+    PROJECT = "project"
+
+
+class Formality(enum.StrEnum):
+    INFORMAL = "informal"
+    FORMAL = "formal"
+
+
+class ReviewCadence(enum.StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    HALF_YEARLY = "half-yearly"
+    YEARLY = "yearly"
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+class Sector(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    VOLUNTARY = "voluntary"
+    COMMUNITY = "community"
+
+
+class CommitmentStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ConcernKind(enum.StrEnum):
+    PRIORITIES = "priorities"
+    RESOURCES = "resources"
+    TIME = "time"
+    PEOPLE = "people"
+    GOALS = "goals"
+    PROCESS = "process"
+    OTHER = "other"
+
+
+class Severity(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ConcernStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class FlexDimension(enum.StrEnum):
+    TIME = "time"
+    MONEY = "money"
+    PRIORITIES = "priorities"
+    RESOURCES = "resources"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class Partnership(Base):
+    """A partnership in one chat workspace: its purpose, framework and direction."""
+
+    __tablename__ = "partnerships"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    # Case-folded name: "riverside partnership" and "Riverside Partnership" are one.
+    name_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[PartnershipKind] = mapped_column(_enum(PartnershipKind))
+    formality: Mapped[Formality] = mapped_column(_enum(Formality), default=Formality.INFORMAL)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    terms: Mapped[str | None] = mapped_column(Text)
+    goals: Mapped[str | None] = mapped_column(Text)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    review_cadence: Mapped[ReviewCadence | None] = mapped_column(_enum(ReviewCadence))
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+    members: Mapped[list[Member]] = relationship(back_populates="partnership")
+
+
+class ChannelLink(Base):
+    """A channel or room belongs to exactly one partnership."""
+
+    __tablename__ = "channel_links"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(128))
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Person(Base):
+    """A chat user in a workspace; one person may sit in several partnerships."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+
+class Member(Base):
+    """A person's place in one partnership: organisation, sector, role and capacity."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "person_id"),
+        # Lets other tables require that a member belongs to *their* partnership.
+        UniqueConstraint("id", "partnership_id", name="uq_members_id_partnership"),
+        CheckConstraint("capacity_hours IS NULL OR capacity_hours >= 0", name="ck_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    sector: Mapped[Sector | None] = mapped_column(_enum(Sector))
+    volunteer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Hours a week this member can give; None means not stated.
+    capacity_hours: Mapped[float | None] = mapped_column(Float)
+    joined_at: Mapped[datetime]
+    # Members who leave are kept, so the history of who did what stays readable.
+    left_at: Mapped[datetime | None]
+
+    partnership: Mapped[Partnership] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship(lazy="joined")
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+def _member_fk(column: str) -> ForeignKeyConstraint:
+    """A foreign key to a member *of the same partnership* as the row."""
+    return ForeignKeyConstraint(
+        [column, "partnership_id"], ["members.id", "members.partnership_id"]
+    )
+
+
+class Priority(Base):
+    """A partner's own goal; replaced ones are kept (with dates) as history."""
+
+    __tablename__ = "priorities"
+    __table_args__ = (_member_fk("member_id"), Index("ix_priorities_partnership", "partnership_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    member_id: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[datetime]
+    replaced_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="Priority.member_id", primaryjoin="Priority.member_id == Member.id", lazy="joined"
+    )
+
+
+class Commitment(Base):
+    """Who does what by when: the partnership's mechanism for delivery."""
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        _member_fk("owner_id"),
+        CheckConstraint("effort_hours IS NULL OR effort_hours >= 0", name="ck_effort"),
+        Index("ix_commitments_partnership_status_due", "partnership_id", "status", "due_at"),
+        Index("ix_commitments_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    owner_id: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    # The end of the due day in the author's time zone, stored in UTC.
+    due_at: Mapped[datetime]
+    effort_hours: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[CommitmentStatus] = mapped_column(
+        _enum(CommitmentStatus), default=CommitmentStatus.OPEN
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    drop_reason: Mapped[str | None] = mapped_column(Text)
+
+    owner: Mapped[Member] = relationship(
+        foreign_keys="Commitment.owner_id", primaryjoin="Commitment.owner_id == Member.id", lazy="joined"
+    )
+
+
+class Concern(Base):
+    """A tension or problem raised to be negotiated to a resolution."""
+
+    __tablename__ = "concerns"
+    __table_args__ = (
+        ForeignKeyConstraint(["raised_by_id", "partnership_id"], ["members.id", "members.partnership_id"]),
+        Index("ix_concerns_partnership_status", "partnership_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    # None when raised anonymously: we do not keep what we promise not to show.
+    raised_by_id: Mapped[int | None]
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[ConcernKind] = mapped_column(_enum(ConcernKind), default=ConcernKind.OTHER)
+    severity: Mapped[Severity] = mapped_column(_enum(Severity), default=Severity.MEDIUM)
+    status: Mapped[ConcernStatus] = mapped_column(_enum(ConcernStatus), default=ConcernStatus.OPEN)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    raised_by: Mapped[Member | None] = relationship(
+        foreign_keys="Concern.raised_by_id", primaryjoin="Concern.raised_by_id == Member.id", lazy="joined"
+    )
+    notes: Mapped[list[ConcernNote]] = relationship(
+        order_by="ConcernNote.created_at", back_populates="concern"
+    )
+
+
+class ConcernNote(Base):
+    """One contribution to negotiating a concern."""
+
+    __tablename__ = "concern_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    concern: Mapped[Concern] = relationship(back_populates="notes")
+    author: Mapped[Person] = relationship(lazy="joined")
+
+
+class Flexibility(Base):
+    """What a partner can give more of, or bend on, when things change."""
+
+    __tablename__ = "flexibilities"
+    __table_args__ = (_member_fk("member_id"), Index("ix_flex_partnership", "partnership_id", "dimension"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    member_id: Mapped[int]
+    dimension: Mapped[FlexDimension] = mapped_column(_enum(FlexDimension))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="Flexibility.member_id", primaryjoin="Flexibility.member_id == Member.id", lazy="joined"
+    )
+
+
+class Event(Base):
+    """The event log: every change, who made it, when, and the reason given."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_partnership_time", "partnership_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    # None for anonymous acts (an anonymous concern) and for the bot itself.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    actor: Mapped[Person | None] = relationship(lazy="joined")

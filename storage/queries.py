@@ -1,0 +1,114 @@
+"""Reads and writes that more than one command needs, scoped by platform and workspace.
+
+Every lookup takes the workspace it may look in, so one workspace can never reach
+another's partnerships, people or commitments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import ChannelLink, Event, Member, Partnership, Person, Role
+
+
+def find_person(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
+    return session.scalar(
+        select(Person).where(
+            Person.platform == platform, Person.workspace == workspace, Person.user_id == user_id
+        )
+    )
+
+
+def partnership_by_name(session: Session, platform: str, workspace: str, name: str) -> Partnership | None:
+    return session.scalar(
+        select(Partnership).where(
+            Partnership.platform == platform,
+            Partnership.workspace == workspace,
+            Partnership.name_key == name_key(name),
+        )
+    )
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def workspace_partnerships(session: Session, platform: str, workspace: str) -> list[Partnership]:
+    return list(
+        session.scalars(
+            select(Partnership)
+            .where(Partnership.platform == platform, Partnership.workspace == workspace)
+            .order_by(Partnership.name)
+        )
+    )
+
+
+def channel_link(session: Session, platform: str, workspace: str, channel: str) -> ChannelLink | None:
+    return session.scalar(
+        select(ChannelLink).where(
+            ChannelLink.platform == platform,
+            ChannelLink.workspace == workspace,
+            ChannelLink.channel == channel,
+        )
+    )
+
+
+def memberships(session: Session, person_id: int) -> list[Member]:
+    """A person's active memberships, in every partnership they sit in."""
+    return list(
+        session.scalars(
+            select(Member)
+            .join(Member.partnership)
+            .where(Member.person_id == person_id, Member.left_at.is_(None))
+            .order_by(Partnership.name)
+        )
+    )
+
+
+def membership(session: Session, partnership_id: int, person_id: int) -> Member | None:
+    """The person's membership row in a partnership, active or not."""
+    return session.scalar(
+        select(Member).where(Member.partnership_id == partnership_id, Member.person_id == person_id)
+    )
+
+
+def active_members(session: Session, partnership_id: int) -> list[Member]:
+    return list(
+        session.scalars(
+            select(Member)
+            .join(Member.person)
+            .where(Member.partnership_id == partnership_id, Member.left_at.is_(None))
+            .order_by(func.lower(Person.display_name))
+        )
+    )
+
+
+def coordinators(session: Session, partnership_id: int) -> list[Member]:
+    return [m for m in active_members(session, partnership_id) if m.role is Role.COORDINATOR]
+
+
+def record_event(
+    session: Session,
+    partnership_id: int,
+    actor_id: int | None,
+    action: str,
+    summary: str,
+    now: datetime,
+    subject_id: int | None = None,
+    reason: str | None = None,
+) -> Event:
+    """Write one line of the event log, inside the caller's transaction."""
+    event = Event(
+        partnership_id=partnership_id,
+        actor_id=actor_id,
+        action=action,
+        subject_id=subject_id,
+        summary=summary,
+        reason=reason,
+        created_at=now,
+    )
+    session.add(event)
+    return event
