@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 
 from handlers.context import Context
 from handlers.dates import parse_due
@@ -15,6 +15,8 @@ from storage import queries
 from storage.models import Commitment, CommitmentStatus, Role
 
 LIST_LIMIT = 50
+# Status is stored as text, and "done" < "dropped" < "open" alphabetically: rank open first.
+OPEN_FIRST = case((Commitment.status == CommitmentStatus.OPEN, 0), else_=1)
 
 
 def open_commitments(partnership_id: int) -> Select[tuple[Commitment]]:
@@ -26,13 +28,7 @@ def open_commitments(partnership_id: int) -> Select[tuple[Commitment]]:
 
 
 def find_commitment(ctx: Context, commitment_id: int) -> Commitment:
-    """A commitment of the current partnership; others' ids are simply not found."""
-    partnership = ctx.require_partnership()
-    found = ctx.session.get(Commitment, commitment_id)
-    if found is None or found.partnership_id != partnership.id:
-        raise UserError(f"There is no commitment #{commitment_id} in {partnership.name}.",
-                        "Type `who` to list them with their numbers.")
-    return found
+    return ctx.find_row(Commitment, commitment_id, "commitment", "who")
 
 
 def ensure_may_change(ctx: Context, c: Commitment) -> None:
@@ -164,7 +160,7 @@ def who(ctx: Context, args: Args) -> Reply:
     query = select(Commitment).where(Commitment.partnership_id == partnership.id)
     for word in words:
         query = query.where(Commitment.title.icontains(word[:100], autoescape=True))
-    rows = ctx.session.scalars(query.order_by(Commitment.status, Commitment.due_at).limit(LIST_LIMIT + 1)).all()
+    rows = ctx.session.scalars(query.order_by(OPEN_FIRST, Commitment.due_at).limit(LIST_LIMIT + 1)).all()
     phrase = " ".join(words)
     shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
     return listing(ctx, f"Who: {shown}", list(rows), f"No commitment mentions \"{shown}\". Type `who` to see them all.")
@@ -197,7 +193,7 @@ def commitments_of(ctx: Context, args: Args) -> Reply:
     args.finish()
     rows = ctx.session.scalars(
         select(Commitment).where(Commitment.owner_id == member.id)
-        .order_by(Commitment.status, Commitment.due_at.desc()).limit(LIST_LIMIT + 1)
+        .order_by(OPEN_FIRST, Commitment.closed_at.desc(), Commitment.due_at).limit(LIST_LIMIT + 1)
     ).all()
     return listing(ctx, f"Commitments of {member_label(member)}", list(rows),
                    f"{member.person.display_name} has no commitments yet.", with_owner=False)

@@ -10,7 +10,7 @@ from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, choose
 from handlers.registry import Access, command
-from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Role, Severity
 
 KINDS = [k.value for k in ConcernKind]
@@ -18,12 +18,7 @@ SEVERITIES = [s.value for s in Severity]
 
 
 def find_concern(ctx: Context, concern_id: int) -> Concern:
-    partnership = ctx.require_partnership()
-    found = ctx.session.get(Concern, concern_id)
-    if found is None or found.partnership_id != partnership.id:
-        raise UserError(f"There is no concern #{concern_id} in {partnership.name}.",
-                        "Type `concerns` to list them with their numbers.")
-    return found
+    return ctx.find_row(Concern, concern_id, "concern", "concerns")
 
 
 def raiser(c: Concern) -> str:
@@ -33,7 +28,7 @@ def raiser(c: Concern) -> str:
 def concern_item(ctx: Context, c: Concern) -> Item:
     text = f"#{c.id} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
     if c.notes:
-        text += f" · {len(c.notes)} note{'s' if len(c.notes) != 1 else ''}"
+        text += f" · {plural(len(c.notes), 'note')}"
     return Item(text, (Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "..."')))
 
 
@@ -135,6 +130,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
     """Reopen a resolved concern (coordinators, or whoever raised it)."""
     c = find_concern(ctx, args.take_id("concern"))
     reason = args.optional_text("reason")
+    args.finish()
     member = ctx.require_member()
     if member.role is not Role.COORDINATOR and c.raised_by_id != member.id:
         raise UserError("Only coordinators or whoever raised it can reopen a concern.",

@@ -6,13 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from handlers.errors import UserError
 from storage import queries
-from storage.models import Member, Partnership, Person, Role
+from storage.models import Commitment, Concern, Flexibility, Member, Partnership, Person, Role
+
+Scoped = TypeVar("Scoped", Commitment, Concern, Flexibility)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,15 @@ class Context:
     def is_coordinator(self) -> bool:
         member = self.member
         return member is not None and member.role is Role.COORDINATOR
+
+    def find_row(self, model: type[Scoped], row_id: int, noun: str, listing: str) -> Scoped:
+        """A row of the current partnership by its number; other partnerships' rows are not found."""
+        partnership = self.require_partnership()
+        found = self.session.get(model, row_id)
+        if found is None or found.partnership_id != partnership.id:
+            raise UserError(f"There is no {noun} #{row_id} in {partnership.name}.",
+                            f"Type `{listing}` to list them with their numbers.")
+        return found
 
     def find_member(self, mention: str) -> Member:
         """A member of the current partnership, by user id or display name."""

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from handlers.errors import UserError
+from handlers.reply import plural
 
 DATE_HINT = "Write a date like `2026-12-01`, `friday`, `tomorrow` or `in 2 weeks`."
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
@@ -71,7 +72,7 @@ def show_due(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
     delta = (day - today).days
     if due_at < now:
         late = max(1, (today - day).days)
-        when = f"{late} day{'s' if late != 1 else ''} overdue"
+        when = f"{plural(late, 'day')} overdue"
     elif delta == 0:
         when = "today"
     elif delta == 1:
@@ -90,4 +91,4 @@ def age(moment: datetime, now: datetime) -> str:
     days = (now - moment).days
     if days <= 0:
         return "today"
-    return f"{days} day{'s' if days != 1 else ''} ago"
+    return f"{plural(days, 'day')} ago"

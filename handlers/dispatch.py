@@ -41,7 +41,8 @@ def handle(
     if not text:
         return error("Type a command, or `help` to see them all.")
     if len(text) > MAX_INPUT:
-        return error(f"That message is {len(text):,} characters; commands must be under {MAX_INPUT:,}. Shorten the text and try again.")
+        return error(f"That message is {len(text):,} characters; commands must be under {MAX_INPUT:,}. "
+                     "Shorten the text and try again.")
     cmd: Command | None = None
     try:
         cmd, rest = registry.find(tokenize(text))

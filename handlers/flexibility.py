@@ -74,9 +74,9 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     offer_id = args.take_id("offer")
     args.finish()
     member = ctx.require_member()
-    offer = ctx.session.get(Flexibility, offer_id)
-    if offer is None or offer.partnership_id != member.partnership_id or offer.withdrawn_at is not None:
-        raise UserError(f"There is no open offer #{offer_id} here.", "Type `flex` to list them.")
+    offer = ctx.find_row(Flexibility, offer_id, "offer", "flex")
+    if offer.withdrawn_at is not None:
+        raise UserError(f"Offer #{offer_id} was already withdrawn.", "Type `flex` to list the open ones.")
     if offer.member_id != member.id:
         raise UserError(f"Offer #{offer_id} is {offer.member.person.display_name}'s; only they can withdraw it.")
     offer.withdrawn_at = ctx.now

@@ -113,7 +113,8 @@ def add(ctx: Context, args: Args) -> Reply:
     person = ctx.person_for(name)
     member, fresh = enrol(ctx, person.id, role, args)
     if not fresh:
-        raise UserError(f"{person.display_name} is already a member.", f"To change their role: `member role @{name} coordinator`.")
+        raise UserError(f"{person.display_name} is already a member.",
+                        f"To change their role: `member role @{name} coordinator`.")
     ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject_id=member.id)
     return Reply(text=f"Added {profile_text(member)}.", audience=Audience.CHANNEL)
 
@@ -132,6 +133,8 @@ def role(ctx: Context, args: Args) -> Reply:
         raise UserError(f"{member.person.display_name} is already {new.value}.")
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
+    if new is Role.OBSERVER:
+        ensure_no_open_commitments(ctx, member)
     old, member.role = member.role, new
     ctx.record("member-role", f"{member.person.display_name}: {old.value} -> {new.value}", subject_id=member.id)
     return Reply(text=f"{member.person.display_name} is now {new.value}.", audience=Audience.CHANNEL)

@@ -12,7 +12,7 @@ from handlers.dates import parse_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
 from handlers.registry import Access, command
-from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import queries
 from storage.models import (
     ChannelLink,
@@ -154,7 +154,7 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
     fields.append(("Coordinators", ", ".join(coordinators) or "none"))
     fields.append(("Members", str(len(members))))
-    fields.append(("Open", f"{open_commitments} commitments, {open_concerns} concerns"))
+    fields.append(("Open", f"{plural(open_commitments, 'commitment')}, {plural(open_concerns, 'concern')}"))
     missing = [k for k in ("purpose", "terms", "goals") if not getattr(p, k)]
     actions = [Action(f"Set {k}", f'partnership edit {k}:"..."') for k in missing]
     return Reply(title=p.name, fields=fields, actions=actions)
@@ -181,6 +181,8 @@ def edit(ctx: Context, args: Args) -> Reply:
         raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in SETTINGS)}.")
     partnership = ctx.require_partnership()
     changed = apply_settings(ctx, partnership, args.options)
+    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
+        raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
     ctx.record("edit", f"changed {', '.join(changed)}")
     reply = describe(ctx, partnership)
     reply.text = f"Changed {', '.join(changed)}."

@@ -71,5 +71,10 @@ class Reply:
         return "\n".join(lines)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 concern`, `3 concerns`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def error(text: str) -> Reply:
     return Reply(text=text, error=True)
