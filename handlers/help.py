@@ -5,11 +5,11 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.parsing import Args
-from handlers.registry import COMMANDS, Access, command
+from handlers.registry import COMMANDS, Access, Command, canonical, command, subcommands
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
-TOPICS = ["partnerships", "members", "commitments", "concerns", "flexibility", "priorities", "load", "help"]
+TOPICS = ["partnerships", "members", "commitments", "concerns", "flexibility", "priorities", "load", "nudges", "help"]
 
 WHO = {
     Access.ANYONE: "anyone",
@@ -25,7 +25,10 @@ def help_command(ctx: Context, args: Args) -> Reply:
     if args.has_more():
         name = " ".join(t.text.lower() for t in args.words[:2])
         args.words.clear()
-        cmd = COMMANDS.get(name) or COMMANDS.get(name.split()[0])
+        first = canonical(name.split()[0])
+        cmd = COMMANDS.get(name) or COMMANDS.get(first)
+        if cmd is None and subcommands(first):
+            return Reply(title=f"{first} commands", sections=[Section(None, [overview(c) for c in subcommands(first)])])
         if cmd is None:
             raise UserError(f"There is no command `{name[:40]}`.", "Type `help` to see them all.")
         fields = [("Type", f"`{cmd.usage}`"), ("Who", WHO[cmd.access])]
@@ -34,9 +37,14 @@ def help_command(ctx: Context, args: Args) -> Reply:
                      fields=fields, sections=sections)
     by_topic: dict[str, list[Item]] = {}
     for cmd in sorted(COMMANDS.values(), key=lambda c: TOPICS.index(c.func.__module__.rsplit(".", 1)[-1])):
-        by_topic.setdefault(cmd.topic, []).append(Item(f"`{cmd.examples[0]}` — {cmd.summary}"))
+        by_topic.setdefault(cmd.topic, []).append(overview(cmd))
     return Reply(
         title="partnerbot commands",
         text="Type `help <command>` for details. Dates read like `friday`, `in 2 weeks` or `2026-12-01`.",
         sections=[Section(topic, items) for topic, items in by_topic.items()],
     )
+
+
+def overview(cmd: Command) -> Item:
+    """One line of the command list: an example to copy, and what it does."""
+    return Item(f"`{cmd.examples[0]}` — {cmd.summary}")

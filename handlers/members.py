@@ -79,6 +79,9 @@ def join(ctx: Context, args: Args) -> Reply:
     if existing is not None:
         if not (args.options or args.flags):
             raise UserError(f"You're already in {partnership.name}.", "To change your details: `join org:\"...\" sector:...`.")
+        if "observer" in args.flags and existing.role is not Role.OBSERVER:
+            raise UserError(f"You're already a {existing.role.value} of {partnership.name}.",
+                            "A coordinator can change your role: `member role @you observer`.")
         apply_profile(existing, args)
         ctx.record("member-update", f"{existing.person.display_name} updated their details")
         return Reply(text=f"Updated: {profile_text(existing)}.")
@@ -110,6 +113,12 @@ def add(ctx: Context, args: Args) -> Reply:
     name = args.take_mention("who to add")
     args.finish()
     role = Role(choose(args.options.get("role", "member"), ROLES, "role"))
+    wanted = name.casefold()
+    for m in queries.active_members(ctx.session, ctx.require_partnership().id):
+        # `@Bob` is the member bob, as `find_member` reads it: never a second Bob.
+        if wanted in (m.person.user_id.casefold(), m.person.display_name.casefold()):
+            raise UserError(f"{m.person.display_name} is already a member.",
+                            f"To change their role: `member role @{m.person.user_id} coordinator`.")
     person = ctx.person_for(name)
     member, fresh = enrol(ctx, person.id, role, args)
     if not fresh:

@@ -91,7 +91,7 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
     if len(words) == 2 and f"{words[0]} {words[1]}" in COMMANDS:
         return COMMANDS[f"{words[0]} {words[1]}"], tokens[2:]
     if words:
-        verb = _ALIASES.get(words[0], words[0])
+        verb = canonical(words[0])
         if verb in COMMANDS:
             return COMMANDS[verb], tokens[1:]
         family = subcommands(words[0])
@@ -105,6 +105,11 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
     if close:
         raise UserError(f"I don't know `{shown}`. Did you mean `{close[0]}`?", "Type `help` to see every command.")
     raise UserError(f"I don't know `{shown}`.", "Type `help` to see every command.")
+
+
+def canonical(word: str) -> str:
+    """The command an alias stands for (`timezone` -> `tz`), or the word itself."""
+    return _ALIASES.get(word, word)
 
 
 def subcommands(verb: str) -> list[Command]:

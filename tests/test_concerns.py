@@ -1,0 +1,158 @@
+"""Concerns: raised, listed with their age, discussed, resolved and reopened; anonymity kept."""
+
+from __future__ import annotations
+
+from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Severity
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+
+
+def the_concern(chat: Chat, number: int = 1) -> Concern:
+    return next(c for c in all_of(chat.sessions, Concern) if c.id == number)
+
+
+def test_concern_with_kind_and_severity_is_stored_and_announced(town: Chat) -> None:
+    out = town.ok("bob", 'concern "The budget split favours the council" kind:priorities severity:high')
+    assert "Concern #1 raised" in out
+    assert "Bob (Chamber of Trade) raised: The budget split favours the council (priorities, high)" in out
+    assert '`discuss 1 "..."`' in out
+    c = the_concern(town)
+    assert (c.kind, c.severity, c.status) == (ConcernKind.PRIORITIES, Severity.HIGH, ConcernStatus.OPEN)
+    assert c.raised_by.person.user_id == "bob"
+    [event] = [e for e in all_of(town.sessions, Event) if e.action == "concern"]
+    assert event.actor.user_id == "bob" and event.subject_id == c.id
+
+
+def test_concern_defaults_to_other_and_medium(town: Chat) -> None:
+    town.ok("bob", 'concern "Meetings run late"')
+    c = the_concern(town)
+    assert (c.kind, c.severity) == (ConcernKind.OTHER, Severity.MEDIUM)
+
+
+def test_anonymous_concern_keeps_no_name_anywhere(town: Chat) -> None:
+    out = town.ok("carol", 'concern "Meetings clash with school pick-up" kind:time anonymous')
+    assert "Someone raised: Meetings clash with school pick-up (time, medium)" in out
+    assert "Carol" not in out
+    c = the_concern(town)
+    assert c.raised_by_id is None
+    [event] = [e for e in all_of(town.sessions, Event) if e.subject_id == c.id and e.action == "concern"]
+    assert event.actor_id is None
+    assert "Carol" not in event.summary and "Riverside Trust" not in event.summary
+    listed = town.ok("alice", "concerns")
+    assert "raised today by anonymous" in listed and "Carol" not in listed
+    assert "by anonymous" in town.ok("alice", "concerns 1")
+
+
+def test_concerns_lists_open_ones_most_severe_first_with_their_age(town: Chat) -> None:
+    town.ok("bob", 'concern "Low one" severity:low')
+    town.advance(days=1)
+    town.ok("carol", 'concern "High one" severity:high kind:time')
+    town.ok("carol", 'concern "Medium one"')
+    town.advance(days=2)
+    out = town.ok("alice", "concerns")
+    assert out.splitlines()[0] == "Open concerns in Riverside Partnership"
+    assert "#2 High one · time, high · raised 2 days ago by Carol (Riverside Trust)" in out
+    assert "#1 Low one · other, low · raised 3 days ago by Bob (Chamber of Trade)" in out
+    assert out.index("High one") < out.index("Medium one") < out.index("Low one")
+
+
+def test_concerns_leaves_out_resolved_ones(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    assert "No open concerns." in town.ok("bob", "concerns")
+
+
+def test_concern_thread_shows_status_raiser_and_discussion(town: Chat) -> None:
+    town.ok("bob", 'concern "The budget split favours the council" kind:priorities severity:high')
+    town.advance(days=1)
+    town.ok("carol", 'discuss 1 "Could the trust match-fund the stalls?"')
+    out = town.ok("alice", "concerns 1")
+    assert out.splitlines()[0] == "Concern #1: The budget split favours the council"
+    assert "Status: open" in out
+    assert "Raised: Tue 24 Nov by Bob (Chamber of Trade)" in out
+    assert "Kind: priorities, high" in out
+    assert "Carol (Wed 25 Nov): Could the trust match-fund the stalls?" in out
+    assert "1 note" in town.ok("alice", "concerns")
+
+
+def test_thread_with_no_notes_says_so(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    assert "No notes yet." in town.ok("bob", "concerns #1")
+
+
+def test_discuss_stores_the_note_and_an_event(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    out = town.ok("carol", 'discuss 1 "Could we split it 50/50 next year?"')
+    assert "Carol on concern #1 (Budget split): Could we split it 50/50 next year?" in out
+    [note] = all_of(town.sessions, ConcernNote)
+    assert note.author.user_id == "carol" and note.text == "Could we split it 50/50 next year?"
+    assert [e.actor.user_id for e in all_of(town.sessions, Event) if e.action == "discuss"] == ["carol"]
+
+
+def test_discussing_a_resolved_concern_points_to_reopen(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    refuse(town, "carol", 'discuss 1 "But..."', "Concern #1 is resolved", "`reopen 1`")
+
+
+def test_coordinator_resolves_with_what_was_agreed(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.advance(hours=2)
+    out = town.ok("alice", 'resolve 1 "Split 50/50 from April; review in June"')
+    assert "Concern #1 resolved" in out and "Agreed: Split 50/50 from April; review in June" in out
+    c = the_concern(town)
+    assert c.status is ConcernStatus.RESOLVED and c.resolution == "Split 50/50 from April; review in June"
+    assert c.resolved_at == town.now
+    [event] = [e for e in all_of(town.sessions, Event) if e.action == "resolve"]
+    assert event.actor.user_id == "alice" and event.reason == "Split 50/50 from April; review in June"
+    thread = town.ok("bob", "concerns 1")
+    assert "Status: resolved" in thread and "Agreed: Split 50/50 from April; review in June" in thread
+    assert "`reopen 1`" in thread
+
+
+def test_member_cannot_resolve(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    refuse(town, "bob", 'resolve 1 "Fine now"', "Only coordinators of Riverside Partnership", "Alice", example=False)
+    assert the_concern(town).status is ConcernStatus.OPEN
+
+
+def test_resolve_needs_the_agreement(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    refuse(town, "alice", "resolve 1", "Say the agreement")
+
+
+def test_resolving_twice_is_refused(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Agreed"')
+    refuse(town, "alice", 'resolve 1 "Agreed again"', "Concern #1 is already resolved")
+    assert the_concern(town).resolution == "Agreed"
+
+
+def test_raiser_reopens_with_a_reason(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    out = town.ok("bob", 'reopen 1 "The council moved the money again"')
+    assert "Concern #1 (Budget split) is open again." in out
+    c = the_concern(town)
+    assert c.status is ConcernStatus.OPEN and c.resolution is None and c.resolved_at is None
+    [event] = [e for e in all_of(town.sessions, Event) if e.action == "reopen"]
+    assert event.actor.user_id == "bob" and event.reason == "The council moved the money again"
+
+
+def test_coordinator_reopens(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    town.ok("alice", "reopen 1")
+    assert the_concern(town).status is ConcernStatus.OPEN
+
+
+def test_other_member_cannot_reopen(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    refuse(town, "carol", "reopen 1", "Only coordinators or whoever raised it can reopen")
+    assert the_concern(town).status is ConcernStatus.RESOLVED
+
+
+def test_reopening_an_open_concern_is_refused(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    refuse(town, "bob", "reopen 1", "Concern #1 is already open")

@@ -1,0 +1,97 @@
+"""Help lists every registered command with an example; `help <command>` explains one.
+
+The commands come from handlers.registry.COMMANDS, so a new command without help fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.registry import COMMANDS, Access
+from tests.conftest import Chat
+from tests.test_bad_input import refuse
+
+WHO = {
+    Access.ANYONE: "anyone",
+    Access.READ: "anyone in the workspace, observers included",
+    Access.MEMBER: "members and coordinators",
+    Access.COORDINATOR: "coordinators",
+}
+
+
+def test_registry_holds_the_core_commands() -> None:
+    for name in ("setup", "partnership", "partnership edit", "partnerships", "use", "join", "member add",
+                 "member role", "member remove", "members", "priority", "priorities", "commit", "done", "drop",
+                 "reassign", "who", "mine", "commitments", "overdue", "concern", "concerns", "discuss", "resolve",
+                 "reopen", "flex", "flex who", "flex withdraw", "load", "help", "tz"):
+        assert name in COMMANDS, name
+
+
+def test_help_lists_every_command_with_its_first_example_and_summary(chat: Chat) -> None:
+    out = chat.ok("newcomer", "help")
+    assert out.splitlines()[0] == "partnerbot commands"
+    for cmd in COMMANDS.values():
+        assert cmd.summary, f"{cmd.name} has no help text"
+        assert f"`{cmd.examples[0]}` — {cmd.summary}" in out, cmd.name
+
+
+def test_help_groups_commands_under_their_topics(chat: Chat) -> None:
+    out = chat.ok("newcomer", "help")
+    for cmd in COMMANDS.values():
+        assert cmd.topic in out
+        assert out.index(cmd.topic) < out.index(f"`{cmd.examples[0]}` — ")
+
+
+def test_every_example_parses_as_its_own_command(town: Chat) -> None:
+    """An example in help that the bot itself would not understand would mislead people."""
+    from handlers.parsing import Args, tokenize
+    from handlers.registry import find
+
+    for cmd in COMMANDS.values():
+        for example in cmd.examples:
+            found, rest = find(tokenize(example))
+            assert found is cmd, example
+            Args.parse(rest, cmd.options, cmd.flags)  # no unknown options
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_for_each_command_shows_usage_who_and_examples(chat: Chat, name: str) -> None:
+    cmd = COMMANDS[name]
+    out = chat.ok("newcomer", f"help {name}")
+    assert out.splitlines()[0] == name
+    assert cmd.summary in out
+    assert f"Type: `{cmd.usage}`" in out
+    assert f"Who: {WHO[cmd.access]}" in out
+    for example in cmd.examples:
+        assert f"`{example}`" in out
+
+
+def test_help_commit_explains_dates_and_effort(chat: Chat) -> None:
+    out = chat.ok("newcomer", "help commit")
+    assert "Log who does what by when" in out
+    assert "`friday`" in out and "`in 2 weeks`" in out and "`3h`" in out
+    assert '`commit "Deliver 500 leaflets" by:friday effort:3h`' in out
+    assert "Who: members and coordinators" in out
+
+
+def test_question_mark_is_help(chat: Chat) -> None:
+    assert chat.ok("newcomer", "?") == chat.ok("newcomer", "help")
+
+
+def test_help_for_an_unknown_command_points_back_to_help(chat: Chat) -> None:
+    refuse(chat, "newcomer", "help frobnicate", "There is no command `frobnicate`", "`help`")
+
+
+def test_help_needs_no_partnership(chat: Chat) -> None:
+    chat.channel = "dm-newcomer"
+    assert "partnerbot commands" in chat.ok("newcomer", "help")
+
+
+def test_help_for_a_command_family_lists_its_subcommands(chat: Chat) -> None:
+    out = chat.ok("alice", "help member")
+    for sub in ("member add", "member role", "member remove"):
+        assert f"`{COMMANDS[sub].examples[0]}`" in out
+
+
+def test_help_understands_aliases(chat: Chat) -> None:
+    assert "Set your time zone" in chat.ok("alice", "help timezone")

@@ -1,0 +1,63 @@
+"""Priorities: each partner states its own goal; replaced ones are kept with their dates."""
+
+from __future__ import annotations
+
+from storage.models import Event, Priority
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+
+
+def test_priority_is_stored_and_announced(town: Chat) -> None:
+    out = town.ok("bob", 'priority "Saturday footfall on the high street"')
+    assert "Bob (Chamber of Trade)'s priority: \"Saturday footfall on the high street\"" in out
+    [p] = all_of(town.sessions, Priority)
+    assert p.member.person.user_id == "bob" and p.set_at == town.now and p.replaced_at is None
+    [event] = [e for e in all_of(town.sessions, Event) if e.action == "priority"]
+    assert event.actor.user_id == "bob"
+
+
+def test_changing_priority_keeps_the_old_one_with_dates(town: Chat) -> None:
+    town.ok("bob", 'priority "Saturday footfall"')
+    town.advance(days=7)
+    out = town.ok("bob", 'priority "A monthly riverside market"')
+    assert '(was: "Saturday footfall")' in out
+    old, new = all_of(town.sessions, Priority)
+    assert old.text == "Saturday footfall" and old.replaced_at == town.now
+    assert new.text == "A monthly riverside market" and new.replaced_at is None
+    listing = town.ok("alice", "priorities")
+    current, earlier = listing.index("Current"), listing.index("Earlier")
+    assert '"A monthly riverside market" (since Tue 1 Dec)' in listing[current:earlier]
+    assert 'Bob (Chamber of Trade): "Saturday footfall" (Tue 24 Nov to Tue 1 Dec)' in listing[earlier:]
+
+
+def test_same_priority_again_changes_nothing(town: Chat) -> None:
+    town.ok("bob", 'priority "Saturday footfall"')
+    assert "That is already your priority; nothing changed." in town.ok("bob", 'priority "Saturday footfall"')
+    assert len(all_of(town.sessions, Priority)) == 1
+
+
+def test_priorities_names_who_has_not_stated_one(town: Chat) -> None:
+    town.ok("olga", "join observer")
+    town.ok("bob", 'priority "Saturday footfall"')
+    out = town.ok("olga", "priorities")
+    assert out.splitlines()[0] == "Priorities in Riverside Partnership"
+    not_stated = out[out.index("Not stated yet"):]
+    assert "Alice (Town Council)" in not_stated and "Carol (Riverside Trust)" in not_stated
+    assert "Bob" not in not_stated and "Olga" not in not_stated
+
+
+def test_priorities_when_nobody_has_stated_one(town: Chat) -> None:
+    assert "Nobody has stated a priority yet" in town.ok("bob", "priorities")
+
+
+def test_each_partner_has_their_own_current_priority(town: Chat) -> None:
+    town.ok("bob", 'priority "Saturday footfall"')
+    town.ok("carol", 'priority "A clean, safe riverside path"')
+    out = town.ok("alice", "priorities")
+    assert 'Bob (Chamber of Trade): "Saturday footfall"' in out
+    assert 'Carol (Riverside Trust): "A clean, safe riverside path"' in out
+    assert "Earlier" not in out
+
+
+def test_priority_needs_text(town: Chat) -> None:
+    refuse(town, "bob", "priority", "Say the priority")
