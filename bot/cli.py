@@ -6,11 +6,18 @@ import argparse
 import getpass
 import logging
 import sys
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
 from storage.database import make_engine, session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from bot.console import Console
 
 
 def open_database(settings: Settings) -> sessionmaker[Session]:
@@ -20,21 +27,62 @@ def open_database(settings: Settings) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
-def console(settings: Settings, user: str) -> None:
+def console(settings: Settings, user: str, nudges: bool | None = None) -> None:
     from bot.console import Console
 
-    Console(open_database(settings), user, settings.timezone).run()
+    chat(Console(open_database(settings), user, settings.timezone), nudges)
 
 
-def run(settings: Settings, user: str) -> None:
-    """Start every platform whose settings are present; with none, the console chat."""
-    if not (settings.slack_enabled or settings.matrix_enabled):
-        console(settings, user)
+def chat(console: Console, nudges: bool | None) -> None:
+    """Run the console chat, with the nudge scheduler beside it.
+
+    Nudges are on at a terminal and off for piped input, so a script's output stays the
+    same from run to run; `--nudges` turns them on there too (one sweep before the first
+    line, then every few minutes), `--no-nudges` off anywhere.
+    """
+    from bot import scheduler
+    from bot.console import PLATFORM, ConsoleDelivery
+
+    if not (console.interactive if nudges is None else nudges):
+        console.run()
         return
-    raise SystemExit("Slack and Matrix adapters are not built yet; unset their settings to use the console.")
+    delivery = ConsoleDelivery(console)
+    scheduler.sweep(console.sessions, delivery, PLATFORM)
+    background = scheduler.start(console.sessions, delivery, PLATFORM,
+                                 first_run=datetime.now(UTC) + timedelta(minutes=scheduler.SWEEP_MINUTES))
+    try:
+        console.run()
+    finally:
+        background.shutdown(wait=False)
 
 
-def demo(settings: Settings, user: str) -> None:
+def run(settings: Settings, user: str, nudges: bool | None = None) -> None:
+    """Start every platform whose settings are present; with none, the console chat."""
+    if settings.matrix_enabled:
+        message = "The Matrix adapter is not built yet"
+        if not settings.slack_enabled:
+            raise SystemExit(message + "; unset the MATRIX_* settings to use the console.")
+        log.warning("%s; starting Slack only.", message)
+    if settings.slack_enabled:
+        serve_slack(settings)
+    else:
+        console(settings, user, nudges)
+
+
+def serve_slack(settings: Settings) -> None:
+    """The Slack app, with the nudge scheduler sending through Slack's Web API."""
+    from bot import scheduler
+    from bot.slack.app import delivery, start
+
+    sessions = open_database(settings)
+    background = scheduler.start(sessions, delivery(settings, sessions), "slack")
+    try:
+        start(settings, sessions)
+    finally:
+        background.shutdown(wait=False)
+
+
+def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
     from bot.console import Console
     from bot.demo import NAME, load_demo
 
@@ -43,7 +91,43 @@ def demo(settings: Settings, user: str) -> None:
         print(f"Loaded the sample {NAME}. Try `partnership`, `who`, `load`, `concerns 1`, `as bob`, `mine`.")
     else:
         print(f"The sample {NAME} is already loaded.")
-    Console(sessions, user, settings.timezone).run()
+    chat(Console(sessions, user, settings.timezone), nudges)
+
+
+def tick(settings: Settings) -> None:
+    """One sweep for each platform, then exit: for cron, or to catch up after the bot was down."""
+    from bot import scheduler
+    from bot.console import PLATFORM, Console, ConsoleDelivery
+
+    sessions = open_database(settings)
+    deliveries: dict[str, scheduler.Delivery] = {
+        PLATFORM: ConsoleDelivery(Console(sessions, "partnerbot", settings.timezone, stdout=sys.stdout))
+    }
+    if settings.slack_enabled:
+        from bot.slack.app import delivery
+
+        deliveries["slack"] = delivery(settings, sessions)
+    for platform, through in deliveries.items():
+        report = scheduler.sweep(sessions, through, platform)
+        print(f"{platform}: {report.summary()}")
+
+
+def dry_run(settings: Settings) -> None:
+    """Show what a sweep would send now and to whom, changing nothing."""
+    from bot import scheduler
+
+    def line(n: scheduler.Pending) -> str:
+        return f"  [{n.kind}] {n.partnership}: {n.text}".replace("\n", "\n    ")
+
+    batches = scheduler.preview(open_database(settings))
+    if not batches:
+        print("No nudges are due.")
+    for batch in batches:
+        where = f"{batch.recipient} ({batch.platform}/{batch.workspace})"
+        if batch.now:
+            print(f"To {where}, now, as one message:", *map(line, batch.now), sep="\n")
+        for n, why in batch.later:
+            print(f"To {where}, later ({why}):", line(n), sep="\n")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,22 +138,34 @@ def main(argv: list[str] | None = None) -> None:
                        ("demo", "load a sample town partnership, then open the console")):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--as", dest="user", default=None, help="who you are in the console (default: your login)")
+        sub.add_argument("--nudges", action=argparse.BooleanOptionalAction, default=None,
+                         help="send nudges into the chat (default: at a terminal, not for piped input)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
+    commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
+    nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them")
+    nudges.add_argument("--dry-run", action="store_true", help="show them without sending or recording anything")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     user = getattr(args, "user", None) or default_user()
+    nudging = getattr(args, "nudges", None)
+    if args.command == "nudges" and not args.dry_run:
+        parser.error("`nudges` only previews: add --dry-run, or run `partnerbot tick` to send what is due")
     try:
         match args.command:
             case "console":
-                console(settings, user)
+                console(settings, user, nudging)
             case "demo":
-                demo(settings, "alice" if args.user is None else user)
+                demo(settings, "alice" if args.user is None else user, nudging)
             case "migrate":
                 open_database(settings)
                 print("The database is up to date.")
+            case "tick":
+                tick(settings)
+            case "nudges":
+                dry_run(settings)
             case _:
-                run(settings, user)
+                run(settings, user, nudging)
     except KeyboardInterrupt:
         sys.exit(130)
 

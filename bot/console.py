@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -60,12 +61,19 @@ class Console:
         self.stdin = stdin
         self.stdout = stdout
         self.interactive = stdin.isatty()
+        # Nudges arrive from the scheduler's thread; one line at a time on the terminal.
+        self._output = threading.Lock()
+
+    @property
+    def color(self) -> bool:
+        return self.interactive and self.stdout.isatty()
 
     def actor(self) -> Actor:
         return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone)
 
     def say(self, text: str) -> None:
-        print(text, file=self.stdout, flush=True)
+        with self._output:
+            print(text, file=self.stdout, flush=True)
 
     def lines(self) -> Iterable[str]:
         if not self.interactive:
@@ -106,4 +114,21 @@ class Console:
                 return "! Say who you are now, like `as bob` (letters, digits, dots and dashes)."
             self.user = name
             return f"You are now {name}."
-        return render(handle(line, self.actor(), self.sessions), color=self.interactive and self.stdout.isatty())
+        return render(handle(line, self.actor(), self.sessions), color=self.color)
+
+
+class ConsoleDelivery:
+    """Nudges in the console chat: one terminal plays everyone, so each shows who it is for."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def send_to_person(self, workspace: str, user_id: str, *, reply: Reply,
+                       partnership_channel: str | None = None) -> None:
+        self.show(f"@{user_id}", reply)
+
+    def send_to_channel(self, workspace: str, channel: str, *, reply: Reply) -> None:
+        self.show(f"#{channel}", reply)
+
+    def show(self, recipient: str, reply: Reply) -> None:
+        self.console.say(f"[nudge to {recipient}]\n{render(reply, color=self.console.color)}\n")

@@ -357,3 +357,75 @@ class Event(Base):
     created_at: Mapped[datetime]
 
     actor: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class NudgeSettings(Base):
+    """A partnership's own thresholds for nudges; an empty (NULL) column means the default."""
+
+    __tablename__ = "nudge_settings"
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_soon_days: Mapped[int | None]
+    escalate_after_days: Mapped[int | None]
+    concern_stale_days: Mapped[int | None]
+    review_soon_days: Mapped[int | None]
+    end_soon_days: Mapped[int | None]
+    max_open: Mapped[int | None]
+    max_overdue: Mapped[int | None]
+    # Percent of the partnership's open commitments one member may hold before it is a risk.
+    key_share: Mapped[int | None]
+    # Quiet hours in each person's own time zone, as minutes after midnight.
+    quiet_start: Mapped[int | None]
+    quiet_end: Mapped[int | None]
+    daily_cap: Mapped[int | None]
+    updated_at: Mapped[datetime]
+
+
+class Snooze(Base):
+    """Reminders about a commitment are held back until `until`."""
+
+    __tablename__ = "snoozes"
+
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[datetime]
+    by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class Nudge(Base):
+    """One message the bot owes someone, keyed so it can be recorded (and sent) only once.
+
+    `key` names what the nudge is about and for which period (`overdue:c12:2026-11-27`),
+    so every sweep that finds it due derives the same key and the unique constraint keeps
+    one row. A sweep leases rows it is delivering (`claimed_by`, `claimed_until`); a lease
+    that runs out (a crashed sweep) lets a later sweep deliver them. After a failed send,
+    `claimed_until` alone is the pause before the next try.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        CheckConstraint("(person_id IS NULL) <> (channel IS NULL)", name="ck_nudge_recipient"),
+        Index("ix_nudges_pending", "sent_at", "claimed_until"),
+        Index("ix_nudges_person_sent", "person_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Exactly one recipient: a person (a direct message) or the partnership's channel.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+
+    person: Mapped[Person | None] = relationship(lazy="joined")

@@ -1,0 +1,249 @@
+"""The nudge scheduler: periodic sweeps that send what the partnership state says is owed.
+
+A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs it once:
+1. derives every due nudge (handlers/nudges.py) and records it in the ledger under its
+   key; a key already there is left alone, so a restart or a missed sweep loses nothing
+   and repeats nothing;
+2. plans and leases the pending nudges it may send now: quiet hours and daily caps defer
+   a nudge (it stays pending), and each recipient's nudges become one message;
+3. delivers each message through the adapter's `Delivery`, then marks its nudges sent;
+   a failed delivery gives its nudges back for a later sweep.
+APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
+shared between schedulers), so every process may run one against the same database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.context import zone
+from handlers.nudges import Thresholds, day_start, derive, quiet, show_setting, thresholds
+from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import nudges as ledger
+from storage.database import transaction
+from storage.models import Partnership
+
+log = logging.getLogger(__name__)
+
+# Longer than any delivery takes; a sweep that dies holding a lease frees it after this.
+LEASE = timedelta(minutes=5)
+SWEEP_MINUTES = 5
+# Channel-wide news before reminders, reminders before warnings.
+ORDER = ["digest", "review-soon", "ending", "due-soon", "overdue", "overload-note", "escalation", "overload",
+         "review-overdue", "concern-stale", "key-person", "sole-coordinator"]
+
+
+class Delivery(Protocol):
+    """What each chat adapter implements so the scheduler can send on its own.
+
+    Either method raises if the message did not go; its nudges are then retried on a
+    later sweep. `partnership_channel` is the home channel of the partnership a direct
+    message is about (when it is about one), for adapters whose buttons act in a channel.
+    """
+
+    def send_to_person(self, workspace: str, user_id: str, *, reply: Reply,
+                       partnership_channel: str | None = None) -> object: ...
+
+    def send_to_channel(self, workspace: str, channel: str, *, reply: Reply) -> object: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one recipient: a person (by platform user id) or a channel."""
+
+    platform: str
+    workspace: str
+    user_id: str | None
+    channel: str | None
+    recipient: str
+    reply: Reply
+    nudge_ids: tuple[int, ...]
+    # For a direct message about one partnership, that partnership's home channel.
+    home: str | None = None
+
+    def send(self, delivery: Delivery) -> None:
+        if self.user_id is not None:
+            delivery.send_to_person(self.workspace, self.user_id, reply=self.reply, partnership_channel=self.home)
+        else:
+            assert self.channel is not None
+            delivery.send_to_channel(self.workspace, self.channel, reply=self.reply)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A pending nudge as the plan sees it (plain values, so a dry run can show it after rollback)."""
+
+    id: int
+    kind: str
+    text: str
+    partnership: str
+    home: str | None
+
+
+@dataclass
+class Batch:
+    """A recipient's nudges for this sweep: the ones to send now, and the ones that wait."""
+
+    recipient: str
+    platform: str
+    workspace: str
+    user_id: str | None
+    channel: str | None
+    now: list[Pending] = field(default_factory=list)
+    later: list[tuple[Pending, str]] = field(default_factory=list)
+
+    def message(self, won: set[int]) -> Outgoing | None:
+        """The one message carrying every nudge of this batch the sweep won."""
+        rows = sorted((n for n in self.now if n.id in won),
+                      key=lambda n: (ORDER.index(n.kind) if n.kind in ORDER else len(ORDER), n.id))
+        if not rows:
+            return None
+        by_partnership: dict[str, list[Item]] = {}
+        for n in rows:
+            by_partnership.setdefault(n.partnership, []).append(Item(n.text))
+        personal = self.user_id is not None
+        homes = {n.home for n in rows}
+        reply = Reply(
+            title="Reminders from partnerbot" if personal else "From partnerbot",
+            sections=[Section(name, items) for name, items in by_partnership.items()],
+            audience=Audience.PERSONAL if personal else Audience.CHANNEL,
+        )
+        return Outgoing(self.platform, self.workspace, self.user_id, self.channel, self.recipient, reply,
+                        tuple(n.id for n in rows), homes.pop() if len(homes) == 1 else None)
+
+
+def plan(session: Session, now: datetime, platform: str | None = None) -> list[Batch]:
+    """Group pending nudges by recipient and decide which may go now.
+
+    A person's nudge waits through their quiet hours (in their own time zone) and once
+    they have had the day's cap of messages; channels have neither.
+    """
+    rows = ledger.pending(session, now, platform)
+    partnerships = {p.id: p for p in session.scalars(
+        select(Partnership).where(Partnership.id.in_({n.partnership_id for n in rows})))}
+    limits: dict[int, Thresholds] = {pid: thresholds(session, pid) for pid in partnerships}
+    homes = {pid: ledger.home_channel(session, pid) for pid in partnerships}
+    batches: dict[tuple[object, ...], Batch] = {}
+    had: dict[int, int] = {}
+    for n in rows:
+        p = partnerships[n.partnership_id]
+        pending = Pending(n.id, n.kind, n.text, p.name, homes[p.id])
+        person = n.person
+        if person is None:
+            batch = batches.setdefault(("channel", p.platform, p.workspace, n.channel),
+                                       Batch(f"#{n.channel}", p.platform, p.workspace, None, n.channel))
+            batch.now.append(pending)
+            continue
+        batch = batches.setdefault(("person", person.id), Batch(
+            f"@{person.display_name}", person.platform, person.workspace, person.user_id, None))
+        tz = zone(person.timezone)
+        t = limits[n.partnership_id]
+        if quiet(t, tz, now):
+            batch.later.append((pending, f"quiet hours until {show_setting('quiet_end', t.quiet_end)} their time"))
+        elif had.setdefault(person.id, ledger.messages_since(session, person.id, day_start(tz, now), now)) >= t.daily_cap:
+            batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))
+        else:
+            batch.now.append(pending)
+    return list(batches.values())
+
+
+@dataclass
+class SweepReport:
+    recorded: int = 0
+    sent: list[Outgoing] = field(default_factory=list)
+    deferred: int = 0
+    failed: int = 0
+
+    def summary(self) -> str:
+        nudges = sum(len(m.nudge_ids) for m in self.sent)
+        return (f"Sent {plural(len(self.sent), 'message')} ({plural(nudges, 'nudge')}); "
+                f"{self.deferred} deferred; {self.failed} failed; {self.recorded} newly due.")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
+          worker: str | None = None) -> SweepReport:
+    """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring."""
+    now = now or datetime.now(UTC)
+    worker = worker or worker_name()
+    report = SweepReport()
+    with transaction(sessions) as session:
+        due, derived = derive(session, now)
+        report.recorded = ledger.record(session, due, now, derived)
+    with transaction(sessions) as session:
+        ledger.serialise_claims(session)
+        batches = plan(session, now, platform)
+        wanted = {n.id for b in batches for n in b.now}
+        won = ledger.claim(session, wanted, worker, now, now + LEASE)
+        messages = [m for b in batches if (m := b.message(won))]
+        report.deferred = sum(len(b.later) for b in batches)
+    started = time.monotonic()
+    for message in messages:
+        # Deliveries may be slow (an adapter waiting out a rate limit): the clock moves on.
+        moment = now + timedelta(seconds=time.monotonic() - started)
+        with transaction(sessions) as session:
+            if not ledger.renew(session, message.nudge_ids, worker, moment, moment + LEASE):
+                log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep",
+                            message.nudge_ids)
+                continue
+        try:
+            message.send(delivery)
+        except Exception as exc:  # an adapter's failure must not lose the nudge or stop the sweep
+            log.warning("delivering nudges %s to %s failed: %s", message.nudge_ids, message.recipient, exc)
+            with transaction(sessions) as session:
+                ledger.release(session, message.nudge_ids, worker, f"{type(exc).__name__}: {exc}", now)
+            report.failed += 1
+            continue
+        with transaction(sessions) as session:
+            if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
+                log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
+        report.sent.append(message)
+    return report
+
+
+def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
+    """What a sweep would send now and to whom, changing nothing (the dry run)."""
+    now = now or datetime.now(UTC)
+    session = sessions()
+    try:
+        due, derived = derive(session, now)
+        ledger.record(session, due, now, derived)
+        return plan(session, now)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, minutes: float = SWEEP_MINUTES,
+          first_run: datetime | None = None) -> BackgroundScheduler:
+    """Sweep every `minutes` in a background thread, from `first_run` (default: now).
+
+    Runs that pile up while the process is busy (or the machine sleeps) coalesce into
+    one, and never overlap; a sweep that fails is logged and the next one tries again.
+    """
+
+    def job() -> None:
+        try:
+            sweep(sessions, delivery, platform)
+        except Exception:  # the database away, say: the next sweep picks up where this left off
+            log.exception("nudge sweep failed")
+
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
+                      misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,449 @@
+"""Nudges: reminders and warnings the bot sends on its own, so coordinators need not chase.
+
+What is due is derived from the partnership's state every sweep; nothing about it lives
+in memory. Each nudge has a stable key (what it is about, and for which period), so the
+ledger in storage/nudges.py records and sends it once. Here: what is due, to whom, in
+what words, when a person may be bothered, and the chat commands to tune it all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.commitments import ensure_may_change, ensure_open, find_commitment
+from handlers.context import Context, zone
+from handlers.dates import DATE_HINT, parse_day, show_day
+from handlers.describe import hours, member_label
+from handlers.errors import UserError
+from handlers.load import Workload, workloads
+from handlers.parsing import Args
+from handlers.registry import Access, command
+from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import queries
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    FlexDimension,
+    Flexibility,
+    Member,
+    NudgeSettings,
+    Partnership,
+    Priority,
+    Role,
+    Snooze,
+)
+from storage.nudges import DueNudge, home_channel
+
+log = logging.getLogger(__name__)
+
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+# A partnership this young is still finding its feet: no "only one coordinator" warning.
+SETTLING_IN = timedelta(days=14)
+# Key-person risk needs enough open work to be meaningful.
+KEY_PERSON_MIN_OPEN = 4
+MAX_SNOOZE_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When nudges go out; each partnership's coordinators may change any of these."""
+
+    due_soon_days: int = 2
+    escalate_after_days: int = 3
+    concern_stale_days: int = 14
+    review_soon_days: int = 7
+    end_soon_days: int = 30
+    max_open: int = 6
+    max_overdue: int = 2
+    key_share: int = 50
+    quiet_start: int = 21 * 60
+    quiet_end: int = 8 * 60
+    daily_cap: int = 3
+
+
+DEFAULTS = Thresholds()
+# name: (lowest, highest, what it means)
+LIMITS: dict[str, tuple[int, int, str]] = {
+    "due_soon_days": (0, 30, "days before a due date to remind its owner (0: no reminder)"),
+    "escalate_after_days": (1, 60, "days overdue before coordinators hear of it"),
+    "concern_stale_days": (1, 180, "days a concern may stay open before coordinators are reminded"),
+    "review_soon_days": (0, 60, "days before a review to tell the channel"),
+    "end_soon_days": (0, 180, "days before the end date to plan the wrap-up"),
+    "max_open": (1, 100, "open commitments one person may hold before it counts as overload"),
+    "max_overdue": (0, 100, "overdue commitments one person may hold before it counts as overload"),
+    "key_share": (10, 100, "percent of the open commitments one person may hold before it is a risk"),
+    "quiet_start": (0, 24 * 60 - 1, "when quiet hours begin, in each person's time zone (same as quiet_end: none)"),
+    "quiet_end": (0, 24 * 60 - 1, "when quiet hours end"),
+    "daily_cap": (1, 24, "messages a day the bot may send one person"),
+}
+CLOCK = ("quiet_start", "quiet_end")
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?")
+
+
+def thresholds(session: Session, partnership_id: int) -> Thresholds:
+    row = session.get(NudgeSettings, partnership_id)
+    if row is None:
+        return DEFAULTS
+    return replace(DEFAULTS, **{f.name: getattr(row, f.name) for f in fields(Thresholds)
+                                if getattr(row, f.name) is not None})
+
+
+def show_setting(name: str, value: int) -> str:
+    return f"{value // 60:02d}:{value % 60:02d}" if name in CLOCK else str(value)
+
+
+# When a person may be bothered.
+
+def quiet(t: Thresholds, tz: ZoneInfo, now: datetime) -> bool:
+    """Whether it is quiet hours for someone in zone `tz` (a window may span midnight)."""
+    local = now.astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    if t.quiet_start == t.quiet_end:
+        return False
+    if t.quiet_start < t.quiet_end:
+        return t.quiet_start <= minute < t.quiet_end
+    return minute >= t.quiet_start or minute < t.quiet_end
+
+
+def day_start(tz: ZoneInfo, now: datetime) -> datetime:
+    """The start of the person's own day, for their daily cap."""
+    local = now.astimezone(tz)
+    return datetime.combine(local.date(), time(0), tzinfo=tz)
+
+
+# What is due.
+
+def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
+    """Every nudge the state says is owed at `now`, and the partnerships fully derived.
+
+    A partnership whose derivation fails is logged and left out, so one bad row cannot
+    stop every other partnership's nudges (and its pending ones are kept, not dropped).
+    """
+    due: list[DueNudge] = []
+    done: list[int] = []
+    for partnership in session.scalars(select(Partnership).order_by(Partnership.id)):
+        try:
+            with session.begin_nested():
+                due += Deriver(session, partnership, now).all()
+            done.append(partnership.id)
+        except Exception:
+            log.exception("could not derive nudges for partnership %s", partnership.id)
+    return due, done
+
+
+class Deriver:
+    """The nudges one partnership owes at one moment."""
+
+    def __init__(self, session: Session, p: Partnership, now: datetime) -> None:
+        self.session, self.p, self.now = session, p, now
+        self.t = thresholds(session, p.id)
+        self.members = queries.active_members(session, p.id)
+        self.coordinators = [m for m in self.members if m.role is Role.COORDINATOR]
+        self.doers = [m for m in self.members if m.role is not Role.OBSERVER]
+        self.today = now.date()
+        iso = now.isocalendar()
+        self.week = f"{iso.year}-W{iso.week:02d}"
+        self.month = f"{now:%Y-%m}"
+        self.channel = home_channel(session, p.id)
+        self.open = list(session.scalars(
+            select(Commitment)
+            .where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN)
+            .order_by(Commitment.due_at, Commitment.id)
+        ))
+        ids = [c.id for c in self.open]
+        self.snoozes = {s.commitment_id: s for s in session.scalars(select(Snooze).where(Snooze.commitment_id.in_(ids)))
+                        if s.until > now} if ids else {}
+
+    def all(self) -> list[DueNudge]:
+        return [*self.commitments(), *self.reviews(), *self.ending(), *self.overload(),
+                *self.stale_concerns(), *self.key_people(), *self.digest()]
+
+    def to_person(self, member: Member, kind: str, key: str, text: str) -> DueNudge:
+        return DueNudge(f"{key}:p{member.person_id}", self.p.id, kind, text, person_id=member.person_id)
+
+    def to_coordinators(self, kind: str, key: str, text: str, besides: int | None = None) -> Iterator[DueNudge]:
+        for m in self.coordinators:
+            if m.id != besides:
+                yield self.to_person(m, kind, key, text)
+
+    def to_channel(self, kind: str, key: str, text: str) -> Iterator[DueNudge]:
+        if self.channel is not None:
+            yield DueNudge(key, self.p.id, kind, text, channel=self.channel)
+
+    def commitments(self) -> Iterator[DueNudge]:
+        """Due soon and overdue to the owner; long overdue to the coordinators."""
+        t, now = self.t, self.now
+        for c in self.open:
+            owner, snooze = c.owner, self.snoozes.get(c.id)
+            tz = zone(owner.person.timezone)
+            due_day = show_day(c.due_at.astimezone(tz).date(), now.astimezone(tz).date())
+            key = f"c{c.id}:{c.due_at:%Y-%m-%d}"
+            if snooze is None and owner.active:
+                # Just logged with a near date: its owner knows, so no reminder in the first day.
+                if now < c.due_at <= now + t.due_soon_days * DAY and now - c.created_at >= DAY:
+                    yield self.to_person(owner, "due-soon", f"due-soon:{key}",
+                                         f"#{c.id} {c.title} is due {due_day}. Type `done {c.id}` when it is, "
+                                         f"or `snooze {c.id} 2` to hear about it later.")
+                elif c.due_at <= now:
+                    yield self.to_person(owner, "overdue", f"overdue:{key}",
+                                         f"#{c.id} {c.title} was due {due_day}. If it is done, type `done {c.id}`; "
+                                         f"if it needs more time or another pair of hands, say so in the channel "
+                                         f"(or `snooze {c.id} 3`).")
+            # A coordinator's snooze means a coordinator already knows; an owner's does not stop this.
+            if c.due_at + t.escalate_after_days * DAY <= now and not (snooze and self.by_coordinator(snooze)):
+                late = (now - c.due_at).days
+                yield from self.to_coordinators(
+                    "escalation", f"escalation:{key}",
+                    f"#{c.id} {c.title} ({member_label(owner)}) is {plural(late, 'day')} overdue. A word with "
+                    f"{owner.person.display_name} may help; or `reassign {c.id} @name`, or "
+                    f'`drop {c.id} "reason"`.', besides=owner.id)
+
+    def by_coordinator(self, snooze: Snooze) -> bool:
+        return any(m.person_id == snooze.by_id for m in self.coordinators)
+
+    def reviews(self) -> Iterator[DueNudge]:
+        """A sustained partnership's review: the channel hears it is coming, coordinators that it is late."""
+        p, review = self.p, self.p.next_review_on
+        if p.review_cadence is None or review is None:
+            return
+        when = show_day(review, self.today)
+        if self.today <= review <= self.today + timedelta(days=self.t.review_soon_days):
+            yield from self.to_channel(
+                "review-soon", f"review-soon:p{p.id}:{review}",
+                f"{p.name}'s {p.review_cadence.value} review is due {when}. Worth thinking about before then: "
+                f"are the goals still right and reachable, are the right people here, is there enough time and money?")
+        elif review < self.today:
+            yield from self.to_coordinators(
+                "review-overdue", f"review-overdue:p{p.id}:{review}",
+                f"{p.name}'s review was due {when}. Hold it, then record the next one with "
+                f"`partnership edit review:{p.review_cadence.value}`.")
+
+    def ending(self) -> Iterator[DueNudge]:
+        """A partnership with an end date nearing it: time to plan the wrap-up."""
+        p, end = self.p, self.p.end_date
+        if end is None or not self.today <= end <= self.today + timedelta(days=self.t.end_soon_days):
+            return
+        left = (end - self.today).days
+        yield from self.to_channel(
+            "ending", f"ending:p{p.id}:{end}",
+            f"{p.name} ends {show_day(end, self.today)} ({plural(left, 'day')} from now). Time to plan the wrap-up: "
+            + (f"finish or hand over the {plural(len(self.open), 'open commitment')}, and " if self.open else "")
+            + "agree what carries on, and who with.")
+
+    def overload(self) -> Iterator[DueNudge]:
+        """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
+        loads = workloads(self.session, self.p.id, self.now)
+        heavy = {w.member.id: reasons for w in loads if (reasons := self.overload_reasons(w))}
+        if not heavy:
+            return
+        spare = [w.member.person.display_name for w in loads
+                 if w.member.id not in heavy and w.member.capacity_hours and not w.over_capacity]
+        flexible = sorted({f.member.person.display_name for f in self.session.scalars(
+            select(Flexibility).where(Flexibility.partnership_id == self.p.id, Flexibility.dimension == FlexDimension.TIME,
+                                      Flexibility.withdrawn_at.is_(None))
+        ) if f.member.id not in heavy and f.member.active})
+        for w in loads:
+            if w.member.id not in heavy:
+                continue
+            reasons, m = heavy[w.member.id], w.member
+            key = f"m{m.id}:{self.week}"
+            yield self.to_person(
+                m, "overload-note", f"overload-note:{key}",
+                f"You're carrying a lot in {self.p.name} just now ({reasons}). That says how much you give, "
+                f"not that you're falling short. If something could wait or pass to someone else, say so in the "
+                f"channel or to a coordinator; `mine` lists it all.")
+            helpers = "; ".join(filter(None, [
+                f"spare capacity: {', '.join(spare)}" if spare else "",
+                f"offered more time: {', '.join(flexible)}" if flexible else "",
+            ])) or "nobody has spare capacity or has offered more time yet"
+            yield from self.to_coordinators(
+                "overload", f"overload:{key}",
+                f"{member_label(m)}{' (volunteer)' if m.volunteer else ''} has more than they can carry ({reasons}). "
+                f"Could someone take something on? Who could help: {helpers}.", besides=m.id)
+
+    def overload_reasons(self, w: Workload) -> str:
+        reasons = []
+        if w.over_capacity:
+            reasons.append(f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)} capacity")
+        if w.open_count > self.t.max_open:
+            reasons.append(plural(w.open_count, "open commitment"))
+        if w.overdue_count > self.t.max_overdue:
+            reasons.append(f"{w.overdue_count} overdue")
+        return ", ".join(reasons)
+
+    def stale_concerns(self) -> Iterator[DueNudge]:
+        """A concern open too long: once per stale period, to the coordinators."""
+        period = self.t.concern_stale_days
+        for c in self.session.scalars(
+            select(Concern).where(Concern.partnership_id == self.p.id, Concern.status == ConcernStatus.OPEN)
+            .order_by(Concern.id)
+        ).unique():
+            days = (self.now - c.created_at).days
+            if days >= period:
+                yield from self.to_coordinators(
+                    "concern-stale", f"concern-stale:k{c.id}:{days // period}",
+                    f"Concern #{c.id} {c.title} ({c.severity.value}) has been open {plural(days, 'day')}. Left alone, concerns "
+                    f"wear down trust: `concerns {c.id}` shows the discussion, "
+                    f'`resolve {c.id} "what was agreed"` closes it.')
+
+    def key_people(self) -> Iterator[DueNudge]:
+        """Too much resting on one person: a large share of the work, or a lone coordinator."""
+        p, total = self.p, len(self.open)
+        if total >= KEY_PERSON_MIN_OPEN and len(self.doers) >= 2:
+            held: dict[int, int] = {}
+            for c in self.open:
+                held[c.owner_id] = held.get(c.owner_id, 0) + 1
+            for m in self.doers:
+                share = round(100 * held.get(m.id, 0) / total)
+                if share >= self.t.key_share:
+                    yield from self.to_coordinators(
+                        "key-person", f"key-person:m{m.id}:{self.month}",
+                        f"{member_label(m)} holds {held[m.id]} of the {total} open commitments in {p.name} ({share}%). "
+                        f"If they were away, the work would stall: could others take some on, or shadow them?")
+        if len(self.coordinators) == 1 and len(self.doers) >= 3 and self.now - p.created_at >= SETTLING_IN:
+            yield from self.to_coordinators(
+                "sole-coordinator", f"sole-coordinator:p{p.id}:{self.month}",
+                f"You are the only coordinator of {p.name}. If you were away, nobody could resolve concerns or "
+                f"change settings: name a second with `member role @name coordinator`.")
+
+    def digest(self) -> Iterator[DueNudge]:
+        """The week in the channel: done, due, open concerns, changed priorities, next review."""
+        p, now = self.p, self.now
+        week_start = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), tzinfo=now.tzinfo)
+        if self.channel is None or p.created_at >= week_start:
+            return
+        since = now - WEEK
+        done = list(self.session.scalars(
+            select(Commitment).where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.DONE,
+                                     Commitment.closed_at >= since).order_by(Commitment.closed_at)))
+        coming = [c for c in self.open if c.due_at <= now + WEEK]
+        overdue = sum(c.due_at < now for c in self.open)
+        concerns = list(self.session.scalars(
+            select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
+            .order_by(Concern.created_at)).unique())
+        changed = list(self.session.scalars(
+            select(Priority).where(Priority.partnership_id == p.id, Priority.set_at >= since).order_by(Priority.set_at)))
+        lines = [f"The week in {p.name}:"]
+        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({c.owner.person.display_name})"
+                                                          for c in done[:10]) or "nothing marked done"))
+        lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
+            f"#{c.id} {c.title} ({c.owner.person.display_name}, {show_day(c.due_at.date(), self.today)})"
+            for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
+        lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
+                                                           or "none"))
+        if changed:
+            lines.append("Priorities stated or changed: " + "; ".join(
+                f'{pr.member.person.display_name}: "{pr.text}"' for pr in changed[:10]))
+        if p.next_review_on:
+            lines.append(f"Next review: {show_day(p.next_review_on, self.today)}")
+        yield from self.to_channel("digest", f"digest:p{p.id}:{self.week}", "\n".join(lines))
+
+
+# Chat commands.
+
+@command("snooze", usage="snooze <number> <days or date>",
+         examples=("snooze 12 3", "snooze 12 monday", "snooze 12 off"))
+def snooze(ctx: Context, args: Args) -> Reply:
+    """Hold back reminders about a commitment for some days or until a date; `off` to hear them again.
+
+    Its owner or a coordinator can snooze it. When a coordinator snoozes an overdue
+    commitment, the coordinators are not reminded of it either."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    if not args.has_more():
+        raise UserError(f"Say for how long: a number of days (`snooze {c.id} 3`) or a date (`snooze {c.id} monday`).")
+    when = args.take_text("days or date", 60)
+    args.finish()
+    ensure_may_change(ctx, c)
+    ensure_open(c)
+    current = ctx.session.get(Snooze, c.id)
+    if when.lower() in ("off", "0", "none"):
+        if current is None or current.until <= ctx.now:
+            raise UserError(f"#{c.id} isn't snoozed.")
+        ctx.session.delete(current)
+        ctx.record("snooze", f"#{c.id} {c.title}: reminders back on", subject_id=c.id)
+        return Reply(text=f"Reminders about #{c.id} {c.title} are back on.")
+    today = ctx.now.astimezone(ctx.tz).date()
+    if when.isdigit():
+        days = int(when)
+        until = ctx.now + days * DAY
+    else:
+        day = parse_day(when, ctx.tz, ctx.now)
+        days = (day - today).days
+        until = datetime.combine(day, time(0), tzinfo=ctx.tz)
+    if days < 1:
+        raise UserError(f"Snooze for at least a day, up to {MAX_SNOOZE_DAYS}. {DATE_HINT}")
+    if days > MAX_SNOOZE_DAYS:
+        raise UserError(f"Snooze for at most {MAX_SNOOZE_DAYS} days; if it won't happen, `drop {c.id} \"reason\"`.")
+    if current is None:
+        ctx.session.add(Snooze(commitment_id=c.id, until=until, by_id=ctx.person.id, created_at=ctx.now))
+    else:
+        current.until, current.by_id, current.created_at = until, ctx.person.id, ctx.now
+    shown = show_day(until.astimezone(ctx.tz).date(), today)
+    ctx.record("snooze", f"#{c.id} {c.title}: reminders held until {shown}", subject_id=c.id)
+    return Reply(text=f"No reminders about #{c.id} {c.title} until {shown}. `snooze {c.id} off` to undo.")
+
+
+@command("nudge settings", usage="nudge settings", access=Access.READ, aliases=("nudges",))
+def settings(ctx: Context, args: Args) -> Reply:
+    """When this partnership's nudges go out: reminders, warnings, quiet hours and the daily cap."""
+    args.finish()
+    partnership = ctx.require_partnership()
+    t = thresholds(ctx.session, partnership.id)
+    items = []
+    for name, (_, _, meaning) in LIMITS.items():
+        value, default = getattr(t, name), getattr(DEFAULTS, name)
+        note = "" if value == default else f" (default {show_setting(name, default)})"
+        items.append(Item(f"{name}: {show_setting(name, value)}{note} — {meaning}"))
+    return Reply(title=f"Nudge settings for {partnership.name}", sections=[Section(None, items)],
+                 text="Coordinators change them with `nudge set name:value`, or `name:default` to reset one.")
+
+
+@command("nudge set", usage="nudge set <name>:<value>", access=Access.COORDINATOR, options=tuple(LIMITS),
+         examples=("nudge set due_soon_days:3 daily_cap:2", "nudge set quiet_start:22:00 quiet_end:07:30",
+                   "nudge set max_open:default"))
+def set_thresholds(ctx: Context, args: Args) -> Reply:
+    """Change when this partnership's nudges go out (coordinators); `nudge settings` lists the names."""
+    unknown = [t.text.partition(":")[0] for t in args.words if ":" in t.text]
+    if unknown:
+        raise UserError(f"`{unknown[0][:30]}` isn't a nudge setting. Settings: {', '.join(LIMITS)}.")
+    args.finish()
+    if not args.options:
+        raise UserError("Say what to change, like `nudge set due_soon_days:3`.", "Type `nudge settings` to see the names.")
+    partnership = ctx.require_partnership()
+    row = ctx.session.get(NudgeSettings, partnership.id)
+    if row is None:
+        row = NudgeSettings(partnership_id=partnership.id, updated_at=ctx.now)
+        ctx.session.add(row)
+    changes = []
+    for name, raw in args.options.items():
+        value = None if raw.lower() == "default" else parse_setting(name, raw)
+        setattr(row, name, value)
+        changes.append(f"{name}: {show_setting(name, getattr(DEFAULTS, name) if value is None else value)}")
+    row.updated_at = ctx.now
+    ctx.record("nudge-set", "nudge settings: " + ", ".join(changes))
+    return Reply(text=f"Nudges in {partnership.name}: " + ", ".join(changes) + ".", audience=Audience.CHANNEL)
+
+
+def parse_setting(name: str, raw: str) -> int:
+    low, high, _ = LIMITS[name]
+    if name in CLOCK:
+        match = _CLOCK.fullmatch(raw.strip())
+        if not match or int(match[1]) > 23 or int(match[2] or 0) > 59:
+            raise UserError(f"`{raw[:20]}` isn't a time of day for {name}; write it like `21:00` or `7`.")
+        return int(match[1]) * 60 + int(match[2] or 0)
+    text = raw.strip().removesuffix("%")
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise UserError(f"{name} must be a whole number from {low} to {high}, not `{raw[:20]}`.")
+    return int(text)
+

@@ -1,0 +1,171 @@
+"""The nudge ledger: what the bot owes people, leased while it is delivered, marked when sent.
+
+Every guarantee the scheduler gives lives in these statements, not in memory:
+- `record` inserts due nudges with ON CONFLICT DO NOTHING on their key, so a nudge is
+  recorded once however many sweeps (or processes) find it due;
+- `claim` is a compare-and-set on the lease, so two sweepers never both win a row;
+- `mark_sent` only marks rows the caller still holds, in one transaction after delivery;
+- `release` gives a failed row back, counting the attempt, so a later sweep retries it
+  (after a pause that doubles with each failure: `claimed_until` without `claimed_by`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, lazyload
+
+from storage.models import ChannelLink, Nudge, Partnership
+
+# A failed nudge waits 1, 2, 4... minutes before its next try, never more than this.
+MAX_BACKOFF = timedelta(hours=6)
+_CLAIM_LOCK = 7240204
+
+
+@dataclass(frozen=True)
+class DueNudge:
+    """A nudge the partnership's state says is owed now; `key` names it and its period."""
+
+    key: str
+    partnership_id: int
+    kind: str
+    text: str
+    person_id: int | None = None
+    channel: str | None = None
+
+
+def record(session: Session, due: Iterable[DueNudge], now: datetime, derived: Collection[int]) -> int:
+    """Insert the due nudges not yet recorded; drop pending ones that are no longer due.
+
+    `derived` names the partnerships whose nudges were all derived, so a partnership
+    that failed to derive keeps its pending nudges. Returns how many rows were new.
+    """
+    rows = [
+        {"key": d.key, "partnership_id": d.partnership_id, "kind": d.kind, "text": d.text,
+         "person_id": d.person_id, "channel": d.channel, "created_at": now, "attempts": 0}
+        for d in due
+    ]
+    rows.sort(key=lambda row: row["key"])  # one lock order for every sweeper inserting at once
+    keys = {row["key"] for row in rows}
+    known = set(session.scalars(select(Nudge.key).where(Nudge.key.in_(keys)))) if keys else set()
+    if rows:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(Nudge).on_conflict_do_nothing(index_elements=["key"]), rows)
+    # A deferred "due soon" that is now overdue, a reminder for a commitment since done:
+    # not sent yet and no longer true, so it goes; sent rows stay forever as the record.
+    stale = [
+        nudge_id
+        for nudge_id, key in session.execute(
+            select(Nudge.id, Nudge.key).where(
+                Nudge.sent_at.is_(None), Nudge.partnership_id.in_(derived), unleased(now)
+            )
+        )
+        if key not in keys
+    ]
+    if stale:
+        session.execute(delete(Nudge).where(Nudge.id.in_(stale), Nudge.sent_at.is_(None), unleased(now)))
+    return len(keys - known)
+
+
+def home_channel(session: Session, partnership_id: int) -> str | None:
+    """The partnership's home: the first channel linked to it, where channel nudges go."""
+    return session.scalar(
+        select(ChannelLink.channel).where(ChannelLink.partnership_id == partnership_id).order_by(ChannelLink.id).limit(1)
+    )
+
+
+def unleased(now: datetime):  # type: ignore[no-untyped-def]
+    """Free to claim at `now`: never leased, or the lease (or the pause after a failure) is over."""
+    return or_(Nudge.claimed_until.is_(None), Nudge.claimed_until <= now)
+
+
+def serialise_claims(session: Session) -> None:
+    """On PostgreSQL, let one sweeper at a time plan and claim (held to the transaction's end).
+
+    Claims are safe without it (they are compare-and-set); it keeps daily caps exact when
+    several processes sweep at once. SQLite has one writer anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+
+
+def pending(session: Session, now: datetime, platform: str | None = None) -> list[Nudge]:
+    """Unsent nudges nobody holds a live lease on, oldest first, locked where the database can."""
+    query = (
+        select(Nudge)
+        .join(Partnership, Partnership.id == Nudge.partnership_id)
+        .where(Nudge.sent_at.is_(None), unleased(now))
+        .options(lazyload(Nudge.person))
+        .order_by(Nudge.id)
+        .with_for_update(skip_locked=True, of=Nudge)
+    )
+    if platform is not None:
+        query = query.where(Partnership.platform == platform)
+    return list(session.scalars(query))
+
+
+def messages_since(session: Session, person_id: int, since: datetime, now: datetime) -> int:
+    """Messages a person has had since `since`, counting ones being delivered right now.
+
+    One sweep sends one person one message, marking all its nudges with one `sent_at`,
+    so distinct send times are messages; a live lease is a message on its way.
+    """
+    sent = session.scalar(
+        select(func.count(func.distinct(Nudge.sent_at))).where(Nudge.person_id == person_id, Nudge.sent_at >= since)
+    ) or 0
+    on_the_way = session.scalar(
+        select(func.count(func.distinct(Nudge.claimed_by))).where(
+            Nudge.person_id == person_id, Nudge.sent_at.is_(None), Nudge.claimed_by.is_not(None),
+            Nudge.claimed_until > now
+        )
+    ) or 0
+    return sent + on_the_way
+
+
+def claim(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> set[int]:
+    """Lease the given nudges to `worker`; returns the ids it won (those still free and unsent)."""
+    if not ids:
+        return set()
+    won = session.scalars(
+        update(Nudge)
+        .where(Nudge.id.in_(ids), Nudge.sent_at.is_(None), unleased(now))
+        .values(claimed_by=worker, claimed_until=until)
+        .returning(Nudge.id)
+    )
+    return set(won)
+
+
+def renew(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> bool:
+    """Extend `worker`'s live lease on all of `ids`; False if any was lost (so do not send)."""
+    result = session.execute(
+        update(Nudge)
+        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.claimed_until > now, Nudge.sent_at.is_(None))
+        .values(claimed_until=until)
+    )
+    return result.rowcount == len(ids)  # type: ignore[attr-defined, no-any-return]
+
+
+def mark_sent(session: Session, ids: Collection[int], worker: str, now: datetime) -> int:
+    """Record delivery of nudges `worker` still holds; returns how many were marked."""
+    result = session.execute(
+        update(Nudge)
+        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.sent_at.is_(None))
+        .values(sent_at=now, claimed_by=None, claimed_until=None)
+    )
+    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+def release(session: Session, ids: Collection[int], worker: str, error: str, now: datetime) -> None:
+    """Give back nudges whose delivery failed, counting the attempt, for a later sweep to retry."""
+    for nudge in session.scalars(
+        select(Nudge).where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.sent_at.is_(None))
+        .options(lazyload(Nudge.person))
+    ):
+        nudge.attempts += 1
+        nudge.last_error = error[:500]
+        nudge.claimed_by = None
+        nudge.claimed_until = now + min(MAX_BACKOFF, timedelta(minutes=2 ** min(nudge.attempts - 1, 16)))

@@ -1,0 +1,113 @@
+"""`partnerbot tick`, `partnerbot nudges --dry-run`, and nudges in the console chat.
+
+The CLI reads the real clock, so the partnership here is set up ten days in the past and
+quiet hours are switched off: whatever the time of day the tests run, bob's commitment
+is overdue and may be sent now.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import cli, scheduler
+from bot.console import CHANNEL, PLATFORM, WORKSPACE, Console
+from handlers.reply import Reply
+from storage.models import Nudge
+from tests.conftest import Chat, snapshot
+
+
+@pytest.fixture
+def overdue(sessions: sessionmaker[Session], engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Chat:
+    """The console's own workspace, with bob's commitment overdue by the real clock."""
+    chat = Chat(sessions, now=datetime.now(UTC) - timedelta(days=10), workspace=WORKSPACE, channel=CHANNEL)
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat.ok("alice", "nudge set quiet_start:0 quiet_end:0")
+    chat.ok("bob", 'join org:"Chamber of Trade" sector:private capacity:4h')
+    chat.ok("bob", 'commit "Deliver 500 leaflets" by:tomorrow')
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    return chat
+
+
+def test_dry_run_shows_who_gets_what_and_changes_nothing(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(overdue.sessions)
+    cli.main(["nudges", "--dry-run"])
+    out = capsys.readouterr().out
+    assert "To @Bob (console/local), now, as one message:" in out
+    assert "[overdue] Riverside Partnership: #1 Deliver 500 leaflets was due" in out
+    assert snapshot(overdue.sessions) == before
+
+
+def test_nudges_without_dry_run_is_refused(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    before = snapshot(overdue.sessions)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["nudges"])
+    assert exit_.value.code == 2
+    assert "add --dry-run" in capsys.readouterr().err
+    assert snapshot(overdue.sessions) == before
+
+
+def test_tick_sends_once_and_exits(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["tick"])
+    out = capsys.readouterr().out
+    assert "[nudge to @bob]\nReminders from partnerbot\nRiverside Partnership\n  • #1 Deliver 500 leaflets was due" in out
+    assert "[nudge to @alice]" in out and "#1 Deliver 500 leaflets (Bob (Chamber of Trade)) is " in out
+    assert "[nudge to #console]" in out and "The week in Riverside Partnership" in out
+    assert "Sent 3 messages (3 nudges); 0 deferred; 0 failed; 3 newly due." in out
+    cli.main(["tick"])
+    assert capsys.readouterr().out.strip() == "console: Sent 0 messages (0 nudges); 0 deferred; 0 failed; 0 newly due."
+
+
+def console(overdue: Chat, script: str) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(overdue.sessions, "alice", "UTC", stdin=io.StringIO(script), stdout=out), out
+
+
+def test_piped_console_stays_deterministic_without_nudges(overdue: Chat) -> None:
+    chat, out = console(overdue, "who\n")
+    cli.chat(chat, nudges=None)
+    assert "[nudge" not in out.getvalue()
+    assert out.getvalue().startswith("alice> who\n")
+
+
+def test_console_with_nudges_shows_them_in_the_chat(overdue: Chat) -> None:
+    chat, out = console(overdue, "who\n")
+    cli.chat(chat, nudges=True)
+    text = out.getvalue()
+    assert "[nudge to @bob]\nReminders from partnerbot\n" in text
+    assert text.index("[nudge to @bob]") < text.index("alice> who"), "one sweep before the first line"
+
+
+class Signalling:
+    """A recording delivery that also says when something arrived, for a thread to wait on."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+        self.arrived = threading.Event()
+
+    def send_to_person(self, workspace: str, user_id: str, *, reply: Reply,
+                       partnership_channel: str | None = None) -> None:
+        self.received.append(f"@{user_id}")
+        self.arrived.set()
+
+    def send_to_channel(self, workspace: str, channel: str, *, reply: Reply) -> None:
+        self.received.append(f"#{channel}")
+        self.arrived.set()
+
+
+def test_the_background_scheduler_sweeps_on_its_own(overdue: Chat) -> None:
+    """APScheduler runs the sweep in its own thread; the test waits for delivery, not on a clock."""
+    delivery = Signalling()
+    background = scheduler.start(overdue.sessions, delivery, PLATFORM)
+    try:
+        assert delivery.arrived.wait(timeout=30), "no sweep ran"
+    finally:
+        background.shutdown(wait=True)
+    assert "@bob" in delivery.received
+    with overdue.sessions() as session:
+        assert session.scalars(select(Nudge).where(Nudge.sent_at.is_(None))).all() == []
