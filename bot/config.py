@@ -23,10 +23,17 @@ class Settings:
     matrix_user_id: str | None
     matrix_password: str | None
     matrix_access_token: str | None
+    # Multi-workspace installs through Slack's OAuth flow, instead of one SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+
+    @property
+    def slack_oauth(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+        return bool((self.slack_bot_token or self.slack_oauth) and (self.slack_app_token or self.slack_signing_secret))
 
     @property
     def matrix_enabled(self) -> bool:
@@ -54,6 +61,8 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         matrix_user_id=get("MATRIX_USER_ID"),
         matrix_password=get("MATRIX_PASSWORD"),
         matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
     )
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     Enum,
@@ -23,9 +24,11 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -429,3 +432,80 @@ class Nudge(Base):
     claimed_until: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship(lazy="joined")
+
+
+# --- Slack -----------------------------------------------------------------------------
+
+class SlackRequest(Base):
+    """A Slack request already taken on: a retried command, click or event is acknowledged
+    and ignored, so nothing is ever done (or logged) twice. Old rows are pruned."""
+
+    __tablename__ = "slack_requests"
+    __table_args__ = (UniqueConstraint("team_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # The event id, the trigger id, or a digest of the body when a payload has neither.
+    request_key: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# slack-sdk's own OAuth tables, for multi-workspace installs: SQLAlchemyInstallationStore and
+# SQLAlchemyOAuthStateStore (slack_sdk.oauth.*.sqlalchemy) read and write them. Declared here,
+# column for column as slack-sdk 3.48 builds them, so Alembic (not the SDK) creates and evolves
+# them, without the storage layer importing slack_sdk; tests/test_slack_oauth.py checks the
+# copies still match the SDK.
+def _slack_installation_columns(with_user: bool) -> list[Column[object]]:
+    columns: list[Column[object]] = [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+    ]
+    if with_user:
+        columns.append(Column("enterprise_url", String(200)))
+    columns += [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(200)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(200)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+    if with_user:
+        columns += [
+            Column("user_id", String(32), nullable=False),
+            Column("user_token", String(200)),
+            Column("user_scopes", String(1000)),
+            Column("user_refresh_token", String(200)),
+            Column("user_token_expires_at", DateTime),
+            Column("incoming_webhook_url", String(200)),
+            Column("incoming_webhook_channel", String(200)),
+            Column("incoming_webhook_channel_id", String(200)),
+            Column("incoming_webhook_configuration_url", String(200)),
+        ]
+    columns.append(Column("is_enterprise_install", Boolean, default=False, nullable=False))
+    if with_user:
+        columns.append(Column("token_type", String(32)))
+    columns.append(Column("installed_at", DateTime, nullable=False, default=func.now()))
+    return columns
+
+
+slack_installations = Table(
+    "slack_installations", Base.metadata, *_slack_installation_columns(with_user=True),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+slack_bots = Table(
+    "slack_bots", Base.metadata, *_slack_installation_columns(with_user=False),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+slack_oauth_states = Table(
+    "slack_oauth_states", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)

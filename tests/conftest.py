@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from storage.database import make_engine, session_factory, upgrade
 from storage.models import Base
 
 # A Tuesday morning, so "friday" and "tomorrow" mean the same in every run.
-START = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def test_database_url(tmp_path: Path) -> str:

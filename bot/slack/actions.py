@@ -1,0 +1,66 @@
+"""Buttons: each runs the command it carries, as if its clicker had typed it.
+
+Mark done, Discuss, Resolve... carry their command (`done 12`); one that needs words
+(`discuss 4 "..."`) opens a modal asking for them. The Home tab's buttons also open the
+commitment and concern modals, and the tab is refreshed after a click in it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.slack.chat import SlackChat, channel_of, today, workspace_of
+from bot.slack.events import publish_home
+from bot.slack.home import OPEN_COMMIT, OPEN_CONCERN
+from bot.slack.modals import commit_modal, concern_modal, fill_modal, needs_words
+from bot.slack.render import RUN
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def parse_value(value: str) -> tuple[str, str | None]:
+    """A button's command and, from the Home tab, the channel it acts in."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value, None
+    if not isinstance(data, dict) or not isinstance(data.get("run"), str):
+        return value, None
+    where = data.get("in")
+    return data["run"], where if isinstance(where, str) and where else None
+
+
+def register(app: App, chat: SlackChat) -> None:
+    def run_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:
+        ack()
+        workspace, user = workspace_of(context, body), body["user"]["id"]
+        command, hinted = parse_value(action.get("value", ""))
+        channel = hinted or channel_of(body)
+        home = from_home(body)
+        if needs_words(command):
+            label = (action.get("text") or {}).get("text") or command.split()[0].capitalize()
+            client.views_open(trigger_id=body["trigger_id"], view=fill_modal(command, label, channel, home))
+            return
+        chat.run(client, workspace, user, channel, command, response_url=body.get("response_url"))
+        if home:
+            publish_home(chat, client, workspace, user)
+
+    def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:
+        ack()
+        workspace, user = workspace_of(context, body), body["user"]["id"]
+        channel = action.get("value") or None
+        if action["action_id"].startswith(OPEN_COMMIT):
+            view = commit_modal(channel, user, today(chat.actor(client, workspace, user, channel)), home=True)
+        else:
+            view = concern_modal(channel, home=True)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    app.action(re.compile(rf"^{RUN}_\d+$"))(run_button)
+    app.action(re.compile(rf"^(?:{OPEN_COMMIT}|{OPEN_CONCERN})_\d+$"))(open_modal)

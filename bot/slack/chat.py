@@ -1,0 +1,71 @@
+"""Running a command for a Slack user: the one path from Slack input to handlers and back.
+
+Slash commands, buttons, modals and shortcuts all end here: the text is normalised
+(`<@U123|bob>` becomes `@U123`), the person is looked up in Slack for their name and zone,
+`handlers.handle` decides, and the reply goes where its audience says.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.slack.delivery import deliver
+from bot.slack.people import People, normalise
+from handlers import Actor, Reply, handle
+from handlers.context import zone
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+
+@dataclass
+class SlackChat:
+    sessions: sessionmaker[Session]
+    people: People = field(default_factory=People)
+    default_timezone: str = "UTC"
+
+    def actor(self, client: WebClient, workspace: str, user: str, channel: str | None,
+              fallback_name: str | None = None) -> Actor:
+        """The person clicking or typing; outside a channel (App Home), their DM with the bot."""
+        profile = self.people.profile(client, workspace, user)
+        return Actor(
+            PLATFORM, workspace, user, channel or user,
+            display_name=profile.display_name if profile else fallback_name,
+            timezone=(profile.timezone if profile else None) or self.default_timezone,
+        )
+
+    def run(self, client: WebClient, workspace: str, user: str, channel: str | None, text: str,
+            response_url: str | None = None, fallback_name: str | None = None,
+            now: datetime | None = None) -> Reply:
+        """Run one command and deliver its reply; returns the reply (for the App Home refresh)."""
+        actor = self.actor(client, workspace, user, channel, fallback_name)
+        reply = handle(normalise(text), actor, self.sessions, now=now,
+                       directory=self.people.directory(client, workspace))
+        deliver(client, reply, channel, user, response_url)
+        return reply
+
+
+def workspace_of(context: Any, body: dict[str, Any]) -> str:
+    """The workspace (team id) a request comes from: every lookup is scoped to it."""
+    team = body.get("team")
+    return (context.team_id or body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+            or context.enterprise_id or "")
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    """The channel a click or shortcut happened in; None in the App Home tab."""
+    channel = body.get("channel")
+    if isinstance(channel, dict) and channel.get("id"):
+        return channel["id"]
+    return (body.get("container") or {}).get("channel_id") or body.get("channel_id")
+
+
+def today(actor: Actor, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(zone(actor.timezone or "UTC")).date()

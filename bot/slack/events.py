@@ -1,0 +1,27 @@
+"""Events: the App Home tab, published fresh each time someone opens it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack.chat import SlackChat, workspace_of
+from bot.slack.home import home_view
+
+
+def publish_home(chat: SlackChat, client: WebClient, workspace: str, user: str) -> None:
+    profile = chat.people.profile(client, workspace, user)
+    timezone = (profile.timezone if profile else None) or chat.default_timezone
+    client.views_publish(user_id=user, view=home_view(chat.sessions, workspace, user, datetime.now(UTC), timezone))
+
+
+def register(app: App, chat: SlackChat) -> None:
+    def app_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(chat, client, workspace_of(context, body), event["user"])
+
+    app.event("app_home_opened")(app_home_opened)

@@ -1,0 +1,102 @@
+"""The App Home tab: my commitments with their dates, my load against my capacity, open
+concerns in my partnerships and the next review, one partnership after another.
+
+Built from the same neutral parts as the commands (commitment and concern lines, the load
+calculation), rendered by `render`, so the tab and `/partner mine` never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.slack.render import Block, Renderer, escape, section
+from handlers.concerns import concern_item
+from handlers.context import Actor, Context
+from handlers.dates import show_day
+from handlers.describe import commitment_item
+from handlers.load import describe_load, workloads
+from handlers.reply import Item, Reply, Section
+from storage import queries
+from storage.models import ChannelLink, Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role
+
+PLATFORM = "slack"
+MAX_HOME_BLOCKS = 100
+OPEN_COMMIT = "open_commit"
+OPEN_CONCERN = "open_concern"
+
+
+def home_channel(session: Session, workspace: str, partnership_id: int) -> str | None:
+    """The partnership's Slack channel, so Home buttons act in the right partnership."""
+    return session.scalar(
+        select(ChannelLink.channel).where(ChannelLink.platform == PLATFORM, ChannelLink.workspace == workspace,
+                                          ChannelLink.partnership_id == partnership_id).order_by(ChannelLink.id)
+    )
+
+
+def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) -> Reply:
+    now, tz = ctx.now, ctx.tz
+    today = now.astimezone(tz).date()
+    mine = ctx.session.scalars(
+        select(Commitment).where(Commitment.owner_id == member_id, Commitment.status == CommitmentStatus.OPEN)
+        .order_by(Commitment.due_at)
+    ).all()
+    loads = [w for w in workloads(ctx.session, p.id, now) if w.member.id == member_id]
+    concerns = ctx.session.scalars(
+        select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
+        .order_by(Concern.created_at)
+    ).unique().all()
+    fields: list[tuple[str, str]] = []
+    if p.next_review_on:
+        fields.append(("Next review", show_day(p.next_review_on, today)))
+    if p.end_date:
+        fields.append(("Ends", show_day(p.end_date, today)))
+    load_line = describe_load(loads[0]) if loads else (
+        "You are an observer here." if role is Role.OBSERVER else "No load yet.")
+    return Reply(
+        title=p.name,
+        fields=fields,
+        sections=[
+            Section("Your commitments", [commitment_item(c, tz, now, False) for c in mine],
+                    empty="You have no open commitments here."),
+            Section("Your load", [Item(load_line)]),
+            Section("Open concerns", [concern_item(ctx, c) for c in concerns], empty="No open concerns."),
+        ],
+    )
+
+
+def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: datetime,
+              timezone: str = "UTC") -> dict[str, Any]:
+    """The Home tab for one person, as a view for views.publish."""
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your partnerships"}}]
+    renderer = Renderer(max_blocks=MAX_HOME_BLOCKS)
+    with sessions() as session:
+        person = queries.find_person(session, PLATFORM, workspace, user)
+        memberships = queries.memberships(session, person.id) if person else []
+        if not memberships:
+            blocks.append(section(
+                "You're not in a partnership yet. In a partnership's channel, type "
+                '`/partner join org:"Your organisation" sector:community`, or start one with '
+                '`/partner setup "Riverside Partnership" kind:task-force`.'))
+        # Read only: the session is never committed, and the person exists (they have memberships).
+        ctx = Context(session, Actor(PLATFORM, workspace, user, user, timezone=timezone), now)
+        for m in memberships:
+            p = m.partnership
+            channel = home_channel(session, workspace, p.id)
+            renderer.channel = channel
+            part = renderer.reply(partnership_reply(ctx, p, m.id, m.role))
+            if m.role is not Role.OBSERVER:
+                part.append({"type": "actions", "elements": [
+                    {"type": "button", "action_id": f"{OPEN_COMMIT}_{p.id}", "value": channel or "",
+                     "text": {"type": "plain_text", "text": "Log a commitment"}},
+                    {"type": "button", "action_id": f"{OPEN_CONCERN}_{p.id}", "value": channel or "",
+                     "text": {"type": "plain_text", "text": "Raise a concern"}},
+                ]})
+            if len(blocks) + len(part) + 1 > MAX_HOME_BLOCKS:
+                blocks.append(section(escape(f"…and more in {p.name}: type `/partner mine` in its channel.")))
+                break
+            blocks += part + [{"type": "divider"}]
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

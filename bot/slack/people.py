@@ -1,0 +1,76 @@
+"""Slack users as people: display names and time zones from users.info, cached.
+
+Each Slack user is a person of their workspace (team id); the first time partnerbot meets
+someone, their Slack name and time zone become theirs. Lookups are cached for an hour, so a
+busy channel costs one users.info call per person per hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.context import Directory, Profile
+
+log = logging.getLogger(__name__)
+
+TTL = 3600.0
+# `<@U123|name>` or `<@U123>` as Slack escapes mentions in a slash command's text.
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_SPECIAL = re.compile(r"<!([a-z]+)(?:\^[^|>]*)?(?:\|[^>]*)?>")
+
+
+def normalise(text: str) -> str:
+    """Slack's markup as plain command text: mentions become `@U123` (what handlers match
+    members by), channels `#name`, links their address, and &amp; &lt; &gt; their characters."""
+    text = _USER.sub(lambda m: "@" + m[1], text)
+    text = _CHANNEL.sub(lambda m: "#" + (m[2] or m[1]), text)
+    text = _LINK.sub(lambda m: m[1], text)
+    text = _SPECIAL.sub(lambda m: "@" + m[1], text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def profile_of(user: dict) -> Profile:
+    """The name people know someone by in Slack, and their zone."""
+    profile = user.get("profile") or {}
+    name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            or user.get("name") or user.get("id") or "someone")
+    return Profile(display_name=name.strip()[:120], timezone=user.get("tz") or None)
+
+
+class People:
+    """A per-process cache of users.info answers, keyed by workspace and user id."""
+
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._lock = threading.Lock()
+
+    def profile(self, client: WebClient, workspace: str, user_id: str) -> Profile | None:
+        key = (workspace, user_id)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            response = client.users_info(user=user_id)
+        except SlackApiError as failure:
+            log.warning("users.info %s failed: %s", user_id, failure.response.get("error") if failure.response else failure)
+            return cached[1] if cached else None
+        found = profile_of(response.get("user") or {"id": user_id})
+        with self._lock:
+            self._cache[key] = (self.clock(), found)
+        return found
+
+    def directory(self, client: WebClient, workspace: str) -> Directory:
+        """What handlers call to name someone they meet for the first time (`member add @U123`)."""
+        return lambda user_id: self.profile(client, workspace, user_id)

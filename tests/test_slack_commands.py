@@ -1,0 +1,115 @@
+"""`/partner <command>` over signed HTTP: replies in Block Kit, announcements in the channel,
+personal answers ephemeral, mentions resolved to members with their Slack names and zones."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from storage.models import Commitment, Event, Member, Person
+from tests.slack_recorder import SlackHarness, button, buttons, text_of
+
+pytest_plugins = ("tests.slack_fixtures",)
+
+
+def test_a_new_commitment_is_announced_in_the_channel_with_its_buttons(riverside: SlackHarness) -> None:
+    posted = riverside.run('commit "Deliver 500 leaflets" by:"in 2 weeks" effort:3h', user="UBOB")
+    assert posted.method == "chat.postMessage"
+    assert posted.params["channel"] == "C1"
+    assert posted.token == "xoxb-test-token"
+    blocks = posted.params["blocks"]
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "New commitment"}}
+    assert "#1 Deliver 500 leaflets — Bob (Chamber of Trade)" in text_of(blocks)
+    done = button(blocks, "Mark done")
+    assert json.loads(done["value"]) == {"run": "done 1"}
+    assert done["style"] == "primary"
+    assert "Deliver 500 leaflets" in posted.params["text"]  # the notification text
+    with riverside.sessions() as session:
+        c = session.scalars(select(Commitment)).one()
+        assert (c.title, c.effort_hours, c.owner.person.user_id) == ("Deliver 500 leaflets", 3.0, "UBOB")
+
+
+def test_personal_answers_are_ephemeral(riverside: SlackHarness) -> None:
+    riverside.run('commit "Book the hall" by:"in 2 weeks"', user="UBOB")
+    posted = riverside.run("mine", user="UBOB")
+    assert posted.method == "chat.postEphemeral"
+    assert (posted.params["channel"], posted.params["user"]) == ("C1", "UBOB")
+    shown = text_of(posted.params["blocks"])
+    assert "Your commitments" in shown and "#1 Book the hall" in shown
+    assert button(posted.params["blocks"], "Mark done", "done 1")
+
+    load = riverside.run("load", user="UCAROL")
+    assert load.method == "chat.postEphemeral" and load.params["user"] == "UCAROL"
+    assert "Load in Riverside Partnership" in text_of(load.params["blocks"])
+
+
+def test_people_get_their_slack_name_and_time_zone(riverside: SlackHarness) -> None:
+    with riverside.sessions() as session:
+        bob = session.scalars(select(Person).where(Person.user_id == "UBOB")).one()
+        assert (bob.platform, bob.workspace, bob.display_name, bob.timezone) == ("slack", "T1", "Bob", "America/New_York")
+    # users.info is asked once per person, then cached.
+    asked = [c.params["user"] for c in riverside.recorder.calls("users.info")]
+    assert sorted(asked) == ["UALICE", "UBOB", "UCAROL"]
+
+
+def test_mentions_resolve_to_members_and_new_people_come_from_slack(riverside: SlackHarness) -> None:
+    riverside.recorder.add_user("UDAN", "Dan Jones", "Asia/Tokyo")
+    posted = riverside.run('member add <@UDAN|dan> org:"Youth Club" sector:community capacity:2h volunteer')
+    assert "Dan Jones" in text_of(posted.params["blocks"])
+    riverside.run('commit <@UDAN|dan> "Paint the benches" by:"in 3 weeks"')
+    with riverside.sessions() as session:
+        dan = session.scalars(select(Person).where(Person.user_id == "UDAN")).one()
+        assert (dan.display_name, dan.timezone) == ("Dan Jones", "Asia/Tokyo")
+        c = session.scalars(select(Commitment)).one()
+        assert c.owner.person_id == dan.id
+
+
+def test_a_refusal_is_one_private_line(riverside: SlackHarness) -> None:
+    before = len(riverside.said("chat.postMessage"))
+    riverside.command('comit "Book the hall" by:friday', user="UBOB")
+    posted = riverside.last("chat.postEphemeral")
+    assert posted.params["blocks"] == [{"type": "section", "text": {
+        "type": "mrkdwn", "text": posted.params["blocks"][0]["text"]["text"]}}]
+    assert "Did you mean `commit`?" in text_of(posted.params["blocks"])
+    assert len(riverside.said("chat.postMessage")) == before
+
+
+def test_an_empty_command_shows_help(riverside: SlackHarness) -> None:
+    riverside.command("", user="UBOB")
+    assert "commit" in text_of(riverside.last("chat.postEphemeral").params["blocks"])
+
+
+def test_private_channel_falls_back_to_the_response_url(riverside: SlackHarness) -> None:
+    riverside.recorder.fail("chat.postEphemeral", status=200, retry_after=None, error="channel_not_found")
+    riverside.command("mine", user="UBOB", channel="GSECRET")
+    sent = riverside.last("response_url")
+    assert sent.params["response_type"] == "ephemeral"
+    assert "Your commitments" in text_of(sent.params["blocks"])
+
+
+def test_acknowledged_at_once_with_an_empty_body(riverside: SlackHarness) -> None:
+    response = riverside.command("who", user="UBOB")
+    assert response.status == 200 and response.body == ""
+
+
+def test_the_acknowledgement_does_not_wait_for_slow_work(riverside: SlackHarness) -> None:
+    """Slack is slow to say who someone is: the command is acknowledged all the same, and
+    answered once Slack replies."""
+    riverside.recorder.add_user("UDAN", "Dan", "Asia/Tokyo")
+    gate = riverside.recorder.hold("users.info")
+    response = riverside.command("partnerships", user="UDAN", wait=False)
+    assert response.status == 200 and response.body == ""
+    assert not riverside.recorder.calls("chat.postEphemeral") or \
+        riverside.recorder.calls("chat.postEphemeral")[-1].params["user"] != "UDAN"
+    gate.set()
+    riverside.executor.wait_idle()
+    assert riverside.last("chat.postEphemeral").params["user"] == "UDAN"
+
+
+def test_setup_links_the_channel_and_records_the_coordinator(riverside: SlackHarness) -> None:
+    with riverside.sessions() as session:
+        roles = {m.person.user_id: m.role.value for m in session.scalars(select(Member))}
+        assert roles == {"UALICE": "coordinator", "UBOB": "member", "UCAROL": "member"}
+        assert session.scalars(select(Event.action)).all() == ["setup", "member-update", "join", "join"]
+    assert buttons(riverside.said("chat.postMessage")[0].params["blocks"])

@@ -1,0 +1,84 @@
+"""Sending through the Web API: nudges as direct messages or channel digests, retried on
+rate limits (429, honouring Retry-After) and Slack outages (5xx)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.delivery import Delivery
+from handlers.reply import Action, Audience, Item, Reply, Section
+from tests.slack_recorder import BOT_TOKEN, Recorder, SlackHarness, text_of
+
+pytest_plugins = ("tests.slack_fixtures",)
+
+
+def test_send_to_person_is_a_direct_message(recorder: Recorder) -> None:
+    delivery = Delivery(recorder.url, BOT_TOKEN)
+    reply = Reply(title="Due tomorrow", sections=[Section(None, [Item("#3 Book the hall", (Action("Mark done", "done 3"),))])])
+    ts = delivery.send_to_person("T1", "UBOB", reply=reply, partnership_channel="C1")
+    sent = recorder.calls("chat.postMessage")[-1]
+    assert ts and sent.params["channel"] == "UBOB" and sent.token == BOT_TOKEN
+    assert "#3 Book the hall" in text_of(sent.params["blocks"])
+    assert sent.params["blocks"][1]["accessory"]["value"] == '{"run":"done 3","in":"C1"}'
+    assert "Due tomorrow" in sent.params["text"]
+
+
+def test_send_to_channel_posts_a_digest(recorder: Recorder) -> None:
+    Delivery(recorder.url, BOT_TOKEN).send_to_channel("T1", "C1", text="Weekly digest: 3 open, 1 overdue")
+    sent = recorder.calls("chat.postMessage")[-1]
+    assert (sent.params["channel"], sent.params["text"]) == ("C1", "Weekly digest: 3 open, 1 overdue")
+
+
+def test_a_rate_limit_is_retried_after_the_time_slack_asks(recorder: Recorder) -> None:
+    recorder.fail("chat.postMessage", status=429, retry_after="1")
+    started = time.monotonic()
+    Delivery(recorder.url, BOT_TOKEN).send_to_person("T1", "UBOB", text="Reminder: Book the hall is due tomorrow")
+    assert time.monotonic() - started >= 1.0
+    calls = recorder.calls("chat.postMessage")
+    assert len(calls) == 2 and calls[0].params == calls[1].params
+
+
+def test_an_outage_is_retried(recorder: Recorder) -> None:
+    recorder.fail("chat.postMessage", status=503, retry_after="0", times=2)
+    Delivery(recorder.url, BOT_TOKEN).send_to_channel("T1", "C1", text="Digest")
+    assert len(recorder.calls("chat.postMessage")) == 3
+
+
+def test_when_slack_keeps_refusing_the_caller_hears_of_it(recorder: Recorder) -> None:
+    recorder.fail("chat.postMessage", status=429, retry_after="0", times=10)
+    with pytest.raises(SlackApiError):
+        Delivery(recorder.url, BOT_TOKEN).send_to_person("T1", "UBOB", text="Reminder")
+    assert len(recorder.calls("chat.postMessage")) == 4  # the first try and three retries
+
+
+def test_a_workspace_without_a_token_is_refused_plainly(recorder: Recorder) -> None:
+    with pytest.raises(LookupError):
+        Delivery(recorder.url, None).send_to_person("T9", "UBOB", text="Reminder")
+
+
+def test_replies_to_commands_are_retried_too(riverside: SlackHarness) -> None:
+    """A 429 on the announcement: it is posted once Slack allows, and the commitment logged once."""
+    riverside.recorder.fail("chat.postMessage", status=429, retry_after="0")
+    posted = riverside.run('commit "Deliver 500 leaflets" by:"in 2 weeks"', user="UBOB")
+    attempts = [c for c in riverside.said("chat.postMessage") if c.params == posted.params]
+    assert len(attempts) == 2
+    assert "#1 Deliver 500 leaflets" in text_of(posted.params["blocks"])
+    from tests.slack_recorder import state
+
+    assert state(riverside.sessions)["commitments"] == 1
+    assert state(riverside.sessions)["events"] == 5
+
+
+def test_audience_decides_where_a_reply_goes(riverside: SlackHarness) -> None:
+    from bot.slack.delivery import deliver, web_client
+
+    client = web_client(riverside.recorder.url, BOT_TOKEN)
+    deliver(client, Reply(text="for everyone", audience=Audience.CHANNEL), "C1", "UBOB")
+    deliver(client, Reply(text="just for Bob"), "C1", "UBOB")
+    deliver(client, Reply(text="no channel: a DM"), None, "UBOB")
+    calls = riverside.recorder.calls()[-3:]
+    assert [(c.method, c.params["channel"]) for c in calls] == [
+        ("chat.postMessage", "C1"), ("chat.postEphemeral", "C1"), ("chat.postMessage", "UBOB")]

@@ -1,0 +1,57 @@
+"""Replies as Block Kit: what people see, within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+
+from bot.slack.render import blocks, fallback_text
+from handlers.reply import Action, Audience, Item, Reply, Section
+from tests.slack_recorder import buttons, text_of
+
+
+def test_a_reply_becomes_header_text_fields_lists_and_buttons() -> None:
+    reply = Reply(title="Riverside Partnership", text="You are its first coordinator.",
+                  fields=[("Kind", "umbrella-forum"), ("Purpose", "Revive the riverside")],
+                  sections=[Section("Bob", [Item("#1 Deliver <500> leaflets & posters", (Action("Mark done", "done 1"),))])],
+                  actions=[Action("Join", 'join org:"Your organisation" sector:community')],
+                  audience=Audience.CHANNEL)
+    shown = blocks(reply)
+    assert shown[0] == {"type": "header", "text": {"type": "plain_text", "text": "Riverside Partnership"}}
+    assert shown[1] == {"type": "section", "text": {"type": "mrkdwn", "text": "You are its first coordinator."}}
+    assert shown[2]["fields"][0] == {"type": "mrkdwn", "text": "*Kind*\numbrella-forum"}
+    assert shown[3]["text"]["text"] == "*Bob*"
+    assert shown[4]["text"]["text"] == "#1 Deliver &lt;500&gt; leaflets &amp; posters"
+    assert json.loads(shown[4]["accessory"]["value"]) == {"run": "done 1"}
+    assert shown[-1]["type"] == "actions"
+    assert [b["action_id"] for b in buttons(shown)] == ["run_0", "run_1"]
+
+
+def test_an_error_is_one_warning_line() -> None:
+    shown = blocks(Reply(text="I don't know `comit`. Did you mean `commit`?", error=True))
+    assert shown == [{"type": "section", "text": {"type": "mrkdwn",
+                                                  "text": ":warning: I don't know `comit`. Did you mean `commit`?"}}]
+
+
+def test_empty_lists_say_so() -> None:
+    shown = blocks(Reply(title="Your commitments", sections=[Section(None, [], empty="You have no open commitments.")]))
+    assert "You have no open commitments." in text_of(shown)
+
+
+def test_long_lists_fit_in_fifty_blocks_and_keep_every_line_they_can() -> None:
+    items = [Item(f"#{n} Task number {n} · due Fri 27 Nov", (Action("Mark done", f"done {n}"),)) for n in range(1, 61)]
+    shown = blocks(Reply(title="Who does what", sections=[Section(None, items)], actions=[Action("Help", "help")]))
+    assert len(shown) <= 50
+    assert "#60 Task number 60" in text_of(shown)
+    assert len(json.dumps(shown)) < 40_000
+
+
+def test_limits_on_lengths() -> None:
+    shown = blocks(Reply(title="x" * 400, text="y" * 5000, fields=[(f"f{n}", "v") for n in range(14)]))
+    assert len(shown[0]["text"]["text"]) == 150
+    assert len(shown[1]["text"]["text"]) == 3000
+    assert [len(b["fields"]) for b in shown[2:]] == [10, 4]
+
+
+def test_fallback_text_is_the_plain_reply() -> None:
+    reply = Reply(title="New commitment", text="#1 Deliver 500 leaflets — Bob")
+    assert fallback_text(reply) == "New commitment\n#1 Deliver 500 leaflets — Bob"
