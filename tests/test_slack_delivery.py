@@ -27,7 +27,7 @@ def test_send_to_person_is_a_direct_message(recorder: Recorder) -> None:
 
 
 def test_send_to_channel_posts_a_digest(recorder: Recorder) -> None:
-    Delivery(recorder.url, BOT_TOKEN).send_to_channel("T1", "C1", text="Weekly digest: 3 open, 1 overdue")
+    Delivery(recorder.url, BOT_TOKEN).send_to_channel("T1", "C1", reply=Reply(text="Weekly digest: 3 open, 1 overdue"))
     sent = recorder.calls("chat.postMessage")[-1]
     assert (sent.params["channel"], sent.params["text"]) == ("C1", "Weekly digest: 3 open, 1 overdue")
 
@@ -35,7 +35,7 @@ def test_send_to_channel_posts_a_digest(recorder: Recorder) -> None:
 def test_a_rate_limit_is_retried_after_the_time_slack_asks(recorder: Recorder) -> None:
     recorder.fail("chat.postMessage", status=429, retry_after="1")
     started = time.monotonic()
-    Delivery(recorder.url, BOT_TOKEN).send_to_person("T1", "UBOB", text="Reminder: Book the hall is due tomorrow")
+    Delivery(recorder.url, BOT_TOKEN).send_to_person("T1", "UBOB", reply=Reply(text="Reminder: Book the hall is due tomorrow"))
     assert time.monotonic() - started >= 1.0
     calls = recorder.calls("chat.postMessage")
     assert len(calls) == 2 and calls[0].params == calls[1].params
@@ -43,20 +43,20 @@ def test_a_rate_limit_is_retried_after_the_time_slack_asks(recorder: Recorder) -
 
 def test_an_outage_is_retried(recorder: Recorder) -> None:
     recorder.fail("chat.postMessage", status=503, retry_after="0", times=2)
-    Delivery(recorder.url, BOT_TOKEN).send_to_channel("T1", "C1", text="Digest")
+    Delivery(recorder.url, BOT_TOKEN).send_to_channel("T1", "C1", reply=Reply(text="Digest"))
     assert len(recorder.calls("chat.postMessage")) == 3
 
 
 def test_when_slack_keeps_refusing_the_caller_hears_of_it(recorder: Recorder) -> None:
     recorder.fail("chat.postMessage", status=429, retry_after="0", times=10)
     with pytest.raises(SlackApiError):
-        Delivery(recorder.url, BOT_TOKEN).send_to_person("T1", "UBOB", text="Reminder")
+        Delivery(recorder.url, BOT_TOKEN).send_to_person("T1", "UBOB", reply=Reply(text="Reminder"))
     assert len(recorder.calls("chat.postMessage")) == 4  # the first try and three retries
 
 
 def test_a_workspace_without_a_token_is_refused_plainly(recorder: Recorder) -> None:
     with pytest.raises(LookupError):
-        Delivery(recorder.url, None).send_to_person("T9", "UBOB", text="Reminder")
+        Delivery(recorder.url, None).send_to_person("T9", "UBOB", reply=Reply(text="Reminder"))
 
 
 def test_replies_to_commands_are_retried_too(riverside: SlackHarness) -> None:

@@ -18,6 +18,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.app import authorization_url, delivery
+from handlers.reply import Reply
 from storage.models import Base
 from tests.slack_recorder import Recorder, SlackHarness, settings_for, state
 
@@ -75,7 +76,7 @@ def test_a_workspace_that_never_installed_gets_nothing(installed: SlackHarness) 
 
 def test_nudges_go_out_with_the_workspace_token(installed: SlackHarness) -> None:
     send = delivery(installed.settings, installed.sessions)
-    send.send_to_person("T2", "UBOB", text="Reminder")
+    send.send_to_person("T2", "UBOB", reply=Reply(text="Reminder"))
     assert installed.recorder.calls("chat.postMessage")[-1].token == "xoxb-two"
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -136,26 +135,20 @@ class Delivery:
             raise LookupError(f"partnerbot is not installed in Slack workspace {workspace}")
         return web_client(self.api_url, token)
 
-    def send_to_person(self, workspace: str, user_id: str, text: str | None = None,
-                       blocks: list[dict[str, Any]] | None = None, reply: Reply | None = None,
+    def send_to_person(self, workspace: str, user_id: str, *, reply: Reply,
                        partnership_channel: str | None = None) -> str:
         """A direct message from the bot; returns the message's ts. Raises SlackApiError
         when Slack refuses even after retries, so the caller can try again later.
 
-        Give a neutral `reply` to have it rendered; `partnership_channel` (the partnership's
-        home channel) makes its buttons act in that partnership."""
-        return self._post(workspace, user_id, text, blocks, reply, partnership_channel)
+        `partnership_channel` (the partnership's home channel) makes the reply's buttons act
+        in that partnership."""
+        return self._post(workspace, user_id, reply, partnership_channel)
 
-    def send_to_channel(self, workspace: str, channel: str, text: str | None = None,
-                        blocks: list[dict[str, Any]] | None = None, reply: Reply | None = None) -> str:
+    def send_to_channel(self, workspace: str, channel: str, *, reply: Reply) -> str:
         """A message in a channel (a digest in the partnership's home); returns its ts."""
-        return self._post(workspace, channel, text, blocks, reply, None)
+        return self._post(workspace, channel, reply, None)
 
-    def _post(self, workspace: str, channel: str, text: str | None, blocks: list[dict[str, Any]] | None,
-              reply: Reply | None, hint: str | None) -> str:
-        if reply is not None:
-            text, blocks = fallback_text(reply), render_blocks(reply, hint)
-        if not text:
-            raise ValueError("send needs text, or a reply")
-        response = self.client(workspace).chat_postMessage(channel=channel, text=text, blocks=blocks)
+    def _post(self, workspace: str, channel: str, reply: Reply, hint: str | None) -> str:
+        response = self.client(workspace).chat_postMessage(
+            channel=channel, text=fallback_text(reply), blocks=render_blocks(reply, hint))
         return str(response.get("ts", ""))
