@@ -38,6 +38,18 @@ def test_partner_commit_opens_the_modal_with_pickers(riverside: SlackHarness) ->
     assert len(riverside.recorder.calls("chat.postMessage")) + len(riverside.recorder.calls("chat.postEphemeral")) == posted
 
 
+def test_the_commit_modal_starts_on_today_in_the_zone_the_person_chose(riverside: SlackHarness) -> None:
+    """`tz` wins over Slack's zone: the date picker opens on the person's own today.
+    Pago Pago and Kiritimati are 25 hours apart, so their dates always differ."""
+    riverside.recorder.add_user("UDAVE", "Dave", "Pacific/Pago_Pago")
+    riverside.run('join org:"Youth Club" sector:community', user="UDAVE")
+    riverside.run("tz Pacific/Kiritimati", user="UDAVE")
+    riverside.command("commit", user="UDAVE")
+    elements = {b["block_id"]: b["element"] for b in riverside.last("views.open").params["view"]["blocks"]}
+    assert elements["by"]["initial_date"] == in_days(0, "Pacific/Kiritimati")
+    assert elements["by"]["initial_date"] != in_days(0, "Pacific/Pago_Pago")
+
+
 def test_the_commit_modal_logs_and_announces(riverside: SlackHarness) -> None:
     riverside.command("commit", user="UBOB")
     view = riverside.last("views.open").params["view"]

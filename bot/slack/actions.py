@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack.chat import SlackChat, channel_of, today, workspace_of
+from bot.slack.chat import SlackChat, channel_of, workspace_of
 from bot.slack.events import publish_home
 from bot.slack.home import OPEN_COMMIT, OPEN_CONCERN
 from bot.slack.modals import commit_modal, concern_modal, fill_modal, needs_words
@@ -57,7 +57,7 @@ def register(app: App, chat: SlackChat) -> None:
         workspace, user = workspace_of(context, body), body["user"]["id"]
         channel = action.get("value") or None
         if action["action_id"].startswith(OPEN_COMMIT):
-            view = commit_modal(channel, user, today(chat.actor(client, workspace, user, channel)), home=True)
+            view = commit_modal(channel, user, chat.today(client, workspace, user), home=True)
         else:
             view = concern_modal(channel, home=True)
         client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -19,6 +19,7 @@ from bot.slack.delivery import deliver
 from bot.slack.people import People, normalise
 from handlers import Actor, Reply, handle
 from handlers.context import zone
+from storage import queries
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,17 @@ class SlackChat:
             display_name=profile.display_name if profile else fallback_name,
             timezone=(profile.timezone if profile else None) or self.default_timezone,
         )
+
+    def today(self, client: WebClient, workspace: str, user: str) -> date:
+        """The person's date now, for a form's default: their stored zone (which `tz` sets),
+        else Slack's zone for them, else the bot's default."""
+        with self.sessions() as session:
+            person = queries.find_person(session, PLATFORM, workspace, user)
+            stored = person.timezone if person else None
+        if stored is None:
+            profile = self.people.profile(client, workspace, user)
+            stored = (profile.timezone if profile else None) or self.default_timezone
+        return datetime.now(UTC).astimezone(zone(stored)).date()
 
     def run(self, client: WebClient, workspace: str, user: str, channel: str | None, text: str,
             response_url: str | None = None, fallback_name: str | None = None,
@@ -67,5 +79,4 @@ def channel_of(body: dict[str, Any]) -> str | None:
     return (body.get("container") or {}).get("channel_id") or body.get("channel_id")
 
 
-def today(actor: Actor, now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(zone(actor.timezone or "UTC")).date()
+

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack.chat import SlackChat, today, workspace_of
+from bot.slack.chat import SlackChat, workspace_of
 from bot.slack.modals import commit_modal, concern_modal
 
 COMMAND = "/partner"
@@ -24,8 +24,8 @@ def register(app: App, chat: SlackChat) -> None:
         workspace, user, channel = workspace_of(context, body), body["user_id"], body.get("channel_id")
         text = (body.get("text") or "").strip()
         if text.lower() in ("commit", "concern"):
-            actor = chat.actor(client, workspace, user, channel, body.get("user_name"))
-            view = (commit_modal(channel, user, today(actor)) if text.lower() == "commit" else concern_modal(channel))
+            view = (commit_modal(channel, user, chat.today(client, workspace, user)) if text.lower() == "commit"
+                    else concern_modal(channel))
             client.views_open(trigger_id=body["trigger_id"], view=view)
             return
         chat.run(client, workspace, user, channel, text or "help",

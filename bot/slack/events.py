@@ -13,9 +13,7 @@ from bot.slack.home import home_view
 
 
 def publish_home(chat: SlackChat, client: WebClient, workspace: str, user: str) -> None:
-    profile = chat.people.profile(client, workspace, user)
-    timezone = (profile.timezone if profile else None) or chat.default_timezone
-    client.views_publish(user_id=user, view=home_view(chat.sessions, workspace, user, datetime.now(UTC), timezone))
+    client.views_publish(user_id=user, view=home_view(chat.sessions, workspace, user, datetime.now(UTC)))
 
 
 def register(app: App, chat: SlackChat) -> None:

@@ -68,9 +68,8 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
     )
 
 
-def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: datetime,
-              timezone: str = "UTC") -> dict[str, Any]:
-    """The Home tab for one person, as a view for views.publish."""
+def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: datetime) -> dict[str, Any]:
+    """The Home tab for one person, as a view for views.publish, in their own time zone."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your partnerships"}}]
     renderer = Renderer(max_blocks=MAX_HOME_BLOCKS)
     with sessions() as session:
@@ -81,8 +80,9 @@ def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: d
                 "You're not in a partnership yet. In a partnership's channel, type "
                 '`/partner join org:"Your organisation" sector:community`, or start one with '
                 '`/partner setup "Riverside Partnership" kind:task-force`.'))
-        # Read only: the session is never committed, and the person exists (they have memberships).
-        ctx = Context(session, Actor(PLATFORM, workspace, user, user, timezone=timezone), now)
+        # Read only: the session is never committed, and the person exists (they have memberships),
+        # so the context reads their stored time zone.
+        ctx = Context(session, Actor(PLATFORM, workspace, user, user), now)
         for m in memberships:
             p = m.partnership
             channel = home_channel(session, workspace, p.id)

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.slack.chat import SlackChat, channel_of, today, workspace_of
+from bot.slack.chat import SlackChat, channel_of, workspace_of
 from bot.slack.modals import commit_modal, concern_modal
 from bot.slack.people import normalise
 from handlers.parsing import MAX_TITLE, clean
@@ -29,9 +29,8 @@ def register(app: App, chat: SlackChat) -> None:
     def to_commitment(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
         ack()
         workspace, user, channel = workspace_of(context, body), body["user"]["id"], channel_of(body)
-        actor = chat.actor(client, workspace, user, channel)
         client.views_open(trigger_id=body["trigger_id"],
-                          view=commit_modal(channel, user, today(actor), title=message_words(body)))
+                          view=commit_modal(channel, user, chat.today(client, workspace, user), title=message_words(body)))
 
     def to_concern(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
