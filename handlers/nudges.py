@@ -186,8 +186,7 @@ class Deriver:
         t, now = self.t, self.now
         for c in self.open:
             owner, snooze = c.owner, self.snoozes.get(c.id)
-            tz = zone(owner.person.timezone)
-            due_day = show_day(c.due_at.astimezone(tz).date(), now.astimezone(tz).date())
+            due_day = self.due_day(c)
             key = f"c{c.id}:{c.due_at:%Y-%m-%d}"
             if snooze is None and owner.active:
                 # Just logged with a near date: its owner knows, so no reminder in the first day.
@@ -208,6 +207,11 @@ class Deriver:
                     f"#{c.id} {c.title} ({member_label(owner)}) is {plural(late, 'day')} overdue. A word with "
                     f"{owner.person.display_name} may help; or `reassign {c.id} @name`, or "
                     f'`drop {c.id} "reason"`.', besides=owner.id)
+
+    def due_day(self, c: Commitment) -> str:
+        """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
+        tz = zone(c.owner.person.timezone)
+        return show_day(c.due_at.astimezone(tz).date(), self.now.astimezone(tz).date())
 
     def by_coordinator(self, snooze: Snooze) -> bool:
         return any(m.person_id == snooze.by_id for m in self.coordinators)
@@ -338,7 +342,7 @@ class Deriver:
         lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({c.owner.person.display_name})"
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
-            f"#{c.id} {c.title} ({c.owner.person.display_name}, {show_day(c.due_at.date(), self.today)})"
+            f"#{c.id} {c.title} ({c.owner.person.display_name}, {self.due_day(c)})"
             for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
                                                            or "none"))

@@ -428,6 +428,17 @@ def test_weekly_digest_in_the_channel(town: Chat, inbox: Inbox) -> None:
     at(town, "2026-12-06T20:00")
     sweep(town, inbox)
     assert len(inbox.to("#general")) == 1, "one a week"
+
+
+def test_the_digest_shows_a_due_date_as_its_owner_set_it(town: Chat, inbox: Inbox) -> None:
+    """A due date is the end of the owner's day: in New York that is the next morning in UTC,
+    and the digest must still say the day the owner typed."""
+    town.ok("carol", "tz America/New_York")
+    town.ok("carol", 'commit "Book the hall" by:2026-12-03')
+    at(town, "2026-11-30T10:00")
+    sweep(town, inbox)
+    [digest] = inbox.to("#general")
+    assert "#1 Book the hall (Carol, Thu 3 Dec)" in digest
     at(town, "2026-12-07T08:00")
     sweep(town, inbox)
     assert len(inbox.to("#general")) == 2
