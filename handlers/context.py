@@ -51,6 +51,7 @@ class Context:
     directory: Directory | None = None
     _partnership: Partnership | None = field(default=None, init=False)
     _partnership_resolved: bool = field(default=False, init=False)
+    _member: Member | None = field(default=None, init=False)
 
     @cached_property
     def person(self) -> Person:
@@ -119,11 +120,16 @@ class Context:
 
     @property
     def member(self) -> Member | None:
-        """The acting person's active membership in the current partnership."""
+        """The acting person's active membership in the current partnership.
+
+        The row is looked up once per partnership and command; whether it is active is
+        read each time, so a join or leave within the command is seen."""
         partnership = self.partnership
         if partnership is None:
             return None
-        found = queries.membership(self.session, partnership.id, self.person.id)
+        found = self._member
+        if found is None or found.partnership_id != partnership.id:
+            found = self._member = queries.membership(self.session, partnership.id, self.person.id)
         return found if found is not None and found.active else None
 
     def require_member(self) -> Member:
