@@ -52,7 +52,7 @@ def upgrade(engine: Engine) -> None:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
         config = alembic_config(engine)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
