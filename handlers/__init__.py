@@ -6,6 +6,7 @@ Importing this package registers every command; adapters call `handle`.
 from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
+    decisions,
     flexibility,
     help,
     load,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import decisions
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
@@ -130,9 +131,10 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     A partnership whose derivation fails is logged and left out, so one bad row cannot
     stop every other partnership's nudges (and its pending ones are kept, not dropped).
     """
-    due: list[DueNudge] = []
+    due: list[DueNudge] = batched(session, now)
     done: list[int] = []
-    for partnership in session.scalars(select(Partnership).order_by(Partnership.id)):
+    for partnership in session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
+                                       .order_by(Partnership.id)):
         try:
             with session.begin_nested():
                 due += Deriver(session, partnership, now).all()
@@ -140,6 +142,22 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
     return due, done
+
+
+# Derived for every partnership at once, each in a fixed number of queries.
+BATCHED = (decisions.nudges,)
+
+
+def batched(session: Session, now: datetime) -> list[DueNudge]:
+    """The nudges derived across all partnerships; one that fails is logged and skipped."""
+    due: list[DueNudge] = []
+    for derive_all in BATCHED:
+        try:
+            with session.begin_nested():
+                due += derive_all(session, now)
+        except Exception:
+            log.exception("could not derive %s", derive_all.__module__)
+    return due
 
 
 class Deriver:
