@@ -14,6 +14,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     nudges,
     partnerships,
     priorities,
+    reviews,
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import decisions
+from handlers import decisions, reviews
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
@@ -145,7 +145,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
 
 
 # Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges,)
+BATCHED = (decisions.nudges, reviews.nudges)
 
 
 def batched(session: Session, now: datetime) -> list[DueNudge]:
@@ -248,8 +248,8 @@ class Deriver:
         elif review < self.today:
             yield from self.to_coordinators(
                 "review-overdue", f"review-overdue:p{p.id}:{review}",
-                f"{p.name}'s review was due {when}. Hold it, then record the next one with "
-                f"`partnership edit review:{p.review_cadence.value}`.")
+                f"{p.name}'s review was due {when}. Open it with `review start`; closing it with "
+                f"`review close` sets the next date (or `partnership edit review:{p.review_cadence.value}`).")
 
     def ending(self) -> Iterator[DueNudge]:
         """A partnership with an end date nearing it: time to plan the wrap-up."""
@@ -261,7 +261,7 @@ class Deriver:
             "ending", f"ending:p{p.id}:{end}",
             f"{p.name} ends {show_day(end, self.today)} ({plural(left, 'day')} from now). Time to plan the wrap-up: "
             + (f"finish or hand over the {plural(len(self.open), 'open commitment')}, and " if self.open else "")
-            + "agree what carries on, and who with.")
+            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`.")
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
