@@ -15,6 +15,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     partnerships,
     priorities,
     reviews,
+    succession,
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle

@@ -12,6 +12,7 @@ from handlers.errors import UserError
 from handlers.parsing import Args, check_text, choose, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.succession import handover_note
 from storage import queries
 from storage.models import Commitment, CommitmentStatus, Member, Role, Sector
 
@@ -221,10 +222,11 @@ def depart(ctx: Context, member: Member, summary: str) -> Reply:
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
     ensure_no_open_commitments(ctx, member)
+    note = handover_note(ctx.session, member)
     member.left_at = ctx.now
     ctx.record("member-remove", summary, subject_id=member.id)
-    return Reply(text=f"{member.person.display_name} is no longer in {ctx.require_partnership().name}.",
-                 audience=Audience.CHANNEL)
+    gone = f"{member.person.display_name} is no longer in {ctx.require_partnership().name}."
+    return Reply(text=gone if note is None else f"{gone} {note}", audience=Audience.CHANNEL)
 
 
 @command("members", usage="members", access=Access.READ)

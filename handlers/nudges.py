@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers import decisions, reviews
+from handlers import decisions, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
@@ -145,7 +145,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
 
 
 # Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges, reviews.nudges)
+BATCHED = (decisions.nudges, reviews.nudges, succession.nudges)
 
 
 def batched(session: Session, now: datetime) -> list[DueNudge]:
