@@ -203,6 +203,12 @@ class Person:
         assert isinstance(made, RoomCreateResponse), made
         return made.room_id
 
+    def room_with_bot(self, bot: str, *others: str, timeout: float = WAIT) -> str:
+        """A new room with the bot (and others) invited, once the bot has joined it."""
+        room_id = self.create_room(bot, *others)
+        self.wait("the bot to join", lambda: bot in self.members(room_id), timeout)
+        return room_id
+
     def join(self, room_id: str) -> None:
         self.run(self.client.join(room_id))
 

@@ -23,8 +23,7 @@ def test_a_restarted_bot_answers_what_it_missed_once_and_nothing_twice(
         bot_account: str, sessions: sessionmaker[Session]) -> None:
     bot = start_bot()
     alice = people("alice")
-    room = alice.create_room(bot_account)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
+    room = alice.room_with_bot(bot_account)
     first = alice.say(room, '!partner setup "Riverside Partnership" kind:task-force')
     alice.answer(room, first, bot_account)
     devices = bot_devices(homeserver, sessions, bot_account)
@@ -56,10 +55,22 @@ def test_the_bot_carries_on_after_the_homeserver_restarts(
         bot_account: str) -> None:
     bot = start_bot()
     alice = people("alice")
-    room = alice.create_room(bot_account)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
+    room = alice.room_with_bot(bot_account)
     alice.ask(room, "!partner partnerships", bot_account)
     homeserver.restart()
     after = alice.ask(room, "!partner partnerships", bot_account)
     assert "partnership" in after["body"].lower()
     assert bot.failure is None and bot.thread.is_alive()
+
+
+def test_a_revoked_login_is_replaced_with_a_new_one(
+        homeserver: Homeserver, people: Callable[[str], Person], start_bot: Callable[..., RunningBot],
+        bot_account: str, sessions: sessionmaker[Session]) -> None:
+    bot = start_bot()
+    alice = people("alice")
+    room = alice.room_with_bot(bot_account)
+    revoked = account.stored(sessions, bot_account).access_token
+    homeserver.call("POST", "/_matrix/client/v3/logout", {}, token=revoked)  # an admin ends the bot's session
+    assert "setup" in alice.ask(room, "!partner help", bot_account)["body"]
+    assert account.stored(sessions, bot_account).access_token not in (None, revoked)
+    assert bot.failure is None

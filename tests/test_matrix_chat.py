@@ -24,9 +24,8 @@ def test_a_partnership_is_run_from_a_room(people: Callable[[str], Person], start
                                           bot_account: str, sessions: sessionmaker[Session]) -> None:
     start_bot()
     alice, bob = people("alice"), people("bob")
-    room = alice.create_room(bot_account, bob.mxid)
+    room = alice.room_with_bot(bot_account, bob.mxid)
     bob.join(room)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
 
     setup = alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
     assert setup["msgtype"] == "m.notice" and setup["format"] == HTML
@@ -62,8 +61,7 @@ def test_replies_thread_on_the_command_and_refusals_say_what_to_type(
         people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str) -> None:
     start_bot()
     alice = people("alice")
-    room = alice.create_room(bot_account)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
+    room = alice.room_with_bot(bot_account)
 
     asked = alice.say(room, "!partner comit Book the hall")
     typo = alice.answer(room, asked, bot_account)

@@ -36,8 +36,7 @@ def test_nudges_go_to_a_direct_room_made_once_and_digests_to_the_partnership_roo
         bot_account: str, sessions: sessionmaker[Session]) -> None:
     bot = start_bot()
     alice = people("alice")
-    room = alice.create_room(bot_account)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
+    room = alice.room_with_bot(bot_account)
     alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
     alice.ask(room, '!partner join org:"Town Council" sector:public', bot_account)
     alice.ask(room, '!partner commit "Book the hall" by:"in 10 days"', bot_account)

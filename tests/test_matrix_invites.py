@@ -24,8 +24,7 @@ def test_invitations_from_servers_not_allowed_are_refused(
     picky.stop()
 
     start_bot(matrix_allowed_servers=frozenset({"matrix.example.org", "localhost"}))
-    again = alice.create_room(bot_account)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(again))
+    again = alice.room_with_bot(bot_account)
     assert "setup" in alice.ask(again, "!partner help", bot_account)["body"]
 
 

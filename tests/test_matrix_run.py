@@ -43,8 +43,7 @@ def both(environment: dict[str, str], recorder: Recorder, tmp_path: Path) -> Ite
 def test_run_serves_matrix_and_slack_together(both: str, people: Callable[[str], Person], bot_account: str,
                                              recorder: Recorder, engine: Engine) -> None:
     alice = people("alice")
-    room = alice.create_room(bot_account)
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room), timeout=WAIT * 2)
+    room = alice.room_with_bot(bot_account, timeout=WAIT * 2)
     answer = alice.ask(room, '!town setup "Riverside Partnership" kind:task-force', bot_account)
     assert "Riverside Partnership is set up" in answer["body"]
     assert alice.wait("Slack to answer", lambda: slash(both, "partnerships") == 200)
