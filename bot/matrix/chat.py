@@ -63,5 +63,5 @@ class MatrixChat:
                       display_name=profile.display_name if profile else None,
                       timezone=(profile.timezone if profile else None) or self.default_timezone)
         directory = await self.people.directory(self.client, text)
-        reply = await asyncio.to_thread(handle, text, actor, self.sessions, None, directory)
+        reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory)
         await send(self.client, room_id, replying(notice(reply, self.prefix), event.event_id, event.sender, event.source))

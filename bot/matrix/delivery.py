@@ -51,19 +51,19 @@ async def send(client: AsyncClient, room_id: str, content: Content, attempts: in
     """Post one message, retrying while the homeserver cannot be reached; returns its event id.
 
     Every try carries the same transaction id, so a retry after a lost answer is one message."""
-    txn = uuid4().hex
-    for attempt in range(1, attempts + 1):
+    txn, attempt = uuid4().hex, 0
+    while True:
+        attempt += 1
         try:
             response = await client.room_send(room_id, "m.room.message", content, tx_id=txn)
         except (ClientError, TimeoutError) as failure:
-            if attempt == attempts:
+            if attempt >= attempts:
                 raise SendFailed(f"sending to {room_id} failed: {failure!r}") from failure
             await asyncio.sleep(pause(attempt, cap))
             continue
         if not isinstance(response, RoomSendResponse):
             raise SendFailed(f"sending to {room_id} failed: {getattr(response, 'message', response)}")
         return response.event_id
-    raise AssertionError("unreachable")
 
 
 def known_room(sessions: sessionmaker[Session], bot: str, user: str) -> str | None:

@@ -8,6 +8,7 @@ reply says to type is exactly what works; a reply to a message threads onto it.
 from __future__ import annotations
 
 import re
+from functools import cache
 from html import escape
 from typing import Any
 
@@ -23,6 +24,12 @@ _CODE = re.compile(r"`([^`\n]+)`")
 MORE = "The list goes on; narrow it down, like `who leaflets`."
 
 
+@cache
+def command_words() -> frozenset[str]:
+    """The first word of every command (`member` for `member add`); all are registered on import."""
+    return frozenset(name.split()[0] for name in COMMANDS)
+
+
 class Renderer:
     """Renders one reply twice over, as HTML and as plain text, from the same parts."""
 
@@ -35,7 +42,7 @@ class Renderer:
     def typeable(self, code: str) -> str:
         """`done 12` as typed in a room: with the prefix, when it is a command."""
         word = code.split(maxsplit=1)[0].lower() if code.strip() else ""
-        known = canonical(word) in {name.split()[0] for name in COMMANDS}
+        known = canonical(word) in command_words()
         return f"{self.prefix} {code}" if known and not code.startswith(self.prefix) else code
 
     def inline(self, text: str) -> tuple[str, str]:
@@ -57,7 +64,7 @@ class Renderer:
         self.html.append(html_before + html + html_after)
         self.plain.append(plain_before + plain + plain_after)
 
-    def commands(self, actions: tuple[Action, ...] | list[Action]) -> str:
+    def hints(self, actions: tuple[Action, ...] | list[Action]) -> str:
         return " · ".join(f"{a.label}: `{a.command}`" for a in actions)
 
     def reply(self, reply: Reply) -> tuple[str, str]:
@@ -94,7 +101,7 @@ class Renderer:
             self.line("<p><em>", "  ", MORE, "</em></p>")
 
     def item(self, item: Item) -> None:
-        text = item.text + (f" ({self.commands(item.actions)})" if item.actions else "")
+        text = item.text + (f" ({self.hints(item.actions)})" if item.actions else "")
         self.line("<li>", "  • ", text, "</li>")
 
 
