@@ -47,6 +47,10 @@ def test_a_partnership_is_run_from_a_room(people: Callable[[str], Person], start
     assert "#1" in concern["body"]
     resolved = alice.ask(room, '!partner resolve 1 "Split 50/50 from April"', bot_account)
     assert "Split 50/50 from April" in resolved["body"]
+    # Someone who has never written to the bot is named from their Matrix profile.
+    carol = people("carol")
+    added = alice.ask(room, f'!partner member add {carol.mxid} org:"Riverside Trust" sector:voluntary', bot_account)
+    assert added["body"].startswith("Added Carol (Riverside Trust)")
 
     with sessions() as session:
         bob_row = session.scalars(select(PersonRow).where(PersonRow.user_id == bob.mxid[1:])).one()
@@ -54,7 +58,7 @@ def test_a_partnership_is_run_from_a_room(people: Callable[[str], Person], start
         assert {c.title: c.owner.person_id for c in session.scalars(select(Commitment))} == {
             "Deliver 500 leaflets": bob_row.id, "Book the hall": bob_row.id}
         assert session.scalars(select(Concern.status)).all() == [ConcernStatus.RESOLVED]
-        assert len(session.scalars(select(Member)).all()) == 2
+        assert len(session.scalars(select(Member)).all()) == 3
 
 
 def test_replies_thread_on_the_command_and_refusals_say_what_to_type(
