@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -57,27 +58,49 @@ def chat(console: Console, nudges: bool | None) -> None:
 
 
 def run(settings: Settings, user: str, nudges: bool | None = None) -> None:
-    """Start every platform whose settings are present; with none, the console chat."""
-    if settings.matrix_enabled:
-        message = "The Matrix adapter is not built yet"
-        if not settings.slack_enabled:
-            raise SystemExit(message + "; unset the MATRIX_* settings to use the console.")
-        log.warning("%s; starting Slack only.", message)
-    if settings.slack_enabled:
-        serve_slack(settings)
-    else:
+    """Start every platform whose settings are present; with none, the console chat.
+
+    With several, each but the last serves in a thread of its own, all on one database."""
+    servers = [serve for enabled, serve in ((settings.slack_enabled, serve_slack), (settings.matrix_enabled, serve_matrix))
+               if enabled]
+    if not servers:
         console(settings, user, nudges)
+        return
+    sessions = open_database(settings)
+    *beside, last = servers
+    for serve in beside:
+        threading.Thread(target=serve, args=(settings, sessions), name=serve.__name__, daemon=True).start()
+    last(settings, sessions)
 
 
-def serve_slack(settings: Settings) -> None:
+def serve_slack(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """The Slack app, with the nudge scheduler sending through Slack's Web API."""
     from bot import scheduler
     from bot.slack.app import delivery, start
 
-    sessions = open_database(settings)
     background = scheduler.start(sessions, delivery(settings, sessions), "slack")
     try:
         start(settings, sessions)
+    finally:
+        background.shutdown(wait=False)
+
+
+def serve_matrix(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """The Matrix bot, with the nudge scheduler sending through its connection."""
+    import asyncio
+
+    from bot import scheduler
+    from bot.matrix.account import LoginFailed
+    from bot.matrix.app import PLATFORM, MatrixBot
+
+    bot = MatrixBot(settings, sessions)
+    log.warning("Matrix: %s on %s", settings.matrix_user_id, settings.matrix_homeserver)
+    # The first sweep waits for the connection, so it has something to send with.
+    background = scheduler.start(sessions, bot.delivery, PLATFORM, first_run=datetime.now(UTC) + timedelta(seconds=30))
+    try:
+        asyncio.run(bot.run())
+    except LoginFailed as refused:
+        raise SystemExit(str(refused)) from None
     finally:
         background.shutdown(wait=False)
 
@@ -107,6 +130,11 @@ def tick(settings: Settings) -> None:
         from bot.slack.app import delivery
 
         deliveries["slack"] = delivery(settings, sessions)
+    if settings.matrix_enabled:
+        from bot.matrix.app import PLATFORM as MATRIX
+        from bot.matrix.app import delivery as matrix_delivery
+
+        deliveries[MATRIX] = matrix_delivery(settings, sessions)
     for platform, through in deliveries.items():
         report = scheduler.sweep(sessions, through, platform)
         print(f"{platform}: {report.summary()}")

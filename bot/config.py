@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dotenv import load_dotenv
 
 DEFAULT_DATABASE_URL = "sqlite:///partnerbot.db"
+DEFAULT_MATRIX_PREFIX = "!partner"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Settings:
     # Multi-workspace installs through Slack's OAuth flow, instead of one SLACK_BOT_TOKEN.
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
+    # What starts a command in a Matrix room, and the homeservers whose users may invite the bot
+    # (empty: any).
+    matrix_prefix: str = DEFAULT_MATRIX_PREFIX
+    matrix_allowed_servers: frozenset[str] = frozenset()
 
     @property
     def slack_oauth(self) -> bool:
@@ -63,6 +68,9 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
         slack_client_id=get("SLACK_CLIENT_ID"),
         slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        matrix_prefix=(get("MATRIX_PREFIX") or DEFAULT_MATRIX_PREFIX).strip(),
+        matrix_allowed_servers=frozenset(s.strip().lower() for s in (get("MATRIX_ALLOWED_SERVERS") or "").split(",")
+                                         if s.strip()),
     )
 
 

@@ -739,3 +739,43 @@ class Successor(Base):
     successor: Mapped[Member] = relationship(
         foreign_keys="Successor.successor_id", primaryjoin="Successor.successor_id == Member.id", lazy="joined"
     )
+
+
+# --- Matrix ----------------------------------------------------------------------------
+
+class MatrixAccount(Base):
+    """The bot's Matrix login and where its sync stopped, so a restart reuses its device (no
+    new device per start) and resumes at `next_batch`: nothing missed, nothing read twice."""
+
+    __tablename__ = "matrix_accounts"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(255))
+    access_token: Mapped[str | None] = mapped_column(String(512))
+    next_batch: Mapped[str | None] = mapped_column(String(255))
+    updated_at: Mapped[datetime]
+
+
+class MatrixEvent(Base):
+    """A Matrix message already taken on: however often a sync (or a second bot process)
+    hands it over, the unique event id lets it be answered once. Old rows are pruned."""
+
+    __tablename__ = "matrix_events"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MatrixDirectRoom(Base):
+    """The direct-message room the bot shares with a person, made on first need and reused."""
+
+    __tablename__ = "matrix_direct_rooms"
+    __table_args__ = (UniqueConstraint("bot_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bot_user_id: Mapped[str] = mapped_column(String(255))
+    # The person's full Matrix id (@alice:example.org).
+    user_id: Mapped[str] = mapped_column(String(255))
+    room_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]

@@ -2,8 +2,8 @@
 answers, successors for roles and commitments; members' perspectives; a partnership's
 closing date (a wound-up project).
 
-Revision ID: 0005_governance
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-26
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0005_governance'
-down_revision: str | Sequence[str] | None = '0003'
+revision: str = '0005'
+down_revision: str | Sequence[str] | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

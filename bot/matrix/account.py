@@ -1,0 +1,74 @@
+"""The bot's Matrix login and sync token, kept in the partnership database.
+
+A password login makes a new device on the homeserver, so its access token and device id
+are stored and reused at the next start; a login only happens again when that token stops
+working. MATRIX_ACCESS_TOKEN, when set, is used as given. The sync token (`next_batch`) is
+saved after each sync is handled, so a restart resumes exactly where the bot stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from nio import AsyncClient, LoginResponse, WhoamiResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from storage.database import transaction
+from storage.models import MatrixAccount
+
+log = logging.getLogger(__name__)
+
+DEVICE_NAME = "partnerbot"
+
+
+class LoginFailed(Exception):
+    """The homeserver refused the bot's credentials: retrying will not help."""
+
+
+def stored(sessions: sessionmaker[Session], user_id: str) -> MatrixAccount | None:
+    with sessions() as session:
+        return session.get(MatrixAccount, user_id)
+
+
+def save(sessions: sessionmaker[Session], user_id: str, **values: str | None) -> None:
+    """Update the bot's row (made on first use) with a new login or sync token."""
+    with transaction(sessions) as session:
+        account = session.get(MatrixAccount, user_id) or MatrixAccount(user_id=user_id)
+        for name, value in values.items():
+            setattr(account, name, value)
+        account.updated_at = datetime.now(UTC)
+        session.add(account)
+
+
+def sync_token(sessions: sessionmaker[Session], user_id: str) -> str | None:
+    account = stored(sessions, user_id)
+    return account.next_batch if account else None
+
+
+async def log_in(client: AsyncClient, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """Log the client in: the configured access token, else the stored one, else the password.
+
+    Network failures propagate (the caller backs off and tries again); refused credentials
+    raise LoginFailed."""
+    user_id = client.user
+    if settings.matrix_access_token:
+        client.access_token = settings.matrix_access_token
+        if not isinstance(who := await client.whoami(), WhoamiResponse):
+            raise LoginFailed(f"MATRIX_ACCESS_TOKEN was refused: {getattr(who, 'message', who)}")
+        client.user_id = who.user_id
+        client.device_id = who.device_id or ""
+        return
+    account = stored(sessions, user_id)
+    if account and account.access_token and account.device_id:
+        client.restore_login(user_id, account.device_id, account.access_token)
+        if isinstance(await client.whoami(), WhoamiResponse):
+            return
+        log.warning("the stored Matrix login for %s no longer works; logging in again", user_id)
+    if not settings.matrix_password:
+        raise LoginFailed("Set MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN for the Matrix bot account.")
+    response = await client.login(settings.matrix_password, device_name=DEVICE_NAME)
+    if not isinstance(response, LoginResponse):
+        raise LoginFailed(f"Matrix login as {user_id} failed: {getattr(response, 'message', response)}")
+    save(sessions, user_id, device_id=response.device_id, access_token=response.access_token)

@@ -1,0 +1,67 @@
+"""Running a command for a Matrix user: the one path from a room message to handlers and back.
+
+A message is a command when it starts with the prefix (`!partner commit ...`) or a mention of
+the bot, or, in the bot's direct room with the sender, always. Its event id is claimed first
+(so it is answered once), the sender is looked up for their name and zone, `handlers.handle`
+decides (in a worker thread, so the connection keeps flowing), and the reply is sent as a
+notice threaded onto the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from nio import AsyncClient, RoomMessageText
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.matrix import once
+from bot.matrix.delivery import known_room, send
+from bot.matrix.people import People, message_text, person_id
+from bot.matrix.render import notice, replying
+from handlers import Actor, handle
+
+PLATFORM = "matrix"
+
+
+def addressed(text: str, prefix: str, bot: str, direct: bool) -> str | None:
+    """The command in a message, or None when the message is not for the bot."""
+    stripped = text.strip()
+    for lead in (prefix, bot):
+        if stripped.lower().startswith(lead.lower()):
+            rest = stripped[len(lead):]
+            if not rest or rest[0].isspace() or rest[0] in ":,":
+                return rest.lstrip(":, \t\n") or "help"
+    return stripped if direct and stripped else None
+
+
+def is_edit(event: RoomMessageText) -> bool:
+    """An edit (`* ...`) of an earlier message: the original was the command."""
+    relates = (event.source.get("content") or {}).get("m.relates_to") or {}
+    return relates.get("rel_type") == "m.replace"
+
+
+@dataclass
+class MatrixChat:
+    client: AsyncClient
+    sessions: sessionmaker[Session]
+    workspace: str
+    prefix: str
+    default_timezone: str = "UTC"
+    people: People = field(default_factory=People)
+
+    async def answer(self, room_id: str, event: RoomMessageText) -> None:
+        """Run the message's command, if it has one, and reply to it, once."""
+        if event.sender == self.client.user_id or is_edit(event):
+            return
+        direct = known_room(self.sessions, self.client.user_id, event.sender) == room_id
+        text = addressed(message_text(event.source.get("content") or {}), self.prefix, self.client.user_id, direct)
+        if text is None or not once.claim(self.sessions, event.event_id, room_id):
+            return
+        profile = await self.people.profile(self.client, event.sender)
+        actor = Actor(PLATFORM, self.workspace, person_id(event.sender), room_id,
+                      display_name=profile.display_name if profile else None,
+                      timezone=(profile.timezone if profile else None) or self.default_timezone)
+        directory = await self.people.directory(self.client, text)
+        reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory)
+        await send(self.client, room_id, replying(notice(reply, self.prefix), event.event_id, event.sender, event.source))

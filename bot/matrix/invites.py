@@ -1,0 +1,53 @@
+"""Which rooms the bot is in: invitations accepted (from allowed homeservers only, when
+MATRIX_ALLOWED_SERVERS is set), and encrypted rooms left with a word of explanation,
+since the bot cannot read them."""
+
+from __future__ import annotations
+
+import logging
+
+from nio import AsyncClient, InviteInfo, InviteMemberEvent, JoinResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.matrix.delivery import remember_room, send
+from bot.matrix.render import notice
+from handlers.reply import Reply
+
+log = logging.getLogger(__name__)
+
+ENCRYPTED = ("This room is encrypted, and partnerbot can't read encrypted rooms, so I'm leaving it. "
+             "Invite me to a room without encryption to work on your partnership there.")
+
+
+def server_of(user: str) -> str:
+    """The homeserver part of a Matrix id: `example.org` for @alice:example.org."""
+    return user.partition(":")[2].lower()
+
+
+async def answer_invite(client: AsyncClient, sessions: sessionmaker[Session], room_id: str, info: InviteInfo,
+                        allowed: frozenset[str]) -> bool:
+    """Join an invited room, or refuse it if the inviter's homeserver is not allowed.
+
+    An invitation marked `is_direct` makes the room the bot's direct room with the inviter,
+    so their nudges arrive where they already talk to the bot. Returns whether it joined."""
+    invite = next((e for e in info.invite_state if isinstance(e, InviteMemberEvent)
+                   and e.state_key == client.user_id and e.membership == "invite"), None)
+    inviter = invite.sender if invite else ""
+    if allowed and server_of(inviter) not in allowed:
+        log.warning("refusing the invitation of %s to %s: %s is not in MATRIX_ALLOWED_SERVERS",
+                    inviter or "someone", room_id, server_of(inviter) or "their server")
+        await client.room_leave(room_id)
+        return False
+    joined = await client.join(room_id)
+    if not isinstance(joined, JoinResponse):
+        log.warning("could not join %s: %s", room_id, getattr(joined, "message", joined))
+        return False
+    if invite is not None and invite.content.get("is_direct"):
+        remember_room(sessions, client.user_id, inviter, room_id)
+    return True
+
+
+async def leave_encrypted(client: AsyncClient, room_id: str, prefix: str) -> None:
+    """Say why, then leave: the bot would otherwise sit there unable to read a word."""
+    await send(client, room_id, notice(Reply(text=ENCRYPTED, error=True), prefix))
+    await client.room_leave(room_id)

@@ -1,0 +1,123 @@
+"""Matrix users as people: their ids, their display names, and mentions in what they type.
+
+Handlers write a person as `@` + user id and read a mention as the word after `@`, so a
+person's user id here is their Matrix id without its sigil (`alice:example.org`): then
+`@alice:example.org` reads and shows as the real Matrix id. Element's mention pills (links to
+https://matrix.to/#/@bob:example.org) become that same `@bob:example.org`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+from nio import AsyncClient, ProfileGetResponse
+
+from handlers.context import Directory, Profile
+
+log = logging.getLogger(__name__)
+
+TTL = 3600.0
+HTML = "org.matrix.custom.html"
+# A Matrix user id as typed: @localpart:server (the server may carry a port).
+MXID = re.compile(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(?::\d{1,5})?")
+_PILL = re.compile(r"^(?:https://matrix\.to/#/|matrix:u/)(@?[^/?#]+)")
+# Element's profile time zone (MSC4175), under its stable and unstable names.
+TZ_FIELDS = ("m.tz", "us.cloke.msc4175.tz")
+
+
+def person_id(mxid: str) -> str:
+    return mxid.removeprefix("@")
+
+
+def mxid(user_id: str) -> str:
+    return "@" + user_id.removeprefix("@")
+
+
+class _Text(HTMLParser):
+    """An HTML message body as the words typed: pills as user ids, quoted replies dropped."""
+
+    BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0  # inside <mx-reply> (a reply's quote) or a pill's label
+        self.pills: list[bool] = []  # for each open <a>, whether it is a pill
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            pill = _PILL.match(dict(attrs).get("href") or "")
+            user = mxid(unquote(pill[1])) if pill else ""
+            self.pills.append(bool(MXID.fullmatch(user)))
+            if self.pills[-1]:
+                if not self.skipping:
+                    self.parts.append(user)
+                self.skipping += 1
+        elif tag == "mx-reply":
+            self.skipping += 1
+        elif tag in self.BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if (tag == "a" and self.pills and self.pills.pop()) or tag == "mx-reply":
+            self.skipping = max(0, self.skipping - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def message_text(content: dict[str, object]) -> str:
+    """The words of a message: from its HTML when it has some (so pills keep their ids),
+    else its plain body without a quoted reply's `> ` lines."""
+    formatted = content.get("formatted_body")
+    if content.get("format") == HTML and isinstance(formatted, str):
+        parser = _Text()
+        parser.feed(formatted)
+        parser.close()
+        return "".join(parser.parts).strip()
+    body = content.get("body")
+    if not isinstance(body, str):
+        return ""
+    lines = body.split("\n")
+    while lines and lines[0].startswith(">"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def profile_of(response: ProfileGetResponse, user: str) -> Profile:
+    extra = response.other_info or {}
+    zone = next((extra[f] for f in TZ_FIELDS if isinstance(extra.get(f), str)), None)
+    return Profile(display_name=(response.displayname or user).strip()[:120] or user, timezone=zone)
+
+
+class People:
+    """A per-process cache of profiles, by Matrix id."""
+
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[str, tuple[float, Profile]] = {}
+
+    async def profile(self, client: AsyncClient, user: str) -> Profile | None:
+        cached = self._cache.get(user)
+        if cached is not None and self.clock() - cached[0] < self.ttl:
+            return cached[1]
+        response = await client.get_profile(user)
+        if not isinstance(response, ProfileGetResponse):
+            log.info("no profile for %s: %s", user, getattr(response, "message", response))
+            return cached[1] if cached else None
+        found = profile_of(response, user)
+        self._cache[user] = (self.clock(), found)
+        return found
+
+    async def directory(self, client: AsyncClient, text: str) -> Directory:
+        """Profiles of everyone the text mentions, fetched now, so handlers (which run in a
+        worker thread) can name someone they meet for the first time without waiting."""
+        found = {user: await self.profile(client, user) for user in set(MXID.findall(text))}
+        return lambda user_id: found.get(mxid(user_id))

@@ -1,0 +1,125 @@
+"""A neutral Reply as a Matrix notice: HTML for Element, and a plain-text body for the rest.
+
+Notices (`m.notice`) are what bots send: clients show them quietly and other bots leave them
+alone. Commands shown in `backticks` carry the room's prefix (`!partner done 12`), so what a
+reply says to type is exactly what works; a reply to a message threads onto it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from html import escape
+from typing import Any
+
+from bot.matrix.people import HTML
+from handlers.registry import COMMANDS, canonical
+from handlers.reply import Action, Item, Reply, Section
+
+Content = dict[str, Any]
+
+# Matrix refuses events over 64 KiB; keep well clear of it with both bodies together.
+MAX_BYTES = 48_000
+_CODE = re.compile(r"`([^`\n]+)`")
+MORE = "The list goes on; narrow it down, like `who leaflets`."
+
+
+@cache
+def command_words() -> frozenset[str]:
+    """The first word of every command (`member` for `member add`); all are registered on import."""
+    return frozenset(name.split()[0] for name in COMMANDS)
+
+
+class Renderer:
+    """Renders one reply twice over, as HTML and as plain text, from the same parts."""
+
+    def __init__(self, prefix: str, max_items: int | None = None) -> None:
+        self.prefix = prefix
+        self.max_items = max_items
+        self.html: list[str] = []
+        self.plain: list[str] = []
+
+    def typeable(self, code: str) -> str:
+        """`done 12` as typed in a room: with the prefix, when it is a command."""
+        word = code.split(maxsplit=1)[0].lower() if code.strip() else ""
+        known = canonical(word) in command_words()
+        return f"{self.prefix} {code}" if known and not code.startswith(self.prefix) else code
+
+    def inline(self, text: str) -> tuple[str, str]:
+        """Text with its `commands` as code: (HTML, plain)."""
+        html, plain, at = [], [], 0
+        for match in _CODE.finditer(text):
+            html.append(escape(text[at:match.start()]))
+            plain.append(text[at:match.start()])
+            code = self.typeable(match[1])
+            html.append(f"<code>{escape(code)}</code>")
+            plain.append(f"`{code}`")
+            at = match.end()
+        html.append(escape(text[at:]))
+        plain.append(text[at:])
+        return "".join(html).replace("\n", "<br>"), "".join(plain)
+
+    def line(self, html_before: str, plain_before: str, text: str, html_after: str = "", plain_after: str = "") -> None:
+        html, plain = self.inline(text)
+        self.html.append(html_before + html + html_after)
+        self.plain.append(plain_before + plain + plain_after)
+
+    def hints(self, actions: tuple[Action, ...] | list[Action]) -> str:
+        return " · ".join(f"{a.label}: `{a.command}`" for a in actions)
+
+    def reply(self, reply: Reply) -> tuple[str, str]:
+        if reply.error:
+            self.line("⚠️ ", "⚠️ ", reply.text or "")
+            return "".join(self.html), "\n".join(self.plain)
+        if reply.title:
+            self.html.append(f"<strong>{escape(reply.title)}</strong><br>")
+            self.plain.append(reply.title)
+        if reply.text:
+            self.line("<p>", "", reply.text, "</p>")
+        for label, value in reply.fields:
+            self.line(f"<strong>{escape(label)}</strong>: ", f"{label}: ", value, "<br>")
+        for part in reply.sections:
+            self.section(part)
+        if reply.actions:
+            self.line("<p>Next: ", "Next: ", " · ".join(f"`{a.command}`" for a in reply.actions), "</p>")
+        return "".join(self.html), "\n".join(self.plain)
+
+    def section(self, part: Section) -> None:
+        if part.heading:
+            self.html.append(f"<p><strong>{escape(part.heading)}</strong></p>")
+            self.plain.append(part.heading)
+        if not part.items:
+            if part.empty:
+                self.line("<p><em>", "  ", part.empty, "</em></p>")
+            return
+        shown = part.items if self.max_items is None else part.items[: self.max_items]
+        self.html.append("<ul>")
+        for item in shown:
+            self.item(item)
+        self.html.append("</ul>")
+        if len(shown) < len(part.items):
+            self.line("<p><em>", "  ", MORE, "</em></p>")
+
+    def item(self, item: Item) -> None:
+        text = item.text + (f" ({self.hints(item.actions)})" if item.actions else "")
+        self.line("<li>", "  • ", text, "</li>")
+
+
+def notice(reply: Reply, prefix: str) -> Content:
+    """The event content for a reply, shortened (lists cut, with a note) if it is too long."""
+    longest = max((len(s.items) for s in reply.sections), default=0)
+    limit: int | None = None
+    while True:
+        html, plain = Renderer(prefix, limit).reply(reply)
+        if len(html.encode()) + len(plain.encode()) <= MAX_BYTES or limit == 1:
+            return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html}
+        limit = max(1, (limit or longest) // 2)
+
+
+def replying(content: Content, event_id: str, sender: str, source: dict[str, Any]) -> Content:
+    """The content as a reply to one message (and in its thread, if it was in one)."""
+    relates: dict[str, Any] = {"m.in_reply_to": {"event_id": event_id}}
+    original = (source.get("content") or {}).get("m.relates_to") or {}
+    if original.get("rel_type") == "m.thread" and original.get("event_id"):
+        relates.update(rel_type="m.thread", event_id=original["event_id"], is_falling_back=False)
+    return {**content, "m.relates_to": relates, "m.mentions": {"user_ids": [sender]}}
