@@ -7,6 +7,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
     flexibility,
+    health,
     help,
     load,
     members,
