@@ -9,11 +9,13 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     flexibility,
     health,
     help,
+    history,
     load,
     members,
     nudges,
     partnerships,
     priorities,
+    status,
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle
