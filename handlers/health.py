@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
@@ -30,11 +30,19 @@ from storage.models import (
     CommitmentStatus,
     Concern,
     ConcernStatus,
+    Decision,
+    DecisionResponse,
+    DecisionStatus,
     Flexibility,
     Member,
     Partnership,
+    Position,
     Priority,
+    Review,
+    ReviewAnswer,
+    Risk,
     Role,
+    Successor,
 )
 
 # A core that can still meet round one table and decide together; past a dozen, people
@@ -47,6 +55,14 @@ BALANCE_MIN_ASKS = 2
 # ...and more than this many times what it has committed to do itself.
 BALANCE_RATIO = 2
 SHOWN = 5
+# A commitment this large leaves a hole if its owner drops out: it needs a named successor.
+LARGE_COMMITMENT_HOURS = 10
+# How long a blocked proposal stays a warning sign: long enough to negotiate a new one.
+BLOCK_NEWS = timedelta(days=30)
+RISK_WORDS = {
+    Risk.RIGHT_TIME: "Right time", Risk.RIGHT_PEOPLE: "Right people", Risk.ENOUGH_RESOURCES: "Enough resources",
+    Risk.ENOUGH_TIME: "Enough time", Risk.RIGHT_GOAL: "Right goal", Risk.ACHIEVABLE_GOAL: "Achievable goal",
+}
 
 
 @dataclass(frozen=True)
@@ -86,12 +102,33 @@ class Balance:
                 f"asked {self.asks} ({plural(self.asked, 'commitment')} for others, {plural(self.raised, 'concern')})")
 
 
+@dataclass(frozen=True)
+class RiskScore:
+    """The average of a review's answers on one of the six risks (1: at risk, 5: fine)."""
+
+    risk: Risk
+    average: float
+    answers: int
+
+    def describe(self) -> str:
+        return f"{RISK_WORDS[self.risk]}: {self.average:.1f} / 5 ({plural(self.answers, 'answer')})"
+
+
 @dataclass
 class Health:
     partnership: Partnership
     today: date
     signals: list[Signal] = field(default_factory=list)
     balances: list[Balance] = field(default_factory=list)
+    review: Review | None = None
+    scores: list[RiskScore] = field(default_factory=list)
+
+    def review_heading(self) -> str:
+        if self.review is None:
+            return "Review answers"
+        state = "open" if self.review.closed_at is None else "closed"
+        opened = self.review.opened_at.date()
+        return f"Latest review answers ({state}, opened {show_day(opened, self.today)}; lowest first)"
 
 
 def listed(texts: list[str]) -> str:
@@ -118,11 +155,28 @@ class Checker:
             .order_by(Commitment.due_at, Commitment.id)))
 
     def health(self) -> Health:
-        found = [self.sectors(), self.size(), self.over_capacity(), self.key_person(), self.overdue(),
-                 self.stale_concerns(), self.unstated(), self.review_overdue(), self.give_and_take()]
-        report = Health(self.p, self.now.date(), [s for s in found if s is not None])
+        found = [self.sectors(), self.size(), self.over_capacity(), self.no_successor(), self.key_person(),
+                 self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(), self.blocked(),
+                 self.give_and_take()]
+        report = Health(self.p, self.now.astimezone(self.tz).date(), [s for s in found if s is not None])
         report.balances = self.balances()
+        report.review, report.scores = self.latest_answers()
         return report
+
+    def latest_answers(self) -> tuple[Review | None, list[RiskScore]]:
+        """The most recent review anyone answered, averaged per risk, weakest first."""
+        review = self.session.scalar(
+            select(Review).where(Review.partnership_id == self.p.id,
+                                 select(ReviewAnswer.id).where(ReviewAnswer.review_id == Review.id).exists())
+            .order_by(Review.opened_at.desc(), Review.id.desc()).limit(1))
+        if review is None:
+            return None, []
+        rows = self.session.execute(
+            select(ReviewAnswer.risk, func.avg(ReviewAnswer.score), func.count())
+            .where(ReviewAnswer.review_id == review.id).group_by(ReviewAnswer.risk)).all()
+        order = list(Risk)
+        scores = [RiskScore(risk, float(avg), count) for risk, avg, count in rows]
+        return review, sorted(scores, key=lambda s: (s.average, order.index(s.risk)))
 
     def mention(self, member: Member) -> str:
         return f"@{member.person.user_id}"
@@ -171,6 +225,31 @@ class Checker:
             "Over capacity", listed(texts) + ".",
             "Volunteers who carry more than they can give burn out, and the partnership loses them.",
             f"Hand something on: `reassign {heaviest.id} {helper}`; `load` shows who has spare capacity.")
+
+    def no_successor(self) -> Signal | None:
+        """The coordinator role, and large commitments, with nobody named to step in."""
+        named = list(self.session.scalars(select(Successor).where(Successor.partnership_id == self.p.id)))
+        active = {m.id for m in self.doers}
+        covered_role = any(s.role == Role.COORDINATOR.value and s.successor_id in active for s in named)
+        covered = {s.commitment_id for s in named if s.successor_id in active}
+        large = [c for c in self.open if (c.effort_hours or 0) >= LARGE_COMMITMENT_HOURS and c.id not in covered]
+        coordinators = [m for m in self.members if m.role is Role.COORDINATOR]
+        if covered_role and not large:
+            return None
+        texts = []
+        if not covered_role:
+            texts.append("Nobody is named to step in as coordinator (now: "
+                         + ", ".join(m.person.display_name for m in coordinators) + ")")
+        texts += [f"#{c.id} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) has no successor"
+                  for c in large]
+        helper = next((m for m in self.doers if m.role is not Role.COORDINATOR), None)
+        who = self.mention(helper) if helper else "@name"
+        todo = (f"`successor coordinator {who}`" if not covered_role else f"`successor {large[0].id} {who}`")
+        return Signal(
+            "No successor named", listed(texts) + ".",
+            "A partnership must not rely on particular individuals: someone ready to step in keeps it going when "
+            "a key person leaves or burns out.",
+            f"Name who steps in: {todo}.")
 
     def key_person(self) -> Signal | None:
         keys = key_people(self.open, self.doers, self.t.key_share)
@@ -235,13 +314,33 @@ class Checker:
 
     def review_overdue(self) -> Signal | None:
         due = self.p.next_review_on
-        if due is None or due >= self.now.date():
+        if due is None or due >= self.now.date() or self.session.scalar(
+                select(Review.id).where(Review.partnership_id == self.p.id, Review.closed_at.is_(None))):
             return None
         return Signal(
             "Review overdue", f"The review was due {show_day(due, self.now.date())} "
             f"({plural((self.now.date() - due).days, 'day')} ago).",
             "A sustained partnership needs regular review, or it drifts towards the wrong goal or an unreachable one.",
             "Start it: `review start`.")
+
+    def blocked(self) -> Signal | None:
+        """Proposals that failed on a block lately: the blocker's reason needs negotiating."""
+        blocks = list(self.session.scalars(
+            select(DecisionResponse).join(DecisionResponse.decision)
+            .where(Decision.partnership_id == self.p.id, Decision.status == DecisionStatus.FAILED,
+                   Decision.closed_at >= self.now - BLOCK_NEWS, DecisionResponse.position == Position.BLOCK)
+            .order_by(Decision.closed_at.desc(), DecisionResponse.id)))
+        if not blocks:
+            return None
+        texts = [f'#{b.decision.id} "{b.decision.title}" failed: {member_label(b.member)} blocked it '
+                 f'because "{b.reason}"' for b in blocks]
+        first = blocks[0]
+        return Signal(
+            "Blocked proposal", listed(texts) + ".",
+            "A block is a partner saying it cannot live with the proposal; negotiated now, it becomes a better "
+            "proposal, left alone it becomes a split.",
+            f"Talk with {first.member.person.display_name} about their reason, then propose a revised version: "
+            f'`propose "{first.decision.title[:60]} (revised)" mode:consensus closes:{later(self.now, 7)}`.')
 
     def balances(self) -> list[Balance]:
         everyone = {m.id: m for m in self.session.scalars(select(Member).where(Member.partnership_id == self.p.id))}
@@ -293,6 +392,8 @@ def health(ctx: Context, args: Args) -> Reply:
     args.finish()
     report = check(ctx.session, ctx.require_partnership(), ctx.now, ctx.tz)
     reply = Reply(title=f"Health of {report.partnership.name}")
+    if report.scores:
+        reply.sections.append(Section(report.review_heading(), [Item(s.describe()) for s in report.scores]))
     if report.signals:
         reply.text = f"{plural(len(report.signals), 'warning sign')}, each with what to do next."
         reply.sections += [Section(s.name, signal_items(s)) for s in report.signals]

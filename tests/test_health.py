@@ -2,9 +2,65 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from storage.models import (
+    Decision,
+    DecisionMode,
+    DecisionResponse,
+    DecisionStatus,
+    Member,
+    Person,
+    Position,
+    Review,
+    ReviewAnswer,
+    Risk,
+    Successor,
+)
 from tests.conftest import Chat
+
+
+def member_id(chat: Chat, user: str) -> tuple[int, int, int]:
+    """(member id, partnership id, person id) of a user in the chat's partnership."""
+    with chat.sessions() as session:
+        m = session.scalars(select(Member).join(Member.person).where(Person.user_id == user)).one()
+        return m.id, m.partnership_id, m.person_id
+
+
+def name_successor(chat: Chat, user: str, role: str | None = "coordinator", commitment: int | None = None) -> None:
+    member, partnership, person = member_id(chat, user)
+    with chat.sessions.begin() as session:
+        session.add(Successor(partnership_id=partnership, role=role, commitment_id=commitment, successor_id=member,
+                              named_by_id=person, named_at=chat.now))
+
+
+def blocked_proposal(chat: Chat, title: str, blocker: str, reason: str) -> None:
+    """A consensus proposal that failed on one block, closed now."""
+    member, partnership, _ = member_id(chat, blocker)
+    with chat.sessions.begin() as session:
+        d = Decision(partnership_id=partnership, proposer_id=member_id(chat, "alice")[0], title=title,
+                     mode=DecisionMode.CONSENSUS, closes_at=chat.now, status=DecisionStatus.FAILED,
+                     outcome=f"Blocked: {reason}", created_at=chat.now - timedelta(days=3), closed_at=chat.now)
+        session.add(d)
+        session.flush()
+        session.add(DecisionResponse(decision_id=d.id, partnership_id=partnership, member_id=member,
+                                     position=Position.BLOCK, reason=reason, responded_at=chat.now))
+
+
+def answered_review(chat: Chat, scores: dict[str, dict[Risk, int]]) -> None:
+    _, partnership, opener = member_id(chat, "alice")
+    with chat.sessions.begin() as session:
+        review = Review(partnership_id=partnership, opened_by_id=opener, opened_at=chat.now)
+        session.add(review)
+        session.flush()
+        for user, answers in scores.items():
+            for risk, score in answers.items():
+                session.add(ReviewAnswer(review_id=review.id, partnership_id=partnership,
+                                         member_id=member_id(chat, user)[0], risk=risk, score=score,
+                                         answered_at=chat.now))
 
 
 @pytest.fixture
@@ -14,6 +70,7 @@ def healthy(town: Chat) -> Chat:
     for user in ("alice", "bob", "carol", "dave"):
         town.ok(user, f'priority "{user} wants a lively riverside"')
         town.ok(user, f'flex time "{user} can give an evening"')
+    name_successor(town, "bob")
     return town
 
 
@@ -130,3 +187,48 @@ def test_give_and_take_per_organisation(healthy: Chat) -> None:
     shown = health(healthy)
     assert ("Town Council: gave 1 commitment (0h), asked 3 (3 commitments for others, 0 concerns)") in shown
     assert '`commit "what we will do" by:2026-12-08`' in shown
+
+
+def test_coordinator_without_a_successor(town: Chat) -> None:
+    shown = town.ok("alice", "health")
+    assert "Nobody is named to step in as coordinator (now: Alice)" in shown
+    assert "`successor coordinator @bob`" in shown
+    name_successor(town, "bob")
+    assert "No successor named" not in town.ok("alice", "health")
+
+
+def test_large_commitment_without_a_successor(healthy: Chat) -> None:
+    healthy.ok("alice", 'commit "Write the funding bid" by:2027-03-01 effort:9h')
+    assert "No successor named" not in health(healthy)
+    healthy.ok("alice", 'commit "Run the festival" by:2027-03-01 effort:12h')
+    shown = health(healthy)
+    assert "#2 Run the festival (Alice, 12h) has no successor" in shown and "Write the funding bid" not in shown
+    assert "`successor 2 @bob`" in shown
+    name_successor(healthy, "carol", role=None, commitment=2)
+    assert "No successor named" not in health(healthy)
+
+
+def test_blocked_proposal_names_its_reason(healthy: Chat) -> None:
+    blocked_proposal(healthy, "Close the high street to cars", "bob", "Traders lose their deliveries")
+    shown = health(healthy)
+    assert ('#1 "Close the high street to cars" failed: Bob (Chamber of Trade) blocked it because '
+            '"Traders lose their deliveries"') in shown
+    assert '`propose "Close the high street to cars (revised)" mode:consensus closes:2026-12-01`' in shown
+    healthy.advance(days=31)
+    assert "Blocked proposal" not in health(healthy)
+
+
+def test_latest_review_answers_lowest_first(healthy: Chat) -> None:
+    assert "review answers" not in health(healthy)
+    answered_review(healthy, {"bob": {Risk.RIGHT_GOAL: 4, Risk.ENOUGH_TIME: 2},
+                              "carol": {Risk.RIGHT_GOAL: 5, Risk.ENOUGH_TIME: 1}})
+    shown = health(healthy)
+    assert "Latest review answers (open, opened Tue 24 Nov; lowest first)" in shown
+    assert shown.index("Enough time: 1.5 / 5 (2 answers)") < shown.index("Right goal: 4.5 / 5 (2 answers)")
+
+
+def test_an_open_review_silences_review_overdue(healthy: Chat) -> None:
+    healthy.advance(days=94)
+    assert "Review overdue" in health(healthy)
+    answered_review(healthy, {"bob": {Risk.RIGHT_TIME: 3}})
+    assert "Review overdue" not in health(healthy)
