@@ -6,6 +6,7 @@ Importing this package registers every command; adapters call `handle`.
 from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
+    exports,
     flexibility,
     health,
     help,
@@ -19,6 +20,6 @@ from handlers import (  # noqa: F401  (each module registers its commands)
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle
-from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.reply import Action, Attachment, Audience, Item, Reply, Section
 
-__all__ = ["Action", "Actor", "Audience", "Item", "Profile", "Reply", "Section", "handle"]
+__all__ = ["Action", "Actor", "Attachment", "Audience", "Item", "Profile", "Reply", "Section", "handle"]
