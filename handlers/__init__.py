@@ -6,6 +6,7 @@ Importing this package registers every command; adapters call `handle`.
 from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
+    decisions,
     exports,
     flexibility,
     health,
@@ -16,7 +17,9 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     nudges,
     partnerships,
     priorities,
+    reviews,
     status,
+    succession,
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import decisions, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
@@ -128,9 +129,10 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     A partnership whose derivation fails is logged and left out, so one bad row cannot
     stop every other partnership's nudges (and its pending ones are kept, not dropped).
     """
-    due: list[DueNudge] = []
+    due: list[DueNudge] = batched(session, now)
     done: list[int] = []
-    for partnership in session.scalars(select(Partnership).order_by(Partnership.id)):
+    for partnership in session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
+                                       .order_by(Partnership.id)):
         try:
             with session.begin_nested():
                 due += Deriver(session, partnership, now).all()
@@ -138,6 +140,22 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
     return due, done
+
+
+# Derived for every partnership at once, each in a fixed number of queries.
+BATCHED = (decisions.nudges, reviews.nudges, succession.nudges)
+
+
+def batched(session: Session, now: datetime) -> list[DueNudge]:
+    """The nudges derived across all partnerships; one that fails is logged and skipped."""
+    due: list[DueNudge] = []
+    for derive_all in BATCHED:
+        try:
+            with session.begin_nested():
+                due += derive_all(session, now)
+        except Exception:
+            log.exception("could not derive %s", derive_all.__module__)
+    return due
 
 
 class Deriver:
@@ -228,8 +246,8 @@ class Deriver:
         elif review < self.today:
             yield from self.to_coordinators(
                 "review-overdue", f"review-overdue:p{p.id}:{review}",
-                f"{p.name}'s review was due {when}. Hold it, then record the next one with "
-                f"`partnership edit review:{p.review_cadence.value}`.")
+                f"{p.name}'s review was due {when}. Open it with `review start`; closing it with "
+                f"`review close` sets the next date (or `partnership edit review:{p.review_cadence.value}`).")
 
     def ending(self) -> Iterator[DueNudge]:
         """A partnership with an end date nearing it: time to plan the wrap-up."""
@@ -241,7 +259,7 @@ class Deriver:
             "ending", f"ending:p{p.id}:{end}",
             f"{p.name} ends {show_day(end, self.today)} ({plural(left, 'day')} from now). Time to plan the wrap-up: "
             + (f"finish or hand over the {plural(len(self.open), 'open commitment')}, and " if self.open else "")
-            + "agree what carries on, and who with.")
+            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`.")
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
