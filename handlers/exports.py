@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from handlers.context import Context, zone
 from handlers.describe import member_label
 from handlers.errors import UserError
-from handlers.health import RISK_WORDS, Health, check
+from handlers.health import Health, check
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
@@ -124,7 +124,7 @@ def health_md(report: Health) -> Attachment:
     lines = [f"# Health of {p.name}", "", f"As of {report.today.isoformat()}.", ""]
     if report.scores:
         lines += [f"## {report.review_heading()}", "", "| Risk | Average (1-5) | Answers |", "| --- | --- | --- |"]
-        lines += [f"| {RISK_WORDS[s.risk]} | {s.average:.1f} | {s.answers} |" for s in report.scores]
+        lines += [f"| {s.risk.value} | {'—' if s.average is None else f'{s.average:.1f}'} | {s.answers} |" for s in report.scores]
         lines.append("")
     lines += ["## Warning signs", ""]
     if not report.signals:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
@@ -24,6 +24,8 @@ from handlers.nudges import thresholds
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Item, Reply, Section, plural
+from handlers.reviews import RiskScore, answers_to, open_review, score_line, scores
+from handlers.succession import gaps, large_open, named
 from storage import queries
 from storage.models import (
     Commitment,
@@ -40,9 +42,7 @@ from storage.models import (
     Priority,
     Review,
     ReviewAnswer,
-    Risk,
     Role,
-    Successor,
 )
 
 # A core that can still meet round one table and decide together; past a dozen, people
@@ -55,14 +55,8 @@ BALANCE_MIN_ASKS = 2
 # ...and more than this many times what it has committed to do itself.
 BALANCE_RATIO = 2
 SHOWN = 5
-# A commitment this large leaves a hole if its owner drops out: it needs a named successor.
-LARGE_COMMITMENT_HOURS = 10
 # How long a blocked proposal stays a warning sign: long enough to negotiate a new one.
 BLOCK_NEWS = timedelta(days=30)
-RISK_WORDS = {
-    Risk.RIGHT_TIME: "Right time", Risk.RIGHT_PEOPLE: "Right people", Risk.ENOUGH_RESOURCES: "Enough resources",
-    Risk.ENOUGH_TIME: "Enough time", Risk.RIGHT_GOAL: "Right goal", Risk.ACHIEVABLE_GOAL: "Achievable goal",
-}
 
 
 @dataclass(frozen=True)
@@ -100,18 +94,6 @@ class Balance:
     def describe(self) -> str:
         return (f"{self.partner}: gave {plural(self.given, 'commitment')} ({hours(round(self.given_hours, 1))}), "
                 f"asked {self.asks} ({plural(self.asked, 'commitment')} for others, {plural(self.raised, 'concern')})")
-
-
-@dataclass(frozen=True)
-class RiskScore:
-    """The average of a review's answers on one of the six risks (1: at risk, 5: fine)."""
-
-    risk: Risk
-    average: float
-    answers: int
-
-    def describe(self) -> str:
-        return f"{RISK_WORDS[self.risk]}: {self.average:.1f} / 5 ({plural(self.answers, 'answer')})"
 
 
 @dataclass
@@ -171,12 +153,7 @@ class Checker:
             .order_by(Review.opened_at.desc(), Review.id.desc()).limit(1))
         if review is None:
             return None, []
-        rows = self.session.execute(
-            select(ReviewAnswer.risk, func.avg(ReviewAnswer.score), func.count())
-            .where(ReviewAnswer.review_id == review.id).group_by(ReviewAnswer.risk)).all()
-        order = list(Risk)
-        scores = [RiskScore(risk, float(avg), count) for risk, avg, count in rows]
-        return review, sorted(scores, key=lambda s: (s.average, order.index(s.risk)))
+        return review, scores(answers_to(self.session, [review.id]))
 
     def mention(self, member: Member) -> str:
         return f"@{member.person.user_id}"
@@ -227,24 +204,22 @@ class Checker:
             f"Hand something on: `reassign {heaviest.id} {helper}`; `load` shows who has spare capacity.")
 
     def no_successor(self) -> Signal | None:
-        """The coordinator role, and large commitments, with nobody named to step in."""
-        named = list(self.session.scalars(select(Successor).where(Successor.partnership_id == self.p.id)))
-        active = {m.id for m in self.doers}
-        covered_role = any(s.role == Role.COORDINATOR.value and s.successor_id in active for s in named)
-        covered = {s.commitment_id for s in named if s.successor_id in active}
-        large = [c for c in self.open if (c.effort_hours or 0) >= LARGE_COMMITMENT_HOURS and c.id not in covered]
-        coordinators = [m for m in self.members if m.role is Role.COORDINATOR]
-        if covered_role and not large:
+        """The coordinator role, and large commitments, with nobody able to step in."""
+        missing = gaps(named(self.session, [self.p.id]), large_open(self.session, [self.p.id]))
+        if not missing.coordinator and not missing.commitments:
             return None
         texts = []
-        if not covered_role:
+        if missing.coordinator:
             texts.append("Nobody is named to step in as coordinator (now: "
-                         + ", ".join(m.person.display_name for m in coordinators) + ")")
+                         + ", ".join(m.person.display_name for m in self.members if m.role is Role.COORDINATOR) + ")")
         texts += [f"#{c.id} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) has no successor"
-                  for c in large]
-        helper = next((m for m in self.doers if m.role is not Role.COORDINATOR), None)
-        who = self.mention(helper) if helper else "@name"
-        todo = (f"`successor coordinator {who}`" if not covered_role else f"`successor {large[0].id} {who}`")
+                  for c in missing.commitments]
+        if missing.coordinator:
+            role, helper = "coordinator", next((m for m in self.doers if m.role is not Role.COORDINATOR), None)
+        else:
+            first = missing.commitments[0]
+            role, helper = str(first.id), next((m for m in self.doers if m.id != first.owner_id), None)
+        todo = f"`successor {role} {self.mention(helper) if helper else '@name'}`"
         return Signal(
             "No successor named", listed(texts) + ".",
             "A partnership must not rely on particular individuals: someone ready to step in keeps it going when "
@@ -291,7 +266,7 @@ class Checker:
                  for c in stale]
         first = stale[0]
         return Signal(
-            "Concerns open too long", listed(texts) + f" (more than {limit} days).",
+            "Concerns open too long", f"Open more than {limit} days: " + listed(texts) + ".",
             "Every problem should be negotiated as soon as it arises; left alone, tension hardens into mistrust.",
             f'Talk it through: `concerns {first.id}`, then `resolve {first.id} "what was agreed"`.')
 
@@ -314,8 +289,7 @@ class Checker:
 
     def review_overdue(self) -> Signal | None:
         due = self.p.next_review_on
-        if due is None or due >= self.now.date() or self.session.scalar(
-                select(Review.id).where(Review.partnership_id == self.p.id, Review.closed_at.is_(None))):
+        if due is None or due >= self.now.date() or open_review(self.session, self.p.id) is not None:
             return None
         return Signal(
             "Review overdue", f"The review was due {show_day(due, self.now.date())} "
@@ -393,7 +367,7 @@ def health(ctx: Context, args: Args) -> Reply:
     report = check(ctx.session, ctx.require_partnership(), ctx.now, ctx.tz)
     reply = Reply(title=f"Health of {report.partnership.name}")
     if report.scores:
-        reply.sections.append(Section(report.review_heading(), [Item(s.describe()) for s in report.scores]))
+        reply.sections.append(Section(report.review_heading(), [Item(score_line(s)) for s in report.scores]))
     if report.signals:
         reply.text = f"{plural(len(report.signals), 'warning sign')}, each with what to do next."
         reply.sections += [Section(s.name, signal_items(s)) for s in report.signals]

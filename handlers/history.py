@@ -20,11 +20,16 @@ from handlers.reply import Action, Item, Reply, Section
 from storage.models import Event, Member, Person
 
 PAGE = 20
+# Actions that may be logged without a name (an anonymous concern); other nameless ones are the bot's.
+ANONYMOUS = ("concern",)
 # What each `about:` word covers, by the event log's action names.
 ABOUT: dict[str, tuple[str, ...]] = {
     "commitments": ("commit", "done", "drop", "reassign", "snooze"),
     "concerns": ("concern", "discuss", "resolve", "reopen"),
-    "members": ("join", "member-add", "member-role", "member-remove", "member-update"),
+    "members": ("join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
+    "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),
+    "reviews": ("review-start", "review-answer", "review-close"),
+    "successors": ("successor",),
     "priorities": ("priority",),
     "flexibility": ("flex", "flex-withdraw"),
     "partnership": ("setup", "edit", "use", "nudge-set"),
@@ -35,8 +40,15 @@ def event_line(e: Event, tz: ZoneInfo, now: datetime) -> str:
     """`Tue 24 Nov 10:00 Bob: #3 Book the hall — done`, in the reader's zone."""
     local = e.created_at.astimezone(tz)
     stamp = local.strftime("%a %-d %b %H:%M" if local.year == now.astimezone(tz).year else "%a %-d %b %Y %H:%M")
-    who = e.actor.display_name if e.actor else "someone"
-    return f"{stamp} {who}: {e.summary}" + (f" — {e.reason}" if e.reason else "")
+    who = e.actor.display_name if e.actor else "someone" if e.action in ANONYMOUS else "partnerbot"
+    reason = f" — {one_line(e.reason)}" if e.reason else ""
+    return f"{stamp} {who}: {e.summary}{reason}"
+
+
+def one_line(text: str) -> str:
+    """A several-line reason (a decision's outcome) as sentences on one line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(line if line[-1] in ".!?" or n == len(lines) - 1 else line + "." for n, line in enumerate(lines))
 
 
 def events(partnership_id: int) -> Select[tuple[Event]]:
@@ -66,8 +78,8 @@ def person_in(ctx: Context, mention: str) -> Person:
 def history(ctx: Context, args: Args) -> Reply:
     """The event log, newest first: who changed what, when and why.
 
-    Filters: who:@name, about: one of commitments, concerns, members, priorities,
-    flexibility, partnership (and decisions, reviews); since:<date>; a number for one
+    Filters: who:@name; about: commitments, concerns, members, decisions, reviews,
+    successors, priorities, flexibility or partnership; since:<date>; a number for one
     commitment, concern or decision. Shows 20 at a time; page:2 for older ones."""
     number = args.take_id("commitment, concern or decision") if args.has_more() else None
     args.finish()

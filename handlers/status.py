@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from handlers.commitments import open_commitments
 from handlers.context import Context
@@ -22,9 +22,8 @@ from storage.models import Commitment, Concern, ConcernStatus, Decision, Decisio
 
 SOON = timedelta(days=7)
 RECENT = 5
-# Changes whose reason is worth telling even when none was typed: a partner's new goal,
-# the partnership's own settings.
-TELLING = ("priority", "edit")
+# The event log's changes that say why things are as they are.
+WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "priority", "edit")
 
 
 def at(moment: datetime, ctx: Context) -> str:
@@ -50,14 +49,9 @@ def happening(ctx: Context, p: Partnership, open_work: list[Commitment], decidin
 
 
 def reasons(ctx: Context, p: Partnership) -> list[Item]:
-    """Recent decisions with their outcome, then the latest changes that gave a reason."""
-    decided = ctx.session.scalars(select(Decision).where(Decision.partnership_id == p.id,
-                                                         Decision.status != DecisionStatus.OPEN)
-                                  .order_by(Decision.closed_at.desc()).limit(RECENT)).unique().all()
-    items = [Item(f'#{d.id} "{d.title}" {d.status.value}' + (f": {d.outcome}" if d.outcome else "")) for d in decided]
-    logged = ctx.session.scalars(events(p.id).where(or_(Event.reason.is_not(None), Event.action.in_(TELLING)))
-                                 .limit(RECENT)).all()
-    return items + [Item(event_line(e, ctx.tz, ctx.now)) for e in logged]
+    """The latest changes that carry a reason: decisions with their outcome, resolutions, new goals."""
+    logged = ctx.session.scalars(events(p.id).where(Event.action.in_(WHY)).limit(RECENT)).all()
+    return [Item(event_line(e, ctx.tz, ctx.now)) for e in logged]
 
 
 def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:

@@ -2,65 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
 
 import pytest
-from sqlalchemy import select
 
-from storage.models import (
-    Decision,
-    DecisionMode,
-    DecisionResponse,
-    DecisionStatus,
-    Member,
-    Person,
-    Position,
-    Review,
-    ReviewAnswer,
-    Risk,
-    Successor,
-)
 from tests.conftest import Chat
 
 
-def member_id(chat: Chat, user: str) -> tuple[int, int, int]:
-    """(member id, partnership id, person id) of a user in the chat's partnership."""
-    with chat.sessions() as session:
-        m = session.scalars(select(Member).join(Member.person).where(Person.user_id == user)).one()
-        return m.id, m.partnership_id, m.person_id
+def name_successor(chat: Chat, user: str, what: str = "coordinator") -> None:
+    chat.ok("alice", f"successor {what} @{user}")
 
 
-def name_successor(chat: Chat, user: str, role: str | None = "coordinator", commitment: int | None = None) -> None:
-    member, partnership, person = member_id(chat, user)
-    with chat.sessions.begin() as session:
-        session.add(Successor(partnership_id=partnership, role=role, commitment_id=commitment, successor_id=member,
-                              named_by_id=person, named_at=chat.now))
+def blocked_proposal(chat: Chat, title: str, blocker: str, reason: str) -> int:
+    """A consensus proposal Alice puts, `blocker` blocks, and Alice closes: it fails. Returns its number."""
+    number = int(re.search(r"Proposal #(\d+)", chat.ok("alice", f'propose "{title}" mode:consensus'))[1])
+    chat.ok(blocker, f'block {number} "{reason}"')
+    chat.ok("alice", f"close {number}")
+    return number
 
 
-def blocked_proposal(chat: Chat, title: str, blocker: str, reason: str) -> None:
-    """A consensus proposal that failed on one block, closed now."""
-    member, partnership, _ = member_id(chat, blocker)
-    with chat.sessions.begin() as session:
-        d = Decision(partnership_id=partnership, proposer_id=member_id(chat, "alice")[0], title=title,
-                     mode=DecisionMode.CONSENSUS, closes_at=chat.now, status=DecisionStatus.FAILED,
-                     outcome=f"Blocked: {reason}", created_at=chat.now - timedelta(days=3), closed_at=chat.now)
-        session.add(d)
-        session.flush()
-        session.add(DecisionResponse(decision_id=d.id, partnership_id=partnership, member_id=member,
-                                     position=Position.BLOCK, reason=reason, responded_at=chat.now))
-
-
-def answered_review(chat: Chat, scores: dict[str, dict[Risk, int]]) -> None:
-    _, partnership, opener = member_id(chat, "alice")
-    with chat.sessions.begin() as session:
-        review = Review(partnership_id=partnership, opened_by_id=opener, opened_at=chat.now)
-        session.add(review)
-        session.flush()
-        for user, answers in scores.items():
-            for risk, score in answers.items():
-                session.add(ReviewAnswer(review_id=review.id, partnership_id=partnership,
-                                         member_id=member_id(chat, user)[0], risk=risk, score=score,
-                                         answered_at=chat.now))
+def answered_review(chat: Chat, scores: dict[str, str]) -> None:
+    """Alice opens a review; each user answers with `risk:score ...`."""
+    chat.ok("alice", "review start")
+    for user, answers in scores.items():
+        chat.ok(user, f"review answer {answers}")
 
 
 @pytest.fixture
@@ -198,13 +163,13 @@ def test_coordinator_without_a_successor(town: Chat) -> None:
 
 
 def test_large_commitment_without_a_successor(healthy: Chat) -> None:
-    healthy.ok("alice", 'commit "Write the funding bid" by:2027-03-01 effort:9h')
+    healthy.ok("alice", 'commit "Write the funding bid" by:2027-03-01 effort:7h')
     assert "No successor named" not in health(healthy)
     healthy.ok("alice", 'commit "Run the festival" by:2027-03-01 effort:12h')
     shown = health(healthy)
     assert "#2 Run the festival (Alice, 12h) has no successor" in shown and "Write the funding bid" not in shown
     assert "`successor 2 @bob`" in shown
-    name_successor(healthy, "carol", role=None, commitment=2)
+    name_successor(healthy, "carol", "2")
     assert "No successor named" not in health(healthy)
 
 
@@ -220,15 +185,16 @@ def test_blocked_proposal_names_its_reason(healthy: Chat) -> None:
 
 def test_latest_review_answers_lowest_first(healthy: Chat) -> None:
     assert "review answers" not in health(healthy)
-    answered_review(healthy, {"bob": {Risk.RIGHT_GOAL: 4, Risk.ENOUGH_TIME: 2},
-                              "carol": {Risk.RIGHT_GOAL: 5, Risk.ENOUGH_TIME: 1}})
+    answered_review(healthy, {"bob": "right-goal:4 enough-time:2", "carol": "right-goal:5 enough-time:1"})
     shown = health(healthy)
     assert "Latest review answers (open, opened Tue 24 Nov; lowest first)" in shown
-    assert shown.index("Enough time: 1.5 / 5 (2 answers)") < shown.index("Right goal: 4.5 / 5 (2 answers)")
+    assert shown.index("enough-time: 1.5/5 (2 answers)") < shown.index("right-goal: 4.5/5 (2 answers)")
+    healthy.ok("alice", 'review close continue "Carry on, with more hands"')
+    assert "Latest review answers (closed, opened Tue 24 Nov; lowest first)" in health(healthy)
 
 
 def test_an_open_review_silences_review_overdue(healthy: Chat) -> None:
     healthy.advance(days=94)
     assert "Review overdue" in health(healthy)
-    answered_review(healthy, {"bob": {Risk.RIGHT_TIME: 3}})
+    answered_review(healthy, {"bob": "right-time:3"})
     assert "Review overdue" not in health(healthy)

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from storage.models import Decision, DecisionMode
 from tests.conftest import Chat
-from tests.test_health import answered_review, blocked_proposal, member_id
-
-
-def open_proposal(chat: Chat, title: str, closes: datetime) -> None:
-    proposer, partnership, _ = member_id(chat, "alice")
-    with chat.sessions.begin() as session:
-        session.add(Decision(partnership_id=partnership, proposer_id=proposer, title=title, mode=DecisionMode.VOTE,
-                             quorum=50, closes_at=closes, created_at=chat.now))
+from tests.test_health import answered_review, blocked_proposal
 
 
 def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
@@ -23,8 +13,8 @@ def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
     town.ok("alice", 'resolve 2 "Split 50/50 from April"')
     town.ok("carol", 'priority "A towpath people can walk"')
     blocked_proposal(town, "Close the high street to cars", "bob", "Traders lose their deliveries")
-    open_proposal(town, "Move the market to Saturdays", datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
-    answered_review(town, {"bob": {}})
+    town.ok("carol", 'propose "Move the market to Saturdays" mode:vote closes:friday')
+    answered_review(town, {"bob": "right-time:4"})
     town.timezones["olga"] = "America/New_York"
     town.ok("olga", "join observer")
     shown = town.ok("olga", "status")
@@ -33,12 +23,14 @@ def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
     assert "Revive the riverside" in shown
     assert "1 open commitment: 0 overdue, 1 due in the next 7 days" in what
     assert "1 open concern (`concerns` lists them)" in what
-    assert 'Deciding #2 "Move the market to Saturdays" by vote, closes Fri 27 Nov 12:00' in what
-    assert "A regular review is open since Tue 24 Nov 05:00: 0 members answered so far" in what
-    assert '#1 "Close the high street to cars" failed: Blocked: Traders lose their deliveries' in why
+    assert 'Deciding #2 "Move the market to Saturdays" by vote, closes Fri 27 Nov 18:59' in what
+    assert "A regular review is open since Tue 24 Nov 05:00: 1 member answered so far" in what
+    assert "Alice: #1 Close the high street to cars — failed — Responses: 1 block (1 of 3 members)." in why
+    assert "Blocked by Bob (Chamber of Trade): Traders lose their deliveries" in why
     assert "Alice: concern #2 The budget split favours the council resolved — Split 50/50 from April" in why
     assert 'Carol: Carol (Riverside Trust): "A towpath people can walk"' in why
     assert "#1 Deliver leaflets (Bob): due Fri 27 Nov (in 3 days)" in when
+    assert 'Decision #2 "Move the market to Saturdays" closes Fri 27 Nov 18:59' in when
     assert "Next review: Wed 24 Feb 2027" in when
 
 
