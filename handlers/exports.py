@@ -7,7 +7,6 @@ check belongs in the minutes. Anonymous concerns stay anonymous here too.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
+from defusedcsv import csv
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ def stamp(moment: datetime | None) -> str:
 
 
 def csv_file(filename: str, header: list[str], rows: Iterable[list[object]]) -> Attachment:
+    """A CSV file; defusedcsv's writer keeps a title like `=HYPERLINK(...)` text, not a formula, in spreadsheets."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

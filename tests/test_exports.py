@@ -63,11 +63,21 @@ def test_csv_files_hold_the_rows(busy: Chat) -> None:
         ("Close the high street to cars", "failed", "Bob (Chamber of Trade): Traders lose their deliveries")]
 
 
+def test_a_title_that_looks_like_a_formula_stays_text_in_spreadsheets(town: Chat) -> None:
+    town.ok("bob", 'commit "=HYPERLINK(\'http://evil\')" by:friday')
+    [row] = rows(exported(town)["commitments.csv"])
+    assert row["title"] == "'=HYPERLINK('http://evil')"
+
+
 def test_anonymous_concerns_stay_anonymous_in_every_file(town: Chat) -> None:
     town.ok("bob", 'concern "The chair talks over volunteers" anonymous')
+    town.advance(days=15)
     files = exported(town)
-    assert b"volunteers" in files["concerns.csv"]
-    assert b"Bob" not in files["concerns.csv"]
+    assert b"volunteers" in files["concerns.csv"] and b"Bob" not in files["concerns.csv"]
+    [line] = [line for line in files["health.md"].decode().splitlines() if "volunteers" in line]
+    assert "Bob" not in line and "Chamber of Trade" not in line
+    assert "| Chamber of Trade |" not in files["health.md"].decode()  # the concern counts for nobody
+    assert all(b"volunteers" not in files[name] for name in ("commitments.csv", "decisions.csv", "calendar.ics"))
 
 
 def test_calendar_parses_with_due_dates_review_and_end_as_all_day_events(busy: Chat) -> None:
