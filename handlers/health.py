@@ -137,11 +137,11 @@ class Checker:
             .order_by(Commitment.due_at, Commitment.id)))
 
     def health(self) -> Health:
+        balances = self.balances()
         found = [self.sectors(), self.size(), self.over_capacity(), self.no_successor(), self.key_person(),
                  self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(), self.blocked(),
-                 self.give_and_take()]
-        report = Health(self.p, self.now.astimezone(self.tz).date(), [s for s in found if s is not None])
-        report.balances = self.balances()
+                 self.give_and_take(balances)]
+        report = Health(self.p, self.now.astimezone(self.tz).date(), [s for s in found if s is not None], balances)
         report.review, report.scores = self.latest_answers()
         return report
 
@@ -336,8 +336,8 @@ class Checker:
             row.partner = name
         return sorted(table.values(), key=lambda b: (b.given - b.asks, b.partner))
 
-    def give_and_take(self) -> Signal | None:
-        takers = [b for b in self.balances() if b.out_of_balance]
+    def give_and_take(self, balances: list[Balance]) -> Signal | None:
+        takers = [b for b in balances if b.out_of_balance]
         if not takers:
             return None
         return Signal(
