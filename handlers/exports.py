@@ -124,7 +124,7 @@ def health_md(report: Health) -> Attachment:
     p = report.partnership
     lines = [f"# Health of {p.name}", "", f"As of {report.today.isoformat()}.", ""]
     if report.scores:
-        lines += [f"## {report.review_heading()}", "", "| Risk | Average (1-5) | Answers |", "| --- | --- | --- |"]
+        lines += [f"## {report.review}", "", "| Risk | Average (1-5) | Answers |", "| --- | --- | --- |"]
         lines += [f"| {s.risk.value} | {'—' if s.average is None else f'{s.average:.1f}'} | {s.answers} |" for s in report.scores]
         lines.append("")
     lines += ["## Warning signs", ""]

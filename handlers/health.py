@@ -98,19 +98,15 @@ class Balance:
 
 @dataclass
 class Health:
+    """One partnership's health report; chat and the Markdown export each render it."""
+
     partnership: Partnership
     today: date
     signals: list[Signal] = field(default_factory=list)
     balances: list[Balance] = field(default_factory=list)
-    review: Review | None = None
+    # The latest review anyone answered, described, and its scores per risk.
+    review: str = "Review answers"
     scores: list[RiskScore] = field(default_factory=list)
-
-    def review_heading(self) -> str:
-        if self.review is None:
-            return "Review answers"
-        state = "open" if self.review.closed_at is None else "closed"
-        opened = self.review.opened_at.date()
-        return f"Latest review answers ({state}, opened {show_day(opened, self.today)}; lowest first)"
 
 
 def listed(texts: list[str]) -> str:
@@ -119,9 +115,9 @@ def listed(texts: list[str]) -> str:
     return shown + (f"; and {len(texts) - SHOWN} more" if len(texts) > SHOWN else "")
 
 
-def later(now: datetime, days: int) -> str:
+def later(today: date, days: int) -> str:
     """An ISO date some days on, for a command people can paste as it is."""
-    return (now + timedelta(days=days)).date().isoformat()
+    return (today + timedelta(days=days)).isoformat()
 
 
 class Checker:
@@ -129,6 +125,7 @@ class Checker:
 
     def __init__(self, session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> None:
         self.session, self.p, self.now, self.tz = session, p, now, tz
+        self.today = now.astimezone(tz).date()
         self.t = thresholds(session, p.id)
         self.members = queries.active_members(session, p.id)
         self.doers = [m for m in self.members if m.role is not Role.OBSERVER]
@@ -141,19 +138,22 @@ class Checker:
         found = [self.sectors(), self.size(), self.over_capacity(), self.no_successor(), self.key_person(),
                  self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(), self.blocked(),
                  self.give_and_take(balances)]
-        report = Health(self.p, self.now.astimezone(self.tz).date(), [s for s in found if s is not None], balances)
-        report.review, report.scores = self.latest_answers()
+        report = Health(self.p, self.today, [s for s in found if s is not None], balances)
+        self.latest_answers(report)
         return report
 
-    def latest_answers(self) -> tuple[Review | None, list[RiskScore]]:
+    def latest_answers(self, report: Health) -> None:
         """The most recent review anyone answered, averaged per risk, weakest first."""
         review = self.session.scalar(
             select(Review).where(Review.partnership_id == self.p.id,
                                  select(ReviewAnswer.id).where(ReviewAnswer.review_id == Review.id).exists())
             .order_by(Review.opened_at.desc(), Review.id.desc()).limit(1))
         if review is None:
-            return None, []
-        return review, scores(answers_to(self.session, [review.id]))
+            return
+        state = "open" if review.closed_at is None else "closed"
+        opened = show_day(review.opened_at.astimezone(self.tz).date(), self.today)
+        report.review = f"Latest review answers ({state}, opened {opened}; lowest first)"
+        report.scores = scores(answers_to(self.session, [review.id]))
 
     def mention(self, member: Member) -> str:
         return f"@{member.person.user_id}"
@@ -289,11 +289,11 @@ class Checker:
 
     def review_overdue(self) -> Signal | None:
         due = self.p.next_review_on
-        if due is None or due >= self.now.date() or open_review(self.session, self.p.id) is not None:
+        if due is None or due >= self.today or open_review(self.session, self.p.id) is not None:
             return None
         return Signal(
-            "Review overdue", f"The review was due {show_day(due, self.now.date())} "
-            f"({plural((self.now.date() - due).days, 'day')} ago).",
+            "Review overdue", f"The review was due {show_day(due, self.today)} "
+            f"({plural((self.today - due).days, 'day')} ago).",
             "A sustained partnership needs regular review, or it drifts towards the wrong goal or an unreachable one.",
             "Start it: `review start`.")
 
@@ -314,7 +314,7 @@ class Checker:
             "A block is a partner saying it cannot live with the proposal; negotiated now, it becomes a better "
             "proposal, left alone it becomes a split.",
             f"Talk with {first.member.person.display_name} about their reason, then propose a revised version: "
-            f'`propose "{first.decision.title[:60]} (revised)" mode:consensus closes:{later(self.now, 7)}`.')
+            f'`propose "{first.decision.title[:60]} (revised)" mode:consensus closes:{later(self.today, 7)}`.')
 
     def balances(self) -> list[Balance]:
         everyone = {m.id: m for m in self.session.scalars(select(Member).where(Member.partnership_id == self.p.id))}
@@ -343,7 +343,7 @@ class Checker:
         return Signal(
             "Give and take out of balance", listed([b.describe() for b in takers]) + ".",
             "Partners share power and responsibility: each must give as well as take, or trust wears thin.",
-            f'Ask {takers[0].partner} to take something on: `commit "what we will do" by:{later(self.now, 14)}`.')
+            f'Ask {takers[0].partner} to take something on: `commit "what we will do" by:{later(self.today, 14)}`.')
 
 
 def partner(member: Member) -> str:
@@ -367,7 +367,7 @@ def health(ctx: Context, args: Args) -> Reply:
     report = check(ctx.session, ctx.require_partnership(), ctx.now, ctx.tz)
     reply = Reply(title=f"Health of {report.partnership.name}")
     if report.scores:
-        reply.sections.append(Section(report.review_heading(), [Item(score_line(s)) for s in report.scores]))
+        reply.sections.append(Section(report.review, [Item(score_line(s)) for s in report.scores]))
     if report.signals:
         reply.text = f"{plural(len(report.signals), 'warning sign')}, each with what to do next."
         reply.sections += [Section(s.name, signal_items(s)) for s in report.signals]
