@@ -568,6 +568,13 @@ class Risk(enum.StrEnum):
     ACHIEVABLE_GOAL = "achievable-goal"
 
 
+def _parent_fk(column: str, table: str) -> ForeignKeyConstraint:
+    """A foreign key to the row this one belongs to, *in the same partnership*; gone with it."""
+    return ForeignKeyConstraint(
+        [column, "partnership_id"], [f"{table}.id", f"{table}.partnership_id"], ondelete="CASCADE"
+    )
+
+
 class Decision(Base):
     """A proposal settled by consensus or by vote, with its outcome and the reasons recorded.
 
@@ -619,9 +626,7 @@ class DecisionResponse(Base):
 
     __tablename__ = "decision_responses"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["decision_id", "partnership_id"], ["decisions.id", "decisions.partnership_id"], ondelete="CASCADE"
-        ),
+        _parent_fk("decision_id", "decisions"),
         _member_fk("member_id"),
         UniqueConstraint("decision_id", "member_id"),
         CheckConstraint("position <> 'block' OR reason IS NOT NULL", name="ck_block_reason"),
@@ -685,9 +690,7 @@ class ReviewAnswer(Base):
 
     __tablename__ = "review_answers"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["review_id", "partnership_id"], ["reviews.id", "reviews.partnership_id"], ondelete="CASCADE"
-        ),
+        _parent_fk("review_id", "reviews"),
         _member_fk("member_id"),
         UniqueConstraint("review_id", "member_id", "risk"),
         CheckConstraint("score >= 1 AND score <= 5", name="ck_review_score"),

@@ -115,6 +115,7 @@ def test_a_project_wraps_up_and_a_wind_up_closes_it(chat: Chat, inbox: Inbox) ->
     assert p.closed_at == chat.now and p.end_date == date(2027, 1, 1) and p.next_review_on is None
     refuse(chat, "alice", "review start", "Market Square Project was wound up", "`review`")
     assert "wind-up — The market runs itself now" in chat.ok("bob", "review")
+    assert "Wound up: Fri 1 Jan" in chat.ok("bob", "partnership")
     chat.advance(days=8)
     inbox.take_all()
     sweep(chat, inbox)
