@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -158,6 +159,22 @@ def dry_run(settings: Settings) -> None:
             print(f"To {where}, later ({why}):", line(n), sep="\n")
 
 
+def export(settings: Settings, name: str | None, workspace: str | None, out: Path) -> None:
+    """Write one partnership's exports (CSV, iCalendar, Markdown) to a folder."""
+    from handlers.context import zone
+    from handlers.errors import UserError
+    from handlers.exports import export_files, find_partnership, write_files
+
+    with open_database(settings)() as session:
+        try:
+            partnership = find_partnership(session, name, workspace)
+        except UserError as refused:
+            raise SystemExit(f"{refused.message} {refused.hint or ''}".strip()) from None
+        files = export_files(session, partnership, datetime.now(UTC), zone(settings.timezone))
+    written = write_files(files, out)
+    print(f"Exported {partnership.name} to {out.resolve()}: " + ", ".join(p.name for p in written))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
@@ -172,6 +189,11 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
     nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them")
     nudges.add_argument("--dry-run", action="store_true", help="show them without sending or recording anything")
+    exporting = commands.add_parser("export", help="write a partnership's commitments, concerns, decisions (CSV), "
+                                    "calendar (iCalendar) and health report (Markdown) to a folder")
+    exporting.add_argument("--partnership", help="its name (needed when there are several)")
+    exporting.add_argument("--workspace", help="the chat workspace it is in, when names repeat")
+    exporting.add_argument("--out", type=Path, default=Path("partnerbot-export"), help="the folder to write to")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
@@ -192,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
                 tick(settings)
             case "nudges":
                 dry_run(settings)
+            case "export":
+                export(settings, args.partnership, args.workspace, args.out)
             case _:
                 run(settings, user, nudging)
     except KeyboardInterrupt:

@@ -11,15 +11,18 @@ import re
 import sys
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import Actor, Reply, handle
+from handlers.exports import write_files
 
 PLATFORM = "console"
 WORKSPACE = "local"
 CHANNEL = "console"
+EXPORTS = Path("partnerbot-exports")
 _NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,39}")
 
 
@@ -54,8 +57,10 @@ class Console:
     """Reads commands line by line and prints each reply."""
 
     def __init__(self, sessions: sessionmaker[Session], user: str, timezone: str,
-                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, files: Path = EXPORTS) -> None:
         self.sessions = sessions
+        # Where files handed over in the chat (`export`) are saved.
+        self.files = files
         self.user = user
         self.timezone = timezone
         self.stdin = stdin
@@ -114,7 +119,12 @@ class Console:
                 return "! Say who you are now, like `as bob` (letters, digits, dots and dashes)."
             self.user = name
             return f"You are now {name}."
-        return render(handle(line, self.actor(), self.sessions), color=self.color)
+        reply = handle(line, self.actor(), self.sessions)
+        shown = render(reply, color=self.color)
+        if reply.attachments:
+            written = write_files(reply.attachments, self.files)
+            shown += f"\n  Saved in {self.files.resolve()}: " + ", ".join(p.name for p in written)
+        return shown
 
 
 class ConsoleDelivery:

@@ -7,18 +7,22 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
     decisions,
+    exports,
     flexibility,
+    health,
     help,
+    history,
     load,
     members,
     nudges,
     partnerships,
     priorities,
     reviews,
+    status,
     succession,
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle
-from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.reply import Action, Attachment, Audience, Item, Reply, Section
 
-__all__ = ["Action", "Actor", "Audience", "Item", "Profile", "Reply", "Section", "handle"]
+__all__ = ["Action", "Actor", "Attachment", "Audience", "Item", "Profile", "Reply", "Section", "handle"]

@@ -74,7 +74,7 @@ def rules(d: Decision) -> str:
 def response_actions(d: Decision) -> tuple[Action, ...]:
     """Buttons (or hints) for responding; those needing a reason open a form on Slack."""
     if d.mode is DecisionMode.CONSENSUS:
-        return (Action("Agree", f"agree {d.id}"), Action("Disagree...", f'disagree {d.id} "..."'),
+        return (Action("Agree", f"agree {d.id}", primary=True), Action("Disagree...", f'disagree {d.id} "..."'),
                 Action("Block...", f'block {d.id} "..."'), Action("Abstain", f"abstain {d.id}"))
     return (Action("Yes", f"vote {d.id} yes"), Action("No", f"vote {d.id} no"),
             Action("Abstain", f"vote {d.id} abstain"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,8 @@ from storage import queries
 from storage.models import Commitment, CommitmentStatus, Member, Role
 
 WEEK = timedelta(days=7)
+# Key-person risk needs enough open work to be meaningful.
+KEY_PERSON_MIN_OPEN = 4
 
 
 @dataclass
@@ -33,6 +36,31 @@ class Workload:
     def over_capacity(self) -> bool:
         capacity = self.member.capacity_hours
         return capacity is not None and self.weekly_hours > capacity
+
+
+@dataclass(frozen=True)
+class KeyPerson:
+    """A member holding a large share of the open work: if they were away, it would stall."""
+
+    member: Member
+    held: int
+    total: int
+
+    @property
+    def share(self) -> int:
+        return round(100 * self.held / self.total)
+
+
+def key_people(open_work: list[Commitment], doers: list[Member], key_share: int) -> list[KeyPerson]:
+    """Members holding at least `key_share` percent of the open commitments.
+
+    Only meaningful with enough open work and more than one person to share it."""
+    total = len(open_work)
+    if total < KEY_PERSON_MIN_OPEN or len(doers) < 2:
+        return []
+    held = Counter(c.owner_id for c in open_work)
+    found = [KeyPerson(m, held[m.id], total) for m in doers]
+    return [k for k in found if k.share >= key_share]
 
 
 def workloads(session: Session, partnership_id: int, now: datetime) -> list[Workload]:

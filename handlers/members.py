@@ -229,6 +229,12 @@ def depart(ctx: Context, member: Member, summary: str) -> Reply:
     return Reply(text=gone if note is None else f"{gone} {note}", audience=Audience.CHANNEL)
 
 
+def missing_sectors(people: list[Member]) -> list[Sector]:
+    """The sectors nobody at the table represents: a partnership needs every relevant one."""
+    present = {m.sector for m in people if m.sector}
+    return [s for s in Sector if s not in present]
+
+
 @command("members", usage="members", access=Access.READ)
 def members(ctx: Context, args: Args) -> Reply:
     """Who is in this partnership: organisation, sector, role, and which sectors are missing."""
@@ -236,8 +242,7 @@ def members(ctx: Context, args: Args) -> Reply:
     partnership = ctx.require_partnership()
     people = queries.active_members(ctx.session, partnership.id)
     items = [Item(profile_text(m)) for m in people]
-    present = {m.sector for m in people if m.sector}
-    missing = [s.value for s in Sector if s not in present]
+    missing = [s.value for s in missing_sectors(people)]
     reply = Reply(title=f"Members of {partnership.name} ({len(people)})", sections=[Section(None, items)])
     if missing:
         reply.fields.append(("Sectors missing", ", ".join(missing)))

@@ -24,7 +24,7 @@ from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
-from handlers.load import Workload, workloads
+from handlers.load import Workload, key_people, workloads
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
@@ -51,8 +51,6 @@ DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 # A partnership this young is still finding its feet: no "only one coordinator" warning.
 SETTLING_IN = timedelta(days=14)
-# Key-person risk needs enough open work to be meaningful.
-KEY_PERSON_MIN_OPEN = 4
 MAX_SNOOZE_DAYS = 60
 
 
@@ -322,17 +320,11 @@ class Deriver:
     def key_people(self) -> Iterator[DueNudge]:
         """Too much resting on one person: a large share of the work, or a lone coordinator."""
         p, total = self.p, len(self.open)
-        if total >= KEY_PERSON_MIN_OPEN and len(self.doers) >= 2:
-            held: dict[int, int] = {}
-            for c in self.open:
-                held[c.owner_id] = held.get(c.owner_id, 0) + 1
-            for m in self.doers:
-                share = round(100 * held.get(m.id, 0) / total)
-                if share >= self.t.key_share:
-                    yield from self.to_coordinators(
-                        "key-person", f"key-person:m{m.id}:{self.month}",
-                        f"{member_label(m)} holds {held[m.id]} of the {total} open commitments in {p.name} ({share}%). "
-                        f"If they were away, the work would stall: could others take some on, or shadow them?")
+        for k in key_people(self.open, self.doers, self.t.key_share):
+            yield from self.to_coordinators(
+                "key-person", f"key-person:m{k.member.id}:{self.month}",
+                f"{member_label(k.member)} holds {k.held} of the {total} open commitments in {p.name} ({k.share}%). "
+                f"If they were away, the work would stall: could others take some on, or shadow them?")
         if len(self.coordinators) == 1 and len(self.doers) >= 3 and self.now - p.created_at >= SETTLING_IN:
             yield from self.to_coordinators(
                 "sole-coordinator", f"sole-coordinator:p{p.id}:{self.month}",

@@ -43,6 +43,15 @@ class Section:
     empty: str | None = None
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file handed over with a reply: uploaded where the platform takes files, saved elsewhere."""
+
+    filename: str
+    mimetype: str
+    content: bytes
+
+
 @dataclass
 class Reply:
     title: str | None = None
@@ -52,6 +61,7 @@ class Reply:
     actions: list[Action] = field(default_factory=list)
     audience: Audience = Audience.PERSONAL
     error: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""

@@ -77,6 +77,7 @@ class Recorder:
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         self.response_url = f"http://127.0.0.1:{self.server.server_port}/response/"
+        self.upload_url = f"http://127.0.0.1:{self.server.server_port}/upload/"
 
     def close(self) -> None:
         self.server.shutdown()
@@ -127,16 +128,20 @@ class Recorder:
     def serve(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         url = urlsplit(handler.path)
         params: dict[str, Any] = dict(parse_qsl(url.query))
-        if raw:
+        if url.path.startswith("/upload/"):
+            params["content"] = raw
+        elif raw:
             if "json" in (handler.headers.get("Content-Type") or ""):
                 params.update(json.loads(raw))
             else:
                 params.update(parse_qsl(raw.decode()))
-        for key in ("blocks", "view", "attachments"):
+        for key in ("blocks", "view", "attachments", "files"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         if url.path.startswith("/response/"):
             method = "response_url"
+        elif url.path.startswith("/upload/"):
+            method = "upload"
         else:
             method = url.path.removeprefix("/api/")
         gate = self.gates.get(method)
@@ -190,6 +195,12 @@ class Recorder:
             return {"ok": True, "message_ts": ts}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": f"V{self.ts}", **(params.get("view") or {})}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + params.get("users", "")}}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "file_id": f"F{self.ts}", "upload_url": f"{self.upload_url}F{self.ts}"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": params.get("files") or []}
         if method == "oauth.v2.access":
             return {"ok": True, "app_id": "A1", "authed_user": {"id": "UALICE"}, "scope": "commands,chat:write",
                     "token_type": "bot", "access_token": "xoxb-installed-T9", "bot_user_id": "UBOT9",

@@ -31,7 +31,7 @@ from bot.slack.people import People
 log = logging.getLogger(__name__)
 
 # Keep in step with manifest.yml.
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "im:write", "users:read"]
+BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "im:write", "users:read"]
 
 
 NOT_INSTALLED = ":warning: partnerbot isn't installed in this workspace yet, so nothing was done. Ask an admin to install it."

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -111,6 +111,20 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
                 text=text, blocks=shown, response_type="in_channel" if in_channel else "ephemeral")
             return
         log.warning("could not deliver a reply to %s: %s", channel or user, error or failure)
+        return
+    if reply.attachments and not reply.error:
+        upload(client, reply, channel if in_channel and channel != user else None, user)
+
+
+def upload(client: WebClient, reply: Reply, channel: str | None, user: str) -> None:
+    """A reply's files, where the reply went: an announcement's channel, else the person's DM
+    (a file cannot be ephemeral, and a DM shows it to them alone)."""
+    try:
+        target = channel or client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(channel=target, file_uploads=[
+            {"content": a.content, "filename": a.filename, "title": a.filename} for a in reply.attachments])
+    except SlackClientError as failure:
+        log.warning("could not upload files to %s: %s", channel or user, failure)
 
 
 class Delivery:

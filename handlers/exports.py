@@ -1,0 +1,189 @@
+"""Exports: the partnership's records as files other tools read (CSV, iCalendar, Markdown).
+
+Accountability reaches beyond the chat: a town council wants the commitments in a
+spreadsheet, partners want the due dates and reviews in their calendars, and the health
+check belongs in the minutes. Anonymous concerns stay anonymous here too.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+from defusedcsv import csv
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context, zone
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.health import Health, check
+from handlers.parsing import Args
+from handlers.registry import Access, command
+from handlers.reply import Attachment, Reply, plural
+from storage import queries
+from storage.models import Commitment, CommitmentStatus, Concern, Decision, Partnership, Position
+
+CSV = "text/csv"
+
+
+def stamp(moment: datetime | None) -> str:
+    """Timestamps in exports are ISO 8601 in UTC, as stored: any tool can read them."""
+    return moment.isoformat() if moment else ""
+
+
+def csv_file(filename: str, header: list[str], rows: Iterable[list[object]]) -> Attachment:
+    """A CSV file; defusedcsv's writer keeps a title like `=HYPERLINK(...)` text, not a formula, in spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Attachment(filename, CSV, out.getvalue().encode())
+
+
+def due_day(c: Commitment) -> date:
+    """The day a commitment is due, as its owner set it in their own zone."""
+    return c.due_at.astimezone(zone(c.owner.person.timezone)).date()
+
+
+def commitments_csv(session: Session, p: Partnership) -> Attachment:
+    rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
+    return csv_file("commitments.csv", [
+        "id", "title", "owner", "organisation", "status", "due_date", "effort_hours", "created_at", "closed_at",
+        "drop_reason",
+    ], ([c.id, c.title, c.owner.person.display_name, c.owner.organisation or "", c.status.value,
+         due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours, stamp(c.created_at),
+         stamp(c.closed_at), c.drop_reason or ""] for c in rows))
+
+
+def concerns_csv(session: Session, p: Partnership) -> Attachment:
+    rows = session.scalars(select(Concern).where(Concern.partnership_id == p.id).order_by(Concern.id)).unique()
+    return csv_file("concerns.csv", [
+        "id", "title", "kind", "severity", "status", "raised_by", "raised_at", "resolved_at", "resolution",
+    ], ([c.id, c.title, c.kind.value, c.severity.value, c.status.value,
+         member_label(c.raised_by) if c.raised_by else "anonymous", stamp(c.created_at), stamp(c.resolved_at),
+         c.resolution or ""] for c in rows))
+
+
+def decisions_csv(session: Session, p: Partnership) -> Attachment:
+    rows = session.scalars(select(Decision).where(Decision.partnership_id == p.id).order_by(Decision.id)).unique()
+
+    def blocks(d: Decision) -> str:
+        return "; ".join(f"{member_label(r.member)}: {r.reason}" for r in d.responses if r.position is Position.BLOCK)
+
+    return csv_file("decisions.csv", [
+        "id", "title", "mode", "status", "proposed_by", "responses", "blocks", "outcome", "closes_at", "closed_at",
+    ], ([d.id, d.title, d.mode.value, d.status.value, member_label(d.proposer), len(d.responses), blocks(d),
+         d.outcome or "", stamp(d.closes_at), stamp(d.closed_at)] for d in rows))
+
+
+def calendar_ics(session: Session, p: Partnership, now: datetime) -> Attachment:
+    """Due dates, the next review and the end date as all-day events calendar apps import.
+
+    UIDs name what an event is about, not when, so importing a newer export moves an event
+    instead of adding a second one."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//partnerbot//partnership export//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", p.name)
+    domain = f"{p.platform}.{p.workspace}.partnerbot".lower()
+
+    def event(uid: str, day: date, summary: str, description: str) -> None:
+        e = icalendar.Event()
+        e.add("uid", f"{uid}@{domain}")
+        e.add("dtstamp", now)
+        e.add("dtstart", day)
+        e.add("dtend", day + timedelta(days=1))
+        e.add("summary", summary)
+        e.add("description", description)
+        cal.add_component(e)
+
+    for c in session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
+                                                      Commitment.status == CommitmentStatus.OPEN)
+                             .order_by(Commitment.due_at, Commitment.id)):
+        event(f"commitment-{c.id}", due_day(c), f"Due: #{c.id} {c.title} ({c.owner.person.display_name})",
+              f"{member_label(c.owner)} committed to this in {p.name}.")
+    if p.next_review_on:
+        event(f"review-p{p.id}", p.next_review_on, f"{p.name}: review",
+              "Are the time, the people, the resources, the time given, the goal and its reach still right?")
+    if p.end_date:
+        event(f"end-p{p.id}", p.end_date, f"{p.name}: end date", "The partnership's planned end: the wrap-up.")
+    return Attachment("calendar.ics", "text/calendar", cal.to_ical())
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def health_md(report: Health) -> Attachment:
+    p = report.partnership
+    lines = [f"# Health of {p.name}", "", f"As of {report.today.isoformat()}.", ""]
+    if report.scores:
+        lines += [f"## {report.review}", "", "| Risk | Average (1-5) | Answers |", "| --- | --- | --- |"]
+        lines += [f"| {s.risk.value} | {'—' if s.average is None else f'{s.average:.1f}'} | {s.answers} |" for s in report.scores]
+        lines.append("")
+    lines += ["## Warning signs", ""]
+    if not report.signals:
+        lines += ["Healthy: no warning signs in the partnership's state.", ""]
+    for s in report.signals:
+        lines += [f"### {s.name}", "", f"- **Found:** {s.found}", f"- **Why it matters:** {s.why}",
+                  f"- **What to do:** {s.todo}", ""]
+    if report.balances:
+        lines += ["## Give and take", "",
+                  "Given: commitments a partner's members hold, open or done. Asked: commitments its people logged "
+                  "for other partners, plus concerns it raised by name.", "",
+                  "| Partner | Given | Hours given | Asked (commitments) | Asked (concerns) |",
+                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {cell(b.partner)} | {b.given} | {b.given_hours:g} | {b.asked} | {b.raised} |"
+                  for b in report.balances]
+        lines.append("")
+    return Attachment("health.md", "text/markdown", "\n".join(lines).encode())
+
+
+def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
+    """Every export of one partnership, dates of the health report in the reader's zone."""
+    return [commitments_csv(session, p), concerns_csv(session, p), decisions_csv(session, p),
+            calendar_ics(session, p, now), health_md(check(session, p, now, tz))]
+
+
+def write_files(files: list[Attachment], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for f in files:
+        path = folder / f.filename
+        path.write_bytes(f.content)
+        written.append(path)
+    return written
+
+
+def find_partnership(session: Session, name: str | None, workspace: str | None) -> Partnership:
+    """The one partnership a name and workspace point to, for the command line."""
+    query = select(Partnership).order_by(Partnership.platform, Partnership.workspace, Partnership.name)
+    if name:
+        query = query.where(Partnership.name_key == queries.name_key(name))
+    if workspace:
+        query = query.where(Partnership.workspace == workspace)
+    found = list(session.scalars(query))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UserError("No partnership matches.", "Leave out --partnership and --workspace to see them all.")
+    choices = "; ".join(f'"{p.name}" ({p.platform} workspace {p.workspace})' for p in found[:20])
+    raise UserError(f"Several partnerships match: {choices}.", "Say which with --partnership NAME and --workspace W.")
+
+
+@command("export", usage="export", access=Access.READ)
+def export(ctx: Context, args: Args) -> Reply:
+    """The partnership's records as files: commitments, concerns and decisions (CSV), due dates and reviews
+    (a calendar file) and the health check (Markdown)."""
+    args.finish()
+    p = ctx.require_partnership()
+    files = export_files(ctx.session, p, ctx.now, ctx.tz)
+    return Reply(title=f"Export of {p.name}", attachments=files,
+                 text=f"{plural(len(files), 'file')}: " + ", ".join(f.filename for f in files)
+                 + ". Open the CSV files in a spreadsheet and import calendar.ics into your calendar.")

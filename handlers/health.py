@@ -1,0 +1,376 @@
+"""Health: the latest review's six-risk answers and the warning signs read from the state.
+
+A partnership fails for a handful of reasons (the six risks) that show in its state long
+before anyone says so: a sector missing, a volunteer over capacity, a concern left to
+fester. Each signal names what was found, why it matters and what to type next.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.dates import show_day, show_due
+from handlers.describe import hours, member_label
+from handlers.load import key_people, workloads
+from handlers.members import missing_sectors
+from handlers.nudges import thresholds
+from handlers.parsing import Args
+from handlers.registry import Access, command
+from handlers.reply import Item, Reply, Section, plural
+from handlers.reviews import RiskScore, answers_to, open_review, score_line, scores
+from handlers.succession import gaps, large_open, named
+from storage import queries
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    Decision,
+    DecisionResponse,
+    DecisionStatus,
+    Flexibility,
+    Member,
+    Partnership,
+    Position,
+    Priority,
+    Review,
+    ReviewAnswer,
+    Role,
+)
+
+# A core that can still meet round one table and decide together; past a dozen, people
+# stop speaking up and decisions drift to whoever is loudest.
+MANAGEABLE_CORE = 12
+# Below three, one absence stops the work and two sectors at most can be at the table.
+TOO_FEW = 3
+# A partner "takes more than it gives" when its asks are at least this many...
+BALANCE_MIN_ASKS = 2
+# ...and more than this many times what it has committed to do itself.
+BALANCE_RATIO = 2
+SHOWN = 5
+# How long a blocked proposal stays a warning sign: long enough to negotiate a new one.
+BLOCK_NEWS = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One warning sign: what was found, why it matters, and what to type next."""
+
+    name: str
+    found: str
+    why: str
+    todo: str
+
+
+@dataclass
+class Balance:
+    """What one partner (an organisation, or a person with none) gives and asks.
+
+    Given: commitments its members hold, open or done (dropped ones gave nothing).
+    Asked: commitments its people logged for other partners' members, plus concerns it
+    raised by name: each asks others for time or attention."""
+
+    partner: str
+    given: int = 0
+    given_hours: float = 0.0
+    asked: int = 0
+    raised: int = 0
+
+    @property
+    def asks(self) -> int:
+        return self.asked + self.raised
+
+    @property
+    def out_of_balance(self) -> bool:
+        return self.asks >= BALANCE_MIN_ASKS and self.asks > BALANCE_RATIO * self.given
+
+    def describe(self) -> str:
+        return (f"{self.partner}: gave {plural(self.given, 'commitment')} ({hours(round(self.given_hours, 1))}), "
+                f"asked {self.asks} ({plural(self.asked, 'commitment')} for others, {plural(self.raised, 'concern')})")
+
+
+@dataclass
+class Health:
+    """One partnership's health report; chat and the Markdown export each render it."""
+
+    partnership: Partnership
+    today: date
+    signals: list[Signal] = field(default_factory=list)
+    balances: list[Balance] = field(default_factory=list)
+    # The latest review anyone answered, described, and its scores per risk.
+    review: str = "Review answers"
+    scores: list[RiskScore] = field(default_factory=list)
+
+
+def listed(texts: list[str]) -> str:
+    """The first few of a list, and how many more."""
+    shown = "; ".join(texts[:SHOWN])
+    return shown + (f"; and {len(texts) - SHOWN} more" if len(texts) > SHOWN else "")
+
+
+def later(today: date, days: int) -> str:
+    """An ISO date some days on, for a command people can paste as it is."""
+    return (today + timedelta(days=days)).isoformat()
+
+
+class Checker:
+    """Reads one partnership's state once and derives each warning sign from it."""
+
+    def __init__(self, session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> None:
+        self.session, self.p, self.now, self.tz = session, p, now, tz
+        self.today = now.astimezone(tz).date()
+        self.t = thresholds(session, p.id)
+        self.members = queries.active_members(session, p.id)
+        self.doers = [m for m in self.members if m.role is not Role.OBSERVER]
+        self.open = list(session.scalars(
+            select(Commitment).where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN)
+            .order_by(Commitment.due_at, Commitment.id)))
+
+    def health(self) -> Health:
+        balances = self.balances()
+        found = [self.sectors(), self.size(), self.over_capacity(), self.no_successor(), self.key_person(),
+                 self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(), self.blocked(),
+                 self.give_and_take(balances)]
+        report = Health(self.p, self.today, [s for s in found if s is not None], balances)
+        self.latest_answers(report)
+        return report
+
+    def latest_answers(self, report: Health) -> None:
+        """The most recent review anyone answered, averaged per risk, weakest first."""
+        review = self.session.scalar(
+            select(Review).where(Review.partnership_id == self.p.id,
+                                 select(ReviewAnswer.id).where(ReviewAnswer.review_id == Review.id).exists())
+            .order_by(Review.opened_at.desc(), Review.id.desc()).limit(1))
+        if review is None:
+            return
+        state = "open" if review.closed_at is None else "closed"
+        opened = show_day(review.opened_at.astimezone(self.tz).date(), self.today)
+        report.review = f"Latest review answers ({state}, opened {opened}; lowest first)"
+        report.scores = scores(answers_to(self.session, [review.id]))
+
+    def mention(self, member: Member) -> str:
+        return f"@{member.person.user_id}"
+
+    def sectors(self) -> Signal | None:
+        missing = missing_sectors(self.members)
+        if not missing:
+            return None
+        return Signal(
+            "Sectors missing", "Nobody here represents the " + ", ".join(s.value for s in missing) + " sector"
+            + ("s" if len(missing) > 1 else "") + ".",
+            "Plans made without a sector tend to fail it, and it will not feel bound by them (the wrong people involved).",
+            f"Invite someone from it: `member add @name sector:{missing[0].value}`.")
+
+    def size(self) -> Signal | None:
+        count = len(self.doers)
+        if count > MANAGEABLE_CORE:
+            return Signal(
+                "Too many at the table", f"{count} members take part; a core that decides together is "
+                f"{MANAGEABLE_CORE} at most.",
+                "A manageable number of key participants is what makes a partnership work; a crowd cannot negotiate.",
+                'Agree a core group and let a task force carry a theme: `setup "Market Task Force" kind:task-force`; '
+                "those who only follow can be observers: `member role @name observer`.")
+        if count < TOO_FEW:
+            missing = missing_sectors(self.members)
+            sector = f" sector:{missing[0].value}" if missing else ""
+            return Signal(
+                "Too few at the table", f"Only {plural(count, 'member')} take{'s' if count == 1 else ''} part.",
+                "With so few, one absence stops the work and the partnership cannot speak for the town.",
+                f"Bring in more partners: `member add @name{sector}`.")
+        return None
+
+    def over_capacity(self) -> Signal | None:
+        loads = workloads(self.session, self.p.id, self.now)
+        over = [w for w in loads if w.over_capacity]
+        if not over:
+            return None
+        spare = [w.member for w in loads if w.member.capacity_hours and not w.over_capacity]
+        over.sort(key=lambda w: not w.member.volunteer)
+        texts = [f"{member_label(w.member)}{' (volunteer)' if w.member.volunteer else ''}: "
+                 f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)}" for w in over]
+        heaviest = max((c for c in self.open if c.owner_id == over[0].member.id),
+                       key=lambda c: c.effort_hours or 0)
+        helper = self.mention(spare[0]) if spare else "@name"
+        return Signal(
+            "Over capacity", listed(texts) + ".",
+            "Volunteers who carry more than they can give burn out, and the partnership loses them.",
+            f"Hand something on: `reassign {heaviest.id} {helper}`; `load` shows who has spare capacity.")
+
+    def no_successor(self) -> Signal | None:
+        """The coordinator role, and large commitments, with nobody able to step in."""
+        missing = gaps(named(self.session, [self.p.id]), large_open(self.session, [self.p.id]))
+        if not missing.coordinator and not missing.commitments:
+            return None
+        texts = []
+        if missing.coordinator:
+            texts.append("Nobody is named to step in as coordinator (now: "
+                         + ", ".join(m.person.display_name for m in self.members if m.role is Role.COORDINATOR) + ")")
+        texts += [f"#{c.id} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) has no successor"
+                  for c in missing.commitments]
+        if missing.coordinator:
+            role, helper = "coordinator", next((m for m in self.doers if m.role is not Role.COORDINATOR), None)
+        else:
+            first = missing.commitments[0]
+            role, helper = str(first.id), next((m for m in self.doers if m.id != first.owner_id), None)
+        todo = f"`successor {role} {self.mention(helper) if helper else '@name'}`"
+        return Signal(
+            "No successor named", listed(texts) + ".",
+            "A partnership must not rely on particular individuals: someone ready to step in keeps it going when "
+            "a key person leaves or burns out.",
+            f"Name who steps in: {todo}.")
+
+    def key_person(self) -> Signal | None:
+        keys = key_people(self.open, self.doers, self.t.key_share)
+        if not keys:
+            return None
+        k = keys[0]
+        others = sorted((m for m in self.doers if m.id != k.member.id),
+                        key=lambda m: sum(c.owner_id == m.id for c in self.open))
+        theirs = next(c for c in self.open if c.owner_id == k.member.id)
+        return Signal(
+            "One person carrying too much",
+            listed([f"{member_label(x.member)} holds {x.held} of the {x.total} open commitments ({x.share}%)"
+                    for x in keys]) + ".",
+            "A partnership must not rely too much on one person: if they were away, the work would stall.",
+            f"Share it out: `reassign {theirs.id} {self.mention(others[0])}`.")
+
+    def overdue(self) -> Signal | None:
+        late = [c for c in self.open if c.due_at < self.now]
+        if not late:
+            return None
+        texts = [f"#{c.id} {c.title} ({c.owner.person.display_name}, due {show_due(c.due_at, self.tz, self.now)})"
+                 for c in late]
+        first = late[0]
+        return Signal(
+            "Overdue commitments", listed(texts) + ".",
+            "Who does what by when is the partnership's means of delivery and accountability; slipped dates erode trust.",
+            f"If it is done, `done {first.id}`; if it needs other hands, `reassign {first.id} @name`; "
+            f'if it will not happen, `drop {first.id} "why"`.')
+
+    def stale_concerns(self) -> Signal | None:
+        limit = self.t.concern_stale_days
+        stale = [c for c in self.session.scalars(
+            select(Concern).where(Concern.partnership_id == self.p.id, Concern.status == ConcernStatus.OPEN,
+                                  Concern.created_at <= self.now - timedelta(days=limit))
+            .order_by(Concern.created_at)).unique()]
+        if not stale:
+            return None
+        texts = [f"#{c.id} {c.title} ({c.severity.value}, open {plural((self.now - c.created_at).days, 'day')})"
+                 for c in stale]
+        first = stale[0]
+        return Signal(
+            "Concerns open too long", f"Open more than {limit} days: " + listed(texts) + ".",
+            "Every problem should be negotiated as soon as it arises; left alone, tension hardens into mistrust.",
+            f'Talk it through: `concerns {first.id}`, then `resolve {first.id} "what was agreed"`.')
+
+    def unstated(self) -> Signal | None:
+        stated = set(self.session.scalars(select(Priority.member_id).where(Priority.partnership_id == self.p.id)))
+        flexed = set(self.session.scalars(select(Flexibility.member_id).where(Flexibility.partnership_id == self.p.id)))
+        texts = []
+        for m in self.doers:
+            gaps = [what for what, said in (("no priority", m.id in stated), ("no flexibility", m.id in flexed))
+                    if not said]
+            if gaps:
+                texts.append(f"{member_label(m)}: {' and '.join(gaps)}")
+        if not texts:
+            return None
+        return Signal(
+            "Priorities or flexibility never stated", listed(texts) + ".",
+            "Partners who state their priorities and flexibility from the outset can be held to them, and the "
+            "partnership adapts faster when things change.",
+            'Ask them to type `priority "what matters most to us"` and `flex time "what we can give"`.')
+
+    def review_overdue(self) -> Signal | None:
+        due = self.p.next_review_on
+        if due is None or due >= self.today or open_review(self.session, self.p.id) is not None:
+            return None
+        return Signal(
+            "Review overdue", f"The review was due {show_day(due, self.today)} "
+            f"({plural((self.today - due).days, 'day')} ago).",
+            "A sustained partnership needs regular review, or it drifts towards the wrong goal or an unreachable one.",
+            "Start it: `review start`.")
+
+    def blocked(self) -> Signal | None:
+        """Proposals that failed on a block lately: the blocker's reason needs negotiating."""
+        blocks = list(self.session.scalars(
+            select(DecisionResponse).join(DecisionResponse.decision)
+            .where(Decision.partnership_id == self.p.id, Decision.status == DecisionStatus.FAILED,
+                   Decision.closed_at >= self.now - BLOCK_NEWS, DecisionResponse.position == Position.BLOCK)
+            .order_by(Decision.closed_at.desc(), DecisionResponse.id)))
+        if not blocks:
+            return None
+        texts = [f'#{b.decision.id} "{b.decision.title}" failed: {member_label(b.member)} blocked it '
+                 f'because "{b.reason}"' for b in blocks]
+        first = blocks[0]
+        return Signal(
+            "Blocked proposal", listed(texts) + ".",
+            "A block is a partner saying it cannot live with the proposal; negotiated now, it becomes a better "
+            "proposal, left alone it becomes a split.",
+            f"Talk with {first.member.person.display_name} about their reason, then propose a revised version: "
+            f'`propose "{first.decision.title[:60]} (revised)" mode:consensus closes:{later(self.today, 7)}`.')
+
+    def balances(self) -> list[Balance]:
+        everyone = {m.id: m for m in self.session.scalars(select(Member).where(Member.partnership_id == self.p.id))}
+        partner_of_person = {m.person_id: partner(m) for m in everyone.values()}
+        table: dict[str, Balance] = defaultdict(lambda: Balance(""))
+        for c in self.session.scalars(select(Commitment).where(Commitment.partnership_id == self.p.id,
+                                                               Commitment.status != CommitmentStatus.DROPPED)):
+            owner = partner(everyone[c.owner_id])
+            row = table[owner]
+            row.given += 1
+            row.given_hours += c.effort_hours or 0
+            asker = partner_of_person.get(c.created_by_id) if c.created_by_id else None
+            if asker is not None and asker != owner:
+                table[asker].asked += 1
+        for c in self.session.scalars(select(Concern).where(Concern.partnership_id == self.p.id,
+                                                            Concern.raised_by_id.is_not(None))).unique():
+            table[partner(everyone[c.raised_by_id])].raised += 1
+        for name, row in table.items():
+            row.partner = name
+        return sorted(table.values(), key=lambda b: (b.given - b.asks, b.partner))
+
+    def give_and_take(self, balances: list[Balance]) -> Signal | None:
+        takers = [b for b in balances if b.out_of_balance]
+        if not takers:
+            return None
+        return Signal(
+            "Give and take out of balance", listed([b.describe() for b in takers]) + ".",
+            "Partners share power and responsibility: each must give as well as take, or trust wears thin.",
+            f'Ask {takers[0].partner} to take something on: `commit "what we will do" by:{later(self.today, 14)}`.')
+
+
+def partner(member: Member) -> str:
+    """The partner a member speaks for: their organisation, or themselves."""
+    return member.organisation or member.person.display_name
+
+
+def check(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> Health:
+    """The health report of one partnership at one moment, with dates in the reader's zone."""
+    return Checker(session, partnership, now, tz).health()
+
+
+def signal_items(signal: Signal) -> list[Item]:
+    return [Item(signal.found), Item(f"Why it matters: {signal.why}"), Item(f"What to do: {signal.todo}")]
+
+
+@command("health", usage="health", access=Access.READ)
+def health(ctx: Context, args: Args) -> Reply:
+    """The health check: the latest review's answers and the warning signs, each with what to do next."""
+    args.finish()
+    report = check(ctx.session, ctx.require_partnership(), ctx.now, ctx.tz)
+    reply = Reply(title=f"Health of {report.partnership.name}")
+    if report.scores:
+        reply.sections.append(Section(report.review, [Item(score_line(s)) for s in report.scores]))
+    if report.signals:
+        reply.text = f"{plural(len(report.signals), 'warning sign')}, each with what to do next."
+        reply.sections += [Section(s.name, signal_items(s)) for s in report.signals]
+    else:
+        reply.text = "Healthy: no warning signs in the partnership's state."
+    return reply

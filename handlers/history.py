@@ -1,0 +1,119 @@
+"""History: the event log of who changed what, when and why, with filters.
+
+Transparency means anyone affected can see what changed and why. Acts done anonymously
+were logged without a name, so they stay anonymous here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+
+from handlers.context import Context
+from handlers.dates import parse_day
+from handlers.errors import UserError
+from handlers.parsing import Args, choose
+from handlers.registry import Access, command
+from handlers.reply import Action, Item, Reply, Section
+from storage.models import Event, Member, Person
+
+PAGE = 20
+# Actions that may be logged without a name (an anonymous concern); other nameless ones are the bot's.
+ANONYMOUS = ("concern",)
+# What each `about:` word covers, by the event log's action names.
+ABOUT: dict[str, tuple[str, ...]] = {
+    "commitments": ("commit", "done", "drop", "reassign", "snooze"),
+    "concerns": ("concern", "discuss", "resolve", "reopen"),
+    "members": ("join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
+    "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),
+    "reviews": ("review-start", "review-answer", "review-close"),
+    "successors": ("successor",),
+    "priorities": ("priority",),
+    "flexibility": ("flex", "flex-withdraw"),
+    "partnership": ("setup", "edit", "use", "nudge-set"),
+}
+
+
+def event_line(e: Event, tz: ZoneInfo, now: datetime) -> str:
+    """`Tue 24 Nov 10:00 Bob: #3 Book the hall — done`, in the reader's zone."""
+    local = e.created_at.astimezone(tz)
+    stamp = local.strftime("%a %-d %b %H:%M" if local.year == now.astimezone(tz).year else "%a %-d %b %Y %H:%M")
+    who = e.actor.display_name if e.actor else "someone" if e.action in ANONYMOUS else "partnerbot"
+    reason = f" — {one_line(e.reason)}" if e.reason else ""
+    return f"{stamp} {who}: {e.summary}{reason}"
+
+
+def one_line(text: str) -> str:
+    """A several-line reason (a decision's outcome) as sentences on one line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(line if line[-1] in ".!?" or n == len(lines) - 1 else line + "." for n, line in enumerate(lines))
+
+
+def events(partnership_id: int) -> Select[tuple[Event]]:
+    return (select(Event).where(Event.partnership_id == partnership_id)
+            .order_by(Event.created_at.desc(), Event.id.desc()))
+
+
+def person_in(ctx: Context, mention: str) -> Person:
+    """Anyone who has ever been a member, so the history of those who left stays readable."""
+    wanted = mention.removeprefix("@").casefold()
+    partnership = ctx.require_partnership()
+    for m in ctx.session.scalars(select(Member).where(Member.partnership_id == partnership.id)):
+        if wanted in (m.person.user_id.casefold(), m.person.display_name.casefold()):
+            return m.person
+    raise UserError(f"@{wanted[:60]} has never been a member of {partnership.name}.",
+                    "Type `members` to see who is.")
+
+
+@command(
+    "history",
+    usage="history [who:@name] [about:<what>] [since:<date>] [number] [page:<n>]",
+    examples=("history", "history who:@bob", "history about:concerns since:2026-11-01", "history 12",
+              "history page:2"),
+    access=Access.READ,
+    options=("who", "about", "since", "page"),
+)
+def history(ctx: Context, args: Args) -> Reply:
+    """The event log, newest first: who changed what, when and why.
+
+    Filters: who:@name; about: commitments, concerns, members, decisions, reviews,
+    successors, priorities, flexibility or partnership; since:<date>; a number for one
+    commitment, concern or decision. Shows 20 at a time; page:2 for older ones."""
+    number = args.take_id("commitment, concern or decision") if args.has_more() else None
+    args.finish()
+    partnership = ctx.require_partnership()
+    query = events(partnership.id)
+    said: list[str] = []
+    if "who" in args.options:
+        person = person_in(ctx, args.options["who"])
+        query = query.where(Event.actor_id == person.id)
+        said.append(f"who:@{person.user_id}")
+    if "about" in args.options:
+        about = choose(args.options["about"], list(ABOUT), "subject")
+        query = query.where(Event.action.in_(ABOUT[about]))
+        said.append(f"about:{about}")
+    if "since" in args.options:
+        day = parse_day(args.options["since"], ctx.tz, ctx.now)
+        query = query.where(Event.created_at >= datetime.combine(day, time(0), tzinfo=ctx.tz))
+        said.append(f"since:{day.isoformat()}")
+    if number is not None:
+        query = query.where(Event.subject_id == number)
+        said.append(str(number))
+    page = page_number(args.options.get("page", "1"))
+    rows = ctx.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    title = f"History of {partnership.name}" + (f" ({' '.join(said)})" if said else "")
+    if page > 1:
+        title += f", page {page}"
+    reply = Reply(title=title, sections=[Section(None, [Item(event_line(e, ctx.tz, ctx.now)) for e in rows[:PAGE]],
+                                                 empty="Nothing in the log matches.")])
+    if len(rows) > PAGE:
+        reply.actions = [Action("Older", " ".join(["history", *said, f"page:{page + 1}"]))]
+    return reply
+
+
+def page_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+        raise UserError(f"`page:{text[:20]}` isn't a page number; write it like `page:2`.")
+    return int(text)

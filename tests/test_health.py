@@ -1,0 +1,200 @@
+"""`health`: each warning sign appears for a state made for it, and only then."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import Chat
+
+
+def name_successor(chat: Chat, user: str, what: str = "coordinator") -> None:
+    chat.ok("alice", f"successor {what} @{user}")
+
+
+def blocked_proposal(chat: Chat, title: str, blocker: str, reason: str) -> int:
+    """A consensus proposal Alice puts, `blocker` blocks, and Alice closes: it fails. Returns its number."""
+    number = int(re.search(r"Proposal #(\d+)", chat.ok("alice", f'propose "{title}" mode:consensus'))[1])
+    chat.ok(blocker, f'block {number} "{reason}"')
+    chat.ok("alice", f"close {number}")
+    return number
+
+
+def answered_review(chat: Chat, scores: dict[str, str]) -> None:
+    """Alice opens a review; each user answers with `risk:score ...`."""
+    chat.ok("alice", "review start")
+    for user, answers in scores.items():
+        chat.ok(user, f"review answer {answers}")
+
+
+@pytest.fixture
+def healthy(town: Chat) -> Chat:
+    """Every sector at the table, every partner's priority and flexibility stated, nothing late."""
+    town.ok("alice", 'member add @dave org:"Allotment Society" sector:community capacity:2h volunteer')
+    for user in ("alice", "bob", "carol", "dave"):
+        town.ok(user, f'priority "{user} wants a lively riverside"')
+        town.ok(user, f'flex time "{user} can give an evening"')
+    name_successor(town, "bob")
+    return town
+
+
+def health(chat: Chat, user: str = "alice") -> str:
+    return chat.ok(user, "health")
+
+
+def test_a_healthy_partnership_says_so_briefly(healthy: Chat) -> None:
+    shown = health(healthy)
+    assert "Healthy: no warning signs" in shown
+    assert len(shown.splitlines()) == 2
+
+
+def test_observers_may_read_it(healthy: Chat) -> None:
+    healthy.ok("olga", "join observer")
+    assert "Health of Riverside Partnership" in health(healthy, "olga")
+
+
+def test_missing_sector_is_named_with_who_to_invite(healthy: Chat) -> None:
+    assert "Sectors missing" not in health(healthy)
+    healthy.ok("alice", "member remove @dave")
+    shown = health(healthy)
+    assert "Nobody here represents the community sector." in shown
+    assert "`member add @name sector:community`" in shown
+    assert "Why it matters:" in shown
+
+
+def test_too_few_members(healthy: Chat) -> None:
+    assert "Too few" not in health(healthy)
+    healthy.ok("alice", "member remove @dave")
+    healthy.ok("alice", "member remove @carol")
+    shown = health(healthy)
+    assert "Too few at the table" in shown and "Only 2 members take part" in shown
+    assert "`member add @name sector:voluntary`" in shown
+
+
+def test_more_members_than_a_manageable_core(healthy: Chat) -> None:
+    for n in range(8):
+        healthy.ok("alice", f"member add @m{n} sector:community")
+    assert "Too many" not in health(healthy)
+    healthy.ok("alice", "member add @m8 sector:community")
+    shown = health(healthy)
+    assert "Too many at the table" in shown and "13 members take part" in shown
+    assert "`member role @name observer`" in shown
+
+
+def test_volunteer_over_capacity_with_what_to_hand_on(healthy: Chat) -> None:
+    healthy.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
+    assert "Over capacity" not in health(healthy)
+    healthy.ok("bob", 'commit "Print posters" by:friday effort:2h')
+    shown = health(healthy)
+    assert "Bob (Chamber of Trade) (volunteer): ~5h/week against 4h" in shown
+    assert "`reassign 1 @alice`" in shown
+
+
+def test_one_person_carrying_too_much(healthy: Chat) -> None:
+    for user, title in (("alice", "Book hall"), ("bob", "Leaflets"), ("carol", "Stalls"), ("dave", "Bunting")):
+        healthy.ok(user, f'commit "{title}" by:2026-12-20')
+    assert "carrying too much" not in health(healthy)
+    healthy.ok("alice", 'commit "Insurance" by:2026-12-20')
+    healthy.ok("alice", 'commit "Licence" by:2026-12-20')
+    healthy.ok("alice", 'commit "Toilets" by:2026-12-20')
+    shown = health(healthy)
+    assert "One person carrying too much" in shown
+    assert "Alice (Town Council) holds 4 of the 7 open commitments (57%)" in shown
+    assert "`reassign 1 @" in shown
+
+
+def test_overdue_commitment_is_named(healthy: Chat) -> None:
+    healthy.ok("carol", 'commit "Book the hall" by:tomorrow')
+    assert "Overdue" not in health(healthy)
+    healthy.advance(days=3)
+    shown = health(healthy)
+    assert "#1 Book the hall (Carol, due Wed 25 Nov (2 days overdue))" in shown
+    assert "`done 1`" in shown and "`reassign 1 @name`" in shown
+
+
+def test_concern_open_too_long(healthy: Chat) -> None:
+    healthy.ok("bob", 'concern "The budget split favours the council" severity:high')
+    healthy.advance(days=13)
+    assert "Concerns open too long" not in health(healthy)
+    healthy.advance(days=18)
+    shown = health(healthy)
+    assert "#1 The budget split favours the council (high, open 31 days)" in shown
+    assert '`resolve 1 "what was agreed"`' in shown
+
+
+def test_partner_who_never_stated_priority_or_flexibility(healthy: Chat) -> None:
+    healthy.ok("alice", 'member add @eve org:"Youth Club" sector:voluntary')
+    shown = health(healthy)
+    assert "Priorities or flexibility never stated" in shown
+    assert "eve (Youth Club): no priority and no flexibility" in shown
+    healthy.ok("eve", 'priority "Somewhere for teenagers"')
+    assert "Eve (Youth Club): no flexibility." in health(healthy)
+    healthy.ok("eve", 'flex resources "The club minibus"')
+    assert "never stated" not in health(healthy)
+
+
+def test_review_overdue(healthy: Chat) -> None:
+    healthy.advance(days=92)
+    assert "Review overdue" not in health(healthy)
+    healthy.advance(days=2)
+    shown = health(healthy)
+    assert "Review overdue" in shown and "The review was due Wed 24 Feb (2 days ago)" in shown
+    assert "`review start`" in shown
+
+
+def test_give_and_take_per_organisation(healthy: Chat) -> None:
+    healthy.ok("alice", 'commit @bob "Leaflets" by:2026-12-20')
+    healthy.ok("alice", 'commit "Book hall" by:2026-12-20')
+    healthy.ok("alice", 'commit @carol "Stalls" by:2026-12-20')
+    assert "Give and take" not in health(healthy)
+    healthy.ok("alice", 'commit @dave "Bunting" by:2026-12-20')
+    shown = health(healthy)
+    assert ("Town Council: gave 1 commitment (0h), asked 3 (3 commitments for others, 0 concerns)") in shown
+    assert '`commit "what we will do" by:2026-12-08`' in shown
+
+
+def test_coordinator_without_a_successor(town: Chat) -> None:
+    shown = town.ok("alice", "health")
+    assert "Nobody is named to step in as coordinator (now: Alice)" in shown
+    assert "`successor coordinator @bob`" in shown
+    name_successor(town, "bob")
+    assert "No successor named" not in town.ok("alice", "health")
+
+
+def test_large_commitment_without_a_successor(healthy: Chat) -> None:
+    healthy.ok("alice", 'commit "Write the funding bid" by:2027-03-01 effort:7h')
+    assert "No successor named" not in health(healthy)
+    healthy.ok("alice", 'commit "Run the festival" by:2027-03-01 effort:12h')
+    shown = health(healthy)
+    assert "#2 Run the festival (Alice, 12h) has no successor" in shown and "Write the funding bid" not in shown
+    assert "`successor 2 @bob`" in shown
+    name_successor(healthy, "carol", "2")
+    assert "No successor named" not in health(healthy)
+
+
+def test_blocked_proposal_names_its_reason(healthy: Chat) -> None:
+    blocked_proposal(healthy, "Close the high street to cars", "bob", "Traders lose their deliveries")
+    shown = health(healthy)
+    assert ('#1 "Close the high street to cars" failed: Bob (Chamber of Trade) blocked it because '
+            '"Traders lose their deliveries"') in shown
+    assert '`propose "Close the high street to cars (revised)" mode:consensus closes:2026-12-01`' in shown
+    healthy.advance(days=31)
+    assert "Blocked proposal" not in health(healthy)
+
+
+def test_latest_review_answers_lowest_first(healthy: Chat) -> None:
+    assert "review answers" not in health(healthy)
+    answered_review(healthy, {"bob": "right-goal:4 enough-time:2", "carol": "right-goal:5 enough-time:1"})
+    shown = health(healthy)
+    assert "Latest review answers (open, opened Tue 24 Nov; lowest first)" in shown
+    assert shown.index("enough-time: 1.5/5 (2 answers)") < shown.index("right-goal: 4.5/5 (2 answers)")
+    healthy.ok("alice", 'review close continue "Carry on, with more hands"')
+    assert "Latest review answers (closed, opened Tue 24 Nov; lowest first)" in health(healthy)
+
+
+def test_an_open_review_silences_review_overdue(healthy: Chat) -> None:
+    healthy.advance(days=94)
+    assert "Review overdue" in health(healthy)
+    answered_review(healthy, {"bob": "right-time:3"})
+    assert "Review overdue" not in health(healthy)

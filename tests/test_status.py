@@ -1,0 +1,41 @@
+"""`status`: anyone, observers included, sees what is happening, why, and when."""
+
+from __future__ import annotations
+
+from tests.conftest import Chat
+from tests.test_health import answered_review, blocked_proposal
+
+
+def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("carol", 'concern "Stalls block the towpath" kind:process')
+    town.ok("carol", 'concern "The budget split favours the council" kind:priorities')
+    town.ok("alice", 'resolve 2 "Split 50/50 from April"')
+    town.ok("carol", 'priority "A towpath people can walk"')
+    blocked_proposal(town, "Close the high street to cars", "bob", "Traders lose their deliveries")
+    town.ok("carol", 'propose "Move the market to Saturdays" mode:vote closes:friday')
+    answered_review(town, {"bob": "right-time:4"})
+    town.timezones["olga"] = "America/New_York"
+    town.ok("olga", "join observer")
+    shown = town.ok("olga", "status")
+    what, why, when = (shown.split(heading)[1] for heading in (
+        "What is happening", "Why: recent decisions and reasons", "\nWhen"))
+    assert "Revive the riverside" in shown
+    assert "1 open commitment: 0 overdue, 1 due in the next 7 days" in what
+    assert "1 open concern (`concerns` lists them)" in what
+    assert 'Deciding #2 "Move the market to Saturdays" by vote, closes Fri 27 Nov 18:59' in what
+    assert "A regular review is open since Tue 24 Nov 05:00: 1 member answered so far" in what
+    assert "Alice: #1 Close the high street to cars — failed — Responses: 1 block (1 of 3 members)." in why
+    assert "Blocked by Bob (Chamber of Trade): Traders lose their deliveries" in why
+    assert "Alice: concern #2 The budget split favours the council resolved — Split 50/50 from April" in why
+    assert 'Carol: Carol (Riverside Trust): "A towpath people can walk"' in why
+    assert "#1 Deliver leaflets (Bob): due Fri 27 Nov (in 3 days)" in when
+    assert 'Decision #2 "Move the market to Saturdays" closes Fri 27 Nov 18:59' in when
+    assert "Next review: Wed 24 Feb 2027" in when
+
+
+def test_a_quiet_partnership_says_so(town: Chat) -> None:
+    shown = town.ok("bob", "status")
+    assert "0 open commitments: 0 overdue, 0 due in the next 7 days" in shown
+    assert "No decisions or reasons recorded yet." in shown
+    assert "Next review: Wed 24 Feb 2027" in shown
