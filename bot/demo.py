@@ -29,6 +29,11 @@ SCRIPT: list[tuple[str, str]] = [
     ("carol", 'discuss 1 "Could the trust match-fund the stalls instead?"'),
     ("alice", 'flex money "Up to £500 from the events budget"'),
     ("carol", 'flex time "Two extra evenings a month until the launch"'),
+    ("alice", 'member perspective @dev "local user"'),
+    ("alice", 'successor coordinator @carol'),
+    ("alice", 'propose "Hold the first market on the riverside path" mode:consensus closes:"in 5 days"'),
+    ("bob", 'agree 1 "More footfall for the high street"'),
+    ("dev", 'disagree 1 "Young people want it in the square"'),
 ]
 
 
