@@ -5,9 +5,11 @@ an id its retries share (the event id, the trigger id, or a digest of the body),
 `slack_requests`, whose unique constraint lets exactly one delivery through:
 - a request that runs a command writes its id in the command's own transaction (`Mark`,
   passed to `handlers.handle` as its `once`), so the id is there exactly when the change
-  is: a crash before the commit leaves neither, and Slack's retry then runs the command;
-- any other request (an event) claims its id in a short transaction of its own (`claim`);
-- this middleware acknowledges and drops a request whose id is already there.
+  is: a crash before the commit leaves neither, and Slack's retry then runs the command,
+  while a retry after the commit finds the id and does nothing;
+- any other request (an event) claims its id in a short transaction of its own (`claim`).
+This middleware only hands each request its `Mark`: it never waits on the database, so a
+database that is slow or away cannot hold up Slack's acknowledgement.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
-from sqlalchemy import delete, select
+from slack_bolt import BoltRequest
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,16 +78,15 @@ class Once:
         self._pruned = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
 
-    def seen(self, mark: Mark) -> bool:
-        with self.sessions() as session:
-            return session.scalar(select(SlackRequest.id).where(
-                SlackRequest.team_id == mark.team[:32], SlackRequest.request_key == mark.key[:128])) is not None
-
-    def prune(self, now: datetime) -> None:
+    def prune_now_and_then(self, now: datetime) -> None:
+        """Forget old ids, at most hourly, in the background."""
         with self._lock:
             if now - self._pruned < PRUNE_EVERY:
                 return
             self._pruned = now
+        threading.Thread(target=self.prune, args=(now,), name="prune-slack-requests", daemon=True).start()
+
+    def prune(self, now: datetime) -> None:
         try:
             with self.sessions.begin() as session:
                 session.execute(delete(SlackRequest).where(SlackRequest.received_at < now - KEEP))
@@ -93,20 +94,10 @@ class Once:
             log.warning("could not prune old Slack request ids", exc_info=True)
 
     def middleware(self, request: BoltRequest, body: dict[str, Any], context: Any,
-                   next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002  (Bolt's name)
+                   next: Callable[[], None]) -> None:  # noqa: A002  (Bolt's name)
+        """Give the request its Mark, for whoever acts on it."""
         kind, key = request_key(body, request.raw_body)
         mark = Mark(context.team_id or context.enterprise_id or "", kind, key, self.clock())
-        try:
-            repeat = self.seen(mark)
-            self.prune(mark.now)
-        except SQLAlchemyError:
-            # The database is down: let the listener run and tell the person so.
-            log.warning("could not look up Slack request %s", key, exc_info=True)
-            repeat = False
-        if repeat:
-            retry = request.headers.get("x-slack-retry-num", ["?"])[0]
-            log.info("ignoring a repeat of Slack request %s (retry %s)", key, retry)
-            return BoltResponse(status=200, body="")
+        self.prune_now_and_then(mark.now)
         context[CONTEXT_KEY] = mark
         next()
-        return None
