@@ -79,7 +79,8 @@ def handle(
         log.info("ignoring a repeat of an already handled request: %r", text[:200])
         return None
     except UserError as refused:
-        return error(refused.message + " " + (refused.hint or usage_hint(cmd)))
+        # One line, whatever the words of the person's that it quotes back.
+        return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()))
     except IntegrityError:
         log.warning("integrity clash on %r", text[:200], exc_info=True)
         return error(CLASH)
