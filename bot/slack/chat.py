@@ -106,8 +106,11 @@ def acknowledge_by(ack: Callable[[], object], seconds: float) -> Callable[[], No
 def workspace_of(context: Any, body: dict[str, Any]) -> str:
     """The workspace (team id) a request comes from: every lookup is scoped to it."""
     team = body.get("team")
-    return (context.team_id or body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
-            or context.enterprise_id or "")
+    workspace = (context.team_id or body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+                 or context.enterprise_id)
+    if not workspace:
+        raise ValueError("a Slack request from no workspace")  # Slack always says: a bad request (400)
+    return str(workspace)
 
 
 def channel_of(body: dict[str, Any]) -> str | None:
