@@ -29,6 +29,9 @@ from tests.slack_recorder import BOT_TOKEN, Recorder, text_of
 pytest_plugins = ("tests.slack_fixtures",)
 
 SENDERS = {"UALICE": "Alice", "UBOB": "Bob", "UCAROL": "Carol"}
+MEMBERS = {"UALICE": 'org:"Town Council" sector:public capacity:6h',
+           "UBOB": 'org:"Chamber of Trade" sector:private capacity:4h',
+           "UCAROL": 'org:"Riverside Trust" sector:voluntary capacity:3h'}
 PER_SENDER = 12
 
 
@@ -37,9 +40,8 @@ def partnership(sessions: sessionmaker[Session], now: datetime) -> Chat:
     chat = Chat(sessions, now=now, platform="slack", workspace="T1", channel="C1")
     chat.ok("UALICE", 'setup "Riverside Partnership" kind:task-force')
     chat.ok("UALICE", "nudge set quiet_start:0 quiet_end:0")
-    chat.ok("UALICE", 'join org:"Town Council" sector:public capacity:6h')
-    chat.ok("UBOB", 'join org:"Chamber of Trade" sector:private capacity:4h')
-    chat.ok("UCAROL", 'join org:"Riverside Trust" sector:voluntary capacity:3h')
+    for user, joining in MEMBERS.items():
+        chat.ok(user, "join " + joining)
     return chat
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import scheduler
 from bot.slack.delivery import Delivery
 from storage.models import Nudge
-from tests.conftest import Chat
 from tests.slack_recorder import BOT_TOKEN, Call, Recorder, SlackHarness, state, text_of
+from tests.test_faults_crash import partnership
 
 pytest_plugins = ("tests.slack_fixtures",)
 
@@ -62,11 +62,7 @@ def test_the_response_url_is_retried_too(riverside: SlackHarness) -> None:
 def overdue(sessions: sessionmaker[Session]) -> datetime:
     """Bob's commitment in Slack workspace T1 went overdue yesterday; returns now."""
     now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-    chat = Chat(sessions, now=now - timedelta(days=10), platform="slack", workspace="T1", channel="C1")
-    chat.ok("UALICE", 'setup "Riverside Partnership" kind:task-force')
-    chat.ok("UALICE", "nudge set quiet_start:0 quiet_end:0")
-    chat.ok("UBOB", 'join org:"Chamber of Trade" sector:private capacity:4h')
-    chat.ok("UBOB", 'commit "Deliver 500 leaflets" by:tomorrow')
+    partnership(sessions, now - timedelta(days=10)).ok("UBOB", 'commit "Deliver 500 leaflets" by:tomorrow')
     return now
 
 

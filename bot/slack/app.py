@@ -89,8 +89,9 @@ def build_app(settings: Settings, sessions: sessionmaker[Session], people: Peopl
         request_verification_enabled=bool(settings.slack_signing_secret),
         client=web_client(settings.slack_api_url, token),
         oauth_settings=oauth,
-        # Acknowledge first (Slack allows three seconds), then work: listeners call ack()
-        # before anything slow, and the rest runs on Bolt's worker threads.
+        # Listeners run on Bolt's worker threads and the HTTP answer waits for their ack(),
+        # which comes once the command has committed (or within 2 s: SlackChat.run), before
+        # the slower reply: Slack's 200 means the change is kept.
         process_before_response=False,
         user_facing_authorize_error_message=NOT_INSTALLED,
         listener_executor=listener_executor,
