@@ -98,7 +98,7 @@ def test_hostile_text_at_every_command(name: str, town: Chat) -> None:
     town.ok("bob", 'flex time "Two more hours in December"')
     cmd = COMMANDS[name]
 
-    @settings(max_examples=10, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=8, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large])
     @given(user=st.sampled_from(USERS), words=st.lists(words_for(cmd), max_size=4))
