@@ -7,7 +7,9 @@ exception or stack trace ever reaches a chat: people get a line saying what to d
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import overload
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +29,24 @@ UNAVAILABLE = "I can't reach the partnership's database just now, so nothing was
 CLASH = "Someone changed the same thing at the same moment, so nothing was changed. Try again."
 BROKEN = "Something went wrong on my side, and nothing was changed. Try again; if it keeps happening, tell a coordinator."
 
+Once = Callable[[Session], None]
+"""Marks, inside the command's own transaction, the platform request it came in as handled,
+raising IntegrityError when it already was: so a request resent after a crash runs exactly once."""
+
+
+class Repeat(Exception):
+    """The request was handled before (its platform resent it): do nothing and say nothing."""
+
+
+@overload
+def handle(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime | None = None,
+           directory: Directory | None = None, once: None = None) -> Reply: ...
+
+
+@overload
+def handle(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime | None = None,
+           directory: Directory | None = None, once: Once | None = None) -> Reply | None: ...
+
 
 def handle(
     text: str,
@@ -34,8 +54,10 @@ def handle(
     sessions: sessionmaker[Session],
     now: datetime | None = None,
     directory: Directory | None = None,
-) -> Reply:
-    """Run one typed command for one person and return what to show them."""
+    once: Once | None = None,
+) -> Reply | None:
+    """Run one typed command for one person and return what to show them; None when `once`
+    says the request was handled already."""
     now = now or datetime.now(UTC)
     text = clean(text)
     if not text:
@@ -48,11 +70,17 @@ def handle(
         cmd, rest = registry.find(tokenize(text))
         args = Args.parse(rest, cmd.options, cmd.flags)
         with sessions.begin() as session:
+            if once is not None:
+                mark(session, once)
             ctx = Context(session, actor, now, directory)
             check_access(ctx, cmd)
             return cmd.func(ctx, args)
+    except Repeat:
+        log.info("ignoring a repeat of an already handled request: %r", text[:200])
+        return None
     except UserError as refused:
-        return error(refused.message + " " + (refused.hint or usage_hint(cmd)))
+        # One line, whatever the words of the person's that it quotes back.
+        return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()))
     except IntegrityError:
         log.warning("integrity clash on %r", text[:200], exc_info=True)
         return error(CLASH)
@@ -65,6 +93,14 @@ def handle(
     except Exception:
         log.exception("command failed: %r", text[:200])
         return error(BROKEN)
+
+
+def mark(session: Session, once: Once) -> None:
+    """Write the request's mark first, so a concurrent repeat waits on it and then gives way."""
+    try:
+        once(session)
+    except IntegrityError as repeat:
+        raise Repeat from repeat
 
 
 def usage_hint(cmd: Command | None) -> str:

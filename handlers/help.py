@@ -23,9 +23,9 @@ WHO = {
 @command("help", usage="help [command]", examples=("help", "help commit"), access=Access.ANYONE, aliases=("?",))
 def help_command(ctx: Context, args: Args) -> Reply:
     """List every command, or explain one with its examples."""
-    if args.has_more():
-        name = " ".join(t.text.lower() for t in args.words[:2])
-        args.words.clear()
+    name = " ".join(" ".join(t.text.lower() for t in args.words[:2]).split())  # `help ""` is plain `help`
+    args.words.clear()
+    if name:
         first = canonical(name.split()[0])
         cmd = COMMANDS.get(name) or COMMANDS.get(first)
         if cmd is None and subcommands(first):

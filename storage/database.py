@@ -19,7 +19,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; on SQLite, turn on foreign keys and wait for locks."""
+    """Create an engine; on SQLite, turn on foreign keys and wait for locks; on PostgreSQL,
+    check each connection before use, so the bot recovers by itself after an outage."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -31,7 +32,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database that stops answering fails a command in seconds ("try again") rather than
+    # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000})
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -299,3 +299,8 @@ def test_curly_quotes_from_phones_work_like_straight_ones(town: Chat) -> None:
 
 def test_refused_command_by_a_stranger_creates_no_person(town: Chat) -> None:
     refuse(town, "zed", 'commit "Deliver leaflets" by:friday', "You're not a member of Riverside Partnership yet", "`join")
+
+
+def test_a_refusal_quoting_a_line_break_stays_one_line(town: Chat) -> None:
+    """Found by the hostile-text test: the typed text was quoted back with its line break."""
+    refuse(town, "bob", 'concern "Parking" "one\ntwo"', "I didn't understand `one two` at the end")

@@ -6,14 +6,9 @@ Slack Web API it talks to is the local recorder.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.error import URLError
 from urllib.parse import urlencode
 
 import pytest
@@ -21,58 +16,25 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Partnership
-from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign, text_of
-from tests.test_console import PARTNERBOT
+from tests.bot_process import BotProcess, command_fields, post
+from tests.slack_recorder import Recorder, text_of
 
 pytest_plugins = ("tests.slack_fixtures",)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
 def bot(engine: Engine, recorder: Recorder, tmp_path: Path) -> Iterator[str]:
     """A running `partnerbot run` in HTTP mode; yields its /slack/events URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), SLACK_BOT_TOKEN=BOT_TOKEN,
-               SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url, PORT=str(port))
-    process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/slack/events"
+    process = BotProcess(engine.url.render_as_string(hide_password=False), recorder, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    pytest.fail(f"partnerbot run did not start serving: {output}")
-                time.sleep(0.1)
-        yield url
+        yield process.start()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        process.stop()
 
 
 def slash(url: str, text: str, timestamp: str | None = None) -> int:
-    body = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "UALICE", "user_name": "alice",
-                      "command": "/partner", "text": text, "trigger_id": f"{time.time()}.trigger",
-                      "response_url": "http://127.0.0.1:1/unused"}).encode()
-    stamp = timestamp or str(int(time.time()))
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": sign(body, stamp)})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return int(answer.status)
-    except URLError as refused:
-        return int(getattr(refused, "code", 0))
+    body = urlencode(command_fields(text, f"{time.time()}.trigger")).encode()
+    return post(url, body, timestamp=timestamp)[0]
 
 
 def test_run_serves_slack_over_http(bot: str, recorder: Recorder, sessions: sessionmaker[Session]) -> None:

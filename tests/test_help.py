@@ -95,3 +95,9 @@ def test_help_for_a_command_family_lists_its_subcommands(chat: Chat) -> None:
 
 def test_help_understands_aliases(chat: Chat) -> None:
     assert "Set your time zone" in chat.ok("alice", "help timezone")
+
+
+def test_help_with_empty_quotes_lists_every_command(chat: Chat) -> None:
+    """`help ""` used to fail on our side (found by the hostile-text test)."""
+    assert chat.ok("alice", 'help ""') == chat.ok("alice", "help")
+    assert chat.ok("alice", 'help "   "') == chat.ok("alice", "help")

@@ -1,15 +1,22 @@
 """Only Slack gets in, and Slack's retries never act twice.
 
 Forged signatures and stale timestamps are refused with 401 before anything is read or
-written; a request Slack resends (X-Slack-Retry-Num) is acknowledged and ignored."""
+written; a request Slack resends (X-Slack-Retry-Num) after its command committed is
+acknowledged and ignored, and Slack hears 200 only once the command has committed."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
+from sqlalchemy import Engine
+
 from tests.conftest import snapshot
-from tests.slack_recorder import SECRET, SlackHarness, button, sign, text_of
+from tests.slack_recorder import SECRET, Response, SlackHarness, button, sign, text_of
 
 pytest_plugins = ("tests.slack_fixtures",)
 
@@ -92,3 +99,57 @@ def test_a_refused_command_can_be_sent_again(riverside: SlackHarness) -> None:
     riverside.run('join org:"Cafe" sector:private', user="UMALLORY")
     riverside.run('commit "Book the hall" by:"in 2 weeks"', user="UMALLORY")
     assert snapshot(riverside.sessions)["commitments"] == 1
+
+
+@contextmanager
+def writes_blocked(engine: Engine) -> Iterator[None]:
+    """Another transaction holds a write lock, so no command can commit until it ends: on
+    PostgreSQL only commitments' (everything else stays writable), on SQLite the whole file's."""
+    if engine.dialect.name == "sqlite":
+        holder = sqlite3.connect(str(engine.url.database), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("LOCK TABLE commitments IN EXCLUSIVE MODE")
+        yield
+        connection.rollback()
+
+
+def test_slack_hears_200_only_once_the_change_is_committed(riverside: SlackHarness) -> None:
+    """Acknowledging first would let a crash lose a change Slack was told had been made."""
+    answers: list[Response] = []
+    command = threading.Thread(target=lambda: answers.append(
+        riverside.command('commit "Book the hall" by:"in 2 weeks"', user="UBOB", wait=False)))
+    with writes_blocked(riverside.sessions.kw["bind"]):
+        command.start()
+        command.join(1.0)
+        assert answers == [], "acknowledged before the commitment was committed"
+    command.join(10)
+    assert answers[0].status == 200
+    assert snapshot(riverside.sessions)["commitments"] == 1
+    riverside.executor.wait_idle()
+    assert "#1 Book the hall" in text_of(riverside.last().params["blocks"])
+
+
+def test_a_repeat_arriving_while_the_first_is_still_running_does_nothing(riverside: SlackHarness) -> None:
+    """Slack gave up waiting and resent: both deliveries run, and the request's mark lets one commit."""
+    body = urlencode(riverside.command_fields('commit "Book the hall" by:"in 2 weeks"', "UBOB", "T1", "C1")).encode()
+    answers: list[Response] = []
+    deliveries = [threading.Thread(target=lambda retry=retry: answers.append(
+        riverside.post(body, "application/x-www-form-urlencoded", retry_num=retry, wait=False))) for retry in (None, 1)]
+    with writes_blocked(riverside.sessions.kw["bind"]):
+        for delivery in deliveries:
+            delivery.start()
+        time.sleep(0.5)  # both are past the middleware's look-up, waiting to write
+    for delivery in deliveries:
+        delivery.join(10)
+    riverside.executor.wait_idle()
+    assert [a.status for a in answers] == [200, 200]
+    assert snapshot(riverside.sessions)["commitments"] == 1
+    announced = [c for c in riverside.said() if "Book the hall" in text_of(c.params["blocks"])]
+    assert len(announced) == 1

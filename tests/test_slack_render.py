@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.slack.render import blocks, fallback_text
-from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.reply import Action, Audience, Item, Reply, Section, error
 from tests.slack_recorder import buttons, text_of
 
 
@@ -55,3 +55,10 @@ def test_limits_on_lengths() -> None:
 def test_fallback_text_is_the_plain_reply() -> None:
     reply = Reply(title="New commitment", text="#1 Deliver 500 leaflets — Bob")
     assert fallback_text(reply) == "New commitment\n#1 Deliver 500 leaflets — Bob"
+
+
+def test_a_refusal_quoting_markup_cannot_mention_anyone_in_the_notification_text() -> None:
+    """Slack reads mentions in a message's `text` too; a refusal quotes what was typed (found by
+    the hostile-text test)."""
+    refusal = error("I don't know `<!channel>`. Type `help` to see every command.")
+    assert fallback_text(refusal) == "I don't know `&lt;!channel&gt;`. Type `help` to see every command."

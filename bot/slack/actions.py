@@ -18,6 +18,7 @@ from bot.slack.chat import SlackChat, channel_of, workspace_of
 from bot.slack.events import publish_home
 from bot.slack.home import OPEN_COMMIT, OPEN_CONCERN
 from bot.slack.modals import commit_modal, concern_modal, fill_modal, needs_words
+from bot.slack.once import CONTEXT_KEY
 from bot.slack.render import RUN
 
 
@@ -39,17 +40,17 @@ def parse_value(value: str) -> tuple[str, str | None]:
 
 def register(app: App, chat: SlackChat) -> None:
     def run_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:
-        ack()
         workspace, user = workspace_of(context, body), body["user"]["id"]
         command, hinted = parse_value(action.get("value", ""))
         channel = hinted or channel_of(body)
         home = from_home(body)
         if needs_words(command):
+            ack()
             label = (action.get("text") or {}).get("text") or command.split()[0].capitalize()
             client.views_open(trigger_id=body["trigger_id"], view=fill_modal(command, label, channel, home))
             return
-        chat.run(client, workspace, user, channel, command, response_url=body.get("response_url"))
-        if home:
+        if chat.run(client, workspace, user, channel, command, response_url=body.get("response_url"),
+                    once=context.get(CONTEXT_KEY), ack=ack) is not None and home:
             publish_home(chat, client, workspace, user)
 
     def open_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:

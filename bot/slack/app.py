@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.slack import actions, commands, events, shortcuts, views
+from bot.slack import actions, commands, events, guard, shortcuts, views
 from bot.slack.chat import SlackChat
 from bot.slack.delivery import DEFAULT_API_URL, Delivery, web_client
 from bot.slack.once import Once
@@ -89,12 +89,14 @@ def build_app(settings: Settings, sessions: sessionmaker[Session], people: Peopl
         request_verification_enabled=bool(settings.slack_signing_secret),
         client=web_client(settings.slack_api_url, token),
         oauth_settings=oauth,
-        # Acknowledge first (Slack allows three seconds), then work: listeners call ack()
-        # before anything slow, and the rest runs on Bolt's worker threads.
+        # Listeners run on Bolt's worker threads and the HTTP answer waits for their ack(),
+        # which comes once the command has committed (or within 2 s: SlackChat.run), before
+        # the slower reply: Slack's 200 means the change is kept.
         process_before_response=False,
         user_facing_authorize_error_message=NOT_INSTALLED,
         listener_executor=listener_executor,
     )
+    app.error(guard.bad_request)
     register_listeners(app, SlackChat(sessions, people or People(), settings.timezone))
     return app
 
@@ -113,13 +115,16 @@ class Server(ThreadingMixIn, WSGIServer):
 
 
 class QuietHandler(WSGIRequestHandler):
+    timeout = 30  # seconds a client may take to send its request: a stalled one frees its thread
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         log.debug("%s " + format, self.address_string(), *args)
 
 
 def serve(app: App, host: str, port: int) -> Server:
     """An HTTP server for /slack/events (and /slack/install, /slack/oauth_redirect)."""
-    return make_server(host, port, SlackRequestHandler(app), server_class=Server, handler_class=QuietHandler)
+    return make_server(host, port, guard.limited(SlackRequestHandler(app)), server_class=Server,
+                       handler_class=QuietHandler)
 
 
 def start(settings: Settings, sessions: sessionmaker[Session]) -> None:

@@ -8,6 +8,8 @@ Slash commands, buttons, modals and shortcuts all end here: the text is normalis
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,11 +21,15 @@ from bot.slack.delivery import deliver
 from bot.slack.people import People, normalise
 from handlers import Actor, Reply, handle
 from handlers.context import zone
+from handlers.dispatch import Once
 from storage import queries
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+# Slack waits three seconds for an acknowledgement; a command not committed by then (Slack
+# slow to say who someone is) is acknowledged anyway, so the person is not told it failed.
+ACK_DEADLINE = 2.0
 
 
 @dataclass
@@ -55,20 +61,56 @@ class SlackChat:
 
     def run(self, client: WebClient, workspace: str, user: str, channel: str | None, text: str,
             response_url: str | None = None, fallback_name: str | None = None,
-            now: datetime | None = None) -> Reply:
-        """Run one command and deliver its reply; returns the reply (for the App Home refresh)."""
+            now: datetime | None = None, once: Once | None = None,
+            ack: Callable[[], object] | None = None) -> Reply | None:
+        """Run one command and deliver its reply; returns the reply (for the App Home refresh),
+        or None for a repeat of a request already handled.
+
+        `ack` is called once the command's transaction has committed (or been refused), and
+        before the slower delivery: so when Slack hears 200, the change is in the database;
+        `once` marks the request handled in that same transaction."""
+        if ack is not None:
+            ack = acknowledge_by(ack, ACK_DEADLINE)
         actor = self.actor(client, workspace, user, channel, fallback_name)
         reply = handle(normalise(text), actor, self.sessions, now=now,
-                       directory=self.people.directory(client, workspace))
-        deliver(client, reply, channel, user, response_url)
+                       directory=self.people.directory(client, workspace), once=once)
+        if ack is not None:
+            ack()
+        if reply is not None:
+            deliver(client, reply, channel, user, response_url)
         return reply
+
+
+def acknowledge_by(ack: Callable[[], object], seconds: float) -> Callable[[], None]:
+    """`ack` once: when the returned function is called, or after `seconds` if it is not by then."""
+    lock, done = threading.Lock(), []
+
+    def once() -> None:
+        with lock:
+            if done:
+                return
+            done.append(True)
+        ack()
+
+    timer = threading.Timer(seconds, once)
+    timer.daemon = True
+    timer.start()
+
+    def now() -> None:
+        timer.cancel()
+        once()
+
+    return now
 
 
 def workspace_of(context: Any, body: dict[str, Any]) -> str:
     """The workspace (team id) a request comes from: every lookup is scoped to it."""
     team = body.get("team")
-    return (context.team_id or body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
-            or context.enterprise_id or "")
+    workspace = (context.team_id or body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+                 or context.enterprise_id)
+    if not workspace:
+        raise ValueError("a Slack request from no workspace")  # Slack always says: a bad request (400)
+    return str(workspace)
 
 
 def channel_of(body: dict[str, Any]) -> str | None:

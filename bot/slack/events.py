@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.slack.chat import SlackChat, workspace_of
 from bot.slack.home import home_view
+from bot.slack.once import CONTEXT_KEY, claim
 
 
 def publish_home(chat: SlackChat, client: WebClient, workspace: str, user: str) -> None:
@@ -19,6 +20,9 @@ def publish_home(chat: SlackChat, client: WebClient, workspace: str, user: str) 
 def register(app: App, chat: SlackChat) -> None:
     def app_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
         if event.get("tab", "home") != "home":
+            return
+        mark = context.get(CONTEXT_KEY)
+        if mark is not None and not claim(chat.sessions, mark):
             return
         publish_home(chat, client, workspace_of(context, body), event["user"])
 

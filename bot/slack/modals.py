@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from bot.slack.render import clip
+from bot.slack.render import clip, escape
 from handlers.parsing import MAX_NOTE, MAX_TITLE
 from storage.models import ConcernKind, Severity
 
@@ -125,7 +125,7 @@ def fill_modal(command: str, label: str, channel: str | None, home: bool = False
         "submit": plain("Send"),
         "close": plain("Cancel"),
         "blocks": [
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{clip(shown, 2900)}`"}]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{escape(clip(shown, 2900))}`"}]},
             field,
         ],
     }

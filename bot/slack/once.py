@@ -1,11 +1,15 @@
 """Acting on each Slack request once, however often Slack sends it.
 
-Slack resends an event, a slash command or a click it thinks went unanswered (with
-X-Slack-Retry-Num). Before any listener runs, this middleware claims the request's id (the
-event id, the trigger id, or a digest of the body) in `slack_requests`, whose unique
-constraint lets exactly one delivery through; a repeat is acknowledged and dropped, so a
-command never runs (or logs) twice. The claim is one short insert, well inside Slack's
-three seconds.
+Slack resends a request it thinks went unanswered (with X-Slack-Retry-Num). Each request has
+an id its retries share (the event id, the trigger id, or a digest of the body), kept in
+`slack_requests`, whose unique constraint lets exactly one delivery through:
+- a request that runs a command writes its id in the command's own transaction (`Mark`,
+  passed to `handlers.handle` as its `once`), so the id is there exactly when the change
+  is: a crash before the commit leaves neither, and Slack's retry then runs the command,
+  while a retry after the commit finds the id and does nothing;
+- any other request (an event) claims its id in a short transaction of its own (`claim`).
+This middleware only hands each request its `Mark`: it never waits on the database, so a
+database that is slow or away cannot hold up Slack's acknowledgement.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt import BoltRequest
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,16 +33,42 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=2)  # Slack stops retrying within minutes; two days is generous
 PRUNE_EVERY = timedelta(hours=1)
+CONTEXT_KEY = "once"  # where listeners find the request's Mark in Bolt's context
 
 
 def request_key(body: dict[str, Any], raw_body: str) -> tuple[str, str]:
     """What kind of request this is, and the id its retries share."""
     kind = body.get("type") or ("slash_command" if "command" in body else "request")
     if body.get("event_id"):
-        return kind, "event:" + body["event_id"]
+        return kind, "event:" + str(body["event_id"])
     if body.get("trigger_id"):
-        return kind, "trigger:" + body["trigger_id"]
+        return kind, "trigger:" + str(body["trigger_id"])
     return kind, "body:" + hashlib.sha256(raw_body.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One request's id, written by whoever acts on the request; a `handlers.dispatch.Once`."""
+
+    team: str
+    kind: str
+    key: str
+    now: datetime
+
+    def __call__(self, session: Session) -> None:
+        session.add(SlackRequest(team_id=self.team[:32], request_key=self.key[:128], kind=self.kind[:40],
+                                 received_at=self.now))
+        session.flush()
+
+
+def claim(sessions: sessionmaker[Session], mark: Mark) -> bool:
+    """For a request that runs no command: True the first time it is seen, False for a repeat."""
+    try:
+        with sessions.begin() as session:
+            mark(session)
+    except IntegrityError:
+        return False
+    return True
 
 
 class Once:
@@ -47,22 +78,15 @@ class Once:
         self._pruned = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
 
-    def claim(self, team: str, kind: str, key: str) -> bool:
-        """True the first time a request is seen; False for a repeat."""
-        now = self.clock()
-        try:
-            with self.sessions.begin() as session:
-                session.add(SlackRequest(team_id=team[:32], request_key=key[:128], kind=kind[:40], received_at=now))
-        except IntegrityError:
-            return False
-        self.prune(now)
-        return True
-
-    def prune(self, now: datetime) -> None:
+    def prune_now_and_then(self, now: datetime) -> None:
+        """Forget old ids, at most hourly, in the background."""
         with self._lock:
             if now - self._pruned < PRUNE_EVERY:
                 return
             self._pruned = now
+        threading.Thread(target=self.prune, args=(now,), name="prune-slack-requests", daemon=True).start()
+
+    def prune(self, now: datetime) -> None:
         try:
             with self.sessions.begin() as session:
                 session.execute(delete(SlackRequest).where(SlackRequest.received_at < now - KEEP))
@@ -70,18 +94,10 @@ class Once:
             log.warning("could not prune old Slack request ids", exc_info=True)
 
     def middleware(self, request: BoltRequest, body: dict[str, Any], context: Any,
-                   next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002  (Bolt's name)
-        team = context.team_id or context.enterprise_id or ""
+                   next: Callable[[], None]) -> None:  # noqa: A002  (Bolt's name)
+        """Give the request its Mark, for whoever acts on it."""
         kind, key = request_key(body, request.raw_body)
-        try:
-            first = self.claim(team, kind, key)
-        except SQLAlchemyError:
-            # The database is down: let the listener run and tell the person so.
-            log.warning("could not record Slack request %s", key, exc_info=True)
-            first = True
-        if not first:
-            retry = request.headers.get("x-slack-retry-num", ["?"])[0]
-            log.info("ignoring a repeat of Slack request %s (retry %s)", key, retry)
-            return BoltResponse(status=200, body="")
+        mark = Mark(context.team_id or context.enterprise_id or "", kind, key, self.clock())
+        self.prune_now_and_then(mark.now)
+        context[CONTEXT_KEY] = mark
         next()
-        return None

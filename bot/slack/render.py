@@ -136,7 +136,6 @@ def blocks(reply: Reply, channel: str | None = None, max_blocks: int = MAX_MESSA
 
 
 def fallback_text(reply: Reply) -> str:
-    """The plain text Slack shows in notifications and to screen readers."""
-    if reply.error:
-        return clip(reply.text or "", MAX_TEXT)
-    return clip(escape(reply.plain()), MAX_TEXT)
+    """The plain text Slack shows in notifications and to screen readers; escaped like the
+    blocks, since Slack reads mentions and links in it too."""
+    return clip(escape((reply.text or "") if reply.error else reply.plain()), MAX_TEXT)

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.slack.chat import SlackChat, workspace_of
 from bot.slack.events import publish_home
 from bot.slack.modals import COMMIT, CONCERN, FILL, PLACEHOLDER, quote, values
+from bot.slack.once import CONTEXT_KEY
 from handlers.errors import UserError
 from handlers.parsing import parse_hours
 
@@ -63,7 +64,6 @@ def register(app: App, chat: SlackChat) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack()
         workspace, user = workspace_of(context, body), body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
         if callback_id == COMMIT:
@@ -74,8 +74,8 @@ def register(app: App, chat: SlackChat) -> None:
             command = meta["run"].replace(PLACEHOLDER, quote(answers["words"]), 1)
         else:
             command = answers.get("command") or ""
-        chat.run(client, workspace, user, meta.get("channel"), command)
-        if meta.get("home"):
+        if chat.run(client, workspace, user, meta.get("channel"), command, once=context.get(CONTEXT_KEY), ack=ack) \
+                is not None and meta.get("home"):
             publish_home(chat, client, workspace, user)
 
     for callback_id in (COMMIT, CONCERN, FILL):

@@ -1,0 +1,106 @@
+"""`partnerbot run` as a real process serving Slack over HTTP, for tests that start, kill and
+restart it; and signed slash commands sent to it the way Slack sends them.
+
+Settings reach the process through its environment only, as a user would give them; the
+Slack Web API it talks to is the local recorder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+
+from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
+from tests.test_console import PARTNERBOT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class BotProcess:
+    """One `partnerbot run`; `start()` again after `kill()` is a restart on the same port."""
+
+    database_url: str
+    recorder: Recorder
+    cwd: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/slack/events"
+
+    def start(self) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_URL"))}
+        env.update(DATABASE_URL=self.database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                   SLACK_API_URL=self.recorder.url, PORT=str(self.port))
+        self.process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self.url
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"partnerbot run did not start serving: {self.output()}") from None
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no flushing, as when a machine loses power."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        """What the process logged (once it has exited)."""
+        if self.process is None or self.process.stdout is None or self.process.poll() is None:
+            return ""
+        return self.process.stdout.read()
+
+
+def command_fields(text: str, trigger: str, user: str = "UALICE", channel: str = "C1", team: str = "T1",
+                   response_url: str = "http://127.0.0.1:1/unused") -> dict[str, str]:
+    """A slash command as Slack posts it; `trigger` is the id its retries share."""
+    return {"team_id": team, "channel_id": channel, "user_id": user, "user_name": user.lower(),
+            "command": "/partner", "text": text, "trigger_id": trigger, "response_url": response_url}
+
+
+def post(url: str, body: bytes, content_type: str = "application/x-www-form-urlencoded",
+         retry_num: int | None = None, timestamp: str | None = None, signature: str | None = None,
+         timeout: float = 10) -> tuple[int, str]:
+    """POST a signed request; the HTTP status and body, or (0, reason) when the connection failed."""
+    stamp = timestamp or str(int(time.time()))
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
+               "X-Slack-Signature": signature or sign(body, stamp)}
+    if retry_num is not None:
+        headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return int(answer.status), answer.read().decode()
+    except HTTPError as refused:
+        return int(refused.code), refused.read().decode()
+    except (URLError, OSError) as failed:
+        return 0, str(failed)
+
+
+def slash(url: str, fields: dict[str, str], retry_num: int | None = None) -> int:
+    return post(url, urlencode(fields).encode(), retry_num=retry_num)[0]

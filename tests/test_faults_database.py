@@ -1,0 +1,70 @@
+"""The database unreachable for a while: the bot says "try again", changes nothing, and
+recovers by itself once the database is back, with no restart.
+
+A real `partnerbot run` reaches PostgreSQL through a TCP proxy the test cuts and restores.
+SQLite is a file inside the bot's own process, with no connection to lose, so the test needs
+PostgreSQL (PARTNERBOT_TEST_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.dispatch import UNAVAILABLE
+from tests.bot_process import BotProcess, command_fields, slash
+from tests.conftest import Chat, snapshot
+from tests.slack_recorder import Recorder, text_of
+from tests.tcp_proxy import Proxy
+
+pytest_plugins = ("tests.slack_fixtures",)
+
+
+@pytest.fixture
+def proxy(engine: Engine) -> Iterator[Proxy]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is a file in the bot's own process: there is no database connection to lose")
+    through = Proxy((engine.url.host or "127.0.0.1", engine.url.port or 5432))
+    through.start()
+    yield through
+    through.cut()
+
+
+@pytest.mark.parametrize("away", ["refusing", "silent"])
+def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_back(
+        away: str, engine: Engine, sessions: sessionmaker[Session], recorder: Recorder, proxy: Proxy,
+        tmp_path: Path) -> None:
+    """Refusing: the database host restarted. Silent: packets dropped, so only the bot's
+    connect timeout ends the wait (Slack has been acknowledged meanwhile)."""
+    Chat(sessions, platform="slack", workspace="T1", channel="C1").ok("UALICE", 'setup "Riverside Partnership" kind:task-force')
+    url = engine.url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    bot = BotProcess(url, recorder, tmp_path)
+    bot.start()
+    try:
+        assert slash(bot.url, command_fields('join org:"Chamber of Trade" sector:private', "1.trigger", user="UBOB")) == 200
+        recorder.wait_for("chat.postMessage")
+        before = snapshot(sessions)
+
+        proxy.cut() if away == "refusing" else proxy.go_silent()
+        for n in range(3 if away == "refusing" else 1):
+            fields = command_fields(f'commit "Book the hall {n}" by:"in 2 weeks"', f"cut.{n}.trigger", user="UBOB")
+            assert slash(bot.url, fields) == 200
+            refusal = recorder.wait_for("chat.postEphemeral", n + 1, timeout=30)[-1]
+            assert refusal.params["text"] == UNAVAILABLE
+        assert snapshot(sessions) == before
+
+        proxy.restore()
+        time.sleep(0.2)
+        assert slash(bot.url, command_fields('commit "Book the hall" by:"in 2 weeks"', "back.trigger", user="UBOB")) == 200
+        announced = recorder.wait_for("chat.postMessage", 2)[-1]
+        assert "Book the hall" in text_of(announced.params["blocks"])
+    finally:
+        bot.stop()
+    assert snapshot(sessions)["commitments"] == 1
+    shown = [text_of(c.params.get("blocks") or []) + (c.params.get("text") or "") for c in recorder.posted()]
+    assert not any("Traceback" in words or "psycopg" in words for words in shown)
