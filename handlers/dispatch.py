@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import overload
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import registry
@@ -79,6 +79,8 @@ def handle(
         log.info("ignoring a repeat of an already handled request: %r", text[:200])
         return None
     except UserError as refused:
+        if once is not None and not remember_refusal(sessions, once):
+            return None
         # One line, whatever the words of the person's that it quotes back.
         return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()))
     except IntegrityError:
@@ -101,6 +103,19 @@ def mark(session: Session, once: Once) -> None:
         once(session)
     except IntegrityError as repeat:
         raise Repeat from repeat
+
+
+def remember_refusal(sessions: sessionmaker[Session], once: Once) -> bool:
+    """Mark a refused request as handled too, so a resend is not refused (and answered) again;
+    False when it already was. A database that is away only costs a possible second refusal."""
+    try:
+        with sessions.begin() as session:
+            once(session)
+    except IntegrityError:
+        return False
+    except SQLAlchemyError:
+        log.warning("could not mark a refused request as handled", exc_info=True)
+    return True
 
 
 def usage_hint(cmd: Command | None) -> str:

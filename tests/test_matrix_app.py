@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matrix import account
+from storage.models import Partnership
 from tests.matrix_homeserver import Homeserver, Person, RunningBot
 
 pytest_plugins = ("tests.matrix_fixtures",)
@@ -16,6 +18,11 @@ pytest_plugins = ("tests.matrix_fixtures",)
 def bot_devices(homeserver: Homeserver, sessions: sessionmaker[Session], bot: str) -> set[str]:
     token = account.stored(sessions, bot).access_token
     return {d["device_id"] for d in homeserver.call("GET", "/_matrix/client/v3/devices", token=token)["devices"]}
+
+
+def count_rows(sessions: sessionmaker[Session], model: type[Partnership]) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def test_a_restarted_bot_answers_what_it_missed_once_and_nothing_twice(
@@ -48,6 +55,30 @@ def test_a_restarted_bot_answers_what_it_missed_once_and_nothing_twice(
     assert {event: len(sent) for event, sent in replies.items()} == {first: 1, missed[0]: 1, missed[1]: 1, later: 1}
     # The stored login was reused: no new device at each start.
     assert bot_devices(homeserver, sessions, bot_account) == devices
+
+
+def test_a_crash_before_the_sync_token_was_saved_answers_nothing_twice(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
+        sessions: sessionmaker[Session]) -> None:
+    """The token is saved after the answers; a crash in between reads the same messages again."""
+    bot = start_bot()
+    alice = people("alice")
+    room = alice.room_with_bot(bot_account)
+    before = account.sync_token(sessions, bot_account)
+    setup = alice.say(room, '!partner setup "Riverside Partnership" kind:task-force')
+    refused = alice.say(room, "!partner comit typo")
+    alice.answer(room, setup, bot_account)
+    alice.answer(room, refused, bot_account)
+    bot.stop()
+    account.save(sessions, bot_account, next_batch=before)  # as if it died before saving
+
+    again = start_bot()
+    later = alice.say(room, "!partner partnerships")
+    assert "Riverside Partnership" in alice.answer(room, later, bot_account)["body"]
+    again.stop()
+    replies = alice.replies(room, bot_account)
+    assert {event: len(replies[event]) for event in (setup, refused, later)} == {setup: 1, refused: 1, later: 1}
+    assert count_rows(sessions, Partnership) == 1
 
 
 def test_the_bot_carries_on_after_the_homeserver_restarts(

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from tests.bot_process import free_port
 from tests.matrix_homeserver import PASSWORD, WAIT, Homeserver, Person
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, text_of
-from tests.test_cli_run import free_port, slash
+from tests.test_cli_run import slash
 from tests.test_console import PARTNERBOT
 
 pytest_plugins = ("tests.matrix_fixtures", "tests.slack_fixtures")

@@ -101,6 +101,17 @@ def test_a_refused_command_can_be_sent_again(riverside: SlackHarness) -> None:
     assert snapshot(riverside.sessions)["commitments"] == 1
 
 
+def test_a_retried_refusal_is_answered_once(riverside: SlackHarness) -> None:
+    fields = riverside.command_fields('commit "Book the hall" by:someday-ish', "UBOB", "T1", "C1")
+    body = urlencode(fields).encode()
+    assert riverside.post(body, "application/x-www-form-urlencoded").status == 200
+    refusals = [call for call in riverside.recorder.calls("chat.postEphemeral") if "someday-ish" in str(call.params)]
+    assert len(refusals) == 1
+    assert riverside.post(body, "application/x-www-form-urlencoded", retry_num=1).status == 200
+    assert len([call for call in riverside.recorder.calls("chat.postEphemeral") if "someday-ish" in str(call.params)]) == 1
+    assert snapshot(riverside.sessions)["commitments"] == 0
+
+
 @contextmanager
 def writes_blocked(engine: Engine) -> Iterator[None]:
     """Another transaction holds a write lock, so no command can commit until it ends: on

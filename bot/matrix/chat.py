@@ -1,10 +1,10 @@
 """Running a command for a Matrix user: the one path from a room message to handlers and back.
 
 A message is a command when it starts with the prefix (`!partner commit ...`) or a mention of
-the bot, or, in the bot's direct room with the sender, always. Its event id is claimed first
-(so it is answered once), the sender is looked up for their name and zone, `handlers.handle`
-decides (in a worker thread, so the connection keeps flowing), and the reply is sent as a
-notice threaded onto the message.
+the bot, or, in the bot's direct room with the sender, always. The sender is looked up for
+their name and zone, `handlers.handle` decides (in a worker thread, so the connection keeps
+flowing) and writes the event id with the change, so the message is answered once; the reply
+is sent as a notice threaded onto the message.
 """
 
 from __future__ import annotations
@@ -56,12 +56,15 @@ class MatrixChat:
             return
         direct = known_room(self.sessions, self.client.user_id, event.sender) == room_id
         text = addressed(message_text(event.source.get("content") or {}), self.prefix, self.client.user_id, direct)
-        if text is None or not once.claim(self.sessions, event.event_id, room_id):
+        if text is None:
             return
         profile = await self.people.profile(self.client, event.sender)
         actor = Actor(PLATFORM, self.workspace, person_id(event.sender), room_id,
                       display_name=profile.display_name if profile else None,
                       timezone=(profile.timezone if profile else None) or self.default_timezone)
         directory = await self.people.directory(self.client, text)
-        reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory)
+        reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
+                                        once=once.Mark(event.event_id, room_id))
+        if reply is None:
+            return  # answered before: read again after a restart, or by a second bot process
         await send(self.client, room_id, replying(notice(reply, self.prefix), event.event_id, event.sender, event.source))

@@ -2,16 +2,18 @@
 
 The saved sync token already stops a restart from reading old messages again; this covers
 the gaps around it: a crash after answering but before the token was saved, or two bot
-processes following the same account. Before a command runs, its event id is inserted into
-`matrix_events`, whose primary key lets exactly one claim through.
+processes following the same account. A command's event id is written into `matrix_events`
+in the command's own transaction (a `Mark`, passed to `handlers.handle` as its `once`), whose
+primary key lets exactly one through: a crash before the commit leaves neither the change nor
+the id, so the message is answered when it is read again; after the commit, never again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.database import transaction
@@ -21,18 +23,20 @@ from storage.models import MatrixEvent
 KEEP = timedelta(days=30)
 
 
-def claim(sessions: sessionmaker[Session], event_id: str, room_id: str, now: datetime | None = None) -> bool:
-    """True the first time an event is claimed; False once anyone has claimed it."""
-    try:
-        with transaction(sessions) as session:
-            session.add(MatrixEvent(event_id=event_id, room_id=room_id, received_at=now or datetime.now(UTC)))
-    except IntegrityError:
-        return False
-    return True
+@dataclass(frozen=True)
+class Mark:
+    """One message's event id, written with the change it made; a `handlers.dispatch.Once`."""
+
+    event_id: str
+    room_id: str
+
+    def __call__(self, session: Session) -> None:
+        session.add(MatrixEvent(event_id=self.event_id, room_id=self.room_id, received_at=datetime.now(UTC)))
+        session.flush()
 
 
 def forget_old(sessions: sessionmaker[Session], now: datetime | None = None) -> int:
-    """Drop claims older than KEEP; returns how many went."""
+    """Drop marks older than KEEP; returns how many went."""
     with transaction(sessions) as session:
         gone = session.execute(delete(MatrixEvent).where(MatrixEvent.received_at < (now or datetime.now(UTC)) - KEEP))
         return int(getattr(gone, "rowcount", 0) or 0)
