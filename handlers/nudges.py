@@ -12,7 +12,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -186,6 +186,14 @@ class State:
     done: dict[int, list[Commitment]]
     priorities: dict[int, list[Priority]]
 
+    by_id: dict[int, Member] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {m.id: m for m in self.everyone}
+
+    def owner(self, c: Commitment) -> Member:
+        return self.by_id[c.owner_id]
+
     @classmethod
     def load(cls, session: Session, now: datetime) -> State:
         since = now - WEEK
@@ -258,7 +266,7 @@ class Deriver:
         """Due soon and overdue to the owner; long overdue to the coordinators."""
         t, now = self.t, self.now
         for c in self.open:
-            owner, snooze = c.owner, self.snoozes.get(c.id)
+            owner, snooze = self.state.owner(c), self.snoozes.get(c.id)
             due_day = self.due_day(c)
             key = f"c{c.id}:{c.due_at:%Y-%m-%d}"
             if snooze is None and owner.active:
@@ -283,7 +291,7 @@ class Deriver:
 
     def due_day(self, c: Commitment) -> str:
         """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
-        tz = zone(c.owner.person.timezone)
+        tz = zone(self.state.owner(c).person.timezone)
         return show_day(c.due_at.astimezone(tz).date(), self.now.astimezone(tz).date())
 
     def by_coordinator(self, snooze: Snooze) -> bool:
@@ -401,10 +409,10 @@ class Deriver:
         concerns = sorted(self.state.concerns.get(p.id, []), key=lambda c: c.created_at)
         changed = self.state.priorities.get(p.id, [])
         lines = [f"The week in {p.name}:"]
-        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({c.owner.person.display_name})"
+        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({self.state.owner(c).person.display_name})"
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
-            f"#{c.id} {c.title} ({c.owner.person.display_name}, {self.due_day(c)})"
+            f"#{c.id} {c.title} ({self.state.owner(c).person.display_name}, {self.due_day(c)})"
             for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
                                                            or "none"))

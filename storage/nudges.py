@@ -15,8 +15,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import String, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from storage.models import ChannelLink, Nudge, Partnership
@@ -45,7 +46,10 @@ def record(session: Session, due: Collection[DueNudge], now: datetime, derived: 
     that failed to derive keeps its pending nudges. Returns how many rows were new.
     """
     keys = {d.key for d in due}
-    known = set(session.scalars(select(Nudge.key).where(Nudge.key.in_(keys)))) if keys else set()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # On PostgreSQL the keys travel as one array, not one parameter each (thousands at scale).
+    among = Nudge.key == any_(bindparam("keys", list(keys), type_=ARRAY(String))) if postgres else Nudge.key.in_(keys)
+    known = set(session.scalars(select(Nudge.key).where(among))) if keys else set()
     # Only the new ones: most sweeps find everything already recorded, and insert nothing.
     rows = [
         {"key": d.key, "partnership_id": d.partnership_id, "kind": d.kind, "text": d.text,
@@ -54,7 +58,7 @@ def record(session: Session, due: Collection[DueNudge], now: datetime, derived: 
     ]
     rows.sort(key=lambda row: row["key"])  # one lock order for every sweeper inserting at once
     if rows:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if postgres else sqlite
         session.execute(dialect.insert(Nudge).on_conflict_do_nothing(index_elements=["key"]), rows)
     # A deferred "due soon" that is now overdue, a reminder for a commitment since done:
     # not sent yet and no longer true, so it goes; sent rows stay forever as the record.

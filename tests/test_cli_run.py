@@ -44,20 +44,26 @@ def bot(engine: Engine, recorder: Recorder, tmp_path: Path) -> Iterator[str]:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    pytest.fail(f"partnerbot run did not start serving: {output}")
-                time.sleep(0.1)
+        wait_for_port(process, port)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def wait_for_port(process: subprocess.Popen[str], port: int) -> None:
+    """Until the process accepts connections; fails with its output if it exits or takes a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = process.communicate()[0]
+                pytest.fail(f"{process.args[0]} did not start serving: {output}")
+            time.sleep(0.1)
 
 
 def slash(url: str, text: str, timestamp: str | None = None) -> int:
