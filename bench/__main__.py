@@ -10,7 +10,7 @@ For each database and each size N it generates a workload (bench/workload.py), t
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed, the second runs five minutes later, as the scheduler would;
-- reports the bot process's peak memory (ru_maxrss).
+- reports the bot process's peak memory (VmHWM, its peak resident set).
 PostgreSQL runs in a database the benchmark creates and drops (`--pg-url`).
 """
 
@@ -113,10 +113,9 @@ def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable
     def stop() -> float:
         nonlocal peak
         if process.returncode is None:
+            peak = peak_memory(process.pid)
             process.terminate()
-            _, _, usage = os.wait4(process.pid, 0)
-            process.returncode = 0
-            peak = usage.ru_maxrss / 1024
+            process.wait(timeout=30)
         return peak
 
     try:
@@ -126,6 +125,15 @@ def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable
         yield f"http://127.0.0.1:{port}/slack/events", stop
     finally:
         stop()
+
+
+def peak_memory(pid: int) -> float:
+    """The process's peak resident memory in MB (VmHWM). Not ru_maxrss: Linux carries a
+    child's maxrss over from the parent it was forked from, here the workload's generator."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def slash(url: str, who: Partner, command: str, number: int) -> None:
@@ -252,6 +260,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
     started = time.perf_counter()
     load(engine, rows)
     result = Result(kind, n, rows.count(), time.perf_counter() - started)
+    del rows
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
@@ -272,13 +281,14 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
 
 def table(results: list[Result]) -> str:
     lines = [
-        "| db | N | rows | bare p50 | bare p99 | bare req/s | partnerbot ack p50 | partnerbot p50 | partnerbot p99 "
+        "| db | N | rows (filled in) | bare p50 | bare p99 | bare req/s | partnerbot ack p50 | partnerbot p50 | partnerbot p99 "
         "| partnerbot req/s | p50 ratio | peak memory |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         b, f = r.bare or Serving(), r.full or Serving()
-        lines.append(f"| {r.db} | {r.n} | {r.rows:,} | {b.p50:.1f} ms | {b.p99:.1f} ms | {b.throughput:.0f} "
+        lines.append(f"| {r.db} | {r.n} | {r.rows:,} ({r.load_seconds:.0f} s) "
+                     f"| {b.p50:.1f} ms | {b.p99:.1f} ms | {b.throughput:.0f} "
                      f"| {f.ack_p50:.1f} ms | {f.p50:.1f} ms | {f.p99:.1f} ms | {f.throughput:.0f} "
                      f"| {f.p50 / b.p50 if b.p50 else 0:.2f}x | {f.peak_mb:.0f} MB |")
     lines += ["", "| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
