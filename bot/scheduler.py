@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 SWEEP_MINUTES = 5
 # Channel-wide news before reminders, reminders before warnings.
-ORDER = ["digest", "review-soon", "ending", "due-soon", "overdue", "overload-note", "escalation", "overload",
-         "review-overdue", "concern-stale", "key-person", "sole-coordinator"]
+ORDER = ["digest", "decision-closed", "review-soon", "ending", "review-ask", "decision-remind", "due-soon", "overdue",
+         "overload-note", "escalation", "overload", "review-overdue", "concern-stale", "key-person",
+         "sole-coordinator", "succession"]
 
 
 class Delivery(Protocol):

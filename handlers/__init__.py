@@ -6,6 +6,7 @@ Importing this package registers every command; adapters call `handle`.
 from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
+    decisions,
     flexibility,
     help,
     load,
@@ -13,6 +14,8 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     nudges,
     partnerships,
     priorities,
+    reviews,
+    succession,
 )
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle

@@ -25,11 +25,16 @@ def raiser(c: Concern) -> str:
     return "anonymous" if c.raised_by is None else member_label(c.raised_by)
 
 
+def talk_actions(c: Concern) -> tuple[Action, ...]:
+    """The two ways forward on an open concern: keep talking, or write down what was agreed."""
+    return (Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "what was agreed"', primary=True))
+
+
 def concern_item(ctx: Context, c: Concern) -> Item:
     text = f"#{c.id} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
     if c.notes:
         text += f" · {plural(len(c.notes), 'note')}"
-    return Item(text, (Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "..."')))
+    return Item(text, talk_actions(c))
 
 
 @command(
@@ -64,7 +69,7 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     return Reply(
         title=f"Concern #{c.id} raised",
         text=f"{who} raised: {text} ({c.kind.value}, {c.severity.value}). Let's talk it through while it's fresh.",
-        actions=[Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "what was agreed"')],
+        actions=list(talk_actions(c)),
         audience=Audience.CHANNEL,
     )
 
@@ -92,8 +97,7 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     if c.resolution:
         fields.append(("Agreed", c.resolution))
     notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
-    actions = ([Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "..."')]
-               if c.status is ConcernStatus.OPEN else [Action("Reopen", f"reopen {c.id}")])
+    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen", f"reopen {c.id}")]
     return Reply(title=f"Concern #{c.id}: {c.title}", fields=fields,
                  sections=[Section("Discussion", notes, empty="No notes yet.")], actions=actions)
 

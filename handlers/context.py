@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from handlers.errors import UserError
 from storage import queries
-from storage.models import Commitment, Concern, Flexibility, Member, Partnership, Person, Role
+from storage.models import Commitment, Concern, Decision, Flexibility, Member, Partnership, Person, Role
 
-Scoped = TypeVar("Scoped", Commitment, Concern, Flexibility)
+Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from handlers.reply import plural
 
 DATE_HINT = "Write a date like `2026-12-01`, `friday`, `tomorrow` or `in 2 weeks`."
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_NUMBER = re.compile(r"\d{1,3}")
 
 
 def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
@@ -27,6 +28,9 @@ def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
             return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
         except ValueError:
             raise UserError(f"`{text}` isn't a real date. {DATE_HINT}") from None
+    if _NUMBER.fullmatch(text):
+        # dateparser reads a bare "32" as the year 2032; nobody typing it means that.
+        raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {DATE_HINT}")
     local_now = now.astimezone(tz).replace(tzinfo=None)
     parsed = dateparser.parse(
         text[:60],

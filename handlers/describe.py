@@ -33,6 +33,6 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
         parts.append(f"· dropped: {c.drop_reason}")
     if c.effort_hours:
         parts.append(f"· {hours(c.effort_hours)}")
-    actions = ((Action("Mark done", f"done {c.id}"), Action("Snooze 3 days", f"snooze {c.id} 3"))
+    actions = ((Action("Mark done", f"done {c.id}", primary=True), Action("Snooze 3 days", f"snooze {c.id} 3"))
                if c.status is CommitmentStatus.OPEN else ())
     return Item(" ".join(parts), actions)

@@ -9,7 +9,8 @@ from handlers.registry import COMMANDS, Access, Command, canonical, command, sub
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
-TOPICS = ["partnerships", "members", "commitments", "concerns", "flexibility", "priorities", "load", "nudges", "help"]
+TOPICS = ["partnerships", "members", "commitments", "concerns", "flexibility", "priorities", "load",
+          "decisions", "reviews", "succession", "nudges", "help"]
 
 WHO = {
     Access.ANYONE: "anyone",

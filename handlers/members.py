@@ -12,12 +12,13 @@ from handlers.errors import UserError
 from handlers.parsing import Args, check_text, choose, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.succession import handover_note
 from storage import queries
 from storage.models import Commitment, CommitmentStatus, Member, Role, Sector
 
 SECTORS = [s.value for s in Sector]
 ROLES = [r.value for r in Role]
-PROFILE = ("org", "sector", "capacity")
+PROFILE = ("org", "sector", "capacity", "perspective")
 
 
 def apply_profile(member: Member, args: Args) -> None:
@@ -28,8 +29,16 @@ def apply_profile(member: Member, args: Args) -> None:
         member.sector = Sector(choose(args.options["sector"], SECTORS, "sector"))
     if "capacity" in args.options:
         member.capacity_hours = parse_hours(args.options["capacity"].removesuffix("/week"), "capacity")
+    if "perspective" in args.options:
+        member.perspective = perspective(args.options["perspective"])
     if "volunteer" in args.flags:
         member.volunteer = True
+
+
+def perspective(text: str) -> str | None:
+    """A perspective tag as typed (`local user`), or None for `none`."""
+    tag = check_text(text, "perspective", 60)
+    return None if tag.lower() == "none" else tag.lower()
 
 
 def enrol(ctx: Context, person_id: int, role: Role, args: Args) -> tuple[Member, bool]:
@@ -55,6 +64,8 @@ def profile_text(member: Member) -> str:
         parts.append("volunteer")
     if member.capacity_hours is not None:
         parts.append(f"{hours(member.capacity_hours)}/week")
+    if member.perspective:
+        parts.append(f"perspective: {member.perspective}")
     return " · ".join(parts)
 
 
@@ -69,7 +80,8 @@ def profile_text(member: Member) -> str:
 def join(ctx: Context, args: Args) -> Reply:
     """Join this partnership, saying who you represent and how much time you can give.
 
-    Sectors: public, private, voluntary, community. capacity: is hours a week. Add
+    Sectors: public, private, voluntary, community. capacity: is hours a week.
+    perspective:"local user" tags the point of view you speak from, for decisions. Add
     `volunteer` if your time is unpaid, or `observer` to follow without taking part.
     Run it again to update your details."""
     args.finish()
@@ -170,6 +182,26 @@ def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
         )
 
 
+@command(
+    "member perspective",
+    usage='member perspective @name "local user"',
+    examples=('member perspective @bob "local user"', 'member perspective @alice "professional expert"',
+              "member perspective @bob none"),
+    access=Access.COORDINATOR,
+)
+def set_perspective(ctx: Context, args: Args) -> Reply:
+    """Tag the point of view someone speaks from (coordinators), so decisions show whether groups agree.
+
+    Any short words will do; `none` clears it. Members set their own with `join perspective:"..."`."""
+    member = ctx.find_member(args.take_mention("whose perspective"))
+    tag = perspective(args.take_text("perspective", 60))
+    args.finish()
+    member.perspective = tag
+    shown = tag or "none"
+    ctx.record("member-perspective", f"{member.person.display_name}: perspective {shown}", subject_id=member.id)
+    return Reply(text=f"{member_label(member)} now speaks as: {shown}.", audience=Audience.CHANNEL)
+
+
 @command("member remove", usage="member remove @name", access=Access.COORDINATOR)
 def remove(ctx: Context, args: Args) -> Reply:
     """Remove someone from this partnership (coordinators); their history is kept."""
@@ -190,10 +222,11 @@ def depart(ctx: Context, member: Member, summary: str) -> Reply:
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
     ensure_no_open_commitments(ctx, member)
+    note = handover_note(ctx.session, member)
     member.left_at = ctx.now
     ctx.record("member-remove", summary, subject_id=member.id)
-    return Reply(text=f"{member.person.display_name} is no longer in {ctx.require_partnership().name}.",
-                 audience=Audience.CHANNEL)
+    gone = f"{member.person.display_name} is no longer in {ctx.require_partnership().name}."
+    return Reply(text=gone if note is None else f"{gone} {note}", audience=Audience.CHANNEL)
 
 
 @command("members", usage="members", access=Access.READ)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, lazyload
 
+from handlers import decisions, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
@@ -147,7 +148,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     (and its pending ones are kept, not dropped).
     """
     state = State.load(session, now)
-    due: list[DueNudge] = []
+    due: list[DueNudge] = batched(session, now)
     done: list[int] = []
     for partnership in state.partnerships:
         try:
@@ -156,6 +157,22 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
     return due, done
+
+
+# Derived for every partnership at once, each in a fixed number of queries.
+BATCHED = (decisions.nudges, reviews.nudges, succession.nudges)
+
+
+def batched(session: Session, now: datetime) -> list[DueNudge]:
+    """The nudges derived across all partnerships; one that fails is logged and skipped."""
+    due: list[DueNudge] = []
+    for derive_all in BATCHED:
+        try:
+            with session.begin_nested():
+                due += derive_all(session, now)
+        except Exception:
+            log.exception("could not derive %s", derive_all.__module__)
+    return due
 
 
 def grouped(rows: Iterable[Row], key: Callable[[Row], int]) -> dict[int, list[Row]]:
@@ -201,7 +218,8 @@ class State:
             select(Member).join(Member.person).options(contains_eager(Member.person))
             .order_by(Member.partnership_id, func.lower(Person.display_name))))
         return cls(
-            partnerships=list(session.scalars(select(Partnership).order_by(Partnership.id))),
+            partnerships=list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
+                                              .order_by(Partnership.id))),
             settings=defaultdict(lambda: DEFAULTS, {row.partnership_id: settings_of(row)
                                                     for row in session.scalars(select(NudgeSettings))}),
             channels=home_channels(session),
@@ -311,8 +329,8 @@ class Deriver:
         elif review < self.today:
             yield from self.to_coordinators(
                 "review-overdue", f"review-overdue:p{p.id}:{review}",
-                f"{p.name}'s review was due {when}. Hold it, then record the next one with "
-                f"`partnership edit review:{p.review_cadence.value}`.")
+                f"{p.name}'s review was due {when}. Open it with `review start`; closing it with "
+                f"`review close` sets the next date (or `partnership edit review:{p.review_cadence.value}`).")
 
     def ending(self) -> Iterator[DueNudge]:
         """A partnership with an end date nearing it: time to plan the wrap-up."""
@@ -324,7 +342,7 @@ class Deriver:
             "ending", f"ending:p{p.id}:{end}",
             f"{p.name} ends {show_day(end, self.today)} ({plural(left, 'day')} from now). Time to plan the wrap-up: "
             + (f"finish or hand over the {plural(len(self.open), 'open commitment')}, and " if self.open else "")
-            + "agree what carries on, and who with.")
+            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`.")
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""

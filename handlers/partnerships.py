@@ -148,6 +148,8 @@ def describe(ctx: Context, p: Partnership) -> Reply:
                (("Purpose", p.purpose), ("Terms of reference", p.terms), ("Goals", p.goals)) if value]
     if p.end_date:
         fields.append(("Ends", show_day(p.end_date, today)))
+    if p.closed_at:
+        fields.append(("Wound up", show_day(p.closed_at.astimezone(ctx.tz).date(), today)))
     if p.review_cadence:
         next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
         fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))

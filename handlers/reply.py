@@ -23,6 +23,7 @@ class Action:
 
     label: str
     command: str
+    primary: bool = False  # the step most people take next; platforms may highlight it
 
 
 @dataclass(frozen=True)

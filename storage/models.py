@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -158,6 +159,8 @@ class Partnership(Base):
     review_cadence: Mapped[ReviewCadence | None] = mapped_column(_enum(ReviewCadence))
     next_review_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
+    # Set when a review decides to wind the partnership up; its history stays readable.
+    closed_at: Mapped[datetime | None]
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 
@@ -211,6 +214,9 @@ class Member(Base):
     volunteer: Mapped[bool] = mapped_column(Boolean, default=False)
     # Hours a week this member can give; None means not stated.
     capacity_hours: Mapped[float | None] = mapped_column(Float)
+    # A free tag for the point of view a member speaks from ("professional expert",
+    # "local user"), so decisions can show whether the groups agreed.
+    perspective: Mapped[str | None] = mapped_column(String(60))
     joined_at: Mapped[datetime]
     # Members who leave are kept, so the history of who did what stays readable.
     left_at: Mapped[datetime | None]
@@ -512,3 +518,227 @@ slack_oauth_states = Table(
     Column("state", String(200), nullable=False),
     Column("expire_at", DateTime, nullable=False),
 )
+
+
+# --- Governance: decisions, reviews, succession ---------------------------------------
+
+class DecisionMode(enum.StrEnum):
+    CONSENSUS = "consensus"
+    VOTE = "vote"
+
+
+class DecisionStatus(enum.StrEnum):
+    OPEN = "open"
+    PASSED = "passed"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+
+
+class Position(enum.StrEnum):
+    """A response to a decision: the first four for consensus, the last three for a vote."""
+
+    AGREE = "agree"
+    ABSTAIN = "abstain"
+    DISAGREE = "disagree"
+    BLOCK = "block"
+    YES = "yes"
+    NO = "no"
+
+
+CONSENSUS_POSITIONS = (Position.AGREE, Position.ABSTAIN, Position.DISAGREE, Position.BLOCK)
+VOTE_POSITIONS = (Position.YES, Position.NO, Position.ABSTAIN)
+
+
+class ReviewKind(enum.StrEnum):
+    REGULAR = "regular"
+    WRAP_UP = "wrap-up"
+
+
+class ReviewOutcome(enum.StrEnum):
+    CONTINUE = "continue"
+    CHANGE_COURSE = "change-course"
+    WIND_UP = "wind-up"
+
+
+class Risk(enum.StrEnum):
+    """The six reasons partnerships fail, each asked about in a review's health check."""
+
+    RIGHT_TIME = "right-time"
+    RIGHT_PEOPLE = "right-people"
+    ENOUGH_RESOURCES = "enough-resources"
+    ENOUGH_TIME = "enough-time"
+    RIGHT_GOAL = "right-goal"
+    ACHIEVABLE_GOAL = "achievable-goal"
+
+
+def _parent_fk(column: str, table: str) -> ForeignKeyConstraint:
+    """A foreign key to the row this one belongs to, *in the same partnership*; gone with it."""
+    return ForeignKeyConstraint(
+        [column, "partnership_id"], [f"{table}.id", f"{table}.partnership_id"], ondelete="CASCADE"
+    )
+
+
+class Decision(Base):
+    """A proposal settled by consensus or by vote, with its outcome and the reasons recorded.
+
+    Quorum and threshold are whole percents: quorum of the voting members (not observers)
+    who must respond; threshold of yes among yes and no. A vote without a threshold needs
+    more yes than no.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        _member_fk("proposer_id"),
+        # Lets responses require that they belong to *this* decision's partnership.
+        UniqueConstraint("id", "partnership_id", name="uq_decisions_id_partnership"),
+        CheckConstraint("quorum IS NULL OR (quorum >= 0 AND quorum <= 100)", name="ck_decision_quorum"),
+        CheckConstraint("threshold IS NULL OR (threshold > 0 AND threshold <= 100)", name="ck_decision_threshold"),
+        CheckConstraint("mode = 'vote' OR threshold IS NULL", name="ck_decision_threshold_vote"),
+        CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="ck_decision_closed"),
+        Index("ix_decisions_partnership_status", "partnership_id", "status", "closes_at"),
+        Index("ix_decisions_status_closes", "status", "closes_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    proposer_id: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    details: Mapped[str | None] = mapped_column(Text)
+    mode: Mapped[DecisionMode] = mapped_column(_enum(DecisionMode))
+    quorum: Mapped[int | None]
+    threshold: Mapped[int | None]
+    closes_at: Mapped[datetime]
+    status: Mapped[DecisionStatus] = mapped_column(_enum(DecisionStatus), default=DecisionStatus.OPEN)
+    # The outcome as announced: tallies, blocks and their reasons, the perspective split.
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    # Who closed or withdrew it; None when the sweep closed it at closes_at.
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    proposer: Mapped[Member] = relationship(
+        foreign_keys="Decision.proposer_id", primaryjoin="Decision.proposer_id == Member.id", lazy="joined"
+    )
+    responses: Mapped[list[DecisionResponse]] = relationship(
+        order_by="DecisionResponse.responded_at", back_populates="decision", viewonly=True
+    )
+
+
+class DecisionResponse(Base):
+    """One member's current position on a decision; changing it updates this row (and logs it)."""
+
+    __tablename__ = "decision_responses"
+    __table_args__ = (
+        _parent_fk("decision_id", "decisions"),
+        _member_fk("member_id"),
+        UniqueConstraint("decision_id", "member_id"),
+        CheckConstraint("position <> 'block' OR reason IS NOT NULL", name="ck_block_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int]
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    member_id: Mapped[int]
+    position: Mapped[Position] = mapped_column(_enum(Position))
+    reason: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime]
+
+    decision: Mapped[Decision] = relationship(
+        foreign_keys="DecisionResponse.decision_id",
+        primaryjoin="DecisionResponse.decision_id == Decision.id",
+        back_populates="responses",
+    )
+    member: Mapped[Member] = relationship(
+        foreign_keys="DecisionResponse.member_id",
+        primaryjoin="DecisionResponse.member_id == Member.id",
+        lazy="joined",
+    )
+
+
+class Review(Base):
+    """A review and evaluation of the partnership: a health check, then an outcome.
+
+    A partnership has at most one open review at a time (a partial unique index).
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("id", "partnership_id", name="uq_reviews_id_partnership"),
+        CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="ck_review_closed"),
+        Index(
+            "uq_reviews_one_open", "partnership_id", unique=True,
+            sqlite_where=sql_text("closed_at IS NULL"), postgresql_where=sql_text("closed_at IS NULL"),
+        ),
+        Index("ix_reviews_partnership_opened", "partnership_id", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    kind: Mapped[ReviewKind] = mapped_column(_enum(ReviewKind), default=ReviewKind.REGULAR)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    opened_at: Mapped[datetime]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[ReviewOutcome | None] = mapped_column(_enum(ReviewOutcome))
+    # What the partnership decided, in its own words.
+    decision: Mapped[str | None] = mapped_column(Text)
+
+    answers: Mapped[list[ReviewAnswer]] = relationship(
+        order_by="ReviewAnswer.answered_at", back_populates="review", viewonly=True
+    )
+
+
+class ReviewAnswer(Base):
+    """One member's score (1 to 5) for one of the six risks in a review, with a comment."""
+
+    __tablename__ = "review_answers"
+    __table_args__ = (
+        _parent_fk("review_id", "reviews"),
+        _member_fk("member_id"),
+        UniqueConstraint("review_id", "member_id", "risk"),
+        CheckConstraint("score >= 1 AND score <= 5", name="ck_review_score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int]
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    member_id: Mapped[int]
+    risk: Mapped[Risk] = mapped_column(_enum(Risk))
+    score: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+    review: Mapped[Review] = relationship(
+        foreign_keys="ReviewAnswer.review_id", primaryjoin="ReviewAnswer.review_id == Review.id",
+        back_populates="answers",
+    )
+    member: Mapped[Member] = relationship(
+        foreign_keys="ReviewAnswer.member_id", primaryjoin="ReviewAnswer.member_id == Member.id", lazy="joined"
+    )
+
+
+class Successor(Base):
+    """Who steps in: for a role (`role`, case-folded, e.g. "coordinator") or for one commitment.
+
+    One successor per role per partnership and per commitment; naming another replaces it.
+    """
+
+    __tablename__ = "successors"
+    __table_args__ = (
+        _member_fk("successor_id"),
+        CheckConstraint("(role IS NULL) <> (commitment_id IS NULL)", name="ck_successor_for"),
+        UniqueConstraint("partnership_id", "role", name="uq_successors_role"),
+        UniqueConstraint("commitment_id", name="uq_successors_commitment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(60))
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"))
+    successor_id: Mapped[int]
+    named_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    named_at: Mapped[datetime]
+
+    successor: Mapped[Member] = relationship(
+        foreign_keys="Successor.successor_id", primaryjoin="Successor.successor_id == Member.id", lazy="joined"
+    )

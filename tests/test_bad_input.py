@@ -234,6 +234,11 @@ def test_date_in_the_past_is_refused(town: Chat, when: str, shown: str) -> None:
     refuse(town, "bob", f'commit "Deliver leaflets" by:{when}', f"{shown} is in the past", "`tomorrow`")
 
 
+@pytest.mark.parametrize("when", ["32", "5", "100"])
+def test_bare_number_is_not_read_as_a_year(town: Chat, when: str) -> None:
+    refuse(town, "bob", f'commit "Deliver leaflets" by:{when}', f"`{when}` on its own isn't a date", f"`in {when} days`")
+
+
 def test_date_years_away_is_refused(town: Chat) -> None:
     refuse(town, "bob", 'commit "Deliver leaflets" by:2035-01-01', "more than five years away")
 

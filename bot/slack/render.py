@@ -20,7 +20,6 @@ MAX_HEADER = 150
 MAX_FIELDS = 10
 MAX_BUTTON_LABEL = 75
 RUN = "run"  # action_id prefix of every command button: run_0, run_1...
-PRIMARY = {"Mark done", "Resolve"}
 
 
 def escape(text: str) -> str:
@@ -62,7 +61,7 @@ class Renderer:
             "text": {"type": "plain_text", "text": clip(action.label, MAX_BUTTON_LABEL)},
             "value": button_value(action.command, self.channel),
         }
-        if action.label in PRIMARY:
+        if action.primary:
             button["style"] = "primary"
         self.buttons += 1
         return button

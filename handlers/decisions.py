@@ -1,0 +1,436 @@
+"""Decisions: proposals settled by consensus or by vote, with the outcome and its reasons recorded.
+
+Consensus (participatory) passes unless someone blocks; a vote (representational) needs a
+quorum of the members to respond and a share of yes. Either way the outcome says what each
+perspective (professional experts, local users...) thought, so a split is seen, not buried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from handlers.context import Context, zone
+from handlers.dates import end_of_day, parse_due, show_due, show_moment
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.parsing import MAX_NOTE, Args, check_text, choose
+from handlers.registry import Access, command
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
+from storage import queries
+from storage.models import (
+    CONSENSUS_POSITIONS,
+    VOTE_POSITIONS,
+    ChannelLink,
+    Decision,
+    DecisionMode,
+    DecisionResponse,
+    DecisionStatus,
+    Member,
+    Position,
+    Role,
+)
+from storage.nudges import DueNudge
+
+log = logging.getLogger(__name__)
+
+MODES = [m.value for m in DecisionMode]
+DEFAULT_OPEN_DAYS = 7
+DEFAULT_QUORUM = 50
+# Members who have not responded hear of it this long before it closes.
+REMIND_BEFORE = timedelta(hours=24)
+# A decision closed by the sweep is announced if its announcement is still owed this long after.
+ANNOUNCE_WITHIN = timedelta(days=3)
+RECENT = timedelta(days=30)
+# The order tallies read in.
+ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.ABSTAIN]
+
+
+def find_decision(ctx: Context, decision_id: int) -> Decision:
+    return ctx.find_row(Decision, decision_id, "decision", "decisions")
+
+
+def percent(value: str, what: str, lowest: int) -> int:
+    text = value.strip().removesuffix("%")
+    if not text.isdigit() or not lowest <= int(text) <= 100:
+        raise UserError(f"{what} is a percent from {lowest} to 100, like `{what}:60%`, not `{value[:20]}`.")
+    return int(text)
+
+
+def rules(d: Decision) -> str:
+    """How this decision is settled, in a sentence."""
+    quorum = f", with at least {d.quorum}% of the members responding" if d.quorum else ""
+    if d.mode is DecisionMode.CONSENSUS:
+        return f"By consensus: it passes unless someone blocks{quorum}"
+    need = f"at least {d.threshold}% yes among yes and no" if d.threshold else "more yes than no"
+    return f"By vote: it passes with {need}{quorum}"
+
+
+def response_actions(d: Decision) -> tuple[Action, ...]:
+    """Buttons (or hints) for responding; those needing a reason open a form on Slack."""
+    if d.mode is DecisionMode.CONSENSUS:
+        return (Action("Agree", f"agree {d.id}"), Action("Disagree...", f'disagree {d.id} "..."'),
+                Action("Block...", f'block {d.id} "..."'), Action("Abstain", f"abstain {d.id}"))
+    return (Action("Yes", f"vote {d.id} yes"), Action("No", f"vote {d.id} no"),
+            Action("Abstain", f"vote {d.id} abstain"))
+
+
+def how_to_respond(d: Decision) -> str:
+    if d.mode is DecisionMode.CONSENSUS:
+        return f'Respond with `agree {d.id}`, `disagree {d.id} "why"`, `block {d.id} "why"` or `abstain {d.id}`.'
+    return f"Vote with `vote {d.id} yes`, `vote {d.id} no` or `vote {d.id} abstain`."
+
+
+def tally(positions: Iterable[Position]) -> str:
+    counts = Counter(positions)
+    return ", ".join(f"{counts[p]} {p.value}" for p in ORDER if counts[p]) or "no responses"
+
+
+def voters(members: Iterable[Member]) -> list[Member]:
+    """Who may respond: active members and coordinators, not observers."""
+    return [m for m in members if m.active and m.role is not Role.OBSERVER]
+
+
+# Working out the outcome.
+
+def leaning(mode: DecisionMode, counts: Counter[Position]) -> str | None:
+    """Where one group came down; None when it only abstained."""
+    if mode is DecisionMode.CONSENSUS:
+        if counts[Position.BLOCK]:
+            return "block"
+        yes, no = counts[Position.AGREE], counts[Position.DISAGREE]
+    else:
+        yes, no = counts[Position.YES], counts[Position.NO]
+    if not yes and not no:
+        return None
+    return "for" if yes > no else "against" if no > yes else "split"
+
+
+def by_perspective(mode: DecisionMode, responses: list[DecisionResponse]) -> str | None:
+    """Each perspective's tally, and whether the groups came down the same way."""
+    groups: dict[str, Counter[Position]] = {}
+    for r in responses:
+        if r.member.perspective:
+            groups.setdefault(r.member.perspective, Counter())[r.position] += 1
+    if not groups:
+        return None
+    parts = "; ".join(f"{name}: {tally(counts.elements())}" for name, counts in sorted(groups.items()))
+    if len(groups) == 1:
+        return f"By perspective: {parts} (only one perspective responded)."
+    leanings = {lean for counts in groups.values() if (lean := leaning(mode, counts))}
+    agreed = len(leanings) <= 1 and "split" not in leanings
+    return f"By perspective: {parts} — the groups {'agree' if agreed else 'disagree'}."
+
+
+def work_out(d: Decision, responses: list[DecisionResponse], eligible: int) -> tuple[DecisionStatus, list[str]]:
+    """The outcome of a decision from its responses, with the reasons that decided it."""
+    counts = Counter(r.position for r in responses)
+    lines = [f"Responses: {tally(counts.elements())} ({len(responses)} of {plural(eligible, 'member')})."]
+    turnout = 100 * len(responses) / eligible if eligible else 0
+    short_of_quorum = d.quorum is not None and turnout < d.quorum
+    if short_of_quorum:
+        lines.append(f"Turnout {round(turnout)}% is below the quorum of {d.quorum}%.")
+    if d.mode is DecisionMode.CONSENSUS:
+        blocks = [r for r in responses if r.position is Position.BLOCK]
+        lines += [f"Blocked by {member_label(r.member)}: {r.reason}" for r in blocks]
+        lines += [f"Disagreement recorded from {member_label(r.member)}" + (f": {r.reason}" if r.reason else ".")
+                  for r in responses if r.position is Position.DISAGREE]
+        if not responses:
+            lines.append("Nobody responded, so there is no consensus.")
+        passed = not blocks and not short_of_quorum and bool(responses)
+    else:
+        yes, no = counts[Position.YES], counts[Position.NO]
+        if d.threshold:
+            share = 100 * yes / (yes + no) if yes + no else 0
+            won = yes + no > 0 and share >= d.threshold
+            lines.append(f"Yes was {round(share)}% of yes and no; it needed {d.threshold}%.")
+        else:
+            won = yes > no
+        passed = won and not short_of_quorum
+        lines += [f"{member_label(r.member)} ({r.position.value}): {r.reason}" for r in responses if r.reason]
+    split = by_perspective(d.mode, responses)
+    if split:
+        lines.append(split)
+    return (DecisionStatus.PASSED if passed else DecisionStatus.FAILED), lines
+
+
+def settle(session: Session, d: Decision, responses: list[DecisionResponse], eligible: int,
+           now: datetime, by: int | None) -> str | None:
+    """Close a decision with its outcome and log it; None if someone else closed it first.
+
+    The update only applies to a decision still open, so two sweeps (or a sweep and a
+    coordinator) never both close it."""
+    status, lines = work_out(d, responses, eligible)
+    outcome = "\n".join(lines)
+    closed = session.execute(
+        update(Decision).where(Decision.id == d.id, Decision.status == DecisionStatus.OPEN)
+        .values(status=status, outcome=outcome, closed_at=now, closed_by_id=by)
+    )
+    if closed.rowcount != 1:
+        return None
+    session.refresh(d)
+    queries.record_event(session, d.partnership_id, by, "decision-close", f"#{d.id} {d.title} — {status.value}",
+                         now, subject_id=d.id, reason=outcome)
+    return announcement(d)
+
+
+def announcement(d: Decision) -> str:
+    return f"Decision #{d.id} {d.title}: {d.status.value.upper()}.\n{d.outcome}"
+
+
+# Commands.
+
+@command(
+    "propose",
+    usage='propose "What to decide" mode:consensus|vote closes:<date>',
+    examples=('propose "Adopt the market plan" mode:consensus closes:friday',
+              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:2026-12-04'),
+    options=("mode", "closes", "quorum", "threshold", "details"),
+)
+def propose(ctx: Context, args: Args) -> Reply:
+    """Put a proposal to the partnership, to settle by consensus or by vote.
+
+    mode:consensus (the default) passes unless someone blocks; mode:vote passes with more
+    yes than no, or with threshold:60% yes among yes and no. quorum:50% is the share of
+    members who must respond (votes default to 50%). closes: is a date in your time zone
+    (default a week away); details:"..." says more."""
+    member = ctx.require_member()
+    title = args.take_text("proposal")
+    args.finish()
+    options = args.options
+    mode = DecisionMode(choose(options.get("mode", "consensus"), MODES, "decision mode"))
+    if mode is DecisionMode.CONSENSUS and "threshold" in options:
+        raise UserError("A consensus has no threshold: it passes unless someone blocks.",
+                        f'For a vote, type `propose "{title[:40]}" mode:vote threshold:{options["threshold"]}`.')
+    quorum = percent(options["quorum"], "quorum", 0) if "quorum" in options else None
+    if quorum is None and mode is DecisionMode.VOTE:
+        quorum = DEFAULT_QUORUM
+    if "closes" in options:
+        closes = parse_due(options["closes"], ctx.tz, ctx.now)
+    else:
+        closes = end_of_day(ctx.now.astimezone(ctx.tz).date() + timedelta(days=DEFAULT_OPEN_DAYS), ctx.tz)
+    d = Decision(
+        partnership_id=member.partnership_id, proposer_id=member.id, title=title, mode=mode, quorum=quorum,
+        threshold=percent(options["threshold"], "threshold", 1) if "threshold" in options else None,
+        details=check_text(options["details"], "details", MAX_NOTE) if "details" in options else None,
+        closes_at=closes, created_at=ctx.now,
+    )
+    ctx.session.add(d)
+    ctx.session.flush()
+    ctx.record("propose", f"#{d.id} {title} — {rules(d)}", subject_id=d.id, reason=d.details)
+    text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
+    return Reply(title=f"Proposal #{d.id}: {title} ({member_label(member)})",
+                 text=text if d.details is None else f"{d.details}\n{text}",
+                 actions=list(response_actions(d)), audience=Audience.CHANNEL)
+
+
+def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
+    """Record (or change) the acting member's position on a decision."""
+    d = find_decision(ctx, decision_id)
+    reason = args.optional_text("reason", MAX_NOTE)
+    args.finish()
+    member = ctx.require_member()
+    ensure_open(ctx, d)
+    if position not in (CONSENSUS_POSITIONS if d.mode is DecisionMode.CONSENSUS else VOTE_POSITIONS):
+        raise UserError(f"#{d.id} is decided by {d.mode.value}, so `{position.value}` doesn't apply.", how_to_respond(d))
+    if position is Position.BLOCK and reason is None:
+        raise UserError("A block stops the decision, so it needs a reason everyone can read.",
+                        f'Type `block {d.id} "why it cannot go ahead"`.')
+    current = ctx.session.scalar(
+        select(DecisionResponse).where(DecisionResponse.decision_id == d.id, DecisionResponse.member_id == member.id)
+    )
+    was = ""
+    if current is None:
+        ctx.session.add(DecisionResponse(decision_id=d.id, partnership_id=d.partnership_id, member_id=member.id,
+                                         position=position, reason=reason, responded_at=ctx.now))
+    else:
+        was = f" (was {current.position.value})" if current.position is not position else " (reason updated)"
+        current.position, current.reason, current.responded_at = position, reason, ctx.now
+    ctx.session.flush()
+    ctx.record("respond", f"#{d.id} {d.title}: {member_label(member)} — {position.value}{was}",
+               subject_id=d.id, reason=reason)
+    responses = responses_to(ctx.session, [d.id])
+    waiting = len(voters(queries.active_members(ctx.session, d.partnership_id))) - len(responses)
+    text = f"{member_label(member)}: {position.value}{was} on #{d.id} {d.title}" + (f" — {reason}" if reason else "")
+    return Reply(text=f"{text}\nSo far: {tally(r.position for r in responses)}; {max(waiting, 0)} still to respond.",
+                 audience=Audience.CHANNEL)
+
+
+def ensure_open(ctx: Context, d: Decision) -> None:
+    if d.status is not DecisionStatus.OPEN:
+        raise UserError(f"#{d.id} {d.title} is already {d.status.value}.", f"Type `decision {d.id}` to see why.")
+    if d.closes_at <= ctx.now:
+        raise UserError(f"#{d.id} {d.title} closed {show_moment(d.closes_at, ctx.tz, ctx.now)}; "
+                        "its outcome is announced shortly.", f"Type `decision {d.id}` to see the responses.")
+
+
+def responses_to(session: Session, decision_ids: list[int]) -> list[DecisionResponse]:
+    if not decision_ids:
+        return []
+    return list(session.scalars(select(DecisionResponse).where(DecisionResponse.decision_id.in_(decision_ids))
+                                .order_by(DecisionResponse.responded_at, DecisionResponse.id)))
+
+
+@command("agree", usage="agree <number>", examples=("agree 3", 'agree 3 "Good for the market traders"'))
+def agree(ctx: Context, args: Args) -> Reply:
+    """Agree with a proposal decided by consensus, optionally saying why."""
+    return respond(ctx, args.take_id("decision"), Position.AGREE, args)
+
+
+@command("disagree", usage='disagree <number> "why"', examples=('disagree 3 "The costs are not clear yet"',))
+def disagree(ctx: Context, args: Args) -> Reply:
+    """Disagree with a consensus proposal without stopping it; your disagreement is recorded."""
+    return respond(ctx, args.take_id("decision"), Position.DISAGREE, args)
+
+
+@command("block", usage='block <number> "why"', examples=('block 3 "It breaks our agreement with the council"',))
+def block(ctx: Context, args: Args) -> Reply:
+    """Block a consensus proposal: it fails while your block stands. A block needs a reason."""
+    return respond(ctx, args.take_id("decision"), Position.BLOCK, args)
+
+
+@command("abstain", usage="abstain <number>", examples=("abstain 3",))
+def abstain(ctx: Context, args: Args) -> Reply:
+    """Stand aside on a proposal (consensus or vote): you count as having responded."""
+    return respond(ctx, args.take_id("decision"), Position.ABSTAIN, args)
+
+
+@command("vote", usage="vote <number> yes|no|abstain", examples=("vote 4 yes", 'vote 4 no "Too soon"'))
+def vote(ctx: Context, args: Args) -> Reply:
+    """Vote on a proposal decided by vote; vote again to change your mind before it closes."""
+    decision_id = args.take_id("decision")
+    position = Position(args.take_word("vote", [p.value for p in VOTE_POSITIONS]))
+    return respond(ctx, decision_id, position, args)
+
+
+@command("withdraw", usage="withdraw <number>", examples=("withdraw 3", 'withdraw 3 "We need the costs first"'))
+def withdraw(ctx: Context, args: Args) -> Reply:
+    """Withdraw an open proposal: its proposer or a coordinator."""
+    d = find_decision(ctx, args.take_id("decision"))
+    reason = args.optional_text("reason", MAX_NOTE)
+    args.finish()
+    member = ctx.require_member()
+    if d.proposer_id != member.id and not ctx.is_coordinator():
+        raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.id}, or a coordinator can withdraw it.")
+    if d.status is not DecisionStatus.OPEN:
+        raise UserError(f"#{d.id} {d.title} is already {d.status.value}.")
+    d.status, d.closed_at, d.closed_by_id = DecisionStatus.WITHDRAWN, ctx.now, ctx.person.id
+    d.outcome = f"Withdrawn by {member_label(member)}" + (f": {reason}" if reason else ".")
+    ctx.record("decision-withdraw", f"#{d.id} {d.title} — withdrawn", subject_id=d.id, reason=reason)
+    return Reply(text=f"Proposal #{d.id} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
+
+
+@command("close", usage="close <number>", examples=("close 3",), access=Access.COORDINATOR)
+def close(ctx: Context, args: Args) -> Reply:
+    """Close a decision now, before its closing date, and announce the outcome (coordinators)."""
+    d = find_decision(ctx, args.take_id("decision"))
+    args.finish()
+    if d.status is not DecisionStatus.OPEN:
+        raise UserError(f"#{d.id} {d.title} is already {d.status.value}.", f"Type `decision {d.id}` to see why.")
+    eligible = len(voters(queries.active_members(ctx.session, d.partnership_id)))
+    text = settle(ctx.session, d, responses_to(ctx.session, [d.id]), eligible, ctx.now, ctx.person.id)
+    if text is None:
+        raise UserError(f"#{d.id} was closed a moment ago.", f"Type `decision {d.id}` to see the outcome.")
+    return Reply(text=text, audience=Audience.CHANNEL)
+
+
+def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
+    if d.status is DecisionStatus.OPEN:
+        return Item(f"#{d.id} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
+                    f"{responded} responded", response_actions(d))
+    when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
+    return Item(f"#{d.id} {d.title} · {d.status.value} {when}")
+
+
+@command("decisions", usage="decisions", access=Access.READ, aliases=("proposals",))
+def decisions(ctx: Context, args: Args) -> Reply:
+    """Open proposals, and decisions settled in the last 30 days."""
+    args.finish()
+    partnership = ctx.require_partnership()
+    rows = list(ctx.session.scalars(
+        select(Decision).where(Decision.partnership_id == partnership.id,
+                               (Decision.status == DecisionStatus.OPEN) | (Decision.closed_at >= ctx.now - RECENT))
+        .order_by(Decision.closes_at, Decision.id)))
+    counts = Counter(r.decision_id for r in responses_to(ctx.session, [d.id for d in rows]))
+    still_open = [decision_item(ctx, d, counts[d.id]) for d in rows if d.status is DecisionStatus.OPEN]
+    settled = [decision_item(ctx, d, counts[d.id]) for d in reversed(rows) if d.status is not DecisionStatus.OPEN]
+    return Reply(title=f"Decisions in {partnership.name}", sections=[
+        Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.'),
+        Section("Settled lately", settled, empty="None in the last 30 days."),
+    ])
+
+
+@command("decision", usage="decision <number>", examples=("decision 3",), access=Access.READ)
+def decision(ctx: Context, args: Args) -> Reply:
+    """One decision: its rules, who responded how (and why), who hasn't, and the outcome."""
+    d = find_decision(ctx, args.take_id("decision"))
+    args.finish()
+    responses = responses_to(ctx.session, [d.id])
+    answered = {r.member_id for r in responses}
+    fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
+    if d.status is DecisionStatus.OPEN:
+        fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
+        waiting = [Item(member_label(m)) for m in voters(queries.active_members(ctx.session, d.partnership_id))
+                   if m.id not in answered]
+        sections = [Section("Not responded yet", waiting, empty="Everyone has responded.")]
+    else:
+        fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
+        sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
+    items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else ""))
+             for r in responses]
+    reply = Reply(title=f"Decision #{d.id}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
+                  fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
+    if d.status is DecisionStatus.OPEN:
+        reply.actions = list(response_actions(d))
+    return reply
+
+
+# The sweep: reminders, and closing what is due, for every partnership in a fixed number of queries.
+
+def nudges(session: Session, now: datetime) -> list[DueNudge]:
+    """Reminders to members who have not responded, and the outcome of decisions past closing."""
+    open_rows = list(session.scalars(select(Decision).where(Decision.status == DecisionStatus.OPEN)))
+    partnership_ids = {d.partnership_id for d in open_rows}
+    people: dict[int, list[Member]] = {}
+    for m in session.scalars(select(Member).where(Member.partnership_id.in_(partnership_ids),
+                                                  Member.left_at.is_(None), Member.role != Role.OBSERVER)):
+        people.setdefault(m.partnership_id, []).append(m)
+    by_decision: dict[int, list[DecisionResponse]] = {}
+    for r in responses_to(session, [d.id for d in open_rows]):
+        by_decision.setdefault(r.decision_id, []).append(r)
+    due: list[DueNudge] = []
+    for d in open_rows:
+        members, responses = people.get(d.partnership_id, []), by_decision.get(d.id, [])
+        if d.closes_at <= now:
+            settle(session, d, responses, len(members), now, None)
+        elif d.closes_at - REMIND_BEFORE <= now and d.closes_at - d.created_at > REMIND_BEFORE:
+            answered = {r.member_id for r in responses}
+            due += [reminder(d, m, now) for m in members if m.id not in answered]
+    closed = list(session.scalars(select(Decision).where(
+        Decision.status.in_([DecisionStatus.PASSED, DecisionStatus.FAILED]), Decision.closed_by_id.is_(None),
+        Decision.closed_at >= now - ANNOUNCE_WITHIN)))
+    homes = home_channels(session, {d.partnership_id for d in closed})
+    due += [DueNudge(f"decision-closed:d{d.id}", d.partnership_id, "decision-closed", announcement(d),
+                     channel=homes[d.partnership_id]) for d in closed if d.partnership_id in homes]
+    return due
+
+
+def reminder(d: Decision, m: Member, now: datetime) -> DueNudge:
+    closes = show_due(d.closes_at, zone(m.person.timezone), now)
+    return DueNudge(f"decision-remind:d{d.id}:p{m.person_id}", d.partnership_id, "decision-remind",
+                    f"Proposal #{d.id} {d.title} closes {closes} and you haven't responded yet. {how_to_respond(d)}",
+                    person_id=m.person_id)
+
+
+def home_channels(session: Session, partnership_ids: set[int]) -> dict[int, str]:
+    """Each partnership's home channel (its first linked one), in one query."""
+    homes: dict[int, str] = {}
+    for link in session.scalars(select(ChannelLink).where(ChannelLink.partnership_id.in_(partnership_ids))
+                                .order_by(ChannelLink.id)):
+        homes.setdefault(link.partnership_id, link.channel)
+    return homes

@@ -1,0 +1,200 @@
+"""Succession: who steps in for a role or a large commitment, so the partnership never rests on one person.
+
+A successor is named for a role (`coordinator`, or any role the partnership uses, like
+`treasurer`) or for one commitment. Coordinators hear, through the nudges, of the
+coordinator role and of large commitments with nobody named; once named, they hear no more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.commitments import ensure_may_change, ensure_open, find_commitment
+from handlers.context import Context
+from handlers.describe import hours, member_label
+from handlers.errors import UserError
+from handlers.parsing import Args
+from handlers.registry import Access, command
+from handlers.reply import Audience, Item, Reply, Section
+from storage.models import Commitment, CommitmentStatus, Member, Partnership, Role, Successor
+from storage.nudges import DueNudge
+
+COORDINATOR = Role.COORDINATOR.value
+# A commitment this large (hours of effort) should have someone ready to take it over.
+LARGE_EFFORT = 8.0
+# A partnership this young is still finding its feet: no succession warnings yet.
+SETTLING_IN = timedelta(days=14)
+_ROLE = re.compile(r"[a-z][a-z-]{0,59}")
+
+
+def covered(successor: Successor | None, holder_id: int | None = None) -> bool:
+    """Whether a named successor can still step in: an active member, not an observer, not the holder."""
+    if successor is None:
+        return False
+    m = successor.successor
+    return m.active and m.role is not Role.OBSERVER and m.id != holder_id
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """What has nobody to step in: the coordinator role, and large open commitments."""
+
+    coordinator: bool
+    commitments: list[Commitment]
+
+
+def gaps(successors: Iterable[Successor], large: Iterable[Commitment]) -> Gaps:
+    """One partnership's gaps, from its successors and its large open commitments."""
+    named = list(successors)
+    by_role = {s.role: s for s in named if s.role}
+    by_commitment = {s.commitment_id: s for s in named if s.commitment_id}
+    return Gaps(not covered(by_role.get(COORDINATOR)),
+                [c for c in large if not covered(by_commitment.get(c.id), c.owner_id)])
+
+
+def large_open(session: Session, partnership_ids: Iterable[int]) -> list[Commitment]:
+    return list(session.scalars(
+        select(Commitment).where(Commitment.partnership_id.in_(list(partnership_ids)),
+                                 Commitment.status == CommitmentStatus.OPEN, Commitment.effort_hours >= LARGE_EFFORT)
+        .order_by(Commitment.due_at, Commitment.id)))
+
+
+def named(session: Session, partnership_ids: Iterable[int]) -> list[Successor]:
+    return list(session.scalars(select(Successor).where(Successor.partnership_id.in_(list(partnership_ids)))
+                                .order_by(Successor.role, Successor.commitment_id)))
+
+
+@command(
+    "successor",
+    usage="successor <role or commitment number> @name",
+    examples=("successor coordinator @bob", "successor 12 @carol", "successor treasurer @dave"),
+)
+def successor(ctx: Context, args: Args) -> Reply:
+    """Name who steps in: for a role (coordinators name them) or for a commitment (its owner or a coordinator).
+
+    Naming someone else replaces the earlier successor."""
+    me = ctx.require_member()
+    if not args.words:
+        raise UserError("Say for what: a role like `coordinator`, or a commitment number.")
+    first = args.words[0].text.strip().lstrip("#")
+    commitment = find_commitment(ctx, args.take_id("commitment")) if first.isdigit() else None
+    role = None if commitment else args.take_word("role").lower()
+    who = ctx.find_member(args.take_mention("who steps in"))
+    args.finish()
+    if who.role is Role.OBSERVER:
+        raise UserError(f"{who.person.display_name} is an observer; make them a member first.",
+                        f"Type `member role @{who.person.user_id} member`.")
+    if commitment is not None:
+        ensure_may_change(ctx, commitment)
+        ensure_open(commitment)
+        if who.id == commitment.owner_id:
+            raise UserError(f"#{commitment.id} is already {who.person.display_name}'s; name someone else.",
+                            f"Type `successor {commitment.id} @name`.")
+        row = ctx.session.scalar(select(Successor).where(Successor.commitment_id == commitment.id))
+        what = f"#{commitment.id} {commitment.title}"
+        said = f"on {what} if {commitment.owner.person.display_name} cannot"
+    else:
+        assert role is not None
+        if not _ROLE.fullmatch(role):
+            raise UserError(f"`{role[:40]}` isn't a role name.", "Use one word, like `successor coordinator @bob`.")
+        if me.role is not Role.COORDINATOR:
+            raise UserError("Only coordinators name successors for roles.",
+                            f"Ask one of them: `successor {role} @{who.person.user_id}`.")
+        row = ctx.session.scalar(select(Successor).where(Successor.partnership_id == me.partnership_id,
+                                                         Successor.role == role))
+        what, said = f"the {role} role", f"as {role} if needed"
+    if row is None:
+        row = Successor(partnership_id=me.partnership_id, role=role,
+                        commitment_id=commitment.id if commitment else None, successor_id=who.id,
+                        named_by_id=ctx.person.id, named_at=ctx.now)
+        ctx.session.add(row)
+    else:
+        row.successor_id, row.named_by_id, row.named_at = who.id, ctx.person.id, ctx.now
+    ctx.session.flush()
+    ctx.record("successor", f"{member_label(who)} named successor for {what}",
+               subject_id=commitment.id if commitment else None)
+    return Reply(text=f"{member_label(who)} steps in {said}.", audience=Audience.CHANNEL)
+
+
+@command("successors", usage="successors", access=Access.READ)
+def successors(ctx: Context, args: Args) -> Reply:
+    """Who steps in for each role and large commitment, and what has nobody named."""
+    args.finish()
+    p = ctx.require_partnership()
+    rows = named(ctx.session, [p.id])
+    titles = {c.id: c for c in ctx.session.scalars(select(Commitment).where(
+        Commitment.id.in_([s.commitment_id for s in rows if s.commitment_id]),
+        Commitment.status == CommitmentStatus.OPEN))}
+    items = [Item(f"{s.role}: {member_label(s.successor)}" + ("" if covered(s) else " (no longer able to step in)"))
+             for s in rows if s.role]
+    items += [Item(f"#{c.id} {c.title} ({c.owner.person.display_name}): {member_label(s.successor)}")
+              for s in rows if s.commitment_id and (c := titles.get(s.commitment_id))]
+    missing = gaps(rows, large_open(ctx.session, [p.id]))
+    lacking = [Item("coordinator role — `successor coordinator @name`")] if missing.coordinator else []
+    lacking += [Item(f"#{c.id} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) — "
+                     f"`successor {c.id} @name`") for c in missing.commitments]
+    return Reply(title=f"Successors in {p.name}", sections=[
+        Section("Named", items, empty="Nobody is named yet."),
+        Section("Nobody named", lacking, empty="Every role and large commitment has someone to step in."),
+    ])
+
+
+def handover_note(session: Session, leaving: Member) -> str | None:
+    """What a departure means for succession: the named successor of a leaving coordinator,
+    and what the leaver was named to step in for."""
+    rows = named(session, [leaving.partnership_id])
+    notes = []
+    if leaving.role is Role.COORDINATOR:
+        mine = next((s for s in rows if s.role == COORDINATOR and covered(s, leaving.id)), None)
+        if mine is not None:
+            notes.append(f"Their named successor as coordinator is {member_label(mine.successor)}: "
+                         f"`member role @{mine.successor.person.user_id} coordinator` makes it so.")
+        else:
+            notes.append("Nobody was named to succeed them as coordinator.")
+    stepping_in = [s.role or f"#{s.commitment_id}" for s in rows if s.successor_id == leaving.id]
+    if stepping_in:
+        notes.append(f"They were named to step in for {', '.join(stepping_in)}: name someone else with `successor`.")
+    return " ".join(notes) or None
+
+
+# The sweep: gaps in succession for every partnership, in a fixed number of queries.
+
+def nudges(session: Session, now: datetime) -> list[DueNudge]:
+    """To the coordinators: the coordinator role (monthly) and each large commitment (once) with nobody named."""
+    partnerships = list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None),
+                                                                  Partnership.created_at <= now - SETTLING_IN)))
+    ids = [p.id for p in partnerships]
+    coordinators: dict[int, list[Member]] = {}
+    for m in session.scalars(select(Member).where(Member.partnership_id.in_(ids), Member.left_at.is_(None),
+                                                  Member.role == Role.COORDINATOR)):
+        coordinators.setdefault(m.partnership_id, []).append(m)
+    rows: dict[int, list[Successor]] = {}
+    for s in named(session, ids):
+        rows.setdefault(s.partnership_id, []).append(s)
+    large: dict[int, list[Commitment]] = {}
+    for c in large_open(session, ids):
+        large.setdefault(c.partnership_id, []).append(c)
+    month = f"{now:%Y-%m}"
+    due: list[DueNudge] = []
+    for p in partnerships:
+        missing = gaps(rows.get(p.id, []), large.get(p.id, []))
+        leads = coordinators.get(p.id, [])
+        names = ", ".join(m.person.display_name for m in leads)
+        for m in leads:
+            if missing.coordinator:
+                due.append(DueNudge(
+                    f"succession-role:p{p.id}:{COORDINATOR}:{month}:p{m.person_id}", p.id, "succession",
+                    f"Nobody is named to step in as coordinator of {p.name} if {names} were away. "
+                    "Name someone: `successor coordinator @name`.", person_id=m.person_id))
+            due += [DueNudge(
+                f"succession-commitment:c{c.id}:p{m.person_id}", p.id, "succession",
+                f"#{c.id} {c.title} ({member_label(c.owner)}, {hours(c.effort_hours or 0)}) has nobody named to "
+                f"step in if {c.owner.person.display_name} were away: `successor {c.id} @name`.",
+                person_id=m.person_id) for c in missing.commitments]
+    return due

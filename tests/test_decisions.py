@@ -1,0 +1,173 @@
+"""Decisions: consensus and votes worked out with their reasons, perspectives compared,
+reminders to those who have not responded, and closing by the sweep once, announced."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Decision, DecisionResponse, DecisionStatus, Event, Position
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, at, sweep
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+def decision(chat: Chat, decision_id: int = 1) -> Decision:
+    with chat.sessions() as session:
+        found = session.get(Decision, decision_id)
+        assert found is not None
+        return found
+
+
+def events(chat: Chat, action: str) -> list[Event]:
+    return [e for e in all_of(chat.sessions, Event) if e.action == action]
+
+
+def test_a_consensus_with_a_block_fails_and_shows_the_reason(town: Chat) -> None:
+    out = town.ok("bob", 'propose "Adopt the market plan" mode:consensus closes:friday')
+    assert "Proposal #1: Adopt the market plan" in out and "passes unless someone blocks" in out
+    assert "Closes Fri 27 Nov (in 3 days)" in out and "`block 1 \"why\"`" in out
+    town.ok("alice", "agree 1")
+    town.ok("bob", 'disagree 1 "Costs are unclear"')
+    assert "So far: 1 agree, 1 disagree, 1 block; 0 still to respond" in town.ok(
+        "carol", 'block 1 "It breaks our agreement with the council"')
+    out = town.ok("alice", "close 1")
+    assert "Decision #1 Adopt the market plan: FAILED" in out
+    assert "Blocked by Carol (Riverside Trust): It breaks our agreement with the council" in out
+    d = decision(town)
+    assert d.status is DecisionStatus.FAILED and d.closed_at == town.now
+    [closed] = events(town, "decision-close")
+    assert closed.reason and "It breaks our agreement with the council" in closed.reason
+    assert "Disagreement recorded from Bob (Chamber of Trade): Costs are unclear" in closed.reason
+    detail = town.ok("carol", "decision 1")
+    assert "Status: failed" in detail and "Carol (Riverside Trust) · block — It breaks our agreement" in detail
+
+
+def test_a_consensus_without_blocks_passes_and_records_disagreement(town: Chat) -> None:
+    town.ok("bob", 'propose "Adopt the market plan"')
+    town.ok("alice", "agree 1")
+    town.ok("carol", 'disagree 1 "I would rather wait"')
+    out = town.ok("alice", "close 1")
+    assert "Decision #1 Adopt the market plan: PASSED" in out
+    assert "Disagreement recorded from Carol (Riverside Trust): I would rather wait" in out
+    assert decision(town).status is DecisionStatus.PASSED
+
+
+def test_a_vote_without_quorum_fails_saying_the_turnout(town: Chat) -> None:
+    town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote quorum:70%')
+    town.ok("bob", "vote 1 yes")
+    town.ok("carol", "vote 1 yes")
+    out = town.ok("alice", "close 1")
+    assert "FAILED" in out and "Turnout 67% is below the quorum of 70%" in out
+    assert decision(town).status is DecisionStatus.FAILED
+
+
+def test_a_vote_passes_on_its_threshold_of_yes(town: Chat) -> None:
+    town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote threshold:60%')
+    town.ok("alice", "vote 1 yes")
+    town.ok("bob", 'vote 1 no "Thursdays clash with the market"')
+    town.ok("carol", "vote 1 yes")
+    out = town.ok("alice", "close 1")
+    assert "PASSED" in out and "Yes was 67% of yes and no; it needed 60%" in out
+    assert "Bob (Chamber of Trade) (no): Thursdays clash with the market" in out
+    town.ok("alice", 'propose "Meet weekly" mode:vote threshold:70%')
+    for who, how in (("alice", "yes"), ("bob", "no"), ("carol", "yes")):
+        town.ok(who, f"vote 2 {how}")
+    assert "FAILED" in town.ok("alice", "close 2")
+
+
+def test_the_perspective_split_is_shown(town: Chat) -> None:
+    town.ok("alice", 'member perspective @alice "Professional expert"')
+    town.ok("bob", 'join perspective:"local user"')
+    town.ok("dave", 'join org:"Residents" sector:community perspective:"local user"')
+    assert "perspective: local user" in town.ok("carol", "members")
+    town.ok("alice", 'propose "Pedestrianise the high street"')
+    town.ok("alice", "agree 1")
+    town.ok("bob", 'block 1 "Deliveries could not reach the shops"')
+    town.ok("dave", 'block 1 "Buses would stop further away"')
+    out = town.ok("alice", "close 1")
+    assert "By perspective: local user: 2 block; professional expert: 1 agree — the groups disagree." in out
+    town.ok("alice", 'propose "Plant trees"')
+    town.ok("alice", "agree 2")
+    town.ok("bob", "agree 2")
+    assert "local user: 1 agree; professional expert: 1 agree — the groups agree." in town.ok("alice", "close 2")
+
+
+def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None:
+    town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote')
+    town.ok("bob", "vote 1 no")
+    assert "yes (was no)" in town.ok("bob", 'vote 1 yes "Fine, if we start at 6"')
+    [response] = all_of(town.sessions, DecisionResponse)
+    assert response.position is Position.YES and response.reason == "Fine, if we start at 6"
+    assert [e.summary.rsplit("— ", 1)[1] for e in events(town, "respond")] == ["no", "yes (was no)"]
+
+
+def test_wrong_responses_are_refused_and_change_nothing(town: Chat) -> None:
+    town.ok("olga", 'join org:"Riverside Gazette" observer')
+    town.ok("alice", 'propose "Adopt the market plan"')
+    town.ok("alice", 'propose "Move meetings" mode:vote')
+    refuse(town, "bob", "vote 1 yes", "#1 is decided by consensus", "`agree 1`")
+    refuse(town, "bob", "agree 2", "#2 is decided by vote", "`vote 2 yes`")
+    refuse(town, "bob", "vote 2 maybe", "`maybe` isn't a vote")
+    refuse(town, "bob", "block 1", "A block stops the decision", '`block 1 "why it cannot go ahead"`')
+    refuse(town, "bob", "agree 9", "There is no decision #9")
+    refuse(town, "bob", "agree abc", "`abc` isn't a decision number")
+    refuse(town, "olga", "agree 1", "Observers can read Riverside Partnership but not change it")
+    refuse(town, "bob", "close 1", "Only coordinators of Riverside Partnership can do that", example=False)
+    refuse(town, "carol", "withdraw 1", "Only Alice, who proposed #1, or a coordinator can withdraw it",
+           example=False)
+    refuse(town, "bob", 'propose "Go" closes:2026-11-01', "is in the past")
+    refuse(town, "bob", 'propose "Go" mode:consensus threshold:60%', "A consensus has no threshold")
+    refuse(town, "bob", 'propose "Go" mode:vote quorum:150%', "quorum is a percent from 0 to 100")
+    refuse(town, "bob", 'propose "Go" mode:poll', "`poll` isn't a decision mode")
+    assert "Adopt the market plan" in town.ok("olga", "decisions")
+    town.ok("alice", 'withdraw 1 "Needs costing first"')
+    refuse(town, "bob", "agree 1", "#1 Adopt the market plan is already withdrawn")
+
+
+def test_another_workspace_cannot_see_or_answer_a_decision(town: Chat) -> None:
+    town.ok("alice", 'propose "Adopt the market plan"')
+    other = Chat(town.sessions, workspace="other")
+    other.ok("mallory", 'setup "Elsewhere" kind:task-force')
+    refuse(other, "mallory", "agree 1", "There is no decision #1 in Elsewhere")
+    refuse(other, "mallory", "decision 1", "There is no decision #1 in Elsewhere")
+    assert "Adopt the market plan" not in other.ok("mallory", "decisions")
+
+
+def test_reminders_go_to_those_who_have_not_responded_once(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')  # Fri 27 Nov, end of day
+    town.ok("bob", "agree 1")
+    at(town, "2026-11-26T12:00")
+    sweep(town, inbox)
+    assert inbox.take_all() == [], "more than a day before it closes: no reminder yet"
+    at(town, "2026-11-27T09:00")
+    sweep(town, inbox)
+    messages = dict(inbox.take_all())
+    assert set(messages) == {"@alice", "@carol"}
+    assert "Proposal #1 Adopt the market plan closes Fri 27 Nov (today) and you haven't responded yet" in messages[
+        "@carol"]
+    town.advance(hours=2)
+    sweep(town, inbox)
+    assert inbox.take_all() == []
+
+
+def test_the_sweep_closes_a_decision_once_and_announces_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    town.ok("bob", "agree 1")
+    at(town, "2026-11-28T00:30")
+    sweep(town, inbox)
+    [announced] = inbox.to("#general")
+    assert "Decision #1 Adopt the market plan: PASSED" in announced and "1 agree (1 of 3 members)" in announced
+    refuse(town, "carol", "agree 1", "is already passed")
+    town.advance(hours=1)
+    sweep(town, inbox)
+    assert len(inbox.to("#general", "Decision #1")) == 1
+    [closed] = events(town, "decision-close")
+    assert closed.actor_id is None
+    with town.sessions() as session:
+        assert session.scalars(select(Decision.status)).all() == [DecisionStatus.PASSED]

@@ -1,0 +1,88 @@
+"""Succession: naming who steps in, listing what has nobody, nudging coordinators until
+someone is named (then silence), and saying who succeeds a coordinator who leaves."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.models import Successor
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, sweep
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+def test_name_successors_for_a_role_and_a_commitment(town: Chat) -> None:
+    town.ok("bob", 'commit "Run the Christmas market" by:2026-12-19 effort:12h')
+    assert "Bob (Chamber of Trade) steps in as coordinator if needed." in town.ok(
+        "alice", "successor coordinator @bob")
+    assert "Carol (Riverside Trust) steps in on #1 Run the Christmas market if Bob cannot." in town.ok(
+        "bob", "successor 1 @carol")
+    out = town.ok("carol", "successors")
+    assert "coordinator: Bob (Chamber of Trade)" in out
+    assert "#1 Run the Christmas market (Bob): Carol (Riverside Trust)" in out
+    assert "Every role and large commitment has someone to step in." in out
+    town.ok("alice", "successor coordinator @carol")
+    [role, _] = all_of(town.sessions, Successor)
+    assert role.role == "coordinator" and role.successor.person.user_id == "carol", "naming again replaces"
+
+
+def test_successors_lists_what_has_nobody(town: Chat) -> None:
+    town.ok("bob", 'commit "Run the Christmas market" by:2026-12-19 effort:12h')
+    town.ok("bob", 'commit "Post the minutes" by:friday effort:1h')
+    out = town.ok("carol", "successors")
+    assert "coordinator role — `successor coordinator @name`" in out
+    assert "#1 Run the Christmas market (Bob, 12h) — `successor 1 @name`" in out
+    assert "Post the minutes" not in out, "small commitments need no successor"
+
+
+def test_bad_or_unpermitted_successors_are_refused(town: Chat) -> None:
+    town.ok("olga", 'join org:"Riverside Gazette" observer')
+    town.ok("bob", 'commit "Run the Christmas market" by:2026-12-19 effort:12h')
+    refuse(town, "bob", "successor coordinator @carol", "Only coordinators name successors for roles")
+    refuse(town, "carol", "successor 1 @alice", "#1 is Bob's commitment; only they or a coordinator can change it",
+           example=False)
+    refuse(town, "bob", "successor 1 @bob", "#1 is already Bob's")
+    refuse(town, "alice", "successor coordinator @olga", "Olga is an observer")
+    refuse(town, "alice", "successor coordinator @zed", "@zed isn't a member of Riverside Partnership")
+    refuse(town, "alice", "successor 9 @bob", "There is no commitment #9")
+    refuse(town, "alice", "successor coordinator", "Say who: who steps in")
+    refuse(town, "alice", "successor", "Say for what")
+    refuse(town, "olga", "successor 1 @carol", "Observers can read Riverside Partnership but not change it")
+    other = Chat(town.sessions, workspace="other")
+    other.ok("mallory", 'setup "Elsewhere" kind:task-force')
+    other.ok("mallory", "member add @eve")
+    refuse(other, "mallory", "successor 1 @eve", "There is no commitment #1 in Elsewhere")
+
+
+def test_gaps_are_flagged_to_coordinators_then_silent_once_named(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Run the Christmas market" by:2027-01-30 effort:12h')
+    town.ok("alice", "member role @carol coordinator")
+    sweep(town, inbox)
+    assert [text for _, text in inbox.take_all() if "step in" in text] == [], "a new partnership settles in first"
+    town.advance(days=14)
+    sweep(town, inbox)
+    flagged = [(who, text) for who, text in inbox.take_all() if "step in" in text]
+    assert {who for who, _ in flagged} == {"@alice", "@carol"}
+    text = dict(flagged)["@alice"]
+    assert "Nobody is named to step in as coordinator of Riverside Partnership if Alice, Carol were away" in text
+    assert "#1 Run the Christmas market (Bob (Chamber of Trade), 12h) has nobody named" in text
+    town.ok("alice", "successor coordinator @bob")
+    town.ok("alice", "successor 1 @carol")
+    town.advance(days=40)
+    sweep(town, inbox)
+    assert [text for _, text in inbox.take_all() if "step in" in text] == []
+
+
+def test_a_leaving_coordinator_names_their_successor(town: Chat) -> None:
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", "successor coordinator @carol")
+    out = town.ok("alice", "leave")
+    assert "Alice is no longer in Riverside Partnership." in out
+    assert "Their named successor as coordinator is Carol (Riverside Trust): `member role @carol coordinator`" in out
+    out = town.ok("bob", "member remove @carol")
+    assert "They were named to step in for coordinator: name someone else with `successor`." in out
