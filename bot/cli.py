@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def open_database(settings: Settings) -> sessionmaker[Session]:
     """Connect and bring the schema up to date, as every start does."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
     upgrade(engine)
     return session_factory(engine)
 

@@ -31,6 +31,10 @@ class Settings:
     # (empty: any).
     matrix_prefix: str = DEFAULT_MATRIX_PREFIX
     matrix_allowed_servers: frozenset[str] = frozenset()
+    # Connections each process keeps open, and how many more it may open at a peak: with
+    # several processes, keep processes x (pool + overflow) under PostgreSQL's max_connections.
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
 
     @property
     def slack_oauth(self) -> bool:
@@ -71,7 +75,18 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         matrix_prefix=(get("MATRIX_PREFIX") or DEFAULT_MATRIX_PREFIX).strip(),
         matrix_allowed_servers=frozenset(s.strip().lower() for s in (get("MATRIX_ALLOWED_SERVERS") or "").split(",")
                                          if s.strip()),
+        database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),
+        database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
     )
+
+
+def count(name: str, value: str | None, default: int) -> int:
+    """A whole-number setting; a wrong one stops the start with a line saying what to set."""
+    if value is None:
+        return default
+    if not value.strip().isdigit():
+        raise SystemExit(f"{name} must be a whole number, not {value[:20]!r}.")
+    return int(value)
 
 
 def normalise_database_url(url: str) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import zone
-from handlers.nudges import Thresholds, day_start, derive, quiet, show_setting, thresholds
+from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
 from handlers.reply import Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
 from storage.database import transaction
@@ -133,13 +133,14 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
     rows = ledger.pending(session, now, platform)
     partnerships = {p.id: p for p in session.scalars(
         select(Partnership).where(Partnership.id.in_({n.partnership_id for n in rows})))}
-    limits: dict[int, Thresholds] = {pid: thresholds(session, pid) for pid in partnerships}
-    homes = {pid: ledger.home_channel(session, pid) for pid in partnerships}
+    limits = thresholds_for(session, partnerships)
+    homes = ledger.home_channels(session, partnerships)
+    people = {n.person.id: n.person for n in rows if n.person is not None}
+    had = ledger.messages_since(session, {pid: day_start(zone(person.timezone), now) for pid, person in people.items()}, now)
     batches: dict[tuple[object, ...], Batch] = {}
-    had: dict[int, int] = {}
     for n in rows:
         p = partnerships[n.partnership_id]
-        pending = Pending(n.id, n.kind, n.text, p.name, homes[p.id])
+        pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id))
         person = n.person
         if person is None:
             batch = batches.setdefault(("channel", p.platform, p.workspace, n.channel),
@@ -152,7 +153,7 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
         t = limits[n.partnership_id]
         if quiet(t, tz, now):
             batch.later.append((pending, f"quiet hours until {show_setting('quiet_end', t.quiet_end)} their time"))
-        elif had.setdefault(person.id, ledger.messages_since(session, person.id, day_start(tz, now), now)) >= t.daily_cap:
+        elif had[person.id] >= t.daily_cap:
             batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))
         else:
             batch.now.append(pending)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,12 +66,17 @@ def key_people(open_work: list[Commitment], doers: list[Member], key_share: int)
 
 def workloads(session: Session, partnership_id: int, now: datetime) -> list[Workload]:
     """Every active, non-observer member's workload, heaviest against capacity first."""
-    loads = {m.id: Workload(m) for m in queries.active_members(session, partnership_id) if m.role is not Role.OBSERVER}
     rows = session.scalars(
         select(Commitment).where(Commitment.partnership_id == partnership_id,
                                  Commitment.status == CommitmentStatus.OPEN)
     )
-    for c in rows:
+    return tally(queries.active_members(session, partnership_id), rows, now)
+
+
+def tally(members: Iterable[Member], open_commitments: Iterable[Commitment], now: datetime) -> list[Workload]:
+    """Workloads from rows already loaded, so the nudge sweep can load every partnership at once."""
+    loads = {m.id: Workload(m) for m in members if m.role is not Role.OBSERVER}
+    for c in open_commitments:
         load = loads.get(c.owner_id)
         if load is None:
             continue

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager, lazyload
 
 from handlers import decisions, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
@@ -24,11 +26,10 @@ from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
-from handlers.load import Workload, key_people, workloads
+from handlers.load import Workload, key_people, tally
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
-from storage import queries
 from storage.models import (
     Commitment,
     CommitmentStatus,
@@ -39,13 +40,15 @@ from storage.models import (
     Member,
     NudgeSettings,
     Partnership,
+    Person,
     Priority,
     Role,
     Snooze,
 )
-from storage.nudges import DueNudge, home_channel
+from storage.nudges import DueNudge, home_channels
 
 log = logging.getLogger(__name__)
+Row = TypeVar("Row")
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -91,11 +94,22 @@ _CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?")
 
 
 def thresholds(session: Session, partnership_id: int) -> Thresholds:
-    row = session.get(NudgeSettings, partnership_id)
+    return settings_of(session.get(NudgeSettings, partnership_id))
+
+
+def settings_of(row: NudgeSettings | None) -> Thresholds:
+    """A partnership's thresholds: its own where it set them, the defaults elsewhere."""
     if row is None:
         return DEFAULTS
     return replace(DEFAULTS, **{f.name: getattr(row, f.name) for f in fields(Thresholds)
                                 if getattr(row, f.name) is not None})
+
+
+def thresholds_for(session: Session, partnership_ids: Collection[int]) -> dict[int, Thresholds]:
+    """Many partnerships' thresholds in one query (the sweep's planning)."""
+    rows = {row.partnership_id: row for row in session.scalars(
+        select(NudgeSettings).where(NudgeSettings.partnership_id.in_(partnership_ids)))} if partnership_ids else {}
+    return {pid: settings_of(rows.get(pid)) for pid in partnership_ids}
 
 
 def show_setting(name: str, value: int) -> str:
@@ -126,16 +140,17 @@ def day_start(tz: ZoneInfo, now: datetime) -> datetime:
 def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     """Every nudge the state says is owed at `now`, and the partnerships fully derived.
 
-    A partnership whose derivation fails is logged and left out, so one bad row cannot
-    stop every other partnership's nudges (and its pending ones are kept, not dropped).
+    The state is read in a fixed number of queries (`State.load`), however many
+    partnerships there are; the rest is arithmetic. A partnership whose derivation fails
+    is logged and left out, so one bad row cannot stop every other partnership's nudges
+    (and its pending ones are kept, not dropped).
     """
+    state = State.load(session, now)
     due: list[DueNudge] = batched(session, now)
     done: list[int] = []
-    for partnership in session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
-                                       .order_by(Partnership.id)):
+    for partnership in state.partnerships:
         try:
-            with session.begin_nested():
-                due += Deriver(session, partnership, now).all()
+            due += Deriver(state, partnership, now).all()
             done.append(partnership.id)
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
@@ -158,28 +173,94 @@ def batched(session: Session, now: datetime) -> list[DueNudge]:
     return due
 
 
-class Deriver:
-    """The nudges one partnership owes at one moment."""
+def grouped(rows: Iterable[Row], key: Callable[[Row], int]) -> dict[int, list[Row]]:
+    """Rows by partnership, in the order the query gave them."""
+    groups: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
 
-    def __init__(self, session: Session, p: Partnership, now: datetime) -> None:
-        self.session, self.p, self.now = session, p, now
-        self.t = thresholds(session, p.id)
-        self.members = queries.active_members(session, p.id)
+
+@dataclass
+class State:
+    """Every row the sweep reads, by partnership id, loaded once for all partnerships.
+
+    Rows that point at a member (a commitment's owner, an offer's maker) find it among
+    `everyone`, already in the session, instead of joining it again on every row.
+    """
+
+    partnerships: list[Partnership]
+    settings: dict[int, Thresholds]
+    channels: dict[int, str]
+    everyone: list[Member]
+    members: dict[int, list[Member]]
+    open: dict[int, list[Commitment]]
+    snoozes: dict[int, Snooze]
+    time_offers: dict[int, list[Flexibility]]
+    concerns: dict[int, list[Concern]]
+    done: dict[int, list[Commitment]]
+    priorities: dict[int, list[Priority]]
+
+    by_id: dict[int, Member] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {m.id: m for m in self.everyone}
+
+    def owner(self, c: Commitment) -> Member:
+        return self.by_id[c.owner_id]
+
+    @classmethod
+    def load(cls, session: Session, now: datetime) -> State:
+        since = now - WEEK
+        everyone = list(session.scalars(
+            select(Member).join(Member.person).options(contains_eager(Member.person))
+            .order_by(Member.partnership_id, func.lower(Person.display_name))))
+        return cls(
+            partnerships=list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
+                                              .order_by(Partnership.id))),
+            settings=defaultdict(lambda: DEFAULTS, {row.partnership_id: settings_of(row)
+                                                    for row in session.scalars(select(NudgeSettings))}),
+            channels=home_channels(session),
+            everyone=everyone,
+            members=grouped((m for m in everyone if m.active), lambda m: m.partnership_id),
+            open=grouped(session.scalars(
+                select(Commitment).where(Commitment.status == CommitmentStatus.OPEN)
+                .options(lazyload(Commitment.owner)).order_by(Commitment.due_at, Commitment.id)),
+                lambda c: c.partnership_id),
+            snoozes={s.commitment_id: s for s in session.scalars(
+                select(Snooze).join(Commitment, Commitment.id == Snooze.commitment_id)
+                .where(Commitment.status == CommitmentStatus.OPEN, Snooze.until > now))},
+            time_offers=grouped(session.scalars(
+                select(Flexibility).where(Flexibility.dimension == FlexDimension.TIME, Flexibility.withdrawn_at.is_(None))
+                .options(lazyload(Flexibility.member))), lambda f: f.partnership_id),
+            concerns=grouped(session.scalars(
+                select(Concern).where(Concern.status == ConcernStatus.OPEN)
+                .options(lazyload(Concern.raised_by)).order_by(Concern.id)), lambda c: c.partnership_id),
+            done=grouped(session.scalars(
+                select(Commitment).where(Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since)
+                .options(lazyload(Commitment.owner)).order_by(Commitment.closed_at)), lambda c: c.partnership_id),
+            priorities=grouped(session.scalars(
+                select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
+                .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
+        )
+
+
+class Deriver:
+    """The nudges one partnership owes at one moment, from the loaded state."""
+
+    def __init__(self, state: State, p: Partnership, now: datetime) -> None:
+        self.state, self.p, self.now = state, p, now
+        self.t = state.settings[p.id]
+        self.members = state.members.get(p.id, [])
         self.coordinators = [m for m in self.members if m.role is Role.COORDINATOR]
         self.doers = [m for m in self.members if m.role is not Role.OBSERVER]
         self.today = now.date()
         iso = now.isocalendar()
         self.week = f"{iso.year}-W{iso.week:02d}"
         self.month = f"{now:%Y-%m}"
-        self.channel = home_channel(session, p.id)
-        self.open = list(session.scalars(
-            select(Commitment)
-            .where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN)
-            .order_by(Commitment.due_at, Commitment.id)
-        ))
-        ids = [c.id for c in self.open]
-        self.snoozes = {s.commitment_id: s for s in session.scalars(select(Snooze).where(Snooze.commitment_id.in_(ids)))
-                        if s.until > now} if ids else {}
+        self.channel = state.channels.get(p.id)
+        self.open = state.open.get(p.id, [])
+        self.snoozes = state.snoozes
 
     def all(self) -> list[DueNudge]:
         return [*self.commitments(), *self.reviews(), *self.ending(), *self.overload(),
@@ -201,7 +282,7 @@ class Deriver:
         """Due soon and overdue to the owner; long overdue to the coordinators."""
         t, now = self.t, self.now
         for c in self.open:
-            owner, snooze = c.owner, self.snoozes.get(c.id)
+            owner, snooze = self.state.owner(c), self.snoozes.get(c.id)
             due_day = self.due_day(c)
             key = f"c{c.id}:{c.due_at:%Y-%m-%d}"
             if snooze is None and owner.active:
@@ -226,7 +307,7 @@ class Deriver:
 
     def due_day(self, c: Commitment) -> str:
         """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
-        tz = zone(c.owner.person.timezone)
+        tz = zone(self.state.owner(c).person.timezone)
         return show_day(c.due_at.astimezone(tz).date(), self.now.astimezone(tz).date())
 
     def by_coordinator(self, snooze: Snooze) -> bool:
@@ -263,16 +344,14 @@ class Deriver:
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
-        loads = workloads(self.session, self.p.id, self.now)
+        loads = tally(self.members, self.open, self.now)
         heavy = {w.member.id: reasons for w in loads if (reasons := self.overload_reasons(w))}
         if not heavy:
             return
         spare = [w.member.person.display_name for w in loads
                  if w.member.id not in heavy and w.member.capacity_hours and not w.over_capacity]
-        flexible = sorted({f.member.person.display_name for f in self.session.scalars(
-            select(Flexibility).where(Flexibility.partnership_id == self.p.id, Flexibility.dimension == FlexDimension.TIME,
-                                      Flexibility.withdrawn_at.is_(None))
-        ) if f.member.id not in heavy and f.member.active})
+        flexible = sorted({f.member.person.display_name for f in self.state.time_offers.get(self.p.id, [])
+                           if f.member.id not in heavy and f.member.active})
         for w in loads:
             if w.member.id not in heavy:
                 continue
@@ -305,10 +384,7 @@ class Deriver:
     def stale_concerns(self) -> Iterator[DueNudge]:
         """A concern open too long: once per stale period, to the coordinators."""
         period = self.t.concern_stale_days
-        for c in self.session.scalars(
-            select(Concern).where(Concern.partnership_id == self.p.id, Concern.status == ConcernStatus.OPEN)
-            .order_by(Concern.id)
-        ).unique():
+        for c in self.state.concerns.get(self.p.id, []):
             days = (self.now - c.created_at).days
             if days >= period:
                 yield from self.to_coordinators(
@@ -337,22 +413,16 @@ class Deriver:
         week_start = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), tzinfo=now.tzinfo)
         if self.channel is None or p.created_at >= week_start:
             return
-        since = now - WEEK
-        done = list(self.session.scalars(
-            select(Commitment).where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.DONE,
-                                     Commitment.closed_at >= since).order_by(Commitment.closed_at)))
+        done = self.state.done.get(p.id, [])
         coming = [c for c in self.open if c.due_at <= now + WEEK]
         overdue = sum(c.due_at < now for c in self.open)
-        concerns = list(self.session.scalars(
-            select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
-            .order_by(Concern.created_at)).unique())
-        changed = list(self.session.scalars(
-            select(Priority).where(Priority.partnership_id == p.id, Priority.set_at >= since).order_by(Priority.set_at)))
+        concerns = sorted(self.state.concerns.get(p.id, []), key=lambda c: c.created_at)
+        changed = self.state.priorities.get(p.id, [])
         lines = [f"The week in {p.name}:"]
-        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({c.owner.person.display_name})"
+        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({self.state.owner(c).person.display_name})"
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
-            f"#{c.id} {c.title} ({c.owner.person.display_name}, {self.due_day(c)})"
+            f"#{c.id} {c.title} ({self.state.owner(c).person.display_name}, {self.due_day(c)})"
             for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
                                                            or "none"))

@@ -18,9 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; on SQLite, turn on foreign keys and wait for locks; on PostgreSQL,
-    check each connection before use, so the bot recovers by itself after an outage."""
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """Create an engine; on SQLite, turn on foreign keys and wait for locks.
+
+    On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
+    more at a peak; each connection is checked before use, so the bot recovers by itself
+    after an outage.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -34,7 +38,8 @@ def make_engine(url: str) -> Engine:
         return engine
     # A database that stops answering fails a command in seconds ("try again") rather than
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000})
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000})
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -55,7 +60,7 @@ def upgrade(engine: Engine) -> None:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
         config = alembic_config(engine)
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -263,6 +263,9 @@ class Commitment(Base):
         CheckConstraint("effort_hours IS NULL OR effort_hours >= 0", name="ck_effort"),
         Index("ix_commitments_partnership_status_due", "partnership_id", "status", "due_at"),
         Index("ix_commitments_owner_status", "owner_id", "status"),
+        # The nudge sweep reads every partnership's open work, and the past week's done work, at once.
+        Index("ix_commitments_status_due", "status", "due_at"),
+        Index("ix_commitments_status_closed", "status", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,13 +11,14 @@ Every guarantee the scheduler gives lives in these statements, not in memory:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import String, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from storage.models import ChannelLink, Nudge, Partnership
 
@@ -38,22 +39,26 @@ class DueNudge:
     channel: str | None = None
 
 
-def record(session: Session, due: Iterable[DueNudge], now: datetime, derived: Collection[int]) -> int:
+def record(session: Session, due: Collection[DueNudge], now: datetime, derived: Collection[int]) -> int:
     """Insert the due nudges not yet recorded; drop pending ones that are no longer due.
 
     `derived` names the partnerships whose nudges were all derived, so a partnership
     that failed to derive keeps its pending nudges. Returns how many rows were new.
     """
+    keys = {d.key for d in due}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # On PostgreSQL the keys travel as one array, not one parameter each (thousands at scale).
+    among = Nudge.key == any_(bindparam("keys", list(keys), type_=ARRAY(String))) if postgres else Nudge.key.in_(keys)
+    known = set(session.scalars(select(Nudge.key).where(among))) if keys else set()
+    # Only the new ones: most sweeps find everything already recorded, and insert nothing.
     rows = [
         {"key": d.key, "partnership_id": d.partnership_id, "kind": d.kind, "text": d.text,
          "person_id": d.person_id, "channel": d.channel, "created_at": now, "attempts": 0}
-        for d in due
+        for d in due if d.key not in known
     ]
     rows.sort(key=lambda row: row["key"])  # one lock order for every sweeper inserting at once
-    keys = {row["key"] for row in rows}
-    known = set(session.scalars(select(Nudge.key).where(Nudge.key.in_(keys)))) if keys else set()
     if rows:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if postgres else sqlite
         session.execute(dialect.insert(Nudge).on_conflict_do_nothing(index_elements=["key"]), rows)
     # A deferred "due soon" that is now overdue, a reminder for a commitment since done:
     # not sent yet and no longer true, so it goes; sent rows stay forever as the record.
@@ -71,11 +76,19 @@ def record(session: Session, due: Iterable[DueNudge], now: datetime, derived: Co
     return len(keys - known)
 
 
-def home_channel(session: Session, partnership_id: int) -> str | None:
-    """The partnership's home: the first channel linked to it, where channel nudges go."""
-    return session.scalar(
-        select(ChannelLink.channel).where(ChannelLink.partnership_id == partnership_id).order_by(ChannelLink.id).limit(1)
-    )
+def home_channels(session: Session, partnership_ids: Collection[int] | None = None) -> dict[int, str]:
+    """Each partnership's home: the first channel linked to it, where channel nudges go.
+
+    One query for every partnership (or the ones named), so a sweep's cost does not grow
+    with their number.
+    """
+    query = select(ChannelLink.partnership_id, ChannelLink.channel).order_by(ChannelLink.id)
+    if partnership_ids is not None:
+        query = query.where(ChannelLink.partnership_id.in_(partnership_ids))
+    homes: dict[int, str] = {}
+    for partnership_id, channel in session.execute(query):
+        homes.setdefault(partnership_id, channel)
+    return homes
 
 
 def unleased(now: datetime):  # type: ignore[no-untyped-def]
@@ -99,7 +112,8 @@ def pending(session: Session, now: datetime, platform: str | None = None) -> lis
         select(Nudge)
         .join(Partnership, Partnership.id == Nudge.partnership_id)
         .where(Nudge.sent_at.is_(None), unleased(now))
-        .options(lazyload(Nudge.person))
+        # FOR UPDATE cannot take the nullable side of a join: every row's person in one more query.
+        .options(selectinload(Nudge.person))
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True, of=Nudge)
     )
@@ -108,22 +122,29 @@ def pending(session: Session, now: datetime, platform: str | None = None) -> lis
     return list(session.scalars(query))
 
 
-def messages_since(session: Session, person_id: int, since: datetime, now: datetime) -> int:
-    """Messages a person has had since `since`, counting ones being delivered right now.
+def messages_since(session: Session, since: Mapping[int, datetime], now: datetime) -> dict[int, int]:
+    """Messages each person has had since their `since[person_id]`, counting ones being
+    delivered right now; two queries for everyone.
 
     One sweep sends one person one message, marking all its nudges with one `sent_at`,
     so distinct send times are messages; a live lease is a message on its way.
     """
-    sent = session.scalar(
-        select(func.count(func.distinct(Nudge.sent_at))).where(Nudge.person_id == person_id, Nudge.sent_at >= since)
-    ) or 0
-    on_the_way = session.scalar(
-        select(func.count(func.distinct(Nudge.claimed_by))).where(
-            Nudge.person_id == person_id, Nudge.sent_at.is_(None), Nudge.claimed_by.is_not(None),
+    if not since:
+        return {}
+    counts = dict.fromkeys(since, 0)
+    for person_id, sent_at in session.execute(
+        select(Nudge.person_id, Nudge.sent_at).distinct()
+        .where(Nudge.person_id.in_(since), Nudge.sent_at >= min(since.values()))
+    ):
+        counts[person_id] += sent_at >= since[person_id]
+    for person_id, on_the_way in session.execute(
+        select(Nudge.person_id, func.count(func.distinct(Nudge.claimed_by))).where(
+            Nudge.person_id.in_(since), Nudge.sent_at.is_(None), Nudge.claimed_by.is_not(None),
             Nudge.claimed_until > now
-        )
-    ) or 0
-    return sent + on_the_way
+        ).group_by(Nudge.person_id)
+    ):
+        counts[person_id] += on_the_way
+    return counts
 
 
 def claim(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> set[int]:

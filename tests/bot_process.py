@@ -28,6 +28,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_for_port(process: subprocess.Popen[str], port: int) -> None:
+    """Until the process accepts connections; fails with its output if it exits or takes a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = process.communicate()[0]
+                raise AssertionError(f"{process.args[0]} did not start serving: {output}") from None
+            time.sleep(0.1)
+
+
 @dataclass
 class BotProcess:
     """One `partnerbot run`; `start()` again after `kill()` is a restart on the same port."""
@@ -48,15 +63,8 @@ class BotProcess:
                    SLACK_API_URL=self.recorder.url, PORT=str(self.port))
         self.process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self.url
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"partnerbot run did not start serving: {self.output()}") from None
-                time.sleep(0.1)
+        wait_for_port(self.process, self.port)
+        return self.url
 
     def kill(self) -> None:
         """SIGKILL: no clean-up, no flushing, as when a machine loses power."""
@@ -69,11 +77,6 @@ class BotProcess:
             self.process.terminate()
             self.process.wait(timeout=10)
 
-    def output(self) -> str:
-        """What the process logged (once it has exited)."""
-        if self.process is None or self.process.stdout is None or self.process.poll() is None:
-            return ""
-        return self.process.stdout.read()
 
 
 def command_fields(text: str, trigger: str, user: str = "UALICE", channel: str = "C1", team: str = "T1",

@@ -1,0 +1,330 @@
+"""`python -m bench`: how fast partnerbot answers and sweeps as the network of partnerships grows.
+
+For each database and each size N it generates a workload (bench/workload.py), then:
+- runs partnerbot's Slack app and a bare Bolt app that only acknowledges, each in its own
+  process behind the same HTTP server, and sends both the same signed /partner commands:
+  latency one at a time (p50, p99), then throughput with several clients at once. For
+  partnerbot a command counts as answered when its reply reaches the local Slack Web API
+  (the tests' recorder), so the time covers signature, Bolt, handler, database and the
+  Web API call; for the bare app, when it acknowledges;
+- counts the SQL statements of each kind of command;
+- times two nudge sweeps and counts their statements: the first catches up on everything
+  owed, the second runs five minutes later, as the scheduler would;
+- reports the bot process's peak memory (VmHWM, its peak resident set).
+PostgreSQL runs in a database the benchmark creates and drops (`--pg-url`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from bench.workload import Partner, generate, load
+from bot import scheduler
+from bot.config import normalise_database_url
+from bot.slack.delivery import Delivery
+from handlers import Actor, handle
+from storage.database import make_engine, session_factory, upgrade
+from tests.conftest import reset
+from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ["who", "mine", "load", "concerns", "members", "overdue", "priorities", "flex", "partnership",
+            'commit "Bench task" by:friday effort:1h']
+SHOWN = {"chat.postMessage", "chat.postEphemeral", "response_url"}
+
+
+@dataclass
+class Serving:
+    """One app's figures at one size."""
+
+    p50: float = 0.0
+    p99: float = 0.0
+    ack_p50: float = 0.0
+    throughput: float = 0.0
+    peak_mb: float = 0.0
+
+
+@dataclass
+class Sweeping:
+    seconds: float
+    statements: int
+    messages: int
+
+
+@dataclass
+class Result:
+    db: str
+    n: int
+    rows: int
+    load_seconds: float
+    bare: Serving | None = None
+    full: Serving | None = None
+    statements: dict[str, int] = field(default_factory=dict)
+    catch_up: Sweeping | None = None
+    steady: Sweeping | None = None
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine sends, via SQLAlchemy's before_cursor_execute."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self.seen)
+
+    def seen(self, *_args: object) -> None:
+        self.count += 1
+
+    @contextmanager
+    def measure(self) -> Iterator[Callable[[], int]]:
+        start = self.count
+        yield lambda: self.count - start
+
+
+# The bot under test ---------------------------------------------------------------------
+
+@contextmanager
+def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable[[], float]]]:
+    """Start `python -m bench.server mode`; yields its events URL and a function that stops
+    it and returns its peak memory in MB."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_"))}
+    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
+    process = subprocess.Popen([sys.executable, "-m", "bench.server", mode], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, text=True)
+    peak = 0.0
+
+    def stop() -> float:
+        nonlocal peak
+        if process.returncode is None:
+            peak = peak_memory(process.pid)
+            process.terminate()
+            process.wait(timeout=30)
+        return peak
+
+    try:
+        port = process.stdout.readline().strip() if process.stdout else ""
+        if not port.isdigit():
+            raise SystemExit(f"the {mode} bot did not start")
+        yield f"http://127.0.0.1:{port}/slack/events", stop
+    finally:
+        stop()
+
+
+def peak_memory(pid: int) -> float:
+    """The process's peak resident memory in MB (VmHWM). Not ru_maxrss: Linux carries a
+    child's maxrss over from the parent it was forked from, here the workload's generator."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def slash(url: str, who: Partner, command: str, number: int) -> None:
+    """One signed /partner request, as Slack sends it; returns when it is acknowledged."""
+    body = urlencode({"token": "legacy", "team_id": who.workspace, "team_domain": who.workspace.lower(),
+                      "channel_id": who.channel, "channel_name": "town", "user_id": who.user_id,
+                      "user_name": who.user_id.lower(), "command": "/partner", "text": command,
+                      "trigger_id": f"{number}.{time.time_ns()}.trigger", "api_app_id": "A1",
+                      "response_url": "http://127.0.0.1:1/unused"}).encode()
+    stamp = str(int(time.time()))
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": sign(body, stamp)})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if answer.status != 200:
+            raise RuntimeError(f"/partner {command} answered {answer.status}")
+        answer.read()
+
+
+def shown(recorder: Recorder) -> int:
+    with recorder.changed:
+        return sum(c.method in SHOWN for c in recorder.calls_made)
+
+
+def wait_shown(recorder: Recorder, count: int) -> None:
+    with recorder.changed:
+        if not recorder.changed.wait_for(lambda: sum(c.method in SHOWN for c in recorder.calls_made) >= count, 60):
+            raise RuntimeError("replies did not arrive")
+
+
+def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], requests: int,
+            concurrency: int) -> Serving:
+    rng = random.Random(11)
+    replies = mode == "full"
+    work = [(rng.choice(speakers), rng.choice(COMMANDS)) for _ in range(requests)]
+    with bot(mode, url, recorder) as (events, stop):
+        for number, (who, command) in enumerate(work[:50]):  # warm up: connections, caches
+            before = shown(recorder)
+            slash(events, who, command, number)
+            if replies:
+                wait_shown(recorder, before + 1)
+        latencies, acks = [], []
+        for number, (who, command) in enumerate(work):
+            before = shown(recorder)
+            started = time.perf_counter()
+            slash(events, who, command, number)
+            acks.append(time.perf_counter() - started)
+            if replies:
+                wait_shown(recorder, before + 1)
+            latencies.append(time.perf_counter() - started)
+        before = shown(recorder)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(lambda item: slash(events, item[1][0], item[1][1], item[0]), enumerate(work)))
+        if replies:
+            wait_shown(recorder, before + len(work))
+        elapsed = time.perf_counter() - started
+        peak = stop()
+    cuts = statistics.quantiles(latencies, n=100)
+    return Serving(p50=1000 * statistics.median(latencies), p99=1000 * cuts[98],
+                   ack_p50=1000 * statistics.median(acks), throughput=len(work) / elapsed, peak_mb=peak)
+
+
+# In-process measurements ---------------------------------------------------------------------
+
+def statements_per_command(engine: Engine, counter: StatementCounter, speakers: list[Partner]) -> dict[str, int]:
+    sessions = session_factory(engine)
+    who = speakers[len(speakers) // 2]
+    actor = Actor("slack", who.workspace, who.user_id, who.channel, display_name="Bench", timezone="UTC")
+    counts = {}
+    for command in COMMANDS:
+        with counter.measure() as seen:
+            reply = handle(command, actor, sessions)
+        if reply.error:
+            raise RuntimeError(f"{command} was refused: {reply.text}")
+        counts[command.split()[0]] = seen()
+    return counts
+
+
+def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: datetime) -> tuple[Sweeping, Sweeping]:
+    sessions = session_factory(engine)
+    delivery = Delivery(recorder.url, BOT_TOKEN)
+    runs = []
+    for moment in (now, now + timedelta(minutes=scheduler.SWEEP_MINUTES)):
+        with counter.measure() as seen:
+            started = time.perf_counter()
+            report = scheduler.sweep(sessions, delivery, "slack", moment)
+            runs.append(Sweeping(time.perf_counter() - started, seen(), len(report.sent)))
+    return runs[0], runs[1]
+
+
+# Databases ------------------------------------------------------------------------------
+
+@contextmanager
+def database(kind: str, pg_url: str, keep: bool) -> Iterator[str]:
+    """A database of its own for the benchmark, removed afterwards (unless `keep`)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    url = make_url(normalise_database_url(pg_url))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
+    print(f"{kind} N={n}: generating...", file=sys.stderr, flush=True)
+    if kind == "sqlite":
+        Path(make_url(url).database or "").unlink(missing_ok=True)
+    engine = make_engine(url)
+    reset(engine)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    rows, speakers = generate(n, now)
+    started = time.perf_counter()
+    load(engine, rows)
+    result = Result(kind, n, rows.count(), time.perf_counter() - started)
+    del rows
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    counter = StatementCounter(engine)
+    recorder = Recorder()
+    try:
+        print(f"{kind} N={n}: serving...", file=sys.stderr, flush=True)
+        result.bare = measure("bare", url, recorder, speakers, args.requests, args.concurrency)
+        result.full = measure("full", url, recorder, speakers, args.requests, args.concurrency)
+        result.statements = statements_per_command(engine, counter, speakers)
+        print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
+        result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+    finally:
+        recorder.close()
+        engine.dispose()
+    return result
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| db | N | rows (filled in) | bare p50 | bare p99 | bare req/s | partnerbot ack p50 | partnerbot p50 | partnerbot p99 "
+        "| partnerbot req/s | p50 ratio | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        b, f = r.bare or Serving(), r.full or Serving()
+        lines.append(f"| {r.db} | {r.n} | {r.rows:,} ({r.load_seconds:.0f} s) "
+                     f"| {b.p50:.1f} ms | {b.p99:.1f} ms | {b.throughput:.0f} "
+                     f"| {f.ack_p50:.1f} ms | {f.p50:.1f} ms | {f.p99:.1f} ms | {f.throughput:.0f} "
+                     f"| {f.p50 / b.p50 if b.p50 else 0:.2f}x | {f.peak_mb:.0f} MB |")
+    lines += ["", "| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        c, s = r.catch_up, r.steady
+        if c and s:
+            lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s | {c.statements} | {c.messages} "
+                         f"| {s.seconds:.2f} s | {s.statements} | {s.messages} |")
+    names = list(results[0].statements) if results else []
+    lines += ["", "| db | N | " + " | ".join(names) + " |", "| --- | ---: |" + " ---: |" * len(names)]
+    for r in results:
+        lines.append(f"| {r.db} | {r.n} | " + " | ".join(str(r.statements.get(k, "")) for k in names) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", default="10,100,1000", help="partnership counts to try (default: 10,100,1000)")
+    parser.add_argument("--db", default="sqlite,postgresql", help="databases (default: sqlite,postgresql)")
+    parser.add_argument("--requests", type=int, default=500, help="commands per measurement (default: 500)")
+    parser.add_argument("--concurrency", type=int, default=8, help="clients at once for throughput (default: 8)")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/partnerbot_bench"),
+                        help="a PostgreSQL database to create, fill and drop (default: $BENCH_DATABASE_URL or "
+                             "postgresql://postgres@127.0.0.1:5432/partnerbot_bench)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.n.split(",")]
+    results = []
+    for kind in args.db.split(","):
+        with database(kind, args.pg_url, args.keep) as url:
+            results += [run_size(kind, url, n, args) for n in sizes]
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
