@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from handlers import decisions, reviews, succession
@@ -208,6 +208,25 @@ class Someone(NamedTuple):
         return labelled(self.display_name, self.organisation)
 
 
+class Work(NamedTuple):
+    """A commitment as the sweep reads one (the open ones and the week's done), plain like `Someone`."""
+
+    id: int
+    partnership_id: int
+    owner_id: int
+    title: str
+    due_at: datetime
+    created_at: datetime
+    effort_hours: float | None
+
+
+def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
+    """The commitments matching `where`, as plain rows."""
+    return [Work._make(row) for row in session.execute(
+        select(Commitment.id, Commitment.partnership_id, Commitment.owner_id, Commitment.title, Commitment.due_at,
+               Commitment.created_at, Commitment.effort_hours).where(*where).order_by(*order))]
+
+
 @dataclass
 class State:
     """Every row the sweep reads, by partnership id, loaded once for all partnerships.
@@ -221,11 +240,11 @@ class State:
     channels: dict[int, str]
     everyone: list[Someone]
     members: dict[int, list[Someone]]
-    open: dict[int, list[Commitment]]
+    open: dict[int, list[Work]]
     snoozes: dict[int, Snooze]
     time_offers: dict[int, list[Flexibility]]
     concerns: dict[int, list[Concern]]
-    done: dict[int, list[Commitment]]
+    done: dict[int, list[Work]]
     priorities: dict[int, list[Priority]]
 
     by_id: dict[int, Someone] = field(init=False)
@@ -233,7 +252,7 @@ class State:
     def __post_init__(self) -> None:
         self.by_id = {m.id: m for m in self.everyone}
 
-    def owner(self, c: Commitment) -> Someone:
+    def owner(self, c: Work) -> Someone:
         return self.by_id[c.owner_id]
 
     @classmethod
@@ -251,10 +270,8 @@ class State:
             channels=home_channels(session),
             everyone=everyone,
             members=grouped((m for m in everyone if m.active), lambda m: m.partnership_id),
-            open=grouped(session.scalars(
-                select(Commitment).where(Commitment.status == CommitmentStatus.OPEN)
-                .options(lazyload(Commitment.owner)).order_by(Commitment.due_at, Commitment.id)),
-                lambda c: c.partnership_id),
+            open=grouped(work(session, Commitment.status == CommitmentStatus.OPEN,
+                              order=(Commitment.due_at, Commitment.id)), lambda c: c.partnership_id),
             snoozes={s.commitment_id: s for s in session.scalars(
                 select(Snooze).join(Commitment, Commitment.id == Snooze.commitment_id)
                 .where(Commitment.status == CommitmentStatus.OPEN, Snooze.until > now))},
@@ -264,9 +281,8 @@ class State:
             concerns=grouped(session.scalars(
                 select(Concern).where(Concern.status == ConcernStatus.OPEN)
                 .options(lazyload(Concern.raised_by)).order_by(Concern.id)), lambda c: c.partnership_id),
-            done=grouped(session.scalars(
-                select(Commitment).where(Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since)
-                .options(lazyload(Commitment.owner)).order_by(Commitment.closed_at)), lambda c: c.partnership_id),
+            done=grouped(work(session, Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since,
+                              order=(Commitment.closed_at,)), lambda c: c.partnership_id),
             priorities=grouped(session.scalars(
                 select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
                 .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
@@ -333,7 +349,7 @@ class Deriver:
                     f"{owner.display_name} may help; or `reassign {c.id} @name`, or "
                     f'`drop {c.id} "reason"`.', besides=owner.id)
 
-    def due_day(self, c: Commitment) -> str:
+    def due_day(self, c: Work) -> str:
         """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
         tz = zone(self.state.owner(c).timezone)
         return show_day(c.due_at.astimezone(tz).date(), self.now.astimezone(tz).date())
