@@ -32,7 +32,7 @@ from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_f
 from handlers.reply import Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
 from storage.database import transaction
-from storage.models import Partnership
+from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +135,14 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
         select(Partnership).where(Partnership.id.in_({n.partnership_id for n in rows})))}
     limits = thresholds_for(session, partnerships)
     homes = ledger.home_channels(session, partnerships)
-    people = {n.person.id: n.person for n in rows if n.person is not None}
+    people = {person.id: person for person in session.scalars(
+        select(Person).where(Person.id.in_({n.person_id for n in rows if n.person_id is not None})))}
     had = ledger.messages_since(session, {pid: day_start(zone(person.timezone), now) for pid, person in people.items()}, now)
     batches: dict[tuple[object, ...], Batch] = {}
     for n in rows:
         p = partnerships[n.partnership_id]
         pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id))
-        person = n.person
+        person = people.get(n.person_id) if n.person_id is not None else None
         if person is None:
             batch = batches.setdefault(("channel", p.platform, p.workspace, n.channel),
                                        Batch(f"#{n.channel}", p.platform, p.workspace, None, n.channel))

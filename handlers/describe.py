@@ -12,8 +12,12 @@ from storage.models import Commitment, CommitmentStatus, Member
 
 def member_label(member: Member) -> str:
     """`Bob (Chamber of Trade)`."""
-    name = member.person.display_name
-    return f"{name} ({member.organisation})" if member.organisation else name
+    return labelled(member.person.display_name, member.organisation)
+
+
+def labelled(name: str, organisation: str | None) -> str:
+    """A member's label from plain values, for callers holding rows rather than a `Member`."""
+    return f"{name} ({organisation})" if organisation else name
 
 
 def hours(value: float) -> str:

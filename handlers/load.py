@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,9 +24,38 @@ WEEK = timedelta(days=7)
 KEY_PERSON_MIN_OPEN = 4
 
 
+class Capacity(Protocol):
+    """What a workload needs of a member: a `Member`, or the nudge sweep's plain row of one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def capacity_hours(self) -> float | None: ...
+
+
+class OpenWork(Protocol):
+    """What a workload needs of an open commitment."""
+
+    @property
+    def owner_id(self) -> int: ...
+
+    @property
+    def due_at(self) -> datetime: ...
+
+    @property
+    def effort_hours(self) -> float | None: ...
+
+
+M = TypeVar("M", bound=Capacity)
+
+
 @dataclass
-class Workload:
-    member: Member
+class Workload(Generic[M]):
+    member: M
     open_count: int = 0
     overdue_count: int = 0
     open_hours: float = 0.0
@@ -40,10 +70,10 @@ class Workload:
 
 
 @dataclass(frozen=True)
-class KeyPerson:
+class KeyPerson(Generic[M]):
     """A member holding a large share of the open work: if they were away, it would stall."""
 
-    member: Member
+    member: M
     held: int
     total: int
 
@@ -52,7 +82,7 @@ class KeyPerson:
         return round(100 * self.held / self.total)
 
 
-def key_people(open_work: list[Commitment], doers: list[Member], key_share: int) -> list[KeyPerson]:
+def key_people(open_work: Sequence[OpenWork], doers: Sequence[M], key_share: int) -> list[KeyPerson[M]]:
     """Members holding at least `key_share` percent of the open commitments.
 
     Only meaningful with enough open work and more than one person to share it."""
@@ -64,7 +94,7 @@ def key_people(open_work: list[Commitment], doers: list[Member], key_share: int)
     return [k for k in found if k.share >= key_share]
 
 
-def workloads(session: Session, partnership_id: int, now: datetime) -> list[Workload]:
+def workloads(session: Session, partnership_id: int, now: datetime) -> list[Workload[Member]]:
     """Every active, non-observer member's workload, heaviest against capacity first."""
     rows = session.scalars(
         select(Commitment).where(Commitment.partnership_id == partnership_id,
@@ -73,7 +103,7 @@ def workloads(session: Session, partnership_id: int, now: datetime) -> list[Work
     return tally(queries.active_members(session, partnership_id), rows, now)
 
 
-def tally(members: Iterable[Member], open_commitments: Iterable[Commitment], now: datetime) -> list[Workload]:
+def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datetime) -> list[Workload[M]]:
     """Workloads from rows already loaded, so the nudge sweep can load every partnership at once."""
     loads = {m.id: Workload(m) for m in members if m.role is not Role.OBSERVER}
     for c in open_commitments:
@@ -86,14 +116,14 @@ def tally(members: Iterable[Member], open_commitments: Iterable[Commitment], now
         load.open_hours += effort
         load.weekly_hours += effort / max(1.0, (c.due_at - now) / WEEK)
 
-    def pressure(w: Workload) -> tuple[float, float]:
+    def pressure(w: Workload[M]) -> tuple[float, float]:
         capacity = w.member.capacity_hours
         return (w.weekly_hours / capacity if capacity else 0.0, w.weekly_hours)
 
     return sorted(loads.values(), key=pressure, reverse=True)
 
 
-def describe_load(w: Workload) -> str:
+def describe_load(w: Workload[Member]) -> str:
     m = w.member
     capacity = f"of {hours(m.capacity_hours)} capacity" if m.capacity_hours is not None else "(capacity not stated)"
     text = f"{member_label(m)}{' · volunteer' if m.volunteer else ''}: ~{hours(round(w.weekly_hours, 1))}/week {capacity}"

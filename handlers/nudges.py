@@ -14,17 +14,17 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager, lazyload
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from handlers import decisions, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
-from handlers.describe import hours, member_label
+from handlers.describe import hours, labelled
 from handlers.errors import UserError
 from handlers.load import Workload, key_people, tally
 from handlers.parsing import Args
@@ -181,40 +181,87 @@ def grouped(rows: Iterable[Row], key: Callable[[Row], int]) -> dict[int, list[Ro
     return groups
 
 
+class Someone(NamedTuple):
+    """A member as the sweep reads one: plain values, not a `Member` with its `Person`.
+
+    Every membership in the network is read on every sweep (14,000 at N = 1,000 in the
+    benchmark); building two ORM objects for each cost more than all the queries.
+    """
+
+    id: int
+    partnership_id: int
+    person_id: int
+    role: Role
+    organisation: str | None
+    volunteer: bool
+    capacity_hours: float | None
+    left_at: datetime | None
+    display_name: str
+    timezone: str
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+    @property
+    def label(self) -> str:
+        return labelled(self.display_name, self.organisation)
+
+
+class Work(NamedTuple):
+    """A commitment as the sweep reads one (the open ones and the week's done), plain like `Someone`."""
+
+    id: int
+    partnership_id: int
+    owner_id: int
+    title: str
+    due_at: datetime
+    created_at: datetime
+    effort_hours: float | None
+
+
+def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
+    """The commitments matching `where`, as plain rows."""
+    return [Work._make(row) for row in session.execute(
+        select(Commitment.id, Commitment.partnership_id, Commitment.owner_id, Commitment.title, Commitment.due_at,
+               Commitment.created_at, Commitment.effort_hours).where(*where).order_by(*order))]
+
+
 @dataclass
 class State:
     """Every row the sweep reads, by partnership id, loaded once for all partnerships.
 
     Rows that point at a member (a commitment's owner, an offer's maker) find it among
-    `everyone`, already in the session, instead of joining it again on every row.
+    `everyone` by id, instead of joining it again on every row.
     """
 
     partnerships: list[Partnership]
     settings: dict[int, Thresholds]
     channels: dict[int, str]
-    everyone: list[Member]
-    members: dict[int, list[Member]]
-    open: dict[int, list[Commitment]]
+    everyone: list[Someone]
+    members: dict[int, list[Someone]]
+    open: dict[int, list[Work]]
     snoozes: dict[int, Snooze]
     time_offers: dict[int, list[Flexibility]]
     concerns: dict[int, list[Concern]]
-    done: dict[int, list[Commitment]]
+    done: dict[int, list[Work]]
     priorities: dict[int, list[Priority]]
 
-    by_id: dict[int, Member] = field(init=False)
+    by_id: dict[int, Someone] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_id = {m.id: m for m in self.everyone}
 
-    def owner(self, c: Commitment) -> Member:
+    def owner(self, c: Work) -> Someone:
         return self.by_id[c.owner_id]
 
     @classmethod
     def load(cls, session: Session, now: datetime) -> State:
         since = now - WEEK
-        everyone = list(session.scalars(
-            select(Member).join(Member.person).options(contains_eager(Member.person))
-            .order_by(Member.partnership_id, func.lower(Person.display_name))))
+        everyone = [Someone._make(row) for row in session.execute(
+            select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
+                   Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone)
+            .join(Member.person).order_by(Member.partnership_id, func.lower(Person.display_name)))]
         return cls(
             partnerships=list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
                                               .order_by(Partnership.id))),
@@ -223,10 +270,8 @@ class State:
             channels=home_channels(session),
             everyone=everyone,
             members=grouped((m for m in everyone if m.active), lambda m: m.partnership_id),
-            open=grouped(session.scalars(
-                select(Commitment).where(Commitment.status == CommitmentStatus.OPEN)
-                .options(lazyload(Commitment.owner)).order_by(Commitment.due_at, Commitment.id)),
-                lambda c: c.partnership_id),
+            open=grouped(work(session, Commitment.status == CommitmentStatus.OPEN,
+                              order=(Commitment.due_at, Commitment.id)), lambda c: c.partnership_id),
             snoozes={s.commitment_id: s for s in session.scalars(
                 select(Snooze).join(Commitment, Commitment.id == Snooze.commitment_id)
                 .where(Commitment.status == CommitmentStatus.OPEN, Snooze.until > now))},
@@ -236,9 +281,8 @@ class State:
             concerns=grouped(session.scalars(
                 select(Concern).where(Concern.status == ConcernStatus.OPEN)
                 .options(lazyload(Concern.raised_by)).order_by(Concern.id)), lambda c: c.partnership_id),
-            done=grouped(session.scalars(
-                select(Commitment).where(Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since)
-                .options(lazyload(Commitment.owner)).order_by(Commitment.closed_at)), lambda c: c.partnership_id),
+            done=grouped(work(session, Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since,
+                              order=(Commitment.closed_at,)), lambda c: c.partnership_id),
             priorities=grouped(session.scalars(
                 select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
                 .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
@@ -266,7 +310,7 @@ class Deriver:
         return [*self.commitments(), *self.reviews(), *self.ending(), *self.overload(),
                 *self.stale_concerns(), *self.key_people(), *self.digest()]
 
-    def to_person(self, member: Member, kind: str, key: str, text: str) -> DueNudge:
+    def to_person(self, member: Someone, kind: str, key: str, text: str) -> DueNudge:
         return DueNudge(f"{key}:p{member.person_id}", self.p.id, kind, text, person_id=member.person_id)
 
     def to_coordinators(self, kind: str, key: str, text: str, besides: int | None = None) -> Iterator[DueNudge]:
@@ -301,13 +345,13 @@ class Deriver:
                 late = (now - c.due_at).days
                 yield from self.to_coordinators(
                     "escalation", f"escalation:{key}",
-                    f"#{c.id} {c.title} ({member_label(owner)}) is {plural(late, 'day')} overdue. A word with "
-                    f"{owner.person.display_name} may help; or `reassign {c.id} @name`, or "
+                    f"#{c.id} {c.title} ({owner.label}) is {plural(late, 'day')} overdue. A word with "
+                    f"{owner.display_name} may help; or `reassign {c.id} @name`, or "
                     f'`drop {c.id} "reason"`.', besides=owner.id)
 
-    def due_day(self, c: Commitment) -> str:
+    def due_day(self, c: Work) -> str:
         """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
-        tz = zone(self.state.owner(c).person.timezone)
+        tz = zone(self.state.owner(c).timezone)
         return show_day(c.due_at.astimezone(tz).date(), self.now.astimezone(tz).date())
 
     def by_coordinator(self, snooze: Snooze) -> bool:
@@ -348,10 +392,10 @@ class Deriver:
         heavy = {w.member.id: reasons for w in loads if (reasons := self.overload_reasons(w))}
         if not heavy:
             return
-        spare = [w.member.person.display_name for w in loads
+        spare = [w.member.display_name for w in loads
                  if w.member.id not in heavy and w.member.capacity_hours and not w.over_capacity]
-        flexible = sorted({f.member.person.display_name for f in self.state.time_offers.get(self.p.id, [])
-                           if f.member.id not in heavy and f.member.active})
+        offered = [self.state.by_id[f.member_id] for f in self.state.time_offers.get(self.p.id, [])]
+        flexible = sorted({m.display_name for m in offered if m.id not in heavy and m.active})
         for w in loads:
             if w.member.id not in heavy:
                 continue
@@ -368,10 +412,10 @@ class Deriver:
             ])) or "nobody has spare capacity or has offered more time yet"
             yield from self.to_coordinators(
                 "overload", f"overload:{key}",
-                f"{member_label(m)}{' (volunteer)' if m.volunteer else ''} has more than they can carry ({reasons}). "
+                f"{m.label}{' (volunteer)' if m.volunteer else ''} has more than they can carry ({reasons}). "
                 f"Could someone take something on? Who could help: {helpers}.", besides=m.id)
 
-    def overload_reasons(self, w: Workload) -> str:
+    def overload_reasons(self, w: Workload[Someone]) -> str:
         reasons = []
         if w.over_capacity:
             reasons.append(f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)} capacity")
@@ -399,7 +443,7 @@ class Deriver:
         for k in key_people(self.open, self.doers, self.t.key_share):
             yield from self.to_coordinators(
                 "key-person", f"key-person:m{k.member.id}:{self.month}",
-                f"{member_label(k.member)} holds {k.held} of the {total} open commitments in {p.name} ({k.share}%). "
+                f"{k.member.label} holds {k.held} of the {total} open commitments in {p.name} ({k.share}%). "
                 f"If they were away, the work would stall: could others take some on, or shadow them?")
         if len(self.coordinators) == 1 and len(self.doers) >= 3 and self.now - p.created_at >= SETTLING_IN:
             yield from self.to_coordinators(
@@ -419,16 +463,16 @@ class Deriver:
         concerns = sorted(self.state.concerns.get(p.id, []), key=lambda c: c.created_at)
         changed = self.state.priorities.get(p.id, [])
         lines = [f"The week in {p.name}:"]
-        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({self.state.owner(c).person.display_name})"
+        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({self.state.owner(c).display_name})"
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
-            f"#{c.id} {c.title} ({self.state.owner(c).person.display_name}, {self.due_day(c)})"
+            f"#{c.id} {c.title} ({self.state.owner(c).display_name}, {self.due_day(c)})"
             for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
                                                            or "none"))
         if changed:
             lines.append("Priorities stated or changed: " + "; ".join(
-                f'{pr.member.person.display_name}: "{pr.text}"' for pr in changed[:10]))
+                f'{self.state.by_id[pr.member_id].display_name}: "{pr.text}"' for pr in changed[:10]))
         if p.next_review_on:
             lines.append(f"Next review: {show_day(p.next_review_on, self.today)}")
         yield from self.to_channel("digest", f"digest:p{p.id}:{self.week}", "\n".join(lines))

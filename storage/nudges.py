@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import String, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, lazyload
 
 from storage.models import ChannelLink, Nudge, Partnership
 
@@ -106,20 +107,32 @@ def serialise_claims(session: Session) -> None:
         session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
 
 
-def pending(session: Session, now: datetime, platform: str | None = None) -> list[Nudge]:
-    """Unsent nudges nobody holds a live lease on, oldest first, locked where the database can."""
+class Waiting(NamedTuple):
+    """A pending nudge as the sweep's plan reads it: plain values, as thousands may wait at scale."""
+
+    id: int
+    partnership_id: int
+    kind: str
+    text: str
+    person_id: int | None
+    channel: str | None
+
+
+def pending(session: Session, now: datetime, platform: str | None = None) -> list[Waiting]:
+    """Unsent nudges nobody holds a live lease on, oldest first, locked where the database can.
+
+    Their people are the caller's to read, in one query (FOR UPDATE cannot take the
+    nullable side of a join)."""
     query = (
-        select(Nudge)
+        select(Nudge.id, Nudge.partnership_id, Nudge.kind, Nudge.text, Nudge.person_id, Nudge.channel)
         .join(Partnership, Partnership.id == Nudge.partnership_id)
         .where(Nudge.sent_at.is_(None), unleased(now))
-        # FOR UPDATE cannot take the nullable side of a join: every row's person in one more query.
-        .options(selectinload(Nudge.person))
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True, of=Nudge)
     )
     if platform is not None:
         query = query.where(Partnership.platform == platform)
-    return list(session.scalars(query))
+    return [Waiting._make(row) for row in session.execute(query)]
 
 
 def messages_since(session: Session, since: Mapping[int, datetime], now: datetime) -> dict[int, int]:
