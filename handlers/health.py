@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from handlers.context import Context
 from handlers.dates import show_day, show_due
 from handlers.describe import hours, member_label
-from handlers.load import key_people, workloads
+from handlers.load import key_people, tally
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
 from handlers.parsing import Args
@@ -187,7 +187,7 @@ class Checker:
         return None
 
     def over_capacity(self) -> Signal | None:
-        loads = workloads(self.session, self.p.id, self.now)
+        loads = tally(self.members, self.open, self.now)  # rows this checker has already read
         over = [w for w in loads if w.over_capacity]
         if not over:
             return None
