@@ -3,7 +3,7 @@
 `full` is partnerbot's own Slack app (bot/slack/app.py) with its settings from the
 environment, as `partnerbot run` has them, minus the nudge scheduler (sweeps are measured
 on their own); `bare` is a Bolt app that only acknowledges, the floor we compare against.
-Both are served by the same server, so the difference is what partnerbot adds. The port
+Both are served by the same web app and server, so the difference is what partnerbot adds. The port
 is printed on the first line of standard output.
 """
 
@@ -17,8 +17,10 @@ from slack_bolt import Ack, App
 
 from bot.cli import open_database
 from bot.config import load_settings
-from bot.slack.app import build_app, serve
+from bot.slack.app import build_app
 from bot.slack.delivery import web_client
+from bot.web import create_app
+from bot.web.server import serve
 
 
 def bare_app() -> App:
@@ -35,8 +37,9 @@ def bare_app() -> App:
 
 def main(mode: str) -> None:
     settings = load_settings(env_file=None)
-    app = build_app(settings, open_database(settings)) if mode == "full" else bare_app()
-    server = serve(app, "127.0.0.1", 0)
+    sessions = open_database(settings)
+    app = build_app(settings, sessions) if mode == "full" else bare_app()
+    server = serve(create_app(settings, sessions, slack=app), "127.0.0.1", 0)
 
     def stop(_signal: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt

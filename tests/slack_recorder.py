@@ -259,10 +259,12 @@ class SlackHarness:
     triggers: int = 0
 
     def __post_init__(self) -> None:
-        from bot.slack.app import build_app, serve
+        from bot.slack.app import build_app
+        from bot.web import create_app
+        from bot.web.server import serve
 
         self.app = build_app(self.settings, self.sessions, listener_executor=self.executor)
-        self.server = serve(self.app, "127.0.0.1", 0)
+        self.server = serve(create_app(self.settings, self.sessions, slack=self.app), "127.0.0.1", 0)
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"

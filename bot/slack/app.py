@@ -1,8 +1,8 @@
 """The Slack app: builds the Bolt App, wires every listener here, and starts it.
 
-`start(settings, sessions)` runs Socket Mode when SLACK_APP_TOKEN is set, else an HTTP
-server on settings.port serving /slack/events (requests verified with
-SLACK_SIGNING_SECRET). With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, the app installs in
+`start(settings, sessions)` runs Socket Mode when SLACK_APP_TOKEN is set, else the web app
+(bot/web) on settings.port, serving /slack/events (requests verified with
+SLACK_SIGNING_SECRET) beside the web pages. With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, the app installs in
 many workspaces through Slack's OAuth flow (/slack/install), keeping installations in the
 partnership database; otherwise it uses the single SLACK_BOT_TOKEN. SLACK_API_URL points
 the Web API elsewhere (GovSlack, or the tests' recorder).
@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +24,8 @@ from bot.slack.chat import SlackChat
 from bot.slack.delivery import DEFAULT_API_URL, Delivery, web_client
 from bot.slack.once import Once
 from bot.slack.people import People
+from bot.web import create_app
+from bot.web.server import serve
 
 log = logging.getLogger(__name__)
 
@@ -108,25 +107,6 @@ def delivery(settings: Settings, sessions: sessionmaker[Session]) -> Delivery:
                     oauth.installation_store if oauth else None)
 
 
-class Server(ThreadingMixIn, WSGIServer):
-    """A threaded WSGI server: one slow request never holds up another's acknowledgement."""
-
-    daemon_threads = True
-
-
-class QuietHandler(WSGIRequestHandler):
-    timeout = 30  # seconds a client may take to send its request: a stalled one frees its thread
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        log.debug("%s " + format, self.address_string(), *args)
-
-
-def serve(app: App, host: str, port: int) -> Server:
-    """An HTTP server for /slack/events (and /slack/install, /slack/oauth_redirect)."""
-    return make_server(host, port, guard.limited(SlackRequestHandler(app)), server_class=Server,
-                       handler_class=QuietHandler)
-
-
 def start(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the Slack app until interrupted: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
     app = build_app(settings, sessions)
@@ -138,7 +118,7 @@ def start(settings: Settings, sessions: sessionmaker[Session]) -> None:
         return
     if not settings.slack_signing_secret:
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
-    server = serve(app, "0.0.0.0", settings.port)
+    server = serve(create_app(settings, sessions, slack=app), "0.0.0.0", settings.port)
     log.warning("Slack: listening on port %s at /slack/events", settings.port)
     try:
         server.serve_forever()

@@ -1,4 +1,4 @@
-"""partnerbot's Slack app as a WSGI application, for a production server with many processes:
+"""partnerbot's web app (Slack's endpoint and the web pages) as a WSGI application, for a production server with many processes:
 
     gunicorn 'bot.slack.wsgi:application' --workers 4 --threads 8 --bind 0.0.0.0:3000
 
@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import atexit
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from flask import Flask
 
 from bot import scheduler
 from bot.cli import open_database
 from bot.config import load_settings
 from bot.slack.app import build_app, delivery
+from bot.web import create_app
 
 
-def create() -> SlackRequestHandler:
+def create() -> Flask:
     settings = load_settings()
     if not (settings.slack_signing_secret and (settings.slack_bot_token or settings.slack_oauth)):
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
@@ -29,7 +30,7 @@ def create() -> SlackRequestHandler:
     sessions = open_database(settings)
     background = scheduler.start(sessions, delivery(settings, sessions), "slack")
     atexit.register(background.shutdown, wait=False)
-    return SlackRequestHandler(build_app(settings, sessions))
+    return create_app(settings, sessions, slack=build_app(settings, sessions))
 
 
 application = create()
