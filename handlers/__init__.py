@@ -6,6 +6,7 @@ Importing this package registers every command; adapters call `handle`.
 from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
+    dashboard,
     decisions,
     exports,
     flexibility,
@@ -17,6 +18,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     nudges,
     partnerships,
     priorities,
+    publishing,
     reviews,
     status,
     succession,

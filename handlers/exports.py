@@ -81,11 +81,12 @@ def decisions_csv(session: Session, p: Partnership) -> Attachment:
          d.outcome or "", stamp(d.closes_at), stamp(d.closed_at)] for d in rows))
 
 
-def calendar_ics(session: Session, p: Partnership, now: datetime) -> Attachment:
+def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True) -> Attachment:
     """Due dates, the next review and the end date as all-day events calendar apps import.
 
-    UIDs name what an event is about, not when, so importing a newer export moves an event
-    instead of adding a second one."""
+    UIDs name what an event is about, not when, so importing a newer export (or the public
+    page's calendar subscription, the same events) moves an event instead of adding a second
+    one. Without `names`, events say which organisation, not who."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//partnerbot//partnership export//EN")
     cal.add("version", "2.0")
@@ -105,8 +106,9 @@ def calendar_ics(session: Session, p: Partnership, now: datetime) -> Attachment:
     for c in session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
                                                       Commitment.status == CommitmentStatus.OPEN)
                              .order_by(Commitment.due_at, Commitment.id)):
-        event(f"commitment-{c.id}", due_day(c), f"Due: #{c.id} {c.title} ({c.owner.person.display_name})",
-              f"{member_label(c.owner)} committed to this in {p.name}.")
+        who = member_label(c.owner) if names else (c.owner.organisation or "A local volunteer")
+        event(f"commitment-{c.id}", due_day(c), f"Due: #{c.id} {c.title} ({c.owner.person.display_name if names else who})",
+              f"{who} committed to this in {p.name}.")
     if p.next_review_on:
         event(f"review-p{p.id}", p.next_review_on, f"{p.name}: review",
               "Are the time, the people, the resources, the time given, the goal and its reach still right?")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from handlers.commitments import open_commitments
 from handlers.context import Context
@@ -66,16 +67,22 @@ def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: l
     return items
 
 
+def deciding(session: Session, partnership_id: int) -> list[Decision]:
+    """Proposals still open, closing soonest first: the status, the public page and the dashboard share it."""
+    return list(session.scalars(select(Decision).where(
+        Decision.partnership_id == partnership_id, Decision.status == DecisionStatus.OPEN)
+        .order_by(Decision.closes_at)).unique())
+
+
 @command("status", usage="status", access=Access.READ)
 def status(ctx: Context, args: Args) -> Reply:
     """What is happening here, why (recent decisions and reasons), and when (due dates, review, end)."""
     args.finish()
     p = ctx.require_partnership()
     open_work = list(ctx.session.scalars(open_commitments(p.id)))
-    deciding = list(ctx.session.scalars(select(Decision).where(
-        Decision.partnership_id == p.id, Decision.status == DecisionStatus.OPEN).order_by(Decision.closes_at)).unique())
+    proposals = deciding(ctx.session, p.id)
     return Reply(title=f"Status of {p.name}", text=p.purpose, sections=[
-        Section("What is happening", happening(ctx, p, open_work, deciding)),
+        Section("What is happening", happening(ctx, p, open_work, proposals)),
         Section("Why: recent decisions and reasons", reasons(ctx, p), empty="No decisions or reasons recorded yet."),
-        Section("When", dates(ctx, p, open_work, deciding), empty="No dates ahead."),
+        Section("When", dates(ctx, p, open_work, proposals), empty="No dates ahead."),
     ])

@@ -782,3 +782,48 @@ class MatrixDirectRoom(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     room_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+
+
+# --- The web: public pages and the coordinators' dashboard -----------------------------
+
+class Publication(Base):
+    """A partnership's public page, off until a coordinator publishes it.
+
+    The slug is the page's address: random and long, so pages cannot be found by counting.
+    Turning publishing off keeps the row (and the slug), so turning it on again brings back
+    the same address for anyone subscribed to its calendar or feed."""
+
+    __tablename__ = "publications"
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # People's names on the page; off by default, so organisations and sectors only.
+    names: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class SignInLink(Base):
+    """A coordinator's one-time link to the dashboard. Only a hash of its token is kept, so
+    the table leaks nothing usable; `used_at` is set by a conditional update, so a link
+    opened twice (or by two people at once) signs in once."""
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SiteKey(Base):
+    """The key that signs dashboard session cookies, made once and shared by every process."""
+
+    __tablename__ = "site_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]

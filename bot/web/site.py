@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +16,11 @@ from bot.config import Settings
 class Site:
     settings: Settings
     sessions: sessionmaker[Session]
+    # What time it is; tests give the clock their chat runs on.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def install(self, app: Flask) -> None:
         app.extensions["partnerbot"] = self
