@@ -175,6 +175,31 @@ def export(settings: Settings, name: str | None, workspace: str | None, out: Pat
     print(f"Exported {partnership.name} to {out.resolve()}: " + ", ".join(p.name for p in written))
 
 
+def web(settings: Settings) -> None:
+    """Serve the web pages alone (public pages, dashboard), for a console-only install."""
+    from bot.web import create_app
+    from bot.web.server import serve
+
+    server = serve(create_app(settings, open_database(settings)), "0.0.0.0", settings.port)
+    print(f"Serving the web pages on port {settings.port}; public pages at /p/<address>/, the dashboard at /dashboard.")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def publish(settings: Settings, out: Path) -> None:
+    """Write every published partnership's public page, calendar and feed as static files."""
+    from bot.web import create_app
+    from bot.web.static import write_pages
+
+    written = write_pages(create_app(settings, open_database(settings)), out)
+    if not written:
+        print("No partnership has published its page yet: a coordinator types `publish on` in the chat.")
+        return
+    print(f"Wrote {len(written)} files to {out.resolve()}: " + ", ".join(str(p.relative_to(out)) for p in written))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="partnerbot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
@@ -194,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     exporting.add_argument("--partnership", help="its name (needed when there are several)")
     exporting.add_argument("--workspace", help="the chat workspace it is in, when names repeat")
     exporting.add_argument("--out", type=Path, default=Path("partnerbot-export"), help="the folder to write to")
+    commands.add_parser("web", help="serve only the web pages (public pages and dashboard) on PORT")
+    publishing = commands.add_parser("publish", help="write the published public pages and feeds as static files")
+    publishing.add_argument("--out", type=Path, default=Path("partnerbot-site"), help="the folder to write to")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
@@ -216,6 +244,10 @@ def main(argv: list[str] | None = None) -> None:
                 dry_run(settings)
             case "export":
                 export(settings, args.partnership, args.workspace, args.out)
+            case "web":
+                web(settings)
+            case "publish":
+                publish(settings, args.out)
             case _:
                 run(settings, user, nudging)
     except KeyboardInterrupt:

@@ -3,29 +3,52 @@
 `create_app` builds it from settings, so `partnerbot run` (Slack over HTTP), `partnerbot
 web` (the pages alone), gunicorn (bot/slack/wsgi.py) and the tests all serve the same app.
 Each area is a blueprint, registered in `register_blueprints`; every response carries the
-security headers.
+security headers. Pages run no script and load nothing from elsewhere: their one
+stylesheet is inline, allowed by its hash.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 from flask import Flask, Response
+from markupsafe import Markup
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.slack import endpoint
+from bot.web import dashboard, public
+from bot.web.dashboard import SESSION_LIFETIME
 from bot.web.server import limited
 from bot.web.site import Site
+from handlers.dashboard import signing_key
+from handlers.publishing import site_address
 
-# Pages load nothing from elsewhere and run no script.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self' data:; style-src 'self'; "
+STYLESHEET = (Path(__file__).parent / "templates" / "site.css").read_text()
+STYLE_HASH = base64.b64encode(hashlib.sha256(STYLESHEET.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (f"default-src 'none'; img-src 'self' data:; style-src 'sha256-{STYLE_HASH}'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
-def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App | None = None) -> Flask:
+def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App | None = None,
+               clock: Callable[[], datetime] | None = None) -> Flask:
     """The whole web app; `slack` (the Bolt app) adds Slack's endpoint."""
     app = Flask(__name__)
-    Site(settings, sessions).install(app)
+    site = Site(settings, sessions, clock) if clock else Site(settings, sessions)
+    site.install(app)
+    with sessions.begin() as session:
+        app.secret_key = signing_key(session, site.now())
+    app.config.update(PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, slack)
+    app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
+    app.jinja_env.filters.update(day=day, moment=moment, iso=iso)
     app.after_request(secure)
     app.wsgi_app = limited(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -34,9 +57,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
 def register_blueprints(app: Flask, slack: App | None) -> None:
     """Every area of the web app, wired in one visible place."""
     if slack is not None:
-        from bot.slack import endpoint
-
         app.register_blueprint(endpoint.blueprint(slack))
+    app.register_blueprint(public.blueprint)
+    app.register_blueprint(dashboard.blueprint)
 
 
 def secure(response: Response) -> Response:
@@ -44,3 +67,16 @@ def secure(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def day(value: date) -> str:
+    """`Fri 27 Nov 2026`: pages are read later and printed, so the year is always there."""
+    return value.strftime("%a %-d %b %Y")
+
+
+def moment(value: datetime, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%a %-d %b %Y %H:%M %Z")
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()

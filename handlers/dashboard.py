@@ -1,0 +1,280 @@
+"""The coordinators' dashboard: the partnership's state as charts, for a board meeting.
+
+`dashboard` in the chat gives a coordinator a sign-in link that works once, for 15
+minutes; only a hash of it is stored. The dashboard's figures come from the handlers the
+chat uses (`load`'s workloads, `health`'s check, the reviews' scores), so a chart and its
+chat command never disagree. Each chart carries a sentence saying what it shows and the
+table behind it, for anyone who cannot see the picture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.describe import hours
+from handlers.health import Checker, Health
+from handlers.load import WEEK, tally
+from handlers.parsing import Args
+from handlers.publishing import site_address
+from handlers.registry import Access, command
+from handlers.reply import Reply
+from handlers.reviews import answers_to, scores
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    Member,
+    Partnership,
+    Review,
+    ReviewAnswer,
+    Risk,
+    Role,
+    Sector,
+    SignInLink,
+    SiteKey,
+)
+
+LINK_LIFETIME = timedelta(minutes=15)
+WEEKS = 8
+REVIEWS_SHOWN = 4
+AGES = ((7, "under a week"), (14, "1–2 weeks"), (28, "2–4 weeks"), (None, "over 4 weeks"))
+
+
+# Sign-in -------------------------------------------------------------------------------
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@command("dashboard", usage="dashboard", access=Access.COORDINATOR)
+def dashboard(ctx: Context, args: Args) -> Reply:
+    """A private link to this partnership's dashboard (coordinators): it works once, for 15 minutes.
+
+    The dashboard shows load against capacity for the next eight weeks, work planned against
+    done per week, concerns by age, the six risks across the last reviews, give and take by
+    organisation, and the sectors at the table."""
+    args.finish()
+    p = ctx.require_partnership()
+    token = secrets.token_urlsafe(32)
+    ctx.session.add(SignInLink(token_hash=digest(token), partnership_id=p.id, person_id=ctx.person.id,
+                               created_at=ctx.now, expires_at=ctx.now + LINK_LIFETIME))
+    return Reply(title=f"Dashboard of {p.name}",
+                 text=f"Your sign-in link, for you only: it works once, within 15 minutes.\n"
+                      f"{site_address()}/signin/{token}")
+
+
+def link_usable(session: Session, token: str, now: datetime) -> bool:
+    """Whether a link could still sign in, without using it up (the page that asks to confirm)."""
+    return session.scalar(select(SignInLink.id).where(
+        SignInLink.token_hash == digest(token), SignInLink.used_at.is_(None), SignInLink.expires_at > now)) is not None
+
+
+def sign_in(session: Session, token: str, now: datetime) -> tuple[int, int] | None:
+    """Use a sign-in link: (partnership id, person id), or None when it is unknown, used or expired.
+
+    The update only applies to a link not yet used, so of two people (or two tabs) opening
+    it at once exactly one gets in. The person must still coordinate the partnership."""
+    used = session.execute(update(SignInLink).where(
+        SignInLink.token_hash == digest(token), SignInLink.used_at.is_(None), SignInLink.expires_at > now)
+        .values(used_at=now).returning(SignInLink.partnership_id, SignInLink.person_id)).first()
+    if used is None:
+        return None
+    partnership_id, person_id = used
+    return (partnership_id, person_id) if coordinates(session, partnership_id, person_id) else None
+
+
+def coordinates(session: Session, partnership_id: int, person_id: int) -> bool:
+    """Whether the person coordinates the partnership now: checked on every dashboard view too."""
+    return session.scalar(select(Member.id).where(
+        Member.partnership_id == partnership_id, Member.person_id == person_id, Member.left_at.is_(None),
+        Member.role == Role.COORDINATOR)) is not None
+
+
+def signing_key(session: Session, now: datetime) -> str:
+    """The key that signs dashboard cookies: made by the first process to ask, then shared."""
+    found = session.get(SiteKey, "session")
+    if found is not None:
+        return found.value
+    try:
+        with session.begin_nested():
+            session.add(SiteKey(name="session", value=secrets.token_hex(32), created_at=now))
+    except IntegrityError:  # another process made it at the same moment: use theirs
+        pass
+    value = session.scalar(select(SiteKey.value).where(SiteKey.name == "session"))
+    assert value is not None
+    return value
+
+
+# The dashboard's figures ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: list[float | None]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its data, a sentence saying what it shows, and the table behind it."""
+
+    key: str
+    title: str
+    summary: str
+    kind: str  # bar or line
+    labels: list[str]
+    series: list[Series]
+    head: list[str]
+    rows: list[list[str]]
+    unit: str = ""
+
+
+@dataclass
+class Dashboard:
+    partnership: Partnership
+    today: date
+    health: Health
+    charts: list[Chart] = field(default_factory=list)
+
+
+def week_starts(today: date, count: int, back: int = 0) -> list[date]:
+    start = today - timedelta(days=today.weekday())  # weeks start on Monday
+    return [start + timedelta(weeks=k - back) for k in range(count)]
+
+
+def load_chart(checker: Checker, now: datetime, tz: ZoneInfo) -> Chart:
+    """Each member's hours a week needed for the next eight weeks, against what they can give.
+
+    A commitment's effort is spread evenly over the weeks until it is due, as `load` does, so
+    this week's figure is the one `load` shows."""
+    loads = tally(checker.members, checker.open, now)
+    weekly: dict[int, list[float]] = {w.member.id: [0.0] * WEEKS for w in loads}
+    for c in checker.open:
+        if c.owner_id not in weekly:
+            continue
+        weeks_left = max(1.0, (c.due_at - now) / WEEK)
+        for k in range(WEEKS):
+            if k == 0 or now + k * WEEK < c.due_at:
+                weekly[c.owner_id][k] += (c.effort_hours or 0.0) / weeks_left
+    labels = [f"{d:%-d %b}" for d in week_starts(now.astimezone(tz).date(), WEEKS)]
+    series, rows, over = [], [], []
+    for w in loads:
+        m, needed = w.member, weekly[w.member.id]
+        cap = m.capacity_hours
+        series.append(Series(m.person.display_name, [round(100 * h / cap) if cap else None for h in needed]))
+        rows.append([m.person.display_name, hours(cap) if cap is not None else "not stated",
+                     *(hours(round(h, 1)) for h in needed)])
+        if cap and any(h > cap for h in needed):
+            over.append(f"{m.person.display_name} (week of {labels[next(k for k, h in enumerate(needed) if h > cap)]})")
+    summary = ("Over capacity: " + ", ".join(over) + "." if over else "Nobody is over capacity in the next eight weeks.")
+    return Chart("load", "Load against capacity, next eight weeks", summary, "line", labels, series,
+                 ["Member", "Capacity a week", *labels], rows, unit="% of capacity")
+
+
+def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Chart:
+    """Commitments due each of the last eight weeks against those done in it."""
+    starts = week_starts(now.astimezone(tz).date(), WEEKS, back=WEEKS - 1)
+    first = datetime.combine(starts[0], datetime.min.time(), tz)
+    rows_ = session.execute(select(Commitment.due_at, Commitment.closed_at, Commitment.status).where(
+        Commitment.partnership_id == p.id, Commitment.status != CommitmentStatus.DROPPED,
+        or_(Commitment.due_at >= first, Commitment.closed_at >= first))).all()
+
+    def week_of(moment: datetime | None) -> int | None:
+        if moment is None:
+            return None
+        k = (moment.astimezone(tz).date() - starts[0]).days // 7
+        return k if 0 <= k < WEEKS else None
+
+    due, done = Counter(week_of(r.due_at) for r in rows_), Counter(
+        week_of(r.closed_at) for r in rows_ if r.status is CommitmentStatus.DONE)
+    labels = [f"{d:%-d %b}" for d in starts]
+    planned = [due[k] for k in range(WEEKS)]
+    made = [done[k] for k in range(WEEKS)]
+    summary = (f"Over the last eight weeks {sum(planned)} commitments fell due and {sum(made)} were done; "
+               f"this week {planned[-1]} due, {made[-1]} done.")
+    return Chart("planned", "Planned against done, per week", summary, "bar", labels,
+                 [Series("Due (planned)", list(map(float, planned))), Series("Done", list(map(float, made)))],
+                 ["Week of", "Due", "Done"], [[lab, str(a), str(b)] for lab, a, b in zip(labels, planned, made)])
+
+
+def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
+    """Open concerns by how long they have waited: a tension left open festers."""
+    opened = session.scalars(select(Concern.created_at).where(
+        Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)).all()
+    counts = [0] * len(AGES)
+    for created in opened:
+        days = (now - created).days
+        counts[next(i for i, (limit, _) in enumerate(AGES) if limit is None or days < limit)] += 1
+    labels = [name for _, name in AGES]
+    old = counts[-1] + counts[-2]
+    summary = (f"{len(opened)} open concerns" + (f", {old} of them open over two weeks." if old else ", none open over two weeks."))
+    return Chart("concerns", "Open concerns by age", summary, "bar", labels, [Series("Open concerns", list(map(float, counts)))],
+                 ["Age", "Open concerns"], [[lab, str(n)] for lab, n in zip(labels, counts)])
+
+
+def risks_chart(session: Session, p: Partnership, tz: ZoneInfo) -> Chart:
+    """The six risks' average score (1 a worry, 5 going well) in each of the last reviews."""
+    reviews = list(reversed(session.scalars(select(Review).where(
+        Review.partnership_id == p.id, select(ReviewAnswer.id).where(ReviewAnswer.review_id == Review.id).exists())
+        .order_by(Review.opened_at.desc(), Review.id.desc()).limit(REVIEWS_SHOWN)).all()))
+    answers = answers_to(session, [r.id for r in reviews])
+    per_review = {r.id: {s.risk: s.average for s in scores(a for a in answers if a.review_id == r.id)} for r in reviews}
+    labels = [f"{r.opened_at.astimezone(tz):%-d %b %Y}" for r in reviews]
+    series = [Series(risk.value, [per_review[r.id].get(risk) for r in reviews]) for risk in Risk]
+    overall = [mean([v for v in per_review[r.id].values() if v is not None]) for r in reviews]
+    if len(reviews) < 2:
+        trend = "Only one review has answers so far: no trend yet." if reviews else "No review has answers yet."
+    else:
+        change = (overall[-1] or 0) - (overall[-2] or 0)
+        trend = ("The partnership's trend: " + ("improving" if change > 0.2 else "worsening" if change < -0.2 else "steady")
+                 + f" (average {overall[-2]:.1f} then {overall[-1]:.1f} out of 5).")
+    rows = [[risk.value, *("—" if v is None else f"{v:.1f}" for v in s.values)] for risk, s in zip(Risk, series)]
+    return Chart("risks", "The six risks across the last reviews", trend, "line", labels, series,
+                 ["Risk", *labels], rows, unit="average score, 1 to 5")
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def balance_chart(report: Health) -> Chart:
+    """What each partner gives (commitments held) and asks (work logged for others, concerns raised)."""
+    labels = [b.partner for b in report.balances]
+    takers = [b.partner for b in report.balances if b.out_of_balance]
+    summary = ("Out of balance: " + ", ".join(takers) + " ask far more than they give." if takers
+               else "Every partner gives about as much as it asks.")
+    return Chart("balance", "Give and take by organisation", summary, "bar", labels,
+                 [Series("Given", [float(b.given) for b in report.balances]),
+                  Series("Asked", [float(b.asks) for b in report.balances])],
+                 ["Partner", "Given", "Hours given", "Asked"],
+                 [[b.partner, str(b.given), hours(round(b.given_hours, 1)), str(b.asks)] for b in report.balances])
+
+
+def sectors_chart(checker: Checker) -> Chart:
+    counts = Counter(m.sector for m in checker.doers)
+    labels = [s.value for s in Sector]
+    missing = [s.value for s in Sector if not counts[s]]
+    summary = ("Missing from the table: " + ", ".join(missing) + "." if missing else "All four sectors are at the table.")
+    return Chart("sectors", "Sectors at the table", summary, "bar", labels,
+                 [Series("Members", [float(counts[s]) for s in Sector])],
+                 ["Sector", "Members"], [[s.value, str(counts[s])] for s in Sector])
+
+
+def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Dashboard:
+    """Every chart of the dashboard, from the same reads as `load` and `health`."""
+    checker = Checker(session, p, now, tz)
+    report = checker.health()
+    board = Dashboard(p, now.astimezone(tz).date(), report)
+    board.charts = [load_chart(checker, now, tz), planned_chart(session, p, now, tz), concerns_chart(session, p, now),
+                    risks_chart(session, p, tz), balance_chart(report), sectors_chart(checker)]
+    return board

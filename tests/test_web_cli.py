@@ -1,0 +1,69 @@
+"""The console-only install's web pages: set up and published in the console, then served
+by `partnerbot web` and written out by `partnerbot publish --out DIR`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+from urllib.error import HTTPError
+
+import icalendar
+import pytest
+from sqlalchemy import Engine
+
+from tests.bot_process import free_port, wait_for_port
+from tests.test_console import PARTNERBOT, run
+from tests.web_client import address
+
+SETUP = """\
+setup "Riverside Partnership" kind:project end:2027-01-31 purpose:"Revive the riverside"
+join org:"Town Council" sector:public capacity:6h
+commit "Book the town hall" by:"in 2 weeks" effort:1h
+publish on
+"""
+
+
+def published(engine: Engine, tmp_path: Path) -> str:
+    session = run(engine, tmp_path, "console", "--as", "alice", stdin=SETUP, PARTNERBOT_BASE_URL="https://town.example")
+    assert session.returncode == 0, session.stderr
+    assert "https://town.example/p/" in session.stdout
+    return address(session.stdout)
+
+
+def test_publish_writes_the_pages_as_files(engine: Engine, tmp_path: Path) -> None:
+    path = published(engine, tmp_path)
+    written = run(engine, tmp_path, "publish", "--out", "site", stdin="")
+    assert written.returncode == 0, written.stderr
+    folder = tmp_path / "site" / path.strip("/")
+    page = (folder / "index.html").read_text()
+    assert "Riverside Partnership" in page and "Book the town hall" in page and "Sun 31 Jan 2027" in page
+    events = icalendar.Calendar.from_ical((folder / "calendar.ics").read_bytes()).walk("VEVENT")
+    assert any("Book the town hall" in str(e["SUMMARY"]) for e in events)
+    assert "<feed" in (folder / "feed.atom").read_text()
+
+
+def test_web_serves_the_pages_and_nothing_unpublished(engine: Engine, tmp_path: Path) -> None:
+    path = published(engine, tmp_path)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "PARTNERBOT_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), PORT=str(port))
+    process = subprocess.Popen([str(PARTNERBOT), "web"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(process, port)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            page = answer.read().decode()
+            assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+        assert "Book the town hall" in page
+        with pytest.raises(HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/slack/events", data=b"x", timeout=10)
+        assert refused.value.code == 404  # no Slack endpoint without Slack's settings
+        run(engine, tmp_path, "console", "--as", "alice", stdin="publish off\n")
+        with pytest.raises(HTTPError) as gone:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+        assert gone.value.code == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
