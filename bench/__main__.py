@@ -10,7 +10,9 @@ For each database and each size N it generates a workload (bench/workload.py), t
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed, the second runs five minutes later, as the scheduler would;
-- reports the bot process's peak memory (VmHWM, its peak resident set).
+- reports the bot process's peak memory (VmHWM, its peak resident set);
+- renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
+  statements per render. `--parts` picks what to measure.
 PostgreSQL runs in a database the benchmark creates and drops (`--pg-url`).
 """
 
@@ -36,6 +38,8 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from bench.web import Rendering, render_times
+from bench.web import rows as page_rows
 from bench.workload import Partner, generate, load
 from bot import scheduler
 from bot.config import normalise_database_url
@@ -80,6 +84,7 @@ class Result:
     statements: dict[str, int] = field(default_factory=dict)
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
+    pages: list[Rendering] = field(default_factory=list)
 
 
 class StatementCounter:
@@ -267,12 +272,18 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
     counter = StatementCounter(engine)
     recorder = Recorder()
     try:
-        print(f"{kind} N={n}: serving...", file=sys.stderr, flush=True)
-        result.bare = measure("bare", url, recorder, speakers, args.requests, args.concurrency)
-        result.full = measure("full", url, recorder, speakers, args.requests, args.concurrency)
-        result.statements = statements_per_command(engine, counter, speakers)
-        print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
-        result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+        parts = args.parts.split(",")
+        if "serving" in parts:
+            print(f"{kind} N={n}: serving...", file=sys.stderr, flush=True)
+            result.bare = measure("bare", url, recorder, speakers, args.requests, args.concurrency)
+            result.full = measure("full", url, recorder, speakers, args.requests, args.concurrency)
+            result.statements = statements_per_command(engine, counter, speakers)
+        if "sweeps" in parts:
+            print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
+            result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+        if "pages" in parts:
+            print(f"{kind} N={n}: rendering pages...", file=sys.stderr, flush=True)
+            result.pages = render_times(engine, counter.measure, url, speakers[len(speakers) // 2], args.renders)
     finally:
         recorder.close()
         engine.dispose()
@@ -280,7 +291,10 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
 
 
 def table(results: list[Result]) -> str:
-    lines = [
+    lines = [*page_rows((r.db, r.n, r.pages) for r in results if r.pages), ""]
+    if not any(r.full for r in results):
+        return "\n".join(lines)
+    lines += [
         "| db | N | rows (filled in) | bare p50 | bare p99 | bare req/s | partnerbot ack p50 | partnerbot p50 | partnerbot p99 "
         "| partnerbot req/s | p50 ratio | peak memory |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -316,6 +330,10 @@ def main(argv: list[str] | None = None) -> None:
                                                            "postgresql://postgres@127.0.0.1:5432/partnerbot_bench"),
                         help="a PostgreSQL database to create, fill and drop (default: $BENCH_DATABASE_URL or "
                              "postgresql://postgres@127.0.0.1:5432/partnerbot_bench)")
+    parser.add_argument("--parts", default="serving,sweeps,pages",
+                        help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render); "
+                             "default all")
+    parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.n.split(",")]
