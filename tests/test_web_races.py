@@ -1,0 +1,51 @@
+"""Two people at once: a sign-in link opened in several tabs together signs in once, and two
+coordinators publishing at the same moment make one page and one log line."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from sqlalchemy import func, select
+
+from handlers.dashboard import sign_in
+from storage.models import Event, Publication
+from tests.conftest import Chat
+from tests.web_client import address
+
+T = TypeVar("T")
+
+
+def together(count: int, act: Callable[[], T]) -> list[T]:
+    """Run `act` in `count` threads released at the same instant."""
+    start = threading.Barrier(count)
+
+    def go() -> T:
+        start.wait()
+        return act()
+
+    with ThreadPoolExecutor(count) as pool:
+        return [f.result() for f in [pool.submit(go) for _ in range(count)]]
+
+
+def test_a_link_opened_in_many_tabs_at_once_signs_in_once(town: Chat) -> None:
+    token = address(town.ok("alice", "dashboard"), "signin").rsplit("/", 1)[-1]
+
+    def open_link() -> tuple[int, int] | None:
+        with town.sessions.begin() as session:
+            return sign_in(session, token, town.now)
+
+    signed_in = [who for who in together(6, open_link) if who is not None]
+    assert len(signed_in) == 1
+
+
+def test_two_coordinators_publishing_at_once_make_one_page(town: Chat) -> None:
+    town.ok("alice", "member role @bob coordinator")
+    replies = together(2, lambda: town.say("alice", "publish on")) + together(2, lambda: town.say("bob", "publish off"))
+    assert not any("Traceback" in r.plain() for r in replies)
+    with town.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Publication)) == 1
+        logged = session.scalars(select(Event.summary).where(Event.action == "publish").order_by(Event.id)).all()
+    assert logged == ["Public page on, without people's names", "Public page taken down"]
