@@ -13,20 +13,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings, load_settings
-from storage.database import make_engine, session_factory, upgrade
+from bot.config import Settings, load_settings, open_database
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.console import Console
-
-
-def open_database(settings: Settings) -> sessionmaker[Session]:
-    """Connect and bring the schema up to date, as every start does."""
-    engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
-    upgrade(engine)
-    return session_factory(engine)
 
 
 def console(settings: Settings, user: str, nudges: bool | None = None) -> None:

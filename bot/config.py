@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 
 from dotenv import load_dotenv
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.database import make_engine, session_factory, upgrade
 
 DEFAULT_DATABASE_URL = "sqlite:///partnerbot.db"
 DEFAULT_MATRIX_PREFIX = "!partner"
@@ -78,6 +81,13 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),
         database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
     )
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    """Connect and bring the schema up to date, as every start does."""
+    engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
+    upgrade(engine)
+    return session_factory(engine)
 
 
 def count(name: str, value: str | None, default: int) -> int:

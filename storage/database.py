@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,6 +61,26 @@ def upgrade(engine: Engine) -> None:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def empty(engine: Engine) -> None:
+    """Remove every table, so the database is as new: for the tests, the benchmark and a forced restore.
+
+    On PostgreSQL the schema the connection works in (its search_path) is dropped and made
+    again, so two runs given two schemas of one database never touch each other's tables.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            schema = connection.scalar(text("SELECT current_schema()"))
+            if schema is None:
+                raise ValueError("the connection's search_path names no existing schema")
+            quoted = connection.dialect.identifier_preparer.quote_identifier(schema)
+            connection.execute(text(f"DROP SCHEMA {quoted} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {quoted}"))
+        else:
+            tables = MetaData()
+            tables.reflect(connection)
+            tables.drop_all(connection)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

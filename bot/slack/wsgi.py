@@ -16,8 +16,7 @@ import atexit
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import scheduler
-from bot.cli import open_database
-from bot.config import load_settings
+from bot.config import load_settings, open_database
 from bot.slack.app import build_app, delivery
 
 
