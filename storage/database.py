@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -92,3 +93,12 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""
     with sessions.begin() as session:
         yield session
+
+
+def database_now(sessions: sessionmaker[Session]) -> datetime:
+    """The time by the database's clock on PostgreSQL, so processes on machines whose clocks
+    disagree still agree on leases and due times; SQLite lives on one machine, so its clock."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            return session.scalar(select(func.clock_timestamp())).astimezone(UTC)
+    return datetime.now(UTC)

@@ -56,6 +56,7 @@ class Recorder:
         self.users: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, deque[Failure]] = {}
         self.gates: dict[str, threading.Event] = {}
+        self.gate_timeout = 10.0  # seconds a held call waits at most
         self.changed = threading.Condition()
         self.ts = 0
         recorder = self
@@ -146,7 +147,7 @@ class Recorder:
             method = url.path.removeprefix("/api/")
         gate = self.gates.get(method)
         if gate is not None:
-            gate.wait(10)
+            gate.wait(self.gate_timeout)
         auth = handler.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") or params.get("token")
         with self.changed:
