@@ -205,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
     commands.add_parser("sweeper", help="only send nudges, sweeping every few minutes: the one sweeper "
                         "beside processes started with PARTNERBOT_SWEEP=off")
+    commands.add_parser("doctor", help="check the database, Slack, Matrix and the nudge sweeps, one line each; "
+                        "exits 0 only when all is well")
     nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them")
     nudges.add_argument("--dry-run", action="store_true", help="show them without sending or recording anything")
     exporting = commands.add_parser("export", help="write a partnership's commitments, concerns, decisions (CSV), "
@@ -232,6 +234,10 @@ def main(argv: list[str] | None = None) -> None:
                 tick(settings)
             case "sweeper":
                 sweeper(settings)
+            case "doctor":
+                from bot import doctor
+
+                sys.exit(doctor.run(settings))
             case "nudges":
                 dry_run(settings)
             case "export":

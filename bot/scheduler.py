@@ -218,6 +218,8 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
                 log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
         report.sent.append(message)
+    with transaction(sessions) as session:
+        ledger.swept(session, platform, now + timedelta(seconds=time.monotonic() - started))
     return report
 
 
