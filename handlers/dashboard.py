@@ -71,7 +71,7 @@ def dashboard(ctx: Context, args: Args) -> Reply:
                                created_at=ctx.now, expires_at=ctx.now + LINK_LIFETIME))
     return Reply(title=f"Dashboard of {p.name}",
                  text=f"Your sign-in link, for you only: it works once, within 15 minutes.\n"
-                      f"{site_address()}/signin/{token}")
+                      f"{site_address()}/signin/{token}", secret=True)
 
 
 def link_usable(session: Session, token: str, now: datetime) -> bool:

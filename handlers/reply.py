@@ -62,6 +62,9 @@ class Reply:
     audience: Audience = Audience.PERSONAL
     error: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    # Only the asker may read it (a sign-in link): a platform that cannot show a reply to one
+    # person in a shared room sends it to them directly instead.
+    secret: bool = False
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""

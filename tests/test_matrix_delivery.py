@@ -67,3 +67,21 @@ def test_nudges_go_to_a_direct_room_made_once_and_digests_to_the_partnership_roo
     assert "Book the hall was due" in notices(alice, dm, bot_account)[-1]
     with sessions() as session:
         assert session.scalars(select(MatrixDirectRoom.room_id)).all() == [dm]
+
+
+def test_a_sign_in_link_goes_to_a_direct_room_not_the_shared_one(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
+        sessions: sessionmaker[Session]) -> None:
+    start_bot()
+    alice, bob = people("alice"), people("bob")
+    room = alice.room_with_bot(bot_account, bob.mxid)
+    bob.join(room)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    pointer = alice.ask(room, "!partner dashboard", bot_account)
+    assert "direct message" in pointer["body"] and "/signin/" not in pointer["body"]
+    assert not any("/signin/" in n for n in notices(bob, room, bot_account))  # Bob never sees the link
+    with sessions() as session:  # the room the bot made for Alice (her client saw the invitation while asking)
+        dm = session.scalars(select(MatrixDirectRoom.room_id)).one()
+    alice.join(dm)
+    [link] = notices(alice, dm, bot_account)
+    assert "/signin/" in link and "works once" in link

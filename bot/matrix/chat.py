@@ -16,10 +16,10 @@ from nio import AsyncClient, RoomMessageText
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matrix import once
-from bot.matrix.delivery import known_room, send
+from bot.matrix.delivery import direct_room, known_room, send
 from bot.matrix.people import People, message_text, person_id
 from bot.matrix.render import notice, replying
-from handlers import Actor, handle
+from handlers import Actor, Reply, handle
 
 PLATFORM = "matrix"
 
@@ -67,4 +67,7 @@ class MatrixChat:
                                         once=once.Mark(event.event_id, room_id))
         if reply is None:
             return  # answered before: read again after a restart, or by a second bot process
+        if reply.secret and not direct:  # everyone in the room would see it: send it privately
+            await send(self.client, await direct_room(self.client, self.sessions, event.sender), notice(reply, self.prefix))
+            reply = Reply(text="I've sent that to you in a direct message, as it is for you only.")
         await send(self.client, room_id, replying(notice(reply, self.prefix), event.event_id, event.sender, event.source))
