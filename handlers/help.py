@@ -10,7 +10,8 @@ from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
 TOPICS = ["partnerships", "members", "commitments", "concerns", "flexibility", "priorities", "load",
-          "decisions", "reviews", "succession", "health", "status", "history", "exports", "nudges", "help"]
+          "decisions", "reviews", "succession", "health", "status", "history", "exports", "publishing", "dashboard",
+          "nudges", "help"]
 
 WHO = {
     Access.ANYONE: "anyone",
