@@ -320,8 +320,10 @@ class Checker:
         everyone = {m.id: m for m in self.session.scalars(select(Member).where(Member.partnership_id == self.p.id))}
         partner_of_person = {m.person_id: partner(m) for m in everyone.values()}
         table: dict[str, Balance] = defaultdict(lambda: Balance(""))
-        for c in self.session.scalars(select(Commitment).where(Commitment.partnership_id == self.p.id,
-                                                               Commitment.status != CommitmentStatus.DROPPED)):
+        # Plain rows: a commitment object would join in its owner and person, for years of history.
+        for c in self.session.execute(select(Commitment.owner_id, Commitment.created_by_id, Commitment.effort_hours)
+                                      .where(Commitment.partnership_id == self.p.id,
+                                             Commitment.status != CommitmentStatus.DROPPED)):
             owner = partner(everyone[c.owner_id])
             row = table[owner]
             row.given += 1
@@ -329,9 +331,9 @@ class Checker:
             asker = partner_of_person.get(c.created_by_id) if c.created_by_id else None
             if asker is not None and asker != owner:
                 table[asker].asked += 1
-        for c in self.session.scalars(select(Concern).where(Concern.partnership_id == self.p.id,
-                                                            Concern.raised_by_id.is_not(None))).unique():
-            table[partner(everyone[c.raised_by_id])].raised += 1
+        for raiser in self.session.scalars(select(Concern.raised_by_id).where(Concern.partnership_id == self.p.id,
+                                                                          Concern.raised_by_id.is_not(None))):
+            table[partner(everyone[raiser])].raised += 1
         for name, row in table.items():
             row.partner = name
         return sorted(table.values(), key=lambda b: (b.given - b.asks, b.partner))
