@@ -22,6 +22,13 @@ def find_person(session: Session, platform: str, workspace: str, user_id: str) -
     )
 
 
+def people_named(session: Session, platform: str, workspace: str, name: str) -> list[Person]:
+    """People of a workspace whose display name is `name`, ignoring case."""
+    return list(session.scalars(select(Person).where(
+        Person.platform == platform, Person.workspace == workspace,
+        func.lower(Person.display_name) == name.lower()).order_by(Person.id).limit(50)))
+
+
 def partnership_by_name(session: Session, platform: str, workspace: str, name: str) -> Partnership | None:
     return session.scalar(
         select(Partnership).where(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matrix import once
 from bot.matrix.delivery import known_room, send
-from bot.matrix.people import People, message_text, person_id
+from bot.matrix.people import People, mentioned, message_text, person_id
 from bot.matrix.render import notice, replying
 from handlers import Actor, handle
 
@@ -61,7 +61,8 @@ class MatrixChat:
         profile = await self.people.profile(self.client, event.sender)
         actor = Actor(PLATFORM, self.workspace, person_id(event.sender), room_id,
                       display_name=profile.display_name if profile else None,
-                      timezone=(profile.timezone if profile else None) or self.default_timezone)
+                      timezone=(profile.timezone if profile else None) or self.default_timezone,
+                      mentions=mentioned(text))
         directory = await self.people.directory(self.client, text)
         reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
                                         once=once.Mark(event.event_id, room_id))

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from nio import AsyncClient, ProfileGetResponse
 
 from handlers.context import Directory, Profile
+from handlers.parsing import plain_name
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,13 @@ def message_text(content: dict[str, object]) -> str:
 def profile_of(response: ProfileGetResponse, user: str) -> Profile:
     extra = response.other_info or {}
     zone = next((extra[f] for f in TZ_FIELDS if isinstance(extra.get(f), str)), None)
-    return Profile(display_name=(response.displayname or user).strip()[:120] or user, timezone=zone)
+    return Profile(display_name=plain_name(response.displayname or "") or user, timezone=zone)
+
+
+def mentioned(text: str) -> frozenset[str]:
+    """The Matrix ids in a message (pills become ids too), as person ids: each names exactly
+    that account, never someone whose display name happens to read the same."""
+    return frozenset(person_id(user) for user in MXID.findall(text))
 
 
 class People:

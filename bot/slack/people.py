@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.context import Directory, Profile
+from handlers.parsing import plain_name
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,17 @@ def normalise(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def mentioned(text: str) -> frozenset[str]:
+    """The user ids Slack itself marked as mentions (`<@U123|bob>`) in a command's text."""
+    return frozenset(_USER.findall(text))
+
+
 def profile_of(user: dict) -> Profile:
     """The name people know someone by in Slack, and their zone."""
     profile = user.get("profile") or {}
     name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
             or user.get("name") or user.get("id") or "someone")
-    return Profile(display_name=name.strip()[:120], timezone=user.get("tz") or None)
+    return Profile(display_name=plain_name(name) or user.get("id") or "someone", timezone=user.get("tz") or None)
 
 
 class People:
