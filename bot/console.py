@@ -78,7 +78,9 @@ class Console:
         return self.interactive and self.stdout.isatty()
 
     def actor(self) -> Actor:
-        return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone)
+        # A terminal is read by whoever sits at it: what is typed here is private.
+        return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone,
+                     private=True)
 
     def say(self, text: str) -> None:
         with self._output:

@@ -50,10 +50,14 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
 
     kind: priorities, resources, time, people, goals, process or other; severity: low,
     medium (the default) or high. Add `anonymous` and your name is not kept at all."""
+    anonymous = "anonymous" in args.flags
+    if anonymous and not ctx.actor.private:
+        raise UserError("An anonymous concern can't be raised here: everyone here would see who typed it.",
+                        "Raise it privately: send it to me in a direct message, or in Slack type "
+                        "`/partner concern` alone for a private form.")
     text = args.take_text("concern")
     args.finish()
     member = ctx.require_member()
-    anonymous = "anonymous" in args.flags
     c = Concern(
         partnership_id=member.partnership_id,
         raised_by_id=None if anonymous else member.id,

@@ -46,6 +46,9 @@ class Actor:
     # Matrix id): each names that person and nobody else. None where the platform has no
     # such markup (the console, where a name is the id).
     mentions: frozenset[str] | None = None
+    # Nobody but the bot sees what this person types here: a direct conversation with the
+    # bot, a form, a Slack slash command. Only then can something be said anonymously.
+    private: bool = False
 
 
 @dataclass

@@ -62,6 +62,12 @@ class Reply:
     audience: Audience = Audience.PERSONAL
     error: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    # Said anonymously: adapters show it so that nothing ties it to the message that asked
+    # (no reply to it, no thread, no mention) and keep any refusal private.
+    discreet: bool = False
+    # Where an announcement belongs when that is not where the command was typed (the
+    # partnership's channel, for an anonymous concern sent in a direct message).
+    channel: str | None = None
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""

@@ -10,18 +10,22 @@ is sent as a notice threaded onto the message.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
-from nio import AsyncClient, RoomMessageText
+from nio import AsyncClient, RoomMessageText, RoomRedactResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matrix import once
-from bot.matrix.delivery import known_room, send
+from bot.matrix.delivery import SendFailed, direct_room, known_room, send
 from bot.matrix.people import People, mentioned, message_text, person_id
 from bot.matrix.render import notice, replying
-from handlers import Actor, handle
+from handlers import Actor, Reply, handle
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "matrix"
+TAKEN_DOWN = "Anonymous concerns are raised in a direct message with the bot, where nobody sees who wrote them."
 
 
 def addressed(text: str, prefix: str, bot: str, direct: bool) -> str | None:
@@ -59,13 +63,46 @@ class MatrixChat:
         if text is None:
             return
         profile = await self.people.profile(self.client, event.sender)
+        private = self.alone_with(room_id, event.sender)
         actor = Actor(PLATFORM, self.workspace, person_id(event.sender), room_id,
                       display_name=profile.display_name if profile else None,
                       timezone=(profile.timezone if profile else None) or self.default_timezone,
-                      mentions=mentioned(text))
+                      mentions=mentioned(text), private=private)
         directory = await self.people.directory(self.client, text)
         reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
                                         once=once.Mark(event.event_id, room_id))
         if reply is None:
             return  # answered before: read again after a restart, or by a second bot process
+        if reply.discreet:
+            await self.answer_discreetly(room_id, event, reply, private)
+            return
         await send(self.client, room_id, replying(notice(reply, self.prefix), event.event_id, event.sender, event.source))
+
+    def alone_with(self, room_id: str, user: str) -> bool:
+        """Whether nobody but the bot and this person is in (or invited to) the room."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return False
+        present = set(room.users) | set(room.invited_users)
+        return present <= {self.client.user_id, user} and room.member_count <= 2
+
+    async def answer_discreetly(self, room_id: str, event: RoomMessageText, reply: Reply, private: bool) -> None:
+        """Something said anonymously. Asked where others see it: the message is taken down
+        (when the bot may) and the answer goes to the person's direct room. Asked in private:
+        answered there, and announced in the partnership's room on its own, as no reply to
+        the message and with no mention of anyone."""
+        content = notice(reply, self.prefix)
+        if not private:
+            room = self.client.rooms.get(room_id)
+            if room is not None and room.power_levels.can_user_redact(self.client.user_id):
+                redacted = await self.client.room_redact(room_id, event.event_id, reason=TAKEN_DOWN)
+                if not isinstance(redacted, RoomRedactResponse):
+                    log.warning("could not take down an anonymous command in %s: %s", room_id, redacted)
+            try:
+                await send(self.client, await direct_room(self.client, self.sessions, event.sender), content)
+            except SendFailed:
+                log.warning("could not answer %s privately", event.sender, exc_info=True)
+            return
+        await send(self.client, room_id, replying(content, event.event_id, event.sender, event.source))
+        if reply.channel:
+            await send(self.client, reply.channel, content)

@@ -46,6 +46,10 @@ class SlackChat:
             PLATFORM, workspace, user, channel or user,
             display_name=profile.display_name if profile else fallback_name,
             timezone=(profile.timezone if profile else None) or self.default_timezone,
+            # Slash commands, clicks and forms are seen by nobody else: Slack shows a typed
+            # command only beside an in-channel response_url answer, which is never used for
+            # anything said anonymously (see delivery.deliver).
+            private=True,
         )
 
     def today(self, client: WebClient, workspace: str, user: str) -> date:

@@ -21,20 +21,12 @@ from handlers.describe import commitment_item
 from handlers.load import describe_load, workloads
 from handlers.reply import Item, Reply, Section
 from storage import queries
-from storage.models import ChannelLink, Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role
 
 PLATFORM = "slack"
 MAX_HOME_BLOCKS = 100
 OPEN_COMMIT = "open_commit"
 OPEN_CONCERN = "open_concern"
-
-
-def home_channel(session: Session, workspace: str, partnership_id: int) -> str | None:
-    """The partnership's Slack channel, so Home buttons act in the right partnership."""
-    return session.scalar(
-        select(ChannelLink.channel).where(ChannelLink.platform == PLATFORM, ChannelLink.workspace == workspace,
-                                          ChannelLink.partnership_id == partnership_id).order_by(ChannelLink.id)
-    )
 
 
 def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) -> Reply:
@@ -85,7 +77,8 @@ def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: d
         ctx = Context(session, Actor(PLATFORM, workspace, user, user), now)
         for m in memberships:
             p = m.partnership
-            channel = home_channel(session, workspace, p.id)
+            # The partnership's Slack channel, so Home buttons act in the right partnership.
+            channel = queries.home_channel(session, PLATFORM, workspace, p.id)
             renderer.channel = channel
             part = renderer.reply(partnership_reply(ctx, p, m.id, m.role))
             if m.role is not Role.OBSERVER:
