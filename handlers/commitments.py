@@ -159,7 +159,8 @@ def who(ctx: Context, args: Args) -> Reply:
             for cs in by_owner.values()
         ]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
-            Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')])
+            Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')],
+            more="narrow it down by a word of the title, like `who leaflets`, or by person: `commitments @name`")
     if len(words) > MAX_SEARCH_WORDS or sum(map(len, words)) > MAX_SEARCH:
         raise UserError(f"That search is {plural(len(words), 'word')} long; search by a few words "
                         f"(up to {MAX_SEARCH_WORDS}), like `who leaflets`.")

@@ -68,6 +68,9 @@ class Reply:
     # Where an announcement belongs when that is not where the command was typed (the
     # partnership's channel, for an anonymous concern sent in a direct message).
     channel: str | None = None
+    # How to see what a list cut to fit the platform leaves out (`history page:2`); when
+    # unset, renderers suggest a narrower command.
+    more: str | None = None
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""
@@ -86,6 +89,14 @@ class Reply:
         if self.actions:
             lines.append("Next: " + " | ".join(f"`{a.command}`" for a in self.actions))
         return "\n".join(lines)
+
+
+NARROWER = "type a narrower command to see the rest, like `who leaflets` or `commitments @name`"
+
+
+def cut_note(left: int, more: str | None) -> str:
+    """What a renderer says under a list it had to cut to fit its platform."""
+    return f"Cut to fit: {plural(left, 'more line')} not shown; {more or NARROWER}."
 
 
 def plural(count: int, noun: str) -> str:

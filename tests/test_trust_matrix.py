@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Concern
 from tests.anonymity import added, rows, traces
+from tests.crowd import crowd
 from tests.matrix_homeserver import Person, RunningBot
 
 pytest_plugins = ("tests.matrix_fixtures",)
@@ -92,3 +93,37 @@ def test_a_stranger_who_invites_the_bot_learns_nothing_of_others_partnerships(
     assert all("isn't linked to a partnership" in a and "Revive" not in a and "Alice" not in a for a in reads), reads
     # Guessing a name tells nothing: the answer is the same whether it exists or not.
     assert known.replace("Riverside Partnership", "X") == unknown.replace("Nowhere Partnership", "X")
+
+
+def test_a_huge_message_is_refused_before_any_lookup_and_big_answers_still_arrive(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
+        sessions: sessionmaker[Session]) -> None:
+    bot = start_bot()
+    lookups: list[str] = []
+    directory = bot.bot.chat.people
+    real = directory.profile
+
+    async def counted(client: Any, user: str) -> Any:
+        lookups.append(user)
+        return await real(client, user)
+
+    directory.profile = counted  # type: ignore[method-assign]  (the real lookups, counted)
+    alice = people("alice")
+    room = alice.room_with_bot(bot_account)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    lookups.clear()
+
+    flood = "!partner member add " + " ".join(f"@u{n}:x" for n in range(4000))
+    refused = alice.ask(room, flood, bot_account)["body"]
+    assert "characters; commands must be under 4,000" in refused
+    assert lookups == [alice.mxid]  # the sender alone (and from the cache at that)
+    # Many mentions within the limit cost a handful of lookups, not one each.
+    lookups.clear()
+    alice.ask(room, "!partner member add " + " ".join(f"@u{n}:x" for n in range(300)), bot_account)
+    assert len(lookups) <= 6
+
+    crowd(sessions, 150, platform="matrix", workspace="localhost", user_id="owner{n}:localhost")
+    who = alice.ask(room, "!partner who", bot_account)
+    assert len(json.dumps(who, ensure_ascii=False).encode()) < 64 * 1024
+    assert "Owner 1 (Organisation number 1)" in who["body"]
+    assert "more lines not shown; narrow it down by a word of the title" in who["body"]

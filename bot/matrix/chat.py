@@ -21,6 +21,7 @@ from bot.matrix.delivery import SendFailed, direct_room, known_room, send
 from bot.matrix.people import People, mentioned, message_text, person_id
 from bot.matrix.render import notice, replying
 from handlers import Actor, Reply, handle
+from handlers.parsing import MAX_INPUT
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ class MatrixChat:
                       display_name=profile.display_name if profile else None,
                       timezone=(profile.timezone if profile else None) or self.default_timezone,
                       mentions=mentioned(text), private=private)
-        directory = await self.people.directory(self.client, text)
+        # Too long to be a command: refused for its length before any lookup is made.
+        directory = await self.people.directory(self.client, text) if len(text) <= MAX_INPUT else None
         reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
                                         once=once.Mark(event.event_id, room_id))
         if reply is None:

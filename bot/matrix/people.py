@@ -8,6 +8,7 @@ https://matrix.to/#/@bob:example.org) become that same `@bob:example.org`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
+from aiohttp import ClientError
 from nio import AsyncClient, ProfileGetResponse
 
 from handlers.context import Directory, Profile
@@ -23,6 +25,10 @@ from handlers.parsing import plain_name
 log = logging.getLogger(__name__)
 
 TTL = 3600.0
+FAILED_TTL = 300.0
+LOOKUP_TIMEOUT = 5.0
+# Profiles looked up for one message; a command names one or two people.
+MAX_LOOKUPS = 5
 HTML = "org.matrix.custom.html"
 # A Matrix user id as typed: @localpart:server (the server may carry a port).
 MXID = re.compile(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(?::\d{1,5})?")
@@ -104,27 +110,38 @@ def mentioned(text: str) -> frozenset[str]:
 
 
 class People:
-    """A per-process cache of profiles, by Matrix id."""
+    """A per-process cache of profiles, by Matrix id; a failed lookup is remembered too (for
+    a shorter while), so a name that cannot be found is not asked for again and again."""
 
-    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic,
+                 failed_ttl: float = FAILED_TTL, timeout: float = LOOKUP_TIMEOUT) -> None:
         self.ttl = ttl
+        self.failed_ttl = failed_ttl
+        self.timeout = timeout
         self.clock = clock
-        self._cache: dict[str, tuple[float, Profile]] = {}
+        self._cache: dict[str, tuple[float, Profile | None]] = {}
 
     async def profile(self, client: AsyncClient, user: str) -> Profile | None:
         cached = self._cache.get(user)
-        if cached is not None and self.clock() - cached[0] < self.ttl:
+        if cached is not None and self.clock() - cached[0] < (self.ttl if cached[1] else self.failed_ttl):
             return cached[1]
-        response = await client.get_profile(user)
+        try:
+            response = await asyncio.wait_for(client.get_profile(user), self.timeout)
+        except (TimeoutError, ClientError) as failure:
+            response = failure
         if not isinstance(response, ProfileGetResponse):
             log.info("no profile for %s: %s", user, getattr(response, "message", response))
-            return cached[1] if cached else None
-        found = profile_of(response, user)
+            found = cached[1] if cached else None
+        else:
+            found = profile_of(response, user)
         self._cache[user] = (self.clock(), found)
         return found
 
     async def directory(self, client: AsyncClient, text: str) -> Directory:
-        """Profiles of everyone the text mentions, fetched now, so handlers (which run in a
-        worker thread) can name someone they meet for the first time without waiting."""
-        found = {user: await self.profile(client, user) for user in set(MXID.findall(text))}
+        """Profiles of the first few people the text mentions, fetched now and together, so
+        handlers (which run in a worker thread) can name someone they meet for the first
+        time without waiting. A message naming thousands costs a handful of lookups."""
+        users = list(dict.fromkeys(MXID.findall(text)))[:MAX_LOOKUPS]
+        profiles = await asyncio.gather(*(self.profile(client, user) for user in users))
+        found = dict(zip(users, profiles, strict=True))
         return lambda user_id: found.get(mxid(user_id))
