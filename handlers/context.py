@@ -118,6 +118,18 @@ class Context:
     def partnership(self, value: Partnership) -> None:
         self._partnership, self._partnership_resolved = value, True
 
+    def choose_partnership(self, name: str) -> None:
+        """Act in one of the person's own partnerships, named (`in:"Riverside"`): from a
+        direct message, where no channel says which."""
+        person = queries.find_person(self.session, self.actor.platform, self.actor.workspace, self.actor.user_id)
+        wanted = queries.name_key(name)
+        for m in queries.memberships(self.session, person.id) if person else []:
+            if m.partnership.name_key == wanted:
+                self.partnership = m.partnership
+                return
+        raise UserError(f"You are in no partnership called {plain_name(name, 120)}.",
+                        "Type `partnerships` to see yours, and give one of their names.")
+
     def require_partnership(self) -> Partnership:
         if self.partnership is None:
             raise UserError(

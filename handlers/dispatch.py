@@ -30,6 +30,7 @@ CLASH = "Someone changed the same thing at the same moment, so nothing was chang
 BROKEN = "Something went wrong on my side, and nothing was changed. Try again; if it keeps happening, tell a coordinator."
 
 ANONYMOUS = "anonymous"
+IN = "in"  # an option naming which of your partnerships a command acts in, for commands that take it
 
 
 class Once(Protocol):
@@ -89,6 +90,8 @@ def handle(
             if once is not None:
                 mark(session, once)
             ctx = Context(session, actor, now, directory)
+            if IN in args.options:
+                ctx.choose_partnership(args.options.pop(IN))
             check_access(ctx, cmd)
             reply = cmd.func(ctx, args)
             if discreet:

@@ -73,3 +73,20 @@ def test_an_anonymous_concern_never_rides_an_in_channel_response_url(riverside: 
     [sent] = riverside.said("response_url")
     assert sent.params["response_type"] == "ephemeral"
     assert "Someone raised" in text_of(sent.params["blocks"])
+
+
+def test_someone_in_two_partnerships_names_one_from_a_direct_message(town: Chat) -> None:
+    town.channel = "hills"
+    town.ok("dave", 'setup "Hill Towns" kind:task-force')
+    town.ok("bob", "join org:Chamber sector:private")
+    town.channel = "dm-bob"
+    assert "isn't linked to a partnership" in town.refused("bob", f'concern "{WORRY}" anonymous')
+    assert "You are in no partnership called Nowhere" in town.refused(
+        "bob", f'concern "{WORRY}" anonymous in:Nowhere')
+    # Only one's own partnerships can be named: carol is not in Hill Towns.
+    assert "You are in no partnership called Hill Towns" in town.refused(
+        "carol", f'concern "{WORRY}" anonymous in:"Hill Towns"')
+    town.ok("bob", f'concern "{WORRY}" anonymous in:"hill towns"')
+    with town.sessions() as session:
+        [(partnership, raiser)] = session.execute(select(Concern.partnership_id, Concern.raised_by_id)).all()
+    assert raiser is None and partnership == 2
