@@ -104,21 +104,19 @@ def handle(
         if once is not None and not remember_refusal(sessions, once.discreet() if discreet else once):
             return None
         # One line, whatever the words of the person's that it quotes back.
-        refusal = error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()))
-        refusal.discreet = discreet
-        return refusal
+        return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()), discreet)
     except IntegrityError:
         log.warning("integrity clash on %r", text[:200], exc_info=True)
-        return error(CLASH)
+        return error(CLASH, discreet)
     except (OperationalError, DBAPIError) as exc:
         if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             log.warning("database unavailable: %s", exc)
-            return error(UNAVAILABLE)
+            return error(UNAVAILABLE, discreet)
         log.exception("database error on %r", text[:200])
-        return error(BROKEN)
+        return error(BROKEN, discreet)
     except Exception:
         log.exception("command failed: %r", text[:200])
-        return error(BROKEN)
+        return error(BROKEN, discreet)
 
 
 def announce_apart(ctx: Context, reply: Reply) -> None:

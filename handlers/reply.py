@@ -104,5 +104,5 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def error(text: str) -> Reply:
-    return Reply(text=text, error=True)
+def error(text: str, discreet: bool = False) -> Reply:
+    return Reply(text=text, error=True, discreet=discreet)

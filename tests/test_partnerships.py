@@ -213,7 +213,8 @@ def test_use_cannot_take_over_a_channel_of_a_partnership_you_do_not_coordinate(t
 
 
 def test_use_an_unknown_partnership_points_to_the_list(town: Chat) -> None:
-    refuse(town, "alice", 'use "Nowhere Partnership"', "You coordinate no partnership called Nowhere Partnership", "`partnerships`")
+    refuse(town, "alice", 'use "Nowhere Partnership"', "You coordinate no partnership called Nowhere Partnership",
+           "`partnerships`")
 
 
 def test_direct_message_acts_on_your_only_partnership(town: Chat) -> None:

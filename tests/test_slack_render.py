@@ -53,9 +53,9 @@ def test_limits_on_lengths() -> None:
     assert [len(b["fields"]) for b in shown[3:]] == [10, 4]
 
 
-def within_limits(shown: list[dict]) -> None:
-    """Slack's own limits, which it refuses a whole message for breaking."""
-    assert len(shown) <= 50
+def within_limits(shown: list[dict], most: int = 50) -> None:
+    """Slack's own limits, which it refuses a whole message for breaking (100 blocks in the App Home)."""
+    assert len(shown) <= most
     for block in shown:
         if block["type"] == "header":
             assert len(block["text"]["text"]) <= 150
@@ -99,3 +99,12 @@ def test_a_refusal_quoting_markup_cannot_mention_anyone_in_the_notification_text
     the hostile-text test)."""
     refusal = error("I don't know `<!channel>`. Type `help` to see every command.")
     assert fallback_text(refusal) == "I don't know `&lt;!channel&gt;`. Type `help` to see every command."
+
+
+def test_anything_past_fifty_blocks_makes_way_for_a_note_and_the_buttons_stay() -> None:
+    fields = [(f"Goal {n}", "Footfall up by a tenth " * 100) for n in range(1, 61)]
+    shown = blocks(Reply(title="Goals", fields=fields, actions=[Action("Edit", "partnership edit")]))
+    within_limits(shown)
+    assert shown[-1]["type"] == "actions" and shown[-2]["type"] == "context"
+    left = 60 - sum(1 for b in shown if b["type"] == "section")
+    assert shown[-2]["elements"][0]["text"].startswith(f"Cut to fit: {left} more lines not shown; type a narrower")

@@ -186,10 +186,10 @@ def fit(blocks: list[Block], most: int, more: str | None) -> list[Block]:
     """At most `most` blocks: whatever would not fit makes way for a note saying so."""
     if len(blocks) <= most:
         return blocks
-    closing = blocks[-1] if blocks[-1]["type"] == "actions" else None
-    keep = most - 1 - (1 if closing else 0)
-    left = sum(max(1, b.get("text", {}).get("text", "").count("\n") + 1) for b in blocks[keep:len(blocks) - (1 if closing else 0)])
-    return blocks[:keep] + [note(cut_note(left, more))] + ([closing] if closing else [])
+    closing = [blocks.pop()] if blocks[-1]["type"] == "actions" else []
+    keep = most - 1 - len(closing)
+    left = sum(max(1, b.get("text", {}).get("text", "").count("• ")) for b in blocks[keep:])
+    return blocks[:keep] + [note(cut_note(left, more))] + closing
 
 
 def blocks(reply: Reply, channel: str | None = None, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
