@@ -4,7 +4,9 @@ A message is a command when it starts with the prefix (`!partner commit ...`) or
 the bot, or, in the bot's direct room with the sender, always. The sender is looked up for
 their name and zone, `handlers.handle` decides (in a worker thread, so the connection keeps
 flowing) and writes the event id with the change, so the message is answered once; the reply
-is sent as a notice threaded onto the message.
+is sent as a notice threaded onto the message. Something said anonymously is answered only
+where nobody else reads (see `answer_discreetly`), and a room counts as private only while
+nobody but the bot and the sender is in it.
 """
 
 from __future__ import annotations

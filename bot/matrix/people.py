@@ -3,7 +3,8 @@
 Handlers write a person as `@` + user id and read a mention as the word after `@`, so a
 person's user id here is their Matrix id without its sigil (`alice:example.org`): then
 `@alice:example.org` reads and shows as the real Matrix id. Element's mention pills (links to
-https://matrix.to/#/@bob:example.org) become that same `@bob:example.org`.
+https://matrix.to/#/@bob:example.org) become that same `@bob:example.org`, and every Matrix
+id in a message is a mention: it names that account, never a look-alike display name.
 """
 
 from __future__ import annotations
