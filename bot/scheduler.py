@@ -31,7 +31,7 @@ from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
 from handlers.reply import Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
-from storage.database import transaction
+from storage.database import take_write_lock, transaction
 from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,8 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     worker = worker or worker_name()
     report = SweepReport()
     with transaction(sessions) as session:
+        # Closing a decision here must not miss a response given at the same moment.
+        take_write_lock(session)
         due, derived = derive(session, now)
         report.recorded = ledger.record(session, due, now, derived)
     with transaction(sessions) as session:

@@ -49,6 +49,9 @@ class Context:
     actor: Actor
     now: datetime
     directory: Directory | None = None
+    # A command that may change things locks its partnership, and each row it looks up by
+    # number, so two people acting at once take turns: one succeeds, the other is told why not.
+    changes: bool = False
     _partnership: Partnership | None = field(default=None, init=False)
     _partnership_resolved: bool = field(default=False, init=False)
     _member: Member | None = field(default=None, init=False)
@@ -103,6 +106,10 @@ class Context:
                 mine = queries.memberships(self.session, person.id) if person else []
                 if len(mine) == 1:
                     self._partnership = mine[0].partnership
+            if self._partnership is not None and self.changes:
+                self._partnership = queries.lock(self.session, Partnership, self._partnership.id)
+                # What was read before the lock may have changed meanwhile: read it again.
+                self.session.expire_all()
         return self._partnership
 
     @partnership.setter
@@ -149,7 +156,7 @@ class Context:
     def find_row(self, model: type[Scoped], row_id: int, noun: str, listing: str) -> Scoped:
         """A row of the current partnership by its number; other partnerships' rows are not found."""
         partnership = self.require_partnership()
-        found = self.session.get(model, row_id)
+        found = queries.lock(self.session, model, row_id) if self.changes else self.session.get(model, row_id)
         if found is None or found.partnership_id != partnership.id:
             raise UserError(f"There is no {noun} #{row_id} in {partnership.name}.",
                             f"Type `{listing}` to list them with their numbers.")

@@ -20,6 +20,7 @@ from handlers.errors import UserError
 from handlers.parsing import MAX_INPUT, Args, clean, tokenize
 from handlers.registry import Access, Command
 from handlers.reply import Reply, error
+from storage.database import take_write_lock
 from storage.models import Role
 from storage.queries import coordinators
 
@@ -70,9 +71,11 @@ def handle(
         cmd, rest = registry.find(tokenize(text))
         args = Args.parse(rest, cmd.options, cmd.flags)
         with sessions.begin() as session:
+            if cmd.changes:
+                take_write_lock(session)
             if once is not None:
                 mark(session, once)
-            ctx = Context(session, actor, now, directory)
+            ctx = Context(session, actor, now, directory, changes=cmd.changes)
             check_access(ctx, cmd)
             return cmd.func(ctx, args)
     except Repeat:

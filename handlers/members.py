@@ -235,7 +235,7 @@ def missing_sectors(people: list[Member]) -> list[Sector]:
     return [s for s in Sector if s not in present]
 
 
-@command("members", usage="members", access=Access.READ)
+@command("members", usage="members", access=Access.READ, changes=False)
 def members(ctx: Context, args: Args) -> Reply:
     """Who is in this partnership: organisation, sector, role, and which sectors are missing."""
     args.finish()

@@ -131,7 +131,7 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
     return changed
 
 
-@command("partnership", usage="partnership", access=Access.READ, aliases=("info",))
+@command("partnership", usage="partnership", access=Access.READ, aliases=("info",), changes=False)
 def show(ctx: Context, args: Args) -> Reply:
     """Show this partnership: purpose, terms, goals, dates, coordinators and how it stands."""
     args.finish()
@@ -192,7 +192,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     return reply
 
 
-@command("partnerships", usage="partnerships", access=Access.ANYONE)
+@command("partnerships", usage="partnerships", access=Access.ANYONE, changes=False)
 def listing(ctx: Context, args: Args) -> Reply:
     """List the partnerships in this workspace, marking the ones you are in."""
     args.finish()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,6 +65,17 @@ def upgrade(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, make the transaction's first statement BEGIN IMMEDIATE: it waits for, then
+    holds, the database's one write lock, so nothing it reads can change before it writes.
+
+    (Otherwise the sqlite3 module runs reads outside any transaction and two people marking
+    one commitment done would both succeed.) PostgreSQL locks rows instead: see
+    `storage.queries.lock`."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 @contextmanager

@@ -112,6 +112,8 @@ class Server(ThreadingMixIn, WSGIServer):
     """A threaded WSGI server: one slow request never holds up another's acknowledgement."""
 
     daemon_threads = True
+    # Connections waiting to be accepted: a burst of clicks (forty at once) must not be reset.
+    request_queue_size = 128
 
 
 class QuietHandler(WSGIRequestHandler):
