@@ -33,6 +33,7 @@ from storage.models import (
     DecisionResponse,
     DecisionStatus,
     Member,
+    Partnership,
     Position,
     Role,
 )
@@ -92,14 +93,15 @@ def tally(positions: Iterable[Position]) -> str:
     return ", ".join(f"{counts[p]} {p.value}" for p in ORDER if counts[p]) or "no responses"
 
 
-def why_not_counted(d: Decision, m: Member) -> str | None:
+def why_not_counted(d: Decision, m: Member, latecomers: bool) -> str | None:
     """Why a member's response does not count towards a decision (None when it does): only
-    members in when it opened, still in and not observers, decide it."""
+    members still in and not observers decide it, and (unless the partnership counts
+    `latecomers`) only those who were in when it opened."""
     if not m.active:
         return "has left"
     if m.role is Role.OBSERVER:
         return "an observer"
-    if m.joined_at > d.created_at:
+    if not latecomers and m.joined_at > d.created_at:
         return "joined after it opened"
     return None
 
@@ -123,9 +125,15 @@ def count_responses(session: Session, d: Decision) -> Count:
     """Who is entitled to decide `d` now, and which of its responses count."""
     members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])
-    return Count([m for m in members if why_not_counted(d, m) is None],
-                 [r for r in responses if why_not_counted(d, r.member) is None],
-                 [(r, why) for r in responses if (why := why_not_counted(d, r.member))])
+    latecomers = counts_latecomers(session, d)
+    return Count([m for m in members if why_not_counted(d, m, latecomers) is None],
+                 [r for r in responses if why_not_counted(d, r.member, latecomers) is None],
+                 [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers))])
+
+
+def counts_latecomers(session: Session, d: Decision) -> bool:
+    partnership = session.get(Partnership, d.partnership_id)
+    return partnership is not None and partnership.count_latecomers
 
 
 # Working out the outcome.
@@ -295,7 +303,7 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
                subject_id=d.id, reason=reason)
     count = count_responses(ctx.session, d)
     text = f"{member_label(member)}: {position.value}{was} on #{d.id} {d.title}" + (f" — {reason}" if reason else "")
-    why = why_not_counted(d, member)
+    why = why_not_counted(d, member, counts_latecomers(ctx.session, d))
     if why:
         text += f"\nRecorded, but not counted: you {why}."
     return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
@@ -433,6 +441,7 @@ def decision(ctx: Context, args: Args) -> Reply:
     d = find_decision(ctx, args.take_id("decision"))
     args.finish()
     responses = responses_to(ctx.session, [d.id])
+    latecomers = counts_latecomers(ctx.session, d)
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
     if d.status is DecisionStatus.OPEN:
         fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
@@ -442,7 +451,7 @@ def decision(ctx: Context, args: Args) -> Reply:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
-                  + (f" (not counted: {why})" if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member))
+                  + (f" (not counted: {why})" if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers))
                      else "")) for r in responses]
     reply = Reply(title=f"Decision #{d.id}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])

@@ -144,18 +144,21 @@ def test_withdraw_and_close_at_once_settle_a_decision_once(town: Chat) -> None:
 
 
 @pytest.mark.parametrize(("setup", "first", "second"), [
-    (['concern "The hall is too small"'], ("alice", 'resolve 1 "Book the library"'),
+    ([("bob", 'concern "The hall is too small"')], ("alice", 'resolve 1 "Book the library"'),
      ("alice", 'resolve 1 "Book the church"')),
-    (['flex time "Two evenings"'], ("bob", "flex withdraw 1"), ("bob", "flex withdraw 1")),
-    (["@alice review start"], ("alice", 'review close continue "Keep going"'),
+    ([("bob", 'flex time "Two evenings"')], ("bob", "flex withdraw 1"), ("bob", "flex withdraw 1")),
+    ([("alice", "review start")], ("alice", 'review close continue "Keep going"'),
      ("alice", 'review close change-course "Slow down"')),
     ([], ("alice", "review start"), ("alice", "review start")),
     ([], ("alice", "member remove @carol"), ("alice", "member remove @carol")),
-], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove"])
-def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[str], first: tuple[str, str],
+    ([("alice", "partnership edit joining:approval")], ("dave", "join sector:community"),
+     ("dave", "join sector:community")),
+    ([("alice", "member role @bob coordinator"), ("alice", "partnership edit joining:approval"),
+      ("dave", "join sector:community")], ("alice", "approve @dave"), ("bob", 'decline @dave "We are full"')),
+], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove", "join-request", "approve-decline"])
+def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[tuple[str, str]], first: tuple[str, str],
                                                      second: tuple[str, str]) -> None:
-    for line in setup:
-        user, text = ("alice", line[7:]) if line.startswith("@alice ") else ("bob", line)
+    for user, text in setup:
         town.ok(user, text)
     before = count(town.sessions)
     one_wins(at_once(town, first, second))
