@@ -48,7 +48,7 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     how = "marked done" if c.status is CommitmentStatus.DONE else "dropped"
     closed = queries.last_event(ctx.session, c.partnership_id, c.id, ("done", "drop"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
-    when = f" {show_moment(c.closed_at, ctx.tz, ctx.now)}" if c.closed_at else ""
+    when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
     raise UserError(f"#{c.id} was already {how}{by}{when}.", f"Type `history {c.id}` to see what happened.")
 
 
