@@ -163,3 +163,25 @@ def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[tupl
     before = count(town.sessions)
     one_wins(at_once(town, first, second))
     assert count(town.sessions) == before + 1, "exactly one change was logged"
+
+
+def test_a_response_and_a_close_at_once_are_counted_or_refused_never_lost(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'propose "Plan {n}" closes:friday')
+        town.ok("alice", f"agree {n}")
+        town.ok("bob", f"agree {n}")
+        response, closing = at_once(town, ("carol", f'block {n} "Not like this"'),
+                                    ("alice", f'close {n} "We have heard enough"'))
+        assert not closing.error, closing.text
+        outcome = decision_outcome(town, n)
+        if response.error:
+            assert "was already closed: passed" in (response.text or "") and "did not respond: Carol" in outcome
+        else:
+            assert "FAILED" in closing.plain() and "Blocked by Carol (Riverside Trust): Not like this" in outcome
+
+
+def decision_outcome(chat: Chat, number: int) -> str:
+    with chat.sessions() as session:
+        d = session.get(Decision, number)
+        assert d is not None
+        return d.outcome or ""
