@@ -1,5 +1,5 @@
 """What must never happen is refused by the database itself, whatever code path tries it:
-the rules of migration 0007, checked with plain SQL on SQLite and PostgreSQL."""
+the rules of migration 0008, checked with plain SQL on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
