@@ -45,8 +45,13 @@ class Finding:
 
 def run(settings: Settings) -> int:
     """Print the report; the exit status is 0 only when nothing needs fixing."""
-    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # its errors become lines of the report
-    findings = diagnose(settings)
+    quiet = logging.getLogger("slack_sdk")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # its errors become lines of the report
+    try:
+        findings = diagnose(settings)
+    finally:
+        quiet.setLevel(level)
     for finding in findings:
         print(scrub(finding.line(), settings))
     return 0 if all(f.ok is not False for f in findings) else 1

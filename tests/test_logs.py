@@ -55,7 +55,7 @@ def test_no_line_carries_a_token_or_a_password_even_in_a_traceback(
     settings = replace(load_settings(env_file=None), slack_bot_token="xoxb-1234-secret", matrix_password="hunter2-pw",
                        database_url="postgresql+psycopg://bot:db-pass-99@db.example.org/town", log_format="json")
     logs.configure(settings)
-    log = logging.getLogger("slack_sdk.web")
+    log = logging.getLogger("bot.slack.delivery")
     log.warning("calling with token xoxb-1234-secret for %s", "chat.postMessage")
     try:
         raise RuntimeError("login hunter2-pw to postgresql://bot:db-pass-99@db.example.org refused")
