@@ -112,7 +112,9 @@ def notice(reply: Reply, prefix: str) -> Content:
     while True:
         html, plain = Renderer(prefix, limit).reply(reply)
         if len(html.encode()) + len(plain.encode()) <= MAX_BYTES or limit == 1:
-            return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html}
+            # Intentional mentions, empty unless a reply names its reader: with `m.mentions`
+            # present, `@room` or a name in the text never pings anyone.
+            return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html, "m.mentions": {}}
         limit = max(1, (limit or longest) // 2)
 
 
