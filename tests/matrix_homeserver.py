@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import peewee
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -77,6 +78,30 @@ LOGGING = {"version": 1, "disable_existing_loggers": False,
            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
            "handlers": {"file": {"class": "logging.FileHandler", "formatter": "plain", "filename": None}},
            "root": {"level": "WARNING", "handlers": ["file"]}}
+
+
+def serialise_crypto_stores() -> None:
+    """nio's crypto stores bind peewee's (global) models to their own database for each call: the
+    bot's thread and the people's clients in the test's thread would bind over each other. In
+    `partnerbot run` one process has one store; here each binding holds a lock while it lasts."""
+    lock = threading.RLock()
+    enter, leave = peewee._BoundModelsContext.__enter__, peewee._BoundModelsContext.__exit__
+
+    def locked_enter(self: Any) -> Any:
+        lock.acquire()
+        return enter(self)
+
+    def locked_exit(self: Any, *failure: Any) -> Any:
+        try:
+            return leave(self, *failure)
+        finally:
+            lock.release()
+
+    peewee._BoundModelsContext.__enter__ = locked_enter
+    peewee._BoundModelsContext.__exit__ = locked_exit
+
+
+serialise_crypto_stores()
 
 
 def synapse_python() -> Path | None:

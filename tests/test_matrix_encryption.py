@@ -5,10 +5,14 @@ with every device of the room's members but not with someone who has left."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import pytest
+from nio import EncryptionError, MegolmEvent
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import scheduler
 from tests.matrix_homeserver import Homeserver, Person, RunningBot
 
 pytest_plugins = ("tests.matrix_fixtures",)
@@ -30,3 +34,76 @@ def test_a_command_in_an_encrypted_room_is_answered_encrypted(
     assert "Riverside Partnership is set up" in answer["body"]
     [said] = from_bot(alice, room, bot_account)
     assert said["decrypted"], "the answer went out in the clear"
+
+
+def due_soon_sweep(bot: RunningBot, sessions: sessionmaker[Session]) -> scheduler.SweepReport:
+    """A sweep nine days on, at noon, when a commitment due in ten days is due soon."""
+    later = datetime.combine(datetime.now(UTC).date() + timedelta(days=9), time(12), tzinfo=UTC)
+    return scheduler.sweep(sessions, bot.bot.delivery, "matrix", now=later)
+
+
+def invited_to(person: Person) -> list[str]:
+    return list(person.sync(timeout=0).rooms.invite)
+
+
+def test_nudges_arrive_in_an_encrypted_direct_room_and_both_rooms_work_after_a_restart(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
+        sessions: sessionmaker[Session]) -> None:
+    bot = start_bot()
+    alice = people("alice")
+    room = alice.room_with_bot(bot_account, encrypted=True)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    alice.ask(room, '!partner join org:"Town Council" sector:public', bot_account)
+    alice.ask(room, '!partner commit "Book the hall" by:"in 10 days"', bot_account)
+
+    report = due_soon_sweep(bot, sessions)
+    assert report.failed == 0 and report.sent
+    [dm] = alice.wait("the bot's direct message", lambda: invited_to(alice))
+    alice.join(dm)
+    alice.sync(timeout=0)
+    assert alice.client.rooms[dm].encrypted
+    [reminder] = from_bot(alice, dm, bot_account)
+    assert reminder["decrypted"] and "Book the hall is due" in reminder["content"]["body"]
+
+    bot.stop()
+    start_bot()
+    assert "Book the hall" in alice.ask(dm, "mine", bot_account)["body"]
+    assert "Riverside Partnership" in alice.ask(room, "!partner partnership", bot_account)["body"]
+    assert all(said["decrypted"] for said in from_bot(alice, room, bot_account) + from_bot(alice, dm, bot_account))
+
+
+def test_a_second_device_reads_the_answers_and_a_member_who_left_reads_nothing_after(
+        homeserver: Homeserver, people: Callable[[str], Person], start_bot: Callable[..., RunningBot],
+        bot_account: str) -> None:
+    start_bot()
+    alice, bob = people("alice"), people("bob")
+    room = alice.room_with_bot(bot_account, bob.mxid, encrypted=True)
+    bob.join(room)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    before = bob.ask(room, "!partner partnership", bot_account)
+    assert "Riverside Partnership" in before["body"]  # bob, still a member, reads the answer
+
+    phone = Person(homeserver, "alice", homeserver.log_in(alice.mxid))  # alice signs in on her phone
+    try:
+        asked = alice.say(room, "!partner partnerships")
+        alice.answer(room, asked, bot_account)
+        on_phone = phone.answer(room, asked, bot_account)
+        assert "Riverside Partnership" in on_phone["body"]
+    finally:
+        phone.close()
+
+    last = alice.say(room, "!partner partnerships")
+    assert "Riverside Partnership" in bob.answer(room, last, bot_account)["body"]  # bob reads up to the end
+
+    bob.run(bob.client.room_leave(room))
+    alice.wait("bob to be gone", lambda: bob.mxid not in alice.members(room))
+    after = alice.say(room, "!partner members")
+    alice.answer(room, after, bot_account)
+    bob.sync(timeout=0)  # every key anyone still sends bob's device
+    [reply_id] = [e["event_id"] for e in from_bot(alice, room, bot_account)
+                  if (e["content"].get("m.relates_to") or {}).get("m.in_reply_to", {}).get("event_id") == after]
+    # What the homeserver holds is ciphertext; bob's device, with every key it was ever given, can't open it.
+    raw = homeserver.call("GET", f"/_matrix/client/v3/rooms/{room}/event/{reply_id}", token=alice.client.access_token)
+    assert raw["type"] == "m.room.encrypted"
+    with pytest.raises(EncryptionError):
+        bob.client.decrypt_event(MegolmEvent.from_dict({**raw, "room_id": room}))

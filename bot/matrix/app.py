@@ -123,6 +123,7 @@ class MatrixBot:
                                           full_state=full_state or None, sync_filter=SYNC_FILTER)
         if not isinstance(response, SyncResponse):
             raise SyncFailed(response)
+        await crypto.upkeep(self.client)  # devices that changed are known before anything is answered
         for room_id, invite in response.rooms.invite.items():
             await answer_invite(self.client, self.sessions, room_id, invite, self.settings.matrix_allowed_servers)
         if since is not None:  # the first sync of all is history: nothing in it is answered

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from nio import AsyncClient, AsyncClientConfig, MatrixRoom
+from nio.crypto import OlmAccount
 from nio.store import SqliteStore
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -150,20 +153,32 @@ def check_store(settings: Settings, sessions: sessionmaker[Session]) -> StoreChe
     if not path.exists():
         return StoreCheck(False, f"No crypto store for device {stored.device_id} at {path}: the next start logs in "
                                  "as a new device (with MATRIX_PASSWORD) and encrypted rooms' old keys are lost.")
-    store = SqliteStore(settings.matrix_user_id, stored.device_id, str(folder), config(30).pickle_key)
-    try:
-        local = store.load_account()
-    finally:
-        store.database.close()
-    if local is None:
+    key = stored_key(path, settings.matrix_user_id, stored.device_id)
+    if key is None:
         return StoreCheck(False, f"The crypto store {path} holds no keys for device {stored.device_id}.")
-    key = local.identity_keys["ed25519"]
     published = published_key(settings, stored.user_id, stored.device_id, stored.access_token or "")
     if published is not None and published != key:
         return StoreCheck(False, f"The homeserver publishes other keys for device {stored.device_id} than the store "
                                  f"{path} holds: delete the bot's stored login to start as a new device.")
     return StoreCheck(True, f"Device {stored.device_id} and its crypto store {path} match"
                             + ("." if published else " (the homeserver was not asked)."))
+
+
+def stored_key(path: Path, user_id: str, device_id: str) -> str | None:
+    """The device's Ed25519 key from its store, read directly (nio's store binds global models,
+    which must not happen beside the running bot's own store)."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT account, shared FROM accounts WHERE user_id = ? AND device_id = ?",
+                             (user_id, device_id)).fetchone()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    try:
+        return str(OlmAccount.from_pickle(row[0], config(30).pickle_key, bool(row[1])).identity_keys["ed25519"])
+    except Exception:  # noqa: BLE001 - a pickle that will not open is a store that does not match
+        return None
 
 
 def published_key(settings: Settings, user_id: str, device_id: str, token: str) -> str | None:
