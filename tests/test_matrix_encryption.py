@@ -4,6 +4,7 @@ with every device of the room's members but not with someone who has left."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -13,7 +14,8 @@ from nio import EncryptionError, MegolmEvent
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
-from tests.matrix_homeserver import Homeserver, Person, RunningBot
+from bot.matrix import account, crypto
+from tests.matrix_homeserver import Homeserver, Person, RunningBot, matrix_settings
 
 pytest_plugins = ("tests.matrix_fixtures",)
 
@@ -107,3 +109,30 @@ def test_a_second_device_reads_the_answers_and_a_member_who_left_reads_nothing_a
     assert raw["type"] == "m.room.encrypted"
     with pytest.raises(EncryptionError):
         bob.client.decrypt_event(MegolmEvent.from_dict({**raw, "room_id": room}))
+
+
+def test_a_lost_crypto_store_means_a_new_device_said_in_the_log_and_the_rooms_still_work(
+        homeserver: Homeserver, people: Callable[[str], Person], start_bot: Callable[..., RunningBot],
+        bot_account: str, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture) -> None:
+    settings = matrix_settings(homeserver, bot_account, sessions)
+    bot = start_bot()
+    alice = people("alice")
+    room = alice.room_with_bot(bot_account, encrypted=True)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    bot.stop()
+    old = account.stored(sessions, bot_account).device_id
+    found = crypto.check_store(settings, sessions)
+    assert found.ok and found.message.endswith("match."), found  # the homeserver publishes the store's key
+
+    crypto.store_file(crypto.store_path(settings), bot_account, old).unlink()
+    lost = crypto.check_store(settings, sessions)
+    assert not lost.ok and old in lost.message
+
+    with caplog.at_level(logging.WARNING):
+        again = start_bot()
+        answer = alice.ask(room, "!partner partnership", bot_account)
+    assert "Riverside Partnership" in answer["body"]
+    assert any("crypto store of device " + old + " is missing" in r.getMessage() for r in caplog.records)
+    assert account.stored(sessions, bot_account).device_id != old
+    assert crypto.check_store(settings, sessions).ok
+    assert again.failure is None
