@@ -25,6 +25,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import peewee
 from nio import (
@@ -211,6 +212,7 @@ class Person:
     end-to-end encryption keys of its own device (in a store of its own), as Element has."""
 
     def __init__(self, homeserver: Homeserver, name: str, user: tuple[str, str, str] | None = None) -> None:
+        self.homeserver = homeserver
         self.mxid, token, device = user or homeserver.register(unique(name))
         self.loop = asyncio.new_event_loop()
         stores = homeserver.folder / "people-stores"
@@ -271,7 +273,9 @@ class Person:
         self.sync(timeout=0)  # the members and devices as they are now
         room = self.client.rooms.get(room_id)
         if kind == "m.reaction" and room is not None and room.encrypted:
-            kind, content = "m.room.encrypted", self.encrypted_reaction(room_id, content)
+            path = f"/_matrix/client/v3/rooms/{room_id}/send/m.room.encrypted/{uuid4().hex}"
+            return str(self.homeserver.call("PUT", path, self.encrypted_reaction(room_id, content),
+                                            token=self.client.access_token)["event_id"])
         sent = self.run(self.client.room_send(room_id, kind, content, ignore_unverified_devices=True))
         assert isinstance(sent, RoomSendResponse), sent
         return sent.event_id
