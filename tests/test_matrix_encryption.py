@@ -59,7 +59,7 @@ def test_nudges_arrive_in_an_encrypted_direct_room_and_both_rooms_work_after_a_r
     alice.ask(room, '!partner commit "Book the hall" by:"in 10 days"', bot_account)
 
     report = due_soon_sweep(bot, sessions)
-    assert report.failed == 0 and report.sent
+    assert report.failed == 0 and report.sent, report.summary()
     [dm] = alice.wait("the bot's direct message", lambda: invited_to(alice))
     alice.join(dm)
     alice.sync(timeout=0)

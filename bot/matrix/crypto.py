@@ -111,17 +111,22 @@ def apply_trust(client: AsyncClient, room_id: str, verified: frozenset[str]) -> 
 
 
 def adopt(client: AsyncClient, room_id: str, invited: str) -> None:
-    """Tell nio about an encrypted room the bot just made, before the sync brings it, so a message
-    can go at once and its key reach the invited person's devices for when they join."""
-    if room_id in client.rooms:
-        return
-    room = MatrixRoom(room_id, client.user_id, encrypted=True)
-    room.add_member(client.user_id, None, None)
-    room.add_member(invited, None, None, invited=True)
-    client.rooms[room_id] = room
-    client.encrypted_rooms.add(room_id)
-    if client.store is not None:
-        client.store.save_encrypted_rooms([room_id])
+    """Tell nio about an encrypted room the bot just made and whom it invited, without waiting
+    for the sync to bring them (the sync may bring the room before its encryption state and the
+    invitation), so a message can go at once, encrypted, and its key reach the invited person's
+    devices for when they join."""
+    room = client.rooms.get(room_id)
+    if room is None:
+        room = client.rooms[room_id] = MatrixRoom(room_id, client.user_id)
+        room.add_member(client.user_id, None, None)
+    if not room.encrypted:  # the sync may have brought the room before its encryption state
+        room.encrypted = True
+        client.encrypted_rooms.add(room_id)
+        if client.store is not None:
+            client.store.save_encrypted_rooms([room_id])
+    if room.add_member(invited, None, None, invited=True) and client.olm is not None:
+        client.olm.update_tracked_users(room)
+        client.invalidate_outbound_session(room_id)  # a key made before they were known is not theirs
 
 
 def fingerprint(client: AsyncClient) -> str:
