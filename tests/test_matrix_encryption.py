@@ -66,6 +66,7 @@ def test_nudges_arrive_in_an_encrypted_direct_room_and_both_rooms_work_after_a_r
     assert alice.client.rooms[dm].encrypted
     [reminder] = from_bot(alice, dm, bot_account)
     assert reminder["decrypted"] and "Book the hall is due" in reminder["content"]["body"]
+    assert reminder["content"]["m.mentions"] == {}  # intentional mentions: a nudge pings nobody by its words
 
     bot.stop()
     start_bot()

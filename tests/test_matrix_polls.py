@@ -52,8 +52,11 @@ def test_poll_answers_and_reactions_count_once_each_even_after_a_restart(
                                               if e["type"] == POLL_START and e["sender"] == bot_account])
     assert poll["decrypted"]
     assert [a["id"] for a in poll["content"][POLL_START]["answers"]] == ["yes", "no", "abstain"]
-    consensus = alice.say(room, '!partner propose "Close the car park on Sundays"')
+    consensus = alice.say(room, '!partner propose "Tell @room: close the car park on Sundays"')
     proposal = alice.answer(room, consensus, bot_account)
+    # The title says @room, but the reply mentions only the proposer: nobody else is pinged.
+    assert "@room" in proposal["body"] and proposal["m.mentions"] == {"user_ids": [alice.mxid]}
+    assert poll["content"]["m.mentions"] == {}
     [proposal_id] = [e["event_id"] for e in alice.history(room) if e["content"] == proposal]
 
     answer_poll(bob, room, poll["event_id"], "yes")
