@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.matrix import account, crypto
 from bot.matrix.app import MatrixBot
+from bot.matrix.undecryptable import GIVE_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = "python3 -m venv .venv-synapse && .venv-synapse/bin/pip install matrix-synapse"
@@ -341,9 +342,9 @@ class Person:
 class RunningBot:
     """partnerbot's Matrix bot, running in a thread of its own as `partnerbot run` runs it."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], give_up: float = GIVE_UP) -> None:
         self.sessions = sessions
-        self.bot = MatrixBot(settings, sessions, sync_timeout_ms=5000, max_pause=1.0)
+        self.bot = MatrixBot(settings, sessions, sync_timeout_ms=5000, max_pause=1.0, give_up=give_up)
         self.loop = asyncio.new_event_loop()
         self.task: asyncio.Task[None] | None = None
         self.failure: BaseException | None = None

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from nio import EncryptionError, MegolmEvent
+from nio import EncryptionError, MegolmEvent, RoomSendResponse
+from nio.crypto import OutboundGroupSession
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
@@ -137,3 +139,57 @@ def test_a_lost_crypto_store_means_a_new_device_said_in_the_log_and_the_rooms_st
     assert account.stored(sessions, bot_account).device_id != old
     assert crypto.check_store(settings, sessions).ok
     assert again.failure is None
+
+
+@dataclass
+class Withheld:
+    """A room key a device used but kept to itself, as when its to-device message was lost."""
+
+    session: OutboundGroupSession
+    first_key: str  # the key from the first message on, as the lost message carried it
+
+
+def say_without_key(person: Person, room_id: str, text: str) -> tuple[str, Withheld]:
+    """A message under a room key the person's device keeps to itself for now; the next
+    message goes under a new key, shared as usual."""
+    person.sync(timeout=0)
+    olm = person.client.olm
+    olm.create_outbound_group_session(room_id)
+    session = olm.outbound_group_sessions[room_id]
+    withheld = Withheld(session, session.session_key)
+    session.shared = True  # so nio sends without sharing it
+    sent = person.run(person.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text}))
+    assert isinstance(sent, RoomSendResponse), sent
+    del olm.outbound_group_sessions[room_id]
+    return sent.event_id, withheld
+
+
+def share_key_late(person: Person, room_id: str, withheld: Withheld) -> None:
+    """The withheld key goes out after all, from its first message on, to every member's devices."""
+    session = withheld.session
+    session.__class__ = type("Late", (type(session),), {"session_key": property(lambda _: withheld.first_key)})
+    session.shared = False
+    person.client.olm.outbound_group_sessions[room_id] = session
+    person.run(person.client.share_group_session(room_id, ignore_unverified_devices=True))
+
+
+def test_a_message_whose_key_comes_late_is_answered_and_one_whose_key_never_comes_is_said_once(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str) -> None:
+    patient = start_bot()
+    alice = people("alice")
+    room = alice.room_with_bot(bot_account, encrypted=True)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+
+    late, withheld = say_without_key(alice, room, "!partner partnership")
+    ping = alice.say(room, "!partner partnerships")  # under yet another key, shared as usual
+    alice.answer(room, ping, bot_account)
+    assert late not in alice.replies(room, bot_account)  # nothing to answer with yet
+    share_key_late(alice, room, withheld)
+    assert "Riverside Partnership" in alice.answer(room, late, bot_account)["body"]
+
+    patient.stop()
+    start_bot(give_up=3.0)
+    lost, _ = say_without_key(alice, room, "!partner members")
+    said = alice.answer(room, lost, bot_account, timeout=30)
+    assert "couldn't read" in said["body"] and alice.mxid in said["body"]
+    assert said["m.mentions"] == {"user_ids": [alice.mxid]}
