@@ -193,3 +193,16 @@ def test_a_message_whose_key_comes_late_is_answered_and_one_whose_key_never_come
     said = alice.answer(room, lost, bot_account, timeout=30)
     assert "couldn't read" in said["body"] and alice.mxid in said["body"]
     assert said["m.mentions"] == {"user_ids": [alice.mxid]}
+
+
+def test_with_verified_devices_listed_only_those_devices_can_read_the_bot(
+        homeserver: Homeserver, people: Callable[[str], Person], start_bot: Callable[..., RunningBot],
+        bot_account: str) -> None:
+    alice, bob = people("alice"), people("bob")
+    start_bot(matrix_verified_devices=frozenset({alice.client.olm.account.identity_keys["ed25519"]}))
+    room = alice.room_with_bot(bot_account, bob.mxid, encrypted=True)
+    bob.join(room)
+    asked = bob.say(room, "!partner partnerships")  # the bot reads everyone: the list is about whom it tells
+    assert "partnership" in alice.answer(room, asked, bot_account)["body"].lower()
+    [reply] = from_bot(bob, room, bot_account)
+    assert reply["type"] == "m.room.encrypted" and not reply["decrypted"]  # bob's device was never given the key
