@@ -54,8 +54,8 @@ class SyncFailed(Exception):
         self.code = response.status_code
 
 
-def new_client(settings: Settings, sync_timeout_ms: int = SYNC_TIMEOUT_MS) -> AsyncClient:
-    return crypto.new_client(settings, request_timeout=sync_timeout_ms / 1000 + 30)
+def new_client(settings: Settings, sync_timeout_ms: int = SYNC_TIMEOUT_MS, keys: bool = True) -> AsyncClient:
+    return crypto.new_client(settings, request_timeout=sync_timeout_ms / 1000 + 30, keys=keys)
 
 
 def after_joining(events: Sequence[Event], me: str) -> list[Event]:

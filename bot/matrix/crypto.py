@@ -59,8 +59,14 @@ def config(request_timeout: float) -> AsyncClientConfig:
                              store=SqliteStore, store_sync_tokens=False)
 
 
-def new_client(settings: Settings, request_timeout: float) -> AsyncClient:
+def new_client(settings: Settings, request_timeout: float, keys: bool = True) -> AsyncClient:
+    """A client for the bot's account; `keys=False` for one that only checks a login (partnerbot
+    doctor) and must neither make nor load a crypto store."""
     assert settings.matrix_homeserver and settings.matrix_user_id
+    if not keys:
+        return AsyncClient(settings.matrix_homeserver, settings.matrix_user_id,
+                           config=AsyncClientConfig(max_timeouts=0, request_timeout=request_timeout,
+                                                    encryption_enabled=False))
     folder = store_path(settings)
     folder.mkdir(parents=True, exist_ok=True)
     return AsyncClient(settings.matrix_homeserver, settings.matrix_user_id, store_path=str(folder),
@@ -152,21 +158,23 @@ def check_store(settings: Settings, sessions: sessionmaker[Session]) -> StoreChe
         return StoreCheck(True, "Matrix is not configured.")
     stored = account.stored(sessions, settings.matrix_user_id)
     if stored is None or not stored.device_id:
-        return StoreCheck(True, "The bot has not logged in yet: its device and store are made at the first start.")
+        return StoreCheck(True, "no device yet: the first start makes it and its crypto store")
     folder = store_path(settings)
     path = store_file(folder, settings.matrix_user_id, stored.device_id)
     if not path.exists():
-        return StoreCheck(False, f"No crypto store for device {stored.device_id} at {path}: the next start logs in "
-                                 "as a new device (with MATRIX_PASSWORD) and encrypted rooms' old keys are lost.")
+        return StoreCheck(False, f"no crypto store for device {stored.device_id} at {path}: the next start logs in "
+                                 "as a new device (with MATRIX_PASSWORD), and what was sent to the old one stays unreadable")
     key = stored_key(path, settings.matrix_user_id, stored.device_id)
     if key is None:
-        return StoreCheck(False, f"The crypto store {path} holds no keys for device {stored.device_id}.")
+        return StoreCheck(False, f"the crypto store {path} holds no keys for device {stored.device_id}: move it "
+                                 "aside, and the next start logs in as a new device")
     published = published_key(settings, stored.user_id, stored.device_id, stored.access_token or "")
-    if published is not None and published != key:
-        return StoreCheck(False, f"The homeserver publishes other keys for device {stored.device_id} than the store "
-                                 f"{path} holds: delete the bot's stored login to start as a new device.")
-    return StoreCheck(True, f"Device {stored.device_id} and its crypto store {path} match"
-                            + ("." if published else " (the homeserver was not asked)."))
+    if published and published != key:
+        return StoreCheck(False, f"the homeserver publishes other keys for device {stored.device_id} than its crypto "
+                                 f"store {path} holds: move the store aside, and the next start logs in as a new device")
+    said = {None: "its keys (the homeserver could not be asked which it publishes)",
+            "": "its keys, which the bot publishes when it starts"}
+    return StoreCheck(True, f"its crypto store {path} holds {said.get(published, 'the keys the homeserver publishes for it')}")
 
 
 def stored_key(path: Path, user_id: str, device_id: str) -> str | None:
@@ -187,7 +195,7 @@ def stored_key(path: Path, user_id: str, device_id: str) -> str | None:
 
 
 def published_key(settings: Settings, user_id: str, device_id: str, token: str) -> str | None:
-    """The Ed25519 key the homeserver publishes for the device, or None if it cannot say."""
+    """The Ed25519 key the homeserver publishes for the device: "" if none, None if it cannot say."""
     request = urllib.request.Request(
         f"{(settings.matrix_homeserver or '').rstrip('/')}/_matrix/client/v3/keys/query", method="POST",
         data=json.dumps({"device_keys": {user_id: [device_id]}}).encode(),
@@ -198,4 +206,4 @@ def published_key(settings: Settings, user_id: str, device_id: str, token: str) 
     except (OSError, ValueError):  # unreachable, refused or garbled: the check stays offline
         return None
     device = ((found.get("device_keys") or {}).get(user_id) or {}).get(device_id) or {}
-    return (device.get("keys") or {}).get(f"ed25519:{device_id}")
+    return str((device.get("keys") or {}).get(f"ed25519:{device_id}") or "")
