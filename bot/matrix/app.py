@@ -127,8 +127,8 @@ class MatrixBot:
         for room_id, invite in response.rooms.invite.items():
             await answer_invite(self.client, self.sessions, room_id, invite, self.settings.matrix_allowed_servers)
         if since is not None:  # the first sync of all is history: nothing in it is answered
-            for room_id, room in response.rooms.join.items():
-                await self.room(room_id, room, since)
+            # Rooms side by side, each in its own order: a slow room holds up no other.
+            await asyncio.gather(*(self.room(room_id, room, since) for room_id, room in response.rooms.join.items()))
             for room_id, event in await self.undecryptable.retry(self.client):
                 await self.event(room_id, event)
         account.save(self.sessions, self.user_id, next_batch=response.next_batch)

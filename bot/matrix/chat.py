@@ -4,27 +4,33 @@ A message is a command when it starts with the prefix (`!partner commit ...`) or
 the bot, or, in the bot's direct room with the sender, always. The sender is looked up for
 their name and zone, `handlers.handle` decides (in a worker thread, so the connection keeps
 flowing) and writes the event id with the change, so the message is answered once; the reply
-is sent as a notice threaded onto the message. Poll answers and reactions to a proposal take
-the same path as the command they stand for (bot/matrix/polls.py).
+is sent as a notice threaded onto the message. Something said anonymously is answered only
+where nobody else reads (see `answer_discreetly`), and a room counts as private only while
+nobody but the bot and the sender is in it. Poll answers and reactions to a proposal take the
+same path as the command they stand for (bot/matrix/polls.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
-from nio import AsyncClient, Event, RoomMessageText
+from nio import AsyncClient, Event, RoomMessageText, RoomRedactResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matrix import once, polls
-from bot.matrix.delivery import known_room, send
-from bot.matrix.people import People, message_text, person_id
+from bot.matrix.delivery import SendFailed, direct_room, known_room, send
+from bot.matrix.people import People, mentioned, message_text, person_id
 from bot.matrix.render import Content, notice, replying
-from handlers import Actor, handle
+from handlers import Actor, Reply, handle
+from handlers.parsing import MAX_INPUT
 from handlers.registry import canonical
-from handlers.reply import Reply
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "matrix"
+TAKEN_DOWN = "Anonymous concerns are raised in a direct message with the bot, where nobody sees who wrote them."
 
 
 def addressed(text: str, prefix: str, bot: str, direct: bool) -> str | None:
@@ -63,9 +69,13 @@ class MatrixChat:
         text = addressed(message_text(event.source.get("content") or {}), self.prefix, self.client.user_id, direct)
         if text is None:
             return
-        reply = await self.run(room_id, event.sender, event.event_id, text)
+        private = self.alone_with(room_id, event.sender)
+        reply = await self.run(room_id, event.sender, event.event_id, text, private)
         if reply is None:
             return  # answered before: read again after a restart, or by a second bot process
+        if reply.discreet:
+            await self.answer_discreetly(room_id, event, reply, private)
+            return
         content = polls.marked(notice(reply, self.prefix), reply)
         await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
         proposal = polls.proposal_of(reply)
@@ -80,22 +90,54 @@ class MatrixChat:
         response = await polls.read(self.client, room_id, event)
         if response is None:
             return
-        reply = await self.run(room_id, event.sender, event.event_id, response.command)
+        reply = await self.run(room_id, event.sender, event.event_id, response.command,
+                               self.alone_with(room_id, event.sender))
         if reply is None:
             return
         if response.hint and not reply.error:
             reply.text = "\n".join(part for part in (reply.text, response.hint) if part)
         await self.send(room_id, replying(notice(reply, self.prefix), response.target, event.sender, {}))
 
-    async def run(self, room_id: str, sender: str, event_id: str, text: str) -> Reply | None:
+    async def run(self, room_id: str, sender: str, event_id: str, text: str, private: bool) -> Reply | None:
         """The command's reply, run as the sender; None if this event was answered before."""
         profile = await self.people.profile(self.client, sender)
         actor = Actor(PLATFORM, self.workspace, person_id(sender), room_id,
                       display_name=profile.display_name if profile else None,
-                      timezone=(profile.timezone if profile else None) or self.default_timezone)
-        directory = await self.people.directory(self.client, text)
+                      timezone=(profile.timezone if profile else None) or self.default_timezone,
+                      mentions=mentioned(text), private=private)
+        # Too long to be a command: refused for its length before any lookup is made.
+        directory = await self.people.directory(self.client, text) if len(text) <= MAX_INPUT else None
         return await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
                                        once=once.Mark(event_id, room_id))
 
     async def send(self, room_id: str, content: Content, kind: str = "m.room.message") -> str:
         return await send(self.client, room_id, content, kind=kind, verified=self.verified)
+
+    def alone_with(self, room_id: str, user: str) -> bool:
+        """Whether nobody but the bot and this person is in (or invited to) the room."""
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return False
+        present = set(room.users) | set(room.invited_users)
+        return present <= {self.client.user_id, user} and room.member_count <= 2
+
+    async def answer_discreetly(self, room_id: str, event: RoomMessageText, reply: Reply, private: bool) -> None:
+        """Something said anonymously. Asked where others see it: the message is taken down
+        (when the bot may) and the answer goes to the person's direct room. Asked in private:
+        answered there, and announced in the partnership's room on its own, as no reply to
+        the message and with no mention of anyone."""
+        content = notice(reply, self.prefix)
+        if not private:
+            room = self.client.rooms.get(room_id)
+            if room is not None and room.power_levels.can_user_redact(self.client.user_id):
+                redacted = await self.client.room_redact(room_id, event.event_id, reason=TAKEN_DOWN)
+                if not isinstance(redacted, RoomRedactResponse):
+                    log.warning("could not take down an anonymous command in %s: %s", room_id, redacted)
+            try:
+                await self.send(await direct_room(self.client, self.sessions, event.sender), content)
+            except SendFailed:
+                log.warning("could not answer %s privately", event.sender, exc_info=True)
+            return
+        await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
+        if reply.channel:
+            await self.send(reply.channel, content)
