@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, case, select
 
 from handlers.context import Context
-from handlers.dates import parse_due
+from handlers.dates import parse_due, show_moment
 from handlers.describe import commitment_item, member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, parse_hours
@@ -43,9 +43,16 @@ def ensure_may_change(ctx: Context, c: Commitment) -> None:
         )
 
 
-def ensure_open(c: Commitment) -> None:
-    if c.status is not CommitmentStatus.OPEN:
-        raise UserError(f"#{c.id} is already {c.status.value}.", f"Type `who {c.title.split()[0]}` to see it.")
+def ensure_open(ctx: Context, c: Commitment) -> None:
+    """Refuse to change a finished commitment, saying who finished it and when: the answer
+    the second of two people clicking Mark done at once needs."""
+    if c.status is CommitmentStatus.OPEN:
+        return
+    how = "marked done" if c.status is CommitmentStatus.DONE else "dropped"
+    closed = queries.last_event(ctx.session, c.partnership_id, c.id, ("done", "drop"))
+    by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
+    when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
+    raise UserError(f"#{c.id} was already {how}{by}{when}.", f"Type `history {c.id}` to see what happened.")
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
@@ -104,7 +111,7 @@ def done(ctx: Context, args: Args) -> Reply:
     c = find_commitment(ctx, args.take_id("commitment"))
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     c.status, c.closed_at = CommitmentStatus.DONE, ctx.now
     ctx.record("done", f"#{c.id} {c.title} — done", subject_id=c.id)
     return Reply(text=f"Done: #{c.id} {c.title} ({member_label(c.owner)}). Thank you!", audience=Audience.CHANNEL)
@@ -117,7 +124,7 @@ def drop(ctx: Context, args: Args) -> Reply:
     reason = args.take_text("reason for dropping it", MAX_NOTE)
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     c.status, c.closed_at, c.drop_reason = CommitmentStatus.DROPPED, ctx.now, reason
     ctx.record("drop", f"#{c.id} {c.title} — dropped", subject_id=c.id, reason=reason)
     return Reply(text=f"Dropped #{c.id} {c.title}: {reason}", audience=Audience.CHANNEL)
@@ -130,7 +137,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     new_owner = ctx.find_member(args.take_mention("who takes it over"))
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     if new_owner.id == c.owner_id:
         raise UserError(f"#{c.id} is already {new_owner.person.display_name}'s.")
     if new_owner.role is Role.OBSERVER:
@@ -143,7 +150,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
                  audience=Audience.CHANNEL)
 
 
-@command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ)
+@command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ, changes=False)
 def who(ctx: Context, args: Args) -> Reply:
     """Who is responsible for what: open commitments matching your words, or all of them by person."""
     partnership = ctx.require_partnership()
@@ -173,7 +180,7 @@ def who(ctx: Context, args: Args) -> Reply:
     return listing(ctx, f"Who: {shown}", list(rows), f"No commitment mentions \"{shown}\". Type `who` to see them all.")
 
 
-@command("mine", usage="mine", access=Access.ANYONE)
+@command("mine", usage="mine", access=Access.ANYONE, changes=False)
 def mine(ctx: Context, args: Args) -> Reply:
     """Your open commitments in every partnership you are in here, soonest first."""
     args.finish()
@@ -193,7 +200,7 @@ def mine(ctx: Context, args: Args) -> Reply:
         Section(None, [], empty="You have no open commitments.")])
 
 
-@command("commitments", usage="commitments @name", examples=("commitments @bob",), access=Access.READ)
+@command("commitments", usage="commitments @name", examples=("commitments @bob",), access=Access.READ, changes=False)
 def commitments_of(ctx: Context, args: Args) -> Reply:
     """One member's commitments: open ones first, then what they finished lately."""
     member = ctx.find_member(args.take_mention("whose commitments"))
@@ -206,7 +213,7 @@ def commitments_of(ctx: Context, args: Args) -> Reply:
                    f"{member.person.display_name} has no commitments yet.", with_owner=False)
 
 
-@command("overdue", usage="overdue", access=Access.READ)
+@command("overdue", usage="overdue", access=Access.READ, changes=False)
 def overdue(ctx: Context, args: Args) -> Reply:
     """Open commitments past their due date, most overdue first."""
     args.finish()

@@ -135,7 +135,7 @@ def describe_load(w: Workload[Member]) -> str:
     return text
 
 
-@command("load", usage="load", access=Access.READ)
+@command("load", usage="load", access=Access.READ, changes=False)
 def load(ctx: Context, args: Args) -> Reply:
     """Each member's open effort per week against their weekly capacity; flags anyone over it.
 

@@ -74,7 +74,7 @@ def deciding(session: Session, partnership_id: int) -> list[Decision]:
         .order_by(Decision.closes_at)).unique())
 
 
-@command("status", usage="status", access=Access.READ)
+@command("status", usage="status", access=Access.READ, changes=False)
 def status(ctx: Context, args: Args) -> Reply:
     """What is happening here, why (recent decisions and reasons), and when (due dates, review, end)."""
     args.finish()

@@ -24,10 +24,11 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
 
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
     more at a peak; each connection is checked before use, so the bot recovers by itself
-    after an outage.
+    after an outage. Errors never quote a statement's values: they may be an anonymous
+    concern's words, and errors reach the logs.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +41,7 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     # A database that stops answering fails a command in seconds ("try again") rather than
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000})
+                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000}, hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -86,6 +87,17 @@ def empty(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, make the transaction's first statement BEGIN IMMEDIATE: it waits for, then
+    holds, the database's one write lock, so nothing it reads can change before it writes.
+
+    (Otherwise the sqlite3 module runs reads outside any transaction and two people marking
+    one commitment done would both succeed.) PostgreSQL locks rows instead: see
+    `storage.queries.lock`."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 @contextmanager

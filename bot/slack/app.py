@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -27,11 +28,17 @@ from bot.slack.people import People
 from bot.web import create_app
 from bot.web.server import serve
 
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 log = logging.getLogger(__name__)
 
 # Keep in step with manifest.yml.
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "im:write", "users:read"]
 
+
+# Socket Mode pings this often; a connection that dropped is noticed within four times it.
+SOCKET_PING_SECONDS = 5
 
 NOT_INSTALLED = ":warning: partnerbot isn't installed in this workspace yet, so nothing was done. Ask an admin to install it."
 
@@ -107,14 +114,21 @@ def delivery(settings: Settings, sessions: sessionmaker[Session]) -> Delivery:
                     oauth.installation_store if oauth else None)
 
 
+def socket_mode(app: App, settings: Settings) -> SocketModeHandler:
+    """The app on a Socket Mode connection (SLACK_APP_TOKEN): Slack says where to connect
+    (`apps.connections.open`, through SLACK_API_URL), and the handler reconnects when told
+    to, or when pings have gone unanswered for four intervals (a dropped connection)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, settings.slack_app_token, ping_interval=SOCKET_PING_SECONDS)
+
+
 def start(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the Slack app until interrupted: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
     app = build_app(settings, sessions)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         log.warning("Slack: Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        socket_mode(app, settings).start()
         return
     if not settings.slack_signing_secret:
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")

@@ -17,7 +17,7 @@ from contextlib import ExitStack
 
 from flask import Flask
 
-from bot import scheduler
+from bot import logs, scheduler
 from bot.config import load_settings, open_database
 from bot.slack.app import build_app, delivery
 from bot.web import create_app
@@ -25,6 +25,7 @@ from bot.web import create_app
 
 def create() -> Flask:
     settings = load_settings()
+    logs.configure(settings)
     if not (settings.slack_signing_secret and (settings.slack_bot_token or settings.slack_oauth)):
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
                          "(or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET).")

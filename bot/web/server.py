@@ -1,7 +1,8 @@
 """The HTTP server in front of the web app, for `partnerbot run` and `partnerbot web`.
 
-`serve` runs any WSGI app on a threaded server: one slow request never holds up another's
-answer. `limited` refuses a body larger than any Slack sends (413) before it is read, and
+`serve` runs any WSGI app on waitress: a burst of requests queues for its threads instead of
+being refused or reset (the standard library's threaded server reset 3 of 20 simultaneous
+ones). `limited` refuses a body larger than any Slack sends (413) before it is read, and
 answers 400 to a request the app cannot even read (garbage, a lying Content-Length).
 """
 
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterable
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +48,48 @@ def refuse(start_response: Callable[..., Any], status: str, why: str, exc_info: 
     return [body]
 
 
-class Server(ThreadingMixIn, WSGIServer):
-    """A threaded WSGI server: one slow request never holds up another's acknowledgement."""
+# Requests answered at once; more wait their turn, queued, rather than being refused.
+THREADS = 16
+# Connections held open at once (waiting ones included), and more waiting to be accepted.
+CONNECTIONS = 500
+BACKLOG = 2048
 
-    daemon_threads = True
 
+class Server:
+    """waitress serving a WSGI app, with the start/stop calls of the standard library's servers."""
 
-class QuietHandler(WSGIRequestHandler):
-    timeout = 30  # seconds a client may take to send its request: a stalled one frees its thread
+    def __init__(self, app: WsgiApp, host: str, port: int) -> None:
+        from waitress.server import create_server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        log.debug("%s " + format, self.address_string(), *args)
+        self.waitress = create_server(app, host=host, port=port, threads=THREADS, connection_limit=CONNECTIONS,
+                                      backlog=BACKLOG, channel_timeout=30, ident="partnerbot",
+                                      # refused (413) as announced, before a byte of it is read
+                                      max_request_body_size=MAX_BODY)
+        self.stopped = threading.Event()
+
+    @property
+    def server_port(self) -> int:
+        return int(self.waitress.effective_port)  # type: ignore[union-attr]
+
+    def serve_forever(self, poll_interval: float | None = None) -> None:
+        try:
+            self.waitress.run()  # until no socket is left open
+        finally:
+            self.waitress.task_dispatcher.shutdown()  # type: ignore[union-attr]
+            self.stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop serving, from another thread: the serving thread closes its own sockets (a
+        socket closed under its feet would fail it), and `serve_forever` returns."""
+        self.waitress.trigger.pull_trigger(self.server_close)  # type: ignore[union-attr]
+        self.stopped.wait(10)
+
+    def server_close(self) -> None:
+        """Close every socket: the listening one and any connection still open."""
+        for channel in list(self.waitress._map.values()):  # type: ignore[union-attr]
+            channel.close()
 
 
 def serve(app: WsgiApp, host: str, port: int) -> Server:
     """An HTTP server for the web app (built by bot.web.create_app)."""
-    return make_server(host, port, app, server_class=Server, handler_class=QuietHandler)
+    return Server(app, host, port)
