@@ -21,6 +21,7 @@ from markupsafe import Markup
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import health
 from bot.config import Settings
 from bot.slack import endpoint
 from bot.web import dashboard, public
@@ -46,7 +47,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
         app.secret_key = signing_key(session, site.now())
     app.config.update(PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
-    register_blueprints(app, slack)
+    register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
     app.jinja_env.filters.update(day=day, moment=moment, iso=iso)
     app.after_request(secure)
@@ -54,8 +55,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
     return app
 
 
-def register_blueprints(app: Flask, slack: App | None) -> None:
+def register_blueprints(app: Flask, settings: Settings, sessions: sessionmaker[Session], slack: App | None) -> None:
     """Every area of the web app, wired in one visible place."""
+    app.register_blueprint(health.blueprint(settings, sessions))
     if slack is not None:
         app.register_blueprint(endpoint.blueprint(slack))
     app.register_blueprint(public.blueprint)

@@ -1,0 +1,109 @@
+"""/healthz and /metrics on the web app's port, as a load balancer and Prometheus use them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+import os
+import urllib.request
+from pathlib import Path
+from urllib.error import HTTPError
+
+import pytest
+from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import health, metrics, scheduler
+from bot.slack.app import delivery
+from bot.web import create_app
+from storage.database import make_engine, session_factory
+from tests.slack_recorder import Recorder, SlackHarness, settings_for
+from tests.test_cli_run import slash
+from tests.test_production import server
+
+pytest_plugins = ("tests.slack_fixtures",)
+
+
+def get(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def counted(text: str, name: str, **labels: str) -> float:
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == name and labels.items() <= sample.labels.items())
+
+
+def test_healthz_answers_while_the_database_does_and_503_when_it_does_not(
+        riverside: SlackHarness, tmp_path: Path) -> None:
+    base = riverside.url.removesuffix("/slack/events")
+    assert get(base + "/healthz") == (200, "ok\n")
+
+    away = session_factory(make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.db'}"))
+    app = Flask(__name__)
+    app.register_blueprint(health.blueprint(riverside.settings, away))
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 503 and answer.text == "The database does not answer.\n"
+
+
+def test_metrics_scraped_before_and_after_a_burst_of_commands_and_a_sweep(riverside: SlackHarness) -> None:
+    base = riverside.url.removesuffix("/slack/events")
+    metrics.watch(riverside.sessions.kw["bind"])  # as open_database does when partnerbot starts
+    riverside.run("nudge set quiet_start:0 quiet_end:0 daily_cap:24")  # any hour the test runs at
+    status, before = get(base + "/metrics")
+    assert status == 200
+    for n in range(5):
+        riverside.run(f'commit "Task {n}" by:tomorrow', user="UBOB")
+    riverside.command("done 99", user="UBOB")
+    a_week_on = datetime.now(UTC) + timedelta(days=7)  # all overdue at once
+    report = scheduler.sweep(riverside.sessions, delivery(riverside.settings, riverside.sessions), "slack",
+                             now=a_week_on)
+    _, after = get(base + "/metrics")
+
+    def grew(name: str, **labels: str) -> float:
+        return counted(after, name, **labels) - counted(before, name, **labels)
+
+    assert grew("partnerbot_commands_total", platform="slack", command="commit", outcome="done") == 5
+    assert grew("partnerbot_commands_total", platform="slack", command="done", outcome="refused") == 1
+    assert grew("partnerbot_command_seconds_count", platform="slack") == 6
+    sent = sum(len(m.nudge_ids) for m in report.sent)
+    assert sent > 0 and grew("partnerbot_nudges_total", platform="slack", result="sent") == sent
+    assert grew("partnerbot_sweep_seconds_count", platform="slack") == 1
+    assert counted(after, "partnerbot_sweep_last_success_timestamp_seconds", platform="slack") > 0
+    assert "partnerbot_nudges_pending" in after and "partnerbot_database_connections_in_use" in after
+
+
+def test_metrics_behind_a_token_or_turned_off(recorder: Recorder, sessions: sessionmaker[Session]) -> None:
+    guarded = dataclasses.replace(settings_for(recorder, sessions), metrics_token="scrape-me")
+    web = create_app(guarded, sessions).test_client()
+    refused = web.get("/metrics")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
+    assert "partnerbot_" not in refused.text
+    assert web.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    allowed = web.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+    assert allowed.status_code == 200 and "partnerbot_commands_total" in allowed.text
+    assert web.get("/healthz").status_code == 200  # health needs no token
+
+    off = create_app(dataclasses.replace(guarded, metrics=False), sessions).test_client()
+    assert off.get("/metrics").status_code == 404
+    assert off.get("/healthz").status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("PARTNERBOT_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="several gunicorn workers need PostgreSQL: set PARTNERBOT_TEST_DATABASE_URL=postgresql://...")
+def test_under_gunicorn_every_scrape_counts_every_worker(engine: Engine, sessions: sessionmaker[Session],
+                                                         recorder: Recorder, tmp_path: Path) -> None:
+    with server(engine, recorder, tmp_path, PARTNERBOT_SWEEP="off") as url:
+        base = url.removesuffix("/slack/events")
+        assert slash(url, 'setup "Riverside Partnership" kind:task-force') == 200
+        for n in range(12):  # spread over both workers by the kernel
+            assert slash(url, f"who task{n}") == 200
+        scrapes = [get(base + "/metrics")[1] for _ in range(6)]
+    assert [counted(text, "partnerbot_commands_total", command="who", outcome="done") for text in scrapes] == [12] * 6
+    assert all(counted(text, "partnerbot_commands_total", command="setup") == 1 for text in scrapes)
