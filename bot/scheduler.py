@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
-from handlers.reply import Audience, Item, Reply, Section, plural
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
 from storage.database import transaction
 from storage.models import Partnership, Person
@@ -90,6 +90,7 @@ class Pending:
     text: str
     partnership: str
     home: str | None
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass
@@ -112,7 +113,7 @@ class Batch:
             return None
         by_partnership: dict[str, list[Item]] = {}
         for n in rows:
-            by_partnership.setdefault(n.partnership, []).append(Item(n.text))
+            by_partnership.setdefault(n.partnership, []).append(Item(n.text, n.actions))
         personal = self.user_id is not None
         homes = {n.home for n in rows}
         reply = Reply(
@@ -141,7 +142,8 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
     batches: dict[tuple[object, ...], Batch] = {}
     for n in rows:
         p = partnerships[n.partnership_id]
-        pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id))
+        pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id),
+                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)))
         person = people.get(n.person_id) if n.person_id is not None else None
         if person is None:
             batch = batches.setdefault(("channel", p.platform, p.workspace, n.channel),
@@ -246,7 +248,14 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
             log.exception("nudge sweep failed")
 
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
-                      misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
+    job_ = scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
+                             misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
     scheduler.start()
+
+    def sweep_now() -> None:
+        """A command told someone something (a handover to accept): send it now, not in minutes."""
+        if scheduler.running:
+            job_.modify(next_run_time=datetime.now(UTC))
+
+    ledger.on_told(sessions, sweep_now)
     return scheduler

@@ -4,11 +4,13 @@ Importing this package registers every command; adapters call `handle`.
 """
 
 from handlers import (  # noqa: F401  (each module registers its commands)
+    away,
     commitments,
     concerns,
     decisions,
     exports,
     flexibility,
+    handover,
     health,
     help,
     history,
@@ -17,6 +19,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     nudges,
     partnerships,
     priorities,
+    reopen,
     reviews,
     status,
     succession,
