@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.away import away_now
 from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -128,8 +129,8 @@ class Batch:
 def plan(session: Session, now: datetime, platform: str | None = None) -> list[Batch]:
     """Group pending nudges by recipient and decide which may go now.
 
-    A person's nudge waits through their quiet hours (in their own time zone) and once
-    they have had the day's cap of messages; channels have neither.
+    A person's nudge waits while they are away, through their quiet hours (in their own
+    time zone) and once they have had the day's cap of messages; channels have none of these.
     """
     rows = ledger.pending(session, now, platform)
     partnerships = {p.id: p for p in session.scalars(
@@ -154,7 +155,9 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
             f"@{person.display_name}", person.platform, person.workspace, person.user_id, None))
         tz = zone(person.timezone)
         t = limits[n.partnership_id]
-        if quiet(t, tz, now):
+        if away_now(person, now):
+            batch.later.append((pending, f"away until {person.away_until}"))
+        elif quiet(t, tz, now):
             batch.later.append((pending, f"quiet hours until {show_setting('quiet_end', t.quiet_end)} their time"))
         elif had[person.id] >= t.daily_cap:
             batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))

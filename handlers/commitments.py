@@ -72,6 +72,15 @@ def change(ctx: Context, c: Commitment, *still: ColumnElement[bool], **values: o
                         "so nothing was changed.", f"Type `history {c.id}` to see what happened.")
 
 
+def take_reason(args: Args, why: str) -> str:
+    """The reason a change needs, the last thing typed; `why` says how to give it."""
+    if not args.has_more():
+        raise UserError(why)
+    reason = args.take_text("reason", MAX_NOTE)
+    args.finish()
+    return reason
+
+
 def still_open() -> ColumnElement[bool]:
     return Commitment.status == CommitmentStatus.OPEN
 
@@ -265,10 +274,7 @@ def edit(ctx: Context, args: Args) -> Reply:
 def reopen(ctx: Context, args: Args) -> Reply:
     """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    if not args.has_more():
-        raise UserError(f"Say why it is reopened, so everyone can see: `reopen {c.id} \"why\"`.")
-    reason = args.take_text("reason", MAX_NOTE)
-    args.finish()
+    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen {c.id} \"why\"`.")
     ensure_may_change(ctx, c)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.id} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")

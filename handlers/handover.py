@@ -8,13 +8,13 @@ someone more than they can carry is allowed, but the reply says so and names who
 
 from __future__ import annotations
 
-from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open
+from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
 from handlers.context import Context
 from handlers.dates import show_day, show_due
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.load import room, weekly_rate, workloads
-from handlers.parsing import MAX_NOTE, Args
+from handlers.parsing import Args
 from handlers.registry import command
 from handlers.reply import Audience, Reply
 from storage import queries
@@ -101,10 +101,7 @@ def accept(ctx: Context, args: Args) -> Reply:
 def decline(ctx: Context, args: Args) -> Reply:
     """Turn down a commitment handed to you, saying why; it goes back, and the coordinators hear of it."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    if not args.has_more():
-        raise UserError(f'Say why, so the coordinators can find someone else: `decline {c.id} "why"`.')
-    reason = args.take_text("reason", MAX_NOTE)
-    args.finish()
+    reason = take_reason(args, f'Say why, so the coordinators can find someone else: `decline {c.id} "why"`.')
     me = pending_handover(ctx, c)
     before = ctx.session.get(Member, c.handover_from_id)
     back = before if before is not None and before.active and before.role is not Role.OBSERVER else None

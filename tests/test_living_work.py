@@ -271,6 +271,17 @@ def test_away_means_no_nudges_no_capacity_and_due_work_flagged(town: Chat, inbox
     assert inbox.to("@bob", "#2 Book the hall was due")
 
 
+def test_a_handover_to_someone_away_waits_until_they_are_back(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", "away 2026-11-24 2026-11-30")
+    town.ok("carol", 'commit "Run the stall" by:2026-12-10')
+    assert "Note: Bob is away until Mon 30 Nov, and hears of it on return." in town.ok("carol", "reassign 1 @bob")
+    sweep(town, inbox)
+    assert inbox.to("@bob") == []
+    town.advance(days=7)  # Tuesday 1 December
+    sweep(town, inbox)
+    assert inbox.to("@bob", "Carol handed you #1 Run the stall")
+
+
 def test_away_bad_input_and_off(town: Chat) -> None:
     refuse(town, "bob", "away 2027-01-03 2026-12-20", "is before the first", "`away 2026-12-20 2027-01-03`")
     refuse(town, "bob", "away 2026-12-20", "Say the last day away too")
@@ -322,7 +333,7 @@ def test_the_same_done_twice_at_once_is_done_once(engine: Engine, town: Chat) ->
     town.ok("carol", 'commit "Open the warm space" every:tuesday effort:2h')
     replies = racing(engine, town, ("carol", "done 1"), ("carol", "done 1"))
     assert sorted(r.error for r in replies) == [False, True]
-    assert "changed by someone else just now" in next(r.text for r in replies if r.error)
+    assert "#1" in (next(r.text for r in replies if r.error) or ""), "the loser is told what happened to #1"
     assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DONE, CommitmentStatus.OPEN]
     assert len([e for e in all_of(town.sessions, Event) if e.action == "done"]) == 1
 
