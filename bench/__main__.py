@@ -41,8 +41,7 @@ from bot import scheduler
 from bot.config import normalise_database_url
 from bot.slack.delivery import Delivery
 from handlers import Actor, handle
-from storage.database import make_engine, session_factory, upgrade
-from tests.conftest import reset
+from storage.database import empty, make_engine, session_factory, upgrade
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,7 +252,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
     if kind == "sqlite":
         Path(make_url(url).database or "").unlink(missing_ok=True)
     engine = make_engine(url)
-    reset(engine)
+    empty(engine)
     upgrade(engine)
     now = datetime.now(UTC)
     rows, speakers = generate(n, now)

@@ -15,8 +15,7 @@ from types import FrameType
 
 from slack_bolt import Ack, App
 
-from bot.cli import open_database
-from bot.config import load_settings
+from bot.config import load_settings, open_database
 from bot.slack.app import build_app, serve
 from bot.slack.delivery import web_client
 

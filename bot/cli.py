@@ -13,20 +13,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings, load_settings
-from storage.database import make_engine, session_factory, upgrade
+from bot.config import Settings, load_settings, open_database
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.console import Console
-
-
-def open_database(settings: Settings) -> sessionmaker[Session]:
-    """Connect and bring the schema up to date, as every start does."""
-    engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
-    upgrade(engine)
-    return session_factory(engine)
+    from bot.scheduler import Delivery
 
 
 def console(settings: Settings, user: str, nudges: bool | None = None) -> None:
@@ -79,11 +72,8 @@ def serve_slack(settings: Settings, sessions: sessionmaker[Session]) -> None:
     from bot import scheduler
     from bot.slack.app import delivery, start
 
-    background = scheduler.start(sessions, delivery(settings, sessions), "slack")
-    try:
+    with scheduler.sweeping(settings, sessions, delivery(settings, sessions), "slack"):
         start(settings, sessions)
-    finally:
-        background.shutdown(wait=False)
 
 
 def serve_matrix(settings: Settings, sessions: sessionmaker[Session]) -> None:
@@ -97,13 +87,12 @@ def serve_matrix(settings: Settings, sessions: sessionmaker[Session]) -> None:
     bot = MatrixBot(settings, sessions)
     log.warning("Matrix: %s on %s", settings.matrix_user_id, settings.matrix_homeserver)
     # The first sweep waits for the connection, so it has something to send with.
-    background = scheduler.start(sessions, bot.delivery, PLATFORM, first_run=datetime.now(UTC) + timedelta(seconds=30))
     try:
-        asyncio.run(bot.run())
+        with scheduler.sweeping(settings, sessions, bot.delivery, PLATFORM,
+                                first_run=datetime.now(UTC) + timedelta(seconds=30)):
+            asyncio.run(bot.run())
     except LoginFailed as refused:
         raise SystemExit(str(refused)) from None
-    finally:
-        background.shutdown(wait=False)
 
 
 def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
@@ -121,24 +110,51 @@ def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
 def tick(settings: Settings) -> None:
     """One sweep for each platform, then exit: for cron, or to catch up after the bot was down."""
     from bot import scheduler
-    from bot.console import PLATFORM, Console, ConsoleDelivery
 
     sessions = open_database(settings)
-    deliveries: dict[str, scheduler.Delivery] = {
+    for platform, through in deliveries(settings, sessions).items():
+        report = scheduler.sweep(sessions, through, platform)
+        print(f"{platform}: {report.summary()}")
+
+
+def sweeper(settings: Settings) -> None:
+    """Sweep every few minutes for each platform, and answer nothing: the one sweeper beside
+    processes started with PARTNERBOT_SWEEP=off."""
+    import time
+
+    from bot import scheduler
+
+    sessions = open_database(settings)
+    through = deliveries(settings, sessions)
+    log.warning("Sweeping for %s every %s minutes", ", ".join(through), scheduler.SWEEP_MINUTES)
+    while True:
+        for platform, delivery in through.items():
+            try:
+                report = scheduler.sweep(sessions, delivery, platform)
+            except Exception:  # the database away, say: the next sweep picks up where this left off
+                log.exception("nudge sweep failed")
+                continue
+            print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} {platform}: {report.summary()}", flush=True)
+        time.sleep(scheduler.SWEEP_MINUTES * 60)
+
+
+def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Delivery]:
+    """How nudges go out on each configured platform; the console's are printed."""
+    from bot.console import PLATFORM, Console, ConsoleDelivery
+
+    through: dict[str, Delivery] = {
         PLATFORM: ConsoleDelivery(Console(sessions, "partnerbot", settings.timezone, stdout=sys.stdout))
     }
     if settings.slack_enabled:
         from bot.slack.app import delivery
 
-        deliveries["slack"] = delivery(settings, sessions)
+        through["slack"] = delivery(settings, sessions)
     if settings.matrix_enabled:
         from bot.matrix.app import PLATFORM as MATRIX
         from bot.matrix.app import delivery as matrix_delivery
 
-        deliveries[MATRIX] = matrix_delivery(settings, sessions)
-    for platform, through in deliveries.items():
-        report = scheduler.sweep(sessions, through, platform)
-        print(f"{platform}: {report.summary()}")
+        through[MATRIX] = matrix_delivery(settings, sessions)
+    return through
 
 
 def dry_run(settings: Settings) -> None:
@@ -187,6 +203,10 @@ def main(argv: list[str] | None = None) -> None:
                          help="send nudges into the chat (default: at a terminal, not for piped input)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
     commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
+    commands.add_parser("sweeper", help="only send nudges, sweeping every few minutes: the one sweeper "
+                        "beside processes started with PARTNERBOT_SWEEP=off")
+    commands.add_parser("doctor", help="check the database, Slack, Matrix and the nudge sweeps, one line each; "
+                        "exits 0 only when all is well")
     nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them")
     nudges.add_argument("--dry-run", action="store_true", help="show them without sending or recording anything")
     exporting = commands.add_parser("export", help="write a partnership's commitments, concerns, decisions (CSV), "
@@ -212,6 +232,12 @@ def main(argv: list[str] | None = None) -> None:
                 print("The database is up to date.")
             case "tick":
                 tick(settings)
+            case "sweeper":
+                sweeper(settings)
+            case "doctor":
+                from bot import doctor
+
+                sys.exit(doctor.run(settings))
             case "nudges":
                 dry_run(settings)
             case "export":

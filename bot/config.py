@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 
 from dotenv import load_dotenv
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.database import make_engine, session_factory, upgrade
 
 DEFAULT_DATABASE_URL = "sqlite:///partnerbot.db"
 DEFAULT_MATRIX_PREFIX = "!partner"
@@ -35,6 +38,8 @@ class Settings:
     # several processes, keep processes x (pool + overflow) under PostgreSQL's max_connections.
     database_pool_size: int = 5
     database_max_overflow: int = 10
+    # False (PARTNERBOT_SWEEP=off): this process only answers, and `partnerbot sweeper` sends nudges.
+    sweep: bool = True
 
     @property
     def slack_oauth(self) -> bool:
@@ -77,7 +82,15 @@ def load_settings(env_file: str | None = ".env") -> Settings:
                                          if s.strip()),
         database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),
         database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
+        sweep=switch("PARTNERBOT_SWEEP", get("PARTNERBOT_SWEEP"), True),
     )
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    """Connect and bring the schema up to date, as every start does."""
+    engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
+    upgrade(engine)
+    return session_factory(engine)
 
 
 def count(name: str, value: str | None, default: int) -> int:
@@ -87,6 +100,17 @@ def count(name: str, value: str | None, default: int) -> int:
     if not value.strip().isdigit():
         raise SystemExit(f"{name} must be a whole number, not {value[:20]!r}.")
     return int(value)
+
+
+def switch(name: str, value: str | None, default: bool) -> bool:
+    """An on/off setting; anything else stops the start with a line saying what to set."""
+    if value is None:
+        return default
+    if value.strip().lower() in ("on", "true", "yes", "1"):
+        return True
+    if value.strip().lower() in ("off", "false", "no", "0"):
+        return False
+    raise SystemExit(f"{name} must be on or off, not {value[:20]!r}.")
 
 
 def normalise_database_url(url: str) -> str:

@@ -19,6 +19,8 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -32,7 +34,8 @@ from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
-from storage.database import transaction
+from bot.config import Settings
+from storage.database import database_now, transaction
 from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
@@ -186,7 +189,7 @@ def worker_name() -> str:
 def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
           worker: str | None = None) -> SweepReport:
     """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring."""
-    now = now or datetime.now(UTC)
+    now = now or database_now(sessions)
     worker = worker or worker_name()
     report = SweepReport()
     with transaction(sessions) as session:
@@ -220,12 +223,14 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
                 log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
         report.sent.append(message)
+    with transaction(sessions) as session:
+        ledger.swept(session, platform, now + timedelta(seconds=time.monotonic() - started))
     return report
 
 
 def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
     """What a sweep would send now and to whom, changing nothing (the dry run)."""
-    now = now or datetime.now(UTC)
+    now = now or database_now(sessions)
     session = sessions()
     try:
         due, derived = derive(session, now)
@@ -262,3 +267,19 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
 
     ledger.on_told(sessions, sweep_now)
     return scheduler
+
+
+@contextmanager
+def sweeping(settings: Settings, sessions: sessionmaker[Session], delivery: Delivery, platform: str,
+             first_run: datetime | None = None) -> Iterator[None]:
+    """Sweep in the background while the block runs, unless PARTNERBOT_SWEEP=off leaves the
+    sweeping to another process (`partnerbot sweeper`)."""
+    if not settings.sweep:
+        log.info("%s: not sweeping in this process (PARTNERBOT_SWEEP=off)", platform)
+        yield
+        return
+    background = start(sessions, delivery, platform, first_run=first_run)
+    try:
+        yield
+    finally:
+        background.shutdown(wait=False)

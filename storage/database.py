@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -63,6 +64,26 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def empty(engine: Engine) -> None:
+    """Remove every table, so the database is as new: for the tests, the benchmark and a forced restore.
+
+    On PostgreSQL the schema the connection works in (its search_path) is dropped and made
+    again, so two runs given two schemas of one database never touch each other's tables.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            schema = connection.scalar(text("SELECT current_schema()"))
+            if schema is None:
+                raise ValueError("the connection's search_path names no existing schema")
+            quoted = connection.dialect.identifier_preparer.quote_identifier(schema)
+            connection.execute(text(f"DROP SCHEMA {quoted} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {quoted}"))
+        else:
+            tables = MetaData()
+            tables.reflect(connection)
+            tables.drop_all(connection)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -72,3 +93,12 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""
     with sessions.begin() as session:
         yield session
+
+
+def database_now(sessions: sessionmaker[Session]) -> datetime:
+    """The time by the database's clock on PostgreSQL, so processes on machines whose clocks
+    disagree still agree on leases and due times; SQLite lives on one machine, so its clock."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            return session.scalar(select(func.clock_timestamp())).astimezone(UTC)
+    return datetime.now(UTC)

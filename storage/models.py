@@ -841,3 +841,13 @@ class MatrixDirectRoom(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     room_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+
+
+class Sweep(Base):
+    """When each platform's nudges were last swept: a sweeper that stopped shows up (in
+    `partnerbot doctor`) as a sweep long ago, whichever process was meant to run it."""
+
+    __tablename__ = "sweeps"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    finished_at: Mapped[datetime]

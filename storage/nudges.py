@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
-from storage.models import ChannelLink, Nudge, Partnership
+from storage.models import ChannelLink, Nudge, Partnership, Sweep
 
 # A failed nudge waits 1, 2, 4... minutes before its next try, never more than this.
 MAX_BACKOFF = timedelta(hours=6)
@@ -253,3 +253,11 @@ def release(session: Session, ids: Collection[int], worker: str, error: str, now
         nudge.last_error = error[:500]
         nudge.claimed_by = None
         nudge.claimed_until = now + min(MAX_BACKOFF, timedelta(minutes=2 ** min(nudge.attempts - 1, 16)))
+
+
+def swept(session: Session, platform: str, at: datetime) -> None:
+    """Record that a sweep of `platform`'s nudges finished `at` (one row per platform)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(Sweep).values(platform=platform, finished_at=at)
+    session.execute(insert.on_conflict_do_update(index_elements=["platform"],
+                                                 set_={"finished_at": insert.excluded.finished_at}))

@@ -29,13 +29,16 @@ def free_port() -> int:
 
 
 def wait_for_port(process: subprocess.Popen[str], port: int) -> None:
-    """Until the process accepts connections; fails with its output if it exits or takes a minute."""
+    """Until the process answers HTTP (any status: a gunicorn master listens before its workers
+    have booted); fails with its output if it exits or takes a minute."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
                 return
-        except OSError:
+        except HTTPError:
+            return
+        except (URLError, OSError):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 output = process.communicate()[0]

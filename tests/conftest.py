@@ -1,41 +1,73 @@
 """Shared fixtures: a fresh, migrated database per test, and a chat driven through the handlers.
 
 Tests run on SQLite by default and on PostgreSQL when PARTNERBOT_TEST_DATABASE_URL is set
-(CI sets it), so every test checks both databases.
+(CI sets it), so every test checks both databases. On PostgreSQL each run works in a schema
+of its own (the connections' search_path), dropped when it ends, so two runs on one
+database never trample each other.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import normalise_database_url
 from handlers import Actor, Reply, handle
-from storage.database import make_engine, session_factory, upgrade
+from storage.database import empty, make_engine, session_factory, upgrade
 from storage.models import Base
 
 # A Tuesday morning, so "friday" and "tomorrow" mean the same in every run.
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
-def test_database_url(tmp_path: Path) -> str:
+# This run's PostgreSQL schema: unique to the process, so concurrent runs stay apart.
+RUN_SCHEMA = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def server_url() -> str | None:
+    """PARTNERBOT_TEST_DATABASE_URL as given, or None to test on SQLite alone."""
     url = os.environ.get("PARTNERBOT_TEST_DATABASE_URL")
-    return normalise_database_url(url) if url else f"sqlite:///{tmp_path / 'partnerbot.db'}"
+    return normalise_database_url(url) if url else None
+
+
+def test_database_url(tmp_path: Path) -> str:
+    """A fresh SQLite file, or the PostgreSQL database with this run's schema first in the
+    search_path; processes the tests start are handed this URL, so they work there too."""
+    url = server_url()
+    if url is None:
+        return f"sqlite:///{tmp_path / 'partnerbot.db'}"
+    return make_url(url).update_query_dict({"options": f"-csearch_path={RUN_SCHEMA}"}).render_as_string(
+        hide_password=False)
 
 
 def reset(engine: Engine) -> None:
     """Give PostgreSQL an empty schema, so each test starts from nothing."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{RUN_SCHEMA}"'))
+        empty(engine)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this run's schema, leaving the database as the run found it."""
+    url = server_url()
+    if url is None:
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{RUN_SCHEMA}" CASCADE'))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.slack.app import BOT_SCOPES
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -56,6 +57,9 @@ class Recorder:
         self.users: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, deque[Failure]] = {}
         self.gates: dict[str, threading.Event] = {}
+        self.gate_timeout = 10.0  # seconds a held call waits at most
+        # What the token was granted, as Slack says in auth.test's X-OAuth-Scopes header.
+        self.scopes: list[str] = list(BOT_SCOPES)
         self.changed = threading.Condition()
         self.ts = 0
         recorder = self
@@ -146,7 +150,7 @@ class Recorder:
             method = url.path.removeprefix("/api/")
         gate = self.gates.get(method)
         if gate is not None:
-            gate.wait(10)
+            gate.wait(self.gate_timeout)
         auth = handler.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") or params.get("token")
         with self.changed:
@@ -164,14 +168,17 @@ class Recorder:
             handler.end_headers()
             handler.wfile.write(b"ok")
             return
-        self.answer(handler, 200, self.result(method, params))
+        scopes = {"X-OAuth-Scopes": ",".join(self.scopes)} if method == "auth.test" else {}
+        self.answer(handler, 200, self.result(method, params), headers=scopes)
 
     def answer(self, handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any],
-               retry_after: str | None = None) -> None:
+               retry_after: str | None = None, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json; charset=utf-8")
         handler.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
         if retry_after is not None:
             handler.send_header("Retry-After", retry_after)
         handler.end_headers()

@@ -40,13 +40,14 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 @contextmanager
-def server(engine: Engine, recorder: Recorder, folder: Path) -> Iterator[str]:
-    """`gunicorn bot.slack.wsgi:application` with two workers; yields its /slack/events URL."""
+def server(engine: Engine, recorder: Recorder, folder: Path, **settings: str) -> Iterator[str]:
+    """`gunicorn bot.slack.wsgi:application` with two workers; yields its /slack/events URL.
+    `settings` are more environment variables, e.g. PARTNERBOT_SWEEP="off"."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_"))}
     env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), SLACK_BOT_TOKEN=BOT_TOKEN,
                SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url, DATABASE_POOL_SIZE="2",
-               DATABASE_MAX_OVERFLOW="2")
+               DATABASE_MAX_OVERFLOW="2", **settings)
     process = subprocess.Popen(
         [str(GUNICORN), "bot.slack.wsgi:application", "--workers", "2", "--threads", "4",
          "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"],

@@ -4,7 +4,8 @@
 
 Each worker process connects (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW), migrates (under
 PostgreSQL's advisory lock, so many starting together migrate once), and runs its own nudge
-scheduler: the ledger sends each nudge exactly once however many processes sweep. Load the
+scheduler unless PARTNERBOT_SWEEP=off leaves that to one `partnerbot sweeper`: the ledger
+sends each nudge exactly once however many processes sweep. Load the
 app in the workers, not the master (no `--preload`): threads and connections do not
 survive a fork.
 """
@@ -12,12 +13,12 @@ survive a fork.
 from __future__ import annotations
 
 import atexit
+from contextlib import ExitStack
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import scheduler
-from bot.cli import open_database
-from bot.config import load_settings
+from bot.config import load_settings, open_database
 from bot.slack.app import build_app, delivery
 
 
@@ -27,8 +28,9 @@ def create() -> SlackRequestHandler:
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
                          "(or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET).")
     sessions = open_database(settings)
-    background = scheduler.start(sessions, delivery(settings, sessions), "slack")
-    atexit.register(background.shutdown, wait=False)
+    background = ExitStack()
+    background.enter_context(scheduler.sweeping(settings, sessions, delivery(settings, sessions), "slack"))
+    atexit.register(background.close)
     return SlackRequestHandler(build_app(settings, sessions))
 
 
