@@ -5,8 +5,8 @@ Commitments gain a start (`from:`), what is left and when it was said, a note on
 a pending handover and the series a recurring one belongs to; people an away window;
 nudges the buttons they carry; overloads the episode each overloaded member is in.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0006'
+revision: str = '0008'
+down_revision: str | Sequence[str] | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
