@@ -160,19 +160,21 @@ def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str,
 def dry_run(settings: Settings) -> None:
     """Show what a sweep would send now and to whom, changing nothing."""
     from bot import scheduler
+    from handlers.parsing import printable
 
     def line(n: scheduler.Pending) -> str:
-        return f"  [{n.kind}] {n.partnership}: {n.text}".replace("\n", "\n    ")
+        return printable(f"  [{n.kind}] {n.partnership}: {n.text}").replace("\n", "\n    ")
 
     batches = scheduler.preview(open_database(settings))
     if not batches:
         print("No nudges are due.")
     for batch in batches:
-        where = f"{batch.recipient} ({batch.platform}/{batch.workspace})"
+        # Names come from the platforms: shown without the escapes a display name can carry.
+        where = printable(f"{batch.recipient} ({batch.platform}/{batch.workspace})")
         if batch.now:
             print(f"To {where}, now, as one message:", *map(line, batch.now), sep="\n")
         for n, why in batch.later:
-            print(f"To {where}, later ({why}):", line(n), sep="\n")
+            print(f"To {where}, later ({printable(why)}):", line(n), sep="\n")
 
 
 def export(settings: Settings, name: str | None, workspace: str | None, out: Path) -> None:

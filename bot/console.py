@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import Actor, Reply, handle
 from handlers.exports import write_files
+from handlers.parsing import printable
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -27,29 +28,32 @@ _NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,39}")
 
 
 def render(reply: Reply, color: bool = False) -> str:
-    """Plain text with light structure; bold titles and red errors on a terminal."""
+    """Plain text with light structure; bold titles and red errors on a terminal. Whatever
+    people or platforms wrote is shown without its control characters or escape sequences,
+    so a name cannot move the cursor or recolour the terminal."""
 
     def bold(text: str) -> str:
-        return f"\033[1m{text}\033[0m" if color else text
+        return f"\033[1m{printable(text)}\033[0m" if color else printable(text)
 
     if reply.error:
-        return f"\033[31m! {reply.text}\033[0m" if color else f"! {reply.text}"
+        text = printable(reply.text or "")
+        return f"\033[31m! {text}\033[0m" if color else f"! {text}"
     lines: list[str] = []
     if reply.title:
         lines.append(bold(reply.title))
     if reply.text:
-        lines.append(reply.text)
-    lines += [f"  {label}: {value}" for label, value in reply.fields]
+        lines.append(printable(reply.text))
+    lines += [printable(f"  {label}: {value}") for label, value in reply.fields]
     for section in reply.sections:
         if section.heading:
             lines.append(bold(section.heading))
         if not section.items and section.empty:
-            lines.append(f"  {section.empty}")
+            lines.append(printable(f"  {section.empty}"))
         for item in section.items:
             actions = "".join(f"  [{a.label}: `{a.command}`]" for a in item.actions)
-            lines.append(f"  • {item.text}{actions}")
+            lines.append(printable(f"  • {item.text}{actions}"))
     if reply.actions:
-        lines.append("  Next: " + "  ".join(f"`{a.command}`" for a in reply.actions))
+        lines.append(printable("  Next: " + "  ".join(f"`{a.command}`" for a in reply.actions)))
     return "\n".join(lines)
 
 
@@ -74,7 +78,9 @@ class Console:
         return self.interactive and self.stdout.isatty()
 
     def actor(self) -> Actor:
-        return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone)
+        # A terminal is read by whoever sits at it: what is typed here is private.
+        return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone,
+                     private=True)
 
     def say(self, text: str) -> None:
         with self._output:

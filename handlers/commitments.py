@@ -14,13 +14,16 @@ from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours
 from handlers.registry import Access, command
-from handlers.reply import Audience, Reply, Section
+from handlers.reply import Audience, Reply, Section, plural
 from storage import queries
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Role
 from storage.nudges import tell
 
 LIST_LIMIT = 50
 PERCENT = re.compile(r"(\d{1,3})\s*%?")
+# A `who` search is a few words; each is one more condition on the query.
+MAX_SEARCH_WORDS = 10
+MAX_SEARCH = 200
 # Status is stored as text, and "done" < "dropped" < "open" alphabetically: rank open first.
 OPEN_FIRST = case((Commitment.status == CommitmentStatus.OPEN, 0), else_=1)
 
@@ -346,7 +349,11 @@ def who(ctx: Context, args: Args) -> Reply:
             for cs in by_owner.values()
         ]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
-            Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')])
+            Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')],
+            more="narrow it down by a word of the title, like `who leaflets`, or by person: `commitments @name`")
+    if len(words) > MAX_SEARCH_WORDS or sum(map(len, words)) > MAX_SEARCH:
+        raise UserError(f"That search is {plural(len(words), 'word')} long; search by a few words "
+                        f"(up to {MAX_SEARCH_WORDS}), like `who leaflets`.")
     query = select(Commitment).where(Commitment.partnership_id == partnership.id)
     for word in words:
         query = query.where(Commitment.title.icontains(word[:100], autoescape=True))

@@ -41,19 +41,25 @@ def concern_item(ctx: Context, c: Concern) -> Item:
     "concern",
     usage='concern "What worries you"',
     examples=('concern "The budget split favours the council" kind:priorities severity:high',
-              'concern "Meetings clash with school pick-up" kind:time anonymous'),
-    options=("kind", "severity"),
+              'concern "Meetings clash with school pick-up" kind:time anonymous',
+              'concern "The chair talks over volunteers" anonymous in:"Riverside Partnership"'),
+    options=("kind", "severity", "in"),
     flags=("anonymous",),
 )
 def raise_concern(ctx: Context, args: Args) -> Reply:
     """Raise a concern so it can be negotiated now, not left to fester.
 
     kind: priorities, resources, time, people, goals, process or other; severity: low,
-    medium (the default) or high. Add `anonymous` and your name is not kept at all."""
+    medium (the default) or high. Add `anonymous` and your name is not kept at all: send it
+    to the bot in a direct message, adding `in:"Partnership name"` if you are in several."""
+    anonymous = "anonymous" in args.flags
+    if anonymous and not ctx.actor.private:
+        raise UserError("An anonymous concern can't be raised here: everyone here would see who typed it.",
+                        "Raise it privately: send it to me in a direct message, or in Slack type "
+                        "`/partner concern` alone for a private form.")
     text = args.take_text("concern")
     args.finish()
     member = ctx.require_member()
-    anonymous = "anonymous" in args.flags
     c = Concern(
         partnership_id=member.partnership_id,
         raised_by_id=None if anonymous else member.id,

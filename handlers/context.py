@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from handlers.errors import UserError
+from handlers.parsing import plain_name
 from storage import queries
 from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Partnership, Person, Role
 
@@ -41,6 +42,13 @@ class Actor:
     display_name: str | None = None
     # The zone to give someone seen for the first time; afterwards `tz` changes it.
     timezone: str | None = None
+    # User ids the platform itself marked as mentions in the text (Slack's `<@U123>`, a
+    # Matrix id): each names that person and nobody else. None where the platform has no
+    # such markup (the console, where a name is the id).
+    mentions: frozenset[str] | None = None
+    # Nobody but the bot sees what this person types here: a direct conversation with the
+    # bot, a form, a Slack slash command. Only then can something be said anonymously.
+    private: bool = False
 
 
 @dataclass
@@ -61,8 +69,9 @@ class Context:
         if person is None:
             person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
         else:
-            if actor.display_name and person.display_name != actor.display_name:
-                person.display_name = actor.display_name[:120]
+            name = plain_name(actor.display_name or "")
+            if name and person.display_name != name:
+                person.display_name = name
         return person
 
     def person_for(self, user_id: str, name: str | None = None, tz: str | None = None) -> Person:
@@ -78,7 +87,7 @@ class Context:
             platform=actor.platform,
             workspace=actor.workspace,
             user_id=user_id,
-            display_name=(name or user_id)[:120],
+            display_name=plain_name(name or "") or plain_name(user_id),
             timezone=tz or "UTC",
         )
         self.session.add(person)
@@ -108,6 +117,18 @@ class Context:
     @partnership.setter
     def partnership(self, value: Partnership) -> None:
         self._partnership, self._partnership_resolved = value, True
+
+    def choose_partnership(self, name: str) -> None:
+        """Act in one of the person's own partnerships, named (`in:"Riverside"`): from a
+        direct message, where no channel says which."""
+        person = queries.find_person(self.session, self.actor.platform, self.actor.workspace, self.actor.user_id)
+        wanted = queries.name_key(name)
+        for m in queries.memberships(self.session, person.id) if person else []:
+            if m.partnership.name_key == wanted:
+                self.partnership = m.partnership
+                return
+        raise UserError(f"You are in no partnership called {plain_name(name, 120)}.",
+                        "Type `partnerships` to see yours, and give one of their names.")
 
     def require_partnership(self) -> Partnership:
         if self.partnership is None:
@@ -155,17 +176,37 @@ class Context:
                             f"Type `{listing}` to list them with their numbers.")
         return found
 
-    def find_member(self, mention: str) -> Member:
-        """A member of the current partnership, by user id or display name."""
-        partnership = self.require_partnership()
+    def is_mention(self, mention: str) -> bool:
+        """Whether the platform marked this word as a mention of a user id."""
+        return self.actor.mentions is not None and mention in self.actor.mentions
+
+    def matching(self, mention: str, members: list[Member]) -> list[Member]:
+        """The members a mention names: by user id; a typed plain name (no mention the
+        platform marked) also by display name, which anyone can set to anything."""
         wanted = mention.casefold()
-        for member in queries.active_members(self.session, partnership.id):
-            if member.person.user_id.casefold() == wanted or member.person.display_name.casefold() == wanted:
-                return member
-        raise UserError(
-            f"@{mention[:60]} isn't a member of {partnership.name}.",
+        by_id = [m for m in members if m.person.user_id.casefold() == wanted]
+        if by_id or self.is_mention(mention):
+            return by_id
+        return [m for m in members if m.person.display_name.casefold() == wanted]
+
+    def one_of(self, mention: str, members: list[Member], missing: UserError) -> Member:
+        """The one member a mention names; a name several people share is refused, listing them."""
+        found = self.matching(mention, members)
+        if not found:
+            raise missing
+        if len(found) > 1:
+            named = ", ".join(f"{m.person.display_name} (`@{m.person.user_id}`)" for m in found[:10])
+            raise UserError(f"@{plain_name(mention, 60)} could be any of {len(found)} people: {named}.",
+                            "Mention the one you mean by their id, as shown.")
+        return found[0]
+
+    def find_member(self, mention: str) -> Member:
+        """An active member of the current partnership, by user id or an unambiguous name."""
+        partnership = self.require_partnership()
+        return self.one_of(mention, queries.active_members(self.session, partnership.id), UserError(
+            f"@{plain_name(mention, 60)} isn't a member of {partnership.name}.",
             "Type `members` to see who is; a coordinator can add someone with `member add @name`.",
-        )
+        ))
 
     def record(self, action: str, summary: str, subject_id: int | None = None,
                reason: str | None = None, anonymous: bool = False) -> Event:

@@ -18,11 +18,21 @@ from handlers.reply import plural
 DATE_HINT = "Write a date like `2026-12-01`, `friday`, `tomorrow` or `in 2 weeks`."
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _NUMBER = re.compile(r"\d{1,3}")
+# The years a partnership's dates can fall in: anything else is a slip of the keyboard, and
+# a year like 9999 breaks calendars and sorting downstream (`end:9999-12-31` broke `export`).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
-    """A calendar day from an ISO date or plain words, read in the typist's zone."""
-    text = text.strip()
+    """A calendar day from an ISO date or plain words, read in the typist's zone, between
+    the years 2000 and 2100."""
+    day = read_day(text.strip(), tz, now)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UserError(f"{day.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}. {DATE_HINT}")
+    return day
+
+
+def read_day(text: str, tz: ZoneInfo, now: datetime) -> date:
     if _ISO.fullmatch(text):
         try:
             return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))

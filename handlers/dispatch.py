@@ -7,9 +7,8 @@ exception or stack trace ever reaches a chat: people get a line saying what to d
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import overload
+from typing import Protocol, overload
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +18,8 @@ from handlers.context import Actor, Context, Directory
 from handlers.errors import UserError
 from handlers.parsing import MAX_INPUT, Args, clean, tokenize
 from handlers.registry import Access, Command
-from handlers.reply import Reply, error
+from handlers.reply import Audience, Reply, error
+from storage import queries
 from storage.models import Role
 from storage.queries import coordinators
 
@@ -29,9 +29,20 @@ UNAVAILABLE = "I can't reach the partnership's database just now, so nothing was
 CLASH = "Someone changed the same thing at the same moment, so nothing was changed. Try again."
 BROKEN = "Something went wrong on my side, and nothing was changed. Try again; if it keeps happening, tell a coordinator."
 
-Once = Callable[[Session], None]
-"""Marks, inside the command's own transaction, the platform request it came in as handled,
-raising IntegrityError when it already was: so a request resent after a crash runs exactly once."""
+ANONYMOUS = "anonymous"
+IN = "in"  # an option naming which of your partnerships a command acts in, for commands that take it
+
+
+class Once(Protocol):
+    """Marks, inside the command's own transaction, the platform request it came in as handled,
+    raising IntegrityError when it already was: so a request resent after a crash runs exactly once."""
+
+    def __call__(self, session: Session) -> None: ...
+
+    def discreet(self) -> Once:
+        """The same mark keeping nothing (no event id, room or exact time) that could tie an
+        anonymous command to the message or person it came from."""
+        ...
 
 
 class Repeat(Exception):
@@ -66,35 +77,57 @@ def handle(
         return error(f"That message is {len(text):,} characters; commands must be under {MAX_INPUT:,}. "
                      "Shorten the text and try again.")
     cmd: Command | None = None
+    # Until the words are parsed, any `anonymous` among them counts: better a plain refusal
+    # kept private than an anonymous one shown beside its author.
+    discreet = ANONYMOUS in text.lower().split()
     try:
         cmd, rest = registry.find(tokenize(text))
         args = Args.parse(rest, cmd.options, cmd.flags)
+        discreet = ANONYMOUS in args.flags
+        if discreet and once is not None:
+            once = once.discreet()
         with sessions.begin() as session:
             if once is not None:
                 mark(session, once)
             ctx = Context(session, actor, now, directory)
+            if IN in args.options:
+                ctx.choose_partnership(args.options.pop(IN))
             check_access(ctx, cmd)
-            return cmd.func(ctx, args)
+            reply = cmd.func(ctx, args)
+            if discreet:
+                announce_apart(ctx, reply)
+            return reply
     except Repeat:
-        log.info("ignoring a repeat of an already handled request: %r", text[:200])
+        log.info("ignoring a repeat of an already handled request")
         return None
     except UserError as refused:
-        if once is not None and not remember_refusal(sessions, once):
+        if once is not None and not remember_refusal(sessions, once.discreet() if discreet else once):
             return None
         # One line, whatever the words of the person's that it quotes back.
-        return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()))
+        return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()), discreet)
     except IntegrityError:
         log.warning("integrity clash on %r", text[:200], exc_info=True)
-        return error(CLASH)
+        return error(CLASH, discreet)
     except (OperationalError, DBAPIError) as exc:
         if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             log.warning("database unavailable: %s", exc)
-            return error(UNAVAILABLE)
+            return error(UNAVAILABLE, discreet)
         log.exception("database error on %r", text[:200])
-        return error(BROKEN)
+        return error(BROKEN, discreet)
     except Exception:
         log.exception("command failed: %r", text[:200])
-        return error(BROKEN)
+        return error(BROKEN, discreet)
+
+
+def announce_apart(ctx: Context, reply: Reply) -> None:
+    """An anonymous reply is announced in the partnership's own channel, not as an answer
+    in the (private) place it was asked."""
+    reply.discreet = True
+    partnership = ctx.partnership
+    if reply.audience is Audience.CHANNEL and partnership is not None:
+        home = queries.home_channel(ctx.session, ctx.actor.platform, ctx.actor.workspace, partnership.id)
+        if home != ctx.actor.channel:
+            reply.channel = home
 
 
 def mark(session: Session, once: Once) -> None:

@@ -8,6 +8,7 @@ check belongs in the minutes. Anonymous concerns stay anonymous here too.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -37,12 +38,23 @@ def stamp(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
+# A cell a spreadsheet would read as a formula, even behind leading tabs, returns or spaces
+# (defusedcsv looks at the first character only).
+_FORMULA = re.compile(r"[\t\r\n ]*[=+\-@]")
+
+
+def defused(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, made plain text with a leading `'`."""
+    return "'" + value if isinstance(value, str) and _FORMULA.match(value) else value
+
+
 def csv_file(filename: str, header: list[str], rows: Iterable[list[object]]) -> Attachment:
-    """A CSV file; defusedcsv's writer keeps a title like `=HYPERLINK(...)` text, not a formula, in spreadsheets."""
+    """A CSV file; defusedcsv's writer and `defused` keep a title like `=HYPERLINK(...)`
+    text, not a formula, in spreadsheets."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([defused(value) for value in row] for row in rows)
     return Attachment(filename, CSV, out.getvalue().encode())
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from handlers.context import Context
 from handlers.dates import parse_day
 from handlers.errors import UserError
-from handlers.parsing import Args, choose
+from handlers.parsing import Args, choose, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Action, Item, Reply, Section
 from storage.models import Event, Member, Person
@@ -59,13 +59,11 @@ def events(partnership_id: int) -> Select[tuple[Event]]:
 
 def person_in(ctx: Context, mention: str) -> Person:
     """Anyone who has ever been a member, so the history of those who left stays readable."""
-    wanted = mention.removeprefix("@").casefold()
+    wanted = mention.removeprefix("@")
     partnership = ctx.require_partnership()
-    for m in ctx.session.scalars(select(Member).where(Member.partnership_id == partnership.id)):
-        if wanted in (m.person.user_id.casefold(), m.person.display_name.casefold()):
-            return m.person
-    raise UserError(f"@{wanted[:60]} has never been a member of {partnership.name}.",
-                    "Type `members` to see who is.")
+    ever = list(ctx.session.scalars(select(Member).where(Member.partnership_id == partnership.id)))
+    return ctx.one_of(wanted, ever, UserError(f"@{plain_name(wanted, 60)} has never been a member of {partnership.name}.",
+                                              "Type `members` to see who is.")).person
 
 
 @command(

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from handlers.context import Context, zone
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
-from handlers.parsing import Args, check_text, choose, parse_hours
+from handlers.parsing import Args, check_text, choose, parse_hours, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section
 from handlers.succession import handover_note
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Member, Role, Sector
+from storage.models import Commitment, CommitmentStatus, Member, Person, Role, Sector
 
 SECTORS = [s.value for s in Sector]
 ROLES = [r.value for r in Role]
@@ -125,19 +125,32 @@ def add(ctx: Context, args: Args) -> Reply:
     name = args.take_mention("who to add")
     args.finish()
     role = Role(choose(args.options.get("role", "member"), ROLES, "role"))
-    wanted = name.casefold()
-    for m in queries.active_members(ctx.session, ctx.require_partnership().id):
-        # `@Bob` is the member bob, as `find_member` reads it: never a second Bob.
-        if wanted in (m.person.user_id.casefold(), m.person.display_name.casefold()):
-            raise UserError(f"{m.person.display_name} is already a member.",
-                            f"To change their role: `member role @{m.person.user_id} coordinator`.")
-    person = ctx.person_for(name)
+    # `@Bob` is the member bob, as `find_member` reads it: never a second Bob.
+    for m in ctx.matching(name, queries.active_members(ctx.session, ctx.require_partnership().id)):
+        raise UserError(f"{m.person.display_name} is already a member.",
+                        f"To change their role: `member role @{m.person.user_id} coordinator`.")
+    person = newcomer(ctx, name)
     member, fresh = enrol(ctx, person.id, role, args)
     if not fresh:
         raise UserError(f"{person.display_name} is already a member.",
                         f"To change their role: `member role @{name} coordinator`.")
     ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject_id=member.id)
     return Reply(text=f"Added {profile_text(member)}.", audience=Audience.CHANNEL)
+
+
+def newcomer(ctx: Context, name: str) -> Person:
+    """The person `member add` names: by user id, or where the platform marks mentions, a
+    plain name only when exactly one person of the workspace goes by it."""
+    actor = ctx.actor
+    known = queries.find_person(ctx.session, actor.platform, actor.workspace, name)
+    if known is not None or actor.mentions is None or ctx.is_mention(name):
+        return known or ctx.person_for(name)
+    named = queries.people_named(ctx.session, actor.platform, actor.workspace, name)
+    if len(named) == 1:
+        return named[0]
+    listed = f" ({', '.join(f'`@{p.user_id}`' for p in named[:10])} go by that name)" if named else ""
+    raise UserError(f"I can't tell who @{plain_name(name, 60)} is{listed}.",
+                    "Mention them (type @ and pick them from the list), so I know exactly who.")
 
 
 @command(

@@ -1,8 +1,10 @@
 """Turning what a person typed into words, options and flags.
 
 Chat text is forgiving: `commit Book the hall by:friday` works as well as
-`commit "Book the hall" by:friday`, curly quotes from phones count as quotes, and only
-options a command declares are read as options, so "ratio 3:1" stays text.
+`commit "Book the hall" by:friday`; curly quotes from phones and other languages' quotes
+(“ ” „ « » ‘ ’) quote too, a backslash lets a quote stand inside quoted text
+(`"He said \\"hi\\""`), and only options a command declares are read as options, so
+"ratio 3:1" stays text.
 """
 
 from __future__ import annotations
@@ -16,9 +18,18 @@ MAX_INPUT = 4000
 MAX_TITLE = 300
 MAX_NOTE = 2000
 
-_CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-_TOKEN = re.compile(r'(?P<key>[A-Za-z][\w-]*):"(?P<qval>[^"]*)"|"(?P<quoted>[^"]*)"|(?P<word>\S+)')
+# Each opening quote and the marks that may close it. A single ‘ opens only at the start of
+# a word and ’ closes only at the end of one, so the apostrophe in "don’t" stays a letter.
+QUOTES = {'"': '"\u201d\u201c', "\u201c": '\u201d"\u201c', "\u201e": '\u201c\u201d"', "\u00ab": "\u00bb",
+          "\u2018": "\u2019"}
+_SINGLE = "\u2018"
+_ESCAPABLE = frozenset("\\" + "".join(QUOTES) + "".join(QUOTES.values()))
+# Terminal escape sequences (CSI, OSC and two-character ones, 7- and 8-bit), then any other
+# control, zero-width or direction-override character.
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|\x1b[@-Z\\-_]?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+_KEY = re.compile(r"[A-Za-z][\w-]*:")
 _ID = re.compile(r"#?(\d{1,9})")
 
 
@@ -29,23 +40,73 @@ class Token:
 
 
 def clean(text: str) -> str:
-    """Normalise quotes and strip control and direction-override characters."""
-    return _CONTROL.sub(" ", text.translate(_CURLY)).strip()
+    """Strip terminal escapes and control and direction-override characters from typed text."""
+    return _CONTROL.sub(" ", _ESCAPES.sub(" ", text)).strip()
+
+
+def printable(text: str) -> str:
+    """Text from a platform or the database as safe to show on a terminal or in a chat: no
+    escape sequences, no control characters (line breaks kept)."""
+    return "\n".join(_CONTROL.sub("", line) for line in _ESCAPES.sub("", text).split("\n"))
+
+
+def plain_name(text: str, limit: int = 120) -> str:
+    """A display name as kept and shown: printable, on one line, at most `limit` characters."""
+    return " ".join(printable(text).split())[:limit]
 
 
 def tokenize(text: str) -> list[Token]:
     """Split into tokens, keeping quoted text (and key:"quoted value") together."""
-    if text.count('"') % 2:
-        raise UserError('A quote is missing its closing `"`.', 'Wrap text in straight quotes: `"like this"`.')
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        if match["key"]:
-            tokens.append(Token(f'{match["key"]}:{match["qval"]}', quoted=False))
-        elif match["quoted"] is not None:
-            tokens.append(Token(match["quoted"], quoted=True))
-        else:
-            tokens.append(Token(match["word"], quoted=False))
+    tokens: list[Token] = []
+    at, end = 0, len(text)
+    while at < end:
+        if text[at].isspace():
+            at += 1
+            continue
+        if opens_quote(text, at):
+            value, at = quoted(text, at)
+            tokens.append(Token(value, quoted=True))
+            continue
+        key = _KEY.match(text, at)
+        if key and key.end() < end and opens_quote(text, key.end()):
+            value, at = quoted(text, key.end())
+            tokens.append(Token(key[0] + value, quoted=False))
+            continue
+        start = at
+        while at < end and not text[at].isspace():
+            at += 1
+        tokens.append(Token(text[start:at], quoted=False))
     return tokens
+
+
+def opens_quote(text: str, at: int) -> bool:
+    return text[at] in QUOTES and (text[at] != _SINGLE or at + 1 < len(text))
+
+
+def quoted(text: str, at: int) -> tuple[str, int]:
+    """The text inside the quote opening at `at`, and where reading goes on. A backslash
+    before a quote mark (or a backslash) keeps it as text; any other backslash is itself."""
+    closers, single = QUOTES[text[at]], text[at] == _SINGLE
+    value: list[str] = []
+    at += 1
+    while at < len(text):
+        char = text[at]
+        if char == "\\" and at + 1 < len(text) and text[at + 1] in _ESCAPABLE:
+            value.append(text[at + 1])
+            at += 2
+            continue
+        if char in closers and (not single or at + 1 == len(text) or text[at + 1].isspace()):
+            return "".join(value), at + 1
+        value.append(char)
+        at += 1
+    raise UserError('A quote is missing its closing `"`.',
+                    'Wrap text in quotes: `"like this"`; write a quote inside it as `\\"`.')
+
+
+def quote(text: str) -> str:
+    """Any text as one quoted argument that reads back exactly as given (forms and buttons)."""
+    escaped = "".join("\\" + c if c in _ESCAPABLE else c for c in " ".join(text.split()))
+    return f'"{escaped}"'
 
 
 @dataclass

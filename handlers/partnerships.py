@@ -67,7 +67,7 @@ def setup(ctx: Context, args: Args) -> Reply:
         raise UserError(f"Say what kind of partnership it is: `kind:` one of {', '.join(KINDS)}.")
     actor = ctx.actor
     if queries.partnership_by_name(ctx.session, actor.platform, actor.workspace, name):
-        raise UserError(f"There is already a partnership called {name} here.", "Pick another name, or `use` that one.")
+        raise UserError(f"The name {name} is taken here.", f'Pick another name, like `setup "{name} 2" kind:task-force`.')
     partnership = Partnership(
         platform=actor.platform,
         workspace=actor.workspace,
@@ -194,18 +194,25 @@ def edit(ctx: Context, args: Args) -> Reply:
 
 @command("partnerships", usage="partnerships", access=Access.ANYONE)
 def listing(ctx: Context, args: Args) -> Reply:
-    """List the partnerships in this workspace, marking the ones you are in."""
+    """List the partnerships you are in, and this channel's.
+
+    Others in the workspace stay private to their members and channels: on Matrix, anyone
+    on any homeserver can talk to the bot."""
     args.finish()
-    actor = ctx.actor
-    mine = {m.partnership_id for m in queries.memberships(ctx.session, ctx.person.id)}
+    person = queries.find_person(ctx.session, ctx.actor.platform, ctx.actor.workspace, ctx.actor.user_id)
+    mine = {m.partnership_id: m.partnership for m in queries.memberships(ctx.session, person.id)} if person else {}
     here = ctx.partnership
+    shown = dict(mine)
+    if here is not None:
+        shown[here.id] = here
     items = []
-    for p in queries.workspace_partnerships(ctx.session, actor.platform, actor.workspace):
+    for p in sorted(shown.values(), key=lambda p: p.name_key):
         marks = [m for m, on in (("you are in it", p.id in mine), ("this channel", here and here.id == p.id)) if on]
-        items.append(Item(f"{p.name} — {p.kind.value}" + (f" ({', '.join(marks)})" if marks else "")))
+        items.append(Item(f"{p.name} — {p.kind.value} ({', '.join(marks)})"))
     return Reply(
-        title="Partnerships here",
-        sections=[Section(None, items, empty='None yet. Start one: `setup "Name" kind:task-force`.')],
+        title="Your partnerships",
+        sections=[Section(None, items, empty='You are in none yet, and this channel has none. Join one in its '
+                                             'channel, or start one: `setup "Name" kind:task-force`.')],
     )
 
 
@@ -216,11 +223,11 @@ def use(ctx: Context, args: Args) -> Reply:
     args.finish()
     actor = ctx.actor
     target = queries.partnership_by_name(ctx.session, actor.platform, actor.workspace, name)
-    if target is None:
-        raise UserError(f"There is no partnership called {name} here.", "Type `partnerships` to see their names.")
-    target_role = queries.membership(ctx.session, target.id, ctx.person.id)
-    if target_role is None or not target_role.active or target_role.role is not Role.COORDINATOR:
-        raise UserError(f"Only coordinators of {target.name} can link a channel to it.")
+    target_role = queries.membership(ctx.session, target.id, ctx.person.id) if target else None
+    if target is None or target_role is None or not target_role.active or target_role.role is not Role.COORDINATOR:
+        # One answer whether or not it exists: a stranger learns nothing by guessing names.
+        raise UserError(f"You coordinate no partnership called {name} here.",
+                        "Type `partnerships` to see yours; only a coordinator can link a channel to one.")
     link = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
     if link is None:
         ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace,

@@ -62,6 +62,15 @@ class Reply:
     audience: Audience = Audience.PERSONAL
     error: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    # Said anonymously: adapters show it so that nothing ties it to the message that asked
+    # (no reply to it, no thread, no mention) and keep any refusal private.
+    discreet: bool = False
+    # Where an announcement belongs when that is not where the command was typed (the
+    # partnership's channel, for an anonymous concern sent in a direct message).
+    channel: str | None = None
+    # How to see what a list cut to fit the platform leaves out (`history page:2`); when
+    # unset, renderers suggest a narrower command.
+    more: str | None = None
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""
@@ -82,10 +91,18 @@ class Reply:
         return "\n".join(lines)
 
 
+NARROWER = "type a narrower command to see the rest, like `who leaflets` or `commitments @name`"
+
+
+def cut_note(left: int, more: str | None) -> str:
+    """What a renderer says under a list it had to cut to fit its platform."""
+    return f"Cut to fit: {plural(left, 'more line')} not shown; {more or NARROWER}."
+
+
 def plural(count: int, noun: str) -> str:
     """`1 concern`, `3 concerns`."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def error(text: str) -> Reply:
-    return Reply(text=text, error=True)
+def error(text: str, discreet: bool = False) -> Reply:
+    return Reply(text=text, error=True, discreet=discreet)

@@ -22,6 +22,13 @@ def find_person(session: Session, platform: str, workspace: str, user_id: str) -
     )
 
 
+def people_named(session: Session, platform: str, workspace: str, name: str) -> list[Person]:
+    """People of a workspace whose display name is `name`, ignoring case."""
+    return list(session.scalars(select(Person).where(
+        Person.platform == platform, Person.workspace == workspace,
+        func.lower(Person.display_name) == name.lower()).order_by(Person.id).limit(50)))
+
+
 def partnership_by_name(session: Session, platform: str, workspace: str, name: str) -> Partnership | None:
     return session.scalar(
         select(Partnership).where(
@@ -36,16 +43,6 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def workspace_partnerships(session: Session, platform: str, workspace: str) -> list[Partnership]:
-    return list(
-        session.scalars(
-            select(Partnership)
-            .where(Partnership.platform == platform, Partnership.workspace == workspace)
-            .order_by(Partnership.name)
-        )
-    )
-
-
 def channel_link(session: Session, platform: str, workspace: str, channel: str) -> ChannelLink | None:
     return session.scalar(
         select(ChannelLink).where(
@@ -53,6 +50,14 @@ def channel_link(session: Session, platform: str, workspace: str, channel: str) 
             ChannelLink.workspace == workspace,
             ChannelLink.channel == channel,
         )
+    )
+
+
+def home_channel(session: Session, platform: str, workspace: str, partnership_id: int) -> str | None:
+    """The partnership's first linked channel on a platform: where its announcements go."""
+    return session.scalar(
+        select(ChannelLink.channel).where(ChannelLink.platform == platform, ChannelLink.workspace == workspace,
+                                          ChannelLink.partnership_id == partnership_id).order_by(ChannelLink.id)
     )
 
 

@@ -287,9 +287,9 @@ def test_control_characters_inside_a_command_word_break_it(town: Chat) -> None:
 
 
 def test_control_and_direction_characters_never_reach_the_database(town: Chat) -> None:
-    town.ok("bob", 'commit "Deliver\x00 500\u202e leaflets\x1b[31m" by:friday')
+    town.ok("bob", 'commit "Deliver\x00 500\u202e leaflets\x1b[31m\x1b]0;owned\x07" by:friday')
     [stored] = all_of(town.sessions, Commitment)
-    assert stored.title == "Deliver 500 leaflets [31m"
+    assert stored.title == "Deliver 500 leaflets"
 
 
 def test_curly_quotes_from_phones_work_like_straight_ones(town: Chat) -> None:

@@ -49,7 +49,7 @@ def test_run_serves_matrix_and_slack_together(both: str, people: Callable[[str],
     assert "Riverside Partnership is set up" in answer["body"]
     assert alice.wait("Slack to answer", lambda: slash(both, "partnerships") == 200)
     # Slack is another workspace: the Matrix partnership is not listed there.
-    assert "None yet" in text_of(recorder.wait_for("chat.postEphemeral")[0].params["blocks"])
+    assert "You are in none yet" in text_of(recorder.wait_for("chat.postEphemeral")[0].params["blocks"])
 
 
 def test_tick_sweeps_matrix(environment: dict[str, str], tmp_path: Path) -> None:

@@ -189,7 +189,7 @@ def test_tz_sets_the_persons_zone(town: Chat) -> None:
 
 def test_first_contact_takes_the_platforms_time_zone(sessions) -> None:
     chat = Chat(sessions, timezones={"bob": "Europe/Berlin"})
-    chat.ok("bob", "partnerships")
+    chat.ok("bob", "mine")
     [bob] = all_of(sessions, Person)
     assert bob.timezone == "Europe/Berlin"
 

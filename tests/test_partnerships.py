@@ -80,7 +80,7 @@ def test_setup_without_a_name_asks_for_one(chat: Chat) -> None:
 
 
 def test_second_partnership_with_the_same_name_in_any_case_is_refused(town: Chat) -> None:
-    refuse(town, "dave", 'setup "riverside  PARTNERSHIP" kind:task-force', "already a partnership called", "`use`")
+    refuse(town, "dave", 'setup "riverside  PARTNERSHIP" kind:task-force', "is taken here", "`setup")
 
 
 def test_setup_records_an_event(chat: Chat) -> None:
@@ -142,19 +142,24 @@ def test_edit_to_project_with_an_end_date_is_accepted(town: Chat) -> None:
     assert "Kind: project" in out and "Ends: Wed 31 Mar 2027" in out
 
 
-def test_partnerships_lists_every_partnership_in_the_workspace_and_marks_mine(town: Chat) -> None:
+def test_partnerships_lists_mine_and_this_channels_and_no_others(town: Chat) -> None:
     town.channel = "hills"
     town.ok("dave", 'setup "Hill Towns" kind:task-force')
     town.channel = "general"
     out = town.ok("bob", "partnerships")
-    assert "Hill Towns — task-force" in out and "Hill Towns — task-force (" not in out
+    assert "Hill Towns" not in out
     assert "Riverside Partnership — umbrella-forum (you are in it, this channel)" in out
-    assert out.index("Hill Towns") < out.index("Riverside Partnership")
+    both = town.ok("dave", "partnerships")
+    assert "Hill Towns — task-force (you are in it)" in both and "Riverside Partnership — umbrella-forum (this channel)" in both
+    assert both.index("Hill Towns") < both.index("Riverside Partnership")
+    # A stranger in an unlinked channel learns of neither.
+    town.channel = "random"
+    assert "Hill Towns" not in town.ok("zed", "partnerships") and "Riverside" not in town.ok("zed", "partnerships")
 
 
 def test_partnerships_when_there_are_none_says_how_to_start(chat: Chat) -> None:
     out = chat.ok("alice", "partnerships")
-    assert 'None yet. Start one: `setup "Name" kind:task-force`.' in out
+    assert 'You are in none yet, and this channel has none.' in out and '`setup "Name" kind:task-force`' in out
 
 
 def test_setup_in_a_linked_channel_leaves_the_link_and_says_how_to_use(town: Chat) -> None:
@@ -196,7 +201,7 @@ def test_two_partnerships_in_two_channels_keep_their_own_work(town: Chat) -> Non
 
 def test_only_a_coordinator_of_the_target_can_use_it(town: Chat) -> None:
     town.channel = "random"
-    refuse(town, "bob", 'use "Riverside Partnership"', "Only coordinators of Riverside Partnership can link")
+    refuse(town, "bob", 'use "Riverside Partnership"', "You coordinate no partnership called Riverside Partnership")
 
 
 def test_use_cannot_take_over_a_channel_of_a_partnership_you_do_not_coordinate(town: Chat) -> None:
@@ -208,7 +213,8 @@ def test_use_cannot_take_over_a_channel_of_a_partnership_you_do_not_coordinate(t
 
 
 def test_use_an_unknown_partnership_points_to_the_list(town: Chat) -> None:
-    refuse(town, "alice", 'use "Nowhere Partnership"', "There is no partnership called Nowhere Partnership", "`partnerships`")
+    refuse(town, "alice", 'use "Nowhere Partnership"', "You coordinate no partnership called Nowhere Partnership",
+           "`partnerships`")
 
 
 def test_direct_message_acts_on_your_only_partnership(town: Chat) -> None:
@@ -221,10 +227,10 @@ def test_another_workspace_never_sees_this_workspaces_partnerships(town: Chat) -
     town.ok("bob", 'concern "Budget split"')
     other = Chat(town.sessions, workspace="other")
     listing = other.ok("alice", "partnerships")
-    assert "Riverside" not in listing and "None yet" in listing
+    assert "Riverside" not in listing and "You are in none yet" in listing
     refuse(other, "alice", "who", "isn't linked to a partnership")
     refuse(other, "alice", "done 1", "isn't linked to a partnership")
-    refuse(other, "alice", 'use "Riverside Partnership"', "There is no partnership called Riverside Partnership")
+    refuse(other, "alice", 'use "Riverside Partnership"', "You coordinate no partnership called Riverside Partnership")
     assert "You have no open commitments." in other.ok("bob", "mine")
 
 

@@ -58,7 +58,8 @@ def test_concern_buttons_ask_for_words_in_a_modal_then_run(riverside: SlackHarne
     with riverside.sessions() as session:
         concern = session.scalars(select(Concern)).unique().one()
         assert (concern.status, concern.resolution) == (ConcernStatus.RESOLVED, "Split 50/50 from April")
-        assert session.scalars(select(ConcernNote.text)).one() == "Could we split it '50/50' next year?"
+        # The quotes are kept as written: a form's words read back exactly.
+        assert session.scalars(select(ConcernNote.text)).one() == 'Could we split it "50/50" next year?'
 
 
 def test_only_coordinators_resolve_even_by_button(riverside: SlackHarness) -> None:

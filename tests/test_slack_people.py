@@ -48,3 +48,16 @@ def test_when_slack_cannot_say_the_last_answer_stands(recorder: Recorder) -> Non
     assert people.profile(client, "T1", "UBOB") == Profile("Bob", "America/New_York")
     recorder.fail("users.info", status=200, retry_after=None, error="user_not_found")
     assert people.profile(client, "T1", "UNOBODY") is None
+
+
+def test_a_failed_lookup_is_remembered_for_a_while_too(recorder: Recorder) -> None:
+    clock = [0.0]
+    people = People(clock=lambda: clock[0])
+    client = web_client(recorder.url, BOT_TOKEN)
+    recorder.fail("users.info", status=200, retry_after=None, error="user_not_found")
+    assert people.profile(client, "T1", "UNOBODY") is None
+    assert people.profile(client, "T1", "UNOBODY") is None
+    assert len(recorder.calls("users.info")) == 1
+    clock[0] = 301.0
+    people.profile(client, "T1", "UNOBODY")
+    assert len(recorder.calls("users.info")) == 2

@@ -10,12 +10,13 @@ the id, so the message is answered when it is read again; after the commit, neve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.anonymity import anonymised, start_of_day
 from storage.database import transaction
 from storage.models import MatrixEvent
 
@@ -29,9 +30,17 @@ class Mark:
 
     event_id: str
     room_id: str
+    anonymous: bool = False
+
+    def discreet(self) -> Mark:
+        return replace(self, anonymous=True)
 
     def __call__(self, session: Session) -> None:
-        session.add(MatrixEvent(event_id=self.event_id, room_id=self.room_id, received_at=datetime.now(UTC)))
+        event_id, room_id, received = self.event_id, self.room_id, datetime.now(UTC)
+        if self.anonymous:
+            # Read again, the message still finds its row; nothing else can match it.
+            event_id, room_id, received = anonymised(event_id), "", start_of_day(received)
+        session.add(MatrixEvent(event_id=event_id, room_id=room_id, received_at=received))
         session.flush()
 
 

@@ -3,11 +3,13 @@
 Handlers write a person as `@` + user id and read a mention as the word after `@`, so a
 person's user id here is their Matrix id without its sigil (`alice:example.org`): then
 `@alice:example.org` reads and shows as the real Matrix id. Element's mention pills (links to
-https://matrix.to/#/@bob:example.org) become that same `@bob:example.org`.
+https://matrix.to/#/@bob:example.org) become that same `@bob:example.org`, and every Matrix
+id in a message is a mention: it names that account, never a look-alike display name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -15,13 +17,19 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
+from aiohttp import ClientError
 from nio import AsyncClient, ProfileGetResponse
 
 from handlers.context import Directory, Profile
+from handlers.parsing import plain_name
 
 log = logging.getLogger(__name__)
 
 TTL = 3600.0
+FAILED_TTL = 300.0
+LOOKUP_TIMEOUT = 5.0
+# Profiles looked up for one message; a command names one or two people.
+MAX_LOOKUPS = 5
 HTML = "org.matrix.custom.html"
 # A Matrix user id as typed: @localpart:server (the server may carry a port).
 MXID = re.compile(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(?::\d{1,5})?")
@@ -93,31 +101,48 @@ def message_text(content: dict[str, object]) -> str:
 def profile_of(response: ProfileGetResponse, user: str) -> Profile:
     extra = response.other_info or {}
     zone = next((extra[f] for f in TZ_FIELDS if isinstance(extra.get(f), str)), None)
-    return Profile(display_name=(response.displayname or user).strip()[:120] or user, timezone=zone)
+    return Profile(display_name=plain_name(response.displayname or "") or user, timezone=zone)
+
+
+def mentioned(text: str) -> frozenset[str]:
+    """The Matrix ids in a message (pills become ids too), as person ids: each names exactly
+    that account, never someone whose display name happens to read the same."""
+    return frozenset(person_id(user) for user in MXID.findall(text))
 
 
 class People:
-    """A per-process cache of profiles, by Matrix id."""
+    """A per-process cache of profiles, by Matrix id; a failed lookup is remembered too (for
+    a shorter while), so a name that cannot be found is not asked for again and again."""
 
-    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic,
+                 failed_ttl: float = FAILED_TTL, timeout: float = LOOKUP_TIMEOUT) -> None:
         self.ttl = ttl
+        self.failed_ttl = failed_ttl
+        self.timeout = timeout
         self.clock = clock
-        self._cache: dict[str, tuple[float, Profile]] = {}
+        self._cache: dict[str, tuple[float, Profile | None]] = {}
 
     async def profile(self, client: AsyncClient, user: str) -> Profile | None:
         cached = self._cache.get(user)
-        if cached is not None and self.clock() - cached[0] < self.ttl:
+        if cached is not None and self.clock() - cached[0] < (self.ttl if cached[1] else self.failed_ttl):
             return cached[1]
-        response = await client.get_profile(user)
+        try:
+            response = await asyncio.wait_for(client.get_profile(user), self.timeout)
+        except (TimeoutError, ClientError) as failure:
+            response = failure
         if not isinstance(response, ProfileGetResponse):
             log.info("no profile for %s: %s", user, getattr(response, "message", response))
-            return cached[1] if cached else None
-        found = profile_of(response, user)
+            found = cached[1] if cached else None
+        else:
+            found = profile_of(response, user)
         self._cache[user] = (self.clock(), found)
         return found
 
     async def directory(self, client: AsyncClient, text: str) -> Directory:
-        """Profiles of everyone the text mentions, fetched now, so handlers (which run in a
-        worker thread) can name someone they meet for the first time without waiting."""
-        found = {user: await self.profile(client, user) for user in set(MXID.findall(text))}
+        """Profiles of the first few people the text mentions, fetched now and together, so
+        handlers (which run in a worker thread) can name someone they meet for the first
+        time without waiting. A message naming thousands costs a handful of lookups."""
+        users = list(dict.fromkeys(MXID.findall(text)))[:MAX_LOOKUPS]
+        profiles = await asyncio.gather(*(self.profile(client, user) for user in users))
+        found = dict(zip(users, profiles, strict=True))
         return lambda user_id: found.get(mxid(user_id))

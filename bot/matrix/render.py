@@ -7,6 +7,7 @@ reply says to type is exactly what works; a reply to a message threads onto it.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from html import escape
@@ -14,14 +15,16 @@ from typing import Any
 
 from bot.matrix.people import HTML
 from handlers.registry import COMMANDS, canonical
-from handlers.reply import Action, Item, Reply, Section
+from handlers.reply import Action, Item, Reply, Section, cut_note
 
 Content = dict[str, Any]
 
-# Matrix refuses events over 64 KiB; keep well clear of it with both bodies together.
-MAX_BYTES = 48_000
+# Matrix refuses events over 64 KiB (as UTF-8 JSON, with the envelope the homeserver adds):
+# a notice's content, both bodies and its relations together, stays under this.
+MAX_BYTES = 60_000
+# Beyond this the reply is sent as plain text alone, cut: never more than MAX_BYTES.
+MAX_PLAIN = 18_000
 _CODE = re.compile(r"`([^`\n]+)`")
-MORE = "The list goes on; narrow it down, like `who leaflets`."
 
 
 @cache
@@ -35,7 +38,9 @@ class Renderer:
 
     def __init__(self, prefix: str, max_items: int | None = None) -> None:
         self.prefix = prefix
-        self.max_items = max_items
+        self.max_items = max_items  # list lines to show in all, across every section
+        self.shown = 0
+        self.left = 0
         self.html: list[str] = []
         self.plain: list[str] = []
 
@@ -80,11 +85,17 @@ class Renderer:
             self.line(f"<strong>{escape(label)}</strong>: ", f"{label}: ", value, "<br>")
         for part in reply.sections:
             self.section(part)
+        if self.left:
+            self.line("<p><em>", "", cut_note(self.left, reply.more), "</em></p>")
         if reply.actions:
             self.line("<p>Next: ", "Next: ", " · ".join(f"`{a.command}`" for a in reply.actions), "</p>")
         return "".join(self.html), "\n".join(self.plain)
 
     def section(self, part: Section) -> None:
+        room = len(part.items) if self.max_items is None else max(0, self.max_items - self.shown)
+        if part.items and not room:
+            self.left += len(part.items)  # not even its heading: the note at the end counts it
+            return
         if part.heading:
             self.html.append(f"<p><strong>{escape(part.heading)}</strong></p>")
             self.plain.append(part.heading)
@@ -92,28 +103,48 @@ class Renderer:
             if part.empty:
                 self.line("<p><em>", "  ", part.empty, "</em></p>")
             return
-        shown = part.items if self.max_items is None else part.items[: self.max_items]
+        shown = part.items[:room]
+        self.shown += len(shown)
+        self.left += len(part.items) - len(shown)
         self.html.append("<ul>")
         for item in shown:
             self.item(item)
         self.html.append("</ul>")
-        if len(shown) < len(part.items):
-            self.line("<p><em>", "  ", MORE, "</em></p>")
 
     def item(self, item: Item) -> None:
         text = item.text + (f" ({self.hints(item.actions)})" if item.actions else "")
         self.line("<li>", "  • ", text, "</li>")
 
 
+def content_of(reply: Reply, prefix: str, max_items: int | None) -> Content:
+    html, plain = Renderer(prefix, max_items).reply(reply)
+    return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html}
+
+
+def size(content: Content) -> int:
+    """The content's size as the homeserver counts it (UTF-8 JSON), with room for a reply's relations."""
+    return len(json.dumps(content, ensure_ascii=False).encode()) + 1_000
+
+
 def notice(reply: Reply, prefix: str) -> Content:
-    """The event content for a reply, shortened (lists cut, with a note) if it is too long."""
-    longest = max((len(s.items) for s in reply.sections), default=0)
-    limit: int | None = None
-    while True:
-        html, plain = Renderer(prefix, limit).reply(reply)
-        if len(html.encode()) + len(plain.encode()) <= MAX_BYTES or limit == 1:
-            return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html}
-        limit = max(1, (limit or longest) // 2)
+    """The event content for a reply, shortened if it is too long: as many list lines as fit
+    (found by halving), then a note saying how many are left out and how to see them."""
+    whole = content_of(reply, prefix, None)
+    if size(whole) <= MAX_BYTES:
+        return whole
+    fits, too_many = 0, sum(len(s.items) for s in reply.sections)
+    while too_many - fits > 1:
+        middle = (fits + too_many) // 2
+        if size(content_of(reply, prefix, middle)) <= MAX_BYTES:
+            fits = middle
+        else:
+            too_many = middle
+    content = content_of(reply, prefix, fits)
+    if size(content) <= MAX_BYTES:
+        return content
+    # Long words, not long lists (it cannot happen with what people may type): plain text, cut.
+    body = content["body"]
+    return {"msgtype": "m.notice", "body": body[:MAX_PLAIN] + "… (cut to fit)" if len(body) > MAX_PLAIN else body}
 
 
 def replying(content: Content, event_id: str, sender: str, source: dict[str, Any]) -> Content:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.delivery import deliver
-from bot.slack.people import People, normalise
+from bot.slack.people import People, mentioned, normalise
 from handlers import Actor, Reply, handle
 from handlers.context import zone
 from handlers.dispatch import Once
@@ -46,6 +46,10 @@ class SlackChat:
             PLATFORM, workspace, user, channel or user,
             display_name=profile.display_name if profile else fallback_name,
             timezone=(profile.timezone if profile else None) or self.default_timezone,
+            # Slash commands, clicks and forms are seen by nobody else: Slack shows a typed
+            # command only beside an in-channel response_url answer, which is never used for
+            # anything said anonymously (see delivery.deliver).
+            private=True,
         )
 
     def today(self, client: WebClient, workspace: str, user: str) -> date:
@@ -71,7 +75,7 @@ class SlackChat:
         `once` marks the request handled in that same transaction."""
         if ack is not None:
             ack = acknowledge_by(ack, ACK_DEADLINE)
-        actor = self.actor(client, workspace, user, channel, fallback_name)
+        actor = replace(self.actor(client, workspace, user, channel, fallback_name), mentions=mentioned(text))
         reply = handle(normalise(text), actor, self.sessions, now=now,
                        directory=self.people.directory(client, workspace), once=once)
         if ack is not None:

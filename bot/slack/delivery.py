@@ -94,9 +94,13 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
 
     Personal replies are ephemeral in the channel; with no channel (the App Home tab) they
     arrive as a direct message. When the bot may not post in the channel (a private one it
-    was not invited to), the slash command's response_url still reaches the person."""
+    was not invited to), the slash command's response_url still reaches the person, but never
+    in the channel for something said anonymously: Slack would show the typed command beside it.
+    An anonymous announcement goes to the partnership's channel (`reply.channel`) on its own."""
     shown, text = render_blocks(reply), fallback_text(reply)
     in_channel = reply.audience is Audience.CHANNEL and not reply.error
+    if in_channel and reply.channel:
+        channel = reply.channel
     try:
         if channel is None or channel == user:
             client.chat_postMessage(channel=user, text=text, blocks=shown)
@@ -108,7 +112,7 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
         error = failure.response.get("error") if failure.response is not None else None
         if response_url and error in NOT_THERE:
             WebhookClient(response_url, retry_handlers=retry_handlers()).send(
-                text=text, blocks=shown, response_type="in_channel" if in_channel else "ephemeral")
+                text=text, blocks=shown, response_type="in_channel" if in_channel and not reply.discreet else "ephemeral")
             return
         log.warning("could not deliver a reply to %s: %s", channel or user, error or failure)
         return

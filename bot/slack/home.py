@@ -21,20 +21,13 @@ from handlers.describe import commitment_item
 from handlers.load import describe_load, workloads
 from handlers.reply import Item, Reply, Section
 from storage import queries
-from storage.models import ChannelLink, Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role
 
 PLATFORM = "slack"
 MAX_HOME_BLOCKS = 100
+MIN_PART = 6  # blocks a partnership needs at the least: its name, a line of each list, a note
 OPEN_COMMIT = "open_commit"
 OPEN_CONCERN = "open_concern"
-
-
-def home_channel(session: Session, workspace: str, partnership_id: int) -> str | None:
-    """The partnership's Slack channel, so Home buttons act in the right partnership."""
-    return session.scalar(
-        select(ChannelLink.channel).where(ChannelLink.platform == PLATFORM, ChannelLink.workspace == workspace,
-                                          ChannelLink.partnership_id == partnership_id).order_by(ChannelLink.id)
-    )
 
 
 def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) -> Reply:
@@ -71,7 +64,6 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
 def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: datetime) -> dict[str, Any]:
     """The Home tab for one person, as a view for views.publish, in their own time zone."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "Your partnerships"}}]
-    renderer = Renderer(max_blocks=MAX_HOME_BLOCKS)
     with sessions() as session:
         person = queries.find_person(session, PLATFORM, workspace, user)
         memberships = queries.memberships(session, person.id) if person else []
@@ -83,11 +75,23 @@ def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: d
         # Read only: the session is never committed, and the person exists (they have memberships),
         # so the context reads their stored time zone.
         ctx = Context(session, Actor(PLATFORM, workspace, user, user), now)
-        for m in memberships:
+        buttons = 0
+        for at, m in enumerate(memberships):
             p = m.partnership
-            channel = home_channel(session, workspace, p.id)
-            renderer.channel = channel
-            part = renderer.reply(partnership_reply(ctx, p, m.id, m.role))
+            # The partnership's Slack channel, so Home buttons act in the right partnership.
+            channel = queries.home_channel(session, PLATFORM, workspace, p.id)
+            # What is left of the tab's 100 blocks, less a divider, the form buttons and a
+            # last note; a partnership's long lists are compacted to fit it.
+            room = MAX_HOME_BLOCKS - len(blocks) - 3
+            if room < MIN_PART:
+                left = ", ".join(n.partnership.name for n in memberships[at:])
+                blocks.append(section(escape(f"…and more in {left}: type `/partner mine` to see it all.")))
+                break
+            renderer = Renderer(channel, max_blocks=room, buttons=buttons)
+            reply = partnership_reply(ctx, p, m.id, m.role)
+            reply.more = "type `/partner mine` to see them all"
+            part = renderer.reply(reply)
+            buttons = renderer.buttons
             if m.role is not Role.OBSERVER:
                 part.append({"type": "actions", "elements": [
                     {"type": "button", "action_id": f"{OPEN_COMMIT}_{p.id}", "value": channel or "",
@@ -95,8 +99,5 @@ def home_view(sessions: sessionmaker[Session], workspace: str, user: str, now: d
                     {"type": "button", "action_id": f"{OPEN_CONCERN}_{p.id}", "value": channel or "",
                      "text": {"type": "plain_text", "text": "Raise a concern"}},
                 ]})
-            if len(blocks) + len(part) + 1 > MAX_HOME_BLOCKS:
-                blocks.append(section(escape(f"…and more in {p.name}: type `/partner mine` in its channel.")))
-                break
             blocks += part + [{"type": "divider"}]
-    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+    return {"type": "home", "blocks": blocks}

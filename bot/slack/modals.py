@@ -150,8 +150,3 @@ def values(view: View) -> dict[str, Any]:
     return found
 
 
-def quote(text: str) -> str:
-    """Free text as one quoted command argument; the tokenizer has no escapes, so a
-    double quote inside becomes a single one."""
-    cleaned = " ".join(text.replace('"', "'").replace("\u201c", "'").replace("\u201d", "'").split())
-    return f'"{cleaned}"'

@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.anonymity import anonymised, start_of_day
 from storage.models import SlackRequest
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,18 @@ class Mark:
     kind: str
     key: str
     now: datetime
+    anonymous: bool = False
+
+    def discreet(self) -> Mark:
+        return replace(self, anonymous=True)
 
     def __call__(self, session: Session) -> None:
-        session.add(SlackRequest(team_id=self.team[:32], request_key=self.key[:128], kind=self.kind[:40],
-                                 received_at=self.now))
+        key, received = self.key, self.now
+        if self.anonymous:
+            # Still one row per request, but neither its id nor its moment can be matched.
+            key, received = anonymised(key), start_of_day(received)
+        session.add(SlackRequest(team_id=self.team[:32], request_key=key[:128], kind=self.kind[:40],
+                                 received_at=received))
         session.flush()
 
 

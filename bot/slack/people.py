@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.context import Directory, Profile
+from handlers.parsing import plain_name
 
 log = logging.getLogger(__name__)
 
 TTL = 3600.0
+FAILED_TTL = 300.0
 # `<@U123|name>` or `<@U123>` as Slack escapes mentions in a slash command's text.
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
@@ -38,34 +40,46 @@ def normalise(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def mentioned(text: str) -> frozenset[str]:
+    """The user ids Slack itself marked as mentions (`<@U123|bob>`) in a command's text."""
+    return frozenset(_USER.findall(text))
+
+
 def profile_of(user: dict) -> Profile:
     """The name people know someone by in Slack, and their zone."""
     profile = user.get("profile") or {}
     name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
             or user.get("name") or user.get("id") or "someone")
-    return Profile(display_name=name.strip()[:120], timezone=user.get("tz") or None)
+    return Profile(display_name=plain_name(name) or user.get("id") or "someone", timezone=user.get("tz") or None)
 
 
 class People:
-    """A per-process cache of users.info answers, keyed by workspace and user id."""
+    """A per-process cache of users.info answers, keyed by workspace and user id; a failed
+    lookup is remembered too (for a shorter while), so it is not repeated for every click."""
 
-    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic,
+                 failed_ttl: float = FAILED_TTL) -> None:
         self.ttl = ttl
+        self.failed_ttl = failed_ttl
         self.clock = clock
-        self._cache: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, Profile | None]] = {}
         self._lock = threading.Lock()
 
     def profile(self, client: WebClient, workspace: str, user_id: str) -> Profile | None:
         key = (workspace, user_id)
         with self._lock:
             cached = self._cache.get(key)
-        if cached is not None and self.clock() - cached[0] < self.ttl:
+        if cached is not None and self.clock() - cached[0] < (self.ttl if cached[1] else self.failed_ttl):
             return cached[1]
         try:
             response = client.users_info(user=user_id)
-        except SlackApiError as failure:
-            log.warning("users.info %s failed: %s", user_id, failure.response.get("error") if failure.response else failure)
-            return cached[1] if cached else None
+        except SlackClientError as failure:
+            reason = failure.response.get("error") if isinstance(failure, SlackApiError) and failure.response else failure
+            log.warning("users.info %s failed: %s", user_id, reason)
+            found = cached[1] if cached else None
+            with self._lock:
+                self._cache[key] = (self.clock(), found)
+            return found
         found = profile_of(response.get("user") or {"id": user_id})
         with self._lock:
             self._cache[key] = (self.clock(), found)

@@ -15,17 +15,17 @@ from slack_sdk import WebClient
 
 from bot.slack.chat import SlackChat, workspace_of
 from bot.slack.events import publish_home
-from bot.slack.modals import COMMIT, CONCERN, FILL, PLACEHOLDER, quote, values
+from bot.slack.modals import COMMIT, CONCERN, FILL, PLACEHOLDER, values
 from bot.slack.once import CONTEXT_KEY
 from handlers.errors import UserError
-from handlers.parsing import parse_hours
+from handlers.parsing import parse_hours, quote
 
 
 def commit_command(user: str, answers: dict[str, Any]) -> str:
     owner = answers.get("who")
     words = ["commit"]
     if owner and owner != user:
-        words.append(f"@{owner}")
+        words.append(f"<@{owner}>")  # Slack's own mention markup: this user id, nobody else
     words += [quote(answers.get("what") or ""), f"by:{answers.get('by') or ''}"]
     if answers.get("effort"):
         words.append(f"effort:{answers['effort'].strip()}")

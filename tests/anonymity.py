@@ -1,0 +1,46 @@
+"""Looking for a raiser in the database: every row an anonymous command added or changed,
+in every table, searched for the person's ids and names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models import Base, Member, Person
+
+Rows = dict[str, set[tuple[Any, ...]]]
+
+
+def rows(sessions: sessionmaker[Session]) -> Rows:
+    """Every row of every table."""
+    with sessions() as session:
+        return {t.name: {tuple(r) for r in session.execute(select(t))} for t in Base.metadata.sorted_tables}
+
+
+def traces(sessions: sessionmaker[Session], before: Rows, platform: str, user_id: str) -> list[str]:
+    """Where the rows added or changed since `before` mention the person: their user id or
+    display name in any text, or their person or member id in a column that refers to one."""
+    with sessions() as session:
+        person = session.scalars(select(Person).where(Person.platform == platform, Person.user_id == user_id)).one()
+        member_ids = set(session.scalars(select(Member.id).where(Member.person_id == person.id)))
+    words = {user_id.casefold(), person.display_name.casefold()}
+    found: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        with sessions() as session:
+            added = {tuple(r) for r in session.execute(select(table))} - before[table.name]
+        for row in added:
+            for column, value in zip(table.columns, row, strict=True):
+                targets = {fk.column.table.name for fk in column.foreign_keys}
+                if isinstance(value, str) and any(w in value.casefold() for w in words):
+                    found.append(f"{table.name}.{column.name} = {value!r}")
+                elif "people" in targets and value == person.id:
+                    found.append(f"{table.name}.{column.name} is their person id")
+                elif "members" in targets and value in member_ids:
+                    found.append(f"{table.name}.{column.name} is their member id")
+    return found
+
+
+def added(sessions: sessionmaker[Session], before: Rows, table: str) -> list[tuple[Any, ...]]:
+    return sorted(rows(sessions)[table] - before[table], key=repr)
