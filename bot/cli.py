@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import logs
 from bot.config import Settings, load_settings, open_database
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,13 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
     commands.add_parser("sweeper", help="only send nudges, sweeping every few minutes: the one sweeper "
                         "beside processes started with PARTNERBOT_SWEEP=off")
+    saving = commands.add_parser("backup", help="copy the database to FILE while the bot runs (SQLite); "
+                                 "on PostgreSQL, print the pg_dump command")
+    saving.add_argument("file", type=Path)
+    restoring = commands.add_parser("restore", help="put a backup back into the database; refuses one that holds "
+                                    "records unless given --replace")
+    restoring.add_argument("file", type=Path)
+    restoring.add_argument("--replace", action="store_true", help="replace the records the database holds")
     commands.add_parser("doctor", help="check the database, Slack, Matrix and the nudge sweeps, one line each; "
                         "exits 0 only when all is well")
     nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them")
@@ -217,8 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     exporting.add_argument("--workspace", help="the chat workspace it is in, when names repeat")
     exporting.add_argument("--out", type=Path, default=Path("partnerbot-export"), help="the folder to write to")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
+    logs.configure(settings)
     user = getattr(args, "user", None) or default_user()
     nudging = getattr(args, "nudges", None)
     if args.command == "nudges" and not args.dry_run:
@@ -236,6 +244,15 @@ def main(argv: list[str] | None = None) -> None:
                 tick(settings)
             case "sweeper":
                 sweeper(settings)
+            case "backup" | "restore":
+                from bot import backup
+
+                try:
+                    done = backup.backup(settings, args.file) if args.command == "backup" else \
+                        backup.restore(settings, args.file, args.replace)
+                except backup.Refused as refused:
+                    raise SystemExit(str(refused)) from None
+                print(done)
             case "doctor":
                 from bot import doctor
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dotenv import load_dotenv
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
 from storage.database import make_engine, session_factory, upgrade
 
 DEFAULT_DATABASE_URL = "sqlite:///partnerbot.db"
@@ -40,6 +41,11 @@ class Settings:
     database_max_overflow: int = 10
     # False (PARTNERBOT_SWEEP=off): this process only answers, and `partnerbot sweeper` sends nudges.
     sweep: bool = True
+    # LOG_FORMAT: "text" for people, "json" for log collectors (a line per command too).
+    log_format: str = "text"
+    # /metrics served (PARTNERBOT_METRICS=off: not), and the bearer token it asks for, if any.
+    metrics: bool = True
+    metrics_token: str | None = None
 
     @property
     def slack_oauth(self) -> bool:
@@ -83,13 +89,17 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),
         database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
         sweep=switch("PARTNERBOT_SWEEP", get("PARTNERBOT_SWEEP"), True),
+        log_format=choice("LOG_FORMAT", get("LOG_FORMAT"), ("text", "json")),
+        metrics=switch("PARTNERBOT_METRICS", get("PARTNERBOT_METRICS"), True),
+        metrics_token=get("PARTNERBOT_METRICS_TOKEN"),
     )
 
 
 def open_database(settings: Settings) -> sessionmaker[Session]:
-    """Connect and bring the schema up to date, as every start does."""
+    """Connect and bring the schema up to date, as every start does; count its use for /metrics."""
     engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
     upgrade(engine)
+    metrics.watch(engine)
     return session_factory(engine)
 
 
@@ -111,6 +121,15 @@ def switch(name: str, value: str | None, default: bool) -> bool:
     if value.strip().lower() in ("off", "false", "no", "0"):
         return False
     raise SystemExit(f"{name} must be on or off, not {value[:20]!r}.")
+
+
+def choice(name: str, value: str | None, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first by default); anything else stops the start saying what to set."""
+    if value is None:
+        return choices[0]
+    if value.strip().lower() not in choices:
+        raise SystemExit(f"{name} must be one of {', '.join(choices)}, not {value[:20]!r}.")
+    return value.strip().lower()
 
 
 def normalise_database_url(url: str) -> str:

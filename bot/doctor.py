@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.logs import secrets
 from storage.database import alembic_config, database_now, make_engine, session_factory
 from storage.models import Nudge, Sweep
 
@@ -44,8 +45,13 @@ class Finding:
 
 def run(settings: Settings) -> int:
     """Print the report; the exit status is 0 only when nothing needs fixing."""
-    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # its errors become lines of the report
-    findings = diagnose(settings)
+    quiet = logging.getLogger("slack_sdk")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # its errors become lines of the report
+    try:
+        findings = diagnose(settings)
+    finally:
+        quiet.setLevel(level)
     for finding in findings:
         print(scrub(finding.line(), settings))
     return 0 if all(f.ok is not False for f in findings) else 1
@@ -65,12 +71,8 @@ def diagnose(settings: Settings) -> list[Finding]:
 
 def scrub(line: str, settings: Settings) -> str:
     """The line with every configured secret blanked out, wherever an error message put it."""
-    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-               settings.slack_client_secret, settings.matrix_password, settings.matrix_access_token,
-               make_url(settings.database_url).password]
-    for secret in secrets:
-        if secret and len(str(secret)) >= 4:
-            line = line.replace(str(secret), "***")
+    for secret in secrets(settings):
+        line = line.replace(secret, "***")
     return line
 
 

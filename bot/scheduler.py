@@ -34,6 +34,7 @@ from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
+from bot import metrics
 from bot.config import Settings
 from storage.database import database_now, transaction
 from storage.models import Partnership, Person
@@ -76,6 +77,7 @@ class Outgoing:
     nudge_ids: tuple[int, ...]
     # For a direct message about one partnership, that partnership's home channel.
     home: str | None = None
+    kinds: tuple[str, ...] = ()  # of the nudges it carries, for the metrics
 
     def send(self, delivery: Delivery) -> None:
         if self.user_id is not None:
@@ -126,7 +128,7 @@ class Batch:
             audience=Audience.PERSONAL if personal else Audience.CHANNEL,
         )
         return Outgoing(self.platform, self.workspace, self.user_id, self.channel, self.recipient, reply,
-                        tuple(n.id for n in rows), homes.pop() if len(homes) == 1 else None)
+                        tuple(n.id for n in rows), homes.pop() if len(homes) == 1 else None, tuple(n.kind for n in rows))
 
 
 def plan(session: Session, now: datetime, platform: str | None = None) -> list[Batch]:
@@ -189,6 +191,7 @@ def worker_name() -> str:
 def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
           worker: str | None = None) -> SweepReport:
     """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring."""
+    began = time.monotonic()
     now = now or database_now(sessions)
     worker = worker or worker_name()
     report = SweepReport()
@@ -201,7 +204,9 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         wanted = {n.id for b in batches for n in b.now}
         won = ledger.claim(session, wanted, worker, now, now + LEASE)
         messages = [m for b in batches if (m := b.message(won))]
-        report.deferred = sum(len(b.later) for b in batches)
+        deferred = [n.kind for b in batches for n, _ in b.later]
+        report.deferred = len(deferred)
+    failed: list[str] = []
     started = time.monotonic()
     for message in messages:
         # Deliveries may be slow (an adapter waiting out a rate limit): the clock moves on.
@@ -218,6 +223,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             with transaction(sessions) as session:
                 ledger.release(session, message.nudge_ids, worker, f"{type(exc).__name__}: {exc}", now)
             report.failed += 1
+            failed += message.kinds
             continue
         with transaction(sessions) as session:
             if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
@@ -225,6 +231,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         report.sent.append(message)
     with transaction(sessions) as session:
         ledger.swept(session, platform, now + timedelta(seconds=time.monotonic() - started))
+    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed)
     return report
 
 

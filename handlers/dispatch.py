@@ -7,6 +7,8 @@ exception or stack trace ever reaches a chat: people get a line saying what to d
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from datetime import UTC, datetime
 from typing import Protocol, overload
 
@@ -19,6 +21,7 @@ from handlers.errors import UserError
 from handlers.parsing import MAX_INPUT, Args, clean, tokenize
 from handlers.registry import Access, Command
 from handlers.reply import Audience, Reply, error
+from handlers.watching import Handled, request_id, watchers
 from storage import queries
 from storage.models import Role
 from storage.queries import coordinators
@@ -68,7 +71,33 @@ def handle(
     once: Once | None = None,
 ) -> Reply | None:
     """Run one typed command for one person and return what to show them; None when `once`
-    says the request was handled already."""
+    says the request was handled already. Each command handled is reported to `watchers`."""
+    started, token = time.perf_counter(), request_id.set(uuid.uuid4().hex[:12])
+    try:
+        reply = run(text, actor, sessions, now, directory, once)
+        if reply is not None:
+            handled = Handled(actor.platform, command_name(text), outcome(reply), time.perf_counter() - started,
+                              request_id.get())
+            for watch in watchers:
+                watch(handled)
+        return reply
+    finally:
+        request_id.reset(token)
+
+
+def command_name(text: str) -> str:
+    try:
+        return registry.find(tokenize(clean(text)))[0].name
+    except UserError:
+        return "unknown"
+
+
+def outcome(reply: Reply) -> str:
+    return "failed" if reply.text in (UNAVAILABLE, CLASH, BROKEN) else "refused" if reply.error else "done"
+
+
+def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime | None,
+        directory: Directory | None, once: Once | None) -> Reply | None:
     now = now or datetime.now(UTC)
     text = clean(text)
     if not text:
@@ -98,7 +127,7 @@ def handle(
                 announce_apart(ctx, reply)
             return reply
     except Repeat:
-        log.info("ignoring a repeat of an already handled request")
+        log.info("ignoring a repeat of an already handled %s", command_name(text))
         return None
     except UserError as refused:
         if once is not None and not remember_refusal(sessions, once.discreet() if discreet else once):
@@ -106,16 +135,16 @@ def handle(
         # One line, whatever the words of the person's that it quotes back.
         return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()), discreet)
     except IntegrityError:
-        log.warning("integrity clash on %r", text[:200], exc_info=True)
+        log.warning("integrity clash on %s", command_name(text), exc_info=True)
         return error(CLASH, discreet)
     except (OperationalError, DBAPIError) as exc:
         if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             log.warning("database unavailable: %s", exc)
             return error(UNAVAILABLE, discreet)
-        log.exception("database error on %r", text[:200])
+        log.exception("database error on %s", command_name(text))
         return error(BROKEN, discreet)
     except Exception:
-        log.exception("command failed: %r", text[:200])
+        log.exception("%s failed", command_name(text))
         return error(BROKEN, discreet)
 
 

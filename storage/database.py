@@ -24,10 +24,11 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
 
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
     more at a peak; each connection is checked before use, so the bot recovers by itself
-    after an outage.
+    after an outage. Errors never quote a statement's values: they may be an anonymous
+    concern's words, and errors reach the logs.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -40,7 +41,7 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     # A database that stops answering fails a command in seconds ("try again") rather than
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000})
+                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000}, hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.request
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,6 +59,9 @@ class Recorder:
         self.failures: dict[str, deque[Failure]] = {}
         self.gates: dict[str, threading.Event] = {}
         self.gate_timeout = 10.0  # seconds a held call waits at most
+        self.held: dict[str, int] = {}  # calls that reached a gate, by method
+        # Where `apps.connections.open` sends a Socket Mode app (tests/socket_mode_server.py).
+        self.socket_url: Callable[[], str] | None = None
         # What the token was granted, as Slack says in auth.test's X-OAuth-Scopes header.
         self.scopes: list[str] = list(BOT_SCOPES)
         self.changed = threading.Condition()
@@ -150,6 +154,9 @@ class Recorder:
             method = url.path.removeprefix("/api/")
         gate = self.gates.get(method)
         if gate is not None:
+            with self.changed:
+                self.held[method] = self.held.get(method, 0) + 1
+                self.changed.notify_all()
             gate.wait(self.gate_timeout)
         auth = handler.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") or params.get("token")
@@ -191,6 +198,10 @@ class Recorder:
         if method == "auth.test":
             return {"ok": True, "url": "https://town.slack.com/", "team": "Town", "user": "partnerbot",
                     "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_url()}
         if method == "users.info":
             user_id = params.get("user", "")
             user = self.users.get(user_id) or {"id": user_id, "name": user_id.lower(), "tz": "UTC",

@@ -11,9 +11,10 @@ the Web API elsewhere (GovSlack, or the tests' recorder).
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from concurrent.futures import Executor
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -28,11 +29,17 @@ from bot.slack.delivery import DEFAULT_API_URL, Delivery, web_client
 from bot.slack.once import Once
 from bot.slack.people import People
 
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 log = logging.getLogger(__name__)
 
 # Keep in step with manifest.yml.
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "im:write", "users:read"]
 
+
+# Socket Mode pings this often; a connection that dropped is noticed within four times it.
+SOCKET_PING_SECONDS = 5
 
 NOT_INSTALLED = ":warning: partnerbot isn't installed in this workspace yet, so nothing was done. Ask an admin to install it."
 
@@ -108,33 +115,69 @@ def delivery(settings: Settings, sessions: sessionmaker[Session]) -> Delivery:
                     oauth.installation_store if oauth else None)
 
 
-class Server(ThreadingMixIn, WSGIServer):
-    """A threaded WSGI server: one slow request never holds up another's acknowledgement."""
+# Requests answered at once; more wait their turn, queued, rather than being refused.
+THREADS = 16
+# Connections held open at once (waiting ones included), and more waiting to be accepted.
+CONNECTIONS = 500
+BACKLOG = 2048
 
-    daemon_threads = True
 
+class Server:
+    """waitress serving the app: a burst of requests queues for its threads instead of being
+    refused or reset (the standard library's server reset 3 of 20 simultaneous ones)."""
 
-class QuietHandler(WSGIRequestHandler):
-    timeout = 30  # seconds a client may take to send its request: a stalled one frees its thread
+    def __init__(self, app: Callable[..., Any], host: str, port: int) -> None:
+        from waitress.server import create_server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        log.debug("%s " + format, self.address_string(), *args)
+        self.waitress = create_server(app, host=host, port=port, threads=THREADS, connection_limit=CONNECTIONS,
+                                      backlog=BACKLOG, channel_timeout=30, ident="partnerbot",
+                                      # refused (413) as announced, before a byte of it is read
+                                      max_request_body_size=guard.MAX_BODY)
+        self.stopped = threading.Event()
+
+    @property
+    def server_port(self) -> int:
+        return int(self.waitress.effective_port)  # type: ignore[union-attr]
+
+    def serve_forever(self, poll_interval: float | None = None) -> None:
+        try:
+            self.waitress.run()  # until no socket is left open
+        finally:
+            self.waitress.task_dispatcher.shutdown()  # type: ignore[union-attr]
+            self.stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop serving, from another thread: the serving thread closes its own sockets (a
+        socket closed under its feet would fail it), and `serve_forever` returns."""
+        self.waitress.trigger.pull_trigger(self.server_close)  # type: ignore[union-attr]
+        self.stopped.wait(10)
+
+    def server_close(self) -> None:
+        """Close every socket: the listening one and any connection still open."""
+        for channel in list(self.waitress._map.values()):  # type: ignore[union-attr]
+            channel.close()
 
 
 def serve(app: App, host: str, port: int) -> Server:
     """An HTTP server for /slack/events (and /slack/install, /slack/oauth_redirect)."""
-    return make_server(host, port, guard.limited(SlackRequestHandler(app)), server_class=Server,
-                       handler_class=QuietHandler)
+    return Server(guard.limited(SlackRequestHandler(app)), host, port)
+
+
+def socket_mode(app: App, settings: Settings) -> SocketModeHandler:
+    """The app on a Socket Mode connection (SLACK_APP_TOKEN): Slack says where to connect
+    (`apps.connections.open`, through SLACK_API_URL), and the handler reconnects when told
+    to, or when pings have gone unanswered for four intervals (a dropped connection)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, settings.slack_app_token, ping_interval=SOCKET_PING_SECONDS)
 
 
 def start(settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Run the Slack app until interrupted: Socket Mode with SLACK_APP_TOKEN, else HTTP."""
     app = build_app(settings, sessions)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         log.warning("Slack: Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        socket_mode(app, settings).start()
         return
     if not settings.slack_signing_secret:
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")

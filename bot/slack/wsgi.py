@@ -17,13 +17,14 @@ from contextlib import ExitStack
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import scheduler
+from bot import logs, scheduler
 from bot.config import load_settings, open_database
 from bot.slack.app import build_app, delivery
 
 
 def create() -> SlackRequestHandler:
     settings = load_settings()
+    logs.configure(settings)
     if not (settings.slack_signing_secret and (settings.slack_bot_token or settings.slack_oauth)):
         raise SystemExit("Slack over HTTP needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
                          "(or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET).")

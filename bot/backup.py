@@ -1,0 +1,97 @@
+"""`partnerbot backup FILE` and `partnerbot restore FILE`: a town's records, kept safe.
+
+On SQLite, a backup is SQLite's online backup: a consistent copy taken while the bot keeps
+running and writing, holding every change committed before it began. A restore copies a
+backup into the database the settings name, refusing one that holds records unless told to
+replace them, then brings the schema up to date. PostgreSQL has its own tools, so there the
+commands say which `pg_dump` or `pg_restore` to run (without the password: it comes from
+PGPASSWORD or ~/.pgpass).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.engine import URL, make_url
+
+from bot.config import Settings
+from storage.database import make_engine, upgrade
+from storage.models import Base
+
+class Refused(Exception):
+    """What to do instead, in one line."""
+
+
+def backup(settings: Settings, file: Path) -> str:
+    """Make the backup (SQLite) or say how (PostgreSQL); the line to show."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        return ("On PostgreSQL, back up with pg_dump (the password comes from PGPASSWORD or ~/.pgpass):\n"
+                f"  pg_dump --format=custom --file={shlex.quote(str(file))} {shlex.quote(plain(url))}")
+    source = sqlite_file(url)
+    if file.exists():
+        raise Refused(f"{file} already exists: choose a new file name, so no backup is overwritten.")
+    with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(file)) as copy:
+        # In one step: one read transaction, a consistent snapshot; in WAL mode the bot's
+        # writes carry on meanwhile (a copy in steps would restart at each of them).
+        live.backup(copy)
+    return f"Backed up {source} to {file} ({file.stat().st_size:,} bytes)."
+
+
+def restore(settings: Settings, file: Path, replace: bool = False) -> str:
+    """Copy a backup into the database (SQLite) or say how (PostgreSQL); the line to show."""
+    url = make_url(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        held = records(engine)
+        if held and not replace:
+            raise Refused(f"The database already holds {held:,} records: restoring would replace them. Stop the bot, "
+                          "then run `partnerbot restore FILE --replace` if that is what you want.")
+        if url.get_backend_name() == "postgresql":
+            return ("On PostgreSQL, restore with pg_restore (the password comes from PGPASSWORD or ~/.pgpass):\n"
+                    f"  pg_restore --clean --if-exists --no-owner --dbname={shlex.quote(plain(url))} "
+                    f"{shlex.quote(str(file))}")
+        check_backup(file)
+        engine.dispose()
+        with closing(sqlite3.connect(file)) as saved, closing(sqlite3.connect(sqlite_file(url))) as target:
+            saved.backup(target)
+        upgrade(engine)  # a backup from an older version catches up
+        return f"Restored {file} into {sqlite_file(url)}: {records(engine):,} records."
+    finally:
+        engine.dispose()
+
+
+def records(engine: Engine) -> int:
+    """Rows in partnerbot's own tables: zero for a new or empty database."""
+    present = set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        return sum(connection.scalar(select(func.count()).select_from(table)) or 0
+                   for table in Base.metadata.sorted_tables if table.name in present)
+
+
+def check_backup(file: Path) -> None:
+    if not file.is_file():
+        raise Refused(f"There is no file {file}.")
+    try:
+        with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as saved:
+            found = saved.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone()
+    except sqlite3.DatabaseError:
+        found = None
+    if not found:
+        raise Refused(f"{file} is not a partnerbot backup (a SQLite database made by `partnerbot backup`).")
+
+
+def sqlite_file(url: URL) -> str:
+    if not url.database or url.database == ":memory:":
+        raise Refused("DATABASE_URL names no database file.")
+    return url.database
+
+
+def plain(url: URL) -> str:
+    """The URL as libpq tools take it, without the driver or the password."""
+    return url.set(drivername="postgresql")._replace(password=None).render_as_string(hide_password=False)
+

@@ -1,0 +1,76 @@
+"""Logging: plain lines for people, or LOG_FORMAT=json for log collectors, one JSON object a
+line, with one line per command handled (platform, command, outcome, time taken, request id).
+
+No line carries a secret: every configured token and password is blanked from what is
+written, and commands are logged by name, never by what was typed (which may be an anonymous
+concern's words), nor by who typed it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from handlers.watching import Handled, request_id, watchers
+
+COMMANDS = logging.getLogger("partnerbot.commands")
+
+
+class Scrubbed(logging.Formatter):
+    """A formatter that blanks every secret out of the finished line, tracebacks included."""
+
+    def __init__(self, secrets: list[str], fmt: str | None = None) -> None:
+        super().__init__(fmt)
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.render(record)
+        for secret in self.secrets:
+            line = line.replace(secret, "***")
+        return line
+
+    def render(self, record: logging.LogRecord) -> str:
+        return super().format(record)
+
+
+class Json(Scrubbed):
+    def render(self, record: logging.LogRecord) -> str:
+        line = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+                "request_id": request_id.get()}
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(settings: Settings) -> None:
+    """Send warnings and worse to standard error, as text or JSON; in JSON, a line per command too."""
+    handler = logging.StreamHandler()
+    if settings.log_format == "json":
+        handler.setFormatter(Json(secrets(settings)))
+        COMMANDS.setLevel(logging.INFO)
+        if log_command not in watchers:
+            watchers.append(log_command)
+    else:
+        handler.setFormatter(Scrubbed(secrets(settings), "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
+def log_command(handled: Handled) -> None:
+    COMMANDS.info("command", extra={"fields": {
+        "platform": handled.platform, "command": handled.command, "outcome": handled.outcome,
+        "ms": round(handled.seconds * 1000, 1), "request_id": handled.request_id}})
+
+
+def secrets(settings: Settings) -> list[str]:
+    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+              settings.slack_client_secret, settings.matrix_password, settings.matrix_access_token,
+              settings.metrics_token, make_url(settings.database_url).password]
+    return [str(v) for v in values if v and len(str(v)) >= 4]

@@ -1,0 +1,89 @@
+"""Prometheus metrics, in prometheus-client's text format at /metrics (bot/health.py).
+
+Counted in each process: commands by platform, name and outcome (done, refused, failed) and
+their latency; nudges sent, deferred and failed by kind, and how long sweeps take; database
+connections in use. Read from the database at each scrape, so they hold whichever process
+swept: pending nudges and each platform's last successful sweep. Under gunicorn, set
+PROMETHEUS_MULTIPROC_DIR (bot/gunicorn.py does) and every worker's counts add up.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter as Tally
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers.watching import Handled, watchers
+from storage.models import Nudge, Sweep
+
+COMMANDS = Counter("partnerbot_commands", "Commands handled, by platform, command and outcome (done, refused, failed)",
+                   ["platform", "command", "outcome"])
+COMMAND_SECONDS = Histogram("partnerbot_command_seconds", "Time to handle a command, in seconds", ["platform"],
+                            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+NUDGES = Counter("partnerbot_nudges", "Nudges sent, deferred (each sweep that held one back) and failed, by kind",
+                 ["platform", "kind", "result"])
+SWEEP_SECONDS = Histogram("partnerbot_sweep_seconds", "Time a nudge sweep took, in seconds", ["platform"],
+                          buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+CONNECTIONS_IN_USE = Gauge("partnerbot_database_connections_in_use", "Database connections checked out now",
+                           multiprocess_mode="livesum")
+CONNECTIONS_LIMIT = Gauge("partnerbot_database_connections_limit",
+                          "Database connections the processes may open (pool size plus overflow)",
+                          multiprocess_mode="livesum")
+
+
+def count_command(handled: Handled) -> None:
+    COMMANDS.labels(handled.platform, handled.command, handled.outcome).inc()
+    COMMAND_SECONDS.labels(handled.platform).observe(handled.seconds)
+
+
+def swept(platform: str, seconds: float, sent: Iterable[str], deferred: Iterable[str], failed: Iterable[str]) -> None:
+    """Count one finished sweep and the kinds of the nudges it sent, deferred and failed."""
+    SWEEP_SECONDS.labels(platform).observe(seconds)
+    for result, kinds in (("sent", sent), ("deferred", deferred), ("failed", failed)):
+        for kind, n in Tally(kinds).items():
+            NUDGES.labels(platform, kind, result).inc(n)
+
+
+def watch(engine: Engine) -> None:
+    """Count this process's commands, and the connections its engine holds."""
+    if count_command not in watchers:
+        watchers.append(count_command)
+    pool = engine.pool
+    CONNECTIONS_LIMIT.inc(getattr(pool, "size", lambda: 0)() + max(0, getattr(pool, "_max_overflow", 0)))
+    event.listen(engine, "checkout", lambda *_: CONNECTIONS_IN_USE.inc())
+    event.listen(engine, "checkin", lambda *_: CONNECTIONS_IN_USE.dec())
+
+
+class FromDatabase:
+    """What every process shares, read at each scrape: pending nudges, each platform's last sweep."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[Metric]:
+        with self.sessions() as session:
+            pending = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.sent_at.is_(None))) or 0
+            last = session.execute(select(Sweep.platform, Sweep.finished_at)).all()
+        yield GaugeMetricFamily("partnerbot_nudges_pending", "Nudges recorded and not yet sent", value=pending)
+        family = GaugeMetricFamily("partnerbot_sweep_last_success_timestamp_seconds",
+                                   "When each platform's last nudge sweep finished (Unix time)", labels=["platform"])
+        for platform, finished_at in last:
+            family.add_metric([platform], finished_at.timestamp())
+        yield family
+
+
+def exposition(sessions: sessionmaker[Session]) -> bytes:
+    """Every metric in the text format: this process's (or all workers'), then the database's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        counted = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counted)  # type: ignore[no-untyped-call]
+    else:
+        counted = REGISTRY
+    shared = CollectorRegistry(auto_describe=False)
+    shared.register(FromDatabase(sessions))  # type: ignore[arg-type]
+    return generate_latest(counted) + generate_latest(shared)
