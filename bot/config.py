@@ -35,6 +35,10 @@ class Settings:
     # (empty: any).
     matrix_prefix: str = DEFAULT_MATRIX_PREFIX
     matrix_allowed_servers: frozenset[str] = frozenset()
+    # The folder of the Matrix crypto store (default: beside the SQLite database), and, when set,
+    # the only device keys (Ed25519) the bot shares room keys with.
+    matrix_store_path: str | None = None
+    matrix_verified_devices: frozenset[str] = frozenset()
     # Connections each process keeps open, and how many more it may open at a peak: with
     # several processes, keep processes x (pool + overflow) under PostgreSQL's max_connections.
     database_pool_size: int = 5
@@ -86,6 +90,9 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         matrix_prefix=(get("MATRIX_PREFIX") or DEFAULT_MATRIX_PREFIX).strip(),
         matrix_allowed_servers=frozenset(s.strip().lower() for s in (get("MATRIX_ALLOWED_SERVERS") or "").split(",")
                                          if s.strip()),
+        matrix_store_path=get("MATRIX_STORE_PATH"),
+        matrix_verified_devices=frozenset("".join(key.split()) for key in (get("MATRIX_VERIFIED_DEVICES") or "").split(",")
+                                          if key.strip()),
         database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),
         database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
         sweep=switch("PARTNERBOT_SWEEP", get("PARTNERBOT_SWEEP"), True),

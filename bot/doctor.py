@@ -172,10 +172,11 @@ def slack(settings: Settings) -> list[Finding]:
 
 
 async def matrix(settings: Settings, sessions: sessionmaker[Session] | None) -> Finding:
-    """The bot's login works (whoami), on the device the database keeps for it."""
+    """The bot's login works (whoami), on the device the database keeps for it, whose crypto store
+    holds the keys the homeserver publishes for it."""
     from nio import LoginResponse, WhoamiResponse
 
-    from bot.matrix import account
+    from bot.matrix import account, crypto
     from bot.matrix.app import new_client
 
     if not (settings.matrix_homeserver and settings.matrix_user_id):
@@ -183,7 +184,7 @@ async def matrix(settings: Settings, sessions: sessionmaker[Session] | None) -> 
     if not (settings.matrix_password or settings.matrix_access_token):
         return Finding(False, "matrix", "set MATRIX_PASSWORD (or MATRIX_ACCESS_TOKEN) for the bot account")
     user, server = settings.matrix_user_id, settings.matrix_homeserver
-    client = new_client(settings, sync_timeout_ms=0)
+    client = new_client(settings, sync_timeout_ms=0, keys=False)  # checking must not make a store
     try:
         async with asyncio.timeout(TIMEOUT * 2):
             if settings.matrix_access_token:
@@ -192,8 +193,10 @@ async def matrix(settings: Settings, sessions: sessionmaker[Session] | None) -> 
                 if not isinstance(who, WhoamiResponse):
                     return Finding(False, "matrix", f"{server} refused MATRIX_ACCESS_TOKEN ({who.message}): "
                                    "make a new one, or set MATRIX_PASSWORD instead")
-                return Finding(True, "matrix", f"MATRIX_ACCESS_TOKEN works: {who.user_id} on device {who.device_id} "
-                               f"({CRYPTO})")
+                store = await asyncio.to_thread(crypto.check_store, settings, sessions) if sessions is not None \
+                    else crypto.StoreCheck(True, "crypto store not checked, as the database is away")
+                return Finding(store.ok, "matrix", f"MATRIX_ACCESS_TOKEN works: {who.user_id} on device "
+                               f"{who.device_id}; {store.message}")
             kept = account.stored(sessions, user) if sessions is not None else None
             if kept is not None and kept.access_token and kept.device_id:
                 client.restore_login(user, kept.device_id, kept.access_token)
@@ -203,8 +206,9 @@ async def matrix(settings: Settings, sessions: sessionmaker[Session] | None) -> 
                         return Finding(False, "matrix", f"the kept login is for device {who.device_id}, but the "
                                        f"database says {kept.device_id}: stop the bot, clear the matrix_accounts row "
                                        "and start it again")
-                    return Finding(True, "matrix", f"logged in as {who.user_id} on device {kept.device_id}, the one "
-                                   f"the database keeps ({CRYPTO})")
+                    store = await asyncio.to_thread(crypto.check_store, settings, sessions)
+                    return Finding(store.ok, "matrix", f"logged in as {who.user_id} on device {kept.device_id}, the "
+                                   f"one the database keeps; {store.message}")
                 client.access_token = ""
             # No working login kept (or the database is away): try the password, then log out again.
             login = await client.login(settings.matrix_password or "", device_name="partnerbot doctor")
@@ -214,15 +218,12 @@ async def matrix(settings: Settings, sessions: sessionmaker[Session] | None) -> 
             await client.logout()
             kept_note = "no login is kept yet: the bot's first start makes its device" if sessions is not None \
                 else "the kept login could not be read, as the database is away"
-            return Finding(True, "matrix", f"MATRIX_PASSWORD logs in as {user} ({kept_note}; {CRYPTO})")
+            return Finding(True, "matrix", f"MATRIX_PASSWORD logs in as {user} ({kept_note})")
     except Exception as exc:  # aiohttp's connection errors, a timeout: the homeserver is not answering
         return Finding(False, "matrix", f"can't reach {server} ({reason(exc) or type(exc).__name__}): check "
                        "MATRIX_HOMESERVER and that the homeserver is up")
     finally:
         await client.close()
-
-
-CRYPTO = "crypto store not checked: this version keeps none, as it does not join encrypted rooms"
 
 
 # Nudges ------------------------------------------------------------------------------

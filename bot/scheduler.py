@@ -36,7 +36,7 @@ from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
 from bot import metrics
 from bot.config import Settings
-from storage.database import database_now, transaction
+from storage.database import database_now, take_write_lock, transaction
 from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,8 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     worker = worker or worker_name()
     report = SweepReport()
     with transaction(sessions) as session:
+        # Closing a decision here must not miss a response given at the same moment.
+        take_write_lock(session)
         due, derived = derive(session, now)
         report.recorded = ledger.record(session, due, now, derived)
     with transaction(sessions) as session:

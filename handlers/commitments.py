@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, case, select, update
 
 from handlers import recurring
 from handlers.context import Context
-from handlers.dates import end_of_day, parse_day, parse_due, show_day, show_due
+from handlers.dates import end_of_day, parse_day, parse_due, show_day, show_due, show_moment
 from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours
@@ -49,9 +49,16 @@ def ensure_may_change(ctx: Context, c: Commitment) -> None:
         )
 
 
-def ensure_open(c: Commitment) -> None:
-    if c.status is not CommitmentStatus.OPEN:
-        raise UserError(f"#{c.id} is already {c.status.value}.", f"Type `who {c.title.split()[0]}` to see it.")
+def ensure_open(ctx: Context, c: Commitment) -> None:
+    """Refuse to change a finished commitment, saying who finished it and when: the answer
+    the second of two people clicking Mark done at once needs."""
+    if c.status is CommitmentStatus.OPEN:
+        return
+    how = "marked done" if c.status is CommitmentStatus.DONE else "dropped"
+    closed = queries.last_event(ctx.session, c.partnership_id, c.id, ("done", "drop"))
+    by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
+    when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
+    raise UserError(f"#{c.id} was already {how}{by}{when}.", f"Type `history {c.id}` to see what happened.")
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
@@ -182,7 +189,7 @@ def done(ctx: Context, args: Args) -> Reply:
     note = args.take_text("note", MAX_NOTE) if args.words and args.words[0].quoted else None
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
            handover_from_id=None, handover_at=None)
     lateness = late_said(c, ctx.tz)
@@ -203,7 +210,7 @@ def drop(ctx: Context, args: Args) -> Reply:
     reason = args.take_text("reason for dropping it", MAX_NOTE)
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handover_from_id=None, handover_at=None)
     ctx.record("drop", f"#{c.id} {c.title} — dropped", subject_id=c.id, reason=reason)
@@ -226,7 +233,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     if not args.options:
         raise UserError(f"Say what to change, like `edit {c.id} by:friday`, `effort:4h` or `title:\"...\"`.")
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     today = ctx.now.astimezone(ctx.tz).date()
     values: dict[str, object] = {}
     said: list[str] = []
@@ -302,7 +309,7 @@ def progress(ctx: Context, args: Args) -> Reply:
     if not match or int(match[1]) > 100:
         raise UserError(f"`{raw[:20]}` isn't a percent from 0 to 100; write it like `progress {c.id} 60%`.")
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     if not c.effort_hours:
         raise UserError(f"#{c.id} has no effort to take a percent of.",
                         f"Say the hours left instead, `left {c.id} 2h`, or set its effort: `edit {c.id} effort:5h`.")
@@ -319,7 +326,7 @@ def left(ctx: Context, args: Args) -> Reply:
     remaining = parse_hours(args.take_word("hours"), "hours left")
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     return record_left(ctx, c, remaining)
 
 
@@ -333,7 +340,7 @@ def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
     return Reply(text=f"#{c.id} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
 
 
-@command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ)
+@command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ, changes=False)
 def who(ctx: Context, args: Args) -> Reply:
     """Who is responsible for what: open commitments matching your words, or all of them by person."""
     partnership = ctx.require_partnership()
@@ -363,7 +370,7 @@ def who(ctx: Context, args: Args) -> Reply:
     return listing(ctx, f"Who: {shown}", list(rows), f"No commitment mentions \"{shown}\". Type `who` to see them all.")
 
 
-@command("mine", usage="mine", access=Access.ANYONE)
+@command("mine", usage="mine", access=Access.ANYONE, changes=False)
 def mine(ctx: Context, args: Args) -> Reply:
     """Your open commitments in every partnership you are in here, soonest first."""
     args.finish()
@@ -383,7 +390,7 @@ def mine(ctx: Context, args: Args) -> Reply:
         Section(None, [], empty="You have no open commitments.")])
 
 
-@command("commitments", usage="commitments @name", examples=("commitments @bob",), access=Access.READ)
+@command("commitments", usage="commitments @name", examples=("commitments @bob",), access=Access.READ, changes=False)
 def commitments_of(ctx: Context, args: Args) -> Reply:
     """One member's commitments: open ones first, then what they finished lately."""
     member = ctx.find_member(args.take_mention("whose commitments"))
@@ -396,7 +403,7 @@ def commitments_of(ctx: Context, args: Args) -> Reply:
                    f"{member.person.display_name} has no commitments yet.", with_owner=False)
 
 
-@command("overdue", usage="overdue", access=Access.READ)
+@command("overdue", usage="overdue", access=Access.READ, changes=False)
 def overdue(ctx: Context, args: Args) -> Reply:
     """Open commitments past their due date, most overdue first."""
     args.finish()

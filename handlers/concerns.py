@@ -80,7 +80,7 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     )
 
 
-@command("concerns", usage="concerns [number]", examples=("concerns", "concerns 4"), access=Access.READ)
+@command("concerns", usage="concerns [number]", examples=("concerns", "concerns 4"), access=Access.READ, changes=False)
 def concerns(ctx: Context, args: Args) -> Reply:
     """Open concerns with their age, most severe first; with a number, one concern and its discussion."""
     if args.has_more():

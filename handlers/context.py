@@ -57,6 +57,9 @@ class Context:
     actor: Actor
     now: datetime
     directory: Directory | None = None
+    # A command that may change things locks its partnership, and each row it looks up by
+    # number, so two people acting at once take turns: one succeeds, the other is told why not.
+    changes: bool = False
     _partnership: Partnership | None = field(default=None, init=False)
     _partnership_resolved: bool = field(default=False, init=False)
     _member: Member | None = field(default=None, init=False)
@@ -106,13 +109,21 @@ class Context:
             actor = self.actor
             link = queries.channel_link(self.session, actor.platform, actor.workspace, actor.channel)
             if link is not None:
-                self._partnership = self.session.get(Partnership, link.partnership_id)
+                self.act_in(self.session.get(Partnership, link.partnership_id))
             else:
                 person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
                 mine = queries.memberships(self.session, person.id) if person else []
                 if len(mine) == 1:
-                    self._partnership = mine[0].partnership
+                    self.act_in(mine[0].partnership)
         return self._partnership
+
+    def act_in(self, partnership: Partnership | None) -> None:
+        """Make this the command's partnership; a command that changes things locks it first."""
+        if partnership is not None and self.changes:
+            partnership = queries.lock(self.session, Partnership, partnership.id)
+            # What was read before the lock may have changed meanwhile: read it again.
+            self.session.expire_all()
+        self._partnership, self._partnership_resolved = partnership, True
 
     @partnership.setter
     def partnership(self, value: Partnership) -> None:
@@ -125,7 +136,7 @@ class Context:
         wanted = queries.name_key(name)
         for m in queries.memberships(self.session, person.id) if person else []:
             if m.partnership.name_key == wanted:
-                self.partnership = m.partnership
+                self.act_in(m.partnership)
                 return
         raise UserError(f"You are in no partnership called {plain_name(name, 120)}.",
                         "Type `partnerships` to see yours, and give one of their names.")
@@ -170,7 +181,7 @@ class Context:
     def find_row(self, model: type[Scoped], row_id: int, noun: str, listing: str) -> Scoped:
         """A row of the current partnership by its number; other partnerships' rows are not found."""
         partnership = self.require_partnership()
-        found = self.session.get(model, row_id)
+        found = queries.lock(self.session, model, row_id) if self.changes else self.session.get(model, row_id)
         if found is None or found.partnership_id != partnership.id:
             raise UserError(f"There is no {noun} #{row_id} in {partnership.name}.",
                             f"Type `{listing}` to list them with their numbers.")

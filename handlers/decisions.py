@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
@@ -32,6 +33,7 @@ from storage.models import (
     DecisionResponse,
     DecisionStatus,
     Member,
+    Partnership,
     Position,
     Role,
 )
@@ -91,9 +93,47 @@ def tally(positions: Iterable[Position]) -> str:
     return ", ".join(f"{counts[p]} {p.value}" for p in ORDER if counts[p]) or "no responses"
 
 
-def voters(members: Iterable[Member]) -> list[Member]:
-    """Who may respond: active members and coordinators, not observers."""
-    return [m for m in members if m.active and m.role is not Role.OBSERVER]
+def why_not_counted(d: Decision, m: Member, latecomers: bool) -> str | None:
+    """Why a member's response does not count towards a decision (None when it does): only
+    members still in and not observers decide it, and (unless the partnership counts
+    `latecomers`) only those who were in when it opened."""
+    if not m.active:
+        return "has left"
+    if m.role is Role.OBSERVER:
+        return "an observer"
+    if not latecomers and m.joined_at > d.created_at:
+        return "joined after it opened"
+    return None
+
+
+@dataclass(frozen=True)
+class Count:
+    """A decision's electorate and its responses, split into those that count and those that don't."""
+
+    entitled: list[Member]
+    counted: list[DecisionResponse]
+    not_counted: list[tuple[DecisionResponse, str]]
+
+    @property
+    def waiting(self) -> list[Member]:
+        """Entitled members who have not responded."""
+        answered = {r.member_id for r in self.counted}
+        return [m for m in self.entitled if m.id not in answered]
+
+
+def count_responses(session: Session, d: Decision) -> Count:
+    """Who is entitled to decide `d` now, and which of its responses count."""
+    members = queries.active_members(session, d.partnership_id)
+    responses = responses_to(session, [d.id])
+    latecomers = counts_latecomers(session, d)
+    return Count([m for m in members if why_not_counted(d, m, latecomers) is None],
+                 [r for r in responses if why_not_counted(d, r.member, latecomers) is None],
+                 [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers))])
+
+
+def counts_latecomers(session: Session, d: Decision) -> bool:
+    partnership = session.get(Partnership, d.partnership_id)
+    return partnership is not None and partnership.count_latecomers
 
 
 # Working out the outcome.
@@ -127,8 +167,9 @@ def by_perspective(mode: DecisionMode, responses: list[DecisionResponse]) -> str
     return f"By perspective: {parts} — the groups {'agree' if agreed else 'disagree'}."
 
 
-def work_out(d: Decision, responses: list[DecisionResponse], eligible: int) -> tuple[DecisionStatus, list[str]]:
-    """The outcome of a decision from its responses, with the reasons that decided it."""
+def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
+    """The outcome of a decision from the responses that count, with the reasons that decided it."""
+    responses, eligible = count.counted, len(count.entitled)
     counts = Counter(r.position for r in responses)
     lines = [f"Responses: {tally(counts.elements())} ({len(responses)} of {plural(eligible, 'member')})."]
     turnout = 100 * len(responses) / eligible if eligible else 0
@@ -156,26 +197,32 @@ def work_out(d: Decision, responses: list[DecisionResponse], eligible: int) -> t
     split = by_perspective(d.mode, responses)
     if split:
         lines.append(split)
+    lines.append("Counted: " + (", ".join(r.member.person.display_name for r in responses) or "nobody")
+                 + (f"; did not respond: {', '.join(m.person.display_name for m in count.waiting)}"
+                    if count.waiting else "") + ".")
+    if count.not_counted:
+        lines.append("Not counted: " + ", ".join(f"{r.member.person.display_name} ({why})"
+                                                 for r, why in count.not_counted) + ".")
     return (DecisionStatus.PASSED if passed else DecisionStatus.FAILED), lines
 
 
-def settle(session: Session, d: Decision, responses: list[DecisionResponse], eligible: int,
-           now: datetime, by: int | None) -> str | None:
-    """Close a decision with its outcome and log it; None if someone else closed it first.
+def settle(session: Session, d: Decision, now: datetime, by: int | None, note: str | None = None) -> str | None:
+    """Close a decision with its outcome (and `note`, say why it closed early) and log it;
+    None if someone else closed it first.
 
-    The update only applies to a decision still open, so two sweeps (or a sweep and a
-    coordinator) never both close it."""
-    status, lines = work_out(d, responses, eligible)
-    outcome = "\n".join(lines)
-    closed = session.execute(
-        update(Decision).where(Decision.id == d.id, Decision.status == DecisionStatus.OPEN)
-        .values(status=status, outcome=outcome, closed_at=now, closed_by_id=by)
-    )
-    if closed.rowcount != 1:
+    The decision's row is locked before its responses are read, so a response arriving at
+    the same moment is either counted or refused as too late, and two sweeps (or a sweep
+    and a coordinator) never both close it."""
+    locked = queries.lock(session, Decision, d.id)
+    if locked is None or locked.status is not DecisionStatus.OPEN:
         return None
-    session.refresh(d)
+    status, lines = work_out(d, count_responses(session, d))
+    if note:
+        lines.insert(1, note)
+    d.status, d.outcome, d.closed_at, d.closed_by_id = status, "\n".join(lines), now, by
+    session.flush()
     queries.record_event(session, d.partnership_id, by, "decision-close", f"#{d.id} {d.title} — {status.value}",
-                         now, subject_id=d.id, reason=outcome)
+                         now, subject_id=d.id, reason=d.outcome)
     return announcement(d)
 
 
@@ -254,16 +301,27 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     ctx.session.flush()
     ctx.record("respond", f"#{d.id} {d.title}: {member_label(member)} — {position.value}{was}",
                subject_id=d.id, reason=reason)
-    responses = responses_to(ctx.session, [d.id])
-    waiting = len(voters(queries.active_members(ctx.session, d.partnership_id))) - len(responses)
+    count = count_responses(ctx.session, d)
     text = f"{member_label(member)}: {position.value}{was} on #{d.id} {d.title}" + (f" — {reason}" if reason else "")
-    return Reply(text=f"{text}\nSo far: {tally(r.position for r in responses)}; {max(waiting, 0)} still to respond.",
-                 audience=Audience.CHANNEL)
+    why = why_not_counted(d, member, counts_latecomers(ctx.session, d))
+    if why:
+        text += f"\nRecorded, but not counted: you {why}."
+    return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
+                      f"{len(count.waiting)} still to respond.", audience=Audience.CHANNEL)
+
+
+def ensure_unsettled(ctx: Context, d: Decision) -> None:
+    """Refuse to touch a settled decision: once announced, it never changes."""
+    if d.status is not DecisionStatus.OPEN:
+        settled = "withdrawn" if d.status is DecisionStatus.WITHDRAWN else f"closed: {d.status.value}"
+        when = f" {show_moment(d.closed_at, ctx.tz, ctx.now)}" if d.closed_at else ""
+        raise UserError(f"#{d.id} {d.title} was already {settled}{when}, and a settled decision doesn't change.",
+                        f"Type `decision {d.id}` to see why; propose it again if things have moved on.")
 
 
 def ensure_open(ctx: Context, d: Decision) -> None:
-    if d.status is not DecisionStatus.OPEN:
-        raise UserError(f"#{d.id} {d.title} is already {d.status.value}.", f"Type `decision {d.id}` to see why.")
+    """Refuse a response (or a withdrawal) once a decision is settled or past its closing time."""
+    ensure_unsettled(ctx, d)
     if d.closes_at <= ctx.now:
         raise UserError(f"#{d.id} {d.title} closed {show_moment(d.closes_at, ctx.tz, ctx.now)}; "
                         "its outcome is announced shortly.", f"Type `decision {d.id}` to see the responses.")
@@ -317,23 +375,35 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     member = ctx.require_member()
     if d.proposer_id != member.id and not ctx.is_coordinator():
         raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.id}, or a coordinator can withdraw it.")
-    if d.status is not DecisionStatus.OPEN:
-        raise UserError(f"#{d.id} {d.title} is already {d.status.value}.")
+    ensure_open(ctx, d)
     d.status, d.closed_at, d.closed_by_id = DecisionStatus.WITHDRAWN, ctx.now, ctx.person.id
     d.outcome = f"Withdrawn by {member_label(member)}" + (f": {reason}" if reason else ".")
     ctx.record("decision-withdraw", f"#{d.id} {d.title} — withdrawn", subject_id=d.id, reason=reason)
     return Reply(text=f"Proposal #{d.id} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
 
 
-@command("close", usage="close <number>", examples=("close 3",), access=Access.COORDINATOR)
+@command("close", usage='close <number> "why now"', examples=("close 3", 'close 3 "The council needs an answer today"'),
+         access=Access.COORDINATOR)
 def close(ctx: Context, args: Args) -> Reply:
-    """Close a decision now, before its closing date, and announce the outcome (coordinators)."""
+    """Close a decision now and announce the outcome (coordinators).
+
+    Closing before its date while anyone entitled has not responded needs a reason, which
+    is announced with the outcome."""
     d = find_decision(ctx, args.take_id("decision"))
+    reason = args.optional_text("reason", MAX_NOTE)
     args.finish()
-    if d.status is not DecisionStatus.OPEN:
-        raise UserError(f"#{d.id} {d.title} is already {d.status.value}.", f"Type `decision {d.id}` to see why.")
-    eligible = len(voters(queries.active_members(ctx.session, d.partnership_id)))
-    text = settle(ctx.session, d, responses_to(ctx.session, [d.id]), eligible, ctx.now, ctx.person.id)
+    ensure_unsettled(ctx, d)
+    note = None
+    if d.closes_at > ctx.now:
+        waiting = count_responses(ctx.session, d).waiting
+        if waiting and reason is None:
+            names = ", ".join(m.person.display_name for m in waiting[:10]) + (" and others" if len(waiting) > 10 else "")
+            raise UserError(f"#{d.id} is open until {show_due(d.closes_at, ctx.tz, ctx.now)} and "
+                            f"{plural(len(waiting), 'member')} entitled to respond {'has' if len(waiting) == 1 else 'have'}"
+                            f" not yet ({names}). Closing early needs a reason everyone can read.",
+                            f'Type `close {d.id} "why it cannot wait"`.')
+        note = f"Closed early by {member_label(ctx.require_member())}" + (f": {reason}" if reason else ".")
+    text = settle(ctx.session, d, ctx.now, ctx.person.id, note)
     if text is None:
         raise UserError(f"#{d.id} was closed a moment ago.", f"Type `decision {d.id}` to see the outcome.")
     return Reply(text=text, audience=Audience.CHANNEL)
@@ -347,7 +417,7 @@ def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
     return Item(f"#{d.id} {d.title} · {d.status.value} {when}")
 
 
-@command("decisions", usage="decisions", access=Access.READ, aliases=("proposals",))
+@command("decisions", usage="decisions", access=Access.READ, aliases=("proposals",), changes=False)
 def decisions(ctx: Context, args: Args) -> Reply:
     """Open proposals, and decisions settled in the last 30 days."""
     args.finish()
@@ -365,24 +435,24 @@ def decisions(ctx: Context, args: Args) -> Reply:
     ])
 
 
-@command("decision", usage="decision <number>", examples=("decision 3",), access=Access.READ)
+@command("decision", usage="decision <number>", examples=("decision 3",), access=Access.READ, changes=False)
 def decision(ctx: Context, args: Args) -> Reply:
     """One decision: its rules, who responded how (and why), who hasn't, and the outcome."""
     d = find_decision(ctx, args.take_id("decision"))
     args.finish()
     responses = responses_to(ctx.session, [d.id])
-    answered = {r.member_id for r in responses}
+    latecomers = counts_latecomers(ctx.session, d)
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
     if d.status is DecisionStatus.OPEN:
         fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
-        waiting = [Item(member_label(m)) for m in voters(queries.active_members(ctx.session, d.partnership_id))
-                   if m.id not in answered]
-        sections = [Section("Not responded yet", waiting, empty="Everyone has responded.")]
+        waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
+        sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     else:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
-    items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else ""))
-             for r in responses]
+    items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
+                  + (f" (not counted: {why})" if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers))
+                     else "")) for r in responses]
     reply = Reply(title=f"Decision #{d.id}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
     if d.status is DecisionStatus.OPEN:
@@ -407,7 +477,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     for d in open_rows:
         members, responses = people.get(d.partnership_id, []), by_decision.get(d.id, [])
         if d.closes_at <= now:
-            settle(session, d, responses, len(members), now, None)
+            settle(session, d, now, None)
         elif d.closes_at - REMIND_BEFORE <= now and d.closes_at - d.created_at > REMIND_BEFORE:
             answered = {r.member_id for r in responses}
             due += [reminder(d, m, now) for m in members if m.id not in answered]

@@ -23,6 +23,7 @@ from handlers.registry import Access, Command
 from handlers.reply import Audience, Reply, error
 from handlers.watching import Handled, request_id, watchers
 from storage import queries
+from storage.database import take_write_lock
 from storage.models import Role
 from storage.queries import coordinators
 
@@ -116,9 +117,11 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         if discreet and once is not None:
             once = once.discreet()
         with sessions.begin() as session:
+            if cmd.changes:
+                take_write_lock(session)
             if once is not None:
                 mark(session, once)
-            ctx = Context(session, actor, now, directory)
+            ctx = Context(session, actor, now, directory, changes=cmd.changes)
             if IN in args.options:
                 ctx.choose_partnership(args.options.pop(IN))
             check_access(ctx, cmd)

@@ -192,7 +192,7 @@ def find_partnership(session: Session, name: str | None, workspace: str | None) 
     raise UserError(f"Several partnerships match: {choices}.", "Say which with --partnership NAME and --workspace W.")
 
 
-@command("export", usage="export", access=Access.READ)
+@command("export", usage="export", access=Access.READ, changes=False)
 def export(ctx: Context, args: Args) -> Reply:
     """The partnership's records as files: commitments, concerns and decisions (CSV), due dates and reviews
     (a calendar file) and the health check (Markdown)."""

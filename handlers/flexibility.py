@@ -58,7 +58,7 @@ def flex(ctx: Context, args: Args) -> Reply:
 
 
 @command("flex who", usage="flex who <time|money|priorities|resources>", examples=("flex who time",),
-         access=Access.READ)
+         access=Access.READ, changes=False)
 def flex_who(ctx: Context, args: Args) -> Reply:
     """Who has offered flexibility of one kind."""
     dimension = FlexDimension(args.take_word("kind of flexibility", DIMENSIONS))

@@ -35,7 +35,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     new_owner = ctx.find_member(args.take_mention("who takes it over"))
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     if new_owner.id == c.owner_id:
         raise UserError(f"#{c.id} is already {new_owner.person.display_name}'s.")
     if new_owner.role is Role.OBSERVER:
@@ -79,7 +79,7 @@ def pending_handover(ctx: Context, c: Commitment) -> Member:
                             "only they can accept or decline it.", "Type `mine` to see what is yours.")
         raise UserError(f"#{c.id} {c.title} is yours already; nothing waits for an answer.",
                         f'To hand it on: `reassign {c.id} @name`; if it will not happen: `drop {c.id} "why"`.')
-    ensure_open(c)
+    ensure_open(ctx, c)
     return me
 
 

@@ -384,7 +384,7 @@ def signal_items(signal: Signal) -> list[Item]:
     return [Item(signal.found), Item(f"Why it matters: {signal.why}"), Item(f"What to do: {signal.todo}")]
 
 
-@command("health", usage="health", access=Access.READ)
+@command("health", usage="health", access=Access.READ, changes=False)
 def health(ctx: Context, args: Args) -> Reply:
     """The health check: the latest review's answers and the warning signs, each with what to do next."""
     args.finish()

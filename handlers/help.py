@@ -20,7 +20,7 @@ WHO = {
 }
 
 
-@command("help", usage="help [command]", examples=("help", "help commit"), access=Access.ANYONE, aliases=("?",))
+@command("help", usage="help [command]", examples=("help", "help commit"), access=Access.ANYONE, aliases=("?",), changes=False)
 def help_command(ctx: Context, args: Args) -> Reply:
     """List every command, or explain one with its examples."""
     name = " ".join(" ".join(t.text.lower() for t in args.words[:2]).split())  # `help ""` is plain `help`

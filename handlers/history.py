@@ -73,6 +73,7 @@ def person_in(ctx: Context, mention: str) -> Person:
               "history page:2"),
     access=Access.READ,
     options=("who", "about", "since", "page"),
+    changes=False,
 )
 def history(ctx: Context, args: Args) -> Reply:
     """The event log, newest first: who changed what, when and why.

@@ -260,7 +260,7 @@ def room(loads: Iterable[Workload[Member]], extra: float = 0.0, besides: Collect
     return ", ".join(found) or "nobody with an hour a week to spare"
 
 
-@command("load", usage="load", access=Access.READ)
+@command("load", usage="load", access=Access.READ, changes=False)
 def load(ctx: Context, args: Args) -> Reply:
     """Each member's open effort per week against their weekly capacity; flags anyone over it.
 

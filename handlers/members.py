@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from zoneinfo import available_timezones
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
+from handlers.dates import show_moment
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
-from handlers.parsing import Args, check_text, choose, parse_hours, plain_name
+from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section
 from handlers.succession import handover_note
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Member, Person, Role, Sector
+from storage.models import Commitment, CommitmentStatus, Joining, JoinRequest, Member, Person, Role, Sector
 
 SECTORS = [s.value for s in Sector]
 ROLES = [r.value for r in Role]
@@ -97,11 +100,17 @@ def join(ctx: Context, args: Args) -> Reply:
         apply_profile(existing, args)
         ctx.record("member-update", f"{existing.person.display_name} updated their details")
         return Reply(text=f"Updated: {profile_text(existing)}.")
+    before = queries.membership(ctx.session, partnership.id, ctx.person.id)
+    kept = before is not None and before.role_imposed and before.role is Role.OBSERVER
+    if kept:
+        role = Role.OBSERVER
+    if partnership.joining_rule is Joining.APPROVAL or (before is not None and before.removed):
+        return request_to_join(ctx, role, args, removed=before is not None and before.removed)
     member, _ = enrol(ctx, ctx.person.id, role, args)
     ctx.record("join", f"{member_label(member)} joined as {role.value}")
     reply = Reply(
         title=f"Welcome to {partnership.name}, {ctx.person.display_name}",
-        text=profile_text(member),
+        text=profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else ""),
         audience=Audience.CHANNEL,
     )
     if role is Role.MEMBER:
@@ -110,6 +119,83 @@ def join(ctx: Context, args: Args) -> Reply:
             Action("Say how you can flex", 'flex time "An extra 2 hours a month"'),
         ]
     return reply
+
+
+def pending_requests(session: Session, partnership_id: int) -> list[JoinRequest]:
+    return list(session.scalars(select(JoinRequest).where(JoinRequest.partnership_id == partnership_id,
+                                                          JoinRequest.decided_at.is_(None))
+                                .order_by(JoinRequest.requested_at, JoinRequest.id)))
+
+
+def request_actions(request: JoinRequest) -> tuple[Action, ...]:
+    who = request.person.user_id
+    return (Action("Approve", f"approve @{who}", primary=True), Action("Decline", f"decline @{who}"))
+
+
+def request_to_join(ctx: Context, role: Role, args: Args, removed: bool) -> Reply:
+    """Ask the coordinators to let the acting person in, with the details they gave."""
+    partnership = ctx.require_partnership()
+    asked = next((r for r in pending_requests(ctx.session, partnership.id) if r.person_id == ctx.person.id), None)
+    if asked is not None:
+        raise UserError(f"You asked to join {partnership.name} {show_moment(asked.requested_at, ctx.tz, ctx.now)}; "
+                        "its coordinators have not answered yet.", "Type `members` to see your request.")
+    preview = Member(person=ctx.person, role=role)
+    apply_profile(preview, args)  # bad details are refused now, not when a coordinator approves
+    request = JoinRequest(partnership_id=partnership.id, person_id=ctx.person.id, role=role, requested_at=ctx.now,
+                          details=json.dumps({"options": args.options, "flags": sorted(args.flags)}))
+    ctx.session.add(request)
+    ctx.session.flush()
+    ctx.record("join-request", f"{ctx.person.display_name} asked to join as {role.value}", subject_id=request.id)
+    why = "was removed before, so a coordinator decides" if removed else "needs a coordinator's approval to join"
+    return Reply(
+        title=f"{ctx.person.display_name} asks to join {partnership.name}",
+        text=f"{profile_text(preview)}. {ctx.person.display_name} {why}: coordinators, approve or decline. "
+             f"{ctx.person.display_name}, you'll see the answer here.",
+        actions=list(request_actions(request)),
+        audience=Audience.CHANNEL,
+    )
+
+
+def find_request(ctx: Context, mention: str) -> JoinRequest:
+    """A pending request to join the current partnership, by the asker's platform user id."""
+    partnership = ctx.require_partnership()
+    for request in pending_requests(ctx.session, partnership.id):
+        if request.person.user_id.casefold() == mention.casefold():
+            return request
+    raise UserError(f"@{mention[:60]} hasn't asked to join {partnership.name}.",
+                    "Type `members` to see who is asking.")
+
+
+def decide(ctx: Context, request: JoinRequest, approved: bool) -> None:
+    request.decided_at, request.decided_by_id, request.approved = ctx.now, ctx.person.id, approved
+
+
+@command("approve", usage="approve @name", examples=("approve @dave",), access=Access.COORDINATOR)
+def approve(ctx: Context, args: Args) -> Reply:
+    """Let someone who asked to join in (coordinators), with the details they gave."""
+    request = find_request(ctx, args.take_mention("whose request to approve"))
+    args.finish()
+    decide(ctx, request, True)
+    given = json.loads(request.details)
+    member, _ = enrol(ctx, request.person_id, request.role, Args([], given["options"], set(given["flags"])))
+    member.removed = False
+    ctx.record("join-approve", f"{member_label(member)} joined as {request.role.value}, approved", subject_id=member.id)
+    return Reply(title=f"Welcome to {ctx.require_partnership().name}, {member.person.display_name}",
+                 text=f"{profile_text(member)}. Approved by {ctx.person.display_name}.", audience=Audience.CHANNEL)
+
+
+@command("decline", usage='decline @name ["why"]', examples=("decline @dave", 'decline @dave "We are full"'),
+         access=Access.COORDINATOR)
+def decline(ctx: Context, args: Args) -> Reply:
+    """Turn down a request to join (coordinators), optionally saying why."""
+    request = find_request(ctx, args.take_mention("whose request to decline"))
+    reason = args.optional_text("reason", MAX_NOTE)
+    args.finish()
+    decide(ctx, request, False)
+    name = request.person.display_name
+    ctx.record("join-decline", f"declined {name}'s request to join", subject_id=request.id, reason=reason)
+    return Reply(text=f"{ctx.person.display_name} declined {name}'s request to join {ctx.require_partnership().name}"
+                      + (f": {reason}" if reason else "."), audience=Audience.CHANNEL)
 
 
 @command(
@@ -134,6 +220,10 @@ def add(ctx: Context, args: Args) -> Reply:
     if not fresh:
         raise UserError(f"{person.display_name} is already a member.",
                         f"To change their role: `member role @{name} coordinator`.")
+    member.removed = False
+    for request in pending_requests(ctx.session, member.partnership_id):
+        if request.person_id == person.id:
+            decide(ctx, request, True)
     ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject_id=member.id)
     return Reply(text=f"Added {profile_text(member)}.", audience=Audience.CHANNEL)
 
@@ -170,6 +260,7 @@ def role(ctx: Context, args: Args) -> Reply:
     if new is Role.OBSERVER:
         ensure_no_open_commitments(ctx, member)
     old, member.role = member.role, new
+    member.role_imposed = new is Role.OBSERVER
     ctx.record("member-role", f"{member.person.display_name}: {old.value} -> {new.value}", subject_id=member.id)
     return Reply(text=f"{member.person.display_name} is now {new.value}.", audience=Audience.CHANNEL)
 
@@ -220,6 +311,7 @@ def remove(ctx: Context, args: Args) -> Reply:
     """Remove someone from this partnership (coordinators); their history is kept."""
     member = ctx.find_member(args.take_mention("who to remove"))
     args.finish()
+    member.removed = True  # joining again then needs a coordinator's approval
     return depart(ctx, member, f"removed {member_label(member)}")
 
 
@@ -248,7 +340,7 @@ def missing_sectors(people: list[Member]) -> list[Sector]:
     return [s for s in Sector if s not in present]
 
 
-@command("members", usage="members", access=Access.READ)
+@command("members", usage="members", access=Access.READ, changes=False)
 def members(ctx: Context, args: Args) -> Reply:
     """Who is in this partnership: organisation, sector, role, and which sectors are missing."""
     args.finish()
@@ -257,6 +349,10 @@ def members(ctx: Context, args: Args) -> Reply:
     items = [Item(profile_text(m)) for m in people]
     missing = [s.value for s in missing_sectors(people)]
     reply = Reply(title=f"Members of {partnership.name} ({len(people)})", sections=[Section(None, items)])
+    asking = [Item(f"{r.person.display_name} (asked {show_moment(r.requested_at, ctx.tz, ctx.now)}, as {r.role.value})",
+                   request_actions(r)) for r in pending_requests(ctx.session, partnership.id)]
+    if asking:
+        reply.sections.append(Section("Asking to join (a coordinator approves or declines)", asking))
     if missing:
         reply.fields.append(("Sectors missing", ", ".join(missing)))
         reply.text = "A partnership works best with every relevant sector at the table."

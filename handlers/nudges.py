@@ -519,7 +519,7 @@ def snooze(ctx: Context, args: Args) -> Reply:
     when = args.take_text("days or date", 60)
     args.finish()
     ensure_may_change(ctx, c)
-    ensure_open(c)
+    ensure_open(ctx, c)
     current = ctx.session.get(Snooze, c.id)
     if when.lower() in ("off", "0", "none"):
         if current is None or current.until <= ctx.now:
@@ -548,7 +548,7 @@ def snooze(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"No reminders about #{c.id} {c.title} until {shown}. `snooze {c.id} off` to undo.")
 
 
-@command("nudge settings", usage="nudge settings", access=Access.READ, aliases=("nudges",))
+@command("nudge settings", usage="nudge settings", access=Access.READ, aliases=("nudges",), changes=False)
 def settings(ctx: Context, args: Args) -> Reply:
     """When this partnership's nudges go out: reminders, warnings, quiet hours and the daily cap."""
     args.finish()

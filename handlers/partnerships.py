@@ -21,6 +21,7 @@ from storage.models import (
     Concern,
     ConcernStatus,
     Formality,
+    Joining,
     Member,
     Partnership,
     PartnershipKind,
@@ -31,13 +32,15 @@ from storage.models import (
 KINDS = [k.value for k in PartnershipKind]
 CADENCES = [c.value for c in ReviewCadence]
 FORMALITIES = [f.value for f in Formality]
+JOININGS = [j.value for j in Joining]
+LATECOMERS = ["count", "not-counted"]
 CADENCE_MONTHS = {
     ReviewCadence.MONTHLY: 1,
     ReviewCadence.QUARTERLY: 3,
     ReviewCadence.HALF_YEARLY: 6,
     ReviewCadence.YEARLY: 12,
 }
-SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review")
+SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "joining", "latecomers")
 
 
 def next_review(cadence: ReviewCadence, after: date) -> date:
@@ -123,6 +126,10 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
             if end <= today:
                 raise UserError(f"The end date {show_day(end, today)} must be after today.")
             partnership.end_date = end
+        elif key == "joining":
+            partnership.joining = Joining(choose(value, JOININGS, "joining"))
+        elif key == "latecomers":
+            partnership.count_latecomers = choose(value, LATECOMERS, "latecomers") == "count"
         elif key == "review":
             cadence = ReviewCadence(choose(value, CADENCES, "review cadence"))
             partnership.review_cadence = cadence
@@ -131,7 +138,7 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
     return changed
 
 
-@command("partnership", usage="partnership", access=Access.READ, aliases=("info",))
+@command("partnership", usage="partnership", access=Access.READ, aliases=("info",), changes=False)
 def show(ctx: Context, args: Args) -> Reply:
     """Show this partnership: purpose, terms, goals, dates, coordinators and how it stands."""
     args.finish()
@@ -153,6 +160,10 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     if p.review_cadence:
         next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
         fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))
+    fields.append(("Joining", "a coordinator approves newcomers" if p.joining_rule is Joining.APPROVAL
+                   else "open to anyone here"))
+    fields.append(("Latecomers", "counted in decisions opened before they joined" if p.count_latecomers
+                   else "respond to decisions opened before they joined, but are not counted"))
     coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
     fields.append(("Coordinators", ", ".join(coordinators) or "none"))
     fields.append(("Members", str(len(members))))
@@ -177,7 +188,9 @@ def count(ctx: Context, model: type[Commitment] | type[Concern], partnership_id:
 def edit(ctx: Context, args: Args) -> Reply:
     """Change this partnership's settings (coordinators).
 
-    Takes the same options as `setup`: kind, formality, purpose, terms, goals, end, review."""
+    Takes the same options as `setup`: kind, formality, purpose, terms, goals, end, review,
+    joining:open|approval (a formal partnership approves newcomers unless set to open) and
+    latecomers:count|not-counted (whether people who joined after a proposal opened count)."""
     args.finish()
     if not args.options:
         raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in SETTINGS)}.")
@@ -192,7 +205,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     return reply
 
 
-@command("partnerships", usage="partnerships", access=Access.ANYONE)
+@command("partnerships", usage="partnerships", access=Access.ANYONE, changes=False)
 def listing(ctx: Context, args: Args) -> Reply:
     """List the partnerships you are in, and this channel's.
 

@@ -34,7 +34,7 @@ def set_priority(ctx: Context, args: Args) -> Reply:
     return Reply(text=f'{member_label(member)}\'s priority: "{text}"{previous}', audience=Audience.CHANNEL)
 
 
-@command("priorities", usage="priorities", access=Access.READ)
+@command("priorities", usage="priorities", access=Access.READ, changes=False)
 def priorities(ctx: Context, args: Args) -> Reply:
     """Everyone's current priority, who has not stated one, and earlier ones with their dates."""
     args.finish()

@@ -41,6 +41,8 @@ class Command:
     options: frozenset[str]
     flags: frozenset[str]
     aliases: tuple[str, ...]
+    # Whether it may change anything: such a command takes its partnership's lock first.
+    changes: bool = True
 
     @property
     def summary(self) -> str:
@@ -71,12 +73,15 @@ def command(
     options: tuple[str, ...] = (),
     flags: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
+    changes: bool = True,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler under one or two words (`commit`, `member add`)."""
+    """Register a handler under one or two words (`commit`, `member add`).
+
+    `changes=False` declares a command that only reads, so it never waits for a lock."""
 
     def register(func: Handler) -> Handler:
         COMMANDS[name] = Command(
-            name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases
+            name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes
         )
         for alias in aliases:
             _ALIASES[alias] = name

@@ -173,7 +173,7 @@ def answer(ctx: Context, args: Args) -> Reply:
                                                 " You have rated all six."))
 
 
-@command("review", usage="review", access=Access.READ)
+@command("review", usage="review", access=Access.READ, changes=False)
 def show(ctx: Context, args: Args) -> Reply:
     """The open review: who has answered, and each risk's average, lowest first; else the last review."""
     args.finish()

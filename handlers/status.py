@@ -67,7 +67,7 @@ def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: l
     return items
 
 
-@command("status", usage="status", access=Access.READ)
+@command("status", usage="status", access=Access.READ, changes=False)
 def status(ctx: Context, args: Args) -> Reply:
     """What is happening here, why (recent decisions and reasons), and when (due dates, review, end)."""
     args.finish()

@@ -92,7 +92,7 @@ def successor(ctx: Context, args: Args) -> Reply:
                         f"Type `member role @{who.person.user_id} member`.")
     if commitment is not None:
         ensure_may_change(ctx, commitment)
-        ensure_open(commitment)
+        ensure_open(ctx, commitment)
         if who.id == commitment.owner_id:
             raise UserError(f"#{commitment.id} is already {who.person.display_name}'s; name someone else.",
                             f"Type `successor {commitment.id} @name`.")
@@ -122,7 +122,7 @@ def successor(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"{member_label(who)} steps in {said}.", audience=Audience.CHANNEL)
 
 
-@command("successors", usage="successors", access=Access.READ)
+@command("successors", usage="successors", access=Access.READ, changes=False)
 def successors(ctx: Context, args: Args) -> Reply:
     """Who steps in for each role and large commitment, and what has nobody named."""
     args.finish()

@@ -89,6 +89,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def take_write_lock(session: Session) -> None:
+    """On SQLite, make the transaction's first statement BEGIN IMMEDIATE: it waits for, then
+    holds, the database's one write lock, so nothing it reads can change before it writes.
+
+    (Otherwise the sqlite3 module runs reads outside any transaction and two people marking
+    one commitment done would both succeed.) PostgreSQL locks rows instead: see
+    `storage.queries.lock`."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""

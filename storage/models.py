@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy import text as sql_text
@@ -78,6 +79,13 @@ class PartnershipKind(enum.StrEnum):
 class Formality(enum.StrEnum):
     INFORMAL = "informal"
     FORMAL = "formal"
+
+
+class Joining(enum.StrEnum):
+    """How newcomers get into a partnership: straight in, or once a coordinator approves."""
+
+    OPEN = "open"
+    APPROVAL = "approval"
 
 
 class ReviewCadence(enum.StrEnum):
@@ -161,8 +169,19 @@ class Partnership(Base):
     created_at: Mapped[datetime]
     # Set when a review decides to wind the partnership up; its history stays readable.
     closed_at: Mapped[datetime | None]
+    # How newcomers get in; None follows the formality (see `joining_rule`).
+    joining: Mapped[Joining | None] = mapped_column(_enum(Joining))
+    # Whether members who joined after a proposal opened count towards its outcome.
+    count_latecomers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
+
+    @property
+    def joining_rule(self) -> Joining:
+        """A formal partnership approves its newcomers unless it says otherwise."""
+        if self.joining is not None:
+            return self.joining
+        return Joining.APPROVAL if self.formality is Formality.FORMAL else Joining.OPEN
 
 
 class ChannelLink(Base):
@@ -223,6 +242,10 @@ class Member(Base):
     joined_at: Mapped[datetime]
     # Members who leave are kept, so the history of who did what stays readable.
     left_at: Mapped[datetime | None]
+    # Removed by a coordinator: joining again needs a coordinator's approval.
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Their role was a coordinator's choice (an observer, say): leaving and joining keeps it.
+    role_imposed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     partnership: Mapped[Partnership] = relationship(back_populates="members")
     person: Mapped[Person] = relationship(lazy="joined")
@@ -500,6 +523,30 @@ class Nudge(Base):
     actions: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person | None] = relationship(lazy="joined")
+
+
+class JoinRequest(Base):
+    """Someone asking to join a partnership whose coordinators approve newcomers, with the
+    details they gave (`org`, `sector`... as typed, in JSON); decided once, either way."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        CheckConstraint("(decided_at IS NULL) = (approved IS NULL)", name="ck_join_request_decided"),
+        Index("uq_join_requests_pending", "partnership_id", "person_id", unique=True,
+              sqlite_where=sql_text("decided_at IS NULL"), postgresql_where=sql_text("decided_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    details: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    approved: Mapped[bool | None] = mapped_column(Boolean)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
 
 
 # --- Slack -----------------------------------------------------------------------------

@@ -8,10 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import TypeVar
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from storage.models import ChannelLink, Event, Member, Partnership, Person, Role
+
+Row = TypeVar("Row", bound=DeclarativeBase)
+
+
+def lock(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """A row read afresh and locked until the transaction ends (PostgreSQL; SQLite's
+    transaction already holds the whole database, see `database.take_write_lock`).
+
+    FOR NO KEY UPDATE: two changes to one row wait for each other, while rows that merely
+    refer to it (an event about a partnership) can still be written."""
+    return session.scalar(select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+                          .with_for_update(key_share=True, of=model).execution_options(populate_existing=True))
 
 
 def find_person(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
@@ -93,6 +107,12 @@ def active_members(session: Session, partnership_id: int) -> list[Member]:
 
 def coordinators(session: Session, partnership_id: int) -> list[Member]:
     return [m for m in active_members(session, partnership_id) if m.role is Role.COORDINATOR]
+
+
+def last_event(session: Session, partnership_id: int, subject_id: int, actions: tuple[str, ...]) -> Event | None:
+    """The latest of these actions on one subject: who closed a commitment, say."""
+    return session.scalar(select(Event).where(Event.partnership_id == partnership_id, Event.subject_id == subject_id,
+                                              Event.action.in_(actions)).order_by(Event.id.desc()).limit(1))
 
 
 def record_event(

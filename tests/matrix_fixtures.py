@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.matrix.undecryptable import GIVE_UP
 from tests.matrix_homeserver import INSTALL, Homeserver, Person, RunningBot, matrix_settings, synapse_python, unique
 
 
@@ -53,8 +54,8 @@ def start_bot(homeserver: Homeserver, bot_account: str,
     """Starts the bot (again, after a stop) with settings changed as given; stops it at the end."""
     running: list[RunningBot] = []
 
-    def start(**changes: object) -> RunningBot:
-        running.append(RunningBot(matrix_settings(homeserver, bot_account, sessions, **changes), sessions))
+    def start(give_up: float = GIVE_UP, **changes: object) -> RunningBot:
+        running.append(RunningBot(matrix_settings(homeserver, bot_account, sessions, **changes), sessions, give_up))
         return running[-1]
 
     yield start

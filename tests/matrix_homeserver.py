@@ -25,20 +25,25 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import uuid4
 
+import peewee
 from nio import (
     AsyncClient,
+    AsyncClientConfig,
     JoinedMembersResponse,
     RoomCreateResponse,
     RoomMessagesResponse,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.store import SqliteStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.matrix import account
+from bot.matrix import account, crypto
 from bot.matrix.app import MatrixBot
+from bot.matrix.undecryptable import GIVE_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = "python3 -m venv .venv-synapse && .venv-synapse/bin/pip install matrix-synapse"
@@ -75,6 +80,30 @@ LOGGING = {"version": 1, "disable_existing_loggers": False,
            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
            "handlers": {"file": {"class": "logging.FileHandler", "formatter": "plain", "filename": None}},
            "root": {"level": "WARNING", "handlers": ["file"]}}
+
+
+def serialise_crypto_stores() -> None:
+    """nio's crypto stores bind peewee's (global) models to their own database for each call: the
+    bot's thread and the people's clients in the test's thread would bind over each other. In
+    `partnerbot run` one process has one store; here each binding holds a lock while it lasts."""
+    lock = threading.RLock()
+    enter, leave = peewee._BoundModelsContext.__enter__, peewee._BoundModelsContext.__exit__
+
+    def locked_enter(self: Any) -> Any:
+        lock.acquire()
+        return enter(self)
+
+    def locked_exit(self: Any, *failure: Any) -> Any:
+        try:
+            return leave(self, *failure)
+        finally:
+            lock.release()
+
+    peewee._BoundModelsContext.__enter__ = locked_enter
+    peewee._BoundModelsContext.__exit__ = locked_exit
+
+
+serialise_crypto_stores()
 
 
 def synapse_python() -> Path | None:
@@ -154,32 +183,44 @@ class Homeserver:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read())
 
-    def register(self, name: str) -> tuple[str, str]:
-        """A new user (with PASSWORD) through the shared-secret admin API: their id and a token."""
+    def register(self, name: str) -> tuple[str, str, str]:
+        """A new user (with PASSWORD) through the shared-secret admin API: their id, a token and its device."""
         nonce = self.call("GET", "/_synapse/admin/v1/register")["nonce"]
         mac = hmac.new(SECRET.encode(), digestmod=hashlib.sha1)
         mac.update(b"\x00".join([nonce.encode(), name.encode(), PASSWORD.encode(), b"notadmin"]))
         made = self.call("POST", "/_synapse/admin/v1/register", {
             "nonce": nonce, "username": name, "password": PASSWORD, "admin": False, "mac": mac.hexdigest()})
-        return made["user_id"], made["access_token"]
+        return made["user_id"], made["access_token"], made["device_id"]
+
+    def log_in(self, user_id: str) -> tuple[str, str, str]:
+        """A new device of an existing user: their id, its token and its id."""
+        made = self.call("POST", "/_matrix/client/v3/login",
+                         {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user_id},
+                          "password": PASSWORD})
+        return made["user_id"], made["access_token"], made["device_id"]
 
 
 def matrix_settings(homeserver: Homeserver, bot: str, sessions: sessionmaker[Session], **changes: Any) -> Settings:
     settings = Settings(database_url=str(sessions.kw["bind"].url), timezone="UTC", slack_bot_token=None,
                         slack_signing_secret=None, slack_app_token=None, slack_api_url=None, port=0,
                         matrix_homeserver=homeserver.url, matrix_user_id=bot, matrix_password=PASSWORD,
-                        matrix_access_token=None)
+                        matrix_access_token=None, matrix_store_path=str(homeserver.folder / "bot-stores"))
     return replace(settings, **changes)
 
 
 class Person:
-    """Someone in Element, as far as the bot can tell: a nio client with a user of their own."""
+    """Someone in Element, as far as the bot can tell: a nio client with a user of their own, and
+    end-to-end encryption keys of its own device (in a store of its own), as Element has."""
 
-    def __init__(self, homeserver: Homeserver, name: str, user: tuple[str, str] | None = None) -> None:
-        self.mxid, token = user or homeserver.register(unique(name))
+    def __init__(self, homeserver: Homeserver, name: str, user: tuple[str, str, str] | None = None) -> None:
+        self.homeserver = homeserver
+        self.mxid, token, device = user or homeserver.register(unique(name))
         self.loop = asyncio.new_event_loop()
-        self.client = AsyncClient(homeserver.url, self.mxid)
-        self.client.restore_login(self.mxid, "TESTDEVICE", token)
+        stores = homeserver.folder / "people-stores"
+        stores.mkdir(exist_ok=True)
+        config = AsyncClientConfig(encryption_enabled=True, store=SqliteStore, store_sync_tokens=False)
+        self.client = AsyncClient(homeserver.url, self.mxid, store_path=str(stores), config=config)
+        self.client.restore_login(self.mxid, device, token)
         self.since: str | None = None
         if user is None:
             self.run(self.client.set_displayname(name.capitalize()))
@@ -193,19 +234,25 @@ class Person:
         self.loop.close()
 
     def sync(self, timeout: int = 1000) -> SyncResponse:
+        """One sync, with the key upkeep around it that Element does in the background."""
+        self.run(crypto.upkeep(self.client))
         response = self.run(self.client.sync(timeout=timeout, since=self.since))
         assert isinstance(response, SyncResponse), response
         self.since = response.next_batch
+        self.run(crypto.upkeep(self.client))
         return response
 
-    def create_room(self, *invite: str, **options: Any) -> str:
+    def create_room(self, *invite: str, encrypted: bool = False, **options: Any) -> str:
+        """A room as Element makes it: encrypted when asked, with the private preset."""
+        if encrypted:
+            options["initial_state"] = [*options.get("initial_state", []), crypto.ENCRYPTION_STATE]
         made = self.run(self.client.room_create(name="Riverside", invite=list(invite), **options))
         assert isinstance(made, RoomCreateResponse), made
         return made.room_id
 
-    def room_with_bot(self, bot: str, *others: str, timeout: float = WAIT) -> str:
+    def room_with_bot(self, bot: str, *others: str, timeout: float = WAIT, encrypted: bool = False) -> str:
         """A new room with the bot (and others) invited, once the bot has joined it."""
-        room_id = self.create_room(bot, *others)
+        room_id = self.create_room(bot, *others, encrypted=encrypted)
         self.wait("the bot to join", lambda: bot in self.members(room_id), timeout)
         return room_id
 
@@ -219,9 +266,30 @@ class Person:
         if thread is not None:
             content["m.relates_to"] = {"rel_type": "m.thread", "event_id": thread, "is_falling_back": True,
                                        "m.in_reply_to": {"event_id": thread}}
-        sent = self.run(self.client.room_send(room_id, "m.room.message", content))
+        return self.send(room_id, "m.room.message", content)
+
+    def send(self, room_id: str, kind: str, content: dict[str, Any]) -> str:
+        """Any event, encrypted in an encrypted room as Element does (reactions too, which nio
+        itself would send in the clear), with keys for every device of every member."""
+        self.sync(timeout=0)  # the members and devices as they are now
+        room = self.client.rooms.get(room_id)
+        if kind == "m.reaction" and room is not None and room.encrypted:
+            path = f"/_matrix/client/v3/rooms/{room_id}/send/m.room.encrypted/{uuid4().hex}"
+            return str(self.homeserver.call("PUT", path, self.encrypted_reaction(room_id, content),
+                                            token=self.client.access_token)["event_id"])
+        sent = self.run(self.client.room_send(room_id, kind, content, ignore_unverified_devices=True))
         assert isinstance(sent, RoomSendResponse), sent
         return sent.event_id
+
+    def encrypted_reaction(self, room_id: str, content: dict[str, Any]) -> dict[str, Any]:
+        if self.client.olm.should_share_group_session(room_id):
+            self.run(self.client.share_group_session(room_id, ignore_unverified_devices=True))
+        encrypted = self.client.olm.group_encrypt(room_id, {"type": "m.reaction", "content": content})
+        return {**encrypted, "m.relates_to": content["m.relates_to"]}  # relations stay readable, as Element sends them
+
+    def react(self, room_id: str, event_id: str, key: str) -> str:
+        return self.send(room_id, "m.reaction",
+                         {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}})
 
     def members(self, room_id: str) -> set[str]:
         found = self.run(self.client.joined_members(room_id))
@@ -234,7 +302,8 @@ class Person:
         while True:
             page = self.run(self.client.room_messages(room_id, start=start, limit=100))
             assert isinstance(page, RoomMessagesResponse), page
-            events += [e.source for e in page.chunk]
+            # Decrypted where this device has the keys; marked, so a test can tell it came encrypted.
+            events += [{**e.source, "decrypted": e.decrypted} for e in page.chunk]
             if not page.chunk or not page.end:
                 return events[::-1]
             start = page.end
@@ -273,9 +342,9 @@ class Person:
 class RunningBot:
     """partnerbot's Matrix bot, running in a thread of its own as `partnerbot run` runs it."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], give_up: float = GIVE_UP) -> None:
         self.sessions = sessions
-        self.bot = MatrixBot(settings, sessions, sync_timeout_ms=5000, max_pause=1.0)
+        self.bot = MatrixBot(settings, sessions, sync_timeout_ms=5000, max_pause=1.0, give_up=give_up)
         self.loop = asyncio.new_event_loop()
         self.task: asyncio.Task[None] | None = None
         self.failure: BaseException | None = None

@@ -164,7 +164,7 @@ def test_done_accepts_a_hash_number(town: Chat) -> None:
 def test_done_twice_is_refused(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", "done 1")
-    refuse(town, "bob", "done 1", "#1 is already done")
+    refuse(town, "bob", "done 1", "#1 was already marked done by Bob")
 
 
 def test_someone_else_cannot_mark_your_commitment_done(town: Chat) -> None:
@@ -235,7 +235,7 @@ def test_reassign_to_an_observer_is_refused(town: Chat) -> None:
 def test_reassign_a_finished_commitment_is_refused(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", "done 1")
-    refuse(town, "bob", "reassign 1 @carol", "#1 is already done")
+    refuse(town, "bob", "reassign 1 @carol", "#1 was already marked done by Bob")
 
 
 def test_reassign_then_remove_the_former_owner(town: Chat) -> None:

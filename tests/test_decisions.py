@@ -36,7 +36,7 @@ def test_a_consensus_with_a_block_fails_and_shows_the_reason(town: Chat) -> None
     town.ok("bob", 'disagree 1 "Costs are unclear"')
     assert "So far: 1 agree, 1 disagree, 1 block; 0 still to respond" in town.ok(
         "carol", 'block 1 "It breaks our agreement with the council"')
-    out = town.ok("alice", "close 1")
+    out = town.ok("alice", 'close 1 "We have heard enough"')
     assert "Decision #1 Adopt the market plan: FAILED" in out
     assert "Blocked by Carol (Riverside Trust): It breaks our agreement with the council" in out
     d = decision(town)
@@ -52,7 +52,7 @@ def test_a_consensus_without_blocks_passes_and_records_disagreement(town: Chat) 
     town.ok("bob", 'propose "Adopt the market plan"')
     town.ok("alice", "agree 1")
     town.ok("carol", 'disagree 1 "I would rather wait"')
-    out = town.ok("alice", "close 1")
+    out = town.ok("alice", 'close 1 "We have heard enough"')
     assert "Decision #1 Adopt the market plan: PASSED" in out
     assert "Disagreement recorded from Carol (Riverside Trust): I would rather wait" in out
     assert decision(town).status is DecisionStatus.PASSED
@@ -62,7 +62,7 @@ def test_a_vote_without_quorum_fails_saying_the_turnout(town: Chat) -> None:
     town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote quorum:70%')
     town.ok("bob", "vote 1 yes")
     town.ok("carol", "vote 1 yes")
-    out = town.ok("alice", "close 1")
+    out = town.ok("alice", 'close 1 "We have heard enough"')
     assert "FAILED" in out and "Turnout 67% is below the quorum of 70%" in out
     assert decision(town).status is DecisionStatus.FAILED
 
@@ -72,13 +72,13 @@ def test_a_vote_passes_on_its_threshold_of_yes(town: Chat) -> None:
     town.ok("alice", "vote 1 yes")
     town.ok("bob", 'vote 1 no "Thursdays clash with the market"')
     town.ok("carol", "vote 1 yes")
-    out = town.ok("alice", "close 1")
+    out = town.ok("alice", 'close 1 "We have heard enough"')
     assert "PASSED" in out and "Yes was 67% of yes and no; it needed 60%" in out
     assert "Bob (Chamber of Trade) (no): Thursdays clash with the market" in out
     town.ok("alice", 'propose "Meet weekly" mode:vote threshold:70%')
     for who, how in (("alice", "yes"), ("bob", "no"), ("carol", "yes")):
         town.ok(who, f"vote 2 {how}")
-    assert "FAILED" in town.ok("alice", "close 2")
+    assert "FAILED" in town.ok("alice", 'close 2 "We have heard enough"')
 
 
 def test_the_perspective_split_is_shown(town: Chat) -> None:
@@ -90,12 +90,13 @@ def test_the_perspective_split_is_shown(town: Chat) -> None:
     town.ok("alice", "agree 1")
     town.ok("bob", 'block 1 "Deliveries could not reach the shops"')
     town.ok("dave", 'block 1 "Buses would stop further away"')
-    out = town.ok("alice", "close 1")
+    out = town.ok("alice", 'close 1 "We have heard enough"')
     assert "By perspective: local user: 2 block; professional expert: 1 agree — the groups disagree." in out
     town.ok("alice", 'propose "Plant trees"')
     town.ok("alice", "agree 2")
     town.ok("bob", "agree 2")
-    assert "local user: 1 agree; professional expert: 1 agree — the groups agree." in town.ok("alice", "close 2")
+    closed = town.ok("alice", 'close 2 "We have heard enough"')
+    assert "local user: 1 agree; professional expert: 1 agree — the groups agree." in closed
 
 
 def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None:
@@ -127,7 +128,7 @@ def test_wrong_responses_are_refused_and_change_nothing(town: Chat) -> None:
     refuse(town, "bob", 'propose "Go" mode:poll', "`poll` isn't a decision mode")
     assert "Adopt the market plan" in town.ok("olga", "decisions")
     town.ok("alice", 'withdraw 1 "Needs costing first"')
-    refuse(town, "bob", "agree 1", "#1 Adopt the market plan is already withdrawn")
+    refuse(town, "bob", "agree 1", "#1 Adopt the market plan was already withdrawn")
 
 
 def test_another_workspace_cannot_see_or_answer_a_decision(town: Chat) -> None:
@@ -163,7 +164,7 @@ def test_the_sweep_closes_a_decision_once_and_announces_it(town: Chat, inbox: In
     sweep(town, inbox)
     [announced] = inbox.to("#general")
     assert "Decision #1 Adopt the market plan: PASSED" in announced and "1 agree (1 of 3 members)" in announced
-    refuse(town, "carol", "agree 1", "is already passed")
+    refuse(town, "carol", "agree 1", "was already closed: passed")
     town.advance(hours=1)
     sweep(town, inbox)
     assert len(inbox.to("#general", "Decision #1")) == 1

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import doctor, scheduler
-from bot.matrix import account
+from bot.matrix import account, crypto
 from bot.matrix.app import new_client
 from handlers.reply import Reply
 from storage import nudges as ledger
@@ -66,11 +66,13 @@ def test_all_well_exits_0_naming_the_kept_matrix_device_and_the_last_sweeps(
         recorder: Recorder, homeserver: Homeserver, bot_account: str, sessions: sessionmaker[Session],
         capsys: pytest.CaptureFixture[str]) -> None:
     settings = replace(settings_for(recorder, sessions), matrix_homeserver=homeserver.url,
-                       matrix_user_id=bot_account, matrix_password=PASSWORD)
+                       matrix_user_id=bot_account, matrix_password=PASSWORD,
+                       matrix_store_path=str(homeserver.folder / "bot-stores"))
 
     async def first_start() -> str:
         client = new_client(settings)
         await account.log_in(client, settings, sessions)
+        await crypto.upkeep(client)  # publishes the device's keys
         await client.close()
         return client.device_id
 
@@ -82,8 +84,9 @@ def test_all_well_exits_0_naming_the_kept_matrix_device_and_the_last_sweeps(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("ok  database: ") and "answers and is migrated" in lines[0]
     assert "ok  slack: the token works: partnerbot in Town, with every scope the manifest asks for" in lines
-    assert (f"ok  matrix: logged in as {bot_account} on device {device}, the one the database keeps "
-            f"({doctor.CRYPTO})") in lines
+    store = crypto.store_file(crypto.store_path(settings), bot_account, device)
+    assert (f"ok  matrix: logged in as {bot_account} on device {device}, the one the database keeps; its crypto "
+            f"store {store} holds the keys the homeserver publishes for it") in lines
     assert lines[-1] == "ok  nudges: last sweep slack just now, matrix just now; 0 waiting"
 
 

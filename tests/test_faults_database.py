@@ -35,6 +35,15 @@ def proxy(engine: Engine) -> Iterator[Proxy]:
     through.cut()
 
 
+def commands_state(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Row counts of what commands change: the bot's own sweep, started with it, may record
+    a nudge (Monday's digest, say) and its own finishing at any moment, which is no command's doing."""
+    counts = snapshot(sessions)
+    for swept in ("nudges", "sweeps"):
+        counts.pop(swept)
+    return counts
+
+
 @pytest.mark.parametrize("away", ["refusing", "silent"])
 def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_back(
         away: str, engine: Engine, sessions: sessionmaker[Session], recorder: Recorder, proxy: Proxy,
@@ -48,7 +57,7 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
     try:
         assert slash(bot.url, command_fields('join org:"Chamber of Trade" sector:private', "1.trigger", user="UBOB")) == 200
         recorder.wait_for("chat.postMessage")
-        before = snapshot(sessions)
+        before = commands_state(sessions)
 
         proxy.cut() if away == "refusing" else proxy.go_silent()
         for n in range(3 if away == "refusing" else 1):
@@ -56,7 +65,7 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
             assert slash(bot.url, fields) == 200
             refusal = recorder.wait_for("chat.postEphemeral", n + 1, timeout=30)[-1]
             assert refusal.params["text"] == UNAVAILABLE
-        assert snapshot(sessions) == before
+        assert commands_state(sessions) == before
 
         proxy.restore()
         time.sleep(0.2)

@@ -17,7 +17,7 @@ def blocked_proposal(chat: Chat, title: str, blocker: str, reason: str) -> int:
     """A consensus proposal Alice puts, `blocker` blocks, and Alice closes: it fails. Returns its number."""
     number = int(re.search(r"Proposal #(\d+)", chat.ok("alice", f'propose "{title}" mode:consensus'))[1])
     chat.ok(blocker, f'block {number} "{reason}"')
-    chat.ok("alice", f"close {number}")
+    chat.ok("alice", f'close {number} "We have heard enough"')
     return number
 
 

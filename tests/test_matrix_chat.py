@@ -99,9 +99,7 @@ def test_history_and_the_bots_own_messages_are_not_answered(
     bot = start_bot()
     alice.wait("the bot to join", lambda: bot_account in alice.members(room))
     # The bot's account typing from another device (a person logged in as the bot, say).
-    same_account = Person(homeserver, "bot", (bot_account, homeserver.call(
-        "POST", "/_matrix/client/v3/login", {"type": "m.login.password", "user": bot_account,
-                                              "password": "correct horse battery staple"})["access_token"]))
+    same_account = Person(homeserver, "bot", homeserver.log_in(bot_account))
     try:
         own = same_account.say(room, "!partner help")
     finally:

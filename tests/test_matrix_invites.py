@@ -1,5 +1,5 @@
 """Invitations: accepted from allowed homeservers (any, unless MATRIX_ALLOWED_SERVERS says),
-refused from others; an encrypted room is told the bot can't read it, and left."""
+refused from others (encrypted rooms: tests/test_matrix_encryption.py)."""
 
 from __future__ import annotations
 
@@ -26,15 +26,3 @@ def test_invitations_from_servers_not_allowed_are_refused(
     start_bot(matrix_allowed_servers=frozenset({"matrix.example.org", "localhost"}))
     again = alice.room_with_bot(bot_account)
     assert "setup" in alice.ask(again, "!partner help", bot_account)["body"]
-
-
-def test_an_encrypted_room_is_told_and_left(
-        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str) -> None:
-    start_bot()
-    alice = people("alice")
-    room = alice.create_room(bot_account, initial_state=[
-        {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
-    alice.wait("the bot to leave", lambda: membership(alice, room, bot_account) == "leave")
-    said = [e["content"] for e in alice.history(room) if e["sender"] == bot_account and e["type"] == "m.room.message"]
-    assert len(said) == 1 and said[0]["msgtype"] == "m.notice"
-    assert "can't read encrypted rooms" in said[0]["body"]

@@ -269,7 +269,7 @@ def test_bad_snoozes_are_refused_and_change_nothing(town: Chat) -> None:
     assert "at most 60 days" in town.refused("bob", "snooze 1 90")
     assert "at least a day" in town.refused("bob", "snooze 1 today")
     assert "can't read" in town.refused("bob", "snooze 1 someday-ish")
-    assert "already done" in town.refused("bob", "snooze 2 3")
+    assert "#2 was already marked done by Bob" in town.refused("bob", "snooze 2 3")
     assert "no commitment #9" in town.refused("bob", "snooze 9 3")
     assert "isn't snoozed" in town.refused("bob", "snooze 1 off")
     assert "Say for how long" in town.refused("bob", "snooze 1")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from storage.models import Commitment, CommitmentStatus, Concern, ConcernNote, ConcernStatus, Snooze
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernNote, ConcernStatus, Event, Snooze
 from tests.slack_recorder import SlackHarness, button, buttons, state, text_of
 
 pytest_plugins = ("tests.slack_fixtures",)
@@ -105,3 +107,29 @@ def test_a_template_button_asks_for_the_whole_command(riverside: SlackHarness) -
     riverside.submit(modal, {"command": {"type": "plain_text_input", "value": 'join org:"Ferry Co" sector:private'}},
                      user="UMALLORY")
     assert "Welcome to Riverside Partnership, Mallory" in text_of(riverside.last().params["blocks"])
+
+
+def test_double_clicking_mark_done_on_twenty_commitments_thanks_once_each(riverside: SlackHarness) -> None:
+    """Forty clicks arrive together (each of twenty Mark done buttons twice): twenty done, twenty thanks."""
+    blocks = [riverside.run(f'commit "Task {n}" by:"in 2 weeks"', user="UBOB").params["blocks"] for n in range(1, 21)]
+    before = len(riverside.recorder.posted())
+    clicks = [button(b, "Mark done") for b in blocks for _ in range(2)]
+    barrier = threading.Barrier(len(clicks))
+
+    def click(b: dict[str, Any]) -> None:
+        barrier.wait()
+        riverside.click(b, user="UBOB", wait=False)
+
+    threads = [threading.Thread(target=click, args=(b,)) for b in clicks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    riverside.executor.wait_idle(timeout=60)
+    shown = [text_of(c.params.get("blocks") or []) for c in riverside.recorder.posted()[before:]]
+    thanks = sorted(t for t in shown if "Thank you!" in t)
+    assert thanks == sorted(f"Done: #{n} Task {n} (Bob (Chamber of Trade)). Thank you!" for n in range(1, 21))
+    assert len([t for t in shown if "was already marked done by Bob" in t]) == 20
+    with riverside.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "done")) == 20
+        assert set(session.scalars(select(Commitment.status))) == {CommitmentStatus.DONE}

@@ -2,7 +2,8 @@
 
 A password login makes a new device on the homeserver, so its access token and device id
 are stored and reused at the next start; a login only happens again when that token stops
-working. MATRIX_ACCESS_TOKEN, when set, is used as given. The sync token (`next_batch`) is
+working. MATRIX_ACCESS_TOKEN, when set, is used as given. Each device has its crypto store
+(bot/matrix/crypto.py), loaded with the login. The sync token (`next_batch`) is
 saved after each sync is handled, so a restart resumes exactly where the bot stopped.
 """
 
@@ -15,6 +16,7 @@ from nio import AsyncClient, LoginResponse, WhoamiResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.matrix import crypto
 from storage.database import transaction
 from storage.models import MatrixAccount
 
@@ -48,24 +50,40 @@ def sync_token(sessions: sessionmaker[Session], user_id: str) -> str | None:
 
 
 async def log_in(client: AsyncClient, settings: Settings, sessions: sessionmaker[Session]) -> None:
-    """Log the client in: the configured access token, else the stored one, else the password.
+    """Log the client in and load its device's crypto store: the configured access token, else
+    the stored one, else the password.
 
-    Network failures propagate (the caller backs off and tries again); refused credentials
-    raise LoginFailed."""
+    A stored login whose crypto store is gone is given up for a new device (its keys cannot be
+    recovered, and reusing the device with new keys would leave every room unreadable).
+    Network failures propagate (the caller backs off and tries again); refused credentials, or
+    a lost store behind MATRIX_ACCESS_TOKEN, raise LoginFailed."""
     user_id = client.user
+    crypto.unload(client)
     if settings.matrix_access_token:
         client.access_token = settings.matrix_access_token
         if not isinstance(who := await client.whoami(), WhoamiResponse):
             raise LoginFailed(f"MATRIX_ACCESS_TOKEN was refused: {getattr(who, 'message', who)}")
-        client.user_id = who.user_id
-        client.device_id = who.device_id or ""
+        device = who.device_id or ""
+        stored_login = stored(sessions, who.user_id)
+        if not crypto.has_store(client, device) and stored_login is not None and stored_login.device_id == device:
+            raise LoginFailed(f"The Matrix crypto store for device {device} is missing from {client.store_path}, and "
+                              "MATRIX_ACCESS_TOKEN is tied to that device: make a new access token (a new login) "
+                              "or set MATRIX_PASSWORD instead, so the bot can start as a new device.")
+        client.restore_login(who.user_id, device, settings.matrix_access_token)
+        save(sessions, who.user_id, device_id=device)
         return
     account = stored(sessions, user_id)
     if account and account.access_token and account.device_id:
-        client.restore_login(user_id, account.device_id, account.access_token)
-        if isinstance(await client.whoami(), WhoamiResponse):
-            return
-        log.warning("the stored Matrix login for %s no longer works; logging in again", user_id)
+        if not crypto.has_store(client, account.device_id):
+            log.warning("Matrix: the crypto store of device %s is missing from %s; logging in as a new device. "
+                        "Encrypted messages sent to the old device cannot be read; people's clients will show "
+                        "the bot with a new session.", account.device_id, client.store_path)
+        else:
+            client.restore_login(user_id, account.device_id, account.access_token)
+            if isinstance(await client.whoami(), WhoamiResponse):
+                return
+            log.warning("the stored Matrix login for %s no longer works; logging in again", user_id)
+            crypto.unload(client)
     if not settings.matrix_password:
         raise LoginFailed("Set MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN for the Matrix bot account.")
     response = await client.login(settings.matrix_password, device_name=DEVICE_NAME)

@@ -6,7 +6,8 @@ their name and zone, `handlers.handle` decides (in a worker thread, so the conne
 flowing) and writes the event id with the change, so the message is answered once; the reply
 is sent as a notice threaded onto the message. Something said anonymously is answered only
 where nobody else reads (see `answer_discreetly`), and a room counts as private only while
-nobody but the bot and the sender is in it.
+nobody but the bot and the sender is in it. Poll answers and reactions to a proposal take the
+same path as the command they stand for (bot/matrix/polls.py).
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from nio import AsyncClient, RoomMessageText, RoomRedactResponse
+from nio import AsyncClient, Event, RoomMessageText, RoomRedactResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matrix import once
+from bot.matrix import once, polls
 from bot.matrix.delivery import SendFailed, direct_room, known_room, send
 from bot.matrix.people import People, mentioned, message_text, person_id
-from bot.matrix.render import notice, replying
+from bot.matrix.render import Content, notice, replying
 from handlers import Actor, Reply, handle
 from handlers.parsing import MAX_INPUT
+from handlers.registry import canonical
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ class MatrixChat:
     prefix: str
     default_timezone: str = "UTC"
     people: People = field(default_factory=People)
+    # Whom room keys go to, when the bot is told (MATRIX_VERIFIED_DEVICES); empty: every member's devices.
+    verified: frozenset[str] = frozenset()
 
     async def answer(self, room_id: str, event: RoomMessageText) -> None:
         """Run the message's command, if it has one, and reply to it, once."""
@@ -65,22 +69,49 @@ class MatrixChat:
         text = addressed(message_text(event.source.get("content") or {}), self.prefix, self.client.user_id, direct)
         if text is None:
             return
-        profile = await self.people.profile(self.client, event.sender)
         private = self.alone_with(room_id, event.sender)
-        actor = Actor(PLATFORM, self.workspace, person_id(event.sender), room_id,
-                      display_name=profile.display_name if profile else None,
-                      timezone=(profile.timezone if profile else None) or self.default_timezone,
-                      mentions=mentioned(text), private=private)
-        # Too long to be a command: refused for its length before any lookup is made.
-        directory = await self.people.directory(self.client, text) if len(text) <= MAX_INPUT else None
-        reply = await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
-                                        once=once.Mark(event.event_id, room_id))
+        reply = await self.run(room_id, event.sender, event.event_id, text, private)
         if reply is None:
             return  # answered before: read again after a restart, or by a second bot process
         if reply.discreet:
             await self.answer_discreetly(room_id, event, reply, private)
             return
-        await send(self.client, room_id, replying(notice(reply, self.prefix), event.event_id, event.sender, event.source))
+        content = polls.marked(notice(reply, self.prefix), reply)
+        await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
+        proposal = polls.proposal_of(reply)
+        if proposal is not None and proposal.mode == "vote" and canonical(text.split()[0].lower()) == "propose":
+            await self.send(room_id, polls.poll(reply.title or text, proposal), polls.POLL_START)
+
+    async def respond(self, room_id: str, event: Event) -> None:
+        """A poll answer or a 👍/👎 on a proposal, counted once as the command it stands for and
+        acknowledged with a reply to the proposal, so the person sees it was counted."""
+        if event.sender == self.client.user_id:
+            return
+        response = await polls.read(self.client, room_id, event)
+        if response is None:
+            return
+        reply = await self.run(room_id, event.sender, event.event_id, response.command,
+                               self.alone_with(room_id, event.sender))
+        if reply is None:
+            return
+        if response.hint and not reply.error:
+            reply.text = "\n".join(part for part in (reply.text, response.hint) if part)
+        await self.send(room_id, replying(notice(reply, self.prefix), response.target, event.sender, {}))
+
+    async def run(self, room_id: str, sender: str, event_id: str, text: str, private: bool) -> Reply | None:
+        """The command's reply, run as the sender; None if this event was answered before."""
+        profile = await self.people.profile(self.client, sender)
+        actor = Actor(PLATFORM, self.workspace, person_id(sender), room_id,
+                      display_name=profile.display_name if profile else None,
+                      timezone=(profile.timezone if profile else None) or self.default_timezone,
+                      mentions=mentioned(text), private=private)
+        # Too long to be a command: refused for its length before any lookup is made.
+        directory = await self.people.directory(self.client, text) if len(text) <= MAX_INPUT else None
+        return await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
+                                       once=once.Mark(event_id, room_id))
+
+    async def send(self, room_id: str, content: Content, kind: str = "m.room.message") -> str:
+        return await send(self.client, room_id, content, kind=kind, verified=self.verified)
 
     def alone_with(self, room_id: str, user: str) -> bool:
         """Whether nobody but the bot and this person is in (or invited to) the room."""
@@ -103,10 +134,10 @@ class MatrixChat:
                 if not isinstance(redacted, RoomRedactResponse):
                     log.warning("could not take down an anonymous command in %s: %s", room_id, redacted)
             try:
-                await send(self.client, await direct_room(self.client, self.sessions, event.sender), content)
+                await self.send(await direct_room(self.client, self.sessions, event.sender), content)
             except SendFailed:
                 log.warning("could not answer %s privately", event.sender, exc_info=True)
             return
-        await send(self.client, room_id, replying(content, event.event_id, event.sender, event.source))
+        await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
         if reply.channel:
-            await send(self.client, reply.channel, content)
+            await self.send(reply.channel, content)

@@ -19,10 +19,20 @@ from typing import TypeVar
 from uuid import uuid4
 
 from aiohttp import ClientError
-from nio import AsyncClient, RoomCreateResponse, RoomGetStateEventResponse, RoomPreset, RoomSendResponse
+from nio import (
+    AsyncClient,
+    LocalProtocolError,
+    OlmTrustError,
+    RoomCreateResponse,
+    RoomGetStateEventResponse,
+    RoomPreset,
+    RoomSendResponse,
+    SendRetryError,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.matrix import crypto
 from bot.matrix.people import mxid
 from bot.matrix.render import Content, notice
 from handlers.reply import Reply
@@ -47,20 +57,25 @@ def pause(failures: int, cap: float, base: float = 1.0) -> float:
     return min(cap, base * 2 ** max(0, failures - 1)) * random.uniform(0.5, 1.0)
 
 
-async def send(client: AsyncClient, room_id: str, content: Content, attempts: int = 4, cap: float = 8.0) -> str:
-    """Post one message, retrying while the homeserver cannot be reached; returns its event id.
+async def send(client: AsyncClient, room_id: str, content: Content, attempts: int = 4, cap: float = 8.0,
+               kind: str = "m.room.message", verified: frozenset[str] = frozenset()) -> str:
+    """Post one message (encrypted in an encrypted room), retrying while the homeserver cannot be
+    reached; returns its event id.
 
     Every try carries the same transaction id, so a retry after a lost answer is one message."""
     txn, attempt = uuid4().hex, 0
     while True:
         attempt += 1
+        crypto.apply_trust(client, room_id, verified)
         try:
-            response = await client.room_send(room_id, "m.room.message", content, tx_id=txn)
+            response = await client.room_send(room_id, kind, content, tx_id=txn, ignore_unverified_devices=True)
         except (ClientError, TimeoutError) as failure:
             if attempt >= attempts:
                 raise SendFailed(f"sending to {room_id} failed: {failure!r}") from failure
             await asyncio.sleep(pause(attempt, cap))
             continue
+        except (LocalProtocolError, SendRetryError, OlmTrustError) as failure:
+            raise SendFailed(f"could not encrypt for {room_id}: {failure}") from failure
         if not isinstance(response, RoomSendResponse):
             raise SendFailed(f"sending to {room_id} failed: {getattr(response, 'message', response)}")
         return response.event_id
@@ -87,13 +102,16 @@ async def still_there(client: AsyncClient, room_id: str, user: str) -> bool:
 
 
 async def direct_room(client: AsyncClient, sessions: sessionmaker[Session], user: str) -> str:
-    """The room for direct messages with a person: the known one, or a new one."""
+    """The room for direct messages with a person: the known one, or a new one, encrypted as
+    Element makes them, whose key reaches the person's devices before they have joined."""
     room_id = known_room(sessions, client.user_id, user)
     if room_id is not None and await still_there(client, room_id, user):
         return room_id
-    created = await client.room_create(is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat)
+    created = await client.room_create(is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat,
+                                       initial_state=[crypto.ENCRYPTION_STATE])
     if not isinstance(created, RoomCreateResponse):
         raise SendFailed(f"could not open a direct room with {user}: {getattr(created, 'message', created)}")
+    crypto.adopt(client, created.room_id, user)
     remember_room(sessions, client.user_id, user, created.room_id)
     return created.room_id
 
@@ -101,10 +119,12 @@ async def direct_room(client: AsyncClient, sessions: sessionmaker[Session], user
 class Delivery:
     """What the scheduler sends nudges with: `send_to_person`, `send_to_channel`."""
 
-    def __init__(self, sessions: sessionmaker[Session], run: Runner, prefix: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], run: Runner, prefix: str,
+                 verified: frozenset[str] = frozenset()) -> None:
         self.sessions = sessions
         self.run = run
         self.prefix = prefix
+        self.verified = verified
 
     def send_to_person(self, workspace: str, user_id: str, *, reply: Reply,
                        partnership_channel: str | None = None) -> str:
@@ -112,14 +132,15 @@ class Delivery:
         content = notice(reply, self.prefix)
 
         async def job(client: AsyncClient) -> str:
-            return await send(client, await direct_room(client, self.sessions, mxid(user_id)), content)
+            return await send(client, await direct_room(client, self.sessions, mxid(user_id)), content,
+                              verified=self.verified)
 
         return self.run(job)
 
     def send_to_channel(self, workspace: str, channel: str, *, reply: Reply) -> str:
         """A message in a partnership's room (a digest); returns its event id."""
         content = notice(reply, self.prefix)
-        return self.run(lambda client: send(client, channel, content))
+        return self.run(lambda client: send(client, channel, content, verified=self.verified))
 
 
 def on_loop(loop: Callable[[], asyncio.AbstractEventLoop | None], client: AsyncClient, timeout: float = 120) -> Runner:

@@ -1,6 +1,5 @@
-"""Which rooms the bot is in: invitations accepted (from allowed homeservers only, when
-MATRIX_ALLOWED_SERVERS is set), and encrypted rooms left with a word of explanation,
-since the bot cannot read them."""
+"""Which rooms the bot is in: invitations accepted from allowed homeservers only, when
+MATRIX_ALLOWED_SERVERS is set; encrypted or not, as the bot reads and writes both."""
 
 from __future__ import annotations
 
@@ -9,15 +8,9 @@ import logging
 from nio import AsyncClient, InviteInfo, InviteMemberEvent, JoinResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matrix.delivery import remember_room, send
-from bot.matrix.render import notice
-from handlers.reply import Reply
+from bot.matrix.delivery import remember_room
 
 log = logging.getLogger(__name__)
-
-ENCRYPTED = ("This room is encrypted, and partnerbot can't read encrypted rooms, so I'm leaving it. "
-             "Invite me to a room without encryption to work on your partnership there.")
-
 
 def server_of(user: str) -> str:
     """The homeserver part of a Matrix id: `example.org` for @alice:example.org."""
@@ -45,9 +38,3 @@ async def answer_invite(client: AsyncClient, sessions: sessionmaker[Session], ro
     if invite is not None and invite.content.get("is_direct"):
         remember_room(sessions, client.user_id, inviter, room_id)
     return True
-
-
-async def leave_encrypted(client: AsyncClient, room_id: str, prefix: str) -> None:
-    """Say why, then leave: the bot would otherwise sit there unable to read a word."""
-    await send(client, room_id, notice(Reply(text=ENCRYPTED, error=True), prefix))
-    await client.room_leave(room_id)

@@ -117,8 +117,10 @@ class Renderer:
 
 
 def content_of(reply: Reply, prefix: str, max_items: int | None) -> Content:
+    """Intentional mentions, empty unless a reply names its reader: with `m.mentions` present,
+    `@room` or a name in the text never pings anyone."""
     html, plain = Renderer(prefix, max_items).reply(reply)
-    return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html}
+    return {"msgtype": "m.notice", "body": plain, "format": HTML, "formatted_body": html, "m.mentions": {}}
 
 
 def size(content: Content) -> int:
@@ -144,7 +146,8 @@ def notice(reply: Reply, prefix: str) -> Content:
         return content
     # Long words, not long lists (it cannot happen with what people may type): plain text, cut.
     body = content["body"]
-    return {"msgtype": "m.notice", "body": body[:MAX_PLAIN] + "… (cut to fit)" if len(body) > MAX_PLAIN else body}
+    return {"msgtype": "m.notice", "body": body[:MAX_PLAIN] + "… (cut to fit)" if len(body) > MAX_PLAIN else body,
+            "m.mentions": {}}
 
 
 def replying(content: Content, event_id: str, sender: str, source: dict[str, Any]) -> Content:

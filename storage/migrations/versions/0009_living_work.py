@@ -5,8 +5,8 @@ Commitments gain a start (`from:`), what is left and when it was said, a note on
 a pending handover and the series a recurring one belongs to; people an away window;
 nudges the buttons they carry; overloads the episode each overloaded member is in.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import storage.models
 
 
-revision: str = '0008'
-down_revision: str | Sequence[str] | None = '0007'
+revision: str = '0009'
+down_revision: str | Sequence[str] | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

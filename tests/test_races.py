@@ -1,0 +1,187 @@
+"""Two people acting on the same thing at the same moment: one succeeds, the other is told why not.
+
+Each race runs real commands in real threads released together by a barrier, on SQLite and
+(with PARTNERBOT_TEST_DATABASE_URL) PostgreSQL, and then reads what the database holds.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from handlers import Reply
+from storage.models import Commitment, CommitmentStatus, Decision, Event, Member, Role
+from tests.conftest import Chat
+
+
+def at_once(chat: Chat, *commands: tuple[str, str]) -> list[Reply]:
+    """Run each (user, command) in its own thread, all released at the same instant."""
+    barrier = threading.Barrier(len(commands))
+    replies: list[Reply | None] = [None] * len(commands)
+
+    def run(i: int, user: str, text: str) -> None:
+        barrier.wait()
+        replies[i] = chat.say(user, text)
+
+    threads = [threading.Thread(target=run, args=(i, user, text)) for i, (user, text) in enumerate(commands)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert all(r is not None for r in replies), "a command never answered"
+    return [r for r in replies if r is not None]
+
+
+def one_wins(replies: list[Reply]) -> tuple[int, Reply]:
+    """Exactly one reply is a success: its index, and the refusal the other person saw."""
+    winners = [i for i, r in enumerate(replies) if not r.error]
+    assert len(winners) == 1, [r.plain() for r in replies]
+    loser = replies[1 - winners[0]]
+    assert "Traceback" not in loser.plain() and "Try again" not in (loser.text or ""), loser.text
+    return winners[0], loser
+
+
+def count(sessions: sessionmaker[Session], *where: object, model: type = Event) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def test_two_people_marking_one_commitment_done_get_one_success_and_a_named_refusal(town: Chat) -> None:
+    for n in range(1, 41):
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        winner, refusal = one_wins(at_once(town, ("bob", f"done {n}"), ("alice", f"done {n}")))
+        assert f"#{n} was already marked done by {['Bob', 'Alice'][winner]}" in (refusal.text or "")
+    assert count(town.sessions, Event.action == "done") == 40
+
+
+def test_done_and_drop_at_once_leave_one_ending(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        winner, refusal = one_wins(at_once(town, ("bob", f"done {n}"), ("alice", f'drop {n} "Not needed"')))
+        with town.sessions() as session:
+            status = session.get(Commitment, n).status  # type: ignore[union-attr]
+        assert status is [CommitmentStatus.DONE, CommitmentStatus.DROPPED][winner]
+        assert "was already" in (refusal.text or "")
+    assert count(town.sessions, Event.action.in_(["done", "drop"])) == 10
+
+
+def test_done_and_reassign_at_once_never_hand_over_finished_work(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        winner, _ = one_wins(at_once(town, ("bob", f"done {n}"), ("alice", f"reassign {n} @carol")))
+        with town.sessions() as session:
+            c = session.get(Commitment, n)
+            assert c is not None
+            assert (c.status, c.owner.person.user_id) == [(CommitmentStatus.DONE, "bob"),
+                                                          (CommitmentStatus.OPEN, "carol")][winner]
+
+
+def new_partnership(chat: Chat, i: int) -> str:
+    """A partnership of its own in channel c<i>, coordinated by alice and bob; its channel."""
+    channel = f"c{i}"
+    for user, text in (("alice", f'setup "Partnership {i}" kind:task-force'), ("alice", "join sector:public"),
+                       ("bob", "join sector:private"), ("alice", "member role @bob coordinator")):
+        reply = chat.say(user, text, channel=channel)
+        assert not reply.error, reply.text
+    return channel
+
+
+def coordinators(sessions: sessionmaker[Session]) -> dict[int, int]:
+    """Active coordinators per partnership."""
+    with sessions() as session:
+        rows = session.execute(select(Member.partnership_id, func.count()).where(
+            Member.role == Role.COORDINATOR, Member.left_at.is_(None)).group_by(Member.partnership_id))
+        return {pid: n for pid, n in rows}
+
+
+def racing(chat: Chat, channel: str, *commands: tuple[str, str]) -> list[Reply]:
+    """Like `at_once`, in one channel."""
+    return at_once(Chat(chat.sessions, chat.now, channel=channel), *commands)
+
+
+def test_two_coordinators_leaving_at_once_leave_one(chat: Chat) -> None:
+    for i in range(10):
+        channel = new_partnership(chat, i)
+        _, refusal = one_wins(racing(chat, channel, ("alice", "leave"), ("bob", "leave")))
+        assert "only coordinator" in (refusal.text or "")
+    assert set(coordinators(chat.sessions).values()) == {1}
+
+
+def test_two_coordinators_demoting_each_other_at_once_leave_one(chat: Chat) -> None:
+    for i in range(10):
+        channel = new_partnership(chat, i)
+        one_wins(racing(chat, channel, ("alice", "member role @bob member"), ("bob", "member role @alice member")))
+    assert set(coordinators(chat.sessions).values()) == {1}
+
+
+def test_a_member_removed_while_committing_keeps_no_open_commitment(town: Chat) -> None:
+    for i in range(10):
+        user = f"dave{i}"
+        town.ok(user, "join sector:community")
+        winner, refusal = one_wins(at_once(town, (user, f'commit "Job {i}" by:friday'),
+                                           ("alice", f"member remove @{user}")))
+        assert ("still holds" if winner == 0 else "not a member") in (refusal.text or "")
+    with town.sessions() as session:
+        stranded = session.scalars(select(Commitment).join(Member, Commitment.owner_id == Member.id).where(
+            Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_not(None))).all()
+    assert stranded == []
+
+
+def test_withdraw_and_close_at_once_settle_a_decision_once(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'propose "Plan {n}" closes:friday')
+        town.ok("carol", f"agree {n}")
+        winner, refusal = one_wins(at_once(town, ("bob", f"withdraw {n}"), ("alice", f'close {n} "We have heard enough"')))
+        assert "was already" in (refusal.text or "")
+        with town.sessions() as session:
+            d = session.get(Decision, n)
+            assert d is not None
+            assert (d.status.value == "withdrawn") == (winner == 0)
+    assert count(town.sessions, Event.action.in_(["decision-close", "decision-withdraw"])) == 10
+
+
+@pytest.mark.parametrize(("setup", "first", "second"), [
+    ([("bob", 'concern "The hall is too small"')], ("alice", 'resolve 1 "Book the library"'),
+     ("alice", 'resolve 1 "Book the church"')),
+    ([("bob", 'flex time "Two evenings"')], ("bob", "flex withdraw 1"), ("bob", "flex withdraw 1")),
+    ([("alice", "review start")], ("alice", 'review close continue "Keep going"'),
+     ("alice", 'review close change-course "Slow down"')),
+    ([], ("alice", "review start"), ("alice", "review start")),
+    ([], ("alice", "member remove @carol"), ("alice", "member remove @carol")),
+    ([("alice", "partnership edit joining:approval")], ("dave", "join sector:community"),
+     ("dave", "join sector:community")),
+    ([("alice", "member role @bob coordinator"), ("alice", "partnership edit joining:approval"),
+      ("dave", "join sector:community")], ("alice", "approve @dave"), ("bob", 'decline @dave "We are full"')),
+], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove", "join-request", "approve-decline"])
+def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[tuple[str, str]], first: tuple[str, str],
+                                                     second: tuple[str, str]) -> None:
+    for user, text in setup:
+        town.ok(user, text)
+    before = count(town.sessions)
+    one_wins(at_once(town, first, second))
+    assert count(town.sessions) == before + 1, "exactly one change was logged"
+
+
+def test_a_response_and_a_close_at_once_are_counted_or_refused_never_lost(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'propose "Plan {n}" closes:friday')
+        town.ok("alice", f"agree {n}")
+        town.ok("bob", f"agree {n}")
+        response, closing = at_once(town, ("carol", f'block {n} "Not like this"'),
+                                    ("alice", f'close {n} "We have heard enough"'))
+        assert not closing.error, closing.text
+        outcome = decision_outcome(town, n)
+        if response.error:
+            assert "was already closed: passed" in (response.text or "") and "did not respond: Carol" in outcome
+        else:
+            assert "FAILED" in closing.plain() and "Blocked by Carol (Riverside Trust): Not like this" in outcome
+
+
+def decision_outcome(chat: Chat, number: int) -> str:
+    with chat.sessions() as session:
+        d = session.get(Decision, number)
+        assert d is not None
+        return d.outcome or ""
