@@ -70,7 +70,7 @@ def test_edit_is_refused_to_others_and_for_bad_input(town: Chat) -> None:
     refuse(town, "bob", f'edit 1 title:"{"x" * 400}"', "keep it under 300")
     refuse(town, "bob", "edit 1 from:2027-01-05", "is after the due date")
     town.ok("bob", "done 1")
-    refuse(town, "bob", "edit 1 effort:5h", "#1 is already done")
+    refuse(town, "bob", "edit 1 effort:5h", "#1 was already marked done by Bob")
 
 
 def test_reopen_undoes_done_and_drop_with_the_reason(town: Chat) -> None:
@@ -338,11 +338,17 @@ def test_the_same_done_twice_at_once_is_done_once(engine: Engine, town: Chat) ->
     assert len([e for e in all_of(town.sessions, Event) if e.action == "done"]) == 1
 
 
-def test_two_edits_at_once_one_lands(engine: Engine, town: Chat) -> None:
+def test_two_edits_at_once_take_turns_and_each_says_what_it_changed(engine: Engine, town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
-    replies = racing(engine, town, ("bob", "edit 1 effort:4h"), ("alice", "edit 1 effort:6h"))
-    assert sorted(r.error for r in replies) == [False, True]
-    assert len([e for e in all_of(town.sessions, Event) if e.action == "commitment-edit"]) == 1
+    racing(engine, town, ("bob", "edit 1 effort:4h"), ("alice", "edit 1 effort:6h"))
+    edits = [e.summary for e in all_of(town.sessions, Event) if e.action == "commitment-edit"]
+    final = commitment(town, 1).effort_hours
+    # One after the other: the second's old value is the first's new one, and the last one stands.
+    if len(edits) == 2:
+        first_new = edits[0].rsplit("→ ", 1)[1]
+        assert f"effort {first_new} →" in edits[1] and edits[1].endswith(f"→ {final:g}h")
+    else:
+        assert len(edits) == 1 and edits[0].endswith(f"→ {final:g}h")
 
 
 def test_accept_and_reassign_at_once_end_as_one_order_or_the_other(engine: Engine, town: Chat) -> None:

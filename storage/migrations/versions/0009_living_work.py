@@ -9,7 +9,10 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30
 """
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 import sqlalchemy as sa
@@ -23,7 +26,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def trust_rules() -> ModuleType:
+    """0008's triggers: SQLite's batch mode rebuilds `commitments`, which its triggers name, so
+    they are dropped around the rebuild and made again, the same on both databases."""
+    spec = importlib.util.spec_from_file_location("trust_0008", Path(__file__).with_name("0008_trust.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def upgrade() -> None:
+    rules = trust_rules()
+    rules.drop_rules()
     op.create_table('commitment_series',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partnership_id', sa.Integer(), nullable=False),
@@ -71,9 +86,12 @@ def upgrade() -> None:
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('away_from', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('away_until', sa.Date(), nullable=True))
+    rules.create_rules()
 
 
 def downgrade() -> None:
+    rules = trust_rules()
+    rules.drop_rules()
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_column('away_until')
         batch_op.drop_column('away_from')
@@ -100,3 +118,4 @@ def downgrade() -> None:
     with op.batch_alter_table('commitment_series', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commitment_series_partnership_id'))
     op.drop_table('commitment_series')
+    rules.create_rules()
