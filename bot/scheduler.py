@@ -29,9 +29,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.away import away_now
 from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
-from handlers.reply import Audience, Item, Reply, Section, plural
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
 from bot import metrics
 from bot.config import Settings
@@ -95,6 +96,7 @@ class Pending:
     text: str
     partnership: str
     home: str | None
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass
@@ -117,7 +119,7 @@ class Batch:
             return None
         by_partnership: dict[str, list[Item]] = {}
         for n in rows:
-            by_partnership.setdefault(n.partnership, []).append(Item(n.text))
+            by_partnership.setdefault(n.partnership, []).append(Item(n.text, n.actions))
         personal = self.user_id is not None
         homes = {n.home for n in rows}
         reply = Reply(
@@ -132,8 +134,8 @@ class Batch:
 def plan(session: Session, now: datetime, platform: str | None = None) -> list[Batch]:
     """Group pending nudges by recipient and decide which may go now.
 
-    A person's nudge waits through their quiet hours (in their own time zone) and once
-    they have had the day's cap of messages; channels have neither.
+    A person's nudge waits while they are away, through their quiet hours (in their own
+    time zone) and once they have had the day's cap of messages; channels have none of these.
     """
     rows = ledger.pending(session, now, platform)
     partnerships = {p.id: p for p in session.scalars(
@@ -146,7 +148,8 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
     batches: dict[tuple[object, ...], Batch] = {}
     for n in rows:
         p = partnerships[n.partnership_id]
-        pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id))
+        pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id),
+                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)))
         person = people.get(n.person_id) if n.person_id is not None else None
         if person is None:
             batch = batches.setdefault(("channel", p.platform, p.workspace, n.channel),
@@ -157,7 +160,9 @@ def plan(session: Session, now: datetime, platform: str | None = None) -> list[B
             f"@{person.display_name}", person.platform, person.workspace, person.user_id, None))
         tz = zone(person.timezone)
         t = limits[n.partnership_id]
-        if quiet(t, tz, now):
+        if away_now(person, now):
+            batch.later.append((pending, f"away until {person.away_until}"))
+        elif quiet(t, tz, now):
             batch.later.append((pending, f"quiet hours until {show_setting('quiet_end', t.quiet_end)} their time"))
         elif had[person.id] >= t.daily_cap:
             batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))
@@ -260,9 +265,16 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
             log.exception("nudge sweep failed")
 
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
-                      misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
+    job_ = scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
+                             misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
     scheduler.start()
+
+    def sweep_now() -> None:
+        """A command told someone something (a handover to accept): send it now, not in minutes."""
+        if scheduler.running:
+            job_.modify(next_run_time=datetime.now(UTC))
+
+    ledger.on_told(sessions, sweep_now)
     return scheduler
 
 

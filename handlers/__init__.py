@@ -4,12 +4,14 @@ Importing this package registers every command; adapters call `handle`.
 """
 
 from handlers import (  # noqa: F401  (each module registers its commands)
+    away,
     commitments,
     concerns,
     dashboard,
     decisions,
     exports,
     flexibility,
+    handover,
     health,
     help,
     history,
@@ -19,6 +21,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     partnerships,
     priorities,
     publishing,
+    reopen,
     reviews,
     status,
     succession,

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, select
+import re
+from datetime import UTC, datetime, time
 
+from sqlalchemy import ColumnElement, Select, case, select, update
+
+from handlers import recurring
 from handlers.context import Context
-from handlers.dates import parse_due, show_moment
-from handlers.describe import commitment_item, member_label
+from handlers.dates import end_of_day, parse_day, parse_due, show_day, show_due, show_moment
+from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
-from handlers.parsing import MAX_NOTE, Args, parse_hours
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Role
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Role
+from storage.nudges import tell
 
 LIST_LIMIT = 50
+PERCENT = re.compile(r"(\d{1,3})\s*%?")
 # A `who` search is a few words; each is one more condition on the query.
 MAX_SEARCH_WORDS = 10
 MAX_SEARCH = 200
@@ -63,58 +69,138 @@ def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_o
     return reply
 
 
+def change(ctx: Context, c: Commitment, *still: ColumnElement[bool], **values: object) -> None:
+    """Write `values` only if the commitment is still as it was read (`still`): a conditional
+    update, so of two people acting at once (or one click arriving twice) one wins and the
+    other is told, and nothing is done twice."""
+    result = ctx.session.execute(
+        update(Commitment).where(Commitment.id == c.id, *still).values(**values)
+        .execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        ctx.session.refresh(c)
+        raise UserError(f"#{c.id} {c.title} was changed by someone else just now (it is {c.status.value}), "
+                        "so nothing was changed.", f"Type `history {c.id}` to see what happened.")
+
+
+def take_reason(args: Args, why: str) -> str:
+    """The reason a change needs, the last thing typed; `why` says how to give it."""
+    if not args.has_more():
+        raise UserError(why)
+    reason = args.take_text("reason", MAX_NOTE)
+    args.finish()
+    return reason
+
+
+def still_open() -> ColumnElement[bool]:
+    return Commitment.status == CommitmentStatus.OPEN
+
+
+def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
+    """The owner hears when someone else changed their commitment."""
+    if c.owner.person_id != ctx.person.id:
+        ctx.session.flush()
+        tell(ctx.session, f"told:changed:e{event.id}:p{c.owner.person_id}", c.partnership_id, "changed",
+             f"{ctx.person.display_name} changed your commitment #{c.id} {c.title}: {what}.", ctx.now,
+             person_id=c.owner.person_id)
+
+
 @command(
     "commit",
     usage='commit "What" by:<date>',
     examples=('commit "Deliver 500 leaflets" by:friday effort:3h',
-              'commit @bob "Book the hall" by:2026-12-01'),
-    options=("by", "effort"),
+              'commit @bob "Book the hall" by:2026-12-01 from:2026-11-25',
+              'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h'),
+    options=("by", "effort", "from", "every", "until"),
 )
 def commit(ctx: Context, args: Args) -> Reply:
     """Log who does what by when: yourself, or (coordinators) someone else with @name.
 
     by: takes a date (`2026-12-01`, `friday`, `in 2 weeks`), read in your time zone.
-    effort: is the hours it will take (`3h`, `90m`); it counts towards `load`."""
+    effort: is the hours it will take (`3h`, `90m`); it counts towards `load`, spread from
+    when the work can start (from:, default today) to the due date.
+    every: makes it recurring (`every:tuesday`, `every:month`, `every:"2 weeks"`), until: a
+    last date; one occurrence is open at a time, the next made when it is done or its day passes."""
     me = ctx.require_member()
     owner = ctx.find_member(args.take_mention()) if args.peek_mention() else me
     title = args.take_text("commitment")
+    rule = recurring.rule_from(args)
     args.finish()
-    if "by" not in args.options:
+    if "by" not in args.options and rule is None:
         raise UserError("Say by when, like `by:friday` or `by:2026-12-01`.")
     if owner.id != me.id and me.role is not Role.COORDINATOR:
         raise UserError(
             "Only coordinators can log a commitment for someone else.",
-            f'Ask {owner.person.display_name} to type `commit "{title[:40]}" by:{args.options["by"]}`.',
+            f'Ask {owner.person.display_name} to type `commit "{title[:40]}" by:{args.options.get("by", "friday")}`.',
         )
     if owner.role is Role.OBSERVER:
         raise UserError(f"{owner.person.display_name} is an observer; make them a member first.")
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
+    today = ctx.now.astimezone(ctx.tz).date()
+    if "by" in args.options:
+        due_at = parse_due(args.options["by"], ctx.tz, ctx.now)
+    else:
+        assert rule is not None
+        due_at = end_of_day(rule.first(today), ctx.tz)
+    starts_at = start_from(ctx, args.options.get("from"), due_at)
+    series = None
+    if rule is not None:
+        until = recurring.until_from(args.options.get("until"), ctx, due_at)
+        series = CommitmentSeries(partnership_id=owner.partnership_id, rule=rule.code, until=until, created_at=ctx.now)
+        ctx.session.add(series)
+    elif "until" in args.options:
+        raise UserError("`until:` is for recurring work; say how often with `every:`, like `every:tuesday`.")
     c = Commitment(
         partnership_id=owner.partnership_id,
         owner_id=owner.id,
         title=title,
-        due_at=parse_due(args.options["by"], ctx.tz, ctx.now),
+        due_at=due_at,
         effort_hours=effort,
         created_by_id=ctx.person.id,
         created_at=ctx.now,
+        starts_at=starts_at,
+        series=series,
     )
     ctx.session.add(c)
     ctx.session.flush()
-    ctx.record("commit", f"#{c.id} {title} — {member_label(owner)}", subject_id=c.id)
+    every = f" (every {rule.said}{recurring.until_said(series, today)})" if rule and series else ""
+    ctx.record("commit", f"#{c.id} {title}{every} — {member_label(owner)}", subject_id=c.id)
     item = commitment_item(c, ctx.tz, ctx.now)
-    return Reply(title="New commitment", text=item.text, actions=list(item.actions), audience=Audience.CHANNEL)
+    return Reply(title="New commitment", text=item.text + every, actions=list(item.actions), audience=Audience.CHANNEL)
 
 
-@command("done", usage="done <number>", examples=("done 12",))
+def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | None:
+    """When the work can start (`from:`), the start of that day; refused after the due day."""
+    if text is None:
+        return None
+    day = parse_day(text, ctx.tz, ctx.now)
+    due_day = due_at.astimezone(ctx.tz).date()
+    if day > due_day:
+        today = ctx.now.astimezone(ctx.tz).date()
+        raise UserError(f"from:{show_day(day, today)} is after the due date ({show_day(due_day, today)}).",
+                        "Give a start on or before the due date, like `from:monday`.")
+    return datetime.combine(day, time(0), tzinfo=ctx.tz).astimezone(UTC)
+
+
+@command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'))
 def done(ctx: Context, args: Args) -> Reply:
-    """Mark a commitment done."""
+    """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence."""
     c = find_commitment(ctx, args.take_id("commitment"))
+    # Only a quoted note: `done 1 2` is a slip, not a note saying "2".
+    note = args.take_text("note", MAX_NOTE) if args.words and args.words[0].quoted else None
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
-    c.status, c.closed_at = CommitmentStatus.DONE, ctx.now
-    ctx.record("done", f"#{c.id} {c.title} — done", subject_id=c.id)
-    return Reply(text=f"Done: #{c.id} {c.title} ({member_label(c.owner)}). Thank you!", audience=Audience.CHANNEL)
+    change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
+           handover_from_id=None, handover_at=None)
+    lateness = late_said(c, ctx.tz)
+    ctx.record("done", f"#{c.id} {c.title} — done{lateness}", subject_id=c.id, reason=note)
+    text = f"Done: #{c.id} {c.title} ({member_label(c.owner)}){lateness}. Thank you!"
+    if note:
+        text += f"\nNote: {note}"
+    following = recurring.next_occurrence(ctx.session, c, ctx.now)
+    if following is not None:
+        text += f"\nNext: #{following.id} {following.title}, due {show_due(following.due_at, ctx.tz, ctx.now)}."
+    return Reply(text=text, audience=Audience.CHANNEL)
 
 
 @command("drop", usage='drop <number> "reason"', examples=('drop 12 "The venue cancelled the fair"',))
@@ -125,29 +211,133 @@ def drop(ctx: Context, args: Args) -> Reply:
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
-    c.status, c.closed_at, c.drop_reason = CommitmentStatus.DROPPED, ctx.now, reason
+    change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
+           handover_from_id=None, handover_at=None)
     ctx.record("drop", f"#{c.id} {c.title} — dropped", subject_id=c.id, reason=reason)
     return Reply(text=f"Dropped #{c.id} {c.title}: {reason}", audience=Audience.CHANNEL)
 
 
-@command("reassign", usage="reassign <number> @name", examples=("reassign 12 @carol",))
-def reassign(ctx: Context, args: Args) -> Reply:
-    """Hand a commitment to another member: your own, or anyone's if you coordinate."""
+@command(
+    "edit",
+    usage="edit <number> by:<date> effort:<hours> title:\"...\" from:<date>",
+    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:2026-12-07"),
+    options=("by", "effort", "title", "from"),
+)
+def edit(ctx: Context, args: Args) -> Reply:
+    """Correct a commitment's due date, effort, title or start (its owner or a coordinator).
+
+    Each change is kept in the history with its old and new value; the owner hears when
+    someone else made it. Typed as `edit` with a number; `partnership edit` changes the partnership."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    new_owner = ctx.find_member(args.take_mention("who takes it over"))
+    args.finish()
+    if not args.options:
+        raise UserError(f"Say what to change, like `edit {c.id} by:friday`, `effort:4h` or `title:\"...\"`.")
+    ensure_may_change(ctx, c)
+    ensure_open(ctx, c)
+    today = ctx.now.astimezone(ctx.tz).date()
+    values: dict[str, object] = {}
+    said: list[str] = []
+    if "title" in args.options:
+        title = check_text(args.options["title"], "title", MAX_TITLE)
+        if title != c.title:
+            values["title"] = title
+            said.append(f'title "{c.title}" → "{title}"')
+    due_at = c.due_at
+    if "by" in args.options:
+        due_at = parse_due(args.options["by"], ctx.tz, ctx.now)
+        if due_at != c.due_at:
+            values["due_at"] = due_at
+            said.append(f"due {show_day(c.due_at.astimezone(ctx.tz).date(), today)} → "
+                        f"{show_day(due_at.astimezone(ctx.tz).date(), today)}")
+    if "effort" in args.options:
+        effort = parse_hours(args.options["effort"], "effort")
+        if effort != c.effort_hours:
+            values["effort_hours"] = effort
+            # What was said to be left no longer holds against a new estimate.
+            values["left_hours"] = values["progress_at"] = None
+            said.append(f"effort {hours(c.effort_hours) if c.effort_hours is not None else 'none'} → {hours(effort)}")
+    if "from" in args.options:
+        starts_at = start_from(ctx, args.options["from"], due_at)
+        if starts_at != c.starts_at:
+            values["starts_at"] = starts_at
+            said.append(f"from {show_day(c.starts.astimezone(ctx.tz).date(), today)} → "
+                        f"{show_day(starts_at.astimezone(ctx.tz).date(), today) if starts_at else 'when logged'}")
+    elif "due_at" in values and c.starts_at is not None and c.starts_at > due_at:
+        raise UserError(f"#{c.id} can only start {show_day(c.starts_at.astimezone(ctx.tz).date(), today)}, "
+                        "after that due date.", f"Move its start too: `edit {c.id} by:... from:...`.")
+    if not said:
+        raise UserError(f"#{c.id} already reads like that; nothing to change.")
+    # Conditional on every field as it was read, so two corrections at once cannot both land.
+    read = [still_open(), Commitment.title == c.title, Commitment.due_at == c.due_at,
+            Commitment.owner_id == c.owner_id]
+    read.append(Commitment.effort_hours.is_(None) if c.effort_hours is None else Commitment.effort_hours == c.effort_hours)
+    read.append(Commitment.starts_at.is_(None) if c.starts_at is None else Commitment.starts_at == c.starts_at)
+    change(ctx, c, *read, **values)
+    what = "; ".join(said)
+    event = ctx.record("commitment-edit", f"#{c.id} {c.title}: {what}", subject_id=c.id)
+    tell_owner(ctx, c, what, event)
+    return Reply(text=f"Changed #{c.id} {c.title}: {what}.", audience=Audience.CHANNEL)
+
+
+@command("reopen commitment", usage='reopen commitment <number> "why"',
+         examples=('reopen commitment 12 "Marked done by mistake"',))
+def reopen(ctx: Context, args: Args) -> Reply:
+    """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen {c.id} \"why\"`.")
+    ensure_may_change(ctx, c)
+    if c.status is CommitmentStatus.OPEN:
+        raise UserError(f"#{c.id} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
+    was = c.status.value
+    change(ctx, c, Commitment.status == c.status, status=CommitmentStatus.OPEN, closed_at=None, drop_reason=None,
+           done_note=None)
+    ctx.record("commitment-reopen", f"#{c.id} {c.title} reopened (was {was})", subject_id=c.id, reason=reason)
+    return Reply(text=f"#{c.id} {c.title} is open again (it was {was}): {reason}. "
+                      f"Due {show_due(c.due_at, ctx.tz, ctx.now)}; `edit {c.id} by:...` to move the date.",
+                 audience=Audience.CHANNEL)
+
+
+@command("progress", usage="progress <number> <percent>", examples=("progress 12 60%",))
+def progress(ctx: Context, args: Args) -> Reply:
+    """Say how far along a commitment is, as a percent of its effort; `load` then counts only what is left."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    if not args.has_more():
+        raise UserError(f"Say how far along, like `progress {c.id} 60%`.")
+    raw = args.take_word("percent")
+    args.finish()
+    match = PERCENT.fullmatch(raw.strip())
+    if not match or int(match[1]) > 100:
+        raise UserError(f"`{raw[:20]}` isn't a percent from 0 to 100; write it like `progress {c.id} 60%`.")
+    ensure_may_change(ctx, c)
+    ensure_open(ctx, c)
+    if not c.effort_hours:
+        raise UserError(f"#{c.id} has no effort to take a percent of.",
+                        f"Say the hours left instead, `left {c.id} 2h`, or set its effort: `edit {c.id} effort:5h`.")
+    percent = int(match[1])
+    return record_left(ctx, c, round(c.effort_hours * (100 - percent) / 100, 2))
+
+
+@command("left", usage="left <number> <hours>", examples=("left 12 2h",))
+def left(ctx: Context, args: Args) -> Reply:
+    """Say how many hours of a commitment are left; `load` then counts only those."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    if not args.has_more():
+        raise UserError(f"Say how many hours are left, like `left {c.id} 2h`.")
+    remaining = parse_hours(args.take_word("hours"), "hours left")
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
-    if new_owner.id == c.owner_id:
-        raise UserError(f"#{c.id} is already {new_owner.person.display_name}'s.")
-    if new_owner.role is Role.OBSERVER:
-        raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
-    old = c.owner
-    c.owner_id = new_owner.id
-    c.owner = new_owner
-    ctx.record("reassign", f"#{c.id} {c.title}: {member_label(old)} -> {member_label(new_owner)}", subject_id=c.id)
-    return Reply(text=f"#{c.id} {c.title} now belongs to {member_label(new_owner)} (was {old.person.display_name}).",
-                 audience=Audience.CHANNEL)
+    return record_left(ctx, c, remaining)
+
+
+def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
+    read = Commitment.left_hours.is_(None) if c.left_hours is None else Commitment.left_hours == c.left_hours
+    change(ctx, c, still_open(), read, left_hours=remaining, progress_at=ctx.now)
+    of = f" of {hours(c.effort_hours)}" if c.effort_hours else ""
+    said = f"{hours(remaining)}{of} left"
+    ctx.record("progress", f"#{c.id} {c.title}: {said}", subject_id=c.id)
+    hint = f" All done? `done {c.id}`." if remaining == 0 else ""
+    return Reply(text=f"#{c.id} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
 
 
 @command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ, changes=False)

@@ -135,7 +135,7 @@ def resolve(ctx: Context, args: Args) -> Reply:
     return Reply(title=f"Concern #{c.id} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)
 
 
-@command("reopen", usage="reopen <number>", examples=("reopen 4",))
+@command("reopen concern", usage='reopen concern <number> ["why"]', examples=('reopen concern 4 "The split was not kept"',))
 def reopen(ctx: Context, args: Args) -> Reply:
     """Reopen a resolved concern (coordinators, or whoever raised it)."""
     c = find_concern(ctx, args.take_id("concern"))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from handlers.errors import UserError
 from handlers.parsing import plain_name
 from storage import queries
-from storage.models import Commitment, Concern, Decision, Flexibility, Member, Partnership, Person, Role
+from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Partnership, Person, Role
 
 Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility)
 
@@ -220,9 +220,9 @@ class Context:
         ))
 
     def record(self, action: str, summary: str, subject_id: int | None = None,
-               reason: str | None = None, anonymous: bool = False) -> None:
+               reason: str | None = None, anonymous: bool = False) -> Event:
         """Log this change in the event log, in the command's own transaction."""
-        queries.record_event(
+        return queries.record_event(
             self.session,
             self.require_partnership().id,
             None if anonymous else self.person.id,

@@ -6,7 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.dates import show_due
-from handlers.reply import Action, Item
+from handlers.recurring import Rule
+from handlers.reply import Action, Item, plural
 from storage.models import Commitment, CommitmentStatus, Member
 
 
@@ -24,6 +25,19 @@ def hours(value: float) -> str:
     return f"{value:g}h"
 
 
+def days_late(c: Commitment, tz: ZoneInfo) -> int:
+    """Whole days between the due day and the day it was done, in the reader's zone (0: on time or not done)."""
+    if c.status is not CommitmentStatus.DONE or c.closed_at is None:
+        return 0
+    return max(0, (c.closed_at.astimezone(tz).date() - c.due_at.astimezone(tz).date()).days)
+
+
+def late_said(c: Commitment, tz: ZoneInfo) -> str:
+    """`, 3 days late` for work done after its due date; empty otherwise."""
+    late = days_late(c, tz)
+    return f", {plural(late, 'day')} late" if late else ""
+
+
 def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool = True) -> Item:
     """One commitment as a list line, with Mark done / Snooze where it is still open."""
     parts = [f"#{c.id} {c.title}"]
@@ -32,11 +46,19 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
     if c.status is CommitmentStatus.OPEN:
         parts.append(f"· due {show_due(c.due_at, tz, now)}")
     elif c.status is CommitmentStatus.DONE and c.closed_at:
-        parts.append(f"· done {c.closed_at.astimezone(tz):%a %-d %b}")
+        parts.append(f"· done {c.closed_at.astimezone(tz):%a %-d %b}{late_said(c, tz)}")
+        if c.done_note:
+            parts.append(f"· note: {c.done_note}")
     else:
         parts.append(f"· dropped: {c.drop_reason}")
-    if c.effort_hours:
+    if c.status is CommitmentStatus.OPEN and c.left_hours is not None:
+        parts.append(f"· {hours(c.left_hours)}{f' of {hours(c.effort_hours)}' if c.effort_hours else ''} left")
+    elif c.effort_hours:
         parts.append(f"· {hours(c.effort_hours)}")
+    if c.series is not None:
+        parts.append(f"· repeats every {Rule(c.series.rule).said}")
+    if c.status is CommitmentStatus.OPEN and c.handover_from_id is not None:
+        parts.append(f"· handed over, waiting for {c.owner.person.display_name} to `accept {c.id}`")
     actions = ((Action("Mark done", f"done {c.id}", primary=True), Action("Snooze 3 days", f"snooze {c.id} 3"))
                if c.status is CommitmentStatus.OPEN else ())
     return Item(" ".join(parts), actions)

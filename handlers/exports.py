@@ -20,9 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.describe import member_label
+from handlers.describe import days_late, member_label
 from handlers.errors import UserError
 from handlers.health import Health, check
+from handlers.load import hours_left
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
@@ -65,11 +66,13 @@ def due_day(c: Commitment) -> date:
 def commitments_csv(session: Session, p: Partnership) -> Attachment:
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     return csv_file("commitments.csv", [
-        "id", "title", "owner", "organisation", "status", "due_date", "effort_hours", "created_at", "closed_at",
-        "drop_reason",
+        "id", "title", "owner", "organisation", "status", "due_date", "effort_hours", "hours_left", "created_at",
+        "closed_at", "days_late", "note", "drop_reason",
     ], ([c.id, c.title, c.owner.person.display_name, c.owner.organisation or "", c.status.value,
-         due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours, stamp(c.created_at),
-         stamp(c.closed_at), c.drop_reason or ""] for c in rows))
+         due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
+         "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at), stamp(c.closed_at),
+         days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE else "",
+         c.done_note or "", c.drop_reason or ""] for c in rows))
 
 
 def concerns_csv(session: Session, p: Partnership) -> Attachment:

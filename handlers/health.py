@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from handlers.context import Context
 from handlers.dates import show_day, show_due
 from handlers.describe import hours, member_label
-from handlers.load import key_people, tally
+from handlers.away import away_now
+from handlers.load import Workload, key_people, room_for, tally, weekly_rate
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
 from handlers.parsing import Args
@@ -123,8 +124,9 @@ def later(today: date, days: int) -> str:
 class Checker:
     """Reads one partnership's state once and derives each warning sign from it."""
 
-    def __init__(self, session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> None:
-        self.session, self.p, self.now, self.tz = session, p, now, tz
+    def __init__(self, session: Session, p: Partnership, now: datetime, tz: ZoneInfo,
+                 reader: Member | None = None) -> None:
+        self.session, self.p, self.now, self.tz, self.reader = session, p, now, tz, reader
         self.today = now.astimezone(tz).date()
         self.t = thresholds(session, p.id)
         self.members = queries.active_members(session, p.id)
@@ -186,22 +188,45 @@ class Checker:
                 f"Bring in more partners: `member add @name{sector}`.")
         return None
 
+    def loads(self) -> list[Workload[Member]]:
+        away = {m.id for m in self.members if away_now(m.person, self.now)}
+        return tally(self.members, self.open, self.now, away)  # rows this checker has already read
+
+    def hand_on(self, loads: list[Workload[Member]], holder: Member, besides: set[int], verb: str) -> str:
+        """What to do with some of `holder`'s work: to someone it would not overload, as a command
+        only when the reader may run it (the holder or a coordinator)."""
+        theirs = [c for c in self.open if c.owner_id == holder.id]
+        fit = room_for(loads, theirs, self.now, besides=besides)
+        leads = ", ".join(m.person.display_name for m in self.members if m.role is Role.COORDINATOR) or "a coordinator"
+        if fit is None:
+            heaviest = max(theirs, key=lambda c: weekly_rate(c, self.now))
+            if self.may_change(holder):
+                return (f"Nobody has room for it without going over: move a date (`edit {heaviest.id} by:...`) "
+                        "or find someone new to take part.")
+            return (f"Nobody has room for it without going over; {holder.person.display_name} or a coordinator "
+                    f"({leads}) could move a date.")
+        c, helper = fit
+        if self.may_change(holder):
+            return f"{verb}: `reassign {c.id} {self.mention(helper)}` ({helper.person.display_name} has room)."
+        return (f"#{c.id} {c.title} would fit {helper.person.display_name}'s spare time: ask {holder.person.display_name} "
+                f"or a coordinator ({leads}) to hand it on.")
+
+    def may_change(self, holder: Member) -> bool:
+        r = self.reader
+        return r is not None and r.active and (r.role is Role.COORDINATOR or r.id == holder.id)
+
     def over_capacity(self) -> Signal | None:
-        loads = tally(self.members, self.open, self.now)  # rows this checker has already read
+        loads = self.loads()
         over = [w for w in loads if w.over_capacity]
         if not over:
             return None
-        spare = [w.member for w in loads if w.member.capacity_hours and not w.over_capacity]
         over.sort(key=lambda w: not w.member.volunteer)
         texts = [f"{member_label(w.member)}{' (volunteer)' if w.member.volunteer else ''}: "
                  f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)}" for w in over]
-        heaviest = max((c for c in self.open if c.owner_id == over[0].member.id),
-                       key=lambda c: c.effort_hours or 0)
-        helper = self.mention(spare[0]) if spare else "@name"
         return Signal(
             "Over capacity", listed(texts) + ".",
             "Volunteers who carry more than they can give burn out, and the partnership loses them.",
-            f"Hand something on: `reassign {heaviest.id} {helper}`; `load` shows who has spare capacity.")
+            self.hand_on(loads, over[0].member, {w.member.id for w in over}, "Hand something on") + " `load` shows who has spare capacity.")
 
     def no_successor(self) -> Signal | None:
         """The coordinator role, and large commitments, with nobody able to step in."""
@@ -231,15 +256,12 @@ class Checker:
         if not keys:
             return None
         k = keys[0]
-        others = sorted((m for m in self.doers if m.id != k.member.id),
-                        key=lambda m: sum(c.owner_id == m.id for c in self.open))
-        theirs = next(c for c in self.open if c.owner_id == k.member.id)
         return Signal(
             "One person carrying too much",
             listed([f"{member_label(x.member)} holds {x.held} of the {x.total} open commitments ({x.share}%)"
                     for x in keys]) + ".",
             "A partnership must not rely too much on one person: if they were away, the work would stall.",
-            f"Share it out: `reassign {theirs.id} {self.mention(others[0])}`.")
+            self.hand_on(self.loads(), k.member, {x.member.id for x in keys}, "Share it out"))
 
     def overdue(self) -> Signal | None:
         late = [c for c in self.open if c.due_at < self.now]
@@ -353,9 +375,11 @@ def partner(member: Member) -> str:
     return member.organisation or member.person.display_name
 
 
-def check(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo) -> Health:
-    """The health report of one partnership at one moment, with dates in the reader's zone."""
-    return Checker(session, partnership, now, tz).health()
+def check(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo,
+          reader: Member | None = None) -> Health:
+    """The health report of one partnership at one moment, with dates in the reader's zone and
+    commands the reader may run."""
+    return Checker(session, partnership, now, tz, reader).health()
 
 
 def signal_items(signal: Signal) -> list[Item]:
@@ -366,7 +390,7 @@ def signal_items(signal: Signal) -> list[Item]:
 def health(ctx: Context, args: Args) -> Reply:
     """The health check: the latest review's answers and the warning signs, each with what to do next."""
     args.finish()
-    report = check(ctx.session, ctx.require_partnership(), ctx.now, ctx.tz)
+    report = check(ctx.session, ctx.require_partnership(), ctx.now, ctx.tz, ctx.member)
     reply = Reply(title=f"Health of {report.partnership.name}")
     if report.scores:
         reply.sections.append(Section(report.review, [Item(score_line(s)) for s in report.scores]))

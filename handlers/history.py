@@ -24,9 +24,10 @@ PAGE = 20
 ANONYMOUS = ("concern",)
 # What each `about:` word covers, by the event log's action names.
 ABOUT: dict[str, tuple[str, ...]] = {
-    "commitments": ("commit", "done", "drop", "reassign", "snooze"),
+    "commitments": ("commit", "done", "drop", "reassign", "snooze", "commitment-edit", "commitment-reopen", "progress",
+                    "accept", "decline", "missed"),
     "concerns": ("concern", "discuss", "resolve", "reopen"),
-    "members": ("join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
+    "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
     "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),
     "reviews": ("review-start", "review-answer", "review-close"),
     "successors": ("successor",),

@@ -13,20 +13,20 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, lazyload
 
-from handlers import decisions, reviews, succession
+from handlers import away, decisions, recurring, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, parse_day, show_day
 from handlers.describe import hours, labelled
 from handlers.errors import UserError
-from handlers.load import Workload, key_people, tally
+from handlers.load import Workload, episodes, key_people, room_for, tally
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
@@ -39,6 +39,7 @@ from storage.models import (
     Flexibility,
     Member,
     NudgeSettings,
+    Overload,
     Partnership,
     Person,
     Priority,
@@ -145,20 +146,27 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     is logged and left out, so one bad row cannot stop every other partnership's nudges
     (and its pending ones are kept, not dropped).
     """
+    try:
+        with session.begin_nested():
+            recurring.roll_on(session, now)
+    except Exception:
+        log.exception("could not roll recurring commitments on")
     state = State.load(session, now)
     due: list[DueNudge] = batched(session, now)
     done: list[int] = []
     for partnership in state.partnerships:
         try:
-            due += Deriver(state, partnership, now).all()
+            due += Deriver(state, partnership, now, session).all()
             done.append(partnership.id)
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
-    return due, done
+    # Nobody is nudged on holiday; what is still true is derived again when they are back.
+    gone = away.away_people(session, now)
+    return [d for d in due if d.person_id not in gone], done
 
 
 # Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges, reviews.nudges, succession.nudges)
+BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges)
 
 
 def batched(session: Session, now: datetime) -> list[DueNudge]:
@@ -198,6 +206,9 @@ class Someone(NamedTuple):
     left_at: datetime | None
     display_name: str
     timezone: str
+    away_from: date | None
+    away_until: date | None
+    user_id: str
 
     @property
     def active(self) -> bool:
@@ -218,13 +229,17 @@ class Work(NamedTuple):
     due_at: datetime
     created_at: datetime
     effort_hours: float | None
+    starts_at: datetime | None
+    left_hours: float | None
+    progress_at: datetime | None
 
 
 def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
     """The commitments matching `where`, as plain rows."""
     return [Work._make(row) for row in session.execute(
         select(Commitment.id, Commitment.partnership_id, Commitment.owner_id, Commitment.title, Commitment.due_at,
-               Commitment.created_at, Commitment.effort_hours).where(*where).order_by(*order))]
+               Commitment.created_at, Commitment.effort_hours, Commitment.starts_at, Commitment.left_hours,
+               Commitment.progress_at).where(*where).order_by(*order))]
 
 
 @dataclass
@@ -246,6 +261,7 @@ class State:
     concerns: dict[int, list[Concern]]
     done: dict[int, list[Work]]
     priorities: dict[int, list[Priority]]
+    overloads: dict[int, list[Overload]]
 
     by_id: dict[int, Someone] = field(init=False)
 
@@ -260,7 +276,8 @@ class State:
         since = now - WEEK
         everyone = [Someone._make(row) for row in session.execute(
             select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
-                   Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone)
+                   Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
+                   Person.away_from, Person.away_until, Person.user_id)
             .join(Member.person).order_by(Member.partnership_id, func.lower(Person.display_name)))]
         return cls(
             partnerships=list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
@@ -286,14 +303,15 @@ class State:
             priorities=grouped(session.scalars(
                 select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
                 .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
+            overloads=grouped(session.scalars(select(Overload)), lambda o: o.partnership_id),
         )
 
 
 class Deriver:
     """The nudges one partnership owes at one moment, from the loaded state."""
 
-    def __init__(self, state: State, p: Partnership, now: datetime) -> None:
-        self.state, self.p, self.now = state, p, now
+    def __init__(self, state: State, p: Partnership, now: datetime, session: Session) -> None:
+        self.state, self.p, self.now, self.session = state, p, now, session
         self.t = state.settings[p.id]
         self.members = state.members.get(p.id, [])
         self.coordinators = [m for m in self.members if m.role is Role.COORDINATOR]
@@ -388,24 +406,32 @@ class Deriver:
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
-        loads = tally(self.members, self.open, self.now)
-        heavy = {w.member.id: reasons for w in loads if (reasons := self.overload_reasons(w))}
+        gone = {m.id for m in self.members if away.away_now(m, self.now)}
+        loads = tally(self.members, self.open, self.now, gone)
+        heavy = {w.member.id: reasons for w in loads if not w.away and (reasons := self.overload_reasons(w))}
+        # Once per episode: again only when it is worse, or a week on (`episodes`).
+        told = episodes(self.session, self.p.id, self.state.overloads.get(self.p.id, []),
+                        [w for w in loads if w.member.id in heavy], self.now)
         if not heavy:
             return
-        spare = [w.member.display_name for w in loads
-                 if w.member.id not in heavy and w.member.capacity_hours and not w.over_capacity]
+        spare = [f"{w.member.display_name} (~{hours(round(w.free, 1))}/week free)" for w in loads
+                 if w.member.id not in heavy and w.has_room()]
         offered = [self.state.by_id[f.member_id] for f in self.state.time_offers.get(self.p.id, [])]
-        flexible = sorted({m.display_name for m in offered if m.id not in heavy and m.active})
+        flexible = sorted({m.display_name for m in offered if m.id not in heavy and m.active and m.id not in gone})
         for w in loads:
             if w.member.id not in heavy:
                 continue
             reasons, m = heavy[w.member.id], w.member
-            key = f"m{m.id}:{self.week}"
+            key = f"m{m.id}:{told[m.id]:%Y%m%dT%H%M%S}"
+            # A handover that fits: their own work (they may reassign it) to someone it would not overload.
+            fit = room_for(loads, [c for c in self.open if c.owner_id == m.id], self.now, besides=heavy)
+            hand_on = (f" #{fit[0].id} {fit[0].title} would fit {fit[1].display_name}'s spare time: "
+                       f"`reassign {fit[0].id} @{fit[1].user_id}`.") if fit else ""
             yield self.to_person(
                 m, "overload-note", f"overload-note:{key}",
                 f"You're carrying a lot in {self.p.name} just now ({reasons}). That says how much you give, "
                 f"not that you're falling short. If something could wait or pass to someone else, say so in the "
-                f"channel or to a coordinator; `mine` lists it all.")
+                f"channel or to a coordinator; `mine` lists it all.{hand_on}")
             helpers = "; ".join(filter(None, [
                 f"spare capacity: {', '.join(spare)}" if spare else "",
                 f"offered more time: {', '.join(flexible)}" if flexible else "",
@@ -413,7 +439,7 @@ class Deriver:
             yield from self.to_coordinators(
                 "overload", f"overload:{key}",
                 f"{m.label}{' (volunteer)' if m.volunteer else ''} has more than they can carry ({reasons}). "
-                f"Could someone take something on? Who could help: {helpers}.", besides=m.id)
+                f"Could someone take something on? Who could help: {helpers}.{hand_on}", besides=m.id)
 
     def overload_reasons(self, w: Workload[Someone]) -> str:
         reasons = []

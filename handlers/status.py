@@ -24,7 +24,8 @@ from storage.models import Commitment, Concern, ConcernStatus, Decision, Decisio
 SOON = timedelta(days=7)
 RECENT = 5
 # The event log's changes that say why things are as they are.
-WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "priority", "edit")
+WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "priority", "edit",
+       "commitment-reopen", "decline")
 
 
 def at(moment: datetime, ctx: Context) -> str:

@@ -211,6 +211,9 @@ class Person(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Away (`away`): days in their own zone with no nudges and no capacity.
+    away_from: Mapped[date | None] = mapped_column(Date)
+    away_until: Mapped[date | None] = mapped_column(Date)
 
 
 class Member(Base):
@@ -289,6 +292,9 @@ class Commitment(Base):
         # The nudge sweep reads every partnership's open work, and the past week's done work, at once.
         Index("ix_commitments_status_due", "status", "due_at"),
         Index("ix_commitments_status_closed", "status", "closed_at"),
+        # An occurrence is made once, however many sweepers or `done`s race to make it.
+        UniqueConstraint("series_id", "due_at", name="uq_commitments_series_due"),
+        CheckConstraint("left_hours IS NULL OR left_hours >= 0", name="ck_left"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,10 +311,46 @@ class Commitment(Base):
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     drop_reason: Mapped[str | None] = mapped_column(Text)
+    # When the work can start (`from:`); None means when it was logged. Its effort is
+    # spread from then to the due date, so a far-off date reads as a light weekly load.
+    starts_at: Mapped[datetime | None]
+    # Hours still to do, as its owner last said (`progress`, `left`), and when they said it;
+    # None means all of the effort is left.
+    left_hours: Mapped[float | None] = mapped_column(Float)
+    progress_at: Mapped[datetime | None]
+    done_note: Mapped[str | None] = mapped_column(Text)
+    # Set while a handover waits for its new owner's `accept` or `decline`: who had it before.
+    handover_from_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", name="fk_commitments_handover_from"))
+    handover_at: Mapped[datetime | None]
+    # The series a recurring commitment's occurrence belongs to.
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commitment_series.id", ondelete="SET NULL", name="fk_commitments_series"))
 
     owner: Mapped[Member] = relationship(
         foreign_keys="Commitment.owner_id", primaryjoin="Commitment.owner_id == Member.id", lazy="joined"
     )
+    series: Mapped[CommitmentSeries | None] = relationship(lazy="joined")
+
+    @property
+    def starts(self) -> datetime:
+        return self.starts_at or self.created_at
+
+
+class CommitmentSeries(Base):
+    """Recurring work (`every:tuesday`): one open occurrence at a time, each its own commitment.
+
+    The next occurrence copies the latest one (owner, title, effort), so corrections carry on.
+    """
+
+    __tablename__ = "commitment_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    # `weekday:1` (every Tuesday), `weeks:2`, `months:1`.
+    rule: Mapped[str] = mapped_column(String(40))
+    # The last day an occurrence may fall on; None means until it is stopped.
+    until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
 
 
 class Concern(Base):
@@ -418,6 +460,21 @@ class NudgeSettings(Base):
     updated_at: Mapped[datetime]
 
 
+class Overload(Base):
+    """A member's current overload episode: when it began and how heavy it was when last told,
+    so the warning goes once per episode, again only when it is worse or a week has passed."""
+
+    __tablename__ = "overloads"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    told_at: Mapped[datetime]
+    weekly_hours: Mapped[float] = mapped_column(Float)
+    open_count: Mapped[int]
+    overdue_count: Mapped[int]
+
+
 class Snooze(Base):
     """Reminders about a commitment are held back until `until`."""
 
@@ -462,6 +519,8 @@ class Nudge(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
+    # Buttons the message carries, as JSON [[label, command], ...] (Accept / Decline a handover).
+    actions: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person | None] = relationship(lazy="joined")
 

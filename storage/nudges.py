@@ -7,25 +7,32 @@ Every guarantee the scheduler gives lives in these statements, not in memory:
 - `mark_sent` only marks rows the caller still holds, in one transaction after delivery;
 - `release` gives a failed row back, counting the attempt, so a later sweep retries it
   (after a pause that doubles with each failure: `claimed_until` without `claimed_by`).
+A command can also `tell` someone of what it just did (a handover to accept): a row keyed
+`told:...`, written in the command's own transaction and sent by the next sweep, which a
+process running the scheduler starts at once (`on_told`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import String, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy import String, any_, bindparam, delete, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from storage.models import ChannelLink, Nudge, Partnership, Sweep
 
 # A failed nudge waits 1, 2, 4... minutes before its next try, never more than this.
 MAX_BACKOFF = timedelta(hours=6)
 _CLAIM_LOCK = 7240204
+# Keys of nudges a command wrote about what it did, not derived from the state by a sweep.
+TOLD = "told:"
+_TOLD_FLAG = "partnerbot.told"
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ def record(session: Session, due: Collection[DueNudge], now: datetime, derived: 
         nudge_id
         for nudge_id, key in session.execute(
             select(Nudge.id, Nudge.key).where(
-                Nudge.sent_at.is_(None), Nudge.partnership_id.in_(derived), unleased(now)
+                Nudge.sent_at.is_(None), Nudge.partnership_id.in_(derived), unleased(now),
+                Nudge.key.not_like(f"{TOLD}%"),
             )
         )
         if key not in keys
@@ -75,6 +83,46 @@ def record(session: Session, due: Collection[DueNudge], now: datetime, derived: 
     if stale:
         session.execute(delete(Nudge).where(Nudge.id.in_(stale), Nudge.sent_at.is_(None), unleased(now)))
     return len(keys - known)
+
+
+def tell(session: Session, key: str, partnership_id: int, kind: str, text: str, now: datetime, *,
+         person_id: int | None = None, channel: str | None = None,
+         actions: Sequence[tuple[str, str]] = ()) -> None:
+    """Owe someone a message about what a command just did, in the command's transaction.
+
+    Keyed like every nudge (and prefixed `told:`), so a repeated command tells once; the
+    next sweep sends it, and `on_told` starts that sweep as soon as the command commits."""
+    assert key.startswith(TOLD)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(Nudge).on_conflict_do_nothing(index_elements=["key"]), [{
+        "key": key[:200], "partnership_id": partnership_id, "kind": kind, "text": text, "person_id": person_id,
+        "channel": channel, "created_at": now, "attempts": 0,
+        "actions": json.dumps([list(a) for a in actions]) if actions else None}])
+    session.info[_TOLD_FLAG] = True
+
+
+def withdraw(session: Session, key_prefix: str) -> None:
+    """Take back unsent `told` nudges that no longer hold (a handover answered before it arrived)."""
+    session.execute(delete(Nudge).where(Nudge.key.startswith(key_prefix, autoescape=True), Nudge.sent_at.is_(None),
+                                        Nudge.claimed_by.is_(None)))
+
+
+def on_told(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
+    """Call `callback` after each commit that wrote a `told` nudge: the scheduler sweeps then."""
+
+    @event.listens_for(sessions, "after_commit")
+    def _told(session: Session) -> None:
+        if session.info.pop(_TOLD_FLAG, False):
+            callback()
+
+    @event.listens_for(sessions, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop(_TOLD_FLAG, None)
+
+
+def buttons(actions: str | None) -> list[tuple[str, str]]:
+    """A nudge's stored buttons as (label, command) pairs."""
+    return [(str(label), str(run)) for label, run in json.loads(actions)] if actions else []
 
 
 def home_channels(session: Session, partnership_ids: Collection[int] | None = None) -> dict[int, str]:
@@ -116,6 +164,7 @@ class Waiting(NamedTuple):
     text: str
     person_id: int | None
     channel: str | None
+    actions: str | None
 
 
 def pending(session: Session, now: datetime, platform: str | None = None) -> list[Waiting]:
@@ -124,7 +173,8 @@ def pending(session: Session, now: datetime, platform: str | None = None) -> lis
     Their people are the caller's to read, in one query (FOR UPDATE cannot take the
     nullable side of a join)."""
     query = (
-        select(Nudge.id, Nudge.partnership_id, Nudge.kind, Nudge.text, Nudge.person_id, Nudge.channel)
+        select(Nudge.id, Nudge.partnership_id, Nudge.kind, Nudge.text, Nudge.person_id, Nudge.channel,
+               Nudge.actions)
         .join(Partnership, Partnership.id == Nudge.partnership_id)
         .where(Nudge.sent_at.is_(None), unleased(now))
         .order_by(Nudge.id)

@@ -34,7 +34,9 @@ def test_planted_problems_are_each_named_with_what_to_do(town: Chat) -> None:
     found = signs(town.ok("olga", "health"))
     expected = {
         "Sectors missing": ("Nobody here represents the community sector.", "`member add @name sector:community`"),
-        "Over capacity": ("Bob (Chamber of Trade) (volunteer): ~12h/week against 4h", "`reassign 1 @alice`"),
+        # Nobody has 12 hours a week to spare, and an observer is offered no command they cannot run.
+        "Over capacity": ("Bob (Chamber of Trade) (volunteer): ~12h/week against 4h",
+                          "Nobody has room for it without going over; Bob or a coordinator (Alice) could move a date."),
         "No successor named": ("Nobody is named to step in as coordinator (now: Alice)",
                                "`successor coordinator @bob`"),
         "Concerns open too long": ("#1 The towpath plan ignores wheelchair users (high, open 31 days)",

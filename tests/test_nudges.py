@@ -317,12 +317,23 @@ def test_overload_kind_note_to_volunteer_and_helpers_to_coordinator(town: Chat, 
     assert "not that you're falling short" in note
     [alert] = inbox.to("@alice")
     assert "Bob (Chamber of Trade) (volunteer) has more than they can carry" in alert
-    assert "spare capacity: Alice, Carol, Dev" in alert and "offered more time: Carol" in alert
+    assert ("spare capacity: Alice (~6h/week free), Carol (~3h/week free), Dev (~5h/week free)" in alert
+            and "offered more time: Carol" in alert)
     assert inbox.to("@carol") == [] and inbox.to("@dev") == []
 
     town.advance(days=1)
     sweep(town, inbox)
-    assert len(inbox.to("@bob")) == 1, "once a week while it lasts"
+    assert len(inbox.to("@bob")) == 1, "once per episode while it stays the same"
+    town.ok("bob", 'commit "Frame the signs" by:friday effort:2h')  # 2h a week worse
+    sweep(town, inbox)
+    worse = inbox.to("@bob", "carrying a lot")
+    assert len(worse) == 2 and "~14h/week" in worse[1], "again when it gets worse"
+    town.advance(days=1)
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "carrying a lot")) == 2
+    town.advance(days=7)
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "carrying a lot")) == 3, "again after a week"
 
 
 def test_too_many_open_commitments_counts_as_overload(town: Chat, inbox: Inbox) -> None:

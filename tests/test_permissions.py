@@ -98,7 +98,7 @@ def test_every_change_writes_an_event_with_who_and_what(town: Chat) -> None:
         ("bob", 'concern "Budget split"', "concern"),
         ("carol", 'discuss 1 "Match-fund it?"', "discuss"),
         ("alice", 'resolve 1 "Split 50/50"', "resolve"),
-        ("bob", 'reopen 1 "It changed again"', "reopen"),
+        ("bob", 'reopen concern 1 "It changed again"', "reopen"),
         ("carol", 'flex time "Two evenings"', "flex"),
         ("carol", "flex withdraw 1", "flex-withdraw"),
         ("alice", "member remove @erin", "member-remove"),

@@ -47,7 +47,7 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
         fields.append(("Next review", show_day(p.next_review_on, today)))
     if p.end_date:
         fields.append(("Ends", show_day(p.end_date, today)))
-    load_line = describe_load(loads[0]) if loads else (
+    load_line = describe_load(loads[0], today) if loads else (
         "You are an observer here." if role is Role.OBSERVER else "No load yet.")
     return Reply(
         title=p.name,

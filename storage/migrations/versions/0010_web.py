@@ -1,7 +1,7 @@
 """The web: public pages (publications), dashboard sign-in links, and the cookie-signing key.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 
 
-revision: str = '0009'
-down_revision: str | Sequence[str] | None = '0008'
+revision: str = '0010'
+down_revision: str | Sequence[str] | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

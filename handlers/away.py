@@ -1,0 +1,183 @@
+"""Time away: a person on holiday gets no nudges, has no capacity, and their due work is covered.
+
+`away 2026-12-20 2027-01-03` (or `away until:2027-01-03`) marks the days, in the person's
+own zone, in every partnership they are in. While the window lasts, nudges to them wait,
+`load` counts no capacity for them, and the work due in it is flagged, as soon as the
+window is set, to its named successor and the coordinators, so someone can step in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from handlers.context import Context, zone
+from handlers.dates import DATE_HINT, parse_day, show_day
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.parsing import Args
+from handlers.registry import command
+from handlers.reply import Audience, Reply
+from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person, Role, Successor
+from storage.nudges import DueNudge
+
+MAX_DAYS = 366
+# Zones run a day either side of UTC: the window is read in each person's own.
+DAY = timedelta(days=1)
+OFF = ("off", "back", "none", "cancel")
+
+
+class Away(Protocol):
+    """What being away needs of a person: a `Person`, or the sweep's plain row of one."""
+
+    @property
+    def timezone(self) -> str: ...
+
+    @property
+    def away_from(self) -> date | None: ...
+
+    @property
+    def away_until(self) -> date | None: ...
+
+
+def away_now(person: Away, now: datetime) -> bool:
+    """Whether today, in the person's own zone, falls in their away window."""
+    if person.away_from is None or person.away_until is None:
+        return False
+    return person.away_from <= now.astimezone(zone(person.timezone)).date() <= person.away_until
+
+
+def window(person: Away, today: date) -> str:
+    assert person.away_from is not None and person.away_until is not None
+    return f"{show_day(person.away_from, today)} – {show_day(person.away_until, today)}"
+
+
+@command("away", usage="away <first day> <last day>",
+         examples=("away 2026-12-20 2027-01-03", "away until:2027-01-03", "away off", "away"),
+         options=("until",))
+def away(ctx: Context, args: Args) -> Reply:
+    """Say when you are away: no nudges then, no capacity counted, and your due work is flagged to cover.
+
+    Two dates (first and last day away), or `until:` a last day from today; `away off` when
+    plans change; `away` alone shows it. It holds in every partnership you are in."""
+    member = ctx.require_member()
+    person = ctx.person
+    today = ctx.now.astimezone(ctx.tz).date()
+    if not args.has_more() and "until" not in args.options:
+        args.finish()
+        if person.away_until is None or person.away_until < today:
+            return Reply(text="You're not marked away. Going on holiday? `away 2026-12-20 2027-01-03`.")
+        return Reply(text=f"You're away {window(person, today)}. `away off` if plans change.")
+    if args.words and not args.words[0].quoted and args.words[0].text.lower() in OFF:
+        args.words.pop(0)
+        args.finish()
+        if person.away_until is None or person.away_until < today:
+            raise UserError("You're not marked away.", "Type `away 2026-12-20 2027-01-03` to mark days away.")
+        shown = window(person, today)
+        set_window(ctx, person, None, None)
+        ctx.record("away", f"{member_label(member)} is no longer away {shown}")
+        return Reply(text=f"Welcome back: {person.display_name} is no longer marked away ({shown}).",
+                     audience=Audience.CHANNEL)
+    if "until" in args.options:
+        first = parse_day(args.words.pop(0).text, ctx.tz, ctx.now) if args.words else today
+        last = parse_day(args.options["until"], ctx.tz, ctx.now)
+    else:
+        first = parse_day(args.take_word("first day away"), ctx.tz, ctx.now)
+        if not args.has_more():
+            raise UserError("Say the last day away too, like `away 2026-12-20 2027-01-03`, or `away until:2027-01-03`.")
+        last = parse_day(args.take_word("last day away"), ctx.tz, ctx.now)
+    args.finish()
+    if last < first:
+        raise UserError(f"The last day ({show_day(last, today)}) is before the first ({show_day(first, today)}).",
+                        "Type the first day, then the last: `away 2026-12-20 2027-01-03`.")
+    if last < today:
+        raise UserError(f"{show_day(last, today)} has passed. {DATE_HINT}")
+    if (last - first).days > MAX_DAYS:
+        raise UserError(f"That is more than {MAX_DAYS} days away; for a longer break, a coordinator can make you "
+                        "an observer (`member role @you observer`).")
+    first = max(first, today)
+    set_window(ctx, person, first, last)
+    shown = window(person, today)
+    due = ctx.session.scalars(select(Commitment).where(
+        Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN).order_by(Commitment.due_at)).all()
+    tz = ctx.tz
+    inside = [c for c in due if first <= c.due_at.astimezone(tz).date() <= last]
+    ctx.record("away", f"{member_label(member)} is away {shown}")
+    text = f"{person.display_name} is away {shown}: no nudges to them then, and no capacity counted."
+    if inside:
+        text += (f" Due while away: " + "; ".join(f"#{c.id} {c.title}" for c in inside[:10])
+                 + f". Its successor, if named, and the coordinators are told, so someone can step in"
+                 f" (`successor {inside[0].id} @name` names one).")
+    return Reply(text=text, audience=Audience.CHANNEL)
+
+
+def set_window(ctx: Context, person: Person, first: date | None, last: date | None) -> None:
+    """Conditional on the window as read, so two changes at once cannot both land."""
+    result = ctx.session.execute(
+        update(Person).where(Person.id == person.id,
+                             Person.away_from.is_(None) if person.away_from is None else Person.away_from == person.away_from,
+                             Person.away_until.is_(None) if person.away_until is None
+                             else Person.away_until == person.away_until)
+        .values(away_from=first, away_until=last).execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise UserError("Your days away were changed somewhere else just now, so nothing was changed.",
+                        "Type `away` to see them, then try again.")
+
+
+# The sweep: work due while its owner is away, for every partnership in a fixed number of queries.
+
+def nudges(session: Session, now: datetime) -> list[DueNudge]:
+    """To the coordinators and each commitment's named successor: open work due in its owner's away window."""
+    today = now.date()
+    rows = session.execute(
+        select(Commitment, Member, Person).join(Member, Member.id == Commitment.owner_id)
+        .join(Person, Person.id == Member.person_id).join(Partnership, Partnership.id == Commitment.partnership_id)
+        .where(Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_(None), Partnership.closed_at.is_(None),
+               Person.away_until >= today - DAY)
+        .order_by(Commitment.due_at)).all()
+    flagged = [(c, m, p) for c, m, p in rows if p.away_from is not None and p.away_until is not None
+               and p.away_from <= c.due_at.astimezone(zone(p.timezone)).date() <= p.away_until]
+    if not flagged:
+        return []
+    partnership_ids = {c.partnership_id for c, _, _ in flagged}
+    leads: dict[int, list[Member]] = {}
+    for lead in session.scalars(select(Member).where(Member.partnership_id.in_(partnership_ids), Member.left_at.is_(None),
+                                                     Member.role == Role.COORDINATOR)):
+        leads.setdefault(lead.partnership_id, []).append(lead)
+    stand_ins = {s.commitment_id: s.successor for s in session.scalars(
+        select(Successor).where(Successor.commitment_id.in_([c.id for c, _, _ in flagged])))}
+    due: list[DueNudge] = []
+    for c, m, p in flagged:
+        local = zone(p.timezone)
+        when = window(p, now.astimezone(local).date())
+        day = show_day(c.due_at.astimezone(local).date(), now.astimezone(local).date())
+        stand_in = stand_ins.get(c.id)
+        able = stand_in is not None and stand_in.active and stand_in.role is not Role.OBSERVER and stand_in.id != m.id
+        key = f"away-due:c{c.id}:{p.away_from}:{p.away_until}"
+        for lead in leads.get(c.partnership_id, []):
+            if lead.id == m.id:
+                continue
+            helper = f"@{stand_in.person.user_id}" if able and stand_in else "@name"
+            due.append(DueNudge(
+                f"{key}:p{lead.person_id}", c.partnership_id, "away",
+                f"{member_label(m)} is away {when}, and #{c.id} {c.title} is due {day}, while they are. "
+                + (f"{stand_in.person.display_name} is named to step in. " if able and stand_in else "")
+                + f"Hand it on with `reassign {c.id} {helper}`, or move the date: `edit {c.id} by:...`.",
+                person_id=lead.person_id))
+        if able and stand_in is not None and stand_in.role is not Role.COORDINATOR:
+            due.append(DueNudge(
+                f"{key}:p{stand_in.person_id}", c.partnership_id, "away",
+                f"{m.person.display_name} is away {when}, and #{c.id} {c.title} is due {day}. You are named to step "
+                f"in on it: a coordinator can hand it to you, or say in the channel if you cannot.",
+                person_id=stand_in.person_id))
+    return due
+
+
+def away_people(session: Session, now: datetime) -> set[int]:
+    """The ids of people away now: nudges to them wait."""
+    rows = session.scalars(select(Person).where(Person.away_from <= now.date() + DAY,
+                                                Person.away_until >= now.date() - DAY))
+    return {p.id for p in rows if away_now(p, now)}

@@ -1,0 +1,129 @@
+"""Handing work over: `reassign`, then the new owner's `accept` or `decline`.
+
+The new owner is told at once (a direct message with Accept / Decline, or a nudge in the
+console) and the work is theirs meanwhile. A decline, with its reason, returns it to whoever
+had it (or, if they have gone, a coordinator), and the coordinators hear of it. Handing
+someone more than they can carry is allowed, but the reply says so and names who has room.
+"""
+
+from __future__ import annotations
+
+from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
+from handlers.context import Context
+from handlers.dates import show_day, show_due
+from handlers.describe import hours, member_label
+from handlers.errors import UserError
+from handlers.load import room, weekly_rate, workloads
+from handlers.parsing import Args
+from handlers.registry import command
+from handlers.reply import Audience, Reply
+from storage import queries
+from storage.models import Commitment, Member, Role
+from storage.nudges import tell, withdraw
+
+
+def handover_key(c: Commitment) -> str:
+    return f"told:handover:c{c.id}:"
+
+
+@command("reassign", usage="reassign <number> @name", examples=("reassign 12 @carol",))
+def reassign(ctx: Context, args: Args) -> Reply:
+    """Hand a commitment to another member: your own, or anyone's if you coordinate.
+
+    They are told at once and asked to `accept` or `decline` it."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    new_owner = ctx.find_member(args.take_mention("who takes it over"))
+    args.finish()
+    ensure_may_change(ctx, c)
+    ensure_open(ctx, c)
+    if new_owner.id == c.owner_id:
+        raise UserError(f"#{c.id} is already {new_owner.person.display_name}'s.")
+    if new_owner.role is Role.OBSERVER:
+        raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
+    old = c.owner
+    # Their load before taking it on, and the hours a week this commitment needs.
+    loads = workloads(ctx.session, c.partnership_id, ctx.now)
+    theirs = next(w for w in loads if w.member.id == new_owner.id)
+    extra = weekly_rate(c, ctx.now)
+    change(ctx, c, still_open(), Commitment.owner_id == old.id, owner_id=new_owner.id,
+           handover_from_id=old.id, handover_at=ctx.now)
+    ctx.session.refresh(c, ["owner"])
+    ctx.record("reassign", f"#{c.id} {c.title}: {member_label(old)} -> {member_label(new_owner)}", subject_id=c.id)
+    withdraw(ctx.session, handover_key(c))
+    effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
+    tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
+         f"{ctx.person.display_name} handed you #{c.id} {c.title} (due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}). "
+         f'Will you take it on? `accept {c.id}`, or `decline {c.id} "why"`.', ctx.now,
+         person_id=new_owner.person_id,
+         actions=(("Accept", f"accept {c.id}"), ("Decline", f'decline {c.id} "..."')))
+    text = (f"#{c.id} {c.title} now belongs to {member_label(new_owner)} (was {old.person.display_name}); "
+            f"{new_owner.person.display_name} is asked to accept it.")
+    after = theirs.weekly_hours + extra
+    if theirs.away:
+        back = new_owner.person.away_until
+        text += (f" Note: {new_owner.person.display_name} is away until "
+                 f"{show_day(back, ctx.now.astimezone(ctx.tz).date()) if back else 'further notice'}, "
+                 "and hears of it on return.")
+    elif theirs.capacity is not None and after > theirs.capacity:
+        text += (f" This takes {new_owner.person.display_name} over capacity: ~{hours(round(after, 1))}/week against "
+                 f"{hours(theirs.capacity)}. Room: {room(loads, extra, besides={new_owner.id, old.id})}.")
+    return Reply(text=text, audience=Audience.CHANNEL)
+
+
+def pending_handover(ctx: Context, c: Commitment) -> Member:
+    """The member answering a handover: it must be waiting, and theirs."""
+    me = ctx.require_member()
+    if c.handover_from_id is None or c.owner_id != me.id:
+        if c.owner_id != me.id:
+            raise UserError(f"#{c.id} {c.title} was handed to {c.owner.person.display_name}, not to you; "
+                            "only they can accept or decline it.", "Type `mine` to see what is yours.")
+        raise UserError(f"#{c.id} {c.title} is yours already; nothing waits for an answer.",
+                        f'To hand it on: `reassign {c.id} @name`; if it will not happen: `drop {c.id} "why"`.')
+    ensure_open(ctx, c)
+    return me
+
+
+@command("accept", usage="accept <number>", examples=("accept 12",))
+def accept(ctx: Context, args: Args) -> Reply:
+    """Take on a commitment handed to you."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    args.finish()
+    me = pending_handover(ctx, c)
+    change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
+           handover_from_id=None, handover_at=None)
+    withdraw(ctx.session, handover_key(c))
+    ctx.record("accept", f"{member_label(me)} accepted #{c.id} {c.title}", subject_id=c.id)
+    return Reply(text=f"{me.person.display_name} takes on #{c.id} {c.title}, due "
+                      f"{show_due(c.due_at, ctx.tz, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
+
+
+@command("decline", usage='decline <number> "why"', examples=('decline 12 "I am away that week"',))
+def decline(ctx: Context, args: Args) -> Reply:
+    """Turn down a commitment handed to you, saying why; it goes back, and the coordinators hear of it."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    reason = take_reason(args, f'Say why, so the coordinators can find someone else: `decline {c.id} "why"`.')
+    me = pending_handover(ctx, c)
+    before = ctx.session.get(Member, c.handover_from_id)
+    back = before if before is not None and before.active and before.role is not Role.OBSERVER else None
+    leads = queries.coordinators(ctx.session, c.partnership_id)
+    if back is None:
+        back = next((m for m in leads if m.id != me.id), None)
+    if back is None:
+        raise UserError(f"There is nobody to give #{c.id} back to: the partnership has no other coordinator.",
+                        f"Keep it, or drop it: `drop {c.id} \"why\"`.")
+    change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
+           owner_id=back.id, handover_from_id=None, handover_at=None)
+    ctx.session.refresh(c, ["owner"])
+    withdraw(ctx.session, handover_key(c))
+    event = ctx.record("decline", f"{member_label(me)} declined #{c.id} {c.title}; back with {member_label(back)}",
+                       subject_id=c.id, reason=reason)
+    ctx.session.flush()
+    told = {m.person_id: m for m in [*leads, back] if m.id != me.id}
+    for person_id in told:
+        tell(ctx.session, f"told:decline:e{event.id}:p{person_id}", c.partnership_id, "decline",
+             f'{me.person.display_name} declined #{c.id} {c.title}: "{reason}". It is back with '
+             f"{'you' if person_id == back.person_id else back.person.display_name}; "
+             f"hand it on with `reassign {c.id} @name`.", ctx.now, person_id=person_id)
+    return Reply(text=f"{me.person.display_name} declined #{c.id} {c.title} ({reason}); it is back with "
+                      f"{back.person.display_name}, and the coordinators are told.", audience=Audience.CHANNEL)
+

@@ -1,0 +1,161 @@
+"""Recurring work: `every:tuesday`, `every:"2 weeks"`, `every:month`, until a last date.
+
+A series keeps one open occurrence at a time. The next is made when one is done, or by
+the nudge sweep when its day passes without `done` (that one is closed as missed, so it
+stays in the history as its own record). Making it is exactly once: the occurrence is
+closed by a conditional update only one caller can win, and (series, due date) is unique.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handlers.context import Context, zone
+from handlers.dates import DATE_HINT, end_of_day, parse_day, show_day
+from handlers.errors import UserError
+from handlers.parsing import Args
+from storage import queries
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus
+
+log = logging.getLogger(__name__)
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EVERY = re.compile(r"(?:(\d{1,2})\s*)?(week|weeks|weekly|fortnight|month|months|monthly)")
+MISSED = "Its day passed without `done`."
+EVERY_HINT = "Write it like `every:tuesday`, `every:week`, `every:\"2 weeks\"` or `every:month`."
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How often: `weekday:1` (every Tuesday), `weeks:2`, `months:1`."""
+
+    code: str
+
+    @property
+    def unit(self) -> str:
+        return self.code.partition(":")[0]
+
+    @property
+    def count(self) -> int:
+        return int(self.code.partition(":")[2])
+
+    @property
+    def said(self) -> str:
+        if self.unit == "weekday":
+            return DAYS[self.count].capitalize()
+        noun = "week" if self.unit == "weeks" else "month"
+        return noun if self.count == 1 else f"{self.count} {noun}s"
+
+    def after(self, day: date) -> date:
+        """The next occurrence's day after one on `day`."""
+        if self.unit == "months":
+            return day + relativedelta(months=self.count)
+        return day + timedelta(weeks=1 if self.unit == "weekday" else self.count)
+
+    def first(self, today: date) -> date:
+        """The first occurrence when no `by:` is given: the next such weekday (today included), else one period on."""
+        if self.unit == "weekday":
+            return today + timedelta(days=(self.count - today.weekday()) % 7)
+        return self.after(today)
+
+
+def parse_rule(text: str) -> Rule:
+    word = " ".join(text.lower().split())
+    for n, day in enumerate(DAYS):
+        if word in (day, day[:3], day + "s"):
+            return Rule(f"weekday:{n}")
+    match = _EVERY.fullmatch(word.replace("every ", ""))
+    if match is None:
+        raise UserError(f"`every:{text[:30]}` isn't a repeat I know. {EVERY_HINT}")
+    count = int(match[1] or 1)
+    if match[2] == "fortnight":
+        return Rule(f"weeks:{2 * count}")
+    if count < 1 or count > (12 if match[2].startswith("month") else 52):
+        raise UserError(f"`every:{text[:30]}` is too far apart. {EVERY_HINT}")
+    return Rule(f"{'months' if match[2].startswith('month') else 'weeks'}:{count}")
+
+
+def rule_from(args: Args) -> Rule | None:
+    """The `every:` option, taking a following `weeks`/`months` word (`every:2 weeks`) along."""
+    text = args.options.get("every")
+    if text is None:
+        return None
+    if text.isdigit() and args.words and not args.words[0].quoted and args.words[0].text.lower().rstrip("s") in (
+            "week", "month"):
+        text += " " + args.words.pop(0).text
+    return parse_rule(text)
+
+
+def until_from(text: str | None, ctx: Context, due_at: datetime) -> date | None:
+    if text is None:
+        return None
+    day = parse_day(text, ctx.tz, ctx.now)
+    first = due_at.astimezone(ctx.tz).date()
+    if day < first:
+        today = ctx.now.astimezone(ctx.tz).date()
+        raise UserError(f"until:{show_day(day, today)} is before the first occurrence ({show_day(first, today)}). "
+                        f"{DATE_HINT}")
+    return day
+
+
+def until_said(series: CommitmentSeries | None, today: date) -> str:
+    return f" until {show_day(series.until, today)}" if series is not None and series.until else ""
+
+
+def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitment | None:
+    """Make the occurrence after `c` (just closed by its caller's conditional update), or None
+    when the series has ended or someone else made it already."""
+    series = c.series
+    if series is None:
+        return None
+    rule = Rule(series.rule)
+    tz = zone(c.owner.person.timezone)
+    day = rule.after(c.due_at.astimezone(tz).date())
+    while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
+        day = rule.after(day)
+    if series.until is not None and day > series.until:
+        return None
+    following = Commitment(partnership_id=c.partnership_id, owner_id=c.owner_id, title=c.title,
+                           due_at=end_of_day(day, tz), effort_hours=c.effort_hours, created_by_id=None,
+                           created_at=now, series_id=series.id)
+    try:
+        with session.begin_nested():
+            session.add(following)
+    except IntegrityError:
+        log.info("occurrence of series %s due %s was made by someone else", series.id, day)
+        return None
+    return following
+
+
+def roll_on(session: Session, now: datetime) -> int:
+    """Close recurring occurrences whose day has passed and make their next; the sweep calls this.
+
+    Returns how many it rolled on. Each close is conditional, so sweeps racing each other
+    (or a `done`) roll an occurrence on once."""
+    rolled = 0
+    passed = session.scalars(select(Commitment).where(Commitment.series_id.is_not(None),
+                                                      Commitment.status == CommitmentStatus.OPEN,
+                                                      Commitment.due_at < now).order_by(Commitment.id))
+    for c in list(passed):
+        won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN)
+                              .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED)
+                              .execution_options(synchronize_session="fetch"))
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        following = next_occurrence(session, c, now)
+        then = "; the series has ended"
+        if following is not None:
+            tz = zone(c.owner.person.timezone)
+            then = f"; next #{following.id}, due {show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())}"
+        queries.record_event(session, c.partnership_id, None, "missed", f"#{c.id} {c.title} — missed{then}", now,
+                             subject_id=c.id, reason=MISSED)
+        rolled += 1
+    return rolled

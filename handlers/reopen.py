@@ -1,0 +1,38 @@
+"""Undo: `reopen <number>` takes up again what was closed by mistake, a commitment or a concern.
+
+A commitment and a concern may share a number; `reopen` finds the closed one, and when both
+are closed it asks which: `reopen commitment 4` or `reopen concern 4`.
+"""
+
+from __future__ import annotations
+
+from handlers import commitments, concerns
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.parsing import Args
+from handlers.registry import command
+from handlers.reply import Reply
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus
+
+
+@command("reopen", usage='reopen <number> "why"', examples=('reopen 12 "Marked done by mistake"',))
+def reopen(ctx: Context, args: Args) -> Reply:
+    """Reopen a done or dropped commitment, or a resolved concern, saying why.
+
+    Where a commitment and a concern share the number, say which: `reopen commitment 4`, `reopen concern 4`."""
+    if not args.words:
+        raise UserError("Say which, by its number (like `reopen 12 \"why\"`).")
+    number = Args([args.words[0]]).take_id("commitment or concern")
+    partnership = ctx.require_partnership()
+    c = ctx.session.get(Commitment, number)
+    k = ctx.session.get(Concern, number)
+    c = c if c is not None and c.partnership_id == partnership.id else None
+    k = k if k is not None and k.partnership_id == partnership.id else None
+    closed_c = c is not None and c.status is not CommitmentStatus.OPEN
+    closed_k = k is not None and k.status is ConcernStatus.RESOLVED
+    if closed_c and closed_k:
+        raise UserError(f"Commitment #{number} and concern #{number} are both closed: say which.",
+                        f'Type `reopen commitment {number} "why"` or `reopen concern {number} "why"`.')
+    if closed_k or (k is not None and c is None):
+        return concerns.reopen(ctx, args)
+    return commitments.reopen(ctx, args)

@@ -1,0 +1,371 @@
+"""Commitments that can be corrected, reopened, measured, repeated and handed over, and a
+load people can believe: what members see, and what the database holds, at each step."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import OperationalError
+
+from handlers import Actor, Reply, handle
+from storage.models import Commitment, CommitmentStatus, Event, Nudge, Person
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, sweep
+
+
+def commitment(chat: Chat, number: int) -> Commitment:
+    return next(c for c in all_of(chat.sessions, Commitment) if c.id == number)
+
+
+def told(chat: Chat, kind: str) -> list[Nudge]:
+    return [n for n in all_of(chat.sessions, Nudge) if n.kind == kind]
+
+
+def load_line(chat: Chat, who: str) -> str:
+    return next(line for line in chat.ok("alice", "load").splitlines() if line.startswith(f"  - {who} ("))
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+# Corrections
+
+
+def test_owner_edits_and_each_change_keeps_old_and_new(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday effort:3h')
+    out = town.ok("bob", 'edit 1 by:2026-12-04 effort:4h title:"Deliver 800 leaflets"')
+    assert 'title "Deliver 500 leaflets" → "Deliver 800 leaflets"' in out
+    assert "due Fri 27 Nov → Fri 4 Dec" in out and "effort 3h → 4h" in out
+    c = commitment(town, 1)
+    assert (c.title, c.effort_hours, c.due_at) == ("Deliver 800 leaflets", 4.0, datetime(2026, 12, 4, 23, 59, 59, tzinfo=UTC))
+    history = town.ok("carol", "history 1")
+    assert 'Bob: #1 Deliver 800 leaflets: title "Deliver 500 leaflets" → "Deliver 800 leaflets"' in history and "effort 3h → 4h" in history
+    assert told(town, "changed") == [], "the owner made the change: nobody to tell"
+
+
+def test_coordinator_edit_tells_the_owner(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
+    town.ok("alice", "edit 1 effort:5h")
+    [note] = told(town, "changed")
+    assert "Alice changed your commitment #1 Deliver leaflets: effort 3h → 5h." in note.text
+    sweep(town, inbox)
+    assert inbox.to("@bob", "Alice changed your commitment #1")
+
+
+def test_edit_is_refused_to_others_and_for_bad_input(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
+    refuse(town, "carol", "edit 1 effort:5h", "#1 is Bob's commitment")
+    refuse(town, "bob", "edit 1", "Say what to change", "`edit 1 by:friday`")
+    refuse(town, "bob", "edit 1 by:yesterday", "is in the past")
+    refuse(town, "bob", "edit 1 effort:lots", "isn't a number of hours")
+    refuse(town, "bob", "edit 1 effort:3h", "already reads like that")
+    refuse(town, "bob", "edit 1 colour:red", "isn't an option here")
+    refuse(town, "bob", "edit 99 effort:2h", "There is no commitment #99")
+    refuse(town, "bob", f'edit 1 title:"{"x" * 400}"', "keep it under 300")
+    refuse(town, "bob", "edit 1 from:2027-01-05", "is after the due date")
+    town.ok("bob", "done 1")
+    refuse(town, "bob", "edit 1 effort:5h", "#1 was already marked done by Bob")
+
+
+def test_reopen_undoes_done_and_drop_with_the_reason(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "done 1")
+    out = town.ok("bob", 'reopen 1 "Only half were delivered"')
+    assert "#1 Deliver leaflets is open again (it was done): Only half were delivered." in out
+    c = commitment(town, 1)
+    assert c.status is CommitmentStatus.OPEN and c.closed_at is None
+    town.ok("alice", 'drop 1 "Printer let us down"')
+    town.ok("alice", 'reopen commitment 1 "A new printer"')
+    assert "reopened (was dropped) — A new printer" in town.ok("olga", "history 1")
+    refuse(town, "bob", 'reopen 1 "again"', "already open")
+    refuse(town, "bob", "reopen 1", "Say why it is reopened")
+    town.ok("bob", "done 1")
+    refuse(town, "carol", 'reopen 1 "mine now"', "#1 is Bob's commitment")
+
+
+def test_reopen_asks_which_when_a_commitment_and_a_concern_share_the_number(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "done 1")
+    town.ok("carol", 'concern "The towpath is unsafe"')
+    town.ok("alice", 'resolve 1 "Fenced"')
+    refuse(town, "alice", 'reopen 1 "why"', "both closed", '`reopen commitment 1 "why"`')
+    town.ok("alice", 'reopen concern 1 "Fence fell"')
+    town.ok("alice", 'reopen 1 "Half done"')  # only the commitment is closed now
+    assert commitment(town, 1).status is CommitmentStatus.OPEN
+
+
+# Progress, notes, lateness and load
+
+
+def test_progress_and_left_count_only_what_is_left(town: Chat) -> None:
+    town.ok("bob", 'commit "Paint the signs" by:2026-12-22 effort:8h')  # four weeks
+    assert "~2h/week of 4h capacity · 1 open (8h left)" in load_line(town, "Bob")
+    out = town.ok("bob", "progress 1 75%")
+    assert "#1 Paint the signs: 2h of 8h left" in out
+    assert "· 1 open (2h left)" in load_line(town, "Bob") and "~0.5h/week" in load_line(town, "Bob")
+    town.ok("bob", "left 1 1h")
+    assert commitment(town, 1).left_hours == 1.0
+    assert "1h of 8h left" in town.ok("carol", "who")
+    refuse(town, "bob", "progress 1 150%", "isn't a percent")
+    refuse(town, "bob", "progress 1", "Say how far along")
+    refuse(town, "bob", "left 1 soon", "isn't a number of hours")
+    refuse(town, "carol", "left 1 2h", "#1 is Bob's commitment")
+    town.ok("bob", 'commit "Phone round" by:friday')
+    refuse(town, "bob", "progress 2 50%", "no effort to take a percent of", "`left 2 2h`")
+
+
+def test_ten_hours_due_in_three_months_stays_believable_as_the_date_nears(town: Chat) -> None:
+    town.ok("bob", 'commit "Write the funding bid" by:2027-02-23 effort:10h')  # 13 weeks
+    assert "~0.8h/week" in load_line(town, "Bob")
+    town.advance(days=80)
+    assert "~0.8h/week" in load_line(town, "Bob") and "OVER CAPACITY" not in load_line(town, "Bob")
+    town.ok("bob", "left 1 3h")  # progress said: what is left spread over what remains
+    assert "~1.8h/week" in load_line(town, "Bob")
+
+
+def test_work_from_a_later_date_weighs_nothing_until_then(town: Chat) -> None:
+    town.ok("bob", 'commit "Run the spring fair" by:2027-03-20 from:2027-03-01 effort:9h')
+    assert "~0h/week" in load_line(town, "Bob")
+    town.advance(days=97)  # 1 March
+    assert "~3.2h/week" in load_line(town, "Bob")  # 9h over the 20 days from 1 March
+
+
+def test_done_keeps_a_note_and_says_how_late(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.advance(days=6)  # due Friday 27, done Monday 30
+    out = town.ok("bob", 'done 1 "800 delivered, 200 left at the library"')
+    assert "Done: #1 Deliver leaflets (Bob (Chamber of Trade)), 3 days late." in out
+    assert "Note: 800 delivered, 200 left at the library" in out
+    assert "· done Mon 30 Nov, 3 days late · note: 800 delivered" in town.ok("carol", "who leaflets")
+    assert "#1 Deliver leaflets — done, 3 days late — 800 delivered" in town.ok("carol", "history 1")
+    files = {a.filename: a.content.decode() for a in town.say("alice", "export").attachments}
+    header, row = files["commitments.csv"].splitlines()[:2]
+    assert "days_late" in header and ',3,"800 delivered, 200 left at the library",' in row
+
+
+# Recurring work
+
+
+def test_recurring_work_makes_one_occurrence_at_a_time(town: Chat, inbox: Inbox) -> None:
+    out = town.ok("carol", 'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h')
+    assert "due Tue 24 Nov (today)" in out and "every Tuesday until Wed 31 Mar 2027" in out
+    out = town.ok("carol", 'done 1 "Twelve came"')
+    assert "Next: #2 Open the warm space, due Tue 1 Dec" in out
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DONE, CommitmentStatus.OPEN]
+    town.advance(days=8)  # Wednesday 2 Dec: Tuesday passed without `done`
+    sweep(town, inbox)
+    sweep(town, inbox)
+    rows = all_of(town.sessions, Commitment)
+    assert [(c.id, c.status) for c in rows] == [(1, CommitmentStatus.DONE), (2, CommitmentStatus.DROPPED),
+                                               (3, CommitmentStatus.OPEN)]
+    assert rows[2].due_at == datetime(2026, 12, 8, 23, 59, 59, tzinfo=UTC) and rows[2].effort_hours == 2
+    assert "#2 Open the warm space — missed; next #3, due Tue 8 Dec" in town.ok("alice", "history")
+
+
+def test_recurring_every_two_weeks_and_month_and_its_end(town: Chat) -> None:
+    town.ok("bob", 'commit "Litter pick" every:2 weeks by:2026-11-28 until:2026-12-20')
+    out = town.ok("bob", "done 1")
+    assert "Next: #2 Litter pick, due Sat 12 Dec" in out
+    assert "Next:" not in town.ok("bob", "done 2"), "26 Dec is after until:"
+    town.ok("bob", 'commit "Newsletter" every:month by:2026-11-30')
+    assert "due Wed 30 Dec" in town.ok("bob", "done 3")
+    refuse(town, "bob", 'commit "Sweep" every:sometimes', "isn't a repeat I know", "`every:tuesday`")
+    refuse(town, "bob", 'commit "Sweep" by:friday until:2027-01-01', "`until:` is for recurring work")
+    refuse(town, "bob", 'commit "Sweep" every:monday until:2026-11-01', "is before the first occurrence")
+
+
+def test_a_recurring_occurrence_is_rolled_on_once_by_racing_sweeps(town: Chat, inbox: Inbox) -> None:
+    town.ok("carol", 'commit "Open the warm space" every:tuesday effort:2h')
+    town.advance(days=1)
+    def sweeper() -> None:
+        try:
+            sweep(town, Inbox())
+        except OperationalError:  # SQLite has one writer: a sweep that loses retries next time
+            pass
+
+    threads = [threading.Thread(target=sweeper) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DROPPED, CommitmentStatus.OPEN]
+    assert len([e for e in all_of(town.sessions, Event) if e.action == "missed"]) == 1
+
+
+# Handing over
+
+
+def test_reassign_asks_the_new_owner_who_accepts(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Book the hall" by:friday effort:1h')
+    out = town.ok("bob", "reassign 1 @carol")
+    assert "now belongs to Carol (Riverside Trust) (was Bob); Carol is asked to accept it." in out
+    sweep(town, inbox)
+    [message] = inbox.to("@carol")
+    assert "Bob handed you #1 Book the hall" in message and "`accept 1`" in message
+    refuse(town, "bob", "accept 1", "was handed to Carol, not to you")
+    assert "waiting for Carol to `accept 1`" in town.ok("alice", "who")
+    assert "Carol takes on #1 Book the hall" in town.ok("carol", "accept 1")
+    refuse(town, "carol", "accept 1", "nothing waits for an answer")
+    assert commitment(town, 1).handover_from_id is None
+
+
+def test_decline_returns_it_and_tells_the_coordinators(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    refuse(town, "carol", "decline 1", "Say why")
+    out = town.ok("carol", 'decline 1 "I am away that week"')
+    assert "Carol declined #1 Book the hall (I am away that week); it is back with Bob" in out
+    c = commitment(town, 1)
+    assert c.owner.person.user_id == "bob" and c.handover_from_id is None
+    sweep(town, inbox)
+    assert inbox.to("@alice", 'Carol declined #1 Book the hall: "I am away that week". It is back with Bob')
+    assert inbox.to("@bob", "It is back with you")
+    assert not inbox.to("@carol", "handed you"), "the handover was answered before it was sent"
+    assert "I am away that week" in town.ok("alice", "history 1")
+
+
+def test_reassign_over_capacity_is_allowed_but_says_so_and_who_has_room(town: Chat) -> None:
+    town.ok("carol", 'commit "Run the stall" by:friday effort:2h')
+    town.ok("bob", 'commit "Paint the signs" by:friday effort:3h')
+    out = town.ok("bob", "reassign 2 @carol")
+    assert "This takes Carol over capacity: ~5h/week against 3h." in out
+    assert "Room: Alice (~6h/week free)." in out
+    assert commitment(town, 2).owner.person.user_id == "carol"
+
+
+def test_handover_buttons_in_a_nudge(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'commit @bob "Book the hall" by:friday')
+    town.ok("alice", "reassign 1 @carol")
+    [nudge] = told(town, "handover")
+    assert '"Accept", "accept 1"' in (nudge.actions or "") and '"Decline", "decline 1 \\"...\\""' in (nudge.actions or "")
+
+
+# Away
+
+
+def test_away_means_no_nudges_no_capacity_and_due_work_flagged(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-12-22 effort:2h')
+    town.ok("bob", 'commit "Book the hall" by:2026-12-10')
+    town.ok("bob", "successor 1 @carol")
+    out = town.ok("bob", "away 2026-12-20 2027-01-03")
+    assert "Bob is away Sun 20 Dec – Sun 3 Jan 2027" in out and "Due while away: #1 Deliver leaflets" in out
+    assert "You're away Sun 20 Dec" in town.ok("bob", "away")
+    sweep(town, inbox)
+    assert inbox.to("@alice", "Bob (Chamber of Trade) is away Sun 20 Dec – Sun 3 Jan 2027, and #1 Deliver leaflets "
+                              "is due Tue 22 Dec") and inbox.to("@alice", "`reassign 1 @carol`")
+    assert inbox.to("@carol", "You are named to step in on it")
+    assert not inbox.to("@alice", "#2 Book the hall is due"), "only work due while away"
+    town.advance(days=26)  # 20 December: away
+    assert "away until Sun 3 Jan 2027, so no capacity" in load_line(town, "Bob")
+    inbox.take_all()
+    sweep(town, inbox)
+    assert inbox.to("@bob") == [], "no nudges while away, though #2 is overdue"
+    town.advance(days=15)  # 4 January: back
+    sweep(town, inbox)
+    assert inbox.to("@bob", "#2 Book the hall was due")
+
+
+def test_a_handover_to_someone_away_waits_until_they_are_back(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", "away 2026-11-24 2026-11-30")
+    town.ok("carol", 'commit "Run the stall" by:2026-12-10')
+    assert "Note: Bob is away until Mon 30 Nov, and hears of it on return." in town.ok("carol", "reassign 1 @bob")
+    sweep(town, inbox)
+    assert inbox.to("@bob") == []
+    town.advance(days=7)  # Tuesday 1 December
+    sweep(town, inbox)
+    assert inbox.to("@bob", "Carol handed you #1 Run the stall")
+
+
+def test_away_bad_input_and_off(town: Chat) -> None:
+    refuse(town, "bob", "away 2027-01-03 2026-12-20", "is before the first", "`away 2026-12-20 2027-01-03`")
+    refuse(town, "bob", "away 2026-12-20", "Say the last day away too")
+    refuse(town, "bob", "away 2025-01-01 2025-01-02", "has passed")
+    refuse(town, "bob", "away soon later", "can't read `soon` as a date")
+    refuse(town, "bob", "away off", "You're not marked away")
+    town.ok("bob", "away until:2026-12-01")
+    with town.sessions() as session:
+        bob = session.scalars(select(Person).where(Person.user_id == "bob")).one()
+        assert (str(bob.away_from), str(bob.away_until)) == ("2026-11-24", "2026-12-01")
+    assert "no longer marked away" in town.ok("bob", "away off")
+
+
+# Races: two people at once, or one click twice; one wins, the other is told, nothing is done twice.
+
+
+def racing(engine: Engine, chat: Chat, *turns: tuple[str, str]) -> list[Reply]:
+    """Run each (user, command) in its own thread, all reading before any writes a commitment."""
+    gate = threading.Barrier(len(turns), timeout=5)
+    held = threading.local()
+
+    def wait_at_first_write(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE COMMITMENTS") and not getattr(held, "done", False):
+            held.done = True
+            try:
+                gate.wait()
+            except threading.BrokenBarrierError:
+                pass
+
+    replies: list[Reply] = []
+
+    def run(user: str, command: str) -> None:
+        actor = Actor(chat.platform, chat.workspace, user, chat.channel, display_name=user.capitalize())
+        replies.append(handle(command, actor, chat.sessions, now=chat.now))
+
+    event.listen(engine, "before_cursor_execute", wait_at_first_write)
+    try:
+        threads = [threading.Thread(target=run, args=turn) for turn in turns]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        event.remove(engine, "before_cursor_execute", wait_at_first_write)
+    return replies
+
+
+def test_the_same_done_twice_at_once_is_done_once(engine: Engine, town: Chat) -> None:
+    town.ok("carol", 'commit "Open the warm space" every:tuesday effort:2h')
+    replies = racing(engine, town, ("carol", "done 1"), ("carol", "done 1"))
+    assert sorted(r.error for r in replies) == [False, True]
+    assert "#1" in (next(r.text for r in replies if r.error) or ""), "the loser is told what happened to #1"
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DONE, CommitmentStatus.OPEN]
+    assert len([e for e in all_of(town.sessions, Event) if e.action == "done"]) == 1
+
+
+def test_two_edits_at_once_take_turns_and_each_says_what_it_changed(engine: Engine, town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
+    racing(engine, town, ("bob", "edit 1 effort:4h"), ("alice", "edit 1 effort:6h"))
+    edits = [e.summary for e in all_of(town.sessions, Event) if e.action == "commitment-edit"]
+    final = commitment(town, 1).effort_hours
+    # One after the other: the second's old value is the first's new one, and the last one stands.
+    if len(edits) == 2:
+        first_new = edits[0].rsplit("→ ", 1)[1]
+        assert f"effort {first_new} →" in edits[1] and edits[1].endswith(f"→ {final:g}h")
+    else:
+        assert len(edits) == 1 and edits[0].endswith(f"→ {final:g}h")
+
+
+def test_accept_and_reassign_at_once_end_as_one_order_or_the_other(engine: Engine, town: Chat) -> None:
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    replies = racing(engine, town, ("carol", "accept 1"), ("alice", "reassign 1 @alice"))
+    # Accept then reassign both land; reassign first leaves nothing for Carol to accept.
+    assert not next(r for r in replies if "Alice" in (r.text or "") and not r.error).error
+    c = commitment(town, 1)
+    assert c.owner.person.user_id == "alice" and c.handover_from_id is not None
+    accepted = [e for e in all_of(town.sessions, Event) if e.action == "accept"]
+    assert len(accepted) == sum(not r.error for r in replies) - 1
+
+
+def test_accept_clicked_twice_accepts_once(engine: Engine, town: Chat) -> None:
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    replies = racing(engine, town, ("carol", "accept 1"), ("carol", "accept 1"))
+    assert sorted(r.error for r in replies) == [False, True]
+    assert len([e for e in all_of(town.sessions, Event) if e.action == "accept"]) == 1
