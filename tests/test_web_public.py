@@ -24,7 +24,7 @@ def busy(town: Chat) -> None:
     town.ok("alice", 'resolve 1 "Split 50/50 from April; review in June"')
     town.ok("alice", 'propose "Adopt the market plan" mode:consensus closes:friday')
     town.ok("bob", 'block 1 "It clashes with the Saturday market"')
-    town.ok("alice", "close 1")
+    town.ok("alice", 'close 1 "The block stands; waiting changes nothing"')
     town.ok("alice", 'propose "Move the fair to June" mode:consensus closes:"in 2 weeks"')
 
 
