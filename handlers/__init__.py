@@ -8,6 +8,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     commitments,
     concerns,
     decisions,
+    decline,
     exports,
     flexibility,
     handover,
