@@ -9,6 +9,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     concerns,
     dashboard,
     decisions,
+    decline,
     exports,
     flexibility,
     handover,

@@ -178,6 +178,14 @@ class Context:
         member = self.member
         return member is not None and member.role is Role.COORDINATOR
 
+    def require_coordinator(self) -> None:
+        """Refuse anyone but a coordinator, naming whom to ask."""
+        if not self.is_coordinator():
+            partnership = self.require_partnership()
+            names = [m.person.display_name for m in queries.coordinators(self.session, partnership.id)]
+            who = "coordinators: " + ", ".join(names) if names else "it has none yet"
+            raise UserError(f"Only coordinators of {partnership.name} can do that ({who}).", "Ask one of them.")
+
     def find_row(self, model: type[Scoped], row_id: int, noun: str, listing: str) -> Scoped:
         """A row of the current partnership by its number; other partnerships' rows are not found."""
         partnership = self.require_partnership()

@@ -25,7 +25,6 @@ from handlers.watching import Handled, request_id, watchers
 from storage import queries
 from storage.database import take_write_lock
 from storage.models import Role
-from storage.queries import coordinators
 
 log = logging.getLogger(__name__)
 
@@ -200,13 +199,5 @@ def check_access(ctx: Context, cmd: Command) -> None:
             f"Observers can read {partnership.name} but not change it.",
             "Ask a coordinator to make you a member: `member role @you member`.",
         )
-    if cmd.access is Access.COORDINATOR and not ctx.is_coordinator():
-        raise UserError(
-            f"Only coordinators of {partnership.name} can do that ({coordinator_names(ctx)}).",
-            "Ask one of them.",
-        )
-
-
-def coordinator_names(ctx: Context) -> str:
-    names = [m.person.display_name for m in coordinators(ctx.session, ctx.require_partnership().id)]
-    return "coordinators: " + ", ".join(names) if names else "it has none yet"
+    if cmd.access is Access.COORDINATOR:
+        ctx.require_coordinator()

@@ -97,9 +97,9 @@ def accept(ctx: Context, args: Args) -> Reply:
                       f"{show_due(c.due_at, ctx.tz, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
 
 
-@command("decline", usage='decline <number> "why"', examples=('decline 12 "I am away that week"',))
 def decline(ctx: Context, args: Args) -> Reply:
-    """Turn down a commitment handed to you, saying why; it goes back, and the coordinators hear of it."""
+    """Turn down a commitment handed to you, saying why; it goes back, and the coordinators hear of it:
+    `decline <number> "why"`, see handlers/decline.py."""
     c = find_commitment(ctx, args.take_id("commitment"))
     reason = take_reason(args, f'Say why, so the coordinators can find someone else: `decline {c.id} "why"`.')
     me = pending_handover(ctx, c)

@@ -9,9 +9,9 @@ from handlers.registry import COMMANDS, Access, Command, canonical, command, sub
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
-TOPICS = ["partnerships", "members", "commitments", "handover", "reopen", "concerns", "flexibility", "priorities",
-          "load", "away", "decisions", "reviews", "succession", "health", "status", "history", "exports", "publishing",
-          "dashboard", "nudges", "help"]
+TOPICS = ["partnerships", "members", "commitments", "handover", "decline", "reopen", "concerns", "flexibility",
+          "priorities", "load", "away", "decisions", "reviews", "succession", "health", "status", "history", "exports",
+          "publishing", "dashboard", "nudges", "help"]
 
 WHO = {
     Access.ANYONE: "anyone",

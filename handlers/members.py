@@ -184,10 +184,9 @@ def approve(ctx: Context, args: Args) -> Reply:
                  text=f"{profile_text(member)}. Approved by {ctx.person.display_name}.", audience=Audience.CHANNEL)
 
 
-@command("decline", usage='decline @name ["why"]', examples=("decline @dave", 'decline @dave "We are full"'),
-         access=Access.COORDINATOR)
-def decline(ctx: Context, args: Args) -> Reply:
-    """Turn down a request to join (coordinators), optionally saying why."""
+def decline_request(ctx: Context, args: Args) -> Reply:
+    """Turn down a request to join (coordinators), optionally saying why: `decline @name`, see handlers/decline.py."""
+    ctx.require_coordinator()
     request = find_request(ctx, args.take_mention("whose request to decline"))
     reason = args.optional_text("reason", MAX_NOTE)
     args.finish()

@@ -30,7 +30,7 @@ _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\x9d)[^\x07\
                       r"|\x1b[@-Z\\-_]?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _KEY = re.compile(r"[A-Za-z][\w-]*:")
-_ID = re.compile(r"#?(\d{1,9})")
+ID = re.compile(r"#?(\d{1,9})")  # a number as typed: `12` or `#12`
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Args:
         if not self.words:
             raise UserError(f"Say which {what}, by its number (like `12`).")
         token = self.words.pop(0)
-        match = _ID.fullmatch(token.text.strip())
+        match = ID.fullmatch(token.text.strip())
         if not match or token.quoted:
             raise UserError(f"`{token.text[:40]}` isn't a {what} number; use the number shown in lists, like `12`.")
         return int(match[1])

@@ -80,6 +80,8 @@ def command(
     `changes=False` declares a command that only reads, so it never waits for a lock."""
 
     def register(func: Handler) -> Handler:
+        if name in COMMANDS:  # the later one would silently replace the first
+            raise ValueError(f"two commands are named `{name}`: {COMMANDS[name].func.__module__} and {func.__module__}")
         COMMANDS[name] = Command(
             name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes
         )

@@ -131,6 +131,21 @@ class Recorder:
                 self.changed.wait(left)
             return [c for c in self.calls_made if c.method == method]
 
+    def wait_for_words(self, method: str, words: str, timeout: float = 5.0) -> Call:
+        """The first `method` call showing `words`: other posts (a digest the bot's own sweep
+        sends, say) may come between."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for call in self.calls_made:
+                    if call.method == method and words in text_of(call.params.get("blocks") or []) + str(
+                            call.params.get("text") or ""):
+                        return call
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected a {method} call showing {words!r}; got {self.calls_made}")
+                self.changed.wait(left)
+
     # Serving ----------------------------------------------------------------------------
 
     def serve(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:

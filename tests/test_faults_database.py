@@ -70,8 +70,8 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
         proxy.restore()
         time.sleep(0.2)
         assert slash(bot.url, command_fields('commit "Book the hall" by:"in 2 weeks"', "back.trigger", user="UBOB")) == 200
-        announced = recorder.wait_for("chat.postMessage", 2)[-1]
-        assert "Book the hall" in text_of(announced.params["blocks"])
+        # Monday's digest, sent by the bot's own sweep, may be posted before or after it.
+        recorder.wait_for_words("chat.postMessage", "Book the hall", timeout=10)
     finally:
         bot.stop()
     assert snapshot(sessions)["commitments"] == 1

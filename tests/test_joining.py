@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import JoinRequest, Member, Person, Role
-from tests.conftest import Chat
+from tests.conftest import Chat, snapshot
 from tests.slack_recorder import SlackHarness, button, text_of
 from tests.test_bad_input import refuse
 
@@ -79,6 +79,20 @@ def test_a_formal_partnership_approves_newcomers_and_a_decline_is_told(chat: Cha
     chat.ok("alice", "partnership edit joining:open")
     chat.ok("bob", "join sector:private")
     assert member(chat, "bob") is not None
+
+
+def test_decline_of_a_person_is_a_coordinators_and_of_a_number_a_handover(chat: Chat) -> None:
+    """`decline @x` turns down a request to join and `decline 12` a handover: one word, two meanings."""
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2027-06-30 formality:formal')
+    chat.ok("alice", "member add @carol sector:voluntary")
+    chat.ok("bob", "join sector:private")
+    before = snapshot(chat.sessions)
+    refuse(chat, "carol", "decline @bob", "Only coordinators of Market Square Project can do that (coordinators: Alice)",
+           example=False)
+    refuse(chat, "alice", "decline", "Say what you decline", '`decline 12 "why"`, or `decline @name`')
+    refuse(chat, "carol", 'decline 7 "busy"', "#7")
+    assert snapshot(chat.sessions) == before
+    assert "declined Bob's request" in chat.ok("alice", "decline @bob")
 
 
 def test_bad_details_are_refused_when_asking_not_when_approving(chat: Chat) -> None:

@@ -1,0 +1,27 @@
+"""`decline`: turn down what was offered to you. Two things can be: a commitment handed to
+you (`decline 12 "why"`) and, for coordinators, someone's request to join (`decline @dave`).
+A number names the first, a person the second, so the one word serves both.
+"""
+
+from __future__ import annotations
+
+from handlers import handover, members
+from handlers.context import Context
+from handlers.errors import UserError
+from handlers.parsing import ID, Args
+from handlers.registry import command
+from handlers.reply import Reply
+
+
+@command("decline", usage='decline <number> "why"',
+         examples=('decline 12 "I am away that week"', 'decline @dave "We only take organisations on the board"'))
+def decline(ctx: Context, args: Args) -> Reply:
+    """Turn down a commitment handed to you, saying why (it goes back, and the coordinators hear of
+    it), or, as a coordinator, a request to join: `decline @name ["why"]`."""
+    if not args.words:
+        raise UserError("Say what you decline: a commitment handed to you by its number, or a request to join.",
+                        'Type `decline 12 "why"`, or `decline @name` (coordinators).')
+    first = args.words[0]
+    if ID.fullmatch(first.text.strip()) and not first.quoted:
+        return handover.decline(ctx, args)
+    return members.decline_request(ctx, args)
