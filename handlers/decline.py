@@ -16,8 +16,9 @@ from handlers.reply import Reply
 @command("decline", usage='decline <number> "why"',
          examples=('decline 12 "I am away that week"', 'decline @dave "We only take organisations on the board"'))
 def decline(ctx: Context, args: Args) -> Reply:
-    """Turn down a commitment handed to you, saying why (it goes back, and the coordinators hear of
-    it), or, as a coordinator, a request to join: `decline @name ["why"]`."""
+    """Turn down a commitment handed to you, saying why, or (coordinators) a request to join: `decline @name`.
+
+    A declined commitment goes back to whoever handed it over, and the coordinators hear of it."""
     if not args.words:
         raise UserError("Say what you decline: a commitment handed to you by its number, or a request to join.",
                         'Type `decline 12 "why"`, or `decline @name` (coordinators).')
