@@ -78,7 +78,7 @@ def away(ctx: Context, args: Args) -> Reply:
             raise UserError("You're not marked away.", "Type `away 2026-12-20 2027-01-03` to mark days away.")
         shown = window(person, today)
         set_window(ctx, person, None, None)
-        ctx.record("away", f"{member_label(member)} is no longer away {shown}")
+        ctx.record("away", f"is no longer away {shown}")
         return Reply(text=f"Welcome back: {person.display_name} is no longer marked away ({shown}).",
                      audience=Audience.CHANNEL)
     if "until" in args.options:
@@ -105,12 +105,12 @@ def away(ctx: Context, args: Args) -> Reply:
         Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN).order_by(Commitment.due_at)).all()
     tz = ctx.tz
     inside = [c for c in due if first <= c.due_at.astimezone(tz).date() <= last]
-    ctx.record("away", f"{member_label(member)} is away {shown}")
+    ctx.record("away", f"is away {shown}")
     text = f"{person.display_name} is away {shown}: no nudges to them then, and no capacity counted."
     if inside:
-        text += (f" Due while away: " + "; ".join(f"#{c.id} {c.title}" for c in inside[:10])
+        text += (f" Due while away: " + "; ".join(f"#{c.number} {c.title}" for c in inside[:10])
                  + f". Its successor, if named, and the coordinators are told, so someone can step in"
-                 f" (`successor {inside[0].id} @name` names one).")
+                 f" (`successor {inside[0].number} @name` names one).")
     return Reply(text=text, audience=Audience.CHANNEL)
 
 
@@ -163,14 +163,14 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
             helper = f"@{stand_in.person.user_id}" if able and stand_in else "@name"
             due.append(DueNudge(
                 f"{key}:p{lead.person_id}", c.partnership_id, "away",
-                f"{member_label(m)} is away {when}, and #{c.id} {c.title} is due {day}, while they are. "
+                f"{member_label(m)} is away {when}, and #{c.number} {c.title} is due {day}, while they are. "
                 + (f"{stand_in.person.display_name} is named to step in. " if able and stand_in else "")
-                + f"Hand it on with `reassign {c.id} {helper}`, or move the date: `edit {c.id} by:...`.",
+                + f"Hand it on with `reassign {c.number} {helper}`, or move the date: `edit {c.number} by:...`.",
                 person_id=lead.person_id))
         if able and stand_in is not None and stand_in.role is not Role.COORDINATOR:
             due.append(DueNudge(
                 f"{key}:p{stand_in.person_id}", c.partnership_id, "away",
-                f"{m.person.display_name} is away {when}, and #{c.id} {c.title} is due {day}. You are named to step "
+                f"{m.person.display_name} is away {when}, and #{c.number} {c.title} is due {day}. You are named to step "
                 f"in on it: a coordinator can hand it to you, or say in the channel if you cannot.",
                 person_id=stand_in.person_id))
     return due

@@ -45,7 +45,7 @@ def ensure_may_change(ctx: Context, c: Commitment) -> None:
     member = ctx.require_member()
     if c.owner_id != member.id and member.role is not Role.COORDINATOR:
         raise UserError(
-            f"#{c.id} is {c.owner.person.display_name}'s commitment; only they or a coordinator can change it."
+            f"#{c.number} is {c.owner.person.display_name}'s commitment; only they or a coordinator can change it."
         )
 
 
@@ -55,10 +55,10 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     if c.status is CommitmentStatus.OPEN:
         return
     how = "marked done" if c.status is CommitmentStatus.DONE else "dropped"
-    closed = queries.last_event(ctx.session, c.partnership_id, c.id, ("done", "drop"))
+    closed = queries.last_event(ctx.session, c, ("done", "drop"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
     when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
-    raise UserError(f"#{c.id} was already {how}{by}{when}.", f"Type `history {c.id}` to see what happened.")
+    raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history {c.number}` to see what happened.")
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
@@ -78,8 +78,8 @@ def change(ctx: Context, c: Commitment, *still: ColumnElement[bool], **values: o
         .execution_options(synchronize_session="fetch"))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         ctx.session.refresh(c)
-        raise UserError(f"#{c.id} {c.title} was changed by someone else just now (it is {c.status.value}), "
-                        "so nothing was changed.", f"Type `history {c.id}` to see what happened.")
+        raise UserError(f"#{c.number} {c.title} was changed by someone else just now (it is {c.status.value}), "
+                        "so nothing was changed.", f"Type `history {c.number}` to see what happened.")
 
 
 def take_reason(args: Args, why: str) -> str:
@@ -100,7 +100,7 @@ def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
     if c.owner.person_id != ctx.person.id:
         ctx.session.flush()
         tell(ctx.session, f"told:changed:e{event.id}:p{c.owner.person_id}", c.partnership_id, "changed",
-             f"{ctx.person.display_name} changed your commitment #{c.id} {c.title}: {what}.", ctx.now,
+             f"{ctx.person.display_name} changed your commitment #{c.number} {c.title}: {what}.", ctx.now,
              person_id=c.owner.person_id)
 
 
@@ -151,6 +151,7 @@ def commit(ctx: Context, args: Args) -> Reply:
         raise UserError("`until:` is for recurring work; say how often with `every:`, like `every:tuesday`.")
     c = Commitment(
         partnership_id=owner.partnership_id,
+        number=ctx.number(Commitment),
         owner_id=owner.id,
         title=title,
         due_at=due_at,
@@ -163,7 +164,8 @@ def commit(ctx: Context, args: Args) -> Reply:
     ctx.session.add(c)
     ctx.session.flush()
     every = f" (every {rule.said}{recurring.until_said(series, today)})" if rule and series else ""
-    ctx.record("commit", f"#{c.id} {title}{every} — {member_label(owner)}", subject_id=c.id)
+    did = f"committed to #{c.number} {title}" if owner.id == me.id else f"assigned #{c.number} {title} to {member_label(owner)}"
+    ctx.record("commit", did + every, subject=c)
     item = commitment_item(c, ctx.tz, ctx.now)
     return Reply(title="New commitment", text=item.text + every, actions=list(item.actions), audience=Audience.CHANNEL)
 
@@ -181,7 +183,8 @@ def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | N
     return datetime.combine(day, time(0), tzinfo=ctx.tz).astimezone(UTC)
 
 
-@command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'))
+@command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'),
+         options=("in",))
 def done(ctx: Context, args: Args) -> Reply:
     """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence."""
     c = find_commitment(ctx, args.take_id("commitment"))
@@ -193,13 +196,13 @@ def done(ctx: Context, args: Args) -> Reply:
     change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
            handover_from_id=None, handover_at=None)
     lateness = late_said(c, ctx.tz)
-    ctx.record("done", f"#{c.id} {c.title} — done{lateness}", subject_id=c.id, reason=note)
-    text = f"Done: #{c.id} {c.title} ({member_label(c.owner)}){lateness}. Thank you!"
+    ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
+    text = f"Done: #{c.number} {c.title} ({member_label(c.owner)}){lateness}. Thank you!"
     if note:
         text += f"\nNote: {note}"
     following = recurring.next_occurrence(ctx.session, c, ctx.now)
     if following is not None:
-        text += f"\nNext: #{following.id} {following.title}, due {show_due(following.due_at, ctx.tz, ctx.now)}."
+        text += f"\nNext: #{following.number} {following.title}, due {show_due(following.due_at, ctx.tz, ctx.now)}."
     return Reply(text=text, audience=Audience.CHANNEL)
 
 
@@ -213,8 +216,8 @@ def drop(ctx: Context, args: Args) -> Reply:
     ensure_open(ctx, c)
     change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handover_from_id=None, handover_at=None)
-    ctx.record("drop", f"#{c.id} {c.title} — dropped", subject_id=c.id, reason=reason)
-    return Reply(text=f"Dropped #{c.id} {c.title}: {reason}", audience=Audience.CHANNEL)
+    ctx.record("drop", f"dropped #{c.number} {c.title}", subject=c, reason=reason)
+    return Reply(text=f"Dropped #{c.number} {c.title}: {reason}", audience=Audience.CHANNEL)
 
 
 @command(
@@ -231,7 +234,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     c = find_commitment(ctx, args.take_id("commitment"))
     args.finish()
     if not args.options:
-        raise UserError(f"Say what to change, like `edit {c.id} by:friday`, `effort:4h` or `title:\"...\"`.")
+        raise UserError(f"Say what to change, like `edit {c.number} by:friday`, `effort:4h` or `title:\"...\"`.")
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     today = ctx.now.astimezone(ctx.tz).date()
@@ -263,10 +266,10 @@ def edit(ctx: Context, args: Args) -> Reply:
             said.append(f"from {show_day(c.starts.astimezone(ctx.tz).date(), today)} → "
                         f"{show_day(starts_at.astimezone(ctx.tz).date(), today) if starts_at else 'when logged'}")
     elif "due_at" in values and c.starts_at is not None and c.starts_at > due_at:
-        raise UserError(f"#{c.id} can only start {show_day(c.starts_at.astimezone(ctx.tz).date(), today)}, "
-                        "after that due date.", f"Move its start too: `edit {c.id} by:... from:...`.")
+        raise UserError(f"#{c.number} can only start {show_day(c.starts_at.astimezone(ctx.tz).date(), today)}, "
+                        "after that due date.", f"Move its start too: `edit {c.number} by:... from:...`.")
     if not said:
-        raise UserError(f"#{c.id} already reads like that; nothing to change.")
+        raise UserError(f"#{c.number} already reads like that; nothing to change.")
     # Conditional on every field as it was read, so two corrections at once cannot both land.
     read = [still_open(), Commitment.title == c.title, Commitment.due_at == c.due_at,
             Commitment.owner_id == c.owner_id]
@@ -274,9 +277,9 @@ def edit(ctx: Context, args: Args) -> Reply:
     read.append(Commitment.starts_at.is_(None) if c.starts_at is None else Commitment.starts_at == c.starts_at)
     change(ctx, c, *read, **values)
     what = "; ".join(said)
-    event = ctx.record("commitment-edit", f"#{c.id} {c.title}: {what}", subject_id=c.id)
+    event = ctx.record("commitment-edit", f"changed #{c.number} {c.title}: {what}", subject=c)
     tell_owner(ctx, c, what, event)
-    return Reply(text=f"Changed #{c.id} {c.title}: {what}.", audience=Audience.CHANNEL)
+    return Reply(text=f"Changed #{c.number} {c.title}: {what}.", audience=Audience.CHANNEL)
 
 
 @command("reopen commitment", usage='reopen commitment <number> "why"',
@@ -284,16 +287,16 @@ def edit(ctx: Context, args: Args) -> Reply:
 def reopen(ctx: Context, args: Args) -> Reply:
     """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen {c.id} \"why\"`.")
+    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen {c.number} \"why\"`.")
     ensure_may_change(ctx, c)
     if c.status is CommitmentStatus.OPEN:
-        raise UserError(f"#{c.id} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
+        raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
     was = c.status.value
     change(ctx, c, Commitment.status == c.status, status=CommitmentStatus.OPEN, closed_at=None, drop_reason=None,
            done_note=None)
-    ctx.record("commitment-reopen", f"#{c.id} {c.title} reopened (was {was})", subject_id=c.id, reason=reason)
-    return Reply(text=f"#{c.id} {c.title} is open again (it was {was}): {reason}. "
-                      f"Due {show_due(c.due_at, ctx.tz, ctx.now)}; `edit {c.id} by:...` to move the date.",
+    ctx.record("commitment-reopen", f"reopened #{c.number} {c.title}, which was {was}", subject=c, reason=reason)
+    return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
+                      f"Due {show_due(c.due_at, ctx.tz, ctx.now)}; `edit {c.number} by:...` to move the date.",
                  audience=Audience.CHANNEL)
 
 
@@ -302,17 +305,17 @@ def progress(ctx: Context, args: Args) -> Reply:
     """Say how far along a commitment is, as a percent of its effort; `load` then counts only what is left."""
     c = find_commitment(ctx, args.take_id("commitment"))
     if not args.has_more():
-        raise UserError(f"Say how far along, like `progress {c.id} 60%`.")
+        raise UserError(f"Say how far along, like `progress {c.number} 60%`.")
     raw = args.take_word("percent")
     args.finish()
     match = PERCENT.fullmatch(raw.strip())
     if not match or int(match[1]) > 100:
-        raise UserError(f"`{raw[:20]}` isn't a percent from 0 to 100; write it like `progress {c.id} 60%`.")
+        raise UserError(f"`{raw[:20]}` isn't a percent from 0 to 100; write it like `progress {c.number} 60%`.")
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     if not c.effort_hours:
-        raise UserError(f"#{c.id} has no effort to take a percent of.",
-                        f"Say the hours left instead, `left {c.id} 2h`, or set its effort: `edit {c.id} effort:5h`.")
+        raise UserError(f"#{c.number} has no effort to take a percent of.",
+                        f"Say the hours left instead, `left {c.number} 2h`, or set its effort: `edit {c.number} effort:5h`.")
     percent = int(match[1])
     return record_left(ctx, c, round(c.effort_hours * (100 - percent) / 100, 2))
 
@@ -322,7 +325,7 @@ def left(ctx: Context, args: Args) -> Reply:
     """Say how many hours of a commitment are left; `load` then counts only those."""
     c = find_commitment(ctx, args.take_id("commitment"))
     if not args.has_more():
-        raise UserError(f"Say how many hours are left, like `left {c.id} 2h`.")
+        raise UserError(f"Say how many hours are left, like `left {c.number} 2h`.")
     remaining = parse_hours(args.take_word("hours"), "hours left")
     args.finish()
     ensure_may_change(ctx, c)
@@ -335,9 +338,9 @@ def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
     change(ctx, c, still_open(), read, left_hours=remaining, progress_at=ctx.now)
     of = f" of {hours(c.effort_hours)}" if c.effort_hours else ""
     said = f"{hours(remaining)}{of} left"
-    ctx.record("progress", f"#{c.id} {c.title}: {said}", subject_id=c.id)
-    hint = f" All done? `done {c.id}`." if remaining == 0 else ""
-    return Reply(text=f"#{c.id} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
+    ctx.record("progress", f"updated #{c.number} {c.title}: {said}", subject=c)
+    hint = f" All done? `done {c.number}`." if remaining == 0 else ""
+    return Reply(text=f"#{c.number} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
 
 
 @command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ, changes=False)
@@ -384,7 +387,7 @@ def mine(ctx: Context, args: Args) -> Reply:
     for c in rows:
         grouped.setdefault(c.partnership_id, []).append(c)
     names = {p.id: p.name for p in memberships.values()}
-    sections = [Section(names[pid], [commitment_item(c, ctx.tz, ctx.now, False) for c in cs])
+    sections = [Section(names[pid], [commitment_item(c, ctx.tz, ctx.now, False, names[pid]) for c in cs])
                 for pid, cs in grouped.items()]
     return Reply(title="Your commitments", sections=sections or [
         Section(None, [], empty="You have no open commitments.")])

@@ -27,11 +27,12 @@ def raiser(c: Concern) -> str:
 
 def talk_actions(c: Concern) -> tuple[Action, ...]:
     """The two ways forward on an open concern: keep talking, or write down what was agreed."""
-    return (Action("Discuss", f'discuss {c.id} "..."'), Action("Resolve", f'resolve {c.id} "what was agreed"', primary=True))
+    return (Action("Discuss", f'discuss {c.number} "..."'),
+            Action("Resolve", f'resolve {c.number} "what was agreed"', primary=True))
 
 
 def concern_item(ctx: Context, c: Concern) -> Item:
-    text = f"#{c.id} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
+    text = f"#{c.number} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
     if c.notes:
         text += f" · {plural(len(c.notes), 'note')}"
     return Item(text, talk_actions(c))
@@ -62,6 +63,7 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     member = ctx.require_member()
     c = Concern(
         partnership_id=member.partnership_id,
+        number=ctx.number(Concern),
         raised_by_id=None if anonymous else member.id,
         title=text,
         kind=ConcernKind(choose(args.options.get("kind", "other"), KINDS, "concern kind")),
@@ -70,10 +72,11 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     )
     ctx.session.add(c)
     ctx.session.flush()
-    ctx.record("concern", f"#{c.id} {text} ({c.kind.value}, {c.severity.value})", subject_id=c.id, anonymous=anonymous)
+    ctx.record("concern", f"raised concern #{c.number} {text} ({c.kind.value}, {c.severity.value})", subject=c,
+               anonymous=anonymous)
     who = "Someone" if anonymous else member_label(member)
     return Reply(
-        title=f"Concern #{c.id} raised",
+        title=f"Concern #{c.number} raised",
         text=f"{who} raised: {text} ({c.kind.value}, {c.severity.value}). Let's talk it through while it's fresh.",
         actions=list(talk_actions(c)),
         audience=Audience.CHANNEL,
@@ -103,8 +106,8 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     if c.resolution:
         fields.append(("Agreed", c.resolution))
     notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
-    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen", f"reopen {c.id}")]
-    return Reply(title=f"Concern #{c.id}: {c.title}", fields=fields,
+    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen", f"reopen {c.number}")]
+    return Reply(title=f"Concern #{c.number}: {c.title}", fields=fields,
                  sections=[Section("Discussion", notes, empty="No notes yet.")], actions=actions)
 
 
@@ -115,10 +118,10 @@ def discuss(ctx: Context, args: Args) -> Reply:
     text = args.take_text("note", MAX_NOTE)
     args.finish()
     if c.status is not ConcernStatus.OPEN:
-        raise UserError(f"Concern #{c.id} is resolved.", f"To take it up again: `reopen {c.id}`.")
+        raise UserError(f"Concern #{c.number} is resolved.", f"To take it up again: `reopen {c.number}`.")
     ctx.session.add(ConcernNote(concern_id=c.id, author_id=ctx.person.id, text=text, created_at=ctx.now))
-    ctx.record("discuss", f"note on concern #{c.id}", subject_id=c.id)
-    return Reply(text=f"{ctx.person.display_name} on concern #{c.id} ({c.title}): {text}", audience=Audience.CHANNEL)
+    ctx.record("discuss", f"commented on concern #{c.number} {c.title}", subject=c, reason=text)
+    return Reply(text=f"{ctx.person.display_name} on concern #{c.number} ({c.title}): {text}", audience=Audience.CHANNEL)
 
 
 @command("resolve", usage='resolve <number> "what was agreed"', access=Access.COORDINATOR,
@@ -129,10 +132,10 @@ def resolve(ctx: Context, args: Args) -> Reply:
     agreed = args.take_text("agreement", MAX_NOTE)
     args.finish()
     if c.status is ConcernStatus.RESOLVED:
-        raise UserError(f"Concern #{c.id} is already resolved.")
+        raise UserError(f"Concern #{c.number} is already resolved.")
     c.status, c.resolution, c.resolved_by_id, c.resolved_at = ConcernStatus.RESOLVED, agreed, ctx.person.id, ctx.now
-    ctx.record("resolve", f"concern #{c.id} {c.title} resolved", subject_id=c.id, reason=agreed)
-    return Reply(title=f"Concern #{c.id} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)
+    ctx.record("resolve", f"resolved concern #{c.number} {c.title}", subject=c, reason=agreed)
+    return Reply(title=f"Concern #{c.number} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)
 
 
 @command("reopen concern", usage='reopen concern <number> ["why"]', examples=('reopen concern 4 "The split was not kept"',))
@@ -144,9 +147,9 @@ def reopen(ctx: Context, args: Args) -> Reply:
     member = ctx.require_member()
     if member.role is not Role.COORDINATOR and c.raised_by_id != member.id:
         raise UserError("Only coordinators or whoever raised it can reopen a concern.",
-                        f'Add your view instead: `discuss {c.id} "..."` once it is reopened, or ask a coordinator.')
+                        f'Add your view instead: `discuss {c.number} "..."` once it is reopened, or ask a coordinator.')
     if c.status is ConcernStatus.OPEN:
-        raise UserError(f"Concern #{c.id} is already open.")
+        raise UserError(f"Concern #{c.number} is already open.")
     c.status, c.resolution, c.resolved_at, c.resolved_by_id = ConcernStatus.OPEN, None, None, None
-    ctx.record("reopen", f"concern #{c.id} {c.title} reopened", subject_id=c.id, reason=reason)
-    return Reply(text=f"Concern #{c.id} ({c.title}) is open again.", audience=Audience.CHANNEL)
+    ctx.record("reopen", f"reopened concern #{c.number} {c.title}", subject=c, reason=reason)
+    return Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)

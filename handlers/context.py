@@ -9,11 +9,11 @@ from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from handlers.errors import UserError
 from handlers.parsing import plain_name
-from storage import queries
+from storage import numbering, queries
 from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Partnership, Person, Role
 
 Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility)
@@ -186,12 +186,14 @@ class Context:
             who = "coordinators: " + ", ".join(names) if names else "it has none yet"
             raise UserError(f"Only coordinators of {partnership.name} can do that ({who}).", "Ask one of them.")
 
-    def find_row(self, model: type[Scoped], row_id: int, noun: str, listing: str) -> Scoped:
-        """A row of the current partnership by its number; other partnerships' rows are not found."""
+    def find_row(self, model: type[Scoped], number: int, noun: str, listing: str) -> Scoped:
+        """A row of the current partnership by its number there; other partnerships' rows are not found."""
         partnership = self.require_partnership()
-        found = queries.lock(self.session, model, row_id) if self.changes else self.session.get(model, row_id)
-        if found is None or found.partnership_id != partnership.id:
-            raise UserError(f"There is no {noun} #{row_id} in {partnership.name}.",
+        found = numbering.by_number(self.session, model, partnership.id, number)
+        if found is not None and self.changes:
+            found = queries.lock(self.session, model, found.id)
+        if found is None:
+            raise UserError(f"There is no {noun} #{number} in {partnership.name}.",
                             f"Type `{listing}` to list them with their numbers.")
         return found
 
@@ -227,7 +229,11 @@ class Context:
             "Type `members` to see who is; a coordinator can add someone with `member add @name`.",
         ))
 
-    def record(self, action: str, summary: str, subject_id: int | None = None,
+    def number(self, model: type[Scoped]) -> int:
+        """The number the current partnership's next row of this kind gets."""
+        return numbering.next_number(self.session, model, self.require_partnership().id)
+
+    def record(self, action: str, summary: str, subject: DeclarativeBase | None = None,
                reason: str | None = None, anonymous: bool = False) -> Event:
         """Log this change in the event log, in the command's own transaction."""
         return queries.record_event(
@@ -237,7 +243,7 @@ class Context:
             action,
             summary,
             self.now,
-            subject_id=subject_id,
+            subject=subject,
             reason=reason,
         )
 

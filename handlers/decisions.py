@@ -76,16 +76,16 @@ def rules(d: Decision) -> str:
 def response_actions(d: Decision) -> tuple[Action, ...]:
     """Buttons (or hints) for responding; those needing a reason open a form on Slack."""
     if d.mode is DecisionMode.CONSENSUS:
-        return (Action("Agree", f"agree {d.id}", primary=True), Action("Disagree...", f'disagree {d.id} "..."'),
-                Action("Block...", f'block {d.id} "..."'), Action("Abstain", f"abstain {d.id}"))
-    return (Action("Yes", f"vote {d.id} yes"), Action("No", f"vote {d.id} no"),
-            Action("Abstain", f"vote {d.id} abstain"))
+        return (Action("Agree", f"agree {d.number}", primary=True), Action("Disagree...", f'disagree {d.number} "..."'),
+                Action("Block...", f'block {d.number} "..."'), Action("Abstain", f"abstain {d.number}"))
+    return (Action("Yes", f"vote {d.number} yes"), Action("No", f"vote {d.number} no"),
+            Action("Abstain", f"vote {d.number} abstain"))
 
 
 def how_to_respond(d: Decision) -> str:
     if d.mode is DecisionMode.CONSENSUS:
-        return f'Respond with `agree {d.id}`, `disagree {d.id} "why"`, `block {d.id} "why"` or `abstain {d.id}`.'
-    return f"Vote with `vote {d.id} yes`, `vote {d.id} no` or `vote {d.id} abstain`."
+        return f'Respond with `agree {d.number}`, `disagree {d.number} "why"`, `block {d.number} "why"` or `abstain {d.number}`.'
+    return f"Vote with `vote {d.number} yes`, `vote {d.number} no` or `vote {d.number} abstain`."
 
 
 def tally(positions: Iterable[Position]) -> str:
@@ -221,13 +221,13 @@ def settle(session: Session, d: Decision, now: datetime, by: int | None, note: s
         lines.insert(1, note)
     d.status, d.outcome, d.closed_at, d.closed_by_id = status, "\n".join(lines), now, by
     session.flush()
-    queries.record_event(session, d.partnership_id, by, "decision-close", f"#{d.id} {d.title} — {status.value}",
-                         now, subject_id=d.id, reason=d.outcome)
+    queries.record_event(session, d.partnership_id, by, "decision-close", f"closed #{d.number} {d.title}: {status.value}",
+                         now, subject=d, reason=d.outcome)
     return announcement(d)
 
 
 def announcement(d: Decision) -> str:
-    return f"Decision #{d.id} {d.title}: {d.status.value.upper()}.\n{d.outcome}"
+    return f"Decision #{d.number} {d.title}: {d.status.value.upper()}.\n{d.outcome}"
 
 
 # Commands.
@@ -262,16 +262,17 @@ def propose(ctx: Context, args: Args) -> Reply:
     else:
         closes = end_of_day(ctx.now.astimezone(ctx.tz).date() + timedelta(days=DEFAULT_OPEN_DAYS), ctx.tz)
     d = Decision(
-        partnership_id=member.partnership_id, proposer_id=member.id, title=title, mode=mode, quorum=quorum,
+        partnership_id=member.partnership_id, number=ctx.number(Decision), proposer_id=member.id, title=title,
+        mode=mode, quorum=quorum,
         threshold=percent(options["threshold"], "threshold", 1) if "threshold" in options else None,
         details=check_text(options["details"], "details", MAX_NOTE) if "details" in options else None,
         closes_at=closes, created_at=ctx.now,
     )
     ctx.session.add(d)
     ctx.session.flush()
-    ctx.record("propose", f"#{d.id} {title} — {rules(d)}", subject_id=d.id, reason=d.details)
+    ctx.record("propose", f"proposed #{d.number} {title}, {rules(d)}", subject=d, reason=d.details)
     text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
-    return Reply(title=f"Proposal #{d.id}: {title} ({member_label(member)})",
+    return Reply(title=f"Proposal #{d.number}: {title} ({member_label(member)})",
                  text=text if d.details is None else f"{d.details}\n{text}",
                  actions=list(response_actions(d)), audience=Audience.CHANNEL)
 
@@ -284,10 +285,10 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     member = ctx.require_member()
     ensure_open(ctx, d)
     if position not in (CONSENSUS_POSITIONS if d.mode is DecisionMode.CONSENSUS else VOTE_POSITIONS):
-        raise UserError(f"#{d.id} is decided by {d.mode.value}, so `{position.value}` doesn't apply.", how_to_respond(d))
+        raise UserError(f"#{d.number} is decided by {d.mode.value}, so `{position.value}` doesn't apply.", how_to_respond(d))
     if position is Position.BLOCK and reason is None:
         raise UserError("A block stops the decision, so it needs a reason everyone can read.",
-                        f'Type `block {d.id} "why it cannot go ahead"`.')
+                        f'Type `block {d.number} "why it cannot go ahead"`.')
     current = ctx.session.scalar(
         select(DecisionResponse).where(DecisionResponse.decision_id == d.id, DecisionResponse.member_id == member.id)
     )
@@ -299,10 +300,10 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
         was = f" (was {current.position.value})" if current.position is not position else " (reason updated)"
         current.position, current.reason, current.responded_at = position, reason, ctx.now
     ctx.session.flush()
-    ctx.record("respond", f"#{d.id} {d.title}: {member_label(member)} — {position.value}{was}",
-               subject_id=d.id, reason=reason)
+    ctx.record("respond", f"answered {position.value}{was} on #{d.number} {d.title}",
+               subject=d, reason=reason)
     count = count_responses(ctx.session, d)
-    text = f"{member_label(member)}: {position.value}{was} on #{d.id} {d.title}" + (f" — {reason}" if reason else "")
+    text = f"{member_label(member)}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
     why = why_not_counted(d, member, counts_latecomers(ctx.session, d))
     if why:
         text += f"\nRecorded, but not counted: you {why}."
@@ -315,16 +316,16 @@ def ensure_unsettled(ctx: Context, d: Decision) -> None:
     if d.status is not DecisionStatus.OPEN:
         settled = "withdrawn" if d.status is DecisionStatus.WITHDRAWN else f"closed: {d.status.value}"
         when = f" {show_moment(d.closed_at, ctx.tz, ctx.now)}" if d.closed_at else ""
-        raise UserError(f"#{d.id} {d.title} was already {settled}{when}, and a settled decision doesn't change.",
-                        f"Type `decision {d.id}` to see why; propose it again if things have moved on.")
+        raise UserError(f"#{d.number} {d.title} was already {settled}{when}, and a settled decision doesn't change.",
+                        f"Type `decision {d.number}` to see why; propose it again if things have moved on.")
 
 
 def ensure_open(ctx: Context, d: Decision) -> None:
     """Refuse a response (or a withdrawal) once a decision is settled or past its closing time."""
     ensure_unsettled(ctx, d)
     if d.closes_at <= ctx.now:
-        raise UserError(f"#{d.id} {d.title} closed {show_moment(d.closes_at, ctx.tz, ctx.now)}; "
-                        "its outcome is announced shortly.", f"Type `decision {d.id}` to see the responses.")
+        raise UserError(f"#{d.number} {d.title} closed {show_moment(d.closes_at, ctx.tz, ctx.now)}; "
+                        "its outcome is announced shortly.", f"Type `decision {d.number}` to see the responses.")
 
 
 def responses_to(session: Session, decision_ids: list[int]) -> list[DecisionResponse]:
@@ -374,12 +375,12 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     args.finish()
     member = ctx.require_member()
     if d.proposer_id != member.id and not ctx.is_coordinator():
-        raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.id}, or a coordinator can withdraw it.")
+        raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.number}, or a coordinator can withdraw it.")
     ensure_open(ctx, d)
     d.status, d.closed_at, d.closed_by_id = DecisionStatus.WITHDRAWN, ctx.now, ctx.person.id
     d.outcome = f"Withdrawn by {member_label(member)}" + (f": {reason}" if reason else ".")
-    ctx.record("decision-withdraw", f"#{d.id} {d.title} — withdrawn", subject_id=d.id, reason=reason)
-    return Reply(text=f"Proposal #{d.id} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
+    ctx.record("decision-withdraw", f"withdrew #{d.number} {d.title}", subject=d, reason=reason)
+    return Reply(text=f"Proposal #{d.number} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
 
 
 @command("close", usage='close <number> "why now"', examples=("close 3", 'close 3 "The council needs an answer today"'),
@@ -398,23 +399,23 @@ def close(ctx: Context, args: Args) -> Reply:
         waiting = count_responses(ctx.session, d).waiting
         if waiting and reason is None:
             names = ", ".join(m.person.display_name for m in waiting[:10]) + (" and others" if len(waiting) > 10 else "")
-            raise UserError(f"#{d.id} is open until {show_due(d.closes_at, ctx.tz, ctx.now)} and "
+            raise UserError(f"#{d.number} is open until {show_due(d.closes_at, ctx.tz, ctx.now)} and "
                             f"{plural(len(waiting), 'member')} entitled to respond {'has' if len(waiting) == 1 else 'have'}"
                             f" not yet ({names}). Closing early needs a reason everyone can read.",
-                            f'Type `close {d.id} "why it cannot wait"`.')
+                            f'Type `close {d.number} "why it cannot wait"`.')
         note = f"Closed early by {member_label(ctx.require_member())}" + (f": {reason}" if reason else ".")
     text = settle(ctx.session, d, ctx.now, ctx.person.id, note)
     if text is None:
-        raise UserError(f"#{d.id} was closed a moment ago.", f"Type `decision {d.id}` to see the outcome.")
+        raise UserError(f"#{d.number} was closed a moment ago.", f"Type `decision {d.number}` to see the outcome.")
     return Reply(text=text, audience=Audience.CHANNEL)
 
 
 def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
     if d.status is DecisionStatus.OPEN:
-        return Item(f"#{d.id} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
+        return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
                     f"{responded} responded", response_actions(d))
     when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
-    return Item(f"#{d.id} {d.title} · {d.status.value} {when}")
+    return Item(f"#{d.number} {d.title} · {d.status.value} {when}")
 
 
 @command("decisions", usage="decisions", access=Access.READ, aliases=("proposals",), changes=False)
@@ -453,7 +454,7 @@ def decision(ctx: Context, args: Args) -> Reply:
     items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
                   + (f" (not counted: {why})" if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers))
                      else "")) for r in responses]
-    reply = Reply(title=f"Decision #{d.id}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
+    reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
     if d.status is DecisionStatus.OPEN:
         reply.actions = list(response_actions(d))
@@ -493,7 +494,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
 def reminder(d: Decision, m: Member, now: datetime) -> DueNudge:
     closes = show_due(d.closes_at, zone(m.person.timezone), now)
     return DueNudge(f"decision-remind:d{d.id}:p{m.person_id}", d.partnership_id, "decision-remind",
-                    f"Proposal #{d.id} {d.title} closes {closes} and you haven't responded yet. {how_to_respond(d)}",
+                    f"Proposal #{d.number} {d.title} closes {closes} and you haven't responded yet. {how_to_respond(d)}",
                     person_id=m.person_id)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.dates import show_due
+from handlers.parsing import quote
 from handlers.recurring import Rule
 from handlers.reply import Action, Item, plural
 from storage.models import Commitment, CommitmentStatus, Member
@@ -38,9 +39,13 @@ def late_said(c: Commitment, tz: ZoneInfo) -> str:
     return f", {plural(late, 'day')} late" if late else ""
 
 
-def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool = True) -> Item:
-    """One commitment as a list line, with Mark done / Snooze where it is still open."""
-    parts = [f"#{c.id} {c.title}"]
+def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool = True,
+                    where: str | None = None) -> Item:
+    """One commitment as a list line, with Mark done / Snooze where it is still open.
+
+    Numbers count within a partnership, so a list spanning several (`mine`) names each line's
+    partnership in its buttons (`where`); clicked anywhere, they act on this commitment."""
+    parts = [f"#{c.number} {c.title}"]
     if with_owner:
         parts.append(f"— {member_label(c.owner)}")
     if c.status is CommitmentStatus.OPEN:
@@ -58,7 +63,8 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
     if c.series is not None:
         parts.append(f"· repeats every {Rule(c.series.rule).said}")
     if c.status is CommitmentStatus.OPEN and c.handover_from_id is not None:
-        parts.append(f"· handed over, waiting for {c.owner.person.display_name} to `accept {c.id}`")
-    actions = ((Action("Mark done", f"done {c.id}", primary=True), Action("Snooze 3 days", f"snooze {c.id} 3"))
-               if c.status is CommitmentStatus.OPEN else ())
+        parts.append(f"· handed over, waiting for {c.owner.person.display_name} to `accept {c.number}`")
+    within = f" in:{quote(where)}" if where else ""
+    actions = ((Action("Mark done", f"done {c.number}{within}", primary=True),
+                Action("Snooze 3 days", f"snooze {c.number} 3{within}")) if c.status is CommitmentStatus.OPEN else ())
     return Item(" ".join(parts), actions)

@@ -66,9 +66,9 @@ def due_day(c: Commitment) -> date:
 def commitments_csv(session: Session, p: Partnership) -> Attachment:
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     return csv_file("commitments.csv", [
-        "id", "title", "owner", "organisation", "status", "due_date", "effort_hours", "hours_left", "created_at",
+        "number", "title", "owner", "organisation", "status", "due_date", "effort_hours", "hours_left", "created_at",
         "closed_at", "days_late", "note", "drop_reason",
-    ], ([c.id, c.title, c.owner.person.display_name, c.owner.organisation or "", c.status.value,
+    ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", c.status.value,
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
          "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at), stamp(c.closed_at),
          days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE else "",
@@ -78,8 +78,8 @@ def commitments_csv(session: Session, p: Partnership) -> Attachment:
 def concerns_csv(session: Session, p: Partnership) -> Attachment:
     rows = session.scalars(select(Concern).where(Concern.partnership_id == p.id).order_by(Concern.id)).unique()
     return csv_file("concerns.csv", [
-        "id", "title", "kind", "severity", "status", "raised_by", "raised_at", "resolved_at", "resolution",
-    ], ([c.id, c.title, c.kind.value, c.severity.value, c.status.value,
+        "number", "title", "kind", "severity", "status", "raised_by", "raised_at", "resolved_at", "resolution",
+    ], ([c.number, c.title, c.kind.value, c.severity.value, c.status.value,
          member_label(c.raised_by) if c.raised_by else "anonymous", stamp(c.created_at), stamp(c.resolved_at),
          c.resolution or ""] for c in rows))
 
@@ -91,8 +91,8 @@ def decisions_csv(session: Session, p: Partnership) -> Attachment:
         return "; ".join(f"{member_label(r.member)}: {r.reason}" for r in d.responses if r.position is Position.BLOCK)
 
     return csv_file("decisions.csv", [
-        "id", "title", "mode", "status", "proposed_by", "responses", "blocks", "outcome", "closes_at", "closed_at",
-    ], ([d.id, d.title, d.mode.value, d.status.value, member_label(d.proposer), len(d.responses), blocks(d),
+        "number", "title", "mode", "status", "proposed_by", "responses", "blocks", "outcome", "closes_at", "closed_at",
+    ], ([d.number, d.title, d.mode.value, d.status.value, member_label(d.proposer), len(d.responses), blocks(d),
          d.outcome or "", stamp(d.closes_at), stamp(d.closed_at)] for d in rows))
 
 
@@ -122,7 +122,7 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
                                                       Commitment.status == CommitmentStatus.OPEN)
                              .order_by(Commitment.due_at, Commitment.id)):
         who = member_label(c.owner) if names else (c.owner.organisation or "A local volunteer")
-        event(f"commitment-{c.id}", due_day(c), f"Due: #{c.id} {c.title} ({c.owner.person.display_name if names else who})",
+        event(f"commitment-{c.id}", due_day(c), f"Due: #{c.number} {c.title} ({c.owner.person.display_name if names else who})",
               f"{who} committed to this in {p.name}.")
     if p.next_review_on:
         event(f"review-p{p.id}", p.next_review_on, f"{p.name}: review",

@@ -27,7 +27,7 @@ def offers(ctx: Context, dimension: FlexDimension | None = None) -> list[Flexibi
 
 def offer_item(ctx: Context, f: Flexibility, with_dimension: bool = True) -> Item:
     prefix = f"{f.dimension.value}: " if with_dimension else ""
-    return Item(f'#{f.id} {prefix}{member_label(f.member)}: "{f.text}" (since {show_moment(f.created_at, ctx.tz, ctx.now)})')
+    return Item(f'#{f.number} {prefix}{member_label(f.member)}: "{f.text}" (since {show_moment(f.created_at, ctx.tz, ctx.now)})')
 
 
 @command(
@@ -48,12 +48,12 @@ def flex(ctx: Context, args: Args) -> Reply:
     member = ctx.require_member()
     if member.role is Role.OBSERVER:
         raise UserError("Observers can read the partnership but not offer flexibility.")
-    offer = Flexibility(partnership_id=member.partnership_id, member_id=member.id,
+    offer = Flexibility(partnership_id=member.partnership_id, number=ctx.number(Flexibility), member_id=member.id,
                         dimension=dimension, text=text, created_at=ctx.now)
     ctx.session.add(offer)
     ctx.session.flush()
-    ctx.record("flex", f'{member_label(member)} can flex {dimension.value}: "{text}"', subject_id=offer.id)
-    return Reply(text=f'{member_label(member)} can flex on {dimension.value}: "{text}" (#{offer.id})',
+    ctx.record("flex", f'offered #{offer.number}, to flex on {dimension.value}: "{text}"', subject=offer)
+    return Reply(text=f'{member_label(member)} can flex on {dimension.value}: "{text}" (#{offer.number})',
                  audience=Audience.CHANNEL)
 
 
@@ -80,5 +80,5 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     if offer.member_id != member.id:
         raise UserError(f"Offer #{offer_id} is {offer.member.person.display_name}'s; only they can withdraw it.")
     offer.withdrawn_at = ctx.now
-    ctx.record("flex-withdraw", f'withdrew offer #{offer.id} ({offer.dimension.value}: "{offer.text}")', subject_id=offer.id)
-    return Reply(text=f"Withdrew offer #{offer.id}.", audience=Audience.CHANNEL)
+    ctx.record("flex-withdraw", f'withdrew offer #{offer.number} ({offer.dimension.value}: "{offer.text}")', subject=offer)
+    return Reply(text=f"Withdrew offer #{offer.number}.", audience=Audience.CHANNEL)

@@ -37,7 +37,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     if new_owner.id == c.owner_id:
-        raise UserError(f"#{c.id} is already {new_owner.person.display_name}'s.")
+        raise UserError(f"#{c.number} is already {new_owner.person.display_name}'s.")
     if new_owner.role is Role.OBSERVER:
         raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
     old = c.owner
@@ -48,15 +48,15 @@ def reassign(ctx: Context, args: Args) -> Reply:
     change(ctx, c, still_open(), Commitment.owner_id == old.id, owner_id=new_owner.id,
            handover_from_id=old.id, handover_at=ctx.now)
     ctx.session.refresh(c, ["owner"])
-    ctx.record("reassign", f"#{c.id} {c.title}: {member_label(old)} -> {member_label(new_owner)}", subject_id=c.id)
+    ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
     withdraw(ctx.session, handover_key(c))
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
-         f"{ctx.person.display_name} handed you #{c.id} {c.title} (due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}). "
-         f'Will you take it on? `accept {c.id}`, or `decline {c.id} "why"`.', ctx.now,
+         f"{ctx.person.display_name} handed you #{c.number} {c.title} (due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}). "
+         f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
          person_id=new_owner.person_id,
-         actions=(("Accept", f"accept {c.id}"), ("Decline", f'decline {c.id} "..."')))
-    text = (f"#{c.id} {c.title} now belongs to {member_label(new_owner)} (was {old.person.display_name}); "
+         actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
+    text = (f"#{c.number} {c.title} now belongs to {member_label(new_owner)} (was {old.person.display_name}); "
             f"{new_owner.person.display_name} is asked to accept it.")
     after = theirs.weekly_hours + extra
     if theirs.away:
@@ -75,10 +75,10 @@ def pending_handover(ctx: Context, c: Commitment) -> Member:
     me = ctx.require_member()
     if c.handover_from_id is None or c.owner_id != me.id:
         if c.owner_id != me.id:
-            raise UserError(f"#{c.id} {c.title} was handed to {c.owner.person.display_name}, not to you; "
+            raise UserError(f"#{c.number} {c.title} was handed to {c.owner.person.display_name}, not to you; "
                             "only they can accept or decline it.", "Type `mine` to see what is yours.")
-        raise UserError(f"#{c.id} {c.title} is yours already; nothing waits for an answer.",
-                        f'To hand it on: `reassign {c.id} @name`; if it will not happen: `drop {c.id} "why"`.')
+        raise UserError(f"#{c.number} {c.title} is yours already; nothing waits for an answer.",
+                        f'To hand it on: `reassign {c.number} @name`; if it will not happen: `drop {c.number} "why"`.')
     ensure_open(ctx, c)
     return me
 
@@ -92,8 +92,8 @@ def accept(ctx: Context, args: Args) -> Reply:
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            handover_from_id=None, handover_at=None)
     withdraw(ctx.session, handover_key(c))
-    ctx.record("accept", f"{member_label(me)} accepted #{c.id} {c.title}", subject_id=c.id)
-    return Reply(text=f"{me.person.display_name} takes on #{c.id} {c.title}, due "
+    ctx.record("accept", f"accepted #{c.number} {c.title}", subject=c)
+    return Reply(text=f"{me.person.display_name} takes on #{c.number} {c.title}, due "
                       f"{show_due(c.due_at, ctx.tz, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
 
 
@@ -101,7 +101,7 @@ def decline(ctx: Context, args: Args) -> Reply:
     """Turn down a commitment handed to you, saying why; it goes back, and the coordinators hear of it:
     `decline <number> "why"`, see handlers/decline.py."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    reason = take_reason(args, f'Say why, so the coordinators can find someone else: `decline {c.id} "why"`.')
+    reason = take_reason(args, f'Say why, so the coordinators can find someone else: `decline {c.number} "why"`.')
     me = pending_handover(ctx, c)
     before = ctx.session.get(Member, c.handover_from_id)
     back = before if before is not None and before.active and before.role is not Role.OBSERVER else None
@@ -109,21 +109,21 @@ def decline(ctx: Context, args: Args) -> Reply:
     if back is None:
         back = next((m for m in leads if m.id != me.id), None)
     if back is None:
-        raise UserError(f"There is nobody to give #{c.id} back to: the partnership has no other coordinator.",
-                        f"Keep it, or drop it: `drop {c.id} \"why\"`.")
+        raise UserError(f"There is nobody to give #{c.number} back to: the partnership has no other coordinator.",
+                        f"Keep it, or drop it: `drop {c.number} \"why\"`.")
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            owner_id=back.id, handover_from_id=None, handover_at=None)
     ctx.session.refresh(c, ["owner"])
     withdraw(ctx.session, handover_key(c))
-    event = ctx.record("decline", f"{member_label(me)} declined #{c.id} {c.title}; back with {member_label(back)}",
-                       subject_id=c.id, reason=reason)
+    event = ctx.record("decline", f"declined #{c.number} {c.title}; it is back with {member_label(back)}",
+                       subject=c, reason=reason)
     ctx.session.flush()
     told = {m.person_id: m for m in [*leads, back] if m.id != me.id}
     for person_id in told:
         tell(ctx.session, f"told:decline:e{event.id}:p{person_id}", c.partnership_id, "decline",
-             f'{me.person.display_name} declined #{c.id} {c.title}: "{reason}". It is back with '
+             f'{me.person.display_name} declined #{c.number} {c.title}: "{reason}". It is back with '
              f"{'you' if person_id == back.person_id else back.person.display_name}; "
-             f"hand it on with `reassign {c.id} @name`.", ctx.now, person_id=person_id)
-    return Reply(text=f"{me.person.display_name} declined #{c.id} {c.title} ({reason}); it is back with "
+             f"hand it on with `reassign {c.number} @name`.", ctx.now, person_id=person_id)
+    return Reply(text=f"{me.person.display_name} declined #{c.number} {c.title} ({reason}); it is back with "
                       f"{back.person.display_name}, and the coordinators are told.", audience=Audience.CHANNEL)
 

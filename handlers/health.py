@@ -201,14 +201,14 @@ class Checker:
         if fit is None:
             heaviest = max(theirs, key=lambda c: weekly_rate(c, self.now))
             if self.may_change(holder):
-                return (f"Nobody has room for it without going over: move a date (`edit {heaviest.id} by:...`) "
+                return (f"Nobody has room for it without going over: move a date (`edit {heaviest.number} by:...`) "
                         "or find someone new to take part.")
             return (f"Nobody has room for it without going over; {holder.person.display_name} or a coordinator "
                     f"({leads}) could move a date.")
         c, helper = fit
         if self.may_change(holder):
-            return f"{verb}: `reassign {c.id} {self.mention(helper)}` ({helper.person.display_name} has room)."
-        return (f"#{c.id} {c.title} would fit {helper.person.display_name}'s spare time: ask {holder.person.display_name} "
+            return f"{verb}: `reassign {c.number} {self.mention(helper)}` ({helper.person.display_name} has room)."
+        return (f"#{c.number} {c.title} would fit {helper.person.display_name}'s spare time: ask {holder.person.display_name} "
                 f"or a coordinator ({leads}) to hand it on.")
 
     def may_change(self, holder: Member) -> bool:
@@ -237,7 +237,7 @@ class Checker:
         if missing.coordinator:
             texts.append("Nobody is named to step in as coordinator (now: "
                          + ", ".join(m.person.display_name for m in self.members if m.role is Role.COORDINATOR) + ")")
-        texts += [f"#{c.id} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) has no successor"
+        texts += [f"#{c.number} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) has no successor"
                   for c in missing.commitments]
         if missing.coordinator:
             role, helper = "coordinator", next((m for m in self.doers if m.role is not Role.COORDINATOR), None)
@@ -267,14 +267,14 @@ class Checker:
         late = [c for c in self.open if c.due_at < self.now]
         if not late:
             return None
-        texts = [f"#{c.id} {c.title} ({c.owner.person.display_name}, due {show_due(c.due_at, self.tz, self.now)})"
+        texts = [f"#{c.number} {c.title} ({c.owner.person.display_name}, due {show_due(c.due_at, self.tz, self.now)})"
                  for c in late]
         first = late[0]
         return Signal(
             "Overdue commitments", listed(texts) + ".",
             "Who does what by when is the partnership's means of delivery and accountability; slipped dates erode trust.",
-            f"If it is done, `done {first.id}`; if it needs other hands, `reassign {first.id} @name`; "
-            f'if it will not happen, `drop {first.id} "why"`.')
+            f"If it is done, `done {first.number}`; if it needs other hands, `reassign {first.number} @name`; "
+            f'if it will not happen, `drop {first.number} "why"`.')
 
     def stale_concerns(self) -> Signal | None:
         limit = self.t.concern_stale_days
@@ -284,13 +284,13 @@ class Checker:
             .order_by(Concern.created_at)).unique()]
         if not stale:
             return None
-        texts = [f"#{c.id} {c.title} ({c.severity.value}, open {plural((self.now - c.created_at).days, 'day')})"
+        texts = [f"#{c.number} {c.title} ({c.severity.value}, open {plural((self.now - c.created_at).days, 'day')})"
                  for c in stale]
         first = stale[0]
         return Signal(
             "Concerns open too long", f"Open more than {limit} days: " + listed(texts) + ".",
             "Every problem should be negotiated as soon as it arises; left alone, tension hardens into mistrust.",
-            f'Talk it through: `concerns {first.id}`, then `resolve {first.id} "what was agreed"`.')
+            f'Talk it through: `concerns {first.number}`, then `resolve {first.number} "what was agreed"`.')
 
     def unstated(self) -> Signal | None:
         stated = set(self.session.scalars(select(Priority.member_id).where(Priority.partnership_id == self.p.id)))
@@ -328,7 +328,7 @@ class Checker:
             .order_by(Decision.closed_at.desc(), DecisionResponse.id)))
         if not blocks:
             return None
-        texts = [f'#{b.decision.id} "{b.decision.title}" failed: {member_label(b.member)} blocked it '
+        texts = [f'#{b.decision.number} "{b.decision.title}" failed: {member_label(b.member)} blocked it '
                  f'because "{b.reason}"' for b in blocks]
         first = blocks[0]
         return Signal(

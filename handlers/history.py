@@ -17,7 +17,8 @@ from handlers.errors import UserError
 from handlers.parsing import Args, choose, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Action, Item, Reply, Section
-from storage.models import Event, Member, Person
+from storage import numbering, queries
+from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Person
 
 PAGE = 20
 # Actions that may be logged without a name (an anonymous concern); other nameless ones are the bot's.
@@ -37,13 +38,20 @@ ABOUT: dict[str, tuple[str, ...]] = {
 }
 
 
+# What `history <kind> <number>` can name, with the command that lists each kind's numbers.
+NUMBERED: dict[str, tuple[type[Commitment | Concern | Decision | Flexibility], str]] = {
+    "commitment": (Commitment, "who"), "concern": (Concern, "concerns"), "decision": (Decision, "decisions"),
+    "offer": (Flexibility, "flex"),
+}
+
+
 def event_line(e: Event, tz: ZoneInfo, now: datetime) -> str:
-    """`Tue 24 Nov 10:00 Bob: #3 Book the hall — done`, in the reader's zone."""
+    """`Tue 24 Nov 10:00 Bob marked #3 Book the hall done — 800 delivered`, in the reader's zone."""
     local = e.created_at.astimezone(tz)
     stamp = local.strftime("%a %-d %b %H:%M" if local.year == now.astimezone(tz).year else "%a %-d %b %Y %H:%M")
     who = e.actor.display_name if e.actor else "someone" if e.action in ANONYMOUS else "partnerbot"
     reason = f" — {one_line(e.reason)}" if e.reason else ""
-    return f"{stamp} {who}: {e.summary}{reason}"
+    return f"{stamp} {who} {e.summary}{reason}"
 
 
 def one_line(text: str) -> str:
@@ -68,9 +76,9 @@ def person_in(ctx: Context, mention: str) -> Person:
 
 @command(
     "history",
-    usage="history [who:@name] [about:<what>] [since:<date>] [number] [page:<n>]",
-    examples=("history", "history who:@bob", "history about:concerns since:2026-11-01", "history 12",
-              "history page:2"),
+    usage="history [who:@name] [about:<what>] [since:<date>] [commitment|concern|decision|offer <number>] [page:<n>]",
+    examples=("history", "history who:@bob", "history about:concerns since:2026-11-01", "history commitment 12",
+              "history 12", "history page:2"),
     access=Access.READ,
     options=("who", "about", "since", "page"),
     changes=False,
@@ -79,9 +87,11 @@ def history(ctx: Context, args: Args) -> Reply:
     """The event log, newest first: who changed what, when and why.
 
     Filters: who:@name; about: commitments, concerns, members, decisions, reviews,
-    successors, priorities, flexibility or partnership; since:<date>; a number for one
-    commitment, concern or decision. Shows 20 at a time; page:2 for older ones."""
-    number = args.take_id("commitment, concern or decision") if args.has_more() else None
+    successors, priorities, flexibility or partnership; since:<date>; `commitment 12`,
+    `concern 12`, `decision 12` or `offer 12` for one of them (a number alone, when only one
+    thing has it). Shows 20 at a time; page:2 for older ones."""
+    kind = args.words.pop(0).text.lower() if args.words and args.words[0].text.lower() in NUMBERED else None
+    number = args.take_id(kind or "commitment, concern, decision or offer") if kind or args.has_more() else None
     args.finish()
     partnership = ctx.require_partnership()
     query = events(partnership.id)
@@ -99,8 +109,9 @@ def history(ctx: Context, args: Args) -> Reply:
         query = query.where(Event.created_at >= datetime.combine(day, time(0), tzinfo=ctx.tz))
         said.append(f"since:{day.isoformat()}")
     if number is not None:
-        query = query.where(Event.subject_id == number)
-        said.append(str(number))
+        kind, subject = subject_of(ctx, kind, number)
+        query = query.where(*queries.about(subject))
+        said.append(f"{kind} {number}")
     page = page_number(args.options.get("page", "1"))
     rows = ctx.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     title = f"History of {partnership.name}" + (f" ({' '.join(said)})" if said else "")
@@ -111,6 +122,25 @@ def history(ctx: Context, args: Args) -> Reply:
     if len(rows) > PAGE:
         reply.actions = [Action("Older", " ".join(["history", *said, f"page:{page + 1}"]))]
     return reply
+
+
+def subject_of(ctx: Context, kind: str | None, number: int) -> tuple[str, Commitment | Concern | Decision | Flexibility]:
+    """The row `history [kind] <number>` means; a number several kinds share is refused, naming each."""
+    if kind is not None:
+        model, listing = NUMBERED[kind]
+        return kind, ctx.find_row(model, number, kind, listing)
+    partnership = ctx.require_partnership()
+    found = [(k, row) for k, (model, _) in NUMBERED.items()
+             if (row := numbering.by_number(ctx.session, model, partnership.id, number)) is not None]
+    if not found:
+        raise UserError(f"There is no commitment, concern, decision or offer #{number} in {partnership.name}.",
+                        "Type `history` to see the whole log.")
+    if len(found) > 1:
+        kinds = [k for k, _ in found]
+        raise UserError(f"#{number} is {' and '.join(('an ' if k[0] in 'aeiou' else 'a ') + k for k in kinds)} "
+                        f"in {partnership.name}: say which.",
+                        "Type " + " or ".join(f"`history {k} {number}`" for k in kinds) + ".")
+    return found[0]
 
 
 def page_number(text: str) -> int:

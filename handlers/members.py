@@ -98,7 +98,7 @@ def join(ctx: Context, args: Args) -> Reply:
             raise UserError(f"You're already a {existing.role.value} of {partnership.name}.",
                             "A coordinator can change your role: `member role @you observer`.")
         apply_profile(existing, args)
-        ctx.record("member-update", f"{existing.person.display_name} updated their details")
+        ctx.record("member-update", "updated their details")
         return Reply(text=f"Updated: {profile_text(existing)}.")
     before = queries.membership(ctx.session, partnership.id, ctx.person.id)
     kept = before is not None and before.role_imposed and before.role is Role.OBSERVER
@@ -107,7 +107,7 @@ def join(ctx: Context, args: Args) -> Reply:
     if partnership.joining_rule is Joining.APPROVAL or (before is not None and before.removed):
         return request_to_join(ctx, role, args, removed=before is not None and before.removed)
     member, _ = enrol(ctx, ctx.person.id, role, args)
-    ctx.record("join", f"{member_label(member)} joined as {role.value}")
+    ctx.record("join", f"joined as {role.value}" + (f" for {member.organisation}" if member.organisation else ""))
     reply = Reply(
         title=f"Welcome to {partnership.name}, {ctx.person.display_name}",
         text=profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else ""),
@@ -145,7 +145,7 @@ def request_to_join(ctx: Context, role: Role, args: Args, removed: bool) -> Repl
                           details=json.dumps({"options": args.options, "flags": sorted(args.flags)}))
     ctx.session.add(request)
     ctx.session.flush()
-    ctx.record("join-request", f"{ctx.person.display_name} asked to join as {role.value}", subject_id=request.id)
+    ctx.record("join-request", f"asked to join as {role.value}", subject=request)
     why = "was removed before, so a coordinator decides" if removed else "needs a coordinator's approval to join"
     return Reply(
         title=f"{ctx.person.display_name} asks to join {partnership.name}",
@@ -179,7 +179,7 @@ def approve(ctx: Context, args: Args) -> Reply:
     given = json.loads(request.details)
     member, _ = enrol(ctx, request.person_id, request.role, Args([], given["options"], set(given["flags"])))
     member.removed = False
-    ctx.record("join-approve", f"{member_label(member)} joined as {request.role.value}, approved", subject_id=member.id)
+    ctx.record("join-approve", f"approved {member_label(member)} joining as {request.role.value}", subject=member)
     return Reply(title=f"Welcome to {ctx.require_partnership().name}, {member.person.display_name}",
                  text=f"{profile_text(member)}. Approved by {ctx.person.display_name}.", audience=Audience.CHANNEL)
 
@@ -192,7 +192,7 @@ def decline_request(ctx: Context, args: Args) -> Reply:
     args.finish()
     decide(ctx, request, False)
     name = request.person.display_name
-    ctx.record("join-decline", f"declined {name}'s request to join", subject_id=request.id, reason=reason)
+    ctx.record("join-decline", f"declined {name}'s request to join", subject=request, reason=reason)
     return Reply(text=f"{ctx.person.display_name} declined {name}'s request to join {ctx.require_partnership().name}"
                       + (f": {reason}" if reason else "."), audience=Audience.CHANNEL)
 
@@ -223,7 +223,7 @@ def add(ctx: Context, args: Args) -> Reply:
     for request in pending_requests(ctx.session, member.partnership_id):
         if request.person_id == person.id:
             decide(ctx, request, True)
-    ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject_id=member.id)
+    ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject=member)
     return Reply(text=f"Added {profile_text(member)}.", audience=Audience.CHANNEL)
 
 
@@ -260,7 +260,8 @@ def role(ctx: Context, args: Args) -> Reply:
         ensure_no_open_commitments(ctx, member)
     old, member.role = member.role, new
     member.role_imposed = new is Role.OBSERVER
-    ctx.record("member-role", f"{member.person.display_name}: {old.value} -> {new.value}", subject_id=member.id)
+    ctx.record("member-role", f"changed {member.person.display_name}'s role from {old.value} to {new.value}",
+               subject=member)
     return Reply(text=f"{member.person.display_name} is now {new.value}.", audience=Audience.CHANNEL)
 
 
@@ -278,10 +279,10 @@ def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
         select(Commitment).where(Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN)
     ).all()
     if held:
-        numbers = ", ".join(f"#{c.id}" for c in held)
+        numbers = ", ".join(f"#{c.number}" for c in held)
         raise UserError(
             f"{member.person.display_name} still holds {numbers}.",
-            f"Reassign them first, like `reassign {held[0].id} @name`.",
+            f"Reassign them first, like `reassign {held[0].number} @name`.",
         )
 
 
@@ -301,7 +302,7 @@ def set_perspective(ctx: Context, args: Args) -> Reply:
     args.finish()
     member.perspective = tag
     shown = tag or "none"
-    ctx.record("member-perspective", f"{member.person.display_name}: perspective {shown}", subject_id=member.id)
+    ctx.record("member-perspective", f"set {member.person.display_name}'s perspective to {shown}", subject=member)
     return Reply(text=f"{member_label(member)} now speaks as: {shown}.", audience=Audience.CHANNEL)
 
 
@@ -319,7 +320,7 @@ def leave(ctx: Context, args: Args) -> Reply:
     """Leave this partnership; hand over your open commitments first."""
     args.finish()
     member = ctx.require_member()
-    return depart(ctx, member, f"{member_label(member)} left")
+    return depart(ctx, member, "left")
 
 
 def depart(ctx: Context, member: Member, summary: str) -> Reply:
@@ -328,7 +329,7 @@ def depart(ctx: Context, member: Member, summary: str) -> Reply:
     ensure_no_open_commitments(ctx, member)
     note = handover_note(ctx.session, member)
     member.left_at = ctx.now
-    ctx.record("member-remove", summary, subject_id=member.id)
+    ctx.record("member-remove", summary, subject=member)
     gone = f"{member.person.display_name} is no longer in {ctx.require_partnership().name}."
     return Reply(text=gone if note is None else f"{gone} {note}", audience=Audience.CHANNEL)
 

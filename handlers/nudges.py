@@ -351,21 +351,21 @@ class Deriver:
                 # Just logged with a near date: its owner knows, so no reminder in the first day.
                 if now < c.due_at <= now + t.due_soon_days * DAY and now - c.created_at >= DAY:
                     yield self.to_person(owner, "due-soon", f"due-soon:{key}",
-                                         f"#{c.id} {c.title} is due {due_day}. Type `done {c.id}` when it is, "
-                                         f"or `snooze {c.id} 2` to hear about it later.")
+                                         f"#{c.number} {c.title} is due {due_day}. Type `done {c.number}` when it is, "
+                                         f"or `snooze {c.number} 2` to hear about it later.")
                 elif c.due_at <= now:
                     yield self.to_person(owner, "overdue", f"overdue:{key}",
-                                         f"#{c.id} {c.title} was due {due_day}. If it is done, type `done {c.id}`; "
+                                         f"#{c.number} {c.title} was due {due_day}. If it is done, type `done {c.number}`; "
                                          f"if it needs more time or another pair of hands, say so in the channel "
-                                         f"(or `snooze {c.id} 3`).")
+                                         f"(or `snooze {c.number} 3`).")
             # A coordinator's snooze means a coordinator already knows; an owner's does not stop this.
             if c.due_at + t.escalate_after_days * DAY <= now and not (snooze and self.by_coordinator(snooze)):
                 late = (now - c.due_at).days
                 yield from self.to_coordinators(
                     "escalation", f"escalation:{key}",
-                    f"#{c.id} {c.title} ({owner.label}) is {plural(late, 'day')} overdue. A word with "
-                    f"{owner.display_name} may help; or `reassign {c.id} @name`, or "
-                    f'`drop {c.id} "reason"`.', besides=owner.id)
+                    f"#{c.number} {c.title} ({owner.label}) is {plural(late, 'day')} overdue. A word with "
+                    f"{owner.display_name} may help; or `reassign {c.number} @name`, or "
+                    f'`drop {c.number} "reason"`.', besides=owner.id)
 
     def due_day(self, c: Work) -> str:
         """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
@@ -425,8 +425,8 @@ class Deriver:
             key = f"m{m.id}:{told[m.id]:%Y%m%dT%H%M%S}"
             # A handover that fits: their own work (they may reassign it) to someone it would not overload.
             fit = room_for(loads, [c for c in self.open if c.owner_id == m.id], self.now, besides=heavy)
-            hand_on = (f" #{fit[0].id} {fit[0].title} would fit {fit[1].display_name}'s spare time: "
-                       f"`reassign {fit[0].id} @{fit[1].user_id}`.") if fit else ""
+            hand_on = (f" #{fit[0].number} {fit[0].title} would fit {fit[1].display_name}'s spare time: "
+                       f"`reassign {fit[0].number} @{fit[1].user_id}`.") if fit else ""
             yield self.to_person(
                 m, "overload-note", f"overload-note:{key}",
                 f"You're carrying a lot in {self.p.name} just now ({reasons}). That says how much you give, "
@@ -459,9 +459,10 @@ class Deriver:
             if days >= period:
                 yield from self.to_coordinators(
                     "concern-stale", f"concern-stale:k{c.id}:{days // period}",
-                    f"Concern #{c.id} {c.title} ({c.severity.value}) has been open {plural(days, 'day')}. Left alone, concerns "
-                    f"wear down trust: `concerns {c.id}` shows the discussion, "
-                    f'`resolve {c.id} "what was agreed"` closes it.')
+                    f"Concern #{c.number} {c.title} ({c.severity.value}) has been open {plural(days, 'day')}. "
+                    "Left alone, concerns "
+                    f"wear down trust: `concerns {c.number}` shows the discussion, "
+                    f'`resolve {c.number} "what was agreed"` closes it.')
 
     def key_people(self) -> Iterator[DueNudge]:
         """Too much resting on one person: a large share of the work, or a lone coordinator."""
@@ -489,12 +490,12 @@ class Deriver:
         concerns = sorted(self.state.concerns.get(p.id, []), key=lambda c: c.created_at)
         changed = self.state.priorities.get(p.id, [])
         lines = [f"The week in {p.name}:"]
-        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.id} {c.title} ({self.state.owner(c).display_name})"
+        lines.append(f"Done ({len(done)}): " + ("; ".join(f"#{c.number} {c.title} ({self.state.owner(c).display_name})"
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
-            f"#{c.id} {c.title} ({self.state.owner(c).display_name}, {self.due_day(c)})"
+            f"#{c.number} {c.title} ({self.state.owner(c).display_name}, {self.due_day(c)})"
             for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
-        lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
+        lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.number} {c.title}" for c in concerns[:10])
                                                            or "none"))
         if changed:
             lines.append("Priorities stated or changed: " + "; ".join(
@@ -507,7 +508,7 @@ class Deriver:
 # Chat commands.
 
 @command("snooze", usage="snooze <number> <days or date>",
-         examples=("snooze 12 3", "snooze 12 monday", "snooze 12 off"))
+         examples=("snooze 12 3", "snooze 12 monday", "snooze 12 off"), options=("in",))
 def snooze(ctx: Context, args: Args) -> Reply:
     """Hold back reminders about a commitment for some days or until a date; `off` to hear them again.
 
@@ -515,7 +516,7 @@ def snooze(ctx: Context, args: Args) -> Reply:
     commitment, the coordinators are not reminded of it either."""
     c = find_commitment(ctx, args.take_id("commitment"))
     if not args.has_more():
-        raise UserError(f"Say for how long: a number of days (`snooze {c.id} 3`) or a date (`snooze {c.id} monday`).")
+        raise UserError(f"Say for how long: a number of days (`snooze {c.number} 3`) or a date (`snooze {c.number} monday`).")
     when = args.take_text("days or date", 60)
     args.finish()
     ensure_may_change(ctx, c)
@@ -523,10 +524,10 @@ def snooze(ctx: Context, args: Args) -> Reply:
     current = ctx.session.get(Snooze, c.id)
     if when.lower() in ("off", "0", "none"):
         if current is None or current.until <= ctx.now:
-            raise UserError(f"#{c.id} isn't snoozed.")
+            raise UserError(f"#{c.number} isn't snoozed.")
         ctx.session.delete(current)
-        ctx.record("snooze", f"#{c.id} {c.title}: reminders back on", subject_id=c.id)
-        return Reply(text=f"Reminders about #{c.id} {c.title} are back on.")
+        ctx.record("snooze", f"turned reminders back on for #{c.number} {c.title}", subject=c)
+        return Reply(text=f"Reminders about #{c.number} {c.title} are back on.")
     today = ctx.now.astimezone(ctx.tz).date()
     if when.isdigit():
         days = int(when)
@@ -538,14 +539,14 @@ def snooze(ctx: Context, args: Args) -> Reply:
     if days < 1:
         raise UserError(f"Snooze for at least a day, up to {MAX_SNOOZE_DAYS}. {DATE_HINT}")
     if days > MAX_SNOOZE_DAYS:
-        raise UserError(f"Snooze for at most {MAX_SNOOZE_DAYS} days; if it won't happen, `drop {c.id} \"reason\"`.")
+        raise UserError(f"Snooze for at most {MAX_SNOOZE_DAYS} days; if it won't happen, `drop {c.number} \"reason\"`.")
     if current is None:
         ctx.session.add(Snooze(commitment_id=c.id, until=until, by_id=ctx.person.id, created_at=ctx.now))
     else:
         current.until, current.by_id, current.created_at = until, ctx.person.id, ctx.now
     shown = show_day(until.astimezone(ctx.tz).date(), today)
-    ctx.record("snooze", f"#{c.id} {c.title}: reminders held until {shown}", subject_id=c.id)
-    return Reply(text=f"No reminders about #{c.id} {c.title} until {shown}. `snooze {c.id} off` to undo.")
+    ctx.record("snooze", f"held reminders about #{c.number} {c.title} until {shown}", subject=c)
+    return Reply(text=f"No reminders about #{c.number} {c.title} until {shown}. `snooze {c.number} off` to undo.")
 
 
 @command("nudge settings", usage="nudge settings", access=Access.READ, aliases=("nudges",), changes=False)
@@ -585,7 +586,7 @@ def set_thresholds(ctx: Context, args: Args) -> Reply:
         setattr(row, name, value)
         changes.append(f"{name}: {show_setting(name, getattr(DEFAULTS, name) if value is None else value)}")
     row.updated_at = ctx.now
-    ctx.record("nudge-set", "nudge settings: " + ", ".join(changes))
+    ctx.record("nudge-set", "changed nudge settings: " + ", ".join(changes))
     return Reply(text=f"Nudges in {partnership.name}: " + ", ".join(changes) + ".", audience=Audience.CHANNEL)
 
 

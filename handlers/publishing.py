@@ -101,8 +101,8 @@ def publish(ctx: Context, args: Args) -> Reply:
 
 def summary(pub: Publication) -> str:
     if not pub.published:
-        return "Public page taken down"
-    return "Public page on, " + ("with people's names" if pub.names else "without people's names")
+        return "took the public page down"
+    return "put the public page up, " + ("with people's names" if pub.names else "without people's names")
 
 
 def last_change(session: Session, partnership_id: int) -> datetime | None:

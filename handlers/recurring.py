@@ -22,8 +22,8 @@ from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, end_of_day, parse_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
-from storage import queries
-from storage.models import Commitment, CommitmentSeries, CommitmentStatus
+from storage import numbering, queries
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Partnership
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ def until_said(series: CommitmentSeries | None, today: date) -> str:
 
 def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitment | None:
     """Make the occurrence after `c` (just closed by its caller's conditional update), or None
-    when the series has ended or someone else made it already."""
+    when the series has ended or someone else made it already. The caller holds the
+    partnership's lock, under which its next number is given."""
     series = c.series
     if series is None:
         return None
@@ -123,8 +124,9 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
         day = rule.after(day)
     if series.until is not None and day > series.until:
         return None
-    following = Commitment(partnership_id=c.partnership_id, owner_id=c.owner_id, title=c.title,
-                           due_at=end_of_day(day, tz), effort_hours=c.effort_hours, created_by_id=None,
+    following = Commitment(partnership_id=c.partnership_id, number=numbering.next_number(session, Commitment, c.partnership_id),
+                           owner_id=c.owner_id, title=c.title, due_at=end_of_day(day, tz), effort_hours=c.effort_hours,
+                           created_by_id=None,
                            created_at=now, series_id=series.id)
     try:
         with session.begin_nested():
@@ -143,8 +145,12 @@ def roll_on(session: Session, now: datetime) -> int:
     rolled = 0
     passed = session.scalars(select(Commitment).where(Commitment.series_id.is_not(None),
                                                       Commitment.status == CommitmentStatus.OPEN,
-                                                      Commitment.due_at < now).order_by(Commitment.id))
+                                                      Commitment.due_at < now)
+                           # in partnership order, so two sweeps take partnerships' locks in one order
+                           .order_by(Commitment.partnership_id, Commitment.id))
     for c in list(passed):
+        # Locked before the commitment, as a command locks them, so a sweep and a `done` never deadlock.
+        queries.lock(session, Partnership, c.partnership_id)
         won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN)
                               .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED)
                               .execution_options(synchronize_session="fetch"))
@@ -154,8 +160,9 @@ def roll_on(session: Session, now: datetime) -> int:
         then = "; the series has ended"
         if following is not None:
             tz = zone(c.owner.person.timezone)
-            then = f"; next #{following.id}, due {show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())}"
-        queries.record_event(session, c.partnership_id, None, "missed", f"#{c.id} {c.title} — missed{then}", now,
-                             subject_id=c.id, reason=MISSED)
+            due = show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())
+            then = f"; next #{following.number}, due {due}"
+        queries.record_event(session, c.partnership_id, None, "missed", f"marked #{c.number} {c.title} missed{then}", now,
+                             subject=c, reason=MISSED)
         rolled += 1
     return rolled

@@ -122,7 +122,7 @@ def start(ctx: Context, args: Args) -> Reply:
                     opened_by_id=ctx.person.id, opened_at=ctx.now)
     ctx.session.add(review)
     ctx.session.flush()
-    ctx.record("review-start", f"{kind_name(review)} opened", subject_id=review.id)
+    ctx.record("review-start", f"opened a {kind_name(review)}", subject=review)
     return Reply(
         title=f"{p.name}: {kind_name(review)} opened",
         text="Everyone: how is the partnership doing? " + SCORE_HINT
@@ -167,7 +167,7 @@ def answer(ctx: Context, args: Args) -> Reply:
         else:
             row.score, row.answered_at, row.comment = score, ctx.now, comment or row.comment
     said = ", ".join(f"{risk.value} {score}" for risk, score in given.items())
-    ctx.record("review-answer", f"{member_label(member)}: {said}", subject_id=review.id, reason=comment)
+    ctx.record("review-answer", f"answered the {kind_name(review)}: {said}", subject=review, reason=comment)
     left = [r for r in RISKS if Risk(r) not in mine]
     return Reply(text=f"Thank you: {said}." + (f" Still to rate: {', '.join(left)}." if left else
                                                 " You have rated all six."))
@@ -244,7 +244,7 @@ def close(ctx: Context, args: Args) -> Reply:
         after = f"Next {p.review_cadence.value} review: {show_day(p.next_review_on, today)}."
     else:
         after = "No further review is scheduled."
-    ctx.record("review-close", f"{kind_name(review)} closed: {outcome.value}", subject_id=review.id, reason=decided)
+    ctx.record("review-close", f"closed the {kind_name(review)}: {outcome.value}", subject=review, reason=decided)
     lowest = [s for s in scores(answers_to(ctx.session, [review.id])) if s.average is not None][:3]
     return Reply(
         title=f"{p.name}: {kind_name(review)} closed — {outcome.value}",

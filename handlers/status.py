@@ -41,7 +41,7 @@ def happening(ctx: Context, p: Partnership, open_work: list[Commitment], decidin
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)) or 0
     items = [Item(f"{plural(len(open_work), 'open commitment')}: {overdue} overdue, {soon} due in the next 7 days"),
              Item(plural(concerns, "open concern") + (" (`concerns` lists them)" if concerns else ""))]
-    items += [Item(f'Deciding #{d.id} "{d.title}" by {d.mode.value}, closes {at(d.closes_at, ctx)}') for d in deciding]
+    items += [Item(f'Deciding #{d.number} "{d.title}" by {d.mode.value}, closes {at(d.closes_at, ctx)}') for d in deciding]
     review = ctx.session.scalar(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_(None)))
     if review is not None:
         answered = len({a.member_id for a in review.answers})
@@ -58,9 +58,9 @@ def reasons(ctx: Context, p: Partnership) -> list[Item]:
 
 def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:
     today = ctx.now.astimezone(ctx.tz).date()
-    items = [Item(f"#{c.id} {c.title} ({c.owner.person.display_name}): due {show_due(c.due_at, ctx.tz, ctx.now)}")
+    items = [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): due {show_due(c.due_at, ctx.tz, ctx.now)}")
              for c in [c for c in open_work if c.due_at >= ctx.now][:3]]
-    items += [Item(f'Decision #{d.id} "{d.title}" closes {at(d.closes_at, ctx)}') for d in deciding[:3]]
+    items += [Item(f'Decision #{d.number} "{d.title}" closes {at(d.closes_at, ctx)}') for d in deciding[:3]]
     if p.next_review_on:
         items.append(Item(f"Next review: {show_day(p.next_review_on, today)}"))
     if p.end_date:

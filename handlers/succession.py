@@ -94,10 +94,10 @@ def successor(ctx: Context, args: Args) -> Reply:
         ensure_may_change(ctx, commitment)
         ensure_open(ctx, commitment)
         if who.id == commitment.owner_id:
-            raise UserError(f"#{commitment.id} is already {who.person.display_name}'s; name someone else.",
-                            f"Type `successor {commitment.id} @name`.")
+            raise UserError(f"#{commitment.number} is already {who.person.display_name}'s; name someone else.",
+                            f"Type `successor {commitment.number} @name`.")
         row = ctx.session.scalar(select(Successor).where(Successor.commitment_id == commitment.id))
-        what = f"#{commitment.id} {commitment.title}"
+        what = f"#{commitment.number} {commitment.title}"
         said = f"on {what} if {commitment.owner.person.display_name} cannot"
     else:
         assert role is not None
@@ -117,8 +117,7 @@ def successor(ctx: Context, args: Args) -> Reply:
     else:
         row.successor_id, row.named_by_id, row.named_at = who.id, ctx.person.id, ctx.now
     ctx.session.flush()
-    ctx.record("successor", f"{member_label(who)} named successor for {what}",
-               subject_id=commitment.id if commitment else None)
+    ctx.record("successor", f"named {member_label(who)} successor for {what}", subject=commitment)
     return Reply(text=f"{member_label(who)} steps in {said}.", audience=Audience.CHANNEL)
 
 
@@ -133,12 +132,12 @@ def successors(ctx: Context, args: Args) -> Reply:
         Commitment.status == CommitmentStatus.OPEN))}
     items = [Item(f"{s.role}: {member_label(s.successor)}" + ("" if covered(s) else " (no longer able to step in)"))
              for s in rows if s.role]
-    items += [Item(f"#{c.id} {c.title} ({c.owner.person.display_name}): {member_label(s.successor)}")
+    items += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): {member_label(s.successor)}")
               for s in rows if s.commitment_id and (c := titles.get(s.commitment_id))]
     missing = gaps(rows, large_open(ctx.session, [p.id]))
     lacking = [Item("coordinator role — `successor coordinator @name`")] if missing.coordinator else []
-    lacking += [Item(f"#{c.id} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) — "
-                     f"`successor {c.id} @name`") for c in missing.commitments]
+    lacking += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) — "
+                     f"`successor {c.number} @name`") for c in missing.commitments]
     return Reply(title=f"Successors in {p.name}", sections=[
         Section("Named", items, empty="Nobody is named yet."),
         Section("Nobody named", lacking, empty="Every role and large commitment has someone to step in."),
@@ -194,7 +193,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                     "Name someone: `successor coordinator @name`.", person_id=m.person_id))
             due += [DueNudge(
                 f"succession-commitment:c{c.id}:p{m.person_id}", p.id, "succession",
-                f"#{c.id} {c.title} ({member_label(c.owner)}, {hours(c.effort_hours or 0)}) has nobody named to "
-                f"step in if {c.owner.person.display_name} were away: `successor {c.id} @name`.",
+                f"#{c.number} {c.title} ({member_label(c.owner)}, {hours(c.effort_hours or 0)}) has nobody named to "
+                f"step in if {c.owner.person.display_name} were away: `successor {c.number} @name`.",
                 person_id=m.person_id) for c in missing.commitments]
     return due

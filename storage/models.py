@@ -295,10 +295,13 @@ class Commitment(Base):
         # An occurrence is made once, however many sweepers or `done`s race to make it.
         UniqueConstraint("series_id", "due_at", name="uq_commitments_series_due"),
         CheckConstraint("left_hours IS NULL OR left_hours >= 0", name="ck_left"),
+        UniqueConstraint("partnership_id", "number", name="uq_commitments_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    # What people see and type (#3): counted within the partnership, see storage/numbering.py.
+    number: Mapped[int]
     owner_id: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     # The end of the due day in the author's time zone, stored in UTC.
@@ -360,10 +363,12 @@ class Concern(Base):
     __table_args__ = (
         ForeignKeyConstraint(["raised_by_id", "partnership_id"], ["members.id", "members.partnership_id"]),
         Index("ix_concerns_partnership_status", "partnership_id", "status"),
+        UniqueConstraint("partnership_id", "number", name="uq_concerns_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
     # None when raised anonymously: we do not keep what we promise not to show.
     raised_by_id: Mapped[int | None]
     title: Mapped[str] = mapped_column(String(300))
@@ -402,10 +407,12 @@ class Flexibility(Base):
     """What a partner can give more of, or bend on, when things change."""
 
     __tablename__ = "flexibilities"
-    __table_args__ = (_member_fk("member_id"), Index("ix_flex_partnership", "partnership_id", "dimension"))
+    __table_args__ = (_member_fk("member_id"), Index("ix_flex_partnership", "partnership_id", "dimension"),
+                      UniqueConstraint("partnership_id", "number", name="uq_flexibilities_number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
     member_id: Mapped[int]
     dimension: Mapped[FlexDimension] = mapped_column(_enum(FlexDimension))
     text: Mapped[str] = mapped_column(Text)
@@ -421,13 +428,17 @@ class Event(Base):
     """The event log: every change, who made it, when, and the reason given."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_partnership_time", "partnership_id", "created_at"),)
+    __table_args__ = (Index("ix_events_partnership_time", "partnership_id", "created_at"),
+                      Index("ix_events_subject", "partnership_id", "subject_kind", "subject_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     # None for anonymous acts (an anonymous concern) and for the bot itself.
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     action: Mapped[str] = mapped_column(String(40))
+    # What the change was to: a kind (`commitment`, `concern`, `decision`, `offer`, `member`,
+    # `review`, `join-request`) and that row's database id, not the number people see.
+    subject_kind: Mapped[str | None] = mapped_column(String(20))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -703,10 +714,12 @@ class Decision(Base):
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="ck_decision_closed"),
         Index("ix_decisions_partnership_status", "partnership_id", "status", "closes_at"),
         Index("ix_decisions_status_closes", "status", "closes_at"),
+        UniqueConstraint("partnership_id", "number", name="uq_decisions_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
     proposer_id: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     details: Mapped[str | None] = mapped_column(Text)

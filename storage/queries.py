@@ -13,9 +13,27 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from storage.models import ChannelLink, Event, Member, Partnership, Person, Role
+from storage.models import (
+    ChannelLink,
+    Commitment,
+    Concern,
+    Decision,
+    Event,
+    Flexibility,
+    JoinRequest,
+    Member,
+    Partnership,
+    Person,
+    Review,
+    Role,
+)
 
 Row = TypeVar("Row", bound=DeclarativeBase)
+# What an event can be about, by the kind the event log names it with.
+SUBJECT_KINDS: dict[type[DeclarativeBase], str] = {
+    Commitment: "commitment", Concern: "concern", Decision: "decision", Flexibility: "offer",
+    Member: "member", Review: "review", JoinRequest: "join-request",
+}
 
 
 def lock(session: Session, model: type[Row], row_id: int) -> Row | None:
@@ -109,10 +127,17 @@ def coordinators(session: Session, partnership_id: int) -> list[Member]:
     return [m for m in active_members(session, partnership_id) if m.role is Role.COORDINATOR]
 
 
-def last_event(session: Session, partnership_id: int, subject_id: int, actions: tuple[str, ...]) -> Event | None:
+def about(subject: Commitment | Concern | Decision | Flexibility) -> tuple[object, ...]:
+    """The conditions picking out the events about one row."""
+    return (Event.partnership_id == subject.partnership_id, Event.subject_kind == SUBJECT_KINDS[type(subject)],
+            Event.subject_id == subject.id)
+
+
+def last_event(session: Session, subject: Commitment | Concern | Decision | Flexibility,
+               actions: tuple[str, ...]) -> Event | None:
     """The latest of these actions on one subject: who closed a commitment, say."""
-    return session.scalar(select(Event).where(Event.partnership_id == partnership_id, Event.subject_id == subject_id,
-                                              Event.action.in_(actions)).order_by(Event.id.desc()).limit(1))
+    return session.scalar(select(Event).where(*about(subject), Event.action.in_(actions))
+                          .order_by(Event.id.desc()).limit(1))
 
 
 def record_event(
@@ -122,15 +147,19 @@ def record_event(
     action: str,
     summary: str,
     now: datetime,
-    subject_id: int | None = None,
+    subject: DeclarativeBase | None = None,
     reason: str | None = None,
 ) -> Event:
-    """Write one line of the event log, inside the caller's transaction."""
+    """Write one line of the event log, inside the caller's transaction; `subject` is the row it
+    is about, whose kind and id are kept (flushed first, so a new row has its id)."""
+    if subject is not None and subject.id is None:  # type: ignore[attr-defined]
+        session.flush([subject])
     event = Event(
         partnership_id=partnership_id,
         actor_id=actor_id,
         action=action,
-        subject_id=subject_id,
+        subject_kind=None if subject is None else SUBJECT_KINDS[type(subject)],
+        subject_id=None if subject is None else subject.id,  # type: ignore[attr-defined]
         summary=summary,
         reason=reason,
         created_at=now,

@@ -1,0 +1,30 @@
+"""Numbers people can say out loud: commitments, concerns, decisions and flexibility offers are
+counted within their partnership, like issues within a repository, so a new partnership's first
+commitment is #1 whatever other partnerships hold.
+
+A number is the partnership's highest so far plus one. Every command that makes one holds the
+partnership's lock (see `Context.act_in`), and so does the sweep making a recurring occurrence;
+the unique (partnership_id, number) constraint is the backstop should anything else race.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Commitment, Concern, Decision, Flexibility
+
+Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility)
+
+
+def next_number(session: Session, model: type[Numbered], partnership_id: int) -> int:
+    """The number the partnership's next row of this kind gets."""
+    highest = session.scalar(select(func.max(model.number)).where(model.partnership_id == partnership_id))
+    return (highest or 0) + 1
+
+
+def by_number(session: Session, model: type[Numbered], partnership_id: int, number: int) -> Numbered | None:
+    """The partnership's row with this number, if it has one."""
+    return session.scalar(select(model).where(model.partnership_id == partnership_id, model.number == number))
