@@ -224,6 +224,7 @@ class Work(NamedTuple):
 
     id: int
     partnership_id: int
+    number: int
     owner_id: int
     title: str
     due_at: datetime
@@ -237,7 +238,8 @@ class Work(NamedTuple):
 def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
     """The commitments matching `where`, as plain rows."""
     return [Work._make(row) for row in session.execute(
-        select(Commitment.id, Commitment.partnership_id, Commitment.owner_id, Commitment.title, Commitment.due_at,
+        select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
+               Commitment.due_at,
                Commitment.created_at, Commitment.effort_hours, Commitment.starts_at, Commitment.left_hours,
                Commitment.progress_at).where(*where).order_by(*order))]
 

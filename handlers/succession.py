@@ -156,7 +156,10 @@ def handover_note(session: Session, leaving: Member) -> str | None:
                          f"`member role @{mine.successor.person.user_id} coordinator` makes it so.")
         else:
             notes.append("Nobody was named to succeed them as coordinator.")
-    stepping_in = [s.role or f"#{s.commitment_id}" for s in rows if s.successor_id == leaving.id]
+    theirs = [s for s in rows if s.successor_id == leaving.id]
+    numbers: dict[int, int] = {row_id: number for row_id, number in session.execute(
+        select(Commitment.id, Commitment.number).where(Commitment.id.in_([s.commitment_id for s in theirs if s.commitment_id])))}
+    stepping_in = [s.role or f"#{numbers[s.commitment_id]}" for s in theirs if s.role or s.commitment_id in numbers]
     if stepping_in:
         notes.append(f"They were named to step in for {', '.join(stepping_in)}: name someone else with `successor`.")
     return " ".join(notes) or None

@@ -206,7 +206,7 @@ def test_owner_reassigns_their_own_commitment(town: Chat) -> None:
     assert "#1 Deliver leaflets now belongs to Carol (Riverside Trust) (was Bob); Carol is asked to accept it." in out
     assert the_commitment(town).owner.person.user_id == "carol"
     [event] = events(town, "reassign")
-    assert event.actor.user_id == "bob" and "Bob (Chamber of Trade) -> Carol (Riverside Trust)" in event.summary
+    assert event.actor.user_id == "bob" and "handed #1 Deliver leaflets from Bob (Chamber of Trade) to Carol (Riverside Trust)" == event.summary
 
 
 def test_coordinator_reassigns_anyones_commitment(town: Chat) -> None:
@@ -306,7 +306,7 @@ def test_mine_lists_your_open_commitments_across_partnerships(town: Chat) -> Non
     out = town.ok("bob", "mine")
     assert out.splitlines()[0] == "Your commitments"
     assert "Hill Towns" in out and "Riverside Partnership" in out
-    assert "#3 Survey bus stops · due Wed 25 Nov (tomorrow)" in out
+    assert "#1 Survey bus stops · due Wed 25 Nov (tomorrow)" in out
     assert "#1 Deliver leaflets · due Fri 27 Nov (in 3 days)" in out
     assert "Book the hall" not in out
 

@@ -105,7 +105,8 @@ def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None
     assert "yes (was no)" in town.ok("bob", 'vote 1 yes "Fine, if we start at 6"')
     [response] = all_of(town.sessions, DecisionResponse)
     assert response.position is Position.YES and response.reason == "Fine, if we start at 6"
-    assert [e.summary.rsplit("— ", 1)[1] for e in events(town, "respond")] == ["no", "yes (was no)"]
+    assert [e.summary for e in events(town, "respond")] == ["answered no on #1 Move meetings to Thursdays",
+                                                          "answered yes (was no) on #1 Move meetings to Thursdays"]
 
 
 def test_wrong_responses_are_refused_and_change_nothing(town: Chat) -> None:

@@ -47,7 +47,7 @@ def rows(content: bytes) -> list[dict[str, str]]:
 def test_csv_files_hold_the_rows(busy: Chat) -> None:
     files = exported(busy)
     commitments = rows(files["commitments.csv"])
-    assert [(r["id"], r["title"], r["owner"], r["status"], r["due_date"]) for r in commitments] == [
+    assert [(r["number"], r["title"], r["owner"], r["status"], r["due_date"]) for r in commitments] == [
         ("1", "Deliver leaflets, posters; and flyers", "Bob", "open", "2026-11-27"),
         ("2", "Book the hall", "Carol", "open", "2026-12-10"),
         ("3", "Paint the benches", "Carol", "done", "2026-12-05"),

@@ -10,12 +10,13 @@ def test_filters_by_person_subject_and_number(town: Chat) -> None:
     town.ok("carol", 'concern "Meetings clash with school pick-up" kind:time')
     town.ok("bob", "done 1")
     everything = town.ok("carol", "history")
-    assert everything.index("Bob: #1 Deliver leaflets — done") < everything.index("Bob: #1 Deliver leaflets — Bob")
+    assert everything.index("Bob marked #1 Deliver leaflets done") < everything.index("Bob committed to #1 Deliver leaflets")
+    assert "Carol raised concern #1 Meetings clash with school pick-up (time, medium)" in everything
     by_bob = town.ok("carol", "history who:@bob")
     assert "Deliver leaflets" in by_bob and "Meetings clash" not in by_bob
     concerns = town.ok("carol", "history about:concerns")
     assert "Meetings clash" in concerns and "leaflets" not in concerns
-    one = town.ok("carol", "history 1 about:commitments")
+    one = town.ok("carol", "history commitment 1 about:commitments")
     assert one.count("Deliver leaflets") == 2 and "joined" not in one
 
 
@@ -27,14 +28,14 @@ def test_since_a_date_and_times_in_the_readers_zone(town: Chat) -> None:
     assert "Book the hall" in recent and "Deliver leaflets" not in recent
     town.timezones["dan"] = "America/New_York"
     town.ok("dan", "join observer")
-    assert "Fri 4 Dec 05:00 Bob: #2 Book the hall" in town.ok("dan", "history about:commitments")
-    assert "Fri 4 Dec 10:00 Bob: #2 Book the hall" in town.ok("carol", "history about:commitments")
+    assert "Fri 4 Dec 05:00 Bob committed to #2 Book the hall" in town.ok("dan", "history about:commitments")
+    assert "Fri 4 Dec 10:00 Bob committed to #2 Book the hall" in town.ok("carol", "history about:commitments")
 
 
 def test_anonymous_concerns_stay_anonymous(town: Chat) -> None:
     town.ok("bob", 'concern "The chair talks over volunteers" anonymous')
     shown = town.ok("carol", "history about:concerns")
-    assert "someone: #1 The chair talks over volunteers" in shown
+    assert "someone raised concern #1 The chair talks over volunteers" in shown
     assert "Bob" not in shown
     assert "chair" not in town.ok("carol", "history who:@bob")
 

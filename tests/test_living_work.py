@@ -45,7 +45,7 @@ def test_owner_edits_and_each_change_keeps_old_and_new(town: Chat) -> None:
     c = commitment(town, 1)
     assert (c.title, c.effort_hours, c.due_at) == ("Deliver 800 leaflets", 4.0, datetime(2026, 12, 4, 23, 59, 59, tzinfo=UTC))
     history = town.ok("carol", "history 1")
-    assert 'Bob: #1 Deliver 800 leaflets: title "Deliver 500 leaflets" → "Deliver 800 leaflets"' in history and "effort 3h → 4h" in history
+    assert 'Bob changed #1 Deliver 800 leaflets: title "Deliver 500 leaflets" → "Deliver 800 leaflets"' in history and "effort 3h → 4h" in history
     assert told(town, "changed") == [], "the owner made the change: nobody to tell"
 
 
@@ -82,7 +82,7 @@ def test_reopen_undoes_done_and_drop_with_the_reason(town: Chat) -> None:
     assert c.status is CommitmentStatus.OPEN and c.closed_at is None
     town.ok("alice", 'drop 1 "Printer let us down"')
     town.ok("alice", 'reopen commitment 1 "A new printer"')
-    assert "reopened (was dropped) — A new printer" in town.ok("olga", "history 1")
+    assert "Alice reopened #1 Deliver leaflets, which was dropped — A new printer" in town.ok("olga", "history 1")
     refuse(town, "bob", 'reopen 1 "again"', "already open")
     refuse(town, "bob", "reopen 1", "Say why it is reopened")
     town.ok("bob", "done 1")
@@ -143,7 +143,7 @@ def test_done_keeps_a_note_and_says_how_late(town: Chat) -> None:
     assert "Done: #1 Deliver leaflets (Bob (Chamber of Trade)), 3 days late." in out
     assert "Note: 800 delivered, 200 left at the library" in out
     assert "· done Mon 30 Nov, 3 days late · note: 800 delivered" in town.ok("carol", "who leaflets")
-    assert "#1 Deliver leaflets — done, 3 days late — 800 delivered" in town.ok("carol", "history 1")
+    assert "Bob marked #1 Deliver leaflets done, 3 days late — 800 delivered" in town.ok("carol", "history 1")
     files = {a.filename: a.content.decode() for a in town.say("alice", "export").attachments}
     header, row = files["commitments.csv"].splitlines()[:2]
     assert "days_late" in header and ',3,"800 delivered, 200 left at the library",' in row
@@ -165,7 +165,7 @@ def test_recurring_work_makes_one_occurrence_at_a_time(town: Chat, inbox: Inbox)
     assert [(c.id, c.status) for c in rows] == [(1, CommitmentStatus.DONE), (2, CommitmentStatus.DROPPED),
                                                (3, CommitmentStatus.OPEN)]
     assert rows[2].due_at == datetime(2026, 12, 8, 23, 59, 59, tzinfo=UTC) and rows[2].effort_hours == 2
-    assert "#2 Open the warm space — missed; next #3, due Tue 8 Dec" in town.ok("alice", "history")
+    assert "partnerbot marked #2 Open the warm space missed; next #3, due Tue 8 Dec" in town.ok("alice", "history")
 
 
 def test_recurring_every_two_weeks_and_month_and_its_end(town: Chat) -> None:

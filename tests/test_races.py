@@ -185,3 +185,14 @@ def decision_outcome(chat: Chat, number: int) -> str:
         d = session.get(Decision, number)
         assert d is not None
         return d.outcome or ""
+
+
+def test_two_commitments_logged_at_once_get_numbers_one_and_two(town: Chat) -> None:
+    replies = at_once(town, ("bob", 'commit "Deliver leaflets" by:friday'), ("carol", 'commit "Book the hall" by:friday'))
+    assert not any(r.error for r in replies), [r.plain() for r in replies]
+    with town.sessions() as session:
+        numbers = {t: n for t, n in session.execute(select(Commitment.title, Commitment.number))}
+    assert sorted(numbers.values()) == [1, 2]
+    for reply in replies:
+        title = next(t for t in numbers if t in reply.plain())
+        assert f"#{numbers[title]} {title}" in reply.plain()

@@ -81,8 +81,8 @@ def test_button_values_are_the_commands_people_could_type(riverside: SlackHarnes
     listing = riverside.run("who", user="UCAROL")
     shown = buttons(listing.params["blocks"])
     assert [(b["text"]["text"], json.loads(b["value"])) for b in shown] == [
-        ("Mark done", {"run": "done 1"}), ("Snooze 3 days", {"run": "snooze 1 3"}),
-        ("Mark done", {"run": "done 2"}), ("Snooze 3 days", {"run": "snooze 2 3"})]
+        ("Mark done", {"run": "done 1", "n": 1}), ("Snooze 3 days", {"run": "snooze 1 3", "n": 1}),
+        ("Mark done", {"run": "done 2", "n": 1}), ("Snooze 3 days", {"run": "snooze 2 3", "n": 1})]
     ids = [b["action_id"] for b in shown]
     assert len(set(ids)) == len(ids)
 
@@ -133,3 +133,29 @@ def test_double_clicking_mark_done_on_twenty_commitments_thanks_once_each(rivers
     with riverside.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "done")) == 20
         assert set(session.scalars(select(Commitment.status))) == {CommitmentStatus.DONE}
+
+
+def test_a_button_acts_on_the_numbered_row_of_its_own_channels_partnership(riverside: SlackHarness) -> None:
+    """Both partnerships have a commitment #1: Mark done in Hill Towns' channel closes Hill Towns' #1."""
+    riverside.run('setup "Hill Towns" kind:task-force', user="UBOB", channel="C2")
+    riverside.run("join sector:private", user="UBOB", channel="C2")
+    riverside.run('commit "Deliver leaflets" by:"in 2 weeks"', user="UBOB")
+    hills = riverside.run('commit "Survey bus stops" by:"in 2 weeks"', user="UBOB", channel="C2")
+    riverside.click(button(hills.params["blocks"], "Mark done", "done 1"), user="UBOB", channel="C2")
+    assert "Done: #1 Survey bus stops" in text_of(riverside.last("chat.postMessage").params["blocks"])
+    with riverside.sessions() as session:
+        assert {t: s for t, s in session.execute(select(Commitment.title, Commitment.status))} == {
+            "Deliver leaflets": CommitmentStatus.OPEN, "Survey bus stops": CommitmentStatus.DONE}
+
+
+def test_a_button_from_before_the_numbering_is_refused_not_run(riverside: SlackHarness) -> None:
+    """An old button carried a database id (`done 2`), which may now be another row's number."""
+    riverside.run('commit "Deliver leaflets" by:"in 2 weeks"', user="UBOB")
+    riverside.run('commit "Book the hall" by:"in 2 weeks"', user="UBOB")
+    before = state(riverside.sessions)
+    old = {"action_id": "run_0", "text": {"type": "plain_text", "text": "Mark done"}, "value": '{"run":"done 2"}'}
+    riverside.click(old, user="UBOB")
+    refusal = riverside.last("chat.postEphemeral")
+    assert refusal.params["user"] == "UBOB"
+    assert "older than the numbers this partnership uses now, so nothing was done" in text_of(refusal.params["blocks"])
+    assert state(riverside.sessions) == before

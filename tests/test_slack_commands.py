@@ -22,7 +22,7 @@ def test_a_new_commitment_is_announced_in_the_channel_with_its_buttons(riverside
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "New commitment"}}
     assert "#1 Deliver 500 leaflets — Bob (Chamber of Trade)" in text_of(blocks)
     done = button(blocks, "Mark done")
-    assert json.loads(done["value"]) == {"run": "done 1"}
+    assert json.loads(done["value"]) == {"run": "done 1", "n": 1}
     assert done["style"] == "primary"
     assert "Deliver 500 leaflets" in posted.params["text"]  # the notification text
     with riverside.sessions() as session:

@@ -22,7 +22,7 @@ def test_send_to_person_is_a_direct_message(recorder: Recorder) -> None:
     sent = recorder.calls("chat.postMessage")[-1]
     assert ts and sent.params["channel"] == "UBOB" and sent.token == BOT_TOKEN
     assert "#3 Book the hall" in text_of(sent.params["blocks"])
-    assert sent.params["blocks"][1]["accessory"]["value"] == '{"run":"done 3","in":"C1"}'
+    assert sent.params["blocks"][1]["accessory"]["value"] == '{"run":"done 3","n":1,"in":"C1"}'
     assert "Due tomorrow" in sent.params["text"]
 
 

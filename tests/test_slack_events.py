@@ -37,7 +37,7 @@ def test_home_shows_my_commitments_load_concerns_and_review(riverside: SlackHarn
     assert "OVER CAPACITY: Bob (Chamber of Trade)" in shown, shown  # 9h over 3 weeks
     # Buttons carry the partnership's channel, so they act there from the Home tab.
     done = button(view["blocks"], "Mark done", "done 2")
-    assert json.loads(done["value"]) == {"run": "done 2", "in": "C2"}
+    assert json.loads(done["value"]) == {"run": "done 2", "n": 1, "in": "C2"}
     assert json.loads(button(view["blocks"], "Mark done", "done 1")["value"])["in"] == "C1"
 
 

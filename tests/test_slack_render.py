@@ -21,7 +21,7 @@ def test_a_reply_becomes_header_text_fields_lists_and_buttons() -> None:
     assert shown[2]["fields"][0] == {"type": "mrkdwn", "text": "*Kind*\numbrella-forum"}
     assert shown[3]["text"]["text"] == "*Bob*"
     assert shown[4]["text"]["text"] == "#1 Deliver &lt;500&gt; leaflets &amp; posters"
-    assert json.loads(shown[4]["accessory"]["value"]) == {"run": "done 1"}
+    assert json.loads(shown[4]["accessory"]["value"]) == {"run": "done 1", "n": 1}
     assert shown[-1]["type"] == "actions"
     assert [b["action_id"] for b in buttons(shown)] == ["run_0", "run_1"]
 

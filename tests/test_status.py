@@ -25,9 +25,9 @@ def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
     assert "1 open concern (`concerns` lists them)" in what
     assert 'Deciding #2 "Move the market to Saturdays" by vote, closes Fri 27 Nov 18:59' in what
     assert "A regular review is open since Tue 24 Nov 05:00: 1 member answered so far" in what
-    assert "Alice: #1 Close the high street to cars — failed — Responses: 1 block (1 of 3 members)." in why
+    assert "Alice closed #1 Close the high street to cars: failed — Responses: 1 block (1 of 3 members)." in why
     assert "Blocked by Bob (Chamber of Trade): Traders lose their deliveries" in why
-    assert "Alice: concern #2 The budget split favours the council resolved — Split 50/50 from April" in why
+    assert "Alice resolved concern #2 The budget split favours the council — Split 50/50 from April" in why
     assert 'Carol: Carol (Riverside Trust): "A towpath people can walk"' in why
     assert "#1 Deliver leaflets (Bob): due Fri 27 Nov (in 3 days)" in when
     assert 'Decision #2 "Move the market to Saturdays" closes Fri 27 Nov 18:59' in when

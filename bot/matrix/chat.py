@@ -26,6 +26,7 @@ from bot.matrix.render import Content, notice, replying
 from handlers import Actor, Reply, handle
 from handlers.parsing import MAX_INPUT
 from handlers.registry import canonical
+from handlers.stale import refusal
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ class MatrixChat:
             return
         response = await polls.read(self.client, room_id, event)
         if response is None:
+            return
+        if response.stale:
+            await self.send(room_id, replying(notice(refusal(), self.prefix), response.target, event.sender, {}))
             return
         reply = await self.run(room_id, event.sender, event.event_id, response.command,
                                self.alone_with(room_id, event.sender))

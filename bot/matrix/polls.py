@@ -6,6 +6,8 @@ restart, says which proposal it is about without any table. A proposal by vote i
 an MSC3381 poll (`org.matrix.msc3381.poll.start`, which Element shows as a poll in rooms without
 extensible events). A poll answer becomes `vote 3 yes`, 👍 `agree 3`, 👎 `disagree 3`, run as the
 person through the same handler as the typed command, so every rule of responding applies.
+Proposals posted before numbers were counted per partnership carried database ids: their
+marker lacks `numbered`, and responses to them are refused (see handlers/stale.py).
 """
 
 from __future__ import annotations
@@ -37,15 +39,18 @@ class Proposal:
 
     ref: str
     mode: str
+    numbered: bool = True
 
 
 @dataclass(frozen=True)
 class Response:
-    """A poll answer or reaction read as the command it stands for, and the message it points at."""
+    """A poll answer or reaction read as the command it stands for, and the message it points at;
+    `stale` when that message names the proposal by its old database id."""
 
     command: str
     target: str
     hint: str | None = None
+    stale: bool = False
 
 
 def proposal_of(reply: Reply) -> Proposal | None:
@@ -61,7 +66,11 @@ def proposal_of(reply: Reply) -> Proposal | None:
 def marked(content: Content, reply: Reply) -> Content:
     """The content with the proposal it offers, if any, for reactions and poll answers to find."""
     found = proposal_of(reply)
-    return {**content, PROPOSAL: {"ref": found.ref, "mode": found.mode}} if found else content
+    return {**content, PROPOSAL: marker(found)} if found else content
+
+
+def marker(proposal: Proposal) -> dict[str, Any]:
+    return {"ref": proposal.ref, "mode": proposal.mode, "numbered": True}
 
 
 def poll(question: str, proposal: Proposal) -> Content:
@@ -72,7 +81,7 @@ def poll(question: str, proposal: Proposal) -> Content:
                      "question": {TEXT: question, "body": question, "msgtype": "m.text"},
                      "answers": [{"id": key, TEXT: label} for key, label in ANSWERS]},
         TEXT: fallback, "body": fallback, "m.mentions": {},
-        PROPOSAL: {"ref": proposal.ref, "mode": proposal.mode},
+        PROPOSAL: marker(proposal),
     }
 
 
@@ -103,8 +112,8 @@ async def read(client: AsyncClient, room_id: str, event: Event) -> Response | No
         if proposal.mode != "consensus":
             return None
         hint = f'Say why, so the outcome shows it: `disagree {proposal.ref} "your reason"`.' if verb == "disagree" else None
-        return Response(f"{verb} {proposal.ref}", target, hint)
-    return Response(f"vote {proposal.ref} {verb}", target) if proposal.mode == "vote" else None
+        return Response(f"{verb} {proposal.ref}", target, hint, not proposal.numbered)
+    return Response(f"vote {proposal.ref} {verb}", target, None, not proposal.numbered) if proposal.mode == "vote" else None
 
 
 async def proposal_at(client: AsyncClient, room_id: str, event_id: str) -> Proposal | None:
@@ -117,4 +126,4 @@ async def proposal_at(client: AsyncClient, room_id: str, event_id: str) -> Propo
     found = (got.event.source.get("content") or {}).get(PROPOSAL)
     if not isinstance(found, dict) or not isinstance(found.get("ref"), str) or found.get("mode") not in ("consensus", "vote"):
         return None
-    return Proposal(found["ref"], found["mode"])
+    return Proposal(found["ref"], found["mode"], found.get("numbered") is True)

@@ -1,8 +1,9 @@
 """A neutral Reply as Block Kit: a header, mrkdwn text, fields, lists and buttons.
 
 Every button runs a command a person could have typed (`done 12`), so clicking can never do
-more than typing. Its value is JSON: `{"run": "done 12"}`, plus `"in": "C123"` when the
-button sits somewhere without a channel of its own (the App Home tab).
+more than typing. Its value is JSON: `{"run": "done 12", "n": 1}`, plus `"in": "C123"` when
+the button sits somewhere without a channel of its own (the App Home tab). `n` marks numbers
+counted per partnership: older buttons carried database ids (see handlers/stale.py).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def note(text: str) -> Block:
 
 
 def button_value(command: str, channel: str | None = None) -> str:
-    value = {"run": command}
+    value: dict[str, object] = {"run": command, "n": 1}
     if channel:
         value["in"] = channel
     return json.dumps(value, separators=(",", ":"))
