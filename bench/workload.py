@@ -58,15 +58,19 @@ def user(workspace_id: str, number: int) -> str:
 
 @dataclass
 class Rows:
-    """Rows per table, and the next id of each."""
+    """Rows per table, the next id of each, and each partnership's next number of each."""
 
     tables: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
     ids: dict[Table, int] = field(default_factory=dict)
+    numbers: dict[tuple[Table, int], int] = field(default_factory=dict)
 
     def add(self, model: type, **values: Any) -> int:
         table: Table = model.__table__  # type: ignore[attr-defined]
         if "id" in table.c and "id" not in values:
             values["id"] = self.ids[table] = self.ids.get(table, 0) + 1
+        if "number" in table.c and "number" not in values:
+            key = (table, values["partnership_id"])
+            values["number"] = self.numbers[key] = self.numbers.get(key, 0) + 1
         self.tables.setdefault(table, []).append(values)
         return int(values.get("id", 0))
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Commitment, Member, Partnership, Person, Role
+from storage.numbering import next_number
 
 TITLE = "Deliver leaflets to every street of the riverside, «and» the market square "
 
@@ -36,5 +37,6 @@ def crowd(sessions: sessionmaker[Session], owners: int, each: int = 1, platform:
                 session.add(member)
                 session.flush()
             for k in range(each):
-                session.add(Commitment(partnership_id=p.id, owner_id=member.id, title=f"{TITLE}{n}.{k}",
+                session.add(Commitment(partnership_id=p.id, number=next_number(session, Commitment, p.id),
+                                       owner_id=member.id, title=f"{TITLE}{n}.{k}",
                                        due_at=now + timedelta(days=3 + k), created_at=now))

@@ -54,7 +54,7 @@ def test_planted_problems_are_each_named_with_what_to_do(town: Chat) -> None:
     what, why, when = (status.split(heading)[1] for heading in (
         "What is happening", "Why: recent decisions and reasons", "\nWhen"))
     assert "1 open commitment: 0 overdue, 1 due in the next 7 days" in what and "1 open concern" in what
-    assert "#1 Close the high street to cars — failed — Responses: 1 block" in why
+    assert "closed #1 Close the high street to cars: failed — Responses: 1 block" in why
     assert "Blocked by Bob (Chamber of Trade): Traders lose their deliveries" in why
     assert "#1 Run the Christmas market (Bob): due Wed 30 Dec (in 5 days)" in when
     assert "Next review: Wed 24 Feb 2027" in when

@@ -30,7 +30,7 @@ def _rows(session: Session) -> tuple[Partnership, Member]:
 
 def _decision(session: Session) -> Decision:
     partnership, member = _rows(session)
-    decision = Decision(partnership_id=partnership.id, proposer_id=member.id, title="Adopt the plan",
+    decision = Decision(partnership_id=partnership.id, number=1, proposer_id=member.id, title="Adopt the plan",
                         mode=DecisionMode.CONSENSUS, closes_at=START, created_at=START)
     session.add(decision)
     session.flush()
@@ -59,7 +59,7 @@ def test_a_block_needs_a_reason_and_one_response_per_member(town: Chat) -> None:
 def test_a_vote_threshold_stays_a_percent(town: Chat) -> None:
     with town.sessions() as session:
         partnership, member = _rows(session)
-    _refused(town.sessions, Decision(partnership_id=partnership.id, proposer_id=member.id, title="x",
+    _refused(town.sessions, Decision(partnership_id=partnership.id, number=1, proposer_id=member.id, title="x",
                                      mode=DecisionMode.VOTE, threshold=120, closes_at=START, created_at=START))
 
 

@@ -45,7 +45,8 @@ def test_owner_edits_and_each_change_keeps_old_and_new(town: Chat) -> None:
     c = commitment(town, 1)
     assert (c.title, c.effort_hours, c.due_at) == ("Deliver 800 leaflets", 4.0, datetime(2026, 12, 4, 23, 59, 59, tzinfo=UTC))
     history = town.ok("carol", "history 1")
-    assert 'Bob changed #1 Deliver 800 leaflets: title "Deliver 500 leaflets" → "Deliver 800 leaflets"' in history and "effort 3h → 4h" in history
+    assert 'Bob changed #1 Deliver 800 leaflets: title "Deliver 500 leaflets" → "Deliver 800 leaflets"' in history
+    assert "effort 3h → 4h" in history
     assert told(town, "changed") == [], "the owner made the change: nobody to tell"
 
 

@@ -111,7 +111,8 @@ def test_every_change_writes_an_event_with_who_and_what(town: Chat) -> None:
         assert [e.action for e in new] == [action], command
         assert new[0].actor.user_id == user and new[0].summary and new[0].created_at == town.now, command
     reasons = {e.action: e.reason for e in all_of(town.sessions, Event) if e.reason}
-    assert reasons == {"drop": "The venue cancelled", "resolve": "Split 50/50", "reopen": "It changed again"}
+    assert reasons == {"drop": "The venue cancelled", "resolve": "Split 50/50", "reopen": "It changed again",
+                       "discuss": "Match-fund it?"}
 
 
 def test_reading_writes_no_events(town: Chat) -> None:

@@ -38,7 +38,8 @@ def test_personal_answers_are_ephemeral(riverside: SlackHarness) -> None:
     assert (posted.params["channel"], posted.params["user"]) == ("C1", "UBOB")
     shown = text_of(posted.params["blocks"])
     assert "Your commitments" in shown and "#1 Book the hall" in shown
-    assert button(posted.params["blocks"], "Mark done", "done 1")
+    # `mine` spans partnerships, each counting from #1: the button names its own.
+    assert button(posted.params["blocks"], "Mark done", 'done 1 in:"Riverside Partnership"')
 
     load = riverside.run("load", user="UCAROL")
     assert load.method == "chat.postEphemeral" and load.params["user"] == "UCAROL"

@@ -28,7 +28,7 @@ def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
     assert "Alice closed #1 Close the high street to cars: failed — Responses: 1 block (1 of 3 members)." in why
     assert "Blocked by Bob (Chamber of Trade): Traders lose their deliveries" in why
     assert "Alice resolved concern #2 The budget split favours the council — Split 50/50 from April" in why
-    assert 'Carol: Carol (Riverside Trust): "A towpath people can walk"' in why
+    assert 'Carol set their priority: "A towpath people can walk"' in why
     assert "#1 Deliver leaflets (Bob): due Fri 27 Nov (in 3 days)" in when
     assert 'Decision #2 "Move the market to Saturdays" closes Fri 27 Nov 18:59' in when
     assert "Next review: Wed 24 Feb 2027" in when

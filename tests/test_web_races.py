@@ -48,4 +48,4 @@ def test_two_coordinators_publishing_at_once_make_one_page(town: Chat) -> None:
     with town.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Publication)) == 1
         logged = session.scalars(select(Event.summary).where(Event.action == "publish").order_by(Event.id)).all()
-    assert logged == ["Public page on, without people's names", "Public page taken down"]
+    assert logged == ["put the public page up, without people's names", "took the public page down"]
