@@ -150,8 +150,8 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
         for _ in range(2):
             rows.add(ConcernNote, concern_id=cid, author_id=rng.choice(pool), text="Could we split it?",
                      created_at=created + timedelta(days=1))
-        rows.add(Event, partnership_id=pid, actor_id=None, action="concern", subject_id=cid, summary="raised",
-                 created_at=created)
+        rows.add(Event, partnership_id=pid, actor_id=None, action="concern", subject_kind="concern", subject_id=cid,
+                 summary="raised", created_at=created)
 
 
 def commitment(rows: Rows, rng: random.Random, pid: int, members: list[int], pool: list[int], born: datetime,
@@ -163,10 +163,10 @@ def commitment(rows: Rows, rng: random.Random, pid: int, members: list[int], poo
     cid = rows.add(Commitment, partnership_id=pid, owner_id=rng.choice(members), title=rng.choice(TASKS),
                    due_at=due, effort_hours=float(rng.choice([1, 2, 3, 4])), status=status,
                    created_by_id=rng.choice(pool), created_at=created, closed_at=closed_at)
-    rows.add(Event, partnership_id=pid, actor_id=rng.choice(pool), action="commit", subject_id=cid,
+    rows.add(Event, partnership_id=pid, actor_id=rng.choice(pool), action="commit", subject_kind="commitment", subject_id=cid,
              summary=f"#{cid}", created_at=created)
     if closed:
-        rows.add(Event, partnership_id=pid, actor_id=rng.choice(pool), action=status, subject_id=cid,
+        rows.add(Event, partnership_id=pid, actor_id=rng.choice(pool), action=status, subject_kind="commitment", subject_id=cid,
                  summary=f"#{cid}", created_at=closed_at)
         if due < now - timedelta(days=1):
             rows.add(Nudge, key=f"due-soon:c{cid}:{due:%Y-%m-%d}:history", partnership_id=pid, kind="due-soon",
