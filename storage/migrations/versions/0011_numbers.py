@@ -6,7 +6,7 @@ their action; summaries that named a subject by its database id (`#17 Book the h
 by its new number, and each old summary gets a verb, as history now prints `Bob marked #3 ...`.
 Unsent nudges' buttons (`accept 17`) carry the new number too.
 
-Revision ID: 0011_numbers
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01
 """
@@ -20,7 +20,7 @@ from types import ModuleType
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011_numbers'
+revision: str = '0011'
 down_revision: str | Sequence[str] | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
