@@ -478,14 +478,14 @@ class Deriver:
                 f"change settings: name a second with `member role @name coordinator`.")
 
     def digest(self) -> Iterator[DueNudge]:
-        """The week in the channel: done, due, open concerns, changed priorities, next review."""
+        """The week in the channel: done, due, overdue (apart, counted once), open concerns, changed priorities, next review."""
         p, now = self.p, self.now
         week_start = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), tzinfo=now.tzinfo)
         if self.channel is None or p.created_at >= week_start:
             return
         done = self.state.done.get(p.id, [])
-        coming = [c for c in self.open if c.due_at <= now + WEEK]
-        overdue = sum(c.due_at < now for c in self.open)
+        overdue = [c for c in self.open if c.due_at < now]
+        coming = [c for c in self.open if now <= c.due_at <= now + WEEK]
         concerns = sorted(self.state.concerns.get(p.id, []), key=lambda c: c.created_at)
         changed = self.state.priorities.get(p.id, [])
         lines = [f"The week in {p.name}:"]
@@ -493,7 +493,10 @@ class Deriver:
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
             f"#{c.id} {c.title} ({self.state.owner(c).display_name}, {self.due_day(c)})"
-            for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
+            for c in coming[:10]) or "nothing"))
+        if overdue:
+            lines.append(f"Overdue ({len(overdue)}): " + "; ".join(
+                f"#{c.id} {c.title} ({self.state.owner(c).display_name}, due {self.due_day(c)})" for c in overdue[:10]))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.id} {c.title}" for c in concerns[:10])
                                                            or "none"))
         if changed:

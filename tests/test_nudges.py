@@ -442,6 +442,18 @@ def test_weekly_digest_in_the_channel(town: Chat, inbox: Inbox) -> None:
     assert len(inbox.to("#general")) == 1, "one a week"
 
 
+def test_the_digest_lists_overdue_work_once_under_its_own_heading(town: Chat, inbox: Inbox) -> None:
+    """Overdue work is not "due in the next 7 days": it has its own line, named and counted once."""
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')  # Fri 27 Nov: overdue by Monday
+    town.ok("carol", 'commit "Book the hall" by:2026-12-03')
+    at(town, "2026-11-30T10:00")
+    sweep(town, inbox)
+    [digest] = inbox.to("#general")
+    assert "Due in the next 7 days (1): #2 Book the hall (Carol, Thu 3 Dec)\n" in digest
+    assert "Overdue (1): #1 Deliver 500 leaflets (Bob, due Fri 27 Nov)" in digest
+    assert digest.count("Deliver 500 leaflets") == 1
+
+
 def test_the_digest_shows_a_due_date_as_its_owner_set_it(town: Chat, inbox: Inbox) -> None:
     """A due date is the end of the owner's day: in New York that is the next morning in UTC,
     and the digest must still say the day the owner typed."""
