@@ -277,7 +277,7 @@ def propose(ctx: Context, args: Args) -> Reply:
 
 
 def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
-    """Record (or change) the acting member's position on a decision."""
+    """Record (or change) the acting member's position on a decision; the same one again changes nothing."""
     d = find_decision(ctx, decision_id)
     reason = args.optional_text("reason", MAX_NOTE)
     args.finish()
@@ -295,6 +295,9 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     if current is None:
         ctx.session.add(DecisionResponse(decision_id=d.id, partnership_id=d.partnership_id, member_id=member.id,
                                          position=position, reason=reason, responded_at=ctx.now))
+    elif current.position is position and reason in (None, current.reason):
+        # The same response again (without a reason, the one recorded stands): nothing to record.
+        return Reply(text=f"You already responded {position.value} on #{d.id} {d.title}; nothing changed.")
     else:
         was = f" (was {current.position.value})" if current.position is not position else " (reason updated)"
         current.position, current.reason, current.responded_at = position, reason, ctx.now

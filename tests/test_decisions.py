@@ -108,6 +108,21 @@ def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None
     assert [e.summary.rsplit("— ", 1)[1] for e in events(town, "respond")] == ["no", "yes (was no)"]
 
 
+def test_the_same_response_again_changes_nothing_and_says_so(town: Chat) -> None:
+    """`agree 1` twice is no update; "(reason updated)" only when a new reason is given."""
+    town.ok("alice", 'propose "Adopt the market plan"')
+    town.ok("bob", "agree 1")
+    again = town.ok("bob", "agree 1")
+    assert "You already responded agree on #1 Adopt the market plan; nothing changed." in again
+    assert "reason updated" not in again
+    assert "agree (reason updated) on #1" in town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "nothing changed" in town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "nothing changed" in town.ok("bob", "agree 1"), "no reason given keeps the one recorded"
+    [response] = all_of(town.sessions, DecisionResponse)
+    assert response.reason == "Good for the traders"
+    assert [e.summary.rsplit("— ", 1)[1] for e in events(town, "respond")] == ["agree", "agree (reason updated)"]
+
+
 def test_wrong_responses_are_refused_and_change_nothing(town: Chat) -> None:
     town.ok("olga", 'join org:"Riverside Gazette" observer')
     town.ok("alice", 'propose "Adopt the market plan"')
