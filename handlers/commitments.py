@@ -194,7 +194,7 @@ def done(ctx: Context, args: Args) -> Reply:
            handover_from_id=None, handover_at=None)
     lateness = late_said(c, ctx.tz)
     ctx.record("done", f"#{c.id} {c.title} — done{lateness}", subject_id=c.id, reason=note)
-    text = f"Done: #{c.id} {c.title} ({member_label(c.owner)}){lateness}. Thank you!"
+    text = f"Done: #{c.id} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
     if note:
         text += f"\nNote: {note}"
     following = recurring.next_occurrence(ctx.session, c, ctx.now)

@@ -363,7 +363,7 @@ class Deriver:
                 late = (now - c.due_at).days
                 yield from self.to_coordinators(
                     "escalation", f"escalation:{key}",
-                    f"#{c.id} {c.title} ({owner.label}) is {plural(late, 'day')} overdue. A word with "
+                    f"#{c.id} {c.title}, held by {owner.label}, is {plural(late, 'day')} overdue. A word with "
                     f"{owner.display_name} may help; or `reassign {c.id} @name`, or "
                     f'`drop {c.id} "reason"`.', besides=owner.id)
 
@@ -438,7 +438,7 @@ class Deriver:
             ])) or "nobody has spare capacity or has offered more time yet"
             yield from self.to_coordinators(
                 "overload", f"overload:{key}",
-                f"{m.label}{' (volunteer)' if m.volunteer else ''} has more than they can carry ({reasons}). "
+                f"{m.label}{', a volunteer,' if m.volunteer else ''} has more than they can carry ({reasons}). "
                 f"Could someone take something on? Who could help: {helpers}.{hand_on}", besides=m.id)
 
     def overload_reasons(self, w: Workload[Someone]) -> str:

@@ -119,7 +119,7 @@ def test_overdue_to_owner_then_escalated_to_coordinators(town: Chat, inbox: Inbo
     sweep(town, inbox)
     personal = [(who, text) for who, text in inbox.take_all() if who.startswith("@")]
     assert [who for who, _ in personal] == ["@alice"]
-    assert "#1 Deliver 500 leaflets (Bob (Chamber of Trade)) is 3 days overdue" in personal[0][1]
+    assert "#1 Deliver 500 leaflets, held by Bob (Chamber of Trade), is 3 days overdue" in personal[0][1]
 
 
 def test_done_commitments_are_not_chased(town: Chat, inbox: Inbox) -> None:
@@ -316,7 +316,7 @@ def test_overload_kind_note_to_volunteer_and_helpers_to_coordinator(town: Chat, 
     assert "You're carrying a lot in Riverside Partnership just now (~12h/week against 4h capacity)" in note
     assert "not that you're falling short" in note
     [alert] = inbox.to("@alice")
-    assert "Bob (Chamber of Trade) (volunteer) has more than they can carry" in alert
+    assert "Bob (Chamber of Trade), a volunteer, has more than they can carry" in alert
     assert ("spare capacity: Alice (~6h/week free), Carol (~3h/week free), Dev (~5h/week free)" in alert
             and "offered more time: Carol" in alert)
     assert inbox.to("@carol") == [] and inbox.to("@dev") == []
