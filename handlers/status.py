@@ -7,6 +7,7 @@ dates ahead, in one short reply.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -30,6 +31,7 @@ from storage.models import (
     Partnership,
     Priority,
     Review,
+    Risk,
 )
 
 SOON = timedelta(days=7)
@@ -59,9 +61,11 @@ def happening(ctx: Context, p: Partnership, open_work: list[Commitment], decidin
     items += [Item(f'Deciding #{d.id} "{d.title}" by {d.mode.value}, closes {at(d.closes_at, ctx)}') for d in deciding]
     review = ctx.session.scalar(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_(None)))
     if review is not None:
-        answered = len({a.member_id for a in review.answers})
+        rated = Counter(a.member_id for a in review.answers)
+        partly = sum(n < len(Risk) for n in rated.values())
         items.append(Item(f"A {review.kind.value} review is open since {at(review.opened_at, ctx)}: "
-                          f"{plural(answered, 'member')} answered so far"))
+                          f"{plural(len(rated), 'member')} answered so far"
+                          + (f", {partly} of them in part (`review` says what is missing)" if partly else "")))
     return items
 
 

@@ -26,7 +26,8 @@ def test_an_observer_sees_what_why_and_when(town: Chat) -> None:
     assert "1 open commitment: 0 overdue, 1 due in the next 7 days" in what
     assert "1 open concern (`concerns` lists them)" in what
     assert 'Deciding #2 "Move the market to Saturdays" by vote, closes Fri 27 Nov 18:59' in what
-    assert "A regular review is open since Tue 24 Nov 05:00: 1 member answered so far" in what
+    assert ("A regular review is open since Tue 24 Nov 05:00: 1 member answered so far, 1 of them in part "
+            "(`review` says what is missing)") in what
     assert "Alice: #1 Close the high street to cars — failed — Responses: 1 block (1 of 3 members)." in why
     assert "Blocked by Bob (Chamber of Trade): Traders lose their deliveries" in why
     assert "Alice: concern #2 The budget split favours the council resolved — Split 50/50 from April" in why
