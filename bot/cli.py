@@ -17,6 +17,9 @@ from bot import logs
 from bot.config import Settings, load_settings, open_database
 
 log = logging.getLogger(__name__)
+# Where `partnerbot help` points for the commands people type in the chat.
+CHAT_HELP = ("In the chat, type `help` for every chat command, or `help <command>` (like `help commit`) for one; "
+             "`partnerbot console` lets you try them in the terminal.")
 
 if TYPE_CHECKING:
     from bot.console import Console
@@ -252,7 +255,12 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("web", help="serve only the web pages (public pages and dashboard) on PORT")
     publishing = commands.add_parser("publish", help="write the published public pages and feeds as static files")
     publishing.add_argument("--out", type=Path, default=Path("partnerbot-site"), help="the folder to write to")
+    commands.add_parser("help", help="show these commands, and how to get help with the chat commands")
     args = parser.parse_args(argv)
+    if args.command == "help":
+        parser.print_help()
+        print(f"\n{CHAT_HELP}")
+        return
     settings = load_settings()
     logs.configure(settings)
     user = getattr(args, "user", None) or default_user()

@@ -197,7 +197,7 @@ def done(ctx: Context, args: Args) -> Reply:
            handover_from_id=None, handover_at=None)
     lateness = late_said(c, ctx.tz)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
-    text = f"Done: #{c.number} {c.title} ({member_label(c.owner)}){lateness}. Thank you!"
+    text = f"Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
     if note:
         text += f"\nNote: {note}"
     following = recurring.next_occurrence(ctx.session, c, ctx.now)

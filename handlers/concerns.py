@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from sqlalchemy import case, select
+from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.dates import age, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
+from handlers.history import event_line
 from handlers.parsing import MAX_NOTE, Args, choose
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
-from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Role, Severity
+from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Role, Severity
 
 KINDS = [k.value for k in ConcernKind]
 SEVERITIES = [s.value for s in Severity]
+# The event log's actions that settle a concern or unsettle it (no other capability logs these).
+SETTLING = ("resolve", "reopen")
 
 
 def find_concern(ctx: Context, concern_id: int) -> Concern:
@@ -31,10 +35,21 @@ def talk_actions(c: Concern) -> tuple[Action, ...]:
             Action("Resolve", f'resolve {c.number} "what was agreed"', primary=True))
 
 
-def concern_item(ctx: Context, c: Concern) -> Item:
+def settling(session: Session, partnership_id: int, concern_ids: list[int]) -> list[Event]:
+    """The resolutions and reopenings of these concerns, oldest first: an agreement reopened stays in view."""
+    if not concern_ids:
+        return []
+    return list(session.scalars(select(Event).where(
+        Event.partnership_id == partnership_id, Event.action.in_(SETTLING), Event.subject_kind == "concern",
+        Event.subject_id.in_(concern_ids)).order_by(Event.created_at, Event.id)))
+
+
+def concern_item(ctx: Context, c: Concern, agreed_before: str | None = None) -> Item:
     text = f"#{c.number} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
     if c.notes:
         text += f" · {plural(len(c.notes), 'note')}"
+    if agreed_before:
+        text += f" · reopened, agreed before: {agreed_before}"
     return Item(text, talk_actions(c))
 
 
@@ -95,8 +110,11 @@ def concerns(ctx: Context, args: Args) -> Reply:
         .where(Concern.partnership_id == partnership.id, Concern.status == ConcernStatus.OPEN)
         .order_by(rank, Concern.created_at)
     ).unique().all()
+    # An open concern with a resolution behind it was reopened: the last agreement shows beside it.
+    agreed = {e.subject_id: e.reason for e in settling(ctx.session, partnership.id, [c.id for c in rows])
+              if e.action == "resolve"}
     return Reply(title=f"Open concerns in {partnership.name}",
-                 sections=[Section(None, [concern_item(ctx, c) for c in rows], empty="No open concerns.")])
+                 sections=[Section(None, [concern_item(ctx, c, agreed.get(c.id)) for c in rows], empty="No open concerns.")])
 
 
 def thread(ctx: Context, c: Concern, args: Args) -> Reply:
@@ -106,9 +124,12 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     if c.resolution:
         fields.append(("Agreed", c.resolution))
     notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
-    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen", f"reopen {c.number}")]
-    return Reply(title=f"Concern #{c.number}: {c.title}", fields=fields,
-                 sections=[Section("Discussion", notes, empty="No notes yet.")], actions=actions)
+    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen...", f'reopen {c.number} "..."')]
+    sections = [Section("Discussion", notes, empty="No notes yet.")]
+    history = settling(ctx.session, c.partnership_id, [c.id])
+    if any(e.action == "reopen" for e in history):
+        sections.append(Section("Agreed before, and reopened", [Item(event_line(e, ctx.tz, ctx.now)) for e in history]))
+    return Reply(title=f"Concern #{c.number}: {c.title}", fields=fields, sections=sections, actions=actions)
 
 
 @command("discuss", usage='discuss <number> "your view"', examples=('discuss 4 "Could we split it 50/50 next year?"',))
@@ -138,11 +159,13 @@ def resolve(ctx: Context, args: Args) -> Reply:
     return Reply(title=f"Concern #{c.number} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)
 
 
-@command("reopen concern", usage='reopen concern <number> ["why"]', examples=('reopen concern 4 "The split was not kept"',))
+@command("reopen concern", usage='reopen concern <number> "why"', examples=('reopen concern 4 "The split was not kept"',))
 def reopen(ctx: Context, args: Args) -> Reply:
-    """Reopen a resolved concern (coordinators, or whoever raised it)."""
+    """Reopen a resolved concern, saying why (coordinators, or whoever raised it); what was agreed stays on record."""
     c = find_concern(ctx, args.take_id("concern"))
-    reason = args.optional_text("reason")
+    if not args.has_more():
+        raise UserError(f'Say why it is reopened, so everyone can see: `reopen concern {c.number} "why"`.')
+    reason = args.take_text("reason", MAX_NOTE)
     args.finish()
     member = ctx.require_member()
     if member.role is not Role.COORDINATOR and c.raised_by_id != member.id:

@@ -49,6 +49,8 @@ REMIND_BEFORE = timedelta(hours=24)
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=30)
+# The perspective of members who gave none, in the tally by perspective.
+UNTAGGED = "no perspective given"
 # The order tallies read in.
 ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.ABSTAIN]
 
@@ -152,14 +154,16 @@ def leaning(mode: DecisionMode, counts: Counter[Position]) -> str | None:
 
 
 def by_perspective(mode: DecisionMode, responses: list[DecisionResponse]) -> str | None:
-    """Each perspective's tally, and whether the groups came down the same way."""
+    """Each perspective's tally, and whether the groups came down the same way; None when nobody
+    who responded gave a perspective."""
     groups: dict[str, Counter[Position]] = {}
     for r in responses:
-        if r.member.perspective:
-            groups.setdefault(r.member.perspective, Counter())[r.position] += 1
-    if not groups:
+        groups.setdefault(r.member.perspective or UNTAGGED, Counter())[r.position] += 1
+    if set(groups) <= {UNTAGGED}:
         return None
-    parts = "; ".join(f"{name}: {tally(counts.elements())}" for name, counts in sorted(groups.items()))
+    # Members who gave no perspective are a group of their own, listed last.
+    parts = "; ".join(f"{name}: {tally(counts.elements())}"
+                      for name, counts in sorted(groups.items(), key=lambda group: (group[0] == UNTAGGED, group[0])))
     if len(groups) == 1:
         return f"By perspective: {parts} (only one perspective responded)."
     leanings = {lean for counts in groups.values() if (lean := leaning(mode, counts))}
@@ -193,7 +197,7 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
         else:
             won = yes > no
         passed = won and not short_of_quorum
-        lines += [f"{member_label(r.member)} ({r.position.value}): {r.reason}" for r in responses if r.reason]
+        lines += [f"{member_label(r.member)}, {r.position.value}: {r.reason}" for r in responses if r.reason]
     split = by_perspective(d.mode, responses)
     if split:
         lines.append(split)
@@ -272,13 +276,13 @@ def propose(ctx: Context, args: Args) -> Reply:
     ctx.session.flush()
     ctx.record("propose", f"proposed #{d.number} {title}, {rules(d)}", subject=d, reason=d.details)
     text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
-    return Reply(title=f"Proposal #{d.number}: {title} ({member_label(member)})",
+    return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
                  text=text if d.details is None else f"{d.details}\n{text}",
                  actions=list(response_actions(d)), audience=Audience.CHANNEL)
 
 
 def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
-    """Record (or change) the acting member's position on a decision."""
+    """Record (or change) the acting member's position on a decision; the same one again changes nothing."""
     d = find_decision(ctx, decision_id)
     reason = args.optional_text("reason", MAX_NOTE)
     args.finish()
@@ -296,6 +300,9 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     if current is None:
         ctx.session.add(DecisionResponse(decision_id=d.id, partnership_id=d.partnership_id, member_id=member.id,
                                          position=position, reason=reason, responded_at=ctx.now))
+    elif current.position is position and reason in (None, current.reason):
+        # The same response again (without a reason, the one recorded stands): nothing to record.
+        return Reply(text=f"You already responded {position.value} on #{d.number} {d.title}; nothing changed.")
     else:
         was = f" (was {current.position.value})" if current.position is not position else " (reason updated)"
         current.position, current.reason, current.responded_at = position, reason, ctx.now
@@ -314,9 +321,9 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
 def ensure_unsettled(ctx: Context, d: Decision) -> None:
     """Refuse to touch a settled decision: once announced, it never changes."""
     if d.status is not DecisionStatus.OPEN:
-        settled = "withdrawn" if d.status is DecisionStatus.WITHDRAWN else f"closed: {d.status.value}"
-        when = f" {show_moment(d.closed_at, ctx.tz, ctx.now)}" if d.closed_at else ""
-        raise UserError(f"#{d.number} {d.title} was already {settled}{when}, and a settled decision doesn't change.",
+        settled = "was already withdrawn" if d.status is DecisionStatus.WITHDRAWN else f"already {d.status.value}"
+        when = f" on {show_moment(d.closed_at, ctx.tz, ctx.now)}" if d.closed_at else ""
+        raise UserError(f"#{d.number} {d.title} {settled}{when}, and a settled decision doesn't change.",
                         f"Type `decision {d.number}` to see why; propose it again if things have moved on.")
 
 

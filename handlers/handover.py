@@ -56,7 +56,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
          f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
          person_id=new_owner.person_id,
          actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
-    text = (f"#{c.number} {c.title} now belongs to {member_label(new_owner)} (was {old.person.display_name}); "
+    text = (f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}; "
             f"{new_owner.person.display_name} is asked to accept it.")
     after = theirs.weekly_hours + extra
     if theirs.away:

@@ -221,7 +221,7 @@ class Checker:
         if not over:
             return None
         over.sort(key=lambda w: not w.member.volunteer)
-        texts = [f"{member_label(w.member)}{' (volunteer)' if w.member.volunteer else ''}: "
+        texts = [f"{member_label(w.member)}{' · volunteer' if w.member.volunteer else ''}: "
                  f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)}" for w in over]
         return Signal(
             "Over capacity", listed(texts) + ".",

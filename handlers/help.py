@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.parsing import Args
-from handlers.registry import COMMANDS, Access, Command, canonical, command, subcommands
+from handlers.registry import COMMANDS, Access, Command, canonical, command, subcommands, suggest
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
@@ -23,7 +23,7 @@ WHO = {
 
 @command("help", usage="help [command]", examples=("help", "help commit"), access=Access.ANYONE, aliases=("?",), changes=False)
 def help_command(ctx: Context, args: Args) -> Reply:
-    """List every command, or explain one with its examples."""
+    """List every command, or explain one with its examples and sub-commands."""
     name = " ".join(" ".join(t.text.lower() for t in args.words[:2]).split())  # `help ""` is plain `help`
     args.words.clear()
     if name:
@@ -32,9 +32,13 @@ def help_command(ctx: Context, args: Args) -> Reply:
         if cmd is None and subcommands(first):
             return Reply(title=f"{first} commands", sections=[Section(None, [overview(c) for c in subcommands(first)])])
         if cmd is None:
-            raise UserError(f"There is no command `{name[:40]}`.", "Type `help` to see them all.")
+            close = suggest(name)
+            raise UserError(f"There is no command `{name[:40]}`." + (f" Did you mean `{close}`?" if close else ""),
+                            "Type `help` to see them all.")
         fields = [("Type", f"`{cmd.usage}`"), ("Who", WHO[cmd.access])]
         sections = [Section("Examples", [Item(f"`{e}`") for e in cmd.examples])]
+        if subcommands(cmd.name):
+            sections.append(Section("Sub-commands", [Item(f"`{sub.name}` — {sub.summary}") for sub in subcommands(cmd.name)]))
         return Reply(title=cmd.name, text="\n".join(filter(None, [cmd.summary, cmd.details])),
                      fields=fields, sections=sections)
     by_topic: dict[str, list[Item]] = {}

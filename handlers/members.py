@@ -59,8 +59,18 @@ def enrol(ctx: Context, person_id: int, role: Role, args: Args) -> tuple[Member,
     return member, fresh
 
 
+def a_role(role: Role) -> str:
+    """`a coordinator`, `a member`, `an observer`: a role as a sentence says it."""
+    return f"an {role.value}" if role is Role.OBSERVER else f"a {role.value}"
+
+
 def profile_text(member: Member) -> str:
-    parts = [member_label(member), member.role.value]
+    return " · ".join([member_label(member), member.role.value, *details(member)])
+
+
+def details(member: Member) -> list[str]:
+    """What a member said about themselves besides name, organisation and role."""
+    parts = []
     if member.sector:
         parts.append(member.sector.value)
     if member.volunteer:
@@ -69,7 +79,7 @@ def profile_text(member: Member) -> str:
         parts.append(f"{hours(member.capacity_hours)}/week")
     if member.perspective:
         parts.append(f"perspective: {member.perspective}")
-    return " · ".join(parts)
+    return parts
 
 
 @command(
@@ -224,7 +234,9 @@ def add(ctx: Context, args: Args) -> Reply:
         if request.person_id == person.id:
             decide(ctx, request, True)
     ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject=member)
-    return Reply(text=f"Added {profile_text(member)}.", audience=Audience.CHANNEL)
+    said = ", ".join(details(member))
+    return Reply(text=f"{member_label(member)} is now {a_role(role)} of {ctx.require_partnership().name}"
+                      + (f": {said}." if said else "."), audience=Audience.CHANNEL)
 
 
 def newcomer(ctx: Context, name: str) -> Person:
@@ -253,7 +265,7 @@ def role(ctx: Context, args: Args) -> Reply:
     new = Role(args.take_word("role", ROLES))
     args.finish()
     if member.role is new:
-        raise UserError(f"{member.person.display_name} is already {new.value}.")
+        raise UserError(f"{member.person.display_name} is already {a_role(new)}.")
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
     if new is Role.OBSERVER:
@@ -262,7 +274,7 @@ def role(ctx: Context, args: Args) -> Reply:
     member.role_imposed = new is Role.OBSERVER
     ctx.record("member-role", f"changed {member.person.display_name}'s role from {old.value} to {new.value}",
                subject=member)
-    return Reply(text=f"{member.person.display_name} is now {new.value}.", audience=Audience.CHANNEL)
+    return Reply(text=f"{member.person.display_name} is now {a_role(new)}.", audience=Audience.CHANNEL)
 
 
 def ensure_other_coordinator(ctx: Context, leaving: Member) -> None:

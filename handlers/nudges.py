@@ -365,7 +365,7 @@ class Deriver:
                 late = (now - c.due_at).days
                 yield from self.to_coordinators(
                     "escalation", f"escalation:{key}",
-                    f"#{c.number} {c.title} ({owner.label}) is {plural(late, 'day')} overdue. A word with "
+                    f"#{c.number} {c.title}, held by {owner.label}, is {plural(late, 'day')} overdue. A word with "
                     f"{owner.display_name} may help; or `reassign {c.number} @name`, or "
                     f'`drop {c.number} "reason"`.', besides=owner.id)
 
@@ -440,7 +440,7 @@ class Deriver:
             ])) or "nobody has spare capacity or has offered more time yet"
             yield from self.to_coordinators(
                 "overload", f"overload:{key}",
-                f"{m.label}{' (volunteer)' if m.volunteer else ''} has more than they can carry ({reasons}). "
+                f"{m.label}{', a volunteer,' if m.volunteer else ''} has more than they can carry ({reasons}). "
                 f"Could someone take something on? Who could help: {helpers}.{hand_on}", besides=m.id)
 
     def overload_reasons(self, w: Workload[Someone]) -> str:
@@ -481,14 +481,14 @@ class Deriver:
                 f"change settings: name a second with `member role @name coordinator`.")
 
     def digest(self) -> Iterator[DueNudge]:
-        """The week in the channel: done, due, open concerns, changed priorities, next review."""
+        """The week in the channel: done, due, overdue (apart, counted once), open concerns, changed priorities, next review."""
         p, now = self.p, self.now
         week_start = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), tzinfo=now.tzinfo)
         if self.channel is None or p.created_at >= week_start:
             return
         done = self.state.done.get(p.id, [])
-        coming = [c for c in self.open if c.due_at <= now + WEEK]
-        overdue = sum(c.due_at < now for c in self.open)
+        overdue = [c for c in self.open if c.due_at < now]
+        coming = [c for c in self.open if now <= c.due_at <= now + WEEK]
         concerns = sorted(self.state.concerns.get(p.id, []), key=lambda c: c.created_at)
         changed = self.state.priorities.get(p.id, [])
         lines = [f"The week in {p.name}:"]
@@ -496,7 +496,10 @@ class Deriver:
                                                           for c in done[:10]) or "nothing marked done"))
         lines.append(f"Due in the next 7 days ({len(coming)}): " + ("; ".join(
             f"#{c.number} {c.title} ({self.state.owner(c).display_name}, {self.due_day(c)})"
-            for c in coming[:10]) or "nothing") + (f". Overdue: {overdue}" if overdue else ""))
+            for c in coming[:10]) or "nothing"))
+        if overdue:
+            lines.append(f"Overdue ({len(overdue)}): " + "; ".join(
+                f"#{c.number} {c.title} ({self.state.owner(c).display_name}, due {self.due_day(c)})" for c in overdue[:10]))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.number} {c.title}" for c in concerns[:10])
                                                            or "none"))
         if changed:

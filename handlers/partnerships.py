@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
@@ -44,7 +44,10 @@ SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "
 
 
 def next_review(cadence: ReviewCadence, after: date) -> date:
-    return after + relativedelta(months=CADENCE_MONTHS[cadence])
+    """One cadence on from `after`, on a working day: a Saturday or Sunday moves to the Monday
+    after, so the full period has passed and the review meets in the working week."""
+    day = after + relativedelta(months=CADENCE_MONTHS[cadence])
+    return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
 
 
 @command(
@@ -195,12 +198,18 @@ def edit(ctx: Context, args: Args) -> Reply:
     if not args.options:
         raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in SETTINGS)}.")
     partnership = ctx.require_partnership()
+    before = partnership.next_review_on
     changed = apply_settings(ctx, partnership, args.options)
     if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
         raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
-    ctx.record("edit", f"changed {', '.join(changed)}")
+    after = partnership.next_review_on
+    today = ctx.now.astimezone(ctx.tz).date()
+    moved = (before, after) if before and after and before != after else None
+    ctx.record("edit", f"changed {', '.join(changed)}"
+               + (f"; next review {show_day(moved[0], today)} -> {show_day(moved[1], today)}" if moved else ""))
     reply = describe(ctx, partnership)
-    reply.text = f"Changed {', '.join(changed)}."
+    reply.text = f"Changed {', '.join(changed)}." + (
+        f" The next review moves from {show_day(moved[0], today)} to {show_day(moved[1], today)}." if moved else "")
     reply.audience = Audience.CHANNEL
     return reply
 

@@ -30,8 +30,8 @@ def set_priority(ctx: Context, args: Args) -> Reply:
         current.replaced_at = ctx.now
     ctx.session.add(Priority(partnership_id=member.partnership_id, member_id=member.id, text=text, set_at=ctx.now))
     previous = f' (was: "{current.text}")' if current else ""
-    ctx.record("priority", f'set their priority: "{text}"{previous}')
-    return Reply(text=f'{member_label(member)}\'s priority: "{text}"{previous}', audience=Audience.CHANNEL)
+    ctx.record("priority", f'stated a priority: "{text}"{previous}')
+    return Reply(text=f'{member_label(member)} states a priority: "{text}"{previous}', audience=Audience.CHANNEL)
 
 
 @command("priorities", usage="priorities", access=Access.READ, changes=False)

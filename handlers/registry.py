@@ -46,7 +46,8 @@ class Command:
 
     @property
     def summary(self) -> str:
-        return (inspect.getdoc(self.func) or "").split("\n", 1)[0]
+        """The docstring's first paragraph as one line: a sentence wrapped in the source is still whole."""
+        return " ".join((inspect.getdoc(self.func) or "").split("\n\n", 1)[0].split())
 
     @property
     def details(self) -> str:
@@ -107,11 +108,17 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
             raise UserError(f"`{words[0]}` needs one more word: {choices}.")
     typed = tokens[0].text if tokens else ""
     shown = typed if len(typed) <= 30 else typed[:27] + "..."
-    names = sorted({n.split()[0] for n in COMMANDS} | set(_ALIASES))
-    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    close = suggest(typed)
     if close:
-        raise UserError(f"I don't know `{shown}`. Did you mean `{close[0]}`?", "Type `help` to see every command.")
+        raise UserError(f"I don't know `{shown}`. Did you mean `{close}`?", "Type `help` to see every command.")
     raise UserError(f"I don't know `{shown}`.", "Type `help` to see every command.")
+
+
+def suggest(typed: str) -> str | None:
+    """The command (or alias) `typed` most likely misspells, if any is close enough."""
+    names = sorted({n.split()[0] for n in COMMANDS} | set(COMMANDS) | set(_ALIASES))
+    close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def canonical(word: str) -> str:

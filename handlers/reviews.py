@@ -197,20 +197,29 @@ def show(ctx: Context, args: Args) -> Reply:
             reply.actions = [Action("Start a review", "review start")]
         return reply
     answers = answers_to(ctx.session, [review.id])
-    answered = {a.member_id for a in answers}
+    rated: dict[int, set[Risk]] = {}
+    for a in answers:
+        rated.setdefault(a.member_id, set()).add(a.risk)
+    # An answer that rates only some risks is partial: it says which are still to rate.
+    partly = [Item(f"{member_label(m)}: still to rate {', '.join(r.value for r in Risk if r not in rated[m.id])}")
+              for m in {a.member_id: a.member for a in answers}.values() if len(rated[m.id]) < len(RISKS)]
     waiting = [member_label(m) for m in queries.active_members(ctx.session, p.id)
-               if m.role is not Role.OBSERVER and m.id not in answered]
+               if m.role is not Role.OBSERVER and m.id not in rated]
     comments: dict[tuple[str, str], list[str]] = {}
     for a in answers:
         if a.comment:
             comments.setdefault((member_label(a.member), a.comment), []).append(a.risk.value)
+    sections = [Section("Health check (lowest first)", [Item(score_line(s)) for s in scores(answers)])]
+    if partly:
+        sections.append(Section("Partly answered", partly))
+    sections.append(Section("Comments", [Item(f"{who} on {', '.join(risks)}: {text}")
+                                         for (who, text), risks in comments.items()], empty="None yet."))
     return Reply(
         title=f"{p.name}: {kind_name(review)} open since {show_moment(review.opened_at, ctx.tz, ctx.now)}",
-        fields=[("Answered", f"{len(answered)} of {len(answered) + len(waiting)}"),
+        fields=[("Answered", f"{len(rated) - len(partly)} of {len(rated) + len(waiting)} in full"
+                             + (f", {len(partly)} in part" if partly else "")),
                 ("Not yet", ", ".join(waiting) or "everyone has answered")],
-        sections=[Section("Health check (lowest first)", [Item(score_line(s)) for s in scores(answers)]),
-                  Section("Comments", [Item(f"{who} ({', '.join(risks)}): {text}")
-                                       for (who, text), risks in comments.items()], empty="None yet.")],
+        sections=sections,
         actions=[Action("Answer", ANSWER_ALL)],
     )
 

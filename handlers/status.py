@@ -7,6 +7,7 @@ dates ahead, in one short reply.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,16 +16,30 @@ from sqlalchemy.orm import Session
 from handlers.commitments import open_commitments
 from handlers.context import Context
 from handlers.dates import show_day, show_due
+from handlers.describe import member_label
 from handlers.history import event_line, events
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Item, Reply, Section, plural
-from storage.models import Commitment, Concern, ConcernStatus, Decision, DecisionStatus, Event, Partnership, Review
+from storage.models import (
+    Commitment,
+    Concern,
+    ConcernStatus,
+    Decision,
+    DecisionStatus,
+    Event,
+    Partnership,
+    Priority,
+    Review,
+    Risk,
+)
 
 SOON = timedelta(days=7)
 RECENT = 5
-# The event log's changes that say why things are as they are.
-WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "priority", "edit",
+# Overdue work named in full; the rest counted, for `overdue` to list.
+NAMED = 3
+# The event log's changes that say why things are as they are (priorities have their own section).
+WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "edit",
        "commitment-reopen", "decline")
 
 
@@ -35,19 +50,39 @@ def at(moment: datetime, ctx: Context) -> str:
 
 
 def happening(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:
-    overdue = sum(c.due_at < ctx.now for c in open_work)
+    overdue = [c for c in open_work if c.due_at < ctx.now]
     soon = sum(ctx.now <= c.due_at <= ctx.now + SOON for c in open_work)
     concerns = ctx.session.scalar(select(func.count()).select_from(Concern).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)) or 0
-    items = [Item(f"{plural(len(open_work), 'open commitment')}: {overdue} overdue, {soon} due in the next 7 days"),
-             Item(plural(concerns, "open concern") + (" (`concerns` lists them)" if concerns else ""))]
+    items = [Item(f"{plural(len(open_work), 'open commitment')}: {len(overdue)} overdue, {soon} due in the next 7 days")]
+    if overdue:
+        items.append(Item(overdue_line(ctx, overdue)))
+    items.append(Item(plural(concerns, "open concern") + (" (`concerns` lists them)" if concerns else "")))
     items += [Item(f'Deciding #{d.number} "{d.title}" by {d.mode.value}, closes {at(d.closes_at, ctx)}') for d in deciding]
     review = ctx.session.scalar(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_(None)))
     if review is not None:
-        answered = len({a.member_id for a in review.answers})
+        rated = Counter(a.member_id for a in review.answers)
+        partly = sum(n < len(Risk) for n in rated.values())
         items.append(Item(f"A {review.kind.value} review is open since {at(review.opened_at, ctx)}: "
-                          f"{plural(answered, 'member')} answered so far"))
+                          f"{plural(len(rated), 'member')} answered so far"
+                          + (f", {partly} of them in part (`review` says what is missing)" if partly else "")))
     return items
+
+
+def overdue_line(ctx: Context, overdue: list[Commitment]) -> str:
+    """`Overdue: #1 Deliver leaflets (Bob, due Fri 27 Nov); ...`: the first few by name, then how many more."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    named = "; ".join(f"#{c.number} {c.title} ({c.owner.person.display_name}, "
+                      f"due {show_day(c.due_at.astimezone(ctx.tz).date(), today)})" for c in overdue[:NAMED])
+    more = len(overdue) - NAMED
+    return f"Overdue: {named}" + (f" and {more} more (`overdue` lists them)" if more > 0 else "")
+
+
+def priorities(ctx: Context, p: Partnership) -> list[Item]:
+    """The partners' current priorities, latest first: what each is working towards."""
+    rows = ctx.session.scalars(select(Priority).where(Priority.partnership_id == p.id, Priority.replaced_at.is_(None))
+                               .order_by(Priority.set_at.desc(), Priority.id.desc()).limit(RECENT)).all()
+    return [Item(f'{member_label(pr.member)}, since {at(pr.set_at, ctx)}: "{pr.text}"') for pr in rows]
 
 
 def reasons(ctx: Context, p: Partnership) -> list[Item]:
@@ -61,7 +96,9 @@ def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: l
     items = [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): due {show_due(c.due_at, ctx.tz, ctx.now)}")
              for c in [c for c in open_work if c.due_at >= ctx.now][:3]]
     items += [Item(f'Decision #{d.number} "{d.title}" closes {at(d.closes_at, ctx)}') for d in deciding[:3]]
-    if p.next_review_on:
+    if p.next_review_on and p.next_review_on < today:
+        items.append(Item(f"Review overdue since {show_day(p.next_review_on, today)}"))
+    elif p.next_review_on:
         items.append(Item(f"Next review: {show_day(p.next_review_on, today)}"))
     if p.end_date:
         items.append(Item(f"Ends: {show_day(p.end_date, today)}"))
@@ -77,13 +114,18 @@ def deciding(session: Session, partnership_id: int) -> list[Decision]:
 
 @command("status", usage="status", access=Access.READ, changes=False)
 def status(ctx: Context, args: Args) -> Reply:
-    """What is happening here, why (recent decisions and reasons), and when (due dates, review, end)."""
+    """What is happening here, why (recent decisions and reasons, the partners' priorities), and when
+    (due dates, review, end)."""
     args.finish()
     p = ctx.require_partnership()
     open_work = list(ctx.session.scalars(open_commitments(p.id)))
     proposals = deciding(ctx.session, p.id)
-    return Reply(title=f"Status of {p.name}", text=p.purpose, sections=[
+    sections = [
         Section("What is happening", happening(ctx, p, open_work, proposals)),
         Section("Why: recent decisions and reasons", reasons(ctx, p), empty="No decisions or reasons recorded yet."),
-        Section("When", dates(ctx, p, open_work, proposals), empty="No dates ahead."),
-    ])
+    ]
+    stated = priorities(ctx, p)
+    if stated:
+        sections.append(Section("Partners' priorities", stated))
+    sections.append(Section("When", dates(ctx, p, open_work, proposals), empty="No dates ahead."))
+    return Reply(title=f"Status of {p.name}", text=p.purpose, sections=sections)

@@ -196,7 +196,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                     "Name someone: `successor coordinator @name`.", person_id=m.person_id))
             due += [DueNudge(
                 f"succession-commitment:c{c.id}:p{m.person_id}", p.id, "succession",
-                f"#{c.number} {c.title} ({member_label(c.owner)}, {hours(c.effort_hours or 0)}) has nobody named to "
+                f"#{c.number} {c.title} ({hours(c.effort_hours or 0)}), held by {member_label(c.owner)}, has nobody named to "
                 f"step in if {c.owner.person.display_name} were away: `successor {c.number} @name`.",
                 person_id=m.person_id) for c in missing.commitments]
     return due

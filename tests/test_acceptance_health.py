@@ -35,7 +35,7 @@ def test_planted_problems_are_each_named_with_what_to_do(town: Chat) -> None:
     expected = {
         "Sectors missing": ("Nobody here represents the community sector.", "`member add @name sector:community`"),
         # Nobody has 12 hours a week to spare, and an observer is offered no command they cannot run.
-        "Over capacity": ("Bob (Chamber of Trade) (volunteer): ~12h/week against 4h",
+        "Over capacity": ("Bob (Chamber of Trade) · volunteer: ~12h/week against 4h",
                           "Nobody has room for it without going over; Bob or a coordinator (Alice) could move a date."),
         "No successor named": ("Nobody is named to step in as coordinator (now: Alice)",
                                "`successor coordinator @bob`"),

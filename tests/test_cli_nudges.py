@@ -56,7 +56,7 @@ def test_tick_sends_once_and_exits(overdue: Chat, capsys: pytest.CaptureFixture[
     cli.main(["tick"])
     out = capsys.readouterr().out
     assert "[nudge to @bob]\nReminders from partnerbot\nRiverside Partnership\n  • #1 Deliver 500 leaflets was due" in out
-    assert "[nudge to @alice]" in out and "#1 Deliver 500 leaflets (Bob (Chamber of Trade)) is " in out
+    assert "[nudge to @alice]" in out and "#1 Deliver 500 leaflets, held by Bob (Chamber of Trade), is " in out
     assert "[nudge to #console]" in out and "The week in Riverside Partnership" in out
     assert "Sent 3 messages (3 nudges); 0 deferred; 0 failed; 3 newly due." in out
     cli.main(["tick"])

@@ -148,7 +148,7 @@ def test_done_marks_it_done_and_records_who(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.advance(days=1)
     out = town.ok("bob", "done 1")
-    assert "Done: #1 Deliver leaflets (Bob (Chamber of Trade)). Thank you!" in out
+    assert "Done: #1 Deliver leaflets, by Bob (Chamber of Trade). Thank you!" in out
     c = the_commitment(town)
     assert c.status is CommitmentStatus.DONE and c.closed_at == town.now
     [event] = events(town, "done")
@@ -203,7 +203,7 @@ def test_member_cannot_drop_anothers_commitment(town: Chat) -> None:
 def test_owner_reassigns_their_own_commitment(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     out = town.ok("bob", "reassign 1 @carol")
-    assert "#1 Deliver leaflets now belongs to Carol (Riverside Trust) (was Bob); Carol is asked to accept it." in out
+    assert "#1 Deliver leaflets passes from Bob to Carol (Riverside Trust); Carol is asked to accept it." in out
     assert the_commitment(town).owner.person.user_id == "carol"
     [event] = events(town, "reassign")
     assert event.actor.user_id == "bob"

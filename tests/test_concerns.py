@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Severity
-from tests.conftest import Chat
+from tests.conftest import Chat, snapshot
 from tests.test_bad_input import all_of, refuse
 
 
@@ -107,7 +107,7 @@ def test_coordinator_resolves_with_what_was_agreed(town: Chat) -> None:
     assert event.actor.user_id == "alice" and event.reason == "Split 50/50 from April; review in June"
     thread = town.ok("bob", "concerns 1")
     assert "Status: resolved" in thread and "Agreed: Split 50/50 from April; review in June" in thread
-    assert "`reopen 1`" in thread
+    assert "`reopen 1 \"...\"`" in thread
 
 
 def test_member_cannot_resolve(town: Chat) -> None:
@@ -142,17 +142,36 @@ def test_raiser_reopens_with_a_reason(town: Chat) -> None:
 def test_coordinator_reopens(town: Chat) -> None:
     town.ok("bob", 'concern "Budget split"')
     town.ok("alice", 'resolve 1 "Split 50/50"')
-    town.ok("alice", "reopen 1")
+    town.ok("alice", 'reopen 1 "The split was not kept"')
     assert the_concern(town).status is ConcernStatus.OPEN
 
 
 def test_other_member_cannot_reopen(town: Chat) -> None:
     town.ok("bob", 'concern "Budget split"')
     town.ok("alice", 'resolve 1 "Split 50/50"')
-    refuse(town, "carol", "reopen 1", "Only coordinators or whoever raised it can reopen")
+    refuse(town, "carol", 'reopen 1 "Not fair"', "Only coordinators or whoever raised it can reopen")
     assert the_concern(town).status is ConcernStatus.RESOLVED
 
 
 def test_reopening_an_open_concern_is_refused(town: Chat) -> None:
     town.ok("bob", 'concern "Budget split"')
-    refuse(town, "bob", "reopen 1", "Concern #1 is already open")
+    refuse(town, "bob", 'reopen 1 "Still a problem"', "Concern #1 is already open")
+
+
+def test_reopening_a_concern_needs_a_reason_and_keeps_the_earlier_agreement_in_view(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    before = snapshot(town.sessions)
+    refuse(town, "bob", "reopen concern 1", "Say why it is reopened", '`reopen concern 1 "why"`')
+    refuse(town, "bob", "reopen 1", "Say why it is reopened")
+    assert snapshot(town.sessions) == before and the_concern(town).status is ConcernStatus.RESOLVED
+    town.advance(days=1)
+    town.ok("bob", 'reopen concern 1 "The council moved the money again"')
+    thread = town.ok("carol", "concerns 1")
+    assert "Status: open" in thread
+    earlier = thread.split("Agreed before")[1]
+    assert "Alice resolved concern #1 Budget split — Split 50/50" in earlier
+    assert "Bob reopened concern #1 Budget split — The council moved the money again" in earlier
+    assert "#1 Budget split · other, medium · raised 1 day ago by Bob (Chamber of Trade) · reopened, agreed before: Split 50/50" \
+        in town.ok("carol", "concerns")
+    assert "Alice resolved concern #1 Budget split — Split 50/50" in town.ok("carol", "history about:concerns")

@@ -127,7 +127,7 @@ def test_console_shows_setup_and_joins_from_every_sector(transcript: str) -> Non
 def test_console_shows_commitments_with_names_dates_and_status(transcript: str) -> None:
     assert f"#1 Deliver 500 market leaflets — bob (Chamber of Trade) · due {day_in(5)} (in 5 days) · 5h" in transcript
     assert f"#2 Book the town hall — carol (Riverside Trust) · due {day_in(14)} (in 14 days) · 1h" in transcript
-    assert "Done: #2 Book the town hall (carol (Riverside Trust)). Thank you!" in transcript
+    assert "Done: #2 Book the town hall, by carol (Riverside Trust). Thank you!" in transcript
     who = block(transcript, "who")
     assert "bob (Chamber of Trade)" in who and f"#3 Recruit six litter-pickers · due {day_in(10)}" in who
     assert "Book the town hall" not in who

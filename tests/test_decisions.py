@@ -44,6 +44,8 @@ def test_a_consensus_with_a_block_fails_and_shows_the_reason(town: Chat) -> None
     [closed] = events(town, "decision-close")
     assert closed.reason and "It breaks our agreement with the council" in closed.reason
     assert "Disagreement recorded from Bob (Chamber of Trade): Costs are unclear" in closed.reason
+    refuse(town, "bob", "agree 1", "#1 Adopt the market plan already failed on Tue 24 Nov, "
+           "and a settled decision doesn't change")
     detail = town.ok("carol", "decision 1")
     assert "Status: failed" in detail and "Carol (Riverside Trust) · block — It breaks our agreement" in detail
 
@@ -74,7 +76,7 @@ def test_a_vote_passes_on_its_threshold_of_yes(town: Chat) -> None:
     town.ok("carol", "vote 1 yes")
     out = town.ok("alice", 'close 1 "We have heard enough"')
     assert "PASSED" in out and "Yes was 67% of yes and no; it needed 60%" in out
-    assert "Bob (Chamber of Trade) (no): Thursdays clash with the market" in out
+    assert "Bob (Chamber of Trade), no: Thursdays clash with the market" in out
     town.ok("alice", 'propose "Meet weekly" mode:vote threshold:70%')
     for who, how in (("alice", "yes"), ("bob", "no"), ("carol", "yes")):
         town.ok(who, f"vote 2 {how}")
@@ -99,6 +101,19 @@ def test_the_perspective_split_is_shown(town: Chat) -> None:
     assert "local user: 1 agree; professional expert: 1 agree — the groups agree." in closed
 
 
+def test_members_without_a_perspective_are_a_group_of_their_own(town: Chat) -> None:
+    """One member tagged and two not is two groups, not "only one perspective responded"."""
+    town.ok("alice", 'member perspective @alice "Professional expert"')
+    town.ok("alice", 'propose "Plant trees"')
+    town.ok("alice", "agree 1")
+    town.ok("bob", 'disagree 1 "Roots lift the paving"')
+    town.ok("carol", 'disagree 1 "Who waters them?"')
+    closed = town.ok("alice", "close 1")
+    assert ("By perspective: professional expert: 1 agree; no perspective given: 2 disagree — the groups disagree."
+            in closed)
+    assert "only one perspective" not in closed
+
+
 def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None:
     town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote')
     town.ok("bob", "vote 1 no")
@@ -107,6 +122,22 @@ def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None
     assert response.position is Position.YES and response.reason == "Fine, if we start at 6"
     assert [e.summary for e in events(town, "respond")] == ["answered no on #1 Move meetings to Thursdays",
                                                           "answered yes (was no) on #1 Move meetings to Thursdays"]
+
+
+def test_the_same_response_again_changes_nothing_and_says_so(town: Chat) -> None:
+    """`agree 1` twice is no update; "(reason updated)" only when a new reason is given."""
+    town.ok("alice", 'propose "Adopt the market plan"')
+    town.ok("bob", "agree 1")
+    again = town.ok("bob", "agree 1")
+    assert "You already responded agree on #1 Adopt the market plan; nothing changed." in again
+    assert "reason updated" not in again
+    assert "agree (reason updated) on #1" in town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "nothing changed" in town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "nothing changed" in town.ok("bob", "agree 1"), "no reason given keeps the one recorded"
+    [response] = all_of(town.sessions, DecisionResponse)
+    assert response.reason == "Good for the traders"
+    assert [e.summary for e in events(town, "respond")] == [
+        "answered agree on #1 Adopt the market plan", "answered agree (reason updated) on #1 Adopt the market plan"]
 
 
 def test_wrong_responses_are_refused_and_change_nothing(town: Chat) -> None:
@@ -165,7 +196,7 @@ def test_the_sweep_closes_a_decision_once_and_announces_it(town: Chat, inbox: In
     sweep(town, inbox)
     [announced] = inbox.to("#general")
     assert "Decision #1 Adopt the market plan: PASSED" in announced and "1 agree (1 of 3 members)" in announced
-    refuse(town, "carol", "agree 1", "was already closed: passed")
+    refuse(town, "carol", "agree 1", "already passed on Sat 28 Nov")
     town.advance(hours=1)
     sweep(town, inbox)
     assert len(inbox.to("#general", "Decision #1")) == 1

@@ -81,7 +81,7 @@ def test_a_closed_decision_cannot_be_withdrawn_or_answered(town: Chat) -> None:
     for user in ("alice", "bob", "carol"):
         town.ok(user, "agree 1")
     town.ok("alice", "close 1")
-    refuse(town, "bob", "withdraw 1", "#1 Adopt the market plan was already closed: passed",
+    refuse(town, "bob", "withdraw 1", "#1 Adopt the market plan already passed on Tue 24 Nov",
            "a settled decision doesn't change")
-    refuse(town, "carol", 'block 1 "Too late"', "was already closed: passed")
+    refuse(town, "carol", 'block 1 "Too late"', "already passed on Tue 24 Nov")
     assert outcome(town).status is DecisionStatus.PASSED

@@ -87,7 +87,7 @@ def test_volunteer_over_capacity_with_what_to_hand_on(healthy: Chat) -> None:
     assert "Over capacity" not in health(healthy)
     healthy.ok("bob", 'commit "Print posters" by:friday effort:2h')
     shown = health(healthy)
-    assert "Bob (Chamber of Trade) (volunteer): ~5h/week against 4h" in shown
+    assert "Bob (Chamber of Trade) · volunteer: ~5h/week against 4h" in shown
     assert "`reassign 1 @alice`" in shown
 
 

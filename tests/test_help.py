@@ -101,3 +101,31 @@ def test_help_with_empty_quotes_lists_every_command(chat: Chat) -> None:
     """`help ""` used to fail on our side (found by the hostile-text test)."""
     assert chat.ok("alice", 'help ""') == chat.ok("alice", "help")
     assert chat.ok("alice", 'help "   "') == chat.ok("alice", "help")
+
+
+def test_help_shows_a_summary_that_runs_over_two_lines_whole(chat: Chat) -> None:
+    """A summary wrapped in the docstring is one sentence; cut at the line it read as half of one."""
+    out = chat.ok("alice", "help export")
+    assert ("The partnership's records as files: commitments, concerns and decisions (CSV), due dates and reviews "
+            "(a calendar file) and the health check (Markdown).") in out
+
+
+def test_help_for_a_command_lists_its_subcommands(chat: Chat) -> None:
+    out = chat.ok("alice", "help review")
+    assert out.splitlines()[0] == "review"
+    assert "Sub-commands" in out
+    for sub in ("review start", "review answer", "review close"):
+        assert f"`{sub}` — {COMMANDS[sub].summary}" in out
+
+
+def test_help_for_a_misspelt_command_suggests_the_right_one(chat: Chat) -> None:
+    refuse(chat, "newcomer", "help comit", "There is no command `comit`. Did you mean `commit`?", "`help`")
+
+
+def test_partnerbot_help_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import cli
+
+    cli.main(["help"])
+    out = capsys.readouterr().out
+    assert "usage: partnerbot" in out and "console" in out and "tick" in out
+    assert "In the chat, type `help`" in out

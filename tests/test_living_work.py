@@ -141,7 +141,7 @@ def test_done_keeps_a_note_and_says_how_late(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.advance(days=6)  # due Friday 27, done Monday 30
     out = town.ok("bob", 'done 1 "800 delivered, 200 left at the library"')
-    assert "Done: #1 Deliver leaflets (Bob (Chamber of Trade)), 3 days late." in out
+    assert "Done: #1 Deliver leaflets, by Bob (Chamber of Trade), 3 days late." in out
     assert "Note: 800 delivered, 200 left at the library" in out
     assert "· done Mon 30 Nov, 3 days late · note: 800 delivered" in town.ok("carol", "who leaflets")
     assert "Bob marked #1 Deliver leaflets done, 3 days late — 800 delivered" in town.ok("carol", "history 1")
@@ -205,7 +205,7 @@ def test_a_recurring_occurrence_is_rolled_on_once_by_racing_sweeps(town: Chat, i
 def test_reassign_asks_the_new_owner_who_accepts(town: Chat, inbox: Inbox) -> None:
     town.ok("bob", 'commit "Book the hall" by:friday effort:1h')
     out = town.ok("bob", "reassign 1 @carol")
-    assert "now belongs to Carol (Riverside Trust) (was Bob); Carol is asked to accept it." in out
+    assert "passes from Bob to Carol (Riverside Trust); Carol is asked to accept it." in out
     sweep(town, inbox)
     [message] = inbox.to("@carol")
     assert "Bob handed you #1 Book the hall" in message and "`accept 1`" in message

@@ -50,7 +50,7 @@ def test_a_partnership_is_run_from_a_room(people: Callable[[str], Person], start
     # Someone who has never written to the bot is named from their Matrix profile.
     carol = people("carol")
     added = alice.ask(room, f'!partner member add {carol.mxid} org:"Riverside Trust" sector:voluntary', bot_account)
-    assert added["body"].startswith("Added Carol (Riverside Trust)")
+    assert added["body"].startswith("Carol (Riverside Trust) is now a member of")
 
     with sessions() as session:
         bob_row = session.scalars(select(PersonRow).where(PersonRow.user_id == bob.mxid[1:])).one()

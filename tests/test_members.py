@@ -55,7 +55,7 @@ def test_joining_again_with_nothing_new_is_refused(town: Chat) -> None:
 
 def test_coordinator_adds_a_member_with_details(town: Chat) -> None:
     out = town.ok("alice", 'member add @dave org:"Youth Club" sector:community capacity:2h volunteer')
-    assert "Added dave (Youth Club) · member · community · volunteer · 2h/week." in out
+    assert "dave (Youth Club) is now a member of Riverside Partnership: community, volunteer, 2h/week." in out
     dave = member_of(town, "dave")
     assert dave.sector is Sector.COMMUNITY and dave.volunteer
     event = all_of(town.sessions, Event)[-1]
@@ -85,14 +85,14 @@ def test_member_cannot_add_people(town: Chat) -> None:
 
 def test_coordinator_promotes_a_member(town: Chat) -> None:
     out = town.ok("alice", "member role @bob coordinator")
-    assert "Bob is now coordinator." in out
+    assert "Bob is now a coordinator." in out
     assert member_of(town, "bob").role is Role.COORDINATOR
     event = all_of(town.sessions, Event)[-1]
     assert event.action == "member-role" and event.summary == "changed Bob's role from member to coordinator"
 
 
 def test_role_unchanged_is_refused(town: Chat) -> None:
-    refuse(town, "alice", "member role @bob member", "Bob is already member")
+    refuse(town, "alice", "member role @bob member", "Bob is already a member.")
 
 
 def test_member_cannot_change_roles(town: Chat) -> None:

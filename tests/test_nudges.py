@@ -119,7 +119,7 @@ def test_overdue_to_owner_then_escalated_to_coordinators(town: Chat, inbox: Inbo
     sweep(town, inbox)
     personal = [(who, text) for who, text in inbox.take_all() if who.startswith("@")]
     assert [who for who, _ in personal] == ["@alice"]
-    assert "#1 Deliver 500 leaflets (Bob (Chamber of Trade)) is 3 days overdue" in personal[0][1]
+    assert "#1 Deliver 500 leaflets, held by Bob (Chamber of Trade), is 3 days overdue" in personal[0][1]
 
 
 def test_done_commitments_are_not_chased(town: Chat, inbox: Inbox) -> None:
@@ -316,7 +316,7 @@ def test_overload_kind_note_to_volunteer_and_helpers_to_coordinator(town: Chat, 
     assert "You're carrying a lot in Riverside Partnership just now (~12h/week against 4h capacity)" in note
     assert "not that you're falling short" in note
     [alert] = inbox.to("@alice")
-    assert "Bob (Chamber of Trade) (volunteer) has more than they can carry" in alert
+    assert "Bob (Chamber of Trade), a volunteer, has more than they can carry" in alert
     assert ("spare capacity: Alice (~6h/week free), Carol (~3h/week free), Dev (~5h/week free)" in alert
             and "offered more time: Carol" in alert)
     assert inbox.to("@carol") == [] and inbox.to("@dev") == []
@@ -440,6 +440,18 @@ def test_weekly_digest_in_the_channel(town: Chat, inbox: Inbox) -> None:
     at(town, "2026-12-06T20:00")
     sweep(town, inbox)
     assert len(inbox.to("#general")) == 1, "one a week"
+
+
+def test_the_digest_lists_overdue_work_once_under_its_own_heading(town: Chat, inbox: Inbox) -> None:
+    """Overdue work is not "due in the next 7 days": it has its own line, named and counted once."""
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')  # Fri 27 Nov: overdue by Monday
+    town.ok("carol", 'commit "Book the hall" by:2026-12-03')
+    at(town, "2026-11-30T10:00")
+    sweep(town, inbox)
+    [digest] = inbox.to("#general")
+    assert "Due in the next 7 days (1): #2 Book the hall (Carol, Thu 3 Dec)\n" in digest
+    assert "Overdue (1): #1 Deliver 500 leaflets (Bob, due Fri 27 Nov)" in digest
+    assert digest.count("Deliver 500 leaflets") == 1
 
 
 def test_the_digest_shows_a_due_date_as_its_owner_set_it(town: Chat, inbox: Inbox) -> None:

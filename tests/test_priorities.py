@@ -9,7 +9,7 @@ from tests.test_bad_input import all_of, refuse
 
 def test_priority_is_stored_and_announced(town: Chat) -> None:
     out = town.ok("bob", 'priority "Saturday footfall on the high street"')
-    assert "Bob (Chamber of Trade)'s priority: \"Saturday footfall on the high street\"" in out
+    assert "Bob (Chamber of Trade) states a priority: \"Saturday footfall on the high street\"" in out
     [p] = all_of(town.sessions, Priority)
     assert p.member.person.user_id == "bob" and p.set_at == town.now and p.replaced_at is None
     [event] = [e for e in all_of(town.sessions, Event) if e.action == "priority"]

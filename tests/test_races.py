@@ -135,7 +135,7 @@ def test_withdraw_and_close_at_once_settle_a_decision_once(town: Chat) -> None:
         town.ok("bob", f'propose "Plan {n}" closes:friday')
         town.ok("carol", f"agree {n}")
         winner, refusal = one_wins(at_once(town, ("bob", f"withdraw {n}"), ("alice", f'close {n} "We have heard enough"')))
-        assert "was already" in (refusal.text or "")
+        assert "already" in (refusal.text or "") and "a settled decision doesn't change" in (refusal.text or "")
         with town.sessions() as session:
             d = session.get(Decision, n)
             assert d is not None
@@ -175,7 +175,7 @@ def test_a_response_and_a_close_at_once_are_counted_or_refused_never_lost(town: 
         assert not closing.error, closing.text
         outcome = decision_outcome(town, n)
         if response.error:
-            assert "was already closed: passed" in (response.text or "") and "did not respond: Carol" in outcome
+            assert "already passed on" in (response.text or "") and "did not respond: Carol" in outcome
         else:
             assert "FAILED" in closing.plain() and "Blocked by Carol (Riverside Trust): Not like this" in outcome
 

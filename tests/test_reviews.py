@@ -41,7 +41,7 @@ def test_closing_a_review_sets_the_next_date_from_the_cadence(town: Chat) -> Non
     town.ok("alice", "partnership edit review:monthly")
     town.ok("alice", "review start")
     town.ok("alice", 'review close change-course "Meet fortnightly"')
-    assert partnership(town).next_review_on == date(2027, 3, 20)
+    assert partnership(town).next_review_on == date(2027, 3, 22), "Sat 20 Mar moves to the Monday after"
 
 
 def test_progress_shows_who_answered_and_the_lowest_risks_first(town: Chat) -> None:
@@ -52,10 +52,12 @@ def test_progress_shows_who_answered_and_the_lowest_risks_first(town: Chat) -> N
     town.ok("carol", "review answer right-time:5")
     out = town.ok("dave", "review")
     lines = out.splitlines()
-    assert "Answered: 2 of 3" in out and "Not yet: Alice (Town Council)" in out
+    assert "Answered: 0 of 3 in full, 2 in part" in out and "Not yet: Alice (Town Council)" in out
+    assert ("Bob (Chamber of Trade): still to rate right-people, enough-resources, right-goal, achievable-goal"
+            in out.split("Partly answered")[1])
     assert lines.index("  - enough-time: 1.5/5 (2 answers) — Is there enough time?") < lines.index(
         "  - right-time: 4.5/5 (2 answers) — Is this the right time for the partnership?")
-    assert "Carol (Riverside Trust) (enough-time): We are stretched" in out
+    assert "Carol (Riverside Trust) on enough-time: We are stretched" in out
     town.ok("carol", "review answer enough-time:3")
     [answer] = [a for a in all_of(town.sessions, ReviewAnswer) if a.risk is Risk.ENOUGH_TIME and a.score == 3]
     assert answer.comment == "We are stretched", "a new score keeps the earlier comment"
@@ -120,3 +122,19 @@ def test_a_project_wraps_up_and_a_wind_up_closes_it(chat: Chat, inbox: Inbox) ->
     inbox.take_all()
     sweep(chat, inbox)
     assert inbox.take_all() == [], "a wound-up partnership is not nudged any more"
+
+
+def test_a_review_date_avoids_the_weekend(town: Chat) -> None:
+    """A month from Thu 26 Nov is Sat 26 Dec: the review moves to the Monday after."""
+    town.now = town.now.replace(day=26)
+    out = town.ok("alice", "partnership edit review:monthly")
+    assert "Review: monthly, next Mon 28 Dec" in out
+    assert partnership(town).next_review_on == date(2026, 12, 28)
+
+
+def test_changing_the_cadence_says_how_the_next_date_moved(town: Chat) -> None:
+    out = town.ok("alice", "partnership edit review:monthly")
+    assert "The next review moves from Wed 24 Feb 2027 to Thu 24 Dec." in out
+    [edit] = [e for e in all_of(town.sessions, Event) if e.action == "edit"]
+    assert "next review Wed 24 Feb 2027 -> Thu 24 Dec" in edit.summary
+    assert "moves" not in town.ok("alice", "partnership edit review:monthly"), "nothing moved"

@@ -19,7 +19,7 @@ def test_mark_done_closes_the_commitment_and_thanks_in_the_channel(riverside: Sl
     riverside.click(button(announced.params["blocks"], "Mark done", "done 1"), user="UBOB")
     thanks = riverside.last("chat.postMessage")
     assert thanks.params["channel"] == "C1"
-    assert "Done: #1 Deliver 500 leaflets (Bob (Chamber of Trade)). Thank you!" in text_of(thanks.params["blocks"])
+    assert "Done: #1 Deliver 500 leaflets, by Bob (Chamber of Trade). Thank you!" in text_of(thanks.params["blocks"])
     with riverside.sessions() as session:
         assert session.scalars(select(Commitment.status)).one() is CommitmentStatus.DONE
 
@@ -128,7 +128,7 @@ def test_double_clicking_mark_done_on_twenty_commitments_thanks_once_each(rivers
     riverside.executor.wait_idle(timeout=60)
     shown = [text_of(c.params.get("blocks") or []) for c in riverside.recorder.posted()[before:]]
     thanks = sorted(t for t in shown if "Thank you!" in t)
-    assert thanks == sorted(f"Done: #{n} Task {n} (Bob (Chamber of Trade)). Thank you!" for n in range(1, 21))
+    assert thanks == sorted(f"Done: #{n} Task {n}, by Bob (Chamber of Trade). Thank you!" for n in range(1, 21))
     assert len([t for t in shown if "was already marked done by Bob" in t]) == 20
     with riverside.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "done")) == 20

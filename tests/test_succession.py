@@ -70,7 +70,7 @@ def test_gaps_are_flagged_to_coordinators_then_silent_once_named(town: Chat, inb
     assert {who for who, _ in flagged} == {"@alice", "@carol"}
     text = dict(flagged)["@alice"]
     assert "Nobody is named to step in as coordinator of Riverside Partnership if Alice, Carol were away" in text
-    assert "#1 Run the Christmas market (Bob (Chamber of Trade), 12h) has nobody named" in text
+    assert "#1 Run the Christmas market (12h), held by Bob (Chamber of Trade), has nobody named" in text
     town.ok("alice", "successor coordinator @bob")
     town.ok("alice", "successor 1 @carol")
     town.advance(days=40)
