@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import logs
-from bot.config import Settings, load_settings, open_database
+from bot.config import Settings, load_settings, open_database, shown_url
 
 log = logging.getLogger(__name__)
 # Where `partnerbot help` points for the commands people type in the chat.
@@ -111,11 +111,18 @@ def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
     chat(Console(sessions, user, settings.timezone), nudges)
 
 
-def tick(settings: Settings) -> None:
+def existing(settings: Settings, create: bool) -> sessionmaker[Session]:
+    """The database a maintenance command works on, named on stderr; made new only when asked
+    (`--create`), so a wrong DATABASE_URL or directory is not mistaken for a quiet database."""
+    print(f"Using {shown_url(settings.database_url)}", file=sys.stderr)
+    return open_database(settings, create)
+
+
+def tick(settings: Settings, create: bool) -> None:
     """One sweep for each platform, then exit: for cron, or to catch up after the bot was down."""
     from bot import scheduler
 
-    sessions = open_database(settings)
+    sessions = existing(settings, create)
     for platform, through in deliveries(settings, sessions).items():
         report = scheduler.sweep(sessions, through, platform)
         print(f"{platform}: {report.summary()}")
@@ -161,7 +168,7 @@ def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str,
     return through
 
 
-def dry_run(settings: Settings) -> None:
+def dry_run(settings: Settings, create: bool) -> None:
     """Show what a sweep would send now and to whom, changing nothing."""
     from bot import scheduler
     from handlers.parsing import printable
@@ -169,7 +176,7 @@ def dry_run(settings: Settings) -> None:
     def line(n: scheduler.Pending) -> str:
         return printable(f"  [{n.kind}] {n.partnership}: {n.text}").replace("\n", "\n    ")
 
-    batches = scheduler.preview(open_database(settings))
+    batches = scheduler.preview(existing(settings, create))
     if not batches:
         print("No nudges are due.")
     for batch in batches:
@@ -181,18 +188,21 @@ def dry_run(settings: Settings) -> None:
             print(f"To {where}, later ({printable(why)}):", line(n), sep="\n")
 
 
-def export(settings: Settings, name: str | None, workspace: str | None, out: Path) -> None:
-    """Write one partnership's exports (CSV, iCalendar, Markdown) to a folder."""
+def export(settings: Settings, name: str | None, workspace: str | None, out: Path | None, create: bool) -> None:
+    """Write one partnership's exports (CSV, iCalendar, Markdown) to a folder, by default
+    `partnerbot-export-<partnership>-<date>` as the console names it."""
     from handlers.context import zone
     from handlers.errors import UserError
-    from handlers.exports import export_files, find_partnership, write_files
+    from handlers.exports import export_files, find_partnership, folder_name, write_files
 
-    with open_database(settings)() as session:
+    now, tz = datetime.now(UTC), zone(settings.timezone)
+    with existing(settings, create)() as session:
         try:
             partnership = find_partnership(session, name, workspace)
         except UserError as refused:
             raise SystemExit(f"{refused.message} {refused.hint or ''}".strip()) from None
-        files = export_files(session, partnership, datetime.now(UTC), zone(settings.timezone))
+        files = export_files(session, partnership, now, tz)
+    out = out or Path(folder_name(partnership, now.astimezone(tz).date()))
     written = write_files(files, out)
     print(f"Exported {partnership.name} to {out.resolve()}: " + ", ".join(p.name for p in written))
 
@@ -233,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_argument("--nudges", action=argparse.BooleanOptionalAction, default=None,
                          help="send nudges into the chat (default: at a terminal, not for piped input)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
-    commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
+    ticking = commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
     commands.add_parser("sweeper", help="only send nudges, sweeping every few minutes: the one sweeper "
                         "beside processes started with PARTNERBOT_SWEEP=off")
     saving = commands.add_parser("backup", help="copy the database to FILE while the bot runs (SQLite); "
@@ -245,13 +255,20 @@ def main(argv: list[str] | None = None) -> None:
     restoring.add_argument("--replace", action="store_true", help="replace the records the database holds")
     commands.add_parser("doctor", help="check the database, Slack, Matrix and the nudge sweeps, one line each; "
                         "exits 0 only when all is well")
-    nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them")
-    nudges.add_argument("--dry-run", action="store_true", help="show them without sending or recording anything")
+    nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them, sending nothing; "
+                                 "--send sends them")
+    sending = nudges.add_mutually_exclusive_group()
+    sending.add_argument("--send", action="store_true", help="send what is due now, as `partnerbot tick` does")
+    sending.add_argument("--dry-run", action="store_true", help="only show them (the default)")
     exporting = commands.add_parser("export", help="write a partnership's commitments, concerns, decisions (CSV), "
                                     "calendar (iCalendar) and health report (Markdown) to a folder")
     exporting.add_argument("--partnership", help="its name (needed when there are several)")
     exporting.add_argument("--workspace", help="the chat workspace it is in, when names repeat")
-    exporting.add_argument("--out", type=Path, default=Path("partnerbot-export"), help="the folder to write to")
+    exporting.add_argument("--out", type=Path, help="the folder to write to "
+                           "(default: partnerbot-export-<partnership>-<YYYY-MM-DD>)")
+    for maintaining in (ticking, nudges, exporting):
+        maintaining.add_argument("--create", action="store_true",
+                                 help="make the database if there is none yet (default: stop and say so)")
     commands.add_parser("web", help="serve only the web pages (public pages and dashboard) on PORT")
     publishing = commands.add_parser("publish", help="write the published public pages and feeds as static files")
     publishing.add_argument("--out", type=Path, default=Path("partnerbot-site"), help="the folder to write to")
@@ -265,8 +282,6 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure(settings)
     user = getattr(args, "user", None) or default_user()
     nudging = getattr(args, "nudges", None)
-    if args.command == "nudges" and not args.dry_run:
-        parser.error("`nudges` only previews: add --dry-run, or run `partnerbot tick` to send what is due")
     try:
         match args.command:
             case "console":
@@ -277,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
                 open_database(settings)
                 print("The database is up to date.")
             case "tick":
-                tick(settings)
+                tick(settings, args.create)
             case "sweeper":
                 sweeper(settings)
             case "backup" | "restore":
@@ -294,9 +309,9 @@ def main(argv: list[str] | None = None) -> None:
 
                 sys.exit(doctor.run(settings))
             case "nudges":
-                dry_run(settings)
+                (tick if args.send else dry_run)(settings, args.create)
             case "export":
-                export(settings, args.partnership, args.workspace, args.out)
+                export(settings, args.partnership, args.workspace, args.out, args.create)
             case "web":
                 web(settings)
             case "publish":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from dotenv import load_dotenv
+from sqlalchemy import URL, Engine, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics
@@ -102,12 +104,39 @@ def load_settings(env_file: str | None = ".env") -> Settings:
     )
 
 
-def open_database(settings: Settings) -> sessionmaker[Session]:
-    """Connect and bring the schema up to date, as every start does; count its use for /metrics."""
+def open_database(settings: Settings, create: bool = True) -> sessionmaker[Session]:
+    """Connect and bring the schema up to date, as every start does; count its use for /metrics.
+
+    Without `create`, a database that does not exist yet (no SQLite file, no partnerbot
+    tables) stops with a line saying so, rather than a new empty one being made: a
+    maintenance command pointed at the wrong place must not look as if all were well."""
     engine = make_engine(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
+    if not create:
+        ensure_exists(engine)
     upgrade(engine)
     metrics.watch(engine)
     return session_factory(engine)
+
+
+def shown_url(url: str | URL) -> str:
+    """A database URL as safe to print: the password hidden, an SQLite file by its full path."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed.render_as_string(hide_password=True)
+
+
+def ensure_exists(engine: Engine) -> None:
+    """Stop, saying what to do, unless the database is there and holds partnerbot's tables;
+    an SQLite file is looked for before connecting, which would create it."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).exists():
+        raise SystemExit(f"No database at {Path(url.database).resolve()}. Run `partnerbot` first, or pass --create.")
+    with engine.connect() as connection:
+        found = inspect(connection).has_table("alembic_version")
+    if not found:
+        raise SystemExit(f"No partnerbot tables in {shown_url(url)}. Run `partnerbot` first, or pass --create.")
 
 
 def count(name: str, value: str | None, default: int) -> int:

@@ -23,7 +23,7 @@ from handlers.parsing import printable
 PLATFORM = "console"
 WORKSPACE = "local"
 CHANNEL = "console"
-EXPORTS = Path("partnerbot-exports")
+EXPORTS = Path()
 _NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,39}")
 
 
@@ -63,7 +63,7 @@ class Console:
     def __init__(self, sessions: sessionmaker[Session], user: str, timezone: str,
                  stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, files: Path = EXPORTS) -> None:
         self.sessions = sessions
-        # Where files handed over in the chat (`export`) are saved.
+        # Where files handed over in the chat (`export`) are saved, each set in a folder of its own.
         self.files = files
         self.user = user
         self.timezone = timezone
@@ -128,8 +128,9 @@ class Console:
         reply = handle(line, self.actor(), self.sessions)
         shown = render(reply, color=self.color)
         if reply.attachments:
-            written = write_files(reply.attachments, self.files)
-            shown += f"\n  Saved in {self.files.resolve()}: " + ", ".join(p.name for p in written)
+            folder = self.files / (reply.folder or "")
+            written = write_files(reply.attachments, folder)
+            shown += f"\n  Saved in {folder.resolve()}: " + ", ".join(p.name for p in written)
         return shown
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import DATE_HINT, parse_day, show_day
+from handlers.dates import DATE_HINT, show_day
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import Args
@@ -82,13 +82,13 @@ def away(ctx: Context, args: Args) -> Reply:
         return Reply(text=f"Welcome back: {person.display_name} is no longer marked away ({shown}).",
                      audience=Audience.CHANNEL)
     if "until" in args.options:
-        first = parse_day(args.words.pop(0).text, ctx.tz, ctx.now) if args.words else today
-        last = parse_day(args.options["until"], ctx.tz, ctx.now)
+        first = ctx.day(args.words.pop(0).text) if args.words else today
+        last = ctx.day(args.options["until"])
     else:
-        first = parse_day(args.take_word("first day away"), ctx.tz, ctx.now)
+        first = ctx.day(args.take_word("first day away"))
         if not args.has_more():
             raise UserError("Say the last day away too, like `away 2026-12-20 2027-01-03`, or `away until:2027-01-03`.")
-        last = parse_day(args.take_word("last day away"), ctx.tz, ctx.now)
+        last = ctx.day(args.take_word("last day away"))
     args.finish()
     if last < first:
         raise UserError(f"The last day ({show_day(last, today)}) is before the first ({show_day(first, today)}).",
@@ -108,7 +108,7 @@ def away(ctx: Context, args: Args) -> Reply:
     ctx.record("away", f"is away {shown}")
     text = f"{person.display_name} is away {shown}: no nudges to them then, and no capacity counted."
     if inside:
-        text += (f" Due while away: " + "; ".join(f"#{c.number} {c.title}" for c in inside[:10])
+        text += (" Due while away: " + "; ".join(f"#{c.number} {c.title}" for c in inside[:10])
                  + f". Its successor, if named, and the coordinators are told, so someone can step in"
                  f" (`successor {inside[0].number} @name` names one).")
     return Reply(text=text, audience=Audience.CHANNEL)

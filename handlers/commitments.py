@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, case, select, update
 
 from handlers import recurring
 from handlers.context import Context
-from handlers.dates import end_of_day, parse_day, parse_due, show_day, show_due, show_moment
+from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours
@@ -137,7 +137,7 @@ def commit(ctx: Context, args: Args) -> Reply:
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
     today = ctx.now.astimezone(ctx.tz).date()
     if "by" in args.options:
-        due_at = parse_due(args.options["by"], ctx.tz, ctx.now)
+        due_at = ctx.due(args.options["by"])
     else:
         assert rule is not None
         due_at = end_of_day(rule.first(today), ctx.tz)
@@ -174,7 +174,7 @@ def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | N
     """When the work can start (`from:`), the start of that day; refused after the due day."""
     if text is None:
         return None
-    day = parse_day(text, ctx.tz, ctx.now)
+    day = ctx.day(text)
     due_day = due_at.astimezone(ctx.tz).date()
     if day > due_day:
         today = ctx.now.astimezone(ctx.tz).date()
@@ -247,7 +247,7 @@ def edit(ctx: Context, args: Args) -> Reply:
             said.append(f'title "{c.title}" → "{title}"')
     due_at = c.due_at
     if "by" in args.options:
-        due_at = parse_due(args.options["by"], ctx.tz, ctx.now)
+        due_at = ctx.due(args.options["by"])
         if due_at != c.due_at:
             values["due_at"] = due_at
             said.append(f"due {show_day(c.due_at.astimezone(ctx.tz).date(), today)} → "

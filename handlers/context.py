@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from handlers.dates import parse_day, parse_due
 from handlers.errors import UserError
 from handlers.parsing import plain_name
 from storage import numbering, queries
@@ -100,6 +101,14 @@ class Context:
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.person.timezone)
+
+    def day(self, text: str) -> date:
+        """A day the person typed, read in their zone and their date order (`dates`)."""
+        return parse_day(text, self.tz, self.now, self.person.month_first)
+
+    def due(self, text: str) -> datetime:
+        """A due date the person typed, as the end of that day in UTC; never in the past."""
+        return parse_due(text, self.tz, self.now, self.person.month_first)
 
     @property
     def partnership(self) -> Partnership | None:

@@ -6,6 +6,7 @@ due date means the end of that day.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,29 +16,39 @@ import dateparser
 from handlers.errors import UserError
 from handlers.reply import plural
 
-DATE_HINT = "Write a date like `2026-12-01`, `friday`, `tomorrow` or `in 2 weeks`."
+DATE_HINT = "Write a date like `2026-12-01`, `friday`, `tomorrow`, `in 2 weeks` or `end of january`."
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _NUMBER = re.compile(r"\d{1,3}")
+# 31/03/2027, 31.3.27, 03-31-2027, 31/3: read in the person's own order, never guessed.
+_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?")
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+_END_OF = re.compile(r"(?:the )?end of (?:the )?(?:(this |next )?(month|year)|([a-z]+)(?: (\d{4}))?)")
 # The years a partnership's dates can fall in: anything else is a slip of the keyboard, and
 # a year like 9999 breaks calendars and sorting downstream (`end:9999-12-31` broke `export`).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
-    """A calendar day from an ISO date or plain words, read in the typist's zone, between
-    the years 2000 and 2100."""
-    day = read_day(text.strip(), tz, now)
+def parse_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
+    """A calendar day from an ISO date, numbers in the typist's order (day first unless
+    `month_first`) or plain words, read in the typist's zone, between 2000 and 2100."""
+    day = read_day(text.strip(), tz, now, month_first)
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise UserError(f"{day.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}. {DATE_HINT}")
     return day
 
 
-def read_day(text: str, tz: ZoneInfo, now: datetime) -> date:
+def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
+    today = now.astimezone(tz).date()
     if _ISO.fullmatch(text):
         try:
             return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
         except ValueError:
             raise UserError(f"`{text}` isn't a real date. {DATE_HINT}") from None
+    if numeric := _NUMERIC.fullmatch(text):
+        return numeric_day(numeric, today, month_first)
+    if end := _END_OF.fullmatch(" ".join(text.lower().split())):
+        return end_of(end, today)
     if _NUMBER.fullmatch(text):
         # dateparser reads a bare "32" as the year 2032; nobody typing it means that.
         raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {DATE_HINT}")
@@ -48,7 +59,7 @@ def read_day(text: str, tz: ZoneInfo, now: datetime) -> date:
         settings={
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": local_now,
-            "DATE_ORDER": "DMY",
+            "DATE_ORDER": "MDY" if month_first else "DMY",
             "RETURN_AS_TIMEZONE_AWARE": False,
             "REQUIRE_PARTS": [],
         },
@@ -59,9 +70,62 @@ def read_day(text: str, tz: ZoneInfo, now: datetime) -> date:
     return parsed.date()
 
 
-def parse_due(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+def numeric_day(found: re.Match[str], today: date, month_first: bool) -> date:
+    """A date written in numbers, in the person's order; one that only fits the other order
+    is refused with its ISO form, so 03/31 and 31/03 are never both taken silently."""
+    first, second, year = int(found[1]), int(found[3]), found[4]
+    day, month = (second, first) if month_first else (first, second)
+    picked = on_day(year, month, day, today)
+    if picked is not None:
+        return picked
+    swapped = on_day(year, day, month, today) if month > 12 else None
+    if swapped is None:
+        raise UserError(f"`{found[0]}` isn't a real date. {DATE_HINT}")
+    order, other = ("month first", "dates day-first") if month_first else ("day first", "dates month-first")
+    raise UserError(f"`{found[0]}` doesn't fit your date order ({order}): there is no month {month}.",
+                    f"Type `{swapped.isoformat()}` for {swapped:%-d %B %Y}, or switch with `{other}`.")
+
+
+def on_day(year: str | None, month: int, day: int, today: date) -> date | None:
+    """That day of that year (`27` is 2027); without a year, the next time it comes round
+    (29/02 within four years)."""
+    years = [2000 + int(year) if len(year) == 2 else int(year)] if year else range(today.year, today.year + 5)
+    for y in years:
+        try:
+            picked = date(y, month, day)
+        except ValueError:
+            continue
+        if year or picked >= today:
+            return picked
+    return None
+
+
+def end_of(found: re.Match[str], today: date) -> date:
+    """`end of january` (the next one, today included), `end of month`, `end of next month`,
+    `end of year`."""
+    relative, period, name, year = found[1], found[2], found[3], found[4]
+    ahead = 1 if relative == "next " else 0
+    if period == "year":
+        return date(today.year + ahead, 12, 31)
+    if period == "month":
+        month = today.month + ahead
+        return last_day(today.year + (month - 1) // 12, (month - 1) % 12 + 1)
+    month = _MONTHS.get(name)
+    if month is None:
+        raise UserError(f"`{name[:20]}` isn't a month.", "Write it like `end of january` or `end of next month`.")
+    if year:
+        return last_day(int(year), month)
+    this_year = last_day(today.year, month)
+    return this_year if this_year >= today else last_day(today.year + 1, month)
+
+
+def last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_due(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> datetime:
     """A due date in the future (or today), as the end of that day in UTC."""
-    day = parse_day(text, tz, now)
+    day = parse_day(text, tz, now, month_first)
     today = now.astimezone(tz).date()
     if day < today:
         raise UserError(f"{show_day(day, today)} is in the past. Give a date from today on. {DATE_HINT}")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import end_of_day, parse_due, show_due, show_moment
+from handlers.dates import end_of_day, show_due, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
@@ -262,7 +262,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     if quorum is None and mode is DecisionMode.VOTE:
         quorum = DEFAULT_QUORUM
     if "closes" in options:
-        closes = parse_due(options["closes"], ctx.tz, ctx.now)
+        closes = ctx.due(options["closes"])
     else:
         closes = end_of_day(ctx.now.astimezone(ctx.tz).date() + timedelta(days=DEFAULT_OPEN_DAYS), ctx.tz)
     d = Decision(

@@ -33,9 +33,17 @@ from storage.models import Commitment, CommitmentStatus, Concern, Decision, Part
 CSV = "text/csv"
 
 
-def stamp(moment: datetime | None) -> str:
-    """Timestamps in exports are ISO 8601 in UTC, as stored: any tool can read them."""
-    return moment.isoformat() if moment else ""
+def stamp(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A moment as a spreadsheet shows it, to the minute in the export's zone (`2026-11-30 14:05`);
+    each row names the zone in its `time_zone` column."""
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def folder_name(p: Partnership, day: date) -> str:
+    """Where one export's files go, the same from the command line and the console:
+    `partnerbot-export-riverside-partnership-2026-11-30`."""
+    slug = re.sub(r"\W+", "-", p.name.casefold()).strip("-_")[:60].strip("-_") or f"partnership-{p.id}"
+    return f"partnerbot-export-{slug}-{day.isoformat()}"
 
 
 # A cell a spreadsheet would read as a formula, even behind leading tabs, returns or spaces
@@ -63,28 +71,28 @@ def due_day(c: Commitment) -> date:
     return c.due_at.astimezone(zone(c.owner.person.timezone)).date()
 
 
-def commitments_csv(session: Session, p: Partnership) -> Attachment:
+def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     return csv_file("commitments.csv", [
         "number", "title", "owner", "organisation", "status", "due_date", "effort_hours", "hours_left", "created_at",
-        "closed_at", "days_late", "note", "drop_reason",
+        "closed_at", "time_zone", "days_late", "note", "drop_reason",
     ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", c.status.value,
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
-         "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at), stamp(c.closed_at),
-         days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE else "",
-         c.done_note or "", c.drop_reason or ""] for c in rows))
+         "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at, tz),
+         stamp(c.closed_at, tz), tz.key, days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE
+         else "", c.done_note or "", c.drop_reason or ""] for c in rows))
 
 
-def concerns_csv(session: Session, p: Partnership) -> Attachment:
+def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     rows = session.scalars(select(Concern).where(Concern.partnership_id == p.id).order_by(Concern.id)).unique()
     return csv_file("concerns.csv", [
-        "number", "title", "kind", "severity", "status", "raised_by", "raised_at", "resolved_at", "resolution",
+        "number", "title", "kind", "severity", "status", "raised_by", "raised_at", "resolved_at", "time_zone", "resolution",
     ], ([c.number, c.title, c.kind.value, c.severity.value, c.status.value,
-         member_label(c.raised_by) if c.raised_by else "anonymous", stamp(c.created_at), stamp(c.resolved_at),
-         c.resolution or ""] for c in rows))
+         member_label(c.raised_by) if c.raised_by else "anonymous", stamp(c.created_at, tz), stamp(c.resolved_at, tz),
+         tz.key, c.resolution or ""] for c in rows))
 
 
-def decisions_csv(session: Session, p: Partnership) -> Attachment:
+def decisions_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     rows = session.scalars(select(Decision).where(Decision.partnership_id == p.id).order_by(Decision.id)).unique()
 
     def blocks(d: Decision) -> str:
@@ -92,8 +100,9 @@ def decisions_csv(session: Session, p: Partnership) -> Attachment:
 
     return csv_file("decisions.csv", [
         "number", "title", "mode", "status", "proposed_by", "responses", "blocks", "outcome", "closes_at", "closed_at",
+        "time_zone",
     ], ([d.number, d.title, d.mode.value, d.status.value, member_label(d.proposer), len(d.responses), blocks(d),
-         d.outcome or "", stamp(d.closes_at), stamp(d.closed_at)] for d in rows))
+         d.outcome or "", stamp(d.closes_at, tz), stamp(d.closed_at, tz), tz.key] for d in rows))
 
 
 def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True) -> Attachment:
@@ -163,8 +172,8 @@ def health_md(report: Health) -> Attachment:
 
 
 def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
-    """Every export of one partnership, dates of the health report in the reader's zone."""
-    return [commitments_csv(session, p), concerns_csv(session, p), decisions_csv(session, p),
+    """Every export of one partnership, its times and the health report's dates in the reader's zone."""
+    return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, tz),
             calendar_ics(session, p, now), health_md(check(session, p, now, tz))]
 
 
@@ -201,6 +210,6 @@ def export(ctx: Context, args: Args) -> Reply:
     args.finish()
     p = ctx.require_partnership()
     files = export_files(ctx.session, p, ctx.now, ctx.tz)
-    return Reply(title=f"Export of {p.name}", attachments=files,
+    return Reply(title=f"Export of {p.name}", attachments=files, folder=folder_name(p, ctx.now.astimezone(ctx.tz).date()),
                  text=f"{plural(len(files), 'file')}: " + ", ".join(f.filename for f in files)
                  + ". Open the CSV files in a spreadsheet and import calendar.ics into your calendar.")

@@ -46,7 +46,8 @@ def help_command(ctx: Context, args: Args) -> Reply:
         by_topic.setdefault(cmd.topic, []).append(overview(cmd))
     return Reply(
         title="partnerbot commands",
-        text="Type `help <command>` for details. Dates read like `friday`, `in 2 weeks` or `2026-12-01`.",
+        text="Type `help <command>` for details. Dates read like `friday`, `in 2 weeks`, `end of january` or "
+             "`2026-12-01`; 31/03/2027 is read day first unless you type `dates month-first`.",
         sections=[Section(topic, items) for topic, items in by_topic.items()],
     )
 

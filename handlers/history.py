@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 
 from handlers.context import Context
-from handlers.dates import parse_day
 from handlers.errors import UserError
 from handlers.parsing import Args, choose, plain_name
 from handlers.registry import Access, command
@@ -105,7 +104,7 @@ def history(ctx: Context, args: Args) -> Reply:
         query = query.where(Event.action.in_(ABOUT[about]))
         said.append(f"about:{about}")
     if "since" in args.options:
-        day = parse_day(args.options["since"], ctx.tz, ctx.now)
+        day = ctx.day(args.options["since"])
         query = query.where(Event.created_at >= datetime.combine(day, time(0), tzinfo=ctx.tz))
         said.append(f"since:{day.isoformat()}")
     if number is not None:

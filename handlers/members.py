@@ -384,4 +384,27 @@ def set_timezone(ctx: Context, args: Args) -> Reply:
         raise UserError(f"`{shown}` isn't a time zone I know.", "Use a name like `Europe/London` or `America/New_York`.")
     ctx.person.timezone = matches[0]
     local = ctx.now.astimezone(zone(matches[0]))
-    return Reply(text=f"Your time zone is now {matches[0]} (it is {local:%H:%M} there).")
+    return Reply(text=f"Your time zone is now {matches[0]} (it is {local:%H:%M} there). {date_order(ctx.person)}")
+
+
+ORDERS = ["day-first", "month-first"]
+
+
+def date_order(person: Person) -> str:
+    """How the person's numeric dates are read, and how to change it."""
+    if person.month_first:
+        return "You write dates month first: 04/05/2027 is 5 April. `dates day-first` to change."
+    return "You write dates day first: 04/05/2027 is 4 May. `dates month-first` to change."
+
+
+@command("dates", usage="dates day-first|month-first", examples=("dates month-first", "dates day-first", "dates"),
+         access=Access.ANYONE)
+def set_date_order(ctx: Context, args: Args) -> Reply:
+    """Say how you write dates in numbers: 31/03/2027 (day first, the default) or 03/31/2027.
+
+    Dates that only fit the other order are refused, and `2027-03-31` always works.
+    `dates` alone shows yours."""
+    if args.has_more():
+        ctx.person.month_first = args.take_word("date order", ORDERS) == "month-first"
+    args.finish()
+    return Reply(text=date_order(ctx.person))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, lazyload
 from handlers import away, decisions, recurring, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
-from handlers.dates import DATE_HINT, parse_day, show_day
+from handlers.dates import DATE_HINT, show_day
 from handlers.describe import hours, labelled
 from handlers.errors import UserError
 from handlers.load import Workload, episodes, key_people, room_for, tally
@@ -538,7 +538,7 @@ def snooze(ctx: Context, args: Args) -> Reply:
         days = int(when)
         until = ctx.now + days * DAY
     else:
-        day = parse_day(when, ctx.tz, ctx.now)
+        day = ctx.day(when)
         days = (day - today).days
         until = datetime.combine(day, time(0), tzinfo=ctx.tz)
     if days < 1:

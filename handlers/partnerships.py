@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from handlers.context import Context
-from handlers.dates import parse_day, show_day
+from handlers.dates import show_day
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
 from handlers.registry import Access, command
@@ -125,7 +125,7 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
         elif key in ("purpose", "terms", "goals"):
             setattr(partnership, key, check_text(value, key, MAX_NOTE))
         elif key == "end":
-            end = parse_day(value, ctx.tz, ctx.now)
+            end = ctx.day(value)
             if end <= today:
                 raise UserError(f"The end date {show_day(end, today)} must be after today.")
             partnership.end_date = end

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import DATE_HINT, end_of_day, parse_day, show_day
+from handlers.dates import DATE_HINT, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import numbering, queries
@@ -97,7 +97,7 @@ def rule_from(args: Args) -> Rule | None:
 def until_from(text: str | None, ctx: Context, due_at: datetime) -> date | None:
     if text is None:
         return None
-    day = parse_day(text, ctx.tz, ctx.now)
+    day = ctx.day(text)
     first = due_at.astimezone(ctx.tz).date()
     if day < first:
         today = ctx.now.astimezone(ctx.tz).date()

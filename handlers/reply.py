@@ -62,6 +62,8 @@ class Reply:
     audience: Audience = Audience.PERSONAL
     error: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    # The attachments' name together: the folder a platform that saves files puts them in.
+    folder: str | None = None
     # Said anonymously: adapters show it so that nothing ties it to the message that asked
     # (no reply to it, no thread, no mention) and keep any refusal private.
     discreet: bool = False

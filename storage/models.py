@@ -214,6 +214,8 @@ class Person(Base):
     # Away (`away`): days in their own zone with no nudges and no capacity.
     away_from: Mapped[date | None] = mapped_column(Date)
     away_until: Mapped[date | None] = mapped_column(Date)
+    # How they write numeric dates (`dates month-first`): 03/31/2027 rather than 31/03/2027.
+    month_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Member(Base):

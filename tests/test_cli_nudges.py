@@ -1,4 +1,4 @@
-"""`partnerbot tick`, `partnerbot nudges --dry-run`, and nudges in the console chat.
+"""`partnerbot tick`, `partnerbot nudges` (a dry run; `--send` sends), and nudges in the console chat.
 
 The CLI reads the real clock, so the partnership here is set up ten days in the past and
 quiet hours are switched off: whatever the time of day the tests run, bob's commitment
@@ -34,21 +34,33 @@ def overdue(sessions: sessionmaker[Session], engine: Engine, monkeypatch: pytest
     return chat
 
 
-def test_dry_run_shows_who_gets_what_and_changes_nothing(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flags", [[], ["--dry-run"]])
+def test_nudges_shows_who_gets_what_and_changes_nothing(overdue: Chat, capsys: pytest.CaptureFixture[str],
+                                                        flags: list[str]) -> None:
     before = snapshot(overdue.sessions)
-    cli.main(["nudges", "--dry-run"])
+    cli.main(["nudges", *flags])
     out = capsys.readouterr().out
     assert "To @Bob (console/local), now, as one message:" in out
     assert "[overdue] Riverside Partnership: #1 Deliver 500 leaflets was due" in out
     assert snapshot(overdue.sessions) == before
 
 
-def test_nudges_without_dry_run_is_refused(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nudges_send_sends_and_marks_them_once(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["nudges", "--send"])
+    assert "[nudge to @bob]\nReminders from partnerbot\n" in capsys.readouterr().out
+    with overdue.sessions() as session:
+        sent = session.scalars(select(Nudge)).all()
+    assert sent and all(n.sent_at is not None for n in sent)
+    cli.main(["nudges"])
+    assert capsys.readouterr().out.strip() == "No nudges are due."
+
+
+def test_nudges_send_and_dry_run_together_are_refused(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot(overdue.sessions)
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["nudges"])
+        cli.main(["nudges", "--send", "--dry-run"])
     assert exit_.value.code == 2
-    assert "add --dry-run" in capsys.readouterr().err
+    assert "not allowed with argument" in capsys.readouterr().err
     assert snapshot(overdue.sessions) == before
 
 

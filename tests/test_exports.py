@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import icalendar
@@ -52,7 +52,9 @@ def test_csv_files_hold_the_rows(busy: Chat) -> None:
         ("2", "Book the hall", "Carol", "open", "2026-12-10"),
         ("3", "Paint the benches", "Carol", "done", "2026-12-05"),
     ]
-    assert commitments[0]["effort_hours"] == "3.0" and commitments[2]["closed_at"] == "2026-11-24T10:00:00+00:00"
+    assert commitments[0]["effort_hours"] == "3.0"
+    assert (commitments[2]["created_at"], commitments[2]["closed_at"], commitments[2]["time_zone"]) == (
+        "2026-11-24 10:00", "2026-11-24 10:00", "UTC")
     concerns = rows(files["concerns.csv"])
     assert [(r["title"], r["raised_by"], r["severity"]) for r in concerns] == [
         ("The chair talks over volunteers", "anonymous", "medium"),
@@ -61,6 +63,19 @@ def test_csv_files_hold_the_rows(busy: Chat) -> None:
     decisions = rows(files["decisions.csv"])
     assert [(r["title"], r["status"], r["blocks"]) for r in decisions] == [
         ("Close the high street to cars", "failed", "Bob (Chamber of Trade): Traders lose their deliveries")]
+
+
+def test_csv_times_are_the_readers_to_the_minute_with_the_zone_named(busy: Chat) -> None:
+    busy.ok("carol", "tz America/New_York")
+    busy.advance(minutes=5, seconds=30)
+    busy.ok("bob", 'concern "The hall is double-booked" kind:resources')
+    files = exported(busy)
+    [leaflets, *_] = rows(files["commitments.csv"])
+    assert (leaflets["created_at"], leaflets["time_zone"]) == ("2026-11-24 05:00", "America/New_York")
+    hall = rows(files["concerns.csv"])[-1]
+    assert (hall["raised_at"], hall["time_zone"]) == ("2026-11-24 05:05", "America/New_York")
+    [decision] = rows(files["decisions.csv"])
+    assert decision["time_zone"] == "America/New_York" and decision["closed_at"].startswith("2026-11-24 05:")
 
 
 def test_a_title_that_looks_like_a_formula_stays_text_in_spreadsheets(town: Chat) -> None:
@@ -109,23 +124,42 @@ def test_health_report_in_markdown_has_the_signals(busy: Chat) -> None:
 def test_cli_writes_the_files_to_a_folder(busy: Chat, engine: Engine, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PARTNERBOT_TIMEZONE", "Europe/Berlin")
     main(["export", "--partnership", "riverside partnership", "--out", str(tmp_path / "out")])
     assert "Exported Riverside Partnership to" in capsys.readouterr().out
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["calendar.ics", "commitments.csv", "concerns.csv", "decisions.csv", "health.md"]
-    assert len(rows((tmp_path / "out" / "commitments.csv").read_bytes())) == 3
+    commitments = rows((tmp_path / "out" / "commitments.csv").read_bytes())
+    assert [(r["created_at"], r["time_zone"]) for r in commitments] == [("2026-11-24 11:00", "Europe/Berlin")] * 3
     busy.ok("alice", 'setup "Market Project" kind:project end:2027-06-30')
     with pytest.raises(SystemExit, match="Several partnerships match"):
         main(["export", "--out", str(tmp_path / "again")])
 
 
-def test_console_saves_the_files_and_says_where(chat: Chat, tmp_path: Path) -> None:
+def exported_on(folder: Path, days: set[date]) -> Path:
+    """The one export folder in `folder`, named for the partnership and one of these days."""
+    [found] = folder.iterdir()
+    assert found.name in {f"partnerbot-export-riverside-partnership-{day.isoformat()}" for day in days}
+    return found
+
+
+def test_console_and_cli_save_in_one_folder_name(chat: Chat, engine: Engine, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     out = io.StringIO()
     script = 'setup "Riverside Partnership" kind:task-force\nexport\n'
-    Console(chat.sessions, "dora", "UTC", stdin=io.StringIO(script), stdout=out, files=tmp_path / "files").run()
-    assert f"Saved in {tmp_path / 'files'}: commitments.csv, concerns.csv, decisions.csv, calendar.ics, health.md" \
+    today = {datetime.now(UTC).date()}
+    Console(chat.sessions, "dora", "UTC", stdin=io.StringIO(script), stdout=out, files=tmp_path / "console").run()
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    (tmp_path / "cli").mkdir()
+    monkeypatch.chdir(tmp_path / "cli")
+    main(["export"])
+    today.add(datetime.now(UTC).date())
+    folder = exported_on(tmp_path / "console", today)
+    assert f"Saved in {folder}: commitments.csv, concerns.csv, decisions.csv, calendar.ics, health.md" \
         in out.getvalue()
-    assert (tmp_path / "files" / "health.md").read_text().startswith("# Health of")
+    assert (folder / "health.md").read_text().startswith("# Health of")
+    assert exported_on(tmp_path / "cli", today).name == folder.name
+    assert f"Exported Riverside Partnership to {tmp_path / 'cli' / folder.name}: " in capsys.readouterr().out
 
 
 def test_slack_uploads_the_files_to_the_person(riverside: SlackHarness) -> None:

@@ -1,0 +1,105 @@
+"""Dates as people type them: `end of january`, and numbers read in each person's own order
+(`dates day-first` / `dates month-first`) by every command that takes a date.
+
+The clock is Tuesday 24 November 2026 (tests/conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from storage.models import Commitment, Partnership, Person
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+
+
+def due_days(chat: Chat) -> list[date]:
+    return [c.due_at.date() for c in all_of(chat.sessions, Commitment)]
+
+
+def person(chat: Chat, user_id: str) -> Person:
+    return next(p for p in all_of(chat.sessions, Person) if p.user_id == user_id)
+
+
+@pytest.mark.parametrize(("typed", "due"), [
+    ('"end of january"', date(2027, 1, 31)),
+    ('"end of November"', date(2026, 11, 30)),  # today is in November: this one, not next year's
+    ('"end of february 2028"', date(2028, 2, 29)),
+    ('"end of month"', date(2026, 11, 30)),
+    ('"end of the month"', date(2026, 11, 30)),
+    ('"end of next month"', date(2026, 12, 31)),
+])
+def test_end_of_a_month_is_its_last_day(town: Chat, typed: str, due: date) -> None:
+    town.ok("bob", f'commit "Deliver leaflets" by:{typed}')
+    assert due_days(town) == [due]
+
+
+def test_end_of_something_that_is_no_month_is_refused(town: Chat) -> None:
+    refuse(town, "bob", 'commit "Deliver leaflets" by:"end of fortnight"', "`fortnight` isn't a month",
+           "`end of january`")
+
+
+def test_numbers_read_day_first_by_default_and_the_other_order_is_refused_with_its_iso_form(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:31/03/2027')
+    town.ok("bob", 'commit "Book the hall" by:04/05/2027')  # ambiguous: the person's order, 4 May
+    assert due_days(town) == [date(2027, 3, 31), date(2027, 5, 4)]
+    refuse(town, "bob", 'commit "Paint the benches" by:03/31/2027', "`03/31/2027` doesn't fit your date order (day first)",
+           "Type `2027-03-31` for 31 March 2027", "`dates month-first`")
+    refuse(town, "bob", 'commit "Paint the benches" by:31/02/2027', "`31/02/2027` isn't a real date", "`2026-12-01`")
+    town.ok("bob", 'commit "Paint the benches" by:2027-03-31')  # ISO always works
+    assert due_days(town)[-1] == date(2027, 3, 31)
+
+
+def test_month_first_is_kept_on_the_person_and_read_that_way(town: Chat) -> None:
+    assert "You write dates day first: 04/05/2027 is 4 May." in town.ok("bob", "dates")
+    assert "You write dates month first: 04/05/2027 is 5 April. `dates day-first` to change." in \
+        town.ok("bob", "dates month-first")
+    assert person(town, "bob").month_first and not person(town, "carol").month_first
+    town.ok("bob", 'commit "Deliver leaflets" by:03/31/2027')
+    town.ok("bob", 'commit "Book the hall" by:04/05/2027')
+    town.ok("carol", 'commit "Paint the benches" by:04/05/2027')  # carol's own order: 4 May
+    assert due_days(town) == [date(2027, 3, 31), date(2027, 4, 5), date(2027, 5, 4)]
+    refuse(town, "bob", 'commit "Sweep" by:31/03/2027', "doesn't fit your date order (month first)",
+           "Type `2027-03-31`", "`dates day-first`")
+    refuse(town, "bob", "dates backwards", "`backwards` isn't a date order", "day-first, month-first")
+    town.ok("bob", "dates day-first")
+    assert not person(town, "bob").month_first
+
+
+def test_help_and_tz_point_to_the_date_order(town: Chat) -> None:
+    assert "31/03/2027 is read day first unless you type `dates month-first`" in town.ok("bob", "help")
+    assert "`dates month-first`" in town.ok("bob", "help dates")
+    assert "You write dates day first: 04/05/2027 is 4 May. `dates month-first` to change." in \
+        town.ok("bob", "tz Europe/London")
+
+
+@pytest.mark.parametrize("command", [
+    'commit "Sweep" by:31/03/2027',
+    'commit "Sweep" by:2027-04-30 from:31/03/2027',
+    'commit "Sweep" every:tuesday until:31/03/2027',
+    'edit 1 by:31/03/2027',
+    "away 31/03/2027 2027-04-02",
+    "away until:31/03/2027",
+    "snooze 1 31/03/2027",
+    'propose "Close the high street" closes:31/03/2027',
+    "history since:31/03/2026",
+    "partnership edit end:31/03/2027",
+])
+def test_every_command_that_takes_a_date_reads_it_in_the_persons_order(town: Chat, command: str) -> None:
+    town.ok("alice", 'commit "Deliver leaflets" by:friday')
+    town.ok("alice", "dates month-first")
+    refuse(town, "alice", command, "doesn't fit your date order (month first)", "`dates day-first`")
+
+
+def test_ambiguous_dates_in_other_commands_follow_the_order_too(town: Chat) -> None:
+    town.ok("alice", "dates month-first")
+    town.ok("alice", "partnership edit end:04/05/2027")
+    town.ok("alice", "away 04/05/2027 04/09/2027")
+    [p] = all_of(town.sessions, Partnership)
+    alice = person(town, "alice")
+    assert p.end_date == date(2027, 4, 5)
+    assert (alice.away_from, alice.away_until) == (date(2027, 4, 5), date(2027, 4, 9))
+    town.ok("alice", 'commit "Sweep" by:04/30/2027 from:04/05/2027')
+    [c] = all_of(town.sessions, Commitment)
+    assert c.starts_at == datetime(2027, 4, 5, tzinfo=UTC)
