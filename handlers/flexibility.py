@@ -35,6 +35,7 @@ def offer_item(ctx: Context, f: Flexibility, with_dimension: bool = True) -> Ite
     usage='flex <time|money|priorities|resources> "what you can give"',
     examples=('flex money "Up to £500 from the events budget"', 'flex time "Two extra evenings a month"', "flex"),
     access=Access.READ,
+    reads_alone=True,
 )
 def flex(ctx: Context, args: Args) -> Reply:
     """Say how you can be flexible, so the partnership adapts fast when things change; alone, list every offer."""

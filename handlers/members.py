@@ -314,7 +314,7 @@ def remove(ctx: Context, args: Args) -> Reply:
     return depart(ctx, member, f"removed {member_label(member)}")
 
 
-@command("leave", usage="leave", access=Access.READ)
+@command("leave", usage="leave", access=Access.READ, after_end=True)
 def leave(ctx: Context, args: Args) -> Reply:
     """Leave this partnership; hand over your open commitments first."""
     args.finish()

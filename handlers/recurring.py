@@ -23,7 +23,7 @@ from handlers.dates import DATE_HINT, end_of_day, parse_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import queries
-from storage.models import Commitment, CommitmentSeries, CommitmentStatus
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Partnership
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +141,12 @@ def roll_on(session: Session, now: datetime) -> int:
     Returns how many it rolled on. Each close is conditional, so sweeps racing each other
     (or a `done`) roll an occurrence on once."""
     rolled = 0
+    # A wound-up or ended partnership takes on no new work: its series wait for it to reopen.
+    live = select(Partnership.id).where(~Partnership.over(now.date()))
     passed = session.scalars(select(Commitment).where(Commitment.series_id.is_not(None),
                                                       Commitment.status == CommitmentStatus.OPEN,
-                                                      Commitment.due_at < now).order_by(Commitment.id))
+                                                      Commitment.due_at < now, Commitment.partnership_id.in_(live))
+                             .order_by(Commitment.id))
     for c in list(passed):
         won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN)
                               .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED)

@@ -167,7 +167,7 @@ def handover_note(session: Session, leaving: Member) -> str | None:
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """To the coordinators: the coordinator role (monthly) and each large commitment (once) with nobody named."""
-    partnerships = list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None),
+    partnerships = list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
                                                                   Partnership.created_at <= now - SETTLING_IN)))
     ids = [p.id for p in partnerships]
     coordinators: dict[int, list[Member]] = {}
