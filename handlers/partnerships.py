@@ -286,7 +286,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
     One past its end date needs a new end date, `end:2027-09-30`, or `end:none` for no end
     (not for a project), when it is then reviewed quarterly unless it has a cadence. Its
     history, the wind-up review included, stays as it was."""
-    why = args.take_text("why you reopen it", MAX_NOTE)
+    why = args.take_text("reason", MAX_NOTE)
     args.finish()
     p = ctx.require_partnership()
     state = life.standing(ctx, p)
