@@ -234,7 +234,8 @@ def close(ctx: Context, args: Args) -> Reply:
     if outcome is ReviewOutcome.WIND_UP:
         # The end date stays as planned: the record shows whether it ended early.
         p.closed_at, p.next_review_on = ctx.now, None
-        after = f"{p.name} is wound up as of {show_day(today, today)}; its history stays readable."
+        after = (f"{p.name} is wound up as of {show_day(today, today)}; its history stays readable, and a coordinator "
+                 'can reopen it with `partnership reopen "why"`.')
     elif p.review_cadence is not None:
         p.next_review_on = next_review(p.review_cadence, today)
         after = f"Next {p.review_cadence.value} review: {show_day(p.next_review_on, today)}."

@@ -25,7 +25,7 @@ SOON = timedelta(days=7)
 RECENT = 5
 # The event log's changes that say why things are as they are.
 WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "priority", "edit",
-       "commitment-reopen", "decline")
+       "commitment-reopen", "decline", "partnership-reopen")
 
 
 def at(moment: datetime, ctx: Context) -> str:

@@ -84,6 +84,7 @@ def test_only_a_coordinator_reopens_with_a_reason_and_only_once(town: Chat) -> N
             "Fri 26 Feb 2027; its work can go on.") in out
     p = partnership(town)
     assert p.closed_at is None and p.end_date is None and p.next_review_on == date(2027, 2, 26)
+    assert "Alice: reopened Riverside Partnership, which was wound up" in town.ok("bob", "history about:partnership")
     [logged] = [e for e in all_of(town.sessions, Event) if e.action == "partnership-reopen"]
     assert logged.reason == "The council backed out; we carry on" and logged.actor.user_id == "alice"
     refuse(town, "alice", 'partnership reopen "Again"', "Riverside Partnership is neither wound up nor past its end date")
