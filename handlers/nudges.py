@@ -404,7 +404,8 @@ class Deriver:
             "ending", f"ending:p{p.id}:{end}",
             f"{p.name} ends {show_day(end, self.today)} ({plural(left, 'day')} from now). Time to plan the wrap-up: "
             + (f"finish or hand over the {plural(len(self.open), 'open commitment')}, and " if self.open else "")
-            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`.")
+            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`. "
+            "After its end date it is read-only, unless a coordinator gives it a new one.")
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
