@@ -398,7 +398,7 @@ def commitments_of(ctx: Context, args: Args) -> Reply:
     mention = args.take_mention("whose commitments")
     args.finish()
     member = ctx.one_of(mention, queries.members_ever(ctx.session, partnership.id), UserError(
-        f"@{plain_name(mention, 60)} has never been a member of {partnership.name}.",
+        f"@{plain_name(mention, 60)} isn't a member of {partnership.name}, and never was.",
         "Type `members` to see who is."))
     rows = ctx.session.scalars(
         select(Commitment).where(Commitment.owner_id == member.id)

@@ -303,9 +303,9 @@ def reopen(ctx: Context, args: Args) -> Reply:
                         f"like `end:{life.new_end_example(today)}`.")
     p.closed_at = None
     keep_reviewed(ctx, p)
-    now = [f"it ends {show_day(p.end_date, today)}" if p.end_date else "it has no end date"]
+    ahead = [f"it ends {show_day(p.end_date, today)}" if p.end_date else "it has no end date"]
     if p.review_cadence is not None and p.next_review_on is not None:
-        now.append(f"next {p.review_cadence.value} review {show_day(p.next_review_on, today)}")
-    ctx.record("partnership-reopen", f"reopened {p.name}, which {state}; now {', '.join(now)}", reason=why)
+        ahead.append(f"next {p.review_cadence.value} review {show_day(p.next_review_on, today)}")
+    ctx.record("partnership-reopen", f"reopened {p.name}, which {state}; now {', '.join(ahead)}", reason=why)
     return Reply(text=f"{ctx.person.display_name} reopened {p.name}, which {state}. Why: {why}. "
-                      f"Now {' and '.join(now)}; its work can go on.", audience=Audience.CHANNEL)
+                      f"Now {' and '.join(ahead)}; its work can go on.", audience=Audience.CHANNEL)

@@ -56,6 +56,7 @@ def test_a_wound_up_partnership_refuses_every_change_in_one_line(town: Chat) -> 
     assert '"Two evenings a month"' in town.ok("carol", "flex")
     assert "Read-only: it was wound up on Wed 25 Nov by Alice" in town.ok("dave", "partnership")
     assert "You're not marked away" in town.ok("bob", "away")
+    assert "Dashboard of Riverside Partnership" in town.ok("alice", "dashboard")
     [c] = all_of(town.sessions, Commitment)
     assert c.status is CommitmentStatus.OPEN and c.title == "Deliver 500 leaflets"
 

@@ -255,5 +255,5 @@ def test_a_former_members_commitments_stay_readable(town: Chat) -> None:
     out = town.ok("carol", "commitments @bob")
     assert "Commitments of Bob (Chamber of Trade), who left on Tue 24 Nov" in out
     assert "#1 Deliver leaflets" in out and "#2 Book the hall" in out
-    refuse(town, "carol", "commitments @zed", "@zed has never been a member of Riverside Partnership", "`members`")
+    refuse(town, "carol", "commitments @zed", "@zed isn't a member of Riverside Partnership, and never was", "`members`")
     refuse(town, "carol", "reassign 1 @bob", "@bob isn't a member of Riverside Partnership")
