@@ -121,7 +121,7 @@ class Recorder:
         shown = {"chat.postMessage", "chat.postEphemeral", "views.open", "views.publish", "response_url"}
         return [c for c in self.calls() if c.method in shown]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
         deadline = time.monotonic() + timeout
         with self.changed:
             while len([c for c in self.calls_made if c.method == method]) < count:
@@ -131,7 +131,7 @@ class Recorder:
                 self.changed.wait(left)
             return [c for c in self.calls_made if c.method == method]
 
-    def wait_for_words(self, method: str, words: str, timeout: float = 5.0) -> Call:
+    def wait_for_words(self, method: str, words: str, timeout: float = 15.0) -> Call:
         """The first `method` call showing `words`: other posts (a digest the bot's own sweep
         sends, say) may come between."""
         deadline = time.monotonic() + timeout
@@ -261,7 +261,7 @@ class TrackingExecutor(ThreadPoolExecutor):
             self.pending -= 1
             self.idle.notify_all()
 
-    def wait_idle(self, timeout: float = 10.0) -> None:
+    def wait_idle(self, timeout: float = 30.0) -> None:
         with self.idle:
             if not self.idle.wait_for(lambda: self.pending == 0, timeout):
                 raise AssertionError("Slack listeners still running")
@@ -325,7 +325,7 @@ class SlackHarness:
             headers["X-Slack-Retry-Reason"] = "http_timeout"
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
+            with urllib.request.urlopen(request, timeout=30) as answer:
                 response = Response(answer.status, answer.read().decode())
         except HTTPError as refused:
             response = Response(refused.code, refused.read().decode())

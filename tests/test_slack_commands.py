@@ -4,6 +4,7 @@ personal answers ephemeral, mentions resolved to members with their Slack names 
 from __future__ import annotations
 
 import json
+import threading
 
 from sqlalchemy import select
 
@@ -113,3 +114,19 @@ def test_setup_links_the_channel_and_records_the_coordinator(riverside: SlackHar
         assert roles == {"UALICE": "coordinator", "UBOB": "member", "UCAROL": "member"}
         assert session.scalars(select(Event.action)).all() == ["setup", "member-update", "join", "join"]
     assert buttons(riverside.said("chat.postMessage")[0].params["blocks"])
+
+
+def test_a_command_queued_behind_busy_workers_past_three_seconds_is_answered_200_and_kept(
+        riverside: SlackHarness) -> None:
+    """A burst can hold every listener worker; the command waiting its turn is still acted on,
+    so its answer must be a late 200, not Bolt's 404 "unhandled request"."""
+    release = threading.Event()
+    for _ in range(riverside.executor._max_workers):
+        riverside.executor.submit(release.wait)
+    threading.Timer(3.5, release.set).start()
+
+    response = riverside.command('commit "Book the hall" by:friday', user="UBOB")
+
+    assert response.status == 200, response
+    with riverside.sessions() as session:
+        assert session.scalars(select(Commitment.title)).all() == ["Book the hall"]

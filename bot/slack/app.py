@@ -40,6 +40,12 @@ BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "im:
 # Socket Mode pings this often; a connection that dropped is noticed within four times it.
 SOCKET_PING_SECONDS = 5
 
+# How long an HTTP request waits for its listener's ack() (Bolt's own default is 3 s). Slack
+# gives up at 3 s either way, but past Bolt's wait it answers 404 "unhandled request" while
+# the listener still runs and its change is kept: when a burst queues listeners behind busy
+# workers, or the machine stalls, a late 200 is the truth and a 404 is not.
+ACK_WAIT_SECONDS = 8
+
 NOT_INSTALLED = ":warning: partnerbot isn't installed in this workspace yet, so nothing was done. Ask an admin to install it."
 
 
@@ -51,6 +57,8 @@ def register_listeners(app: App, chat: SlackChat) -> None:
     views.register(app, chat)
     shortcuts.register(app, chat)
     events.register(app, chat)
+    for listener in app._listeners:  # Bolt's listener API takes no ack_timeout for these kinds
+        listener.ack_timeout = ACK_WAIT_SECONDS
 
 
 def engine_of(sessions: sessionmaker[Session]) -> Engine:

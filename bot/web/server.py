@@ -81,7 +81,13 @@ class Server:
     def shutdown(self) -> None:
         """Stop serving, from another thread: the serving thread closes its own sockets (a
         socket closed under its feet would fail it), and `serve_forever` returns."""
-        self.waitress.trigger.pull_trigger(self.server_close)  # type: ignore[union-attr]
+        if self.stopped.is_set():
+            return
+        try:
+            self.waitress.trigger.pull_trigger(self.server_close)  # type: ignore[union-attr]
+        except OSError:  # the wake-up pipe is gone (its descriptor closed elsewhere): close from here
+            log.warning("could not wake the HTTP server's loop; closing its sockets from this thread", exc_info=True)
+            self.server_close()
         self.stopped.wait(10)
 
     def server_close(self) -> None:
