@@ -101,14 +101,14 @@ def serve_matrix(settings: Settings, sessions: sessionmaker[Session]) -> None:
 
 def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
     from bot.console import Console
-    from bot.demo import NAME, load_demo
+    from bot.demo import NAME, WORKSPACE, load_demo
 
     sessions = open_database(settings)
     if load_demo(sessions):
         print(f"Loaded the sample {NAME}. Try `partnership`, `who`, `load`, `concerns 1`, `as bob`, `mine`.")
     else:
         print(f"The sample {NAME} is already loaded.")
-    chat(Console(sessions, user, settings.timezone), nudges)
+    chat(Console(sessions, user, settings.timezone, workspace=WORKSPACE), nudges)
 
 
 def existing(settings: Settings, create: bool) -> sessionmaker[Session]:

@@ -61,8 +61,11 @@ class Console:
     """Reads commands line by line and prints each reply."""
 
     def __init__(self, sessions: sessionmaker[Session], user: str, timezone: str,
-                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, files: Path = EXPORTS) -> None:
+                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, files: Path = EXPORTS,
+                 workspace: str = WORKSPACE) -> None:
         self.sessions = sessions
+        # The demo plays in a workspace of its own, apart from the partnerships typed here.
+        self.workspace = workspace
         # Where files handed over in the chat (`export`) are saved, each set in a folder of its own.
         self.files = files
         self.user = user
@@ -79,7 +82,7 @@ class Console:
 
     def actor(self) -> Actor:
         # A terminal is read by whoever sits at it: what is typed here is private.
-        return Actor(PLATFORM, WORKSPACE, self.user, CHANNEL, display_name=self.user, timezone=self.timezone,
+        return Actor(PLATFORM, self.workspace, self.user, CHANNEL, display_name=self.user, timezone=self.timezone,
                      private=True)
 
     def say(self, text: str) -> None:

@@ -1,14 +1,20 @@
-"""A small sample town partnership, typed in through the same commands people use."""
+"""A small sample town partnership, typed in through the same commands people use.
+
+It lives in a console workspace of its own: the README's first conversation, typed in plain
+`partnerbot`, sets up a partnership of the same name in the same channel, and the demo must
+show the sample whatever was typed there.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.console import CHANNEL, PLATFORM, WORKSPACE
+from bot.console import CHANNEL, PLATFORM
 from handlers import Actor, handle
 from storage.queries import partnership_by_name
 
 NAME = "Riverside Partnership"
+WORKSPACE = "demo"
 
 # (who types it, what they type): a realistic first fortnight of a partnership.
 SCRIPT: list[tuple[str, str]] = [

@@ -57,7 +57,7 @@ def window(person: Away, today: date) -> str:
 
 @command("away", usage="away <first day> <last day>",
          examples=("away 2026-12-20 2027-01-03", "away until:2027-01-03", "away off", "away"),
-         options=("until",))
+         options=("until",), reads_alone=True)
 def away(ctx: Context, args: Args) -> Reply:
     """Say when you are away: no nudges then, no capacity counted, and your due work is flagged to cover.
 
@@ -135,7 +135,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     rows = session.execute(
         select(Commitment, Member, Person).join(Member, Member.id == Commitment.owner_id)
         .join(Person, Person.id == Member.person_id).join(Partnership, Partnership.id == Commitment.partnership_id)
-        .where(Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_(None), Partnership.closed_at.is_(None),
+        .where(Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_(None), ~Partnership.over(today),
                Person.away_until >= today - DAY)
         .order_by(Commitment.due_at)).all()
     flagged = [(c, m, p) for c, m, p in rows if p.away_from is not None and p.away_until is not None

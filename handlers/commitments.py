@@ -12,7 +12,7 @@ from handlers.context import Context
 from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
-from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from storage import queries
@@ -395,15 +395,22 @@ def mine(ctx: Context, args: Args) -> Reply:
 
 @command("commitments", usage="commitments @name", examples=("commitments @bob",), access=Access.READ, changes=False)
 def commitments_of(ctx: Context, args: Args) -> Reply:
-    """One member's commitments: open ones first, then what they finished lately."""
-    member = ctx.find_member(args.take_mention("whose commitments"))
+    """One member's commitments: open ones first, then what they finished lately; for a former
+    member, what they did while they were in."""
+    partnership = ctx.require_partnership()
+    mention = args.take_mention("whose commitments")
     args.finish()
+    member = ctx.one_of(mention, queries.members_ever(ctx.session, partnership.id), UserError(
+        f"@{plain_name(mention, 60)} isn't a member of {partnership.name}, and never was.",
+        "Type `members` to see who is."))
     rows = ctx.session.scalars(
         select(Commitment).where(Commitment.owner_id == member.id)
         .order_by(OPEN_FIRST, Commitment.closed_at.desc(), Commitment.due_at).limit(LIST_LIMIT + 1)
     ).all()
-    return listing(ctx, f"Commitments of {member_label(member)}", list(rows),
-                   f"{member.person.display_name} has no commitments yet.", with_owner=False)
+    former = "" if member.active else f", who left on {show_moment(member.left_at, ctx.tz, ctx.now)}"
+    return listing(ctx, f"Commitments of {member_label(member)}{former}", list(rows),
+                   f"{member.person.display_name} has no commitments" + (" yet." if member.active else "."),
+                   with_owner=False)
 
 
 @command("overdue", usage="overdue", access=Access.READ, changes=False)

@@ -57,7 +57,8 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@command("dashboard", usage="dashboard", access=Access.COORDINATOR)
+# Only a sign-in link is written, nothing of the partnership: a wound-up one's dashboard stays readable.
+@command("dashboard", usage="dashboard", access=Access.COORDINATOR, after_end=True)
 def dashboard(ctx: Context, args: Args) -> Reply:
     """A private link to this partnership's dashboard (coordinators): it works once, for 15 minutes.
 

@@ -472,7 +472,10 @@ def decision(ctx: Context, args: Args) -> Reply:
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """Reminders to members who have not responded, and the outcome of decisions past closing."""
-    open_rows = list(session.scalars(select(Decision).where(Decision.status == DecisionStatus.OPEN)))
+    # A wound-up or ended partnership's decisions wait, unsettled and unannounced, for it to reopen.
+    live = select(Partnership.id).where(~Partnership.over(now.date()))
+    open_rows = list(session.scalars(select(Decision).where(Decision.status == DecisionStatus.OPEN,
+                                                            Decision.partnership_id.in_(live))))
     partnership_ids = {d.partnership_id for d in open_rows}
     people: dict[int, list[Member]] = {}
     for m in session.scalars(select(Member).where(Member.partnership_id.in_(partnership_ids),
@@ -491,7 +494,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
             due += [reminder(d, m, now) for m in members if m.id not in answered]
     closed = list(session.scalars(select(Decision).where(
         Decision.status.in_([DecisionStatus.PASSED, DecisionStatus.FAILED]), Decision.closed_by_id.is_(None),
-        Decision.closed_at >= now - ANNOUNCE_WITHIN)))
+        Decision.closed_at >= now - ANNOUNCE_WITHIN, Decision.partnership_id.in_(live))))
     homes = home_channels(session, {d.partnership_id for d in closed})
     due += [DueNudge(f"decision-closed:d{d.id}", d.partnership_id, "decision-closed", announcement(d),
                      channel=homes[d.partnership_id]) for d in closed if d.partnership_id in homes]

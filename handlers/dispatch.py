@@ -15,7 +15,7 @@ from typing import Protocol, overload
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import registry
+from handlers import life, registry
 from handlers.context import Actor, Context, Directory
 from handlers.errors import UserError
 from handlers.parsing import MAX_INPUT, Args, clean, tokenize
@@ -123,6 +123,7 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
             ctx = Context(session, actor, now, directory, changes=cmd.changes)
             if IN in args.options:
                 ctx.choose_partnership(args.options.pop(IN))
+            life.ensure_live(ctx, cmd, args)
             check_access(ctx, cmd)
             reply = cmd.func(ctx, args)
             if discreet:

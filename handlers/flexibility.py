@@ -11,7 +11,7 @@ from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
-from storage.models import FlexDimension, Flexibility, Role
+from storage.models import FlexDimension, Flexibility, Member, Role
 
 DIMENSIONS = [d.value for d in FlexDimension]
 
@@ -35,6 +35,7 @@ def offer_item(ctx: Context, f: Flexibility, with_dimension: bool = True) -> Ite
     usage='flex <time|money|priorities|resources> "what you can give"',
     examples=('flex money "Up to £500 from the events budget"', 'flex time "Two extra evenings a month"', "flex"),
     access=Access.READ,
+    reads_alone=True,
 )
 def flex(ctx: Context, args: Args) -> Reply:
     """Say how you can be flexible, so the partnership adapts fast when things change; alone, list every offer."""
@@ -70,15 +71,30 @@ def flex_who(ctx: Context, args: Args) -> Reply:
 
 @command("flex withdraw", usage="flex withdraw <number>", examples=("flex withdraw 3",))
 def withdraw(ctx: Context, args: Args) -> Reply:
-    """Withdraw one of your flexibility offers when it no longer holds."""
+    """Withdraw one of your flexibility offers when it no longer holds; a coordinator may withdraw anyone's."""
     offer_id = args.take_id("offer")
     args.finish()
     member = ctx.require_member()
     offer = ctx.find_row(Flexibility, offer_id, "offer", "flex")
     if offer.withdrawn_at is not None:
         raise UserError(f"Offer #{offer_id} was already withdrawn.", "Type `flex` to list the open ones.")
-    if offer.member_id != member.id:
-        raise UserError(f"Offer #{offer_id} is {offer.member.person.display_name}'s; only they can withdraw it.")
+    owner = offer.member.person.display_name
+    if offer.member_id != member.id and member.role is not Role.COORDINATOR:
+        raise UserError(f"Offer #{offer_id} is {owner}'s; only they or a coordinator can withdraw it.",
+                        "Type `flex` to see the offers and whose they are.")
+    withdraw_offer(ctx, offer, None if offer.member_id == member.id else f"withdrawn by {ctx.person.display_name}")
+    whose = "" if offer.member_id == member.id else f" ({owner}'s)"
+    return Reply(text=f"Withdrew offer #{offer.number}{whose}.", audience=Audience.CHANNEL)
+
+
+def open_offers(ctx: Context, member: Member) -> list[Flexibility]:
+    return list(ctx.session.scalars(select(Flexibility).where(Flexibility.member_id == member.id,
+                                                              Flexibility.withdrawn_at.is_(None))
+                                    .order_by(Flexibility.id)))
+
+
+def withdraw_offer(ctx: Context, offer: Flexibility, reason: str | None) -> None:
+    """Take an offer back, in the event log with why (someone else withdrew it, its maker left)."""
     offer.withdrawn_at = ctx.now
-    ctx.record("flex-withdraw", f'withdrew offer #{offer.number} ({offer.dimension.value}: "{offer.text}")', subject=offer)
-    return Reply(text=f"Withdrew offer #{offer.number}.", audience=Audience.CHANNEL)
+    ctx.record("flex-withdraw", f'withdrew offer #{offer.number} ({offer.dimension.value}: "{offer.text}")',
+               subject=offer, reason=reason)

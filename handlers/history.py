@@ -30,10 +30,10 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
     "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),
     "reviews": ("review-start", "review-answer", "review-close"),
-    "successors": ("successor",),
+    "successors": ("successor", "successor-clear"),
     "priorities": ("priority",),
     "flexibility": ("flex", "flex-withdraw"),
-    "partnership": ("setup", "edit", "use", "nudge-set"),
+    "partnership": ("setup", "edit", "use", "nudge-set", "partnership-reopen"),
 }
 
 

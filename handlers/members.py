@@ -12,9 +12,10 @@ from handlers.context import Context, zone
 from handlers.dates import show_moment
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
+from handlers.flexibility import open_offers, withdraw_offer
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours, plain_name
 from handlers.registry import Access, command
-from handlers.reply import Action, Audience, Item, Reply, Section
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from handlers.succession import handover_note
 from storage import queries
 from storage.models import Commitment, CommitmentStatus, Joining, JoinRequest, Member, Person, Role, Sector
@@ -287,14 +288,17 @@ def ensure_other_coordinator(ctx: Context, leaving: Member) -> None:
 
 
 def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
+    """Refuse while the member holds open work, naming it; what they finished or dropped is history."""
     held = ctx.session.scalars(
         select(Commitment).where(Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN)
+        .order_by(Commitment.due_at, Commitment.id)
     ).all()
     if held:
-        numbers = ", ".join(f"#{c.number}" for c in held)
+        listed = "; ".join(f"#{c.number} {c.title}" for c in held[:5]) + (f"; and {len(held) - 5} more" if len(held) > 5 else "")
+        first = held[0].number
         raise UserError(
-            f"{member.person.display_name} still holds {numbers}.",
-            f"Reassign them first, like `reassign {held[0].number} @name`.",
+            f"{member.person.display_name} still holds {plural(len(held), 'open commitment')}: {listed}.",
+            f'First hand on or close each: `reassign {first} @name`, `done {first}` or `drop {first} "why"`.',
         )
 
 
@@ -327,7 +331,7 @@ def remove(ctx: Context, args: Args) -> Reply:
     return depart(ctx, member, f"removed {member_label(member)}")
 
 
-@command("leave", usage="leave", access=Access.READ)
+@command("leave", usage="leave", access=Access.READ, after_end=True)
 def leave(ctx: Context, args: Args) -> Reply:
     """Leave this partnership; hand over your open commitments first."""
     args.finish()
@@ -336,14 +340,25 @@ def leave(ctx: Context, args: Args) -> Reply:
 
 
 def depart(ctx: Context, member: Member, summary: str) -> Reply:
+    """Someone leaves, taking nothing open with them: their offers are withdrawn, and where
+    they were to step in, that is cleared; each change logged, the channel told."""
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
     ensure_no_open_commitments(ctx, member)
-    note = handover_note(ctx.session, member)
+    name = member.person.display_name
+    said = [f"{name} is no longer in {ctx.require_partnership().name}."]
+    offers = open_offers(ctx, member)
+    for offer in offers:
+        withdraw_offer(ctx, offer, f"{name} left")
+    if offers:
+        numbers = ", ".join(f"#{o.number}" for o in offers)
+        said.append(f"Their flexibility {'offer' if len(offers) == 1 else 'offers'} {numbers} "
+                    f"{'is' if len(offers) == 1 else 'are'} withdrawn.")
+    note = handover_note(ctx, member)
+    said += [note] if note else []
     member.left_at = ctx.now
     ctx.record("member-remove", summary, subject=member)
-    gone = f"{member.person.display_name} is no longer in {ctx.require_partnership().name}."
-    return Reply(text=gone if note is None else f"{gone} {note}", audience=Audience.CHANNEL)
+    return Reply(text=" ".join(said), audience=Audience.CHANNEL)
 
 
 def missing_sectors(people: list[Member]) -> list[Sector]:

@@ -160,6 +160,8 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
             done.append(partnership.id)
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
+    # A wound-up or ended partnership owes nothing: its pending nudges go unsent.
+    done += session.scalars(select(Partnership.id).where(Partnership.over(now.date())))
     # Nobody is nudged on holiday; what is still true is derived again when they are back.
     gone = away.away_people(session, now)
     return [d for d in due if d.person_id not in gone], done
@@ -282,7 +284,7 @@ class State:
                    Person.away_from, Person.away_until, Person.user_id)
             .join(Member.person).order_by(Member.partnership_id, func.lower(Person.display_name)))]
         return cls(
-            partnerships=list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None))
+            partnerships=list(session.scalars(select(Partnership).where(~Partnership.over(now.date()))
                                               .order_by(Partnership.id))),
             settings=defaultdict(lambda: DEFAULTS, {row.partnership_id: settings_of(row)
                                                     for row in session.scalars(select(NudgeSettings))}),
@@ -404,7 +406,8 @@ class Deriver:
             "ending", f"ending:p{p.id}:{end}",
             f"{p.name} ends {show_day(end, self.today)} ({plural(left, 'day')} from now). Time to plan the wrap-up: "
             + (f"finish or hand over the {plural(len(self.open), 'open commitment')}, and " if self.open else "")
-            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`.")
+            + "agree what carries on, and who with. A coordinator opens the wrap-up review with `review start`. "
+            "After its end date it is read-only, unless a coordinator gives it a new one.")
 
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators."""

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
+from handlers import life
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
@@ -85,9 +86,7 @@ def setup(ctx: Context, args: Args) -> Reply:
     apply_settings(ctx, partnership, args.options)
     if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
         raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
-    if partnership.end_date is None and partnership.review_cadence is None:
-        partnership.review_cadence = ReviewCadence.QUARTERLY
-        partnership.next_review_on = next_review(ReviewCadence.QUARTERLY, ctx.now.astimezone(ctx.tz).date())
+    keep_reviewed(ctx, partnership)
     ctx.session.add(partnership)
     ctx.session.flush()
     ctx.session.add(
@@ -113,6 +112,15 @@ def setup(ctx: Context, args: Args) -> Reply:
     return reply
 
 
+def keep_reviewed(ctx: Context, partnership: Partnership) -> None:
+    """A partnership with no end must be sustained: without a cadence of its own it is
+    reviewed quarterly, and one without a next review date gets one from its cadence."""
+    if partnership.end_date is None and partnership.review_cadence is None:
+        partnership.review_cadence = ReviewCadence.QUARTERLY
+    if partnership.review_cadence is not None and partnership.next_review_on is None:
+        partnership.next_review_on = next_review(partnership.review_cadence, ctx.now.astimezone(ctx.tz).date())
+
+
 def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, str]) -> list[str]:
     """Validate and apply setting options; return what changed, for the event log."""
     changed = []
@@ -124,6 +132,8 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
             partnership.formality = Formality(choose(value, FORMALITIES, "formality"))
         elif key in ("purpose", "terms", "goals"):
             setattr(partnership, key, check_text(value, key, MAX_NOTE))
+        elif key == "end" and value.lower() == "none":
+            partnership.end_date = None
         elif key == "end":
             end = ctx.day(value)
             if end <= today:
@@ -158,8 +168,9 @@ def describe(ctx: Context, p: Partnership) -> Reply:
                (("Purpose", p.purpose), ("Terms of reference", p.terms), ("Goals", p.goals)) if value]
     if p.end_date:
         fields.append(("Ends", show_day(p.end_date, today)))
-    if p.closed_at:
-        fields.append(("Wound up", show_day(p.closed_at.astimezone(ctx.tz).date(), today)))
+    state = life.standing(ctx, p)
+    if state:
+        fields.append(("Read-only", f"it {state}; a coordinator can reopen it with `partnership reopen`"))
     if p.review_cadence:
         next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
         fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))
@@ -191,7 +202,8 @@ def count(ctx: Context, model: type[Commitment] | type[Concern], partnership_id:
 def edit(ctx: Context, args: Args) -> Reply:
     """Change this partnership's settings (coordinators).
 
-    Takes the same options as `setup`: kind, formality, purpose, terms, goals, end, review,
+    Takes the same options as `setup`: kind, formality, purpose, terms, goals, end (`end:none`
+    for no end; a sustained partnership is then reviewed quarterly unless it says otherwise), review,
     joining:open|approval (a formal partnership approves newcomers unless set to open) and
     latecomers:count|not-counted (whether people who joined after a proposal opened count)."""
     args.finish()
@@ -202,6 +214,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     changed = apply_settings(ctx, partnership, args.options)
     if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
         raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
+    keep_reviewed(ctx, partnership)
     after = partnership.next_review_on
     today = ctx.now.astimezone(ctx.tz).date()
     moved = (before, after) if before and after and before != after else None
@@ -230,6 +243,8 @@ def listing(ctx: Context, args: Args) -> Reply:
     items = []
     for p in sorted(shown.values(), key=lambda p: p.name_key):
         marks = [m for m, on in (("you are in it", p.id in mine), ("this channel", here and here.id == p.id)) if on]
+        state = life.standing(ctx, p)
+        marks += [state] if state else []
         items.append(Item(f"{p.name} — {p.kind.value} ({', '.join(marks)})"))
     return Reply(
         title="Your partnerships",
@@ -263,3 +278,43 @@ def use(ctx: Context, args: Args) -> Reply:
     ctx.partnership = target
     ctx.record("use", f"linked a channel to {target.name}")
     return Reply(text=f"This channel now works with {target.name}.", audience=Audience.CHANNEL)
+
+
+@command(
+    "partnership reopen",
+    usage='partnership reopen "why"',
+    examples=('partnership reopen "Wound up by mistake: the market still needs us"',
+              'partnership reopen "The council extended the project" end:2027-09-30'),
+    access=Access.COORDINATOR,
+    options=("end",),
+    after_end=True,
+)
+def reopen(ctx: Context, args: Args) -> Reply:
+    """Reopen a wound-up or ended partnership, saying why (coordinators), so its work can go on.
+
+    One past its end date needs a new end date, `end:2027-09-30`, or `end:none` for no end
+    (not for a project), when it is then reviewed quarterly unless it has a cadence. Its
+    history, the wind-up review included, stays as it was."""
+    why = args.take_text("reason", MAX_NOTE)
+    args.finish()
+    p = ctx.require_partnership()
+    state = life.standing(ctx, p)
+    if state is None:
+        raise UserError(f"{p.name} is neither wound up nor past its end date, so there is nothing to reopen.",
+                        "Type `partnership` to see how it stands.")
+    today = life.today_of(ctx)
+    if life.ended(p, today) and "end" not in args.options:
+        raise UserError(f"{p.name} {state}: give it a new end date to reopen it.",
+                        f'Type `partnership reopen "why" end:{life.new_end_example(today)}`, or `end:none` for no end.')
+    apply_settings(ctx, p, args.options)
+    if p.kind is PartnershipKind.PROJECT and p.end_date is None:
+        raise UserError("A project partnership has a natural end: give it a new end date, "
+                        f"like `end:{life.new_end_example(today)}`.")
+    p.closed_at = None
+    keep_reviewed(ctx, p)
+    ahead = [f"it ends {show_day(p.end_date, today)}" if p.end_date else "it has no end date"]
+    if p.review_cadence is not None and p.next_review_on is not None:
+        ahead.append(f"next {p.review_cadence.value} review {show_day(p.next_review_on, today)}")
+    ctx.record("partnership-reopen", f"reopened {p.name}, which {state}; now {', '.join(ahead)}", reason=why)
+    return Reply(text=f"{ctx.person.display_name} reopened {p.name}, which {state}. Why: {why}. "
+                      f"Now {' and '.join(ahead)}; its work can go on.", audience=Audience.CHANNEL)

@@ -143,9 +143,11 @@ def roll_on(session: Session, now: datetime) -> int:
     Returns how many it rolled on. Each close is conditional, so sweeps racing each other
     (or a `done`) roll an occurrence on once."""
     rolled = 0
+    # A wound-up or ended partnership takes on no new work: its series wait for it to reopen.
+    live = select(Partnership.id).where(~Partnership.over(now.date()))
     passed = session.scalars(select(Commitment).where(Commitment.series_id.is_not(None),
                                                       Commitment.status == CommitmentStatus.OPEN,
-                                                      Commitment.due_at < now)
+                                                      Commitment.due_at < now, Commitment.partnership_id.in_(live))
                            # in partnership order, so two sweeps take partnerships' locks in one order
                            .order_by(Commitment.partnership_id, Commitment.id))
     for c in list(passed):

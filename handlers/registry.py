@@ -43,6 +43,10 @@ class Command:
     aliases: tuple[str, ...]
     # Whether it may change anything: such a command takes its partnership's lock first.
     changes: bool = True
+    # A changing command still allowed once its partnership is wound up or past its end date.
+    after_end: bool = False
+    # Typed with nothing after it, it only reads (`flex` lists the offers), so it works there too.
+    reads_alone: bool = False
 
     @property
     def summary(self) -> str:
@@ -75,16 +79,21 @@ def command(
     flags: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
     changes: bool = True,
+    after_end: bool = False,
+    reads_alone: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under one or two words (`commit`, `member add`).
 
-    `changes=False` declares a command that only reads, so it never waits for a lock."""
+    `changes=False` declares a command that only reads, so it never waits for a lock; a
+    command that changes things is refused in a wound-up or ended partnership, unless it
+    says `after_end=True` (leaving it, reopening it) or `reads_alone=True` and is typed bare."""
 
     def register(func: Handler) -> Handler:
         if name in COMMANDS:  # the later one would silently replace the first
             raise ValueError(f"two commands are named `{name}`: {COMMANDS[name].func.__module__} and {func.__module__}")
         COMMANDS[name] = Command(
-            name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes
+            name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes,
+            after_end, reads_alone,
         )
         for alias in aliases:
             _ALIASES[alias] = name

@@ -111,9 +111,6 @@ def start(ctx: Context, args: Args) -> Reply:
     A partnership with an end date (a project) gets a wrap-up review."""
     args.finish()
     p = ctx.require_partnership()
-    if p.closed_at is not None:
-        raise UserError(f"{p.name} was wound up {show_moment(p.closed_at, ctx.tz, ctx.now)}.",
-                        "Type `review` to see its last review.")
     current = open_review(ctx.session, p.id)
     if current is not None:
         raise UserError(f"A {kind_name(current)} is already open, since {show_moment(current.opened_at, ctx.tz, ctx.now)}.",
@@ -193,7 +190,7 @@ def show(ctx: Context, args: Args) -> Reply:
             reply.text = "No review held yet."
         if p.next_review_on:
             reply.fields.append(("Next review", show_day(p.next_review_on, today)))
-        if p.closed_at is None:
+        if not p.over(ctx.now.astimezone(ctx.tz).date()):
             reply.actions = [Action("Start a review", "review start")]
         return reply
     answers = answers_to(ctx.session, [review.id])
@@ -244,10 +241,10 @@ def close(ctx: Context, args: Args) -> Reply:
     review.closed_at, review.closed_by_id, review.outcome, review.decision = ctx.now, ctx.person.id, outcome, decided
     today = ctx.now.astimezone(ctx.tz).date()
     if outcome is ReviewOutcome.WIND_UP:
+        # The end date stays as planned: the record shows whether it ended early.
         p.closed_at, p.next_review_on = ctx.now, None
-        if p.end_date is None or p.end_date > today:
-            p.end_date = today
-        after = f"{p.name} is wound up as of {show_day(today, today)}; its history stays readable."
+        after = (f"{p.name} is wound up as of {show_day(today, today)}; its history stays readable, and a coordinator "
+                 'can reopen it with `partnership reopen "why"`.')
     elif p.review_cadence is not None:
         p.next_review_on = next_review(p.review_cadence, today)
         after = f"Next {p.review_cadence.value} review: {show_day(p.next_review_on, today)}."
@@ -267,7 +264,8 @@ def close(ctx: Context, args: Args) -> Reply:
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """A health-check request to each member who has not rated all six risks of an open review."""
-    reviews = list(session.scalars(select(Review).where(Review.closed_at.is_(None))))
+    reviews = list(session.scalars(select(Review).join(Partnership, Partnership.id == Review.partnership_id)
+                                   .where(Review.closed_at.is_(None), ~Partnership.over(now.date()))))
     ids = {r.partnership_id for r in reviews}
     names = {pid: name for pid, name in session.execute(select(Partnership.id, Partnership.name)
                                                          .where(Partnership.id.in_(ids)))}

@@ -40,7 +40,7 @@ RECENT = 5
 NAMED = 3
 # The event log's changes that say why things are as they are (priorities have their own section).
 WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "edit",
-       "commitment-reopen", "decline")
+       "commitment-reopen", "decline", "partnership-reopen")
 
 
 def at(moment: datetime, ctx: Context) -> str:

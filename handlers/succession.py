@@ -106,6 +106,10 @@ def successor(ctx: Context, args: Args) -> Reply:
         if me.role is not Role.COORDINATOR:
             raise UserError("Only coordinators name successors for roles.",
                             f"Ask one of them: `successor {role} @{who.person.user_id}`.")
+        if role == COORDINATOR and who.role is Role.COORDINATOR:
+            already = "You are" if who.id == me.id else f"{who.person.display_name} is"
+            raise UserError(f"{already} a coordinator already; a successor is who steps in if the coordinators cannot.",
+                            "Name a member who is not a coordinator: `successor coordinator @name`.")
         row = ctx.session.scalar(select(Successor).where(Successor.partnership_id == me.partnership_id,
                                                          Successor.role == role))
         what, said = f"the {role} role", f"as {role} if needed"
@@ -144,10 +148,11 @@ def successors(ctx: Context, args: Args) -> Reply:
     ])
 
 
-def handover_note(session: Session, leaving: Member) -> str | None:
-    """What a departure means for succession: the named successor of a leaving coordinator,
-    and what the leaver was named to step in for."""
-    rows = named(session, [leaving.partnership_id])
+def handover_note(ctx: Context, leaving: Member) -> str | None:
+    """What a departure means for succession: the named successor of a leaving coordinator;
+    and what the leaver was named to step in for, cleared now (and logged) for the
+    coordinators to name someone else."""
+    rows = named(ctx.session, [leaving.partnership_id])
     notes = []
     if leaving.role is Role.COORDINATOR:
         mine = next((s for s in rows if s.role == COORDINATOR and covered(s, leaving.id)), None)
@@ -156,12 +161,18 @@ def handover_note(session: Session, leaving: Member) -> str | None:
                          f"`member role @{mine.successor.person.user_id} coordinator` makes it so.")
         else:
             notes.append("Nobody was named to succeed them as coordinator.")
-    theirs = [s for s in rows if s.successor_id == leaving.id]
-    numbers: dict[int, int] = {row_id: number for row_id, number in session.execute(
-        select(Commitment.id, Commitment.number).where(Commitment.id.in_([s.commitment_id for s in theirs if s.commitment_id])))}
-    stepping_in = [s.role or f"#{numbers[s.commitment_id]}" for s in theirs if s.role or s.commitment_id in numbers]
+    # Roles first, then commitments: the same order on every database.
+    stepping_in = sorted((s for s in rows if s.successor_id == leaving.id),
+                         key=lambda s: (s.role is None, s.role or "", s.commitment_id or 0))
+    numbers: dict[int, int] = {row_id: number for row_id, number in ctx.session.execute(select(
+        Commitment.id, Commitment.number).where(Commitment.id.in_([s.commitment_id for s in stepping_in if s.commitment_id])))}
     if stepping_in:
-        notes.append(f"They were named to step in for {', '.join(stepping_in)}: name someone else with `successor`.")
+        what = ", ".join(s.role or f"#{numbers.get(s.commitment_id or 0, s.commitment_id)}" for s in stepping_in)
+        for s in stepping_in:
+            ctx.session.delete(s)
+        ctx.record("successor-clear", f"cleared {member_label(leaving)} as successor for {what}, as they left")
+        notes.append(f"They were named to step in for {what}; that is cleared, so coordinators: name someone else "
+                     "with `successor`.")
     return " ".join(notes) or None
 
 
@@ -169,7 +180,7 @@ def handover_note(session: Session, leaving: Member) -> str | None:
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """To the coordinators: the coordinator role (monthly) and each large commitment (once) with nobody named."""
-    partnerships = list(session.scalars(select(Partnership).where(Partnership.closed_at.is_(None),
+    partnerships = list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
                                                                   Partnership.created_at <= now - SETTLING_IN)))
     ids = [p.id for p in partnerships]
     coordinators: dict[int, list[Member]] = {}

@@ -28,11 +28,15 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
     false,
     func,
+    or_,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -182,6 +186,16 @@ class Partnership(Base):
         if self.joining is not None:
             return self.joining
         return Joining.APPROVAL if self.formality is Formality.FORMAL else Joining.OPEN
+
+    @hybrid_method
+    def over(self, today: date) -> bool:
+        """Wound up by a review, or past its end date (its last day): from then on it is
+        read-only and nudges nobody, until a coordinator reopens it."""
+        return self.closed_at is not None or (self.end_date is not None and self.end_date < today)
+
+    @over.expression
+    def over(cls, today: date) -> ColumnElement[bool]:  # the same test, as SQL for the sweeps
+        return or_(cls.closed_at.is_not(None), and_(cls.end_date.is_not(None), cls.end_date < today))
 
 
 class ChannelLink(Base):

@@ -7,10 +7,9 @@ another's partnerships, people or commitments.
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from storage.models import (
@@ -113,11 +112,16 @@ def membership(session: Session, partnership_id: int, person_id: int) -> Member 
 
 
 def active_members(session: Session, partnership_id: int) -> list[Member]:
+    return members_ever(session, partnership_id, Member.left_at.is_(None))
+
+
+def members_ever(session: Session, partnership_id: int, *where: ColumnElement[bool]) -> list[Member]:
+    """Everyone who has been a member, former ones included (their history stays), by name."""
     return list(
         session.scalars(
             select(Member)
             .join(Member.person)
-            .where(Member.partnership_id == partnership_id, Member.left_at.is_(None))
+            .where(Member.partnership_id == partnership_id, *where)
             .order_by(func.lower(Person.display_name))
         )
     )

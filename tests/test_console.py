@@ -9,6 +9,7 @@ are checked against today's date rather than the test clock.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -215,6 +216,30 @@ def test_demo_twice_does_not_load_it_again(engine: Engine, tmp_path: Path, sessi
     assert again.stdout.startswith("The sample Riverside Partnership is already loaded.")
     assert "Deliver 500 market leaflets" in again.stdout
     assert len(all_of(sessions, Partnership)) == 1 and len(all_of(sessions, Commitment)) == 4
+
+
+def readme_first_conversation() -> str:
+    """What the README's first conversation types, one command a line, as piped into the console."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("## A first conversation", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    return "".join(f"{typed}\n" for line in block.splitlines()
+                   if (typed := re.sub(r"^[\w.-]+> ", "", line)) != line)
+
+
+def test_demo_shows_the_sample_after_the_readmes_first_conversation(engine: Engine, tmp_path: Path,
+                                                                     sessions: sessionmaker[Session]) -> None:
+    script = readme_first_conversation()
+    assert script.startswith('setup "Riverside Partnership"') and "as bob\n" in script
+    first = run(engine, tmp_path, stdin=script, LOGNAME="alice")
+    assert first.returncode == 0 and "Riverside Partnership is set up" in first.stdout, first.stderr
+    demo = run(engine, tmp_path, "demo", stdin="who\npartnership\n")
+    assert demo.returncode == 0 and "Traceback" not in demo.stdout + demo.stderr
+    assert demo.stdout.startswith("Loaded the sample Riverside Partnership.")
+    assert "Deliver 500 market leaflets" in demo.stdout and "Deliver 500 leaflets " not in demo.stdout
+    assert "riverside market every month" in demo.stdout
+    again = run(engine, tmp_path, stdin="who\n", LOGNAME="bob")
+    assert "#1 Deliver 500 leaflets" in again.stdout and "market leaflets" not in again.stdout, "each keeps its own"
+    assert sorted(p.workspace for p in all_of(sessions, Partnership)) == ["demo", "local"]
 
 
 def test_migrate_reports_the_schema_is_up_to_date(engine: Engine, tmp_path: Path) -> None:

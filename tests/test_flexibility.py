@@ -68,7 +68,7 @@ def test_withdraw_your_own_offer(town: Chat) -> None:
 
 def test_cannot_withdraw_someone_elses_offer(town: Chat) -> None:
     town.ok("carol", 'flex time "Two extra evenings"')
-    refuse(town, "bob", "flex withdraw 1", "Offer #1 is Carol's; only they can withdraw it")
+    refuse(town, "bob", "flex withdraw 1", "Offer #1 is Carol's; only they or a coordinator can withdraw it")
     assert all_of(town.sessions, Flexibility)[0].withdrawn_at is None
 
 
@@ -80,3 +80,11 @@ def test_withdrawing_twice_is_refused(town: Chat) -> None:
 
 def test_flex_needs_the_offer_text(town: Chat) -> None:
     refuse(town, "bob", "flex time", "Say the offer")
+
+
+def test_a_coordinator_may_withdraw_anyones_offer(town: Chat) -> None:
+    town.ok("carol", 'flex time "Two extra evenings"')
+    assert "Withdrew offer #1 (Carol's)." in town.ok("alice", "flex withdraw 1")
+    assert all_of(town.sessions, Flexibility)[0].withdrawn_at == town.now
+    [logged] = [e for e in all_of(town.sessions, Event) if e.action == "flex-withdraw"]
+    assert logged.actor.user_id == "alice" and logged.reason == "withdrawn by Alice" and logged.subject_id == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Commitment, Event, Member, Person, Role, Sector
+from storage.models import Commitment, Event, Flexibility, Member, Person, Role, Sector, Successor
 from tests.conftest import Chat, snapshot
 from tests.test_bad_input import all_of, refuse
 
@@ -123,13 +123,13 @@ def test_last_coordinator_cannot_leave(town: Chat) -> None:
 
 def test_member_with_open_commitments_cannot_be_removed(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
-    refuse(town, "alice", "member remove @bob", "Bob still holds #1", "`reassign 1 @name`")
+    refuse(town, "alice", "member remove @bob", "Bob still holds 1 open commitment: #1", "`reassign 1 @name`")
     assert member_of(town, "bob").left_at is None
 
 
 def test_member_with_open_commitments_cannot_become_observer(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
-    refuse(town, "alice", "member role @bob observer", "Bob still holds #1", "`reassign 1 @name`")
+    refuse(town, "alice", "member role @bob observer", "Bob still holds 1 open commitment: #1", "`reassign 1 @name`")
     assert member_of(town, "bob").role is Role.MEMBER
 
 
@@ -205,3 +205,55 @@ def test_a_member_cannot_quietly_turn_observer_by_joining_again(town: Chat, sess
     assert "member role @you observer" in said
     assert snapshot(sessions) == before
     assert "Bob (Chamber of Trade) · member" in town.ok("alice", "members")
+
+
+def test_leaving_withdraws_offers_and_clears_where_they_were_to_step_in(town: Chat) -> None:
+    town.ok("bob", 'commit "Run the Christmas market" by:2027-01-30 effort:12h')
+    town.ok("carol", 'flex time "Two evenings a month"')
+    town.ok("carol", 'flex money "£100 from the trust"')
+    town.ok("bob", 'flex resources "The Chamber van"')
+    town.ok("alice", "successor coordinator @carol")
+    town.ok("bob", "successor 1 @carol")
+    out = town.ok("carol", "leave")
+    assert ("Carol is no longer in Riverside Partnership. Their flexibility offers #1, #2 are withdrawn. They were "
+            "named to step in for coordinator, #1; that is cleared, so coordinators: name someone else with "
+            "`successor`.") in out
+    assert {f.id: f.withdrawn_at for f in all_of(town.sessions, Flexibility)} == {1: town.now, 2: town.now, 3: None}
+    assert all_of(town.sessions, Successor) == []
+    logged = [(e.action, e.subject_id, e.reason) for e in all_of(town.sessions, Event)
+              if e.action in ("flex-withdraw", "successor-clear")]
+    assert logged == [("flex-withdraw", 1, "Carol left"), ("flex-withdraw", 2, "Carol left"),
+                      ("successor-clear", None, None)]
+    assert "Carol" not in town.ok("bob", "flex")
+    assert "coordinator role — `successor coordinator @name`" in town.ok("alice", "successors")
+
+
+def test_a_removed_member_takes_their_offers_with_them(town: Chat) -> None:
+    town.ok("carol", 'flex time "Two evenings a month"')
+    assert "Their flexibility offer #1 is withdrawn." in town.ok("alice", "member remove @carol")
+    assert all_of(town.sessions, Flexibility)[0].withdrawn_at == town.now
+
+
+def test_leave_refuses_while_holding_open_work_and_names_only_that(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", 'commit "Print posters" by:friday')
+    town.ok("bob", "done 1")
+    town.ok("bob", 'drop 3 "No printer"')
+    text = refuse(town, "bob", "leave", "Bob still holds 1 open commitment: #2 Book the hall.",
+                  '`reassign 2 @name`, `done 2` or `drop 2 "why"`')
+    assert "#1" not in text and "#3" not in text and "leaflets" not in text
+    assert member_of(town, "bob").left_at is None
+
+
+def test_a_former_members_commitments_stay_readable(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", "done 1")
+    town.ok("bob", 'drop 2 "The hall is shut"')
+    town.ok("bob", "leave")
+    out = town.ok("carol", "commitments @bob")
+    assert "Commitments of Bob (Chamber of Trade), who left on Tue 24 Nov" in out
+    assert "#1 Deliver leaflets" in out and "#2 Book the hall" in out
+    refuse(town, "carol", "commitments @zed", "@zed isn't a member of Riverside Partnership, and never was", "`members`")
+    refuse(town, "carol", "reassign 1 @bob", "@bob isn't a member of Riverside Partnership")

@@ -418,6 +418,7 @@ def test_a_project_nearing_its_end_plans_its_wrap_up(chat: Chat, inbox: Inbox) -
     sweep(chat, inbox)
     [message] = inbox.to("#general", "wrap-up")
     assert "Market Square Project ends Sun 31 Jan (30 days from now). Time to plan the wrap-up: agree" in message
+    assert message.endswith("After its end date it is read-only, unless a coordinator gives it a new one.")
 
 
 def test_weekly_digest_in_the_channel(town: Chat, inbox: Inbox) -> None:

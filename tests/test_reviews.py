@@ -114,10 +114,12 @@ def test_a_project_wraps_up_and_a_wind_up_closes_it(chat: Chat, inbox: Inbox) ->
     out = chat.ok("alice", 'review close wind-up "The market runs itself now; the Chamber takes it on"')
     assert "wrap-up review closed — wind-up" in out and "wound up as of Fri 1 Jan" in out
     p = partnership(chat)
-    assert p.closed_at == chat.now and p.end_date == date(2027, 1, 1) and p.next_review_on is None
-    refuse(chat, "alice", "review start", "Market Square Project was wound up", "`review`")
+    assert p.closed_at == chat.now and p.next_review_on is None
+    assert p.end_date == date(2027, 1, 31), "winding up early keeps the planned end date on record"
+    refuse(chat, "alice", "review start", "Market Square Project was wound up on Fri 1 Jan by Alice",
+           '`partnership reopen "why"`')
     assert "wind-up — The market runs itself now" in chat.ok("bob", "review")
-    assert "Wound up: Fri 1 Jan" in chat.ok("bob", "partnership")
+    assert "Read-only: it was wound up on Fri 1 Jan by Alice" in chat.ok("bob", "partnership")
     chat.advance(days=8)
     inbox.take_all()
     sweep(chat, inbox)

@@ -85,4 +85,15 @@ def test_a_leaving_coordinator_names_their_successor(town: Chat) -> None:
     assert "Alice is no longer in Riverside Partnership." in out
     assert "Their named successor as coordinator is Carol (Riverside Trust): `member role @carol coordinator`" in out
     out = town.ok("bob", "member remove @carol")
-    assert "They were named to step in for coordinator: name someone else with `successor`." in out
+    assert ("They were named to step in for coordinator; that is cleared, so coordinators: name someone else "
+            "with `successor`.") in out
+
+
+def test_nobody_is_named_successor_to_themselves(town: Chat) -> None:
+    town.ok("bob", 'commit "Run the Christmas market" by:2026-12-19 effort:12h')
+    refuse(town, "alice", "successor coordinator @alice", "You are a coordinator already",
+           "`successor coordinator @name`")
+    town.ok("alice", "member role @carol coordinator")
+    refuse(town, "alice", "successor coordinator @carol", "Carol is a coordinator already")
+    refuse(town, "bob", "successor 1 @bob", "#1 is already Bob's; name someone else")
+    assert all_of(town.sessions, Successor) == []

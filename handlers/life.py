@@ -1,0 +1,73 @@
+"""A partnership's life: running, wound up by a review, or past its end date.
+
+Once wound up or ended it is read-only: the dispatcher refuses every command that would
+change it (`ensure_live`), so no command needs a check of its own, and the sweeps nudge
+nobody about it (`Partnership.over`). A coordinator reopens it with `partnership reopen`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.dates import show_day, show_moment
+from handlers.errors import UserError
+from handlers.parsing import Args
+from handlers.registry import Access, Command
+from storage.models import Partnership, Person, Review, ReviewOutcome
+
+
+def today_of(ctx: Context) -> date:
+    """The reader's today: a partnership runs to the end of its end date, in their zone."""
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+def ended(p: Partnership, today: date) -> bool:
+    """Past its end date, whether or not it was also wound up."""
+    return p.end_date is not None and p.end_date < today
+
+
+def winder(session: Session, p: Partnership) -> Person | None:
+    """Who closed the review that wound the partnership up (the latest, if it was reopened since)."""
+    review = session.scalar(select(Review).where(Review.partnership_id == p.id, Review.outcome == ReviewOutcome.WIND_UP)
+                            .order_by(Review.closed_at.desc(), Review.id.desc()).limit(1))
+    return session.get(Person, review.closed_by_id) if review is not None and review.closed_by_id else None
+
+
+def standing(ctx: Context, p: Partnership) -> str | None:
+    """How it stands, to follow its name (`was wound up on Fri 1 Jan by Alice`); None while it runs."""
+    today = today_of(ctx)
+    if p.closed_at is not None:
+        by = winder(ctx.session, p)
+        return f"was wound up on {show_moment(p.closed_at, ctx.tz, ctx.now)}" + (f" by {by.display_name}" if by else "")
+    if ended(p, today):
+        assert p.end_date is not None
+        return f"ended on its end date, {show_day(p.end_date, today)}"
+    return None
+
+
+def new_end_example(today: date) -> str:
+    """An end date three months on, to show how `end:` is typed."""
+    return (today + relativedelta(months=3)).isoformat()
+
+
+def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
+    """Refuse a command that would change a wound-up or ended partnership, saying since when,
+    by whom, and how a coordinator reopens it. Reading, leaving and reopening still work."""
+    if not cmd.changes or cmd.after_end or cmd.access is Access.ANYONE:
+        return
+    if cmd.reads_alone and not (args.words or args.options or args.flags):
+        return
+    p = ctx.partnership
+    state = standing(ctx, p) if p is not None else None
+    if p is None or state is None:
+        return
+    today = today_of(ctx)
+    how = (f'`partnership reopen "why" end:{new_end_example(today)}` with a new end date' if ended(p, today)
+           else '`partnership reopen "why"`')
+    raise UserError(f"{p.name} {state}, so nothing in it can change now; its history stays readable.",
+                    f"A coordinator can reopen it: {how}.")

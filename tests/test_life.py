@@ -1,0 +1,191 @@
+"""A partnership's life: wound up by a review or past its end date it is read-only, changes
+are refused in one line saying how to reopen it, it is nudged no more, and a coordinator
+reopens it with a reason."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from storage.models import Commitment, CommitmentStatus, Decision, DecisionStatus, Event, Partnership
+from tests.conftest import Chat
+from tests.slack_recorder import SlackHarness, button, state, text_of
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, at, ledger, sweep
+
+pytest_plugins = ("tests.slack_fixtures",)
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+WOUND_UP = "Riverside Partnership was wound up on Wed 25 Nov by Alice"
+REOPEN = '`partnership reopen "why"`'
+
+
+def wind_up(chat: Chat) -> None:
+    chat.ok("alice", "review start")
+    chat.ok("alice", 'review close wind-up "The council takes the riverside on"')
+
+
+def partnership(chat: Chat) -> Partnership:
+    [p] = all_of(chat.sessions, Partnership)
+    return p
+
+
+def test_a_wound_up_partnership_refuses_every_change_in_one_line(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("bob", 'flex time "Two evenings a month"')
+    town.ok("alice", 'propose "Hold the market on the path" mode:consensus closes:"in 5 days"')
+    town.advance(days=1)
+    wind_up(town)
+    # A careless or hostile member tries to carry on as if nothing happened.
+    for attempt in ('commit "Sneak in more work" by:friday', 'edit 1 title:"Deliver 800 leaflets"', "done 1",
+                    'drop 1 "Not needed"', "progress 1 50%", 'concern "Nobody asked us" kind:other',
+                    'flex money "Up to £50"', "flex withdraw 1", 'agree 1 "Yes"', "away until:2026-12-31",
+                    'priority "Footfall"', "review start"):
+        refuse(town, "bob", attempt, WOUND_UP, "its history stays readable", REOPEN)
+    refuse(town, "alice", 'partnership edit goals:"More footfall"', WOUND_UP, REOPEN)
+    refuse(town, "alice", "member add @dave", WOUND_UP, REOPEN)
+    refuse(town, "dave", "join org:Library sector:public", WOUND_UP, REOPEN)
+    # Reading still works, observers' and strangers' too.
+    assert "#1 Deliver 500 leaflets" in town.ok("carol", "who")
+    assert "#1 Deliver 500 leaflets" in town.ok("dave", "commitments @bob")
+    assert '"Two evenings a month"' in town.ok("carol", "flex")
+    assert "Read-only: it was wound up on Wed 25 Nov by Alice" in town.ok("dave", "partnership")
+    assert "You're not marked away" in town.ok("bob", "away")
+    assert "Dashboard of Riverside Partnership" in town.ok("alice", "dashboard")
+    [c] = all_of(town.sessions, Commitment)
+    assert c.status is CommitmentStatus.OPEN and c.title == "Deliver 500 leaflets"
+
+
+def test_partnerships_marks_the_wound_up_and_the_ended(town: Chat) -> None:
+    town.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
+    town.advance(days=1)
+    wind_up(town)  # Riverside: this channel's
+    at(town, "2027-01-02T10:00")
+    out = town.ok("alice", "partnerships")
+    assert "Market Square Project — project (you are in it, ended on its end date, Thu 31 Dec 2026)" in out
+    assert ("Riverside Partnership — umbrella-forum (you are in it, this channel, was wound up on Wed 25 Nov 2026 "
+            "by Alice)") in out
+
+
+def test_only_a_coordinator_reopens_with_a_reason_and_only_once(town: Chat) -> None:
+    town.advance(days=1)
+    wind_up(town)
+    refuse(town, "bob", 'partnership reopen "We want to carry on"', "Only coordinators of Riverside Partnership",
+           example=False)
+    refuse(town, "alice", "partnership reopen", "Say the reason, in quotes", '`partnership reopen "why"`')
+    town.advance(days=1)
+    out = town.ok("alice", 'partnership reopen "The council backed out; we carry on"')
+    assert ("Alice reopened Riverside Partnership, which was wound up on Wed 25 Nov by Alice. "
+            "Why: The council backed out; we carry on. Now it has no end date and next quarterly review "
+            "Fri 26 Feb 2027; its work can go on.") in out
+    p = partnership(town)
+    assert p.closed_at is None and p.end_date is None and p.next_review_on == date(2027, 2, 26)
+    assert "Alice reopened Riverside Partnership, which was wound up" in town.ok("bob", "history about:partnership")
+    [logged] = [e for e in all_of(town.sessions, Event) if e.action == "partnership-reopen"]
+    assert logged.reason == "The council backed out; we carry on" and logged.actor.user_id == "alice"
+    refuse(town, "alice", 'partnership reopen "Again"', "Riverside Partnership is neither wound up nor past its end date")
+    assert "New commitment" in town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+
+
+def test_winding_up_keeps_the_end_date_and_reopening_keeps_it_too(chat: Chat) -> None:
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2027-06-30')
+    chat.ok("alice", "review start")
+    chat.ok("alice", 'review close wind-up "Funding fell through"')
+    assert partnership(chat).end_date == date(2027, 6, 30)
+    out = chat.ok("alice", 'partnership reopen "The funding came back"')
+    assert "Now it ends Wed 30 Jun 2027; its work can go on." in out
+    assert partnership(chat).closed_at is None and partnership(chat).end_date == date(2027, 6, 30)
+
+
+def test_a_partnership_past_its_end_date_needs_a_new_one_to_reopen(chat: Chat) -> None:
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
+    chat.ok("bob", "join org:Chamber sector:private")
+    chat.ok("bob", 'commit "Sweep the square" by:2026-12-30')
+    at(chat, "2026-12-31T20:00")
+    assert "New commitment" in chat.ok("bob", 'commit "Last-day tidy" by:2026-12-31'), "the end date is its last day"
+    at(chat, "2027-01-01T09:00")
+    ended = "Market Square Project ended on its end date, Thu 31 Dec 2026"
+    refuse(chat, "bob", 'commit "One more thing" by:friday', ended,
+           '`partnership reopen "why" end:2027-04-01` with a new end date')
+    refuse(chat, "alice", 'partnership reopen "A second season"', ended, "give it a new end date",
+           "`partnership reopen \"why\" end:2027-04-01`")
+    refuse(chat, "alice", 'partnership reopen "A second season" end:none', "A project partnership has a natural end")
+    refuse(chat, "alice", 'partnership reopen "A second season" end:2026-12-15', "must be after today")
+    out = chat.ok("alice", 'partnership reopen "A second season" end:2027-06-30')
+    assert "which ended on its end date, Thu 31 Dec 2026. Why: A second season. Now it ends Wed 30 Jun" in out
+    assert partnership(chat).end_date == date(2027, 6, 30)
+    assert "New commitment" in chat.ok("bob", 'commit "One more thing" by:friday')
+
+
+def test_a_sustained_partnership_reopened_without_an_end_is_reviewed_again(chat: Chat) -> None:
+    chat.ok("alice", 'setup "Flood Task Force" kind:task-force end:2026-12-31')
+    assert partnership(chat).review_cadence is None
+    at(chat, "2027-01-04T09:00")
+    out = chat.ok("alice", 'partnership reopen "The river is rising again" end:none')
+    assert "Now it has no end date and next quarterly review Mon 5 Apr" in out
+    p = partnership(chat)
+    assert p.end_date is None and p.next_review_on == date(2027, 4, 5)
+
+
+def test_leaving_a_wound_up_partnership_still_works(town: Chat) -> None:
+    town.ok("carol", 'commit "Recruit litter pickers" by:friday')
+    town.ok("carol", "done 1")
+    town.advance(days=1)
+    wind_up(town)
+    assert "Carol is no longer in Riverside Partnership." in town.ok("carol", "leave")
+
+
+def test_a_wound_up_partnership_is_nudged_no_more(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')  # Fri 27 Nov
+    town.ok("carol", 'concern "The path floods" kind:other')
+    town.ok("alice", 'propose "Hold the market on the path" mode:consensus closes:"in 5 days"')
+    town.ok("alice", 'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h')
+    for n in range(7):
+        town.ok("alice", f'commit "Task {n}" by:2026-11-26')  # overload and key-person
+    at(town, "2026-11-28T23:00")  # overdue, but quiet hours: owed, not yet sent
+    sweep(town, inbox)
+    assert any(n.sent_at is None for n in ledger(town))
+    town.ok("alice", "review start")
+    town.ok("alice", 'review close wind-up "The council takes the riverside on"')
+    for day in ("2026-11-29T10:00", "2026-12-07T10:00", "2027-02-25T10:00"):  # a digest week, the review date
+        at(town, day)
+        sweep(town, inbox)
+    assert inbox.take_all() == []
+    assert all(n.sent_at is not None for n in ledger(town)), "what was owed before the wind-up is not sent after"
+    [d] = all_of(town.sessions, Decision)
+    assert d.status is DecisionStatus.OPEN, "its open decision waits for it to reopen"
+    assert len(all_of(town.sessions, Commitment)) == 10, "its recurring work does not roll on"
+
+    town.ok("alice", 'partnership reopen "The council backed out"')
+    sweep(town, inbox)
+    assert any("#1 Deliver 500 leaflets was due" in text for text in inbox.to("@bob"))
+
+
+def test_an_ended_partnership_is_nudged_no_more(chat: Chat, inbox: Inbox) -> None:
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
+    chat.ok("bob", "join org:Chamber sector:private")
+    chat.ok("bob", 'commit "Sweep the square" by:2026-12-30')
+    at(chat, "2026-12-30T10:00")
+    chat.ok("alice", "review start")  # the wrap-up review, left open past the end
+    at(chat, "2027-01-04T10:00")
+    inbox.take_all()
+    sweep(chat, inbox)
+    assert inbox.take_all() == []
+
+
+def test_a_slack_button_on_a_wound_up_partnership_gets_the_same_refusal(riverside: SlackHarness) -> None:
+    announced = riverside.run('commit "Deliver 500 leaflets" by:"in 2 weeks"', user="UBOB")
+    riverside.run("review start")
+    riverside.run('review close wind-up "The council takes the riverside on"')
+    before = state(riverside.sessions)
+    riverside.click(button(announced.params["blocks"], "Mark done"), user="UBOB")
+    refusal = riverside.last("chat.postEphemeral")
+    shown = text_of(refusal.params["blocks"])
+    assert refusal.params["user"] == "UBOB"
+    assert "Riverside Partnership was wound up on" in shown and "by Alice" in shown and "partnership reopen" in shown
+    assert state(riverside.sessions) == before
