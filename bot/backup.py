@@ -22,6 +22,7 @@ from bot.config import Settings
 from storage.database import make_engine, upgrade
 from storage.models import Base
 
+
 class Refused(Exception):
     """What to do instead, in one line."""
 

@@ -29,13 +29,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import metrics
+from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
 from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
-from bot import metrics
-from bot.config import Settings
 from storage.database import database_now, take_write_lock, transaction
 from storage.models import Partnership, Person
 

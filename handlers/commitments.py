@@ -167,7 +167,8 @@ def commit(ctx: Context, args: Args) -> Reply:
     did = f"committed to #{c.number} {title}" if owner.id == me.id else f"assigned #{c.number} {title} to {member_label(owner)}"
     ctx.record("commit", did + every, subject=c)
     item = commitment_item(c, ctx.tz, ctx.now)
-    return Reply(title="New commitment", text=item.text + every, actions=list(item.actions), audience=Audience.CHANNEL)
+    return Reply(title="New commitment", text=item.text + recurring.until_said(series, today), actions=list(item.actions),
+                 audience=Audience.CHANNEL)
 
 
 def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | None:

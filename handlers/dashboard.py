@@ -205,7 +205,7 @@ def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
                f"this week {planned[-1]} due, {made[-1]} done.")
     return Chart("planned", "Planned against done, per week", summary, "bar", labels,
                  [Series("Due (planned)", list(map(float, planned))), Series("Done", list(map(float, made)))],
-                 ["Week of", "Due", "Done"], [[lab, str(a), str(b)] for lab, a, b in zip(labels, planned, made)])
+                 ["Week of", "Due", "Done"], [[lab, str(a), str(b)] for lab, a, b in zip(labels, planned, made, strict=True)])
 
 
 def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
@@ -218,9 +218,9 @@ def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
         counts[next(i for i, (limit, _) in enumerate(AGES) if limit is None or days < limit)] += 1
     labels = [name for _, name in AGES]
     old = counts[-1] + counts[-2]
-    summary = (f"{len(opened)} open concerns" + (f", {old} of them open over two weeks." if old else ", none open over two weeks."))
+    summary = f"{len(opened)} open concerns" + (f", {old} of them open over two weeks." if old else ", none open over two weeks.")
     return Chart("concerns", "Open concerns by age", summary, "bar", labels, [Series("Open concerns", list(map(float, counts)))],
-                 ["Age", "Open concerns"], [[lab, str(n)] for lab, n in zip(labels, counts)])
+                 ["Age", "Open concerns"], [[lab, str(n)] for lab, n in zip(labels, counts, strict=True)])
 
 
 def risks_chart(session: Session, p: Partnership, tz: ZoneInfo) -> Chart:
@@ -239,7 +239,7 @@ def risks_chart(session: Session, p: Partnership, tz: ZoneInfo) -> Chart:
         change = (overall[-1] or 0) - (overall[-2] or 0)
         trend = ("The partnership's trend: " + ("improving" if change > 0.2 else "worsening" if change < -0.2 else "steady")
                  + f" (average {overall[-2]:.1f} then {overall[-1]:.1f} out of 5).")
-    rows = [[risk.value, *("—" if v is None else f"{v:.1f}" for v in s.values)] for risk, s in zip(Risk, series)]
+    rows = [[risk.value, *("—" if v is None else f"{v:.1f}" for v in s.values)] for risk, s in zip(Risk, series, strict=True)]
     return Chart("risks", "The six risks across the last reviews", trend, "line", labels, series,
                  ["Risk", *labels], rows, unit="average score, 1 to 5")
 

@@ -459,8 +459,9 @@ def decision(ctx: Context, args: Args) -> Reply:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
-                  + (f" (not counted: {why})" if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers))
-                     else "")) for r in responses]
+                  + (f" (not counted: {why})"
+                     if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers)) else ""))
+             for r in responses]
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
     if d.status is DecisionStatus.OPEN:

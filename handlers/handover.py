@@ -52,7 +52,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     withdraw(ctx.session, handover_key(c))
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
-         f"{ctx.person.display_name} handed you #{c.number} {c.title} (due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}). "
+         f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}. "
          f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
          person_id=new_owner.person_id,
          actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))

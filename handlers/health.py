@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.away import away_now
 from handlers.context import Context
 from handlers.dates import show_day, show_due
 from handlers.describe import hours, member_label
-from handlers.away import away_now
 from handlers.load import Workload, key_people, room_for, tally, weekly_rate
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
@@ -226,7 +226,8 @@ class Checker:
         return Signal(
             "Over capacity", listed(texts) + ".",
             "Volunteers who carry more than they can give burn out, and the partnership loses them.",
-            self.hand_on(loads, over[0].member, {w.member.id for w in over}, "Hand something on") + " `load` shows who has spare capacity.")
+            self.hand_on(loads, over[0].member, {w.member.id for w in over}, "Hand something on")
+            + " `load` shows who has spare capacity.")
 
     def no_successor(self) -> Signal | None:
         """The coordinator role, and large commitments, with nobody able to step in."""
@@ -267,7 +268,7 @@ class Checker:
         late = [c for c in self.open if c.due_at < self.now]
         if not late:
             return None
-        texts = [f"#{c.number} {c.title} ({c.owner.person.display_name}, due {show_due(c.due_at, self.tz, self.now)})"
+        texts = [f"#{c.number} {c.title}, held by {c.owner.person.display_name}, due {show_due(c.due_at, self.tz, self.now)}"
                  for c in late]
         first = late[0]
         return Signal(

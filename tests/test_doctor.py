@@ -20,7 +20,7 @@ from handlers.reply import Reply
 from storage import nudges as ledger
 from storage.database import database_now, transaction
 from tests.bot_process import free_port
-from tests.matrix_homeserver import PASSWORD, Homeserver, matrix_settings
+from tests.matrix_homeserver import PASSWORD, Homeserver
 from tests.slack_recorder import SECRET, Recorder, settings_for
 from tests.test_console import PARTNERBOT
 

@@ -109,7 +109,7 @@ def test_overdue_commitment_is_named(healthy: Chat) -> None:
     assert "Overdue" not in health(healthy)
     healthy.advance(days=3)
     shown = health(healthy)
-    assert "#1 Book the hall (Carol, due Wed 25 Nov (2 days overdue))" in shown
+    assert "#1 Book the hall, held by Carol, due Wed 25 Nov (2 days overdue)" in shown
     assert "`done 1`" in shown and "`reassign 1 @name`" in shown
 
 

@@ -21,10 +21,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Nudge
+from tests import test_production
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, text_of
 from tests.test_cli_run import slash
 from tests.test_console import PARTNERBOT
-from tests import test_production
 from tests.test_production import overdue_partnership, server, wait_until
 
 pytestmark = test_production.pytestmark  # PostgreSQL only

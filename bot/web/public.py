@@ -9,6 +9,7 @@ app or feed reader polling for changes gets 304 Not Modified until something cha
 from __future__ import annotations
 
 import re
+
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy.orm import Session
 
