@@ -130,6 +130,8 @@ class Console:
             return f"You are now {name}."
         reply = handle(line, self.actor(), self.sessions)
         shown = render(reply, color=self.color)
+        if reply.private_note:  # the terminal is private: the asker reads it right under the reply
+            shown += "\n" + printable(reply.private_note)
         if reply.attachments:
             folder = self.files / (reply.folder or "")
             written = write_files(reply.attachments, folder)

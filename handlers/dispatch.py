@@ -33,6 +33,9 @@ CLASH = "Someone changed the same thing at the same moment, so nothing was chang
 BROKEN = "Something went wrong on my side, and nothing was changed. Try again; if it keeps happening, tell a coordinator."
 
 ANONYMOUS = "anonymous"
+# An anonymous concern's reopen code (`code:...`): whoever types it is the anonymous raiser, so
+# it is answered as discreetly as the raising was.
+CODE = "code"
 IN = "in"  # an option naming which of your partnerships a command acts in, for commands that take it
 
 
@@ -106,13 +109,13 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         return error(f"That message is {len(text):,} characters; commands must be under {MAX_INPUT:,}. "
                      "Shorten the text and try again.")
     cmd: Command | None = None
-    # Until the words are parsed, any `anonymous` among them counts: better a plain refusal
+    # Until the words are parsed, any `anonymous` or `code:` among them counts: better a plain refusal
     # kept private than an anonymous one shown beside its author.
-    discreet = ANONYMOUS in text.lower().split()
+    discreet = any(word == ANONYMOUS or word.startswith(f"{CODE}:") for word in text.lower().split())
     try:
         cmd, rest = registry.find(tokenize(text))
         args = Args.parse(rest, cmd.options, cmd.flags)
-        discreet = ANONYMOUS in args.flags
+        discreet = ANONYMOUS in args.flags or CODE in args.options
         if discreet and once is not None:
             once = once.discreet()
         with sessions.begin() as session:

@@ -20,8 +20,9 @@ from storage import numbering, queries
 from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Person
 
 PAGE = 20
-# Actions that may be logged without a name (an anonymous concern); other nameless ones are the bot's.
-ANONYMOUS = ("concern",)
+# Actions that may be logged without a name (an anonymous concern, and its reopening by code); other
+# nameless ones are the bot's.
+ANONYMOUS = ("concern", "reopen")
 # What each `about:` word covers, by the event log's action names.
 ABOUT: dict[str, tuple[str, ...]] = {
     "commitments": ("commit", "done", "drop", "reassign", "snooze", "commitment-edit", "commitment-reopen", "progress",

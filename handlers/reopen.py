@@ -15,7 +15,7 @@ from handlers.reply import Reply
 from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus
 
 
-@command("reopen", usage='reopen <number> "why"', examples=('reopen 12 "Marked done by mistake"',))
+@command("reopen", usage='reopen <number> "why"', options=("code",), examples=('reopen 12 "Marked done by mistake"',))
 def reopen(ctx: Context, args: Args) -> Reply:
     """Reopen a done or dropped commitment, or a resolved concern, saying why.
 
@@ -28,6 +28,8 @@ def reopen(ctx: Context, args: Args) -> Reply:
     k = ctx.session.get(Concern, number)
     c = c if c is not None and c.partnership_id == partnership.id else None
     k = k if k is not None and k.partnership_id == partnership.id else None
+    if "code" in args.options:  # only an anonymous concern has a reopen code
+        return concerns.reopen(ctx, args)
     closed_c = c is not None and c.status is not CommitmentStatus.OPEN
     closed_k = k is not None and k.status is ConcernStatus.RESOLVED
     if closed_c and closed_k:

@@ -76,6 +76,9 @@ class Reply:
     # Only the asker may read it (a sign-in link): a platform that cannot show a reply to one
     # person in a shared room sends it to them directly instead.
     secret: bool = False
+    # Words only the asker sees, delivered apart from the announcement (an anonymous concern's
+    # reopen code): each adapter sends them to the asker alone, never into the reply itself.
+    private_note: str | None = None
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""

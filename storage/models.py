@@ -387,6 +387,9 @@ class Concern(Base):
     number: Mapped[int]
     # None when raised anonymously: we do not keep what we promise not to show.
     raised_by_id: Mapped[int | None]
+    # Raised anonymously: the SHA-256 of the code only the raiser was shown, which lets them
+    # reopen it later (`reopen concern N "why" code:...`); never the code itself.
+    reopen_code_hash: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[ConcernKind] = mapped_column(_enum(ConcernKind), default=ConcernKind.OTHER)
     severity: Mapped[Severity] = mapped_column(_enum(Severity), default=Severity.MEDIUM)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Severity
 from tests.conftest import Chat, snapshot
 from tests.test_bad_input import all_of, refuse
@@ -175,3 +178,67 @@ def test_reopening_a_concern_needs_a_reason_and_keeps_the_earlier_agreement_in_v
     assert "#1 Budget split · other, medium · raised 1 day ago by Bob (Chamber of Trade) · reopened, agreed before: Split 50/50" \
         in town.ok("carol", "concerns")
     assert "Alice resolved concern #1 Budget split — Split 50/50" in town.ok("carol", "history about:concerns")
+
+
+def raise_anonymously(town: Chat) -> str:
+    """Carol raises concern #1 anonymously and it is resolved; returns the code she alone was shown."""
+    reply = town.say("carol", 'concern "Meetings clash with school pick-up" anonymous')
+    assert not reply.error and reply.private_note is not None
+    code = re.search(r"code:([0-9a-f]{8})", reply.private_note)
+    assert code is not None
+    town.ok("alice", 'resolve 1 "Meetings move to 7pm"')
+    return code.group(1)
+
+
+def test_anonymous_concern_shows_its_reopen_code_to_the_raiser_alone(town: Chat) -> None:
+    reply = town.say("carol", 'concern "Meetings clash with school pick-up" anonymous')
+    code = re.search(r"code:([0-9a-f]{8})", reply.private_note or "")
+    assert code is not None
+    assert "Only you have this code; to reopen concern #1 later, send me privately:" in (reply.private_note or "")
+    assert code.group(1) not in reply.plain() and "Carol" not in (reply.private_note or "")
+    c = the_concern(town)
+    assert c.reopen_code_hash == hashlib.sha256(code.group(1).encode()).hexdigest()
+    assert code.group(1) not in str([(e.summary, e.reason) for e in all_of(town.sessions, Event)])
+    assert town.say("bob", 'concern "Budget split"').private_note is None
+    assert the_concern(town, 2).reopen_code_hash is None
+
+
+def test_the_anonymous_raiser_reopens_with_the_code_and_stays_anonymous(town: Chat) -> None:
+    code = raise_anonymously(town)
+    town.advance(days=1)
+    # Plain `reopen` takes the code too, even where a commitment shares the number.
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", "done 1")
+    reply = town.say("carol", f'reopen 1 "Still clashes for parents" code:{code}')
+    assert not reply.error and "Concern #1 (Meetings clash with school pick-up) is open again." in reply.plain()
+    assert "Carol" not in reply.plain() and code not in reply.plain()
+    c = the_concern(town)
+    assert c.status is ConcernStatus.OPEN and c.resolution is None
+    [event] = [e for e in all_of(town.sessions, Event) if e.action == "reopen"]
+    assert event.actor_id is None and event.reason == "Still clashes for parents"
+    history = town.ok("alice", "history")
+    assert "someone reopened concern #1 Meetings clash with school pick-up — Still clashes for parents" in history
+    assert "Carol" not in town.ok("alice", "concerns 1")
+
+
+def test_a_wrong_reopen_code_is_refused_and_changes_nothing(town: Chat) -> None:
+    code = raise_anonymously(town)
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 2 "Split 50/50"')
+    before = snapshot(town.sessions)
+    wrong = "0" * 8 if code != "0" * 8 else "1" * 8
+    refuse(town, "bob", f'reopen concern 1 "Not fair" code:{wrong}', "That code does not reopen concern #1")
+    # The right code for another concern, or for a concern raised with a name, does not either.
+    refuse(town, "carol", f'reopen concern 2 "Not fair" code:{code}', "That code does not reopen concern #2")
+    assert snapshot(town.sessions) == before
+    assert {the_concern(town, n).status for n in (1, 2)} == {ConcernStatus.RESOLVED}
+
+
+def test_a_reopen_code_typed_in_a_shared_room_is_refused_privately(town: Chat) -> None:
+    code = raise_anonymously(town)
+    before = snapshot(town.sessions)
+    town.private = False
+    reply = town.say("carol", f'reopen concern 1 "Still clashes" code:{code}')
+    assert reply.error and reply.discreet
+    assert "A reopen code can't be used here" in (reply.text or "") and "direct message" in (reply.text or "")
+    assert snapshot(town.sessions) == before and the_concern(town).status is ConcernStatus.RESOLVED

@@ -8,6 +8,7 @@ are checked against today's date rather than the test clock.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.console import Console
 from handlers.dates import show_day
 from storage.models import (
     Commitment,
@@ -245,3 +247,13 @@ def test_demo_shows_the_sample_after_the_readmes_first_conversation(engine: Engi
 def test_migrate_reports_the_schema_is_up_to_date(engine: Engine, tmp_path: Path) -> None:
     result = run(engine, tmp_path, "migrate", stdin="")
     assert result.returncode == 0 and "The database is up to date." in result.stdout
+
+
+def test_console_prints_an_anonymous_concerns_reopen_code_under_the_reply(sessions: sessionmaker[Session]) -> None:
+    console = Console(sessions, "alice", "UTC", stdin=io.StringIO(), stdout=io.StringIO())
+    console.respond('setup "Riverside Partnership" kind:task-force')
+    console.respond("join org:Council sector:public")
+    shown = console.respond('concern "Budget split" anonymous')
+    assert "Someone raised: Budget split" in shown
+    assert re.search(r"Only you have this code; to reopen concern #1 later, send me privately: "
+                     r'`reopen concern 1 "why" code:[0-9a-f]{8}`', shown)

@@ -131,8 +131,8 @@ class MatrixChat:
     async def answer_discreetly(self, room_id: str, event: RoomMessageText, reply: Reply, private: bool) -> None:
         """Something said anonymously. Asked where others see it: the message is taken down
         (when the bot may) and the answer goes to the person's direct room. Asked in private:
-        answered there, and announced in the partnership's room on its own, as no reply to
-        the message and with no mention of anyone."""
+        answered there, with any words for the asker alone (`private_note`), and announced in
+        the partnership's room on its own, as no reply to the message and with no mention of anyone."""
         content = notice(reply, self.prefix)
         if not private:
             room = self.client.rooms.get(room_id)
@@ -146,5 +146,7 @@ class MatrixChat:
                 log.warning("could not answer %s privately", event.sender, exc_info=True)
             return
         await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
+        if reply.private_note:  # this room is theirs alone: the words for them go here, never to the channel
+            await self.send(room_id, notice(Reply(text=reply.private_note), self.prefix))
         if reply.channel:
             await self.send(reply.channel, content)

@@ -96,7 +96,15 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
     arrive as a direct message. When the bot may not post in the channel (a private one it
     was not invited to), the slash command's response_url still reaches the person, but never
     in the channel for something said anonymously: Slack would show the typed command beside it.
-    An anonymous announcement goes to the partnership's channel (`reply.channel`) on its own."""
+    An anonymous announcement goes to the partnership's channel (`reply.channel`) on its own;
+    words for the asker alone (`private_note`) go to them apart, where they typed."""
+    show(client, reply, channel, user, response_url)
+    if reply.private_note and not reply.error:  # a personal reply: ephemeral where they typed, else their DM
+        show(client, Reply(text=reply.private_note, discreet=True), channel, user, response_url)
+
+
+def show(client: WebClient, reply: Reply, channel: str | None, user: str, response_url: str | None) -> None:
+    """The reply itself, in the channel or to the person (see `deliver`)."""
     shown, text = render_blocks(reply), fallback_text(reply)
     in_channel = reply.audience is Audience.CHANNEL and not reply.error
     if in_channel and reply.channel:
