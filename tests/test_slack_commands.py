@@ -4,6 +4,7 @@ personal answers ephemeral, mentions resolved to members with their Slack names 
 from __future__ import annotations
 
 import json
+import re
 import threading
 
 from sqlalchemy import select
@@ -131,3 +132,27 @@ def test_a_command_queued_behind_busy_workers_past_three_seconds_is_answered_200
     assert response.status == 200, response
     with riverside.sessions() as session:
         assert session.scalars(select(Commitment.title)).all() == ["Book the hall"]
+
+
+def test_an_anonymous_concerns_reopen_code_reaches_the_raiser_alone_and_reopens_it(riverside: SlackHarness) -> None:
+    before = len(riverside.recorder.posted())
+    riverside.command('concern "Meetings clash with school pick-up" anonymous', user="UCAROL", channel="D1")
+    sent = riverside.recorder.posted()[before:]
+    [announced] = [c for c in sent if c.method == "chat.postMessage"]
+    [note] = [c for c in sent if c.method == "chat.postEphemeral"]
+    assert len(sent) == 2 and announced.params["channel"] == "C1"
+    assert "Someone raised: Meetings clash with school pick-up" in text_of(announced.params["blocks"])
+    assert (note.params["channel"], note.params["user"]) == ("D1", "UCAROL")
+    code = re.search(r"code:([0-9a-f]{8})", text_of(note.params["blocks"]))
+    assert code is not None and "Only you have this code" in note.params["text"]
+    assert code.group(1) not in json.dumps([c.params for c in sent if c is not note])
+
+    riverside.run('resolve 1 "Meetings move to 7pm"')
+    reopened = riverside.run(f'reopen concern 1 "Still clashes for parents" code:{code.group(1)}', user="UCAROL",
+                             channel="D1")
+    assert reopened.method == "chat.postMessage" and reopened.params["channel"] == "C1"
+    assert "Concern #1 (Meetings clash with school pick-up) is open again." in text_of(reopened.params["blocks"])
+    assert code.group(1) not in json.dumps(reopened.params) and "UCAROL" not in json.dumps(reopened.params)
+    with riverside.sessions() as session:
+        event = session.scalars(select(Event).where(Event.action == "reopen")).one()
+        assert (event.actor_id, event.reason) == (None, "Still clashes for parents")

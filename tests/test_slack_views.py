@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -107,6 +108,11 @@ def test_the_concern_modal_raises_a_concern(riverside: SlackHarness) -> None:
     shown = text_of(announced.params["blocks"])
     assert "Someone raised: Meetings clash with school pick-up (time, high)" in shown
     assert button(announced.params["blocks"], "Discuss")
+    # The reopen code is Carol's alone: ephemeral to her, where the form was opened, and not announced.
+    note = riverside.last("chat.postEphemeral")
+    assert (note.params["channel"], note.params["user"]) == ("C1", "UCAROL")
+    assert "Only you have this code; to reopen concern #1 later" in text_of(note.params["blocks"])
+    assert "code:" not in json.dumps(announced.params)
     with riverside.sessions() as session:
         concern = session.scalars(select(Concern)).unique().one()
         assert (concern.kind, concern.severity, concern.raised_by_id) == (ConcernKind.TIME, Severity.HIGH, None)
