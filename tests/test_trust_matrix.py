@@ -5,6 +5,7 @@ and a stranger who invites the bot learns nothing of partnerships they are not i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import time
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Concern
+from storage.models import Concern, ConcernStatus, Event
 from tests.anonymity import added, rows, traces
 from tests.crowd import crowd
 from tests.matrix_homeserver import Person, RunningBot
@@ -127,3 +128,45 @@ def test_a_huge_message_is_refused_before_any_lookup_and_big_answers_still_arriv
     assert len(json.dumps(who, ensure_ascii=False).encode()) < 64 * 1024
     assert "Owner 1 (Organisation number 1)" in who["body"]
     assert "more lines not shown; narrow it down by a word of the title" in who["body"]
+
+
+def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens_the_concern(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
+        sessions: sessionmaker[Session]) -> None:
+    start_bot()
+    alice, bob = people("alice"), people("bob")
+    room = alice.create_room(bot_account, bob.mxid, power_level_override={"users": {bot_account: 50}})
+    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
+    bob.join(room)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    alice.ask(room, "!partner join org:Council sector:public", bot_account)
+    bob.ask(room, "!partner join org:Chamber sector:private", bot_account)
+    direct = bob.create_room(bot_account, is_direct=True)
+    bob.wait("the bot in the direct room", lambda: bot_account in bob.members(direct))
+
+    bob.say(direct, f'concern "{WORRY}" anonymous')
+    note = bob.wait("the reopen code", lambda: next(
+        (e for e in notices(bob, direct, bot_account) if "Only you have this code" in e["content"]["body"]), None))
+    code = re.search(r"code:([0-9a-f]{8})", note["content"]["body"])
+    assert code is not None
+    alice.wait("the announcement", lambda: next(
+        (e for e in notices(alice, room, bot_account) if "Someone raised" in e["content"]["body"]), None))
+    assert all(code.group(1) not in json.dumps(e["content"]) for e in notices(alice, room, bot_account))
+
+    alice.ask(room, '!partner resolve 1 "Split 50/50"', bot_account)
+    # Typed in the shared room, the code is taken down and refused in private; nothing changes.
+    typed = bob.say(room, f'!partner reopen concern 1 "Not kept" code:{code.group(1)}')
+    bob.wait("the refusal in the direct room", lambda: next(
+        (e for e in notices(bob, direct, bot_account) if "can't be used here" in e["content"]["body"]), None))
+    alice.wait("the code to be taken down", lambda: next(
+        (e for e in alice.history(room) if e["event_id"] == typed and not e["content"]), None))
+    with sessions() as session:
+        assert session.scalars(select(Concern.status)).one() is ConcernStatus.RESOLVED
+
+    bob.say(direct, f'reopen concern 1 "The split was not kept" code:{code.group(1)}')
+    alice.wait("the reopening", lambda: next(
+        (e for e in notices(alice, room, bot_account) if "is open again" in e["content"]["body"]), None))
+    with sessions() as session:
+        assert session.scalars(select(Concern.status)).one() is ConcernStatus.OPEN
+        event = session.scalars(select(Event).where(Event.action == "reopen")).one()
+        assert (event.actor_id, event.reason) == (None, "The split was not kept")
