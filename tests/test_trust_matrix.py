@@ -27,14 +27,10 @@ def notices(person: Person, room: str, bot: str) -> list[dict[str, Any]]:
     return [e for e in person.history(room) if e["sender"] == bot and e["type"] == "m.room.message"]
 
 
-def test_an_anonymous_concern_on_matrix_is_private_and_traceable_to_nobody(
-        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
-        sessions: sessionmaker[Session]) -> None:
-    start_bot()
-    alice, bob = people("alice"), people("bob")
-    # The bot may take messages down in the partnership's room.
-    room = alice.create_room(bot_account, bob.mxid, power_level_override={
-        "users": {bot_account: 50}})
+def shared_and_direct_rooms(alice: Person, bob: Person, bot_account: str) -> tuple[str, str]:
+    """A partnership's room, where the bot may take messages down, with alice and bob in it;
+    and bob's direct room with the bot."""
+    room = alice.create_room(bot_account, bob.mxid, power_level_override={"users": {bot_account: 50}})
     alice.wait("the bot to join", lambda: bot_account in alice.members(room))
     bob.join(room)
     alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
@@ -42,6 +38,15 @@ def test_an_anonymous_concern_on_matrix_is_private_and_traceable_to_nobody(
     bob.ask(room, "!partner join org:Chamber sector:private", bot_account)
     direct = bob.create_room(bot_account, is_direct=True)
     bob.wait("the bot in the direct room", lambda: bot_account in bob.members(direct))
+    return room, direct
+
+
+def test_an_anonymous_concern_on_matrix_is_private_and_traceable_to_nobody(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str,
+        sessions: sessionmaker[Session]) -> None:
+    start_bot()
+    alice, bob = people("alice"), people("bob")
+    room, direct = shared_and_direct_rooms(alice, bob, bot_account)
     bob.ask(direct, "mine", bot_account)  # the bot has met bob in private before
     before = rows(sessions)
 
@@ -135,14 +140,7 @@ def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens
         sessions: sessionmaker[Session]) -> None:
     start_bot()
     alice, bob = people("alice"), people("bob")
-    room = alice.create_room(bot_account, bob.mxid, power_level_override={"users": {bot_account: 50}})
-    alice.wait("the bot to join", lambda: bot_account in alice.members(room))
-    bob.join(room)
-    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
-    alice.ask(room, "!partner join org:Council sector:public", bot_account)
-    bob.ask(room, "!partner join org:Chamber sector:private", bot_account)
-    direct = bob.create_room(bot_account, is_direct=True)
-    bob.wait("the bot in the direct room", lambda: bot_account in bob.members(direct))
+    room, direct = shared_and_direct_rooms(alice, bob, bot_account)
 
     bob.say(direct, f'concern "{WORRY}" anonymous')
     note = bob.wait("the reopen code", lambda: next(
