@@ -155,7 +155,14 @@ def test_withdraw_and_close_at_once_settle_a_decision_once(town: Chat) -> None:
      ("dave", "join sector:community")),
     ([("alice", "member role @bob coordinator"), ("alice", "partnership edit joining:approval"),
       ("dave", "join sector:community")], ("alice", "approve @dave"), ("bob", 'decline @dave "We are full"')),
-], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove", "join-request", "approve-decline"])
+    ([("bob", 'commit "Book the hall" by:friday'), ("bob", "done 1")], ("bob", 'reopen 1 "Not booked after all"'),
+     ("alice", 'reopen 1 "The hall cancelled"')),
+    ([("bob", 'concern "The hall is too small"'), ("alice", 'resolve 1 "Book the library"')],
+     ("bob", 'reopen concern 1 "The library is shut"'), ("alice", 'reopen concern 1 "Still too small"')),
+    ([("alice", "review start"), ("alice", 'review close wind-up "The funding ended"')],
+     ("alice", 'partnership reopen "New funding"'), ("alice", 'partnership reopen "The council stepped in"')),
+], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove", "join-request", "approve-decline",
+        "commitment-reopen", "concern-reopen", "partnership-reopen"])
 def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[tuple[str, str]], first: tuple[str, str],
                                                      second: tuple[str, str]) -> None:
     for user, text in setup:
