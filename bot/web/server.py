@@ -91,9 +91,14 @@ class Server:
         self.stopped.wait(10)
 
     def server_close(self) -> None:
-        """Close every socket: the listening one and any connection still open."""
+        """Close every socket: the listening one and any connection still open.
+
+        One whose descriptor is already gone (closed elsewhere) must not stop the others closing."""
         for channel in list(self.waitress._map.values()):  # type: ignore[union-attr]
-            channel.close()
+            try:
+                channel.close()
+            except OSError:  # already out of the map: closing took it out before failing
+                log.debug("a channel's descriptor was already closed", exc_info=True)
 
 
 def serve(app: WsgiApp, host: str, port: int) -> Server:
