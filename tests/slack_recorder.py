@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.error import HTTPError
@@ -466,3 +467,12 @@ def state(sessions: sessionmaker[Session]) -> dict[str, int]:
     counts = snapshot(sessions)
     counts.pop("slack_requests")
     return counts
+
+
+def awake(after: datetime | None = None) -> datetime:
+    """The first 15:00 UTC from `after` (default: now): out of the default quiet hours for
+    every test user (London, Paris and New York), so a sweep then sends what it holds
+    whatever the hour the tests run at."""
+    after = after or datetime.now(UTC)
+    moment = after.astimezone(UTC).replace(hour=15, minute=0, second=0, microsecond=0)
+    return moment if moment >= after else moment + timedelta(days=1)

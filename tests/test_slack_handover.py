@@ -8,14 +8,15 @@ from sqlalchemy import select
 from bot import scheduler
 from bot.slack.delivery import Delivery
 from storage.models import Commitment, Event
-from tests.slack_recorder import BOT_TOKEN, SlackHarness, button, text_of
+from tests.slack_recorder import BOT_TOKEN, SlackHarness, awake, button, text_of
 
 pytest_plugins = ("tests.slack_fixtures",)
 
 
 def handover_dm(riverside: SlackHarness, user: str) -> list[dict]:  # type: ignore[type-arg]
-    """Sweep, as the scheduler does after the command, and return the direct message's blocks."""
-    scheduler.sweep(riverside.sessions, Delivery(riverside.recorder.url, BOT_TOKEN), "slack")
+    """Sweep, as the scheduler does after the command (at an hour nobody is asleep), and return
+    the direct message's blocks."""
+    scheduler.sweep(riverside.sessions, Delivery(riverside.recorder.url, BOT_TOKEN), "slack", now=awake())
     dm = next(c for c in reversed(riverside.said("chat.postMessage")) if c.params["channel"] == user)
     return dm.params["blocks"]
 
@@ -47,6 +48,6 @@ def test_decline_button_asks_why_and_returns_the_work(riverside: SlackHarness) -
         riverside.last("chat.postMessage").params["blocks"])
     with riverside.sessions() as session:
         assert session.scalars(select(Commitment)).one().owner.person.user_id == "UBOB"
-    scheduler.sweep(riverside.sessions, Delivery(riverside.recorder.url, BOT_TOKEN), "slack")
+    scheduler.sweep(riverside.sessions, Delivery(riverside.recorder.url, BOT_TOKEN), "slack", now=awake())
     told = [c for c in riverside.said("chat.postMessage") if c.params["channel"] == "UALICE"]
     assert told and 'Carol declined #1 Book the hall: "I am away that week"' in text_of(told[-1].params["blocks"])
