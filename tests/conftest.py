@@ -9,6 +9,7 @@ database never trample each other.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import normalise_database_url
 from handlers import Actor, Reply, handle
-from storage.database import empty, make_engine, session_factory, upgrade
+from storage.database import alembic_config, empty, make_engine, session_factory, upgrade
 from storage.models import Base
 
 # A Tuesday morning, so "friday" and "tomorrow" mean the same in every run.
@@ -70,11 +72,53 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         engine.dispose()
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(test_database_url(tmp_path))
-    reset(engine)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file brought to the newest migration, copied for each test that needs a
+    database: migrating takes most of a second, copying a millisecond."""
+    path = tmp_path_factory.mktemp("template") / "partnerbot.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    return path
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether this run's PostgreSQL schema holds every table at the newest migration, so
+    emptying its tables gives what a new migration would."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        present = set(inspect(connection).get_table_names())
+        if "alembic_version" not in present or not set(Base.metadata.tables) <= present:
+            return False
+        return connection.scalar(text("SELECT version_num FROM alembic_version")) == head
+
+
+def truncate(engine: Engine) -> None:
+    """Empty every table but Alembic's and restart the numbering, in one statement."""
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def engine(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Engine]:
+    """A fresh database at the newest migration: a copy of the migrated SQLite file, or on
+    PostgreSQL this run's schema emptied (migrated again only when a test left it otherwise)."""
+    url = test_database_url(tmp_path)
+    if server_url() is None:
+        shutil.copyfile(migrated_sqlite, tmp_path / "partnerbot.db")
+        engine = make_engine(url)
+    else:
+        engine = make_engine(url)
+        if at_head(engine):
+            truncate(engine)
+        else:
+            reset(engine)
+            upgrade(engine)
     yield engine
     engine.dispose()
 
