@@ -8,6 +8,7 @@ database never trample each other.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import uuid
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,22 +87,33 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@functools.cache
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_current_head()
+
+
 def at_head(engine: Engine) -> bool:
     """Whether this run's PostgreSQL schema holds every table at the newest migration, so
     emptying its tables gives what a new migration would."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    names = [*Base.metadata.tables, "alembic_version"]
     with engine.connect() as connection:
-        present = set(inspect(connection).get_table_names())
-        if "alembic_version" not in present or not set(Base.metadata.tables) <= present:
+        present = connection.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+                                         " AND tablename = ANY(:names)"), {"names": names})
+        if present != len(names):
             return False
-        return connection.scalar(text("SELECT version_num FROM alembic_version")) == head
+        return connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
 
 
 def truncate(engine: Engine) -> None:
-    """Empty every table but Alembic's and restart the numbering, in one statement."""
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Empty every table but Alembic's and restart the numbering. DELETE with triggers off
+    (the schema's own rules would refuse some deletions half-way) is far quicker than
+    TRUNCATE, which syncs new files to disk for every table."""
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+                                " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
 
 
 @pytest.fixture
