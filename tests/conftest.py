@@ -195,3 +195,11 @@ def snapshot(sessions: sessionmaker[Session]) -> dict[str, int]:
     with sessions() as session:
         return {t.name: session.scalar(select(func.count()).select_from(t)) or 0
                 for t in Base.metadata.sorted_tables}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`), run every test that needs Synapse in one worker,
+    so the run starts one homeserver rather than one per worker."""
+    for item in items:
+        if "homeserver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("synapse"))

@@ -30,7 +30,7 @@ from tests.test_production import overdue_partnership, server, wait_until
 pytestmark = test_production.pytestmark  # PostgreSQL only
 pytest_plugins = ("tests.slack_fixtures",)
 
-SKEWED_CLOCK = Path(__file__).with_name("skewed_clock")
+SKEWED_CLOCK = Path(__file__).with_name("clock")
 
 
 @contextmanager
