@@ -7,7 +7,6 @@ Slack Web API it talks to is the local recorder.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 
+from tests.environment import user_environment
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
 from tests.test_console import PARTNERBOT
 
@@ -61,9 +61,8 @@ class BotProcess:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
     def start(self) -> str:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_URL"))}
-        env.update(DATABASE_URL=self.database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET,
-                   SLACK_API_URL=self.recorder.url, PORT=str(self.port))
+        env = user_environment(DATABASE_URL=self.database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                               SLACK_API_URL=self.recorder.url, PORT=str(self.port))
         self.process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wait_for_port(self.process, self.port)

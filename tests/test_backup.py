@@ -18,12 +18,12 @@ from bot.config import load_settings, open_database
 from storage.database import session_factory
 from storage.models import Commitment
 from tests.conftest import Chat
+from tests.environment import user_environment
 from tests.test_console import PARTNERBOT
 
 
 def partnerbot(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_"))}
-    env["DATABASE_URL"] = database_url
+    env = user_environment(DATABASE_URL=database_url)
     return subprocess.run([str(PARTNERBOT), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=120)
 

@@ -3,7 +3,6 @@ empty one unless asked with --create; `partnerbot` itself (the console, `run`) s
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,15 +12,14 @@ from sqlalchemy.exc import OperationalError
 
 from bot import cli
 from storage.database import empty
+from tests.environment import user_environment
 from tests.test_console import PARTNERBOT
 
 
 def partnerbot(cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """The installed console script in a folder of its own, with the default database there."""
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("SLACK_", "MATRIX_", "PARTNERBOT_", "DATABASE_URL"))}
     return subprocess.run([str(PARTNERBOT), *args], input=stdin, capture_output=True, text=True, cwd=cwd,
-                          env=environment, timeout=120, check=False)
+                          env=user_environment(), timeout=120, check=False)
 
 
 @pytest.mark.parametrize("command", [["tick"], ["nudges"], ["nudges", "--send"], ["export"]])

@@ -9,7 +9,6 @@ are checked against today's date rather than the test clock.
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
@@ -34,16 +33,14 @@ from storage.models import (
     Member,
     Partnership,
 )
+from tests.environment import user_environment
 from tests.test_bad_input import all_of
 
 PARTNERBOT = Path(sys.executable).with_name("partnerbot")
 
 
 def run(engine: Engine, cwd: Path, *args: str, stdin: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith(("SLACK_", "MATRIX_", "PARTNERBOT_", "DATABASE_URL"))}
-    environment["DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
-    environment.update(env)
+    environment = user_environment(DATABASE_URL=engine.url.render_as_string(hide_password=False), **env)
     return subprocess.run([str(PARTNERBOT), *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd, env=environment, timeout=120, check=False)
 

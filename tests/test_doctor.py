@@ -4,7 +4,6 @@ short of a scope), a database that is not running, and a real Synapse homeserver
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 from dataclasses import replace
 from datetime import timedelta
@@ -20,6 +19,7 @@ from handlers.reply import Reply
 from storage import nudges as ledger
 from storage.database import database_now, transaction
 from tests.bot_process import free_port
+from tests.environment import user_environment
 from tests.matrix_homeserver import PASSWORD, Homeserver
 from tests.slack_recorder import SECRET, Recorder, settings_for
 from tests.test_console import PARTNERBOT
@@ -41,8 +41,7 @@ def test_a_refused_token_and_a_stopped_database_are_named_and_a_working_matrix_l
         recorder: Recorder, homeserver: Homeserver, bot_account: str, tmp_path: Path) -> None:
     recorder.fail("auth.test", status=200, retry_after=None, error="invalid_auth")
     stopped = f"postgresql://partnerbot:db-password-1@127.0.0.1:{free_port()}/partnerbot"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_"))}
-    env.update(DATABASE_URL=stopped, SLACK_BOT_TOKEN="xoxb-revoked-token", SLACK_SIGNING_SECRET=SECRET,
+    env = user_environment(DATABASE_URL=stopped, SLACK_BOT_TOKEN="xoxb-revoked-token", SLACK_SIGNING_SECRET=SECRET,
                SLACK_API_URL=recorder.url, MATRIX_HOMESERVER=homeserver.url, MATRIX_USER_ID=bot_account,
                MATRIX_PASSWORD=PASSWORD)
 

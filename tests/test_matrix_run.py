@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.bot_process import free_port
+from tests.environment import user_environment
 from tests.matrix_homeserver import PASSWORD, WAIT, Homeserver, Person
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, text_of
 from tests.test_cli_run import slash
@@ -22,10 +22,9 @@ pytest_plugins = ("tests.matrix_fixtures", "tests.slack_fixtures")
 
 @pytest.fixture
 def environment(engine: Engine, homeserver: Homeserver, bot_account: str, recorder: Recorder) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), MATRIX_HOMESERVER=homeserver.url,
-               MATRIX_USER_ID=bot_account, MATRIX_PASSWORD=PASSWORD, MATRIX_PREFIX="!town")
-    return env
+    return user_environment(DATABASE_URL=engine.url.render_as_string(hide_password=False),
+                            MATRIX_HOMESERVER=homeserver.url, MATRIX_USER_ID=bot_account, MATRIX_PASSWORD=PASSWORD,
+                            MATRIX_PREFIX="!town")
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Commitment, Nudge
 from tests.bot_process import free_port, wait_for_port
 from tests.conftest import Chat, reset
+from tests.environment import user_environment
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, text_of
 from tests.test_cli_run import slash
 
@@ -45,10 +46,9 @@ def server(engine: Engine, recorder: Recorder, folder: Path, **settings: str) ->
     the README runs it; yields its /slack/events URL.
     `settings` are more environment variables, e.g. PARTNERBOT_SWEEP="off"."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_"))}
-    env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), SLACK_BOT_TOKEN=BOT_TOKEN,
-               SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url, DATABASE_POOL_SIZE="2",
-               DATABASE_MAX_OVERFLOW="2", **settings)
+    env = user_environment(DATABASE_URL=engine.url.render_as_string(hide_password=False), SLACK_BOT_TOKEN=BOT_TOKEN,
+                           SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url, DATABASE_POOL_SIZE="2",
+                           DATABASE_MAX_OVERFLOW="2", **settings)
     process = subprocess.Popen(
         [str(GUNICORN), "-c", "python:bot.gunicorn_config", "bot.slack.wsgi:application", "--workers", "2", "--threads", "4",
          "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"],

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Nudge
 from tests import test_production
+from tests.environment import user_environment
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, text_of
 from tests.test_cli_run import slash
 from tests.test_console import PARTNERBOT
@@ -30,18 +31,17 @@ from tests.test_production import overdue_partnership, server, wait_until
 pytestmark = test_production.pytestmark  # PostgreSQL only
 pytest_plugins = ("tests.slack_fixtures",)
 
-SKEWED_CLOCK = Path(__file__).with_name("clock")
+CLOCK = Path(__file__).with_name("clock")
 
 
 @contextmanager
 def sweeper(engine: Engine, recorder: Recorder, folder: Path, clock_ahead: float = 0) -> Iterator[queue.Queue[str]]:
     """`partnerbot sweeper`, its clock `clock_ahead` seconds fast; yields the lines it prints."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_"))}
-    env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), SLACK_BOT_TOKEN=BOT_TOKEN,
-               SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
-    if clock_ahead:
-        env.update(PYTHONPATH=os.pathsep.join([str(SKEWED_CLOCK), env.get("PYTHONPATH", "")]),
-                   PARTNERBOT_TEST_CLOCK_OFFSET=str(clock_ahead))
+    env = user_environment(DATABASE_URL=engine.url.render_as_string(hide_password=False), SLACK_BOT_TOKEN=BOT_TOKEN,
+                           SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
+    if clock_ahead:  # ahead of the run's own clock, which may itself be set (tests/clock)
+        env.update(PYTHONPATH=os.pathsep.join([str(CLOCK), env.get("PYTHONPATH", "")]),
+                   PARTNERBOT_TEST_CLOCK_OFFSET=str(float(env.get("PARTNERBOT_TEST_CLOCK_OFFSET") or 0) + clock_ahead))
     process = subprocess.Popen([str(PARTNERBOT), "sweeper"], cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()

@@ -3,7 +3,6 @@ by `partnerbot web` and written out by `partnerbot publish --out DIR`."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.bot_process import free_port, wait_for_port
+from tests.environment import user_environment
 from tests.test_console import PARTNERBOT, run
 from tests.web_client import address
 
@@ -47,8 +47,7 @@ def test_publish_writes_the_pages_as_files(engine: Engine, tmp_path: Path) -> No
 def test_web_serves_the_pages_and_nothing_unpublished(engine: Engine, tmp_path: Path) -> None:
     path = published(engine, tmp_path)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "PARTNERBOT_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=engine.url.render_as_string(hide_password=False), PORT=str(port))
+    env = user_environment(DATABASE_URL=engine.url.render_as_string(hide_password=False), PORT=str(port))
     process = subprocess.Popen([str(PARTNERBOT), "web"], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
