@@ -76,7 +76,9 @@ def fire(url: str, bodies: list[bytes], timeout: float = 30) -> tuple[Counter[st
 def bot(database_url: str, recorder: Recorder, folder: Path) -> Iterator[str]:
     """`partnerbot run` in HTTP mode; yields its /slack/events URL once it answers."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_"))}
+    # Settings only as given here; a test's clock (tests/clock) is kept, so signatures agree.
+    env = {k: v for k, v in os.environ.items()
+           if k == "PARTNERBOT_TEST_CLOCK_OFFSET" or not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_"))}
     env.update(DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET,
                SLACK_API_URL=recorder.url, PORT=str(port), PARTNERBOT_SWEEP="off")
     process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=folder, env=env, stdin=subprocess.DEVNULL,

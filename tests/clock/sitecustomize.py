@@ -23,6 +23,10 @@ except ImportError:  # not a test environment: leave the clock alone
     time_machine = None
 
 if time_machine is not None:
+    # Processes started in another folder find this one too.
+    _here = os.path.dirname(os.path.abspath(__file__))
+    os.environ["PYTHONPATH"] = os.pathsep.join([_here, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                                                         if p and os.path.abspath(p) != _here)])
     _start = os.environ.pop("PARTNERBOT_TEST_CLOCK", None)
     if _start:
         os.environ["PARTNERBOT_TEST_CLOCK_OFFSET"] = str(datetime.fromisoformat(_start).timestamp() - time.time())
