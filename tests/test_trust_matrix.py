@@ -5,7 +5,6 @@ and a stranger who invites the bot learns nothing of partnerships they are not i
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import time
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Concern, ConcernStatus, Event
-from tests.anonymity import added, rows, traces
+from tests.anonymity import REOPEN_CODE, added, rows, traces
 from tests.crowd import crowd
 from tests.matrix_homeserver import Person, RunningBot
 
@@ -145,7 +144,7 @@ def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens
     bob.say(direct, f'concern "{WORRY}" anonymous')
     note = bob.wait("the reopen code", lambda: next(
         (e for e in notices(bob, direct, bot_account) if "Only you have this code" in e["content"]["body"]), None))
-    code = re.search(r"code:([0-9a-f]{8})", note["content"]["body"])
+    code = REOPEN_CODE.search(note["content"]["body"])
     assert code is not None
     alice.wait("the announcement", lambda: next(
         (e for e in notices(alice, room, bot_account) if "Someone raised" in e["content"]["body"]), None))
