@@ -33,7 +33,9 @@ from nio import (
     AsyncClientConfig,
     JoinedMembersResponse,
     RoomCreateResponse,
+    RoomGetStateEventResponse,
     RoomMessagesResponse,
+    RoomPreset,
     RoomSendResponse,
     SyncResponse,
 )
@@ -255,6 +257,24 @@ class Person:
         room_id = self.create_room(bot, *others, encrypted=encrypted)
         self.wait("the bot to join", lambda: bot in self.members(room_id), timeout)
         return room_id
+
+    def direct_chat(self, bot: str, *others: str, encrypted: bool = False, timeout: float = WAIT) -> str:
+        """A direct chat as Element's "Start chat" makes it (marked direct, and everyone invited as
+        powerful as its maker), once the bot has joined it."""
+        room_id = self.create_room(bot, *others, encrypted=encrypted, is_direct=True,
+                                   preset=RoomPreset.trusted_private_chat)
+        self.wait("the bot to join", lambda: bot in self.members(room_id), timeout)
+        return room_id
+
+    def state(self, room_id: str, kind: str, key: str = "") -> dict[str, Any]:
+        """One state event's content as the homeserver holds it now ({} if there is none)."""
+        found = self.run(self.client.room_get_state_event(room_id, kind, key))
+        return found.content if isinstance(found, RoomGetStateEventResponse) else {}
+
+    def invited_to(self) -> list[str]:
+        """Rooms this person is invited to and has not joined (what Element lists as invitations)."""
+        self.sync(timeout=0)
+        return list(self.client.invited_rooms)
 
     def join(self, room_id: str) -> None:
         self.run(self.client.join(room_id))
