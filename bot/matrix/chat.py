@@ -47,6 +47,7 @@ UNLISTED = (f"I did nothing: {OBEYED}, and this message came from a device that 
 UNENCRYPTED = (f"I did nothing: this message came unencrypted, so nothing shows which device sent it, and {OBEYED}. "
                "Send it from your verified device{where}.")
 
+
 def addressed(text: str, prefix: str, bot: str, direct: bool) -> str | None:
     """The command in a message, or None when the message is not for the bot."""
     stripped = text.strip()

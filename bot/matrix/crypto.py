@@ -31,6 +31,7 @@ import sqlite3
 import urllib.request
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -169,9 +170,9 @@ def lock_of(settings: Settings, path: Path, device_id: str) -> tuple[str, str]:
         if found is None or opens(found, candidate[0]):
             return candidate
     raise StoreLocked(f"The Matrix crypto store {path} does not open with the key from {name}: it was locked with "
-                      f"another secret. Set {name} (or MATRIX_STORE_KEY) to the secret it was made with; or, to "
-                      "start afresh as a new device (encrypted messages sent to the old one stay unreadable), move "
-                      "the file aside.")
+                      f"another secret. Set MATRIX_STORE_KEY to the secret it was locked with (the earlier one, if "
+                      f"{name} was changed); or, to start afresh as a new device (encrypted messages sent to the old "
+                      "one stay unreadable), move the file aside.")
 
 
 def account_pickle(path: Path, user_id: str, device_id: str) -> bytes | None:
@@ -197,7 +198,6 @@ def opens(pickle: bytes, key: str) -> bool:
 def relock(path: Path, old: str, new: str) -> None:
     """Lock every secret in the store (the account, its Olm sessions, the room keys it was
     given) with `new` instead of `old`, in one transaction; the old pickles are zeroed on disk."""
-    from datetime import UTC, datetime
 
     def account(blob: bytes) -> bytes:
         return OlmAccount.from_pickle(blob, old).pickle(new)
