@@ -195,7 +195,6 @@ def reopen(ctx: Context, args: Args) -> Reply:
     ctx.record("reopen", f"reopened concern #{c.number} {c.title}", subject=c, reason=reason, anonymous=code is not None)
     reply = Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)
     if code is not None:  # a code works once: the raiser gets the next one, privately
-        reopen_codes.forget_wrong(ctx, c)
         reply.private_note = reopen_codes.renewed_note(c, reopen_codes.issue(c))
     return reply
 

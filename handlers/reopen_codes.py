@@ -4,8 +4,12 @@ The raiser is shown a code once, in private; only its SHA-256 is stored. A code 
 bits, so it cannot be guessed, and wrong codes are counted anyway (per concern and per person,
 per UTC day, in the database, so every process and a restart see the same count): past the
 limit a code is refused unchecked. A code reopens its concern once; the reopening hands the
-raiser a new one, privately again. The counts never put a person and a concern in one row, and
-a right code touches no count of the person's, so nothing ties a raiser to their concern.
+raiser a new one, privately again.
+
+The counts never put a person and a concern in one row, and last only their day (older ones
+are dropped at the next check). A right code clears the counts of its concern and its typer,
+so a raiser who mistyped before getting it right leaves no count to line up with the
+reopening; only a wrong code that was never followed by the right one stays counted, that day.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import hmac
 import secrets
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, select, update
 
 from handlers.context import Context
 from handlers.reply import Reply, error
@@ -69,6 +73,7 @@ def check(ctx: Context, c: Concern, code: str) -> Reply | None:
     today = ctx.now.date()
     person = queries.lock(ctx.session, Person, ctx.person.id)
     assert person is not None
+    forget_old(ctx, today)
     by_concern, by_person = counted(ctx, today, concern_id=c.id), counted(ctx, today, person_id=person.id)
     if by_concern >= PER_CONCERN:
         return error(f"Too many wrong codes were tried for concern #{c.number} today, so I did not check this one. "
@@ -77,6 +82,8 @@ def check(ctx: Context, c: Concern, code: str) -> Reply | None:
         return error("You have tried too many wrong reopen codes today, so I did not check this one. "
                      "Try again tomorrow (UTC), or ask a coordinator.", discreet=True)
     if c.reopen_code_hash is not None and hmac.compare_digest(c.reopen_code_hash, code_hash(code)):
+        forget(ctx, concern_id=c.id)  # the used code's guesses go with it: the next code starts with none
+        forget(ctx, person_id=person.id)
         return None
     count_wrong(ctx, today, concern_id=c.id)
     count_wrong(ctx, today, person_id=person.id)
@@ -85,11 +92,15 @@ def check(ctx: Context, c: Concern, code: str) -> Reply | None:
                  "in a day, codes for it are refused until the next.", discreet=True)
 
 
-def forget_wrong(ctx: Context, c: Concern) -> None:
-    """A used code's wrong guesses go with it: the next code starts with none."""
-    row = ctx.session.scalar(select(CodeAttempts).where(CodeAttempts.concern_id == c.id))
-    if row is not None:
-        ctx.session.delete(row)
+def forget(ctx: Context, **subject: int) -> None:
+    """Drop the count of one concern or one person."""
+    ctx.session.execute(delete(CodeAttempts).filter_by(**subject))
+
+
+def forget_old(ctx: Context, today: date) -> None:
+    """Drop the counts of days gone by; a row another check holds (on PostgreSQL) is left to the next."""
+    stale = select(CodeAttempts.id).where(CodeAttempts.day < today).with_for_update(skip_locked=True)
+    ctx.session.execute(delete(CodeAttempts).where(CodeAttempts.id.in_(stale)))
 
 
 def counted(ctx: Context, today: date, **subject: int) -> int:
@@ -98,12 +109,13 @@ def counted(ctx: Context, today: date, **subject: int) -> int:
 
 
 def count_wrong(ctx: Context, today: date, **subject: int) -> None:
-    """One more wrong code today for the concern or the person (whose row the caller holds locked)."""
-    row = ctx.session.scalar(select(CodeAttempts).filter_by(**subject))
-    if row is None:
+    """One more wrong code today for the concern or the person (whose row the caller holds
+    locked). One UPDATE, or an INSERT when there is no row (or another check just dropped it as
+    old): never a read-then-write of a row another transaction may have deleted."""
+    counted_again = ctx.session.execute(
+        update(CodeAttempts).filter_by(**subject)
+        .values(failures=case((CodeAttempts.day == today, CodeAttempts.failures + 1), else_=1), day=today)
+        .execution_options(synchronize_session=False))
+    if not counted_again.rowcount:
         ctx.session.add(CodeAttempts(**subject, day=today, failures=1))
-    elif row.day != today:
-        row.day, row.failures = today, 1
-    else:
-        row.failures += 1
-    ctx.session.flush()
+        ctx.session.flush()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from handlers import Actor, handle
 from handlers.reopen_codes import PER_CONCERN, PER_PERSON, code_hash
 from storage.database import make_engine, session_factory
-from storage.models import CodeAttempts, Concern, ConcernStatus, Event
+from storage.models import CodeAttempts, Concern, ConcernStatus, Event, Person
 from tests.anonymity import REOPEN_CODE, rows, traces
 from tests.conftest import Chat
 from tests.test_bad_input import all_of
@@ -181,3 +181,20 @@ def burst(town: Chat, code: str, size: int = 8) -> list[str]:
     for thread in threads:
         thread.join()
     return answers
+
+
+def test_counts_last_their_day_and_a_right_code_clears_its_typers(town: Chat) -> None:
+    code = raised(town)
+    town.refused("carol", f'reopen concern 1 "typo" code:{wrong(code)}')  # she mistypes, then gets it right
+    town.refused("bob", f'reopen concern 1 "guess" code:{wrong(code, 1)}')
+    assert not town.say("carol", f'reopen concern 1 "Still" code:{code}').error
+    with town.sessions() as session:
+        left = session.execute(select(CodeAttempts.person_id, CodeAttempts.concern_id, CodeAttempts.failures)).all()
+        [bob] = [p.id for p in all_of(town.sessions, Person) if p.user_id == "bob"]
+    assert left == [(bob, None, 1)]  # nothing of carol's or the concern's: only bob's guess, for today
+    other = raised(town, "Another worry")
+    town.advance(days=1)
+    town.refused("carol", f'reopen concern 2 "x" code:{wrong(other)}')  # any check drops the days gone by
+    with town.sessions() as session:
+        rows_now = session.execute(select(CodeAttempts.person_id, CodeAttempts.day)).all()
+    assert bob not in {p for p, _ in rows_now} and {d for _, d in rows_now} == {town.now.date()}
