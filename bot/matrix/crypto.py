@@ -285,15 +285,16 @@ def sending_device(client: AsyncClient, event: Event) -> OlmDevice | None:
 
 def sent_by_verified_device(client: AsyncClient, room_id: str, event: Event, verified: frozenset[str]) -> bool:
     """Whether the message was encrypted by a device whose key is on the list: decrypted with a
-    room key the device itself shared (not forwarded by another), whose signing key is one
-    listed, belonging to the sender's device with that identity key."""
+    room key that device itself shared (or sent again when asked; never one forwarded by
+    another device), whose signing key is one listed, belonging to the sender's device with
+    that identity key."""
     if not getattr(event, "decrypted", False) or client.olm is None:
         return False
     session = client.olm.inbound_group_store.get(room_id, getattr(event, "sender_key", ""),
                                                  getattr(event, "session_id", ""))
     device = sending_device(client, event)
-    return (session is not None and not session.forwarding_chain and session.ed25519 in verified
-            and device is not None and device.ed25519 == session.ed25519)
+    return (session is not None and device is not None and session.ed25519 in verified
+            and device.ed25519 == session.ed25519 and set(session.forwarding_chain) <= {device.curve25519})
 
 
 def adopt(client: AsyncClient, room_id: str, invited: str) -> None:
