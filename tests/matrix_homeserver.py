@@ -371,10 +371,16 @@ class RunningBot:
         self.thread = threading.Thread(target=self._run, name="matrix-bot", daemon=True)
         self.thread.start()
         deadline = time.monotonic() + WAIT
-        while account.sync_token(sessions, self.bot.user_id) is None or self.bot.loop is None:
+        # Up once it has a sync token and its device's keys are published, as a new device (after
+        # a lost store) must before anyone can encrypt for it.
+        while account.sync_token(sessions, self.bot.user_id) is None or self.bot.loop is None or not self.published():
             if self.failure or time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not come up: {self.failure!r}")
             time.sleep(0.05)
+
+    def published(self) -> bool:
+        olm = self.bot.client.olm
+        return olm is not None and bool(olm.account.shared)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
