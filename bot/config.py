@@ -41,6 +41,9 @@ class Settings:
     # the only device keys (Ed25519) the bot shares room keys with.
     matrix_store_path: str | None = None
     matrix_verified_devices: frozenset[str] = frozenset()
+    # The secret the crypto store's keys are locked with (unset: MATRIX_PASSWORD, else
+    # MATRIX_ACCESS_TOKEN); never kept in the database or its backups.
+    matrix_store_key: str | None = None
     # Connections each process keeps open, and how many more it may open at a peak: with
     # several processes, keep processes x (pool + overflow) under PostgreSQL's max_connections.
     database_pool_size: int = 5
@@ -93,6 +96,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         matrix_allowed_servers=frozenset(s.strip().lower() for s in (get("MATRIX_ALLOWED_SERVERS") or "").split(",")
                                          if s.strip()),
         matrix_store_path=get("MATRIX_STORE_PATH"),
+        matrix_store_key=get("MATRIX_STORE_KEY"),
         matrix_verified_devices=frozenset("".join(key.split()) for key in (get("MATRIX_VERIFIED_DEVICES") or "").split(",")
                                           if key.strip()),
         database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from handlers import reopen_codes
 from handlers.context import Context
 from handlers.dates import age, show_moment
 from handlers.describe import member_label
@@ -23,17 +20,6 @@ KINDS = [k.value for k in ConcernKind]
 SEVERITIES = [s.value for s in Severity]
 # The event log's actions that settle a concern or unsettle it (no other capability logs these).
 SETTLING = ("resolve", "reopen")
-
-
-def code_hash(code: str) -> str:
-    """What is kept of a reopen code: its SHA-256, so the database alone cannot reopen a concern."""
-    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
-
-
-def reopen_note(c: Concern, code: str) -> str:
-    """The anonymous raiser's code, with how to use it; shown to them alone, once."""
-    return (f"Only you have this code; to reopen concern #{c.number} later, send me privately: "
-            f'`reopen concern {c.number} "why" code:{code}`. Keep it: it is not stored and cannot be shown again.')
 
 
 def find_concern(ctx: Context, concern_id: int) -> Concern:
@@ -91,17 +77,16 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     text = args.take_text("concern")
     args.finish()
     member = ctx.require_member()
-    code = secrets.token_hex(4) if anonymous else None
     c = Concern(
         partnership_id=member.partnership_id,
         number=ctx.number(Concern),
         raised_by_id=None if anonymous else member.id,
-        reopen_code_hash=code_hash(code) if code else None,
         title=text,
         kind=ConcernKind(choose(args.options.get("kind", "other"), KINDS, "concern kind")),
         severity=Severity(choose(args.options.get("severity", "medium"), SEVERITIES, "severity")),
         created_at=ctx.now,
     )
+    code = reopen_codes.issue(c) if anonymous else None
     ctx.session.add(c)
     ctx.session.flush()
     ctx.record("concern", f"raised concern #{c.number} {text} ({c.kind.value}, {c.severity.value})", subject=c,
@@ -112,7 +97,7 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
         text=f"{who} raised: {text} ({c.kind.value}, {c.severity.value}). Let's talk it through while it's fresh.",
         actions=list(talk_actions(c)),
         audience=Audience.CHANNEL,
-        private_note=reopen_note(c, code) if code else None,
+        private_note=reopen_codes.first_note(c, code) if code else None,
     )
 
 
@@ -179,7 +164,7 @@ def resolve(ctx: Context, args: Args) -> Reply:
 
 @command("reopen concern", usage='reopen concern <number> "why"', options=("code",),
          examples=('reopen concern 4 "The split was not kept"',
-                   'reopen concern 4 "The split was not kept" code:ab12cd34'))
+                   'reopen concern 4 "The split was not kept" code:k7qm-3xtp-9wna-r2fd-h8ce-vb4j'))
 def reopen(ctx: Context, args: Args) -> Reply:
     """Reopen a resolved concern, saying why (coordinators, or whoever raised it); what was agreed stays on record.
 
@@ -192,25 +177,33 @@ def reopen(ctx: Context, args: Args) -> Reply:
     code = args.options.get("code")
     args.finish()
     member = ctx.require_member()
+    if c.status is ConcernStatus.OPEN:  # before any code is compared: an open concern tells nothing of its code
+        raise UserError(f"Concern #{c.number} is already open.")
     if code is not None:
-        check_code(ctx, c, code)
+        refused = check_code(ctx, c, code)
+        if refused is not None:
+            return refused  # not raised: the wrong code is counted, so the count must be kept
     elif member.role is not Role.COORDINATOR and c.raised_by_id != member.id:
+        if c.reopen_code_hash is not None:
+            raise UserError(f"Concern #{c.number} was raised anonymously: coordinators can reopen it, and so can "
+                            "whoever raised it, with the private code they were given.",
+                            f'If that is you, send me privately: `reopen concern {c.number} "why" code:...`. '
+                            "Otherwise ask a coordinator.")
         raise UserError("Only coordinators or whoever raised it can reopen a concern.",
                         f'Add your view instead: `discuss {c.number} "..."` once it is reopened, or ask a coordinator.')
-    if c.status is ConcernStatus.OPEN:
-        raise UserError(f"Concern #{c.number} is already open.")
     c.status, c.resolution, c.resolved_at, c.resolved_by_id = ConcernStatus.OPEN, None, None, None
     ctx.record("reopen", f"reopened concern #{c.number} {c.title}", subject=c, reason=reason, anonymous=code is not None)
-    return Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)
+    reply = Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)
+    if code is not None:  # a code works once: the raiser gets the next one, privately
+        reply.private_note = reopen_codes.renewed_note(c, reopen_codes.issue(c))
+    return reply
 
 
-def check_code(ctx: Context, c: Concern, code: str) -> None:
-    """Refuse a reopen code typed where others see it, or one that is not this concern's.
-    The place is checked first, so a shared room never learns whether a code was right."""
+def check_code(ctx: Context, c: Concern, code: str) -> Reply | None:
+    """Refuse a reopen code typed where others see it, or one that is not this concern's (see
+    handlers.reopen_codes). The place is checked first, so a shared room never learns whether
+    a code was right."""
     if not ctx.actor.private:
         raise UserError("A reopen code can't be used here: everyone here would see it, and who typed it.",
                         f'Send it to me privately instead, in a direct message: `reopen concern {c.number} "why" code:...`.')
-    if c.reopen_code_hash is None or not hmac.compare_digest(c.reopen_code_hash, code_hash(code)):
-        raise UserError(f"That code does not reopen concern #{c.number}.",
-                        f'Check the number and the code you were shown when you raised it: '
-                        f'`reopen concern {c.number} "why" code:...`.')
+    return reopen_codes.check(ctx, c, code)

@@ -388,7 +388,7 @@ class Concern(Base):
     # None when raised anonymously: we do not keep what we promise not to show.
     raised_by_id: Mapped[int | None]
     # Raised anonymously: the SHA-256 of the code only the raiser was shown, which lets them
-    # reopen it later (`reopen concern N "why" code:...`); never the code itself.
+    # reopen it later (`reopen concern N "why" code:...`) once; never the code itself.
     reopen_code_hash: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[ConcernKind] = mapped_column(_enum(ConcernKind), default=ConcernKind.OTHER)
@@ -405,6 +405,24 @@ class Concern(Base):
     notes: Mapped[list[ConcernNote]] = relationship(
         order_by="ConcernNote.created_at", back_populates="concern"
     )
+
+
+class CodeAttempts(Base):
+    """Wrong reopen codes counted for one day, for one concern or one person (never both in
+    one row, so no row ties a person to a concern): past a day's limit, codes are refused
+    unchecked, and the count lives here so every process, and a restart, sees it."""
+
+    __tablename__ = "code_attempts"
+    __table_args__ = (
+        CheckConstraint("(concern_id IS NULL) <> (person_id IS NULL)", name="ck_code_attempts_one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    # The UTC day counted; a count from an earlier day starts again from nothing.
+    day: Mapped[date] = mapped_column(Date)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ConcernNote(Base):

@@ -3,6 +3,7 @@ in every table, searched for the person's ids and names."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.models import Base, Member, Person
 
 Rows = dict[str, set[tuple[Any, ...]]]
+# A reopen code as the raiser is shown it (`code:k7qm-3xtp-9wna-r2fd-h8ce-vb4j`): 120 bits of base32.
+REOPEN_CODE = re.compile(r"code:([a-z2-7]{4}(?:-[a-z2-7]{4}){5})")
 
 
 def rows(sessions: sessionmaker[Session]) -> Rows:

@@ -33,7 +33,9 @@ from nio import (
     AsyncClientConfig,
     JoinedMembersResponse,
     RoomCreateResponse,
+    RoomGetStateEventResponse,
     RoomMessagesResponse,
+    RoomPreset,
     RoomSendResponse,
     SyncResponse,
 )
@@ -256,6 +258,24 @@ class Person:
         self.wait("the bot to join", lambda: bot in self.members(room_id), timeout)
         return room_id
 
+    def direct_chat(self, bot: str, *others: str, encrypted: bool = False, timeout: float = WAIT) -> str:
+        """A direct chat as Element's "Start chat" makes it (marked direct, and everyone invited as
+        powerful as its maker), once the bot has joined it."""
+        room_id = self.create_room(bot, *others, encrypted=encrypted, is_direct=True,
+                                   preset=RoomPreset.trusted_private_chat)
+        self.wait("the bot to join", lambda: bot in self.members(room_id), timeout)
+        return room_id
+
+    def state(self, room_id: str, kind: str, key: str = "") -> dict[str, Any]:
+        """One state event's content as the homeserver holds it now ({} if there is none)."""
+        found = self.run(self.client.room_get_state_event(room_id, kind, key))
+        return found.content if isinstance(found, RoomGetStateEventResponse) else {}
+
+    def invited_to(self) -> list[str]:
+        """Rooms this person is invited to and has not joined (what Element lists as invitations)."""
+        self.sync(timeout=0)
+        return list(self.client.invited_rooms)
+
     def join(self, room_id: str) -> None:
         self.run(self.client.join(room_id))
 
@@ -351,10 +371,16 @@ class RunningBot:
         self.thread = threading.Thread(target=self._run, name="matrix-bot", daemon=True)
         self.thread.start()
         deadline = time.monotonic() + WAIT
-        while account.sync_token(sessions, self.bot.user_id) is None or self.bot.loop is None:
+        # Up once it has a sync token and its device's keys are published, as a new device (after
+        # a lost store) must before anyone can encrypt for it.
+        while account.sync_token(sessions, self.bot.user_id) is None or self.bot.loop is None or not self.published():
             if self.failure or time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not come up: {self.failure!r}")
             time.sleep(0.05)
+
+    def published(self) -> bool:
+        olm = self.bot.client.olm
+        return olm is not None and bool(olm.account.shared)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)

@@ -85,7 +85,7 @@ def test_all_well_exits_0_naming_the_kept_matrix_device_and_the_last_sweeps(
     assert "ok  slack: the token works: partnerbot in Town, with every scope the manifest asks for" in lines
     store = crypto.store_file(crypto.store_path(settings), bot_account, device)
     assert (f"ok  matrix: logged in as {bot_account} on device {device}, the one the database keeps; its crypto "
-            f"store {store} holds the keys the homeserver publishes for it") in lines
+            f"store {store} holds the keys the homeserver publishes for it, locked with a key from MATRIX_PASSWORD") in lines
     assert lines[-1] == "ok  nudges: last sweep slack just now, matrix just now; 0 waiting"
 
 

@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from nio import EncryptionError, MegolmEvent, RoomSendResponse
 from nio.crypto import OutboundGroupSession
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
 from bot.matrix import account, crypto
+from storage.models import Publication
 from tests.matrix_homeserver import Homeserver, Person, RunningBot, matrix_settings
 
 pytest_plugins = ("tests.matrix_fixtures",)
@@ -125,7 +127,8 @@ def test_a_lost_crypto_store_means_a_new_device_said_in_the_log_and_the_rooms_st
     bot.stop()
     old = account.stored(sessions, bot_account).device_id
     found = crypto.check_store(settings, sessions)
-    assert found.ok and found.message.endswith("the keys the homeserver publishes for it"), found
+    assert found.ok and found.message.endswith("the keys the homeserver publishes for it, locked with a key from "
+                                               "MATRIX_PASSWORD"), found
 
     crypto.store_file(crypto.store_path(settings), bot_account, old).unlink()
     lost = crypto.check_store(settings, sessions)
@@ -202,7 +205,50 @@ def test_with_verified_devices_listed_only_those_devices_can_read_the_bot(
     start_bot(matrix_verified_devices=frozenset({alice.client.olm.account.identity_keys["ed25519"]}))
     room = alice.room_with_bot(bot_account, bob.mxid, encrypted=True)
     bob.join(room)
-    asked = bob.say(room, "!partner partnerships")  # the bot reads everyone: the list is about whom it tells
+    asked = alice.say(room, "!partner partnerships")
     assert "partnership" in alice.answer(room, asked, bot_account)["body"].lower()
     [reply] = from_bot(bob, room, bot_account)
     assert reply["type"] == "m.room.encrypted" and not reply["decrypted"]  # bob's device was never given the key
+
+
+def test_with_verified_devices_listed_only_those_devices_are_obeyed_and_others_are_told_why(
+        homeserver: Homeserver, people: Callable[[str], Person], start_bot: Callable[..., RunningBot],
+        bot_account: str, sessions: sessionmaker[Session]) -> None:
+    alice = people("alice")
+    start_bot(matrix_verified_devices=frozenset({alice.client.olm.account.identity_keys["ed25519"]}))
+    room = alice.room_with_bot(bot_account, encrypted=True)
+    alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
+    alice.ask(room, "!partner join org:Council sector:public", bot_account)
+
+    phone = Person(homeserver, "alice", homeserver.log_in(alice.mxid))  # alice's new phone, not on the list
+    try:
+        asked = phone.say(room, "!partner publish names:on")
+        refused = phone.answer(room, asked, bot_account)  # the phone is given the key to this notice alone
+        assert "I did nothing" in refused["body"] and "MATRIX_VERIFIED_DEVICES" in refused["body"]
+        assert "device that is not one of them" in refused["body"]
+        assert published_names(sessions) is not True
+
+        # A message sent in the clear into the encrypted room: nothing shows which device sent it.
+        plain = homeserver.call("PUT", f"/_matrix/client/v3/rooms/{room}/send/m.room.message/plain1",
+                                {"msgtype": "m.text", "body": "!partner publish names:on"},
+                                token=alice.client.access_token)["event_id"]
+        said = alice.answer(room, plain, bot_account)
+        assert "came unencrypted" in said["body"] and "I did nothing" in said["body"]
+        assert published_names(sessions) is not True
+
+        # From the listed device it is done, and the phone cannot read the answer.
+        done = alice.say(room, "!partner publish names:on")
+        alice.answer(room, done, bot_account)
+        assert published_names(sessions) is True
+        phone.sync(timeout=0)
+        [answer] = [e for e in phone.history(room) if (e["content"].get("m.relates_to") or {})
+                    .get("m.in_reply_to", {}).get("event_id") == done]
+        assert answer["type"] == "m.room.encrypted" and not answer["decrypted"]
+    finally:
+        phone.close()
+
+
+def published_names(sessions: sessionmaker[Session]) -> bool | None:
+    """Whether the partnership's page shows people's names (None: it was never published)."""
+    with sessions() as session:
+        return session.scalar(select(Publication.names))

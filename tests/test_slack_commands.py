@@ -4,12 +4,12 @@ personal answers ephemeral, mentions resolved to members with their Slack names 
 from __future__ import annotations
 
 import json
-import re
 import threading
 
 from sqlalchemy import select
 
 from storage.models import Commitment, Event, Member, Person
+from tests.anonymity import REOPEN_CODE
 from tests.slack_recorder import SlackHarness, button, buttons, text_of
 
 pytest_plugins = ("tests.slack_fixtures",)
@@ -143,16 +143,23 @@ def test_an_anonymous_concerns_reopen_code_reaches_the_raiser_alone_and_reopens_
     assert len(sent) == 2 and announced.params["channel"] == "C1"
     assert "Someone raised: Meetings clash with school pick-up" in text_of(announced.params["blocks"])
     assert (note.params["channel"], note.params["user"]) == ("D1", "UCAROL")
-    code = re.search(r"code:([0-9a-f]{8})", text_of(note.params["blocks"]))
+    code = REOPEN_CODE.search(text_of(note.params["blocks"]))
     assert code is not None and "Only you have this code" in note.params["text"]
     assert code.group(1) not in json.dumps([c.params for c in sent if c is not note])
 
     riverside.run('resolve 1 "Meetings move to 7pm"')
-    reopened = riverside.run(f'reopen concern 1 "Still clashes for parents" code:{code.group(1)}', user="UCAROL",
-                             channel="D1")
-    assert reopened.method == "chat.postMessage" and reopened.params["channel"] == "C1"
+    before = len(riverside.recorder.posted())
+    riverside.command(f'reopen concern 1 "Still clashes for parents" code:{code.group(1)}', user="UCAROL", channel="D1")
+    sent = riverside.recorder.posted()[before:]
+    [reopened] = [c for c in sent if c.method == "chat.postMessage"]
+    [renewed] = [c for c in sent if c.method == "chat.postEphemeral"]
+    assert reopened.params["channel"] == "C1"
     assert "Concern #1 (Meetings clash with school pick-up) is open again." in text_of(reopened.params["blocks"])
     assert code.group(1) not in json.dumps(reopened.params) and "UCAROL" not in json.dumps(reopened.params)
+    # The code is used up: the next one reaches Carol alone, ephemeral where she typed.
+    fresh = REOPEN_CODE.search(text_of(renewed.params["blocks"]))
+    assert (renewed.params["channel"], renewed.params["user"]) == ("D1", "UCAROL")
+    assert fresh is not None and fresh.group(1) != code.group(1) and fresh.group(1) not in json.dumps(reopened.params)
     with riverside.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "reopen")).one()
         assert (event.actor_id, event.reason) == (None, "Still clashes for parents")

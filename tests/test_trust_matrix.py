@@ -5,7 +5,6 @@ and a stranger who invites the bot learns nothing of partnerships they are not i
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import time
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Concern, ConcernStatus, Event
-from tests.anonymity import added, rows, traces
+from tests.anonymity import REOPEN_CODE, added, rows, traces
 from tests.crowd import crowd
 from tests.matrix_homeserver import Person, RunningBot
 
@@ -36,8 +35,9 @@ def shared_and_direct_rooms(alice: Person, bob: Person, bot_account: str) -> tup
     alice.ask(room, '!partner setup "Riverside Partnership" kind:task-force', bot_account)
     alice.ask(room, "!partner join org:Council sector:public", bot_account)
     bob.ask(room, "!partner join org:Chamber sector:private", bot_account)
-    direct = bob.create_room(bot_account, is_direct=True)
-    bob.wait("the bot in the direct room", lambda: bot_account in bob.members(direct))
+    direct = bob.direct_chat(bot_account)  # as Element starts one: the bot closes its history to later joiners
+    bob.wait("the direct room's history to be closed",
+             lambda: bob.state(direct, "m.room.history_visibility").get("history_visibility") == "invited")
     return room, direct
 
 
@@ -145,7 +145,7 @@ def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens
     bob.say(direct, f'concern "{WORRY}" anonymous')
     note = bob.wait("the reopen code", lambda: next(
         (e for e in notices(bob, direct, bot_account) if "Only you have this code" in e["content"]["body"]), None))
-    code = re.search(r"code:([0-9a-f]{8})", note["content"]["body"])
+    code = REOPEN_CODE.search(note["content"]["body"])
     assert code is not None
     alice.wait("the announcement", lambda: next(
         (e for e in notices(alice, room, bot_account) if "Someone raised" in e["content"]["body"]), None))
@@ -168,3 +168,9 @@ def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens
         assert session.scalars(select(Concern.status)).one() is ConcernStatus.OPEN
         event = session.scalars(select(Event).where(Event.action == "reopen")).one()
         assert (event.actor_id, event.reason) == (None, "The split was not kept")
+    # The code is used up; the next one reaches bob's direct room alone.
+    renewed = bob.wait("the new code", lambda: next(
+        (e for e in notices(bob, direct, bot_account) if "Your code has been used" in e["content"]["body"]), None))
+    fresh = REOPEN_CODE.search(renewed["content"]["body"])
+    assert fresh is not None and fresh.group(1) != code.group(1)
+    assert all(fresh.group(1) not in json.dumps(e["content"]) for e in notices(alice, room, bot_account))

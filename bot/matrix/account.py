@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nio import AsyncClient, LoginResponse, WhoamiResponse
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +45,14 @@ def save(sessions: sessionmaker[Session], user_id: str, **values: str | None) ->
         session.add(account)
 
 
+def unlock(client: AsyncClient, settings: Settings, device_id: str) -> None:
+    """Have the device's crypto store locked with the store key before nio loads it (crypto.unlock)."""
+    try:
+        crypto.unlock(settings, Path(client.store_path), device_id)
+    except crypto.StoreLocked as locked:
+        raise LoginFailed(str(locked)) from None
+
+
 def sync_token(sessions: sessionmaker[Session], user_id: str) -> str | None:
     account = stored(sessions, user_id)
     return account.next_batch if account else None
@@ -55,8 +64,9 @@ async def log_in(client: AsyncClient, settings: Settings, sessions: sessionmaker
 
     A stored login whose crypto store is gone is given up for a new device (its keys cannot be
     recovered, and reusing the device with new keys would leave every room unreadable).
-    Network failures propagate (the caller backs off and tries again); refused credentials, or
-    a lost store behind MATRIX_ACCESS_TOKEN, raise LoginFailed."""
+    Network failures propagate (the caller backs off and tries again); refused credentials, a
+    lost store behind MATRIX_ACCESS_TOKEN, or a store that none of the settings' secrets
+    unlocks, raise LoginFailed."""
     user_id = client.user
     crypto.unload(client)
     if settings.matrix_access_token:
@@ -69,6 +79,7 @@ async def log_in(client: AsyncClient, settings: Settings, sessions: sessionmaker
             raise LoginFailed(f"The Matrix crypto store for device {device} is missing from {client.store_path}, and "
                               "MATRIX_ACCESS_TOKEN is tied to that device: make a new access token (a new login) "
                               "or set MATRIX_PASSWORD instead, so the bot can start as a new device.")
+        unlock(client, settings, device)
         client.restore_login(who.user_id, device, settings.matrix_access_token)
         save(sessions, who.user_id, device_id=device)
         return
@@ -79,6 +90,7 @@ async def log_in(client: AsyncClient, settings: Settings, sessions: sessionmaker
                         "Encrypted messages sent to the old device cannot be read; people's clients will show "
                         "the bot with a new session.", account.device_id, client.store_path)
         else:
+            unlock(client, settings, account.device_id)
             client.restore_login(user_id, account.device_id, account.access_token)
             if isinstance(await client.whoami(), WhoamiResponse):
                 return

@@ -31,7 +31,8 @@ from bot.config import Settings
 from bot.matrix import account, crypto, once, polls
 from bot.matrix.chat import PLATFORM, MatrixChat
 from bot.matrix.delivery import Delivery, on_loop, pause, standalone
-from bot.matrix.invites import answer_invite, server_of
+from bot.matrix.invites import answer_invite
+from bot.matrix.people import server_of
 from bot.matrix.undecryptable import GIVE_UP, Undecryptable
 
 log = logging.getLogger(__name__)

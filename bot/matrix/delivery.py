@@ -2,10 +2,12 @@
 
 A person's nudges go to the direct room the bot shares with them, made on first need (an
 invitation marked `is_direct`, so Element lists it under People) and kept in the database
-for every later nudge; a new one is made only if they have left it. Digests go to the
-partnership's room. `Delivery` is the scheduler's protocol (bot/scheduler.py): it runs in the
-scheduler's thread and hands each send to the event loop of the bot's connection, or, for
-`partnerbot tick`, to a connection of its own.
+for every later nudge. Before each, the homeserver is asked whether that room is still
+private with them (bot/matrix/privacy.py); if not (someone else was invited, its history
+was opened), a new one is made. Digests go to the partnership's room. `Delivery` is the
+scheduler's protocol (bot/scheduler.py): it runs in the scheduler's thread and hands each
+send to the event loop of the bot's connection, or, for `partnerbot tick`, to a connection
+of its own.
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ from nio import (
     LocalProtocolError,
     OlmTrustError,
     RoomCreateResponse,
-    RoomGetStateEventResponse,
     RoomPreset,
     RoomSendResponse,
     SendRetryError,
 )
+from nio.crypto import OlmDevice
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matrix import crypto
+from bot.matrix import crypto, privacy
 from bot.matrix.people import mxid
 from bot.matrix.render import Content, notice
 from handlers.reply import Reply
@@ -58,27 +60,38 @@ def pause(failures: int, cap: float, base: float = 1.0) -> float:
 
 
 async def send(client: AsyncClient, room_id: str, content: Content, attempts: int = 4, cap: float = 8.0,
-               kind: str = "m.room.message", verified: frozenset[str] = frozenset()) -> str:
+               kind: str = "m.room.message", verified: frozenset[str] = frozenset(),
+               also: OlmDevice | None = None) -> str:
     """Post one message (encrypted in an encrypted room), retrying while the homeserver cannot be
-    reached; returns its event id.
+    reached; returns its event id. With MATRIX_VERIFIED_DEVICES (`verified`), its key goes to the
+    listed devices only, and to `also` (a refusal for the one device it refuses) under a room
+    key made for this message alone.
 
     Every try carries the same transaction id, so a retry after a lost answer is one message."""
     txn, attempt = uuid4().hex, 0
-    while True:
-        attempt += 1
-        crypto.apply_trust(client, room_id, verified)
+    async with crypto.turn(client, room_id):
+        if also is not None:
+            client.invalidate_outbound_session(room_id)
         try:
-            response = await client.room_send(room_id, kind, content, tx_id=txn, ignore_unverified_devices=True)
-        except (ClientError, TimeoutError) as failure:
-            if attempt >= attempts:
-                raise SendFailed(f"sending to {room_id} failed: {failure!r}") from failure
-            await asyncio.sleep(pause(attempt, cap))
-            continue
-        except (LocalProtocolError, SendRetryError, OlmTrustError) as failure:
-            raise SendFailed(f"could not encrypt for {room_id}: {failure}") from failure
-        if not isinstance(response, RoomSendResponse):
-            raise SendFailed(f"sending to {room_id} failed: {getattr(response, 'message', response)}")
-        return response.event_id
+            while True:
+                attempt += 1
+                crypto.apply_trust(client, room_id, verified, also)
+                try:
+                    response = await client.room_send(room_id, kind, content, tx_id=txn, ignore_unverified_devices=True)
+                except (ClientError, TimeoutError) as failure:
+                    if attempt >= attempts:
+                        raise SendFailed(f"sending to {room_id} failed: {failure!r}") from failure
+                    await asyncio.sleep(pause(attempt, cap))
+                    continue
+                except (LocalProtocolError, SendRetryError, OlmTrustError) as failure:
+                    raise SendFailed(f"could not encrypt for {room_id}: {failure}") from failure
+                if not isinstance(response, RoomSendResponse):
+                    raise SendFailed(f"sending to {room_id} failed: {getattr(response, 'message', response)}")
+                return response.event_id
+        finally:
+            if also is not None:  # that room key was for this message: the next one goes to the list alone
+                client.invalidate_outbound_session(room_id)
+                crypto.apply_trust(client, room_id, verified)
 
 
 def known_room(sessions: sessionmaker[Session], bot: str, user: str) -> str | None:
@@ -95,20 +108,16 @@ def remember_room(sessions: sessionmaker[Session], bot: str, user: str, room_id:
         session.add(MatrixDirectRoom(bot_user_id=bot, user_id=user, room_id=room_id, created_at=datetime.now(UTC)))
 
 
-async def still_there(client: AsyncClient, room_id: str, user: str) -> bool:
-    """Whether the person is still in (or invited to) the room, so a nudge there reaches them."""
-    state = await client.room_get_state_event(room_id, "m.room.member", user)
-    return isinstance(state, RoomGetStateEventResponse) and state.content.get("membership") in ("join", "invite")
-
-
 async def direct_room(client: AsyncClient, sessions: sessionmaker[Session], user: str) -> str:
-    """The room for direct messages with a person: the known one, or a new one, encrypted as
-    Element makes them, whose key reaches the person's devices before they have joined."""
+    """The room for what is for one person alone: the known direct room while the homeserver says
+    it is private with them (its history closed first, if that is all it lacks and the bot may),
+    else a new one, encrypted as Element makes them, whose key reaches the person's devices before
+    they have joined, and whose history nobody invited later can read."""
     room_id = known_room(sessions, client.user_id, user)
-    if room_id is not None and await still_there(client, room_id, user):
+    if room_id is not None and await privacy.confirmed(client, sessions, room_id, user, tighten=True):
         return room_id
     created = await client.room_create(is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat,
-                                       initial_state=[crypto.ENCRYPTION_STATE])
+                                       initial_state=[crypto.ENCRYPTION_STATE, privacy.HISTORY_STATE])
     if not isinstance(created, RoomCreateResponse):
         raise SendFailed(f"could not open a direct room with {user}: {getattr(created, 'message', created)}")
     crypto.adopt(client, created.room_id, user)

@@ -8,21 +8,19 @@ import logging
 from nio import AsyncClient, InviteInfo, InviteMemberEvent, JoinResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.matrix import privacy
 from bot.matrix.delivery import remember_room
+from bot.matrix.people import server_of
 
 log = logging.getLogger(__name__)
-
-def server_of(user: str) -> str:
-    """The homeserver part of a Matrix id: `example.org` for @alice:example.org."""
-    return user.partition(":")[2].lower()
-
 
 async def answer_invite(client: AsyncClient, sessions: sessionmaker[Session], room_id: str, info: InviteInfo,
                         allowed: frozenset[str]) -> bool:
     """Join an invited room, or refuse it if the inviter's homeserver is not allowed.
 
     An invitation marked `is_direct` makes the room the bot's direct room with the inviter,
-    so their nudges arrive where they already talk to the bot. Returns whether it joined."""
+    so their nudges arrive where they already talk to the bot, and its history is closed to
+    later joiners where the bot may (bot/matrix/privacy.py). Returns whether it joined."""
     invite = next((e for e in info.invite_state if isinstance(e, InviteMemberEvent)
                    and e.state_key == client.user_id and e.membership == "invite"), None)
     inviter = invite.sender if invite else ""
@@ -36,5 +34,6 @@ async def answer_invite(client: AsyncClient, sessions: sessionmaker[Session], ro
         log.warning("could not join %s: %s", room_id, getattr(joined, "message", joined))
         return False
     if invite is not None and invite.content.get("is_direct"):
+        await privacy.on_joining_direct(client, sessions, room_id, inviter)
         remember_room(sessions, client.user_id, inviter, room_id)
     return True

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.anonymity import anonymised, start_of_day
@@ -42,6 +43,17 @@ class Mark:
             event_id, room_id, received = anonymised(event_id), "", start_of_day(received)
         session.add(MatrixEvent(event_id=event_id, room_id=room_id, received_at=received))
         session.flush()
+
+
+def first_time(sessions: sessionmaker[Session], event_id: str, room_id: str) -> bool:
+    """Mark a message handled without running it (refused before any command ran); False if it
+    was marked before, so it is refused once however often it is handed over."""
+    try:
+        with transaction(sessions) as session:
+            Mark(event_id, room_id)(session)
+    except IntegrityError:
+        return False
+    return True
 
 
 def forget_old(sessions: sessionmaker[Session], now: datetime | None = None) -> int:

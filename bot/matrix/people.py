@@ -38,6 +38,11 @@ _PILL = re.compile(r"^(?:https://matrix\.to/#/|matrix:u/)(@?[^/?#]+)")
 TZ_FIELDS = ("m.tz", "us.cloke.msc4175.tz")
 
 
+def server_of(user: str) -> str:
+    """The homeserver part of a Matrix id: `example.org` for @alice:example.org."""
+    return user.partition(":")[2].lower()
+
+
 def person_id(mxid: str) -> str:
     return mxid.removeprefix("@")
 
