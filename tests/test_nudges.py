@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
 from bot.scheduler import SweepReport
+from handlers import nudges
 from handlers.reply import Audience, Reply
 from storage.database import make_engine, session_factory
-from storage.models import Nudge
+from storage.models import Nudge, Person
 from tests.conftest import Chat, snapshot
 
 
@@ -418,6 +419,36 @@ def test_a_key_person_is_told_again_only_when_they_hold_more_not_when_the_month_
     sweep(town, inbox)
     [fresh] = inbox.to("@alice", "holds 3 of the 5")
     assert "it was" not in fresh
+
+
+def test_the_owner_is_asked_once_how_far_along_work_is_when_a_judgement_hangs_on_it(town: Chat, inbox: Inbox) -> None:
+    """Rather than guess at progress nobody reported, the bot asks its owner, once."""
+    town.ok("bob", 'commit "Paint the signs" by:friday effort:6h')  # 6h before Friday: more than Bob's 4h a week
+    town.ok("carol", 'commit "Ring round" by:friday effort:1h')  # nothing hangs on this one
+    sweep(town, inbox)
+    assert inbox.to("@bob", "How far along") == [], "just logged: its owner knows where it stands"
+    town.advance(days=1)
+    sweep(town, inbox)
+    [asked] = inbox.to("@bob", "How far along")
+    assert ("How far along is #1 Paint the signs, due Fri 27 Nov? Nothing is said of it yet, so `load` counts all 6h "
+            "as still to do, more than you could give by then. Say it with `progress 1 50%` (or `left 1 3h`); "
+            "`done 1` if it is finished.") in asked
+    assert inbox.to("@carol", "How far along") == []
+    town.advance(hours=2)
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "How far along")) == 1, "asked once"
+    town.ok("bob", 'commit "Frame the signs" by:friday effort:5h')
+    town.advance(days=1)
+    with town.sessions() as session:
+        bob = session.scalars(select(Person.id).where(Person.user_id == "bob")).one()
+        assert nudges.still_unknown(session, 1, bob) and nudges.still_unknown(session, 3, bob)
+    town.ok("bob", "progress 1 50%")
+    town.ok("alice", "reassign 3 @alice")
+    with town.sessions() as session:
+        assert not nudges.still_unknown(session, 1, bob), "progress was said"
+        assert not nudges.still_unknown(session, 3, bob), "no longer his"
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "How far along")) == 1
 
 
 def test_a_lone_coordinator_is_told_to_name_a_second(town: Chat, inbox: Inbox) -> None:

@@ -152,18 +152,22 @@ def due_day(c: OpenWork, tz: ZoneInfo) -> date:
     return c.due_at.astimezone(tz).date()
 
 
-def spread(c: OpenWork, today: date, tz: ZoneInfo) -> tuple[date, date]:
+def spread(c: OpenWork, today: date, tz: ZoneInfo, due: date | None = None) -> tuple[date, date]:
     """The days what is left falls on: from its start (today at the earliest) up to its due
-    day, and at least one day."""
+    day (`due`, when the caller has it), and at least one day."""
     start = max(today, (c.starts_at or c.created_at).astimezone(tz).date())
-    return start, max(due_day(c, tz), start + DAY)
+    return start, max(due or due_day(c, tz), start + DAY)
 
 
 def share(c: OpenWork, first: date, last: date, today: date, tz: ZoneInfo) -> float:
     """The hours of an open, not overdue commitment that fall on the days `first` to `last`."""
-    start, end = spread(c, today, tz)
+    return spread_share(hours_left(c), *spread(c, today, tz), first, last)
+
+
+def spread_share(left: float, start: date, end: date, first: date, last: date) -> float:
+    """The part of `left` hours, spread evenly over the days `start` to `end`, falling on `first` to `last`."""
     overlap = (min(end, last) - max(start, first)).days
-    return hours_left(c) * overlap / (end - start).days if overlap > 0 else 0.0
+    return left * overlap / (end - start).days if overlap > 0 else 0.0
 
 
 def weekly(c: OpenWork, who: Away, now: datetime) -> float:
@@ -207,16 +211,23 @@ def at_risk(c: W, owner: Who, now: datetime) -> Risk[W] | None:
     What they could give is their weekly pace over the days it is spread across, at least a
     week as in the weekly load, less the days they are away: so work that alone takes them
     over capacity is at risk, and so is work whose weeks are lost to time away."""
-    left = round(hours_left(c), 1)
-    if c.due_at < now or not left:
+    if c.due_at < now:
         return None
     tz = zone(owner.timezone)
-    start, end = spread(c, now.astimezone(tz).date(), tz)
-    stated = owner.capacity_hours is not None
-    risk = Risk(c, left, due_day(c, tz), (end - start).days,
-                days_present(owner, start, max(end, start + WEEK_DAYS * DAY)),
-                owner.capacity_hours if owner.capacity_hours is not None else FULL_TIME, stated)
-    return risk if left > risk.can_give else None
+    due = due_day(c, tz)
+    return risk_of(c, owner, hours_left(c), *spread(c, now.astimezone(tz).date(), tz, due), due)
+
+
+def risk_of(c: W, owner: Who, left: float, start: date, end: date, due: date) -> Risk[W] | None:
+    """`at_risk` for work whose spread is already worked out (the tally's inner loop)."""
+    left = round(left, 1)
+    if not left:
+        return None
+    pace = owner.capacity_hours if owner.capacity_hours is not None else FULL_TIME
+    present = days_present(owner, start, max(end, start + WEEK_DAYS * DAY))
+    if left <= round(pace * present / WEEK_DAYS, 1):  # what `can_give` says, before making a Risk
+        return None
+    return Risk(c, left, due, (end - start).days, present, pace, owner.capacity_hours is not None)
 
 
 # A member's workload.
@@ -305,10 +316,12 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
             load.overdue_count += 1
             load.overdue_hours += left
             continue
+        due = due_day(c, tz)
+        start, end = spread(c, today, tz, due)
         for k in range(weeks):
             first = today + k * WEEK_DAYS * DAY
-            load.weeks[k] += share(c, first, first + WEEK_DAYS * DAY, today, tz)
-        risk = at_risk(c, load.member, now) if live else None
+            load.weeks[k] += spread_share(left, start, end, first, first + WEEK_DAYS * DAY)
+        risk = risk_of(c, load.member, left, start, end, due) if live else None
         if risk is not None:
             load.risks.append(risk)
     for load in loads.values():
@@ -412,26 +425,26 @@ def describe_load(w: Workload[Member], today: date) -> str:
     return text
 
 
-def risk_said(r: Risk[OpenWork], name: str, today: date, progress: bool = True) -> str:
+def risk_said(r: Risk[W], name: str, today: date, progress: bool = True) -> str:
     """`#4 Paint the signs needs 12h before Fri 27 Nov, more than Bob's 4h a week`, or over more
     than a week `...: at 4h a week, Bob can give about 8h in the 14 days left`; with `progress`,
     whether its owner has said nothing of how far along it is."""
     c = r.work
     pace = f"{name}'s {hours(r.pace)} a week" if r.stated else f"a full-time week ({hours(r.pace)})"
     text = f"#{c.number} {c.title} needs {hours(r.left)} before {show_day(r.due, today)}"
-    window = max(r.days, WEEK_DAYS)
+    span = max(r.days, WEEK_DAYS)
     if r.days <= WEEK_DAYS:
-        text += f", more than {pace}" if r.present == window else (
-            f", more than the {hours(r.can_give)} of {pace} left after {plural(window - r.present, 'day')} away")
+        text += f", more than {pace}" if r.present == span else (
+            f", more than the {hours(r.can_give)} of {pace} left after {plural(span - r.present, 'day')} away")
     else:
         text += (f": at {hours(r.pace)} a week{'' if r.stated else ' (full-time)'}, {name} can give about "
                  f"{hours(r.can_give)} in the {plural(r.days, 'day')} left")
-        if r.present < window:
-            text += f", {window - r.present} of them away"
+        if r.present < span:
+            text += f", {span - r.present} of them away"
     return text + (" (nothing said of its progress yet)" if progress and r.unsaid else "")
 
 
-def risk_options(r: Risk[OpenWork]) -> str:
+def risk_options(r: Risk[W]) -> str:
     """What its owner or a coordinator can do about a risk."""
     n = r.work.number
     return (f"`progress {n} 50%` if it is further along, `edit {n} by:...` for more time, "
