@@ -176,3 +176,19 @@ def test_the_readme_worked_example(town: Chat) -> None:
     out = town.ok("alice", "load")
     assert "Bob (Chamber of Trade) · volunteer: ~4h/week of 4h capacity · 3 open (13h left)" in out
     assert "OVER CAPACITY" not in out
+
+
+def test_days_away_take_their_share_of_a_weeks_capacity(town: Chat) -> None:
+    """Carol gives 3h a week and is away Thu 26 - Sun 29 Nov: of the seven days from Tue 24 Nov
+    she is here three (Tue, Wed, Mon), so this week she can give 3h x 3/7 = 1.3h."""
+    town.ok("carol", "away 2026-11-26 2026-11-29")
+    out = town.ok("carol", 'commit "Book the hall" by:friday effort:2h')
+    assert "Note: Carol is away Thu 26 Nov – Sun 29 Nov, when #1 is due (Fri 27 Nov)." in out
+    load = town.ok("alice", "load")
+    assert ("OVER CAPACITY: Carol (Riverside Trust) · volunteer: ~2h/week of 1.3h capacity this week (3h a week, "
+            "away 4 days of 7) · 1 open (2h left)") in load
+    assert at_risk(load)[0].startswith(
+        "#1 Book the hall needs 2h before Fri 27 Nov, more than the 1.3h of Carol's 3h a week left after 4 days away")
+    town.advance(days=2)  # Thu 26 Nov: away today, so not flagged; her due work is flagged for cover instead
+    carol = line_for(town.ok("alice", "load"), "Carol")
+    assert carol.startswith("  - Carol (Riverside Trust) · volunteer: ~2h/week · away until Sun 29 Nov, so no capacity")
