@@ -417,3 +417,10 @@ def test_overdue_orders_the_most_overdue_first_and_drops_done_ones(town: Chat) -
     out = town.ok("alice", "overdue")
     assert out.index("Book the hall") < out.index("Deliver leaflets")
     assert "Ring the printer" not in out
+
+
+def test_more_work_for_someone_already_over_capacity_says_so(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:5h')  # 5h this week against 4h
+    out = town.ok("alice", 'commit @bob "Ring the printer" by:friday effort:1h')
+    assert "Bob was already over capacity; with this, ~6h/week against 4h." in out
+    assert "Room: Alice (~6h/week free), Carol (~3h/week free)." in out

@@ -469,7 +469,10 @@ def taking_on(loads: Sequence[Workload[Member]], c: Commitment, now: datetime, t
     elif w.away and m.away_until is not None:
         notes.append(f"Note: {name} is away until {show_day(m.away_until, today)}, and hears of it on return.")
     if w.over_capacity and extra:
-        notes.append(f"This takes {name} over capacity: ~{hours(w.weekly_hours)}/week against {hours(w.capacity or 0)}.")
+        figures = f"~{hours(w.weekly_hours)}/week against {hours(w.capacity or 0)}"
+        already = round(w.weekly_hours - extra, 1) > (w.capacity or 0)
+        notes.append(f"{name} was already over capacity; with this, {figures}." if already
+                     else f"This takes {name} over capacity: {figures}.")
         warned = True
     risk = at_risk(c, m, now) if w.live else None
     if risk is not None:
