@@ -9,7 +9,6 @@ window is set, to its named successor and the coordinators, so someone can step 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, show_day
 from handlers.describe import member_label
 from handlers.errors import UserError
+from handlers.judgements.load import away_now, window
 from handlers.parsing import Args
 from handlers.registry import command
 from handlers.reply import Audience, Reply
@@ -28,31 +28,6 @@ MAX_DAYS = 366
 # Zones run a day either side of UTC: the window is read in each person's own.
 DAY = timedelta(days=1)
 OFF = ("off", "back", "none", "cancel")
-
-
-class Away(Protocol):
-    """What being away needs of a person: a `Person`, or the sweep's plain row of one."""
-
-    @property
-    def timezone(self) -> str: ...
-
-    @property
-    def away_from(self) -> date | None: ...
-
-    @property
-    def away_until(self) -> date | None: ...
-
-
-def away_now(person: Away, now: datetime) -> bool:
-    """Whether today, in the person's own zone, falls in their away window."""
-    if person.away_from is None or person.away_until is None:
-        return False
-    return person.away_from <= now.astimezone(zone(person.timezone)).date() <= person.away_until
-
-
-def window(person: Away, today: date) -> str:
-    assert person.away_from is not None and person.away_until is not None
-    return f"{show_day(person.away_from, today)} – {show_day(person.away_until, today)}"
 
 
 @command("away", usage="away <first day> <last day>",

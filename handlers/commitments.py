@@ -12,11 +12,12 @@ from handlers.context import Context
 from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
-from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name
+from handlers.judgements.load import taking_on, workloads
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from storage import queries
-from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Role
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Member, Role
 from storage.nudges import tell
 
 LIST_LIMIT = 50
@@ -111,6 +112,7 @@ def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
               'commit @bob "Book the hall" by:2026-12-01 from:2026-11-25',
               'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h'),
     options=("by", "effort", "from", "every", "until"),
+    flags=("again",),
 )
 def commit(ctx: Context, args: Args) -> Reply:
     """Log who does what by when: yourself, or (coordinators) someone else with @name.
@@ -119,7 +121,10 @@ def commit(ctx: Context, args: Args) -> Reply:
     effort: is the hours it will take (`3h`, `90m`); it counts towards `load`, spread from
     when the work can start (from:, default today) to the due date.
     every: makes it recurring (`every:tuesday`, `every:month`, `every:"2 weeks"`), until: a
-    last date; one occurrence is open at a time, the next made when it is done or its day passes."""
+    last date; one occurrence is open at a time, the next made when it is done or its day passes.
+    The reply warns when its owner is away on its due date, goes over capacity, or could not
+    give its effort in time, and names who has room. A title like an open commitment's is
+    asked about first; `again` at the end logs it anyway."""
     me = ctx.require_member()
     owner = ctx.find_member(args.take_mention()) if args.peek_mention() else me
     title = args.take_text("commitment")
@@ -134,6 +139,8 @@ def commit(ctx: Context, args: Args) -> Reply:
         )
     if owner.role is Role.OBSERVER:
         raise UserError(f"{owner.person.display_name} is an observer; make them a member first.")
+    if "again" not in args.flags:
+        ensure_new(ctx, owner, title, rule, args)
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
     today = ctx.now.astimezone(ctx.tz).date()
     if "by" in args.options:
@@ -167,8 +174,33 @@ def commit(ctx: Context, args: Args) -> Reply:
     did = f"committed to #{c.number} {title}" if owner.id == me.id else f"assigned #{c.number} {title} to {member_label(owner)}"
     ctx.record("commit", did + every, subject=c)
     item = commitment_item(c, ctx.tz, ctx.now)
-    return Reply(title="New commitment", text=item.text + recurring.until_said(series, today), actions=list(item.actions),
-                 audience=Audience.CHANNEL)
+    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now, today)
+    return Reply(title="New commitment", text="\n".join(filter(None, [item.text + recurring.until_said(series, today),
+                                                                      warning])),
+                 actions=list(item.actions), audience=Audience.CHANNEL)
+
+
+def same_title(title: str) -> str:
+    """A title as two people would call it the same: case, spacing and end punctuation aside."""
+    return " ".join(title.casefold().split()).rstrip(".!?")
+
+
+def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | None, args: Args) -> None:
+    """Ask before logging a second commitment named like an open one, saying exactly what logs it anyway."""
+    key = same_title(title)
+    twin = next((c for c in ctx.session.scalars(open_commitments(owner.partnership_id)) if same_title(c.title) == key),
+                None)
+    if twin is None:
+        return
+    mention = f"@{owner.person.user_id} " if owner.id != ctx.require_member().id else ""
+    options = {**args.options, **({"every": rule.said} if rule is not None else {})}
+    typed = " ".join([f"commit {mention}{quote(title)}", *(f"{k}:{quote(v) if ' ' in v else v}"
+                                                        for k, v in options.items()), "again"])
+    raise UserError(
+        f"#{twin.number} {twin.title} is already open ({twin.owner.person.display_name}'s, due "
+        f"{show_day(twin.due_at.astimezone(ctx.tz).date(), ctx.now.astimezone(ctx.tz).date())}). "
+        "Is this the same one? Nothing was logged.",
+        f"If it is another, add `again`: `{typed}`.")
 
 
 def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | None:

@@ -2,7 +2,7 @@
 
 `dashboard` in the chat gives a coordinator a sign-in link that works once, for 15
 minutes; only a hash of it is stored. The dashboard's figures come from the handlers the
-chat uses (`load`'s workloads, `health`'s check, the reviews' scores), so a chart and its
+chat uses (`health`'s check and its load tally, the reviews' scores), so a chart and its
 chat command never disagree. Each chart carries a sentence saying what it shows and the
 table behind it, for anyone who cannot see the picture.
 """
@@ -23,11 +23,10 @@ from sqlalchemy.orm import Session
 from handlers.context import Context
 from handlers.describe import hours
 from handlers.health import Checker, Health
-from handlers.load import WEEK, tally
 from handlers.parsing import Args
 from handlers.publishing import site_address
 from handlers.registry import Access, command
-from handlers.reply import Reply
+from handlers.reply import Reply, plural
 from handlers.reviews import answers_to, scores
 from storage.models import (
     Commitment,
@@ -153,33 +152,32 @@ def week_starts(today: date, count: int, back: int = 0) -> list[date]:
     return [start + timedelta(weeks=k - back) for k in range(count)]
 
 
-def load_chart(checker: Checker, now: datetime, tz: ZoneInfo) -> Chart:
-    """Each member's hours a week needed for the next eight weeks, against what they can give.
+def load_chart(checker: Checker) -> Chart:
+    """Each member's hours needed in each of the next eight weeks, against what they can give.
 
-    A commitment's effort is spread evenly over the weeks until it is due, as `load` does, so
-    this week's figure is the one `load` shows."""
-    loads = tally(checker.members, checker.open, now)
-    weekly: dict[int, list[float]] = {w.member.id: [0.0] * WEEKS for w in loads}
-    for c in checker.open:
-        if c.owner_id not in weekly:
-            continue
-        weeks_left = max(1.0, (c.due_at - now) / WEEK)
-        for k in range(WEEKS):
-            if k == 0 or now + k * WEEK < c.due_at:
-                weekly[c.owner_id][k] += (c.effort_hours or 0.0) / weeks_left
-    labels = [f"{d:%-d %b}" for d in week_starts(now.astimezone(tz).date(), WEEKS)]
-    series, rows, over = [], [], []
+    The figures are the checker's tally, the one `load` and `health` make, so the first week
+    is the week `load` shows; overdue work has a column of its own rather than a week."""
+    loads = checker.loads
+    labels = [f"{checker.today + timedelta(weeks=k):%-d %b}" for k in range(WEEKS)]
+    series, rows, over, overdue = [], [], [], []
     for w in loads:
-        m, needed = w.member, weekly[w.member.id]
-        cap = m.capacity_hours
-        series.append(Series(m.person.display_name, [round(100 * h / cap) if cap else None for h in needed]))
-        rows.append([m.person.display_name, hours(cap) if cap is not None else "not stated",
-                     *(hours(round(h, 1)) for h in needed)])
-        if cap and any(h > cap for h in needed):
-            over.append(f"{m.person.display_name} (week of {labels[next(k for k, h in enumerate(needed) if h > cap)]})")
+        name = w.member.display_name
+        series.append(Series(name, [round(100 * h / cap) if cap else None
+                                    for h, cap in zip(w.weeks, w.capacities, strict=True)]))
+        cap = w.member.capacity_hours
+        rows.append([name, hours(cap) if cap is not None else "not stated",
+                     hours(w.overdue_hours) if w.overdue_count else "—", *(hours(h) for h in w.weeks)])
+        weeks_over = [k for k in range(WEEKS) if w.over_in(k)]
+        if weeks_over:
+            over.append(f"{name} (week from {labels[weeks_over[0]]})")
+        if w.overdue_count:
+            overdue.append(f"{name} {plural(w.overdue_count, 'commitment')} ({hours(w.overdue_hours)})")
     summary = ("Over capacity: " + ", ".join(over) + "." if over else "Nobody is over capacity in the next eight weeks.")
+    if overdue:
+        summary += " Overdue, not in the weeks: " + ", ".join(overdue) + "."
     return Chart("load", "Load against capacity, next eight weeks", summary, "line", labels, series,
-                 ["Member", "Capacity a week", *labels], rows, unit="% of capacity")
+                 ["Member", "Capacity a week", "Overdue", *(f"Week from {lab}" for lab in labels)], rows,
+                 unit="% of capacity")
 
 
 def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Chart:
@@ -249,16 +247,18 @@ def mean(values: list[float]) -> float | None:
 
 
 def balance_chart(report: Health) -> Chart:
-    """What each partner gives (commitments held) and asks (work logged for others, concerns raised)."""
+    """What each partner gives (work delivered, others' work taken on) and asks (its work taken on by others)."""
     labels = [b.partner for b in report.balances]
     takers = [b.partner for b in report.balances if b.out_of_balance]
     summary = ("Out of balance: " + ", ".join(takers) + " ask far more than they give." if takers
                else "Every partner gives about as much as it asks.")
     return Chart("balance", "Give and take by organisation", summary, "bar", labels,
-                 [Series("Given", [float(b.given) for b in report.balances]),
-                  Series("Asked", [float(b.asks) for b in report.balances])],
-                 ["Partner", "Given", "Hours given", "Asked"],
-                 [[b.partner, str(b.given), hours(round(b.given_hours, 1)), str(b.asks)] for b in report.balances])
+                 [Series("Gives", [float(b.gives) for b in report.balances]),
+                  Series("Asks", [float(b.asks) for b in report.balances])],
+                 ["Partner", "Delivered", "Hours delivered", "Took on from others", "Handed to others",
+                  "Hours handed"],
+                 [[b.partner, str(b.delivered), hours(round(b.delivered_hours, 1)), str(b.took_on), str(b.handed_on),
+                   hours(round(b.handed_on_hours, 1))] for b in report.balances])
 
 
 def sectors_chart(checker: Checker) -> Chart:
@@ -273,9 +273,9 @@ def sectors_chart(checker: Checker) -> Chart:
 
 def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Dashboard:
     """Every chart of the dashboard, from the same reads as `load` and `health`."""
-    checker = Checker(session, p, now, tz)
+    checker = Checker(session, p, now, tz, weeks=WEEKS)
     report = checker.health()
     board = Dashboard(p, now.astimezone(tz).date(), report)
-    board.charts = [load_chart(checker, now, tz), planned_chart(session, p, now, tz), concerns_chart(session, p, now),
+    board.charts = [load_chart(checker), planned_chart(session, p, now, tz), concerns_chart(session, p, now),
                     risks_chart(session, p, tz), balance_chart(report), sectors_chart(checker)]
     return board

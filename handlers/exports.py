@@ -23,7 +23,7 @@ from handlers.context import Context, zone
 from handlers.describe import days_late, member_label
 from handlers.errors import UserError
 from handlers.health import Health, check
-from handlers.load import hours_left
+from handlers.judgements.load import hours_left
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
@@ -161,12 +161,13 @@ def health_md(report: Health) -> Attachment:
                   f"- **What to do:** {s.todo}", ""]
     if report.balances:
         lines += ["## Give and take", "",
-                  "Given: commitments a partner's members hold, open or done. Asked: commitments its people logged "
-                  "for other partners, plus concerns it raised by name.", "",
-                  "| Partner | Given | Hours given | Asked (commitments) | Asked (concerns) |",
-                  "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {cell(b.partner)} | {b.given} | {b.given_hours:g} | {b.asked} | {b.raised} |"
-                  for b in report.balances]
+                  "Gives: work its members delivered (commitments done) and other partners' work they took on "
+                  "(a handover accepted). Asks: its members' work other partners took on. Who logged a commitment "
+                  "does not count.", "",
+                  "| Partner | Delivered | Hours delivered | Took on from others | Handed to others | Hours handed |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {cell(b.partner)} | {b.delivered} | {round(b.delivered_hours, 1):g} | {b.took_on} | "
+                  f"{b.handed_on} | {round(b.handed_on_hours, 1):g} |" for b in report.balances]
         lines.append("")
     return Attachment("health.md", "text/markdown", "\n".join(lines).encode())
 

@@ -3,22 +3,26 @@
 The new owner is told at once (a direct message with Accept / Decline, or a nudge in the
 console) and the work is theirs meanwhile. A decline, with its reason, returns it to whoever
 had it (or, if they have gone, a coordinator), and the coordinators hear of it. Handing
-someone more than they can carry is allowed, but the reply says so and names who has room.
+someone more than they can carry is allowed, but the reply says so and names who has room
+(the same warning `commit @name` gives). Each handover is kept (`Handover`), for give and take.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
 from handlers.context import Context
-from handlers.dates import show_day, show_due
+from handlers.dates import show_due
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
-from handlers.load import room, weekly_rate, workloads
+from handlers.judgements.balance import ACCEPTED
+from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import Args
 from handlers.registry import command
 from handlers.reply import Audience, Reply
 from storage import queries
-from storage.models import Commitment, Member, Role
+from storage.models import Commitment, Handover, Member, Role
 from storage.nudges import tell, withdraw
 
 
@@ -41,13 +45,14 @@ def reassign(ctx: Context, args: Args) -> Reply:
     if new_owner.role is Role.OBSERVER:
         raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
     old = c.owner
-    # Their load before taking it on, and the hours a week this commitment needs.
-    loads = workloads(ctx.session, c.partnership_id, ctx.now)
-    theirs = next(w for w in loads if w.member.id == new_owner.id)
-    extra = weekly_rate(c, ctx.now)
+    # Whose work it was: the last to accept it, when it is still waiting on someone's answer.
+    origin = c.handover_from_id or old.id
     change(ctx, c, still_open(), Commitment.owner_id == old.id, owner_id=new_owner.id,
            handover_from_id=old.id, handover_at=ctx.now)
     ctx.session.refresh(c, ["owner"])
+    answer(ctx, c, "passed on")
+    ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin,
+                             to_member_id=new_owner.id, handed_at=ctx.now))
     ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
     withdraw(ctx.session, handover_key(c))
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
@@ -58,16 +63,16 @@ def reassign(ctx: Context, args: Args) -> Reply:
          actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
     text = (f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}; "
             f"{new_owner.person.display_name} is asked to accept it.")
-    after = theirs.weekly_hours + extra
-    if theirs.away:
-        back = new_owner.person.away_until
-        text += (f" Note: {new_owner.person.display_name} is away until "
-                 f"{show_day(back, ctx.now.astimezone(ctx.tz).date()) if back else 'further notice'}, "
-                 "and hears of it on return.")
-    elif theirs.capacity is not None and after > theirs.capacity:
-        text += (f" This takes {new_owner.person.display_name} over capacity: ~{hours(round(after, 1))}/week against "
-                 f"{hours(theirs.capacity)}. Room: {room(loads, extra, besides={new_owner.id, old.id})}.")
-    return Reply(text=text, audience=Audience.CHANNEL)
+    ctx.session.flush()
+    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now,
+                        ctx.now.astimezone(ctx.tz).date(), besides={old.id})
+    return Reply(text=f"{text} {warning}".strip(), audience=Audience.CHANNEL)
+
+
+def answer(ctx: Context, c: Commitment, said: str) -> None:
+    """Record the answer to the handover of `c` still waiting for one, if any."""
+    ctx.session.execute(update(Handover).where(Handover.commitment_id == c.id, Handover.answer.is_(None))
+                        .values(answer=said, answered_at=ctx.now))
 
 
 def pending_handover(ctx: Context, c: Commitment) -> Member:
@@ -91,6 +96,7 @@ def accept(ctx: Context, args: Args) -> Reply:
     me = pending_handover(ctx, c)
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            handover_from_id=None, handover_at=None)
+    answer(ctx, c, ACCEPTED)
     withdraw(ctx.session, handover_key(c))
     ctx.record("accept", f"accepted #{c.number} {c.title}", subject=c)
     return Reply(text=f"{me.person.display_name} takes on #{c.number} {c.title}, due "
@@ -114,6 +120,7 @@ def decline(ctx: Context, args: Args) -> Reply:
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            owner_id=back.id, handover_from_id=None, handover_at=None)
     ctx.session.refresh(c, ["owner"])
+    answer(ctx, c, "declined")
     withdraw(ctx.session, handover_key(c))
     event = ctx.record("decline", f"declined #{c.number} {c.title}; it is back with {member_label(back)}",
                        subject=c, reason=reason)

@@ -7,7 +7,6 @@ fester. Each signal names what was found, why it matters and what to type next.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,11 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.away import away_now
 from handlers.context import Context
 from handlers.dates import show_day, show_due
 from handlers.describe import hours, member_label
-from handlers.load import Workload, key_people, room_for, tally, weekly_rate
+from handlers.judgements.balance import Balance, balances
+from handlers.judgements.load import Workload, key_people, risk_options, risk_said, room_for, tally, weekly
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
 from handlers.parsing import Args
@@ -51,10 +50,6 @@ from storage.models import (
 MANAGEABLE_CORE = 12
 # Below three, one absence stops the work and two sectors at most can be at the table.
 TOO_FEW = 3
-# A partner "takes more than it gives" when its asks are at least this many...
-BALANCE_MIN_ASKS = 2
-# ...and more than this many times what it has committed to do itself.
-BALANCE_RATIO = 2
 SHOWN = 5
 # How long a blocked proposal stays a warning sign: long enough to negotiate a new one.
 BLOCK_NEWS = timedelta(days=30)
@@ -68,33 +63,6 @@ class Signal:
     found: str
     why: str
     todo: str
-
-
-@dataclass
-class Balance:
-    """What one partner (an organisation, or a person with none) gives and asks.
-
-    Given: commitments its members hold, open or done (dropped ones gave nothing).
-    Asked: commitments its people logged for other partners' members, plus concerns it
-    raised by name: each asks others for time or attention."""
-
-    partner: str
-    given: int = 0
-    given_hours: float = 0.0
-    asked: int = 0
-    raised: int = 0
-
-    @property
-    def asks(self) -> int:
-        return self.asked + self.raised
-
-    @property
-    def out_of_balance(self) -> bool:
-        return self.asks >= BALANCE_MIN_ASKS and self.asks > BALANCE_RATIO * self.given
-
-    def describe(self) -> str:
-        return (f"{self.partner}: gave {plural(self.given, 'commitment')} ({hours(round(self.given_hours, 1))}), "
-                f"asked {self.asks} ({plural(self.asked, 'commitment')} for others, {plural(self.raised, 'concern')})")
 
 
 @dataclass
@@ -125,7 +93,7 @@ class Checker:
     """Reads one partnership's state once and derives each warning sign from it."""
 
     def __init__(self, session: Session, p: Partnership, now: datetime, tz: ZoneInfo,
-                 reader: Member | None = None) -> None:
+                 reader: Member | None = None, weeks: int = 1) -> None:
         self.session, self.p, self.now, self.tz, self.reader = session, p, now, tz, reader
         self.today = now.astimezone(tz).date()
         self.t = thresholds(session, p.id)
@@ -134,13 +102,15 @@ class Checker:
         self.open = list(session.scalars(
             select(Commitment).where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN)
             .order_by(Commitment.due_at, Commitment.id)))
+        # Every load figure in the report (and the dashboard's chart) from this one tally.
+        self.loads = tally(self.members, self.open, now, weeks, live=not p.over(now.date()))
 
     def health(self) -> Health:
-        balances = self.balances()
-        found = [self.sectors(), self.size(), self.over_capacity(), self.no_successor(), self.key_person(),
-                 self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(), self.blocked(),
-                 self.give_and_take(balances)]
-        report = Health(self.p, self.today, [s for s in found if s is not None], balances)
+        given = balances(self.session, self.p.id)
+        found = [self.sectors(), self.size(), self.over_capacity(), self.at_risk(), self.no_successor(),
+                 self.key_person(), self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(),
+                 self.blocked(), self.give_and_take(given)]
+        report = Health(self.p, self.today, [s for s in found if s is not None], given)
         self.latest_answers(report)
         return report
 
@@ -188,10 +158,6 @@ class Checker:
                 f"Bring in more partners: `member add @name{sector}`.")
         return None
 
-    def loads(self) -> list[Workload[Member]]:
-        away = {m.id for m in self.members if away_now(m.person, self.now)}
-        return tally(self.members, self.open, self.now, away)  # rows this checker has already read
-
     def hand_on(self, loads: list[Workload[Member]], holder: Member, besides: set[int], verb: str) -> str:
         """What to do with some of `holder`'s work: to someone it would not overload, as a command
         only when the reader may run it (the holder or a coordinator)."""
@@ -199,7 +165,7 @@ class Checker:
         fit = room_for(loads, theirs, self.now, besides=besides)
         leads = ", ".join(m.person.display_name for m in self.members if m.role is Role.COORDINATOR) or "a coordinator"
         if fit is None:
-            heaviest = max(theirs, key=lambda c: weekly_rate(c, self.now))
+            heaviest = max(theirs, key=lambda c: weekly(c, holder, self.now))
             if self.may_change(holder):
                 return (f"Nobody has room for it without going over: move a date (`edit {heaviest.number} by:...`) "
                         "or find someone new to take part.")
@@ -216,18 +182,31 @@ class Checker:
         return r is not None and r.active and (r.role is Role.COORDINATOR or r.id == holder.id)
 
     def over_capacity(self) -> Signal | None:
-        loads = self.loads()
-        over = [w for w in loads if w.over_capacity]
+        over = [w for w in self.loads if w.over_capacity]
         if not over:
             return None
         over.sort(key=lambda w: not w.member.volunteer)
         texts = [f"{member_label(w.member)}{' · volunteer' if w.member.volunteer else ''}: "
-                 f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)}" for w in over]
+                 f"~{hours(w.weekly_hours)}/week against {hours(w.capacity or 0)}" for w in over]
         return Signal(
             "Over capacity", listed(texts) + ".",
             "Volunteers who carry more than they can give burn out, and the partnership loses them.",
-            self.hand_on(loads, over[0].member, {w.member.id for w in over}, "Hand something on")
+            self.hand_on(self.loads, over[0].member, {w.member.id for w in over}, "Hand something on")
             + " `load` shows who has spare capacity.")
+
+    def at_risk(self) -> Signal | None:
+        """Work needing more than its owner could give before its date: a date, not a week, at stake."""
+        risks = sorted(((r, w.member) for w in self.loads for r in w.risks), key=lambda found: found[0].work.due_at)
+        if not risks:
+            return None
+        first, holder = risks[0]
+        todo = risk_options(first) if self.may_change(holder) else (
+            f"{holder.display_name} or a coordinator can say how far along it is, move its date, hand it on or drop it")
+        return Signal(
+            "Work at risk", listed([risk_said(r, m.display_name, self.today) for r, m in risks]) + ".",
+            "Work that cannot be done by its date lets down whoever counts on it; said early, there is time to "
+            "move the date or share it out (not enough time).",
+            todo + ".")
 
     def no_successor(self) -> Signal | None:
         """The coordinator role, and large commitments, with nobody able to step in."""
@@ -262,7 +241,7 @@ class Checker:
             listed([f"{member_label(x.member)} holds {x.held} of the {x.total} open commitments ({x.share}%)"
                     for x in keys]) + ".",
             "A partnership must not rely too much on one person: if they were away, the work would stall.",
-            self.hand_on(self.loads(), k.member, {x.member.id for x in keys}, "Share it out"))
+            self.hand_on(self.loads, k.member, {x.member.id for x in keys}, "Share it out"))
 
     def overdue(self) -> Signal | None:
         late = [c for c in self.open if c.due_at < self.now]
@@ -339,41 +318,15 @@ class Checker:
             f"Talk with {first.member.person.display_name} about their reason, then propose a revised version: "
             f'`propose "{first.decision.title[:60]} (revised)" mode:consensus closes:{later(self.today, 7)}`.')
 
-    def balances(self) -> list[Balance]:
-        everyone = {m.id: m for m in self.session.scalars(select(Member).where(Member.partnership_id == self.p.id))}
-        partner_of_person = {m.person_id: partner(m) for m in everyone.values()}
-        table: dict[str, Balance] = defaultdict(lambda: Balance(""))
-        # Plain rows: a commitment object would join in its owner and person, for years of history.
-        for c in self.session.execute(select(Commitment.owner_id, Commitment.created_by_id, Commitment.effort_hours)
-                                      .where(Commitment.partnership_id == self.p.id,
-                                             Commitment.status != CommitmentStatus.DROPPED)):
-            owner = partner(everyone[c.owner_id])
-            row = table[owner]
-            row.given += 1
-            row.given_hours += c.effort_hours or 0
-            asker = partner_of_person.get(c.created_by_id) if c.created_by_id else None
-            if asker is not None and asker != owner:
-                table[asker].asked += 1
-        for raiser in self.session.scalars(select(Concern.raised_by_id).where(Concern.partnership_id == self.p.id,
-                                                                          Concern.raised_by_id.is_not(None))):
-            table[partner(everyone[raiser])].raised += 1
-        for name, row in table.items():
-            row.partner = name
-        return sorted(table.values(), key=lambda b: (b.given - b.asks, b.partner))
-
-    def give_and_take(self, balances: list[Balance]) -> Signal | None:
-        takers = [b for b in balances if b.out_of_balance]
+    def give_and_take(self, given: list[Balance]) -> Signal | None:
+        takers = [b for b in given if b.out_of_balance]
         if not takers:
             return None
         return Signal(
             "Give and take out of balance", listed([b.describe() for b in takers]) + ".",
             "Partners share power and responsibility: each must give as well as take, or trust wears thin.",
-            f'Ask {takers[0].partner} to take something on: `commit "what we will do" by:{later(self.today, 14)}`.')
-
-
-def partner(member: Member) -> str:
-    """The partner a member speaks for: their organisation, or themselves."""
-    return member.organisation or member.person.display_name
+            f"Talk with {takers[0].partner} about what it could take on in return: "
+            f'`commit "what we will do" by:{later(self.today, 14)}`.')
 
 
 def check(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo,

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,8 +26,9 @@ from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import DATE_HINT, show_day
 from handlers.describe import hours, labelled
+from handlers.episodes import Figures, Told, episodes
 from handlers.errors import UserError
-from handlers.load import Workload, episodes, key_people, room_for, tally
+from handlers.judgements.load import SPARE, Workload, away_now, key_people, room, room_for, tally
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
@@ -35,11 +37,11 @@ from storage.models import (
     CommitmentStatus,
     Concern,
     ConcernStatus,
+    Episode,
     FlexDimension,
     Flexibility,
     Member,
     NudgeSettings,
-    Overload,
     Partnership,
     Person,
     Priority,
@@ -265,7 +267,7 @@ class State:
     concerns: dict[int, list[Concern]]
     done: dict[int, list[Work]]
     priorities: dict[int, list[Priority]]
-    overloads: dict[int, list[Overload]]
+    episodes: dict[int, list[Episode]]
 
     by_id: dict[int, Someone] = field(init=False)
 
@@ -307,7 +309,7 @@ class State:
             priorities=grouped(session.scalars(
                 select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
                 .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
-            overloads=grouped(session.scalars(select(Overload)), lambda o: o.partnership_id),
+            episodes=grouped(session.scalars(select(Episode)), lambda e: e.partnership_id),
         )
 
 
@@ -323,14 +325,28 @@ class Deriver:
         self.today = now.date()
         iso = now.isocalendar()
         self.week = f"{iso.year}-W{iso.week:02d}"
-        self.month = f"{now:%Y-%m}"
         self.channel = state.channels.get(p.id)
         self.open = state.open.get(p.id, [])
         self.snoozes = state.snoozes
 
     def all(self) -> list[DueNudge]:
-        return [*self.commitments(), *self.reviews(), *self.ending(), *self.overload(),
+        return [*self.commitments(), *self.progress_asks(), *self.reviews(), *self.ending(), *self.overload(),
                 *self.stale_concerns(), *self.key_people(), *self.digest()]
+
+    @cached_property
+    def loads(self) -> list[Workload[Someone]]:
+        """The partnership's workloads: the tally `load` and `health` make, from the sweep's rows."""
+        return tally(self.members, self.open, self.now)
+
+    def told(self, kind: str, current: dict[int, Figures], worse: Callable[[Figures, Figures], bool]) -> dict[int, Told]:
+        """The latest telling of each member's episode of a warning (handlers/episodes.py)."""
+        return episodes(self.session, self.p.id, kind, self.state.episodes.get(self.p.id, []), current, worse, self.now)
+
+    def since(self, told: Told, member: Someone) -> str | None:
+        """The day a warning told again was last told (in `member`'s zone), or None on its first telling."""
+        if told.previous is None or told.previous_at is None:
+            return None
+        return show_day(told.previous_at.astimezone(zone(member.timezone)).date(), self.today)
 
     def to_person(self, member: Someone, kind: str, key: str, text: str) -> DueNudge:
         return DueNudge(f"{key}:p{member.person_id}", self.p.id, kind, text, person_id=member.person_id)
@@ -410,46 +426,49 @@ class Deriver:
             "After its end date it is read-only, unless a coordinator gives it a new one.")
 
     def overload(self) -> Iterator[DueNudge]:
-        """Someone carrying too much: a kind note to them, and who could help to the coordinators."""
-        gone = {m.id for m in self.members if away.away_now(m, self.now)}
-        loads = tally(self.members, self.open, self.now, gone)
+        """Someone carrying too much: a kind note to them, and who could help to the coordinators.
+
+        Once per episode, and again only when it is worse, saying what changed (`episodes`)."""
+        loads = self.loads
         heavy = {w.member.id: reasons for w in loads if not w.away and (reasons := self.overload_reasons(w))}
-        # Once per episode: again only when it is worse, or a week on (`episodes`).
-        told = episodes(self.session, self.p.id, self.state.overloads.get(self.p.id, []),
-                        [w for w in loads if w.member.id in heavy], self.now)
+        told = self.told("overload", {w.member.id: {"weekly": w.weekly_hours, "left": w.open_hours, "open": w.open_count,
+                                                    "overdue": w.overdue_count} for w in loads if w.member.id in heavy},
+                         heavier)
         if not heavy:
             return
-        spare = [f"{w.member.display_name} (~{hours(round(w.free, 1))}/week free)" for w in loads
-                 if w.member.id not in heavy and w.has_room()]
+        spare = room(loads, besides=heavy) if any(w.member.id not in heavy and w.has_room() for w in loads) else ""
         offered = [self.state.by_id[f.member_id] for f in self.state.time_offers.get(self.p.id, [])]
-        flexible = sorted({m.display_name for m in offered if m.id not in heavy and m.active and m.id not in gone})
+        flexible = sorted({m.display_name for m in offered
+                           if m.id not in heavy and m.active and not away_now(m, self.now)})
         for w in loads:
             if w.member.id not in heavy:
                 continue
             reasons, m = heavy[w.member.id], w.member
-            key = f"m{m.id}:{told[m.id]:%Y%m%dT%H%M%S}"
+            key = f"m{m.id}:{told[m.id].at:%Y%m%dT%H%M%S}"
+            day, before = self.since(told[m.id], m), told[m.id].previous
+            since = f" Since the note of {day}: {changes(before, w)}." if day and before else ""
             # A handover that fits: their own work (they may reassign it) to someone it would not overload.
             fit = room_for(loads, [c for c in self.open if c.owner_id == m.id], self.now, besides=heavy)
             hand_on = (f" #{fit[0].number} {fit[0].title} would fit {fit[1].display_name}'s spare time: "
                        f"`reassign {fit[0].number} @{fit[1].user_id}`.") if fit else ""
             yield self.to_person(
                 m, "overload-note", f"overload-note:{key}",
-                f"You're carrying a lot in {self.p.name} just now ({reasons}). That says how much you give, "
+                f"You're carrying a lot in {self.p.name} just now ({reasons}).{since} That says how much you give, "
                 f"not that you're falling short. If something could wait or pass to someone else, say so in the "
                 f"channel or to a coordinator; `mine` lists it all.{hand_on}")
             helpers = "; ".join(filter(None, [
-                f"spare capacity: {', '.join(spare)}" if spare else "",
+                f"spare capacity: {spare}" if spare else "",
                 f"offered more time: {', '.join(flexible)}" if flexible else "",
             ])) or "nobody has spare capacity or has offered more time yet"
             yield from self.to_coordinators(
                 "overload", f"overload:{key}",
-                f"{m.label}{', a volunteer,' if m.volunteer else ''} has more than they can carry ({reasons}). "
+                f"{m.label}{', a volunteer,' if m.volunteer else ''} has more than they can carry ({reasons}).{since} "
                 f"Could someone take something on? Who could help: {helpers}.{hand_on}", besides=m.id)
 
     def overload_reasons(self, w: Workload[Someone]) -> str:
         reasons = []
         if w.over_capacity:
-            reasons.append(f"~{hours(round(w.weekly_hours, 1))}/week against {hours(w.member.capacity_hours or 0)} capacity")
+            reasons.append(f"~{hours(w.weekly_hours)}/week against {hours(w.capacity or 0)} capacity")
         if w.open_count > self.t.max_open:
             reasons.append(plural(w.open_count, "open commitment"))
         if w.overdue_count > self.t.max_overdue:
@@ -470,18 +489,46 @@ class Deriver:
                     f'`resolve {c.number} "what was agreed"` closes it.')
 
     def key_people(self) -> Iterator[DueNudge]:
-        """Too much resting on one person: a large share of the work, or a lone coordinator."""
+        """Too much resting on one person: a large share of the work, or a lone coordinator.
+
+        Once per episode, again only when they hold more, saying what it was (`episodes`):
+        a turning month repeats nothing."""
         p, total = self.p, len(self.open)
-        for k in key_people(self.open, self.doers, self.t.key_share):
+        keys = key_people(self.open, self.doers, self.t.key_share)
+        told = self.told("key-person", {k.member.id: {"held": k.held, "total": k.total} for k in keys}, holds_more)
+        for k in keys:
+            last = told[k.member.id]
+            day, before = self.since(last, k.member), last.previous
+            since = f" On {day} it was {before['held']:g} of {before['total']:g}." if day and before else ""
             yield from self.to_coordinators(
-                "key-person", f"key-person:m{k.member.id}:{self.month}",
-                f"{k.member.label} holds {k.held} of the {total} open commitments in {p.name} ({k.share}%). "
+                "key-person", f"key-person:m{k.member.id}:{last.at:%Y%m%dT%H%M%S}",
+                f"{k.member.label} holds {k.held} of the {total} open commitments in {p.name} ({k.share}%).{since} "
                 f"If they were away, the work would stall: could others take some on, or shadow them?")
-        if len(self.coordinators) == 1 and len(self.doers) >= 3 and self.now - p.created_at >= SETTLING_IN:
+        alone = self.coordinators[0] if (len(self.coordinators) == 1 and len(self.doers) >= 3
+                                         and self.now - p.created_at >= SETTLING_IN) else None
+        sole = self.told("sole-coordinator", {alone.id: {}} if alone else {}, lambda before, now: False)
+        if alone is not None:
             yield from self.to_coordinators(
-                "sole-coordinator", f"sole-coordinator:p{p.id}:{self.month}",
+                "sole-coordinator", f"sole-coordinator:m{alone.id}:{sole[alone.id].at:%Y%m%dT%H%M%S}",
                 f"You are the only coordinator of {p.name}. If you were away, nobody could resolve concerns or "
                 f"change settings: name a second with `member role @name coordinator`.")
+
+    def progress_asks(self) -> Iterator[DueNudge]:
+        """Work its owner has said nothing of, where a judgement hangs on it (`asks_progress`):
+        the owner is asked once how far along it is, rather than guessed at."""
+        loads = {w.member.id: w for w in self.loads}
+        for c in self.open:
+            w = loads.get(c.owner_id)
+            if w is None or c.id in self.snoozes or not asks_progress(c, w, self.now):
+                continue
+            owner = w.member
+            hangs = ("more than you could give by then" if any(r.work is c for r in w.risks)
+                     else "over your capacity this week")
+            yield self.to_person(
+                owner, "progress-ask", f"progress-ask:c{c.id}:p{owner.person_id}",
+                f"How far along is #{c.number} {c.title}, due {self.due_day(c)}? Nothing is said of it yet, so `load` "
+                f"counts all {hours(c.effort_hours or 0)} as still to do, {hangs}. Say it with `progress {c.number} 50%` "
+                f"(or `left {c.number} 3h`); `done {c.number}` if it is finished.")
 
     def digest(self) -> Iterator[DueNudge]:
         """The week in the channel: done, due, overdue (apart, counted once), open concerns, changed priorities, next review."""
@@ -511,6 +558,50 @@ class Deriver:
         if p.next_review_on:
             lines.append(f"Next review: {show_day(p.next_review_on, self.today)}")
         yield from self.to_channel("digest", f"digest:p{p.id}:{self.week}", "\n".join(lines))
+
+
+def heavier(before: Figures, now: Figures) -> bool:
+    """An overload worth telling again: an hour or more of work added, or more open or overdue
+    work. Days passing with nothing changed are not news, though the week's figure may rise."""
+    return (now["left"] >= before.get("left", now["left"]) + SPARE or now["open"] > before["open"]
+            or now["overdue"] > before["overdue"])
+
+
+def holds_more(before: Figures, now: Figures) -> bool:
+    """A key person worth telling of again: more commitments held, and no smaller a share."""
+    return now["held"] > before["held"] and now["held"] * before["total"] >= before["held"] * now["total"]
+
+
+def changes(before: Figures, w: Workload[Someone]) -> str:
+    """`1 → 2 open (12h → 14h left), ~12h → ~14h a week`: what changed in an overload since it was last told."""
+    said = []
+    if before["open"] != w.open_count:
+        said.append(f"{before['open']:g} → {w.open_count} open")
+    if "left" in before and before["left"] != w.open_hours:
+        said.append(f"{hours(before['left'])} → {hours(w.open_hours)} left")
+    if before["overdue"] != w.overdue_count:
+        said.append(f"{before['overdue']:g} → {w.overdue_count} overdue")
+    if before["weekly"] != w.weekly_hours:
+        said.append(f"~{hours(before['weekly'])} → ~{hours(w.weekly_hours)} a week")
+    return ", ".join(said) or "no change in the figures"
+
+
+def asks_progress(c: Work, w: Workload[Someone], now: datetime) -> bool:
+    """Whether to ask the owner how far along `c` is, rather than count all of it as left: it has
+    an effort and nothing said of it, was logged a day ago or more, is not yet due, its owner
+    is here, and a judgement hangs on it: it is at risk, or it falls due within the week (so
+    counts in full in it) while they are over capacity."""
+    return (bool(c.effort_hours) and c.left_hours is None and now - c.created_at >= DAY and c.due_at >= now
+            and not w.away and (any(r.work is c for r in w.risks) or (w.over_capacity and c.due_at <= now + WEEK)))
+
+
+def still_unknown(session: Session, commitment_id: int, person_id: int) -> bool:
+    """A `progress-ask` nudge's condition at the moment it is sent (key `progress-ask:c<id>:p<person>`):
+    the commitment is still open, still this person's, and still nothing is said of its progress."""
+    return session.scalar(
+        select(Commitment.id).join(Member, Member.id == Commitment.owner_id)
+        .where(Commitment.id == commitment_id, Commitment.status == CommitmentStatus.OPEN,
+               Commitment.left_hours.is_(None), Member.person_id == person_id, Member.left_at.is_(None))) is not None
 
 
 # Chat commands.

@@ -270,6 +270,28 @@ class Member(Base):
     def active(self) -> bool:
         return self.left_at is None
 
+    # Their person's name, zone and time away, read as the member's own, so the judgements
+    # (handlers/judgements/) take a `Member` or the nudge sweep's plain row of one alike.
+    @property
+    def display_name(self) -> str:
+        return self.person.display_name
+
+    @property
+    def user_id(self) -> str:
+        return self.person.user_id
+
+    @property
+    def timezone(self) -> str:
+        return self.person.timezone
+
+    @property
+    def away_from(self) -> date | None:
+        return self.person.away_from
+
+    @property
+    def away_until(self) -> date | None:
+        return self.person.away_until
+
 
 def _member_fk(column: str) -> ForeignKeyConstraint:
     """A foreign key to a member *of the same partnership* as the row."""
@@ -508,19 +530,40 @@ class NudgeSettings(Base):
     updated_at: Mapped[datetime]
 
 
-class Overload(Base):
-    """A member's current overload episode: when it began and how heavy it was when last told,
-    so the warning goes once per episode, again only when it is worse or a week has passed."""
+class Episode(Base):
+    """A warning's current episode for one member (`overload`, `key-person`, `sole-coordinator`):
+    when it began, when it was last told and its figures then, and the figures told the time
+    before. A warning goes once per episode, and again only when it is worse, saying what changed."""
 
-    __tablename__ = "overloads"
+    __tablename__ = "episodes"
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
     started_at: Mapped[datetime]
     told_at: Mapped[datetime]
-    weekly_hours: Mapped[float] = mapped_column(Float)
-    open_count: Mapped[int]
-    overdue_count: Mapped[int]
+    # The figures when last told, as JSON ({"weekly": 12.0, "open": 3}), and the ones told before.
+    figures: Mapped[str] = mapped_column(Text)
+    previous: Mapped[str | None] = mapped_column(Text)
+    previous_at: Mapped[datetime | None]
+
+
+class Handover(Base):
+    """One handing-over of a commitment: whose work it was, who was asked to take it on, and
+    their answer (`accepted`, `declined`, or `passed on` when it was handed on again first).
+    Give and take counts the accepted ones."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (_member_fk("from_member_id"), _member_fk("to_member_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
+    from_member_id: Mapped[int]
+    to_member_id: Mapped[int]
+    handed_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None]
 
 
 class Snooze(Base):

@@ -37,6 +37,9 @@ def test_planted_problems_are_each_named_with_what_to_do(town: Chat) -> None:
         # Nobody has 12 hours a week to spare, and an observer is offered no command they cannot run.
         "Over capacity": ("Bob (Chamber of Trade) · volunteer: ~12h/week against 4h",
                           "Nobody has room for it without going over; Bob or a coordinator (Alice) could move a date."),
+        # 12h before Wed 30 Dec is more than a week of Bob's 4h: at risk, a date at stake.
+        "Work at risk": ("#1 Run the Christmas market needs 12h before Wed 30 Dec, more than Bob's 4h a week",
+                         "Bob or a coordinator can say how far along it is, move its date, hand it on or drop it."),
         "No successor named": ("Nobody is named to step in as coordinator (now: Alice)",
                                "`successor coordinator @bob`"),
         "Concerns open too long": ("#1 The towpath plan ignores wheelchair users (high, open 31 days)",

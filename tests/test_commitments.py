@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from storage.models import Commitment, CommitmentStatus, Event
-from tests.conftest import START, Chat
+from tests.conftest import START, Chat, snapshot
 from tests.test_bad_input import all_of, refuse
 
 
@@ -56,6 +56,67 @@ def test_coordinator_commits_someone_else(town: Chat) -> None:
     assert c.owner.person.user_id == "carol"
     [event] = events(town, "commit")
     assert event.actor.user_id == "alice"
+
+
+# Warnings at the moment of entry: the same as `reassign` gives, from the same code.
+
+
+@pytest.fixture
+def gwen(town: Chat) -> Chat:
+    """Gwen, a volunteer giving 5h a week, away 10-20 Feb 2027."""
+    town.ok("alice", 'member add @gwen org:"Food Bank" sector:community capacity:5h volunteer')
+    town.ok("gwen", "away 2027-02-10 2027-02-20")
+    return town
+
+
+def test_work_due_while_its_owner_is_away_is_said_with_who_has_room(gwen: Chat) -> None:
+    """The defect: `commit @gwen ... by:2027-02-17` while she is away until 20 Feb said nothing."""
+    out = gwen.ok("alice", 'commit @gwen "Sweep the bandstand" by:2027-02-17')
+    assert ("Note: Gwen is away Wed 10 Feb 2027 – Sat 20 Feb 2027, when #1 is due (Wed 17 Feb 2027). "
+            "Room: Alice (~6h/week free), Bob (~4h/week free), Carol (~3h/week free).") in out
+    assert the_commitment(gwen).owner.person.user_id == "gwen", "warned, and logged"
+    gwen.ok("alice", 'commit "Order the salt" by:2027-02-17')
+    handed = gwen.ok("alice", "reassign 2 @gwen")
+    assert "Note: Gwen is away Wed 10 Feb 2027 – Sat 20 Feb 2027, when #2 is due (Wed 17 Feb 2027)." in handed
+    assert "Room: Bob (~4h/week free), Carol (~3h/week free)." in handed, "the one handing it on is not offered it back"
+
+
+def test_work_that_takes_its_owner_over_capacity_is_said_with_their_figures(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:2h')
+    out = town.ok("alice", 'commit @bob "Paint the signs" by:2026-12-08 effort:6h')  # 14 days: 3h a week, 5h with the leaflets
+    assert "This takes Bob over capacity: ~5h/week against 4h. Room: Alice (~6h/week free), Carol (~3h/week free)." in out
+    assert "Is 6h right?" not in out, "6h in two weeks is within what Bob gives"
+    assert "over capacity" not in town.ok("carol", 'commit "Ring the printer" by:friday effort:1h')
+
+
+def test_an_effort_more_than_its_owner_could_give_in_time_is_questioned(gwen: Chat) -> None:
+    """The defect: `effort:500h` due in three days went through without a word. It is logged (nothing
+    typed is lost) and questioned with the arithmetic, and how to correct it."""
+    out = gwen.ok("alice", 'commit @gwen "Clear the allotments" by:friday effort:500h')
+    assert ("Is 500h right? #1 Clear the allotments needs 500h before Fri 27 Nov, more than Gwen's 5h a week. "
+            "To change it: `edit 1 effort:...` or `edit 1 by:...`.") in out
+    assert the_commitment(gwen).effort_hours == 500
+    # Over more than a week the arithmetic is in days: 5h a week for the 28 days to 22 Dec is 20h.
+    out = gwen.ok("gwen", 'commit "Plan the spring fair" by:2026-12-22 effort:30h')
+    assert ("Is 30h right? #2 Plan the spring fair needs 30h before Tue 22 Dec: at 5h a week, Gwen can give about "
+            "20h in the 28 days left.") in out
+
+
+def test_a_title_like_an_open_commitments_asks_first_and_again_logs_it(town: Chat) -> None:
+    """The defect: a second "Find a sponsor", identical to an open one, went through without a word."""
+    town.ok("bob", 'commit "Find a sponsor" by:2026-12-18')
+    before = snapshot(town.sessions)
+    refused = town.refused("alice", 'commit @carol "find a  sponsor." by:"in 2 weeks" effort:2h')
+    assert refused == ("#1 Find a sponsor is already open (Bob's, due Fri 18 Dec). Is this the same one? Nothing was "
+                       'logged. If it is another, add `again`: `commit @carol "find a sponsor." by:"in 2 weeks" effort:2h '
+                       "again`.")
+    assert snapshot(town.sessions) == before
+    out = town.ok("alice", 'commit @carol "find a sponsor." by:"in 2 weeks" effort:2h again')
+    assert "#2 find a sponsor. — Carol (Riverside Trust) · due Tue 8 Dec (in 14 days) · 2h" in out
+    town.ok("bob", "done 1")
+    town.ok("carol", "done 2")
+    town.ok("bob", 'commit "Find a sponsor" by:2026-12-18')  # only open work is asked about
+    assert [c.status for c in all_of(town.sessions, Commitment)][-1] is CommitmentStatus.OPEN
 
 
 def test_mention_by_display_name_in_any_case(town: Chat) -> None:
@@ -356,3 +417,10 @@ def test_overdue_orders_the_most_overdue_first_and_drops_done_ones(town: Chat) -
     out = town.ok("alice", "overdue")
     assert out.index("Book the hall") < out.index("Deliver leaflets")
     assert "Ring the printer" not in out
+
+
+def test_more_work_for_someone_already_over_capacity_says_so(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:5h')  # 5h this week against 4h
+    out = town.ok("alice", 'commit @bob "Ring the printer" by:friday effort:1h')
+    assert "Bob was already over capacity; with this, ~6h/week against 4h." in out
+    assert "Room: Alice (~6h/week free), Carol (~3h/week free)." in out

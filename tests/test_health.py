@@ -143,15 +143,42 @@ def test_review_overdue(healthy: Chat) -> None:
     assert "`review start`" in shown
 
 
-def test_give_and_take_per_organisation(healthy: Chat) -> None:
+def test_give_and_take_counts_work_delivered_and_handed_over_not_who_typed(healthy: Chat) -> None:
+    """The defect: a coordinator who logged agreed work for others was told her council "gave 4,
+    asked 9 ... ask Millbrook Town Council to take something on". Logging work is not asking."""
     healthy.ok("alice", 'commit @bob "Leaflets" by:2026-12-20')
-    healthy.ok("alice", 'commit "Book hall" by:2026-12-20')
     healthy.ok("alice", 'commit @carol "Stalls" by:2026-12-20')
-    assert "Give and take" not in health(healthy)
     healthy.ok("alice", 'commit @dave "Bunting" by:2026-12-20')
+    healthy.ok("alice", 'commit "Insurance" by:2026-12-20 effort:2h')
+    healthy.ok("alice", 'commit "Licence" by:2026-12-20 effort:3h')
+    assert "Give and take" not in health(healthy), "logging agreed work for others is neither giving nor asking"
+    healthy.ok("alice", "reassign 4 @bob")
+    healthy.ok("bob", "accept 4")
+    healthy.ok("alice", "reassign 5 @carol")
+    assert "Give and take" not in health(healthy), "a handover not yet accepted has taken nothing"
+    healthy.ok("carol", "accept 5")
     shown = health(healthy)
-    assert ("Town Council: gave 1 commitment (0h), asked 3 (3 commitments for others, 0 concerns)") in shown
-    assert '`commit "what we will do" by:2026-12-08`' in shown
+    # Two of the council's jobs taken on by other partners, 2h + 3h; nothing of its own delivered yet.
+    assert ("Town Council: gave 0 (delivered 0, 0h; took on 0 from others, 0h), asked 2 (2 commitments handed "
+            "to others, 5h)") in shown
+    assert 'Talk with Town Council about what it could take on in return: `commit "what we will do" by:2026-12-08`' in shown
+    healthy.ok("alice", 'commit "Book hall" by:2026-12-20 effort:1h')
+    healthy.ok("alice", "done 6")  # gives 1, asks 2: no longer more than twice what it gives
+    assert "Give and take" not in health(healthy)
+
+
+def test_a_declined_handover_is_neither_given_nor_asked(healthy: Chat) -> None:
+    for title in ("Insurance", "Licence"):
+        healthy.ok("alice", f'commit "{title}" by:2026-12-20 effort:2h')
+    healthy.ok("alice", "reassign 1 @bob")
+    healthy.ok("bob", 'decline 1 "No time"')
+    healthy.ok("alice", "reassign 2 @carol")
+    healthy.ok("carol", "done 2")  # done without a word: taken on all the same
+    healthy.ok("alice", "reassign 1 @dave")
+    healthy.ok("dave", "accept 1")
+    shown = health(healthy)
+    assert ("Town Council: gave 0 (delivered 0, 0h; took on 0 from others, 0h), asked 2 (2 commitments handed "
+            "to others, 4h)") in shown
 
 
 def test_coordinator_without_a_successor(town: Chat) -> None:

@@ -121,20 +121,32 @@ def test_progress_and_left_count_only_what_is_left(town: Chat) -> None:
     refuse(town, "bob", "progress 2 50%", "no effort to take a percent of", "`left 2 2h`")
 
 
-def test_ten_hours_due_in_three_months_stays_believable_as_the_date_nears(town: Chat) -> None:
-    town.ok("bob", 'commit "Write the funding bid" by:2027-02-23 effort:10h')  # 13 weeks
+def test_ten_hours_due_in_three_months_with_nothing_said_asks_rather_than_guesses(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Write the funding bid" by:2027-02-23 effort:10h')  # 91 days: 10h x 7/91 = 0.77h a week
     assert "~0.8h/week" in load_line(town, "Bob")
-    town.advance(days=80)
-    assert "~0.8h/week" in load_line(town, "Bob") and "OVER CAPACITY" not in load_line(town, "Bob")
-    town.ok("bob", "left 1 3h")  # progress said: what is left spread over what remains
-    assert "~1.8h/week" in load_line(town, "Bob")
+    town.advance(days=80)  # Fri 12 Feb, 11 days left and nothing said: all 10h counted, 10h x 7/11 = 6.36h a week
+    assert "OVER CAPACITY: Bob (Chamber of Trade) · volunteer: ~6.4h/week of 4h capacity" in town.ok("alice", "load")
+    # At 4h a week he gives 4 x 11/7 = 6.3h by then: the bid is at risk, and he is asked, once.
+    assert ("#1 Write the funding bid needs 10h before Tue 23 Feb: at 4h a week, Bob can give about 6.3h in the "
+            "11 days left (nothing said of its progress yet)") in town.ok("alice", "load")
+    sweep(town, inbox)
+    [asked] = inbox.to("@bob", "How far along")
+    assert ("How far along is #1 Write the funding bid, due Tue 23 Feb? Nothing is said of it yet, so `load` counts "
+            "all 10h as still to do, more than you could give by then.") in asked
+    assert "`progress 1 50%`" in asked
+    town.advance(hours=1)
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "How far along")) == 1, "asked once"
+    town.ok("bob", "left 1 3h")  # progress said: 3h x 7/11 = 1.9h a week, within what he gives
+    line = load_line(town, "Bob")
+    assert "~1.9h/week" in line and "OVER CAPACITY" not in line and "At risk" not in town.ok("alice", "load")
 
 
 def test_work_from_a_later_date_weighs_nothing_until_then(town: Chat) -> None:
     town.ok("bob", 'commit "Run the spring fair" by:2027-03-20 from:2027-03-01 effort:9h')
     assert "~0h/week" in load_line(town, "Bob")
     town.advance(days=97)  # 1 March
-    assert "~3.2h/week" in load_line(town, "Bob")  # 9h over the 20 days from 1 March
+    assert "~3.3h/week" in load_line(town, "Bob")  # 9h over the 19 days from 1 March up to the 20th: 3.3h a week
 
 
 def test_done_keeps_a_note_and_says_how_late(town: Chat) -> None:

@@ -7,11 +7,21 @@ up as a difference, so a model change without its migration cannot land.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
-from storage.models import Base
+from storage.database import make_engine
+from storage.models import Base, Episode
+from tests import conftest
+from tests.test_numbers import migrate
 
 
 def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
@@ -19,3 +29,36 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
                                        Base.metadata)
     assert differences == []
+
+
+@pytest.fixture
+def unmigrated(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(conftest.test_database_url(tmp_path))
+    conftest.reset(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_overload_episodes_under_way_carry_over_to_episodes(unmigrated: Engine) -> None:
+    """0014_load replaces `overloads` with `episodes`: an overload already told is not told again
+    for the migration's sake; down again, the table is back (its episodes forgotten)."""
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    migrate(unmigrated, "0013")
+    with unmigrated.begin() as db:
+        db.execute(text("INSERT INTO partnerships (id, platform, workspace, name, name_key, kind, formality, created_at)"
+                        " VALUES (1, 'console', 'town', 'Riverside', 'riverside', 'task-force', 'informal', :at)"), {"at": at})
+        db.execute(text("INSERT INTO people (id, platform, workspace, user_id, display_name, timezone)"
+                        " VALUES (1, 'console', 'town', 'bob', 'Bob', 'UTC')"))
+        db.execute(text("INSERT INTO members (id, partnership_id, person_id, role, volunteer, joined_at)"
+                        " VALUES (1, 1, 1, 'coordinator', :no, :at)"), {"no": False, "at": at})
+        db.execute(text("INSERT INTO overloads (member_id, partnership_id, started_at, told_at, weekly_hours, open_count,"
+                        " overdue_count) VALUES (1, 1, :at, :at, 12.5, 3, 1)"), {"at": at})
+    migrate(unmigrated, "head")
+    with Session(unmigrated) as session:
+        [episode] = session.scalars(select(Episode)).all()
+        assert (episode.member_id, episode.kind, episode.told_at) == (1, "overload", at)
+        assert json.loads(episode.figures) == {"weekly": 12.5, "open": 3, "overdue": 1}
+    migrate(unmigrated, "0013", down=True)
+    with unmigrated.connect() as db:
+        assert db.scalar(text("SELECT count(*) FROM overloads")) == 0
+    migrate(unmigrated, "head")

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
 from bot.scheduler import SweepReport
+from handlers import nudges
 from handlers.reply import Audience, Reply
 from storage.database import make_engine, session_factory
-from storage.models import Nudge
+from storage.models import Nudge, Person
 from tests.conftest import Chat, snapshot
 
 
@@ -323,17 +324,30 @@ def test_overload_kind_note_to_volunteer_and_helpers_to_coordinator(town: Chat, 
 
     town.advance(days=1)
     sweep(town, inbox)
-    assert len(inbox.to("@bob")) == 1, "once per episode while it stays the same"
-    town.ok("bob", 'commit "Frame the signs" by:friday effort:2h')  # 2h a week worse
+    assert len(inbox.to("@bob", "carrying a lot")) == 1, "once per episode while it stays the same"
+    town.ok("bob", 'commit "Frame the signs" by:friday effort:2h')  # 2h more
     sweep(town, inbox)
     worse = inbox.to("@bob", "carrying a lot")
     assert len(worse) == 2 and "~14h/week" in worse[1], "again when it gets worse"
+    assert "Since the note of Tue 24 Nov: 1 → 2 open, 12h → 14h left, ~12h → ~14h a week." in worse[1]
+    [again] = inbox.to("@alice", "1 → 2 open")
+    assert "has more than they can carry (~14h/week against 4h capacity). Since the note of Tue 24 Nov: 1 → 2 open" in again
     town.advance(days=1)
     sweep(town, inbox)
-    assert len(inbox.to("@bob", "carrying a lot")) == 2
-    town.advance(days=7)
+    assert len(inbox.to("@bob", "carrying a lot")) == 2, "nothing changed: not told again"
+
+
+def test_an_overload_is_not_told_again_as_days_pass_with_nothing_changed(town: Chat, inbox: Inbox) -> None:
+    """The defect: an overload note repeated two days later with the same figure and no word of
+    what changed. Days passing (and a week turning) change nothing that was said."""
+    town.ok("bob", 'commit "Paint the signs" by:2026-12-22 effort:40h')  # 28 days: 10h a week against 4h
     sweep(town, inbox)
-    assert len(inbox.to("@bob", "carrying a lot")) == 3, "again after a week"
+    assert len(inbox.to("@alice", "has more than they can carry (~10h/week")) == 1
+    for day in ("2026-11-26", "2026-11-30", "2026-12-02"):  # Thursday, the next Monday, Wednesday
+        at(town, f"{day}T10:00")
+        sweep(town, inbox)
+    assert len(inbox.to("@alice", "has more than they can carry")) == 1
+    assert len(inbox.to("@bob", "carrying a lot")) == 1
 
 
 def test_too_many_open_commitments_counts_as_overload(town: Chat, inbox: Inbox) -> None:
@@ -376,6 +390,67 @@ def test_key_person_dependency(town: Chat, inbox: Inbox) -> None:
     assert "Bob (Chamber of Trade) holds 3 of the 4 open commitments in Riverside Partnership (75%)" in message
 
 
+def test_a_key_person_is_told_again_only_when_they_hold_more_not_when_the_month_turns(town: Chat, inbox: Inbox) -> None:
+    """The defect: "gwen holds 4 of the 7" went out on 30 Nov and again on 1 Dec, the month having changed."""
+    town.ok("alice", "successor coordinator @carol")
+    for title in ("Leaflets", "Posters", "Signs", "Stalls"):
+        town.ok("bob", f'commit "{title}" by:2026-12-20')
+    for title in ("Litter pick", "Bunting", "Raffle"):
+        town.ok("carol", f'commit "{title}" by:2026-12-20')
+    at(town, "2026-11-30T10:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "holds 4 of the 7")) == 1
+    at(town, "2026-12-01T10:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "holds")) == 1, "a new month is not news"
+    town.ok("carol", "done 5")  # 4 of 6: a bigger share, but no more held
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "holds")) == 1
+    town.ok("bob", 'commit "Bunting" by:2026-12-20 again')  # 5 of 7
+    sweep(town, inbox)
+    [again] = inbox.to("@alice", "holds 5 of the 7")
+    assert "(71%). On Mon 30 Nov it was 4 of 7." in again
+    for n in (1, 2, 3, 4):
+        town.ok("bob", f"done {n}")  # 1 of 3: no longer a key person, the episode ends
+    sweep(town, inbox)
+    town.advance(days=1)  # within Alice's daily cap
+    for title in ("Gazebo", "Tables"):
+        town.ok("bob", f'commit "{title}" by:2026-12-20')  # 3 of 5: a new episode, told afresh
+    sweep(town, inbox)
+    [fresh] = inbox.to("@alice", "holds 3 of the 5")
+    assert "it was" not in fresh
+
+
+def test_the_owner_is_asked_once_how_far_along_work_is_when_a_judgement_hangs_on_it(town: Chat, inbox: Inbox) -> None:
+    """Rather than guess at progress nobody reported, the bot asks its owner, once."""
+    town.ok("bob", 'commit "Paint the signs" by:friday effort:6h')  # 6h before Friday: more than Bob's 4h a week
+    town.ok("carol", 'commit "Ring round" by:friday effort:1h')  # nothing hangs on this one
+    sweep(town, inbox)
+    assert inbox.to("@bob", "How far along") == [], "just logged: its owner knows where it stands"
+    town.advance(days=1)
+    sweep(town, inbox)
+    [asked] = inbox.to("@bob", "How far along")
+    assert ("How far along is #1 Paint the signs, due Fri 27 Nov? Nothing is said of it yet, so `load` counts all 6h "
+            "as still to do, more than you could give by then. Say it with `progress 1 50%` (or `left 1 3h`); "
+            "`done 1` if it is finished.") in asked
+    assert inbox.to("@carol", "How far along") == []
+    town.advance(hours=2)
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "How far along")) == 1, "asked once"
+    town.ok("bob", 'commit "Frame the signs" by:friday effort:5h')
+    town.advance(days=1)
+    with town.sessions() as session:
+        bob = session.scalars(select(Person.id).where(Person.user_id == "bob")).one()
+        assert nudges.still_unknown(session, 1, bob) and nudges.still_unknown(session, 3, bob)
+    town.ok("bob", "progress 1 50%")
+    town.ok("alice", "reassign 3 @alice")
+    with town.sessions() as session:
+        assert not nudges.still_unknown(session, 1, bob), "progress was said"
+        assert not nudges.still_unknown(session, 3, bob), "no longer his"
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "How far along")) == 1
+
+
 def test_a_lone_coordinator_is_told_to_name_a_second(town: Chat, inbox: Inbox) -> None:
     town.advance(days=13)
     sweep(town, inbox)
@@ -384,11 +459,14 @@ def test_a_lone_coordinator_is_told_to_name_a_second(town: Chat, inbox: Inbox) -
     sweep(town, inbox)
     [message] = inbox.to("@alice")
     assert "You are the only coordinator of Riverside Partnership" in message
+    at(town, "2027-01-04T10:00")  # a month and a year turn: the same situation, not told again
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "only coordinator")) == 1
     town.ok("alice", "member role @bob coordinator")
     town.ok("alice", "successor coordinator @carol")  # else the missing successor is flagged (test_succession)
     town.advance(days=40)
     sweep(town, inbox)
-    assert len(inbox.to("@alice")) == 1
+    assert len(inbox.to("@alice", "only coordinator")) == 1
 
 
 # The channel: reviews, end dates, the weekly digest.

@@ -18,7 +18,7 @@ from handlers.concerns import concern_item
 from handlers.context import Actor, Context
 from handlers.dates import show_day
 from handlers.describe import commitment_item
-from handlers.load import describe_load, workloads
+from handlers.judgements.load import describe_load, workloads
 from handlers.reply import Item, Reply, Section
 from storage import queries
 from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role

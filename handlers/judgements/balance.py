@@ -1,0 +1,99 @@
+"""Give and take: what each partner gives the partnership and what it asks of the others.
+
+A partner is an organisation, or a person who speaks for none. It **gives** the work its
+members delivered (commitments marked done) and the other partners' work its members took
+on (a handover they accepted, or did): its flexibility put to use. It **asks** when another
+partner takes on its members' work (a handover from one of them, accepted or done). Work
+taken on and then dropped counts for neither. Who
+typed a command does not matter: a coordinator logging agreed work for others neither
+gives nor asks, and raising a concern is negotiation, not taking. Open work is promised,
+not yet given; a declined handover gave nothing and asked nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from handlers.describe import hours
+from handlers.reply import plural
+from storage.models import Commitment, CommitmentStatus, Handover, Member, Role
+
+# A partner "asks more than it gives" when its asks are at least this many...
+MIN_ASKS = 2
+# ...and more than this many times what it gives.
+RATIO = 2
+ACCEPTED = "accepted"
+
+
+@dataclass
+class Balance:
+    """What one partner gives and asks, in commitments and their hours of effort."""
+
+    partner: str
+    delivered: int = 0
+    delivered_hours: float = 0.0
+    took_on: int = 0
+    took_on_hours: float = 0.0
+    handed_on: int = 0
+    handed_on_hours: float = 0.0
+
+    @property
+    def gives(self) -> int:
+        return self.delivered + self.took_on
+
+    @property
+    def asks(self) -> int:
+        return self.handed_on
+
+    @property
+    def out_of_balance(self) -> bool:
+        return self.asks >= MIN_ASKS and self.asks > RATIO * self.gives
+
+    def describe(self) -> str:
+        """`Chamber of Trade: gave 2 (delivered 1, 3h; took on 1 from others, 2h), asked 5 (handed 5 to others, 9h)`."""
+        return (f"{self.partner}: gave {self.gives} (delivered {self.delivered}, {hours(round(self.delivered_hours, 1))}; "
+                f"took on {self.took_on} from others, {hours(round(self.took_on_hours, 1))}), asked {self.asks} "
+                f"({plural(self.handed_on, 'commitment')} handed to others, {hours(round(self.handed_on_hours, 1))})")
+
+
+def partner(member: Member) -> str:
+    """The partner a member speaks for: their organisation, or themselves."""
+    return member.organisation or member.person.display_name
+
+
+def balances(session: Session, partnership_id: int) -> list[Balance]:
+    """Every partner's give and take, the furthest out of balance first."""
+    everyone = {m.id: m for m in session.scalars(select(Member).where(Member.partnership_id == partnership_id))}
+    table: dict[str, Balance] = defaultdict(lambda: Balance(""))
+    for m in everyone.values():
+        if m.active and m.role is not Role.OBSERVER:
+            table[partner(m)]  # every partner at the table has a row, even with nothing yet
+    # Plain rows: a commitment object would join in its owner and person, for years of history.
+    for owner_id, effort in session.execute(select(Commitment.owner_id, Commitment.effort_hours).where(
+            Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.DONE)):
+        row = table[partner(everyone[owner_id])]
+        row.delivered += 1
+        row.delivered_hours += effort or 0.0
+    # Accepted, or done by whoever it was handed to without a word; work then dropped gave nothing.
+    taken = and_(Commitment.status != CommitmentStatus.DROPPED,
+                 or_(Handover.answer == ACCEPTED,
+                     and_(Handover.answer.is_(None), Commitment.status == CommitmentStatus.DONE,
+                          Commitment.owner_id == Handover.to_member_id)))
+    for giver_id, taker_id, effort in session.execute(
+            select(Handover.from_member_id, Handover.to_member_id, Commitment.effort_hours)
+            .join(Commitment, Commitment.id == Handover.commitment_id)
+            .where(Handover.partnership_id == partnership_id, taken)):
+        giver, taker = partner(everyone[giver_id]), partner(everyone[taker_id])
+        if giver == taker:
+            continue  # within one organisation: neither gives to nor asks of another
+        table[taker].took_on += 1
+        table[taker].took_on_hours += effort or 0.0
+        table[giver].handed_on += 1
+        table[giver].handed_on_hours += effort or 0.0
+    for name, row in table.items():
+        row.partner = name
+    return sorted(table.values(), key=lambda b: (b.gives - RATIO * b.asks, b.partner))
