@@ -46,7 +46,7 @@ LEASE = timedelta(minutes=5)
 SWEEP_MINUTES = 5
 # Channel-wide news before reminders, reminders before warnings.
 ORDER = ["digest", "decision-closed", "review-soon", "ending", "review-ask", "decision-remind", "due-soon", "overdue",
-         "overload-note", "escalation", "overload", "review-overdue", "concern-stale", "key-person",
+         "progress-ask", "overload-note", "escalation", "overload", "review-overdue", "concern-stale", "key-person",
          "sole-coordinator", "succession"]
 
 

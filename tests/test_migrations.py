@@ -40,7 +40,7 @@ def unmigrated(tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_overload_episodes_under_way_carry_over_to_episodes(unmigrated: Engine) -> None:
-    """0014_load replaces `overloads` with `episodes`: an overload already told is not told again
+    """0015_load replaces `overloads` with `episodes`: an overload already told is not told again
     for the migration's sake; down again, the table is back (its episodes forgotten)."""
     at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     migrate(unmigrated, "0013")

@@ -8,8 +8,8 @@ Overload episodes carry over (not back: a downgrade forgets
 them, so at most one warning is told again); handovers before this migration were not recorded apart
 from the event log's sentences, so give and take counts them from here on.
 
-Revision ID: 0014_load
-Revises: 0013
+Revision ID: 0015_load
+Revises: 0014_matrix_trust
 Create Date: 2026-12-01
 """
 from collections.abc import Sequence
@@ -20,8 +20,8 @@ from alembic import op
 import storage.models
 
 
-revision: str = '0014_load'
-down_revision: str | Sequence[str] | None = '0013'
+revision: str = '0015_load'
+down_revision: str | Sequence[str] | None = '0014_matrix_trust'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
