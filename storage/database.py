@@ -53,16 +53,36 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration; the bot calls this on every start.
+    """Bring the schema to the newest migration; the bot calls this on every start."""
+    migrate(engine, "head")
+
+
+def migrate(engine: Engine, revision: str, down: bool = False) -> None:
+    """Migrate up (or `down`) to `revision`, in one transaction.
 
     On PostgreSQL an advisory lock makes several processes starting at once migrate once.
+    On SQLite foreign keys are off meanwhile: SQLite alters a table by copying it and dropping
+    the old one, and with them on the drop would first delete every row that cascades from
+    it (a commitment's snooze, a concern's notes). The keys are checked before committing.
     """
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does SQLite take this
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
+                config = alembic_config(engine)
+                config.attributes["connection"] = connection
+                (command.downgrade if down else command.upgrade)(config, revision)
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"migrating to {revision} left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def empty(engine: Engine) -> None:

@@ -18,10 +18,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from storage.database import make_engine
+from storage.database import make_engine, migrate
 from storage.models import Base, Episode
 from tests import conftest
-from tests.test_numbers import migrate
 
 
 def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:

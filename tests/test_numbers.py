@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 
-from storage.database import alembic_config, make_engine, session_factory
+from storage.database import make_engine, migrate, session_factory
 from storage.models import Commitment, CommitmentStatus, Concern, Decision, Flexibility
 from tests import conftest
 from tests.conftest import Chat
@@ -110,13 +109,6 @@ def unmigrated(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def migrate(engine: Engine, to: str, down: bool = False) -> None:
-    with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, to)
-
-
 def fill_before_numbers(engine: Engine) -> None:
     rows = {"at": AT, "no": False}
     with engine.begin() as db:
@@ -189,3 +181,27 @@ def test_the_migration_numbers_existing_rows_per_partnership_and_back(unmigrated
         assert summaries == {eid: summary for eid, _, _, _, summary in BEFORE["events"]}
         assert json.loads(db.scalar(text("SELECT actions FROM nudges"))) == OLD_BUTTONS
     migrate(unmigrated, "head")
+
+
+def test_rebuilding_a_table_on_sqlite_loses_none_of_the_rows_that_hang_from_it(unmigrated: Engine) -> None:
+    """SQLite alters a table by copying it and dropping the old one; with foreign keys on, the
+    drop would first delete every row that cascades from it (a snooze, a concern's notes)."""
+    migrate(unmigrated, "0010")
+    fill_before_numbers(unmigrated)
+    with unmigrated.begin() as db:
+        db.execute(text("INSERT INTO snoozes (commitment_id, until, by_id, created_at) VALUES (4, :at, 2, :at)"),
+                   {"at": AT})
+        db.execute(text("INSERT INTO concern_notes (concern_id, author_id, text, created_at)"
+                        " VALUES (2, 1, 'We talked it over', :at)"), {"at": AT})
+    before = counts(unmigrated)
+
+    migrate(unmigrated, "head")
+
+    after = counts(unmigrated)  # (0015 moves overloads to episodes: tested in test_migrations)
+    assert {t: after[t] for t in before if t != "overloads"} == {t: n for t, n in before.items() if t != "overloads"}
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as db:
+        return {t: db.scalar(text(f'SELECT count(*) FROM "{t}"')) or 0 for t in inspect(db).get_table_names()
+                if t != "alembic_version"}
