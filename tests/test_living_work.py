@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError
 
 from handlers import Actor, Reply, handle
-from storage.models import Commitment, CommitmentStatus, Event, Nudge, Person
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Nudge, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, sweep
@@ -99,6 +99,27 @@ def test_reopen_asks_which_when_a_commitment_and_a_concern_share_the_number(town
     town.ok("alice", 'reopen concern 1 "Fence fell"')
     town.ok("alice", 'reopen 1 "Half done"')  # only the commitment is closed now
     assert commitment(town, 1).status is CommitmentStatus.OPEN
+
+
+def test_reopen_finds_the_number_in_this_partnership_whatever_other_partnerships_hold(town: Chat) -> None:
+    """`reopen 1` means this partnership's #1s, though another partnership's rows hold the low
+    database ids: with its commitment #1 and concern #1 both closed, it asks which."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("carol", 'concern "The towpath is unsafe"')
+    town.channel = "hills"
+    town.ok("dave", 'setup "Hills Forum" kind:task-force')
+    town.ok("dave", 'commit "Walk the ridge" by:friday')
+    town.ok("dave", "done 1")
+    town.ok("dave", 'concern "The stile is broken"')
+    town.ok("dave", 'resolve 1 "Mended"')
+
+    refuse(town, "dave", 'reopen 1 "why"', "both closed", '`reopen commitment 1 "why"`')
+    town.ok("dave", 'reopen concern 1 "It broke again"')
+    with town.sessions() as session:
+        assert {k.title: k.status for k in session.scalars(select(Concern))} == {
+            "The towpath is unsafe": ConcernStatus.OPEN, "The stile is broken": ConcernStatus.OPEN}
+        assert {c.title: c.status for c in session.scalars(select(Commitment))} == {
+            "Deliver leaflets": CommitmentStatus.OPEN, "Walk the ridge": CommitmentStatus.DONE}
 
 
 # Progress, notes, lateness and load
