@@ -15,6 +15,8 @@ import icalendar
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.web import create_app
 from tests.browser import browser, need_browser, screenshot, served
@@ -78,7 +80,8 @@ def test_the_dashboard_link_works_once_and_its_charts_have_text(site: str, town:
     with browser() as driver:
         driver.get(link)
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert driver.current_url == site + "/dashboard"
+        # A click does not wait for the page it leads to; wait for the dashboard itself.
+        WebDriverWait(driver, 30).until(expected_conditions.url_to_be(site + "/dashboard"))
         charts = driver.find_elements(By.CSS_SELECTOR, "figure img")
         assert len(charts) == 6
         assert all(c.get_attribute("alt") and c.get_property("naturalWidth") > 0 for c in charts)  # drawn, described
