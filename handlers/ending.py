@@ -43,6 +43,9 @@ MAX_ORGANISATION = 120
 EXAMPLE_ORGANISATION = '"Millbrook Library"'
 # The reason given to what a wind-up drops or hands on: the wind-up's own, after this.
 AT_WIND_UP = "At the wind-up: "
+# The longest reason the question quotes back in each answer, so the answers stay short lines.
+QUOTED_BACK = 200
+TYPE_OVER = '"why"'
 # Open work listed by number in a reply; the rest counted, for `who` to list.
 LISTED = 20
 
@@ -89,12 +92,14 @@ def listed(ctx: Context, heading: str, rows: list[Commitment], due: bool = True)
     return Section(heading, items)
 
 
-def ask(ctx: Context, fate: Fate | None, typed: str) -> Reply | None:
+def ask(ctx: Context, fate: Fate | None, wind_up: str, decided: str) -> Reply | None:
     """With work still open and no word of what becomes of it, the question, changing nothing:
-    the open work, and the exact commands that answer it (`typed` is the wind-up as typed)."""
+    the open work, and the exact commands that answer it, each the wind-up command (`wind_up`)
+    with its reason quoted back, or `"why"` to type over when the reason is too long to repeat."""
     work = open_work(ctx)
     if not work or fate is not None:
         return None
+    typed = f"{wind_up} {quote(decided) if len(decided) <= QUOTED_BACK else TYPE_OVER}"
     p = ctx.require_partnership()
     first = work[0].number
     # No buttons: each answer carries the reason, which a Slack button would ask to type again.

@@ -178,7 +178,7 @@ def ending_text(page: PublicPage) -> str:
     """`Wound up on 24 November 2026 by a coordinator from Town Council. Why: ...`, for the feed."""
     e = page.ending
     assert e is not None
-    said = f"{'Wound up' if e.wound_up else 'Ended'} on {e.day:%-d %B %Y}" + (f" by {e.by}" if e.by else "") + "."
+    said = f"Wound up on {e.day:%-d %B %Y}" + (f" by {e.by}" if e.by else "") + "."
     if e.why:
         said += f" Why: {e.why}"
     closing = [w for ws in page.open_work.values() for w in ws]
@@ -250,7 +250,7 @@ def public_page(session: Session, p: Partnership, names: bool, now: datetime, tz
                        for c in resolved]
     changes += [Change(f"concern-{c.id}", c.resolved_at or now, f"Agreed: {c.title}", c.resolution or "")
                 for c in resolved]
-    if page.ending and p.closed_at is not None:
+    if page.ending and page.ending.wound_up and p.closed_at is not None:
         changes.append(Change(f"wound-up-{p.closed_at:%Y%m%dT%H%M%S}", p.closed_at, f"Wound up: {p.name}",
                               ending_text(page)))
     page.changes = sorted(changes, key=lambda c: c.at, reverse=True)[:FEED_SIZE]

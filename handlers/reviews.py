@@ -20,7 +20,7 @@ from handlers.context import Context
 from handlers.dates import show_day, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
-from handlers.parsing import MAX_NOTE, Args, check_text, quote
+from handlers.parsing import MAX_NOTE, Args, check_text
 from handlers.partnerships import next_review
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -248,8 +248,7 @@ def close(ctx: Context, args: Args) -> Reply:
                             f"`{outcome.value}` keeps the work going.", f"Type `review close {outcome.value} \"...\"`.")
         return conclude(ctx, review, outcome, decided)
     fate = ending.fate_of(args.options)
-    return ending.ask(ctx, fate, f"review close wind-up {quote(decided)}") or conclude(ctx, review, outcome, decided,
-                                                                                       fate)
+    return ending.ask(ctx, fate, "review close wind-up", decided) or conclude(ctx, review, outcome, decided, fate)
 
 
 @command(
@@ -262,12 +261,12 @@ def close(ctx: Context, args: Args) -> Reply:
     after_end=True,
 )
 def wind_up(ctx: Context, args: Args) -> Reply:
-    """Wind the partnership up now, saying why (coordinators): a wrap-up review closed at once,
-    without a health check (an open review closes with it).
+    """Wind the partnership up now, saying why (coordinators), without a health check.
 
-    Work still open is listed first, and nothing is wound up until you say what becomes of
-    it: `open:keep` (closing tasks), `open:drop`, or `open:hand-on to:"Organisation"`. One
-    past its end date can be wound up too, to settle the work it left open."""
+    It is a wrap-up review closed at once (an open review closes with it). Work still open
+    is listed first, and nothing is wound up until you say what becomes of it: `open:keep`
+    (closing tasks), `open:drop`, or `open:hand-on to:"Organisation"`. One past its end
+    date can be wound up too, to settle the work it left open."""
     decided = args.take_text("why", MAX_NOTE)
     args.finish()
     p = ctx.require_partnership()
@@ -275,7 +274,7 @@ def wind_up(ctx: Context, args: Args) -> Reply:
         raise UserError(f"{p.name} {life.standing(ctx, p)}; there is nothing more to wind up.",
                         'A coordinator can reopen it: `partnership reopen "why"`.')
     fate = ending.fate_of(args.options)
-    asked = ending.ask(ctx, fate, f"partnership wind-up {quote(decided)}")
+    asked = ending.ask(ctx, fate, "partnership wind-up", decided)
     if asked is not None:
         return asked
     review = open_review(ctx.session, p.id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from xml.etree import ElementTree
 
@@ -22,6 +23,9 @@ from alembic import command
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
+from bot.matrix.render import MAX_BYTES as MATRIX_MAX_BYTES
+from bot.matrix.render import notice as matrix_notice
+from bot.slack.render import blocks as slack_blocks
 from storage.database import alembic_config, upgrade
 from storage.models import Commitment, CommitmentStatus, Event, Partnership, Review, ReviewOutcome
 from tests.conftest import Chat, snapshot
@@ -408,3 +412,25 @@ def test_the_question_is_one_line_per_answer(town: Chat, reply_word: str) -> Non
     assert "review closed — wind-up" in out
     [review] = all_of(town.sessions, Review)
     assert review.decision == tricky
+
+
+def test_a_long_reason_is_not_repeated_in_every_answer(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("alice", "review start")
+    asked = town.ok("alice", f'review close wind-up "{"The money ran out. " * 30}"')
+    assert '`review close wind-up "why" open:keep`' in asked and asked.count("The money ran out") == 0
+
+
+def test_the_question_fits_slack_and_matrix_with_every_answer_typed_whole(town: Chat) -> None:
+    """Thirty open commitments: each platform shows the answers whole, as lines to type."""
+    for n in range(1, 31):
+        town.ok("alice", f'commit "Task number {n} with a fairly long title to fill the line" by:2027-01-{n:02d}')
+    town.ok("alice", "review start")
+    asked = town.say("alice", ASK)
+    assert "and 10 more: `who` lists them all" in asked.plain()
+    answers = [f"{ASK} open:keep", f"{ASK} open:drop", f'{ASK} open:hand-on to:"Millbrook Library"']
+    shown = text_of(slack_blocks(asked))
+    assert len(slack_blocks(asked)) <= 50 and all(answer in shown for answer in answers)
+    body = matrix_notice(asked, "!partner")["body"]
+    assert all(f"`!partner {answer}`" in body for answer in answers)
+    assert len(json.dumps(matrix_notice(asked, "!partner")).encode()) <= MATRIX_MAX_BYTES
