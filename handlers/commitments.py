@@ -55,8 +55,9 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     the second of two people clicking Mark done at once needs."""
     if c.status is CommitmentStatus.OPEN:
         return
-    how = "marked done" if c.status is CommitmentStatus.DONE else "dropped"
-    closed = queries.last_event(ctx.session, c, ("done", "drop"))
+    how = ("marked done" if c.status is CommitmentStatus.DONE else f"handed on to {c.handed_to}" if c.handed_to
+           else "dropped")
+    closed = queries.last_event(ctx.session, c, ("done", "drop", "hand-on"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
     when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
     raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history {c.number}` to see what happened.")
@@ -217,7 +218,7 @@ def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | N
 
 
 @command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'),
-         options=("in",))
+         options=("in",), after_end=True)
 def done(ctx: Context, args: Args) -> Reply:
     """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence."""
     c = find_commitment(ctx, args.take_id("commitment"))
@@ -239,7 +240,7 @@ def done(ctx: Context, args: Args) -> Reply:
     return Reply(text=text, audience=Audience.CHANNEL)
 
 
-@command("drop", usage='drop <number> "reason"', examples=('drop 12 "The venue cancelled the fair"',))
+@command("drop", usage='drop <number> "reason"', examples=('drop 12 "The venue cancelled the fair"',), after_end=True)
 def drop(ctx: Context, args: Args) -> Reply:
     """Drop a commitment that will not happen, saying why, so everyone can see."""
     c = find_commitment(ctx, args.take_id("commitment"))
@@ -258,6 +259,7 @@ def drop(ctx: Context, args: Args) -> Reply:
     usage="edit <number> by:<date> effort:<hours> title:\"...\" from:<date>",
     examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:2026-12-07"),
     options=("by", "effort", "title", "from"),
+    after_end=True,
 )
 def edit(ctx: Context, args: Args) -> Reply:
     """Correct a commitment's due date, effort, title or start (its owner or a coordinator).
@@ -324,16 +326,16 @@ def reopen(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
-    was = c.status.value
+    was = f"handed on to {c.handed_to}" if c.handed_to else c.status.value
     change(ctx, c, Commitment.status == c.status, status=CommitmentStatus.OPEN, closed_at=None, drop_reason=None,
-           done_note=None)
+           done_note=None, handed_to=None)
     ctx.record("commitment-reopen", f"reopened #{c.number} {c.title}, which was {was}", subject=c, reason=reason)
     return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
                       f"Due {show_due(c.due_at, ctx.tz, ctx.now)}; `edit {c.number} by:...` to move the date.",
                  audience=Audience.CHANNEL)
 
 
-@command("progress", usage="progress <number> <percent>", examples=("progress 12 60%",))
+@command("progress", usage="progress <number> <percent>", examples=("progress 12 60%",), after_end=True)
 def progress(ctx: Context, args: Args) -> Reply:
     """Say how far along a commitment is, as a percent of its effort; `load` then counts only what is left."""
     c = find_commitment(ctx, args.take_id("commitment"))
@@ -353,7 +355,7 @@ def progress(ctx: Context, args: Args) -> Reply:
     return record_left(ctx, c, round(c.effort_hours * (100 - percent) / 100, 2))
 
 
-@command("left", usage="left <number> <hours>", examples=("left 12 2h",))
+@command("left", usage="left <number> <hours>", examples=("left 12 2h",), after_end=True)
 def left(ctx: Context, args: Args) -> Reply:
     """Say how many hours of a commitment are left; `load` then counts only those."""
     c = find_commitment(ctx, args.take_id("commitment"))

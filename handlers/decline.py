@@ -14,7 +14,8 @@ from handlers.reply import Reply
 
 
 @command("decline", usage='decline <number> "why"',
-         examples=('decline 12 "I am away that week"', 'decline @dave "We only take organisations on the board"'))
+         examples=('decline 12 "I am away that week"', 'decline @dave "We only take organisations on the board"'),
+         after_end=True)
 def decline(ctx: Context, args: Args) -> Reply:
     """Turn down a commitment handed to you, saying why, or (coordinators) a request to join: `decline @name`.
 

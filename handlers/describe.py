@@ -26,6 +26,12 @@ def hours(value: float) -> str:
     return f"{value:g}h"
 
 
+def outcome(c: Commitment) -> str:
+    """Where a commitment stands, in a word: open, done, dropped, or handed-on (dropped by the
+    partnership because an organisation outside it took it on)."""
+    return "handed-on" if c.status is CommitmentStatus.DROPPED and c.handed_to else c.status.value
+
+
 def days_late(c: Commitment, tz: ZoneInfo) -> int:
     """Whole days between the due day and the day it was done, in the reader's zone (0: on time or not done)."""
     if c.status is not CommitmentStatus.DONE or c.closed_at is None:
@@ -54,6 +60,8 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
         parts.append(f"· done {c.closed_at.astimezone(tz):%a %-d %b}{late_said(c, tz)}")
         if c.done_note:
             parts.append(f"· note: {c.done_note}")
+    elif c.handed_to:
+        parts.append(f"· handed on to {c.handed_to}" + (f": {c.drop_reason}" if c.drop_reason else ""))
     else:
         parts.append(f"· dropped: {c.drop_reason}")
     if c.status is CommitmentStatus.OPEN and c.left_hours is not None:

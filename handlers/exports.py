@@ -19,8 +19,9 @@ from defusedcsv import csv
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import life
 from handlers.context import Context, zone
-from handlers.describe import days_late, member_label
+from handlers.describe import days_late, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
 from handlers.judgements.load import hours_left
@@ -28,7 +29,7 @@ from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Concern, Decision, Partnership, Position
+from storage.models import Commitment, CommitmentStatus, Concern, Decision, Partnership, Person, Position
 
 CSV = "text/csv"
 
@@ -75,12 +76,12 @@ def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachmen
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     return csv_file("commitments.csv", [
         "number", "title", "owner", "organisation", "status", "due_date", "effort_hours", "hours_left", "created_at",
-        "closed_at", "time_zone", "days_late", "note", "drop_reason",
-    ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", c.status.value,
+        "closed_at", "time_zone", "days_late", "note", "drop_reason", "handed_to",
+    ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", outcome(c),
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
          "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at, tz),
          stamp(c.closed_at, tz), tz.key, days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE
-         else "", c.done_note or "", c.drop_reason or ""] for c in rows))
+         else "", c.done_note or "", c.drop_reason or "", c.handed_to or ""] for c in rows))
 
 
 def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
@@ -110,7 +111,8 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
 
     UIDs name what an event is about, not when, so importing a newer export (or the public
     page's calendar subscription, the same events) moves an event instead of adding a second
-    one. Without `names`, events say which organisation, not who."""
+    one. Without `names`, events say which organisation, not who. Once wound up it promises
+    nothing more: only closing tasks, marked so, and the end event moves to the wind-up's day."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//partnerbot//partnership export//EN")
     cal.add("version", "2.0")
@@ -127,16 +129,26 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
         e.add("description", description)
         cal.add_component(e)
 
+    wound_up = life.wind_up_review(session, p) if p.closed_at else None
     for c in session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
                                                       Commitment.status == CommitmentStatus.OPEN)
                              .order_by(Commitment.due_at, Commitment.id)):
         who = member_label(c.owner) if names else (c.owner.organisation or "A local volunteer")
-        event(f"commitment-{c.id}", due_day(c), f"Due: #{c.number} {c.title} ({c.owner.person.display_name if names else who})",
-              f"{who} committed to this in {p.name}.")
-    if p.next_review_on:
+        due = "Closing task due" if p.closed_at else "Due"
+        event(f"commitment-{c.id}", due_day(c), f"{due}: #{c.number} {c.title} ({c.owner.person.display_name if names else who})",
+              f"{who} committed to this in {p.name}" + (", and finishes it as the partnership closes." if p.closed_at
+                                                         else "."))
+    if p.next_review_on and not p.closed_at:
         event(f"review-p{p.id}", p.next_review_on, f"{p.name}: review",
               "Are the time, the people, the resources, the time given, the goal and its reach still right?")
-    if p.end_date:
+    if p.closed_at:
+        # The day it was wound up, as whoever wound it up saw it.
+        closer = session.get(Person, wound_up.closed_by_id) if wound_up and wound_up.closed_by_id else None
+        day = p.closed_at.astimezone(zone(closer.timezone if closer else "UTC")).date()
+        event(f"end-p{p.id}", day, f"{p.name}: wound up",
+              "The partnership was wound up" + (f": {wound_up.decision}" if wound_up and wound_up.decision else ".")
+              + " Nothing new starts in it.")
+    elif p.end_date:
         event(f"end-p{p.id}", p.end_date, f"{p.name}: end date", "The partnership's planned end: the wrap-up.")
     return Attachment("calendar.ics", "text/calendar", cal.to_ical())
 
@@ -146,9 +158,39 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def health_md(report: Health) -> Attachment:
+def ending_md(session: Session, p: Partnership, tz: ZoneInfo) -> list[str]:
+    """How the partnership ended, for the minutes: when, by whom and why, its closing tasks,
+    and what it handed on to other organisations (at the wind-up or before)."""
+    lines: list[str] = []
+    review = life.wind_up_review(session, p)
+    if p.closed_at is not None:
+        closer = session.get(Person, review.closed_by_id) if review and review.closed_by_id else None
+        lines += ["## How it ended", "",
+                  f"Wound up on {p.closed_at.astimezone(tz).date().isoformat()}" + (f" by {closer.display_name}"
+                                                                                   if closer else "") + ".",
+                  *([f"Why: {review.decision}"] if review and review.decision else []), ""]
+        closing = list(session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
+                                                                Commitment.status == CommitmentStatus.OPEN)
+                                       .order_by(Commitment.due_at, Commitment.id)))
+        if closing:
+            lines += ["Closing tasks still open:", ""]
+            lines += [f"- #{c.number} {c.title} ({member_label(c.owner)}), due {due_day(c).isoformat()}" for c in closing]
+            lines.append("")
+    handed = list(session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
+                                                           Commitment.handed_to.is_not(None))
+                                  .order_by(Commitment.closed_at, Commitment.id)))
+    if handed:
+        lines += ["## Handed on to other organisations", "", "| # | Commitment | From | To | When | Why |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {c.number} | {cell(c.title)} | {cell(member_label(c.owner))} | {cell(c.handed_to or '')} | "
+                  f"{stamp(c.closed_at, tz)} | {cell(c.drop_reason or '')} |" for c in handed]
+        lines.append("")
+    return lines
+
+
+def health_md(report: Health, ending: list[str] | None = None) -> Attachment:
     p = report.partnership
-    lines = [f"# Health of {p.name}", "", f"As of {report.today.isoformat()}.", ""]
+    lines = [f"# Health of {p.name}", "", f"As of {report.today.isoformat()}.", "", *(ending or [])]
     if report.scores:
         lines += [f"## {report.review}", "", "| Risk | Average (1-5) | Answers |", "| --- | --- | --- |"]
         lines += [f"| {s.risk.value} | {'—' if s.average is None else f'{s.average:.1f}'} | {s.answers} |" for s in report.scores]
@@ -175,7 +217,7 @@ def health_md(report: Health) -> Attachment:
 def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
     """Every export of one partnership, its times and the health report's dates in the reader's zone."""
     return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, tz),
-            calendar_ics(session, p, now), health_md(check(session, p, now, tz))]
+            calendar_ics(session, p, now), health_md(check(session, p, now, tz), ending_md(session, p, tz))]
 
 
 def write_files(files: list[Attachment], folder: Path) -> list[Path]:

@@ -30,7 +30,7 @@ def handover_key(c: Commitment) -> str:
     return f"told:handover:c{c.id}:"
 
 
-@command("reassign", usage="reassign <number> @name", examples=("reassign 12 @carol",))
+@command("reassign", usage="reassign <number> @name", examples=("reassign 12 @carol",), after_end=True)
 def reassign(ctx: Context, args: Args) -> Reply:
     """Hand a commitment to another member: your own, or anyone's if you coordinate.
 
@@ -88,7 +88,7 @@ def pending_handover(ctx: Context, c: Commitment) -> Member:
     return me
 
 
-@command("accept", usage="accept <number>", examples=("accept 12",))
+@command("accept", usage="accept <number>", examples=("accept 12",), after_end=True)
 def accept(ctx: Context, args: Args) -> Reply:
     """Take on a commitment handed to you."""
     c = find_commitment(ctx, args.take_id("commitment"))

@@ -25,8 +25,8 @@ PAGE = 20
 ANONYMOUS = ("concern", "reopen")
 # What each `about:` word covers, by the event log's action names.
 ABOUT: dict[str, tuple[str, ...]] = {
-    "commitments": ("commit", "done", "drop", "reassign", "snooze", "commitment-edit", "commitment-reopen", "progress",
-                    "accept", "decline", "missed"),
+    "commitments": ("commit", "done", "drop", "hand-on", "reassign", "snooze", "commitment-edit", "commitment-reopen",
+                    "progress", "accept", "decline", "missed"),
     "concerns": ("concern", "discuss", "resolve", "reopen"),
     "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
     "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),

@@ -2,7 +2,10 @@
 
 Once wound up or ended it is read-only: the dispatcher refuses every command that would
 change it (`ensure_live`), so no command needs a check of its own, and the sweeps nudge
-nobody about it (`Partnership.over`). A coordinator reopens it with `partnership reopen`.
+nobody about it (`Partnership.over`). What was still open then are its closing tasks: the
+commands that finish, drop, hand on or pass one on still work (`after_end`), so nobody is
+stuck holding a promise, and nothing new starts. A coordinator reopens it with
+`partnership reopen`.
 """
 
 from __future__ import annotations
@@ -31,23 +34,35 @@ def ended(p: Partnership, today: date) -> bool:
     return p.end_date is not None and p.end_date < today
 
 
-def winder(session: Session, p: Partnership) -> Person | None:
-    """Who closed the review that wound the partnership up (the latest, if it was reopened since)."""
-    review = session.scalar(select(Review).where(Review.partnership_id == p.id, Review.outcome == ReviewOutcome.WIND_UP)
-                            .order_by(Review.closed_at.desc(), Review.id.desc()).limit(1))
-    return session.get(Person, review.closed_by_id) if review is not None and review.closed_by_id else None
+def wind_up_review(session: Session, p: Partnership) -> Review | None:
+    """The review that wound the partnership up, with who closed it and why (the latest, if it
+    was reopened since); None while it is not wound up."""
+    if p.closed_at is None:
+        return None
+    return session.scalar(select(Review).where(Review.partnership_id == p.id, Review.outcome == ReviewOutcome.WIND_UP)
+                          .order_by(Review.closed_at.desc(), Review.id.desc()).limit(1))
 
 
-def standing(ctx: Context, p: Partnership) -> str | None:
-    """How it stands, to follow its name (`was wound up on Fri 1 Jan by Alice`); None while it runs."""
+def standing(ctx: Context, p: Partnership, why: bool = False) -> str | None:
+    """How it stands, to follow its name (`was wound up on Fri 1 Jan by Alice`, with `why` adding
+    `: "The funding ended"`); None while it runs."""
     today = today_of(ctx)
     if p.closed_at is not None:
-        by = winder(ctx.session, p)
-        return f"was wound up on {show_moment(p.closed_at, ctx.tz, ctx.now)}" + (f" by {by.display_name}" if by else "")
+        review = wind_up_review(ctx.session, p)
+        by = ctx.session.get(Person, review.closed_by_id) if review is not None and review.closed_by_id else None
+        said = f"was wound up on {show_moment(p.closed_at, ctx.tz, ctx.now)}" + (f" by {by.display_name}" if by else "")
+        if why and review is not None and review.decision:
+            said += f': "{shortened(review.decision)}"'
+        return said
     if ended(p, today):
         assert p.end_date is not None
         return f"ended on its end date, {show_day(p.end_date, today)}"
     return None
+
+
+def shortened(text: str, limit: int = 120) -> str:
+    """A reason short enough to follow a name in a list; the history keeps it whole."""
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 def new_end_example(today: date) -> str:
@@ -57,7 +72,8 @@ def new_end_example(today: date) -> str:
 
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     """Refuse a command that would change a wound-up or ended partnership, saying since when,
-    by whom, and how a coordinator reopens it. Reading, leaving and reopening still work."""
+    by whom, and how a coordinator reopens it. Reading, leaving, reopening and the commands
+    that settle a closing task (`done`, `drop`, `progress`, `hand on`...) still work."""
     if not cmd.changes or cmd.after_end or cmd.access is Access.ANYONE:
         return
     if cmd.reads_alone and not (args.words or args.options or args.flags):
@@ -69,5 +85,6 @@ def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     today = today_of(ctx)
     how = (f'`partnership reopen "why" end:{new_end_example(today)}` with a new end date' if ended(p, today)
            else '`partnership reopen "why"`')
-    raise UserError(f"{p.name} {state}, so nothing in it can change now; its history stays readable.",
+    raise UserError(f"{p.name} {state}, so nothing new can start in it, and only its closing tasks can still be "
+                    "finished, dropped or handed on; its history stays readable.",
                     f"A coordinator can reopen it: {how}.")

@@ -341,12 +341,18 @@ def leave(ctx: Context, args: Args) -> Reply:
 
 def depart(ctx: Context, member: Member, summary: str) -> Reply:
     """Someone leaves, taking nothing open with them: their offers are withdrawn, and where
-    they were to step in, that is cleared; each change logged, the channel told."""
-    if member.role is Role.COORDINATOR:
+    they were to step in, that is cleared; each change logged, the channel told. The last
+    coordinator may leave a wound-up partnership too: there is nothing left to run."""
+    partnership = ctx.require_partnership()
+    last = member.role is Role.COORDINATOR and not [
+        m for m in queries.coordinators(ctx.session, partnership.id) if m.id != member.id]
+    if member.role is Role.COORDINATOR and partnership.closed_at is None:
         ensure_other_coordinator(ctx, member)
     ensure_no_open_commitments(ctx, member)
     name = member.person.display_name
-    said = [f"{name} is no longer in {ctx.require_partnership().name}."]
+    said = [f"{name} is no longer in {partnership.name}."]
+    if last:
+        said.append(f"Nobody coordinates the wound-up {partnership.name} now, so nobody can reopen it.")
     offers = open_offers(ctx, member)
     for offer in offers:
         withdraw_offer(ctx, offer, f"{name} left")

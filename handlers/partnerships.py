@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from handlers import life
+from handlers import ending, life
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
@@ -166,12 +166,12 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     fields = [("Kind", f"{p.kind.value} ({p.formality.value})")]
     fields += [(label, value) for label, value in
                (("Purpose", p.purpose), ("Terms of reference", p.terms), ("Goals", p.goals)) if value]
+    state = life.standing(ctx, p, why=True)
     if p.end_date:
-        fields.append(("Ends", show_day(p.end_date, today)))
-    state = life.standing(ctx, p)
+        fields.append(("Planned end" if p.closed_at else "Ends", show_day(p.end_date, today)))
     if state:
         fields.append(("Read-only", f"it {state}; a coordinator can reopen it with `partnership reopen`"))
-    if p.review_cadence:
+    if p.review_cadence and not state:
         next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
         fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))
     fields.append(("Joining", "a coordinator approves newcomers" if p.joining_rule is Joining.APPROVAL
@@ -181,8 +181,9 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
     fields.append(("Coordinators", ", ".join(coordinators) or "none"))
     fields.append(("Members", str(len(members))))
-    fields.append(("Open", f"{plural(open_commitments, 'commitment')}, {plural(open_concerns, 'concern')}"))
-    missing = [k for k in ("purpose", "terms", "goals") if not getattr(p, k)]
+    fields.append(("Open", f"{plural(open_commitments, 'closing task' if state else 'commitment')}, "
+                           f"{plural(open_concerns, 'concern')}"))
+    missing = [k for k in ("purpose", "terms", "goals") if not getattr(p, k) and not state]
     actions = [Action(f"Set {k}", f'partnership edit {k}:"..."') for k in missing]
     return Reply(title=p.name, fields=fields, actions=actions)
 
@@ -243,7 +244,7 @@ def listing(ctx: Context, args: Args) -> Reply:
     items = []
     for p in sorted(shown.values(), key=lambda p: p.name_key):
         marks = [m for m, on in (("you are in it", p.id in mine), ("this channel", here and here.id == p.id)) if on]
-        state = life.standing(ctx, p)
+        state = life.standing(ctx, p, why=True)
         marks += [state] if state else []
         items.append(Item(f"{p.name} — {p.kind.value} ({', '.join(marks)})"))
     return Reply(
@@ -310,6 +311,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
     if p.kind is PartnershipKind.PROJECT and p.end_date is None:
         raise UserError("A project partnership has a natural end: give it a new end date, "
                         f"like `end:{life.new_end_example(today)}`.")
+    let_go = ending.at_wind_up(ctx, p)
     p.closed_at = None
     keep_reviewed(ctx, p)
     ahead = [f"it ends {show_day(p.end_date, today)}" if p.end_date else "it has no end date"]
@@ -317,4 +319,19 @@ def reopen(ctx: Context, args: Args) -> Reply:
         ahead.append(f"next {p.review_cadence.value} review {show_day(p.next_review_on, today)}")
     ctx.record("partnership-reopen", f"reopened {p.name}, which {state}; now {', '.join(ahead)}", reason=why)
     return Reply(text=f"{ctx.person.display_name} reopened {p.name}, which {state}. Why: {why}. "
-                      f"Now {' and '.join(ahead)}; its work can go on.", audience=Audience.CHANNEL)
+                      f"Now {' and '.join(ahead)}; its work can go on." + carried_on(ctx, p, let_go),
+                 audience=Audience.CHANNEL)
+
+
+def carried_on(ctx: Context, p: Partnership, let_go: list[Commitment]) -> str:
+    """What a reopening brings back: closing tasks are ordinary work again; what the wind-up
+    dropped or handed on stays so (it was decided), each one a `reopen commitment` away."""
+    said = ""
+    kept = count(ctx, Commitment, p.id, CommitmentStatus.OPEN)
+    if kept:
+        said += f" Its {plural(kept, 'closing task')} {'is' if kept == 1 else 'are'} ordinary open work again."
+    if let_go:
+        numbers = ", ".join(f"#{c.number}" for c in let_go[:10]) + (" ..." if len(let_go) > 10 else "")
+        said += (f" What the wind-up dropped or handed on stays so ({numbers}): "
+                 f'`reopen commitment {let_go[0].number} "why"` takes one back.')
+    return said

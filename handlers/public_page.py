@@ -3,7 +3,8 @@
 Built from the same queries as `status` (open commitments, decisions being made, the next
 review and end date), so the page and the chat never disagree. People appear by
 organisation and sector; their names only when the coordinators turned names on. Nobody
-who raised a concern is ever named here: only what was agreed.
+who raised a concern is ever named here: only what was agreed. A partnership that has
+ended says so, when, by whom and why, and promises no more dates than its closing tasks'.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import life
 from handlers.commitments import open_commitments
 from handlers.decisions import responses_to
 from handlers.members import missing_sectors
@@ -58,7 +60,8 @@ class Work:
     due: date
     overdue: bool = False
     owner: str | None = None  # only when names are on
-    done: date | None = None
+    done: date | None = None  # done, or handed on
+    handed_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,16 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class Ending:
+    """How the partnership ended: wound up (when, by whom, why), or past its end date."""
+
+    day: date
+    wound_up: bool
+    by: str | None = None  # who wound it up: by name only when names are on, else their organisation
+    why: str | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """One entry of the feed of changes; `key` names what changed, so it stays the same entry."""
 
@@ -117,6 +130,9 @@ class PublicPage:
     agreements: list[Agreement] = field(default_factory=list)
     timeline: list[Moment] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    handed_on: list[Work] = field(default_factory=list)
+    # Set once it has ended: its open work is then its closing tasks, and nothing else is ahead.
+    ending: Ending | None = None
 
     @property
     def open_count(self) -> int:
@@ -142,7 +158,33 @@ def participants(people: list[Member], names: bool) -> list[Participant]:
 def work(c: Commitment, tz: ZoneInfo, now: datetime, names: bool) -> Work:
     return Work(c.title, organisation(c.owner), c.due_at.astimezone(tz).date(), c.due_at < now,
                 c.owner.person.display_name if names else None,
-                c.closed_at.astimezone(tz).date() if c.closed_at else None)
+                c.closed_at.astimezone(tz).date() if c.closed_at else None, c.handed_to)
+
+
+def ending_of(session: Session, p: Partnership, names: bool, tz: ZoneInfo, today: date) -> Ending | None:
+    """How it ended, for the public: who wound it up by name only when names are on."""
+    if p.closed_at is None:
+        return Ending(p.end_date, False) if p.end_date is not None and life.ended(p, today) else None
+    review = life.wind_up_review(session, p)
+    member = queries.membership(session, p.id, review.closed_by_id) if review and review.closed_by_id else None
+    by = None
+    if member is not None:
+        by = (f"{member.person.display_name} ({organisation(member)})" if names
+              else f"a coordinator from {member.organisation}" if member.organisation else "a coordinator")
+    return Ending(p.closed_at.astimezone(tz).date(), True, by, review.decision if review else None)
+
+
+def ending_text(page: PublicPage) -> str:
+    """`Wound up on 24 November 2026 by a coordinator from Town Council. Why: ...`, for the feed."""
+    e = page.ending
+    assert e is not None
+    said = f"Wound up on {e.day:%-d %B %Y}" + (f" by {e.by}" if e.by else "") + "."
+    if e.why:
+        said += f" Why: {e.why}"
+    closing = [w for ws in page.open_work.values() for w in ws]
+    if closing:
+        said += "\nClosing tasks: " + "; ".join(f"{w.title} ({w.organisation}, by {w.due:%-d %B})" for w in closing)
+    return said
 
 
 def reasons(responses: list[DecisionResponse], names: bool) -> list[str]:
@@ -163,6 +205,7 @@ def public_page(session: Session, p: Partnership, names: bool, now: datetime, tz
     page.participants = participants(people, names)
     page.missing_sectors = [s.value for s in missing_sectors([m for m in people if m.role is not Role.OBSERVER])]
 
+    page.ending = ending_of(session, p, names, tz, today)
     open_work = list(session.scalars(open_commitments(p.id)))
     for c in open_work:
         page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, names))
@@ -174,12 +217,21 @@ def public_page(session: Session, p: Partnership, names: bool, now: datetime, tz
     done = list(done)
     page.done_this_month = [work(c, tz, now, names) for c in done]
     changes = [Change(f"commitment-{c.id}", c.created_at, f"New commitment: {c.title}",
-                      f"{organisation(c.owner)} will do this by {c.due_at.astimezone(tz).date():%-d %B %Y}.")
+                      f"{organisation(c.owner)} will do this by {c.due_at.astimezone(tz).date():%-d %B %Y}"
+                      + (", as a closing task of the ended partnership." if page.ending else "."))
                for c in open_work]
     changes += [Change(f"commitment-{c.id}-done", c.closed_at or now, f"Done: {c.title}",
                        f"{organisation(c.owner)} has done this.") for c in done]
+    handed = list(session.scalars(select(Commitment).where(
+        Commitment.partnership_id == p.id, Commitment.handed_to.is_not(None))
+        .order_by(Commitment.closed_at.desc()).limit(SETTLED_SHOWN)))
+    page.handed_on = [work(c, tz, now, names) for c in handed]
+    changes += [Change(f"commitment-{c.id}-handed-on", c.closed_at or now, f"Handed on: {c.title}",
+                       f"{organisation(c.owner)} handed this on to {c.handed_to}."
+                       + (f" {c.drop_reason}" if c.drop_reason else "")) for c in handed]
 
-    open_decisions = deciding(session, p.id)
+    # An ended partnership decides nothing more: its open proposals wait for it to reopen.
+    open_decisions = [] if page.ending else deciding(session, p.id)
     page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), d.title, "decision") for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
@@ -198,14 +250,22 @@ def public_page(session: Session, p: Partnership, names: bool, now: datetime, tz
                        for c in resolved]
     changes += [Change(f"concern-{c.id}", c.resolved_at or now, f"Agreed: {c.title}", c.resolution or "")
                 for c in resolved]
+    if page.ending and page.ending.wound_up and p.closed_at is not None:
+        changes.append(Change(f"wound-up-{p.closed_at:%Y%m%dT%H%M%S}", p.closed_at, f"Wound up: {p.name}",
+                              ending_text(page)))
     page.changes = sorted(changes, key=lambda c: c.at, reverse=True)[:FEED_SIZE]
     page.timeline = timeline(page, p, today)
     return page
 
 
 def timeline(page: PublicPage, p: Partnership, today: date) -> list[Moment]:
-    """The next three months: due dates, decisions closing, the next review and the end date."""
+    """The next three months: due dates, decisions closing, the next review and the end date;
+    once it has ended, only its closing tasks' due dates."""
     until = today + AHEAD
+    if page.ending:
+        return sorted((Moment(w.due, f"Closing task due: {w.title} ({w.organisation})", "closing")
+                       for ws in page.open_work.values() for w in ws if today <= w.due <= until),
+                      key=lambda m: (m.day, m.what))
     moments = [Moment(w.due, f"Due: {w.title} ({w.organisation})", "due")
                for ws in page.open_work.values() for w in ws if today <= w.due <= until]
     moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided if m.day <= until]

@@ -113,9 +113,13 @@ def until_said(series: CommitmentSeries | None, today: date) -> str:
 def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitment | None:
     """Make the occurrence after `c` (just closed by its caller's conditional update), or None
     when the series has ended or someone else made it already. The caller holds the
-    partnership's lock, under which its next number is given."""
+    partnership's lock, under which its next number is given. A wound-up or ended partnership
+    starts no new work: a closing task that recurs ends with its last occurrence."""
     series = c.series
     if series is None:
+        return None
+    partnership = session.get(Partnership, c.partnership_id)
+    if partnership is not None and partnership.over(now.date()):
         return None
     rule = Rule(series.rule)
     tz = zone(c.owner.person.timezone)

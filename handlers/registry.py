@@ -43,7 +43,8 @@ class Command:
     aliases: tuple[str, ...]
     # Whether it may change anything: such a command takes its partnership's lock first.
     changes: bool = True
-    # A changing command still allowed once its partnership is wound up or past its end date.
+    # A changing command still allowed once its partnership is wound up or past its end date:
+    # leaving, reopening, and settling one of its closing tasks (work still open then).
     after_end: bool = False
     # Typed with nothing after it, it only reads (`flex` lists the offers), so it works there too.
     reads_alone: bool = False
@@ -86,7 +87,8 @@ def command(
 
     `changes=False` declares a command that only reads, so it never waits for a lock; a
     command that changes things is refused in a wound-up or ended partnership, unless it
-    says `after_end=True` (leaving it, reopening it) or `reads_alone=True` and is typed bare."""
+    says `after_end=True` (leaving it, reopening it, settling a closing task) or `reads_alone=True`
+    and is typed bare."""
 
     def register(func: Handler) -> Handler:
         if name in COMMANDS:  # the later one would silently replace the first

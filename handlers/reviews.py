@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import ending, life
 from handlers.context import Context
 from handlers.dates import show_day, show_moment
 from handlers.describe import member_label
@@ -225,37 +226,94 @@ def show(ctx: Context, args: Args) -> Reply:
     "review close",
     usage='review close continue|change-course|wind-up "what we decided"',
     examples=('review close continue "Keep going; recruit a community-sector partner by March"',
-              'review close wind-up "The market is running; hand it to the Chamber"'),
+              'review close wind-up "The market is running; hand it to the Chamber" open:keep',
+              'review close wind-up "The funding ended" open:hand-on to:"Millbrook Library"'),
     access=Access.COORDINATOR,
+    options=ending.OPTIONS,
 )
 def close(ctx: Context, args: Args) -> Reply:
     """Close the open review with its outcome and what you decided (coordinators).
 
     continue or change-course sets the next review date from the cadence; wind-up closes
-    the partnership (its history stays readable)."""
+    the partnership (its history stays readable). Work still open is listed first, and
+    nothing is wound up until you say what becomes of it: `open:keep` (closing tasks),
+    `open:drop`, or `open:hand-on to:"Organisation"`."""
     review = require_open_review(ctx)
     outcome = ReviewOutcome(args.take_word("outcome", OUTCOMES))
     decided = args.take_text("what you decided", MAX_NOTE)
     args.finish()
+    if outcome is not ReviewOutcome.WIND_UP:
+        if args.options:
+            raise UserError("`open:` and `to:` say what becomes of open work at a wind-up; "
+                            f"`{outcome.value}` keeps the work going.", f"Type `review close {outcome.value} \"...\"`.")
+        return conclude(ctx, review, outcome, decided)
+    fate = ending.fate_of(args.options)
+    return ending.ask(ctx, fate, "review close wind-up", decided) or conclude(ctx, review, outcome, decided, fate)
+
+
+@command(
+    "partnership wind-up",
+    usage='partnership wind-up "why"',
+    examples=('partnership wind-up "The funding ended" open:keep',
+              'partnership wind-up "The library runs the warm space now" open:hand-on to:"Millbrook Library"'),
+    access=Access.COORDINATOR,
+    options=ending.OPTIONS,
+    after_end=True,
+)
+def wind_up(ctx: Context, args: Args) -> Reply:
+    """Wind the partnership up now, saying why (coordinators), without a health check.
+
+    It is a wrap-up review closed at once (an open review closes with it). Work still open
+    is listed first, and nothing is wound up until you say what becomes of it: `open:keep`
+    (closing tasks), `open:drop`, or `open:hand-on to:"Organisation"`. One past its end
+    date can be wound up too, to settle the work it left open."""
+    decided = args.take_text("why", MAX_NOTE)
+    args.finish()
+    p = ctx.require_partnership()
+    if p.closed_at is not None:
+        raise UserError(f"{p.name} {life.standing(ctx, p)}; there is nothing more to wind up.",
+                        'A coordinator can reopen it: `partnership reopen "why"`.')
+    fate = ending.fate_of(args.options)
+    asked = ending.ask(ctx, fate, "partnership wind-up", decided)
+    if asked is not None:
+        return asked
+    review = open_review(ctx.session, p.id)
+    if review is not None:
+        return conclude(ctx, review, ReviewOutcome.WIND_UP, decided, fate)
+    review = Review(partnership_id=p.id, kind=ReviewKind.WRAP_UP, opened_by_id=ctx.person.id, opened_at=ctx.now)
+    ctx.session.add(review)
+    ctx.session.flush()
+    return conclude(ctx, review, ReviewOutcome.WIND_UP, decided, fate, checked=False)
+
+
+def conclude(ctx: Context, review: Review, outcome: ReviewOutcome, decided: str,
+             fate: ending.Fate | None = None, checked: bool = True) -> Reply:
+    """Close the review with its outcome: the next review date, or the partnership wound up.
+    `checked`: members were asked the health check, so its lowest scores are shown."""
     p = ctx.require_partnership()
     review.closed_at, review.closed_by_id, review.outcome, review.decision = ctx.now, ctx.person.id, outcome, decided
     today = ctx.now.astimezone(ctx.tz).date()
+    summary, sections = f"closed the {kind_name(review)}: {outcome.value}", []
     if outcome is ReviewOutcome.WIND_UP:
         # The end date stays as planned: the record shows whether it ended early.
-        p.closed_at, p.next_review_on = ctx.now, None
-        after = (f"{p.name} is wound up as of {show_day(today, today)}; its history stays readable, and a coordinator "
-                 'can reopen it with `partnership reopen "why"`.')
+        settled = ending.wind_up(ctx, decided, fate)
+        summary += f"; {settled.summary}"
+        sections = settled.sections(ctx)
+        after = (f"{p.name} is wound up as of {show_day(today, today)}. {settled.next_steps()} Its history stays "
+                 'readable, and a coordinator can reopen it with `partnership reopen "why"`.')
     elif p.review_cadence is not None:
         p.next_review_on = next_review(p.review_cadence, today)
         after = f"Next {p.review_cadence.value} review: {show_day(p.next_review_on, today)}."
     else:
         after = "No further review is scheduled."
-    ctx.record("review-close", f"closed the {kind_name(review)}: {outcome.value}", subject=review, reason=decided)
-    lowest = [s for s in scores(answers_to(ctx.session, [review.id])) if s.average is not None][:3]
+    ctx.record("review-close", summary, subject=review, reason=decided)
+    if checked:
+        lowest = [s for s in scores(answers_to(ctx.session, [review.id])) if s.average is not None][:3]
+        sections.append(Section("Lowest-scoring risks", [Item(score_line(s)) for s in lowest], empty="Nobody answered."))
     return Reply(
         title=f"{p.name}: {kind_name(review)} closed — {outcome.value}",
         text=f"Decided: {decided}\n{after}",
-        sections=[Section("Lowest-scoring risks", [Item(score_line(s)) for s in lowest], empty="Nobody answered.")],
+        sections=sections,
         audience=Audience.CHANNEL,
     )
 

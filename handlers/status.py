@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handlers import life
 from handlers.commitments import open_commitments
 from handlers.context import Context
 from handlers.dates import show_day, show_due
@@ -39,8 +40,10 @@ RECENT = 5
 # Overdue work named in full; the rest counted, for `overdue` to list.
 NAMED = 3
 # The event log's changes that say why things are as they are (priorities have their own section).
-WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "edit",
+WHY = ("decision-close", "decision-withdraw", "review-close", "resolve", "reopen", "drop", "hand-on", "edit",
        "commitment-reopen", "decline", "partnership-reopen")
+# Closing tasks listed by name when a partnership has ended; the rest counted, for `who` to list.
+CLOSING_NAMED = 10
 
 
 def at(moment: datetime, ctx: Context) -> str:
@@ -112,20 +115,52 @@ def deciding(session: Session, partnership_id: int) -> list[Decision]:
         .order_by(Decision.closes_at)).unique())
 
 
+def closing(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:
+    """What is left of a partnership that has ended: its closing tasks, and what waits for a reopening."""
+    overdue = sum(c.due_at < ctx.now for c in open_work)
+    items = [Item(f"{plural(len(open_work), 'closing task')} left" + (f", {overdue} overdue" if overdue else "")
+                  + (f": their owners finish them (`done {open_work[0].number}`), drop or hand them on"
+                     if open_work else ": nothing is still to do"))]
+    concerns = ctx.session.scalar(select(func.count()).select_from(Concern).where(
+        Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)) or 0
+    if concerns:
+        items.append(Item(f"{plural(concerns, 'open concern')} (`concerns` lists them), kept as they were"))
+    items += [Item(f'Proposal #{d.number} "{d.title}" is paused: it is decided only if the partnership reopens')
+              for d in deciding]
+    return items
+
+
+def closing_dates(ctx: Context, open_work: list[Commitment]) -> list[Item]:
+    """The only dates an ended partnership still has: its closing tasks' (no review, no decision, no end)."""
+    items = [Item(f"Closing task #{c.number} {c.title} ({c.owner.person.display_name}): due "
+                  f"{show_due(c.due_at, ctx.tz, ctx.now)}") for c in open_work[:CLOSING_NAMED]]
+    if len(open_work) > CLOSING_NAMED:
+        items.append(Item(f"and {len(open_work) - CLOSING_NAMED} more closing tasks (`who` lists them)"))
+    return items
+
+
 @command("status", usage="status", access=Access.READ, changes=False)
 def status(ctx: Context, args: Args) -> Reply:
     """What is happening here, why (recent decisions and reasons, the partners' priorities), and when
-    (due dates, review, end)."""
+    (due dates, review, end); for a partnership that has ended, how and why it ended and its closing tasks."""
     args.finish()
     p = ctx.require_partnership()
     open_work = list(ctx.session.scalars(open_commitments(p.id)))
     proposals = deciding(ctx.session, p.id)
+    ended = life.standing(ctx, p, why=True)
     sections = [
-        Section("What is happening", happening(ctx, p, open_work, proposals)),
+        Section("What is happening", closing(ctx, p, open_work, proposals) if ended
+                else happening(ctx, p, open_work, proposals)),
         Section("Why: recent decisions and reasons", reasons(ctx, p), empty="No decisions or reasons recorded yet."),
     ]
     stated = priorities(ctx, p)
     if stated:
         sections.append(Section("Partners' priorities", stated))
-    sections.append(Section("When", dates(ctx, p, open_work, proposals), empty="No dates ahead."))
-    return Reply(title=f"Status of {p.name}", text=p.purpose, sections=sections)
+    sections.append(Section("When", closing_dates(ctx, open_work) if ended else dates(ctx, p, open_work, proposals),
+                            empty=f"No dates ahead: {p.name} has ended." if ended else "No dates ahead."))
+    said = [p.purpose] if p.purpose else []
+    if ended:
+        said.insert(0, f"{p.name} {ended}. Nothing new starts in it; a coordinator can reopen it with "
+                       '`partnership reopen "why"`' + (', or settle what it left open with `partnership wind-up "why"`.'
+                                                      if p.closed_at is None and open_work else "."))
+    return Reply(title=f"Status of {p.name}", text="\n".join(said) or None, sections=sections)

@@ -352,6 +352,9 @@ class Commitment(Base):
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     drop_reason: Mapped[str | None] = mapped_column(Text)
+    # The organisation outside the partnership a dropped commitment was handed on to (`hand on`,
+    # a wind-up's `open:hand-on`): the partnership no longer does it, and the record says who does.
+    handed_to: Mapped[str | None] = mapped_column(String(120))
     # When the work can start (`from:`); None means when it was logged. Its effort is
     # spread from then to the due date, so a far-off date reads as a light weekly load.
     starts_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ README = (Path(__file__).parent.parent / "README.md").read_text()
 def test_readme_command_table_names_every_command() -> None:
     section = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("| `")]
-    words = [re.match(r"\| `([a-z?]+)(?: ([a-z]+))?", line).groups() for line in table]
+    words = [re.match(r"\| `([a-z?]+)(?: ([a-z-]+))?", line).groups() for line in table]
     documented = {first for first, _ in words} | {f"{first} {second}" for first, second in words}
     missing = [name for name in COMMANDS if name not in documented]
     assert not missing, f"README's command table lacks: {missing}"

@@ -126,23 +126,37 @@ def test_two_months_of_a_town_partnership(town: Chat) -> None:
     town.ok("alice", "review start")
     town.ok("carol", "review answer right-time:4 right-people:3")
     assert "1 in part" in town.ok("alice", "review")
-    wound = town.ok("alice", 'review close wind-up "The funding ended"')
-    assert 'partnership reopen "why"' in wound
-
-    # A wound-up partnership is read-only: every change refused, nothing changed, no nudges.
+    [warm] = [n for n, title in open_numbers(town).items() if title == "Open the warm space"]
     before = snapshot(town.sessions)
-    for who, command in (("carol", "done 2"), ("carol", 'commit "One more thing" by:friday'),
-                         ("carol", "edit 2 effort:3h"), ("alice", "reassign 2 @alice")):
+    asked = town.ok("alice", 'review close wind-up "The funding ended"')
+    assert "Before Riverside Partnership winds up: 3 open commitments" in asked and "Nothing is wound up yet" in asked
+    assert f"#{warm} Open the warm space — Carol (Riverside Trust)" in asked
+    assert '`review close wind-up "The funding ended" open:keep`' in asked
+    assert snapshot(town.sessions) == before, "asking what becomes of the open work changes nothing"
+    town.ok("carol", f'hand on {warm} to:"Millbrook Library" "They run it from February"')
+    wound = town.ok("alice", 'review close wind-up "The funding ended" open:keep')
+    assert 'partnership reopen "why"' in wound and "Closing tasks (2)" in wound
+
+    # A wound-up partnership starts nothing new and nudges nobody; its closing tasks can still end.
+    before = snapshot(town.sessions)
+    for who, command in (("carol", 'commit "One more thing" by:friday'), ("carol", 'concern "Who keeps the keys?"'),
+                         ("alice", 'propose "Give the funds back" closes:friday'), ("carol", "snooze 2 3")):
         refusal = town.refused(who, command)
         assert "was wound up on Tue 26 Jan by Alice" in refusal and 'partnership reopen "why"' in refusal, command
     assert snapshot(town.sessions) == before
-    assert "was wound up on Tue 26 Jan by Alice" in town.ok("carol", "partnerships")
+    assert 'was wound up on Tue 26 Jan by Alice: "The funding ended"' in town.ok("carol", "partnerships")
+    assert "Closing task #2 Book the hall (Carol)" in town.ok("bob", "status")
+    assert f"#{warm} Open the warm space — Carol (Riverside Trust) · handed on to Millbrook Library" in town.ok(
+        "bob", "who warm")
     inbox.take_all()
     for day in ("2027-01-28", "2027-02-01", "2027-02-08"):
         at(town, f"{day}T10:00:00")
         sweep(town, inbox)
     assert inbox.take_all() == [], "a wound-up partnership sends no nudges"
-    assert "Alice closed the review: wind-up — The funding ended" in town.ok("carol", "history about:reviews")
+    assert ("Alice closed the review: wind-up; kept 2 open commitments as closing tasks — The funding ended"
+            in town.ok("carol", "history about:reviews"))
+    town.ok("carol", 'done 2 "Cancelled the booking, deposit back"')
+    assert "Carol is no longer in Riverside Partnership" in town.ok("carol", "leave")
 
     # Reopened with a reason, it takes work again, numbered on from its own last number.
     town.refused("carol", 'partnership reopen "We want to go on"')
@@ -150,6 +164,6 @@ def test_two_months_of_a_town_partnership(town: Chat) -> None:
     assert "New funding arrived" in reopened
     with town.sessions() as session:
         numbered = max(session.scalars(select(Commitment.number)))
-    new = town.ok("carol", 'commit "Thank the funders" by:2027-02-12')
+    new = town.ok("alice", 'commit "Thank the funders" by:2027-02-12')
     assert f"#{numbered + 1} Thank the funders" in new
     assert "Alice reopened Riverside Partnership" in town.ok("carol", "history about:partnership")

@@ -1,0 +1,215 @@
+"""Ending: winding a partnership up, and what becomes of the work still open then.
+
+A wind-up strands no promise silently. With work still open, the coordinator is shown it
+and asked, in the same one-line command, what becomes of it: `open:keep` keeps it as
+closing tasks (their owners still finish, drop or hand them on, while nothing new starts),
+`open:drop` drops it with the wind-up's reason, and `open:hand-on to:"Organisation"` hands
+it to an organisation outside the partnership. Until they say, nothing is wound up.
+`hand on` hands one commitment on, at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from handlers.commitments import (
+    change,
+    ensure_may_change,
+    ensure_open,
+    find_commitment,
+    open_commitments,
+    still_open,
+    tell_owner,
+)
+from handlers.context import Context
+from handlers.dates import show_due
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.handover import handover_key
+from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
+from handlers.registry import command
+from handlers.reply import Audience, Item, Reply, Section, plural
+from storage.models import Commitment, CommitmentStatus, Event, Partnership
+from storage.nudges import withdraw
+
+KEEP, DROP, HAND_ON = "keep", "drop", "hand-on"
+FATES = [KEEP, DROP, HAND_ON]
+# The options a wind-up takes: what becomes of the open work, and who it is handed on to.
+OPEN, TO = "open", "to"
+OPTIONS = (OPEN, TO)
+MAX_ORGANISATION = 120
+EXAMPLE_ORGANISATION = '"Millbrook Library"'
+# The reason given to what a wind-up drops or hands on: the wind-up's own, after this.
+AT_WIND_UP = "At the wind-up: "
+# The longest reason the question quotes back in each answer, so the answers stay short lines.
+QUOTED_BACK = 200
+TYPE_OVER = '"why"'
+# Open work listed by number in a reply; the rest counted, for `who` to list.
+LISTED = 20
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What becomes of the work still open at a wind-up: kept, dropped, or handed on `to` someone."""
+
+    choice: str
+    to: str | None = None
+
+
+def fate_of(options: dict[str, str]) -> Fate | None:
+    """The coordinator's `open:` (with `to:`), checked; None when they have not said."""
+    to = check_text(options[TO], "organisation", MAX_ORGANISATION) if TO in options else None
+    if OPEN not in options:
+        if to is not None:
+            raise UserError("`to:` names who takes the open work on.", f"Add `open:hand-on to:{quote(to)}`.")
+        return None
+    choice = choose(options[OPEN], FATES, "choice for the open work")
+    if choice == HAND_ON and to is None:
+        raise UserError("Say which organisation takes the open work on.",
+                        f"Add it, like `open:hand-on to:{EXAMPLE_ORGANISATION}`.")
+    if choice != HAND_ON and to is not None:
+        raise UserError(f"`to:` is for handing the open work on, not for `open:{choice}`.",
+                        f"Type `open:hand-on to:{quote(to)}`, or leave out `to:`.")
+    return Fate(choice, to)
+
+
+def open_work(ctx: Context) -> list[Commitment]:
+    return list(ctx.session.scalars(open_commitments(ctx.require_partnership().id)))
+
+
+def line(ctx: Context, c: Commitment, due: bool = True) -> Item:
+    """`#3 Open the warm space — Bob (Chamber of Trade) · due Tue 16 Feb`."""
+    return Item(f"#{c.number} {c.title} — {member_label(c.owner)}"
+                + (f" · due {show_due(c.due_at, ctx.tz, ctx.now)}" if due else ""))
+
+
+def listed(ctx: Context, heading: str, rows: list[Commitment], due: bool = True) -> Section:
+    items = [line(ctx, c, due) for c in rows[:LISTED]]
+    if len(rows) > LISTED:
+        items.append(Item(f"and {len(rows) - LISTED} more: `who` lists them all"))
+    return Section(heading, items)
+
+
+def ask(ctx: Context, fate: Fate | None, wind_up: str, decided: str) -> Reply | None:
+    """With work still open and no word of what becomes of it, the question, changing nothing:
+    the open work, and the exact commands that answer it, each the wind-up command (`wind_up`)
+    with its reason quoted back, or `"why"` to type over when the reason is too long to repeat."""
+    work = open_work(ctx)
+    if not work or fate is not None:
+        return None
+    typed = f"{wind_up} {quote(decided) if len(decided) <= QUOTED_BACK else TYPE_OVER}"
+    p = ctx.require_partnership()
+    first = work[0].number
+    # No buttons: each answer carries the reason, which a Slack button would ask to type again.
+    return Reply(
+        title=f"Before {p.name} winds up: {plural(len(work), 'open commitment')}",
+        text="Nothing is wound up yet. Say what becomes of the open work: type the same command "
+             "with one of these at the end.",
+        sections=[
+            listed(ctx, "Still open", work),
+            Section("What becomes of it", [
+                Item(f"`{typed} open:keep`: kept as closing tasks; their owners still finish or drop them, and "
+                     "nothing new starts"),
+                Item(f"`{typed} open:drop`: dropped, with your reason"),
+                Item(f"`{typed} open:hand-on to:{EXAMPLE_ORGANISATION}`: handed on to an organisation outside "
+                     "the partnership, by name"),
+                Item(f'Or settle some first, one by one: `done {first}`, `drop {first} "why"`, '
+                     f"`hand on {first} to:{EXAMPLE_ORGANISATION}`, `reassign {first} @name`"),
+            ]),
+        ],
+    )
+
+
+def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = None) -> Event:
+    """Drop an open commitment, or hand it on `to` an organisation outside the partnership: a
+    conditional update, so it ends once however many act at once; a waiting handover goes too."""
+    change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
+           handed_to=to, handover_from_id=None, handover_at=None)
+    withdraw(ctx.session, handover_key(c))
+    if to is not None:
+        return ctx.record("hand-on", f"handed #{c.number} {c.title} on to {to}", subject=c, reason=reason)
+    return ctx.record("drop", f"dropped #{c.number} {c.title}", subject=c, reason=reason)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of the work open at a wind-up."""
+
+    fate: Fate | None
+    work: list[Commitment]
+
+    @property
+    def summary(self) -> str:
+        """`kept 2 open commitments as closing tasks`, for the event log and the reply."""
+        if not self.work or self.fate is None:
+            return "nothing was open"
+        n = plural(len(self.work), "open commitment")
+        return {KEEP: f"kept {n} as closing tasks", DROP: f"dropped {n}",
+                HAND_ON: f"handed {n} on to {self.fate.to}"}[self.fate.choice]
+
+    def sections(self, ctx: Context) -> list[Section]:
+        if not self.work or self.fate is None:
+            return []
+        heading = {KEEP: "Closing tasks", DROP: "Dropped", HAND_ON: f"Handed on to {self.fate.to}"}[self.fate.choice]
+        return [listed(ctx, f"{heading} ({len(self.work)})", self.work, due=self.fate.choice == KEEP)]
+
+    def next_steps(self) -> str:
+        if self.fate is None or self.fate.choice != KEEP or not self.work:
+            return "Nothing new can start in it."
+        first = self.work[0].number
+        return (f"Nothing new can start in it; its closing tasks can still be finished (`done {first}`), "
+                f'dropped (`drop {first} "why"`) or handed on, and then their owners can `leave`.')
+
+
+def wind_up(ctx: Context, decided: str, fate: Fate | None) -> Settled:
+    """Wind the partnership up: the open work kept, dropped or handed on as the coordinator said
+    (`ask` first: with work open, `fate` is given), then no review is due and it is read-only."""
+    p = ctx.require_partnership()
+    work = open_work(ctx)
+    assert fate is not None or not work, "ask what becomes of open work before winding up"
+    if fate is not None and fate.choice != KEEP:
+        for c in work:
+            let_go(ctx, c, f"{AT_WIND_UP}{decided}", fate.to)
+    p.closed_at, p.next_review_on = ctx.now, None
+    return Settled(fate, work)
+
+
+def at_wind_up(ctx: Context, p: Partnership) -> list[Commitment]:
+    """What the wind-up itself dropped or handed on: closed at its very moment, with its reason."""
+    if p.closed_at is None:
+        return []
+    return list(ctx.session.scalars(select(Commitment).where(
+        Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.DROPPED,
+        Commitment.closed_at == p.closed_at, Commitment.drop_reason.startswith(AT_WIND_UP, autoescape=True))
+        .order_by(Commitment.number)))
+
+
+@command(
+    "hand on",
+    usage='hand on <number> to:"Organisation" ["why"]',
+    examples=('hand on 12 to:"Millbrook Library"',
+              'hand on 12 to:"Millbrook Library" "They run the warm space from January"'),
+    options=(TO,),
+    after_end=True,
+)
+def hand_on(ctx: Context, args: Args) -> Reply:
+    """Hand a commitment on to an organisation outside the partnership (its owner or a coordinator).
+
+    It leaves the partnership's work, as `drop` would, and the record names who took it on:
+    `who`, `history`, the exports and the public page. It works in a wound-up partnership
+    too, for its closing tasks; `reopen commitment 12 "why"` takes it back."""
+    c = find_commitment(ctx, args.take_id("commitment"))
+    why = args.optional_text("why", MAX_NOTE)
+    args.finish()
+    if TO not in args.options:
+        raise UserError(f"Say who takes #{c.number} on.", f"Type `hand on {c.number} to:{EXAMPLE_ORGANISATION}`.")
+    to = check_text(args.options[TO], "organisation", MAX_ORGANISATION)
+    ensure_may_change(ctx, c)
+    ensure_open(ctx, c)
+    event = let_go(ctx, c, why, to)
+    tell_owner(ctx, c, f"handed on to {to}", event)
+    return Reply(text=f"#{c.number} {c.title} is handed on to {to}" + (f": {why}" if why else "")
+                 + f". It is no longer the partnership's to do; `reopen commitment {c.number} \"why\"` takes it back.",
+                 audience=Audience.CHANNEL)
