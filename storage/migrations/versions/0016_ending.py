@@ -5,8 +5,8 @@ work it no longer is, so no rule of 0008 changes.
 In place, not batch mode: a batch rebuild of `commitments` drops the table, and with foreign
 keys on SQLite's DROP TABLE deletes the nudges and snoozes that cascade from it.
 
-Revision ID: 0014_ending
-Revises: 0013
+Revision ID: 0016_ending
+Revises: 0015_load
 Create Date: 2026-12-02
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0014_ending'
-down_revision: str | Sequence[str] | None = '0013'
+revision: str = '0016_ending'
+down_revision: str | Sequence[str] | None = '0015_load'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
