@@ -14,7 +14,6 @@ import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response
 from markupsafe import Markup
@@ -49,7 +48,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
-    app.jinja_env.filters.update(day=day, moment=moment, iso=iso)
+    app.jinja_env.filters.update(day=day, iso=iso)
     app.after_request(secure)
     app.wsgi_app = limited(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -74,10 +73,6 @@ def secure(response: Response) -> Response:
 def day(value: date) -> str:
     """`Fri 27 Nov 2026`: pages are read later and printed, so the year is always there."""
     return value.strftime("%a %-d %b %Y")
-
-
-def moment(value: datetime, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%a %-d %b %Y %H:%M %Z")
 
 
 def iso(value: datetime) -> str:
