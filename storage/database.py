@@ -53,16 +53,38 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration; the bot calls this on every start.
+    """Bring the schema to the newest migration; the bot calls this on every start."""
+    migrate(engine, "head")
 
-    On PostgreSQL an advisory lock makes several processes starting at once migrate once.
+
+def migrate(engine: Engine, to: str, down: bool = False) -> None:
+    """Move the schema to a revision, in one transaction.
+
+    On PostgreSQL an advisory lock makes several processes starting at once migrate once. On
+    SQLite foreign keys are off while migrating (SQLite only heeds that outside a transaction):
+    a table rebuilt by dropping it would otherwise take every row referring to it along (ON
+    DELETE CASCADE). Before committing, SQLite checks that every reference still holds.
     """
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
+                config = alembic_config(engine)
+                config.attributes["connection"] = connection
+                (command.downgrade if down else command.upgrade)(config, to)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migrating left rows referring to rows that are gone: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def empty(engine: Engine) -> None:

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, inspect, select, text
 
-from storage.database import alembic_config, make_engine, session_factory
+from storage.database import make_engine, migrate, session_factory
 from storage.models import Commitment, CommitmentStatus, Concern, Decision, Flexibility
 from tests import conftest
 from tests.conftest import Chat
@@ -108,13 +107,6 @@ def unmigrated(tmp_path: Path) -> Iterator[Engine]:
     conftest.reset(engine)
     yield engine
     engine.dispose()
-
-
-def migrate(engine: Engine, to: str, down: bool = False) -> None:
-    with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, to)
 
 
 def fill_before_numbers(engine: Engine) -> None:
