@@ -221,15 +221,19 @@ def web(settings: Settings) -> None:
 
 
 def publish(settings: Settings, out: Path) -> None:
-    """Write every published partnership's public page, calendar and feed as static files."""
+    """Write every published partnership's public page, calendar and feed as static files, and
+    remove this machine's copies of pages taken down since."""
     from bot.web import create_app
     from bot.web.static import write_pages
 
     written = write_pages(create_app(settings, open_database(settings)), out)
-    if not written:
+    for line in written.removed:
+        print(line)
+    if not written.files:
         print("No partnership has published its page yet: a coordinator types `publish on` in the chat.")
         return
-    print(f"Wrote {len(written)} files to {out.resolve()}: " + ", ".join(str(p.relative_to(out)) for p in written))
+    print(f"Wrote {len(written.files)} files to {out.resolve()}: "
+          + ", ".join(str(p.relative_to(out.resolve())) for p in written.files))
 
 
 def main(argv: list[str] | None = None) -> None:
