@@ -3,8 +3,14 @@ charts (with their text and tables) built from the figures `load` and `health` g
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
+import base64
+import re
+from xml.etree import ElementTree
 
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from storage.models import Person
 from tests.conftest import Chat
 from tests.web_client import address
 
@@ -64,3 +70,54 @@ def test_every_chart_has_its_text_and_its_table(town: Chat, web: FlaskClient) ->
         assert f'alt="{title}: ' in board
     assert "<th>Risk</th>" in board and "<td>right-people</td>" in board
     assert "Only one review has answers so far" in board
+
+
+def test_a_session_ends_eight_hours_after_signing_in_however_often_it_is_used(town: Chat, web: FlaskClient) -> None:
+    web.post(link(town))
+    for _ in range(7):
+        town.advance(hours=1, minutes=5)
+        assert web.get("/dashboard").status_code == 200
+    town.advance(minutes=30)  # 8 hours 5 minutes since signing in
+    assert web.get("/dashboard").status_code == 401
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(town: Chat, web: FlaskClient) -> None:
+    web.post(link(town))
+    cookie = web.get_cookie("partnerbot")
+    assert cookie is not None
+    thief = web.application.test_client()
+    thief.set_cookie("partnerbot", cookie.value)
+    assert thief.get("/dashboard").status_code == 200
+    assert web.post("/signout").status_code == 303
+    assert thief.get("/dashboard").status_code == 401  # the copy opens nothing any more
+
+
+def test_the_signing_key_alone_forges_no_session(town: Chat, web: FlaskClient) -> None:
+    """The key is in every backup: a cookie it signs must still name a session the server opened."""
+    app = web.application
+    signer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    with town.sessions() as db:
+        alice = db.scalar(select(Person.id).where(Person.user_id == "alice"))
+    for forged in ({"partnership": 1, "person": alice}, {"session": "a-guessed-token"}):
+        web.set_cookie("partnerbot", signer.dumps(forged))
+        assert web.get("/dashboard").status_code == 401
+
+
+def test_nothing_of_the_dashboard_is_kept_by_a_cache(town: Chat, web: FlaskClient) -> None:
+    path = link(town)
+    answers = [web.get(path), web.post(path), web.get("/dashboard"), web.post("/signout"), web.get("/signout"),
+               web.get("/dashboard")]
+    assert [a.status_code for a in answers] == [200, 303, 200, 303, 200, 401]
+    assert all(a.headers["Cache-Control"] == "no-store" for a in answers)
+
+
+def test_charts_stay_readable_whatever_names_people_carry(town: Chat, web: FlaskClient) -> None:
+    town.ok("dave\ufffe\uffff", 'join org:"Hill\ufffe Trust" sector:community capacity:2h')
+    town.ok("dave\ufffe\uffff", 'commit "Walk\uffff the path" by:friday effort:1h')
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', board)
+    assert len(images) == 6
+    for image in images:
+        ElementTree.fromstring(base64.b64decode(image))  # each chart is well-formed XML
+    assert "Dave" in board and "Hill Trust" in board

@@ -24,10 +24,9 @@ from bot import health
 from bot.config import Settings
 from bot.slack import endpoint
 from bot.web import dashboard, public
-from bot.web.dashboard import SESSION_LIFETIME
 from bot.web.server import limited
 from bot.web.site import Site
-from handlers.dashboard import signing_key
+from handlers.dashboard import SESSION_LIFETIME, signing_key
 from handlers.publishing import site_address
 
 STYLESHEET = (Path(__file__).parent / "templates" / "site.css").read_text()
@@ -44,7 +43,9 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
     site.install(app)
     with sessions.begin() as session:
         app.secret_key = signing_key(session, site.now())
-    app.config.update(PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, SESSION_COOKIE_SAMESITE="Lax",
+    # The cookie is not sent anew on each visit: the session ends when the server says so.
+    app.config.update(PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, SESSION_REFRESH_EACH_REQUEST=False,
+                      SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
