@@ -4,15 +4,24 @@ charts (with their text and tables) built from the figures `load` and `health` g
 from __future__ import annotations
 
 import base64
+import logging
 import re
+import sqlite3
+import threading
+import urllib.request
+from urllib.error import HTTPError
 from xml.etree import ElementTree
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from bot.web import create_app
+from bot.web.server import serve
 from storage.models import Person
 from tests.conftest import Chat
-from tests.web_client import address
+from tests.web_client import address, web_settings
 
 pytest_plugins = ("tests.web_fixtures",)
 
@@ -121,3 +130,51 @@ def test_charts_stay_readable_whatever_names_people_carry(town: Chat, web: Flask
     for image in images:
         ElementTree.fromstring(base64.b64decode(image))  # each chart is well-formed XML
     assert "Dave" in board and "Hill Trust" in board
+
+
+class Everything(logging.Handler):
+    """Every log record any library makes, at every level."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_no_log_record_carries_a_sign_in_token_even_when_signing_in_fails(
+        town: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(web_settings(town), town.sessions, clock=lambda: town.now)
+    server = serve(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    root, caught = logging.getLogger(), Everything()
+    level = root.level
+    root.addHandler(caught)
+    root.setLevel(logging.DEBUG)
+    try:
+        path = link(town)
+        token = path.rsplit("/", 1)[-1]
+
+        def locked(*_: object) -> None:
+            raise OperationalError("UPDATE sign_in_links ...", {}, sqlite3.OperationalError("database is locked"))
+
+        monkeypatch.setattr("bot.web.dashboard.sign_in", locked)
+        with pytest.raises(HTTPError) as failed:
+            urllib.request.urlopen(urllib.request.Request(base + path, data=b"", method="POST"), timeout=30)
+        assert failed.value.code == 500
+        monkeypatch.undo()
+        with urllib.request.urlopen(base + path, timeout=30) as still:  # the link was not used up: it still works
+            assert "Sign in" in still.read().decode()
+        with pytest.raises(HTTPError):
+            urllib.request.urlopen(urllib.request.Request(base + "/signin/" + token[::-1], data=b"", method="POST"),
+                                   timeout=30)
+    finally:
+        root.removeHandler(caught)
+        root.setLevel(level)
+        server.shutdown()
+    assert any("/signin/" in r.getMessage() for r in caught.records)  # the failure was logged...
+    for record in caught.records:  # ...without the token, in the message or the traceback
+        shown = logging.Formatter("%(name)s %(message)s").format(record)
+        assert token not in shown and token[::-1] not in shown, shown

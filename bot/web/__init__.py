@@ -20,7 +20,7 @@ from markupsafe import Markup
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import health
+from bot import health, logs
 from bot.config import Settings
 from bot.slack import endpoint
 from bot.web import dashboard, public
@@ -38,6 +38,7 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; img-src 'self' data:; style-src
 def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App | None = None,
                clock: Callable[[], datetime] | None = None) -> Flask:
     """The whole web app; `slack` (the Bolt app) adds Slack's endpoint."""
+    logs.install_redaction()  # its addresses carry sign-in tokens, which no log line may
     app = Flask(__name__)
     site = Site(settings, sessions, clock) if clock else Site(settings, sessions)
     site.install(app)
