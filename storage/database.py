@@ -13,22 +13,34 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text
+from sqlalchemy import Engine, MetaData, create_engine, event, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage import in_use
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced: bool = True) -> Engine:
     """Create an engine; on SQLite, turn on foreign keys and wait for locks.
 
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
     more at a peak; each connection is checked before use, so the bot recovers by itself
     after an outage. Errors never quote a statement's values: they may be an anonymous
-    concern's words, and errors reach the logs.
+    concern's words, and errors reach the logs. A new SQLite file is its owner's alone. While
+    connected, the process shows a restore it is using the database (storage/in_use.py),
+    unless not `announced` (the restore's own engine).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
+        database = in_use.sqlite_path(engine.url)
+        if announced:
+            in_use.announce(engine)
+
+        @event.listens_for(engine, "do_connect")
+        def _owner_only(*_: object) -> None:
+            if database is not None:
+                in_use.owner_only_file(database, folders=False)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -40,8 +52,10 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
         return engine
     # A database that stops answering fails a command in seconds ("try again") rather than
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
+    application = in_use.application_name(make_url(url)) if announced else "partnerbot-restore"
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000}, hide_parameters=True)
+                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000, "application_name": application},
+                         hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:
