@@ -67,19 +67,21 @@ class Context:
 
     @cached_property
     def person(self) -> Person:
-        """The acting person, created on first contact and kept up to date."""
+        """The acting person, created on first contact and kept up to date by a command that
+        changes something; one that only reads changes nothing, not even a name."""
         actor = self.actor
         person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
         if person is None:
             person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
-        else:
+        elif self.changes:
             name = plain_name(actor.display_name or "")
             if name and person.display_name != name:
                 person.display_name = name
         return person
 
     def person_for(self, user_id: str, name: str | None = None, tz: str | None = None) -> Person:
-        """Find or create a person of this workspace by platform user id."""
+        """Find or create a person of this workspace by platform user id. A command that only
+        reads gets someone new unsaved: a stranger's `who` leaves no row behind."""
         actor = self.actor
         person = queries.find_person(self.session, actor.platform, actor.workspace, user_id)
         if person is not None:
@@ -93,9 +95,11 @@ class Context:
             user_id=user_id,
             display_name=plain_name(name or "") or plain_name(user_id),
             timezone=tz or "UTC",
+            month_first=False,
         )
-        self.session.add(person)
-        self.session.flush()
+        if self.changes:
+            self.session.add(person)
+            self.session.flush()
         return person
 
     @property
