@@ -71,9 +71,9 @@ def write_pages(app: Flask, out: Path) -> Written:
                 # already have removed what it knew of, so this copy goes here.
                 folder = folder_of(out, page)
                 written.files = [f for f in written.files if f.parent != folder]
-                remove_page_files(folder)
-                written.removed.append(f"Removed {folder} again: the page was taken down, or its names turned off, "
-                                       "while it was being written.")
+                if remove_page_files(folder):
+                    written.removed.append(f"Removed {folder} again: the page was taken down, or its names turned off, "
+                                           "while it was being written.")
                 written.removed += take_down_copies(session, page.partnership_id, "is out of date")
             written.removed += left_behind(session, out)
     return written
