@@ -64,7 +64,10 @@ def run(settings: Settings, user: str, nudges: bool | None = None) -> None:
     if not servers:
         console(settings, user, nudges)
         return
+    from bot import metrics
+
     sessions = open_database(settings)
+    metrics.serve_privately(settings, sessions)
     *beside, last = servers
     for serve in beside:
         threading.Thread(target=serve, args=(settings, sessions), name=serve.__name__, daemon=True).start()
@@ -209,10 +212,13 @@ def export(settings: Settings, name: str | None, workspace: str | None, out: Pat
 
 def web(settings: Settings) -> None:
     """Serve the web pages alone (public pages, dashboard), for a console-only install."""
+    from bot import metrics
     from bot.web import create_app
     from bot.web.server import serve
 
-    server = serve(create_app(settings, open_database(settings)), "0.0.0.0", settings.port)
+    sessions = open_database(settings)
+    metrics.serve_privately(settings, sessions)
+    server = serve(create_app(settings, sessions), "0.0.0.0", settings.port)
     print(f"Serving the web pages on port {settings.port}; public pages at /p/<address>/, the dashboard at /dashboard.")
     try:
         server.serve_forever()
@@ -221,15 +227,19 @@ def web(settings: Settings) -> None:
 
 
 def publish(settings: Settings, out: Path) -> None:
-    """Write every published partnership's public page, calendar and feed as static files."""
+    """Write every published partnership's public page, calendar and feed as static files, and
+    remove this machine's copies of pages taken down since."""
     from bot.web import create_app
     from bot.web.static import write_pages
 
     written = write_pages(create_app(settings, open_database(settings)), out)
-    if not written:
+    for line in written.removed:
+        print(line)
+    if not written.files:
         print("No partnership has published its page yet: a coordinator types `publish on` in the chat.")
         return
-    print(f"Wrote {len(written)} files to {out.resolve()}: " + ", ".join(str(p.relative_to(out)) for p in written))
+    print(f"Wrote {len(written.files)} files to {out.resolve()}: "
+          + ", ".join(str(p.relative_to(out.resolve())) for p in written.files))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 from sqlalchemy import URL, Engine, inspect, make_url
@@ -52,9 +54,10 @@ class Settings:
     sweep: bool = True
     # LOG_FORMAT: "text" for people, "json" for log collectors (a line per command too).
     log_format: str = "text"
-    # /metrics served (PARTNERBOT_METRICS=off: not), and the bearer token it asks for, if any.
-    metrics: bool = True
+    # /metrics is off unless one of these is set: on PORT behind this bearer token, or without
+    # one on a private address of its own ("127.0.0.1:9464"). PARTNERBOT_METRICS=off: neither.
     metrics_token: str | None = None
+    metrics_address: tuple[str, int] | None = None
 
     @property
     def slack_oauth(self) -> bool:
@@ -103,9 +106,37 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
         sweep=switch("PARTNERBOT_SWEEP", get("PARTNERBOT_SWEEP"), True),
         log_format=choice("LOG_FORMAT", get("LOG_FORMAT"), ("text", "json")),
-        metrics=switch("PARTNERBOT_METRICS", get("PARTNERBOT_METRICS"), True),
-        metrics_token=get("PARTNERBOT_METRICS_TOKEN"),
+        **metrics_settings(get("PARTNERBOT_METRICS"), get("PARTNERBOT_METRICS_TOKEN"), get("PARTNERBOT_METRICS_ADDRESS")),
     )
+
+
+def metrics_settings(switched: str | None, token: str | None, address: str | None) -> dict[str, Any]:
+    """Where /metrics is served: never in the open by default. A bearer token serves it on PORT,
+    a private address serves it there without one; PARTNERBOT_METRICS=off serves it nowhere."""
+    if not switch("PARTNERBOT_METRICS", switched, True):
+        return {"metrics_token": None, "metrics_address": None}
+    if switched is not None and not (token or address):
+        raise SystemExit("PARTNERBOT_METRICS=on needs PARTNERBOT_METRICS_TOKEN (to serve /metrics on PORT behind a "
+                         "bearer token) or PARTNERBOT_METRICS_ADDRESS (a private address, like 127.0.0.1:9464).")
+    if token is not None and len(token) < 16:
+        raise SystemExit("PARTNERBOT_METRICS_TOKEN must be at least 16 characters: try `openssl rand -hex 24`.")
+    return {"metrics_token": token, "metrics_address": private_address(address) if address else None}
+
+
+def private_address(value: str) -> tuple[str, int]:
+    """`host:port` on a loopback or private network (10.x, 172.16-31.x, 192.168.x, fc00::/7):
+    metrics without a token must not be reachable from the internet."""
+    host, _, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    try:
+        ip = ipaddress.ip_address(host)
+        private = ip.is_private and not ip.is_unspecified  # 0.0.0.0 is "private", and every address at once
+    except ValueError:
+        private = False
+    if not private or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"PARTNERBOT_METRICS_ADDRESS must be a private address and port, like 127.0.0.1:9464, "
+                         f"not {value[:40]!r}; to serve metrics on PORT, set PARTNERBOT_METRICS_TOKEN instead.")
+    return host, int(port)
 
 
 def open_database(settings: Settings, create: bool = True) -> sessionmaker[Session]:

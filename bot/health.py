@@ -3,8 +3,10 @@ Slack's endpoint.
 
 /healthz answers 200 when the process is up and the database answers, 503 when it does
 not; it needs no sign-in and reads nothing but `SELECT 1`. /metrics is Prometheus' text
-format (bot/metrics.py); PARTNERBOT_METRICS=off leaves it out, and with
-PARTNERBOT_METRICS_TOKEN set it asks for `Authorization: Bearer <token>`.
+format (bot/metrics.py), served here only with PARTNERBOT_METRICS_TOKEN set, and then only to
+`Authorization: Bearer <token>`: the figures say how busy each partnership's people are and
+when, which is nobody else's business. (PARTNERBOT_METRICS_ADDRESS serves it without a token
+on a private address instead: bot/metrics.py.)
 """
 
 from __future__ import annotations
@@ -33,13 +35,12 @@ def blueprint(settings: Settings, sessions: sessionmaker[Session]) -> Blueprint:
             return plain("The database does not answer.\n", 503)
         return plain("ok\n")
 
-    if settings.metrics:
+    token = settings.metrics_token
+    if token:
 
         @health.get("/metrics")
         def scrape() -> Response:
-            token = settings.metrics_token
-            if token and not hmac.compare_digest(request.headers.get("Authorization", "").encode(),
-                                                 f"Bearer {token}".encode()):
+            if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode()):
                 answer = plain("Send the metrics token: Authorization: Bearer <PARTNERBOT_METRICS_TOKEN>.\n", 401)
                 answer.headers["WWW-Authenticate"] = "Bearer"
                 return answer

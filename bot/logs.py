@@ -3,14 +3,19 @@ line, with one line per command handled (platform, command, outcome, time taken,
 
 No line carries a secret: every configured token and password is blanked from what is
 written, and commands are logged by name, never by what was typed (which may be an anonymous
-concern's words), nor by who typed it.
+concern's words), nor by who typed it. Nor does any record, whoever logs it (Flask, waitress,
+gunicorn, werkzeug, a client library at DEBUG) and wherever it goes, carry a sign-in link, a
+reopen code or a code or token in an address: `redacting` blanks them as each record is made.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -18,6 +23,44 @@ from bot.config import Settings
 from handlers.watching import Handled, request_id, watchers
 
 COMMANDS = logging.getLogger("partnerbot.commands")
+HIDDEN = "***"
+# What lets someone in or acts as someone: a sign-in link's token, an anonymous raiser's reopen
+# code (`code:...`), and codes and tokens in an address (Slack's OAuth redirect, say).
+SECRETS_IN_TEXT = re.compile(r"(/signin/)[^\s/?#\"'<>]+|(\bcode:)[^\s`\"'<>]+"
+                             r"|([?&](?:code|state|token|access_token)=)[^&\s\"'<>]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    return SECRETS_IN_TEXT.sub(lambda m: (m[1] or m[2] or m[3]) + HIDDEN, text)
+
+
+def redacting(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    """A log record factory that blanks sign-in links and codes from each record as it is made,
+    message and traceback, so no handler or formatter ever sees them."""
+
+    def record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        made = make(*args, **kwargs)
+        try:
+            message = made.getMessage()
+        except Exception:  # arguments that do not fit the message: logging reports that itself
+            return made
+        if redact(message) != message:
+            made.msg, made.args = redact(message), None
+        if made.exc_info and not made.exc_text:
+            made.exc_text = redact(logging.Formatter().formatException(made.exc_info))
+        if made.stack_info:
+            made.stack_info = redact(made.stack_info)
+        return made
+
+    record.redacting = True  # type: ignore[attr-defined]
+    return record
+
+
+def install_redaction() -> None:
+    """Redact every log record this process makes from now on (once, however often called)."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacting", False):
+        logging.setLogRecordFactory(redacting(factory))
 
 
 class Scrubbed(logging.Formatter):
@@ -44,12 +87,13 @@ class Json(Scrubbed):
                 "request_id": request_id.get()}
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+            line["error"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
 
 
 def configure(settings: Settings) -> None:
     """Send warnings and worse to standard error, as text or JSON; in JSON, a line per command too."""
+    install_redaction()
     handler = logging.StreamHandler()
     if settings.log_format == "json":
         handler.setFormatter(Json(secrets(settings)))

@@ -4,22 +4,44 @@ Counted in each process: commands by platform, name and outcome (done, refused, 
 their latency; nudges sent, deferred and failed by kind, and how long sweeps take; database
 connections in use. Read from the database at each scrape, so they hold whichever process
 swept: pending nudges and each platform's last successful sweep. Under gunicorn, set
-PROMETHEUS_MULTIPROC_DIR (bot/gunicorn.py does) and every worker's counts add up.
+PROMETHEUS_MULTIPROC_DIR (bot/gunicorn_config.py does) and every worker's counts add up.
+
+Nobody outside gets them by default. PARTNERBOT_METRICS_TOKEN serves them on PORT behind a
+bearer token (bot/health.py); PARTNERBOT_METRICS_ADDRESS serves them without one on a private
+address of their own (`serve_privately`), which only the machine or its network reaches.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections import Counter as Tally
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.watching import Handled, watchers
 from storage.models import Nudge, Sweep
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.web.server import Server
+
+log = logging.getLogger(__name__)
 
 COMMANDS = Counter("partnerbot_commands", "Commands handled, by platform, command and outcome (done, refused, failed)",
                    ["platform", "command", "outcome"])
@@ -87,3 +109,31 @@ def exposition(sessions: sessionmaker[Session]) -> bytes:
     shared = CollectorRegistry(auto_describe=False)
     shared.register(FromDatabase(sessions))  # type: ignore[arg-type]
     return generate_latest(counted) + generate_latest(shared)
+
+
+def serve_privately(settings: Settings, sessions: sessionmaker[Session]) -> Server | None:
+    """Serve /metrics, without a token, on PARTNERBOT_METRICS_ADDRESS (a private address), in a
+    thread of its own; nothing when it is not set."""
+    if settings.metrics_address is None:
+        return None
+    from bot.web.server import serve
+
+    host, port = settings.metrics_address
+    server = serve(scrapes(sessions), host, port)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    log.warning("Metrics: http://%s:%s/metrics (a private address: no token asked)", host, server.server_port)
+    return server
+
+
+def scrapes(sessions: sessionmaker[Session]) -> Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]:
+    """A WSGI app answering /metrics and nothing else."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Only /metrics is here.\n"]
+        body = exposition(sessions)
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Cache-Control", "no-store")])
+        return [body]
+
+    return app

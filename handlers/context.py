@@ -67,19 +67,21 @@ class Context:
 
     @cached_property
     def person(self) -> Person:
-        """The acting person, created on first contact and kept up to date."""
+        """The acting person, created on first contact and kept up to date by a command that
+        changes something; one that only reads changes nothing, not even a name."""
         actor = self.actor
         person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
         if person is None:
             person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
-        else:
+        elif self.changes:
             name = plain_name(actor.display_name or "")
             if name and person.display_name != name:
                 person.display_name = name
         return person
 
     def person_for(self, user_id: str, name: str | None = None, tz: str | None = None) -> Person:
-        """Find or create a person of this workspace by platform user id."""
+        """Find or create a person of this workspace by platform user id. A command that only
+        reads gets someone new unsaved: a stranger's `who` leaves no row behind."""
         actor = self.actor
         person = queries.find_person(self.session, actor.platform, actor.workspace, user_id)
         if person is not None:
@@ -93,9 +95,11 @@ class Context:
             user_id=user_id,
             display_name=plain_name(name or "") or plain_name(user_id),
             timezone=tz or "UTC",
+            month_first=False,
         )
-        self.session.add(person)
-        self.session.flush()
+        if self.changes:
+            self.session.add(person)
+            self.session.flush()
         return person
 
     @property
@@ -141,14 +145,32 @@ class Context:
     def choose_partnership(self, name: str) -> None:
         """Act in one of the person's own partnerships, named (`in:"Riverside"`): from a
         direct message, where no channel says which."""
+        found = self.own_partnerships_named(name)
+        if not found:
+            raise UserError(f"You are in no partnership called {plain_name(name, 120)}.",
+                            "Type `partnerships` to see yours, and give one of their names.")
+        self.act_in(self.only_one(found))
+
+    def own_partnerships_named(self, name: str, roles: tuple[Role, ...] = tuple(Role)) -> list[Partnership]:
+        """The partnerships with this name (in any case) that the person is in, in these roles.
+
+        Names are unique only among what one person sees, so there may be two."""
         person = queries.find_person(self.session, self.actor.platform, self.actor.workspace, self.actor.user_id)
         wanted = queries.name_key(name)
-        for m in queries.memberships(self.session, person.id) if person else []:
-            if m.partnership.name_key == wanted:
-                self.act_in(m.partnership)
-                return
-        raise UserError(f"You are in no partnership called {plain_name(name, 120)}.",
-                        "Type `partnerships` to see yours, and give one of their names.")
+        return [m.partnership for m in (queries.memberships(self.session, person.id) if person else [])
+                if m.partnership.name_key == wanted and m.role in roles]
+
+    def only_one(self, found: list[Partnership]) -> Partnership:
+        """The one partnership a name picks out; two of the person's own with one name are told
+        apart by what the person can see of them, and one is renamed."""
+        if len(found) == 1:
+            return found[0]
+        told = "; ".join(f"one set up {p.created_at.astimezone(self.tz):%-d %b %Y}, coordinated by "
+                         + (", ".join(m.person.display_name for m in queries.coordinators(self.session, p.id)) or "nobody")
+                         for p in found[:5])
+        raise UserError(f"{len(found)} of your partnerships are called {found[0].name}: {told}.",
+                        "Type the command in that partnership's own channel, and have a coordinator rename one there: "
+                        f'`partnership edit name:"{found[0].name} North"`.')
 
     def require_partnership(self) -> Partnership:
         if self.partnership is None:

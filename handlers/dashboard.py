@@ -1,7 +1,10 @@
 """The coordinators' dashboard: the partnership's state as charts, for a board meeting.
 
 `dashboard` in the chat gives a coordinator a sign-in link that works once, for 15
-minutes; only a hash of it is stored. The dashboard's figures come from the handlers the
+minutes; only a hash of it is stored. Signing in opens a session that ends eight hours
+later however much it is used, or at once on signing out; its cookie carries a random
+token of which the database keeps only the hash, so neither a backup nor the key that
+signs cookies lets anyone make one. The dashboard's figures come from the handlers the
 chat uses (`health`'s check and its load tally, the reviews' scores), so a chart and its
 chat command never disagree. Each chart carries a sentence saying what it shows and the
 table behind it, for anyone who cannot see the picture.
@@ -33,6 +36,7 @@ from storage.models import (
     CommitmentStatus,
     Concern,
     ConcernStatus,
+    DashboardSession,
     Member,
     Partnership,
     Review,
@@ -45,6 +49,8 @@ from storage.models import (
 )
 
 LINK_LIFETIME = timedelta(minutes=15)
+# However often it is used: a board meeting's working day, then sign in again.
+SESSION_LIFETIME = timedelta(hours=8)
 WEEKS = 8
 REVIEWS_SHOWN = 4
 AGES = ((7, "under a week"), (14, "1–2 weeks"), (28, "2–4 weeks"), (None, "over 4 weeks"))
@@ -80,8 +86,8 @@ def link_usable(session: Session, token: str, now: datetime) -> bool:
         SignInLink.token_hash == digest(token), SignInLink.used_at.is_(None), SignInLink.expires_at > now)) is not None
 
 
-def sign_in(session: Session, token: str, now: datetime) -> tuple[int, int] | None:
-    """Use a sign-in link: (partnership id, person id), or None when it is unknown, used or expired.
+def sign_in(session: Session, token: str, now: datetime) -> str | None:
+    """Use a sign-in link: a new session's token, or None when the link is unknown, used or expired.
 
     The update only applies to a link not yet used, so of two people (or two tabs) opening
     it at once exactly one gets in. The person must still coordinate the partnership."""
@@ -91,7 +97,27 @@ def sign_in(session: Session, token: str, now: datetime) -> tuple[int, int] | No
     if used is None:
         return None
     partnership_id, person_id = used
-    return (partnership_id, person_id) if coordinates(session, partnership_id, person_id) else None
+    if not coordinates(session, partnership_id, person_id):
+        return None
+    opened = secrets.token_urlsafe(32)
+    session.add(DashboardSession(token_hash=digest(opened), partnership_id=partnership_id, person_id=person_id,
+                                 created_at=now, expires_at=now + SESSION_LIFETIME))
+    return opened
+
+
+def signed_in(session: Session, token: str, now: datetime) -> tuple[int, int] | None:
+    """Whose session a cookie's token is, (partnership id, person id): None once it has ended,
+    expired or was never opened."""
+    found = session.execute(select(DashboardSession.partnership_id, DashboardSession.person_id).where(
+        DashboardSession.token_hash == digest(token), DashboardSession.ended_at.is_(None),
+        DashboardSession.expires_at > now)).first()
+    return (found[0], found[1]) if found else None
+
+
+def sign_out(session: Session, token: str, now: datetime) -> None:
+    """End a session on the server: its cookie, copied anywhere, opens nothing from now on."""
+    session.execute(update(DashboardSession).where(DashboardSession.token_hash == digest(token),
+                                                   DashboardSession.ended_at.is_(None)).values(ended_at=now))
 
 
 def coordinates(session: Session, partnership_id: int, person_id: int) -> bool:

@@ -118,12 +118,14 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         discreet = ANONYMOUS in args.flags or CODE in args.options
         if discreet and once is not None:
             once = once.discreet()
+        # A command that may change things, unless typed bare to read (`flex`): that only reads.
+        changes = cmd.changes and not (cmd.reads_alone and not (args.words or args.options or args.flags))
         with sessions.begin() as session:
-            if cmd.changes:
+            if changes:
                 take_write_lock(session)
             if once is not None:
                 mark(session, once)
-            ctx = Context(session, actor, now, directory, changes=cmd.changes)
+            ctx = Context(session, actor, now, directory, changes=changes)
             if IN in args.options:
                 ctx.choose_partnership(args.options.pop(IN))
             life.ensure_live(ctx, cmd, args)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Concern, Decision, Partnership, Person, Position
+from storage.models import Commitment, CommitmentStatus, Concern, Decision, Partnership, Person, Position, Publication
 
 CSV = "text/csv"
 
@@ -106,18 +106,21 @@ def decisions_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
          d.outcome or "", stamp(d.closes_at, tz), stamp(d.closed_at, tz), tz.key] for d in rows))
 
 
-def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True) -> Attachment:
+def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True,
+                 domain: str | None = None, words: Callable[[str], str] = str) -> Attachment:
     """Due dates, the next review and the end date as all-day events calendar apps import.
 
-    UIDs name what an event is about, not when, so importing a newer export (or the public
-    page's calendar subscription, the same events) moves an event instead of adding a second
-    one. Without `names`, events say which organisation, not who. Once wound up it promises
-    nothing more: only closing tasks, marked so, and the end event moves to the wind-up's day."""
+    UIDs name what an event is about by its number in the partnership, not when, so importing
+    a newer export (or the public page's calendar subscription, the same events) moves an event
+    instead of adding a second one. `domain` ends each UID: by default the published page's
+    slug (`calendar_domain`). Without `names`, events say which organisation, not who; `words`
+    reads each text as the page shows it (names taken out). Once wound up it promises nothing
+    more: only closing tasks, marked so, and the end event moves to the wind-up's day."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//partnerbot//partnership export//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", p.name)
-    domain = f"{p.platform}.{p.workspace}.partnerbot".lower()
+    cal.add("x-wr-calname", words(p.name))
+    domain = domain or calendar_domain(session, p)
 
     def event(uid: str, day: date, summary: str, description: str) -> None:
         e = icalendar.Event()
@@ -135,22 +138,32 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
                              .order_by(Commitment.due_at, Commitment.id)):
         who = member_label(c.owner) if names else (c.owner.organisation or "A local volunteer")
         due = "Closing task due" if p.closed_at else "Due"
-        event(f"commitment-{c.id}", due_day(c), f"{due}: #{c.number} {c.title} ({c.owner.person.display_name if names else who})",
-              f"{who} committed to this in {p.name}" + (", and finishes it as the partnership closes." if p.closed_at
-                                                         else "."))
+        event(f"commitment-{c.number}", due_day(c),
+              f"{due}: #{c.number} {words(c.title)} ({c.owner.person.display_name if names else who})",
+              f"{who} committed to this in {words(p.name)}" + (", and finishes it as the partnership closes."
+                                                               if p.closed_at else "."))
     if p.next_review_on and not p.closed_at:
-        event(f"review-p{p.id}", p.next_review_on, f"{p.name}: review",
+        event("review", p.next_review_on, f"{words(p.name)}: review",
               "Are the time, the people, the resources, the time given, the goal and its reach still right?")
     if p.closed_at:
         # The day it was wound up, as whoever wound it up saw it.
         closer = session.get(Person, wound_up.closed_by_id) if wound_up and wound_up.closed_by_id else None
         day = p.closed_at.astimezone(zone(closer.timezone if closer else "UTC")).date()
-        event(f"end-p{p.id}", day, f"{p.name}: wound up",
-              "The partnership was wound up" + (f": {wound_up.decision}" if wound_up and wound_up.decision else ".")
-              + " Nothing new starts in it.")
+        event("end", day, f"{words(p.name)}: wound up",
+              "The partnership was wound up" + (f": {words(wound_up.decision)}" if wound_up and wound_up.decision
+                                                else ".") + " Nothing new starts in it.")
     elif p.end_date:
-        event(f"end-p{p.id}", p.end_date, f"{p.name}: end date", "The partnership's planned end: the wrap-up.")
+        event("end", p.end_date, f"{words(p.name)}: end date", "The partnership's planned end: the wrap-up.")
     return Attachment("calendar.ics", "text/calendar", cal.to_ical())
+
+
+def calendar_domain(session: Session, p: Partnership) -> str:
+    """What a partnership's calendar UIDs end with: its public page's slug while it is published,
+    so a subscription and an export name events alike and no UID carries a database id or a
+    workspace's id; else a name for the export alone, which only members see."""
+    slug = session.scalar(select(Publication.slug).where(Publication.partnership_id == p.id,
+                                                         Publication.published.is_(True)))
+    return f"{slug}.partnerbot" if slug else f"p{p.id}.{p.platform}.{p.workspace}.partnerbot".lower()
 
 
 def cell(text: str) -> str:

@@ -28,7 +28,12 @@ _ESCAPABLE = frozenset("\\" + "".join(QUOTES) + "".join(QUOTES.values()))
 # control, zero-width or direction-override character.
 _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
                       r"|\x1b[@-Z\\-_]?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# ...and what is not text at all: lone surrogates and Unicode's noncharacters (U+FDD0 to U+FDEF,
+# and the last two code points of every plane, U+FFFE and U+FFFF among them), which XML refuses:
+# one in a title would make the Atom feed unreadable.
+_NONCHARACTERS = "".join(rf"\U{plane:04X}FFFE\U{plane:04X}FFFF" for plane in range(17))
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
+                      r"\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
 _KEY = re.compile(r"[A-Za-z][\w-]*:")
 ID = re.compile(r"#?(\d{1,9})")  # a number as typed: `12` or `#12`
 
@@ -40,7 +45,7 @@ class Token:
 
 
 def clean(text: str) -> str:
-    """Strip terminal escapes and control and direction-override characters from typed text."""
+    """Strip terminal escapes, control and direction-override characters and noncharacters from typed text."""
     return _CONTROL.sub(" ", _ESCAPES.sub(" ", text)).strip()
 
 

@@ -26,6 +26,7 @@ from storage.models import (
     Member,
     Partnership,
     PartnershipKind,
+    Person,
     ReviewCadence,
     Role,
 )
@@ -42,6 +43,7 @@ CADENCE_MONTHS = {
     ReviewCadence.YEARLY: 12,
 }
 SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "joining", "latecomers")
+EDITS = ("name", *SETTINGS)
 
 
 def next_review(cadence: ReviewCadence, after: date) -> date:
@@ -67,14 +69,16 @@ def setup(ctx: Context, args: Args) -> Reply:
     Kinds: steering-group, task-force, development-trust, umbrella-forum, project.
     Also: formality:informal|formal, purpose:"...", terms:"..." (terms of reference),
     goals:"...", end:<date> (required for a project), review:monthly|quarterly|half-yearly|yearly
-    (sustained partnerships default to quarterly). This channel is linked to it if it is free."""
+    (sustained partnerships default to quarterly). This channel is linked to it if it is free.
+    The name must differ from your other partnerships' and this channel's: others in the
+    workspace may use it too, unseen."""
     name = args.take_text("partnership name", 120)
     args.finish()
     if "kind" not in args.options:
         raise UserError(f"Say what kind of partnership it is: `kind:` one of {', '.join(KINDS)}.")
     actor = ctx.actor
-    if queries.partnership_by_name(ctx.session, actor.platform, actor.workspace, name):
-        raise UserError(f"The name {name} is taken here.", f'Pick another name, like `setup "{name} 2" kind:task-force`.')
+    queries.lock(ctx.session, Person, ctx.person.id)  # one person's two setups at once take turns
+    check_name_free(ctx, name)
     partnership = Partnership(
         platform=actor.platform,
         workspace=actor.workspace,
@@ -110,6 +114,23 @@ def setup(ctx: Context, args: Args) -> Reply:
         Action("Add a partner", 'member add @name org:"Their organisation" sector:voluntary'),
     ]
     return reply
+
+
+def check_name_free(ctx: Context, name: str, renaming: Partnership | None = None) -> None:
+    """Refuse a name the person already sees: one of their partnerships', or this channel's.
+    The answer never depends on partnerships they cannot see, so trying names tells a
+    stranger nothing, and nobody can take a name first to keep others from it."""
+    seen = [p for p in ctx.own_partnerships_named(name) if p is not renaming]
+    actor = ctx.actor
+    link = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
+    here = ctx.session.get(Partnership, link.partnership_id) if link else None
+    if here is not None and here is not renaming and here.name_key == queries.name_key(name):
+        seen.append(here)
+    if seen:
+        where = "This channel's partnership is" if here in seen else "One of your partnerships is"
+        raise UserError(f"{where} already called {seen[0].name}.",
+                        f'Pick another name, like `setup "{name} 2" kind:task-force`.' if renaming is None
+                        else f'Pick another name, like `partnership edit name:"{name} 2"`.')
 
 
 def keep_reviewed(ctx: Context, partnership: Partnership) -> None:
@@ -196,9 +217,10 @@ def count(ctx: Context, model: type[Commitment] | type[Concern], partnership_id:
 @command(
     "partnership edit",
     usage='partnership edit purpose:"..."',
-    examples=('partnership edit goals:"Footfall up 10% by summer" review:monthly',),
+    examples=('partnership edit goals:"Footfall up 10% by summer" review:monthly',
+              'partnership edit name:"Riverside North"'),
     access=Access.COORDINATOR,
-    options=SETTINGS,
+    options=EDITS,
 )
 def edit(ctx: Context, args: Args) -> Reply:
     """Change this partnership's settings (coordinators).
@@ -206,13 +228,16 @@ def edit(ctx: Context, args: Args) -> Reply:
     Takes the same options as `setup`: kind, formality, purpose, terms, goals, end (`end:none`
     for no end; a sustained partnership is then reviewed quarterly unless it says otherwise), review,
     joining:open|approval (a formal partnership approves newcomers unless set to open) and
-    latecomers:count|not-counted (whether people who joined after a proposal opened count)."""
+    latecomers:count|not-counted (whether people who joined after a proposal opened count);
+    and name:"..." to rename it."""
     args.finish()
     if not args.options:
-        raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in SETTINGS)}.")
+        raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in EDITS)}.")
     partnership = ctx.require_partnership()
     before = partnership.next_review_on
-    changed = apply_settings(ctx, partnership, args.options)
+    options = dict(args.options)
+    renamed = rename(ctx, partnership, options.pop("name")) if "name" in options else []
+    changed = renamed + apply_settings(ctx, partnership, options)
     if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
         raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
     keep_reviewed(ctx, partnership)
@@ -226,6 +251,14 @@ def edit(ctx: Context, args: Args) -> Reply:
         f" The next review moves from {show_day(moved[0], today)} to {show_day(moved[1], today)}." if moved else "")
     reply.audience = Audience.CHANNEL
     return reply
+
+
+def rename(ctx: Context, partnership: Partnership, name: str) -> list[str]:
+    """A new name, which must differ from the editor's other partnerships' (see `setup`)."""
+    name = check_text(name, "partnership name", 120)
+    check_name_free(ctx, name, renaming=partnership)
+    old, partnership.name, partnership.name_key = partnership.name, name, queries.name_key(name)
+    return [f"name (was {old})"]
 
 
 @command("partnerships", usage="partnerships", access=Access.ANYONE, changes=False)
@@ -260,12 +293,12 @@ def use(ctx: Context, args: Args) -> Reply:
     name = args.take_text("partnership name", 120)
     args.finish()
     actor = ctx.actor
-    target = queries.partnership_by_name(ctx.session, actor.platform, actor.workspace, name)
-    target_role = queries.membership(ctx.session, target.id, ctx.person.id) if target else None
-    if target is None or target_role is None or not target_role.active or target_role.role is not Role.COORDINATOR:
+    mine = ctx.own_partnerships_named(name, roles=(Role.COORDINATOR,))
+    if not mine:
         # One answer whether or not it exists: a stranger learns nothing by guessing names.
         raise UserError(f"You coordinate no partnership called {name} here.",
                         "Type `partnerships` to see yours; only a coordinator can link a channel to one.")
+    target = ctx.only_one(mine)
     link = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
     if link is None:
         ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace,

@@ -5,23 +5,28 @@ review and end date), so the page and the chat never disagree. People appear by
 organisation and sector; their names only when the coordinators turned names on. Nobody
 who raised a concern is ever named here: only what was agreed. A partnership that has
 ended says so, when, by whom and why, and promises no more dates than its closing tasks'.
+
+With names off no person's name or id appears anywhere public: someone mentioned in a title,
+a reason or an agreement (`@U024BE7LH`, `@bob:example.org`, a member's display name) reads
+"someone". The page's, feed's and calendar's dates come only from what they show, by the
+day, so nothing done privately (an anonymous concern raised, say) moves them.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import life
 from handlers.commitments import open_commitments
 from handlers.decisions import responses_to
 from handlers.members import missing_sectors
-from handlers.publishing import last_change
 from handlers.status import deciding
 from storage import queries
 from storage.models import (
@@ -32,8 +37,10 @@ from storage.models import (
     Decision,
     DecisionResponse,
     DecisionStatus,
+    Event,
     Member,
     Partnership,
+    Publication,
     Role,
 )
 
@@ -41,6 +48,42 @@ AHEAD = timedelta(days=92)  # the timeline: the next three months
 SETTLED_SHOWN = 10
 FEED_SIZE = 30
 NO_ORGANISATION = "Local volunteers"
+SOMEONE = "someone"
+# Ids as each platform writes a mention: Matrix's `@bob:example.org`, Slack's `@U024BE7LH` (or
+# its raw `<@U024BE7LH|bob>`), and any other `@word` (the console's, or a name typed by hand).
+_IDS = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w@])@[\w.=/+-]+:[A-Za-z0-9.-]+(?::\d{1,5})?"
+                  r"|(?<![\w@])@\w[\w.-]*")
+# Actions whose event log lines change what the page shows about the partnership itself.
+PAGE_ACTIONS = ("setup", "edit", "partnership-reopen")
+
+
+class Mentions:
+    """How people named in free text read on the public page, its feed and its calendar.
+
+    Names on: a mention of a member reads as their display name. Names off: any id or
+    mention, and any member's display name written out, reads "someone"."""
+
+    def __init__(self, people: list[Member], names: bool) -> None:
+        self.names = names
+        self.shown: dict[str, str] = {}
+        for m in people:
+            self.shown[m.person.user_id.casefold()] = m.person.display_name
+            self.shown.setdefault(m.person.display_name.casefold(), m.person.display_name)
+        # A name of one letter (or none) would blank ordinary words: such a person is still
+        # found by their id.
+        words = sorted((w for w in self.shown if len(w) > 1 and re.search(r"\w", w)), key=len, reverse=True)
+        known = "|".join(re.escape(w) for w in words)
+        self.pattern = re.compile((rf"(?<![\w@])@?(?:{known})(?![\w])|" if known else "") + _IDS.pattern,
+                                  re.IGNORECASE)
+
+    def __call__(self, text: str) -> str:
+        return self.pattern.sub(self.replace, text)
+
+    def replace(self, found: re.Match[str]) -> str:
+        if not self.names:
+            return SOMEONE
+        word = found[0].removeprefix("<").removesuffix(">").split("|")[0].removeprefix("@").casefold()
+        return self.shown.get(word, found[0])
 
 
 @dataclass(frozen=True)
@@ -119,7 +162,15 @@ class PublicPage:
     names: bool
     today: date
     tz: ZoneInfo
-    updated: datetime | None
+    # The newest change the page shows, by the day (midnight UTC): nothing finer is told.
+    updated: datetime
+    # The partnership's own words, as `Mentions` lets them be read.
+    name: str = ""
+    purpose: str | None = None
+    goals: str | None = None
+    terms: str | None = None
+    # How people named in the partnership's texts read here (the calendar reads them the same way).
+    words: Mentions = field(default_factory=lambda: Mentions([], False))
     participants: list[Participant] = field(default_factory=list)
     missing_sectors: list[str] = field(default_factory=list)
     open_work: dict[str, list[Work]] = field(default_factory=dict)
@@ -155,13 +206,13 @@ def participants(people: list[Member], names: bool) -> list[Participant]:
     return sorted(found, key=lambda p: (-p.people, p.organisation.casefold()))
 
 
-def work(c: Commitment, tz: ZoneInfo, now: datetime, names: bool) -> Work:
-    return Work(c.title, organisation(c.owner), c.due_at.astimezone(tz).date(), c.due_at < now,
-                c.owner.person.display_name if names else None,
-                c.closed_at.astimezone(tz).date() if c.closed_at else None, c.handed_to)
+def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
+    return Work(words(c.title), organisation(c.owner), c.due_at.astimezone(tz).date(), c.due_at < now,
+                c.owner.person.display_name if words.names else None,
+                c.closed_at.astimezone(tz).date() if c.closed_at else None, words(c.handed_to) if c.handed_to else None)
 
 
-def ending_of(session: Session, p: Partnership, names: bool, tz: ZoneInfo, today: date) -> Ending | None:
+def ending_of(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo, today: date) -> Ending | None:
     """How it ended, for the public: who wound it up by name only when names are on."""
     if p.closed_at is None:
         return Ending(p.end_date, False) if p.end_date is not None and life.ended(p, today) else None
@@ -169,9 +220,10 @@ def ending_of(session: Session, p: Partnership, names: bool, tz: ZoneInfo, today
     member = queries.membership(session, p.id, review.closed_by_id) if review and review.closed_by_id else None
     by = None
     if member is not None:
-        by = (f"{member.person.display_name} ({organisation(member)})" if names
+        by = (f"{member.person.display_name} ({organisation(member)})" if words.names
               else f"a coordinator from {member.organisation}" if member.organisation else "a coordinator")
-    return Ending(p.closed_at.astimezone(tz).date(), True, by, review.decision if review else None)
+    return Ending(p.closed_at.astimezone(tz).date(), True, by, words(review.decision) if review and review.decision
+                  else None)
 
 
 def ending_text(page: PublicPage) -> str:
@@ -187,75 +239,99 @@ def ending_text(page: PublicPage) -> str:
     return said
 
 
-def reasons(responses: list[DecisionResponse], names: bool) -> list[str]:
+def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
     """Why it went the way it did: each reason given, by whom only when names are on."""
     given = []
     for r in responses:
         if r.reason:
-            who = f"{r.member.person.display_name} ({organisation(r.member)})" if names else organisation(r.member)
-            given.append(f"{r.position.value.capitalize()} from {who}: {r.reason}")
+            who = f"{r.member.person.display_name} ({organisation(r.member)})" if words.names else organisation(r.member)
+            given.append(f"{r.position.value.capitalize()} from {who}: {words(r.reason)}")
     return given
 
 
-def public_page(session: Session, p: Partnership, names: bool, now: datetime, tz: ZoneInfo) -> PublicPage:
+def day_of(moment: datetime) -> datetime:
+    """A public timestamp: the day only (midnight UTC), so it cannot be matched to a message."""
+    return datetime.combine(moment.astimezone(UTC).date(), time(), UTC)
+
+
+def public_page(session: Session, p: Partnership, pub: Publication, now: datetime, tz: ZoneInfo) -> PublicPage:
     """Everything the public page and its feeds show, in a fixed number of queries."""
     today = now.astimezone(tz).date()
-    page = PublicPage(p, names, today, tz, last_change(session, p.id))
-    people = queries.active_members(session, p.id)
+    names = pub.names
+    ever = queries.members_ever(session, p.id)
+    words = Mentions(ever, names)
+    page = PublicPage(p, names, today, tz, day_of(p.created_at), name=words(p.name),
+                      purpose=p.purpose and words(p.purpose), goals=p.goals and words(p.goals),
+                      terms=p.terms and words(p.terms), words=words)
+    people = [m for m in ever if m.active]
     page.participants = participants(people, names)
     page.missing_sectors = [s.value for s in missing_sectors([m for m in people if m.role is not Role.OBSERVER])]
 
-    page.ending = ending_of(session, p, names, tz, today)
+    page.ending = ending_of(session, p, words, tz, today)
     open_work = list(session.scalars(open_commitments(p.id)))
     for c in open_work:
-        page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, names))
+        page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, words))
     page.overdue = sum(c.due_at < now for c in open_work)
     month_start = datetime.combine(today.replace(day=1), datetime.min.time(), tz)
     done = session.scalars(select(Commitment).where(
         Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.DONE,
         Commitment.closed_at >= month_start).order_by(Commitment.closed_at.desc()))
     done = list(done)
-    page.done_this_month = [work(c, tz, now, names) for c in done]
-    changes = [Change(f"commitment-{c.id}", c.created_at, f"New commitment: {c.title}",
+    page.done_this_month = [work(c, tz, now, words) for c in done]
+    changes = [Change(f"commitment-{c.number}", c.created_at, f"New commitment: {words(c.title)}",
                       f"{organisation(c.owner)} will do this by {c.due_at.astimezone(tz).date():%-d %B %Y}"
                       + (", as a closing task of the ended partnership." if page.ending else "."))
                for c in open_work]
-    changes += [Change(f"commitment-{c.id}-done", c.closed_at or now, f"Done: {c.title}",
+    changes += [Change(f"commitment-{c.number}-done", c.closed_at or now, f"Done: {words(c.title)}",
                        f"{organisation(c.owner)} has done this.") for c in done]
     handed = list(session.scalars(select(Commitment).where(
         Commitment.partnership_id == p.id, Commitment.handed_to.is_not(None))
         .order_by(Commitment.closed_at.desc()).limit(SETTLED_SHOWN)))
-    page.handed_on = [work(c, tz, now, names) for c in handed]
-    changes += [Change(f"commitment-{c.id}-handed-on", c.closed_at or now, f"Handed on: {c.title}",
-                       f"{organisation(c.owner)} handed this on to {c.handed_to}."
-                       + (f" {c.drop_reason}" if c.drop_reason else "")) for c in handed]
+    page.handed_on = [work(c, tz, now, words) for c in handed]
+    changes += [Change(f"commitment-{c.number}-handed-on", c.closed_at or now, f"Handed on: {words(c.title)}",
+                       f"{organisation(c.owner)} handed this on to {words(c.handed_to or '')}."
+                       + (f" {words(c.drop_reason)}" if c.drop_reason else "")) for c in handed]
 
     # An ended partnership decides nothing more: its open proposals wait for it to reopen.
     open_decisions = [] if page.ending else deciding(session, p.id)
-    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), d.title, "decision") for d in open_decisions]
+    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), words(d.title), "decision")
+                          for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
         .order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
     by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
     for r in responses_to(session, [d.id for d in settled]):
         by_decision[r.decision_id].append(r)
-    page.decisions = [Settled(d.title, d.status.value, (d.closed_at or now).astimezone(tz).date(), d.mode.value,
-                              reasons(by_decision[d.id], names)) for d in settled]
-    changes += [Change(f"decision-{d.id}", d.closed_at or now, f"Decided: {d.title} ({d.status.value})",
-                       "\n".join(reasons(by_decision[d.id], names)) or f"By {d.mode.value}.") for d in settled]
+    page.decisions = [Settled(words(d.title), d.status.value, (d.closed_at or now).astimezone(tz).date(), d.mode.value,
+                              reasons(by_decision[d.id], words)) for d in settled]
+    changes += [Change(f"decision-{d.number}", d.closed_at or now, f"Decided: {words(d.title)} ({d.status.value})",
+                       "\n".join(reasons(by_decision[d.id], words)) or f"By {d.mode.value}.") for d in settled]
     resolved = list(session.scalars(select(Concern).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.RESOLVED)
         .order_by(Concern.resolved_at.desc()).limit(SETTLED_SHOWN)).unique())
-    page.agreements = [Agreement(c.title, c.resolution or "", (c.resolved_at or now).astimezone(tz).date())
-                       for c in resolved]
-    changes += [Change(f"concern-{c.id}", c.resolved_at or now, f"Agreed: {c.title}", c.resolution or "")
-                for c in resolved]
+    page.agreements = [Agreement(words(c.title), words(c.resolution or ""),
+                                 (c.resolved_at or now).astimezone(tz).date()) for c in resolved]
+    changes += [Change(f"concern-{c.number}", c.resolved_at or now, f"Agreed: {words(c.title)}",
+                       words(c.resolution or "")) for c in resolved]
     if page.ending and page.ending.wound_up and p.closed_at is not None:
-        changes.append(Change(f"wound-up-{p.closed_at:%Y%m%dT%H%M%S}", p.closed_at, f"Wound up: {p.name}",
+        changes.append(Change(f"wound-up-{p.closed_at:%Y%m%d}", p.closed_at, f"Wound up: {words(p.name)}",
                               ending_text(page)))
-    page.changes = sorted(changes, key=lambda c: c.at, reverse=True)[:FEED_SIZE]
+    # Newest first by the day, then by what they are: no order finer than the day is told.
+    coarse = [Change(c.key, day_of(c.at), c.title, c.text) for c in changes]
+    page.changes = sorted(coarse, key=lambda c: (c.at, c.key), reverse=True)[:FEED_SIZE]
     page.timeline = timeline(page, p, today)
+    shown = [c.at for c in changes] + [d.created_at for d in open_decisions] + [
+        m.left_at or m.joined_at for m in ever if m.role is not Role.OBSERVER]
+    page.updated = max([page.updated, *map(day_of, shown), *map(day_of, page_changed(session, p, pub))])
     return page
+
+
+def page_changed(session: Session, p: Partnership, pub: Publication) -> list[datetime]:
+    """When the page itself last changed: published, names switched, the partnership's own
+    words edited, reopened or wound up."""
+    edited = session.scalar(select(func.max(Event.created_at)).where(
+        Event.partnership_id == p.id, Event.action.in_(PAGE_ACTIONS)))
+    return [t for t in (pub.updated_at, edited, p.closed_at) if t is not None]
 
 
 def timeline(page: PublicPage, p: Partnership, today: date) -> list[Moment]:

@@ -4,25 +4,34 @@ Residents, traders, funders and the neighbouring town should understand what is 
 why and when. The page is off until a coordinator turns it on; its address carries a
 random slug, so unpublished partnerships cannot be found by guessing. People's names stay
 off the page unless a coordinator turns them on: organisations and sectors are shown.
+
+`partnerbot publish --out DIR` writes pages as files for a static host, and records where
+first. Taking a page down, or its names off, removes every copy so recorded from wherever
+the command runs, and says which copies it could not reach.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.registry import Access, command
-from handlers.reply import Reply
-from storage.models import Event, Partnership, Publication
+from handlers.reply import Reply, plural
+from storage.models import Partnership, Publication, PublishedCopy
 
 SWITCHES = ["on", "off"]
+# What `partnerbot publish --out` writes in a page's folder, by the address's path under the page.
+PAGE_FILES = {"": "index.html", "calendar.ics": "calendar.ics", "feed.atom": "feed.atom"}
 
 
 def site_address() -> str:
@@ -96,7 +105,11 @@ def publish(ctx: Context, args: Args) -> Reply:
             raise UserError("Someone changed the public page at the same moment.", "Type `publish` to see how it is now.")
         ctx.session.refresh(pub)
         ctx.record("publish", summary(pub))
-    return Reply(title=f"Public page of {p.name}", text=describe(p, pub))
+    said = describe(p, pub)
+    if changes.get("published") is False or changes.get("names") is False:  # the page now shows less
+        still = "is still up" if not pub.published else "still shows people's names"
+        said = "\n".join([said, *take_down_copies(ctx.session, p.id, still)])
+    return Reply(title=f"Public page of {p.name}", text=said)
 
 
 def summary(pub: Publication) -> str:
@@ -105,12 +118,69 @@ def summary(pub: Publication) -> str:
     return "put the public page up, " + ("with people's names" if pub.names else "without people's names")
 
 
-def last_change(session: Session, partnership_id: int) -> datetime | None:
-    """When anything in the partnership last changed: the newest entry of its event log."""
-    return session.scalar(select(func.max(Event.created_at)).where(Event.partnership_id == partnership_id))
+# Copies written by `partnerbot publish --out DIR` ---------------------------------------
+
+def this_host() -> str:
+    return socket.gethostname()
 
 
-def published_slugs(session: Session) -> list[str]:
-    """Every published page's slug, for writing the pages out as static files."""
-    return list(session.scalars(select(Publication.slug).where(Publication.published.is_(True))
-                                .order_by(Publication.partnership_id)))
+@dataclass(frozen=True)
+class Page:
+    """A published page as `partnerbot publish` writes it: whose, at what address, with names or not."""
+
+    partnership_id: int
+    slug: str
+    names: bool
+
+
+def published_pages(session: Session) -> list[Page]:
+    """Every published page, for writing the pages out as static files."""
+    return [Page(pid, slug, names) for pid, slug, names in session.execute(
+        select(Publication.partnership_id, Publication.slug, Publication.names)
+        .where(Publication.published.is_(True)).order_by(Publication.partnership_id))]
+
+
+def record_copy(session: Session, partnership_id: int, folder: Path, now: datetime) -> None:
+    """Note where a page is about to be written, before writing it: a page taken down from then
+    on finds the copy and removes it."""
+    found = session.scalar(select(PublishedCopy).where(PublishedCopy.partnership_id == partnership_id,
+                                                       PublishedCopy.folder == str(folder)))
+    if found is None:
+        session.add(PublishedCopy(partnership_id=partnership_id, host=this_host(), folder=str(folder), written_at=now))
+    else:
+        found.host, found.written_at = this_host(), now
+
+
+def remove_page_files(folder: Path) -> int:
+    """Remove the files `partnerbot publish` writes in a page's folder (and the folder, once
+    empty); how many were there."""
+    removed = 0
+    for name in PAGE_FILES.values():
+        try:
+            (folder / name).unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    try:
+        folder.rmdir()
+    except OSError:  # something else lives there too: leave it
+        pass
+    return removed
+
+
+def take_down_copies(session: Session, partnership_id: int, still: str) -> list[str]:
+    """Remove every recorded copy of a partnership's page that can be reached from here; a
+    line for each copy removed, and for each that could not be (written on another machine)."""
+    said = []
+    for copy in session.scalars(select(PublishedCopy).where(PublishedCopy.partnership_id == partnership_id)
+                                .order_by(PublishedCopy.id)):
+        folder = Path(copy.folder)
+        if folder.is_dir():
+            removed = remove_page_files(folder)
+            said.append(f"Removed the copy `partnerbot publish` wrote to {folder} ({plural(removed, 'file')}).")
+        elif copy.host != this_host():
+            said.append(f"The copy on {copy.host}, in {folder}, {still}: run `partnerbot publish --out "
+                        f"{folder.parent.parent}` there to remove it, or delete that folder.")
+            continue
+        session.delete(copy)
+    return said

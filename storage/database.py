@@ -13,22 +13,34 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine, event, func, select, text
+from sqlalchemy import Engine, MetaData, create_engine, event, func, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage import in_use
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced: bool = True) -> Engine:
     """Create an engine; on SQLite, turn on foreign keys and wait for locks.
 
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
     more at a peak; each connection is checked before use, so the bot recovers by itself
     after an outage. Errors never quote a statement's values: they may be an anonymous
-    concern's words, and errors reach the logs.
+    concern's words, and errors reach the logs. A new SQLite file is its owner's alone. While
+    connected, the process shows a restore it is using the database (storage/in_use.py),
+    unless not `announced` (the restore's own engine).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
+        database = in_use.sqlite_path(engine.url)
+        if announced:
+            in_use.announce(engine)
+
+        @event.listens_for(engine, "do_connect")
+        def _owner_only(*_: object) -> None:
+            if database is not None:
+                in_use.owner_only_file(database, folders=False)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -40,8 +52,10 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> Engine:
         return engine
     # A database that stops answering fails a command in seconds ("try again") rather than
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
+    application = in_use.application_name(make_url(url)) if announced else "partnerbot-restore"
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000}, hide_parameters=True)
+                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000, "application_name": application},
+                         hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -57,17 +71,17 @@ def upgrade(engine: Engine) -> None:
     migrate(engine, "head")
 
 
-def migrate(engine: Engine, revision: str, down: bool = False) -> None:
-    """Migrate up (or `down`) to `revision`, in one transaction.
+def migrate(engine: Engine, to: str, down: bool = False) -> None:
+    """Move the schema to a revision, in one transaction.
 
-    On PostgreSQL an advisory lock makes several processes starting at once migrate once.
-    On SQLite foreign keys are off meanwhile: SQLite alters a table by copying it and dropping
-    the old one, and with them on the drop would first delete every row that cascades from
-    it (a commitment's snooze, a concern's notes). The keys are checked before committing.
+    On PostgreSQL an advisory lock makes several processes starting at once migrate once. On
+    SQLite foreign keys are off while migrating (SQLite only heeds that outside a transaction):
+    a table rebuilt by dropping it would otherwise take every row referring to it along (ON
+    DELETE CASCADE). Before committing, SQLite checks that every reference still holds.
     """
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:  # only outside a transaction does SQLite take this
+        if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         try:
@@ -76,9 +90,11 @@ def migrate(engine: Engine, revision: str, down: bool = False) -> None:
                     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7240203)")
                 config = alembic_config(engine)
                 config.attributes["connection"] = connection
-                (command.downgrade if down else command.upgrade)(config, revision)
-                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
-                    raise RuntimeError(f"migrating to {revision} left rows pointing nowhere: {broken[:5]}")
+                (command.downgrade if down else command.upgrade)(config, to)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migrating left rows referring to rows that are gone: {broken[:5]}")
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -1,8 +1,8 @@
 """The partnership state, as SQLAlchemy 2 typed models.
 
 These models are the single description of what partnerbot remembers. Rules that must
-never be broken (a commitment without an owner, an owner from another partnership, two
-partnerships with one name in a workspace) are constraints here, so the database itself
+never be broken (a commitment without an owner, an owner from another partnership, a
+nudge sent twice) are constraints here, so the database itself
 refuses them whatever code path tries.
 """
 
@@ -154,7 +154,9 @@ class Partnership(Base):
     """A partnership in one chat workspace: its purpose, framework and direction."""
 
     __tablename__ = "partnerships"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "name_key"),)
+    # Not unique: a name need only differ from the other partnerships one person can see (see
+    # `setup`), so a stranger learns nothing by trying one, nor takes it first.
+    __table_args__ = (Index("ix_partnerships_name", "platform", "workspace", "name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -1015,6 +1017,22 @@ class Publication(Base):
     updated_at: Mapped[datetime]
 
 
+class PublishedCopy(Base):
+    """Where `partnerbot publish --out DIR` wrote a page, so taking the page down (or its names
+    off) can remove every copy, whichever process or machine wrote it. Recorded before the
+    files are written, so a chat command running meanwhile always finds it."""
+
+    __tablename__ = "published_copies"
+    __table_args__ = (UniqueConstraint("partnership_id", "folder", name="uq_published_copies_folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    # The machine that wrote it, and the page's folder there (absolute: `.../p/<slug>`).
+    host: Mapped[str] = mapped_column(String(255))
+    folder: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[datetime]
+
+
 class SignInLink(Base):
     """A coordinator's one-time link to the dashboard. Only a hash of its token is kept, so
     the table leaks nothing usable; `used_at` is set by a conditional update, so a link
@@ -1029,6 +1047,22 @@ class SignInLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class DashboardSession(Base):
+    """A coordinator signed in to the dashboard. The cookie carries a random token of which only
+    the hash is kept, so a backup (or the cookie-signing key) cannot make one. It ends at a
+    fixed time however often it is used, and at once on signing out."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class SiteKey(Base):

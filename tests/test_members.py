@@ -189,7 +189,8 @@ def test_tz_sets_the_persons_zone(town: Chat) -> None:
 
 def test_first_contact_takes_the_platforms_time_zone(sessions) -> None:
     chat = Chat(sessions, timezones={"bob": "Europe/Berlin"})
-    chat.ok("bob", "mine")
+    assert "Berlin" not in chat.ok("bob", "mine") and all_of(sessions, Person) == []  # reading keeps nothing
+    chat.ok("bob", 'setup "Riverside Partnership" kind:task-force')
     [bob] = all_of(sessions, Person)
     assert bob.timezone == "Europe/Berlin"
 

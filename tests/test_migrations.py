@@ -16,11 +16,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.database import make_engine, migrate
+from storage.database import make_engine, migrate, session_factory, upgrade
 from storage.models import Base, Episode
 from tests import conftest
+from tests.conftest import Chat
 
 
 def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
@@ -61,3 +63,35 @@ def test_overload_episodes_under_way_carry_over_to_episodes(unmigrated: Engine) 
     with unmigrated.connect() as db:
         assert db.scalar(text("SELECT count(*) FROM overloads")) == 0
     migrate(unmigrated, "head")
+
+
+def test_0017_frees_names_keeping_every_row_that_refers_to_a_partnership(unmigrated: Engine) -> None:
+    """SQLite rebuilds `partnerships` to drop its unique name: with foreign keys on, dropping the
+    old table would have deleted every member, link and commitment (ON DELETE CASCADE)."""
+    migrate(unmigrated, "0016_ending")
+    Chat(session_factory(unmigrated)).ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat = Chat(session_factory(unmigrated))
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("alice", 'commit "Book the hall" by:friday')
+    before = rows(unmigrated)
+    assert before["members"] == 1 and before["commitments"] == 1
+    migrate(unmigrated, "0017_web_trust")
+    assert rows(unmigrated) == before
+    Chat(session_factory(unmigrated), channel="elsewhere").ok("zoe", 'setup "RIVERSIDE partnership" kind:task-force')
+    assert "Book the hall" in chat.ok("alice", "mine")
+
+    migrate(unmigrated, "0016_ending", down=True)  # names unique again: the later one is numbered
+    with unmigrated.connect() as db:
+        assert db.execute(text("SELECT name, name_key FROM partnerships ORDER BY id")).all() == [
+            ("Riverside Partnership", "riverside partnership"), ("RIVERSIDE partnership (2)", "riverside partnership (2)")]
+    with pytest.raises(IntegrityError), unmigrated.begin() as db:
+        db.execute(text("UPDATE partnerships SET name_key = 'riverside partnership'"))
+    upgrade(unmigrated)
+    assert "Book the hall" in chat.ok("alice", "mine")
+
+
+def rows(engine: Engine) -> dict[str, int]:
+    """Row counts of the tables that refer to partnerships, and of partnerships."""
+    with engine.connect() as db:
+        return {table: db.scalar(text(f"SELECT count(*) FROM {table}")) or 0 for table in (
+            "partnerships", "members", "channel_links", "commitments", "events", "people", "publications")}

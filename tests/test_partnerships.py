@@ -79,8 +79,48 @@ def test_setup_without_a_name_asks_for_one(chat: Chat) -> None:
     refuse(chat, "alice", "setup kind:task-force", "Say the partnership name")
 
 
-def test_second_partnership_with_the_same_name_in_any_case_is_refused(town: Chat) -> None:
-    refuse(town, "dave", 'setup "riverside  PARTNERSHIP" kind:task-force', "is taken here", "`setup")
+def test_a_name_the_person_sees_is_refused_in_any_case(town: Chat) -> None:
+    refuse(town, "dave", 'setup "riverside  PARTNERSHIP" kind:task-force', "This channel's partnership is already called",
+           "`setup")
+    town.channel = "elsewhere"
+    refuse(town, "bob", 'setup "riverside  PARTNERSHIP" kind:task-force', "One of your partnerships is already called")
+
+
+def test_a_stranger_learns_nothing_from_a_name_and_takes_none_from_others(town: Chat) -> None:
+    """Whether a name is used elsewhere in the workspace changes nothing in the answer."""
+    town.channel = "elsewhere"
+    taken = town.ok("mallory", 'setup "Riverside Partnership" kind:task-force')
+    town.channel = "somewhere"
+    free = town.ok("mallory", 'setup "Hill Forum" kind:task-force')
+    assert taken.replace("Riverside Partnership", "NAME") == free.replace("Hill Forum", "NAME")
+    town.channel = "general"
+    assert "Revive the riverside" in town.ok("bob", "partnership")  # Alice's is untouched, and still hers
+    town.channel = "third"
+    town.ok("alice", 'use "Riverside Partnership"')  # the one she coordinates, not Mallory's
+    assert "Coordinators: Alice" in town.ok("bob", "partnership")
+    town.channel = "fourth"
+    assert "You coordinate no partnership called" in town.refused("bob", 'use "Riverside Partnership"')
+
+
+def test_two_of_ones_own_partnerships_with_one_name_are_told_apart_then_renamed(town: Chat) -> None:
+    town.channel = "elsewhere"
+    town.ok("zoe", 'setup "Riverside Partnership" kind:task-force')
+    town.ok("carol", 'join org:"Riverside Trust" sector:voluntary')
+    town.ok("carol", 'commit "Count the swans" by:friday')
+    town.channel = "dm-carol"
+    said = town.refused("carol", 'done 1 in:"riverside partnership"')
+    assert "2 of your partnerships are called Riverside Partnership" in said
+    assert "coordinated by Alice" in said and "coordinated by Zoe" in said and "partnership edit name:" in said
+    town.channel = "general"
+    town.ok("alice", 'partnership edit name:"Riverside North"')
+    town.channel = "dm-carol"
+    assert "Count the swans" in town.ok("carol", 'done 1 in:"riverside partnership"')
+    town.channel = "general"
+    assert "Riverside North" in town.ok("carol", "partnership")
+    town.channel = "hills"
+    town.ok("alice", 'setup "Hill Forum" kind:task-force')
+    town.channel = "general"
+    refuse(town, "alice", 'partnership edit name:"HILL forum"', "One of your partnerships is already called Hill Forum")
 
 
 def test_setup_records_an_event(chat: Chat) -> None:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import cli
 from handlers import Actor, handle
+from handlers.parsing import tokenize
+from handlers.registry import COMMANDS, find
 from storage.models import Member, Person, Role
 from tests.conftest import Chat, snapshot
 from tests.slack_recorder import SlackHarness, state, text_of
@@ -121,3 +123,30 @@ def test_dry_run_prints_a_display_name_without_its_escapes(overdue: Chat, engine
     out = capsys.readouterr().out
     assert "To @Bob (console/local), now, as one message:" in out
     assert "\x1b" not in out and "\x07" not in out
+
+
+READING = ["who", "who @zed", "who Book", "commitments @zed", "load", "load @zed", "history", "history @zed",
+           "flex", "flex who time", "decision 1", "decisions", "concerns", "concerns 1", "help", "help who", "review",
+           "mine", "overdue", "status", "members", "partnership", 'partnership in:"Riverside Partnership"',
+           "partnerships", "priorities", "successors", "nudge settings", "export", "health", "dates", "away"]
+
+
+def test_reading_creates_nothing_whoever_reads(town: Chat) -> None:
+    """A stranger, or a member, reading anything leaves every table as it was: no person made
+    for them or for anyone they mention."""
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("alice", 'propose "Move the fair" mode:consensus closes:friday')
+    read_only = {c.name for c in COMMANDS.values() if not c.changes or c.reads_alone}
+    assert read_only <= {find(tokenize(text))[0].name for text in READING}, "a reading command left out here"
+    for who in ("stranger", "bob"):
+        for text in READING:
+            before = snapshot(town.sessions)
+            town.say(who, text)
+            assert snapshot(town.sessions) == before, f"{who}: {text}"
+
+
+def test_a_strangers_who_on_slack_leaves_no_trace(riverside: SlackHarness) -> None:
+    before = state(riverside.sessions)
+    riverside.command("who", user="USTRANGER")
+    riverside.command("status", user="USTRANGER")
+    assert state(riverside.sessions) == before

@@ -3,6 +3,7 @@ by `partnerbot web` and written out by `partnerbot publish --out DIR`."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import urllib.request
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from urllib.error import HTTPError
 
 import icalendar
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from bot.web import day
 from tests.bot_process import free_port, wait_for_port
@@ -70,3 +71,40 @@ def test_web_serves_the_pages_and_nothing_unpublished(engine: Engine, tmp_path: 
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_taking_the_page_down_removes_every_copy_publish_wrote(engine: Engine, tmp_path: Path) -> None:
+    path = published(engine, tmp_path)
+    assert run(engine, tmp_path, "publish", "--out", "site", stdin="").returncode == 0
+    assert run(engine, tmp_path, "publish", "--out", "/tmp/../" + str(tmp_path / "mirror"), stdin="").returncode == 0
+    folders = [tmp_path / "site" / path.strip("/"), tmp_path / "mirror" / path.strip("/")]
+    assert all((f / "index.html").exists() for f in folders)
+    names_off = run(engine, tmp_path, "console", "--as", "alice", stdin="publish names:on\npublish names:off\n")
+    for folder in folders:  # it showed names: gone until written again
+        assert f"Removed the copy `partnerbot publish` wrote to {folder} (3 files)." in names_off.stdout
+        assert not folder.exists()
+    assert run(engine, tmp_path, "publish", "--out", "site", stdin="").returncode == 0
+    down = run(engine, tmp_path, "console", "--as", "alice", stdin="publish off\n")
+    assert f"Removed the copy `partnerbot publish` wrote to {folders[0]} (3 files)." in down.stdout
+    assert not folders[0].exists() and not any((tmp_path / "site").rglob("*.*"))
+
+
+def test_a_copy_out_of_reach_is_named_and_removed_by_the_next_publish_on_its_machine(engine: Engine,
+                                                                                    tmp_path: Path) -> None:
+    path = published(engine, tmp_path)
+    assert run(engine, tmp_path, "publish", "--out", "site", stdin="").returncode == 0
+    folder = tmp_path / "site" / path.strip("/")
+    with engine.begin() as db:  # as if written on another machine, whose disk this one cannot see
+        db.execute(text("UPDATE published_copies SET host = 'web-2'"))
+    folder.rename(tmp_path / "hidden")
+    down = run(engine, tmp_path, "console", "--as", "alice", stdin="publish off\n")
+    assert f"The copy on web-2, in {folder}, is still up: run `partnerbot publish --out {tmp_path / 'site'}` there" \
+        in down.stdout
+    (tmp_path / "hidden").rename(folder)
+    with engine.begin() as db:  # back on that machine
+        db.execute(text("UPDATE published_copies SET host = :host"), {"host": socket.gethostname()})
+    again = run(engine, tmp_path, "publish", "--out", "elsewhere", stdin="")
+    assert f"Removed the copy `partnerbot publish` wrote to {folder} (3 files)." in again.stdout
+    assert not folder.exists()
+    with engine.connect() as db:
+        assert db.scalar(text("SELECT count(*) FROM published_copies")) == 0

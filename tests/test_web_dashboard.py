@@ -3,10 +3,25 @@ charts (with their text and tables) built from the figures `load` and `health` g
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
+import base64
+import logging
+import re
+import sqlite3
+import threading
+import urllib.request
+from urllib.error import HTTPError
+from xml.etree import ElementTree
 
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from bot.web import create_app
+from bot.web.server import serve
+from storage.models import Person
 from tests.conftest import Chat
-from tests.web_client import address
+from tests.web_client import address, web_settings
 
 pytest_plugins = ("tests.web_fixtures",)
 
@@ -64,3 +79,102 @@ def test_every_chart_has_its_text_and_its_table(town: Chat, web: FlaskClient) ->
         assert f'alt="{title}: ' in board
     assert "<th>Risk</th>" in board and "<td>right-people</td>" in board
     assert "Only one review has answers so far" in board
+
+
+def test_a_session_ends_eight_hours_after_signing_in_however_often_it_is_used(town: Chat, web: FlaskClient) -> None:
+    web.post(link(town))
+    for _ in range(7):
+        town.advance(hours=1, minutes=5)
+        assert web.get("/dashboard").status_code == 200
+    town.advance(minutes=30)  # 8 hours 5 minutes since signing in
+    assert web.get("/dashboard").status_code == 401
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(town: Chat, web: FlaskClient) -> None:
+    web.post(link(town))
+    cookie = web.get_cookie("partnerbot")
+    assert cookie is not None
+    thief = web.application.test_client()
+    thief.set_cookie("partnerbot", cookie.value)
+    assert thief.get("/dashboard").status_code == 200
+    assert web.post("/signout").status_code == 303
+    assert thief.get("/dashboard").status_code == 401  # the copy opens nothing any more
+
+
+def test_the_signing_key_alone_forges_no_session(town: Chat, web: FlaskClient) -> None:
+    """The key is in every backup: a cookie it signs must still name a session the server opened."""
+    app = web.application
+    signer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    with town.sessions() as db:
+        alice = db.scalar(select(Person.id).where(Person.user_id == "alice"))
+    for forged in ({"partnership": 1, "person": alice}, {"session": "a-guessed-token"}):
+        web.set_cookie("partnerbot", signer.dumps(forged))
+        assert web.get("/dashboard").status_code == 401
+
+
+def test_nothing_of_the_dashboard_is_kept_by_a_cache(town: Chat, web: FlaskClient) -> None:
+    path = link(town)
+    answers = [web.get(path), web.post(path), web.get("/dashboard"), web.post("/signout"), web.get("/signout"),
+               web.get("/dashboard")]
+    assert [a.status_code for a in answers] == [200, 303, 200, 303, 200, 401]
+    assert all(a.headers["Cache-Control"] == "no-store" for a in answers)
+
+
+def test_charts_stay_readable_whatever_names_people_carry(town: Chat, web: FlaskClient) -> None:
+    town.ok("dave\ufffe\uffff", 'join org:"Hill\ufffe Trust" sector:community capacity:2h')
+    town.ok("dave\ufffe\uffff", 'commit "Walk\uffff the path" by:friday effort:1h')
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', board)
+    assert len(images) == 6
+    for image in images:
+        ElementTree.fromstring(base64.b64decode(image))  # each chart is well-formed XML
+    assert "Dave" in board and "Hill Trust" in board
+
+
+class Everything(logging.Handler):
+    """Every log record any library makes, at every level."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_no_log_record_carries_a_sign_in_token_even_when_signing_in_fails(
+        town: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(web_settings(town), town.sessions, clock=lambda: town.now)
+    server = serve(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    root, caught = logging.getLogger(), Everything()
+    level = root.level
+    root.addHandler(caught)
+    root.setLevel(logging.DEBUG)
+    try:
+        path = link(town)
+        token = path.rsplit("/", 1)[-1]
+
+        def locked(*_: object) -> None:
+            raise OperationalError("UPDATE sign_in_links ...", {}, sqlite3.OperationalError("database is locked"))
+
+        monkeypatch.setattr("bot.web.dashboard.sign_in", locked)
+        with pytest.raises(HTTPError) as failed:
+            urllib.request.urlopen(urllib.request.Request(base + path, data=b"", method="POST"), timeout=30)
+        assert failed.value.code == 500
+        monkeypatch.undo()
+        with urllib.request.urlopen(base + path, timeout=30) as still:  # the link was not used up: it still works
+            assert "Sign in" in still.read().decode()
+        with pytest.raises(HTTPError):
+            urllib.request.urlopen(urllib.request.Request(base + "/signin/" + token[::-1], data=b"", method="POST"),
+                                   timeout=30)
+    finally:
+        root.removeHandler(caught)
+        root.setLevel(level)
+        server.shutdown()
+    assert any("/signin/" in r.getMessage() for r in caught.records)  # the failure was logged...
+    for record in caught.records:  # ...without the token, in the message or the traceback
+        shown = logging.Formatter("%(name)s %(message)s").format(record)
+        assert token not in shown and token[::-1] not in shown, shown

@@ -3,11 +3,14 @@ with nothing the partnership did not choose to show."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import icalendar
 from flask.testing import FlaskClient
 
+from bot.web.static import write_pages
 from tests.conftest import Chat
 from tests.web_client import address
 
@@ -114,3 +117,110 @@ def test_the_feed_lists_changes_and_is_cacheable(town: Chat, web: FlaskClient) -
     assert "Agreed: The budget split favours the council" in titles
     assert "Decided: Adopt the market plan (failed)" in titles and "Done: Paint the benches" in titles
     assert web.get(path + "feed.atom", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
+
+
+def every_public_copy(web: FlaskClient, path: str) -> str:
+    """The page, its feed and its calendar (unfolded) as one text: all that is public."""
+    ics = web.get(path + "calendar.ics").data.decode().replace("\r\n ", "")
+    return web.get(path).text + web.get(path + "feed.atom").text + ics
+
+
+def test_with_names_off_no_mention_or_name_reaches_the_page_the_feed_or_the_calendar(town: Chat, web: FlaskClient) -> None:
+    town.ok("alice", 'partnership edit goals:"Footfall up; @carol counts it"')
+    town.ok("bob", 'commit "Ask @carol and @U024BE7LH about the hall" by:friday')
+    town.ok("bob", 'commit "Carol to phone @dana:example.org" by:"in 2 weeks"')
+    town.ok("alice", 'propose "Adopt @bob plan" mode:consensus closes:friday')
+    town.ok("carol", 'block 1 "Bob asked @alice first, and <@U0G9QF9C6|alice> agreed"')
+    town.ok("alice", 'close 1 "The block stands"')
+    town.ok("bob", 'concern "Carol books every room" kind:priorities')
+    town.ok("alice", 'resolve 1 "@bob and Alice share the bookings"')
+    path = address(town.ok("alice", "publish on"))
+    public = every_public_copy(web, path)
+    assert "Ask someone and someone about the hall" in public and "someone to phone someone" in public
+    assert "Adopt someone plan" in public and "someone books every room" in public
+    for said in ("Alice", "alice", "Bob", "bob", "Carol", "carol", "U024BE7LH", "U0G9QF9C6", "dana", "example.org"):
+        assert said not in public, said
+    town.ok("alice", "publish names:on")
+    named = every_public_copy(web, path)
+    assert "Ask Carol and @U024BE7LH about the hall" in named  # a member's mention reads as her name
+    assert "Adopt Bob plan" in named
+
+
+def test_public_times_only_move_with_what_is_public_and_only_by_the_day(town: Chat, web: FlaskClient) -> None:
+    busy(town)
+    path = address(town.ok("alice", "publish on"))
+    before = {suffix: web.get(path + suffix) for suffix in ("", "feed.atom", "calendar.ics")}
+    town.advance(minutes=7, seconds=3, microseconds=123456)
+    town.ok("carol", 'concern "The chair talks over volunteers" kind:process anonymous')
+    town.ok("carol", 'discuss 2 "It happened again at the last meeting"')
+    town.ok("bob", 'flex time "Two more hours in December"')
+    for suffix, was in before.items():
+        again = web.get(path + suffix, headers={"If-None-Match": was.headers["ETag"]})
+        assert again.status_code == 304, suffix  # nothing public changed, so nothing says it did
+    feed = ElementTree.fromstring(before["feed.atom"].data)
+    stamps = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}updated")]
+    assert stamps and all(s.endswith("T00:00:00+00:00") for s in stamps), stamps
+    stamp = icalendar.Calendar.from_ical(before["calendar.ics"].data).walk("VEVENT")[0]["DTSTAMP"].dt
+    assert (stamp.hour, stamp.minute, stamp.second, stamp.microsecond) == (0, 0, 0, 0)
+    assert "last change Tue 24 Nov 2026." in before[""].text
+    town.advance(days=2)
+    town.ok("carol", 'commit "Hang the bunting" by:"in 2 weeks"')
+    moved = web.get(path + "feed.atom")
+    assert "<updated>2026-11-26T00:00:00+00:00</updated>" in moved.text  # the new commitment, by its day
+
+
+def test_calendar_uids_name_events_by_their_number_on_the_page_alone(town: Chat, web: FlaskClient) -> None:
+    town.channel = "hills"
+    town.ok("carol", 'setup "Hill Forum" kind:umbrella-forum')
+    town.ok("carol", 'join org:"Hill Trust" sector:community')
+    town.ok("carol", 'commit "Walk the hill path" by:friday')  # the first commitment in the database
+    hill_path = address(town.ok("carol", "publish on"))
+    town.channel = "general"
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("bob", 'commit "Print the posters" by:"in 2 weeks"')
+    path = address(town.ok("alice", "publish on"))
+    slug = path.strip("/").split("/")[-1]
+    ics = icalendar.Calendar.from_ical(web.get(path + "calendar.ics").data)
+    uids = {str(e["UID"]) for e in ics.walk("VEVENT")}
+    assert {f"commitment-1@{slug}.partnerbot", f"commitment-2@{slug}.partnerbot", f"review@{slug}.partnerbot"} == uids
+    hill = icalendar.Calendar.from_ical(web.get(hill_path + "calendar.ics").data)
+    assert not {str(e["UID"]) for e in hill.walk("VEVENT")} & uids  # two pages' events never collide
+
+
+def test_noncharacters_are_stripped_where_text_comes_in(town: Chat, web: FlaskClient) -> None:
+    town.ok("bob", 'commit "Print\ufffe the\uffff posters\U0001fffe" by:friday')
+    town.ok("alice", 'propose "Adopt\ufdd0 the plan" mode:consensus closes:friday')
+    town.ok("carol", 'block 1 "It\uffff clashes"')
+    town.ok("alice", 'close 1 "The block stands"')
+    town.ok("dave\ufffe", 'join org:"Hill\uffff Trust" sector:community capacity:2h')
+    path = address(town.ok("alice", "publish on names:on"))
+    feed = web.get(path + "feed.atom")
+    entries = ElementTree.fromstring(feed.data).findall("{http://www.w3.org/2005/Atom}entry")  # well-formed XML
+    titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in entries]
+    assert "New commitment: Print the posters" in titles and "Decided: Adopt the plan (failed)" in titles
+    page = web.get(path).text
+    assert "Hill Trust" in page and "Dave" in page
+    assert not any(c in page + feed.text for c in "\ufffe\uffff\ufdd0\U0001fffe")
+
+
+def test_a_page_taken_down_while_publish_writes_it_leaves_no_copy(town: Chat, web: FlaskClient, tmp_path: Path) -> None:
+    path = address(town.ok("alice", "publish on names:on"))
+    app = web.application
+    said: list[str] = []
+    fetched = []
+
+    class Meanwhile(FlaskClient):
+        """The chat's `publish off` runs once the page's files are fetched, before they are written."""
+
+        def get(self, *args: Any, **kwargs: Any) -> Any:
+            answer = super().get(*args, **kwargs)
+            fetched.append(answer.status_code)
+            if len(fetched) == 3:
+                said.append(town.ok("alice", "publish off"))
+            return answer
+
+    app.test_client_class = Meanwhile
+    written = write_pages(app, tmp_path / "site")
+    assert said and "no public page" in said[0]
+    assert not (tmp_path / "site" / path.strip("/")).exists()
+    assert written.files == [] and "while it was being written" in written.removed[0]

@@ -14,21 +14,19 @@ import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response
 from markupsafe import Markup
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import health
+from bot import health, logs
 from bot.config import Settings
 from bot.slack import endpoint
 from bot.web import dashboard, public
-from bot.web.dashboard import SESSION_LIFETIME
 from bot.web.server import limited
 from bot.web.site import Site
-from handlers.dashboard import signing_key
+from handlers.dashboard import SESSION_LIFETIME, signing_key
 from handlers.publishing import site_address
 
 STYLESHEET = (Path(__file__).parent / "templates" / "site.css").read_text()
@@ -40,16 +38,19 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; img-src 'self' data:; style-src
 def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App | None = None,
                clock: Callable[[], datetime] | None = None) -> Flask:
     """The whole web app; `slack` (the Bolt app) adds Slack's endpoint."""
+    logs.install_redaction()  # its addresses carry sign-in tokens, which no log line may
     app = Flask(__name__)
     site = Site(settings, sessions, clock) if clock else Site(settings, sessions)
     site.install(app)
     with sessions.begin() as session:
         app.secret_key = signing_key(session, site.now())
-    app.config.update(PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, SESSION_COOKIE_SAMESITE="Lax",
+    # The cookie is not sent anew on each visit: the session ends when the server says so.
+    app.config.update(PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, SESSION_REFRESH_EACH_REQUEST=False,
+                      SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
-    app.jinja_env.filters.update(day=day, moment=moment, iso=iso)
+    app.jinja_env.filters.update(day=day, iso=iso)
     app.after_request(secure)
     app.wsgi_app = limited(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -74,10 +75,6 @@ def secure(response: Response) -> Response:
 def day(value: date) -> str:
     """`Fri 27 Nov 2026`: pages are read later and printed, so the year is always there."""
     return value.strftime("%a %-d %b %Y")
-
-
-def moment(value: datetime, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%a %-d %b %Y %H:%M %Z")
 
 
 def iso(value: datetime) -> str:

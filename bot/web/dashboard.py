@@ -1,25 +1,24 @@
 """The coordinators' dashboard: private, behind a one-time sign-in link from the chat.
 
 Opening a link shows a button rather than signing in at once, so a link checker or a
-chat's preview fetching the address does not use it up. Signing in sets a signed session
-cookie naming the person and the partnership; each view checks they still coordinate it.
+chat's preview fetching the address does not use it up. Signing in sets a signed cookie
+holding the session's token; each view checks the session is open on the server and the
+person still coordinates the partnership. Nothing here is cached by a browser or a proxy.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
 
 from bot.web.charts import data_uri
 from bot.web.site import site
 from handlers.context import zone
-from handlers.dashboard import coordinates, dashboard_of, link_usable, sign_in
+from handlers.dashboard import coordinates, dashboard_of, link_usable, sign_in, sign_out, signed_in
 from storage.models import Partnership
 
 blueprint = Blueprint("dashboard", __name__)
 
-SESSION_LIFETIME = timedelta(hours=8)
+TOKEN = "session"
 NO_LINK = "This sign-in link has been used or has expired. Type `dashboard` in the chat for a new one."
 
 
@@ -35,20 +34,31 @@ def confirm(token: str) -> str | tuple[str, int]:
     return render_template("dashboard/signin.html", token=token)
 
 
+@blueprint.after_request
+def private(response: Response) -> Response:
+    """Dashboards, sign-in pages and refusals alike: kept by no cache, shown again by no Back button."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @blueprint.post("/signin/<token>")
 def signin(token: str) -> Response | tuple[str, int]:
     with site().sessions.begin() as db:
-        who = sign_in(db, token, site().now())
-    if who is None:
+        opened = sign_in(db, token, site().now())
+    if opened is None:
         return refused(403, NO_LINK)
     session.clear()
     session.permanent = True
-    session["partnership"], session["person"] = who
+    session[TOKEN] = opened
     return redirect(url_for("dashboard.show"), 303)
 
 
 @blueprint.post("/signout")
 def signout() -> Response:
+    token = session.get(TOKEN)
+    if isinstance(token, str):
+        with site().sessions.begin() as db:
+            sign_out(db, token, site().now())
     session.clear()
     return redirect(url_for("dashboard.signed_out"), 303)
 
@@ -60,11 +70,14 @@ def signed_out() -> tuple[str, int]:
 
 @blueprint.get("/dashboard")
 def show() -> str | tuple[str, int]:
-    partnership_id, person_id = session.get("partnership"), session.get("person")
-    if not isinstance(partnership_id, int) or not isinstance(person_id, int):
-        return refused(401, "Sign in first: type `dashboard` in the partnership's chat for a link.")
+    token = session.get(TOKEN)
     s = site()
     with s.sessions() as db:
+        who = signed_in(db, token, s.now()) if isinstance(token, str) else None
+        if who is None:
+            session.clear()
+            return refused(401, "Sign in first: type `dashboard` in the partnership's chat for a link.")
+        partnership_id, person_id = who
         p = db.get(Partnership, partnership_id)
         if p is None or not coordinates(db, partnership_id, person_id):
             session.clear()

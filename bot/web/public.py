@@ -17,7 +17,7 @@ from bot.web.site import site
 from handlers.context import zone
 from handlers.exports import calendar_ics
 from handlers.public_page import PublicPage, public_page
-from handlers.publishing import last_change, page_path, published, site_address
+from handlers.publishing import page_path, published, site_address
 from storage.models import Partnership, Publication
 
 blueprint = Blueprint("public", __name__)
@@ -37,7 +37,7 @@ def page_of(slug: str) -> PublicPage:
     s = site()
     with s.sessions() as session:
         p, pub = lookup(session, slug)
-        return public_page(session, p, pub.names, s.now(), zone(s.settings.timezone))
+        return public_page(session, p, pub, s.now(), zone(s.settings.timezone))
 
 
 def cacheable(response: Response) -> Response:
@@ -60,10 +60,12 @@ def feed(slug: str) -> Response:
 
 @blueprint.get("/p/<slug>/calendar.ics")
 def calendar(slug: str) -> Response:
-    with site().sessions() as session:
+    s = site()
+    with s.sessions() as session:
         p, pub = lookup(session, slug)
-        # Stamped with the last change, not the moment asked, so the body (and its ETag)
-        # only changes when the partnership does.
-        stamp = last_change(session, p.id) or p.created_at
-        ics = calendar_ics(session, p, stamp, names=pub.names)
+        page = public_page(session, p, pub, s.now(), zone(s.settings.timezone))
+        # Stamped with the page's last change (by the day), not the moment asked, so the body
+        # (and its ETag) only changes when what the page shows does.
+        ics = calendar_ics(session, p, page.updated, names=pub.names, domain=f"{slug}.partnerbot",
+                           words=page.words)
     return cacheable(Response(ics.content, mimetype="text/calendar"))
