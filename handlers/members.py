@@ -413,7 +413,7 @@ def date_order(person: Person) -> str:
 
 
 @command("dates", usage="dates day-first|month-first", examples=("dates month-first", "dates day-first", "dates"),
-         access=Access.ANYONE)
+         access=Access.ANYONE, reads_alone=True)
 def set_date_order(ctx: Context, args: Args) -> Reply:
     """Say how you write dates in numbers: 31/03/2027 (day first, the default) or 03/31/2027.
 
