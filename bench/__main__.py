@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
-from bench.workload import Partner, generate, load
+from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
 from bot import scheduler
 from bot.config import normalise_database_url
 from bot.slack.delivery import Delivery
@@ -56,11 +56,13 @@ SHOWN = {"chat.postMessage", "chat.postEphemeral", "response_url"}
 
 @dataclass
 class Serving:
-    """One app's figures at one size."""
+    """One app's figures at one size, in ms: to the 200 (the acknowledgement Slack waits for)
+    and, for partnerbot, to the reply reaching the Web API; req/s with several clients."""
 
-    p50: float = 0.0
-    p99: float = 0.0
     ack_p50: float = 0.0
+    ack_p99: float = 0.0
+    reply_p50: float = 0.0
+    reply_p99: float = 0.0
     throughput: float = 0.0
     peak_mb: float = 0.0
 
@@ -179,7 +181,7 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             slash(events, who, command, number)
             if replies:
                 wait_shown(recorder, before + 1)
-        latencies, acks = [], []
+        acks, latencies = [], []
         for number, (who, command) in enumerate(work):
             before = shown(recorder)
             started = time.perf_counter()
@@ -187,7 +189,7 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             acks.append(time.perf_counter() - started)
             if replies:
                 wait_shown(recorder, before + 1)
-            latencies.append(time.perf_counter() - started)
+                latencies.append(time.perf_counter() - started)
         before = shown(recorder)
         started = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
@@ -196,9 +198,15 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             wait_shown(recorder, before + len(work))
         elapsed = time.perf_counter() - started
         peak = stop()
-    cuts = statistics.quantiles(latencies, n=100)
-    return Serving(p50=1000 * statistics.median(latencies), p99=1000 * cuts[98],
-                   ack_p50=1000 * statistics.median(acks), throughput=len(work) / elapsed, peak_mb=peak)
+    serving = Serving(*spread(acks), throughput=len(work) / elapsed, peak_mb=peak)
+    if latencies:
+        serving.reply_p50, serving.reply_p99 = spread(latencies)
+    return serving
+
+
+def spread(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p99, in ms."""
+    return 1000 * statistics.median(seconds), 1000 * statistics.quantiles(seconds, n=100)[98]
 
 
 # In-process measurements ---------------------------------------------------------------------
@@ -232,42 +240,64 @@ def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: d
 # Databases ------------------------------------------------------------------------------
 
 @contextmanager
-def database(kind: str, pg_url: str, keep: bool) -> Iterator[str]:
-    """A database of its own for the benchmark, removed afterwards (unless `keep`)."""
+def database(kind: str, pg_url: str, keep: bool) -> Iterator[Callable[[int], str]]:
+    """A database of its own for the benchmark, removed afterwards (unless `keep`); yields
+    the URL for each size, on PostgreSQL a schema of its own (`bench_n1000`), so a kept
+    database holds every size filled and `--reuse` finds them again."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
+            yield lambda n: f"sqlite:///{folder}/bench_n{n}.db"
         return
     url = make_url(normalise_database_url(pg_url))
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
             connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def schema(n: int) -> str:
+        with owner.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS bench_n{n}"))
+        return url.update_query_dict({"options": f"-csearch_path=bench_n{n}"}).render_as_string(hide_password=False)
+
     try:
-        yield url.render_as_string(hide_password=False)
+        yield schema
     finally:
+        owner.dispose()
         if not keep:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         admin.dispose()
 
 
-def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
+def fill(kind: str, engine: Engine, n: int, reuse: bool) -> tuple[int, float, list[Partner]]:
+    """The workload of `n` partnerships in the engine's database: its rows, the seconds they
+    took to load, and the speakers. With `reuse`, a database filled by an earlier run at this
+    size is taken as it is (brought to the newest migration)."""
+    if reuse and (earlier := filled(engine, n)) is not None:
+        print(f"{kind} N={n}: reusing the rows filled before", file=sys.stderr, flush=True)
+        upgrade(engine)
+        return *earlier, speakers_in(engine)
     print(f"{kind} N={n}: generating...", file=sys.stderr, flush=True)
-    if kind == "sqlite":
-        Path(make_url(url).database or "").unlink(missing_ok=True)
-    engine = make_engine(url)
     empty(engine)
     upgrade(engine)
-    now = datetime.now(UTC)
-    rows, speakers = generate(n, now)
+    rows, speakers = generate(n, datetime.now(UTC))
     started = time.perf_counter()
     load(engine, rows)
-    result = Result(kind, n, rows.count(), time.perf_counter() - started)
-    del rows
+    seconds = time.perf_counter() - started
+    record_fill(engine, n, rows.count(), seconds)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
+    return rows.count(), seconds, speakers
+
+
+def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
+    if kind == "sqlite":
+        Path(make_url(url).database or "").unlink(missing_ok=True)
+    engine = make_engine(url)
+    rows, seconds, speakers = fill(kind, engine, n, args.reuse)
+    result = Result(kind, n, rows, seconds)
     counter = StatementCounter(engine)
     recorder = Recorder()
     try:
@@ -294,16 +324,17 @@ def table(results: list[Result]) -> str:
     if not any(r.full for r in results):
         return "\n".join(lines)
     lines += [
-        "| db | N | rows (filled in) | bare p50 | bare p99 | bare req/s | partnerbot ack p50 | partnerbot p50 | partnerbot p99 "
-        "| partnerbot req/s | p50 ratio | peak memory |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| db | N | rows (filled in) | bare 200 p50 | bare 200 p99 | bare req/s | partnerbot 200 p50 "
+        "| partnerbot 200 p99 | 200 ratio | reply p50 | reply p99 | partnerbot req/s | req/s ratio | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         b, f = r.bare or Serving(), r.full or Serving()
         lines.append(f"| {r.db} | {r.n} | {r.rows:,} ({r.load_seconds:.0f} s) "
-                     f"| {b.p50:.1f} ms | {b.p99:.1f} ms | {b.throughput:.0f} "
-                     f"| {f.ack_p50:.1f} ms | {f.p50:.1f} ms | {f.p99:.1f} ms | {f.throughput:.0f} "
-                     f"| {f.p50 / b.p50 if b.p50 else 0:.2f}x | {f.peak_mb:.0f} MB |")
+                     f"| {b.ack_p50:.1f} ms | {b.ack_p99:.1f} ms | {b.throughput:.0f} "
+                     f"| {f.ack_p50:.1f} ms | {f.ack_p99:.1f} ms | {f.ack_p50 / b.ack_p50 if b.ack_p50 else 0:.2f}x "
+                     f"| {f.reply_p50:.1f} ms | {f.reply_p99:.1f} ms | {f.throughput:.0f} "
+                     f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x | {f.peak_mb:.0f} MB |")
     lines += ["", "| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
@@ -334,12 +365,15 @@ def main(argv: list[str] | None = None) -> None:
                              "default all")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the PostgreSQL database, and use the rows an earlier --reuse run filled at the "
+                             "same size instead of filling again (N = 10,000 takes minutes to fill)")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.n.split(",")]
     results = []
     for kind in args.db.split(","):
-        with database(kind, args.pg_url, args.keep) as url:
-            results += [run_size(kind, url, n, args) for n in sizes]
+        with database(kind, args.pg_url, args.keep or args.reuse) as url_for:
+            results += [run_size(kind, url_for(n), n, args) for n in sizes]
     print(table(results))
 
 

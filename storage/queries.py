@@ -66,6 +66,12 @@ def find_person(session: Session, platform: str, workspace: str, user_id: str) -
     )
 
 
+def user_ids(session: Session, platform: str, workspace: str) -> list[str]:
+    """The platform user ids of everyone partnerbot has met in a workspace."""
+    return list(session.scalars(select(Person.user_id).where(Person.platform == platform,
+                                                             Person.workspace == workspace)))
+
+
 def people_named(session: Session, platform: str, workspace: str, name: str) -> list[Person]:
     """People of a workspace whose display name is `name`, ignoring case."""
     return list(session.scalars(select(Person).where(

@@ -71,21 +71,25 @@ class People:
         self.failed_ttl = failed_ttl
         self.clock = clock
         self._cache: dict[tuple[str, str], tuple[float, Profile | None]] = {}
-        self._known: set[tuple[str, str]] = set()
+        self._known: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def known(self, sessions: sessionmaker[Session], workspace: str, user_id: str) -> bool:
-        """Whether this user is a person in the database already (people are never deleted,
-        so once seen, always known)."""
-        key = (workspace, user_id)
-        if key in self._known:
-            return True
-        with sessions() as session:
-            found = queries.find_person(session, PLATFORM, workspace, user_id) is not None
-        if found:
+        """Whether this user is a person in the database already. The workspace's people are
+        read once per process, so a request costs no query; someone not among them is looked
+        for again (another process may have met them since). People are never deleted."""
+        with self._lock:
+            people = self._known.get(workspace)
+        if people is None:
+            with sessions() as session:
+                people = set(queries.user_ids(session, PLATFORM, workspace))
             with self._lock:
-                self._known.add(key)
-        return found
+                people = self._known.setdefault(workspace, people)
+        elif user_id not in people:
+            with sessions() as session:
+                if queries.find_person(session, PLATFORM, workspace, user_id) is not None:
+                    people.add(user_id)
+        return user_id in people
 
     def profile(self, client: WebClient, workspace: str, user_id: str) -> Profile | None:
         key = (workspace, user_id)
