@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from bench.explain import explain, plans, report
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
 from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
@@ -86,6 +87,7 @@ class Result:
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
     pages: list[Rendering] = field(default_factory=list)
+    explained: str = ""
 
 
 class StatementCounter:
@@ -142,12 +144,13 @@ def peak_memory(pid: int) -> float:
     return 0.0
 
 
-def slash(url: str, who: Partner, command: str, number: int) -> None:
-    """One signed /partner request, as Slack sends it; returns when it is acknowledged."""
+def slash(url: str, who: Partner, command: str, number: int) -> str:
+    """One signed /partner request, as Slack sends it; returns its trigger id once it is acknowledged."""
+    trigger = f"{number}.{time.time_ns()}.trigger"
     body = urlencode({"token": "legacy", "team_id": who.workspace, "team_domain": who.workspace.lower(),
                       "channel_id": who.channel, "channel_name": "town", "user_id": who.user_id,
                       "user_name": who.user_id.lower(), "command": "/partner", "text": command,
-                      "trigger_id": f"{number}.{time.time_ns()}.trigger", "api_app_id": "A1",
+                      "trigger_id": trigger, "api_app_id": "A1",
                       "response_url": "http://127.0.0.1:1/unused"}).encode()
     stamp = str(int(time.time()))
     request = urllib.request.Request(url, data=body, method="POST", headers={
@@ -157,6 +160,7 @@ def slash(url: str, who: Partner, command: str, number: int) -> None:
         if answer.status != 200:
             raise RuntimeError(f"/partner {command} answered {answer.status}")
         answer.read()
+    return trigger
 
 
 def shown(recorder: Recorder) -> int:
@@ -310,6 +314,11 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
         if "sweeps" in parts:
             print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
             result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+        if "explain" in parts and engine.dialect.name == "postgresql":
+            print(f"{kind} N={n}: explaining every command's statements...", file=sys.stderr, flush=True)
+            found = explain(engine)
+            result.explained = report(n, found)
+            Path(f"bench-explain-n{n}.txt").write_text(plans(found))
         if "pages" in parts:
             print(f"{kind} N={n}: rendering pages...", file=sys.stderr, flush=True)
             result.pages = render_times(engine, counter.measure, url, speakers[len(speakers) // 2], args.renders)
@@ -321,6 +330,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
 
 def table(results: list[Result]) -> str:
     lines = [*page_rows((r.db, r.n, r.pages) for r in results if r.pages), ""]
+    lines += [r.explained + "\n" for r in results if r.explained]
     if not any(r.full for r in results):
         return "\n".join(lines)
     lines += [
@@ -361,8 +371,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="a PostgreSQL database to create, fill and drop (default: $BENCH_DATABASE_URL or "
                              "postgresql://postgres@127.0.0.1:5432/partnerbot_bench)")
     parser.add_argument("--parts", default="serving,sweeps,pages",
-                        help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render); "
-                             "default all")
+                        help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render), "
+                             "explain (every command's statements under EXPLAIN ANALYZE, PostgreSQL; full plans in "
+                             "bench-explain-nN.txt); default serving,sweeps,pages")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--reuse", action="store_true",
