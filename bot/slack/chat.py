@@ -75,15 +75,17 @@ class SlackChat:
         `ack` is called once the command's transaction has committed (or been refused), and
         before the slower delivery: so when Slack hears 200, the change is in the database.
         A command that changes nothing as typed is acknowledged before it runs: its 200
-        promises nothing, and its reply follows all the same. `once` marks the request
-        handled in the command's own transaction."""
+        promises nothing, and its reply follows all the same. `once` marks a changing
+        request handled in the command's own transaction."""
         said = normalise(text)
-        if ack is not None:
-            if changes_nothing(said):
+        if changes_nothing(said):
+            # Acknowledged at once, Slack sends it only once: no mark to write, and wait to commit.
+            once = None
+            if ack is not None:
                 ack()
                 ack = None
-            else:
-                ack = acknowledge_by(ack, ACK_DEADLINE)
+        elif ack is not None:
+            ack = acknowledge_by(ack, ACK_DEADLINE)
         actor = replace(self.actor(client, workspace, user, channel, fallback_name), mentions=mentioned(text))
         reply = handle(said, actor, self.sessions, now=now, directory=self.people.directory(client, workspace),
                        once=once)
