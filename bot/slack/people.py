@@ -119,7 +119,10 @@ class People:
             return
         profile = profile_of(user)
         with self._lock:
+            cached = self._cache.get((workspace, user_id))
             self._cache[(workspace, user_id)] = (self.clock(), profile)
+        if cached is not None and cached[1] is not None and cached[1].display_name == profile.display_name:
+            return  # a new status or photo, not a new name: Slack sends user_change for those too
         with sessions.begin() as session:
             session.execute(update(Person).where(
                 Person.platform == PLATFORM, Person.workspace == workspace, Person.user_id == user_id,
