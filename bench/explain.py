@@ -189,9 +189,9 @@ def explained(engine: Engine, options: str, sql: str, params: Any,
 
 
 def whole(node: dict[str, Any]) -> bool:
-    """Whether a plan node reads its whole table: a sequential scan, or an index walked end to
-    end with no condition on it."""
-    if not node.get("Relation Name"):
+    """Whether a plan node looks rows up by reading its whole table: a sequential scan, or an
+    index walked end to end, filtering on the way (a join's whole input is not a lookup)."""
+    if not node.get("Relation Name") or "Filter" not in node:
         return False
     return node["Node Type"] == "Seq Scan" or ("Index" in node["Node Type"] and "Index Cond" not in node)
 
