@@ -203,7 +203,8 @@ def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def report(n: int, results: list[Explained]) -> str:
-    """A table per command: each statement's scans, rows, buffers and time; then every plan in full."""
+    """One row per command typed: its statements, how they read each table, their buffers and
+    execution time (the plans in full are in `plans`)."""
     large = [(e.command, s.seq_large) for e in results for s in e.statements if s.seq_large]
     unindexed = sorted({(e.command, t) for e in results for s in e.statements for t in s.unindexed})
     lines = [f"Every command's statements at N = {n:,}, under EXPLAIN (ANALYZE, BUFFERS): "
@@ -213,12 +214,14 @@ def report(n: int, results: list[Explained]) -> str:
                 f"No sequential scan of a table over {LARGE:,} rows.")
              + (f" Read whole even with sequential scans switched off (no index serves them): {unindexed}."
                 if unindexed else " With sequential scans switched off, an index serves every lookup."), "",
-             "| command | statement | scans | rows | buffers hit/read | ms |", "| --- | --- | --- | ---: | ---: | ---: |"]
+             "| command typed | statements | how each table is read | buffers hit/read | ms |",
+             "| --- | ---: | --- | ---: | ---: |"]
     for e in results:
-        label = f"`{e.typed[:60]}`" + ("" if e.outcome == "done" else " (refused)")
-        for i, s in enumerate(e.statements or [Statement("(none)")]):
-            lines.append(f"| {label if i == 0 else ''} | {short(s.sql)} | {'; '.join(s.scans) or '-'} | {s.rows} "
-                         f"| {s.hit}/{s.read} | {s.ms:.2f} |")
+        label = f"`{e.typed[:70]}`" + ("" if e.outcome == "done" else " (refused)")
+        scans = sorted({scan for s in e.statements for scan in s.scans})
+        lines.append(f"| {label} | {len(e.statements)} | {'; '.join(scans) or '-'} "
+                     f"| {sum(s.hit for s in e.statements)}/{sum(s.read for s in e.statements)} "
+                     f"| {sum(s.ms for s in e.statements):.2f} |")
     return "\n".join(lines)
 
 
@@ -229,11 +232,3 @@ def plans(results: list[Explained]) -> str:
         for s in e.statements:
             out += [f"-- {s.sql}", s.plan, ""]
     return "\n".join(out)
-
-
-def short(sql: str) -> str:
-    """The statement's verb and tables, enough to tell which one it is."""
-    verb = sql.split(None, 1)[0].upper()
-    tables = sorted(set(re.findall(r"(?:FROM|JOIN|INTO|UPDATE)\s+(\w+)", sql)))
-    where = re.search(r"WHERE (.{0,70})", re.sub(r"%\(\w+\)s(::\w+)?", "?", sql))
-    return f"{verb} {', '.join(tables)}" + (f" WHERE {where.group(1)}…" if where else "")
