@@ -164,8 +164,7 @@ def analyse(engine: Engine, sql: str, params: Any, sizes: dict[str, int]) -> Sta
         relation = node.get("Relation Name")
         if relation is None:
             continue
-        how = node["Node Type"] + (f" using {node['Index Name']}" if node.get("Index Name") else "")
-        found.scans.append(f"{how} on {relation}")
+        found.scans.append(f"{relation}: " + reading(node))
         if node["Node Type"] == "Seq Scan" and sizes.get(relation, 0) > LARGE:
             found.seq_large.append(relation)
     return found
@@ -186,6 +185,13 @@ def explained(engine: Engine, options: str, sql: str, params: Any,
             return document, "\n".join(row[0] for row in cursor.fetchall())
         finally:
             transaction.rollback()
+
+
+def reading(node: dict[str, Any]) -> str:
+    """How a plan node reads its table: `by <index>`, `by <index> alone`, or `whole`."""
+    if node["Node Type"] == "Seq Scan":
+        return "whole"
+    return f"by {node.get('Index Name', '?')}" + (" alone" if node["Node Type"] == "Index Only Scan" else "")
 
 
 def whole(node: dict[str, Any]) -> bool:
