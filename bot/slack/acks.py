@@ -11,8 +11,11 @@ slower rest (the reply through the Web API) goes on on the worker.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, InvalidStateError
 from typing import Any
@@ -104,12 +107,40 @@ def acknowledge_by(ack: Callable[[], object], seconds: float) -> Callable[[], No
             done.append(True)
         ack()
 
-    timer = threading.Timer(seconds, once)
-    timer.daemon = True
-    timer.start()
+    DEADLINES.after(seconds, once)
+    return once
 
-    def now() -> None:
-        timer.cancel()
-        once()
 
-    return now
+class Deadlines:
+    """Calls each function once its time has come, all from one thread: a deadline per request
+    without starting a thread per request (starting one waits for it to be scheduled, which
+    on a busy machine takes milliseconds). A deadline met in time is simply called late,
+    and does nothing then."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._changed = threading.Condition()
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def after(self, seconds: float, call: Callable[[], None]) -> None:
+        with self._changed:
+            heapq.heappush(self._due, (time.monotonic() + seconds, next(self._order), call))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="slack-ack-deadlines", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, call = heapq.heappop(self._due)
+            try:
+                call()
+            except Exception:
+                log.warning("acknowledging a request by its deadline failed", exc_info=True)
+
+
+DEADLINES = Deadlines()
