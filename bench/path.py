@@ -87,7 +87,17 @@ def serve() -> None:
     def engine_stamping_commits(*args: Any, **kwargs: Any) -> Any:
         engine = make_engine(*args, **kwargs)
         event.listen(engine, "commit", lambda _connection: stamp("committed"))
+        event.listen(engine, "before_cursor_execute", lambda *_: setattr(here, "sent", time.perf_counter()))
+        event.listen(engine, "after_cursor_execute", lambda *_: waited(time.perf_counter() - here.sent))
         return engine
+
+    def waited(seconds: float) -> None:
+        """Time spent in statements (sending, the database's work, the answer), summed per request."""
+        key = getattr(here, "key", None)
+        if key is not None:
+            found = stamps.setdefault(key, {})
+            found["in statements"] = found.get("in statements", 0.0) + seconds
+            found["statements"] = found.get("statements", 0.0) + 1
 
     database.make_engine = engine_stamping_commits
     bot.config.make_engine = engine_stamping_commits  # type: ignore[attr-defined]
@@ -102,7 +112,7 @@ def serve() -> None:
     bench.server.main("full")
 
 
-def measure(url: str, commands: list[str], requests: int) -> dict[str, list[float]]:
+def measure(url: str, commands: list[str], requests: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     recorder = Recorder()
     received: dict[int, float] = {}
     serve_call = recorder.serve
@@ -146,12 +156,17 @@ def measure(url: str, commands: list[str], requests: int) -> dict[str, list[floa
     stamps = json.loads(stamps_file.read_text())
     stamps_file.unlink()
     stages: dict[str, list[float]] = {}
+    sums: dict[str, list[float]] = {}
     for trigger, started, answered, index in sent:
         seen = stamps.get(trigger, {})
         points = {"sent": started, **seen, "200 received": answered, "reply at Web API": received[index]}
+        totals = {name: points.pop(name, 0.0) for name in ("in statements", "statements")}
         for stage, moment in points.items():
             stages.setdefault(stage, []).append(1000 * (moment - started))
-    return stages
+        totals["in statements"] *= 1000
+        for name, value in totals.items():
+            sums.setdefault(name, []).append(value)
+    return stages, sums
 
 
 def main() -> None:
@@ -167,7 +182,7 @@ def main() -> None:
     url = make_url(normalise_database_url(args.pg_url)).update_query_dict(
         {"options": f"-csearch_path=bench_n{args.n}"}).render_as_string(hide_password=False)
     for commands in (["who", "load", "members"], ['commit "Bench task" by:friday effort:1h']):
-        stages = measure(url, commands, args.requests)
+        stages, sums = measure(url, commands, args.requests)
         print(f"\n{' / '.join(commands)} at N = {args.n}: ms after sending, median of {args.requests}")
         order = sorted(stages, key=lambda s: statistics.median(stages[s]))
         previous = 0.0
@@ -175,6 +190,8 @@ def main() -> None:
             at = statistics.median(stages[stage])
             print(f"  {stage:18s} {at:6.2f}  (+{at - previous:.2f})")
             previous = at
+        print(f"  of which in the command's {statistics.median(sums['statements']):.0f} statements (sending, the "
+              f"database's work, reading the answer): {statistics.median(sums['in statements']):.2f}")
 
 
 if __name__ == "__main__":
