@@ -5,8 +5,8 @@
 Uses the size `python -m bench --reuse` filled (it must exist). Starts the bot as `bench.server
 full` does, in its own process, with stamps (time.perf_counter, one clock for every process on
 the machine) taken as each request passes: the WSGI server hands it to the app, Bolt
-dispatches it, the listener starts on its worker, the command starts, commits and ends, the
-acknowledgement, the reply's Web API call. The client stamps sending, the 200 and the
+dispatches it, the listener starts on its worker, the command starts, sends COMMIT and has
+it back, the acknowledgement, the reply's Web API call. The client stamps sending, the 200 and the
 reply's arrival at the recorder (the Web API). Prints the median of each stage, one command
 at a time, for a command that only reads and one that changes.
 """
@@ -41,6 +41,7 @@ def serve() -> None:
     from flask import Flask
     from slack_bolt import App
     from slack_bolt.context.ack import Ack
+    from sqlalchemy.orm import Session
 
     import bench.server
     import bot.config
@@ -86,7 +87,7 @@ def serve() -> None:
 
     def engine_stamping_commits(*args: Any, **kwargs: Any) -> Any:
         engine = make_engine(*args, **kwargs)
-        event.listen(engine, "commit", lambda _connection: stamp("committed"))
+        event.listen(engine, "commit", lambda _connection: stamp("COMMIT sent"))
         event.listen(engine, "before_cursor_execute", lambda *_: setattr(here, "sent", time.perf_counter()))
         event.listen(engine, "after_cursor_execute", lambda *_: waited(time.perf_counter() - here.sent))
         return engine
@@ -99,6 +100,7 @@ def serve() -> None:
             found["in statements"] = found.get("in statements", 0.0) + seconds
             found["statements"] = found.get("statements", 0.0) + 1
 
+    event.listen(Session, "after_commit", lambda _session: stamp("commit returned"))
     database.make_engine = engine_stamping_commits
     bot.config.make_engine = engine_stamping_commits  # type: ignore[attr-defined]
 
