@@ -2,18 +2,21 @@
 
 For each database and each size N it generates a workload (bench/workload.py), then:
 - runs partnerbot's Slack app and a bare Bolt app that only acknowledges, each in its own
-  process behind the same HTTP server, and sends both the same signed /partner commands:
-  latency one at a time (p50, p99), then throughput with several clients at once. For
-  partnerbot a command counts as answered when its reply reaches the local Slack Web API
-  (the tests' recorder), so the time covers signature, Bolt, handler, database and the
-  Web API call; for the bare app, when it acknowledges;
+  process behind the same HTTP server, and sends both the same signed /partner commands,
+  one at a time: the time to Slack's 200 (p50, p99), and for partnerbot the time to its
+  reply reaching the local Slack Web API (the tests' recorder), which covers signature,
+  Bolt, handler, database and the Web API call; then throughput with several clients at
+  once, until every reply (for the bare app, every 200) has arrived;
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed, the second runs five minutes later, as the scheduler would;
 - reports the bot process's peak memory (VmHWM, its peak resident set);
 - renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
-  statements per render. `--parts` picks what to measure.
-PostgreSQL runs in a database the benchmark creates and drops (`--pg-url`).
+  statements per render;
+- runs every command's statements under EXPLAIN (ANALYZE, BUFFERS) (bench/explain.py).
+`--parts` picks what to measure. PostgreSQL runs in a database the benchmark creates and
+drops (`--pg-url`), each size in a schema of its own; `--reuse` keeps it and fills a size
+only once. bench/path.py shows where each millisecond of one command goes.
 """
 
 from __future__ import annotations
