@@ -17,6 +17,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.context import Directory, Profile
@@ -80,15 +81,19 @@ class People:
         for again (another process may have met them since). People are never deleted."""
         with self._lock:
             people = self._known.get(workspace)
-        if people is None:
-            with sessions() as session:
-                people = set(queries.user_ids(session, PLATFORM, workspace))
-            with self._lock:
-                people = self._known.setdefault(workspace, people)
-        elif user_id not in people:
-            with sessions() as session:
-                if queries.find_person(session, PLATFORM, workspace, user_id) is not None:
-                    people.add(user_id)
+        try:
+            if people is None:
+                with sessions() as session:
+                    people = set(queries.user_ids(session, PLATFORM, workspace))
+                with self._lock:
+                    people = self._known.setdefault(workspace, people)
+            elif user_id not in people:
+                with sessions() as session:
+                    if queries.find_person(session, PLATFORM, workspace, user_id) is not None:
+                        people.add(user_id)
+        except SQLAlchemyError:  # the database is away: the command will meet it, and say so
+            log.info("could not tell whether %s is known; asking Slack", user_id, exc_info=True)
+            return False
         return user_id in people
 
     def profile(self, client: WebClient, workspace: str, user_id: str) -> Profile | None:
