@@ -2,18 +2,21 @@
 
 For each database and each size N it generates a workload (bench/workload.py), then:
 - runs partnerbot's Slack app and a bare Bolt app that only acknowledges, each in its own
-  process behind the same HTTP server, and sends both the same signed /partner commands:
-  latency one at a time (p50, p99), then throughput with several clients at once. For
-  partnerbot a command counts as answered when its reply reaches the local Slack Web API
-  (the tests' recorder), so the time covers signature, Bolt, handler, database and the
-  Web API call; for the bare app, when it acknowledges;
+  process behind the same HTTP server, and sends both the same signed /partner commands,
+  one at a time: the time to Slack's 200 (p50, p99), and for partnerbot the time to its
+  reply reaching the local Slack Web API (the tests' recorder), which covers signature,
+  Bolt, handler, database and the Web API call; then throughput with several clients at
+  once, until every reply (for the bare app, every 200) has arrived;
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed, the second runs five minutes later, as the scheduler would;
 - reports the bot process's peak memory (VmHWM, its peak resident set);
 - renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
-  statements per render. `--parts` picks what to measure.
-PostgreSQL runs in a database the benchmark creates and drops (`--pg-url`).
+  statements per render;
+- runs every command's statements under EXPLAIN (ANALYZE, BUFFERS) (bench/explain.py).
+`--parts` picks what to measure. PostgreSQL runs in a database the benchmark creates and
+drops (`--pg-url`), each size in a schema of its own; `--reuse` keeps it and fills a size
+only once. bench/path.py shows where each millisecond of one command goes.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from bench.explain import explain, plans, report
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
-from bench.workload import Partner, generate, load
+from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
 from bot import scheduler
 from bot.config import normalise_database_url
 from bot.slack.delivery import Delivery
@@ -56,11 +60,13 @@ SHOWN = {"chat.postMessage", "chat.postEphemeral", "response_url"}
 
 @dataclass
 class Serving:
-    """One app's figures at one size."""
+    """One app's figures at one size, in ms: to the 200 (the acknowledgement Slack waits for)
+    and, for partnerbot, to the reply reaching the Web API; req/s with several clients."""
 
-    p50: float = 0.0
-    p99: float = 0.0
     ack_p50: float = 0.0
+    ack_p99: float = 0.0
+    reply_p50: float = 0.0
+    reply_p99: float = 0.0
     throughput: float = 0.0
     peak_mb: float = 0.0
 
@@ -84,6 +90,7 @@ class Result:
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
     pages: list[Rendering] = field(default_factory=list)
+    explained: str = ""
 
 
 class StatementCounter:
@@ -140,12 +147,13 @@ def peak_memory(pid: int) -> float:
     return 0.0
 
 
-def slash(url: str, who: Partner, command: str, number: int) -> None:
-    """One signed /partner request, as Slack sends it; returns when it is acknowledged."""
+def slash(url: str, who: Partner, command: str, number: int) -> str:
+    """One signed /partner request, as Slack sends it; returns its trigger id once it is acknowledged."""
+    trigger = f"{number}.{time.time_ns()}.trigger"
     body = urlencode({"token": "legacy", "team_id": who.workspace, "team_domain": who.workspace.lower(),
                       "channel_id": who.channel, "channel_name": "town", "user_id": who.user_id,
                       "user_name": who.user_id.lower(), "command": "/partner", "text": command,
-                      "trigger_id": f"{number}.{time.time_ns()}.trigger", "api_app_id": "A1",
+                      "trigger_id": trigger, "api_app_id": "A1",
                       "response_url": "http://127.0.0.1:1/unused"}).encode()
     stamp = str(int(time.time()))
     request = urllib.request.Request(url, data=body, method="POST", headers={
@@ -155,6 +163,7 @@ def slash(url: str, who: Partner, command: str, number: int) -> None:
         if answer.status != 200:
             raise RuntimeError(f"/partner {command} answered {answer.status}")
         answer.read()
+    return trigger
 
 
 def shown(recorder: Recorder) -> int:
@@ -179,7 +188,7 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             slash(events, who, command, number)
             if replies:
                 wait_shown(recorder, before + 1)
-        latencies, acks = [], []
+        acks, latencies = [], []
         for number, (who, command) in enumerate(work):
             before = shown(recorder)
             started = time.perf_counter()
@@ -187,7 +196,7 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             acks.append(time.perf_counter() - started)
             if replies:
                 wait_shown(recorder, before + 1)
-            latencies.append(time.perf_counter() - started)
+                latencies.append(time.perf_counter() - started)
         before = shown(recorder)
         started = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
@@ -196,9 +205,15 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             wait_shown(recorder, before + len(work))
         elapsed = time.perf_counter() - started
         peak = stop()
-    cuts = statistics.quantiles(latencies, n=100)
-    return Serving(p50=1000 * statistics.median(latencies), p99=1000 * cuts[98],
-                   ack_p50=1000 * statistics.median(acks), throughput=len(work) / elapsed, peak_mb=peak)
+    serving = Serving(*spread(acks), throughput=len(work) / elapsed, peak_mb=peak)
+    if latencies:
+        serving.reply_p50, serving.reply_p99 = spread(latencies)
+    return serving
+
+
+def spread(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p99, in ms."""
+    return 1000 * statistics.median(seconds), 1000 * statistics.quantiles(seconds, n=100)[98]
 
 
 # In-process measurements ---------------------------------------------------------------------
@@ -232,42 +247,64 @@ def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: d
 # Databases ------------------------------------------------------------------------------
 
 @contextmanager
-def database(kind: str, pg_url: str, keep: bool) -> Iterator[str]:
-    """A database of its own for the benchmark, removed afterwards (unless `keep`)."""
+def database(kind: str, pg_url: str, keep: bool) -> Iterator[Callable[[int], str]]:
+    """A database of its own for the benchmark, removed afterwards (unless `keep`); yields
+    the URL for each size, on PostgreSQL a schema of its own (`bench_n1000`), so a kept
+    database holds every size filled and `--reuse` finds them again."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
+            yield lambda n: f"sqlite:///{folder}/bench_n{n}.db"
         return
     url = make_url(normalise_database_url(pg_url))
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
             connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def schema(n: int) -> str:
+        with owner.connect() as connection:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS bench_n{n}"))
+        return url.update_query_dict({"options": f"-csearch_path=bench_n{n}"}).render_as_string(hide_password=False)
+
     try:
-        yield url.render_as_string(hide_password=False)
+        yield schema
     finally:
+        owner.dispose()
         if not keep:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         admin.dispose()
 
 
-def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
+def fill(kind: str, engine: Engine, n: int, reuse: bool) -> tuple[int, float, list[Partner]]:
+    """The workload of `n` partnerships in the engine's database: its rows, the seconds they
+    took to load, and the speakers. With `reuse`, a database filled by an earlier run at this
+    size is taken as it is (brought to the newest migration)."""
+    if reuse and (earlier := filled(engine, n)) is not None:
+        print(f"{kind} N={n}: reusing the rows filled before", file=sys.stderr, flush=True)
+        upgrade(engine)
+        return *earlier, speakers_in(engine)
     print(f"{kind} N={n}: generating...", file=sys.stderr, flush=True)
-    if kind == "sqlite":
-        Path(make_url(url).database or "").unlink(missing_ok=True)
-    engine = make_engine(url)
     empty(engine)
     upgrade(engine)
-    now = datetime.now(UTC)
-    rows, speakers = generate(n, now)
+    rows, speakers = generate(n, datetime.now(UTC))
     started = time.perf_counter()
     load(engine, rows)
-    result = Result(kind, n, rows.count(), time.perf_counter() - started)
-    del rows
+    seconds = time.perf_counter() - started
+    record_fill(engine, n, rows.count(), seconds)
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(text("ANALYZE"))
+    return rows.count(), seconds, speakers
+
+
+def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
+    if kind == "sqlite":
+        Path(make_url(url).database or "").unlink(missing_ok=True)
+    engine = make_engine(url)
+    rows, seconds, speakers = fill(kind, engine, n, args.reuse)
+    result = Result(kind, n, rows, seconds)
     counter = StatementCounter(engine)
     recorder = Recorder()
     try:
@@ -280,6 +317,11 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
         if "sweeps" in parts:
             print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
             result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+        if "explain" in parts and engine.dialect.name == "postgresql":
+            print(f"{kind} N={n}: explaining every command's statements...", file=sys.stderr, flush=True)
+            found = explain(engine)
+            result.explained = report(n, found)
+            Path(f"bench-explain-n{n}.txt").write_text(plans(found))
         if "pages" in parts:
             print(f"{kind} N={n}: rendering pages...", file=sys.stderr, flush=True)
             result.pages = render_times(engine, counter.measure, url, speakers[len(speakers) // 2], args.renders)
@@ -291,19 +333,21 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
 
 def table(results: list[Result]) -> str:
     lines = [*page_rows((r.db, r.n, r.pages) for r in results if r.pages), ""]
+    lines += [r.explained + "\n" for r in results if r.explained]
     if not any(r.full for r in results):
         return "\n".join(lines)
     lines += [
-        "| db | N | rows (filled in) | bare p50 | bare p99 | bare req/s | partnerbot ack p50 | partnerbot p50 | partnerbot p99 "
-        "| partnerbot req/s | p50 ratio | peak memory |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| db | N | rows (filled in) | bare 200 p50 | bare 200 p99 | bare req/s | partnerbot 200 p50 "
+        "| partnerbot 200 p99 | 200 ratio | reply p50 | reply p99 | partnerbot req/s | req/s ratio | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         b, f = r.bare or Serving(), r.full or Serving()
         lines.append(f"| {r.db} | {r.n} | {r.rows:,} ({r.load_seconds:.0f} s) "
-                     f"| {b.p50:.1f} ms | {b.p99:.1f} ms | {b.throughput:.0f} "
-                     f"| {f.ack_p50:.1f} ms | {f.p50:.1f} ms | {f.p99:.1f} ms | {f.throughput:.0f} "
-                     f"| {f.p50 / b.p50 if b.p50 else 0:.2f}x | {f.peak_mb:.0f} MB |")
+                     f"| {b.ack_p50:.1f} ms | {b.ack_p99:.1f} ms | {b.throughput:.0f} "
+                     f"| {f.ack_p50:.1f} ms | {f.ack_p99:.1f} ms | {f.ack_p50 / b.ack_p50 if b.ack_p50 else 0:.2f}x "
+                     f"| {f.reply_p50:.1f} ms | {f.reply_p99:.1f} ms | {f.throughput:.0f} "
+                     f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x | {f.peak_mb:.0f} MB |")
     lines += ["", "| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
@@ -330,16 +374,20 @@ def main(argv: list[str] | None = None) -> None:
                         help="a PostgreSQL database to create, fill and drop (default: $BENCH_DATABASE_URL or "
                              "postgresql://postgres@127.0.0.1:5432/partnerbot_bench)")
     parser.add_argument("--parts", default="serving,sweeps,pages",
-                        help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render); "
-                             "default all")
+                        help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render), "
+                             "explain (every command's statements under EXPLAIN ANALYZE, PostgreSQL; full plans in "
+                             "bench-explain-nN.txt); default serving,sweeps,pages")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the PostgreSQL database, and use the rows an earlier --reuse run filled at the "
+                             "same size instead of filling again (N = 10,000 takes minutes to fill)")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.n.split(",")]
     results = []
     for kind in args.db.split(","):
-        with database(kind, args.pg_url, args.keep) as url:
-            results += [run_size(kind, url, n, args) for n in sizes]
+        with database(kind, args.pg_url, args.keep or args.reuse) as url_for:
+            results += [run_size(kind, url_for(n), n, args) for n in sizes]
     print(table(results))
 
 

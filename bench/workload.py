@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert, text
+from sqlalchemy import Engine, Table, insert, inspect, select, text
 
 from storage.models import (
     ChannelLink,
@@ -31,6 +31,7 @@ from storage.models import (
     Partnership,
     Person,
     Priority,
+    Role,
     Snooze,
 )
 
@@ -194,3 +195,35 @@ ORDER: list[Table] = [m.__table__ for m in (  # type: ignore[attr-defined]
     Person, Partnership, ChannelLink, NudgeSettings, Member, Priority, Flexibility, Commitment, Snooze, Concern,
     ConcernNote, Event, Nudge)]
 
+
+
+# A filled database kept for later runs (`python -m bench --reuse`) says what it holds here.
+FILLS = "bench_fill"
+
+
+def record_fill(engine: Engine, n: int, rows: int, seconds: float) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE TABLE IF NOT EXISTS {FILLS} (n INTEGER, row_count INTEGER, seconds FLOAT)"))
+        connection.execute(text(f"DELETE FROM {FILLS}"))
+        connection.execute(text(f"INSERT INTO {FILLS} VALUES (:n, :rows, :seconds)"),
+                           {"n": n, "rows": rows, "seconds": seconds})
+
+
+def filled(engine: Engine, n: int) -> tuple[int, float] | None:
+    """The rows and load seconds of an earlier fill of `n` partnerships, if this database holds one."""
+    with engine.connect() as connection:
+        if FILLS not in inspect(connection).get_table_names():
+            return None
+        found = connection.execute(text(f"SELECT row_count, seconds FROM {FILLS} WHERE n = :n"), {"n": n}).first()
+    return (int(found[0]), float(found[1])) if found else None
+
+
+def speakers_in(engine: Engine) -> list[Partner]:
+    """One speaker per active membership (observers aside), as `generate` made them."""
+    query = (select(Person.workspace, ChannelLink.channel, Person.user_id)
+             .join(Member, Member.person_id == Person.id)
+             .join(ChannelLink, ChannelLink.partnership_id == Member.partnership_id)
+             .where(Member.left_at.is_(None), Member.role != Role.OBSERVER, Person.platform == PLATFORM)
+             .order_by(Member.id))
+    with engine.connect() as connection:
+        return [Partner(*row) for row in connection.execute(query)]

@@ -120,9 +120,12 @@ class Context:
         if not self._partnership_resolved:
             self._partnership_resolved = True
             actor = self.actor
-            link = queries.channel_link(self.session, actor.platform, actor.workspace, actor.channel)
-            if link is not None:
-                self.act_in(self.session.get(Partnership, link.partnership_id))
+            if self.changes:
+                self.session.expire_all()  # see act_in
+            linked = queries.channel_partnership(self.session, actor.platform, actor.workspace, actor.channel,
+                                                 locked=self.changes)
+            if linked is not None:
+                self._partnership = linked
             else:
                 person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
                 mine = queries.memberships(self.session, person.id) if person else []
@@ -133,9 +136,10 @@ class Context:
     def act_in(self, partnership: Partnership | None) -> None:
         """Make this the command's partnership; a command that changes things locks it first."""
         if partnership is not None and self.changes:
-            partnership = queries.lock(self.session, Partnership, partnership.id)
-            # What was read before the lock may have changed meanwhile: read it again.
+            # What was read before the lock may have changed meanwhile: it is read again when next
+            # used. The partnership itself is read afresh by the statement that locks it.
             self.session.expire_all()
+            partnership = queries.lock(self.session, Partnership, partnership.id)
         self._partnership, self._partnership_resolved = partnership, True
 
     @partnership.setter
@@ -220,9 +224,7 @@ class Context:
     def find_row(self, model: type[Scoped], number: int, noun: str, listing: str) -> Scoped:
         """A row of the current partnership by its number there; other partnerships' rows are not found."""
         partnership = self.require_partnership()
-        found = numbering.by_number(self.session, model, partnership.id, number)
-        if found is not None and self.changes:
-            found = queries.lock(self.session, model, found.id)
+        found = numbering.by_number(self.session, model, partnership.id, number, locked=self.changes)
         if found is None:
             raise UserError(f"There is no {noun} #{number} in {partnership.name}.",
                             f"Type `{listing}` to list them with their numbers.")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers import life, registry
 from handlers.context import Actor, Context, Directory
 from handlers.errors import UserError
-from handlers.parsing import MAX_INPUT, Args, clean, tokenize
+from handlers.parsing import MAX_INPUT, Args, Token, clean, tokenize
 from handlers.registry import Access, Command
 from handlers.reply import Audience, Reply, error
 from handlers.watching import Handled, request_id, watchers
@@ -114,20 +114,19 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
     discreet = any(word == ANONYMOUS or word.startswith(f"{CODE}:") for word in text.lower().split())
     try:
         cmd, rest = registry.find(tokenize(text))
-        args = Args.parse(rest, cmd.options, cmd.flags)
+        args, where = arguments(cmd, rest)
         discreet = ANONYMOUS in args.flags or CODE in args.options
         if discreet and once is not None:
             once = once.discreet()
-        # A command that may change things, unless typed bare to read (`flex`): that only reads.
-        changes = cmd.changes and not (cmd.reads_alone and not (args.words or args.options or args.flags))
+        changes = cmd.changes_as_typed(args)
         with sessions.begin() as session:
             if changes:
                 take_write_lock(session)
             if once is not None:
                 mark(session, once)
             ctx = Context(session, actor, now, directory, changes=changes)
-            if IN in args.options:
-                ctx.choose_partnership(args.options.pop(IN))
+            if where is not None:
+                ctx.choose_partnership(where)
             life.ensure_live(ctx, cmd, args)
             check_access(ctx, cmd)
             reply = cmd.func(ctx, args)
@@ -154,6 +153,27 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
     except Exception:
         log.exception("%s failed", command_name(text))
         return error(BROKEN, discreet)
+
+
+def arguments(cmd: Command, rest: list[Token]) -> tuple[Args, str | None]:
+    """The command's arguments, and the partnership it is told to act `in:`, if any."""
+    args = Args.parse(rest, cmd.options, cmd.flags)
+    return args, args.options.pop(IN, None)
+
+
+def changes_nothing(text: str) -> bool:
+    """Whether running `text` cannot change anything: it names a command that only reads, as
+    typed, or it will be refused. Such a command's acknowledgement promises nothing, so a
+    platform may give it before the command runs."""
+    text = clean(text)
+    if not text or len(text) > MAX_INPUT:
+        return True
+    try:
+        cmd, rest = registry.find(tokenize(text))
+        args, _ = arguments(cmd, rest)
+    except UserError:
+        return True
+    return not cmd.changes_as_typed(args)
 
 
 def announce_apart(ctx: Context, reply: Reply) -> None:

@@ -74,9 +74,7 @@ def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     """Refuse a command that would change a wound-up or ended partnership, saying since when,
     by whom, and how a coordinator reopens it. Reading, leaving, reopening and the commands
     that settle a closing task (`done`, `drop`, `progress`, `hand on`...) still work."""
-    if not cmd.changes or cmd.after_end or cmd.access is Access.ANYONE:
-        return
-    if cmd.reads_alone and not (args.words or args.options or args.flags):
+    if not cmd.changes_as_typed(args) or cmd.after_end or cmd.access is Access.ANYONE:
         return
     p = ctx.partnership
     state = standing(ctx, p) if p is not None else None

@@ -49,6 +49,11 @@ class Command:
     # Typed with nothing after it, it only reads (`flex` lists the offers), so it works there too.
     reads_alone: bool = False
 
+    def changes_as_typed(self, args: Args) -> bool:
+        """Whether this call of the command may change anything: one with a read-only bare form
+        (`flex` lists, `flex time "..."` offers) decides per call, so listing takes no lock."""
+        return self.changes and not (self.reads_alone and not (args.words or args.options or args.flags))
+
     @property
     def summary(self) -> str:
         """The docstring's first paragraph as one line: a sentence wrapped in the source is still whole."""

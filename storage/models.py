@@ -306,7 +306,8 @@ class Priority(Base):
     """A partner's own goal; replaced ones are kept (with dates) as history."""
 
     __tablename__ = "priorities"
-    __table_args__ = (_member_fk("member_id"), Index("ix_priorities_partnership", "partnership_id"))
+    __table_args__ = (_member_fk("member_id"), Index("ix_priorities_partnership", "partnership_id"),
+                      Index("ix_priorities_member", "member_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
@@ -472,6 +473,7 @@ class Flexibility(Base):
 
     __tablename__ = "flexibilities"
     __table_args__ = (_member_fk("member_id"), Index("ix_flex_partnership", "partnership_id", "dimension"),
+                      Index("ix_flex_member", "member_id"),
                       UniqueConstraint("partnership_id", "number", name="uq_flexibilities_number"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

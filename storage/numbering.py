@@ -14,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage import queries
 from storage.models import Commitment, Concern, Decision, Flexibility
 
 Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility)
@@ -25,6 +26,9 @@ def next_number(session: Session, model: type[Numbered], partnership_id: int) ->
     return (highest or 0) + 1
 
 
-def by_number(session: Session, model: type[Numbered], partnership_id: int, number: int) -> Numbered | None:
-    """The partnership's row with this number, if it has one."""
-    return session.scalar(select(model).where(model.partnership_id == partnership_id, model.number == number))
+def by_number(session: Session, model: type[Numbered], partnership_id: int, number: int,
+              locked: bool = False) -> Numbered | None:
+    """The partnership's row with this number, if it has one; `locked` for a command that
+    changes it (`queries.for_change`), in the same one statement."""
+    query = select(model).where(model.partnership_id == partnership_id, model.number == number)
+    return session.scalar(queries.for_change(query, model) if locked else query)

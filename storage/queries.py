@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from storage.models import (
@@ -36,13 +36,26 @@ SUBJECT_KINDS: dict[type[DeclarativeBase], str] = {
 
 
 def lock(session: Session, model: type[Row], row_id: int) -> Row | None:
-    """A row read afresh and locked until the transaction ends (PostgreSQL; SQLite's
+    """A row read afresh and locked until the transaction ends, in one statement."""
+    return session.scalar(for_change(select(model).where(model.id == row_id), model))  # type: ignore[attr-defined]
+
+
+def for_change(query: Select[tuple[Row]], model: type[Row]) -> Select[tuple[Row]]:
+    """The query's rows read afresh and locked until the transaction ends (PostgreSQL; SQLite's
     transaction already holds the whole database, see `database.take_write_lock`).
 
     FOR NO KEY UPDATE: two changes to one row wait for each other, while rows that merely
     refer to it (an event about a partnership) can still be written."""
-    return session.scalar(select(model).where(model.id == row_id)  # type: ignore[attr-defined]
-                          .with_for_update(key_share=True, of=model).execution_options(populate_existing=True))
+    return query.with_for_update(key_share=True, of=model).execution_options(populate_existing=True)
+
+
+def channel_partnership(session: Session, platform: str, workspace: str, channel: str,
+                        locked: bool = False) -> Partnership | None:
+    """The partnership a channel is linked to, in one statement; `locked` for a command that
+    changes it (see `for_change`)."""
+    query = select(Partnership).join(ChannelLink, ChannelLink.partnership_id == Partnership.id).where(
+        ChannelLink.platform == platform, ChannelLink.workspace == workspace, ChannelLink.channel == channel)
+    return session.scalar(for_change(query, Partnership) if locked else query)
 
 
 def find_person(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
@@ -51,6 +64,12 @@ def find_person(session: Session, platform: str, workspace: str, user_id: str) -
             Person.platform == platform, Person.workspace == workspace, Person.user_id == user_id
         )
     )
+
+
+def user_ids(session: Session, platform: str, workspace: str) -> list[str]:
+    """The platform user ids of everyone partnerbot has met in a workspace."""
+    return list(session.scalars(select(Person.user_id).where(Person.platform == platform,
+                                                             Person.workspace == workspace)))
 
 
 def people_named(session: Session, platform: str, workspace: str, name: str) -> list[Person]:

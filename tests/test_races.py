@@ -7,13 +7,16 @@ Each race runs real commands in real threads released together by a barrier, on 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import Reply
-from storage.models import Commitment, CommitmentStatus, Decision, Event, Member, Role
+from storage import queries
+from storage.database import take_write_lock
+from storage.models import Commitment, CommitmentStatus, Decision, Event, Member, Partnership, Role
 from tests.conftest import Chat
 
 
@@ -203,3 +206,31 @@ def test_two_commitments_logged_at_once_get_numbers_one_and_two(town: Chat) -> N
     for reply in replies:
         title = next(t for t in numbers if t in reply.plain())
         assert f"#{numbers[title]} {title}" in reply.plain()
+
+
+def test_reading_takes_no_lock_so_it_answers_while_a_change_holds_the_partnership(town: Chat) -> None:
+    """`flex` alone only lists, and `dates` alone only shows: neither waits for a change in
+    progress. (Typed with words, both change things, and take the lock like any change.)"""
+    town.ok("carol", 'flex time "Two extra evenings"')
+    release, held = threading.Event(), threading.Event()
+
+    def hold() -> None:  # what a changing command holds: the database's write lock on SQLite, the row on PostgreSQL
+        with town.sessions.begin() as session:
+            take_write_lock(session)
+            queries.lock(session, Partnership, 1)
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        with ThreadPoolExecutor(2) as pool:
+            listing, order = pool.submit(town.say, "bob", "flex"), pool.submit(town.say, "bob", "dates")
+            assert 'Carol (Riverside Trust): "Two extra evenings"' in listing.result(timeout=10).plain()
+            assert "You write dates day first" in (order.result(timeout=10).text or "")
+    finally:
+        release.set()
+        holder.join(30)
+    town.ok("bob", 'flex money "Up to £200"')
+    assert count(town.sessions, Event.action == "flex") == 2

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import threading
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
+from bot.slack import chat
+from storage.database import take_write_lock
 from storage.models import Commitment, Event, Member, Person
 from tests.anonymity import REOPEN_CODE
 from tests.slack_recorder import SlackHarness, button, buttons, text_of
@@ -108,6 +111,85 @@ def test_the_acknowledgement_does_not_wait_for_slow_work(riverside: SlackHarness
     gate.set()
     riverside.executor.wait_idle()
     assert riverside.last("chat.postEphemeral").params["user"] == "UDAN"
+
+
+def test_a_change_is_acknowledged_once_committed_and_announced_after(riverside: SlackHarness) -> None:
+    """Slack's 200 means the change is kept: it comes after the commit, and does not wait for
+    the announcement, which Slack is slow to take here."""
+    gate = riverside.recorder.hold("chat.postMessage")
+    before = len(riverside.said("chat.postMessage"))
+    try:
+        response = riverside.command('commit "Book the hall" by:friday', user="UBOB", wait=False)
+        assert response.status == 200 and response.body == ""
+        with riverside.sessions() as session:
+            assert session.scalars(select(Commitment.title)).all() == ["Book the hall"]
+        assert len(riverside.said("chat.postMessage")) == before
+    finally:
+        gate.set()
+    riverside.executor.wait_idle()
+    assert "Book the hall" in text_of(riverside.last("chat.postMessage").params["blocks"])
+
+
+def test_a_change_by_someone_slack_is_slow_to_introduce_is_acknowledged_in_time_and_kept(
+        riverside: SlackHarness) -> None:
+    """Slack's three seconds run out before Slack says who a newcomer is: the 200 goes anyway
+    (by the two-second deadline), and the change is made once Slack answers."""
+    riverside.recorder.add_user("UDAN", "Dan", "Asia/Tokyo")
+    gate = riverside.recorder.hold("users.info")
+    try:
+        response = riverside.command('join org:"Youth Club" sector:community', user="UDAN", wait=False)
+        assert response.status == 200 and response.body == ""
+        with riverside.sessions() as session:
+            assert session.scalar(select(Person).where(Person.user_id == "UDAN")) is None
+    finally:
+        gate.set()
+    riverside.executor.wait_idle()
+    with riverside.sessions() as session:
+        dan = session.scalars(select(Member).join(Member.person).where(Person.user_id == "UDAN")).one()
+        assert (dan.person.display_name, dan.person.timezone, dan.organisation) == ("Dan", "Asia/Tokyo", "Youth Club")
+
+
+def test_a_command_that_only_reads_is_acknowledged_before_it_runs(riverside: SlackHarness,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`who` changes nothing, so its 200 promises nothing and comes at once, even while the
+    database cannot take the request's mark yet; the answer follows once it can."""
+    monkeypatch.setattr(chat, "ACK_DEADLINE", 60.0)  # no deadline acknowledges it in the meantime
+    release, held = threading.Event(), threading.Event()
+
+    def hold() -> None:  # a long write elsewhere: nothing can be inserted meanwhile
+        with riverside.sessions.begin() as session:
+            take_write_lock(session)
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("LOCK TABLE slack_requests IN SHARE ROW EXCLUSIVE MODE"))
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    before = len(riverside.said("chat.postEphemeral"))
+    try:
+        assert held.wait(30)
+        response = riverside.command("who", user="UBOB", wait=False)
+        assert response.status == 200 and response.body == ""
+        assert len(riverside.said("chat.postEphemeral")) == before
+    finally:
+        release.set()
+        holder.join(30)
+    riverside.executor.wait_idle()
+    assert "Who does what in Riverside Partnership" in text_of(riverside.last("chat.postEphemeral").params["blocks"])
+
+
+def test_people_already_met_are_not_looked_up_again_by_a_new_process(riverside: SlackHarness) -> None:
+    other = SlackHarness(riverside.recorder, riverside.sessions, riverside.settings)  # a second process
+    other.triggers = riverside.triggers  # its requests are new ones, not Slack's retries of the first's
+    try:
+        asked = len(riverside.recorder.calls("users.info"))
+        before = len(riverside.recorder.posted())
+        assert other.command("mine", user="UBOB").status == 200
+        assert other.recorder.posted()[before:], "mine posted nothing"
+        assert len(riverside.recorder.calls("users.info")) == asked
+    finally:
+        other.close()
 
 
 def test_setup_links_the_channel_and_records_the_coordinator(riverside: SlackHarness) -> None:

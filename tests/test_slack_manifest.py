@@ -31,7 +31,7 @@ def test_shortcuts_scopes_events_interactivity_and_home() -> None:
         ("message", TO_COMMITMENT), ("message", TO_CONCERN)}
     assert all(len(s["name"]) <= 24 for s in m["features"]["shortcuts"])
     assert m["oauth_config"]["scopes"]["bot"] == BOT_SCOPES
-    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.slack.delivery import web_client
 from bot.slack.people import People, normalise, profile_of
 from handlers.context import Profile
-from tests.slack_recorder import BOT_TOKEN, Recorder
+from storage.models import Person
+from tests.slack_recorder import BOT_TOKEN, Recorder, SlackHarness, text_of
 
 pytest_plugins = ("tests.slack_fixtures",)
 
@@ -61,3 +64,16 @@ def test_a_failed_lookup_is_remembered_for_a_while_too(recorder: Recorder) -> No
     clock[0] = 301.0
     people.profile(client, "T1", "UNOBODY")
     assert len(recorder.calls("users.info")) == 2
+
+
+def test_a_new_slack_name_reaches_the_person_and_strangers_are_not_added(riverside: SlackHarness) -> None:
+    renamed = {"id": "UBOB", "name": "bob", "real_name": "Robert Smith", "tz": "Asia/Tokyo",
+               "profile": {"display_name": "Rob", "real_name": "Robert Smith"}}
+    assert riverside.event({"type": "user_change", "user": renamed}).status == 200
+    riverside.event({"type": "user_change", "user": {"id": "UNEW", "profile": {"display_name": "Nobody"}}})
+    with riverside.sessions() as session:
+        bob = session.scalars(select(Person).where(Person.user_id == "UBOB")).one()
+        assert (bob.display_name, bob.timezone) == ("Rob", "America/New_York")  # the zone is theirs to set
+        assert session.scalar(select(Person).where(Person.user_id == "UNEW")) is None
+    posted = riverside.run('commit "Book the hall" by:friday', user="UBOB")
+    assert "Rob (Chamber of Trade)" in text_of(posted.params["blocks"])

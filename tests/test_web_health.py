@@ -143,6 +143,8 @@ def test_under_gunicorn_every_scrape_counts_every_worker(engine: Engine, session
         assert slash(url, 'setup "Riverside Partnership" kind:task-force') == 200
         for n in range(12):  # spread over both workers by the kernel
             assert slash(url, f"who task{n}") == 200
+        # A command that only reads is acknowledged before it runs: it is counted once answered.
+        recorder.wait_for("chat.postEphemeral", 12)
         scrapes = [get(f"http://127.0.0.1:{port}/metrics")[1] for _ in range(6)]
         assert get(url.removesuffix("/slack/events") + "/metrics")[0] == 404
     assert [counted(text, "partnerbot_commands_total", command="who", outcome="done") for text in scrapes] == [12] * 6

@@ -11,7 +11,7 @@ the Web API elsewhere (GovSlack, or the tests' recorder).
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.slack import actions, commands, events, guard, shortcuts, views
+from bot.slack.acks import on_pool
 from bot.slack.chat import SlackChat
 from bot.slack.delivery import DEFAULT_API_URL, Delivery, web_client
 from bot.slack.once import Once
@@ -40,25 +41,23 @@ BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "im:
 # Socket Mode pings this often; a connection that dropped is noticed within four times it.
 SOCKET_PING_SECONDS = 5
 
-# How long an HTTP request waits for its listener's ack() (Bolt's own default is 3 s). Slack
-# gives up at 3 s either way, but past Bolt's wait it answers 404 "unhandled request" while
-# the listener still runs and its change is kept: when a burst queues listeners behind busy
-# workers, or the machine stalls, a late 200 is the truth and a 404 is not.
-ACK_WAIT_SECONDS = 8
+# Listeners running at once per process: Bolt's own default.
+LISTENER_WORKERS = 10
 
 NOT_INSTALLED = ":warning: partnerbot isn't installed in this workspace yet, so nothing was done. Ask an admin to install it."
 
 
-def register_listeners(app: App, chat: SlackChat) -> None:
-    """Every kind of Slack input, wired in one visible place."""
+def register_listeners(app: App, chat: SlackChat, pool: Executor) -> None:
+    """Every kind of Slack input, wired in one visible place; each listener runs on `pool`,
+    and its request is answered the moment it acknowledges (bot/slack/acks.py)."""
     app.use(Once(chat.sessions).middleware)
     commands.register(app, chat)
     actions.register(app, chat)
     views.register(app, chat)
     shortcuts.register(app, chat)
     events.register(app, chat)
-    for listener in app._listeners:  # Bolt's listener API takes no ack_timeout for these kinds
-        listener.ack_timeout = ACK_WAIT_SECONDS
+    for listener in app._listeners:  # Bolt has no public hook around a listener
+        listener.ack_function = on_pool(listener.ack_function, pool)
 
 
 def engine_of(sessions: sessionmaker[Session]) -> Engine:
@@ -95,23 +94,25 @@ def authorization_url(api_url: str | None) -> str:
 
 def build_app(settings: Settings, sessions: sessionmaker[Session], people: People | None = None,
               listener_executor: Executor | None = None) -> App:
-    """The Bolt app; `listener_executor` runs listeners after their acknowledgement."""
+    """The Bolt app; `listener_executor` is the pool listeners run on."""
     oauth = oauth_settings(settings, sessions)
     token = None if oauth else settings.slack_bot_token
+    pool = listener_executor or ThreadPoolExecutor(LISTENER_WORKERS, thread_name_prefix="slack-listener")
     app = App(  # the client carries the token (and the API URL and retries)
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=bool(settings.slack_signing_secret),
         client=web_client(settings.slack_api_url, token),
         oauth_settings=oauth,
-        # Listeners run on Bolt's worker threads and the HTTP answer waits for their ack(),
-        # which comes once the command has committed (or within 2 s: SlackChat.run), before
-        # the slower reply: Slack's 200 means the change is kept.
-        process_before_response=False,
+        # The HTTP answer waits for the listener's ack(), which a command gives once it has
+        # committed (or within 2 s: SlackChat.run), before the slower reply: Slack's 200 means
+        # the change is kept. Bolt would look for the ack() every 10 ms; our listeners run on
+        # `pool` and release the answer the moment they acknowledge (bot/slack/acks.py).
+        process_before_response=True,
         user_facing_authorize_error_message=NOT_INSTALLED,
-        listener_executor=listener_executor,
+        listener_executor=pool,
     )
     app.error(guard.bad_request)
-    register_listeners(app, SlackChat(sessions, people or People(), settings.timezone))
+    register_listeners(app, SlackChat(sessions, people or People(), settings.timezone), pool)
     return app
 
 

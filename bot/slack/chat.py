@@ -1,14 +1,13 @@
 """Running a command for a Slack user: the one path from Slack input to handlers and back.
 
 Slash commands, buttons, modals and shortcuts all end here: the text is normalised
-(`<@U123|bob>` becomes `@U123`), the person is looked up in Slack for their name and zone,
-`handlers.handle` decides, and the reply goes where its audience says.
+(`<@U123|bob>` becomes `@U123`), someone met for the first time is looked up in Slack for
+their name and zone, `handlers.handle` decides, and the reply goes where its audience says.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -17,19 +16,15 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack.acks import ACK_DEADLINE, acknowledge_by
 from bot.slack.delivery import deliver
-from bot.slack.people import People, mentioned, normalise
+from bot.slack.people import PLATFORM, People, mentioned, normalise
 from handlers import Actor, Reply, handle
-from handlers.context import zone
-from handlers.dispatch import Once
+from handlers.context import Profile, zone
+from handlers.dispatch import Once, changes_nothing
 from storage import queries
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
-# Slack waits three seconds for an acknowledgement; a command not committed by then (Slack
-# slow to say who someone is) is acknowledged anyway, so the person is not told it failed.
-ACK_DEADLINE = 2.0
 
 
 @dataclass
@@ -40,11 +35,18 @@ class SlackChat:
 
     def actor(self, client: WebClient, workspace: str, user: str, channel: str | None,
               fallback_name: str | None = None) -> Actor:
-        """The person clicking or typing; outside a channel (App Home), their DM with the bot."""
-        profile = self.people.profile(client, workspace, user)
+        """The person clicking or typing; outside a channel (App Home), their DM with the bot.
+
+        Slack is asked who they are only the first time partnerbot meets them: their name and
+        zone are theirs from then on (`tz` changes the zone; a new Slack name arrives as a
+        `user_change` event, see events.py)."""
+        profile = None
+        if not self.people.known(self.sessions, workspace, user):
+            profile = self.people.profile(client, workspace, user) or (
+                Profile(fallback_name) if fallback_name else None)
         return Actor(
             PLATFORM, workspace, user, channel or user,
-            display_name=profile.display_name if profile else fallback_name,
+            display_name=profile.display_name if profile else None,
             timezone=(profile.timezone if profile else None) or self.default_timezone,
             # Slash commands, clicks and forms are seen by nobody else: Slack shows a typed
             # command only beside an in-channel response_url answer, which is never used for
@@ -71,40 +73,27 @@ class SlackChat:
         or None for a repeat of a request already handled.
 
         `ack` is called once the command's transaction has committed (or been refused), and
-        before the slower delivery: so when Slack hears 200, the change is in the database;
-        `once` marks the request handled in that same transaction."""
-        if ack is not None:
+        before the slower delivery: so when Slack hears 200, the change is in the database.
+        A command that changes nothing as typed is acknowledged before it runs: its 200
+        promises nothing, and its reply follows all the same. `once` marks a changing
+        request handled in the command's own transaction."""
+        said = normalise(text)
+        if changes_nothing(said):
+            # Acknowledged at once, Slack sends it only once: no mark to write, and wait to commit.
+            once = None
+            if ack is not None:
+                ack()
+                ack = None
+        elif ack is not None:
             ack = acknowledge_by(ack, ACK_DEADLINE)
         actor = replace(self.actor(client, workspace, user, channel, fallback_name), mentions=mentioned(text))
-        reply = handle(normalise(text), actor, self.sessions, now=now,
-                       directory=self.people.directory(client, workspace), once=once)
+        reply = handle(said, actor, self.sessions, now=now, directory=self.people.directory(client, workspace),
+                       once=once)
         if ack is not None:
             ack()
         if reply is not None:
             deliver(client, reply, channel, user, response_url)
         return reply
-
-
-def acknowledge_by(ack: Callable[[], object], seconds: float) -> Callable[[], None]:
-    """`ack` once: when the returned function is called, or after `seconds` if it is not by then."""
-    lock, done = threading.Lock(), []
-
-    def once() -> None:
-        with lock:
-            if done:
-                return
-            done.append(True)
-        ack()
-
-    timer = threading.Timer(seconds, once)
-    timer.daemon = True
-    timer.start()
-
-    def now() -> None:
-        timer.cancel()
-        once()
-
-    return now
 
 
 def workspace_of(context: Any, body: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Events: the App Home tab, published fresh each time someone opens it."""
+"""Events: the App Home tab, published fresh each time someone opens it; a user's new name."""
 
 from __future__ import annotations
 
@@ -26,4 +26,8 @@ def register(app: App, chat: SlackChat) -> None:
             return
         publish_home(chat, client, workspace_of(context, body), event["user"])
 
+    def user_change(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        chat.people.rename(chat.sessions, workspace_of(context, body), event.get("user") or {})
+
     app.event("app_home_opened")(app_home_opened)
+    app.event("user_change")(user_change)
