@@ -72,7 +72,7 @@ def describe(p: Partnership, pub: Publication | None) -> str:
 
 
 @command("publish", usage="publish on|off|names:on|off", access=Access.COORDINATOR, options=("names",),
-         examples=("publish on", "publish names:on", "publish off", "publish"), reads_alone=True)
+         examples=("publish on", "publish names:on", "publish off", "publish"), reads_alone=True, after_end=True)
 def publish(ctx: Context, args: Args) -> Reply:
     """Turn the partnership's public page on or off, with or without people's names (coordinators).
 

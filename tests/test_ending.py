@@ -218,6 +218,18 @@ def test_status_partnerships_and_partnership_say_it_was_wound_up_when_by_whom_an
     assert "Review:" not in info
 
 
+def test_a_wound_up_partnerships_page_can_still_be_taken_down(town: Chat, web: FlaskClient) -> None:
+    """Taking a page down, or names off it, publishes nothing new: it works once wound up."""
+    path = address(town.ok("alice", "publish on names:on"))
+    town.ok("alice", "review start")
+    town.ok("alice", f"{ASK} open:keep")
+    assert "Alice" in web.get(path).text
+    town.ok("alice", "publish names:off")
+    assert web.get(path).status_code == 200 and "Alice" not in web.get(path).text
+    town.ok("alice", "publish off")
+    assert web.get(path).status_code == 404
+
+
 def test_the_public_page_feed_and_calendar_say_wound_up_and_promise_nothing_more(town: Chat, web: FlaskClient) -> None:
     """Regression: the public page still promised "Tue 16 Feb: Open the warm space" with no word of the wind-up."""
     seven_open(town)
