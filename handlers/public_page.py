@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.commitments import open_commitments
-from handlers.decisions import responses_to
+from handlers.decisions import closing, responses_to
 from handlers.members import missing_sectors
 from handlers.publishing import last_change
 from handlers.status import deciding
@@ -87,7 +87,7 @@ class Moment:
 
     day: date
     what: str
-    kind: str  # due, decision, review, end
+    kind: str  # due, decision, decision-closed (past closing, its outcome to come), review, end
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,8 @@ def public_page(session: Session, p: Partnership, names: bool, now: datetime, tz
                        f"{organisation(c.owner)} has done this.") for c in done]
 
     open_decisions = deciding(session, p.id)
-    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), d.title, "decision") for d in open_decisions]
+    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), d.title,
+                                 "decision-closed" if closing(d, now) else "decision") for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
         .order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
@@ -208,7 +209,8 @@ def timeline(page: PublicPage, p: Partnership, today: date) -> list[Moment]:
     until = today + AHEAD
     moments = [Moment(w.due, f"Due: {w.title} ({w.organisation})", "due")
                for ws in page.open_work.values() for w in ws if today <= w.due <= until]
-    moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided if m.day <= until]
+    moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided
+                if m.kind == "decision" and m.day <= until]
     if p.next_review_on and today <= p.next_review_on <= until:
         moments.append(Moment(p.next_review_on, "The partnership's review", "review"))
     if p.end_date and today <= p.end_date <= until:

@@ -114,3 +114,15 @@ def test_the_feed_lists_changes_and_is_cacheable(town: Chat, web: FlaskClient) -
     assert "Agreed: The budget split favours the council" in titles
     assert "Decided: Adopt the market plan (failed)" in titles and "Done: Paint the benches" in titles
     assert web.get(path + "feed.atom", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
+
+
+def test_a_proposal_past_closing_is_not_still_being_decided(town: Chat, web: FlaskClient) -> None:
+    """Before the sweep records its outcome, the page says it closed, as the chat does; the
+    timeline of dates ahead no longer lists it."""
+    town.ok("alice", 'propose "Move the fair to June" mode:consensus closes:friday')
+    path = address(town.ok("alice", "publish on"))
+    town.advance(days=10)
+    page = web.get(path).text
+    assert "Move the fair to June" in page
+    assert "Decision closes: Move the fair to June" not in page
+    assert 'closed <time datetime="2026-11-27">' in page and "outcome being recorded" in page
