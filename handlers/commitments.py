@@ -58,7 +58,7 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     closed = queries.last_event(ctx.session, c, ("done", "drop"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
     when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
-    raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history {c.number}` to see what happened.")
+    raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history commitment {c.number}` to see what happened.")
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
@@ -79,7 +79,7 @@ def change(ctx: Context, c: Commitment, *still: ColumnElement[bool], **values: o
     if result.rowcount != 1:  # type: ignore[attr-defined]
         ctx.session.refresh(c)
         raise UserError(f"#{c.number} {c.title} was changed by someone else just now (it is {c.status.value}), "
-                        "so nothing was changed.", f"Type `history {c.number}` to see what happened.")
+                        "so nothing was changed.", f"Type `history commitment {c.number}` to see what happened.")
 
 
 def take_reason(args: Args, why: str) -> str:
@@ -108,8 +108,8 @@ def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
     "commit",
     usage='commit "What" by:<date>',
     examples=('commit "Deliver 500 leaflets" by:friday effort:3h',
-              'commit @bob "Book the hall" by:2026-12-01 from:2026-11-25',
-              'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h'),
+              'commit @bob "Book the hall" by:"end of next month" from:monday',
+              'commit "Open the warm space" every:tuesday until:"in 3 months" effort:2h'),
     options=("by", "effort", "from", "every", "until"),
 )
 def commit(ctx: Context, args: Args) -> Reply:
@@ -224,7 +224,7 @@ def drop(ctx: Context, args: Args) -> Reply:
 @command(
     "edit",
     usage="edit <number> by:<date> effort:<hours> title:\"...\" from:<date>",
-    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:2026-12-07"),
+    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:monday"),
     options=("by", "effort", "title", "from"),
 )
 def edit(ctx: Context, args: Args) -> Reply:
@@ -288,7 +288,7 @@ def edit(ctx: Context, args: Args) -> Reply:
 def reopen(ctx: Context, args: Args) -> Reply:
     """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen {c.number} \"why\"`.")
+    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen commitment {c.number} \"why\"`.")
     ensure_may_change(ctx, c)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")

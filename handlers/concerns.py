@@ -142,7 +142,8 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     if c.resolution:
         fields.append(("Agreed", c.resolution))
     notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
-    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen...", f'reopen {c.number} "..."')]
+    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN \
+        else [Action("Reopen...", f'reopen concern {c.number} "..."')]
     sections = [Section("Discussion", notes, empty="No notes yet.")]
     history = settling(ctx.session, c.partnership_id, [c.id])
     if any(e.action == "reopen" for e in history):
@@ -157,7 +158,7 @@ def discuss(ctx: Context, args: Args) -> Reply:
     text = args.take_text("note", MAX_NOTE)
     args.finish()
     if c.status is not ConcernStatus.OPEN:
-        raise UserError(f"Concern #{c.number} is resolved.", f"To take it up again: `reopen {c.number}`.")
+        raise UserError(f"Concern #{c.number} is resolved.", f'To take it up again: `reopen concern {c.number} "why"`.')
     ctx.session.add(ConcernNote(concern_id=c.id, author_id=ctx.person.id, text=text, created_at=ctx.now))
     ctx.record("discuss", f"commented on concern #{c.number} {c.title}", subject=c, reason=text)
     return Reply(text=f"{ctx.person.display_name} on concern #{c.number} ({c.title}): {text}", audience=Audience.CHANNEL)
@@ -171,7 +172,9 @@ def resolve(ctx: Context, args: Args) -> Reply:
     agreed = args.take_text("agreement", MAX_NOTE)
     args.finish()
     if c.status is ConcernStatus.RESOLVED:
-        raise UserError(f"Concern #{c.number} is already resolved.")
+        raise UserError(f"Concern #{c.number} is already resolved.",
+                        f'Type `concerns {c.number}` to see what was agreed, or `reopen concern {c.number} "why"` '
+                        "if it is not settled after all.")
     c.status, c.resolution, c.resolved_by_id, c.resolved_at = ConcernStatus.RESOLVED, agreed, ctx.person.id, ctx.now
     ctx.record("resolve", f"resolved concern #{c.number} {c.title}", subject=c, reason=agreed)
     return Reply(title=f"Concern #{c.number} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)

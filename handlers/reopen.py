@@ -12,6 +12,7 @@ from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.registry import command
 from handlers.reply import Reply
+from storage import numbering
 from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus
 
 
@@ -24,10 +25,9 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError("Say which, by its number (like `reopen 12 \"why\"`).")
     number = Args([args.words[0]]).take_id("commitment or concern")
     partnership = ctx.require_partnership()
-    c = ctx.session.get(Commitment, number)
-    k = ctx.session.get(Concern, number)
-    c = c if c is not None and c.partnership_id == partnership.id else None
-    k = k if k is not None and k.partnership_id == partnership.id else None
+    # By the number the partnership shows (not the row's id, which another partnership's may share).
+    c = numbering.by_number(ctx.session, Commitment, partnership.id, number)
+    k = numbering.by_number(ctx.session, Concern, partnership.id, number)
     if "code" in args.options:  # only an anonymous concern has a reopen code
         return concerns.reopen(ctx, args)
     closed_c = c is not None and c.status is not CommitmentStatus.OPEN
