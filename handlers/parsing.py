@@ -208,10 +208,13 @@ def looks_like_option(token: Token, key: str, value: str, options: frozenset[str
 
 def check_text(text: str, what: str, limit: int) -> str:
     text = " ".join(text.split())
+    # "Say what you decided", "Say the reason": a `what` that is a clause takes no article.
+    clause = what.startswith(("what ", "why ", "how ", "who "))
     if not text:
-        raise UserError(f"Say the {what}, in quotes.")
+        raise UserError(f"Say {what if clause else 'the ' + what}, in quotes.")
     if len(text) > limit:
-        raise UserError(f"That {what} is {len(text):,} characters; keep it under {limit:,}.")
+        raise UserError(f"{what.capitalize() if clause else 'That ' + what} is {len(text):,} characters; "
+                        f"keep it under {limit:,}.")
     return text
 
 
