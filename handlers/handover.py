@@ -37,7 +37,8 @@ def reassign(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     if new_owner.id == c.owner_id:
-        raise UserError(f"#{c.number} is already {new_owner.person.display_name}'s.")
+        whose = "yours" if new_owner.person_id == ctx.person.id else f"{new_owner.person.display_name}'s"
+        raise UserError(f"#{c.number} is already {whose}.", f"Name who takes it over: `reassign {c.number} @name`.")
     if new_owner.role is Role.OBSERVER:
         raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
     old = c.owner

@@ -267,7 +267,8 @@ def role(ctx: Context, args: Args) -> Reply:
     new = Role(args.take_word("role", ROLES))
     args.finish()
     if member.role is new:
-        raise UserError(f"{member.person.display_name} is already {a_role(new)}.")
+        who = "You are" if member.person_id == ctx.person.id else f"{member.person.display_name} is"
+        raise UserError(f"{who} already {a_role(new)}.", "Type `members` to see everyone's role.")
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
     if new is Role.OBSERVER:

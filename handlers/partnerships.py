@@ -84,8 +84,7 @@ def setup(ctx: Context, args: Args) -> Reply:
         created_at=ctx.now,
     )
     apply_settings(ctx, partnership, args.options)
-    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
-        raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
+    ensure_end(ctx, partnership)
     keep_reviewed(ctx, partnership)
     ctx.session.add(partnership)
     ctx.session.flush()
@@ -120,6 +119,13 @@ def keep_reviewed(ctx: Context, partnership: Partnership) -> None:
         partnership.review_cadence = ReviewCadence.QUARTERLY
     if partnership.review_cadence is not None and partnership.next_review_on is None:
         partnership.next_review_on = next_review(partnership.review_cadence, ctx.now.astimezone(ctx.tz).date())
+
+
+def ensure_end(ctx: Context, partnership: Partnership) -> None:
+    """A project has a natural end: refuse one without an end date, with an example still to come."""
+    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
+        example = life.new_end_example(ctx.now.astimezone(ctx.tz).date())
+        raise UserError(f"A project partnership has a natural end: add `end:` with its end date, like `end:{example}`.")
 
 
 def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, str]) -> list[str]:
@@ -213,8 +219,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     partnership = ctx.require_partnership()
     before = partnership.next_review_on
     changed = apply_settings(ctx, partnership, args.options)
-    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
-        raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
+    ensure_end(ctx, partnership)
     keep_reviewed(ctx, partnership)
     after = partnership.next_review_on
     today = ctx.now.astimezone(ctx.tz).date()

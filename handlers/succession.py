@@ -108,7 +108,8 @@ def successor(ctx: Context, args: Args) -> Reply:
         ensure_may_change(ctx, commitment)
         ensure_open(ctx, commitment)
         if who.id == commitment.owner_id:
-            raise UserError(f"#{commitment.number} is already {who.person.display_name}'s; name someone else.",
+            whose = "yours" if who.id == me.id else f"{who.person.display_name}'s"
+            raise UserError(f"#{commitment.number} is already {whose}; name someone else.",
                             f"Type `successor {commitment.number} @name`.")
         row = ctx.session.scalar(select(Successor).where(Successor.commitment_id == commitment.id))
         what = f"#{commitment.number} {commitment.title}"

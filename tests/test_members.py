@@ -93,6 +93,7 @@ def test_coordinator_promotes_a_member(town: Chat) -> None:
 
 def test_role_unchanged_is_refused(town: Chat) -> None:
     refuse(town, "alice", "member role @bob member", "Bob is already a member.")
+    refuse(town, "alice", "member role @alice coordinator", "You are already a coordinator.", "`members`")
 
 
 def test_member_cannot_change_roles(town: Chat) -> None:

@@ -46,7 +46,7 @@ def test_bad_or_unpermitted_successors_are_refused(town: Chat) -> None:
     refuse(town, "bob", "successor coordinator @carol", "Only coordinators name successors for roles")
     refuse(town, "carol", "successor 1 @alice", "#1 is Bob's commitment; only they or a coordinator can change it",
            example=False)
-    refuse(town, "bob", "successor 1 @bob", "#1 is already Bob's")
+    refuse(town, "bob", "successor 1 @bob", "#1 is already yours")
     refuse(town, "alice", "successor coordinator @olga", "Olga is an observer")
     refuse(town, "alice", "successor coordinator @zed", "@zed isn't a member of Riverside Partnership")
     refuse(town, "alice", "successor 9 @bob", "There is no commitment #9")
@@ -95,7 +95,8 @@ def test_nobody_is_named_successor_to_themselves(town: Chat) -> None:
            "`successor coordinator @name`")
     town.ok("alice", "member role @carol coordinator")
     refuse(town, "alice", "successor coordinator @carol", "Carol is a coordinator already")
-    refuse(town, "bob", "successor 1 @bob", "#1 is already Bob's; name someone else")
+    refuse(town, "bob", "successor 1 @bob", "#1 is already yours; name someone else")
+    refuse(town, "alice", "successor 1 @bob", "#1 is already Bob's; name someone else")
     assert all_of(town.sessions, Successor) == []
 
 
