@@ -40,10 +40,16 @@ def find_commitment(ctx: Context, commitment_id: int) -> Commitment:
     return ctx.find_row(Commitment, commitment_id, "commitment", "who")
 
 
-def ensure_may_change(ctx: Context, c: Commitment) -> None:
+def may_change(ctx: Context, c: Commitment) -> bool:
     """People change their own commitments; coordinators may change anyone's."""
-    member = ctx.require_member()
-    if c.owner_id != member.id and member.role is not Role.COORDINATOR:
+    member = ctx.member
+    return member is not None and (c.owner_id == member.id or member.role is Role.COORDINATOR)
+
+
+def ensure_may_change(ctx: Context, c: Commitment) -> None:
+    """Refuse anyone who may not change the commitment (see `may_change`), naming whose it is."""
+    ctx.require_member()
+    if not may_change(ctx, c):
         raise UserError(
             f"#{c.number} is {c.owner.person.display_name}'s commitment; only they or a coordinator can change it."
         )
@@ -62,7 +68,7 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
-    items = [commitment_item(c, ctx.tz, ctx.now, with_owner) for c in rows[:LIST_LIMIT]]
+    items = [commitment_item(c, ctx.tz, ctx.now, with_owner, buttons=may_change(ctx, c)) for c in rows[:LIST_LIMIT]]
     reply = Reply(title=title, sections=[Section(None, items, empty=empty)])
     if len(rows) > LIST_LIMIT:
         reply.text = f"Showing the first {LIST_LIMIT} of {len(rows)}."
@@ -356,7 +362,8 @@ def who(ctx: Context, args: Args) -> Reply:
         for c in rows:
             by_owner.setdefault(c.owner_id, []).append(c)
         sections = [
-            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False) for c in cs])
+            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False, buttons=may_change(ctx, c))
+                                                for c in cs])
             for cs in by_owner.values()
         ]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [

@@ -50,6 +50,19 @@ def talk_actions(c: Concern) -> tuple[Action, ...]:
             Action("Resolve", f'resolve {c.number} "what was agreed"', primary=True))
 
 
+def actions_for(ctx: Context, c: Concern) -> tuple[Action, ...]:
+    """The ways forward the reader may take: members discuss, coordinators resolve, and a
+    resolved concern is reopened by a coordinator or whoever raised it. An observer gets none."""
+    member = ctx.member
+    if member is None or member.role is Role.OBSERVER:
+        return ()
+    coordinator = member.role is Role.COORDINATOR
+    if c.status is not ConcernStatus.OPEN:
+        mine = c.raised_by_id == member.id
+        return (Action("Reopen...", f'reopen concern {c.number} "..."'),) if coordinator or mine else ()
+    return tuple(a for a in talk_actions(c) if coordinator or not a.command.startswith("resolve"))
+
+
 def settling(session: Session, partnership_id: int, concern_ids: list[int]) -> list[Event]:
     """The resolutions and reopenings of these concerns, oldest first: an agreement reopened stays in view."""
     if not concern_ids:
@@ -65,7 +78,7 @@ def concern_item(ctx: Context, c: Concern, agreed_before: str | None = None) -> 
         text += f" · {plural(len(c.notes), 'note')}"
     if agreed_before:
         text += f" · reopened, agreed before: {agreed_before}"
-    return Item(text, talk_actions(c))
+    return Item(text, actions_for(ctx, c))
 
 
 @command(
@@ -142,8 +155,7 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     if c.resolution:
         fields.append(("Agreed", c.resolution))
     notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
-    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN \
-        else [Action("Reopen...", f'reopen concern {c.number} "..."')]
+    actions = list(actions_for(ctx, c))
     sections = [Section("Discussion", notes, empty="No notes yet.")]
     history = settling(ctx.session, c.partnership_id, [c.id])
     if any(e.action == "reopen" for e in history):

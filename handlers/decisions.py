@@ -100,6 +100,13 @@ def response_actions(d: Decision) -> tuple[Action, ...]:
             Action("Abstain", f"vote {d.number} abstain"))
 
 
+def may_respond(ctx: Context) -> bool:
+    """Whether the reader can respond at all (a member, not an observer), so a listing offers
+    them no buttons that would be refused."""
+    member = ctx.member
+    return member is not None and member.role is not Role.OBSERVER
+
+
 def how_to_respond(d: Decision) -> str:
     if d.mode is DecisionMode.CONSENSUS:
         return f'Respond with `agree {d.number}`, `disagree {d.number} "why"`, `block {d.number} "why"` or `abstain {d.number}`.'
@@ -447,7 +454,7 @@ def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
                     f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded} responded")
     if d.status is DecisionStatus.OPEN:
         return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
-                    f"{responded} responded", response_actions(d))
+                    f"{responded} responded", response_actions(d) if may_respond(ctx) else ())
     when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
     return Item(f"#{d.number} {d.title} · {d.status.value} {when}")
 
@@ -498,7 +505,7 @@ def decision(ctx: Context, args: Args) -> Reply:
              for r in responses]
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
-    if d.status is DecisionStatus.OPEN and not closing(d, ctx.now):
+    if d.status is DecisionStatus.OPEN and not closing(d, ctx.now) and may_respond(ctx):
         reply.actions = list(response_actions(d))
     return reply
 
