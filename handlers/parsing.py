@@ -161,7 +161,8 @@ class Args:
         token = self.words.pop(0)
         match = ID.fullmatch(token.text.strip())
         if not match or token.quoted:
-            raise UserError(f"`{token.text[:40]}` isn't a {what} number; use the number shown in lists, like `12`.")
+            raise UserError(f"`{token.text[:40]}` isn't {article(what)} {what} number; "
+                            "use the number shown in lists, like `12`.")
         return int(match[1])
 
     def take_word(self, what: str, choices: list[str] | None = None) -> str:
@@ -224,7 +225,12 @@ def choose(value: str, choices: list[str], what: str) -> str:
     if lowered in choices:
         return lowered
     shown = value if len(value) <= 40 else value[:37] + "..."
-    raise UserError(f"`{shown}` isn't a {what}. Choose one of: {', '.join(choices)}.")
+    raise UserError(f"`{shown}` isn't {article(what)} {what}. Choose one of: {', '.join(choices)}.")
+
+
+def article(noun: str) -> str:
+    """`a` or `an`, as the noun is said: `an outcome`, `a kind`."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def parse_hours(value: str, what: str) -> float:
