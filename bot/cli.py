@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 CHAT_HELP = ("In the chat, type `help` for every chat command, or `help <command>` (like `help commit`) for one; "
              "`partnerbot console` lets you try them in the terminal.")
 
+# Where the records live, for the help of the commands that use them.
+WHERE = ("The records are kept in the database DATABASE_URL names (in the environment or .env); without it, "
+         "in partnerbot.db in the folder it starts in.")
+
 if TYPE_CHECKING:
     from bot.console import Console
     from bot.scheduler import Delivery
@@ -29,7 +33,10 @@ if TYPE_CHECKING:
 def console(settings: Settings, user: str, nudges: bool | None = None) -> None:
     from bot.console import Console
 
-    chat(Console(open_database(settings), user, settings.timezone), nudges)
+    sessions = open_database(settings)
+    if sys.stdin.isatty():  # piped input keeps its output to the replies, the same from run to run
+        print(f"Your partnerships are kept in {shown_url(settings.database_url)}.")
+    chat(Console(sessions, user, settings.timezone), nudges)
 
 
 def chat(console: Console, nudges: bool | None) -> None:
@@ -210,29 +217,37 @@ def export(settings: Settings, name: str | None, workspace: str | None, out: Pat
     print(f"Exported {partnership.name} to {out.resolve()}: " + ", ".join(p.name for p in written))
 
 
-def web(settings: Settings) -> None:
-    """Serve the web pages alone (public pages, dashboard), for a console-only install."""
+def web(settings: Settings, host: str, port: int | None, create: bool) -> None:
+    """Serve the web pages alone (public pages, dashboard), for a console-only install: on the
+    database the console wrote to, never a new empty one unless asked (`--create`)."""
     from bot import metrics
     from bot.web import create_app
     from bot.web.server import serve
 
-    sessions = open_database(settings)
+    port = settings.port if port is None else port
+    sessions = existing(settings, create)
     metrics.serve_privately(settings, sessions)
-    server = serve(create_app(settings, sessions), "0.0.0.0", settings.port)
-    print(f"Serving the web pages on port {settings.port}; public pages at /p/<address>/, the dashboard at /dashboard.")
+    app = create_app(settings, sessions)
+    try:
+        server = serve(app, host, port)
+    except OSError as failed:  # the port is taken, or not ours to use
+        raise SystemExit(f"Can't serve on {host}:{port}: {failed.strerror or failed}. "
+                         "Stop whatever uses it, or pick another port with --port (or PORT).") from None
+    print(f"Serving the web pages on port {port}; public pages at /p/<address>/, the dashboard at /dashboard.",
+          flush=True)
     try:
         server.serve_forever()
     finally:
         server.server_close()
 
 
-def publish(settings: Settings, out: Path) -> None:
+def publish(settings: Settings, out: Path, create: bool) -> None:
     """Write every published partnership's public page, calendar and feed as static files, and
     remove this machine's copies of pages taken down since."""
     from bot.web import create_app
     from bot.web.static import write_pages
 
-    written = write_pages(create_app(settings, open_database(settings)), out)
+    written = write_pages(create_app(settings, existing(settings, create)), out)
     for line in written.removed:
         print(line)
     if not written.files:
@@ -248,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, text in (("run", "start every configured platform (the console when none is)"),
                        ("console", "chat in the terminal; reads standard input when it is not a terminal"),
                        ("demo", "load a sample town partnership, then open the console")):
-        sub = commands.add_parser(name, help=text)
+        sub = commands.add_parser(name, help=text, description=f"{text[0].upper()}{text[1:]}. {WHERE}")
         sub.add_argument("--as", dest="user", default=None, help="who you are in the console (default: your login)")
         sub.add_argument("--nudges", action=argparse.BooleanOptionalAction, default=None,
                          help="send nudges into the chat (default: at a terminal, not for piped input)")
@@ -279,9 +294,15 @@ def main(argv: list[str] | None = None) -> None:
     for maintaining in (ticking, nudges, exporting):
         maintaining.add_argument("--create", action="store_true",
                                  help="make the database if there is none yet (default: stop and say so)")
-    commands.add_parser("web", help="serve only the web pages (public pages and dashboard) on PORT")
+    serving = commands.add_parser("web", help="serve only the web pages (public pages and dashboard) on PORT",
+                                  description=f"Serve only the web pages (public pages and dashboard). {WHERE}")
+    serving.add_argument("--port", type=int, help="the port to listen on (default: PORT, or 3000)")
+    serving.add_argument("--host", default="0.0.0.0", help="the address to listen on (default: every address, 0.0.0.0)")
     publishing = commands.add_parser("publish", help="write the published public pages and feeds as static files")
     publishing.add_argument("--out", type=Path, default=Path("partnerbot-site"), help="the folder to write to")
+    for maintaining in (serving, publishing):
+        maintaining.add_argument("--create", action="store_true",
+                                 help="make the database if there is none yet (default: stop and say so)")
     commands.add_parser("help", help="show these commands, and how to get help with the chat commands")
     args = parser.parse_args(argv)
     if args.command == "help":
@@ -323,9 +344,9 @@ def main(argv: list[str] | None = None) -> None:
             case "export":
                 export(settings, args.partnership, args.workspace, args.out, args.create)
             case "web":
-                web(settings)
+                web(settings, args.host, args.port, args.create)
             case "publish":
-                publish(settings, args.out)
+                publish(settings, args.out, args.create)
             case _:
                 run(settings, user, nudging)
     except KeyboardInterrupt:

@@ -24,7 +24,8 @@ PLATFORM = "console"
 WORKSPACE = "local"
 CHANNEL = "console"
 EXPORTS = Path()
-_NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,39}")
+NAME_LIMIT = 40
+_NAME = re.compile(rf"[A-Za-z0-9][\w.-]{{0,{NAME_LIMIT - 1}}}")
 
 
 def render(reply: Reply, color: bool = False) -> str:
@@ -83,7 +84,7 @@ class Console:
     def actor(self) -> Actor:
         # A terminal is read by whoever sits at it: what is typed here is private.
         return Actor(PLATFORM, self.workspace, self.user, CHANNEL, display_name=self.user, timezone=self.timezone,
-                     private=True)
+                     private=True, place="console")
 
     def say(self, text: str) -> None:
         with self._output:
@@ -124,6 +125,9 @@ class Console:
         word, _, rest = line.partition(" ")
         if word.lower() == "as":
             name = rest.strip().lstrip("@")
+            if len(name) > NAME_LIMIT:
+                return (f"! A name here is at most {NAME_LIMIT} characters; that one has {len(name)}. "
+                        "Say who you are now, like `as bob`.")
             if not _NAME.fullmatch(name):
                 return "! Say who you are now, like `as bob` (letters, digits, dots and dashes)."
             self.user = name

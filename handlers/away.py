@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import DATE_HINT, show_day
+from handlers.dates import date_hint, show_day
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements.load import away_now, window
@@ -30,8 +30,14 @@ DAY = timedelta(days=1)
 OFF = ("off", "back", "none", "cancel")
 
 
+def example(today: date) -> str:
+    """`away <first> <last>` with a fortnight's dates a few weeks ahead: an example to copy that is not already past."""
+    first = today + timedelta(days=14)
+    return f"away {first.isoformat()} {(first + timedelta(days=13)).isoformat()}"
+
+
 @command("away", usage="away <first day> <last day>",
-         examples=("away 2026-12-20 2027-01-03", "away until:2027-01-03", "away off", "away"),
+         examples=('away monday "in 3 weeks"', 'away until:"in 2 weeks"', "away off", "away"),
          options=("until",), reads_alone=True)
 def away(ctx: Context, args: Args) -> Reply:
     """Say when you are away: no nudges then, no capacity counted, and your due work is flagged to cover.
@@ -44,13 +50,13 @@ def away(ctx: Context, args: Args) -> Reply:
     if not args.has_more() and "until" not in args.options:
         args.finish()
         if person.away_until is None or person.away_until < today:
-            return Reply(text="You're not marked away. Going on holiday? `away 2026-12-20 2027-01-03`.")
+            return Reply(text=f"You're not marked away. Going on holiday? `{example(today)}`.")
         return Reply(text=f"You're away {window(person, today)}. `away off` if plans change.")
     if args.words and not args.words[0].quoted and args.words[0].text.lower() in OFF:
         args.words.pop(0)
         args.finish()
         if person.away_until is None or person.away_until < today:
-            raise UserError("You're not marked away.", "Type `away 2026-12-20 2027-01-03` to mark days away.")
+            raise UserError("You're not marked away.", f"Type `{example(today)}` to mark days away.")
         shown = window(person, today)
         set_window(ctx, person, None, None)
         ctx.record("away", f"is no longer away {shown}")
@@ -62,14 +68,15 @@ def away(ctx: Context, args: Args) -> Reply:
     else:
         first = ctx.day(args.take_word("first day away"))
         if not args.has_more():
-            raise UserError("Say the last day away too, like `away 2026-12-20 2027-01-03`, or `away until:2027-01-03`.")
+            raise UserError(f"Say the last day away too, like `{example(today)}`, or "
+                            f"`away until:{example(today).split()[-1]}`.")
         last = ctx.day(args.take_word("last day away"))
     args.finish()
     if last < first:
         raise UserError(f"The last day ({show_day(last, today)}) is before the first ({show_day(first, today)}).",
-                        "Type the first day, then the last: `away 2026-12-20 2027-01-03`.")
+                        f"Type the first day, then the last: `away {last.isoformat()} {first.isoformat()}`.")
     if last < today:
-        raise UserError(f"{show_day(last, today)} has passed. {DATE_HINT}")
+        raise UserError(f"{show_day(last, today)} has passed. {date_hint(today)}")
     if (last - first).days > MAX_DAYS:
         raise UserError(f"That is more than {MAX_DAYS} days away; for a longer break, a coordinator can make you "
                         "an observer (`member role @you observer`).")

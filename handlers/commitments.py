@@ -41,10 +41,16 @@ def find_commitment(ctx: Context, commitment_id: int) -> Commitment:
     return ctx.find_row(Commitment, commitment_id, "commitment", "who")
 
 
-def ensure_may_change(ctx: Context, c: Commitment) -> None:
+def may_change(ctx: Context, c: Commitment) -> bool:
     """People change their own commitments; coordinators may change anyone's."""
-    member = ctx.require_member()
-    if c.owner_id != member.id and member.role is not Role.COORDINATOR:
+    member = ctx.member
+    return member is not None and (c.owner_id == member.id or member.role is Role.COORDINATOR)
+
+
+def ensure_may_change(ctx: Context, c: Commitment) -> None:
+    """Refuse anyone who may not change the commitment (see `may_change`), naming whose it is."""
+    ctx.require_member()
+    if not may_change(ctx, c):
         raise UserError(
             f"#{c.number} is {c.owner.person.display_name}'s commitment; only they or a coordinator can change it."
         )
@@ -60,11 +66,11 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     closed = queries.last_event(ctx.session, c, ("done", "drop", "hand-on"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
     when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
-    raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history {c.number}` to see what happened.")
+    raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history commitment {c.number}` to see what happened.")
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
-    items = [commitment_item(c, ctx.tz, ctx.now, with_owner) for c in rows[:LIST_LIMIT]]
+    items = [commitment_item(c, ctx.tz, ctx.now, with_owner, buttons=may_change(ctx, c)) for c in rows[:LIST_LIMIT]]
     reply = Reply(title=title, sections=[Section(None, items, empty=empty)])
     if len(rows) > LIST_LIMIT:
         reply.text = f"Showing the first {LIST_LIMIT} of {len(rows)}."
@@ -81,7 +87,7 @@ def change(ctx: Context, c: Commitment, *still: ColumnElement[bool], **values: o
     if result.rowcount != 1:  # type: ignore[attr-defined]
         ctx.session.refresh(c)
         raise UserError(f"#{c.number} {c.title} was changed by someone else just now (it is {c.status.value}), "
-                        "so nothing was changed.", f"Type `history {c.number}` to see what happened.")
+                        "so nothing was changed.", f"Type `history commitment {c.number}` to see what happened.")
 
 
 def take_reason(args: Args, why: str) -> str:
@@ -110,8 +116,8 @@ def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
     "commit",
     usage='commit "What" by:<date>',
     examples=('commit "Deliver 500 leaflets" by:friday effort:3h',
-              'commit @bob "Book the hall" by:2026-12-01 from:2026-11-25',
-              'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h'),
+              'commit @bob "Book the hall" by:"end of next month" from:monday',
+              'commit "Open the warm space" every:tuesday until:"in 3 months" effort:2h'),
     options=("by", "effort", "from", "every", "until"),
     flags=("again",),
 )
@@ -257,7 +263,7 @@ def drop(ctx: Context, args: Args) -> Reply:
 @command(
     "edit",
     usage="edit <number> by:<date> effort:<hours> title:\"...\" from:<date>",
-    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:2026-12-07"),
+    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:monday"),
     options=("by", "effort", "title", "from"),
     after_end=True,
 )
@@ -322,7 +328,7 @@ def edit(ctx: Context, args: Args) -> Reply:
 def reopen(ctx: Context, args: Args) -> Reply:
     """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
     c = find_commitment(ctx, args.take_id("commitment"))
-    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen {c.number} \"why\"`.")
+    reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen commitment {c.number} \"why\"`.")
     ensure_may_change(ctx, c)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
@@ -390,7 +396,8 @@ def who(ctx: Context, args: Args) -> Reply:
         for c in rows:
             by_owner.setdefault(c.owner_id, []).append(c)
         sections = [
-            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False) for c in cs])
+            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False, buttons=may_change(ctx, c))
+                                                for c in cs])
             for cs in by_owner.values()
         ]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [

@@ -36,6 +36,19 @@ def talk_actions(c: Concern) -> tuple[Action, ...]:
             Action("Resolve", f'resolve {c.number} "what was agreed"', primary=True))
 
 
+def actions_for(ctx: Context, c: Concern) -> tuple[Action, ...]:
+    """The ways forward the reader may take: members discuss, coordinators resolve, and a
+    resolved concern is reopened by a coordinator or whoever raised it. An observer gets none."""
+    member = ctx.member
+    if member is None or member.role is Role.OBSERVER:
+        return ()
+    coordinator = member.role is Role.COORDINATOR
+    if c.status is not ConcernStatus.OPEN:
+        mine = c.raised_by_id == member.id
+        return (Action("Reopen...", f'reopen concern {c.number} "..."'),) if coordinator or mine else ()
+    return tuple(a for a in talk_actions(c) if coordinator or not a.command.startswith("resolve"))
+
+
 def settling(session: Session, partnership_id: int, concern_ids: list[int]) -> list[Event]:
     """The resolutions and reopenings of these concerns, oldest first: an agreement reopened stays in view."""
     if not concern_ids:
@@ -51,7 +64,7 @@ def concern_item(ctx: Context, c: Concern, agreed_before: str | None = None) -> 
         text += f" · {plural(len(c.notes), 'note')}"
     if agreed_before:
         text += f" · reopened, agreed before: {agreed_before}"
-    return Item(text, talk_actions(c))
+    return Item(text, actions_for(ctx, c))
 
 
 @command(
@@ -127,7 +140,7 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     if c.resolution:
         fields.append(("Agreed", c.resolution))
     notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
-    actions = list(talk_actions(c)) if c.status is ConcernStatus.OPEN else [Action("Reopen...", f'reopen {c.number} "..."')]
+    actions = list(actions_for(ctx, c))
     sections = [Section("Discussion", notes, empty="No notes yet.")]
     history = settling(ctx.session, c.partnership_id, [c.id])
     if any(e.action == "reopen" for e in history):
@@ -142,7 +155,7 @@ def discuss(ctx: Context, args: Args) -> Reply:
     text = args.take_text("note", MAX_NOTE)
     args.finish()
     if c.status is not ConcernStatus.OPEN:
-        raise UserError(f"Concern #{c.number} is resolved.", f"To take it up again: `reopen {c.number}`.")
+        raise UserError(f"Concern #{c.number} is resolved.", f'To take it up again: `reopen concern {c.number} "why"`.')
     ctx.session.add(ConcernNote(concern_id=c.id, author_id=ctx.person.id, text=text, created_at=ctx.now))
     ctx.record("discuss", f"commented on concern #{c.number} {c.title}", subject=c, reason=text)
     return Reply(text=f"{ctx.person.display_name} on concern #{c.number} ({c.title}): {text}", audience=Audience.CHANNEL)
@@ -156,7 +169,9 @@ def resolve(ctx: Context, args: Args) -> Reply:
     agreed = args.take_text("agreement", MAX_NOTE)
     args.finish()
     if c.status is ConcernStatus.RESOLVED:
-        raise UserError(f"Concern #{c.number} is already resolved.")
+        raise UserError(f"Concern #{c.number} is already resolved.",
+                        f'Type `concerns {c.number}` to see what was agreed, or `reopen concern {c.number} "why"` '
+                        "if it is not settled after all.")
     c.status, c.resolution, c.resolved_by_id, c.resolved_at = ConcernStatus.RESOLVED, agreed, ctx.person.id, ctx.now
     ctx.record("resolve", f"resolved concern #{c.number} {c.title}", subject=c, reason=agreed)
     return Reply(title=f"Concern #{c.number} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)

@@ -50,6 +50,9 @@ class Actor:
     # Nobody but the bot sees what this person types here: a direct conversation with the
     # bot, a form, a Slack slash command. Only then can something be said anonymously.
     private: bool = False
+    # What the platform calls the place typed in, for replies that speak of it ("this
+    # channel", "this room", "this console").
+    place: str = "channel"
 
 
 @dataclass
@@ -179,7 +182,7 @@ class Context:
     def require_partnership(self) -> Partnership:
         if self.partnership is None:
             raise UserError(
-                "This channel isn't linked to a partnership yet.",
+                f"This {self.actor.place} isn't linked to a partnership yet.",
                 'Type `partnerships` to see them and `use <name>` to link one, '
                 'or start one with `setup "Riverside Partnership" kind:task-force`.',
             )

@@ -16,7 +16,6 @@ import dateparser
 from handlers.errors import UserError
 from handlers.reply import plural
 
-DATE_HINT = "Write a date like `2026-12-01`, `friday`, `tomorrow`, `in 2 weeks` or `end of january`."
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _NUMBER = re.compile(r"\d{1,3}")
 # 31/03/2027, 31.3.27, 03-31-2027, 31/3: read in the person's own order, never guessed.
@@ -29,12 +28,21 @@ _END_OF = re.compile(r"(?:the )?end of (?:the )?(?:(this |next )?(month|year)|([
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
+def date_hint(today: date) -> str:
+    """How to write a date, with examples still to come: an example already past would be
+    refused itself where a date must be ahead (`by:`, `away`, `snooze`)."""
+    next_month = last_day(today.year, today.month) + timedelta(days=1)
+    return (f"Write a date like `{next_month.isoformat()}`, `friday`, `tomorrow`, `in 2 weeks` or "
+            f"`end of {calendar.month_name[next_month.month].lower()}`.")
+
+
 def parse_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
     """A calendar day from an ISO date, numbers in the typist's order (day first unless
     `month_first`) or plain words, read in the typist's zone, between 2000 and 2100."""
     day = read_day(text.strip(), tz, now, month_first)
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise UserError(f"{day.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}. {DATE_HINT}")
+        raise UserError(f"{day.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}. "
+                        f"{date_hint(now.astimezone(tz).date())}")
     return day
 
 
@@ -44,14 +52,14 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
         try:
             return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
         except ValueError:
-            raise UserError(f"`{text}` isn't a real date. {DATE_HINT}") from None
+            raise UserError(f"`{text}` isn't a real date. {date_hint(today)}") from None
     if numeric := _NUMERIC.fullmatch(text):
         return numeric_day(numeric, today, month_first)
     if end := _END_OF.fullmatch(" ".join(text.lower().split())):
         return end_of(end, today)
     if _NUMBER.fullmatch(text):
         # dateparser reads a bare "32" as the year 2032; nobody typing it means that.
-        raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {DATE_HINT}")
+        raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {date_hint(today)}")
     local_now = now.astimezone(tz).replace(tzinfo=None)
     parsed = dateparser.parse(
         text[:60],
@@ -66,7 +74,7 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
     )
     if parsed is None:
         shown = text if len(text) <= 40 else text[:37] + "..."
-        raise UserError(f"I can't read `{shown}` as a date. {DATE_HINT}")
+        raise UserError(f"I can't read `{shown}` as a date. {date_hint(today)}")
     return parsed.date()
 
 
@@ -80,7 +88,7 @@ def numeric_day(found: re.Match[str], today: date, month_first: bool) -> date:
         return picked
     swapped = on_day(year, day, month, today) if month > 12 else None
     if swapped is None:
-        raise UserError(f"`{found[0]}` isn't a real date. {DATE_HINT}")
+        raise UserError(f"`{found[0]}` isn't a real date. {date_hint(today)}")
     order, other = ("month first", "dates day-first") if month_first else ("day first", "dates month-first")
     raise UserError(f"`{found[0]}` doesn't fit your date order ({order}): there is no month {month}.",
                     f"Type `{swapped.isoformat()}` for {swapped:%-d %B %Y}, or switch with `{other}`.")
@@ -128,9 +136,9 @@ def parse_due(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date
     day = parse_day(text, tz, now, month_first)
     today = now.astimezone(tz).date()
     if day < today:
-        raise UserError(f"{show_day(day, today)} is in the past. Give a date from today on. {DATE_HINT}")
+        raise UserError(f"{show_day(day, today)} is in the past. Give a date from today on. {date_hint(today)}")
     if day > today + timedelta(days=366 * 5):
-        raise UserError(f"{show_day(day, today)} is more than five years away. {DATE_HINT}")
+        raise UserError(f"{show_day(day, today)} is more than five years away. {date_hint(today)}")
     return end_of_day(day, tz)
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,6 +56,21 @@ UNTAGGED = "no perspective given"
 ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.ABSTAIN]
 
 
+def closing(d: Decision, now: datetime) -> bool:
+    """Past its closing time and not yet settled: it takes no more responses, and the next
+    sweep records and announces its outcome. Every surface shows it so, never as open."""
+    return d.status is DecisionStatus.OPEN and d.closes_at <= now
+
+
+def closed_unsettled(d: Decision, p: Partnership, tz: ZoneInfo, now: datetime) -> str:
+    """`closed Tue 8 Dec, outcome being recorded`, from the record alone, for a decision that is `closing`.
+
+    A wound-up or ended partnership's decisions wait for it to reopen (see `nudges`)."""
+    after = "outcome recorded if the partnership reopens" if p.over(now.astimezone(tz).date()) \
+        else "outcome being recorded"
+    return f"closed {show_moment(d.closes_at, tz, now)}, {after}"
+
+
 def find_decision(ctx: Context, decision_id: int) -> Decision:
     return ctx.find_row(Decision, decision_id, "decision", "decisions")
 
@@ -82,6 +98,13 @@ def response_actions(d: Decision) -> tuple[Action, ...]:
                 Action("Block...", f'block {d.number} "..."'), Action("Abstain", f"abstain {d.number}"))
     return (Action("Yes", f"vote {d.number} yes"), Action("No", f"vote {d.number} no"),
             Action("Abstain", f"vote {d.number} abstain"))
+
+
+def may_respond(ctx: Context) -> bool:
+    """Whether the reader can respond at all (a member, not an observer), so a listing offers
+    them no buttons that would be refused."""
+    member = ctx.member
+    return member is not None and member.role is not Role.OBSERVER
 
 
 def how_to_respond(d: Decision) -> str:
@@ -240,7 +263,7 @@ def announcement(d: Decision) -> str:
     "propose",
     usage='propose "What to decide" mode:consensus|vote closes:<date>',
     examples=('propose "Adopt the market plan" mode:consensus closes:friday',
-              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:2026-12-04'),
+              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:"in 2 weeks"'),
     options=("mode", "closes", "quorum", "threshold", "details"),
 )
 def propose(ctx: Context, args: Args) -> Reply:
@@ -274,7 +297,8 @@ def propose(ctx: Context, args: Args) -> Reply:
     )
     ctx.session.add(d)
     ctx.session.flush()
-    ctx.record("propose", f"proposed #{d.number} {title}, {rules(d)}", subject=d, reason=d.details)
+    said = rules(d)
+    ctx.record("propose", f"proposed #{d.number} {title}, {said[0].lower()}{said[1:]}", subject=d, reason=d.details)
     text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
     return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
                  text=text if d.details is None else f"{d.details}\n{text}",
@@ -304,7 +328,8 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
         # The same response again (without a reason, the one recorded stands): nothing to record.
         return Reply(text=f"You already responded {position.value} on #{d.number} {d.title}; nothing changed.")
     else:
-        was = f" (was {current.position.value})" if current.position is not position else " (reason updated)"
+        was = (f" (was {current.position.value})" if current.position is not position
+               else " (reason updated)" if current.reason else " (reason added)")
         current.position, current.reason, current.responded_at = position, reason, ctx.now
     ctx.session.flush()
     ctx.record("respond", f"answered {position.value}{was} on #{d.number} {d.title}",
@@ -330,9 +355,9 @@ def ensure_unsettled(ctx: Context, d: Decision) -> None:
 def ensure_open(ctx: Context, d: Decision) -> None:
     """Refuse a response (or a withdrawal) once a decision is settled or past its closing time."""
     ensure_unsettled(ctx, d)
-    if d.closes_at <= ctx.now:
-        raise UserError(f"#{d.number} {d.title} closed {show_moment(d.closes_at, ctx.tz, ctx.now)}; "
-                        "its outcome is announced shortly.", f"Type `decision {d.number}` to see the responses.")
+    if closing(d, ctx.now):
+        raise UserError(f"#{d.number} {d.title} {closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)}.",
+                        f"Type `decision {d.number}` to see the responses.")
 
 
 def responses_to(session: Session, decision_ids: list[int]) -> list[DecisionResponse]:
@@ -370,7 +395,13 @@ def abstain(ctx: Context, args: Args) -> Reply:
 def vote(ctx: Context, args: Args) -> Reply:
     """Vote on a proposal decided by vote; vote again to change your mind before it closes."""
     decision_id = args.take_id("decision")
-    position = Position(args.take_word("vote", [p.value for p in VOTE_POSITIONS]))
+    choices = [p.value for p in VOTE_POSITIONS]
+    position = Position(args.take_word("vote", choices))
+    if args.words and not args.words[0].quoted and args.words[0].text.lower() in choices:
+        # `vote 4 yes yes` is a slip, not a reason: recording "yes" as why would mislead.
+        raise UserError(f"`{args.words[0].text}` after `{position.value}` reads as a second vote; vote once.",
+                        f'Type `vote {decision_id} {position.value}`, with any reason in quotes: '
+                        f'`vote {decision_id} {position.value} "why"`.')
     return respond(ctx, decision_id, position, args)
 
 
@@ -418,9 +449,12 @@ def close(ctx: Context, args: Args) -> Reply:
 
 
 def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
+    if closing(d, ctx.now):
+        return Item(f"#{d.number} {d.title} · {d.mode.value} · "
+                    f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded} responded")
     if d.status is DecisionStatus.OPEN:
         return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
-                    f"{responded} responded", response_actions(d))
+                    f"{responded} responded", response_actions(d) if may_respond(ctx) else ())
     when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
     return Item(f"#{d.number} {d.title} · {d.status.value} {when}")
 
@@ -435,12 +469,15 @@ def decisions(ctx: Context, args: Args) -> Reply:
                                (Decision.status == DecisionStatus.OPEN) | (Decision.closed_at >= ctx.now - RECENT))
         .order_by(Decision.closes_at, Decision.id)))
     counts = Counter(r.decision_id for r in responses_to(ctx.session, [d.id for d in rows]))
-    still_open = [decision_item(ctx, d, counts[d.id]) for d in rows if d.status is DecisionStatus.OPEN]
+    still_open = [decision_item(ctx, d, counts[d.id]) for d in rows
+                  if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
+    closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
     settled = [decision_item(ctx, d, counts[d.id]) for d in reversed(rows) if d.status is not DecisionStatus.OPEN]
-    return Reply(title=f"Decisions in {partnership.name}", sections=[
-        Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.'),
-        Section("Settled lately", settled, empty="None in the last 30 days."),
-    ])
+    sections = [Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
+    if closed:
+        sections.append(Section("Closed, outcome to come", closed))
+    sections.append(Section("Settled lately", settled, empty="None in the last 30 days."))
+    return Reply(title=f"Decisions in {partnership.name}", sections=sections)
 
 
 @command("decision", usage="decision <number>", examples=("decision 3",), access=Access.READ, changes=False)
@@ -451,7 +488,11 @@ def decision(ctx: Context, args: Args) -> Reply:
     responses = responses_to(ctx.session, [d.id])
     latecomers = counts_latecomers(ctx.session, d)
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
-    if d.status is DecisionStatus.OPEN:
+    if closing(d, ctx.now):
+        fields.append(("Status", closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)))
+        waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
+        sections = [Section("Did not respond", waiting, empty="Everyone entitled responded.")]
+    elif d.status is DecisionStatus.OPEN:
         fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
         waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
@@ -464,7 +505,7 @@ def decision(ctx: Context, args: Args) -> Reply:
              for r in responses]
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
-    if d.status is DecisionStatus.OPEN:
+    if d.status is DecisionStatus.OPEN and not closing(d, ctx.now) and may_respond(ctx):
         reply.actions = list(response_actions(d))
     return reply
 

@@ -1,6 +1,8 @@
-"""`decline`: turn down what was offered to you. Two things can be: a commitment handed to
-you (`decline 12 "why"`) and, for coordinators, someone's request to join (`decline @dave`).
-A number names the first, a person the second, so the one word serves both.
+"""Declining: turn down a commitment handed to you, or (coordinators) a request to join.
+
+Two things can be declined: a commitment handed to you (`decline 12 "why"`) and, for
+coordinators, someone's request to join (`decline @dave`). A number names the first, a
+person the second, so the one word serves both.
 """
 
 from __future__ import annotations

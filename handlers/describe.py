@@ -46,8 +46,9 @@ def late_said(c: Commitment, tz: ZoneInfo) -> str:
 
 
 def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool = True,
-                    where: str | None = None) -> Item:
-    """One commitment as a list line, with Mark done / Snooze where it is still open.
+                    where: str | None = None, buttons: bool = True) -> Item:
+    """One commitment as a list line, with Mark done / Snooze where it is still open and the
+    reader may use them (`buttons`: a list of others' work offers none that would be refused).
 
     Numbers count within a partnership, so a list spanning several (`mine`) names each line's
     partnership in its buttons (`where`); clicked anywhere, they act on this commitment."""
@@ -74,5 +75,6 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
         parts.append(f"· handed over, waiting for {c.owner.person.display_name} to `accept {c.number}`")
     within = f" in:{quote(where)}" if where else ""
     actions = ((Action("Mark done", f"done {c.number}{within}", primary=True),
-                Action("Snooze 3 days", f"snooze {c.number} 3{within}")) if c.status is CommitmentStatus.OPEN else ())
+                Action("Snooze 3 days", f"snooze {c.number} 3{within}")) if c.status is CommitmentStatus.OPEN and buttons
+               else ())
     return Item(" ".join(parts), actions)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from handlers import life
 from handlers.context import Context, zone
+from handlers.decisions import closing
 from handlers.describe import days_late, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
@@ -93,7 +94,9 @@ def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
          tz.key, c.resolution or ""] for c in rows))
 
 
-def decisions_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
+def decisions_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
+    """Every decision; one past its closing time whose outcome is still to be recorded reads
+    `closing`, as the chat shows it, never `open`."""
     rows = session.scalars(select(Decision).where(Decision.partnership_id == p.id).order_by(Decision.id)).unique()
 
     def blocks(d: Decision) -> str:
@@ -102,8 +105,9 @@ def decisions_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     return csv_file("decisions.csv", [
         "number", "title", "mode", "status", "proposed_by", "responses", "blocks", "outcome", "closes_at", "closed_at",
         "time_zone",
-    ], ([d.number, d.title, d.mode.value, d.status.value, member_label(d.proposer), len(d.responses), blocks(d),
-         d.outcome or "", stamp(d.closes_at, tz), stamp(d.closed_at, tz), tz.key] for d in rows))
+    ], ([d.number, d.title, d.mode.value, "closing" if closing(d, now) else d.status.value, member_label(d.proposer),
+         len(d.responses), blocks(d), d.outcome or "", stamp(d.closes_at, tz), stamp(d.closed_at, tz), tz.key]
+        for d in rows))
 
 
 def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True,
@@ -229,7 +233,7 @@ def health_md(report: Health, ending: list[str] | None = None) -> Attachment:
 
 def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
     """Every export of one partnership, its times and the health report's dates in the reader's zone."""
-    return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, tz),
+    return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, now, tz),
             calendar_ics(session, p, now), health_md(check(session, p, now, tz), ending_md(session, p, tz))]
 
 

@@ -41,7 +41,8 @@ def reassign(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     if new_owner.id == c.owner_id:
-        raise UserError(f"#{c.number} is already {new_owner.person.display_name}'s.")
+        whose = "yours" if new_owner.person_id == ctx.person.id else f"{new_owner.person.display_name}'s"
+        raise UserError(f"#{c.number} is already {whose}.", f"Name who takes it over: `reassign {c.number} @name`.")
     if new_owner.role is Role.OBSERVER:
         raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
     old = c.owner
@@ -79,9 +80,13 @@ def pending_handover(ctx: Context, c: Commitment) -> Member:
     """The member answering a handover: it must be waiting, and theirs."""
     me = ctx.require_member()
     if c.handover_from_id is None or c.owner_id != me.id:
-        if c.owner_id != me.id:
+        if c.owner_id != me.id and c.handover_from_id is not None:
             raise UserError(f"#{c.number} {c.title} was handed to {c.owner.person.display_name}, not to you; "
                             "only they can accept or decline it.", "Type `mine` to see what is yours.")
+        if c.owner_id != me.id:  # nobody is asked: a decline handed it back, or it never moved
+            raise UserError(f"#{c.number} {c.title} is {c.owner.person.display_name}'s, and nothing waits for "
+                            "your answer.", f"To take it on, ask {c.owner.person.display_name} or a coordinator to "
+                            f"`reassign {c.number} @{ctx.person.user_id}`; `mine` shows what is yours.")
         raise UserError(f"#{c.number} {c.title} is yours already; nothing waits for an answer.",
                         f'To hand it on: `reassign {c.number} @name`; if it will not happen: `drop {c.number} "why"`.')
     ensure_open(ctx, c)

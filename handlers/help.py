@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.dates import date_hint
 from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.registry import COMMANDS, Access, Command, canonical, command, subcommands, suggest
@@ -46,8 +47,8 @@ def help_command(ctx: Context, args: Args) -> Reply:
         by_topic.setdefault(cmd.topic, []).append(overview(cmd))
     return Reply(
         title="partnerbot commands",
-        text="Type `help <command>` for details. Dates read like `friday`, `in 2 weeks`, `end of january` or "
-             "`2026-12-01`; 31/03/2027 is read day first unless you type `dates month-first`.",
+        text=f"Type `help <command>` for details. {date_hint(ctx.now.astimezone(ctx.tz).date())} 31/03/2027 is "
+             "read day first unless you type `dates month-first`.",
         sections=[Section(topic, items) for topic, items in by_topic.items()],
     )
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.parsing import Args, choose, plain_name
 from handlers.registry import Access, command
-from handlers.reply import Action, Item, Reply, Section
+from handlers.reply import Action, Item, Reply, Section, plural
 from storage import numbering, queries
 from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Person
 
@@ -114,6 +114,8 @@ def history(ctx: Context, args: Args) -> Reply:
         said.append(f"{kind} {number}")
     page = page_number(args.options.get("page", "1"))
     rows = ctx.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    if not rows and page > 1:
+        past_the_end(ctx, query, said, page)
     title = f"History of {partnership.name}" + (f" ({' '.join(said)})" if said else "")
     if page > 1:
         title += f", page {page}"
@@ -122,6 +124,18 @@ def history(ctx: Context, args: Args) -> Reply:
     if len(rows) > PAGE:
         reply.actions = [Action("Older", " ".join(["history", *said, f"page:{page + 1}"]))]
     return reply
+
+
+def past_the_end(ctx: Context, query: Select[tuple[Event]], said: list[str], page: int) -> None:
+    """Refuse a page beyond the last, naming the last one (or saying nothing matches at all)."""
+    total = ctx.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    if not total:
+        raise UserError("Nothing in the log matches, on any page.",
+                        "Type " + (f"`history {' '.join(said)}`" if said else "`history`") + " to check.")
+    last = -(-total // PAGE)
+    entries = "1 entry fills" if total == 1 else f"{total} entries fill"
+    raise UserError(f"There is no page {page}: {entries} {plural(last, 'page')}.",
+                    f"Type `{' '.join(['history', *said, *([f'page:{last}'] if last > 1 else [])])}` for the oldest.")
 
 
 def subject_of(ctx: Context, kind: str | None, number: int) -> tuple[str, Commitment | Concern | Decision | Flexibility]:

@@ -14,6 +14,7 @@ from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.flexibility import open_offers, withdraw_offer
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours, plain_name
+from handlers.priorities import retire
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from handlers.succession import handover_note
@@ -266,7 +267,8 @@ def role(ctx: Context, args: Args) -> Reply:
     new = Role(args.take_word("role", ROLES))
     args.finish()
     if member.role is new:
-        raise UserError(f"{member.person.display_name} is already {a_role(new)}.")
+        who = "You are" if member.person_id == ctx.person.id else f"{member.person.display_name} is"
+        raise UserError(f"{who} already {a_role(new)}.", "Type `members` to see everyone's role.")
     if member.role is Role.COORDINATOR:
         ensure_other_coordinator(ctx, member)
     if new is Role.OBSERVER:
@@ -278,12 +280,14 @@ def role(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"{member.person.display_name} is now {a_role(new)}.", audience=Audience.CHANNEL)
 
 
-def ensure_other_coordinator(ctx: Context, leaving: Member) -> None:
+def ensure_other_coordinator(ctx: Context, leaving: Member, then: str | None = None) -> None:
+    """Refuse to leave a partnership without a coordinator, saying what to do first (and `then`)."""
     others = [m for m in queries.coordinators(ctx.session, leaving.partnership_id) if m.id != leaving.id]
     if not others:
+        who = "You are" if leaving.person_id == ctx.person.id else f"{leaving.person.display_name} is"
         raise UserError(
-            f"{leaving.person.display_name} is the only coordinator.",
-            "Make someone else coordinator first: `member role @name coordinator`.",
+            f"{who} the only coordinator of {ctx.require_partnership().name}.",
+            "Make someone else coordinator first: `member role @name coordinator`" + (f"; then {then}." if then else "."),
         )
 
 
@@ -297,7 +301,8 @@ def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
         listed = "; ".join(f"#{c.number} {c.title}" for c in held[:5]) + (f"; and {len(held) - 5} more" if len(held) > 5 else "")
         first = held[0].number
         raise UserError(
-            f"{member.person.display_name} still holds {plural(len(held), 'open commitment')}: {listed}.",
+            ("You still hold" if member.person_id == ctx.person.id else f"{member.person.display_name} still holds")
+            + f" {plural(len(held), 'open commitment')}: {listed}.",
             f'First hand on or close each: `reassign {first} @name`, `done {first}` or `drop {first} "why"`.',
         )
 
@@ -327,6 +332,9 @@ def remove(ctx: Context, args: Args) -> Reply:
     """Remove someone from this partnership (coordinators); their history is kept."""
     member = ctx.find_member(args.take_mention("who to remove"))
     args.finish()
+    if member.id == ctx.require_member().id:
+        # Removing yourself is leaving: `removed` would make joining again need approval.
+        return depart(ctx, member, "left", then="type `leave`")
     member.removed = True  # joining again then needs a coordinator's approval
     return depart(ctx, member, f"removed {member_label(member)}")
 
@@ -335,19 +343,26 @@ def remove(ctx: Context, args: Args) -> Reply:
 def leave(ctx: Context, args: Args) -> Reply:
     """Leave this partnership; hand over your open commitments first."""
     args.finish()
-    member = ctx.require_member()
-    return depart(ctx, member, "left")
+    member = ctx.member
+    if member is None:
+        partnership = ctx.require_partnership()
+        before = queries.membership(ctx.session, partnership.id, ctx.person.id)
+        gone = (f"You left {partnership.name} on {show_moment(before.left_at, ctx.tz, ctx.now)}" if before and before.left_at
+                else f"You're not in {partnership.name}")
+        raise UserError(f"{gone}, so there is nothing to leave.", "Type `partnerships` to see the ones you are in.")
+    return depart(ctx, member, "left", then="type `leave` again")
 
 
-def depart(ctx: Context, member: Member, summary: str) -> Reply:
+def depart(ctx: Context, member: Member, summary: str, then: str | None = None) -> Reply:
     """Someone leaves, taking nothing open with them: their offers are withdrawn, and where
     they were to step in, that is cleared; each change logged, the channel told. The last
-    coordinator may leave a wound-up partnership too: there is nothing left to run."""
+    coordinator may leave a wound-up partnership too: there is nothing left to run. `then`
+    says what the refused person types once the way is clear."""
     partnership = ctx.require_partnership()
     last = member.role is Role.COORDINATOR and not [
         m for m in queries.coordinators(ctx.session, partnership.id) if m.id != member.id]
     if member.role is Role.COORDINATOR and partnership.closed_at is None:
-        ensure_other_coordinator(ctx, member)
+        ensure_other_coordinator(ctx, member, then)
     ensure_no_open_commitments(ctx, member)
     name = member.person.display_name
     said = [f"{name} is no longer in {partnership.name}."]
@@ -362,6 +377,7 @@ def depart(ctx: Context, member: Member, summary: str) -> Reply:
                     f"{'is' if len(offers) == 1 else 'are'} withdrawn.")
     note = handover_note(ctx, member)
     said += [note] if note else []
+    retire(ctx, member)
     member.left_at = ctx.now
     ctx.record("member-remove", summary, subject=member)
     return Reply(text=" ".join(said), audience=Audience.CHANNEL)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, lazyload
 from handlers import away, decisions, recurring, reviews, succession
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
-from handlers.dates import DATE_HINT, show_day
+from handlers.dates import show_day
 from handlers.describe import hours, labelled
 from handlers.episodes import Figures, Told, episodes
 from handlers.errors import UserError
@@ -635,8 +635,12 @@ def snooze(ctx: Context, args: Args) -> Reply:
         day = ctx.day(when)
         days = (day - today).days
         until = datetime.combine(day, time(0), tzinfo=ctx.tz)
+        if days < 1:
+            raise UserError(f"{show_day(day, today)} {'has passed' if days < 0 else 'is today'}: "
+                            "snooze until a day still to come.",
+                            f"Type `snooze {c.number} tomorrow`, `snooze {c.number} monday` or a number of days.")
     if days < 1:
-        raise UserError(f"Snooze for at least a day, up to {MAX_SNOOZE_DAYS}. {DATE_HINT}")
+        raise UserError(f"Snooze for at least a day, up to {MAX_SNOOZE_DAYS}.", f"Type `snooze {c.number} 3`.")
     if days > MAX_SNOOZE_DAYS:
         raise UserError(f"Snooze for at most {MAX_SNOOZE_DAYS} days; if it won't happen, `drop {c.number} \"reason\"`.")
     if current is None:

@@ -166,7 +166,8 @@ class Args:
         token = self.words.pop(0)
         match = ID.fullmatch(token.text.strip())
         if not match or token.quoted:
-            raise UserError(f"`{token.text[:40]}` isn't a {what} number; use the number shown in lists, like `12`.")
+            raise UserError(f"`{token.text[:40]}` isn't {article(what)} {what} number; "
+                            "use the number shown in lists, like `12`.")
         return int(match[1])
 
     def take_word(self, what: str, choices: list[str] | None = None) -> str:
@@ -213,10 +214,13 @@ def looks_like_option(token: Token, key: str, value: str, options: frozenset[str
 
 def check_text(text: str, what: str, limit: int) -> str:
     text = " ".join(text.split())
+    # "Say what you decided", "Say the reason": a `what` that is a clause takes no article.
+    clause = what.startswith(("what ", "why ", "how ", "who "))
     if not text:
-        raise UserError(f"Say the {what}, in quotes.")
+        raise UserError(f"Say {what if clause else 'the ' + what}, in quotes.")
     if len(text) > limit:
-        raise UserError(f"That {what} is {len(text):,} characters; keep it under {limit:,}.")
+        raise UserError(f"{what.capitalize() if clause else 'That ' + what} is {len(text):,} characters; "
+                        f"keep it under {limit:,}.")
     return text
 
 
@@ -226,7 +230,12 @@ def choose(value: str, choices: list[str], what: str) -> str:
     if lowered in choices:
         return lowered
     shown = value if len(value) <= 40 else value[:37] + "..."
-    raise UserError(f"`{shown}` isn't a {what}. Choose one of: {', '.join(choices)}.")
+    raise UserError(f"`{shown}` isn't {article(what)} {what}. Choose one of: {', '.join(choices)}.")
+
+
+def article(noun: str) -> str:
+    """`a` or `an`, as the noun is said: `an outcome`, `a kind`."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def parse_hours(value: str, what: str) -> float:

@@ -58,7 +58,7 @@ def next_review(cadence: ReviewCadence, after: date) -> date:
     usage='setup "Name" kind:<kind>',
     examples=(
         'setup "Riverside Partnership" kind:umbrella-forum review:quarterly purpose:"Revive the riverside"',
-        'setup "Market Square Project" kind:project end:2027-06-30 formality:formal',
+        'setup "Market Square Project" kind:project end:"end of next year" formality:formal',
     ),
     access=Access.ANYONE,
     options=SETTINGS,
@@ -88,8 +88,7 @@ def setup(ctx: Context, args: Args) -> Reply:
         created_at=ctx.now,
     )
     apply_settings(ctx, partnership, args.options)
-    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
-        raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
+    ensure_end(ctx, partnership)
     keep_reviewed(ctx, partnership)
     ctx.session.add(partnership)
     ctx.session.flush()
@@ -100,9 +99,10 @@ def setup(ctx: Context, args: Args) -> Reply:
     if linked is None:
         ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace,
                                     channel=actor.channel, partnership_id=partnership.id))
-        where = "This channel is now its home."
+        where = f"This {actor.place} is now its home."
     else:
-        where = f'This channel stays with its partnership; type `use "{name}"` where you want this one.'
+        where = (f"This {actor.place} still works with {ctx.session.get(Partnership, linked.partnership_id).name}; "
+                 f'type `use "{name}"` where you want this one.')
     ctx.partnership = partnership
     ctx.record("setup", f"set up {name} ({partnership.kind.value})")
     reply = describe(ctx, partnership)
@@ -140,6 +140,13 @@ def keep_reviewed(ctx: Context, partnership: Partnership) -> None:
         partnership.review_cadence = ReviewCadence.QUARTERLY
     if partnership.review_cadence is not None and partnership.next_review_on is None:
         partnership.next_review_on = next_review(partnership.review_cadence, ctx.now.astimezone(ctx.tz).date())
+
+
+def ensure_end(ctx: Context, partnership: Partnership) -> None:
+    """A project has a natural end: refuse one without an end date, with an example still to come."""
+    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
+        example = life.new_end_example(ctx.now.astimezone(ctx.tz).date())
+        raise UserError(f"A project partnership has a natural end: add `end:` with its end date, like `end:{example}`.")
 
 
 def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, str]) -> list[str]:
@@ -238,8 +245,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     options = dict(args.options)
     renamed = rename(ctx, partnership, options.pop("name")) if "name" in options else []
     changed = renamed + apply_settings(ctx, partnership, options)
-    if partnership.kind is PartnershipKind.PROJECT and partnership.end_date is None:
-        raise UserError("A project partnership has a natural end: add `end:` with its end date, like `end:2027-06-30`.")
+    ensure_end(ctx, partnership)
     keep_reviewed(ctx, partnership)
     after = partnership.next_review_on
     today = ctx.now.astimezone(ctx.tz).date()
@@ -276,14 +282,15 @@ def listing(ctx: Context, args: Args) -> Reply:
         shown[here.id] = here
     items = []
     for p in sorted(shown.values(), key=lambda p: p.name_key):
-        marks = [m for m, on in (("you are in it", p.id in mine), ("this channel", here and here.id == p.id)) if on]
+        marks = [m for m, on in (("you are in it", p.id in mine), (f"this {ctx.actor.place}", here and here.id == p.id))
+                 if on]
         state = life.standing(ctx, p, why=True)
         marks += [state] if state else []
         items.append(Item(f"{p.name} — {p.kind.value} ({', '.join(marks)})"))
     return Reply(
         title="Your partnerships",
-        sections=[Section(None, items, empty='You are in none yet, and this channel has none. Join one in its '
-                                             'channel, or start one: `setup "Name" kind:task-force`.')],
+        sections=[Section(None, items, empty=f"You are in none yet, and this {ctx.actor.place} has none. Join one "
+                                             'where its partners talk, or start one: `setup "Name" kind:task-force`.')],
     )
 
 
@@ -297,7 +304,7 @@ def use(ctx: Context, args: Args) -> Reply:
     if not mine:
         # One answer whether or not it exists: a stranger learns nothing by guessing names.
         raise UserError(f"You coordinate no partnership called {name} here.",
-                        "Type `partnerships` to see yours; only a coordinator can link a channel to one.")
+                        f"Type `partnerships` to see yours; only a coordinator can link a {actor.place} to one.")
     target = ctx.only_one(mine)
     link = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
     if link is None:
@@ -307,18 +314,18 @@ def use(ctx: Context, args: Args) -> Reply:
         current = ctx.session.get(Partnership, link.partnership_id)
         current_role = queries.membership(ctx.session, link.partnership_id, ctx.person.id)
         if current_role is None or not current_role.active or current_role.role is not Role.COORDINATOR:
-            raise UserError(f"This channel belongs to {current.name}; only its coordinators can move it.")
+            raise UserError(f"This {actor.place} belongs to {current.name}; only its coordinators can move it.")
         link.partnership_id = target.id
     ctx.partnership = target
     ctx.record("use", f"linked a channel to {target.name}")
-    return Reply(text=f"This channel now works with {target.name}.", audience=Audience.CHANNEL)
+    return Reply(text=f"This {actor.place} now works with {target.name}.", audience=Audience.CHANNEL)
 
 
 @command(
     "partnership reopen",
     usage='partnership reopen "why"',
     examples=('partnership reopen "Wound up by mistake: the market still needs us"',
-              'partnership reopen "The council extended the project" end:2027-09-30'),
+              'partnership reopen "The council extended the project" end:"end of next year"'),
     access=Access.COORDINATOR,
     options=("end",),
     after_end=True,

@@ -11,7 +11,7 @@ from handlers.parsing import MAX_NOTE, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
 from storage import queries
-from storage.models import Priority, Role
+from storage.models import Member, Priority, Role
 
 
 @command("priority", usage='priority "What matters most to you"',
@@ -32,6 +32,14 @@ def set_priority(ctx: Context, args: Args) -> Reply:
     previous = f' (was: "{current.text}")' if current else ""
     ctx.record("priority", f'stated a priority: "{text}"{previous}')
     return Reply(text=f'{member_label(member)} states a priority: "{text}"{previous}', audience=Audience.CHANNEL)
+
+
+def retire(ctx: Context, member: Member) -> None:
+    """A member who leaves takes their priority into the history: it is no longer a partner's
+    priority, but what they worked towards stays on record (with when they left)."""
+    for current in ctx.session.scalars(select(Priority).where(Priority.member_id == member.id,
+                                                              Priority.replaced_at.is_(None))):
+        current.replaced_at = ctx.now
 
 
 @command("priorities", usage="priorities", access=Access.READ, changes=False)
@@ -57,9 +65,13 @@ def priorities(ctx: Context, args: Args) -> Reply:
     ]
     if silent:
         sections.append(Section("Not stated yet", [Item(member_label(m)) for m in silent]))
+    def until(p: Priority) -> str:
+        assert p.replaced_at is not None
+        left = ", when they left" if p.member.left_at is not None and p.member.left_at == p.replaced_at else ""
+        return f"{show_moment(p.replaced_at, ctx.tz, ctx.now)}{left}"
+
     if history:
         sections.append(Section("Earlier", [
-            Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {show_moment(p.replaced_at, ctx.tz, ctx.now)})')
-            for p in history
+            Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {until(p)})') for p in history
         ]))
     return Reply(title=f"Priorities in {partnership.name}", sections=sections)

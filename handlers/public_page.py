@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from handlers import life
 from handlers.commitments import open_commitments
-from handlers.decisions import responses_to
+from handlers.decisions import closing, responses_to
 from handlers.members import missing_sectors
 from handlers.status import deciding
 from storage import queries
@@ -133,7 +133,7 @@ class Moment:
 
     day: date
     what: str
-    kind: str  # due, decision, review, end
+    kind: str  # due, decision, decision-closed (past closing, its outcome to come), review, end
 
 
 @dataclass(frozen=True)
@@ -294,8 +294,8 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
 
     # An ended partnership decides nothing more: its open proposals wait for it to reopen.
     open_decisions = [] if page.ending else deciding(session, p.id)
-    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), words(d.title), "decision")
-                          for d in open_decisions]
+    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), words(d.title),
+                                 "decision-closed" if closing(d, now) else "decision") for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
         .order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
@@ -344,7 +344,8 @@ def timeline(page: PublicPage, p: Partnership, today: date) -> list[Moment]:
                       key=lambda m: (m.day, m.what))
     moments = [Moment(w.due, f"Due: {w.title} ({w.organisation})", "due")
                for ws in page.open_work.values() for w in ws if today <= w.due <= until]
-    moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided if m.day <= until]
+    moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided
+                if m.kind == "decision" and m.day <= until]
     if p.next_review_on and today <= p.next_review_on <= until:
         moments.append(Moment(p.next_review_on, "The partnership's review", "review"))
     if p.end_date and today <= p.end_date <= until:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import DATE_HINT, end_of_day, show_day
+from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import numbering, queries
@@ -102,7 +102,7 @@ def until_from(text: str | None, ctx: Context, due_at: datetime) -> date | None:
     if day < first:
         today = ctx.now.astimezone(ctx.tz).date()
         raise UserError(f"until:{show_day(day, today)} is before the first occurrence ({show_day(first, today)}). "
-                        f"{DATE_HINT}")
+                        f"{date_hint(today)}")
     return day
 
 

@@ -66,9 +66,10 @@ class Command:
 
     @property
     def topic(self) -> str:
-        """The capability it belongs to: the first line of its module's docstring."""
+        """The capability it belongs to: the first paragraph of its module's docstring, as one
+        line, so a heading wrapped in the source is never shown cut mid-sentence."""
         module = sys.modules[self.func.__module__]
-        return (inspect.getdoc(module) or self.func.__module__).split("\n", 1)[0]
+        return " ".join((inspect.getdoc(module) or self.func.__module__).split("\n\n", 1)[0].split())
 
 
 COMMANDS: dict[str, Command] = {}

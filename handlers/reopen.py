@@ -25,6 +25,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError("Say which, by its number (like `reopen 12 \"why\"`).")
     number = Args([args.words[0]]).take_id("commitment or concern")
     partnership = ctx.require_partnership()
+    # By the number the partnership shows (not the row's id, which another partnership's may share).
     c = numbering.by_number(ctx.session, Commitment, partnership.id, number)
     k = numbering.by_number(ctx.session, Concern, partnership.id, number)
     if "code" in args.options:  # only an anonymous concern has a reopen code

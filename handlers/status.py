@@ -17,6 +17,7 @@ from handlers import life
 from handlers.commitments import open_commitments
 from handlers.context import Context
 from handlers.dates import show_day, show_due
+from handlers.decisions import closed_unsettled, closing
 from handlers.describe import member_label
 from handlers.history import event_line, events
 from handlers.parsing import Args
@@ -61,7 +62,9 @@ def happening(ctx: Context, p: Partnership, open_work: list[Commitment], decidin
     if overdue:
         items.append(Item(overdue_line(ctx, overdue)))
     items.append(Item(plural(concerns, "open concern") + (" (`concerns` lists them)" if concerns else "")))
-    items += [Item(f'Deciding #{d.number} "{d.title}" by {d.mode.value}, closes {at(d.closes_at, ctx)}') for d in deciding]
+    items += [Item(f'Decision #{d.number} "{d.title}" {closed_unsettled(d, p, ctx.tz, ctx.now)}') if closing(d, ctx.now)
+              else Item(f'Deciding #{d.number} "{d.title}" by {d.mode.value}, closes {at(d.closes_at, ctx)}')
+              for d in deciding]
     review = ctx.session.scalar(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_(None)))
     if review is not None:
         rated = Counter(a.member_id for a in review.answers)
@@ -98,7 +101,8 @@ def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: l
     today = ctx.now.astimezone(ctx.tz).date()
     items = [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): due {show_due(c.due_at, ctx.tz, ctx.now)}")
              for c in [c for c in open_work if c.due_at >= ctx.now][:3]]
-    items += [Item(f'Decision #{d.number} "{d.title}" closes {at(d.closes_at, ctx)}') for d in deciding[:3]]
+    items += [Item(f'Decision #{d.number} "{d.title}" closes {at(d.closes_at, ctx)}')
+              for d in [d for d in deciding if not closing(d, ctx.now)][:3]]
     if p.next_review_on and p.next_review_on < today:
         items.append(Item(f"Review overdue since {show_day(p.next_review_on, today)}"))
     elif p.next_review_on:
@@ -109,13 +113,14 @@ def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: l
 
 
 def deciding(session: Session, partnership_id: int) -> list[Decision]:
-    """Proposals still open, closing soonest first: the status, the public page and the dashboard share it."""
+    """Proposals not yet settled, closing soonest first (those past closing are `closing`): the
+    status, the public page and the dashboard share it."""
     return list(session.scalars(select(Decision).where(
         Decision.partnership_id == partnership_id, Decision.status == DecisionStatus.OPEN)
         .order_by(Decision.closes_at)).unique())
 
 
-def closing(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:
+def what_is_left(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:
     """What is left of a partnership that has ended: its closing tasks, and what waits for a reopening."""
     overdue = sum(c.due_at < ctx.now for c in open_work)
     items = [Item(f"{plural(len(open_work), 'closing task')} left" + (f", {overdue} overdue" if overdue else "")
@@ -149,7 +154,7 @@ def status(ctx: Context, args: Args) -> Reply:
     proposals = deciding(ctx.session, p.id)
     ended = life.standing(ctx, p, why=True)
     sections = [
-        Section("What is happening", closing(ctx, p, open_work, proposals) if ended
+        Section("What is happening", what_is_left(ctx, p, open_work, proposals) if ended
                 else happening(ctx, p, open_work, proposals)),
         Section("Why: recent decisions and reasons", reasons(ctx, p), empty="No decisions or reasons recorded yet."),
     ]

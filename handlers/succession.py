@@ -34,11 +34,25 @@ _ROLE = re.compile(r"[a-z][a-z-]{0,59}")
 
 
 def covered(successor: Successor | None, holder_id: int | None = None) -> bool:
-    """Whether a named successor can still step in: an active member, not an observer, not the holder."""
-    if successor is None:
-        return False
+    """Whether a named successor can still step in: see `unable`."""
+    return successor is not None and unable(successor, holder_id) is None
+
+
+def unable(successor: Successor, holder_id: int | None = None) -> str | None:
+    """Why a named successor can no longer step in (None when they can): they left, became
+    an observer, hold the commitment themselves, or (for the coordinator role) became a
+    coordinator, so nobody would be left to step in for the coordinators."""
     m = successor.successor
-    return m.active and m.role is not Role.OBSERVER and m.id != holder_id
+    name = m.person.display_name
+    if not m.active:
+        return f"{name}, named before, has left"
+    if m.role is Role.OBSERVER:
+        return f"{name}, named before, is an observer now"
+    if m.id == holder_id:
+        return f"{name}, named before, holds it now"
+    if successor.role == COORDINATOR and m.role is Role.COORDINATOR:
+        return f"{name}, named before, is a coordinator now"
+    return None
 
 
 @dataclass(frozen=True)
@@ -94,7 +108,8 @@ def successor(ctx: Context, args: Args) -> Reply:
         ensure_may_change(ctx, commitment)
         ensure_open(ctx, commitment)
         if who.id == commitment.owner_id:
-            raise UserError(f"#{commitment.number} is already {who.person.display_name}'s; name someone else.",
+            whose = "yours" if who.id == me.id else f"{who.person.display_name}'s"
+            raise UserError(f"#{commitment.number} is already {whose}; name someone else.",
                             f"Type `successor {commitment.number} @name`.")
         row = ctx.session.scalar(select(Successor).where(Successor.commitment_id == commitment.id))
         what = f"#{commitment.number} {commitment.title}"
@@ -134,14 +149,25 @@ def successors(ctx: Context, args: Args) -> Reply:
     titles = {c.id: c for c in ctx.session.scalars(select(Commitment).where(
         Commitment.id.in_([s.commitment_id for s in rows if s.commitment_id]),
         Commitment.status == CommitmentStatus.OPEN))}
-    items = [Item(f"{s.role}: {member_label(s.successor)}" + ("" if covered(s) else " (no longer able to step in)"))
-             for s in rows if s.role]
+    # Only who can still step in is named; the rest are listed as the gaps they are.
+    items = [Item(f"{s.role}: {member_label(s.successor)}") for s in rows if s.role and covered(s)]
     items += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): {member_label(s.successor)}")
-              for s in rows if s.commitment_id and (c := titles.get(s.commitment_id))]
+              for s in rows if s.commitment_id and (c := titles.get(s.commitment_id)) and covered(s, c.owner_id)]
     missing = gaps(rows, large_open(ctx.session, [p.id]))
-    lacking = [Item("coordinator role — `successor coordinator @name`")] if missing.coordinator else []
-    lacking += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)}) — "
-                     f"`successor {c.number} @name`") for c in missing.commitments]
+    by_role = {s.role: s for s in rows if s.role}
+    by_commitment = {s.commitment_id: s for s in rows if s.commitment_id}
+
+    def why(s: Successor | None, holder_id: int | None = None) -> str:
+        reason = unable(s, holder_id) if s is not None else None
+        return f" ({reason})" if reason else ""
+
+    lacking = [Item(f"coordinator role{why(by_role.get(COORDINATOR))} — `successor coordinator @name`")] \
+        if missing.coordinator else []
+    lacking += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)})"
+                     f"{why(by_commitment.get(c.id), c.owner_id)} — `successor {c.number} @name`")
+                for c in missing.commitments]
+    lacking += [Item(f"{s.role} role ({reason}) — `successor {s.role} @name`") for s in rows
+                if s.role and s.role != COORDINATOR and (reason := unable(s))]
     return Reply(title=f"Successors in {p.name}", sections=[
         Section("Named", items, empty="Nobody is named yet."),
         Section("Nobody named", lacking, empty="Every role and large commitment has someone to step in."),
@@ -161,11 +187,15 @@ def handover_note(ctx: Context, leaving: Member) -> str | None:
                          f"`member role @{mine.successor.person.user_id} coordinator` makes it so.")
         else:
             notes.append("Nobody was named to succeed them as coordinator.")
-    # Roles first, then commitments: the same order on every database.
-    stepping_in = sorted((s for s in rows if s.successor_id == leaving.id),
-                         key=lambda s: (s.role is None, s.role or "", s.commitment_id or 0))
+    # What they were to step in for and is still open: a role, or an open commitment. Where
+    # the work is done or dropped, the record of who was ready stays as it was.
     numbers: dict[int, int] = {row_id: number for row_id, number in ctx.session.execute(select(
-        Commitment.id, Commitment.number).where(Commitment.id.in_([s.commitment_id for s in stepping_in if s.commitment_id])))}
+        Commitment.id, Commitment.number).where(
+            Commitment.id.in_([s.commitment_id for s in rows if s.successor_id == leaving.id and s.commitment_id]),
+            Commitment.status == CommitmentStatus.OPEN))}
+    # Roles first, then commitments: the same order on every database.
+    stepping_in = sorted((s for s in rows if s.successor_id == leaving.id and (s.role or s.commitment_id in numbers)),
+                         key=lambda s: (s.role is None, s.role or "", s.commitment_id or 0))
     if stepping_in:
         what = ", ".join(s.role or f"#{numbers.get(s.commitment_id or 0, s.commitment_id)}" for s in stepping_in)
         for s in stepping_in:

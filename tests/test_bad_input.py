@@ -304,3 +304,14 @@ def test_refused_command_by_a_stranger_creates_no_person(town: Chat) -> None:
 def test_a_refusal_quoting_a_line_break_stays_one_line(town: Chat) -> None:
     """Found by the hostile-text test: the typed text was quoted back with its line break."""
     refuse(town, "bob", 'concern "Parking" "one\ntwo"', "I didn't understand `one two` at the end")
+
+
+def test_a_missing_or_long_clause_reads_as_a_sentence(town: Chat) -> None:
+    """`review close continue` said "Say the what you decided, in quotes."; `review close maybe`
+    said "isn't a outcome"."""
+    town.ok("alice", "review start")
+    refuse(town, "alice", "review close continue", "Say what you decided, in quotes.")
+    refuse(town, "alice", f'review close continue "{"x" * 2500}"', "What you decided is 2,500 characters; keep it under")
+    refuse(town, "bob", "commit by:friday", "Say the commitment, in quotes.")
+    refuse(town, "alice", 'review close maybe "Fine"', "`maybe` isn't an outcome.")
+    refuse(town, "bob", "flex withdraw abc", "`abc` isn't an offer number")

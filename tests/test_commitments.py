@@ -285,7 +285,8 @@ def test_member_cannot_reassign_anothers_commitment(town: Chat) -> None:
 
 def test_reassign_to_the_same_owner_is_refused(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
-    refuse(town, "bob", "reassign 1 @bob", "#1 is already Bob's")
+    refuse(town, "bob", "reassign 1 @bob", "#1 is already yours.", "`reassign 1 @name`")
+    refuse(town, "alice", "reassign 1 @bob", "#1 is already Bob's.")
 
 
 def test_reassign_to_an_observer_is_refused(town: Chat) -> None:

@@ -95,7 +95,17 @@ def test_discuss_stores_the_note_and_an_event(town: Chat) -> None:
 def test_discussing_a_resolved_concern_points_to_reopen(town: Chat) -> None:
     town.ok("bob", 'concern "Budget split"')
     town.ok("alice", 'resolve 1 "Split 50/50"')
-    refuse(town, "carol", 'discuss 1 "But..."', "Concern #1 is resolved", "`reopen 1`")
+    refuse(town, "carol", 'discuss 1 "But..."', "Concern #1 is resolved", '`reopen concern 1 "why"`')
+
+
+def test_resolving_a_resolved_concern_points_to_what_was_agreed_and_to_reopen(town: Chat) -> None:
+    """It said "Type `resolve <number> ...`": the very command just refused."""
+    town.ok("bob", 'concern "Budget split"')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    said = refuse(town, "alice", 'resolve 1 "Split 60/40"', "Concern #1 is already resolved", "`concerns 1`",
+                  '`reopen concern 1 "why"`')
+    assert "`resolve" not in said
+    assert "Agreed: Split 50/50" in town.ok("alice", "concerns 1")
 
 
 def test_coordinator_resolves_with_what_was_agreed(town: Chat) -> None:
@@ -110,7 +120,7 @@ def test_coordinator_resolves_with_what_was_agreed(town: Chat) -> None:
     assert event.actor.user_id == "alice" and event.reason == "Split 50/50 from April; review in June"
     thread = town.ok("bob", "concerns 1")
     assert "Status: resolved" in thread and "Agreed: Split 50/50 from April; review in June" in thread
-    assert "`reopen 1 \"...\"`" in thread
+    assert "`reopen concern 1 \"...\"`" in thread
 
 
 def test_member_cannot_resolve(town: Chat) -> None:
@@ -245,3 +255,17 @@ def test_a_reopen_code_typed_in_a_shared_room_is_refused_privately(town: Chat) -
     assert reply.error and reply.discreet
     assert "A reopen code can't be used here" in (reply.text or "") and "direct message" in (reply.text or "")
     assert snapshot(town.sessions) == before and the_concern(town).status is ConcernStatus.RESOLVED
+
+
+def test_reopen_finds_the_partnerships_own_number_not_another_partnerships_row(town: Chat) -> None:
+    """`reopen 1` looked rows up by their database id: in a second partnership, its concern #1
+    (another id) was not found, and `reopen` went looking for a commitment #1."""
+    town.ok("bob", 'concern "Budget split"')
+    hill = Chat(town.sessions, workspace=town.workspace, channel="hill")
+    hill.ok("dave", 'setup "Hill Towns" kind:task-force')
+    hill.ok("dave", 'concern "The bus times"')
+    hill.ok("dave", 'resolve 1 "The council moves the 8:10"')
+    out = hill.ok("dave", 'reopen 1 "The 8:10 still leaves early"')
+    assert "#1" in out and "The bus times" in out
+    statuses = {c.title: c.status for c in all_of(town.sessions, Concern)}
+    assert statuses == {"Budget split": ConcernStatus.OPEN, "The bus times": ConcernStatus.OPEN}

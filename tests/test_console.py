@@ -254,3 +254,30 @@ def test_console_prints_an_anonymous_concerns_reopen_code_under_the_reply(sessio
     assert "Someone raised: Budget split" in shown
     assert re.search(r"Only you have this code; to reopen concern #1 later, send me privately: "
                      r'`reopen concern 1 "why" code:[a-z2-7]{4}(-[a-z2-7]{4}){5}`', shown)
+
+
+def test_as_with_a_name_too_long_says_so(sessions: sessionmaker[Session]) -> None:
+    """`as` with a 50-letter name blamed its characters, not its length."""
+    console = Console(sessions, "alice", "UTC", stdin=io.StringIO(), stdout=io.StringIO())
+    said = console.respond("as " + "a" * 50)
+    assert said == "! A name here is at most 40 characters; that one has 50. Say who you are now, like `as bob`."
+    assert console.user == "alice"
+    assert "letters, digits, dots and dashes" in console.respond("as bob!")
+    assert console.respond("as " + "b" * 40) == f"You are now {'b' * 40}."
+
+
+def test_the_console_speaks_of_the_console_not_a_channel(engine: Engine, tmp_path: Path) -> None:
+    """The console said "This channel is now its home." and "this channel has none"."""
+    done = run(engine, tmp_path, "console", "--as", "alice",
+               stdin='partnerships\nstatus\nsetup "Riverside Partnership" kind:task-force\npartnerships\n'
+                     'setup "Hill Towns" kind:task-force\nuse "Hill Towns"\n')
+    assert done.returncode == 0, done.stderr
+    assert "channel" not in done.stdout
+    assert "You are in none yet, and this console has none." in done.stdout
+    assert "This console isn't linked to a partnership yet." in done.stdout
+    assert "You are its first coordinator. This console is now its home." in done.stdout
+    assert "Riverside Partnership — task-force (you are in it, this console)" in done.stdout
+    assert ('This console still works with Riverside Partnership; type `use "Hill Towns"` where you want this one.'
+            in done.stdout)
+    assert "This console now works with Hill Towns." in done.stdout
+

@@ -5,13 +5,17 @@ The clock is Tuesday 24 November 2026 (tests/conftest.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers.dates import parse_day
 from storage.models import Commitment, Partnership, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import at
 
 
 def due_days(chat: Chat) -> list[date]:
@@ -103,3 +107,18 @@ def test_ambiguous_dates_in_other_commands_follow_the_order_too(town: Chat) -> N
     town.ok("alice", 'commit "Sweep" by:04/30/2027 from:04/05/2027')
     [c] = all_of(town.sessions, Commitment)
     assert c.starts_at == datetime(2027, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("when", ["2026-12-02T10:00", "2027-03-15T10:00", "2027-12-31T10:00"])
+def test_a_refused_date_suggests_only_dates_to_come(town: Chat, when: str) -> None:
+    """A refusal for `by:yesterday` suggested `2026-12-01`, itself in the past by then."""
+    at(town, when)
+    today = town.now.date()
+    for command in ('commit "Paint the benches" by:yesterday', 'commit "Paint the benches" by:someday',
+                    "away 2020-01-01 2020-01-05"):
+        said = refuse(town, "bob", command)
+        suggested = [date.fromisoformat(d) for d in re.findall(r"`(\d{4}-\d{2}-\d{2})`", said)]
+        assert suggested and all(d > today for d in suggested), said
+        [month] = re.findall(r"`end of (\w+)`", said)
+        assert parse_day(f"end of {month}", ZoneInfo("UTC"), town.now, False) > today
+

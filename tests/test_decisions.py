@@ -125,19 +125,19 @@ def test_changing_your_mind_updates_the_response_and_the_log(town: Chat) -> None
 
 
 def test_the_same_response_again_changes_nothing_and_says_so(town: Chat) -> None:
-    """`agree 1` twice is no update; "(reason updated)" only when a new reason is given."""
+    """`agree 1` twice is no update; "(reason added)" only when a reason is given."""
     town.ok("alice", 'propose "Adopt the market plan"')
     town.ok("bob", "agree 1")
     again = town.ok("bob", "agree 1")
     assert "You already responded agree on #1 Adopt the market plan; nothing changed." in again
     assert "reason updated" not in again
-    assert "agree (reason updated) on #1" in town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "agree (reason added) on #1" in town.ok("bob", 'agree 1 "Good for the traders"')
     assert "nothing changed" in town.ok("bob", 'agree 1 "Good for the traders"')
     assert "nothing changed" in town.ok("bob", "agree 1"), "no reason given keeps the one recorded"
     [response] = all_of(town.sessions, DecisionResponse)
     assert response.reason == "Good for the traders"
     assert [e.summary for e in events(town, "respond")] == [
-        "answered agree on #1 Adopt the market plan", "answered agree (reason updated) on #1 Adopt the market plan"]
+        "answered agree on #1 Adopt the market plan", "answered agree (reason added) on #1 Adopt the market plan"]
 
 
 def test_wrong_responses_are_refused_and_change_nothing(town: Chat) -> None:
@@ -204,3 +204,58 @@ def test_the_sweep_closes_a_decision_once_and_announces_it(town: Chat, inbox: In
     assert closed.actor_id is None
     with town.sessions() as session:
         assert session.scalars(select(Decision.status)).all() == [DecisionStatus.PASSED]
+
+
+def test_a_proposal_past_closing_is_shown_closed_on_every_surface_before_any_sweep(town: Chat, inbox: Inbox) -> None:
+    """`decisions` on 21 Dec listed "#1 ... closes Tue 8 Dec (13 days overdue)" as open: no sweep
+    had run (a piped console runs none). Every surface reads it from the record as closed."""
+    town.ok("alice", 'propose "Adopt the market plan" closes:2026-12-08')
+    town.ok("bob", "agree 1")
+    at(town, "2026-12-21T10:00")
+    listing = town.ok("carol", "decisions")
+    assert "overdue" not in listing and "closes Tue" not in listing
+    assert "Open\n  None open." in listing
+    assert ("Closed, outcome to come\n  - #1 Adopt the market plan · consensus · closed Tue 8 Dec, "
+            "outcome being recorded · 1 responded") in listing
+    reply = town.say("carol", "decision 1")
+    shown = reply.plain()
+    assert "Status: closed Tue 8 Dec, outcome being recorded" in shown and "Closes" not in shown
+    assert "Did not respond" in shown and reply.actions == [], "no buttons to respond to what is closed"
+    status = town.ok("carol", "status")
+    assert 'Decision #1 "Adopt the market plan" closed Tue 8 Dec, outcome being recorded' in status
+    assert "Deciding" not in status and "closes" not in status
+    refuse(town, "carol", "agree 1", "#1 Adopt the market plan closed Tue 8 Dec, outcome being recorded.")
+    [decisions_csv] = [a for a in town.say("carol", "export").attachments if a.filename == "decisions.csv"]
+    assert decisions_csv.content.decode().splitlines()[1].split(",")[3] == "closing"
+    with town.sessions() as session:
+        assert session.scalars(select(Decision.status)).all() == [DecisionStatus.OPEN], "reading changes nothing"
+    sweep(town, inbox)
+    assert "#1 Adopt the market plan · passed Mon 21 Dec" in town.ok("carol", "decisions")
+    assert "Status: passed, Mon 21 Dec" in town.ok("carol", "decision 1")
+
+
+def test_proposing_by_vote_logs_one_sentence(town: Chat) -> None:
+    """The log read "alice proposed #2 ..., By vote: ...", a capital mid-sentence."""
+    town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote')
+    [proposed] = events(town, "propose")
+    assert proposed.summary == ("proposed #1 Move meetings to Thursdays, by vote: it passes with more yes than no, "
+                                "with at least 50% of the members responding")
+    assert "Alice proposed #1 Move meetings to Thursdays, by vote: it passes" in town.ok("bob", "history")
+
+
+def test_a_first_reason_is_added_not_updated(town: Chat) -> None:
+    town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote')
+    town.ok("bob", "vote 1 yes")
+    assert "Bob (Chamber of Trade): yes (reason added) on #1" in town.ok("bob", 'vote 1 yes "Easier for parents"')
+    assert "yes (reason updated) on #1" in town.ok("bob", 'vote 1 yes "Easier for parents and traders"')
+
+
+def test_a_second_vote_word_is_no_reason(town: Chat) -> None:
+    """`vote 4 yes yes` recorded "yes" as the reason."""
+    town.ok("alice", 'propose "Move meetings to Thursdays" mode:vote')
+    refuse(town, "bob", "vote 1 yes yes", "`yes` after `yes` reads as a second vote", '`vote 1 yes "why"`')
+    refuse(town, "bob", "vote 1 yes no", "`no` after `yes` reads as a second vote")
+    assert all_of(town.sessions, DecisionResponse) == []
+    town.ok("bob", 'vote 1 yes "yes"')  # quoted, it is what they chose to say
+    [response] = all_of(town.sessions, DecisionResponse)
+    assert response.reason == "yes"

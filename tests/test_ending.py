@@ -158,7 +158,7 @@ def test_closing_tasks_can_be_settled_and_then_their_owners_leave(town: Chat) ->
     work could not `leave` at all."""
     seven_open(town)
     town.ok("alice", f"{ASK} open:keep")
-    refuse(town, "bob", "leave", "Bob still holds 2 open commitments: #1 Deliver 500 leaflets; #2 Print the posters",
+    refuse(town, "bob", "leave", "You still hold 2 open commitments: #1 Deliver 500 leaflets; #2 Print the posters",
            "`done 1`")
     assert "1h of 2h left" in town.ok("bob", "progress 1 50%")
     assert "Done: #1 Deliver 500 leaflets" in town.ok("bob", 'done 1 "All delivered"')

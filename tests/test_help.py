@@ -5,6 +5,8 @@ The commands come from handlers.registry.COMMANDS, so a new command without help
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from handlers.registry import COMMANDS, Access
@@ -129,3 +131,23 @@ def test_partnerbot_help_on_the_command_line(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "usage: partnerbot" in out and "console" in out and "tick" in out
     assert "In the chat, type `help`" in out
+
+
+def test_every_topic_heading_is_one_whole_sentence(chat: Chat) -> None:
+    """`help` showed "`decline`: turn down what was offered to you. Two things can be: a
+    commitment handed to", a heading cut at the end of its docstring's first line."""
+    out = chat.ok("newcomer", "help")
+    for topic in {cmd.topic for cmd in COMMANDS.values()}:
+        assert topic.endswith("."), topic
+        assert topic.count(". ") == 0 and len(topic) <= 120, f"more than one short sentence: {topic}"
+        assert f"\n{topic}\n" in out
+    assert "Declining: turn down a commitment handed to you, or (coordinators) a request to join." in out
+
+
+def test_no_example_names_a_date_that_will_have_passed(town: Chat) -> None:
+    """An example to copy with a fixed date (`by:2026-12-01`) is refused as past once that day
+    has gone; dates ahead are written as words. Dates looking back (`since:`) may be fixed."""
+    for cmd in COMMANDS.values():
+        for example in cmd.examples:
+            for found in re.finditer(r"(\w+:)?\d{4}-\d{2}-\d{2}", example):
+                assert found[1] == "since:", f"{cmd.name}: {example}"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import Chat
+from tests.test_bad_input import refuse
 
 
 def test_filters_by_person_subject_and_number(town: Chat) -> None:
@@ -55,3 +58,27 @@ def test_bad_filters_are_refused_with_what_to_type(town: Chat) -> None:
     assert "never been a member" in town.refused("carol", "history who:@zed")
     assert "isn't a page number" in town.refused("carol", "history page:x")
     assert "can't read" in town.refused("carol", "history since:whenever")
+
+
+def test_a_page_past_the_end_names_the_last_one(town: Chat) -> None:
+    """`history page:9999` said "Nothing in the log matches"."""
+    for n in range(25):
+        town.ok("bob", f'priority "Goal {n}"')
+    refuse(town, "carol", "history about:priorities page:9999", "There is no page 9999: 25 entries fill 2 pages.",
+           "`history about:priorities page:2`")
+    refuse(town, "carol", "history who:@carol page:3", "There is no page 3: 1 entry fills 1 page.", "`history who:@carol`")
+    refuse(town, "carol", "history about:reviews page:2", "Nothing in the log matches, on any page.",
+           "`history about:reviews`")
+    assert "Nothing in the log matches." in town.ok("carol", "history about:reviews")
+
+
+def test_a_refusal_that_points_to_history_points_to_one_it_accepts(town: Chat) -> None:
+    """`done 3` on a done commitment suggested `history 3`, refused when a decision #3 exists too."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", 'propose "Adopt the market plan"')
+    town.ok("bob", "done 1")
+    for again in ("done 1", 'drop 1 "No longer needed"', "progress 1 50%"):
+        said = refuse(town, "bob", again, "#1 was already marked done by Bob")
+        [suggested] = re.findall(r"`(history[^`]*)`", said)
+        assert suggested == "history commitment 1"
+        assert "Bob marked #1 Deliver leaflets done" in town.ok("bob", suggested)

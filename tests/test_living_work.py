@@ -262,6 +262,10 @@ def test_decline_returns_it_and_tells_the_coordinators(town: Chat, inbox: Inbox)
     assert inbox.to("@bob", "It is back with you")
     assert not inbox.to("@carol", "handed you"), "the handover was answered before it was sent"
     assert "I am away that week" in town.ok("alice", "history 1")
+    # Carol changes her mind: nothing is handed to her now, and it was never "handed to Bob".
+    said = refuse(town, "carol", "accept 1", "#1 Book the hall is Bob's, and nothing waits for your answer.",
+                  "`reassign 1 @carol`")
+    assert "handed to Bob" not in said
 
 
 def test_reassign_over_capacity_is_allowed_but_says_so_and_who_has_room(town: Chat) -> None:

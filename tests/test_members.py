@@ -93,6 +93,7 @@ def test_coordinator_promotes_a_member(town: Chat) -> None:
 
 def test_role_unchanged_is_refused(town: Chat) -> None:
     refuse(town, "alice", "member role @bob member", "Bob is already a member.")
+    refuse(town, "alice", "member role @alice coordinator", "You are already a coordinator.", "`members`")
 
 
 def test_member_cannot_change_roles(town: Chat) -> None:
@@ -101,7 +102,9 @@ def test_member_cannot_change_roles(town: Chat) -> None:
 
 
 def test_last_coordinator_cannot_be_demoted(town: Chat) -> None:
-    refuse(town, "alice", "member role @alice member", "Alice is the only coordinator", "`member role @name coordinator`")
+    said = refuse(town, "alice", "member role @alice member", "You are the only coordinator of Riverside Partnership",
+                  "`member role @name coordinator`")
+    assert "leave" not in said
     assert member_of(town, "alice").role is Role.COORDINATOR
 
 
@@ -113,12 +116,34 @@ def test_a_coordinator_can_step_down_once_there_is_another(town: Chat) -> None:
 
 
 def test_last_coordinator_cannot_be_removed(town: Chat) -> None:
-    refuse(town, "alice", "member remove @alice", "Alice is the only coordinator")
+    """A sole coordinator's `member remove @self` did not mention `leave`, nor what it needs first."""
+    refuse(town, "alice", "member remove @alice", "You are the only coordinator of Riverside Partnership",
+           "Make someone else coordinator first: `member role @name coordinator`; then type `leave`.")
     assert member_of(town, "alice").left_at is None
 
 
 def test_last_coordinator_cannot_leave(town: Chat) -> None:
-    refuse(town, "alice", "leave", "Alice is the only coordinator")
+    refuse(town, "alice", "leave", "You are the only coordinator",
+           "`member role @name coordinator`; then type `leave` again.")
+
+
+def test_removing_yourself_is_leaving(town: Chat) -> None:
+    """`removed` would make coming back need a coordinator's approval: yourself, you just leave."""
+    town.ok("alice", "member role @bob coordinator")
+    assert "Alice is no longer in Riverside Partnership." in town.ok("alice", "member remove @alice")
+    alice = member_of(town, "alice")
+    assert alice.left_at == town.now and not alice.removed
+    assert [e.summary for e in all_of(town.sessions, Event) if e.action == "member-remove"] == ["left"]
+
+
+def test_leave_when_not_in_it_says_there_is_nothing_to_leave(town: Chat) -> None:
+    """A stranger's `leave` said "type `join` first"."""
+    refuse(town, "zed", "leave", "You're not in Riverside Partnership, so there is nothing to leave.",
+           "`partnerships`")
+    town.ok("bob", "leave")
+    town.advance(days=2)
+    said = refuse(town, "bob", "leave", "You left Riverside Partnership on Tue 24 Nov, so there is nothing to leave.")
+    assert "join" not in said
 
 
 def test_member_with_open_commitments_cannot_be_removed(town: Chat) -> None:
@@ -241,7 +266,7 @@ def test_leave_refuses_while_holding_open_work_and_names_only_that(town: Chat) -
     town.ok("bob", 'commit "Print posters" by:friday')
     town.ok("bob", "done 1")
     town.ok("bob", 'drop 3 "No printer"')
-    text = refuse(town, "bob", "leave", "Bob still holds 1 open commitment: #2 Book the hall.",
+    text = refuse(town, "bob", "leave", "You still hold 1 open commitment: #2 Book the hall.",
                   '`reassign 2 @name`, `done 2` or `drop 2 "why"`')
     assert "#1" not in text and "#3" not in text and "leaflets" not in text
     assert member_of(town, "bob").left_at is None

@@ -22,6 +22,7 @@ from handlers.reply import Audience, Reply
 from storage.database import make_engine, session_factory
 from storage.models import Nudge, Person
 from tests.conftest import Chat, snapshot
+from tests.test_bad_input import refuse
 
 
 class Killed(BaseException):
@@ -268,13 +269,21 @@ def test_bad_snoozes_are_refused_and_change_nothing(town: Chat) -> None:
     before = snapshot(town.sessions)
     assert "only they or a coordinator" in town.refused("carol", "snooze 1 3")
     assert "at most 60 days" in town.refused("bob", "snooze 1 90")
-    assert "at least a day" in town.refused("bob", "snooze 1 today")
+    assert "is today: snooze until a day still to come" in town.refused("bob", "snooze 1 today")
     assert "can't read" in town.refused("bob", "snooze 1 someday-ish")
     assert "#2 was already marked done by Bob" in town.refused("bob", "snooze 2 3")
     assert "no commitment #9" in town.refused("bob", "snooze 9 3")
     assert "isn't snoozed" in town.refused("bob", "snooze 1 off")
     assert "Say for how long" in town.refused("bob", "snooze 1")
     assert snapshot(town.sessions) == before
+
+
+def test_a_snooze_to_a_past_date_says_it_has_passed(town: Chat) -> None:
+    """`snooze 14 2020-01-01` said "at least a day, up to 60"."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    refuse(town, "bob", "snooze 1 2020-01-01", "Wed 1 Jan 2020 has passed: snooze until a day still to come",
+           "`snooze 1 tomorrow`")
+    refuse(town, "bob", "snooze 1 today", "Tue 24 Nov is today: snooze until a day still to come")
 
 
 # Settings.

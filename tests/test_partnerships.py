@@ -34,7 +34,7 @@ def test_setup_makes_the_founder_coordinator_and_links_the_channel(chat: Chat) -
 
 
 def test_project_setup_needs_an_end_date(chat: Chat) -> None:
-    refuse(chat, "alice", 'setup "Market Square Project" kind:project', "add `end:` with its end date")
+    refuse(chat, "alice", 'setup "Market Square Project" kind:project', "add `end:` with its end date, like `end:2027-02-24`")
     assert all_of(chat.sessions, Partnership) == []
 
 

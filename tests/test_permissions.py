@@ -122,3 +122,24 @@ def test_reading_writes_no_events(town: Chat) -> None:
                     "priorities", "load", "help"):
         town.ok("carol", command)
     assert len(all_of(town.sessions, Event)) == before
+
+
+@pytest.mark.parametrize("command", ["who", "who leaflets", "commitments @bob", "overdue", "concerns", "concerns 1",
+                                     "decisions", "decision 1", "concerns 2"])
+@pytest.mark.parametrize("reader", ["alice", "bob", "carol", "olga"])
+def test_every_button_a_listing_offers_its_reader_is_accepted(observed: Chat, command: str, reader: str) -> None:
+    """`commitments @tom` offered gwen [Mark done: `done 1`], and `concerns` offered every member
+    [Resolve]: buttons refused once clicked. Each one offered is tried, as that reader."""
+    observed.ok("alice", 'propose "Adopt the market plan"')
+    observed.ok("carol", 'concern "Parking" kind:other')
+    observed.ok("alice", 'resolve 2 "Two spaces for traders"')
+    reply = observed.say(reader, command)
+    # Each line's buttons, the one that closes it (Mark done, Resolve: the primary) pressed last.
+    offered = [a.command for item in (i for s in reply.sections for i in s.items)
+               for a in sorted(item.actions, key=lambda a: a.primary)]
+    offered += [a.command for a in sorted(reply.actions, key=lambda a: a.primary)]
+    for button in offered:
+        filled = button.replace('"..."', '"Said in a test"').replace('"what was agreed"', '"Agreed in a test"')
+        reply = observed.say(reader, filled)
+        assert not reply.error, f"{reader} was offered `{button}` in `{command}`, then refused: {reply.text}"
+        observed.advance(seconds=1)

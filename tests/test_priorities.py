@@ -61,3 +61,21 @@ def test_each_partner_has_their_own_current_priority(town: Chat) -> None:
 
 def test_priority_needs_text(town: Chat) -> None:
     refuse(town, "bob", "priority", "Say the priority")
+
+
+def test_a_former_members_priority_moves_to_the_history(town: Chat) -> None:
+    """Tom left, and his priority stayed under "Partners' priorities"."""
+    town.ok("bob", 'priority "Saturday footfall"')
+    town.ok("carol", 'priority "A cleaner river"')
+    town.advance(days=7)
+    town.ok("bob", "leave")
+    status = town.ok("alice", "status")
+    assert "Saturday footfall" not in status and '"A cleaner river"' in status.split("Partners' priorities")[1]
+    listing = town.ok("alice", "priorities")
+    current, earlier = listing.index("Current"), listing.index("Earlier")
+    assert "Saturday footfall" not in listing[current:earlier]
+    assert 'Bob (Chamber of Trade): "Saturday footfall" (Tue 24 Nov to Tue 1 Dec, when they left)' in listing[earlier:]
+    bob = next(p for p in all_of(town.sessions, Priority) if p.text == "Saturday footfall")
+    assert bob.replaced_at == town.now
+    town.ok("alice", "member remove @carol")
+    assert "A cleaner river" not in town.ok("alice", "status"), "removing someone moves theirs too"

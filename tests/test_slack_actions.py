@@ -78,7 +78,7 @@ def test_only_coordinators_resolve_even_by_button(riverside: SlackHarness) -> No
 def test_button_values_are_the_commands_people_could_type(riverside: SlackHarness) -> None:
     riverside.run('commit "Book the hall" by:"in 2 weeks"', user="UBOB")
     riverside.run('commit "Print posters" by:"in 3 weeks"', user="UBOB")
-    listing = riverside.run("who", user="UCAROL")
+    listing = riverside.run("who", user="UBOB")  # their owner: Carol is offered no buttons she may not use
     shown = buttons(listing.params["blocks"])
     assert [(b["text"]["text"], json.loads(b["value"])) for b in shown] == [
         ("Mark done", {"run": "done 1", "n": 1}), ("Snooze 3 days", {"run": "snooze 1 3", "n": 1}),

@@ -46,7 +46,7 @@ def test_bad_or_unpermitted_successors_are_refused(town: Chat) -> None:
     refuse(town, "bob", "successor coordinator @carol", "Only coordinators name successors for roles")
     refuse(town, "carol", "successor 1 @alice", "#1 is Bob's commitment; only they or a coordinator can change it",
            example=False)
-    refuse(town, "bob", "successor 1 @bob", "#1 is already Bob's")
+    refuse(town, "bob", "successor 1 @bob", "#1 is already yours")
     refuse(town, "alice", "successor coordinator @olga", "Olga is an observer")
     refuse(town, "alice", "successor coordinator @zed", "@zed isn't a member of Riverside Partnership")
     refuse(town, "alice", "successor 9 @bob", "There is no commitment #9")
@@ -95,5 +95,46 @@ def test_nobody_is_named_successor_to_themselves(town: Chat) -> None:
            "`successor coordinator @name`")
     town.ok("alice", "member role @carol coordinator")
     refuse(town, "alice", "successor coordinator @carol", "Carol is a coordinator already")
-    refuse(town, "bob", "successor 1 @bob", "#1 is already Bob's; name someone else")
+    refuse(town, "bob", "successor 1 @bob", "#1 is already yours; name someone else")
+    refuse(town, "alice", "successor 1 @bob", "#1 is already Bob's; name someone else")
     assert all_of(town.sessions, Successor) == []
+
+
+def test_a_successor_who_became_coordinator_is_no_successor_to_themselves(town: Chat, inbox: Inbox) -> None:
+    """Sam was named to step in for the coordinators, then made one: `successors` showed
+    "coordinator: sam" with sam the only coordinator left."""
+    town.ok("alice", "successor coordinator @bob")
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", "leave")
+    out = town.ok("carol", "successors")
+    assert "coordinator: Bob" not in out
+    assert ("coordinator role (Bob, named before, is a coordinator now) — `successor coordinator @name`") in out
+    assert "Every role and large commitment has someone to step in." not in out
+    town.advance(days=15)
+    sweep(town, inbox)
+    assert any("Nobody is named to step in as coordinator of Riverside Partnership if Bob were away" in text
+               for who, text in inbox.take_all() if who == "@bob"), "the gap is nudged, as health and successors say"
+
+
+def test_a_commitment_handed_to_its_successor_shows_the_gap(town: Chat) -> None:
+    town.ok("bob", 'commit "Run the Christmas market" by:2026-12-19 effort:12h')
+    town.ok("bob", "successor 1 @carol")
+    town.ok("bob", "reassign 1 @carol")
+    out = town.ok("alice", "successors")
+    assert "(Bob): Carol" not in out and "(Carol): Carol" not in out
+    assert "#1 Run the Christmas market (Carol, 12h) (Carol, named before, holds it now) — `successor 1 @name`" in out
+
+
+def test_leaving_clears_only_what_is_still_open(town: Chat) -> None:
+    """Tom was named for #5, which was already done when he left: the coordinators were told
+    to name someone else for it."""
+    town.ok("bob", 'commit "Run the Christmas market" by:2026-12-19 effort:12h')
+    town.ok("bob", 'commit "Print the posters" by:2026-12-12 effort:9h')
+    town.ok("bob", "successor 1 @carol")
+    town.ok("bob", "successor 2 @carol")
+    town.ok("bob", "done 2")
+    out = town.ok("carol", "leave")
+    assert "They were named to step in for #1; that is cleared" in out
+    assert "#2" not in out
+    [kept] = all_of(town.sessions, Successor)
+    assert kept.commitment_id == 2, "the record of who was ready for done work stays as it was"

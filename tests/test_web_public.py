@@ -224,3 +224,15 @@ def test_a_page_taken_down_while_publish_writes_it_leaves_no_copy(town: Chat, we
     assert said and "no public page" in said[0]
     assert not (tmp_path / "site" / path.strip("/")).exists()
     assert written.files == [] and "while it was being written" in written.removed[0]
+
+
+def test_a_proposal_past_closing_is_not_still_being_decided(town: Chat, web: FlaskClient) -> None:
+    """Before the sweep records its outcome, the page says it closed, as the chat does; the
+    timeline of dates ahead no longer lists it."""
+    town.ok("alice", 'propose "Move the fair to June" mode:consensus closes:friday')
+    path = address(town.ok("alice", "publish on"))
+    town.advance(days=10)
+    page = web.get(path).text
+    assert "Move the fair to June" in page
+    assert "Decision closes: Move the fair to June" not in page
+    assert 'closed <time datetime="2026-11-27">' in page and "outcome being recorded" in page

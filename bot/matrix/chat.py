@@ -131,7 +131,7 @@ class MatrixChat:
         actor = Actor(PLATFORM, self.workspace, person_id(sender), room_id,
                       display_name=profile.display_name if profile else None,
                       timezone=(profile.timezone if profile else None) or self.default_timezone,
-                      mentions=mentioned(text), private=private)
+                      mentions=mentioned(text), private=private, place="room")
         # Too long to be a command: refused for its length before any lookup is made.
         directory = await self.people.directory(self.client, text) if len(text) <= MAX_INPUT else None
         return await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,
