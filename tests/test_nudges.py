@@ -211,9 +211,12 @@ def test_a_deferred_nudge_that_stops_being_true_is_never_sent(town: Chat, inbox:
     assert [n.kind for n in ledger(town)] == ["overdue"]
     town.ok("bob", "done 1")
     at(town, "2026-11-29T09:00")
-    sweep(town, inbox)
+    report = sweep(town, inbox)
     assert inbox.to("@bob") == []
-    assert ledger(town) == []
+    [cancelled] = ledger(town)
+    assert cancelled.sent_at is None and cancelled.cancelled_at == town.now
+    assert cancelled.cancel_reason == "#1 Deliver 500 leaflets was marked done"
+    assert report.cancelled == ["overdue"]
 
 
 # Snoozing a commitment's reminders.
