@@ -598,8 +598,17 @@ class Deriver:
             lines.append("Priorities stated or changed: " + "; ".join(
                 f'{self.state.by_id[pr.member_id].display_name}: "{pr.text}"' for pr in changed[:10]))
         if p.next_review_on:
-            lines.append(f"Next review: {show_day(p.next_review_on, self.today)}")
+            lines.append(self.review_line(p.next_review_on))
         yield from self.to_channel("digest", f"digest:p{p.id}:{self.week}", "\n".join(lines))
+
+    def review_line(self, review: date) -> str:
+        """The digest's word on the review: coming, under way, or overdue (as `status` says it)."""
+        when = show_day(review, self.today)
+        if review >= self.today:
+            return f"Next review: {when}"
+        if self.p.id in self.state.reviewing:
+            return f"Review under way (it was due {when})"
+        return f"Review overdue since {when}: a coordinator opens it with `review start`"
 
 
 # Whether each kind derived above still holds: asked of a waiting nudge at every sweep, and

@@ -458,6 +458,19 @@ def test_the_digest_lists_overdue_work_once_under_its_own_heading(town: Chat, in
     assert digest.count("Deliver 500 leaflets") == 1
 
 
+def test_the_digest_says_an_overdue_review_is_overdue(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", "partnership edit review:monthly")  # next review Thu 24 Dec
+    at(town, "2026-12-28T10:00")  # the Monday after
+    sweep(town, inbox)
+    [digest] = inbox.to("#general", "The week in")
+    assert "Review overdue since Thu 24 Dec: a coordinator opens it with `review start`" in digest
+    assert "Next review" not in digest
+    town.ok("alice", "review start")
+    at(town, "2027-01-04T10:00")
+    sweep(town, inbox)
+    assert "Review under way (it was due Thu 24 Dec 2026)" in inbox.to("#general", "The week in")[-1]
+
+
 def test_the_digest_shows_a_due_date_as_its_owner_set_it(town: Chat, inbox: Inbox) -> None:
     """A due date is the end of the owner's day: in New York that is the next morning in UTC,
     and the digest must still say the day the owner typed."""
