@@ -332,8 +332,18 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
 
 
 def table(results: list[Result]) -> str:
+    """The tables of the parts measured (`--parts sweeps` prints the sweeps' alone)."""
     lines = [*page_rows((r.db, r.n, r.pages) for r in results if r.pages), ""]
     lines += [r.explained + "\n" for r in results if r.explained]
+    if any(r.catch_up for r in results):
+        lines += ["| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in results:
+            c, s = r.catch_up, r.steady
+            if c and s:
+                lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s | {c.statements} | {c.messages} "
+                             f"| {s.seconds:.2f} s | {s.statements} | {s.messages} |")
+        lines.append("")
     if not any(r.full for r in results):
         return "\n".join(lines)
     lines += [
@@ -348,13 +358,6 @@ def table(results: list[Result]) -> str:
                      f"| {f.ack_p50:.1f} ms | {f.ack_p99:.1f} ms | {f.ack_p50 / b.ack_p50 if b.ack_p50 else 0:.2f}x "
                      f"| {f.reply_p50:.1f} ms | {f.reply_p99:.1f} ms | {f.throughput:.0f} "
                      f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x | {f.peak_mb:.0f} MB |")
-    lines += ["", "| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in results:
-        c, s = r.catch_up, r.steady
-        if c and s:
-            lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s | {c.statements} | {c.messages} "
-                         f"| {s.seconds:.2f} s | {s.statements} | {s.messages} |")
     names = list(results[0].statements) if results else []
     lines += ["", "| db | N | " + " | ".join(names) + " |", "| --- | ---: |" + " ---: |" * len(names)]
     for r in results:

@@ -179,7 +179,8 @@ def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str,
 
 
 def dry_run(settings: Settings, create: bool) -> None:
-    """Show what a sweep would send now and to whom, changing nothing."""
+    """Show what a sweep would send now and to whom, and what it would cancel as no longer
+    true and why, changing nothing."""
     from bot import scheduler
     from handlers.parsing import printable
 
@@ -196,6 +197,8 @@ def dry_run(settings: Settings, create: bool) -> None:
             print(f"To {where}, now, as one message:", *map(line, batch.now), sep="\n")
         for n, why in batch.later:
             print(f"To {where}, later ({printable(why)}):", line(n), sep="\n")
+        for n, why in batch.cancelled:
+            print(f"To {where}, cancelled, no longer true ({printable(why)}):", line(n), sep="\n")
 
 
 def export(settings: Settings, name: str | None, workspace: str | None, out: Path | None, create: bool) -> None:
@@ -280,8 +283,8 @@ def main(argv: list[str] | None = None) -> None:
     restoring.add_argument("--replace", action="store_true", help="replace the records the database holds")
     commands.add_parser("doctor", help="check the database, Slack, Matrix and the nudge sweeps, one line each; "
                         "exits 0 only when all is well")
-    nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them, sending nothing; "
-                                 "--send sends them")
+    nudges = commands.add_parser("nudges", help="show the nudges due now and who gets them, and those it would "
+                                 "cancel as no longer true, sending nothing; --send sends them")
     sending = nudges.add_mutually_exclusive_group()
     sending.add_argument("--send", action="store_true", help="send what is due now, as `partnerbot tick` does")
     sending.add_argument("--dry-run", action="store_true", help="only show them (the default)")

@@ -234,9 +234,9 @@ def nudges(settings: Settings, sessions: sessionmaker[Session]) -> Finding:
     now = database_now(sessions)
     with sessions() as session:
         last = dict(session.execute(select(Sweep.platform, Sweep.finished_at)).all())
-        waiting = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.sent_at.is_(None))) or 0
+        waiting = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.owed())) or 0
         failing = session.scalar(select(func.count()).select_from(Nudge)
-                                 .where(Nudge.sent_at.is_(None), Nudge.attempts > 0)) or 0
+                                 .where(Nudge.owed(), Nudge.attempts > 0)) or 0
     platforms = [p for p, on in (("slack", settings.slack_enabled), ("matrix", settings.matrix_enabled)) if on]
     swept = [f"{p} {ago(last[p], now)}" for p in platforms or sorted(last) if p in last]
     text = (f"last sweep {', '.join(swept) if swept else 'never'}; {waiting} waiting"

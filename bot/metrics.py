@@ -47,8 +47,8 @@ COMMANDS = Counter("partnerbot_commands", "Commands handled, by platform, comman
                    ["platform", "command", "outcome"])
 COMMAND_SECONDS = Histogram("partnerbot_command_seconds", "Time to handle a command, in seconds", ["platform"],
                             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-NUDGES = Counter("partnerbot_nudges", "Nudges sent, deferred (each sweep that held one back) and failed, by kind",
-                 ["platform", "kind", "result"])
+NUDGES = Counter("partnerbot_nudges", "Nudges sent, deferred (each sweep that held one back), failed and "
+                 "cancelled (no longer true when asked again), by kind", ["platform", "kind", "result"])
 SWEEP_SECONDS = Histogram("partnerbot_sweep_seconds", "Time a nudge sweep took, in seconds", ["platform"],
                           buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
 CONNECTIONS_IN_USE = Gauge("partnerbot_database_connections_in_use", "Database connections checked out now",
@@ -63,10 +63,11 @@ def count_command(handled: Handled) -> None:
     COMMAND_SECONDS.labels(handled.platform).observe(handled.seconds)
 
 
-def swept(platform: str, seconds: float, sent: Iterable[str], deferred: Iterable[str], failed: Iterable[str]) -> None:
-    """Count one finished sweep and the kinds of the nudges it sent, deferred and failed."""
+def swept(platform: str, seconds: float, sent: Iterable[str], deferred: Iterable[str], failed: Iterable[str],
+          cancelled: Iterable[str] = ()) -> None:
+    """Count one finished sweep and the kinds of the nudges it sent, deferred, failed and cancelled."""
     SWEEP_SECONDS.labels(platform).observe(seconds)
-    for result, kinds in (("sent", sent), ("deferred", deferred), ("failed", failed)):
+    for result, kinds in (("sent", sent), ("deferred", deferred), ("failed", failed), ("cancelled", cancelled)):
         for kind, n in Tally(kinds).items():
             NUDGES.labels(platform, kind, result).inc(n)
 
@@ -89,7 +90,7 @@ class FromDatabase:
 
     def collect(self) -> Iterator[Metric]:
         with self.sessions() as session:
-            pending = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.sent_at.is_(None))) or 0
+            pending = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.owed())) or 0
             last = session.execute(select(Sweep.platform, Sweep.finished_at)).all()
         yield GaugeMetricFamily("partnerbot_nudges_pending", "Nudges recorded and not yet sent", value=pending)
         family = GaugeMetricFamily("partnerbot_sweep_last_success_timestamp_seconds",

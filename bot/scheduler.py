@@ -2,12 +2,16 @@
 
 A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs it once:
 1. derives every due nudge (handlers/nudges.py) and records it in the ledger under its
-   key; a key already there is left alone, so a restart or a missed sweep loses nothing
-   and repeats nothing;
+   key; a key already there is left alone (a waiting one takes today's words), so a
+   restart or a missed sweep loses nothing and repeats nothing. Waiting nudges that no
+   longer hold (the work done, the handover answered, the person gone) are cancelled,
+   each with its reason;
 2. plans and leases the pending nudges it may send now: quiet hours and daily caps defer
    a nudge (it stays pending), and each recipient's nudges become one message;
-3. delivers each message through the adapter's `Delivery`, then marks its nudges sent;
-   a failed delivery gives its nudges back for a later sweep.
+3. for each message, just before delivering it and under the same lease, asks again
+   whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
+   that don't and sends the rest through the adapter's `Delivery`, then marks them sent;
+   a failed delivery gives its nudges back for a later sweep (which asks again).
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
 """
@@ -19,7 +23,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,7 +37,7 @@ from bot import metrics
 from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
-from handlers.nudges import day_start, derive, quiet, show_setting, thresholds_for
+from handlers.nudges import day_start, derive, quiet, settle, show_setting, still_true, thresholds_for
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import nudges as ledger
 from storage.database import database_now, take_write_lock, transaction
@@ -110,6 +114,8 @@ class Batch:
     channel: str | None
     now: list[Pending] = field(default_factory=list)
     later: list[tuple[Pending, str]] = field(default_factory=list)
+    # Cancelled by this sweep, as no longer true, and why.
+    cancelled: list[tuple[Pending, str]] = field(default_factory=list)
 
     def message(self, won: set[int]) -> Outgoing | None:
         """The one message carrying every nudge of this batch the sweep won."""
@@ -131,33 +137,45 @@ class Batch:
                         tuple(n.id for n in rows), homes.pop() if len(homes) == 1 else None, tuple(n.kind for n in rows))
 
 
-def plan(session: Session, now: datetime, platform: str | None = None) -> list[Batch]:
+def plan(session: Session, now: datetime, platform: str | None = None,
+         cancelled: Sequence[tuple[ledger.Waiting, str]] = ()) -> list[Batch]:
     """Group pending nudges by recipient and decide which may go now.
 
     A person's nudge waits while they are away, through their quiet hours (in their own
     time zone) and once they have had the day's cap of messages; channels have none of these.
+    Nudges this sweep `cancelled` are shown with their recipients too (for the dry run).
     """
     rows = ledger.pending(session, now, platform)
+    every = [*rows, *(n for n, _ in cancelled)]
     partnerships = {p.id: p for p in session.scalars(
-        select(Partnership).where(Partnership.id.in_({n.partnership_id for n in rows})))}
+        select(Partnership).where(Partnership.id.in_({n.partnership_id for n in every})))}
     limits = thresholds_for(session, partnerships)
     homes = ledger.home_channels(session, partnerships)
     people = {person.id: person for person in session.scalars(
-        select(Person).where(Person.id.in_({n.person_id for n in rows if n.person_id is not None})))}
+        select(Person).where(Person.id.in_({n.person_id for n in every if n.person_id is not None})))}
     had = ledger.messages_since(session, {pid: day_start(zone(person.timezone), now) for pid, person in people.items()}, now)
     batches: dict[tuple[object, ...], Batch] = {}
-    for n in rows:
+
+    def batch_of(n: ledger.Waiting) -> tuple[Batch, Pending]:
         p = partnerships[n.partnership_id]
         pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id),
                           tuple(Action(label, run) for label, run in ledger.buttons(n.actions)))
         person = people.get(n.person_id) if n.person_id is not None else None
         if person is None:
-            batch = batches.setdefault(("channel", p.platform, p.workspace, n.channel),
-                                       Batch(f"#{n.channel}", p.platform, p.workspace, None, n.channel))
+            return batches.setdefault(("channel", p.platform, p.workspace, n.channel),
+                                      Batch(f"#{n.channel}", p.platform, p.workspace, None, n.channel)), pending
+        return batches.setdefault(("person", person.id), Batch(
+            f"@{person.display_name}", person.platform, person.workspace, person.user_id, None)), pending
+
+    for n, why in cancelled:
+        batch, pending = batch_of(n)
+        batch.cancelled.append((pending, why))
+    for n in rows:
+        batch, pending = batch_of(n)
+        person = people.get(n.person_id) if n.person_id is not None else None
+        if person is None:
             batch.now.append(pending)
             continue
-        batch = batches.setdefault(("person", person.id), Batch(
-            f"@{person.display_name}", person.platform, person.workspace, person.user_id, None))
         tz = zone(person.timezone)
         t = limits[n.partnership_id]
         if away_now(person, now):
@@ -177,11 +195,14 @@ class SweepReport:
     sent: list[Outgoing] = field(default_factory=list)
     deferred: int = 0
     failed: int = 0
+    # No longer true when asked again: the kind of each nudge cancelled.
+    cancelled: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         nudges = sum(len(m.nudge_ids) for m in self.sent)
         return (f"Sent {plural(len(self.sent), 'message')} ({plural(nudges, 'nudge')}); "
-                f"{self.deferred} deferred; {self.failed} failed; {self.recorded} newly due.")
+                f"{self.deferred} deferred; {len(self.cancelled)} cancelled (no longer true); "
+                f"{self.failed} failed; {self.recorded} newly due.")
 
 
 def worker_name() -> str:
@@ -198,26 +219,25 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     with transaction(sessions) as session:
         # Closing a decision here must not miss a response given at the same moment.
         take_write_lock(session)
-        due, derived = derive(session, now)
-        report.recorded = ledger.record(session, due, now, derived)
+        report.recorded, cancelled = owe(session, now)
+        report.cancelled += [n.kind for n, _ in cancelled]
     with transaction(sessions) as session:
         ledger.serialise_claims(session)
         batches = plan(session, now, platform)
         wanted = {n.id for b in batches for n in b.now}
         won = ledger.claim(session, wanted, worker, now, now + LEASE)
-        messages = [m for b in batches if (m := b.message(won))]
+        claimed = [(b, ids) for b in batches if (ids := {n.id for n in b.now} & won)]
         deferred = [n.kind for b in batches for n, _ in b.later]
         report.deferred = len(deferred)
     failed: list[str] = []
     started = time.monotonic()
-    for message in messages:
+    for batch, ids in claimed:
         # Deliveries may be slow (an adapter waiting out a rate limit): the clock moves on.
         moment = now + timedelta(seconds=time.monotonic() - started)
         with transaction(sessions) as session:
-            if not ledger.renew(session, message.nudge_ids, worker, moment, moment + LEASE):
-                log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep",
-                            message.nudge_ids)
-                continue
+            message = last_look(session, batch, ids, worker, moment, report)
+        if message is None:
+            continue
         try:
             message.send(delivery)
         except Exception as exc:  # an adapter's failure must not lose the nudge or stop the sweep
@@ -233,18 +253,44 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         report.sent.append(message)
     with transaction(sessions) as session:
         ledger.swept(session, platform, now + timedelta(seconds=time.monotonic() - started))
-    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed)
+    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
+                  report.cancelled)
     return report
 
 
+def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]]]:
+    """Record what the state says is owed at `now`, and cancel what waits but no longer holds:
+    how many nudges were new, and the cancelled ones with why."""
+    due, derived = derive(session, now)
+    recorded = ledger.record(session, due, now)
+    return recorded, settle(session, due, derived, now)
+
+
+def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime,
+              report: SweepReport) -> Outgoing | None:
+    """Just before delivery, under the lease: renew it, ask whether each nudge still holds,
+    cancel the ones that don't (or give back the ones that must wait), and make the message
+    of the rest; None when nothing is left to send, or the lease was lost."""
+    held = ledger.renew(session, ids, worker, moment, moment + LEASE)
+    if held is None:
+        log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep", sorted(ids))
+        return None
+    verdicts = still_true(session, held, moment)
+    stale = {i: v.reason for i, v in verdicts.items() if not v.wait}
+    gone = ledger.cancel(session, stale, moment, worker)
+    ledger.put_back(session, [i for i, v in verdicts.items() if v.wait], worker)
+    report.cancelled += [n.kind for n in held if n.id in gone]
+    return batch.message(ids - set(verdicts))
+
+
 def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
-    """What a sweep would send now and to whom, changing nothing (the dry run)."""
+    """What a sweep would send now and to whom, and what it would cancel as no longer true
+    and why, changing nothing (the dry run)."""
     now = now or database_now(sessions)
     session = sessions()
     try:
-        due, derived = derive(session, now)
-        ledger.record(session, due, now, derived)
-        return plan(session, now)
+        _, cancelled = owe(session, now)
+        return plan(session, now, cancelled=cancelled)
     finally:
         session.rollback()
         session.close()

@@ -8,6 +8,7 @@ window is set, to its named successor and the coordinators, so someone can step 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -19,10 +20,11 @@ from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements.load import away_now, window
 from handlers.parsing import Args
+from handlers.recheck import Asked, rechecks
 from handlers.registry import command
 from handlers.reply import Audience, Reply
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person, Role, Successor
-from storage.nudges import DueNudge
+from storage.nudges import DueNudge, Waiting
 
 MAX_DAYS = 366
 # Zones run a day either side of UTC: the window is read in each person's own.
@@ -156,6 +158,24 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                 f"in on it: a coordinator can hand it to you, or say in the channel if you cannot.",
                 person_id=stand_in.person_id))
     return due
+
+
+@rechecks("away")
+def still_away_when_due(asked: Asked, row: Waiting) -> str | None:
+    """The work still open and with the same owner, away for the same days, due within them."""
+    c, why = asked.open_commitment(row)
+    if c is None:
+        return why
+    owner = c.owner.person
+    window_in_key = re.search(r":(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})(?=:|$)", row.key)
+    if window_in_key is None or (str(owner.away_from), str(owner.away_until)) != window_in_key.groups():
+        return f"{owner.display_name}'s time away changed"
+    assert owner.away_from is not None and owner.away_until is not None
+    if not owner.away_from <= c.due_at.astimezone(zone(owner.timezone)).date() <= owner.away_until:
+        return f"#{c.number} is no longer due while {owner.display_name} is away"
+    if c.owner.person_id == row.person_id:
+        return f"#{c.number} is {owner.display_name}'s own now"
+    return None
 
 
 def away_people(session: Session, now: datetime) -> set[int]:

@@ -14,11 +14,12 @@ from handlers.describe import commitment_item, hours, late_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
+from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from storage import queries
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Member, Role
-from storage.nudges import tell
+from storage.nudges import Waiting, tell
 
 LIST_LIMIT = 50
 PERCENT = re.compile(r"(\d{1,3})\s*%?")
@@ -107,9 +108,18 @@ def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
     """The owner hears when someone else changed their commitment."""
     if c.owner.person_id != ctx.person.id:
         ctx.session.flush()
-        tell(ctx.session, f"told:changed:e{event.id}:p{c.owner.person_id}", c.partnership_id, "changed",
+        tell(ctx.session, f"told:changed:e{event.id}:c{c.id}:p{c.owner.person_id}", c.partnership_id, "changed",
              f"{ctx.person.display_name} changed your commitment #{c.number} {c.title}: {what}.", ctx.now,
              person_id=c.owner.person_id)
+
+
+@rechecks("changed")
+def still_theirs_to_hear(asked: Asked, row: Waiting) -> str | None:
+    """The changed work still open and still its recipient's."""
+    if about(row.key, "c") is None:  # told before the key named the work: nothing to ask
+        return None
+    c, why = asked.open_commitment(row)
+    return why if c is None else not_theirs(c, row.person_id)
 
 
 @command(

@@ -22,6 +22,7 @@ from handlers.dates import end_of_day, show_due, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
+from handlers.recheck import Asked, about, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -38,7 +39,7 @@ from storage.models import (
     Position,
     Role,
 )
-from storage.nudges import DueNudge
+from storage.nudges import DueNudge, Waiting
 
 log = logging.getLogger(__name__)
 
@@ -541,6 +542,35 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     due += [DueNudge(f"decision-closed:d{d.id}", d.partnership_id, "decision-closed", announcement(d),
                      channel=homes[d.partnership_id]) for d in closed if d.partnership_id in homes]
     return due
+
+
+def asked_about(asked: Asked) -> dict[int, tuple[Decision, set[int]]]:
+    """The decisions the nudges name, and who has responded to each."""
+    ids = asked.named("d")
+    found = {d.id: (d, set()) for d in asked.session.scalars(select(Decision).where(Decision.id.in_(ids)))}
+    for r in responses_to(asked.session, list(found)):
+        found[r.decision_id][1].add(r.member_id)
+    return found
+
+
+@rechecks("decision-remind", "decision-closed")
+def decision_holds(asked: Asked, row: Waiting) -> str | None:
+    """A reminder: the proposal still open and not yet closing, its recipient still without a
+    response. An outcome: the proposal still settled as announced."""
+    d, responded = asked.read(asked_about).get(about(row.key, "d") or 0, (None, set()))
+    if d is None:
+        return "the proposal is gone"
+    if row.kind == "decision-closed":
+        settled = d.status in (DecisionStatus.PASSED, DecisionStatus.FAILED)
+        return None if settled else f"proposal #{d.number} is {d.status.value} now"
+    if d.status is not DecisionStatus.OPEN or d.closes_at <= asked.now:
+        return f"proposal #{d.number} has closed"
+    m = asked.recipient(row)
+    if m is not None and m.id in responded:
+        return f"{m.person.display_name} has responded to proposal #{d.number}"
+    if m is not None and m.role is Role.OBSERVER:
+        return f"{m.person.display_name} is an observer now"
+    return None
 
 
 def reminder(d: Decision, m: Member, now: datetime) -> DueNudge:

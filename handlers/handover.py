@@ -9,6 +9,9 @@ someone more than they can carry is allowed, but the reply says so and names who
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from sqlalchemy import update
 
 from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
@@ -19,15 +22,47 @@ from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import Args
+from handlers.recheck import Asked, about, holder, not_theirs, rechecks
 from handlers.registry import command
 from handlers.reply import Audience, Reply
 from storage import queries
 from storage.models import Commitment, Handover, Member, Role
-from storage.nudges import tell, withdraw
+from storage.nudges import Waiting, tell, withdraw
 
 
 def handover_key(c: Commitment) -> str:
+    """What every nudge asking someone to accept `c` starts with; the moment and the person follow."""
     return f"told:handover:c{c.id}:"
+
+
+@rechecks("handover")
+def handover_waits(asked: Asked, row: Waiting) -> str | None:
+    """The handover still waiting for its recipient's answer: the work open, handed to them, by
+    this handover and not a later one."""
+    c, why = asked.open_commitment(row)
+    if c is None:
+        return why
+    if why := not_theirs(c, row.person_id):
+        return why
+    if c.handover_from_id is None:
+        return f"{c.owner.person.display_name} has accepted #{c.number}"
+    handed = re.fullmatch(r"told:handover:c\d+:(.+):p\d+", row.key)
+    if handed and c.handover_at != datetime.fromisoformat(handed[1]):
+        return f"#{c.number} was handed over again since"
+    return None
+
+
+@rechecks("decline")
+def still_back(asked: Asked, row: Waiting) -> str | None:
+    """The declined work still open and with whoever it went back to, not handed on since."""
+    if about(row.key, "c") is None:  # told before the key named the work: nothing to ask
+        return None
+    c, why = asked.open_commitment(row)
+    if c is None:
+        return why
+    if c.owner_id != about(row.key, "m") or c.handover_from_id is not None:
+        return holder(c)
+    return None
 
 
 @command("reassign", usage="reassign <number> @name", examples=("reassign 12 @carol",), after_end=True)
@@ -55,7 +90,8 @@ def reassign(ctx: Context, args: Args) -> Reply:
     ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin,
                              to_member_id=new_owner.id, handed_at=ctx.now))
     ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
-    withdraw(ctx.session, handover_key(c))
+    withdraw(ctx.session, handover_key(c), f"#{c.number} was handed on again, to {new_owner.person.display_name}",
+             ctx.now)
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
          f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}. "
@@ -102,7 +138,7 @@ def accept(ctx: Context, args: Args) -> Reply:
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            handover_from_id=None, handover_at=None)
     answer(ctx, c, ACCEPTED)
-    withdraw(ctx.session, handover_key(c))
+    withdraw(ctx.session, handover_key(c), f"{me.person.display_name} accepted #{c.number} first", ctx.now)
     ctx.record("accept", f"accepted #{c.number} {c.title}", subject=c)
     return Reply(text=f"{me.person.display_name} takes on #{c.number} {c.title}, due "
                       f"{show_due(c.due_at, ctx.tz, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
@@ -126,13 +162,13 @@ def decline(ctx: Context, args: Args) -> Reply:
            owner_id=back.id, handover_from_id=None, handover_at=None)
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "declined")
-    withdraw(ctx.session, handover_key(c))
+    withdraw(ctx.session, handover_key(c), f"{me.person.display_name} declined #{c.number} first", ctx.now)
     event = ctx.record("decline", f"declined #{c.number} {c.title}; it is back with {member_label(back)}",
                        subject=c, reason=reason)
     ctx.session.flush()
     told = {m.person_id: m for m in [*leads, back] if m.id != me.id}
     for person_id in told:
-        tell(ctx.session, f"told:decline:e{event.id}:p{person_id}", c.partnership_id, "decline",
+        tell(ctx.session, f"told:decline:e{event.id}:c{c.id}:m{back.id}:p{person_id}", c.partnership_id, "decline",
              f'{me.person.display_name} declined #{c.number} {c.title}: "{reason}". It is back with '
              f"{'you' if person_id == back.person_id else back.person.display_name}; "
              f"hand it on with `reassign {c.number} @name`.", ctx.now, person_id=person_id)

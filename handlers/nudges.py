@@ -3,7 +3,8 @@
 What is due is derived from the partnership's state every sweep; nothing about it lives
 in memory. Each nudge has a stable key (what it is about, and for which period), so the
 ledger in storage/nudges.py records and sends it once. Here: what is due, to whom, in
-what words, when a person may be bothered, and the chat commands to tune it all.
+what words, when a person may be bothered, whether a waiting nudge still holds (each
+kind's check, handlers/recheck.py), and the chat commands to tune it all.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -30,8 +31,21 @@ from handlers.episodes import Figures, Told, episodes
 from handlers.errors import UserError
 from handlers.judgements.load import SPARE, Workload, away_now, key_people, room, room_for, tally
 from handlers.parsing import Args
+from handlers.recheck import (
+    CHECKS,
+    NO_LONGER_DUE,
+    OTHERWISE,
+    Asked,
+    about,
+    day_in,
+    gone,
+    not_coordinating,
+    not_theirs,
+    rechecks,
+)
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import nudges as ledger
 from storage.models import (
     Commitment,
     CommitmentStatus,
@@ -45,10 +59,11 @@ from storage.models import (
     Partnership,
     Person,
     Priority,
+    Review,
     Role,
     Snooze,
 )
-from storage.nudges import DueNudge, home_channels
+from storage.nudges import TOLD, DueNudge, Waiting, home_channels
 
 log = logging.getLogger(__name__)
 Row = TypeVar("Row")
@@ -154,7 +169,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     except Exception:
         log.exception("could not roll recurring commitments on")
     state = State.load(session, now)
-    due: list[DueNudge] = batched(session, now)
+    due, whole = batched(session, now)
     done: list[int] = []
     for partnership in state.partnerships:
         try:
@@ -162,6 +177,8 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
             done.append(partnership.id)
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
+    if not whole:  # a kind missing everywhere: no partnership's nudges were all derived
+        done = []
     # A wound-up or ended partnership owes nothing: its pending nudges go unsent.
     done += session.scalars(select(Partnership.id).where(Partnership.over(now.date())))
     # Nobody is nudged on holiday; what is still true is derived again when they are back.
@@ -173,16 +190,84 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
 BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges)
 
 
-def batched(session: Session, now: datetime) -> list[DueNudge]:
-    """The nudges derived across all partnerships; one that fails is logged and skipped."""
+def batched(session: Session, now: datetime) -> tuple[list[DueNudge], bool]:
+    """The nudges derived across all partnerships, and whether every kind was; one that
+    fails is logged and skipped."""
     due: list[DueNudge] = []
+    whole = True
     for derive_all in BATCHED:
         try:
             with session.begin_nested():
                 due += derive_all(session, now)
         except Exception:
             log.exception("could not derive %s", derive_all.__module__)
-    return due
+            whole = False
+    return due, whole
+
+
+# Whether waiting nudges still hold.
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a waiting nudge no longer holds; `wait` when it may again and should wait instead
+    (a handover to someone who went away is theirs on return)."""
+
+    reason: str
+    wait: bool = False
+
+
+def still_true(session: Session, rows: Sequence[Waiting], now: datetime) -> dict[int, Verdict]:
+    """Ask again, at `now`, whether each waiting nudge holds; returns the ones that don't.
+
+    Every nudge needs its partnership still running and its person still a member and not
+    away; then its kind's own check (handlers/recheck.py) has its say. A derived nudge to
+    someone away is cancelled (the sweep derives it again, if still true, on their return);
+    one a command told them waits for them.
+    """
+    asked = Asked(session, now, rows)
+    verdicts: dict[int, Verdict] = {}
+    for row in rows:
+        p = asked.partnership(row)
+        if p is None or p.over(now.date()):
+            verdicts[row.id] = Verdict(f"{p.name} was wound up" if p is not None and p.closed_at else
+                                       f"{p.name} has ended" if p is not None else "the partnership is gone")
+            continue
+        if row.person_id is not None:
+            m = asked.recipient(row)
+            if why := gone(m, p):
+                verdicts[row.id] = Verdict(why)
+                continue
+            assert m is not None
+            if away.away_now(m.person, now):
+                verdicts[row.id] = Verdict(f"{m.person.display_name} is away until {m.person.away_until}",
+                                           wait=row.key.startswith(TOLD))
+                continue
+        check = CHECKS.get(row.kind)
+        if check is not None and (why := check(asked, row)):
+            verdicts[row.id] = Verdict(why)
+    return verdicts
+
+
+def settle(session: Session, due: Collection[DueNudge], derived: Collection[int],
+           now: datetime) -> list[tuple[Waiting, str]]:
+    """Cancel the waiting nudges that no longer hold, and return them with why.
+
+    A derived nudge the sweep did not derive again is no longer due: its check says why
+    where it can. A nudge a command told is asked its kind's check. A derived nudge the
+    sweep did derive again holds by that very derivation, so it is left alone here (asked
+    again just before it is sent).
+    """
+    rows = ledger.unsettled(session, now, derived, {d.key for d in due})
+    verdicts = still_true(session, rows, now)
+    reasons: dict[int, str] = {}
+    for row in rows:
+        verdict = verdicts.get(row.id)
+        if not row.key.startswith(TOLD):
+            reasons[row.id] = verdict.reason if verdict else OTHERWISE.get(row.kind, NO_LONGER_DUE)
+        elif verdict is not None and not verdict.wait:
+            reasons[row.id] = verdict.reason
+    cancelled = ledger.cancel(session, reasons, now)
+    return [(row, reasons[row.id]) for row in rows if row.id in cancelled]
 
 
 def grouped(rows: Iterable[Row], key: Callable[[Row], int]) -> dict[int, list[Row]]:
@@ -268,6 +353,8 @@ class State:
     done: dict[int, list[Work]]
     priorities: dict[int, list[Priority]]
     episodes: dict[int, list[Episode]]
+    # Partnerships holding a review now: theirs is under way, not overdue.
+    reviewing: set[int]
 
     by_id: dict[int, Someone] = field(init=False)
 
@@ -310,6 +397,7 @@ class State:
                 select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
                 .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
             episodes=grouped(session.scalars(select(Episode)), lambda e: e.partnership_id),
+            reviewing=set(session.scalars(select(Review.partnership_id).where(Review.closed_at.is_(None)))),
         )
 
 
@@ -396,7 +484,8 @@ class Deriver:
         return any(m.person_id == snooze.by_id for m in self.coordinators)
 
     def reviews(self) -> Iterator[DueNudge]:
-        """A sustained partnership's review: the channel hears it is coming, coordinators that it is late."""
+        """A sustained partnership's review: the channel hears it is coming, coordinators that it
+        is late (unless it is under way)."""
         p, review = self.p, self.p.next_review_on
         if p.review_cadence is None or review is None:
             return
@@ -406,7 +495,7 @@ class Deriver:
                 "review-soon", f"review-soon:p{p.id}:{review}",
                 f"{p.name}'s {p.review_cadence.value} review is due {when}. Worth thinking about before then: "
                 f"are the goals still right and reachable, are the right people here, is there enough time and money?")
-        elif review < self.today:
+        elif review < self.today and p.id not in self.state.reviewing:
             yield from self.to_coordinators(
                 "review-overdue", f"review-overdue:p{p.id}:{review}",
                 f"{p.name}'s review was due {when}. Open it with `review start`; closing it with "
@@ -556,8 +645,136 @@ class Deriver:
             lines.append("Priorities stated or changed: " + "; ".join(
                 f'{self.state.by_id[pr.member_id].display_name}: "{pr.text}"' for pr in changed[:10]))
         if p.next_review_on:
-            lines.append(f"Next review: {show_day(p.next_review_on, self.today)}")
+            lines.append(self.review_line(p.next_review_on))
         yield from self.to_channel("digest", f"digest:p{p.id}:{self.week}", "\n".join(lines))
+
+    def review_line(self, review: date) -> str:
+        """The digest's word on the review: coming, under way, or overdue (as `status` says it)."""
+        when = show_day(review, self.today)
+        if review >= self.today:
+            return f"Next review: {when}"
+        if self.p.id in self.state.reviewing:
+            return f"Review under way (it was due {when})"
+        return f"Review overdue since {when}: a coordinator opens it with `review start`"
+
+
+# Whether each kind derived above still holds: asked of a waiting nudge at every sweep, and
+# just before it is sent. Each asks only what its derivation asked.
+
+def coordinators(asked: Asked) -> dict[int, set[int]]:
+    """The people coordinating each partnership the nudges are in."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for partnership_id, person_id in asked.session.execute(
+            select(Member.partnership_id, Member.person_id).where(
+                Member.partnership_id.in_({row.partnership_id for row in asked.rows}), Member.left_at.is_(None),
+                Member.role == Role.COORDINATOR)):
+        found[partnership_id].add(person_id)
+    return found
+
+
+def moved(c: Commitment, row: Waiting) -> str | None:
+    """Why a nudge about the due date in its key no longer holds: the date moved."""
+    if day_in(row.key) in (None, c.due_at.date()):
+        return None
+    return f"#{c.number} is now due {c.due_at.date().isoformat()}"
+
+
+@rechecks("due-soon", "overdue")
+def reminder_holds(asked: Asked, row: Waiting) -> str | None:
+    """A reminder to the owner: the work still open, still theirs, due on the day it was for,
+    not snoozed, and (for "due soon") not yet past its time."""
+    c, why = asked.open_commitment(row)
+    if c is None:
+        return why
+    if s := asked.snooze(c):
+        return f"#{c.number} is snoozed until {s.until.date().isoformat()}"
+    late = row.kind == "due-soon" and c.due_at <= asked.now
+    return not_theirs(c, row.person_id) or moved(c, row) or (f"#{c.number} is overdue now" if late else None)
+
+
+@rechecks("escalation")
+def escalation_holds(asked: Asked, row: Waiting) -> str | None:
+    """Long-overdue work, to a coordinator other than its owner: still open, due on the same
+    day, and no coordinator has snoozed it."""
+    c, why = asked.open_commitment(row)
+    if c is None:
+        return why
+    snoozed = asked.snooze(c)
+    if snoozed is not None and snoozed.by_id in asked.read(coordinators).get(row.partnership_id, set()):
+        return f"a coordinator snoozed #{c.number}"
+    if c.owner.person_id == row.person_id:
+        return f"#{c.number} is {c.owner.person.display_name}'s own now"
+    return moved(c, row) or not_coordinating(asked.recipient(row))
+
+
+@rechecks("review-soon", "review-overdue")
+def review_holds(asked: Asked, row: Waiting) -> str | None:
+    """The review still due on the day the nudge names: coming (the channel), or past and not
+    under way (the coordinators)."""
+    p, day, today = asked.partnership(row), day_in(row.key), asked.now.date()
+    assert p is not None
+    if p.review_cadence is None or p.next_review_on is None:
+        return "no review is scheduled now"
+    if p.next_review_on != day:
+        return f"the review is now due {p.next_review_on.isoformat()}"
+    if row.kind == "review-soon":
+        return "the review's day has passed" if day < today else None
+    if p.id in asked.read(reviewing):
+        return "the review is under way"
+    return not_coordinating(asked.recipient(row))
+
+
+def reviewing(asked: Asked) -> set[int]:
+    return set(asked.session.scalars(select(Review.partnership_id).where(
+        Review.partnership_id.in_({row.partnership_id for row in asked.rows}), Review.closed_at.is_(None))))
+
+
+@rechecks("ending")
+def ending_holds(asked: Asked, row: Waiting) -> str | None:
+    """The end date still the one the nudge names."""
+    p = asked.partnership(row)
+    assert p is not None
+    if p.end_date != day_in(row.key):
+        return f"{p.name} now ends {p.end_date.isoformat()}" if p.end_date else f"{p.name} has no end date now"
+    return None
+
+
+@rechecks("overload-note", "overload", otherwise="no longer carrying more than they can")
+@rechecks("key-person", otherwise="no longer holding that large a share")
+def someone_still_here(asked: Asked, row: Waiting) -> str | None:
+    """Whether they still carry too much is the derivation's question, asked again by the
+    sweep that sends it; here, that the member it is about is still here and not away."""
+    m = asked.member(about(row.key, "m"))
+    if why := gone(m, asked.partnership(row)):
+        return why
+    assert m is not None
+    if away.away_now(m.person, asked.now):
+        return f"{m.person.display_name} is away until {m.person.away_until}"
+    return None if row.kind == "overload-note" else not_coordinating(asked.recipient(row))
+
+
+@rechecks("concern-stale")
+def concern_open(asked: Asked, row: Waiting) -> str | None:
+    """The concern still open."""
+    concern = asked.session.get(Concern, about(row.key, "k") or 0)
+    if concern is None:
+        return "the concern is gone"
+    if concern.status is not ConcernStatus.OPEN:
+        return f"concern #{concern.number} was {concern.status.value}"
+    return not_coordinating(asked.recipient(row))
+
+
+@rechecks("sole-coordinator")
+def still_alone(asked: Asked, row: Waiting) -> str | None:
+    """Still the partnership's only coordinator."""
+    others = asked.read(coordinators).get(row.partnership_id, set()) - {row.person_id}
+    return f"{plural(len(others), 'other coordinator')} now" if others else not_coordinating(asked.recipient(row))
+
+
+@rechecks("digest", otherwise="a newer digest replaces it")
+def the_week_as_it_was(asked: Asked, row: Waiting) -> None:
+    """A digest is true of its week; a waiting one is reworded by each sweep, so nothing to ask."""
+    return None
 
 
 def heavier(before: Figures, now: Figures) -> bool:
@@ -595,13 +812,16 @@ def asks_progress(c: Work, w: Workload[Someone], now: datetime) -> bool:
             and not w.away and (any(r.work is c for r in w.risks) or (w.over_capacity and c.due_at <= now + WEEK)))
 
 
-def still_unknown(session: Session, commitment_id: int, person_id: int) -> bool:
-    """A `progress-ask` nudge's condition at the moment it is sent (key `progress-ask:c<id>:p<person>`):
-    the commitment is still open, still this person's, and still nothing is said of its progress."""
-    return session.scalar(
-        select(Commitment.id).join(Member, Member.id == Commitment.owner_id)
-        .where(Commitment.id == commitment_id, Commitment.status == CommitmentStatus.OPEN,
-               Commitment.left_hours.is_(None), Member.person_id == person_id, Member.left_at.is_(None))) is not None
+@rechecks("progress-ask")
+def progress_still_unknown(asked: Asked, row: Waiting) -> str | None:
+    """Asking an owner how far along they are: the work still open, still theirs, and still
+    nothing said of its progress."""
+    c, why = asked.open_commitment(row)
+    if c is None:
+        return why
+    if c.left_hours is not None:
+        return f"progress on #{c.number} has been said since"
+    return not_theirs(c, row.person_id)
 
 
 # Chat commands.

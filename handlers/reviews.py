@@ -22,6 +22,7 @@ from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, check_text
 from handlers.partnerships import next_review
+from handlers.recheck import Asked, about, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -35,7 +36,7 @@ from storage.models import (
     Risk,
     Role,
 )
-from storage.nudges import DueNudge
+from storage.nudges import DueNudge, Waiting
 
 RISKS = [r.value for r in Risk]
 OUTCOMES = [o.value for o in ReviewOutcome]
@@ -340,4 +341,25 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                  + " `review` shows the questions and the answers so far.", person_id=m.person_id)
         for r in reviews for m in people.get(r.partnership_id, []) if rated.get((r.id, m.id), 0) < len(RISKS)
     ]
+
+
+def asked_about(asked: Asked) -> dict[int, tuple[Review, dict[int, int]]]:
+    """The reviews the nudges name, and how many risks each member has rated in each."""
+    found = {r.id: (r, {}) for r in asked.session.scalars(select(Review).where(Review.id.in_(asked.named("r"))))}
+    for a in answers_to(asked.session, list(found)):
+        rated = found[a.review_id][1]
+        rated[a.member_id] = rated.get(a.member_id, 0) + 1
+    return found
+
+
+@rechecks("review-ask")
+def review_ask_holds(asked: Asked, row: Waiting) -> str | None:
+    """The review still open, and its recipient not yet done rating the six risks."""
+    review, rated = asked.read(asked_about).get(about(row.key, "r") or 0, (None, {}))
+    if review is None or review.closed_at is not None:
+        return "the review was closed"
+    m = asked.recipient(row)
+    if m is not None and rated.get(m.id, 0) >= len(RISKS):
+        return f"{m.person.display_name} has rated all six risks"
+    return None
 

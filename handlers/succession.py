@@ -20,10 +20,11 @@ from handlers.context import Context
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.parsing import Args
+from handlers.recheck import Asked, not_coordinating, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Role, Successor
-from storage.nudges import DueNudge
+from storage.nudges import DueNudge, Waiting
 
 COORDINATOR = Role.COORDINATOR.value
 # A commitment this large (hours of effort) should have someone ready to take it over.
@@ -241,3 +242,30 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                 f"step in if {c.owner.person.display_name} were away: `successor {c.number} @name`.",
                 person_id=m.person_id) for c in missing.commitments]
     return due
+
+
+def asked_about(asked: Asked) -> dict[int, Gaps]:
+    """The gaps in succession of each partnership the nudges are in."""
+    ids = {row.partnership_id for row in asked.rows}
+    rows: dict[int, list[Successor]] = {}
+    for s in named(asked.session, ids):
+        rows.setdefault(s.partnership_id, []).append(s)
+    large: dict[int, list[Commitment]] = {}
+    for c in large_open(asked.session, ids):
+        large.setdefault(c.partnership_id, []).append(c)
+    return {pid: gaps(rows.get(pid, []), large.get(pid, [])) for pid in ids}
+
+
+@rechecks("succession")
+def nobody_named_yet(asked: Asked, row: Waiting) -> str | None:
+    """Still nobody named to step in: as coordinator, or on the large commitment the nudge names."""
+    missing = asked.read(asked_about)[row.partnership_id]
+    if row.key.startswith("succession-commitment:"):
+        c, why = asked.open_commitment(row)
+        if c is None:
+            return why
+        if all(m.id != c.id for m in missing.commitments):
+            return f"someone is named to step in on #{c.number}"
+    elif not missing.coordinator:
+        return "a successor as coordinator is named"
+    return not_coordinating(asked.recipient(row))

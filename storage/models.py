@@ -590,21 +590,26 @@ class Nudge(Base):
     """One message the bot owes someone, keyed so it can be recorded (and sent) only once.
 
     `key` names what the nudge is about and for which period (`overdue:c12:2026-11-27`),
-    so every sweep that finds it due derives the same key and the unique constraint keeps
+    so every sweep that finds it due derives the same key and the unique index keeps
     one row. A sweep leases rows it is delivering (`claimed_by`, `claimed_until`); a lease
     that runs out (a crashed sweep) lets a later sweep deliver them. After a failed send,
-    `claimed_until` alone is the pause before the next try.
+    `claimed_until` alone is the pause before the next try. A nudge that stopped being true
+    before it went is cancelled (`cancelled_at`, `cancel_reason`), never sent; that frees its
+    key, so the same nudge is owed again if it comes true again (its owner back from away).
     """
 
     __tablename__ = "nudges"
     __table_args__ = (
         CheckConstraint("(person_id IS NULL) <> (channel IS NULL)", name="ck_nudge_recipient"),
-        Index("ix_nudges_pending", "sent_at", "claimed_until"),
+        CheckConstraint("sent_at IS NULL OR cancelled_at IS NULL", name="ck_nudge_sent_or_cancelled"),
+        Index("uq_nudges_key", "key", unique=True, sqlite_where=sql_text("cancelled_at IS NULL"),
+              postgresql_where=sql_text("cancelled_at IS NULL")),
+        Index("ix_nudges_pending", "sent_at", "cancelled_at", "claimed_until"),
         Index("ix_nudges_person_sent", "person_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
+    key: Mapped[str] = mapped_column(String(200))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     # Exactly one recipient: a person (a direct message) or the partnership's channel.
@@ -619,8 +624,16 @@ class Nudge(Base):
     claimed_until: Mapped[datetime | None]
     # Buttons the message carries, as JSON [[label, command], ...] (Accept / Decline a handover).
     actions: Mapped[str | None] = mapped_column(Text)
+    # No longer true when its turn came (the work done, the person gone), and why.
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person | None] = relationship(lazy="joined")
+
+    @classmethod
+    def owed(cls) -> ColumnElement[bool]:
+        """Neither sent nor cancelled: still to go."""
+        return and_(cls.sent_at.is_(None), cls.cancelled_at.is_(None))
 
 
 class JoinRequest(Base):

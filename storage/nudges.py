@@ -1,15 +1,19 @@
-"""The nudge ledger: what the bot owes people, leased while it is delivered, marked when sent.
+"""The nudge ledger: what the bot owes people, leased while it is delivered, marked when
+sent, or cancelled (with why) when it stopped being true first.
 
 Every guarantee the scheduler gives lives in these statements, not in memory:
 - `record` inserts due nudges with ON CONFLICT DO NOTHING on their key, so a nudge is
   recorded once however many sweeps (or processes) find it due;
 - `claim` is a compare-and-set on the lease, so two sweepers never both win a row;
 - `mark_sent` only marks rows the caller still holds, in one transaction after delivery;
+- `cancel` only cancels rows still owed and free (or held by the caller), so a nudge is
+  cancelled once, and never both cancelled and sent (a check constraint says so too);
 - `release` gives a failed row back, counting the attempt, so a later sweep retries it
   (after a pause that doubles with each failure: `claimed_until` without `claimed_by`).
 A command can also `tell` someone of what it just did (a handover to accept): a row keyed
 `told:...`, written in the command's own transaction and sent by the next sweep, which a
-process running the scheduler starts at once (`on_told`).
+process running the scheduler starts at once (`on_told`). Whether a nudge still holds is
+the handlers' question (handlers/recheck.py); this module only records the answer.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import String, any_, bindparam, delete, event, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, case, event, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, lazyload, sessionmaker
@@ -47,17 +51,24 @@ class DueNudge:
     channel: str | None = None
 
 
-def record(session: Session, due: Collection[DueNudge], now: datetime, derived: Collection[int]) -> int:
-    """Insert the due nudges not yet recorded; drop pending ones that are no longer due.
+def record(session: Session, due: Collection[DueNudge], now: datetime) -> int:
+    """Insert the due nudges not yet recorded, and reword waiting ones whose words changed.
 
-    `derived` names the partnerships whose nudges were all derived, so a partnership
-    that failed to derive keeps its pending nudges. Returns how many rows were new.
+    A nudge waiting (for quiet hours, a retry) is sent in the words of the sweep that sends
+    it: the figures, titles and dates as they are now, not as they were when it fell due.
+    Returns how many rows were new; what is no longer due at all is the caller's to cancel.
     """
-    keys = {d.key for d in due}
+    if not due:
+        return 0
+    texts = {d.key: d.text for d in due}
     postgres = session.get_bind().dialect.name == "postgresql"
     # On PostgreSQL the keys travel as one array, not one parameter each (thousands at scale).
-    among = Nudge.key == any_(bindparam("keys", list(keys), type_=ARRAY(String))) if postgres else Nudge.key.in_(keys)
-    known = set(session.scalars(select(Nudge.key).where(among))) if keys else set()
+    among = (Nudge.key == any_(bindparam("keys", list(texts), type_=ARRAY(String))) if postgres
+             else Nudge.key.in_(texts))
+    # Sent rows by key alone; the words only of the few waiting, free to change.
+    known: dict[str, str | None] = {key: text for key, text in session.execute(
+        select(Nudge.key, case((and_(Nudge.sent_at.is_(None), unleased(now)), Nudge.text)))
+        .where(among, Nudge.cancelled_at.is_(None)))}
     # Only the new ones: most sweeps find everything already recorded, and insert nothing.
     rows = [
         {"key": d.key, "partnership_id": d.partnership_id, "kind": d.kind, "text": d.text,
@@ -66,23 +77,51 @@ def record(session: Session, due: Collection[DueNudge], now: datetime, derived: 
     ]
     rows.sort(key=lambda row: row["key"])  # one lock order for every sweeper inserting at once
     if rows:
-        dialect = postgresql if postgres else sqlite
-        session.execute(dialect.insert(Nudge).on_conflict_do_nothing(index_elements=["key"]), rows)
-    # A deferred "due soon" that is now overdue, a reminder for a commitment since done:
-    # not sent yet and no longer true, so it goes; sent rows stay forever as the record.
-    stale = [
-        nudge_id
-        for nudge_id, key in session.execute(
-            select(Nudge.id, Nudge.key).where(
-                Nudge.sent_at.is_(None), Nudge.partnership_id.in_(derived), unleased(now),
-                Nudge.key.not_like(f"{TOLD}%"),
-            )
-        )
-        if key not in keys
-    ]
-    if stale:
-        session.execute(delete(Nudge).where(Nudge.id.in_(stale), Nudge.sent_at.is_(None), unleased(now)))
-    return len(keys - known)
+        session.execute(_insert(session).on_conflict_do_nothing(index_elements=["key"], index_where=_OWED), rows)
+    reworded = [{"k": key, "t": texts[key]} for key, text in sorted(known.items())
+                if text is not None and text != texts[key]]
+    if reworded:  # one statement for them all (executemany)
+        table = Nudge.__table__
+        session.connection().execute(
+            update(table).where(table.c.key == bindparam("k"), table.c.sent_at.is_(None), table.c.cancelled_at.is_(None),
+                                or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now))
+            .values(text=bindparam("t")), reworded)
+    return len(rows)
+
+
+def unsettled(session: Session, now: datetime, derived: Collection[int], due: Collection[str]) -> list[Waiting]:
+    """Waiting nudges a sweep asks again about: every `told` one, and the derived ones of the
+    partnerships in `derived` (whose nudges were all derived just now) missing from the `due`
+    keys, so no longer due. Leased ones are their sweeper's to ask about.
+
+    Thousands may wait at scale (for quiet hours), nearly all still due: their keys are read
+    first, and whole rows only for the few asked about."""
+    ids = [nudge_id for nudge_id, key in session.execute(
+        select(Nudge.id, Nudge.key).where(Nudge.owed(), unleased(now),
+                                          or_(Nudge.key.startswith(TOLD), Nudge.partnership_id.in_(derived))))
+           if key.startswith(TOLD) or key not in due]
+    if not ids:
+        return []
+    return [Waiting._make(row) for row in session.execute(_waiting().where(Nudge.id.in_(ids)).order_by(Nudge.id))]
+
+
+def cancel(session: Session, reasons: Mapping[int, str], now: datetime, worker: str | None = None) -> set[int]:
+    """Cancel nudges no longer true, recording why; returns the ids this call cancelled.
+
+    Only rows still owed, and free (or, given `worker`, held by it): of two sweepers asking
+    at once one cancels, and a nudge on its way to someone else is that sweeper's to ask about.
+    """
+    holder = unleased(now) if worker is None else Nudge.claimed_by == worker
+    by_reason: dict[str, list[int]] = {}
+    for nudge_id, reason in sorted(reasons.items()):
+        by_reason.setdefault(reason[:500], []).append(nudge_id)
+    cancelled: set[int] = set()
+    for reason, ids in by_reason.items():
+        cancelled |= set(session.scalars(
+            update(Nudge).where(Nudge.id.in_(ids), Nudge.owed(), holder)
+            .values(cancelled_at=now, cancel_reason=reason, claimed_by=None, claimed_until=None)
+            .returning(Nudge.id)))
+    return cancelled
 
 
 def tell(session: Session, key: str, partnership_id: int, kind: str, text: str, now: datetime, *,
@@ -93,18 +132,19 @@ def tell(session: Session, key: str, partnership_id: int, kind: str, text: str, 
     Keyed like every nudge (and prefixed `told:`), so a repeated command tells once; the
     next sweep sends it, and `on_told` starts that sweep as soon as the command commits."""
     assert key.startswith(TOLD)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(Nudge).on_conflict_do_nothing(index_elements=["key"]), [{
+    session.execute(_insert(session).on_conflict_do_nothing(index_elements=["key"], index_where=_OWED), [{
         "key": key[:200], "partnership_id": partnership_id, "kind": kind, "text": text, "person_id": person_id,
         "channel": channel, "created_at": now, "attempts": 0,
         "actions": json.dumps([list(a) for a in actions]) if actions else None}])
     session.info[_TOLD_FLAG] = True
 
 
-def withdraw(session: Session, key_prefix: str) -> None:
-    """Take back unsent `told` nudges that no longer hold (a handover answered before it arrived)."""
-    session.execute(delete(Nudge).where(Nudge.key.startswith(key_prefix, autoescape=True), Nudge.sent_at.is_(None),
-                                        Nudge.claimed_by.is_(None)))
+def withdraw(session: Session, key_prefix: str, reason: str, now: datetime) -> None:
+    """Cancel unsent `told` nudges that no longer hold (a handover answered before it arrived),
+    in the command's transaction; one already on its way is asked about by its sweeper."""
+    session.execute(update(Nudge).where(Nudge.key.startswith(key_prefix, autoescape=True), Nudge.owed(),
+                                        Nudge.claimed_by.is_(None))
+                    .values(cancelled_at=now, cancel_reason=reason[:500], claimed_until=None))
 
 
 def on_told(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
@@ -140,9 +180,18 @@ def home_channels(session: Session, partnership_ids: Collection[int] | None = No
     return homes
 
 
-def unleased(now: datetime):  # type: ignore[no-untyped-def]
+def unleased(now: datetime) -> ColumnElement[bool]:
     """Free to claim at `now`: never leased, or the lease (or the pause after a failure) is over."""
     return or_(Nudge.claimed_until.is_(None), Nudge.claimed_until <= now)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    """INSERT for this database, for its ON CONFLICT clauses."""
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(Nudge)
+
+
+# The key is unique among nudges not cancelled: the ON CONFLICT target names that index.
+_OWED = Nudge.cancelled_at.is_(None)
 
 
 def serialise_claims(session: Session) -> None:
@@ -156,7 +205,7 @@ def serialise_claims(session: Session) -> None:
 
 
 class Waiting(NamedTuple):
-    """A pending nudge as the sweep's plan reads it: plain values, as thousands may wait at scale."""
+    """A pending nudge as the sweep reads it: plain values, as thousands may wait at scale."""
 
     id: int
     partnership_id: int
@@ -165,18 +214,23 @@ class Waiting(NamedTuple):
     person_id: int | None
     channel: str | None
     actions: str | None
+    key: str
+
+
+def _waiting() -> Select[tuple[int, int, str, str, int | None, str | None, str | None, str]]:
+    return select(Nudge.id, Nudge.partnership_id, Nudge.kind, Nudge.text, Nudge.person_id, Nudge.channel,
+                  Nudge.actions, Nudge.key)
 
 
 def pending(session: Session, now: datetime, platform: str | None = None) -> list[Waiting]:
-    """Unsent nudges nobody holds a live lease on, oldest first, locked where the database can.
+    """Owed nudges nobody holds a live lease on, oldest first, locked where the database can.
 
     Their people are the caller's to read, in one query (FOR UPDATE cannot take the
     nullable side of a join)."""
     query = (
-        select(Nudge.id, Nudge.partnership_id, Nudge.kind, Nudge.text, Nudge.person_id, Nudge.channel,
-               Nudge.actions)
+        _waiting()
         .join(Partnership, Partnership.id == Nudge.partnership_id)
-        .where(Nudge.sent_at.is_(None), unleased(now))
+        .where(Nudge.owed(), unleased(now))
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True, of=Nudge)
     )
@@ -216,28 +270,37 @@ def claim(session: Session, ids: Collection[int], worker: str, now: datetime, un
         return set()
     won = session.scalars(
         update(Nudge)
-        .where(Nudge.id.in_(ids), Nudge.sent_at.is_(None), unleased(now))
+        .where(Nudge.id.in_(ids), Nudge.owed(), unleased(now))
         .values(claimed_by=worker, claimed_until=until)
         .returning(Nudge.id)
     )
     return set(won)
 
 
-def renew(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> bool:
-    """Extend `worker`'s live lease on all of `ids`; False if any was lost (so do not send)."""
-    result = session.execute(
+def renew(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> list[Waiting] | None:
+    """Extend `worker`'s live lease on all of `ids` and read them again, to ask whether they
+    still hold; None if any was lost (so send none of them)."""
+    held = [Waiting._make(row) for row in session.execute(
         update(Nudge)
-        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.claimed_until > now, Nudge.sent_at.is_(None))
+        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.claimed_until > now, Nudge.owed())
         .values(claimed_until=until)
-    )
-    return result.rowcount == len(ids)  # type: ignore[attr-defined, no-any-return]
+        .returning(*_waiting().selected_columns)
+    )]
+    return sorted(held) if len(held) == len(ids) else None
+
+
+def put_back(session: Session, ids: Collection[int], worker: str) -> None:
+    """Give back nudges that must wait after all (their person went away), as if never claimed."""
+    if ids:
+        session.execute(update(Nudge).where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.owed())
+                        .values(claimed_by=None, claimed_until=None))
 
 
 def mark_sent(session: Session, ids: Collection[int], worker: str, now: datetime) -> int:
     """Record delivery of nudges `worker` still holds; returns how many were marked."""
     result = session.execute(
         update(Nudge)
-        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.sent_at.is_(None))
+        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.owed())
         .values(sent_at=now, claimed_by=None, claimed_until=None)
     )
     return result.rowcount  # type: ignore[attr-defined, no-any-return]
@@ -246,7 +309,7 @@ def mark_sent(session: Session, ids: Collection[int], worker: str, now: datetime
 def release(session: Session, ids: Collection[int], worker: str, error: str, now: datetime) -> None:
     """Give back nudges whose delivery failed, counting the attempt, for a later sweep to retry."""
     for nudge in session.scalars(
-        select(Nudge).where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.sent_at.is_(None))
+        select(Nudge).where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.owed())
         .options(lazyload(Nudge.person))
     ):
         nudge.attempts += 1

@@ -45,6 +45,19 @@ def test_nudges_shows_who_gets_what_and_changes_nothing(overdue: Chat, capsys: p
     assert snapshot(overdue.sessions) == before
 
 
+def test_nudges_shows_what_it_would_cancel_and_why(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    overdue.ok("bob", "reassign 1 @alice")  # alice is asked to accept it...
+    overdue.ok("alice", 'drop 1 "The printer closed"')  # ...and drops it before a sweep has run
+    before = snapshot(overdue.sessions)
+    cli.main(["nudges"])
+    out = capsys.readouterr().out
+    assert ("To @Alice (console/local), cancelled, no longer true (#1 Deliver 500 leaflets was dropped):\n"
+            "  [handover] Riverside Partnership: Bob handed you #1 Deliver 500 leaflets") in out
+    assert snapshot(overdue.sessions) == before
+    with overdue.sessions() as session:
+        assert session.scalars(select(Nudge.cancelled_at)).all() == [None], "a dry run cancels nothing"
+
+
 def test_nudges_send_sends_and_marks_them_once(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
     cli.main(["nudges", "--send"])
     assert "[nudge to @bob]\nReminders from partnerbot\n" in capsys.readouterr().out
@@ -70,9 +83,10 @@ def test_tick_sends_once_and_exits(overdue: Chat, capsys: pytest.CaptureFixture[
     assert "[nudge to @bob]\nReminders from partnerbot\nRiverside Partnership\n  • #1 Deliver 500 leaflets was due" in out
     assert "[nudge to @alice]" in out and "#1 Deliver 500 leaflets, held by Bob (Chamber of Trade), is " in out
     assert "[nudge to #console]" in out and "The week in Riverside Partnership" in out
-    assert "Sent 3 messages (3 nudges); 0 deferred; 0 failed; 3 newly due." in out
+    assert "Sent 3 messages (3 nudges); 0 deferred; 0 cancelled (no longer true); 0 failed; 3 newly due." in out
     cli.main(["tick"])
-    assert capsys.readouterr().out.strip() == "console: Sent 0 messages (0 nudges); 0 deferred; 0 failed; 0 newly due."
+    assert capsys.readouterr().out.strip() == ("console: Sent 0 messages (0 nudges); 0 deferred; "
+                                               "0 cancelled (no longer true); 0 failed; 0 newly due.")
 
 
 def console(overdue: Chat, script: str) -> tuple[Console, io.StringIO]:

@@ -40,7 +40,7 @@ def busy(town: Chat) -> Chat:
     town.ok("alice", 'member add @dave org:"Allotment Society" sector:community capacity:5h volunteer')
     town.ok("alice", 'member add @erin org:"Warm Space" sector:community capacity:3h volunteer')
     town.ok("dave", "away 2026-11-25 2026-12-06")
-    town.ok("erin", "mine")  # she has spoken, so is shown by her own name
+    town.ok("erin", "tz UTC")  # she has changed something, so is shown by her own name
     town.ok("alice", 'commit @bob "Deliver leaflets" by:2026-11-27 effort:6h')  # 1
     town.ok("alice", 'commit @bob "Paint the signs" by:2026-12-10 effort:7h')  # 2
     town.ok("alice", 'commit @carol "Book the hall" by:2026-12-24 effort:4h')  # 3

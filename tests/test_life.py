@@ -156,7 +156,9 @@ def test_a_wound_up_partnership_is_nudged_no_more(town: Chat, inbox: Inbox) -> N
         at(town, day)
         sweep(town, inbox)
     assert inbox.take_all() == []
-    assert all(n.sent_at is not None for n in ledger(town)), "what was owed before the wind-up is not sent after"
+    unsent = [n.cancel_reason for n in ledger(town) if n.sent_at is None]
+    assert unsent and set(unsent) == {"Riverside Partnership was wound up"}, \
+        "what was owed before the wind-up is cancelled, not sent after"
     [d] = all_of(town.sessions, Decision)
     assert d.status is DecisionStatus.OPEN, "its open decision waits for it to reopen"
     assert len(all_of(town.sessions, Commitment)) == 10, "its recurring work does not roll on"

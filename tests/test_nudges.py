@@ -21,6 +21,7 @@ from handlers import nudges
 from handlers.reply import Audience, Reply
 from storage.database import make_engine, session_factory
 from storage.models import Nudge, Person
+from storage.nudges import Waiting
 from tests.conftest import Chat, snapshot
 from tests.test_bad_input import refuse
 
@@ -213,9 +214,12 @@ def test_a_deferred_nudge_that_stops_being_true_is_never_sent(town: Chat, inbox:
     assert [n.kind for n in ledger(town)] == ["overdue"]
     town.ok("bob", "done 1")
     at(town, "2026-11-29T09:00")
-    sweep(town, inbox)
+    report = sweep(town, inbox)
     assert inbox.to("@bob") == []
-    assert ledger(town) == []
+    [cancelled] = ledger(town)
+    assert cancelled.sent_at is None and cancelled.cancelled_at == town.now
+    assert cancelled.cancel_reason == "#1 Deliver 500 leaflets was marked done"
+    assert report.cancelled == ["overdue"]
 
 
 # Snoozing a commitment's reminders.
@@ -450,12 +454,13 @@ def test_the_owner_is_asked_once_how_far_along_work_is_when_a_judgement_hangs_on
     town.advance(days=1)
     with town.sessions() as session:
         bob = session.scalars(select(Person.id).where(Person.user_id == "bob")).one()
-        assert nudges.still_unknown(session, 1, bob) and nudges.still_unknown(session, 3, bob)
+        asks = [Waiting(n, 1, "progress-ask", "", bob, None, None, f"progress-ask:c{c}:p{bob}") for n, c in ((1, 1), (2, 3))]
+        assert nudges.still_true(session, asks, town.now) == {}
     town.ok("bob", "progress 1 50%")
     town.ok("alice", "reassign 3 @alice")
     with town.sessions() as session:
-        assert not nudges.still_unknown(session, 1, bob), "progress was said"
-        assert not nudges.still_unknown(session, 3, bob), "no longer his"
+        assert {n: v.reason for n, v in nudges.still_true(session, asks, town.now).items()} == {
+            1: "progress on #1 has been said since", 2: "#3 is Alice's now, asked to accept it"}
     sweep(town, inbox)
     assert len(inbox.to("@bob", "How far along")) == 1
 
@@ -540,6 +545,19 @@ def test_the_digest_lists_overdue_work_once_under_its_own_heading(town: Chat, in
     assert "Due in the next 7 days (1): #2 Book the hall (Carol, Thu 3 Dec)\n" in digest
     assert "Overdue (1): #1 Deliver 500 leaflets (Bob, due Fri 27 Nov)" in digest
     assert digest.count("Deliver 500 leaflets") == 1
+
+
+def test_the_digest_says_an_overdue_review_is_overdue(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", "partnership edit review:monthly")  # next review Thu 24 Dec
+    at(town, "2026-12-28T10:00")  # the Monday after
+    sweep(town, inbox)
+    [digest] = inbox.to("#general", "The week in")
+    assert "Review overdue since Thu 24 Dec: a coordinator opens it with `review start`" in digest
+    assert "Next review" not in digest
+    town.ok("alice", "review start")
+    at(town, "2027-01-04T10:00")
+    sweep(town, inbox)
+    assert "Review under way (it was due Thu 24 Dec 2026)" in inbox.to("#general", "The week in")[-1]
 
 
 def test_the_digest_shows_a_due_date_as_its_owner_set_it(town: Chat, inbox: Inbox) -> None:

@@ -66,12 +66,12 @@ def busy_partnership(town: Chat) -> None:
     town.now = datetime(2026, 12, 15, 10, 0, tzinfo=UTC)
 
 
-def together(engine: Engine, work: Callable[[int, sessionmaker[Session]], None]) -> None:
-    """Run `work` in SWEEPERS threads at once, each with its own engine (as separate processes
+def together(engine: Engine, work: Callable[[int, sessionmaker[Session]], None], count: int = SWEEPERS) -> None:
+    """Run `work` in `count` threads at once, each with its own engine (as separate processes
     would have), released together by a barrier; re-raise the first thing that went wrong."""
     url = engine.url.render_as_string(hide_password=False)
-    engines = [make_engine(url) for _ in range(SWEEPERS)]
-    start = threading.Barrier(SWEEPERS)
+    engines = [make_engine(url) for _ in range(count)]
+    start = threading.Barrier(count)
     errors: list[BaseException] = []
 
     def run(index: int) -> None:
@@ -81,7 +81,7 @@ def together(engine: Engine, work: Callable[[int, sessionmaker[Session]], None])
         except BaseException as exc:  # reported below, with the thread's own traceback
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(SWEEPERS)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     try:
         for thread in threads:
             thread.start()
@@ -123,8 +123,8 @@ def test_recording_the_same_nudges_at_once_keeps_one_row_each(town: Chat, engine
 
     def record(index: int, sessions: sessionmaker[Session]) -> None:
         with transaction(sessions) as session:
-            due, derived = derive(session, town.now)
-            ledger.record(session, due, town.now, derived)
+            due, _ = derive(session, town.now)
+            ledger.record(session, due, town.now)
 
     together(engine, record)
     with town.sessions() as session:
