@@ -55,6 +55,11 @@ class Settings:
     # /metrics served (PARTNERBOT_METRICS=off: not), and the bearer token it asks for, if any.
     metrics: bool = True
     metrics_token: str | None = None
+    # Email: the operator's SMTP server (smtp://user:pass@host:587 with STARTTLS, smtps:// for
+    # TLS from the start), the From address, and the mailbox replies arrive in (imaps://...).
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    imap_url: str | None = None
 
     @property
     def slack_oauth(self) -> bool:
@@ -63,6 +68,11 @@ class Settings:
     @property
     def slack_enabled(self) -> bool:
         return bool((self.slack_bot_token or self.slack_oauth) and (self.slack_app_token or self.slack_signing_secret))
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Mail goes out (and `partnerbot run` starts email): SMTP_URL is set."""
+        return bool(self.smtp_url)
 
     @property
     def matrix_enabled(self) -> bool:
@@ -105,6 +115,9 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         log_format=choice("LOG_FORMAT", get("LOG_FORMAT"), ("text", "json")),
         metrics=switch("PARTNERBOT_METRICS", get("PARTNERBOT_METRICS"), True),
         metrics_token=get("PARTNERBOT_METRICS_TOKEN"),
+        smtp_url=get("SMTP_URL"),
+        mail_from=get("MAIL_FROM"),
+        imap_url=get("IMAP_URL"),
     )
 
 
