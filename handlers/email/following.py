@@ -83,6 +83,12 @@ def pending(session: Session, token: str) -> tuple[Follower, Partnership] | None
     return (row, session.get_one(Partnership, row.partnership_id)) if row is not None else None
 
 
+def known(session: Session, token: str) -> bool:
+    """Whether an unsubscribe link's token is a follower's or a member's."""
+    return pending(session, token) is not None or session.scalar(
+        select(func.count()).select_from(EmailAddress).where(EmailAddress.unsubscribe == token)) != 0
+
+
 def confirm(session: Session, token: str, now: datetime) -> str | None:
     """Confirm a follower by their link's token; the partnership's name, or None for no such link.
     Confirming twice (two clicks at once) confirms once."""
