@@ -67,7 +67,7 @@ def follow(session: Session, slug: str, typed: str, client: str, now: datetime) 
         row = Follower(partnership_id=partnership.id, address=address, token=secrets.token_urlsafe(24), created_at=now)
         session.add(row)
         session.flush()
-    mail.queue(session, f"follow-confirm:f{row.id}:{now:%Y%m%dT%H%M%S%f}", row.address,
+    mail.queue(session, f"follow-confirm:f{row.id}:{secrets.token_hex(8)}", row.address,
                f"Confirm: follow {partnership.name} by email", confirm_text(partnership, row), now)
     return asked
 

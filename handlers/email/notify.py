@@ -150,7 +150,7 @@ def choose(ctx: Context, args: Args, mode: NotifyMode) -> Reply:
     row.wanted, row.code_hash, row.code_sent_at, row.code_failures, row.updated_at = (
         mode, code_hash(ctx.person.id, code), ctx.now, 0, ctx.now)
     ctx.session.flush()
-    mail.queue(ctx.session, f"code:p{ctx.person.id}:{ctx.now:%Y%m%dT%H%M%S%f}", typed, "Your partnerbot code",
+    mail.queue(ctx.session, f"code:p{ctx.person.id}:{secrets.token_hex(8)}", typed, "Your partnerbot code",
                code_text(ctx.person.display_name, code, mode), ctx.now)
     return Reply(title="Check your mail", text=(
         f"I've mailed a code to {typed}. Type `notify confirm <code>` here within a day to get your nudges "
