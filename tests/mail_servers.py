@@ -90,7 +90,8 @@ class _Counting(SMTP):
     """aiosmtpd's SMTP session, counting the connections made to it."""
 
     def connection_made(self, transport: Any) -> None:
-        self.event_handler.connections += 1
+        # STARTTLS hands the same connection over again, encrypted: count each client socket once.
+        self.event_handler.peers.add(transport.get_extra_info("peername"))
         super().connection_made(transport)
 
 
@@ -109,7 +110,7 @@ class Smtp:
     # Answers an SMTP error to mail for these addresses (a full mailbox, a typo).
     refusing: dict[str, str] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
-    connections: int = 0
+    peers: set[object] = field(default_factory=set)
     port: int = field(default_factory=free_port)
 
     def __post_init__(self) -> None:
@@ -119,6 +120,7 @@ class Smtp:
                                      tls_context=self.tls, require_starttls=False, authenticator=authenticator,
                                      auth_require_tls=self.tls is not None, auth_required=self.login is not None)
         self.controller.start()
+        self.stopped = False
 
     @property
     def url(self) -> str:
@@ -149,6 +151,11 @@ class Smtp:
                 self.arrived.notify_all()
         return "250 Message accepted"
 
+    @property
+    def connections(self) -> int:
+        """Connections made to the server so far."""
+        return len(self.peers)
+
     def to(self, address: str) -> list[Sent]:
         return [m for m in self.sent if address in m.recipients]
 
@@ -167,7 +174,9 @@ class Smtp:
             client.send_message(message)
 
     def stop(self) -> None:
-        self.controller.stop()
+        if not self.stopped:  # a test may have stopped it already
+            self.stopped = True
+            self.controller.stop()
 
 
 def dovecot_installed() -> bool:
