@@ -5,8 +5,9 @@ every mail sent to the outside world, and delivers mail for the bot's own domain
 IMAP mailbox (as a real server would, adding Delivered-To), so a person's reply travels
 client -> SMTP -> mailbox -> the bot. It can offer STARTTLS with a throwaway self-signed
 certificate and ask for a login. `Dovecot` runs dovecot on 127.0.0.1 with a throwaway
-configuration, a new mailbox per test (any user name logs in, with one password). Where dovecot is not installed the tests that need
-it are skipped with the line that installs it; under CI they fail instead (.ci/run installs it).
+configuration, a new mailbox per test (any user name logs in, with one password). Where
+dovecot is not installed the tests that need it are skipped with the line that installs it;
+under CI they fail instead (.ci/run installs it).
 """
 
 from __future__ import annotations

@@ -10,10 +10,9 @@ answer.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-
-from typing import TYPE_CHECKING
 
 from storage.models import Commitment, CommitmentStatus, Event, Mail
 from tests.conftest import snapshot
