@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import html
 import re
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 
 from handlers.reply import Reply
 from storage.models import EmailThread, Mail
 
 CODE = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)]")
+WIRE = compat32.clone(linesep="\r\n")
 REPLYING = ("Reply to this mail with a command on the first line, like `done` or `progress 50%`: it acts as if "
             "you had typed it in the chat.")
 
@@ -80,22 +85,36 @@ def thread_root(thread: EmailThread, domain: str) -> str:
     return f"<partnerbot.thread.{thread.id}.{thread.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
-def reply_address(sender: Address, thread: EmailThread) -> Address:
+def reply_address(sender: Address, thread: EmailThread) -> str:
     """The thread's own address: the bot's, plus its token (`partnerbot+<token>@town.org`)."""
-    return Address(sender.display_name, f"{sender.username}+{thread.token}", sender.domain)
+    return formataddr((sender.display_name, f"{sender.username}+{thread.token}@{sender.domain}"), "utf-8")
 
 
-def message(row: Mail, sender: Address, thread: EmailThread | None, site: str) -> EmailMessage:
-    """The mail as sent, with its footer (how to reply, how to stop) and its headers."""
+def header(value: str) -> str | Header:
+    """A header's words, encoded (RFC 2047) only when they are not plain ASCII."""
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def wire(msg: Message) -> bytes:
+    """The message as SMTP carries it: CRLF line ends (smtplib sends bytes as they are)."""
+    return msg.as_bytes(policy=WIRE)
+
+
+def message(row: Mail, sender: Address, thread: EmailThread | None, site: str) -> Message:
+    """The mail as sent, with its footer (how to reply, how to stop) and its headers. Built with
+    the email package's plain (compat32) classes: its newer header registry costs milliseconds a
+    mail, more than the SMTP server takes to accept one."""
     text = row.text
     if thread is not None:
         text += "\n\n" + REPLYING
     if row.unsubscribe:
         text += f"\n\nTo stop these mails, open {site}/email/unsubscribe/{row.unsubscribe}"
-    msg = EmailMessage()
-    msg["From"] = sender
+    msg = MIMEMultipart("alternative")
+    msg.attach(MIMEText(text, "plain", "utf-8"))
+    msg.attach(MIMEText(html_of(text), "html", "utf-8"))
+    msg["From"] = formataddr((sender.display_name, sender.addr_spec), "utf-8")
     msg["To"] = row.to_address
-    msg["Subject"] = row.subject
+    msg["Subject"] = header(row.subject)
     msg["Date"] = format_datetime(row.created_at)
     msg["Message-ID"] = message_id(row, sender.domain)
     refs = (row.refs or "").split()
@@ -113,6 +132,4 @@ def message(row: Mail, sender: Address, thread: EmailThread | None, site: str) -
     if row.unsubscribe:
         msg["List-Unsubscribe"] = f"<{site}/email/unsubscribe/{row.unsubscribe}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(text)
-    msg.add_alternative(html_of(text), subtype="html")
     return msg

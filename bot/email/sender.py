@@ -13,7 +13,6 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,19 +70,19 @@ class Sender:
                     batch = self.lease(session, moment)
                 if not batch:
                     return report
-                for at, (mail_id, message) in enumerate(batch):
+                for at, (mail_id, to, message) in enumerate(batch):
                     try:
                         if smtp is None or used >= PER_CONNECTION:
                             smtp = self.reconnect(smtp)
                             report.connections, used = report.connections + 1, 0
-                        smtp.send_message(message)
+                        smtp.sendmail(self.sender.addr_spec, [to], message)
                         used += 1
                     except ONE_MAIL as refused:
                         self.give_back([mail_id], refused, moment)
                         report.failed += 1
                         continue
                     except (smtplib.SMTPException, OSError, Refused) as failure:
-                        self.give_back([m for m, _ in batch[at:]], failure, moment)
+                        self.give_back([m for m, _, _ in batch[at:]], failure, moment)
                         report.failed += len(batch) - at
                         return report
                     with transaction(self.sessions) as session:
@@ -94,13 +93,14 @@ class Sender:
             if smtp is not None:
                 close(smtp)
 
-    def lease(self, session: Session, now: datetime) -> list[tuple[int, EmailMessage]]:
+    def lease(self, session: Session, now: datetime) -> list[tuple[int, str, bytes]]:
         """A batch of mails leased to this sender, built as they will be sent (threads read in one query)."""
         rows = mail.lease(session, self.worker, now, now + LEASE, BATCH)
         ids = {row.thread_id for row in rows if row.thread_id is not None}
         threads = {t.id: t for t in session.scalars(select(EmailThread).where(EmailThread.id.in_(ids)))} if ids else {}
         site = site_address()
-        return [(row.id, render.message(row, self.sender, threads.get(row.thread_id or 0), site)) for row in rows]
+        return [(row.id, row.to_address, render.wire(render.message(row, self.sender, threads.get(row.thread_id or 0), site)))
+                for row in rows]
 
     def reconnect(self, smtp: smtplib.SMTP | None) -> smtplib.SMTP:
         if smtp is not None:
