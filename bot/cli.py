@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 def console(settings: Settings, user: str, nudges: bool | None = None) -> None:
     from bot.console import Console
 
-    chat(settings, Console(open_database(settings), user, settings.timezone), nudges)
+    chat(Console(open_database(settings), user, settings.timezone), nudges, settings)
 
 
-def chat(settings: Settings, console: Console, nudges: bool | None) -> None:
+def chat(console: Console, nudges: bool | None, settings: Settings | None = None) -> None:
     """Run the console chat, with the nudge scheduler beside it.
 
     Nudges are on at a terminal and off for piped input, so a script's output stays the
@@ -47,7 +47,9 @@ def chat(settings: Settings, console: Console, nudges: bool | None) -> None:
     if not (console.interactive if nudges is None else nudges):
         console.run()
         return
-    delivery = routed(settings, console.sessions, ConsoleDelivery(console), PLATFORM)
+    delivery: Delivery = ConsoleDelivery(console)
+    if settings is not None:  # mail for those who chose it, when SMTP_URL is set
+        delivery = routed(settings, console.sessions, delivery, PLATFORM)
     scheduler.sweep(console.sessions, delivery, PLATFORM)
     background = scheduler.start(console.sessions, delivery, PLATFORM,
                                  first_run=datetime.now(UTC) + timedelta(minutes=scheduler.SWEEP_MINUTES))
@@ -126,7 +128,7 @@ def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
         print(f"Loaded the sample {NAME}. Try `partnership`, `who`, `load`, `concerns 1`, `as bob`, `mine`.")
     else:
         print(f"The sample {NAME} is already loaded.")
-    chat(settings, Console(sessions, user, settings.timezone, workspace=WORKSPACE), nudges)
+    chat(Console(sessions, user, settings.timezone, workspace=WORKSPACE), nudges, settings)
 
 
 def existing(settings: Settings, create: bool) -> sessionmaker[Session]:
