@@ -62,6 +62,16 @@ class Town:
         self.chat.ok(user, f"notify {mode} {address}")
         self.chat.ok(user, f"notify confirm {self.code(address)}")
 
+    def nudged(self, user: str = "bob", address: str = "bob@example.org") -> Sent:
+        """`user` logs leaflets due Friday and switches to email; on Thursday the sweep reminds
+        them by mail. The reminder, as it arrived."""
+        self.chat.ok(user, 'commit "Deliver the leaflets" by:friday effort:2h')
+        self.switch(user, address)
+        self.chat.advance(days=2)
+        self.sweep()
+        self.mail()
+        return self.smtp.wait_for(address, 2)[-1]
+
     def reply(self, to: Sent, body: str, sender: str, send: bool = True, **headers: str) -> EmailMessage:
         """A person answering a mail from their mail client, quoting it, as clients do."""
         message = EmailMessage()

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 
 from bot import doctor
 from bot.email import gateway
@@ -19,6 +17,7 @@ from bot.email.inbox import Inbox
 from storage.models import Commitment, CommitmentStatus, Event, Mail
 from tests.environment import user_environment
 from tests.test_console import PARTNERBOT
+from tests.test_governance_sweep import counting
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -27,30 +26,6 @@ if TYPE_CHECKING:
 pytest_plugins = ("tests.mail_servers", "tests.email_fixtures")
 
 BOB = "bob@example.org"
-
-
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def nudge_for_bob(town: Town) -> str:
-    """Bob on email, nudged about #1; the address his replies go to."""
-    town.chat.ok("bob", 'commit "Deliver the leaflets" by:friday effort:2h')
-    town.switch("bob", BOB)
-    town.chat.advance(days=2)
-    town.sweep()
-    town.mail()
-    return town.smtp.wait_for(BOB, 2)[-1]["Reply-To"]
 
 
 def reply_bytes(to: str, body: str = "done", message_id: str = "<reply-1@example.org>") -> bytes:
@@ -69,7 +44,7 @@ def test_an_empty_mailbox_costs_one_statement_however_much_it_has_read(mailing: 
     with counting(engine) as statements:
         assert inbox.poll(now=mailing.chat.now) == []
     assert len(statements) == 1  # when the mailbox was last read, for `doctor`
-    nudge_for_bob(mailing)
+    mailing.nudged()
     for _ in range(3):
         mailing.reply(mailing.smtp.to(BOB)[-1], "mine", BOB)
     assert len(inbox.poll(now=mailing.chat.now)) == 3
@@ -79,15 +54,14 @@ def test_an_empty_mailbox_costs_one_statement_however_much_it_has_read(mailing: 
 
 
 def test_imaps_reads_the_mailbox_over_tls_from_the_start(mailing: Town, dovecot: Dovecot) -> None:
-    nudge_for_bob(mailing)
-    mailing.reply(mailing.smtp.to(BOB)[-1], "done", BOB)
+    mailing.reply(mailing.nudged(), "done", BOB)
     mailing.settings = replace(mailing.settings, imap_url=dovecot.url(mailing.mailbox, "imaps"))
     mailing.mail()
     assert status(mailing) is CommitmentStatus.DONE
 
 
 def test_the_pipe_takes_a_mail_once(sending: Town, tmp_path: object) -> None:
-    to = nudge_for_bob(sending)
+    to = sending.nudged()["Reply-To"]
     env = user_environment(DATABASE_URL=sending.chat.sessions.kw["bind"].url.render_as_string(hide_password=False),
                            SMTP_URL=sending.smtp.url, MAIL_FROM=sending.settings.mail_from or "")
     first = subprocess.run([str(PARTNERBOT), "mail-in"], input=reply_bytes(to), capture_output=True, env=env,
@@ -105,7 +79,7 @@ def test_the_pipe_takes_a_mail_once(sending: Town, tmp_path: object) -> None:
 
 
 def test_one_mail_taken_twice_at_once_acts_once(sending: Town) -> None:
-    to = nudge_for_bob(sending)
+    to = sending.nudged()["Reply-To"]
     raw = reply_bytes(to, 'drop 1 "The printer let us down"')
     outcomes: list[str] = []
     start = threading.Barrier(2)
@@ -126,7 +100,7 @@ def test_one_mail_taken_twice_at_once_acts_once(sending: Town) -> None:
 
 
 def test_mail_with_no_token_or_from_a_stranger_is_dropped_unanswered(sending: Town) -> None:
-    to = nudge_for_bob(sending)
+    to = sending.nudged()["Reply-To"]
     assert gateway.take(reply_bytes("partnerbot@town.example"), sending.chat.sessions).outcome == "refused"
     sending.mail()
     assert "isn't the one confirmed" in sending.smtp.wait_for(BOB, 3)[-1].text  # Bob, from a thread-less address

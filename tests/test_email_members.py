@@ -35,18 +35,8 @@ def status(town: Town, number: int) -> CommitmentStatus:
         return session.scalars(select(Commitment.status).where(Commitment.number == number)).one()
 
 
-def nudged(mailing: Town) -> None:
-    """Bob logs leaflets due Friday, switches to email; on Thursday the sweep reminds him by mail."""
-    mailing.chat.ok("bob", 'commit "Deliver the leaflets" by:friday effort:2h')
-    mailing.switch("bob", BOB)
-    mailing.chat.advance(days=2)
-    mailing.sweep()
-    mailing.mail()
-
-
 def test_a_member_on_email_replies_done_and_it_is_done_once_with_a_confirmation(mailing: Town) -> None:
-    nudged(mailing)
-    code_mail, nudge = mailing.smtp.wait_for(BOB, 2)
+    nudge = mailing.nudged()
     assert nudge["Subject"] == "#1 Deliver the leaflets (Riverside Partnership)"
     assert "Deliver the leaflets is due" in nudge.text and "<code>done 1</code>" in nudge.html
     assert re.fullmatch(r"Riverside partnerbot <partnerbot-\S+\+[0-9a-f]{32}@town\.example>", nudge["Reply-To"])
@@ -76,8 +66,7 @@ def test_a_member_on_email_replies_done_and_it_is_done_once_with_a_confirmation(
 
 
 def test_a_forged_reply_from_another_address_changes_nothing(mailing: Town) -> None:
-    nudged(mailing)
-    nudge = mailing.smtp.wait_for(BOB, 2)[-1]
+    nudge = mailing.nudged()
     before = snapshot(mailing.chat.sessions)
     mailing.reply(nudge, 'drop 1 "not needed"', "mallory@example.net")
     mailing.reply(nudge, "done", f"Bob <{BOB.upper()}X>")
@@ -88,8 +77,7 @@ def test_a_forged_reply_from_another_address_changes_nothing(mailing: Town) -> N
 
 
 def test_an_auto_reply_gets_no_answer(mailing: Town) -> None:
-    nudged(mailing)
-    nudge = mailing.smtp.wait_for(BOB, 2)[-1]
+    nudge = mailing.nudged()
     mailing.reply(nudge, "I'm away until Monday.", BOB, Auto_Submitted="auto-replied")
     mailing.reply(nudge, "done", BOB, Precedence="bulk")
     mailing.mail()
@@ -99,8 +87,7 @@ def test_an_auto_reply_gets_no_answer(mailing: Town) -> None:
 
 
 def test_replies_act_on_the_threads_record(mailing: Town) -> None:
-    nudged(mailing)
-    nudge = mailing.smtp.wait_for(BOB, 2)[-1]
+    nudge = mailing.nudged()
     mailing.reply(nudge, "progress 50%", BOB)
     mailing.mail()
     answer = mailing.smtp.wait_for(BOB, 3)[-1]
@@ -114,8 +101,7 @@ def test_replies_act_on_the_threads_record(mailing: Town) -> None:
 
 
 def test_an_anonymous_concern_is_refused_by_mail_saying_how_to_raise_one(mailing: Town) -> None:
-    nudged(mailing)
-    nudge = mailing.smtp.wait_for(BOB, 2)[-1]
+    nudge = mailing.nudged()
     before = snapshot(mailing.chat.sessions)["concerns"]
     mailing.reply(nudge, 'concern "The chair talks over volunteers" anonymous', BOB)
     mailing.mail()
@@ -125,8 +111,7 @@ def test_an_anonymous_concern_is_refused_by_mail_saying_how_to_raise_one(mailing
 
 
 def test_too_long_or_too_large_replies_are_refused_with_a_reply(mailing: Town) -> None:
-    nudged(mailing)
-    nudge = mailing.smtp.wait_for(BOB, 2)[-1]
+    nudge = mailing.nudged()
     mailing.reply(nudge, "\n".join(f"done {n}" for n in range(25)), BOB)
     mailing.mail()
     assert "more than 20 lines" in mailing.smtp.wait_for(BOB, 3)[-1].text
@@ -137,8 +122,7 @@ def test_too_long_or_too_large_replies_are_refused_with_a_reply(mailing: Town) -
 
 
 def test_attachments_are_ignored(mailing: Town) -> None:
-    nudged(mailing)
-    nudge = mailing.smtp.wait_for(BOB, 2)[-1]
+    nudge = mailing.nudged()
     message = mailing.reply(nudge, "done", BOB, send=False)
     message.add_attachment(b"%PDF-1.4 leaflet", maintype="application", subtype="pdf", filename="leaflet.pdf")
     mailing.smtp.send(message)
