@@ -13,7 +13,9 @@ For each database and each size N it generates a workload (bench/workload.py), t
 - reports the bot process's peak memory (VmHWM, its peak resident set);
 - renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
   statements per render;
-- runs every command's statements under EXPLAIN (ANALYZE, BUFFERS) (bench/explain.py).
+- runs every command's statements under EXPLAIN (ANALYZE, BUFFERS) (bench/explain.py);
+- sends 1,000 queued mails through a local SMTP server (bench/mail.py), against the server's
+  own pace, counting connections (once per database, whatever N).
 `--parts` picks what to measure. PostgreSQL runs in a database the benchmark creates and
 drops (`--pg-url`), each size in a schema of its own; `--reuse` keeps it and fills a size
 only once. bench/path.py shows where each millisecond of one command goes.
@@ -42,6 +44,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench.explain import explain, plans, report
+from bench.mail import Mailing, send_mail
+from bench.mail import rows as mail_rows
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
 from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
@@ -376,10 +380,10 @@ def main(argv: list[str] | None = None) -> None:
                                                            "postgresql://postgres@127.0.0.1:5432/partnerbot_bench"),
                         help="a PostgreSQL database to create, fill and drop (default: $BENCH_DATABASE_URL or "
                              "postgresql://postgres@127.0.0.1:5432/partnerbot_bench)")
-    parser.add_argument("--parts", default="serving,sweeps,pages",
+    parser.add_argument("--parts", default="serving,sweeps,pages,mail",
                         help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render), "
-                             "explain (every command's statements under EXPLAIN ANALYZE, PostgreSQL; full plans in "
-                             "bench-explain-nN.txt); default serving,sweeps,pages")
+                             "mail (1,000 mails through SMTP), explain (every command's statements under EXPLAIN "
+                             "ANALYZE, PostgreSQL; full plans in bench-explain-nN.txt); default serving,sweeps,pages,mail")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--reuse", action="store_true",
@@ -387,11 +391,18 @@ def main(argv: list[str] | None = None) -> None:
                              "same size instead of filling again (N = 10,000 takes minutes to fill)")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.n.split(",")]
-    results = []
+    results: list[Result] = []
+    mailings: list[Mailing] = []
     for kind in args.db.split(","):
         with database(kind, args.pg_url, args.keep or args.reuse) as url_for:
-            results += [run_size(kind, url_for(n), n, args) for n in sizes]
+            if "mail" in args.parts.split(","):
+                print(f"{kind}: sending mail...", file=sys.stderr, flush=True)
+                mailings.append(send_mail(kind, url_for(0)))
+            if set(args.parts.split(",")) - {"mail"}:
+                results += [run_size(kind, url_for(n), n, args) for n in sizes]
     print(table(results))
+    if mailings:
+        print("", *mail_rows(mailings), sep="\n")
 
 
 if __name__ == "__main__":

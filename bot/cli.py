@@ -27,6 +27,7 @@ WHERE = ("The records are kept in the database DATABASE_URL names (in the enviro
 
 if TYPE_CHECKING:
     from bot.console import Console
+    from bot.email.app import MailService
     from bot.scheduler import Delivery
 
 
@@ -36,10 +37,10 @@ def console(settings: Settings, user: str, nudges: bool | None = None) -> None:
     sessions = open_database(settings)
     if sys.stdin.isatty():  # piped input keeps its output to the replies, the same from run to run
         print(f"Your partnerships are kept in {shown_url(settings.database_url)}.")
-    chat(Console(sessions, user, settings.timezone), nudges)
+    chat(Console(sessions, user, settings.timezone), nudges, settings)
 
 
-def chat(console: Console, nudges: bool | None) -> None:
+def chat(console: Console, nudges: bool | None, settings: Settings | None = None) -> None:
     """Run the console chat, with the nudge scheduler beside it.
 
     Nudges are on at a terminal and off for piped input, so a script's output stays the
@@ -48,11 +49,14 @@ def chat(console: Console, nudges: bool | None) -> None:
     """
     from bot import scheduler
     from bot.console import PLATFORM, ConsoleDelivery
+    from bot.email.delivery import routed
 
     if not (console.interactive if nudges is None else nudges):
         console.run()
         return
-    delivery = ConsoleDelivery(console)
+    delivery: Delivery = ConsoleDelivery(console)
+    if settings is not None:  # mail for those who chose it, when SMTP_URL is set
+        delivery = routed(settings, console.sessions, delivery, PLATFORM)
     scheduler.sweep(console.sessions, delivery, PLATFORM)
     background = scheduler.start(console.sessions, delivery, PLATFORM,
                                  first_run=datetime.now(UTC) + timedelta(minutes=scheduler.SWEEP_MINUTES))
@@ -65,15 +69,19 @@ def chat(console: Console, nudges: bool | None) -> None:
 def run(settings: Settings, user: str, nudges: bool | None = None) -> None:
     """Start every platform whose settings are present; with none, the console chat.
 
-    With several, each but the last serves in a thread of its own, all on one database."""
+    With several, each but the last serves in a thread of its own, all on one database; email
+    (SMTP_URL, IMAP_URL) serves beside them in threads of its own."""
     servers = [serve for enabled, serve in ((settings.slack_enabled, serve_slack), (settings.matrix_enabled, serve_matrix))
                if enabled]
+    sessions = open_database(settings) if servers or settings.mail_enabled or settings.imap_url else None
+    if sessions is not None and (settings.mail_enabled or settings.imap_url):
+        serve_email(settings, sessions)
     if not servers:
         console(settings, user, nudges)
         return
     from bot import metrics
 
-    sessions = open_database(settings)
+    assert sessions is not None
     metrics.serve_privately(settings, sessions)
     *beside, last = servers
     for serve in beside:
@@ -81,12 +89,23 @@ def run(settings: Settings, user: str, nudges: bool | None = None) -> None:
     last(settings, sessions)
 
 
+def serve_email(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """Email, in threads beside the chat: the outbox sent, followers' weeks mailed, the mailbox read."""
+    service = mail_service(settings, sessions)
+    service.start(threading.Event())
+    log.warning("Email: %s", ", ".join(filter(None, (
+        service.sender and f"sending through {service.sender.endpoint.shown}",
+        service.inbox and f"reading {service.inbox.endpoint.shown}"))))
+
+
 def serve_slack(settings: Settings, sessions: sessionmaker[Session]) -> None:
-    """The Slack app, with the nudge scheduler sending through Slack's Web API."""
+    """The Slack app, with the nudge scheduler sending through Slack's Web API (and mail, to those who chose it)."""
     from bot import scheduler
+    from bot.email.delivery import routed
     from bot.slack.app import delivery, start
 
-    with scheduler.sweeping(settings, sessions, delivery(settings, sessions), "slack"):
+    with scheduler.sweeping(settings, sessions, routed(settings, sessions, delivery(settings, sessions), "slack"),
+                            "slack"):
         start(settings, sessions)
 
 
@@ -95,6 +114,7 @@ def serve_matrix(settings: Settings, sessions: sessionmaker[Session]) -> None:
     import asyncio
 
     from bot import scheduler
+    from bot.email.delivery import routed
     from bot.matrix.account import LoginFailed
     from bot.matrix.app import PLATFORM, MatrixBot
 
@@ -102,7 +122,7 @@ def serve_matrix(settings: Settings, sessions: sessionmaker[Session]) -> None:
     log.warning("Matrix: %s on %s", settings.matrix_user_id, settings.matrix_homeserver)
     # The first sweep waits for the connection, so it has something to send with.
     try:
-        with scheduler.sweeping(settings, sessions, bot.delivery, PLATFORM,
+        with scheduler.sweeping(settings, sessions, routed(settings, sessions, bot.delivery, PLATFORM), PLATFORM,
                                 first_run=datetime.now(UTC) + timedelta(seconds=30)):
             asyncio.run(bot.run())
     except LoginFailed as refused:
@@ -118,7 +138,7 @@ def demo(settings: Settings, user: str, nudges: bool | None = None) -> None:
         print(f"Loaded the sample {NAME}. Try `partnership`, `who`, `load`, `concerns 1`, `as bob`, `mine`.")
     else:
         print(f"The sample {NAME} is already loaded.")
-    chat(Console(sessions, user, settings.timezone, workspace=WORKSPACE), nudges)
+    chat(Console(sessions, user, settings.timezone, workspace=WORKSPACE), nudges, settings)
 
 
 def existing(settings: Settings, create: bool) -> sessionmaker[Session]:
@@ -136,6 +156,8 @@ def tick(settings: Settings, create: bool) -> None:
     for platform, through in deliveries(settings, sessions).items():
         report = scheduler.sweep(sessions, through, platform)
         print(f"{platform}: {report.summary()}")
+    if settings.mail_enabled or settings.imap_url:
+        print(f"email: {mail_service(settings, sessions).tick().summary()}")
 
 
 def sweeper(settings: Settings) -> None:
@@ -148,6 +170,8 @@ def sweeper(settings: Settings) -> None:
     sessions = open_database(settings)
     through = deliveries(settings, sessions)
     log.warning("Sweeping for %s every %s minutes", ", ".join(through), scheduler.SWEEP_MINUTES)
+    if settings.mail_enabled or settings.imap_url:
+        serve_email(settings, sessions)
     while True:
         for platform, delivery in through.items():
             try:
@@ -162,6 +186,7 @@ def sweeper(settings: Settings) -> None:
 def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Delivery]:
     """How nudges go out on each configured platform; the console's are printed."""
     from bot.console import PLATFORM, Console, ConsoleDelivery
+    from bot.email.delivery import routed
 
     through: dict[str, Delivery] = {
         PLATFORM: ConsoleDelivery(Console(sessions, "partnerbot", settings.timezone, stdout=sys.stdout))
@@ -175,7 +200,35 @@ def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str,
         from bot.matrix.app import delivery as matrix_delivery
 
         through[MATRIX] = matrix_delivery(settings, sessions)
-    return through
+    return {platform: routed(settings, sessions, delivery, platform) for platform, delivery in through.items()}
+
+
+def mail_service(settings: Settings, sessions: sessionmaker[Session]) -> MailService:
+    from bot.email.app import MailService
+    from bot.email.servers import Refused
+
+    try:
+        return MailService(settings, sessions)
+    except Refused as refused:
+        raise SystemExit(f"Email: {refused}") from None
+
+
+def mail_in(settings: Settings) -> int:
+    """Take one mail from standard input, as a mail server's pipe hands it over (`partnerbot
+    mail-in < message`); exit 75 (try again later) when it could not be taken, so the server keeps it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.email.gateway import MAX_BYTES, take
+
+    raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+    size = len(raw) + sum(len(chunk) for chunk in iter(lambda: sys.stdin.buffer.read(1 << 16), b""))
+    try:
+        received = take(raw, open_database(settings), size=size)
+    except SQLAlchemyError as failure:
+        print(f"The database is away ({type(failure).__name__}); the mail server should try again.", file=sys.stderr)
+        return 75
+    print(f"{received.outcome}: {received.why}")
+    return 0
 
 
 def dry_run(settings: Settings, create: bool) -> None:
@@ -297,6 +350,8 @@ def main(argv: list[str] | None = None) -> None:
     for maintaining in (ticking, nudges, exporting):
         maintaining.add_argument("--create", action="store_true",
                                  help="make the database if there is none yet (default: stop and say so)")
+    commands.add_parser("mail-in", help="take one mail from standard input, as a mail server's pipe hands it over "
+                        "(a reply to the bot's mail); exits 75 when it should be handed over again")
     serving = commands.add_parser("web", help="serve only the web pages (public pages and dashboard) on PORT",
                                   description=f"Serve only the web pages (public pages and dashboard). {WHERE}")
     serving.add_argument("--port", type=int, help="the port to listen on (default: PORT, or 3000)")
@@ -346,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
                 (tick if args.send else dry_run)(settings, args.create)
             case "export":
                 export(settings, args.partnership, args.workspace, args.out, args.create)
+            case "mail-in":
+                sys.exit(mail_in(settings))
             case "web":
                 web(settings, args.host, args.port, args.create)
             case "publish":

@@ -58,6 +58,11 @@ class Settings:
     # one on a private address of its own ("127.0.0.1:9464"). PARTNERBOT_METRICS=off: neither.
     metrics_token: str | None = None
     metrics_address: tuple[str, int] | None = None
+    # Email: the operator's SMTP server (smtp://user:pass@host:587 with STARTTLS, smtps:// for
+    # TLS from the start), the From address, and the mailbox replies arrive in (imaps://...).
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    imap_url: str | None = None
 
     @property
     def slack_oauth(self) -> bool:
@@ -66,6 +71,11 @@ class Settings:
     @property
     def slack_enabled(self) -> bool:
         return bool((self.slack_bot_token or self.slack_oauth) and (self.slack_app_token or self.slack_signing_secret))
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Mail goes out (and `partnerbot run` starts email): SMTP_URL is set."""
+        return bool(self.smtp_url)
 
     @property
     def matrix_enabled(self) -> bool:
@@ -107,6 +117,9 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         sweep=switch("PARTNERBOT_SWEEP", get("PARTNERBOT_SWEEP"), True),
         log_format=choice("LOG_FORMAT", get("LOG_FORMAT"), ("text", "json")),
         **metrics_settings(get("PARTNERBOT_METRICS"), get("PARTNERBOT_METRICS_TOKEN"), get("PARTNERBOT_METRICS_ADDRESS")),
+        smtp_url=get("SMTP_URL"),
+        mail_from=get("MAIL_FROM"),
+        imap_url=get("IMAP_URL"),
     )
 
 

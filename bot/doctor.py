@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.logs import secrets
+from storage import mail
 from storage.database import alembic_config, database_now, make_engine, session_factory
 from storage.models import Nudge, Sweep
 
@@ -64,6 +65,8 @@ def diagnose(settings: Settings) -> list[Finding]:
         findings += slack(settings)
     if settings.matrix_homeserver or settings.matrix_user_id:
         findings.append(asyncio.run(matrix(settings, sessions)))
+    if settings.smtp_url or settings.imap_url or settings.mail_from:
+        findings += email(settings)
     if sessions is not None:
         findings.append(nudges(settings, sessions))
     return findings
@@ -226,6 +229,37 @@ async def matrix(settings: Settings, sessions: sessionmaker[Session] | None) -> 
         await client.close()
 
 
+# Email -------------------------------------------------------------------------------
+
+
+def email(settings: Settings) -> list[Finding]:
+    """SMTP and IMAP log in (over TLS, unless the server is on this machine) and out, sending and
+    reading no mail; MAIL_FROM is an address."""
+    from bot.email.servers import Refused, check_imap, check_smtp, mail_from
+
+    findings = []
+    try:
+        sender = mail_from(settings.mail_from)
+        findings.append(Finding(True, "email", f"MAIL_FROM is {sender.addr_spec}; replies come to "
+                                f"{sender.username}+<token>@{sender.domain}, which must reach the IMAP_URL mailbox"))
+    except Refused as refused:
+        findings.append(Finding(False, "email", str(refused)))
+    for setting, url, check in (("SMTP_URL", settings.smtp_url, check_smtp), ("IMAP_URL", settings.imap_url, check_imap)):
+        if not url:
+            needed = "mail goes nowhere: set SMTP_URL" if setting == "SMTP_URL" else \
+                "replies by mail are not read: set IMAP_URL (or pipe mail to `partnerbot mail-in`)"
+            findings.append(Finding(None if setting == "IMAP_URL" else False, "email", needed))
+            continue
+        try:
+            findings.append(Finding(True, "email", check(url)))
+        except Refused as refused:
+            findings.append(Finding(False, "email", f"{setting}: {refused}"))
+        except Exception as exc:  # smtplib's, imaplib's and ssl's errors, a timeout: all mean the same here
+            findings.append(Finding(False, "email", f"{setting}: {reason(exc) or type(exc).__name__}: check the "
+                                    "host, port, user and password, and that the server is up"))
+    return findings
+
+
 # Nudges ------------------------------------------------------------------------------
 
 
@@ -237,10 +271,14 @@ def nudges(settings: Settings, sessions: sessionmaker[Session]) -> Finding:
         waiting = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.owed())) or 0
         failing = session.scalar(select(func.count()).select_from(Nudge)
                                  .where(Nudge.owed(), Nudge.attempts > 0)) or 0
-    platforms = [p for p, on in (("slack", settings.slack_enabled), ("matrix", settings.matrix_enabled)) if on]
+        unsent, unsendable = mail.waiting(session) if settings.mail_enabled else (0, 0)
+    platforms = [p for p, on in (("slack", settings.slack_enabled), ("matrix", settings.matrix_enabled),
+                                 ("mail-out", settings.mail_enabled), ("mail-in", bool(settings.imap_url))) if on]
     swept = [f"{p} {ago(last[p], now)}" for p in platforms or sorted(last) if p in last]
     text = (f"last sweep {', '.join(swept) if swept else 'never'}; {waiting} waiting"
-            + (f", {failing} of them failed to send and will be retried" if failing else ""))
+            + (f", {failing} of them failed to send and will be retried" if failing else "")
+            + (f"; {unsent} mails waiting" + (f", {unsendable} of them failed and will be retried" if unsendable else "")
+               if settings.mail_enabled else ""))
     stale = [p for p in platforms if p not in last or now - last[p] > STALE_SWEEP]
     if stale:
         return Finding(False, "nudges", f"{text}. Nothing is sweeping for {', '.join(stale)}: keep `partnerbot run` "

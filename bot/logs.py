@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.email.servers import secrets_in
 from handlers.watching import Handled, request_id, watchers
 
 COMMANDS = logging.getLogger("partnerbot.commands")
@@ -116,5 +117,6 @@ def log_command(handled: Handled) -> None:
 def secrets(settings: Settings) -> list[str]:
     values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
               settings.slack_client_secret, settings.matrix_password, settings.matrix_access_token,
-              settings.metrics_token, make_url(settings.database_url).password]
+              settings.metrics_token, make_url(settings.database_url).password,
+              *secrets_in(settings.smtp_url), *secrets_in(settings.imap_url)]
     return [str(v) for v in values if v and len(str(v)) >= 4]

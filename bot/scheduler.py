@@ -101,6 +101,7 @@ class Pending:
     partnership: str
     home: str | None
     actions: tuple[Action, ...] = ()
+    about: tuple[str, int] | None = None  # the record it is about, for email's threads
 
 
 @dataclass
@@ -125,7 +126,7 @@ class Batch:
             return None
         by_partnership: dict[str, list[Item]] = {}
         for n in rows:
-            by_partnership.setdefault(n.partnership, []).append(Item(n.text, n.actions))
+            by_partnership.setdefault(n.partnership, []).append(Item(n.text, n.actions, n.about))
         personal = self.user_id is not None
         homes = {n.home for n in rows}
         reply = Reply(
@@ -159,7 +160,7 @@ def plan(session: Session, now: datetime, platform: str | None = None,
     def batch_of(n: ledger.Waiting) -> tuple[Batch, Pending]:
         p = partnerships[n.partnership_id]
         pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id),
-                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)))
+                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)), ledger.about(n.key))
         person = people.get(n.person_id) if n.person_id is not None else None
         if person is None:
             return batches.setdefault(("channel", p.platform, p.workspace, n.channel),

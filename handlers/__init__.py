@@ -10,6 +10,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     dashboard,
     decisions,
     decline,
+    email,
     ending,
     exports,
     flexibility,

@@ -12,7 +12,7 @@ from handlers.reply import Item, Reply, Section
 # The order a newcomer needs them in: set up, join, then do the work.
 TOPICS = ["partnerships", "members", "commitments", "handover", "decline", "reopen", "concerns", "flexibility",
           "priorities", "load", "away", "decisions", "reviews", "ending", "succession", "health", "status", "history", "exports",
-          "publishing", "dashboard", "nudges", "help"]
+          "publishing", "dashboard", "nudges", "notify", "help"]
 
 WHO = {
     Access.ANYONE: "anyone",

@@ -32,6 +32,8 @@ class Item:
 
     text: str
     actions: tuple[Action, ...] = ()
+    # The record it is about, as (kind, database id), when a platform threads by record (email).
+    about: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -60,15 +60,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    """A portable enum column: VARCHAR plus a CHECK constraint, stored by value."""
+def _enum(cls: type[enum.Enum], name: str | None = None) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint (named `name`, for a second
+    column of the same enum in one table), stored by value."""
     return Enum(
         cls,
         native_enum=False,
         create_constraint=True,
         length=32,
         values_callable=lambda members: [m.value for m in members],
-        name=f"ck_{cls.__name__.lower()}",
+        name=name or f"ck_{cls.__name__.lower()}",
     )
 
 
@@ -1088,3 +1089,137 @@ class SiteKey(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+
+
+# --- Email: members' mail, replies by mail, residents following by mail ---------------
+
+class NotifyMode(enum.StrEnum):
+    """Where a member's nudges, digests and announcements go."""
+
+    CHAT = "chat"
+    EMAIL = "email"
+    BOTH = "both"
+
+
+class EmailAddress(Base):
+    """A person's address for the bot's mail, and where their nudges go (`notify`).
+
+    Nothing is mailed to an address until its owner typed back the code sent to it: until
+    then `confirmed_at` is empty and `mode` stays as it was (chat for a new address). Only a
+    hash of the code is kept, with the wrong tries counted, so it cannot be guessed."""
+
+    __tablename__ = "email_addresses"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), index=True)
+    confirmed_at: Mapped[datetime | None]
+    mode: Mapped[NotifyMode] = mapped_column(_enum(NotifyMode), default=NotifyMode.CHAT)
+    # What `mode` becomes once the address is confirmed.
+    wanted: Mapped[NotifyMode | None] = mapped_column(_enum(NotifyMode, "ck_notifymode_wanted"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_sent_at: Mapped[datetime | None]
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The one-click unsubscribe link's token (List-Unsubscribe): back to chat, without signing in.
+    unsubscribe: Mapped[str] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[datetime]
+
+
+class EmailThread(Base):
+    """One conversation by mail between the bot and one person, about one record (a
+    commitment, concern or proposal) or one partnership: its random token is the plus part
+    of the reply address (`partnerbot+<token>@...`), so a reply says which partnership,
+    record and person it answers, and acts as that person on that record and nothing else."""
+
+    __tablename__ = "email_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who, where and what, as one string, so the same thread is found (and made once).
+    thread_key: Mapped[str] = mapped_column(String(120), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    # `commitment`, `concern` or `decision` and its database id; empty for a partnership's thread.
+    subject_kind: Mapped[str | None] = mapped_column(String(20))
+    subject_id: Mapped[int | None]
+    # The subject line every mail of the thread carries, so mail clients keep them together.
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+
+class Mail(Base):
+    """One email the bot owes someone: the outbox, leased and marked like the nudge ledger.
+
+    `key` names it, so it is queued once however often it is asked for; a sender leases
+    rows (`claimed_by`, `claimed_until`), marks each sent, and gives back a failed one with a
+    pause that doubles (storage/nudges.py's lease rules). Once sent, its words are blanked:
+    the row stays as the record that it went, not as a copy of the mail."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_pending", "sent_at", "claimed_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    # The words, with `backticks` around what to type; the HTML part is made from them when sent.
+    text: Mapped[str] = mapped_column(Text)
+    # The conversation it belongs to (its reply address and References), if any.
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("email_threads.id", ondelete="SET NULL"))
+    # The message it answers (a member's reply), for In-Reply-To and References.
+    in_reply_to: Mapped[str | None] = mapped_column(String(250))
+    refs: Mapped[str | None] = mapped_column(Text)
+    # The token of its one-click unsubscribe link, when it has one.
+    unsubscribe: Mapped[str | None] = mapped_column(String(64))
+    # An answer to a mail received (Auto-Submitted: auto-replied) rather than sent on its own.
+    answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+
+    @classmethod
+    def owed(cls) -> ColumnElement[bool]:
+        """Not sent yet: still to go (a mail is never cancelled; the nudge it carries was checked)."""
+        return cls.sent_at.is_(None)
+
+
+
+class MailReceived(Base):
+    """A received mail already taken on, by a hash of its Message-ID: however often the
+    mailbox (or a second process) hands it over, it is acted on once. Old rows are pruned."""
+
+    __tablename__ = "mail_received"
+
+    message_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Follower(Base):
+    """A resident following a public page by email: the address and its confirmation, nothing
+    more. The token is in the confirmation and unsubscribe links; `sent_through` is how far
+    the weekly mail of changes has reached."""
+
+    __tablename__ = "followers"
+    __table_args__ = (UniqueConstraint("partnership_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(254))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    sent_through: Mapped[datetime | None]
+
+
+class MailLimit(Base):
+    """How often something was asked of the mail today (a follow form sent for one address,
+    from one client; a code mailed to one person), under a keyed hash rather than the address
+    itself, so the counts hold across processes and restarts and keep no stranger's address."""
+
+    __tablename__ = "mail_limits"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)

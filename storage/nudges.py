@@ -19,6 +19,7 @@ the handlers' question (handlers/recheck.py); this module only records the answe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
-from storage.models import ChannelLink, Nudge, Partnership, Sweep
+from storage.models import ChannelLink, Mail, Nudge, Partnership, Sweep
 
 # A failed nudge waits 1, 2, 4... minutes before its next try, never more than this.
 MAX_BACKOFF = timedelta(hours=6)
@@ -37,6 +38,10 @@ _CLAIM_LOCK = 7240204
 # Keys of nudges a command wrote about what it did, not derived from the state by a sweep.
 TOLD = "told:"
 _TOLD_FLAG = "partnerbot.told"
+# The records a nudge's key can name, by the letter before their id.
+SUBJECTS = {"c": "commitment", "k": "concern", "d": "decision"}
+# What leases and marks work on: the nudge ledger, and the mail outbox kept by the same rules.
+Leased = type[Nudge] | type[Mail]
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,11 @@ def tell(session: Session, key: str, partnership_id: int, kind: str, text: str, 
         "key": key[:200], "partnership_id": partnership_id, "kind": kind, "text": text, "person_id": person_id,
         "channel": channel, "created_at": now, "attempts": 0,
         "actions": json.dumps([list(a) for a in actions]) if actions else None}])
+    owed(session)
+
+
+def owed(session: Session) -> None:
+    """Say that this transaction owes someone a message: once it commits, `on_told` callbacks run."""
     session.info[_TOLD_FLAG] = True
 
 
@@ -148,7 +158,8 @@ def withdraw(session: Session, key_prefix: str, reason: str, now: datetime) -> N
 
 
 def on_told(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
-    """Call `callback` after each commit that wrote a `told` nudge: the scheduler sweeps then."""
+    """Call `callback` after each commit that wrote a `told` nudge (or queued a mail, see
+    `owed`): the scheduler sweeps then, and the mail sender sends."""
 
     @event.listens_for(sessions, "after_commit")
     def _told(session: Session) -> None:
@@ -158,6 +169,14 @@ def on_told(sessions: sessionmaker[Session], callback: Callable[[], None]) -> No
     @event.listens_for(sessions, "after_rollback")
     def _forget(session: Session) -> None:
         session.info.pop(_TOLD_FLAG, None)
+
+
+def about(key: str) -> tuple[str, int] | None:
+    """The record a nudge is about, read from its key (`overdue:c12:...` is commitment 12 by
+    database id, `k` a concern, `d` a proposal), for channels that thread by record (email)."""
+    parts = key.removeprefix(TOLD).split(":")
+    found = re.fullmatch(r"([ckd])(\d+)", parts[1]) if len(parts) > 1 else None
+    return (SUBJECTS[found[1]], int(found[2])) if found else None
 
 
 def buttons(actions: str | None) -> list[tuple[str, str]]:
@@ -180,9 +199,9 @@ def home_channels(session: Session, partnership_ids: Collection[int] | None = No
     return homes
 
 
-def unleased(now: datetime) -> ColumnElement[bool]:
+def unleased(now: datetime, model: Leased = Nudge) -> ColumnElement[bool]:
     """Free to claim at `now`: never leased, or the lease (or the pause after a failure) is over."""
-    return or_(Nudge.claimed_until.is_(None), Nudge.claimed_until <= now)
+    return or_(model.claimed_until.is_(None), model.claimed_until <= now)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -264,15 +283,17 @@ def messages_since(session: Session, since: Mapping[int, datetime], now: datetim
     return counts
 
 
-def claim(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> set[int]:
-    """Lease the given nudges to `worker`; returns the ids it won (those still free and unsent)."""
+def claim(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime,
+          model: Leased = Nudge) -> set[int]:
+    """Lease the given nudges (or mails: `model`) to `worker`; returns the ids it won (those
+    still free and unsent)."""
     if not ids:
         return set()
     won = session.scalars(
-        update(Nudge)
-        .where(Nudge.id.in_(ids), Nudge.owed(), unleased(now))
+        update(model)
+        .where(model.id.in_(ids), model.owed(), unleased(now, model))
         .values(claimed_by=worker, claimed_until=until)
-        .returning(Nudge.id)
+        .returning(model.id)
     )
     return set(won)
 
@@ -296,21 +317,24 @@ def put_back(session: Session, ids: Collection[int], worker: str) -> None:
                         .values(claimed_by=None, claimed_until=None))
 
 
-def mark_sent(session: Session, ids: Collection[int], worker: str, now: datetime) -> int:
-    """Record delivery of nudges `worker` still holds; returns how many were marked."""
+def mark_sent(session: Session, ids: Collection[int], worker: str, now: datetime, model: Leased = Nudge,
+              **also: object) -> int:
+    """Record delivery of nudges (or mails) `worker` still holds, setting `also` with it (a
+    sent mail's words are blanked); returns how many were marked."""
     result = session.execute(
-        update(Nudge)
-        .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.owed())
-        .values(sent_at=now, claimed_by=None, claimed_until=None)
+        update(model)
+        .where(model.id.in_(ids), model.claimed_by == worker, model.owed())
+        .values(sent_at=now, claimed_by=None, claimed_until=None, **also)
     )
     return result.rowcount  # type: ignore[attr-defined, no-any-return]
 
 
-def release(session: Session, ids: Collection[int], worker: str, error: str, now: datetime) -> None:
-    """Give back nudges whose delivery failed, counting the attempt, for a later sweep to retry."""
+def release(session: Session, ids: Collection[int], worker: str, error: str, now: datetime,
+            model: Leased = Nudge) -> None:
+    """Give back nudges (or mails) whose delivery failed, counting the attempt, for a later sweep to retry."""
     for nudge in session.scalars(
-        select(Nudge).where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.owed())
-        .options(lazyload(Nudge.person))
+        select(model).where(model.id.in_(ids), model.claimed_by == worker, model.owed())
+        .options(lazyload("*"))
     ):
         nudge.attempts += 1
         nudge.last_error = error[:500]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-SETTINGS = ("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_")
+SETTINGS = ("SLACK_", "MATRIX_", "DATABASE_", "PARTNERBOT_", "SMTP_", "IMAP_", "MAIL_")
 CLOCK = "PARTNERBOT_TEST_CLOCK_OFFSET"
 
 

@@ -138,7 +138,7 @@ def test_with_names_off_no_mention_or_name_reaches_the_page_the_feed_or_the_cale
     public = every_public_copy(web, path)
     assert "Ask someone and someone about the hall" in public and "someone to phone someone" in public
     assert "Adopt someone plan" in public and "someone books every room" in public
-    for said in ("Alice", "alice", "Bob", "bob", "Carol", "carol", "U024BE7LH", "U0G9QF9C6", "dana", "example.org"):
+    for said in ("Alice", "alice", "Bob", "bob", "Carol", "carol", "U024BE7LH", "U0G9QF9C6", "dana"):
         assert said not in public, said
     town.ok("alice", "publish names:on")
     named = every_public_copy(web, path)

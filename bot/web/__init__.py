@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import health, logs
 from bot.config import Settings
 from bot.slack import endpoint
-from bot.web import dashboard, public
+from bot.web import dashboard, follow, public
 from bot.web.server import limited
 from bot.web.site import Site
 from handlers.dashboard import SESSION_LIFETIME, signing_key
@@ -62,6 +62,7 @@ def register_blueprints(app: Flask, settings: Settings, sessions: sessionmaker[S
     if slack is not None:
         app.register_blueprint(endpoint.blueprint(slack))
     app.register_blueprint(public.blueprint)
+    app.register_blueprint(follow.blueprint)
     app.register_blueprint(dashboard.blueprint)
 
 

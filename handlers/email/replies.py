@@ -1,0 +1,109 @@
+"""Replies by mail: what a member's answer to one of the bot's mails asks for, as a chat command.
+
+A reply comes back to its thread's own address, which names the person, the partnership and
+the record it is about (storage/models.py, EmailThread). It counts only when it comes from
+that person's confirmed address. A bare verb acts on the thread's record (`done` on a
+commitment's thread is `done 12`, `vote yes` on a proposal's is `vote 4 yes`); any other
+command on the first line runs as typed, in the thread's partnership, exactly as in the chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.context import Actor
+from handlers.email.addresses import same_address
+from handlers.email.threads import record_number
+from handlers.parsing import ID
+from storage import mail, queries
+from storage.models import EmailAddress, EmailThread, Partnership, Person
+
+# At most this many lines of command text in a reply (quotes and signatures aside).
+MAX_LINES = 20
+# Verbs that act on the record a thread is about, when typed without its number.
+VERBS: dict[str, frozenset[str]] = {
+    "commitment": frozenset({"done", "progress", "left", "drop", "snooze", "accept", "decline", "reassign", "reopen"}),
+    "decision": frozenset({"agree", "disagree", "block", "abstain", "vote", "withdraw", "close", "decision"}),
+    "concern": frozenset({"discuss", "resolve", "concerns"}),
+}
+# Verbs whose own first argument may be a bare number (`snooze 3`: three days), so a number
+# after them names the record only when another argument follows.
+COUNTING = frozenset({"snooze"})
+
+ANONYMOUS = ("A concern can't be raised anonymously by email: a mail carries your address wherever it goes, "
+             "so nothing was done. Raise it in a direct message with partnerbot in the chat, where only you see "
+             'what you type: `concern "what worries you" anonymous`.')
+NOT_YOURS = ("This reply came from an address that isn't the one confirmed for this conversation, so nothing was done. "
+             "Reply from the address the mail was sent to, or type the command in the chat.")
+TOO_LONG = (f"Your reply had more than {MAX_LINES} lines of text above the quoted mail, so nothing was done. "
+            "Put one command on the first line (like `done`), and nothing but a signature after it.")
+TOO_BIG = ("Your reply was over 1 MB, so I didn't read it and nothing was done. Reply with just the command "
+           "on the first line (like `done`), without attachments.")
+EMPTY = ("I found no command in your reply, so nothing was done. Put it on the first line, above the quoted mail: "
+         "`done`, `progress 50%`, `agree`, `vote yes`, `accept`, `decline \"why\"`, or any command, like `help`.")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a thread's reply acts as, and where: the person as their chat platform knows them."""
+
+    person: Person
+    partnership: Partnership | None
+    address: str
+
+
+def sender(session: Session, thread: EmailThread, from_address: str) -> Sender | None:
+    """The thread's person, when the mail comes from their confirmed address; None otherwise."""
+    row = session.get(EmailAddress, thread.person_id)
+    if row is None or row.confirmed_at is None or not same_address(row.address, from_address):
+        return None
+    person = session.get(Person, thread.person_id)
+    assert person is not None
+    partnership = session.get(Partnership, thread.partnership_id) if thread.partnership_id else None
+    return Sender(person, partnership, row.address)
+
+
+def known_address(session: Session, address: str) -> bool:
+    """Whether someone confirmed this address: only they are ever answered when a reply is refused
+    (a stranger's, or a forged sender's, gets no mail from the bot)."""
+    return session.scalar(select(func.count()).select_from(EmailAddress).where(
+        func.lower(EmailAddress.address) == address.casefold(), EmailAddress.confirmed_at.is_not(None))) != 0
+
+
+def actor(session: Session, who: Sender) -> Actor:
+    """The chat identity a reply acts as: the person, in their partnership's home channel, so
+    the command finds the same partnership it would in the chat. Mail is not private (servers
+    on the way keep it), so nothing may be said anonymously."""
+    channel = ""
+    if who.partnership is not None:
+        channel = queries.home_channel(session, who.person.platform, who.person.workspace, who.partnership.id) or ""
+    return Actor(who.person.platform, who.person.workspace, who.person.user_id, channel, private=False)
+
+
+def command_text(session: Session, thread: EmailThread, lines: list[str]) -> str | None:
+    """The command a reply's text asks for (its first line), with the thread's record filled
+    in after a bare verb; None when there is none."""
+    lines = [line.strip() for line in lines if line.strip()]
+    if not lines:
+        return None
+    first = lines[0]
+    verb, _, rest = first.partition(" ")
+    verb = verb.lower().rstrip(".!")
+    number = record_number(session, thread)
+    if number is None or thread.subject_kind is None or verb not in VERBS[thread.subject_kind]:
+        return first
+    words = rest.split()
+    names_record = bool(words) and ID.fullmatch(words[0]) is not None and (verb not in COUNTING or len(words) > 1)
+    return first if names_record else f"{verb} {number} {rest}".strip()
+
+
+def anonymous(text: str) -> bool:
+    """Whether a command asks for anonymity (or uses an anonymous raiser's code)."""
+    return any(word == "anonymous" or word.startswith("code:") for word in text.lower().split())
+
+
+def thread_for(session: Session, token: str) -> EmailThread | None:
+    return mail.thread_by_token(session, token)

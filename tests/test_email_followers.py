@@ -1,0 +1,162 @@
+"""Residents follow a public page by email: double opt-in, the week's changes (from the feed's
+own data), none in a quiet week, one-click unsubscribe that erases the address, and limits
+that stop the form being used to mail strangers. The web app is the one production builds;
+the mail goes out through the local SMTP server."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import TYPE_CHECKING
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from bot.web import create_app
+from storage.models import Follower, Publication
+from tests.web_client import web_settings
+
+if TYPE_CHECKING:
+    from tests.email_fixtures import Town
+
+pytest_plugins = ("tests.mail_servers", "tests.email_fixtures")
+
+RESIDENT = "resident@example.org"
+
+
+@pytest.fixture
+def web(sending: Town) -> FlaskClient:
+    chat = sending.chat
+    return create_app(web_settings(chat), chat.sessions, clock=lambda: chat.now).test_client()
+
+
+def published(town: Town) -> str:
+    town.chat.ok("alice", "publish on")
+    with town.chat.sessions() as session:
+        return session.scalars(select(Publication.slug)).one()
+
+
+def path_in(text: str, route: str) -> str:
+    found = re.search(rf"https?://[^/\s]+(/email/{route}/[\w-]+)", text)
+    assert found, f"no /email/{route}/ link in {text!r}"
+    return found[1]
+
+
+def followers(town: Town) -> list[Follower]:
+    with town.chat.sessions() as session:
+        return list(session.scalars(select(Follower)))
+
+
+def test_a_resident_follows_confirms_gets_the_week_and_unsubscribes_in_one_click(sending: Town, web: FlaskClient) -> None:
+    slug = published(sending)
+    page = web.get(f"/p/{slug}/").get_data(as_text=True)
+    assert 'action="follow"' in page and "Follow by email" in page
+    answer = web.post(f"/p/{slug}/follow", data={"address": RESIDENT})
+    assert answer.status_code == 200 and "open the link in it to confirm" in answer.get_data(as_text=True)
+    sending.mail()
+    confirmation = sending.smtp.wait_for(RESIDENT)[-1]
+    link = path_in(confirmation.text, "follow")
+    # Opening the link (as a mail scanner would) confirms nothing; pressing the button does.
+    assert "Confirm" in web.get(link).get_data(as_text=True)
+    assert followers(sending)[0].confirmed_at is None
+    assert "you follow Riverside Partnership" in web.post(link).get_data(as_text=True)
+
+    sending.chat.advance(minutes=5)
+    sending.chat.ok("bob", 'commit "Deliver the leaflets" by:friday effort:2h')
+    sending.chat.advance(days=7, minutes=1)
+    sending.mail()
+    weekly = sending.smtp.wait_for(RESIDENT, 2)[-1]
+    assert weekly["Subject"] == "This week in Riverside Partnership"
+    assert "New commitment: Deliver the leaflets" in weekly.text and "Chamber of Trade will do this" in weekly.text
+    assert "Bob" not in weekly.text  # names stay off, as on the page
+    assert weekly["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert weekly["Reply-To"] == ""  # nothing to reply to: a resident's mail acts on nothing
+
+    # A quiet week: no mail. Then one click in the mail client (RFC 8058) erases the address.
+    sending.chat.advance(days=7, minutes=1)
+    sending.mail()
+    assert len(sending.smtp.to(RESIDENT)) == 2
+    unsubscribe = weekly["List-Unsubscribe"].strip("<>").split("://", 1)[1].split("/", 1)[1]
+    done = web.post("/" + unsubscribe, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "erased" in done.get_data(as_text=True)
+    assert followers(sending) == []
+    sending.chat.ok("bob", 'commit "Book the hall" by:friday effort:1h')
+    sending.chat.advance(days=7, minutes=1)
+    sending.mail()
+    assert len(sending.smtp.to(RESIDENT)) == 2
+
+
+def test_nothing_is_sent_to_an_unconfirmed_address_and_it_is_forgotten(sending: Town, web: FlaskClient) -> None:
+    slug = published(sending)
+    web.post(f"/p/{slug}/follow", data={"address": RESIDENT})
+    sending.chat.ok("bob", 'commit "Deliver the leaflets" by:friday effort:2h')
+    sending.chat.advance(days=8)
+    sending.mail()
+    assert len(sending.smtp.to(RESIDENT)) == 1  # the confirmation, nothing else
+    assert followers(sending) == []  # unconfirmed for a week: erased
+
+
+def test_the_form_cannot_be_used_to_mail_strangers(sending: Town, web: FlaskClient) -> None:
+    slug = published(sending)
+    for _ in range(5):
+        assert web.post(f"/p/{slug}/follow", data={"address": RESIDENT}).status_code == 200
+    sending.mail()
+    assert len(sending.smtp.to(RESIDENT)) == 3  # a day's limit for one address, whatever is asked
+    for n in range(6):
+        web.post(f"/p/{slug}/follow", data={"address": f"stranger{n}@example.org"})
+    assert web.post(f"/p/{slug}/follow", data={"address": "one-more@example.org"}).status_code == 429
+    sending.mail()
+    assert sending.smtp.to("one-more@example.org") == []
+    # The next day the counts start again.
+    sending.chat.advance(days=1)
+    assert web.post(f"/p/{slug}/follow", data={"address": "one-more@example.org"}).status_code == 200
+
+
+def test_bad_addresses_and_unknown_links_change_nothing(sending: Town, web: FlaskClient) -> None:
+    slug = published(sending)
+    refused = web.post(f"/p/{slug}/follow", data={"address": "not an address"})
+    assert refused.status_code == 400 and "doesn't look like an email address" in unescape(refused.get_data(as_text=True))
+    assert web.post(f"/p/{'x' * 22}/follow", data={"address": RESIDENT}).status_code == 404
+    assert web.get("/email/follow/nothing-like-a-token").status_code == 404
+    assert web.post("/email/unsubscribe/nothing-like-a-token").status_code == 404
+    assert followers(sending) == []
+    sending.chat.ok("alice", "publish off")
+    assert web.post(f"/p/{slug}/follow", data={"address": RESIDENT}).status_code == 404
+
+
+def test_a_member_unsubscribes_in_one_click_and_is_back_on_chat(sending: Town) -> None:
+    sending.switch("bob", "bob@example.org")
+    sending.chat.ok("bob", 'commit "Deliver the leaflets" by:friday effort:2h')
+    sending.chat.advance(days=2)
+    sending.sweep()
+    sending.mail()
+    nudge = sending.smtp.wait_for("bob@example.org", 2)[-1]
+    web = create_app(web_settings(sending.chat), sending.chat.sessions, clock=lambda: sending.chat.now).test_client()
+    link = path_in(nudge.text, "unsubscribe")
+    assert web.post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert "come in the chat" in sending.chat.ok("bob", "notify")
+    sending.chat.advance(days=2)  # overdue now: the chat has it, the mail does not
+    sending.sweep()
+    sending.mail()
+    assert len(sending.smtp.to("bob@example.org")) == 2
+    assert any("was due" in text for text in sending.inbox.to("@bob"))
+
+
+def test_the_weekly_mail_has_what_the_feed_has(sending: Town, web: FlaskClient) -> None:
+    sending.chat.advance(days=8)  # 2 December: the week ahead stays in one month, as the page counts done work
+    slug = published(sending)
+    web.post(f"/p/{slug}/follow", data={"address": RESIDENT})
+    sending.mail()
+    web.post(path_in(sending.smtp.wait_for(RESIDENT)[-1].text, "follow"))
+    sending.chat.advance(minutes=5)
+    sending.chat.ok("bob", 'commit "Deliver the leaflets" by:friday effort:2h')
+    sending.chat.ok("carol", 'commit "Book the hall" by:friday effort:1h')
+    sending.chat.ok("bob", "done 1")
+    sending.chat.advance(days=7, minutes=1)
+    sending.mail()
+    weekly = sending.smtp.wait_for(RESIDENT, 2)[-1].text
+    feed = web.get(f"/p/{slug}/feed.atom").get_data(as_text=True)
+    titles = re.findall(r"<entry>\s*<title>([^<]+)</title>", feed)
+    assert titles and all(title in weekly for title in titles)
+    assert "Done: Deliver the leaflets" in weekly and "New commitment: Book the hall" in weekly
