@@ -41,6 +41,9 @@ def code_hash(person_id: int, code: str) -> str:
 
 
 def address_of(ctx: Context, lock: bool = False) -> EmailAddress | None:
+    """The reader's address, if they gave one (a stranger reading is not saved, so has none)."""
+    if ctx.person.id is None:
+        return None
     return ctx.session.get(EmailAddress, ctx.person.id, with_for_update=lock)
 
 
