@@ -136,6 +136,15 @@ def engine(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def unmigrated(tmp_path: Path) -> Iterator[Engine]:
+    """An empty database (this run's schema on PostgreSQL), for tests that migrate it step by step."""
+    engine = make_engine(test_database_url(tmp_path))
+    reset(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
 

@@ -8,9 +8,7 @@ up as a difference, so a model change without its migration cannot land.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -19,9 +17,8 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.database import make_engine, migrate, session_factory, upgrade
+from storage.database import migrate, session_factory, upgrade
 from storage.models import Base, Episode
-from tests import conftest
 from tests.conftest import Chat
 
 
@@ -30,14 +27,6 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
                                        Base.metadata)
     assert differences == []
-
-
-@pytest.fixture
-def unmigrated(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(conftest.test_database_url(tmp_path))
-    conftest.reset(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_overload_episodes_under_way_carry_over_to_episodes(unmigrated: Engine) -> None:

@@ -5,15 +5,11 @@ was there before."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, inspect, select, text
 
-from storage.database import make_engine, migrate, session_factory
+from storage.database import migrate, session_factory
 from storage.models import Commitment, CommitmentStatus, Concern, Decision, Flexibility
-from tests import conftest
 from tests.conftest import Chat
 
 
@@ -99,14 +95,6 @@ BEFORE = {
                (5, 1, "discuss", 2, "note on concern #2"), (6, 1, "decision-close", 1, "#1 Move the market — passed")],
 }
 OLD_BUTTONS = [["Accept", "accept 4"], ["Decline", 'decline 4 "..."']]
-
-
-@pytest.fixture
-def unmigrated(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(conftest.test_database_url(tmp_path))
-    conftest.reset(engine)
-    yield engine
-    engine.dispose()
 
 
 def fill_before_numbers(engine: Engine) -> None:
