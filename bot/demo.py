@@ -40,6 +40,21 @@ SCRIPT: list[tuple[str, str]] = [
     ("alice", 'propose "Hold the first market on the riverside path" mode:consensus closes:"in 5 days"'),
     ("bob", 'agree 1 "More footfall for the high street"'),
     ("dev", 'disagree 1 "Young people want it in the square"'),
+    ("alice", 'agreement edit roles:"The council funds the events; the chamber runs the market; the trust keeps the '
+              'river path; the youth club brings young people in" decisions:"By consensus; by vote when a proposal is '
+              'blocked twice" joining:"Any town organisation, approved by the coordinators" '
+              'review:"Every quarter, with a health check"'),
+    ("alice", "agreement sign 1"),
+    ("bob", "agreement sign 1"),
+    ("carol", "agreement sign 1"),
+    ("alice", 'goal "Saturday footfall up 10%" measure:"Saturday footfall count on the high street" baseline:1200 '
+              'target:1320 by:"end of next year"'),
+    ("bob", 'reading 1 1235 "The chamber\'s count last Saturday"'),
+    ("bob", "edit 1 goal:1"),
+    ("bob", 'pledge time:"4h a month" money:"£500 a year" note:"From the chamber\'s events budget"'),
+    ("alice", 'pledge premises:"The town hall for launch events"'),
+    ("bob", 'delivered money:£120 "Printing the market leaflets"'),
+    ("bob", 'interest "I run a stall at the riverside market"'),
 ]
 
 

@@ -29,6 +29,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     status,
     succession,
 )
+from handlers.agreement import contributions, goals, interests, terms  # noqa: F401  (their commands too)
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle
 from handlers.reply import Action, Attachment, Audience, Item, Reply, Section

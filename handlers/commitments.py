@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import ColumnElement, Select, case, select, update
 
 from handlers import recurring
+from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context
 from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import commitment_item, hours, late_said, member_label
@@ -127,8 +128,9 @@ def still_theirs_to_hear(asked: Asked, row: Waiting) -> str | None:
     usage='commit "What" by:<date>',
     examples=('commit "Deliver 500 leaflets" by:friday effort:3h',
               'commit @bob "Book the hall" by:"end of next month" from:monday',
-              'commit "Open the warm space" every:tuesday until:"in 3 months" effort:2h'),
-    options=("by", "effort", "from", "every", "until"),
+              'commit "Open the warm space" every:tuesday until:"in 3 months" effort:2h',
+              'commit "Count Saturday footfall" by:saturday goal:1'),
+    options=("by", "effort", "from", "every", "until", "goal"),
     flags=("again",),
 )
 def commit(ctx: Context, args: Args) -> Reply:
@@ -139,6 +141,7 @@ def commit(ctx: Context, args: Args) -> Reply:
     when the work can start (from:, default today) to the due date.
     every: makes it recurring (`every:tuesday`, `every:month`, `every:"2 weeks"`), until: a
     last date; one occurrence is open at a time, the next made when it is done or its day passes.
+    goal: names the shared goal it serves (`goal:1`; `goals` lists them).
     The reply warns when its owner is away on its due date, goes over capacity, or could not
     give its effort in time, and names who has room. A title like an open commitment's is
     asked about first; `again` at the end logs it anyway."""
@@ -159,6 +162,7 @@ def commit(ctx: Context, args: Args) -> Reply:
     if "again" not in args.flags:
         ensure_new(ctx, owner, title, rule, args)
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
+    goal = find_goal(ctx, args.options["goal"]) if "goal" in args.options else None
     today = ctx.now.astimezone(ctx.tz).date()
     if "by" in args.options:
         due_at = ctx.due(args.options["by"])
@@ -187,13 +191,18 @@ def commit(ctx: Context, args: Args) -> Reply:
     )
     ctx.session.add(c)
     ctx.session.flush()
+    serves = ""
+    if goal is not None:
+        serve(ctx, c, goal)
+        serves = f", serving goal #{goal.number} {goal.title}"
     every = f" (every {rule.said}{recurring.until_said(series, today)})" if rule and series else ""
     did = f"committed to #{c.number} {title}" if owner.id == me.id else f"assigned #{c.number} {title} to {member_label(owner)}"
-    ctx.record("commit", did + every, subject=c)
+    ctx.record("commit", did + every + serves, subject=c)
     item = commitment_item(c, ctx.tz, ctx.now)
     warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now, today)
-    return Reply(title="New commitment", text="\n".join(filter(None, [item.text + recurring.until_said(series, today),
-                                                                      warning])),
+    return Reply(title="New commitment", text="\n".join(filter(None, [item.text + recurring.until_said(series, today)
+                                                                      + (f"\nServes goal #{goal.number} {goal.title}."
+                                                                         if goal else ""), warning])),
                  actions=list(item.actions), audience=Audience.CHANNEL)
 
 
@@ -272,16 +281,18 @@ def drop(ctx: Context, args: Args) -> Reply:
 
 @command(
     "edit",
-    usage="edit <number> by:<date> effort:<hours> title:\"...\" from:<date>",
-    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:monday"),
-    options=("by", "effort", "title", "from"),
+    usage="edit <number> by:<date> effort:<hours> title:\"...\" from:<date> goal:<number>",
+    examples=('edit 12 by:"next friday" effort:4h title:"Deliver 800 leaflets"', "edit 12 from:monday",
+              "edit 12 goal:1"),
+    options=("by", "effort", "title", "from", "goal"),
     after_end=True,
 )
 def edit(ctx: Context, args: Args) -> Reply:
-    """Correct a commitment's due date, effort, title or start (its owner or a coordinator).
+    """Correct a commitment's due date, effort, title, start or goal (its owner or a coordinator).
 
-    Each change is kept in the history with its old and new value; the owner hears when
-    someone else made it. Typed as `edit` with a number; `partnership edit` changes the partnership."""
+    goal:1 links it to the shared goal it serves, goal:none unlinks it. Each change is kept
+    in the history with its old and new value; the owner hears when someone else made it.
+    Typed as `edit` with a number; `partnership edit` changes the partnership."""
     c = find_commitment(ctx, args.take_id("commitment"))
     args.finish()
     if not args.options:
@@ -319,6 +330,12 @@ def edit(ctx: Context, args: Args) -> Reply:
     elif "due_at" in values and c.starts_at is not None and c.starts_at > due_at:
         raise UserError(f"#{c.number} can only start {show_day(c.starts_at.astimezone(ctx.tz).date(), today)}, "
                         "after that due date.", f"Move its start too: `edit {c.number} by:... from:...`.")
+    if "goal" in args.options:
+        goal = None if args.options["goal"].strip().lower() == "none" else find_goal(ctx, args.options["goal"])
+        served = goal_served(ctx.session, c)
+        if (goal and goal.id) != (served and served.id):
+            serve(ctx, c, goal)
+            said.append(f"goal {f'#{served.number}' if served else 'none'} → {f'#{goal.number}' if goal else 'none'}")
     if not said:
         raise UserError(f"#{c.number} already reads like that; nothing to change.")
     # Conditional on every field as it was read, so two corrections at once cannot both land.
@@ -326,7 +343,8 @@ def edit(ctx: Context, args: Args) -> Reply:
             Commitment.owner_id == c.owner_id]
     read.append(Commitment.effort_hours.is_(None) if c.effort_hours is None else Commitment.effort_hours == c.effort_hours)
     read.append(Commitment.starts_at.is_(None) if c.starts_at is None else Commitment.starts_at == c.starts_at)
-    change(ctx, c, *read, **values)
+    if values:  # a goal alone is its link's row, written under the commitment's lock
+        change(ctx, c, *read, **values)
     what = "; ".join(said)
     event = ctx.record("commitment-edit", f"changed #{c.number} {c.title}: {what}", subject=c)
     tell_owner(ctx, c, what, event)

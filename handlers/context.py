@@ -15,9 +15,23 @@ from handlers.dates import parse_day, parse_due
 from handlers.errors import UserError
 from handlers.parsing import plain_name
 from storage import numbering, queries
-from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Partnership, Person, Role
+from storage.models import (
+    Commitment,
+    Concern,
+    Decision,
+    Delivery,
+    Event,
+    Flexibility,
+    Goal,
+    Interest,
+    Member,
+    Partnership,
+    Person,
+    Pledge,
+    Role,
+)
 
-Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility)
+Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest)
 
 
 @dataclass(frozen=True)

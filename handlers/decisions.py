@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from storage.models import (
     DecisionMode,
     DecisionResponse,
     DecisionStatus,
+    Interest,
     Member,
     Partnership,
     Position,
@@ -119,14 +120,17 @@ def tally(positions: Iterable[Position]) -> str:
     return ", ".join(f"{counts[p]} {p.value}" for p in ORDER if counts[p]) or "no responses"
 
 
-def why_not_counted(d: Decision, m: Member, latecomers: bool) -> str | None:
+def why_not_counted(d: Decision, m: Member, latecomers: bool, left_out: frozenset[int] = frozenset()) -> str | None:
     """Why a member's response does not count towards a decision (None when it does): only
-    members still in and not observers decide it, and (unless the partnership counts
+    members still in and not observers decide it, not those `left_out` for an interest they
+    declared in it (see `interested`), and (unless the partnership counts
     `latecomers`) only those who were in when it opened."""
     if not m.active:
         return "has left"
     if m.role is Role.OBSERVER:
         return "an observer"
+    if m.id in left_out:
+        return "declared an interest"
     if not latecomers and m.joined_at > d.created_at:
         return "joined after it opened"
     return None
@@ -139,6 +143,8 @@ class Count:
     entitled: list[Member]
     counted: list[DecisionResponse]
     not_counted: list[tuple[DecisionResponse, str]]
+    # Members left out for an interest they declared in it, whether or not they responded.
+    declared: list[Member] = field(default_factory=list)
 
     @property
     def waiting(self) -> list[Member]:
@@ -151,15 +157,26 @@ def count_responses(session: Session, d: Decision) -> Count:
     """Who is entitled to decide `d` now, and which of its responses count."""
     members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])
-    latecomers = counts_latecomers(session, d)
-    return Count([m for m in members if why_not_counted(d, m, latecomers) is None],
-                 [r for r in responses if why_not_counted(d, r.member, latecomers) is None],
-                 [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers))])
+    latecomers, left_out = counts_latecomers(session, d), interested(session, d)
+    return Count([m for m in members if why_not_counted(d, m, latecomers, left_out) is None],
+                 [r for r in responses if why_not_counted(d, r.member, latecomers, left_out) is None],
+                 [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers, left_out))],
+                 [m for m in members if m.id in left_out])
 
 
 def counts_latecomers(session: Session, d: Decision) -> bool:
     partnership = session.get(Partnership, d.partnership_id)
     return partnership is not None and partnership.count_latecomers
+
+
+def interested(session: Session, d: Decision) -> frozenset[int]:
+    """The members who declared an interest in `d` (`interest 4 "..."`), where the partnership leaves
+    them out of the count (`partnership edit interests:exclude`); otherwise nobody."""
+    partnership = session.get(Partnership, d.partnership_id)
+    if partnership is None or not partnership.interests_excluded:
+        return frozenset()
+    return frozenset(session.scalars(select(Interest.member_id).where(Interest.decision_id == d.id,
+                                                                      Interest.withdrawn_at.is_(None))))
 
 
 # Working out the outcome.
@@ -231,6 +248,10 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
     if count.not_counted:
         lines.append("Not counted: " + ", ".join(f"{r.member.person.display_name} ({why})"
                                                  for r, why in count.not_counted) + ".")
+    responded = {r.member_id for r, _ in count.not_counted}
+    silent = [m.person.display_name for m in count.declared if m.id not in responded]
+    if silent:
+        lines.append(f"Declared an interest, so not counted: {', '.join(silent)}.")
     return (DecisionStatus.PASSED if passed else DecisionStatus.FAILED), lines
 
 
@@ -337,7 +358,7 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
                subject=d, reason=reason)
     count = count_responses(ctx.session, d)
     text = f"{member_label(member)}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
-    why = why_not_counted(d, member, counts_latecomers(ctx.session, d))
+    why = why_not_counted(d, member, counts_latecomers(ctx.session, d), interested(ctx.session, d))
     if why:
         text += f"\nRecorded, but not counted: you {why}."
     return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
@@ -487,7 +508,7 @@ def decision(ctx: Context, args: Args) -> Reply:
     d = find_decision(ctx, args.take_id("decision"))
     args.finish()
     responses = responses_to(ctx.session, [d.id])
-    latecomers = counts_latecomers(ctx.session, d)
+    latecomers, left_out = counts_latecomers(ctx.session, d), interested(ctx.session, d)
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
     if closing(d, ctx.now):
         fields.append(("Status", closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)))
@@ -502,7 +523,8 @@ def decision(ctx: Context, args: Args) -> Reply:
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
                   + (f" (not counted: {why})"
-                     if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers)) else ""))
+                     if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))
+                     else ""))
              for r in responses]
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])

@@ -11,26 +11,49 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 from defusedcsv import csv
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import life
+from handlers.agreement.overview import Framework, framework
+from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
 from handlers.decisions import closing
 from handlers.describe import days_late, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
+from handlers.judgements.contributions import partner_of, pledge_said, quantity
+from handlers.judgements.indicators import figure, indicators_of
 from handlers.judgements.load import hours_left
+from handlers.judgements.signoff import signatures_of, standing_of
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Concern, Decision, Partnership, Person, Position, Publication
+from storage.models import (
+    AgreementVersion,
+    Commitment,
+    CommitmentGoal,
+    CommitmentStatus,
+    Concern,
+    Decision,
+    Delivery,
+    Goal,
+    GoalReading,
+    Interest,
+    PartnerOrganisation,
+    Partnership,
+    Person,
+    Pledge,
+    Position,
+    Publication,
+)
 
 CSV = "text/csv"
 
@@ -75,14 +98,17 @@ def due_day(c: Commitment) -> date:
 
 def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
+    goals = dict(session.execute(select(CommitmentGoal.commitment_id, Goal.number)
+                                 .join(Goal, Goal.id == CommitmentGoal.goal_id)
+                                 .where(CommitmentGoal.partnership_id == p.id)).all())
     return csv_file("commitments.csv", [
         "number", "title", "owner", "organisation", "status", "due_date", "effort_hours", "hours_left", "created_at",
-        "closed_at", "time_zone", "days_late", "note", "drop_reason", "handed_to",
+        "closed_at", "time_zone", "days_late", "note", "drop_reason", "handed_to", "goal",
     ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", outcome(c),
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
          "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at, tz),
          stamp(c.closed_at, tz), tz.key, days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE
-         else "", c.done_note or "", c.drop_reason or "", c.handed_to or ""] for c in rows))
+         else "", c.done_note or "", c.drop_reason or "", c.handed_to or "", goals.get(c.id, "")] for c in rows))
 
 
 def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
@@ -220,21 +246,148 @@ def health_md(report: Health, ending: list[str] | None = None) -> Attachment:
                   f"- **What to do:** {s.todo}", ""]
     if report.balances:
         lines += ["## Give and take", "",
-                  "Gives: work its members delivered (commitments done) and other partners' work they took on "
-                  "(a handover accepted). Asks: its members' work other partners took on. Who logged a commitment "
-                  "does not count.", "",
-                  "| Partner | Delivered | Hours delivered | Took on from others | Handed to others | Hours handed |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  "Gives: work its members delivered (commitments done), other partners' work they took on "
+                  "(a handover accepted) and contributions delivered (`delivered`). Asks: its members' work other "
+                  "partners took on. Who logged a commitment does not count.", "",
+                  "| Partner | Delivered | Hours delivered | Took on from others | Contributions | Handed to others | "
+                  "Hours handed |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         lines += [f"| {cell(b.partner)} | {b.delivered} | {round(b.delivered_hours, 1):g} | {b.took_on} | "
+                  f"{b.contributed}{cell(f' ({b.contributions()})') if b.contributed else ''} | "
                   f"{b.handed_on} | {round(b.handed_on_hours, 1):g} |" for b in report.balances]
         lines.append("")
     return Attachment("health.md", "text/markdown", "\n".join(lines).encode())
 
 
+# The agreement, what partners bring, goals and interests: the agreement's versions word for word in
+# agreement.md, the rows in CSV. Ten files in all, as many as Slack shares in one message.
+
+def versions_of(session: Session, p: Partnership) -> list[AgreementVersion]:
+    return list(session.scalars(select(AgreementVersion).where(AgreementVersion.partnership_id == p.id)
+                                .order_by(AgreementVersion.number)))
+
+
+def organisation_names(session: Session, p: Partnership) -> dict[int, str]:
+    return dict(session.execute(select(PartnerOrganisation.id, PartnerOrganisation.name)
+                                .where(PartnerOrganisation.partnership_id == p.id)).all())
+
+
+def signatures_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
+    """Every signature of every version; `asked_again_at` says when it stopped standing (an organisation left)."""
+    versions = {v.id: v.number for v in versions_of(session, p)}
+    names = organisation_names(session, p)
+    return csv_file("signatures.csv", ["version", "organisation", "signed_by", "signed_at", "asked_again_at", "time_zone"],
+                    ([versions[x.version_id], names[x.organisation_id], x.by, stamp(x.signed_at, tz),
+                      stamp(x.asked_again_at, tz), tz.key] for x in signatures_of(session, *versions)))
+
+
+def contributions_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
+    """Pledges and deliveries, one a row: what, for which partner, how much, and whether it still stands."""
+    pledges = session.scalars(select(Pledge).where(Pledge.partnership_id == p.id).order_by(Pledge.number))
+    deliveries = session.scalars(select(Delivery).where(Delivery.partnership_id == p.id).order_by(Delivery.number))
+    header = ["type", "number", "partner", "recorded_by", "kind", "amount", "currency", "period", "said", "note",
+              "day", "recorded_at", "ended_at", "time_zone"]
+    rows: list[list[object]] = [
+        ["pledge", x.number, partner_of(x.member, x.organisation)[1], x.member.display_name, x.kind.value,
+         "" if x.amount is None else x.amount, x.currency or "", x.period.value if x.period else "", pledge_said(x),
+         x.text or "" if x.amount is not None else "", x.created_at.astimezone(tz).date().isoformat(),
+         stamp(x.created_at, tz), stamp(x.ended_at, tz), tz.key] for x in pledges]
+    rows += [["delivery", d.number, partner_of(d.member, d.organisation)[1], d.member.display_name, d.kind.value,
+              "" if d.amount is None else d.amount, d.currency or "", "", quantity(d.kind, d.amount, d.currency),
+              d.text or "", d.delivered_on.isoformat(), stamp(d.created_at, tz), stamp(d.undone_at, tz), tz.key]
+             for d in deliveries]
+    return csv_file("contributions.csv", header, rows)
+
+
+def plain(value: Decimal) -> str:
+    """A goal's figure as a spreadsheet reads it: `1250`, `12.5`, never `1250.0000`."""
+    return f"{value.normalize():f}"
+
+
+def goals_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
+    """Each goal with its indicator as `goals` shows it, dropped ones included."""
+    rows = indicators_of(session, p.id, now, now.astimezone(tz).date(), with_dropped=True)
+    return csv_file("goals.csv", ["number", "title", "measure", "baseline", "target", "by", "latest", "latest_on",
+                                  "percent", "trend", "open_work", "overdue_work", "done_work", "set_at", "dropped_at",
+                                  "drop_reason", "time_zone"],
+                    ([i.goal.number, i.goal.title, i.goal.measure, plain(i.goal.baseline), plain(i.goal.target),
+                      i.goal.due_on.isoformat(), plain(i.latest.value) if i.latest else "",
+                      i.latest.taken_on.isoformat() if i.latest else "", i.percent, i.pace() or "", i.work.open,
+                      i.work.overdue, i.work.done, stamp(i.goal.created_at, tz), stamp(i.goal.dropped_at, tz),
+                      i.goal.drop_reason or "", tz.key] for i in rows))
+
+
+def readings_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
+    """Every reading of every goal, undone ones marked."""
+    rows = session.execute(select(GoalReading, Goal.number).join(Goal, Goal.id == GoalReading.goal_id)
+                           .where(GoalReading.partnership_id == p.id)
+                           .order_by(Goal.number, GoalReading.taken_on, GoalReading.id)).all()
+    return csv_file("readings.csv", ["goal", "day", "value", "note", "recorded_by", "recorded_at", "undone_at",
+                                     "time_zone"],
+                    ([number, r.taken_on.isoformat(), plain(r.value), r.note or "", r.member.display_name,
+                      stamp(r.created_at, tz), stamp(r.undone_at, tz), tz.key] for r, number in rows))
+
+
+def agreement_md(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
+    """The agreement, every version with its signatures, what each partner brings, the goals with
+    their readings and work, and the interests declared: one document for the minutes."""
+    today = now.astimezone(tz).date()
+    seen: Framework = framework(session, p.id, now, tz)
+    versions = versions_of(session, p)
+    lines = [f"# Agreement of {p.name}", "", f"As of {today.isoformat()}. "
+             + state_said(standing_of(session, p.id, versions[-1] if versions else None), tz, now), ""]
+    names = organisation_names(session, p)
+    signed: dict[int, list[str]] = {}
+    for x in signatures_of(session, *(v.id for v in versions)):
+        again = f" (asked again {stamp(x.asked_again_at, tz)})" if x.asked_again_at else ""
+        signed.setdefault(x.version_id, []).append(f"- {names[x.organisation_id]}: {x.by}, {stamp(x.signed_at, tz)}{again}")
+    for v in reversed(versions):
+        did = "Written" if v.number == 1 else f"Changed ({v.changed})"
+        lines += [f"## Version {v.number}{' (current)' if v is versions[-1] else ''}", "",
+                  f"{did} by {v.changed_by.display_name}, {stamp(v.created_at, tz)} ({tz.key})"
+                  + (f". Why: {v.why}" if v.why else "."), ""]
+        for key, heading in SECTIONS.items():
+            if text := getattr(v, key):
+                lines += [f"### {heading}", "", text, ""]
+        lines += ["### Signatures", "", *(signed.get(v.id) or ["None."]), ""]
+    lines += ["## What each partner brings", ""]
+    for partner in seen.partners:
+        lines += [f"### {partner.partner}", ""]
+        lines += [f"- Pledged {x.kind}: {x.pledged}; {x.kept}" for x in partner.pledges]
+        if partner.delivered:
+            lines.append(f"- Delivered in all: {', '.join(partner.delivered)}")
+        lines.append("")
+    if not seen.partners:
+        lines += ["Nothing pledged or delivered yet.", ""]
+    lines += ["## Goals", ""]
+    for g in seen.goals:
+        lines += [f"### #{g.number} {g.title}", "", f"- **Measure:** {g.measure}", f"- **Where it stands:** {g.said}",
+                  f"- **Trend:** {g.pace or 'none yet'}", f"- **Work:** {g.work_said}", ""]
+        lines += [f"- #{w.number} {w.title} ({w.organisation or w.person}): {w.status}"
+                  + (", overdue" if w.overdue else "") for w in g.work]
+        if g.readings:
+            lines += ["", "| Day | Reading | Note |", "| --- | --- | --- |"]
+            lines += [f"| {r.on.isoformat()} | {figure(r.value)} | {cell(r.note or '')} |" for r in g.readings]
+        lines.append("")
+    if not seen.goals:
+        lines += ["No goals set.", ""]
+    lines += ["## Interests declared", ""]
+    lines += [f"- {i.person}" + (f" ({i.organisation})" if i.organisation else "")
+              + (f", in proposal {i.proposal}" if i.proposal else "") + f": {i.text} ({stamp(i.declared, tz)})"
+              for i in seen.interests] or ["None."]
+    withdrawn = session.scalar(select(func.count()).select_from(Interest).where(
+        Interest.partnership_id == p.id, Interest.withdrawn_at.is_not(None))) or 0
+    if withdrawn:
+        lines += ["", f"{plural(withdrawn, 'interest')} withdrawn since (see `history about:interests`)."]
+    return Attachment("agreement.md", "text/markdown", "\n".join(lines).encode())
+
+
 def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
     """Every export of one partnership, its times and the health report's dates in the reader's zone."""
     return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, now, tz),
-            calendar_ics(session, p, now), health_md(check(session, p, now, tz), ending_md(session, p, tz))]
+            calendar_ics(session, p, now), health_md(check(session, p, now, tz), ending_md(session, p, tz)),
+            agreement_md(session, p, now, tz), signatures_csv(session, p, tz), contributions_csv(session, p, tz),
+            goals_csv(session, p, now, tz), readings_csv(session, p, tz)]
 
 
 def write_files(files: list[Attachment], folder: Path) -> list[Path]:
@@ -266,7 +419,8 @@ def find_partnership(session: Session, name: str | None, workspace: str | None) 
 @command("export", usage="export", access=Access.READ, changes=False)
 def export(ctx: Context, args: Args) -> Reply:
     """The partnership's records as files: commitments, concerns and decisions (CSV), due dates and reviews
-    (a calendar file) and the health check (Markdown)."""
+    (a calendar file), the health check (Markdown), and the agreement with what partners bring, goals and
+    readings (Markdown and CSV)."""
     args.finish()
     p = ctx.require_partnership()
     files = export_files(ctx.session, p, ctx.now, ctx.tz)

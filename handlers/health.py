@@ -18,6 +18,7 @@ from handlers.context import Context
 from handlers.dates import show_day, show_due
 from handlers.describe import hours, member_label
 from handlers.judgements.balance import Balance, balances
+from handlers.judgements.indicators import Indicator, indicators_of
 from handlers.judgements.load import Workload, key_people, risk_options, risk_said, room_for, tally, weekly
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
@@ -107,9 +108,11 @@ class Checker:
 
     def health(self) -> Health:
         given = balances(self.session, self.p.id)
+        goals = indicators_of(self.session, self.p.id, self.now, self.today)
         found = [self.sectors(), self.size(), self.over_capacity(), self.at_risk(), self.no_successor(),
                  self.key_person(), self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(),
-                 self.blocked(), self.give_and_take(given)]
+                 self.blocked(), self.give_and_take(given), self.unserved(goals), self.unread(goals),
+                 self.off_track(goals)]
         report = Health(self.p, self.today, [s for s in found if s is not None], given)
         self.latest_answers(report)
         return report
@@ -327,6 +330,53 @@ class Checker:
             "Partners share power and responsibility: each must give as well as take, or trust wears thin.",
             f"Talk with {takers[0].partner} about what it could take on in return: "
             f'`commit "what we will do" by:{later(self.today, 14)}`.')
+
+    def unserved(self, goals: list[Indicator]) -> Signal | None:
+        """Goals still to reach that no open commitment serves."""
+        idle = [i for i in goals if not i.reached and not i.over and not i.work.open]
+        if not idle:
+            return None
+        first = idle[0].goal
+        return Signal(
+            "Goals no work serves", listed([f"#{i.goal.number} {i.goal.title} ({i.work.done} done, none open)"
+                                            for i in idle]) + ".",
+            "A goal nobody is working towards will not be reached: the partnership drifts from its sense of "
+            "direction, and partners stop believing in it.",
+            f'Agree who does what towards it: `commit "What" by:{later(self.today, 14)} goal:{first.number}`; '
+            f"`edit 12 goal:{first.number}` links work already logged.")
+
+    def unread(self, goals: list[Indicator]) -> Signal | None:
+        """Indicators nobody has read for a quarter."""
+        stale = [i for i in goals if i.stale]
+        if not stale:
+            return None
+
+        def last(i: Indicator) -> str:
+            if i.latest is None:
+                return f"never read since it was set {show_day(i.goal.created_at.astimezone(self.tz).date(), self.today)}"
+            return f"last read {show_day(i.latest.taken_on, self.today)}"
+
+        first = stale[0].goal
+        return Signal(
+            "Indicators not updated for a quarter",
+            listed([f"#{i.goal.number} {i.goal.title} ({i.goal.measure}): {last(i)}" for i in stale]) + ".",
+            "Without readings nobody can tell whether the work moves the measure, or whether the goal is still "
+            "the right one (working towards the wrong goal).",
+            f'Take a reading: `reading {first.number} <value> "where it came from"`.')
+
+    def off_track(self, goals: list[Indicator]) -> Signal | None:
+        """Goals whose trend will not reach the target by its date, or whose date passed short of it."""
+        behind = [i for i in goals if i.on_track is False]
+        if not behind:
+            return None
+        first = behind[0].goal
+        return Signal(
+            "Goals off track", listed([f"#{i.goal.number} {i.goal.title}: {i.pace()}" for i in behind]) + ".",
+            "A goal its trend will not reach in time is one that cannot reasonably be achieved as things stand; "
+            "said early, there is time to put more in, or to agree a goal that can be reached.",
+            f'Add work towards it (`commit "What" by:{later(self.today, 14)} goal:{first.number}`), or a coordinator '
+            f"moves its target or date (`goal edit {first.number} by:{later(self.today, 180)}`) or drops it "
+            f'(`goal drop {first.number} "why"`).')
 
 
 def check(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo,

@@ -10,9 +10,9 @@ from handlers.registry import COMMANDS, Access, Command, canonical, command, sub
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
-TOPICS = ["partnerships", "members", "commitments", "handover", "decline", "reopen", "concerns", "flexibility",
-          "priorities", "load", "away", "decisions", "reviews", "ending", "succession", "health", "status", "history", "exports",
-          "publishing", "dashboard", "nudges", "notify", "help"]
+TOPICS = ["partnerships", "members", "terms", "commitments", "handover", "decline", "reopen", "goals", "concerns",
+          "flexibility", "contributions", "priorities", "load", "away", "decisions", "interests", "reviews", "ending",
+          "succession", "health", "status", "history", "exports", "publishing", "dashboard", "nudges", "notify", "help"]
 
 WHO = {
     Access.ANYONE: "anyone",

@@ -17,7 +17,7 @@ from handlers.parsing import Args, choose, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Action, Item, Reply, Section, plural
 from storage import numbering, queries
-from storage.models import Commitment, Concern, Decision, Event, Flexibility, Member, Person
+from storage.models import Commitment, Concern, Decision, Delivery, Event, Flexibility, Goal, Interest, Member, Person, Pledge
 
 PAGE = 20
 # Actions that may be logged without a name (an anonymous concern, and its reopening by code); other
@@ -28,7 +28,12 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "commitments": ("commit", "done", "drop", "hand-on", "reassign", "snooze", "commitment-edit", "commitment-reopen",
                     "progress", "accept", "decline", "missed"),
     "concerns": ("concern", "discuss", "resolve", "reopen"),
-    "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective"),
+    "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective",
+                "organisation-join", "organisation-leave"),
+    "agreement": ("agreement-edit", "agreement-sign", "organisation-join", "organisation-leave"),
+    "contributions": ("pledge", "pledge-withdraw", "delivered", "delivered-undo"),
+    "goals": ("goal", "goal-edit", "goal-drop", "reading", "reading-undo"),
+    "interests": ("interest", "interest-withdraw"),
     "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),
     "reviews": ("review-start", "review-answer", "review-close"),
     "successors": ("successor", "successor-clear"),
@@ -39,10 +44,13 @@ ABOUT: dict[str, tuple[str, ...]] = {
 
 
 # What `history <kind> <number>` can name, with the command that lists each kind's numbers.
-NUMBERED: dict[str, tuple[type[Commitment | Concern | Decision | Flexibility], str]] = {
+NUMBERED: dict[str, tuple[type[queries.Numbered], str]] = {
     "commitment": (Commitment, "who"), "concern": (Concern, "concerns"), "decision": (Decision, "decisions"),
-    "offer": (Flexibility, "flex"),
+    "offer": (Flexibility, "flex"), "goal": (Goal, "goals"), "pledge": (Pledge, "pledges"),
+    "delivery": (Delivery, "pledges"), "interest": (Interest, "interests"),
 }
+# What a number alone (`history 12`) may mean: the everyday kinds; the others are named (`history goal 1`).
+BARE = ("commitment", "concern", "decision", "offer")
 
 
 def event_line(e: Event, tz: ZoneInfo, now: datetime) -> str:
@@ -76,9 +84,10 @@ def person_in(ctx: Context, mention: str) -> Person:
 
 @command(
     "history",
-    usage="history [who:@name] [about:<what>] [since:<date>] [commitment|concern|decision|offer <number>] [page:<n>]",
+    usage="history [who:@name] [about:<what>] [since:<date>] [commitment|concern|decision|offer|goal|pledge|delivery|"
+          "interest <number>] [page:<n>]",
     examples=("history", "history who:@bob", "history about:concerns since:2026-11-01", "history commitment 12",
-              "history 12", "history page:2"),
+              "history 12", "history goal 1", "history page:2"),
     access=Access.READ,
     options=("who", "about", "since", "page"),
     changes=False,
@@ -87,9 +96,11 @@ def history(ctx: Context, args: Args) -> Reply:
     """The event log, newest first: who changed what, when and why.
 
     Filters: who:@name; about: commitments, concerns, members, decisions, reviews,
-    successors, priorities, flexibility or partnership; since:<date>; `commitment 12`,
-    `concern 12`, `decision 12` or `offer 12` for one of them (a number alone, when only one
-    thing has it). Shows 20 at a time; page:2 for older ones."""
+    successors, priorities, flexibility, partnership, agreement, contributions, goals or
+    interests; since:<date>; `commitment 12`, `concern 12`, `decision 12`, `offer 12`,
+    `goal 1`, `pledge 2`, `delivery 3` or `interest 1` for one of them (a number alone, when
+    only one commitment, concern, decision or offer has it). Shows 20 at a time; page:2 for
+    older ones."""
     kind = args.words.pop(0).text.lower() if args.words and args.words[0].text.lower() in NUMBERED else None
     number = args.take_id(kind or "commitment, concern, decision or offer") if kind or args.has_more() else None
     args.finish()
@@ -138,14 +149,14 @@ def past_the_end(ctx: Context, query: Select[tuple[Event]], said: list[str], pag
                     f"Type `{' '.join(['history', *said, *([f'page:{last}'] if last > 1 else [])])}` for the oldest.")
 
 
-def subject_of(ctx: Context, kind: str | None, number: int) -> tuple[str, Commitment | Concern | Decision | Flexibility]:
+def subject_of(ctx: Context, kind: str | None, number: int) -> tuple[str, queries.Numbered]:
     """The row `history [kind] <number>` means; a number several kinds share is refused, naming each."""
     if kind is not None:
         model, listing = NUMBERED[kind]
         return kind, ctx.find_row(model, number, kind, listing)
     partnership = ctx.require_partnership()
-    found = [(k, row) for k, (model, _) in NUMBERED.items()
-             if (row := numbering.by_number(ctx.session, model, partnership.id, number)) is not None]
+    found = [(k, row) for k in BARE
+             if (row := numbering.by_number(ctx.session, NUMBERED[k][0], partnership.id, number)) is not None]
     if not found:
         raise UserError(f"There is no commitment, concern, decision or offer #{number} in {partnership.name}.",
                         "Type `history` to see the whole log.")

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.agreement import organisations
 from handlers.context import Context, zone
 from handlers.dates import show_moment
 from handlers.describe import hours, member_label
@@ -111,7 +112,8 @@ def join(ctx: Context, args: Args) -> Reply:
                             "A coordinator can change your role: `member role @you observer`.")
         apply_profile(existing, args)
         ctx.record("member-update", "updated their details")
-        return Reply(text=f"Updated: {profile_text(existing)}.")
+        said = organisations.sync(ctx)
+        return Reply(text=" ".join([f"Updated: {profile_text(existing)}.", *said]))
     before = queries.membership(ctx.session, partnership.id, ctx.person.id)
     kept = before is not None and before.role_imposed and before.role is Role.OBSERVER
     if kept:
@@ -120,9 +122,11 @@ def join(ctx: Context, args: Args) -> Reply:
         return request_to_join(ctx, role, args, removed=before is not None and before.removed)
     member, _ = enrol(ctx, ctx.person.id, role, args)
     ctx.record("join", f"joined as {role.value}" + (f" for {member.organisation}" if member.organisation else ""))
+    said = organisations.sync(ctx)
     reply = Reply(
         title=f"Welcome to {partnership.name}, {ctx.person.display_name}",
-        text=profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else ""),
+        text=" ".join([profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else ""),
+                       *said]),
         audience=Audience.CHANNEL,
     )
     if role is Role.MEMBER:
@@ -192,8 +196,10 @@ def approve(ctx: Context, args: Args) -> Reply:
     member, _ = enrol(ctx, request.person_id, request.role, Args([], given["options"], set(given["flags"])))
     member.removed = False
     ctx.record("join-approve", f"approved {member_label(member)} joining as {request.role.value}", subject=member)
+    said = organisations.sync(ctx)
     return Reply(title=f"Welcome to {ctx.require_partnership().name}, {member.person.display_name}",
-                 text=f"{profile_text(member)}. Approved by {ctx.person.display_name}.", audience=Audience.CHANNEL)
+                 text=" ".join([f"{profile_text(member)}. Approved by {ctx.person.display_name}.", *said]),
+                 audience=Audience.CHANNEL)
 
 
 def decline_request(ctx: Context, args: Args) -> Reply:
@@ -237,8 +243,9 @@ def add(ctx: Context, args: Args) -> Reply:
             decide(ctx, request, True)
     ctx.record("member-add", f"added {member_label(member)} as {role.value}", subject=member)
     said = ", ".join(details(member))
-    return Reply(text=f"{member_label(member)} is now {a_role(role)} of {ctx.require_partnership().name}"
-                      + (f": {said}." if said else "."), audience=Audience.CHANNEL)
+    agreement = organisations.sync(ctx)
+    return Reply(text=" ".join([f"{member_label(member)} is now {a_role(role)} of {ctx.require_partnership().name}"
+                                + (f": {said}." if said else "."), *agreement]), audience=Audience.CHANNEL)
 
 
 def newcomer(ctx: Context, name: str) -> Person:
@@ -277,7 +284,8 @@ def role(ctx: Context, args: Args) -> Reply:
     member.role_imposed = new is Role.OBSERVER
     ctx.record("member-role", f"changed {member.person.display_name}'s role from {old.value} to {new.value}",
                subject=member)
-    return Reply(text=f"{member.person.display_name} is now {a_role(new)}.", audience=Audience.CHANNEL)
+    said = organisations.sync(ctx)
+    return Reply(text=" ".join([f"{member.person.display_name} is now {a_role(new)}.", *said]), audience=Audience.CHANNEL)
 
 
 def ensure_other_coordinator(ctx: Context, leaving: Member, then: str | None = None) -> None:
@@ -380,6 +388,7 @@ def depart(ctx: Context, member: Member, summary: str, then: str | None = None) 
     retire(ctx, member)
     member.left_at = ctx.now
     ctx.record("member-remove", summary, subject=member)
+    said += organisations.sync(ctx)
     return Reply(text=" ".join(said), audience=Audience.CHANNEL)
 
 

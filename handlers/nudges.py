@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from handlers import away, decisions, recurring, reviews, succession
+from handlers.agreement import terms
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import show_day
@@ -187,7 +188,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
 
 
 # Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges)
+BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges, terms.nudges)
 
 
 def batched(session: Session, now: datetime) -> tuple[list[DueNudge], bool]:

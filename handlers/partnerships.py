@@ -36,13 +36,14 @@ CADENCES = [c.value for c in ReviewCadence]
 FORMALITIES = [f.value for f in Formality]
 JOININGS = [j.value for j in Joining]
 LATECOMERS = ["count", "not-counted"]
+INTERESTS = ["count", "exclude"]
 CADENCE_MONTHS = {
     ReviewCadence.MONTHLY: 1,
     ReviewCadence.QUARTERLY: 3,
     ReviewCadence.HALF_YEARLY: 6,
     ReviewCadence.YEARLY: 12,
 }
-SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "joining", "latecomers")
+SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "joining", "latecomers", "interests")
 EDITS = ("name", *SETTINGS)
 
 
@@ -171,6 +172,8 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
             partnership.joining = Joining(choose(value, JOININGS, "joining"))
         elif key == "latecomers":
             partnership.count_latecomers = choose(value, LATECOMERS, "latecomers") == "count"
+        elif key == "interests":
+            partnership.interests_excluded = choose(value, INTERESTS, "interests setting") == "exclude"
         elif key == "review":
             cadence = ReviewCadence(choose(value, CADENCES, "review cadence"))
             partnership.review_cadence = cadence
@@ -206,6 +209,8 @@ def describe(ctx: Context, p: Partnership) -> Reply:
                    else "open to anyone here"))
     fields.append(("Latecomers", "counted in decisions opened before they joined" if p.count_latecomers
                    else "respond to decisions opened before they joined, but are not counted"))
+    fields.append(("Interests", "a member who declares an interest in a proposal is not counted on it"
+                   if p.interests_excluded else "members who declare an interest in a proposal are still counted on it"))
     coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
     fields.append(("Coordinators", ", ".join(coordinators) or "none"))
     fields.append(("Members", str(len(members))))
@@ -234,9 +239,10 @@ def edit(ctx: Context, args: Args) -> Reply:
 
     Takes the same options as `setup`: kind, formality, purpose, terms, goals, end (`end:none`
     for no end; a sustained partnership is then reviewed quarterly unless it says otherwise), review,
-    joining:open|approval (a formal partnership approves newcomers unless set to open) and
-    latecomers:count|not-counted (whether people who joined after a proposal opened count);
-    and name:"..." to rename it."""
+    joining:open|approval (a formal partnership approves newcomers unless set to open),
+    latecomers:count|not-counted (whether people who joined after a proposal opened count) and
+    interests:count|exclude (whether a member who declared an interest in a proposal counts on
+    it); and name:"..." to rename it."""
     args.finish()
     if not args.options:
         raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in EDITS)}.")

@@ -23,7 +23,7 @@ from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import numbering, queries
-from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Partnership
+from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,13 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
                            owner_id=c.owner_id, title=c.title, due_at=end_of_day(day, tz), effort_hours=c.effort_hours,
                            created_by_id=None,
                            created_at=now, series_id=series.id)
+    goal_id = session.scalar(select(CommitmentGoal.goal_id).where(CommitmentGoal.commitment_id == c.id))
     try:
         with session.begin_nested():
             session.add(following)
+            if goal_id is not None:  # the next occurrence serves the goal this one did
+                session.flush()
+                session.add(CommitmentGoal(commitment_id=following.id, partnership_id=c.partnership_id, goal_id=goal_id))
     except IntegrityError:
         log.info("occurrence of series %s due %s was made by someone else", series.id, day)
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -37,6 +39,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import TextClause
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -180,6 +183,8 @@ class Partnership(Base):
     joining: Mapped[Joining | None] = mapped_column(_enum(Joining))
     # Whether members who joined after a proposal opened count towards its outcome.
     count_latecomers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Whether a member who declared an interest in a proposal is left out of its count.
+    interests_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 
@@ -962,6 +967,277 @@ class Successor(Base):
     successor: Mapped[Member] = relationship(
         foreign_keys="Successor.successor_id", primaryjoin="Successor.successor_id == Member.id", lazy="joined"
     )
+
+
+# --- The agreement: terms of reference, sign-off, what partners bring, goals, interests ---
+
+def _present(column: str) -> TextClause:
+    """The rows still standing: a partial index's condition, the same on both databases."""
+    return sql_text(f"{column} IS NULL")
+
+
+class AgreementVersion(Base):
+    """One version of a partnership's agreement (its terms of reference). Every edit makes a
+    new version from the last, so what each partner signed stays readable word for word."""
+
+    __tablename__ = "agreement_versions"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_agreement_versions_number"),
+        UniqueConstraint("id", "partnership_id", name="uq_agreement_versions_id_partnership"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    purpose: Mapped[str | None] = mapped_column(Text)
+    goals: Mapped[str | None] = mapped_column(Text)
+    roles: Mapped[str | None] = mapped_column(Text)
+    decisions: Mapped[str | None] = mapped_column(Text)
+    joining: Mapped[str | None] = mapped_column(Text)
+    review: Mapped[str | None] = mapped_column(Text)
+    # The sections this version changed from the one before (`purpose, roles`), and why.
+    changed: Mapped[str] = mapped_column(String(120))
+    why: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+    changed_by: Mapped[Person] = relationship(lazy="joined")
+
+
+class PartnerOrganisation(Base):
+    """An organisation at a partnership's table, from its first member joining to its last one
+    leaving. Coming back is a new row, so an organisation that left signs afresh."""
+
+    __tablename__ = "partner_organisations"
+    __table_args__ = (
+        UniqueConstraint("id", "partnership_id", name="uq_partner_organisations_id_partnership"),
+        Index("uq_partner_organisations_present", "partnership_id", "key", unique=True,
+              sqlite_where=_present("left_at"), postgresql_where=_present("left_at")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    # The name case-folded, so "Chamber of Trade" and "chamber of trade" are one organisation.
+    key: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class AgreementSignature(Base):
+    """A partner organisation's signature of one version, given by one of its members.
+
+    It stands until the organisation set changes under it: when an organisation leaves,
+    `asked_again_at` is set on the standing signatures and every organisation signs again.
+    One standing signature per organisation and version (a partial unique index)."""
+
+    __tablename__ = "agreement_signatures"
+    __table_args__ = (
+        _parent_fk("version_id", "agreement_versions"),
+        _parent_fk("organisation_id", "partner_organisations"),
+        _member_fk("member_id"),
+        Index("uq_agreement_signatures_standing", "version_id", "organisation_id", unique=True,
+              sqlite_where=_present("asked_again_at"), postgresql_where=_present("asked_again_at")),
+        Index("ix_agreement_signatures_partnership", "partnership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    version_id: Mapped[int]
+    organisation_id: Mapped[int]
+    member_id: Mapped[int]
+    signed_at: Mapped[datetime]
+    asked_again_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="AgreementSignature.member_id", primaryjoin="AgreementSignature.member_id == Member.id",
+        lazy="joined")
+
+
+class ContributionKind(enum.StrEnum):
+    """What a partner brings: hours, money, a place to meet, equipment, or other help in kind."""
+
+    TIME = "time"
+    MONEY = "money"
+    PREMISES = "premises"
+    EQUIPMENT = "equipment"
+    IN_KIND = "in-kind"
+
+
+class Period(enum.StrEnum):
+    """How often a pledge recurs; `once` is a single sum or a number of hours in all."""
+
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+    ONCE = "once"
+
+
+# Money is exact to the penny and hours to the minute's hundredth: decimals, never floats.
+Amount = Numeric(14, 2)
+
+
+class Pledge(Base):
+    """What a partner says it will bring. Time and money have an amount (hours, or a sum in a
+    currency) per period; premises, equipment and help in kind are described in words. A new
+    pledge of one kind replaces the partner's last (`ended_at`), which stays in the record."""
+
+    __tablename__ = "pledges"
+    __table_args__ = (
+        _member_fk("member_id"),
+        UniqueConstraint("partnership_id", "number", name="uq_pledges_number"),
+        CheckConstraint("amount IS NULL OR amount > 0", name="ck_pledge_amount"),
+        CheckConstraint("(kind IN ('time', 'money')) = (amount IS NOT NULL AND period IS NOT NULL)",
+                        name="ck_pledge_measured"),
+        CheckConstraint("(kind = 'money') = (currency IS NOT NULL)", name="ck_pledge_currency"),
+        Index("ix_pledges_partnership", "partnership_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    member_id: Mapped[int]
+    # The organisation the member pledged for, as it was then; None: a person speaking for none.
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    period: Mapped[Period | None] = mapped_column(_enum(Period))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="Pledge.member_id", primaryjoin="Pledge.member_id == Member.id", lazy="joined")
+
+
+class Delivery(Base):
+    """A contribution a partner delivered: hours given, money spent, premises or equipment lent.
+    Give and take counts it as giving; one entered by mistake is undone (`undone_at`), not deleted."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        _member_fk("member_id"),
+        UniqueConstraint("partnership_id", "number", name="uq_deliveries_number"),
+        CheckConstraint("amount IS NULL OR amount > 0", name="ck_delivery_amount"),
+        CheckConstraint("(kind IN ('time', 'money')) = (amount IS NOT NULL)", name="ck_delivery_measured"),
+        CheckConstraint("(kind = 'money') = (currency IS NOT NULL)", name="ck_delivery_currency"),
+        Index("ix_deliveries_partnership", "partnership_id", "undone_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    member_id: Mapped[int]
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    text: Mapped[str | None] = mapped_column(Text)
+    delivered_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="Delivery.member_id", primaryjoin="Delivery.member_id == Member.id", lazy="joined")
+
+
+# A goal's figures: counts, percents, pounds; exact, with room for a fraction.
+Figure = Numeric(18, 4)
+
+
+class Goal(Base):
+    """A shared objective with its indicator: a measure, where it started (baseline), where it
+    should be (target) and by when. Readings record the measure; commitments serve goals."""
+
+    __tablename__ = "goals"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_goals_number"),
+        UniqueConstraint("id", "partnership_id", name="uq_goals_id_partnership"),
+        CheckConstraint("baseline <> target", name="ck_goal_moves"),
+        CheckConstraint("(dropped_at IS NULL) = (drop_reason IS NULL)", name="ck_goal_dropped"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    measure: Mapped[str] = mapped_column(String(300))
+    baseline: Mapped[Decimal] = mapped_column(Figure)
+    target: Mapped[Decimal] = mapped_column(Figure)
+    # The day the target should be reached.
+    due_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    # No longer pursued (the wrong goal, or one that cannot be reached), and why.
+    dropped_at: Mapped[datetime | None]
+    drop_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CommitmentGoal(Base):
+    """The shared goal a commitment serves (`commit ... goal:2`): at most one, of its own partnership."""
+
+    __tablename__ = "commitment_goals"
+    __table_args__ = (_parent_fk("goal_id", "goals"), Index("ix_commitment_goals_goal", "goal_id"))
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    goal_id: Mapped[int]
+
+
+class GoalReading(Base):
+    """The goal's measure on one day, with a note of where it came from."""
+
+    __tablename__ = "goal_readings"
+    __table_args__ = (
+        _parent_fk("goal_id", "goals"),
+        _member_fk("member_id"),
+        Index("ix_goal_readings_goal", "goal_id", "taken_on"),
+        Index("ix_goal_readings_partnership", "partnership_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    goal_id: Mapped[int]
+    member_id: Mapped[int]
+    value: Mapped[Decimal] = mapped_column(Figure)
+    taken_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    # Entered by mistake (`reading undo`): kept, but no longer counted.
+    undone_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="GoalReading.member_id", primaryjoin="GoalReading.member_id == Member.id", lazy="joined")
+
+
+class Interest(Base):
+    """Something a member declares that could conflict with the partnership's decisions: in
+    general, or in one proposal (`decision_id`), which the partnership may then not count them on."""
+
+    __tablename__ = "interests"
+    __table_args__ = (
+        _member_fk("member_id"),
+        ForeignKeyConstraint(["decision_id", "partnership_id"], ["decisions.id", "decisions.partnership_id"],
+                             ondelete="CASCADE"),
+        UniqueConstraint("partnership_id", "number", name="uq_interests_number"),
+        Index("ix_interests_partnership", "partnership_id", "withdrawn_at"),
+        Index("ix_interests_decision", "decision_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    member_id: Mapped[int]
+    decision_id: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="Interest.member_id", primaryjoin="Interest.member_id == Member.id", lazy="joined")
+    decision: Mapped[Decision | None] = relationship(
+        foreign_keys="Interest.decision_id", primaryjoin="Interest.decision_id == Decision.id", lazy="joined")
 
 
 # --- Matrix ----------------------------------------------------------------------------

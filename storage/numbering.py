@@ -1,6 +1,7 @@
-"""Numbers people can say out loud: commitments, concerns, decisions and flexibility offers are
-counted within their partnership, like issues within a repository, so a new partnership's first
-commitment is #1 whatever other partnerships hold.
+"""Numbers people can say out loud: commitments, concerns, decisions, flexibility offers, goals,
+pledges, deliveries and declarations of interest are counted within their partnership, like
+issues within a repository, so a new partnership's first commitment is #1 whatever other
+partnerships hold.
 
 A number is the partnership's highest so far plus one. Every command that makes one holds the
 partnership's lock (see `Context.act_in`), and so does the sweep making a recurring occurrence;
@@ -15,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import queries
-from storage.models import Commitment, Concern, Decision, Flexibility
+from storage.models import Commitment, Concern, Decision, Delivery, Flexibility, Goal, Interest, Pledge
 
-Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility)
+Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest)
 
 
 def next_number(session: Session, model: type[Numbered], partnership_id: int) -> int:

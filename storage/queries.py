@@ -13,25 +13,34 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from storage.models import (
+    AgreementVersion,
     ChannelLink,
     Commitment,
     Concern,
     Decision,
+    Delivery,
     Event,
     Flexibility,
+    Goal,
+    Interest,
     JoinRequest,
     Member,
+    PartnerOrganisation,
     Partnership,
     Person,
+    Pledge,
     Review,
     Role,
 )
 
 Row = TypeVar("Row", bound=DeclarativeBase)
+# The rows people name by their number within a partnership (storage/numbering.py).
+Numbered = Commitment | Concern | Decision | Flexibility | Goal | Pledge | Delivery | Interest
 # What an event can be about, by the kind the event log names it with.
 SUBJECT_KINDS: dict[type[DeclarativeBase], str] = {
     Commitment: "commitment", Concern: "concern", Decision: "decision", Flexibility: "offer",
-    Member: "member", Review: "review", JoinRequest: "join-request",
+    Member: "member", Review: "review", JoinRequest: "join-request", AgreementVersion: "agreement",
+    PartnerOrganisation: "organisation", Pledge: "pledge", Delivery: "delivery", Goal: "goal", Interest: "interest",
 }
 
 
@@ -150,13 +159,13 @@ def coordinators(session: Session, partnership_id: int) -> list[Member]:
     return [m for m in active_members(session, partnership_id) if m.role is Role.COORDINATOR]
 
 
-def about(subject: Commitment | Concern | Decision | Flexibility) -> tuple[object, ...]:
+def about(subject: Numbered) -> tuple[object, ...]:
     """The conditions picking out the events about one row."""
     return (Event.partnership_id == subject.partnership_id, Event.subject_kind == SUBJECT_KINDS[type(subject)],
             Event.subject_id == subject.id)
 
 
-def last_event(session: Session, subject: Commitment | Concern | Decision | Flexibility,
+def last_event(session: Session, subject: Numbered,
                actions: tuple[str, ...]) -> Event | None:
     """The latest of these actions on one subject: who closed a commitment, say."""
     return session.scalar(select(Event).where(*about(subject), Event.action.in_(actions))

@@ -130,7 +130,8 @@ def test_cli_writes_the_files_to_a_folder(busy: Chat, engine: Engine, tmp_path: 
     main(["export", "--partnership", "riverside partnership", "--out", str(tmp_path / "out")])
     assert "Exported Riverside Partnership to" in capsys.readouterr().out
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["calendar.ics", "commitments.csv", "concerns.csv", "decisions.csv", "health.md"]
+    assert written == ["agreement.md", "calendar.ics", "commitments.csv", "concerns.csv", "contributions.csv",
+                       "decisions.csv", "goals.csv", "health.md", "readings.csv", "signatures.csv"]
     commitments = rows((tmp_path / "out" / "commitments.csv").read_bytes())
     assert [(r["created_at"], r["time_zone"]) for r in commitments] == [("2026-11-24 11:00", "Europe/Berlin")] * 3
     busy.ok("alice", 'setup "Market Project" kind:project end:2027-06-30')
@@ -171,6 +172,7 @@ def test_slack_uploads_the_files_to_the_person(riverside: SlackHarness) -> None:
     done = riverside.recorder.wait_for("files.completeUploadExternal")[0]
     assert done.params["channel_id"] == "DUCAROL"
     assert [f["title"] for f in done.params["files"]] == [
-        "commitments.csv", "concerns.csv", "decisions.csv", "calendar.ics", "health.md"]
+        "commitments.csv", "concerns.csv", "decisions.csv", "calendar.ics", "health.md", "agreement.md",
+        "signatures.csv", "contributions.csv", "goals.csv", "readings.csv"]
     uploads = riverside.recorder.calls("upload")
-    assert len(uploads) == 5 and b"Deliver leaflets" in uploads[0].params["content"]
+    assert len(uploads) == 10 and b"Deliver leaflets" in uploads[0].params["content"]

@@ -109,7 +109,8 @@ def test_help_shows_a_summary_that_runs_over_two_lines_whole(chat: Chat) -> None
     """A summary wrapped in the docstring is one sentence; cut at the line it read as half of one."""
     out = chat.ok("alice", "help export")
     assert ("The partnership's records as files: commitments, concerns and decisions (CSV), due dates and reviews "
-            "(a calendar file) and the health check (Markdown).") in out
+            "(a calendar file), the health check (Markdown), and the agreement with what partners bring, goals and "
+            "readings (Markdown and CSV).") in out
 
 
 def test_help_for_a_command_lists_its_subcommands(chat: Chat) -> None:

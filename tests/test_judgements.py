@@ -124,9 +124,9 @@ def test_give_and_take_reads_the_same_in_health_the_dashboard_and_the_export(bus
     files = {a.filename: a.content.decode() for a in busy.say("alice", "export").attachments}
     exported = {line.split(" | ")[0].removeprefix("| "): line for line in files["health.md"].splitlines()
                 if line.startswith("| ") and not line.startswith("| Partner") and "---" not in line}
-    assert exported["Town Council"] == "| Town Council | 0 | 0 | 0 | 2 | 5 |"
-    assert exported["Riverside Trust"] == "| Riverside Trust | 1 | 2 | 1 | 0 | 0 |"
-    assert exported["Warm Space"] == "| Warm Space | 0 | 0 | 1 | 0 | 0 |"
+    assert exported["Town Council"] == "| Town Council | 0 | 0 | 0 | 0 | 2 | 5 |"
+    assert exported["Riverside Trust"] == "| Riverside Trust | 1 | 2 | 1 | 0 | 0 | 0 |"
+    assert exported["Warm Space"] == "| Warm Space | 0 | 0 | 1 | 0 | 0 | 0 |"
     with busy.sessions() as session:
         p = session.scalars(select(Partnership)).one()
         chart = next(c for c in dashboard_of(session, p, busy.now, UTC).charts if c.key == "balance")

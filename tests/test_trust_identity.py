@@ -128,7 +128,8 @@ def test_dry_run_prints_a_display_name_without_its_escapes(overdue: Chat, engine
 READING = ["who", "who @zed", "who Book", "commitments @zed", "load", "load @zed", "history", "history @zed",
            "flex", "flex who time", "decision 1", "decisions", "concerns", "concerns 1", "help", "help who", "review",
            "mine", "overdue", "status", "members", "partnership", 'partnership in:"Riverside Partnership"',
-           "partnerships", "priorities", "successors", "nudge settings", "export", "health", "dates", "away", "publish", "notify"]
+           "partnerships", "priorities", "successors", "nudge settings", "export", "health", "dates", "away", "publish",
+           "notify", "agreement", "agreement history", "agreement version 1", "goals", "interests", "pledges"]
 
 
 def test_reading_creates_nothing_whoever_reads(town: Chat) -> None:

@@ -4,23 +4,25 @@ A partner is an organisation, or a person who speaks for none. It **gives** the 
 members delivered (commitments marked done) and the other partners' work its members took
 on (a handover they accepted, or did): its flexibility put to use. It **asks** when another
 partner takes on its members' work (a handover from one of them, accepted or done). Work
-taken on and then dropped counts for neither. Who
-typed a command does not matter: a coordinator logging agreed work for others neither
+taken on and then dropped counts for neither. A contribution it delivered (`delivered`: hours,
+money, premises, equipment, help in kind) is giving too; a pledge is promised, not yet given.
+Who typed a command does not matter: a coordinator logging agreed work for others neither
 gives nor asks, and raising a concern is negotiation, not taking. Open work is promised,
 not yet given; a declined handover gave nothing and asked nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from handlers.describe import hours
+from handlers.judgements.contributions import partner_of, quantity
 from handlers.reply import plural
-from storage.models import Commitment, CommitmentStatus, Handover, Member, Role
+from storage.models import Commitment, CommitmentStatus, ContributionKind, Delivery, Handover, Member, Role
 
 # A partner "asks more than it gives" when its asks are at least this many...
 MIN_ASKS = 2
@@ -40,10 +42,14 @@ class Balance:
     took_on_hours: float = 0.0
     handed_on: int = 0
     handed_on_hours: float = 0.0
+    # Contributions delivered (`delivered`): hours and money summed by kind and currency,
+    # premises, equipment and help in kind counted.
+    contributed: int = 0
+    contributed_sums: dict[tuple[ContributionKind, str | None], Decimal] = field(default_factory=dict)
 
     @property
     def gives(self) -> int:
-        return self.delivered + self.took_on
+        return self.delivered + self.took_on + self.contributed
 
     @property
     def asks(self) -> int:
@@ -53,29 +59,40 @@ class Balance:
     def out_of_balance(self) -> bool:
         return self.asks >= MIN_ASKS and self.asks > RATIO * self.gives
 
+    def contributions(self) -> str:
+        """`£120, 6h, premises 1`: what its contributions came to, by kind and currency."""
+        return ", ".join(quantity(kind, amount, currency) if kind in (ContributionKind.TIME, ContributionKind.MONEY)
+                         else f"{kind.value} {int(amount)}"
+                         for (kind, currency), amount in sorted(self.contributed_sums.items(),
+                                                                key=lambda item: (item[0][0].value, item[0][1] or "")))
+
     def describe(self) -> str:
-        """`Chamber of Trade: gave 2 (delivered 1, 3h; took on 1 from others, 2h), asked 5 (handed 5 to others, 9h)`."""
+        """`Chamber of Trade: gave 2 (delivered 1, 3h; took on 1 from others, 2h), asked 5 (handed 5 to others, 9h)`;
+        contributions delivered, when there are any, as `; contributed 2: £120, 6h`."""
+        contributed = f"; contributed {self.contributed}: {self.contributions()}" if self.contributed else ""
         return (f"{self.partner}: gave {self.gives} (delivered {self.delivered}, {hours(round(self.delivered_hours, 1))}; "
-                f"took on {self.took_on} from others, {hours(round(self.took_on_hours, 1))}), asked {self.asks} "
+                f"took on {self.took_on} from others, {hours(round(self.took_on_hours, 1))}{contributed}), "
+                f"asked {self.asks} "
                 f"({plural(self.handed_on, 'commitment')} handed to others, {hours(round(self.handed_on_hours, 1))})")
-
-
-def partner(member: Member) -> str:
-    """The partner a member speaks for: their organisation, or themselves."""
-    return member.organisation or member.person.display_name
 
 
 def balances(session: Session, partnership_id: int) -> list[Balance]:
     """Every partner's give and take, the furthest out of balance first."""
     everyone = {m.id: m for m in session.scalars(select(Member).where(Member.partnership_id == partnership_id))}
-    table: dict[str, Balance] = defaultdict(lambda: Balance(""))
+    table: dict[str, Balance] = {}
+
+    def row_of(member: Member, organisation: str | None = None) -> Balance:
+        """The partner's row, named as its organisation was first written (or the person's name)."""
+        key, name = partner_of(member, organisation or member.organisation)
+        return table.setdefault(key, Balance(name))
+
     for m in everyone.values():
         if m.active and m.role is not Role.OBSERVER:
-            table[partner(m)]  # every partner at the table has a row, even with nothing yet
+            row_of(m)  # every partner at the table has a row, even with nothing yet
     # Plain rows: a commitment object would join in its owner and person, for years of history.
     for owner_id, effort in session.execute(select(Commitment.owner_id, Commitment.effort_hours).where(
             Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.DONE)):
-        row = table[partner(everyone[owner_id])]
+        row = row_of(everyone[owner_id])
         row.delivered += 1
         row.delivered_hours += effort or 0.0
     # Accepted, or done by whoever it was handed to without a word; work then dropped gave nothing.
@@ -87,13 +104,18 @@ def balances(session: Session, partnership_id: int) -> list[Balance]:
             select(Handover.from_member_id, Handover.to_member_id, Commitment.effort_hours)
             .join(Commitment, Commitment.id == Handover.commitment_id)
             .where(Handover.partnership_id == partnership_id, taken)):
-        giver, taker = partner(everyone[giver_id]), partner(everyone[taker_id])
-        if giver == taker:
+        giver, taker = row_of(everyone[giver_id]), row_of(everyone[taker_id])
+        if giver is taker:
             continue  # within one organisation: neither gives to nor asks of another
-        table[taker].took_on += 1
-        table[taker].took_on_hours += effort or 0.0
-        table[giver].handed_on += 1
-        table[giver].handed_on_hours += effort or 0.0
-    for name, row in table.items():
-        row.partner = name
+        taker.took_on += 1
+        taker.took_on_hours += effort or 0.0
+        giver.handed_on += 1
+        giver.handed_on_hours += effort or 0.0
+    # For the organisation it was given for, as named then.
+    for member_id, organisation, kind, amount, currency in session.execute(
+            select(Delivery.member_id, Delivery.organisation, Delivery.kind, Delivery.amount, Delivery.currency)
+            .where(Delivery.partnership_id == partnership_id, Delivery.undone_at.is_(None))):
+        row = row_of(everyone[member_id], organisation)
+        row.contributed += 1
+        row.contributed_sums[(kind, currency)] = row.contributed_sums.get((kind, currency), Decimal(0)) + (amount or 1)
     return sorted(table.values(), key=lambda b: (b.gives - RATIO * b.asks, b.partner))

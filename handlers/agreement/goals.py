@@ -1,0 +1,294 @@
+"""Goals: shared objectives with indicators, their readings and the work that serves them.
+
+Each goal's indicator is a measure, its baseline, a target and a date; readings record the
+measure over time, and commitments serve a goal (`commit ... goal:1`).
+
+Progress, the trend and what counts as stale are worked out in handlers/judgements/indicators.py,
+which `goals`, `health` and the pages all read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.dates import date_hint, show_day
+from handlers.describe import commitment_item
+from handlers.errors import UserError
+from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, work_by_goal
+from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text
+from handlers.registry import Access, command
+from handlers.reply import Action, Audience, Item, Reply, Section, plural
+from storage.models import Commitment, CommitmentGoal, CommitmentStatus, Goal, GoalReading, Role
+
+_FIGURE = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,4}))?\s*%?")
+MAX_YEARS = 10
+NONE = "none"
+
+
+def figure_of(raw: str, what: str) -> Decimal:
+    """A number as people write it: `1200`, `1,320`, `12.5`, `60%`."""
+    found = _FIGURE.fullmatch(raw.strip())
+    if found is None:
+        shown = raw if len(raw) <= 30 else raw[:27] + "..."
+        raise UserError(f"`{shown}` isn't a number for {what}.", f"Write it like `{what}:1200` or `{what}:12.5`.")
+    return Decimal(f"{found[1]}{found[2].replace(',', '')}.{found[3] or 0}")
+
+
+def goal_date(ctx: Context, raw: str) -> date:
+    """The day a goal's target should be reached: after today, within ten years."""
+    day = ctx.day(raw)
+    today = ctx.now.astimezone(ctx.tz).date()
+    if day <= today:
+        raise UserError(f"by:{show_day(day, today)} is not after today; a goal is reached in the future.",
+                        f"Give a later date, like `by:{(today + timedelta(days=365)).isoformat()}`. {date_hint(today)}")
+    if day > today + timedelta(days=366 * MAX_YEARS):
+        raise UserError(f"by:{show_day(day, today)} is more than {MAX_YEARS} years away.", date_hint(today))
+    return day
+
+
+def find_goal(ctx: Context, raw: str) -> Goal:
+    """A standing goal of this partnership by its number (`2`, `#2`), for `goal:2` on commitments."""
+    found = ID.fullmatch(raw.strip())
+    if found is None:
+        raise UserError(f"`goal:{raw[:30]}` isn't a goal number.", "Type `goals` to list them with their numbers.")
+    goal = ctx.find_row(Goal, int(found[1]), "goal", "goals")
+    if goal.dropped_at is not None:
+        raise UserError(f"Goal #{goal.number} {goal.title} was dropped, so no work serves it now.",
+                        "Type `goals` to see the standing ones.")
+    return goal
+
+
+def serve(ctx: Context, c: Commitment, goal: Goal | None) -> None:
+    """Make `c` serve `goal` (None: no goal)."""
+    ctx.session.execute(delete(CommitmentGoal).where(CommitmentGoal.commitment_id == c.id))
+    if goal is not None:
+        ctx.session.add(CommitmentGoal(commitment_id=c.id, partnership_id=c.partnership_id, goal_id=goal.id))
+        ctx.session.flush()
+
+
+def goal_served(session: Session, c: Commitment) -> Goal | None:
+    return session.scalar(select(Goal).join(CommitmentGoal, CommitmentGoal.goal_id == Goal.id)
+                          .where(CommitmentGoal.commitment_id == c.id))
+
+
+def goal_line(i: Indicator) -> str:
+    """`#1 Footfall up 10% — weekly footfall count: 1,250 now, from 1,200 towards 1,320 ... · at this pace ... ·
+    work: 1 open, 2 done`."""
+    g = i.goal
+    parts = [f"#{g.number} {g.title} — {g.measure}: {i.said()}"]
+    pace = i.pace()
+    parts.append(pace or "no trend until a reading is taken after the day it was set")
+    parts.append(f"work: {i.work.said()}")
+    return " · ".join(parts)
+
+
+def indicator_of(ctx: Context, goal_id: int) -> Indicator:
+    """One goal's indicator, in the reader's today."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    goal = ctx.session.get(Goal, goal_id)
+    assert goal is not None
+    readings = ctx.session.scalars(select(GoalReading).where(GoalReading.goal_id == goal_id))
+    return indicators([goal], readings, work_by_goal(ctx.session, goal.partnership_id, ctx.now), today)[0]
+
+
+@command(
+    "goal",
+    usage='goal "What" measure:"..." baseline:<number> target:<number> by:<date>',
+    examples=('goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:"in 9 months"',),
+    access=Access.COORDINATOR,
+    options=("measure", "baseline", "target", "by"),
+)
+def set_goal(ctx: Context, args: Args) -> Reply:
+    """Set a shared goal with its indicator (coordinators): what is measured, where it starts, its target and date.
+
+    Record the measure with `reading`, and link the work that serves it with `commit ... goal:1`."""
+    title = args.take_text("goal")
+    args.finish()
+    missing = [o for o in ("measure", "baseline", "target", "by") if o not in args.options]
+    if missing:
+        raise UserError(f"A goal needs {', '.join(f'`{o}:`' for o in missing)} too.",
+                        'Type `goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 '
+                        'by:2027-08-31`.')
+    p = ctx.require_partnership()
+    measure = check_text(args.options["measure"], "measure", MAX_TITLE)
+    baseline, target = figure_of(args.options["baseline"], "baseline"), figure_of(args.options["target"], "target")
+    if baseline == target:
+        raise UserError(f"The target ({figure(target)}) is where it starts; a goal moves the measure.",
+                        f"Give a target above or below the baseline, like `target:{baseline + 1:f}`.")
+    goal = Goal(partnership_id=p.id, number=ctx.number(Goal), title=title, measure=measure, baseline=baseline,
+                target=target, due_on=goal_date(ctx, args.options["by"]), created_by_id=ctx.person.id,
+                created_at=ctx.now)
+    ctx.session.add(goal)
+    ctx.session.flush()
+    i = indicator_of(ctx, goal.id)
+    ctx.record("goal", f"set goal #{goal.number} {title}: {measure}, {i.said()}", subject=goal)
+    return Reply(title=f"New goal #{goal.number}: {title}", text=f"{measure}: {i.said()}.",
+                 actions=[Action("Record a reading", f'reading {goal.number} {baseline.normalize():f} "Where it came from"'),
+                          Action("Link work", f'commit "What" by:friday goal:{goal.number}')],
+                 audience=Audience.CHANNEL)
+
+
+@command("goals", usage="goals [number]", examples=("goals", "goals 1"), access=Access.READ, changes=False)
+def goals(ctx: Context, args: Args) -> Reply:
+    """The shared goals: each indicator's progress towards its target, the trend, and the work serving it; with
+    a number, one goal with its readings and its work."""
+    number = args.take_id("goal") if args.has_more() else None
+    args.finish()
+    p = ctx.require_partnership()
+    if number is not None:
+        return one_goal(ctx, ctx.find_row(Goal, number, "goal", "goals"))
+    today = ctx.now.astimezone(ctx.tz).date()
+    every = indicators_of(ctx.session, p.id, ctx.now, today, with_dropped=True)
+    standing_ones = [Item(goal_line(i), (Action("Details", f"goals {i.goal.number}"),)) for i in every
+                     if i.goal.dropped_at is None]
+    reply = Reply(title=f"Goals of {p.name}", sections=[Section(None, standing_ones, empty=(
+        'No goals yet. A coordinator sets one: `goal "Footfall up 10%" measure:"weekly footfall count" '
+        'baseline:1200 target:1320 by:2027-08-31`.'))])
+    dropped = [Item(f"#{i.goal.number} {i.goal.title}: {i.goal.drop_reason}") for i in every if i.goal.dropped_at]
+    if dropped:
+        reply.sections.append(Section("Dropped", dropped))
+    return reply
+
+
+def one_goal(ctx: Context, goal: Goal) -> Reply:
+    i = indicator_of(ctx, goal.id)
+    today = ctx.now.astimezone(ctx.tz).date()
+    fields = [("Measure", goal.measure), ("Where it stands", i.said())]
+    fields.append(("Trend", i.pace() or "none until a reading is taken after the day it was set"))
+    if goal.dropped_at is not None:
+        fields.append(("Dropped", goal.drop_reason or ""))
+    readings = [Item(f"{show_day(r.taken_on, today)}: {figure(r.value, i.places)}" + (f" — {r.note}" if r.note else "")
+                     + f" ({r.member.display_name})") for r in reversed(i.readings)]
+    work = list(ctx.session.scalars(select(Commitment).join(CommitmentGoal, CommitmentGoal.commitment_id == Commitment.id)
+                                    .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
+                                    .order_by(Commitment.status.desc(), Commitment.due_at)))
+    return Reply(title=f"Goal #{goal.number}: {goal.title}", fields=fields, sections=[
+        Section(f"Work serving it ({i.work.said()})", [commitment_item(c, ctx.tz, ctx.now) for c in work],
+                empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.'),
+        Section("Readings, newest first", readings, empty=f'None yet: `reading {goal.number} 1250 "Where it came from"`.'),
+    ])
+
+
+@command(
+    "goal edit",
+    usage='goal edit <number> title:"..." measure:"..." baseline:<number> target:<number> by:<date>',
+    examples=('goal edit 1 target:1300 by:"in 10 months"',),
+    access=Access.COORDINATOR,
+    options=("title", "measure", "baseline", "target", "by"),
+)
+def edit_goal(ctx: Context, args: Args) -> Reply:
+    """Change a goal's words, baseline, target or date (coordinators); old and new values go in the history."""
+    goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
+    args.finish()
+    if not args.options:
+        raise UserError(f"Say what to change, like `goal edit {goal.number} target:1300`.")
+    if goal.dropped_at is not None:
+        raise UserError(f"Goal #{goal.number} was dropped; set a new one with `goal`.", "Type `goals` to see them.")
+    today = ctx.now.astimezone(ctx.tz).date()
+    said: list[str] = []
+    for key, label in (("title", "title"), ("measure", "measure")):
+        if key in args.options:
+            new = check_text(args.options[key], label, MAX_TITLE)
+            if new != getattr(goal, key):
+                said.append(f'{label} "{getattr(goal, key)}" → "{new}"')
+                setattr(goal, key, new)
+    for key in ("baseline", "target"):
+        if key in args.options:
+            new_figure = figure_of(args.options[key], key)
+            if new_figure != getattr(goal, key):
+                said.append(f"{key} {figure(getattr(goal, key))} → {figure(new_figure)}")
+                setattr(goal, key, new_figure)
+    if "by" in args.options:
+        day = goal_date(ctx, args.options["by"])
+        if day != goal.due_on:
+            said.append(f"by {show_day(goal.due_on, today)} → {show_day(day, today)}")
+            goal.due_on = day
+    if goal.baseline == goal.target:
+        raise UserError("That makes the target where it starts; a goal moves the measure.",
+                        f"Give a target above or below the baseline, like `goal edit {goal.number} "
+                        f"target:{goal.baseline + 1:f}`.")
+    if not said:
+        raise UserError(f"Goal #{goal.number} already reads like that; nothing changed.")
+    what = "; ".join(said)
+    ctx.record("goal-edit", f"changed goal #{goal.number} {goal.title}: {what}", subject=goal)
+    return Reply(text=f"Changed goal #{goal.number} {goal.title}: {what}.", audience=Audience.CHANNEL)
+
+
+@command("goal drop", usage='goal drop <number> "why"',
+         examples=('goal drop 1 "The market moved; footfall is the wrong measure now"',), access=Access.COORDINATOR)
+def drop_goal(ctx: Context, args: Args) -> Reply:
+    """Stop pursuing a goal, saying why (coordinators): the wrong goal, or one that cannot be reached."""
+    goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
+    reason = args.take_text("reason for dropping it", MAX_NOTE)
+    args.finish()
+    if goal.dropped_at is not None:
+        raise UserError(f"Goal #{goal.number} was already dropped: {goal.drop_reason}", "Type `goals` to see them.")
+    goal.dropped_at, goal.drop_reason = ctx.now, reason
+    ctx.record("goal-drop", f"dropped goal #{goal.number} {goal.title}", subject=goal, reason=reason)
+    work = work_by_goal(ctx.session, goal.partnership_id, ctx.now).get(goal.id)
+    still = ""
+    if work and work.open:
+        still = f" Its {plural(work.open, 'open commitment')} {'stays as it is' if work.open == 1 else 'stay as they are'}."
+    return Reply(text=f"Dropped goal #{goal.number} {goal.title}: {reason}.{still}", audience=Audience.CHANNEL)
+
+
+@command(
+    "reading",
+    usage='reading <goal> <value> ["note"] [on:<date>]',
+    examples=('reading 1 1250 "Count on 3 May"', 'reading 1 1275 "The fair weekend" on:yesterday'),
+    options=("on",),
+)
+def reading(ctx: Context, args: Args) -> Reply:
+    """Record a goal's measure on a day (today unless on: says otherwise), with a note of where it came from."""
+    goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
+    if not args.has_more():
+        raise UserError(f"Say the value, like `reading {goal.number} 1250 \"Count on 3 May\"`.")
+    value = figure_of(args.take_word("value"), "the reading")
+    note = args.optional_text("note", MAX_NOTE)
+    args.finish()
+    member = ctx.require_member()
+    if goal.dropped_at is not None:
+        raise UserError(f"Goal #{goal.number} {goal.title} was dropped, so it takes no readings.",
+                        "Type `goals` to see the standing ones.")
+    today = ctx.now.astimezone(ctx.tz).date()
+    on = ctx.day(args.options["on"]) if "on" in args.options else today
+    if on > today:
+        raise UserError(f"{show_day(on, today)} is still to come; a reading is of a day that has been.",
+                        f"Give the day it was taken, like `on:yesterday` or `on:{today.isoformat()}`.")
+    row = GoalReading(partnership_id=goal.partnership_id, goal_id=goal.id, member_id=member.id, value=value,
+                      taken_on=on, note=note, created_at=ctx.now)
+    ctx.session.add(row)
+    ctx.session.flush()
+    i = indicator_of(ctx, goal.id)
+    ctx.record("reading", f"recorded {figure(value, i.places)} for goal #{goal.number} {goal.title} on "
+                          f"{on.isoformat()}", subject=goal, reason=note)
+    pace = i.pace()
+    return Reply(text=f"Goal #{goal.number} {goal.title}: {i.said()}." + (f" {pace[0].upper()}{pace[1:]}." if pace else ""),
+                 audience=Audience.CHANNEL)
+
+
+@command("reading undo", usage="reading undo <goal>", examples=("reading undo 1",))
+def undo_reading(ctx: Context, args: Args) -> Reply:
+    """Undo a goal's latest reading, entered by mistake (whoever entered it, or a coordinator); the record keeps it."""
+    goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
+    args.finish()
+    member = ctx.require_member()
+    latest = ctx.session.scalar(select(GoalReading).where(GoalReading.goal_id == goal.id, GoalReading.undone_at.is_(None))
+                                .order_by(GoalReading.created_at.desc(), GoalReading.id.desc()).limit(1))
+    if latest is None:
+        raise UserError(f"Goal #{goal.number} has no reading to undo.", f"Type `goals {goal.number}` to see it.")
+    if latest.member_id != member.id and member.role is not Role.COORDINATOR:
+        raise UserError(f"The latest reading of goal #{goal.number} is {latest.member.display_name}'s; only they or a "
+                        "coordinator can undo it.", f"Type `goals {goal.number}` to see its readings.")
+    latest.undone_at = ctx.now
+    today = ctx.now.astimezone(ctx.tz).date()
+    said = f"{figure(latest.value)} of {show_day(latest.taken_on, today)}"
+    ctx.record("reading-undo", f"undid the reading {said} of goal #{goal.number} {goal.title}", subject=goal)
+    return Reply(text=f"Undid the reading {said} of goal #{goal.number} {goal.title}; it is now at "
+                      f"{indicator_of(ctx, goal.id).said()}.", audience=Audience.CHANNEL)

@@ -1,0 +1,188 @@
+"""Goals with indicators: readings, progress towards the target, the trend and the work serving
+each goal; and the health check's warnings about them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Commitment, CommitmentGoal, GoalReading
+from tests.conftest import START, Chat
+from tests.test_bad_input import all_of, refuse
+
+FOOTFALL = 'goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:2027-08-31'
+
+
+@pytest.fixture
+def goal(town: Chat) -> Chat:
+    town.ok("alice", FOOTFALL)
+    return town
+
+
+def days(chat: Chat, n: int) -> str:
+    """The ISO day `n` days after the test's start."""
+    return (START + timedelta(days=n)).date().isoformat()
+
+
+def test_a_goal_shows_its_indicator(goal: Chat) -> None:
+    out = goal.ok("bob", "goals")
+    assert ("#1 Footfall up 10% — weekly footfall count: at its baseline of 1,200, towards 1,320 by Tue 31 Aug 2027: "
+            "no reading yet") in out
+    out = goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    assert "Goal #1 Footfall up 10%: 1,250 now, from 1,200 towards 1,320 by Tue 31 Aug 2027: 42% of the way " \
+           "(read Tue 24 Nov)." in out
+    [reading] = all_of(goal.sessions, GoalReading)
+    assert (reading.value, reading.note) == (Decimal(1250), "Count on 3 May")
+
+
+def test_the_trend_says_where_the_measure_will_be_by_the_date(goal: Chat) -> None:
+    goal.advance(days=140)
+    goal.ok("bob", f'reading 1 1230 "Spring count" on:{days(goal, 100)}')
+    out = goal.ok("bob", "reading 1 1242")
+    assert "At this pace 1,284 by Tue 31 Aug, short of 1,320." in out
+    health = goal.ok("alice", "health")
+    assert "Goals off track\n  - #1 Footfall up 10%: at this pace 1,284 by Tue 31 Aug, short of 1,320." in health
+    assert "`goal edit 1 by:" in health
+    goal.ok("bob", "reading 1 1300")
+    assert "reaching 1,320" in goal.ok("bob", "goals")
+    assert "Goals off track" not in goal.ok("alice", "health")
+
+
+def test_a_goal_downwards_counts_down(town: Chat) -> None:
+    town.ok("alice", 'goal "Less litter" measure:"bags collected a week" baseline:40 target:10 by:2027-05-24')
+    town.advance(days=91)
+    out = town.ok("carol", "reading 1 25")
+    assert "25 now, from 40 towards 10 by Mon 24 May: 50% of the way" in out
+    assert "at this pace 10 by Mon 24 May, reaching 10" in town.ok("carol", "goals")
+
+
+def test_a_date_passed_short_of_the_target_is_said_plainly(goal: Chat) -> None:
+    goal.advance(days=300)
+    goal.ok("bob", f"reading 1 1290 on:{days(goal, 30)}")
+    out = goal.ok("alice", "health")
+    assert "#1 Footfall up 10%: Tue 31 Aug has passed at 1,290, short of 1,320." in out
+
+
+def test_health_warns_of_goals_no_work_serves(goal: Chat) -> None:
+    assert "Goals no work serves\n  - #1 Footfall up 10% (0 done, none open)." in goal.ok("alice", "health")
+    out = goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    assert "Serves goal #1 Footfall up 10%." in out
+    assert "Goals no work serves" not in goal.ok("alice", "health")
+    goal.ok("bob", "done 1")
+    assert "#1 Footfall up 10% (1 done, none open)" in goal.ok("alice", "health")
+
+
+def test_health_warns_of_indicators_not_read_for_a_quarter(goal: Chat) -> None:
+    goal.advance(days=92)
+    assert "Indicators not updated" not in goal.ok("alice", "health")
+    goal.advance(days=1)
+    out = goal.ok("alice", "health")
+    assert ("Indicators not updated for a quarter\n  - #1 Footfall up 10% (weekly footfall count): never read since it "
+            "was set Tue 24 Nov 2026.") in out
+    goal.ok("bob", "reading 1 1240")
+    assert "Indicators not updated" not in goal.ok("alice", "health")
+
+
+def test_each_goal_shows_its_work_open_overdue_and_done(goal: Chat) -> None:
+    goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    goal.ok("carol", 'commit "Run the river fair" by:2026-12-20 goal:1')
+    goal.ok("carol", 'commit "Paint the benches" by:2026-12-20')
+    goal.ok("carol", "edit 3 goal:1")
+    goal.ok("carol", "done 3")
+    goal.advance(days=5)
+    assert "work: 2 open (1 overdue), 1 done" in goal.ok("alice", "goals")
+    out = goal.ok("alice", "goals 1")
+    assert "Work serving it (2 open (1 overdue), 1 done)" in out
+    assert "#1 Count Saturday footfall — Bob (Chamber of Trade) · due Fri 27 Nov (2 days overdue)" in out
+    assert "changed #2 Run the river fair: goal none → #1" not in goal.ok("alice", "history")
+    assert "goal #1 → none" in goal.ok("carol", "edit 2 goal:none")
+    assert "work: 1 open (1 overdue), 1 done" in goal.ok("alice", "goals")
+
+
+def test_commitments_name_only_this_partnerships_standing_goals(goal: Chat) -> None:
+    refuse(goal, "bob", 'commit "Count" by:friday goal:9', "There is no goal #9 in Riverside Partnership", "`goals`")
+    refuse(goal, "bob", 'commit "Count" by:friday goal:first', "`goal:first` isn't a goal number", "`goals`")
+    goal.channel = "hills"
+    goal.ok("dave", 'setup "Hill Towns" kind:task-force')
+    goal.ok("dave", 'join org:"Hill Farmers" sector:private')
+    refuse(goal, "dave", 'commit "Count sheep" by:friday goal:1', "There is no goal #1 in Hill Towns")
+    goal.channel = "general"
+    goal.ok("alice", 'goal drop 1 "Footfall is the wrong measure"')
+    refuse(goal, "bob", 'commit "Count" by:friday goal:1', "Goal #1 Footfall up 10% was dropped", "`goals`")
+    assert all_of(goal.sessions, Commitment) == []
+
+
+def test_the_next_occurrence_of_recurring_work_serves_the_same_goal(goal: Chat) -> None:
+    goal.ok("bob", 'commit "Count the footfall" every:saturday effort:1h goal:1')
+    goal.ok("bob", "done 1")
+    with goal.sessions() as session:
+        assert session.scalars(select(CommitmentGoal.commitment_id).order_by(CommitmentGoal.commitment_id)).all() == [1, 2]
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ('goal "Footfall up" measure:"count" baseline:1200 target:1320', "A goal needs `by:` too"),
+    ('goal "Footfall up" measure:"count" baseline:1200 target:1200 by:2027-08-31', "The target (1,200) is where it starts"),
+    ('goal "Footfall up" measure:"count" baseline:many target:1320 by:2027-08-31', "`many` isn't a number for baseline"),
+    ('goal "Footfall up" measure:"count" baseline:1200 target:1320 by:2026-11-01', "is not after today"),
+    ('goal "Footfall up" measure:"count" baseline:1200 target:1320 by:2040-01-01', "more than 10 years away"),
+    (f'goal "Footfall up" measure:"{"m" * 400}" baseline:1 target:2 by:2027-08-31', "That measure is 400 characters"),
+])
+def test_bad_goals_are_refused(town: Chat, command: str, expected: str) -> None:
+    refuse(town, "alice", command, expected)
+
+
+def test_only_coordinators_set_goals_and_members_read_them(goal: Chat) -> None:
+    refuse(goal, "bob", FOOTFALL, "Only coordinators of Riverside Partnership can do that", example=False)
+    refuse(goal, "bob", "goal edit 1 target:1300", "Only coordinators", example=False)
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("reading 1", "Say the value, like `reading 1 1250"),
+    ("reading 1 lots", "`lots` isn't a number for the reading"),
+    ("reading 2 1250", "There is no goal #2 in Riverside Partnership"),
+    ("reading 1 1250 on:tomorrow", "Wed 25 Nov is still to come; a reading is of a day that has been"),
+    ("reading undo 1", "Goal #1 has no reading to undo"),
+])
+def test_bad_readings_are_refused(goal: Chat, command: str, expected: str) -> None:
+    refuse(goal, "bob", command, expected)
+
+
+def test_a_reading_entered_by_mistake_is_undone_by_its_author_or_a_coordinator(goal: Chat) -> None:
+    goal.ok("bob", "reading 1 1250")
+    goal.ok("bob", "reading 1 12500")
+    refuse(goal, "carol", "reading undo 1", "The latest reading of goal #1 is Bob's; only they or a coordinator")
+    out = goal.ok("bob", "reading undo 1")
+    assert "Undid the reading 12,500 of Tue 24 Nov of goal #1 Footfall up 10%; it is now at 1,250 now" in out
+    assert [r.undone_at is None for r in all_of(goal.sessions, GoalReading)] == [True, False]
+
+
+def test_a_goal_is_edited_and_dropped_with_its_reasons_kept(goal: Chat) -> None:
+    out = goal.ok("alice", "goal edit 1 target:1300 by:2027-09-30")
+    assert "Changed goal #1 Footfall up 10%: target 1,320 → 1,300; by Tue 31 Aug 2027 → Thu 30 Sep 2027." in out
+    refuse(goal, "alice", "goal edit 1 target:1300", "already reads like that")
+    refuse(goal, "alice", "goal edit 1 baseline:1300", "That makes the target where it starts")
+    goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    out = goal.ok("alice", 'goal drop 1 "The market moved"')
+    assert "Dropped goal #1 Footfall up 10%: The market moved. Its 1 open commitment stays as it is." in out
+    assert "Dropped\n  - #1 Footfall up 10%: The market moved" in goal.ok("bob", "goals")
+    refuse(goal, "bob", "reading 1 1250", "was dropped, so it takes no readings")
+    history = goal.ok("bob", "history goal 1")
+    assert "Alice dropped goal #1 Footfall up 10% — The market moved" in history
+    assert "Alice changed goal #1 Footfall up 10%: target 1,320 → 1,300" in history
+
+
+def test_goals_and_readings_are_exported(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250.5 "Count on 3 May"')
+    goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    files = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}
+    assert files["readings.csv"].splitlines() == [
+        "goal,day,value,note,recorded_by,recorded_at,undone_at,time_zone",
+        "1,2026-11-24,1250.5,Count on 3 May,Bob,2026-11-24 10:00,,UTC"]
+    goals = files["goals.csv"].splitlines()
+    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    assert files["commitments.csv"].splitlines()[1].endswith(",1")
+    assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
+    assert "- #1 Count Saturday footfall (Chamber of Trade): open" in files["agreement.md"]
