@@ -95,8 +95,8 @@ def test_observers_neither_sign_nor_hold_it_back(drafted: Chat) -> None:
 def test_a_new_organisation_joining_takes_it_out_of_force_until_it_signs(drafted: Chat) -> None:
     sign_all(drafted, 1)
     out = drafted.ok("dave", 'join org:"Youth Club" sector:community')
-    assert "Youth Club joins as a partner organisation: the agreement (version 1) is not in force until one of " \
-           "its members signs it with `agreement sign 1`." in out
+    assert "Dave (Youth Club) · member · community. Youth Club joins as a partner organisation: the agreement " \
+           "(version 1) is not in force until one of its members signs it with `agreement sign 1`." in out
     assert "Not in force: Youth Club has yet to sign version 1" in drafted.ok("alice", "agreement")
     assert "agreement sign 1" in [a.command for a in drafted.say("dave", "agreement").actions]
     drafted.ok("dave", "agreement sign 1")
