@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from handlers import ending, life
+from handlers.judgements import signoff
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
@@ -160,6 +161,11 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
         elif key == "formality":
             partnership.formality = Formality(choose(value, FORMALITIES, "formality"))
         elif key in ("purpose", "terms", "goals"):
+            if partnership.id is not None and signoff.current_version(ctx.session, partnership.id) is not None:
+                sections = 'roles:"..." decisions:"..." joining:"..."' if key == "terms" else f'{key}:"..."'
+                raise UserError(f"{partnership.name}'s {key} {'is' if key == 'purpose' else 'are'} written in its "
+                                "agreement now, which every partner organisation signs.",
+                                f'Type `agreement edit {sections} why:"..."` to change it.')
             setattr(partnership, key, check_text(value, key, MAX_NOTE))
         elif key == "end" and value.lower() == "none":
             partnership.end_date = None
