@@ -8,10 +8,10 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from handlers import ending, life
-from handlers.judgements import signoff
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
+from handlers.judgements import signoff
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
