@@ -45,6 +45,7 @@ from storage.nudges import DueNudge, Waiting
 log = logging.getLogger(__name__)
 
 MODES = [m.value for m in DecisionMode]
+RESULTS = ["shown", "hidden"]
 DEFAULT_OPEN_DAYS = 7
 DEFAULT_QUORUM = 50
 # Members who have not responded hear of it this long before it closes.
@@ -87,10 +88,18 @@ def percent(value: str, what: str, lowest: int) -> int:
 def rules(d: Decision) -> str:
     """How this decision is settled, in a sentence."""
     quorum = f", with at least {d.quorum}% of the members responding" if d.quorum else ""
+    unseen = "; how each member responded stays hidden until it closes" if d.results_hidden else ""
     if d.mode is DecisionMode.CONSENSUS:
-        return f"By consensus: it passes unless someone blocks{quorum}"
+        return f"By consensus: it passes unless someone blocks{quorum}{unseen}"
     need = f"at least {d.threshold}% yes among yes and no" if d.threshold else "more yes than no"
-    return f"By vote: it passes with {need}{quorum}"
+    return f"By vote: it passes with {need}{quorum}{unseen}"
+
+
+def hidden(d: Decision) -> bool:
+    """Whether its results (tallies, who said what) are unseen by everyone, coordinators too:
+    asked for when it opened (`results:hidden`), and it is not yet settled. Every surface
+    that shows responses asks this."""
+    return d.results_hidden and d.status is DecisionStatus.OPEN
 
 
 def response_actions(d: Decision) -> tuple[Action, ...]:
@@ -285,8 +294,9 @@ def announcement(d: Decision) -> str:
     "propose",
     usage='propose "What to decide" mode:consensus|vote closes:<date>',
     examples=('propose "Adopt the market plan" mode:consensus closes:friday',
-              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:"in 2 weeks"'),
-    options=("mode", "closes", "quorum", "threshold", "details"),
+              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:"in 2 weeks"',
+              'propose "Choose the festival caterer" mode:vote results:hidden closes:friday'),
+    options=("mode", "closes", "quorum", "threshold", "details", "results"),
 )
 def propose(ctx: Context, args: Args) -> Reply:
     """Put a proposal to the partnership, to settle by consensus or by vote.
@@ -294,7 +304,8 @@ def propose(ctx: Context, args: Args) -> Reply:
     mode:consensus (the default) passes unless someone blocks; mode:vote passes with more
     yes than no, or with threshold:60% yes among yes and no. quorum:50% is the share of
     members who must respond (votes default to 50%). closes: is a date in your time zone
-    (default a week away); details:"..." says more."""
+    (default a week away); details:"..." says more; results:hidden keeps how each member
+    responded unseen by everyone, coordinators too, until it closes."""
     member = ctx.require_member()
     title = args.take_text("proposal")
     args.finish()
@@ -316,6 +327,7 @@ def propose(ctx: Context, args: Args) -> Reply:
         threshold=percent(options["threshold"], "threshold", 1) if "threshold" in options else None,
         details=check_text(options["details"], "details", MAX_NOTE) if "details" in options else None,
         closes_at=closes, created_at=ctx.now,
+        results_hidden=choose(options.get("results", "shown"), RESULTS, "results setting") == "hidden",
     )
     ctx.session.add(d)
     ctx.session.flush()
@@ -324,7 +336,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
     return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
                  text=text if d.details is None else f"{d.details}\n{text}",
-                 actions=list(response_actions(d)), audience=Audience.CHANNEL)
+                 actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden)
 
 
 def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
@@ -354,13 +366,19 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
                else " (reason updated)" if current.reason else " (reason added)")
         current.position, current.reason, current.responded_at = position, reason, ctx.now
     ctx.session.flush()
-    ctx.record("respond", f"answered {position.value}{was} on #{d.number} {d.title}",
-               subject=d, reason=reason)
+    if hidden(d):
+        # The log is read by everyone: it says who responded, not how.
+        ctx.record("respond", f"responded on #{d.number} {d.title} (results hidden until it closes)", subject=d)
+    else:
+        ctx.record("respond", f"answered {position.value}{was} on #{d.number} {d.title}", subject=d, reason=reason)
     count = count_responses(ctx.session, d)
     text = f"{member_label(member)}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
     why = why_not_counted(d, member, counts_latecomers(ctx.session, d), interested(ctx.session, d))
     if why:
         text += f"\nRecorded, but not counted: you {why}."
+    if hidden(d):
+        return Reply(text=f"{text}\nOnly you see this: results are hidden until #{d.number} closes; "
+                          f"{len(count.waiting)} still to respond.", results_hidden=True)
     return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
                       f"{len(count.waiting)} still to respond.", audience=Audience.CHANNEL)
 
@@ -443,6 +461,33 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"Proposal #{d.number} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
 
 
+@command("results", usage="results <number> hidden|shown", examples=("results 3 hidden",))
+def results(ctx: Context, args: Args) -> Reply:
+    """Hide a proposal's results until it closes, or show them again: its proposer or a
+    coordinator, and only before anyone has responded, who answered trusting the setting."""
+    d = find_decision(ctx, args.take_id("decision"))
+    want = args.take_word("results setting", RESULTS) == "hidden"
+    args.finish()
+    member = ctx.require_member()
+    if d.proposer_id != member.id and not ctx.is_coordinator():
+        raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.number}, or a coordinator can "
+                        "change how its results are shown.")
+    ensure_open(ctx, d)
+    if d.results_hidden == want:
+        return Reply(text=f"#{d.number}'s results are already {'hidden until it closes' if want else 'shown'}; "
+                          "nothing changed.")
+    answered = len(responses_to(ctx.session, [d.id]))
+    if answered:
+        raise UserError(f"{plural(answered, 'member')} already responded to #{d.number} with its results "
+                        f"{'shown' if want else 'hidden until it closes'}, so that stays as it is.",
+                        f"To change it, `withdraw {d.number}` and propose it again.")
+    d.results_hidden = want
+    said = "hidden until it closes" if want else "shown as people respond"
+    ctx.record("decision-results", f"set the results of #{d.number} {d.title} {said}", subject=d)
+    return Reply(text=f"Results of #{d.number} {d.title} are now {said}.", audience=Audience.CHANNEL,
+                 results_hidden=want)
+
+
 @command("close", usage='close <number> "why now"', examples=("close 3", 'close 3 "The council needs an answer today"'),
          access=Access.COORDINATOR)
 def close(ctx: Context, args: Args) -> Reply:
@@ -521,13 +566,17 @@ def decision(ctx: Context, args: Args) -> Reply:
     else:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
-    items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
+    unseen = hidden(d)
+    items = [Item(member_label(r.member) + ("" if unseen else f" · {r.position.value}")
+                  + (f" — {r.reason}" if r.reason and not unseen else "")
                   + (f" (not counted: {why})"
                      if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))
                      else ""))
              for r in responses]
+    heading = "Responded (how is hidden until it closes)" if unseen else "Responses"
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
-                  fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
+                  fields=fields, sections=[Section(heading, items, empty="No responses yet."), *sections],
+                  results_hidden=d.results_hidden)
     if d.status is DecisionStatus.OPEN and not closing(d, ctx.now) and may_respond(ctx):
         reply.actions = list(response_actions(d))
     return reply

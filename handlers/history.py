@@ -34,7 +34,7 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "contributions": ("pledge", "pledge-withdraw", "delivered", "delivered-undo"),
     "goals": ("goal", "goal-edit", "goal-drop", "reading", "reading-undo"),
     "interests": ("interest", "interest-withdraw"),
-    "decisions": ("propose", "respond", "decision-close", "decision-withdraw"),
+    "decisions": ("propose", "respond", "decision-close", "decision-withdraw", "decision-results"),
     "reviews": ("review-start", "review-answer", "review-close"),
     "successors": ("successor", "successor-clear"),
     "priorities": ("priority",),
