@@ -11,18 +11,19 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from handlers.context import Context, zone
-from handlers.dates import end_of_day, show_due, show_moment
+from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
-from handlers.recheck import Asked, about, rechecks
+from handlers.recheck import Asked, about, day_in, not_coordinating, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -53,6 +54,8 @@ REMIND_BEFORE = timedelta(hours=24)
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=30)
+# A decision's review reminder not sent within this of its day (the bot was down) is not sent late.
+REVIEW_LATE = timedelta(days=7)
 # The perspective of members who gave none, in the tally by perspective.
 UNTAGGED = "no perspective given"
 # The order tallies read in.
@@ -488,16 +491,24 @@ def results(ctx: Context, args: Args) -> Reply:
                  results_hidden=want)
 
 
-@command("close", usage='close <number> "why now"', examples=("close 3", 'close 3 "The council needs an answer today"'),
-         access=Access.COORDINATOR)
+@command("close", usage='close <number> "what was decided" [review:<date>]',
+         examples=("close 3", 'close 3 "The council needs an answer today"',
+                   'close 3 "We pedestrianise the square on market days" review:"in 6 months"'),
+         access=Access.COORDINATOR, options=("review",))
 def close(ctx: Context, args: Args) -> Reply:
-    """Close a decision now and announce the outcome (coordinators).
+    """Close a decision now and announce the outcome, in your words (coordinators).
 
-    Closing before its date while anyone entitled has not responded needs a reason, which
-    is announced with the outcome."""
+    What you write is the outcome statement, shown with the outcome; closing before its
+    date while anyone entitled has not responded needs it, as the reason everyone reads.
+    review:<date> reminds the coordinators to look at the decision again on that day."""
     d = find_decision(ctx, args.take_id("decision"))
-    reason = args.optional_text("reason", MAX_NOTE)
+    reason = args.optional_text("what was decided", MAX_NOTE)
+    review = ctx.day(args.options["review"]) if "review" in args.options else None
     args.finish()
+    today = ctx.now.astimezone(ctx.tz).date()
+    if review is not None and review <= today:
+        raise UserError(f"The review date {show_day(review, today)} must be after today.",
+                        f'Type `close {d.number} "what was decided" review:"in 6 months"`.')
     ensure_unsettled(ctx, d)
     note = None
     if d.closes_at > ctx.now:
@@ -508,11 +519,22 @@ def close(ctx: Context, args: Args) -> Reply:
                             f"{plural(len(waiting), 'member')} entitled to respond {'has' if len(waiting) == 1 else 'have'}"
                             f" not yet ({names}). Closing early needs a reason everyone can read.",
                             f'Type `close {d.number} "why it cannot wait"`.')
-        note = f"Closed early by {member_label(ctx.require_member())}" + (f": {reason}" if reason else ".")
+        note = f"Closed early by {member_label(ctx.require_member())}."
+    if reason:
+        note = "\n".join(filter(None, [note, statement_line(ctx, reason)]))
+    d.statement, d.review_on = reason, review
     text = settle(ctx.session, d, ctx.now, ctx.person.id, note)
     if text is None:
         raise UserError(f"#{d.number} was closed a moment ago.", f"Type `decision {d.number}` to see the outcome.")
-    return Reply(text=text, audience=Audience.CHANNEL)
+    return Reply(text=text + (f"\n{review_line(d, today)}" if review else ""), audience=Audience.CHANNEL)
+
+
+def statement_line(ctx: Context, statement: str) -> str:
+    return f"Outcome statement by {member_label(ctx.require_member())}: {statement}"
+
+
+def review_line(d: Decision, today: date) -> str:
+    return f"Coordinators will be reminded to review it on {show_day(d.review_on, today)}." if d.review_on else ""
 
 
 def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
@@ -565,6 +587,8 @@ def decision(ctx: Context, args: Args) -> Reply:
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     else:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
+        if d.review_on:
+            fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     unseen = hidden(d)
     items = [Item(member_label(r.member) + ("" if unseen else f" · {r.position.value}")
@@ -612,7 +636,27 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     homes = home_channels(session, {d.partnership_id for d in closed})
     due += [DueNudge(f"decision-closed:d{d.id}", d.partnership_id, "decision-closed", announcement(d),
                      channel=homes[d.partnership_id]) for d in closed if d.partnership_id in homes]
-    return due
+    return due + reviews_due(session, now, live)
+
+
+def reviews_due(session: Session, now: datetime, live: Select[tuple[int]]) -> list[DueNudge]:
+    """A reminder to each coordinator on the day a decision's review falls (`close ... review:`),
+    that day in their own zone; one missed for a while is not sent late."""
+    rows = list(session.scalars(select(Decision).where(
+        Decision.review_on.is_not(None), Decision.review_on <= now.date() + timedelta(days=1),
+        Decision.review_on >= now.date() - REVIEW_LATE, Decision.partnership_id.in_(live))))
+    if not rows:
+        return []
+    coordinators: dict[int, list[Member]] = {}
+    for m in session.scalars(select(Member).where(Member.partnership_id.in_({d.partnership_id for d in rows}),
+                                                  Member.left_at.is_(None), Member.role == Role.COORDINATOR)):
+        coordinators.setdefault(m.partnership_id, []).append(m)
+    return [DueNudge(f"decision-review:d{d.id}:p{m.person_id}:{d.review_on}", d.partnership_id, "decision-review",
+                     f"Today is the day to review decision #{d.number} {d.title} ({d.status.value}): is it working "
+                     f"as meant? Type `decision {d.number}` to read its outcome; propose again if it needs changing.",
+                     person_id=m.person_id)
+            for d in rows if d.review_on is not None for m in coordinators.get(d.partnership_id, [])
+            if now.astimezone(zone(m.person.timezone)).date() >= d.review_on]
 
 
 def asked_about(asked: Asked) -> dict[int, tuple[Decision, set[int]]]:
@@ -622,6 +666,17 @@ def asked_about(asked: Asked) -> dict[int, tuple[Decision, set[int]]]:
     for r in responses_to(asked.session, list(found)):
         found[r.decision_id][1].add(r.member_id)
     return found
+
+
+@rechecks("decision-review")
+def review_holds(asked: Asked, row: Waiting) -> str | None:
+    """A review reminder: the decision still has that review date, its recipient still coordinates."""
+    d, _ = asked.read(asked_about).get(about(row.key, "d") or 0, (None, set()))
+    if d is None:
+        return "the proposal is gone"
+    if d.review_on != day_in(row.key):
+        return f"the review of #{d.number} is no longer due that day"
+    return not_coordinating(asked.recipient(row))
 
 
 @rechecks("decision-remind", "decision-closed")

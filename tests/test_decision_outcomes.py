@@ -1,0 +1,77 @@
+"""What was decided, in the closer's words, and a day to look at it again: `close 4 "what was
+decided" review:<date>` states the outcome with it, and the coordinators are reminded on that day."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.models import Decision, DecisionStatus
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, at, sweep
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+def reviews(inbox: Inbox) -> list[tuple[str, str]]:
+    """The review reminders sent since last asked (not the weekly digest)."""
+    return [(who, text) for who, text in inbox.take_all() if "to review decision" in text]
+
+
+def agreed(town: Chat) -> None:
+    town.ok("alice", 'propose "Pedestrianise the square" closes:friday')
+    for user in ("alice", "bob", "carol"):
+        town.ok(user, "agree 1")
+
+
+def test_the_statement_is_shown_with_the_outcome(town: Chat) -> None:
+    agreed(town)
+    announced = town.ok("alice", 'close 1 "The square is car-free on market days from March" review:2027-01-15')
+    assert "Decision #1 Pedestrianise the square: PASSED" in announced
+    assert "Outcome statement by Alice (Town Council): The square is car-free on market days from March" in announced
+    assert "Coordinators will be reminded to review it on Fri 15 Jan 2027." in announced
+    shown = town.ok("bob", "decision 1")
+    assert "Outcome statement by Alice (Town Council): The square is car-free" in shown
+    assert "Review: Fri 15 Jan 2027" in shown
+    [d] = all_of(town.sessions, Decision)
+    assert d.statement == "The square is car-free on market days from March" and str(d.review_on) == "2027-01-15"
+
+
+def test_bad_review_dates_and_long_statements_are_refused(town: Chat) -> None:
+    agreed(town)
+    refuse(town, "alice", 'close 1 "Done" review:2026-11-01', "must be after today")
+    refuse(town, "alice", 'close 1 "Done" review:someday', "someday")
+    refuse(town, "alice", "close 1 " + '"' + "x" * 2100 + '"', "keep it under 2,000")
+    refuse(town, "bob", 'close 1 "Done"', "Only coordinators", example=False)
+    [d] = all_of(town.sessions, Decision)
+    assert d.status is DecisionStatus.OPEN
+
+
+def test_coordinators_are_reminded_on_the_review_day_once(town: Chat, inbox: Inbox) -> None:
+    agreed(town)
+    town.ok("alice", 'member role @carol coordinator')
+    town.ok("alice", 'close 1 "Car-free on market days" review:2027-01-15')
+    at(town, "2027-01-14T12:00")
+    sweep(town, inbox)
+    assert reviews(inbox) == [], "the day before: nothing yet"
+    at(town, "2027-01-15T09:00")
+    sweep(town, inbox)
+    messages = dict(reviews(inbox))
+    assert set(messages) == {"@alice", "@carol"}
+    assert "Today is the day to review decision #1 Pedestrianise the square (passed)" in messages["@alice"]
+    town.advance(hours=3)
+    sweep(town, inbox)
+    assert reviews(inbox) == []
+
+
+def test_a_coordinator_no_longer_is_not_reminded(town: Chat, inbox: Inbox) -> None:
+    agreed(town)
+    town.ok("alice", 'member role @carol coordinator')
+    town.ok("alice", 'close 1 "Car-free on market days" review:2027-01-15')
+    town.ok("alice", "member role @carol member")
+    at(town, "2027-01-15T09:00")
+    sweep(town, inbox)
+    assert [who for who, _ in reviews(inbox)] == ["@alice"]
