@@ -157,6 +157,8 @@ class Count:
     not_counted: list[tuple[DecisionResponse, str]]
     # Members left out for an interest they declared in it, whether or not they responded.
     declared: list[Member] = field(default_factory=list)
+    # Every interest standing in it, counted or not: the outcome lists them.
+    interests: list[Interest] = field(default_factory=list)
 
     @property
     def waiting(self) -> list[Member]:
@@ -169,11 +171,12 @@ def count_responses(session: Session, d: Decision) -> Count:
     """Who is entitled to decide `d` now, and which of its responses count."""
     members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])
-    latecomers, left_out = counts_latecomers(session, d), interested(session, d)
+    interests = declared_interests(session, d)
+    latecomers, left_out = counts_latecomers(session, d), interested(session, d, interests)
     return Count([m for m in members if why_not_counted(d, m, latecomers, left_out) is None],
                  [r for r in responses if why_not_counted(d, r.member, latecomers, left_out) is None],
                  [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers, left_out))],
-                 [m for m in members if m.id in left_out])
+                 [m for m in members if m.id in left_out], interests)
 
 
 def counts_latecomers(session: Session, d: Decision) -> bool:
@@ -181,14 +184,26 @@ def counts_latecomers(session: Session, d: Decision) -> bool:
     return partnership is not None and partnership.count_latecomers
 
 
-def interested(session: Session, d: Decision) -> frozenset[int]:
-    """The members who declared an interest in `d` (`interest 4 "..."`), where the partnership leaves
-    them out of the count (`partnership edit interests:exclude`); otherwise nobody."""
+def declared_interests(session: Session, d: Decision) -> list[Interest]:
+    """The interests declared in `d` (`interest 4 "..."`) and not withdrawn, in the order declared."""
+    return list(session.scalars(select(Interest).where(Interest.decision_id == d.id, Interest.withdrawn_at.is_(None))
+                                .order_by(Interest.number)))
+
+
+def interested(session: Session, d: Decision, interests: list[Interest] | None = None) -> frozenset[int]:
+    """The members who declared an interest in `d`, where the partnership leaves them out of
+    the count (`partnership edit interests:exclude`); otherwise nobody."""
     partnership = session.get(Partnership, d.partnership_id)
     if partnership is None or not partnership.interests_excluded:
         return frozenset()
-    return frozenset(session.scalars(select(Interest.member_id).where(Interest.decision_id == d.id,
-                                                                      Interest.withdrawn_at.is_(None))))
+    return frozenset(i.member_id for i in (declared_interests(session, d) if interests is None else interests))
+
+
+def interest_lines(interests: list[Interest]) -> str | None:
+    """`Interests declared: Bob (Chamber of Trade): "I own the cafe".`, shown with the outcome."""
+    if not interests:
+        return None
+    return "Interests declared: " + "; ".join(f'{member_label(i.member)}: "{i.text}"' for i in interests) + "."
 
 
 # Working out the outcome.
@@ -264,6 +279,8 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
     silent = [m.person.display_name for m in count.declared if m.id not in responded]
     if silent:
         lines.append(f"Declared an interest, so not counted: {', '.join(silent)}.")
+    if declared := interest_lines(count.interests):
+        lines.append(declared)
     return (DecisionStatus.PASSED if passed else DecisionStatus.FAILED), lines
 
 
@@ -598,6 +615,10 @@ def decision(ctx: Context, args: Args) -> Reply:
                      else ""))
              for r in responses]
     heading = "Responded (how is hidden until it closes)" if unseen else "Responses"
+    if d.status is DecisionStatus.OPEN:
+        sections.append(Section("Interests declared", [Item(f'{member_label(i.member)}: "{i.text}"')
+                                                        for i in declared_interests(ctx.session, d)],
+                                empty=f'None. Declare yours: `interest {d.number} "what you have at stake"`.'))
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section(heading, items, empty="No responses yet."), *sections],
                   results_hidden=d.results_hidden)

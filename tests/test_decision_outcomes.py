@@ -75,3 +75,30 @@ def test_a_coordinator_no_longer_is_not_reminded(town: Chat, inbox: Inbox) -> No
     at(town, "2027-01-15T09:00")
     sweep(town, inbox)
     assert [who for who, _ in reviews(inbox)] == ["@alice"]
+
+
+def test_interests_declared_in_a_proposal_are_shown_with_the_outcome(town: Chat) -> None:
+    town.ok("alice", 'propose "Pedestrianise the square" mode:vote closes:friday')
+    town.ok("bob", 'interest 1 "I own the cafe on the square"')
+    town.ok("carol", 'interest 1 "My sister runs the market"')
+    town.ok("carol", "interest withdraw 2")
+    open_view = town.ok("alice", "decision 1")
+    assert 'Interests declared\n  - Bob (Chamber of Trade): "I own the cafe on the square"' in open_view
+    assert "My sister" not in open_view
+    for user in ("alice", "bob", "carol"):
+        town.ok(user, "vote 1 yes")
+    announced = town.ok("alice", "close 1")
+    assert 'Interests declared: Bob (Chamber of Trade): "I own the cafe on the square".' in announced
+    assert "Responses: 3 yes (3 of 3 members)." in announced, "counted: the partnership counts them"
+    assert 'Interests declared: Bob (Chamber of Trade): "I own the cafe on the square".' in town.ok("carol", "decision 1")
+
+
+def test_where_the_partnership_excludes_them_the_outcome_says_so(town: Chat) -> None:
+    town.ok("alice", "partnership edit interests:exclude")
+    town.ok("alice", 'propose "Pedestrianise the square" mode:vote closes:friday')
+    town.ok("bob", 'interest 1 "I own the cafe on the square"')
+    for user in ("alice", "bob", "carol"):
+        town.ok(user, "vote 1 yes")
+    announced = town.ok("alice", "close 1")
+    assert "Responses: 2 yes (2 of 2 members)." in announced and "Not counted: Bob (declared an interest)." in announced
+    assert 'Interests declared: Bob (Chamber of Trade): "I own the cafe on the square".' in announced
