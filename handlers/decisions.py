@@ -49,8 +49,6 @@ MODES = [m.value for m in DecisionMode]
 RESULTS = ["shown", "hidden"]
 DEFAULT_OPEN_DAYS = 7
 DEFAULT_QUORUM = 50
-# Members who have not responded hear of it this long before it closes.
-REMIND_BEFORE = timedelta(hours=24)
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=30)
@@ -640,6 +638,9 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     for m in session.scalars(select(Member).where(Member.partnership_id.in_(partnership_ids),
                                                   Member.left_at.is_(None), Member.role != Role.OBSERVER)):
         people.setdefault(m.partnership_id, []).append(m)
+    # How long before closing each partnership reminds (`partnership edit reminders:24h`); 0 for never.
+    ahead = {pid: timedelta(hours=hours) for pid, hours in session.execute(
+        select(Partnership.id, Partnership.remind_hours).where(Partnership.id.in_(partnership_ids)))}
     by_decision: dict[int, list[DecisionResponse]] = {}
     for r in responses_to(session, [d.id for d in open_rows]):
         by_decision.setdefault(r.decision_id, []).append(r)
@@ -648,7 +649,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
         members, responses = people.get(d.partnership_id, []), by_decision.get(d.id, [])
         if d.closes_at <= now:
             settle(session, d, now, None)
-        elif d.closes_at - REMIND_BEFORE <= now and d.closes_at - d.created_at > REMIND_BEFORE:
+        elif (before := ahead[d.partnership_id]) and d.closes_at - before <= now and d.closes_at - d.created_at > before:
             answered = {r.member_id for r in responses}
             due += [reminder(d, m, now) for m in members if m.id not in answered]
     closed = list(session.scalars(select(Decision).where(

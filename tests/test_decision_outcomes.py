@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from handlers import decisions
 from storage.models import Decision, DecisionStatus
+from storage.nudges import record
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, at, sweep
@@ -19,6 +21,11 @@ def inbox() -> Inbox:
 def reviews(inbox: Inbox) -> list[tuple[str, str]]:
     """The review reminders sent since last asked (not the weekly digest)."""
     return [(who, text) for who, text in inbox.take_all() if "to review decision" in text]
+
+
+def reminders(inbox: Inbox) -> list[tuple[str, str]]:
+    """The reminders to respond sent since last asked."""
+    return [(who, text) for who, text in inbox.take_all() if "you haven't responded yet" in text]
 
 
 def agreed(town: Chat) -> None:
@@ -102,3 +109,43 @@ def test_where_the_partnership_excludes_them_the_outcome_says_so(town: Chat) -> 
     announced = town.ok("alice", "close 1")
     assert "Responses: 2 yes (2 of 2 members)." in announced and "Not counted: Bob (declared an interest)." in announced
     assert 'Interests declared: Bob (Chamber of Trade): "I own the cafe on the square".' in announced
+
+
+def test_the_reminder_comes_as_long_before_closing_as_the_partnership_says(town: Chat, inbox: Inbox) -> None:
+    refuse(town, "alice", "partnership edit reminders:0.5h", "whole hours from 1 to 336", "`reminders:24h`")
+    refuse(town, "alice", "partnership edit reminders:999h", "whole hours from 1 to 336")
+    refuse(town, "bob", "partnership edit reminders:6h", "Only coordinators", example=False)
+    town.ok("alice", "partnership edit reminders:6h")
+    assert "Reminders: members who have not responded to a proposal hear of it 6h before it closes" in town.ok(
+        "bob", "partnership")
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')  # Fri 27 Nov, end of day
+    town.ok("bob", "agree 1")
+    at(town, "2026-11-27T12:00")
+    sweep(town, inbox)
+    assert reminders(inbox) == [], "more than 6 hours before it closes"
+    at(town, "2026-11-27T18:30")
+    sweep(town, inbox)
+    assert sorted(who for who, _ in reminders(inbox)) == ["@alice", "@carol"]
+    town.advance(hours=1)
+    sweep(town, inbox)
+    assert reminders(inbox) == [], "once"
+
+
+def test_no_reminder_where_the_partnership_wants_none(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", "partnership edit reminders:none")
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    at(town, "2026-11-27T20:00")
+    sweep(town, inbox)
+    assert reminders(inbox) == []
+
+
+def test_a_reminder_waiting_is_not_sent_to_someone_who_has_since_responded(town: Chat, inbox: Inbox) -> None:
+    """Recorded by one sweep, answered before the next: the re-check at send drops it."""
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    at(town, "2026-11-27T09:00")
+    with town.sessions() as session, session.begin():
+        record(session, decisions.nudges(session, town.now), town.now)
+    town.ok("carol", "agree 1")
+    town.ok("bob", "leave")
+    sweep(town, inbox)
+    assert [who for who, _ in reminders(inbox)] == ["@alice"]
