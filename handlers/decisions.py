@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from storage.models import (
     Member,
     Partnership,
     Position,
+    Proxy,
     Role,
 )
 from storage.nudges import DueNudge, Waiting
@@ -248,8 +249,8 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
         lines.append(f"Turnout {round(turnout)}% is below the quorum of {d.quorum}%.")
     if d.mode is DecisionMode.CONSENSUS:
         blocks = [r for r in responses if r.position is Position.BLOCK]
-        lines += [f"Blocked by {member_label(r.member)}: {r.reason}" for r in blocks]
-        lines += [f"Disagreement recorded from {member_label(r.member)}" + (f": {r.reason}" if r.reason else ".")
+        lines += [f"Blocked by {responder(r, member_label)}: {r.reason}" for r in blocks]
+        lines += [f"Disagreement recorded from {responder(r, member_label)}" + (f": {r.reason}" if r.reason else ".")
                   for r in responses if r.position is Position.DISAGREE]
         if not responses:
             lines.append("Nobody responded, so there is no consensus.")
@@ -263,11 +264,11 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
         else:
             won = yes > no
         passed = won and not short_of_quorum
-        lines += [f"{member_label(r.member)}, {r.position.value}: {r.reason}" for r in responses if r.reason]
+        lines += [f"{responder(r, member_label)}, {r.position.value}: {r.reason}" for r in responses if r.reason]
     split = by_perspective(d.mode, responses)
     if split:
         lines.append(split)
-    lines.append("Counted: " + (", ".join(r.member.person.display_name for r in responses) or "nobody")
+    lines.append("Counted: " + (", ".join(responder(r) for r in responses) or "nobody")
                  + (f"; did not respond: {', '.join(m.person.display_name for m in count.waiting)}"
                     if count.waiting else "") + ".")
     if count.not_counted:
@@ -280,6 +281,11 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
     if declared := interest_lines(count.interests):
         lines.append(declared)
     return (DecisionStatus.PASSED if passed else DecisionStatus.FAILED), lines
+
+
+def responder(r: DecisionResponse, name: Callable[[Member], str] = lambda m: m.person.display_name) -> str:
+    """`Gwen`, or `Bob for Gwen` when her proxy responded for her: every surface says so."""
+    return f"{r.cast_by.display_name} for {name(r.member)}" if r.cast_by is not None else name(r.member)
 
 
 def settle(session: Session, d: Decision, now: datetime, by: int | None, note: str | None = None) -> str | None:
@@ -358,12 +364,19 @@ def propose(ctx: Context, args: Args) -> Reply:
 
 
 def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
-    """Record (or change) the acting member's position on a decision; the same one again changes nothing."""
+    """Record (or change) the acting member's position on a decision, or with `for:@gwen` the
+    position of a member who named them their proxy; the same one again changes nothing.
+
+    The decision's row is locked first, so a proxy's response and the member's own never
+    cross: the member's own always replaces the proxy's, never the reverse."""
     d = find_decision(ctx, decision_id)
     reason = args.optional_text("reason", MAX_NOTE)
+    for_whom = args.options.get("for")
     args.finish()
-    member = ctx.require_member()
+    voter = ctx.require_member()
     ensure_open(ctx, d)
+    member = proxied(ctx, d, voter, for_whom) if for_whom else voter
+    by = ctx.person.id if for_whom else None
     if position not in (CONSENSUS_POSITIONS if d.mode is DecisionMode.CONSENSUS else VOTE_POSITIONS):
         raise UserError(f"#{d.number} is decided by {d.mode.value}, so `{position.value}` doesn't apply.", how_to_respond(d))
     if position is Position.BLOCK and reason is None:
@@ -375,30 +388,62 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     was = ""
     if current is None:
         ctx.session.add(DecisionResponse(decision_id=d.id, partnership_id=d.partnership_id, member_id=member.id,
-                                         position=position, reason=reason, responded_at=ctx.now))
-    elif current.position is position and reason in (None, current.reason):
+                                         position=position, reason=reason, responded_at=ctx.now, cast_by_id=by))
+    elif by is not None and current.cast_by_id is None:
+        name = member.person.display_name
+        raise UserError(f"{name} responded to #{d.number} themselves, and their own response stands.",
+                        f"Type `decision {d.number}` to see who has responded.")
+    elif current.position is position and reason in (None, current.reason) and current.cast_by_id == by:
         # The same response again (without a reason, the one recorded stands): nothing to record.
-        return Reply(text=f"You already responded {position.value} on #{d.number} {d.title}; nothing changed.")
+        said = f"for {member.person.display_name} " if by else ""
+        return Reply(text=f"You already responded {position.value} {said}on #{d.number} {d.title}; nothing changed.")
     else:
-        was = (f" (was {current.position.value})" if current.position is not position
+        was = (f" (replacing {current.cast_by.display_name}'s for them)" if current.cast_by is not None and by is None
+               else f" (was {current.position.value})" if current.position is not position
                else " (reason updated)" if current.reason else " (reason added)")
-        current.position, current.reason, current.responded_at = position, reason, ctx.now
+        current.position, current.reason, current.responded_at, current.cast_by_id = position, reason, ctx.now, by
     ctx.session.flush()
+    on = f"for {member.person.display_name} " if by else ""
     if hidden(d):
         # The log is read by everyone: it says who responded, not how.
-        ctx.record("respond", f"responded on #{d.number} {d.title} (results hidden until it closes)", subject=d)
+        ctx.record("respond", f"responded {on}on #{d.number} {d.title} (results hidden until it closes)", subject=d)
     else:
-        ctx.record("respond", f"answered {position.value}{was} on #{d.number} {d.title}", subject=d, reason=reason)
+        ctx.record("respond", f"answered {position.value}{was} {on}on #{d.number} {d.title}", subject=d, reason=reason)
     count = count_responses(ctx.session, d)
-    text = f"{member_label(member)}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
+    who = f"{ctx.person.display_name} for {member_label(member)}" if by else member_label(member)
+    text = f"{who}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
     why = why_not_counted(d, member, counts_latecomers(ctx.session, d), interested(ctx.session, d))
     if why:
-        text += f"\nRecorded, but not counted: you {why}."
+        text += f"\nRecorded, but not counted: {'you' if by is None else member.person.display_name} {why}."
     if hidden(d):
         return Reply(text=f"{text}\nOnly you see this: results are hidden until #{d.number} closes; "
                           f"{len(count.waiting)} still to respond.", results_hidden=True)
     return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
                       f"{len(count.waiting)} still to respond.", audience=Audience.CHANNEL)
+
+
+def proxied(ctx: Context, d: Decision, holder: Member, mention: str) -> Member:
+    """The member `for:@gwen` names, who named `holder` to respond for them on `d` (or on
+    every proposal until a day not yet past). Only their own word counts: a proxy cannot
+    hand it on, so there are no chains."""
+    if not mention.startswith("@"):
+        raise UserError(f"Say whom you respond for as `for:@name`, not `for:{mention[:30]}`.")
+    giver = ctx.find_member(mention[1:])
+    if giver.id == holder.id:
+        raise UserError("You respond for yourself without `for:`.", f"Type `vote {d.number} yes`, say.")
+    found = standing_proxy(ctx.session, giver, d, ctx.now.astimezone(ctx.tz).date())
+    if found is None or found.holder_id != holder.id:
+        raise UserError(f"{giver.person.display_name} has not named you to respond for them on #{d.number}.",
+                        f"They can, with `proxy {d.number} @{holder.person.user_id}`.")
+    return giver
+
+
+def standing_proxy(session: Session, giver: Member, d: Decision, today: date) -> Proxy | None:
+    """Whom `giver` has named to respond for them on `d`: on it alone first, else until a day."""
+    found = list(session.scalars(select(Proxy).where(
+        Proxy.giver_id == giver.id, Proxy.withdrawn_at.is_(None),
+        (Proxy.decision_id == d.id) | (Proxy.decision_id.is_(None) & (Proxy.until >= today)))))
+    return min(found, key=lambda p: p.decision_id is None, default=None)
 
 
 def ensure_unsettled(ctx: Context, d: Decision) -> None:
@@ -425,33 +470,38 @@ def responses_to(session: Session, decision_ids: list[int]) -> list[DecisionResp
                                 .order_by(DecisionResponse.responded_at, DecisionResponse.id)))
 
 
-@command("agree", usage="agree <number>", examples=("agree 3", 'agree 3 "Good for the market traders"'))
+@command("agree", usage="agree <number>", examples=("agree 3", 'agree 3 "Good for the market traders"'), options=("for",))
 def agree(ctx: Context, args: Args) -> Reply:
     """Agree with a proposal decided by consensus, optionally saying why."""
     return respond(ctx, args.take_id("decision"), Position.AGREE, args)
 
 
-@command("disagree", usage='disagree <number> "why"', examples=('disagree 3 "The costs are not clear yet"',))
+@command("disagree", usage='disagree <number> "why"', examples=('disagree 3 "The costs are not clear yet"',), options=("for",))
 def disagree(ctx: Context, args: Args) -> Reply:
     """Disagree with a consensus proposal without stopping it; your disagreement is recorded."""
     return respond(ctx, args.take_id("decision"), Position.DISAGREE, args)
 
 
-@command("block", usage='block <number> "why"', examples=('block 3 "It breaks our agreement with the council"',))
+@command("block", usage='block <number> "why"', examples=('block 3 "It breaks our agreement with the council"',),
+         options=("for",))
 def block(ctx: Context, args: Args) -> Reply:
     """Block a consensus proposal: it fails while your block stands. A block needs a reason."""
     return respond(ctx, args.take_id("decision"), Position.BLOCK, args)
 
 
-@command("abstain", usage="abstain <number>", examples=("abstain 3",))
+@command("abstain", usage="abstain <number>", examples=("abstain 3",), options=("for",))
 def abstain(ctx: Context, args: Args) -> Reply:
     """Stand aside on a proposal (consensus or vote): you count as having responded."""
     return respond(ctx, args.take_id("decision"), Position.ABSTAIN, args)
 
 
-@command("vote", usage="vote <number> yes|no|abstain", examples=("vote 4 yes", 'vote 4 no "Too soon"'))
+@command("vote", usage="vote <number> yes|no|abstain [for:@name]",
+         examples=("vote 4 yes", 'vote 4 no "Too soon"', "vote 4 yes for:@gwen"), options=("for",))
 def vote(ctx: Context, args: Args) -> Reply:
-    """Vote on a proposal decided by vote; vote again to change your mind before it closes."""
+    """Vote on a proposal decided by vote; vote again to change your mind before it closes.
+
+    for:@gwen votes for a member who named you their proxy (`proxy 4 @you`); it is shown as
+    yours for them, and their own vote, if they cast one before it closes, replaces it."""
     decision_id = args.take_id("decision")
     choices = [p.value for p in VOTE_POSITIONS]
     position = Position(args.take_word("vote", choices))
@@ -606,7 +656,7 @@ def decision(ctx: Context, args: Args) -> Reply:
             fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     unseen = hidden(d)
-    items = [Item(member_label(r.member) + ("" if unseen else f" · {r.position.value}")
+    items = [Item(responder(r, member_label) + ("" if unseen else f" · {r.position.value}")
                   + (f" — {r.reason}" if r.reason and not unseen else "")
                   + (f" (not counted: {why})"
                      if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))

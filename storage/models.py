@@ -919,6 +919,8 @@ class Proxy(Base):
         foreign_keys="Proxy.giver_id", primaryjoin="Proxy.giver_id == Member.id", lazy="joined")
     holder: Mapped[Member] = relationship(
         foreign_keys="Proxy.holder_id", primaryjoin="Proxy.holder_id == Member.id", lazy="joined")
+    decision: Mapped[Decision | None] = relationship(
+        foreign_keys="Proxy.decision_id", primaryjoin="Proxy.decision_id == Decision.id", lazy="joined")
 
 
 class Review(Base):
