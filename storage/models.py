@@ -750,6 +750,7 @@ slack_oauth_states = Table(
 class DecisionMode(enum.StrEnum):
     CONSENSUS = "consensus"
     VOTE = "vote"
+    RANKED = "ranked"
 
 
 class DecisionStatus(enum.StrEnum):
@@ -760,7 +761,8 @@ class DecisionStatus(enum.StrEnum):
 
 
 class Position(enum.StrEnum):
-    """A response to a decision: the first four for consensus, the last three for a vote."""
+    """A response to a decision: the first four for consensus, yes, no and abstain for a vote;
+    a ranked choice is answered with a ranking."""
 
     AGREE = "agree"
     ABSTAIN = "abstain"
@@ -768,6 +770,7 @@ class Position(enum.StrEnum):
     BLOCK = "block"
     YES = "yes"
     NO = "no"
+    RANKED = "ranked"
 
 
 CONSENSUS_POSITIONS = (Position.AGREE, Position.ABSTAIN, Position.DISAGREE, Position.BLOCK)
@@ -819,6 +822,7 @@ class Decision(Base):
         CheckConstraint("quorum IS NULL OR (quorum >= 0 AND quorum <= 100)", name="ck_decision_quorum"),
         CheckConstraint("threshold IS NULL OR (threshold > 0 AND threshold <= 100)", name="ck_decision_threshold"),
         CheckConstraint("mode = 'vote' OR threshold IS NULL", name="ck_decision_threshold_vote"),
+        CheckConstraint("(mode = 'ranked') = (options IS NOT NULL)", name="ck_decision_ranked_options"),
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="ck_decision_closed"),
         Index("ix_decisions_partnership_status", "partnership_id", "status", "closes_at"),
         Index("ix_decisions_status_closes", "status", "closes_at"),
@@ -847,6 +851,8 @@ class Decision(Base):
     # What was decided, in the words of whoever closed it, and when coordinators look at it again.
     statement: Mapped[str | None] = mapped_column(Text)
     review_on: Mapped[date | None] = mapped_column(Date)
+    # A ranked choice's options, as a JSON list in the order proposed (which breaks ties).
+    options: Mapped[str | None] = mapped_column(Text)
 
     proposer: Mapped[Member] = relationship(
         foreign_keys="Decision.proposer_id", primaryjoin="Decision.proposer_id == Member.id", lazy="joined"
@@ -865,6 +871,7 @@ class DecisionResponse(Base):
         _member_fk("member_id"),
         UniqueConstraint("decision_id", "member_id"),
         CheckConstraint("position <> 'block' OR reason IS NOT NULL", name="ck_block_reason"),
+        CheckConstraint("(position = 'ranked') = (ranking IS NOT NULL)", name="ck_response_ranking"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -876,6 +883,8 @@ class DecisionResponse(Base):
     responded_at: Mapped[datetime]
     # The person who cast it as this member's proxy (`vote 4 yes for:@gwen`); None when it is their own.
     cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # A ranked choice's answer: the options' places in the proposal (0 first), most wanted first, as JSON.
+    ranking: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[Decision] = relationship(
         foreign_keys="DecisionResponse.decision_id",
