@@ -7,6 +7,7 @@ perspective (professional experts, local users...) thought, so a split is seen, 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from handlers.context import Context, zone
 from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
+from handlers.judgements import runoff
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
 from handlers.recheck import Asked, about, day_in, not_coordinating, rechecks
 from handlers.registry import Access, command
@@ -47,7 +49,12 @@ from storage.nudges import DueNudge, Waiting
 log = logging.getLogger(__name__)
 
 MODES = [m.value for m in DecisionMode]
+# A ranked choice's options: how many, and how long each.
+MIN_OPTIONS, MAX_OPTIONS, MAX_OPTION = 2, 10, 80
 RESULTS = ["shown", "hidden"]
+# The responses each kind of decision takes.
+ALLOWED = {DecisionMode.CONSENSUS: CONSENSUS_POSITIONS, DecisionMode.VOTE: VOTE_POSITIONS,
+           DecisionMode.RANKED: (Position.RANKED, Position.ABSTAIN)}
 DEFAULT_OPEN_DAYS = 7
 DEFAULT_QUORUM = 50
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
@@ -58,7 +65,8 @@ REVIEW_LATE = timedelta(days=7)
 # The perspective of members who gave none, in the tally by perspective.
 UNTAGGED = "no perspective given"
 # The order tallies read in.
-ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.ABSTAIN]
+ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.RANKED,
+         Position.ABSTAIN]
 
 
 def closing(d: Decision, now: datetime) -> bool:
@@ -93,8 +101,47 @@ def rules(d: Decision) -> str:
     unseen = "; how each member responded stays hidden until it closes" if d.results_hidden else ""
     if d.mode is DecisionMode.CONSENSUS:
         return f"By consensus: it passes unless someone blocks{quorum}{unseen}"
+    if d.mode is DecisionMode.RANKED:
+        return f"By ranked choice among {', '.join(options_of(d))}{quorum}{unseen}. {runoff.METHOD}"
     need = f"at least {d.threshold}% yes among yes and no" if d.threshold else "more yes than no"
     return f"By vote: it passes with {need}{quorum}{unseen}"
+
+
+def options_of(d: Decision) -> list[str]:
+    """A ranked choice's options, in the order proposed."""
+    return list(json.loads(d.options)) if d.options else []
+
+
+def read_options(text: str) -> str:
+    """`options:"Lights, Benches, Planters"` as the JSON the decision keeps, or a clear refusal."""
+    options = [" ".join(o.split()) for o in text.split(",") if o.strip()]
+    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        raise UserError(f"A ranked choice has {MIN_OPTIONS} to {MAX_OPTIONS} options, separated by commas; "
+                        f"that is {len(options)}.", 'Type `options:"Lights, Benches, Planters"`.')
+    for option in options:
+        check_text(option, "option", MAX_OPTION)
+    if len({o.casefold() for o in options}) < len(options):
+        raise UserError("Two options have the same name; give each its own.", 'Type `options:"Lights, Benches"`.')
+    return json.dumps(options)
+
+
+def read_ranking(d: Decision, text: str) -> list[int]:
+    """`Benches, Lights` as the options' places, most wanted first; options left out are ranked below all."""
+    options = options_of(d)
+    places = {o.casefold(): n for n, o in enumerate(options)}
+    ranking: list[int] = []
+    for word in (" ".join(w.split()) for w in text.split(",") if w.strip()):
+        place = places.get(word.casefold())
+        if place is None:
+            raise UserError(f"`{word[:40]}` isn't an option of #{d.number}. Its options: {', '.join(options)}.",
+                            f"Type `rank {d.number} {', '.join(options)}`, most wanted first.")
+        if place in ranking:
+            raise UserError(f"{options[place]} is ranked twice; rank each option once.",
+                            f"Type `rank {d.number} {', '.join(options)}`, most wanted first.")
+        ranking.append(place)
+    if not ranking:
+        raise UserError("Say how you rank the options.", f"Type `rank {d.number} {', '.join(options)}`, most wanted first.")
+    return ranking
 
 
 def hidden(d: Decision) -> bool:
@@ -106,6 +153,8 @@ def hidden(d: Decision) -> bool:
 
 def response_actions(d: Decision) -> tuple[Action, ...]:
     """Buttons (or hints) for responding; those needing a reason open a form on Slack."""
+    if d.mode is DecisionMode.RANKED:
+        return (Action("Rank...", f'rank {d.number} "..."', primary=True),)
     if d.mode is DecisionMode.CONSENSUS:
         return (Action("Agree", f"agree {d.number}", primary=True), Action("Disagree...", f'disagree {d.number} "..."'),
                 Action("Block...", f'block {d.number} "..."'), Action("Abstain", f"abstain {d.number}"))
@@ -121,6 +170,8 @@ def may_respond(ctx: Context) -> bool:
 
 
 def how_to_respond(d: Decision) -> str:
+    if d.mode is DecisionMode.RANKED:
+        return f"Rank the options with `rank {d.number} {', '.join(options_of(d))}`, most wanted first."
     if d.mode is DecisionMode.CONSENSUS:
         return f'Respond with `agree {d.number}`, `disagree {d.number} "why"`, `block {d.number} "why"` or `abstain {d.number}`.'
     return f"Vote with `vote {d.number} yes`, `vote {d.number} no` or `vote {d.number} abstain`."
@@ -255,6 +306,17 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
         if not responses:
             lines.append("Nobody responded, so there is no consensus.")
         passed = not blocks and not short_of_quorum and bool(responses)
+    elif d.mode is DecisionMode.RANKED:
+        options = options_of(d)
+        result = runoff.count(len(options), [json.loads(r.ranking) for r in responses if r.ranking])
+        lines.append(runoff.METHOD + ".")
+        lines += [f"Round {n}: " + ", ".join(f"{options[o]} {votes}" for o, votes in sorted(
+            round_.counts.items(), key=lambda item: (-item[1], item[0])))
+                  + (f"; {options[round_.dropped]} dropped." if round_.dropped is not None else ".")
+                  for n, round_ in enumerate(result.rounds, 1)]
+        lines.append(f"Chosen: {options[result.winner]}." if result.winner is not None
+                     else "No option was ranked, so none is chosen.")
+        passed = result.winner is not None and not short_of_quorum
     else:
         yes, no = counts[Position.YES], counts[Position.NO]
         if d.threshold:
@@ -265,7 +327,7 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
             won = yes > no
         passed = won and not short_of_quorum
         lines += [f"{responder(r, member_label)}, {r.position.value}: {r.reason}" for r in responses if r.reason]
-    split = by_perspective(d.mode, responses)
+    split = by_perspective(d.mode, responses) if d.mode is not DecisionMode.RANKED else None
     if split:
         lines.append(split)
     lines.append("Counted: " + (", ".join(responder(r) for r in responses) or "nobody")
@@ -316,17 +378,19 @@ def announcement(d: Decision) -> str:
 
 @command(
     "propose",
-    usage='propose "What to decide" mode:consensus|vote closes:<date>',
+    usage='propose "What to decide" mode:consensus|vote|ranked closes:<date>',
     examples=('propose "Adopt the market plan" mode:consensus closes:friday',
               'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:"in 2 weeks"',
-              'propose "Choose the festival caterer" mode:vote results:hidden closes:friday'),
-    options=("mode", "closes", "quorum", "threshold", "details", "results"),
+              'propose "Choose the festival caterer" mode:vote results:hidden closes:friday',
+              'propose "Which project first?" mode:ranked options:"Lights, Benches, Planters"'),
+    options=("mode", "closes", "quorum", "threshold", "details", "results", "options"),
 )
 def propose(ctx: Context, args: Args) -> Reply:
     """Put a proposal to the partnership, to settle by consensus or by vote.
 
     mode:consensus (the default) passes unless someone blocks; mode:vote passes with more
-    yes than no, or with threshold:60% yes among yes and no. quorum:50% is the share of
+    yes than no, or with threshold:60% yes among yes and no; mode:ranked options:"A, B, C"
+    lets each member rank the options, counted by instant-runoff. quorum:50% is the share of
     members who must respond (votes default to 50%). closes: is a date in your time zone
     (default a week away); details:"..." says more; results:hidden keeps how each member
     responded unseen by everyone, coordinators too, until it closes."""
@@ -338,6 +402,14 @@ def propose(ctx: Context, args: Args) -> Reply:
     if mode is DecisionMode.CONSENSUS and "threshold" in options:
         raise UserError("A consensus has no threshold: it passes unless someone blocks.",
                         f'For a vote, type `propose "{title[:40]}" mode:vote threshold:{options["threshold"]}`.')
+    if mode is DecisionMode.RANKED and "threshold" in options:
+        raise UserError("A ranked choice has no threshold: the option with more than half of the rankings wins.",
+                        f'Type `propose "{title[:40]}" mode:ranked options:"..."`.')
+    if (mode is DecisionMode.RANKED) != ("options" in options):
+        raise UserError("Options go with a ranked choice, and a ranked choice needs them." if mode is
+                        DecisionMode.RANKED or "options" not in options else
+                        "Options are for a ranked choice (`mode:ranked`).",
+                        f'Type `propose "{title[:40]}" mode:ranked options:"Lights, Benches, Planters"`.')
     quorum = percent(options["quorum"], "quorum", 0) if "quorum" in options else None
     if quorum is None and mode is DecisionMode.VOTE:
         quorum = DEFAULT_QUORUM
@@ -352,6 +424,7 @@ def propose(ctx: Context, args: Args) -> Reply:
         details=check_text(options["details"], "details", MAX_NOTE) if "details" in options else None,
         closes_at=closes, created_at=ctx.now,
         results_hidden=choose(options.get("results", "shown"), RESULTS, "results setting") == "hidden",
+        options=read_options(options["options"]) if mode is DecisionMode.RANKED else None,
     )
     ctx.session.add(d)
     ctx.session.flush()
@@ -363,7 +436,8 @@ def propose(ctx: Context, args: Args) -> Reply:
                  actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden)
 
 
-def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
+def respond(ctx: Context, decision_id: int, position: Position, args: Args,
+            ranked: Callable[[Decision], list[int]] | None = None) -> Reply:
     """Record (or change) the acting member's position on a decision, or with `for:@gwen` the
     position of a member who named them their proxy; the same one again changes nothing.
 
@@ -377,7 +451,8 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     ensure_open(ctx, d)
     member = proxied(ctx, d, voter, for_whom) if for_whom else voter
     by = ctx.person.id if for_whom else None
-    if position not in (CONSENSUS_POSITIONS if d.mode is DecisionMode.CONSENSUS else VOTE_POSITIONS):
+    ranking = json.dumps(ranked(d)) if ranked is not None and d.mode is DecisionMode.RANKED else None
+    if position not in ALLOWED[d.mode]:
         raise UserError(f"#{d.number} is decided by {d.mode.value}, so `{position.value}` doesn't apply.", how_to_respond(d))
     if position is Position.BLOCK and reason is None:
         raise UserError("A block stops the decision, so it needs a reason everyone can read.",
@@ -388,20 +463,24 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     was = ""
     if current is None:
         ctx.session.add(DecisionResponse(decision_id=d.id, partnership_id=d.partnership_id, member_id=member.id,
-                                         position=position, reason=reason, responded_at=ctx.now, cast_by_id=by))
+                                         position=position, reason=reason, responded_at=ctx.now, cast_by_id=by,
+                                         ranking=ranking))
     elif by is not None and current.cast_by_id is None:
         name = member.person.display_name
         raise UserError(f"{name} responded to #{d.number} themselves, and their own response stands.",
                         f"Type `decision {d.number}` to see who has responded.")
-    elif current.position is position and reason in (None, current.reason) and current.cast_by_id == by:
+    elif current.position is position and reason in (None, current.reason) and current.cast_by_id == by \
+            and current.ranking == ranking:
         # The same response again (without a reason, the one recorded stands): nothing to record.
         said = f"for {member.person.display_name} " if by else ""
         return Reply(text=f"You already responded {position.value} {said}on #{d.number} {d.title}; nothing changed.")
     else:
         was = (f" (replacing {current.cast_by.display_name}'s for them)" if current.cast_by is not None and by is None
                else f" (was {current.position.value})" if current.position is not position
+               else " (ranking replaced)" if current.ranking != ranking
                else " (reason updated)" if current.reason else " (reason added)")
         current.position, current.reason, current.responded_at, current.cast_by_id = position, reason, ctx.now, by
+        current.ranking = ranking
     ctx.session.flush()
     on = f"for {member.person.display_name} " if by else ""
     if hidden(d):
@@ -411,7 +490,7 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
         ctx.record("respond", f"answered {position.value}{was} {on}on #{d.number} {d.title}", subject=d, reason=reason)
     count = count_responses(ctx.session, d)
     who = f"{ctx.person.display_name} for {member_label(member)}" if by else member_label(member)
-    text = f"{who}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
+    text = f"{who}: {answer(d, position, ranking)}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
     why = why_not_counted(d, member, counts_latecomers(ctx.session, d), interested(ctx.session, d))
     if why:
         text += f"\nRecorded, but not counted: {'you' if by is None else member.person.display_name} {why}."
@@ -420,6 +499,14 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
                           f"{len(count.waiting)} still to respond.", results_hidden=True)
     return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
                       f"{len(count.waiting)} still to respond.", audience=Audience.CHANNEL)
+
+
+def answer(d: Decision, position: Position, ranking: str | None) -> str:
+    """`yes`, or a ranking as `Benches > Lights > Planters`."""
+    if ranking is None:
+        return position.value
+    options = options_of(d)
+    return "ranked " + " > ".join(options[o] for o in json.loads(ranking))
 
 
 def proxied(ctx: Context, d: Decision, holder: Member, mention: str) -> Member:
@@ -511,6 +598,17 @@ def vote(ctx: Context, args: Args) -> Reply:
                         f'Type `vote {decision_id} {position.value}`, with any reason in quotes: '
                         f'`vote {decision_id} {position.value} "why"`.')
     return respond(ctx, decision_id, position, args)
+
+
+@command("rank", usage="rank <number> <options, most wanted first> [for:@name]",
+         examples=("rank 5 Benches, Lights, Planters",), options=("for",))
+def rank(ctx: Context, args: Args) -> Reply:
+    """Rank the options of a ranked choice, most wanted first; rank again to replace your ranking.
+
+    Options you leave out count below all you ranked."""
+    decision_id = args.take_id("decision")
+    text = args.take_text("ranking", MAX_NOTE)
+    return respond(ctx, decision_id, Position.RANKED, args, lambda d: read_ranking(d, text))
 
 
 @command("withdraw", usage="withdraw <number>", examples=("withdraw 3", 'withdraw 3 "We need the costs first"'))
@@ -656,7 +754,7 @@ def decision(ctx: Context, args: Args) -> Reply:
             fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     unseen = hidden(d)
-    items = [Item(responder(r, member_label) + ("" if unseen else f" · {r.position.value}")
+    items = [Item(responder(r, member_label) + ("" if unseen else f" · {answer(d, r.position, r.ranking)}")
                   + (f" — {r.reason}" if r.reason and not unseen else "")
                   + (f" (not counted: {why})"
                      if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))
