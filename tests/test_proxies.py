@@ -4,10 +4,15 @@ and a withdrawn proxy takes back what it cast on what is still open."""
 
 from __future__ import annotations
 
+from flask.testing import FlaskClient
+
 from storage.models import DecisionResponse, Proxy
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_races import at_once
+from tests.web_client import address
+
+pytest_plugins = ("tests.web_fixtures",)
 
 
 def gwen_away(town: Chat) -> None:
@@ -121,3 +126,14 @@ def test_hidden_results_hide_what_a_proxy_cast_too(town: Chat) -> None:
     assert "Bob for Gwen (Residents): yes on #1" in reply.plain() and "So far" not in reply.plain()
     shown = town.ok("carol", "decision 1")
     assert "Bob for Gwen (Residents)" in shown and "· yes" not in shown
+
+
+def test_the_public_page_says_a_reason_came_by_proxy(town: Chat, web: FlaskClient) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", 'vote 1 yes for:@gwen "Trade will follow the footfall"')
+    town.ok("alice", 'close 1 "The square is car-free on market days"')
+    path = address(town.ok("alice", "publish on"))
+    assert "Yes from Residents, by proxy: Trade will follow the footfall" in web.get(path).text
+    town.ok("alice", "publish names:on")
+    assert "Yes from Bob for Gwen (Residents): Trade will follow the footfall" in web.get(path).text
