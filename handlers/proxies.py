@@ -131,7 +131,7 @@ def listing(ctx: Context, args: Args) -> Reply:
     rows = ctx.session.scalars(select(Proxy).where(Proxy.partnership_id == p.id, Proxy.withdrawn_at.is_(None))
                                .order_by(Proxy.id))
     items = [Item(f"{member_label(r.holder)} for {member_label(r.giver)} {scope(r, today)}") for r in rows
-             if (r.until is None or r.until >= today) and r.giver.active
+             if (r.until is None or r.until >= today) and r.giver.active and r.holder.active
              and (r.decision is None or r.decision.status is DecisionStatus.OPEN)]
     return Reply(title=f"Proxies in {p.name}", sections=[Section(None, items, empty=(
         "None. Name someone to respond for you: `proxy 4 @name` or `proxy @name until:\"in 2 weeks\"`."))])

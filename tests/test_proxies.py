@@ -137,3 +137,11 @@ def test_the_public_page_says_a_reason_came_by_proxy(town: Chat, web: FlaskClien
     assert "Yes from Residents, by proxy: Trade will follow the footfall" in web.get(path).text
     town.ok("alice", "publish names:on")
     assert "Yes from Bob for Gwen (Residents): Trade will follow the footfall" in web.get(path).text
+
+
+def test_a_proxy_who_leaves_holds_no_proxy(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "leave")
+    assert "Bob" not in town.ok("carol", "proxies")
+    assert "Gwen named Bob to respond for them on #1" in town.ok("carol", "history about:decisions")
