@@ -149,3 +149,13 @@ def test_a_reminder_waiting_is_not_sent_to_someone_who_has_since_responded(town:
     town.ok("bob", "leave")
     sweep(town, inbox)
     assert [who for who, _ in reminders(inbox)] == ["@alice"]
+
+
+def test_a_reminder_waiting_is_not_sent_once_the_proposal_is_closed(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    at(town, "2026-11-27T09:00")
+    with town.sessions() as session, session.begin():
+        assert record(session, decisions.nudges(session, town.now), town.now) == 3
+    town.ok("alice", 'close 1 "The council needs an answer today"')
+    sweep(town, inbox)
+    assert reminders(inbox) == []
