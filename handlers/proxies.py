@@ -14,14 +14,14 @@ from sqlalchemy import delete, select
 
 from handlers.context import Context
 from handlers.dates import show_day
-from handlers.decisions import counts_latecomers, ensure_open, find_decision, interested, why_not_counted
+from handlers.decisions import counts_latecomers, ensure_open, find_decision, interested, options_of, why_not_counted
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import ID, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
 from storage import queries
-from storage.models import Decision, DecisionResponse, DecisionStatus, Member, Proxy, Role
+from storage.models import Decision, DecisionMode, DecisionResponse, DecisionStatus, Member, Proxy, Role
 
 
 def scope(p: Proxy, today: date) -> str:
@@ -76,13 +76,20 @@ def give(ctx: Context, args: Args) -> Reply:
     ctx.session.refresh(proxy)
     where = scope(proxy, today)
     ctx.record("proxy", f"named {holder.person.display_name} to respond for them {where}", subject=d)
-    example = f"vote {d.number} yes" if d is not None else "vote 4 yes"
+    example = first_response(d) if d is not None else "vote 4 yes"
     said = (f"{member_label(giver)} names {member_label(holder)} to respond for them {where}. "
             f"{holder.person.display_name} responds with `{example} for:@{giver.person.user_id}`; "
             f"{giver.person.display_name} can still respond themselves before it closes, which replaces it.")
     if replaced:
         said += f" (This replaces {replaced[0].holder.person.display_name}.)"
     return Reply(text=said, audience=Audience.CHANNEL)
+
+
+def first_response(d: Decision) -> str:
+    """How to respond to `d`, as the proxy would type it before `for:`."""
+    if d.mode is DecisionMode.RANKED:
+        return f"rank {d.number} {', '.join(options_of(d))}"
+    return f"agree {d.number}" if d.mode is DecisionMode.CONSENSUS else f"vote {d.number} yes"
 
 
 def mine(ctx: Context, giver: Member) -> list[Proxy]:

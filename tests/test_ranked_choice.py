@@ -75,3 +75,10 @@ def test_a_tie_for_fewest_drops_the_option_listed_last() -> None:
     even = runoff.count(2, [[0], [1]])
     assert even.rounds[0].dropped == 1 and even.winner == 0
     assert runoff.count(2, []).winner is None
+
+
+def test_a_proxy_ranks_for_a_member_and_is_told_how(town: Chat) -> None:
+    town.ok("alice", QUESTION)
+    assert "`rank 1 Lights, Benches, Planters for:@carol`" in town.ok("carol", "proxy 1 @bob")
+    assert "Bob for Carol (Riverside Trust): ranked Planters > Lights on #1" in town.ok(
+        "bob", "rank 1 Planters, Lights for:@carol")
