@@ -145,3 +145,10 @@ def test_a_proxy_who_leaves_holds_no_proxy(town: Chat) -> None:
     town.ok("bob", "leave")
     assert "Bob" not in town.ok("carol", "proxies")
     assert "Gwen named Bob to respond for them on #1" in town.ok("carol", "history about:decisions")
+
+
+def test_two_proxies_given_at_once_leave_one_standing(town: Chat) -> None:
+    gwen_away(town)
+    at_once(town, ("gwen", "proxy 1 @bob"), ("gwen", "proxy 1 @carol"))
+    standing = [p for p in all_of(town.sessions, Proxy) if p.withdrawn_at is None]
+    assert len(standing) == 1
