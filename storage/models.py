@@ -185,6 +185,8 @@ class Partnership(Base):
     count_latecomers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Whether a member who declared an interest in a proposal is left out of its count.
     interests_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How long before a proposal closes its members who have not responded are reminded, once.
+    remind_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 
@@ -748,6 +750,7 @@ slack_oauth_states = Table(
 class DecisionMode(enum.StrEnum):
     CONSENSUS = "consensus"
     VOTE = "vote"
+    RANKED = "ranked"
 
 
 class DecisionStatus(enum.StrEnum):
@@ -758,7 +761,8 @@ class DecisionStatus(enum.StrEnum):
 
 
 class Position(enum.StrEnum):
-    """A response to a decision: the first four for consensus, the last three for a vote."""
+    """A response to a decision: the first four for consensus, yes, no and abstain for a vote;
+    a ranked choice is answered with a ranking."""
 
     AGREE = "agree"
     ABSTAIN = "abstain"
@@ -766,6 +770,7 @@ class Position(enum.StrEnum):
     BLOCK = "block"
     YES = "yes"
     NO = "no"
+    RANKED = "ranked"
 
 
 CONSENSUS_POSITIONS = (Position.AGREE, Position.ABSTAIN, Position.DISAGREE, Position.BLOCK)
@@ -817,6 +822,7 @@ class Decision(Base):
         CheckConstraint("quorum IS NULL OR (quorum >= 0 AND quorum <= 100)", name="ck_decision_quorum"),
         CheckConstraint("threshold IS NULL OR (threshold > 0 AND threshold <= 100)", name="ck_decision_threshold"),
         CheckConstraint("mode = 'vote' OR threshold IS NULL", name="ck_decision_threshold_vote"),
+        CheckConstraint("(mode = 'ranked') = (options IS NOT NULL)", name="ck_decision_ranked_options"),
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="ck_decision_closed"),
         Index("ix_decisions_partnership_status", "partnership_id", "status", "closes_at"),
         Index("ix_decisions_status_closes", "status", "closes_at"),
@@ -840,6 +846,13 @@ class Decision(Base):
     closed_at: Mapped[datetime | None]
     # Who closed or withdrew it; None when the sweep closed it at closes_at.
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Tallies and who said what stay unseen by everyone until it closes (`results:hidden`).
+    results_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What was decided, in the words of whoever closed it, and when coordinators look at it again.
+    statement: Mapped[str | None] = mapped_column(Text)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    # A ranked choice's options, as a JSON list in the order proposed (which breaks ties).
+    options: Mapped[str | None] = mapped_column(Text)
 
     proposer: Mapped[Member] = relationship(
         foreign_keys="Decision.proposer_id", primaryjoin="Decision.proposer_id == Member.id", lazy="joined"
@@ -858,6 +871,7 @@ class DecisionResponse(Base):
         _member_fk("member_id"),
         UniqueConstraint("decision_id", "member_id"),
         CheckConstraint("position <> 'block' OR reason IS NOT NULL", name="ck_block_reason"),
+        CheckConstraint("(position = 'ranked') = (ranking IS NOT NULL)", name="ck_response_ranking"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -867,6 +881,10 @@ class DecisionResponse(Base):
     position: Mapped[Position] = mapped_column(_enum(Position))
     reason: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime]
+    # The person who cast it as this member's proxy (`vote 4 yes for:@gwen`); None when it is their own.
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # A ranked choice's answer: the options' places in the proposal (0 first), most wanted first, as JSON.
+    ranking: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[Decision] = relationship(
         foreign_keys="DecisionResponse.decision_id",
@@ -878,6 +896,40 @@ class DecisionResponse(Base):
         primaryjoin="DecisionResponse.member_id == Member.id",
         lazy="joined",
     )
+    cast_by: Mapped[Person | None] = relationship(foreign_keys="DecisionResponse.cast_by_id", lazy="joined")
+
+
+class Proxy(Base):
+    """A member's word that another may respond for them: on one proposal, or on every one
+    open until a day. Withdrawn ones are kept, so the record shows who could vote for whom."""
+
+    __tablename__ = "proxies"
+    __table_args__ = (
+        _member_fk("giver_id"),
+        ForeignKeyConstraint(["holder_id", "partnership_id"], ["members.id", "members.partnership_id"]),
+        ForeignKeyConstraint(["decision_id", "partnership_id"], ["decisions.id", "decisions.partnership_id"],
+                             ondelete="CASCADE"),
+        CheckConstraint("giver_id <> holder_id", name="ck_proxy_not_self"),
+        CheckConstraint("(decision_id IS NULL) <> (until IS NULL)", name="ck_proxy_scope"),
+        Index("ix_proxies_giver", "partnership_id", "giver_id", "withdrawn_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    giver_id: Mapped[int]
+    holder_id: Mapped[int]
+    decision_id: Mapped[int | None]
+    # The last day it holds, for a proxy on every proposal.
+    until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+    giver: Mapped[Member] = relationship(
+        foreign_keys="Proxy.giver_id", primaryjoin="Proxy.giver_id == Member.id", lazy="joined")
+    holder: Mapped[Member] = relationship(
+        foreign_keys="Proxy.holder_id", primaryjoin="Proxy.holder_id == Member.id", lazy="joined")
+    decision: Mapped[Decision | None] = relationship(
+        foreign_keys="Proxy.decision_id", primaryjoin="Proxy.decision_id == Decision.id", lazy="joined")
 
 
 class Review(Base):
