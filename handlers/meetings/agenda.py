@@ -8,6 +8,7 @@ as quick to make as a small one's and never longer than a meeting can take.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +43,7 @@ MAX_ITEMS = 40
 EACH = 5
 # Proposals closing this long after the meeting are still worth discussing at it.
 CLOSING_SOON = timedelta(days=7)
+_NAMED = re.compile(r"(.*?#\d+)")
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,18 @@ def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[D
     last = (select(func.max(Meeting.id)).where(Meeting.partnership_id == p.id, Meeting.id != m.id,
                                                Meeting.status != MeetingStatus.CANCELLED)
             .scalar_subquery())
-    items += [Drafted(f"Carried: {a.title}", "carried") for a in session.scalars(
+    # What the record raises again anyway (a concern still open) is not carried twice.
+    drafted = {subject(d.title) for d in items}
+    items += [Drafted(a.title if a.source == "carried" else f"Carried: {a.title}", "carried") for a in session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == last, AgendaItem.carried.is_(True))
-        .order_by(AgendaItem.position).limit(EACH * 2))]
+        .order_by(AgendaItem.position).limit(EACH * 2)) if subject(a.title) not in drafted]
     return items[:MAX_ITEMS]
+
+
+def subject(title: str) -> str:
+    """What an item is about: the record it names (`Concern #3`, `Overdue: #7`), or its whole title."""
+    found = _NAMED.match(title.removeprefix("Carried: "))
+    return found[1] if found else title.removeprefix("Carried: ")
 
 
 def write_draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> int:

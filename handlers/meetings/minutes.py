@@ -9,6 +9,7 @@ and they are published: as a Markdown file, and on the public page (`published_m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from handlers.judgements.signoff import organisation_key, organisations_now
 from handlers.meetings.agenda import item_at, items_of
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
+from handlers.public_page import Mentions
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -200,7 +202,8 @@ def attendance(ctx: Context, m: Meeting, args: Args) -> Reply:
     apologies = people(ctx, args.options.get("apologies", ""))
     both = {x.id for x in present} & {x.id for x in apologies}
     if both:
-        raise UserError("Someone is both present and sending apologies.", "Name each person once.")
+        raise UserError("Someone is both present and sending apologies.",
+                        f"Name each person once: `minutes {m.number} present:@alice apologies:@carol`.")
     named = [*present, *apologies]
     ctx.session.execute(delete(MeetingAttendee).where(MeetingAttendee.meeting_id == m.id,
                                                       MeetingAttendee.member_id.in_([x.id for x in named])))
@@ -235,7 +238,7 @@ def decided(ctx: Context, m: Meeting, args: Args) -> Reply:
                         f"was there: `minutes {m.number} present:@name`.")
     votes = {k: count(args.options.get(k), k) for k in ("for", "against", "abstain")}
     if sum(votes.values()) > len(minuted.present):
-        raise UserError(f"That is {sum(votes.values())} votes from {plural(len(minuted.present), 'person')} present.",
+        raise UserError(f"That is {sum(votes.values())} votes, from the {len(minuted.present)} present.",
                         f"Record who was there first: `minutes {m.number} present:@alice,@bob`.")
     interests = check_text(args.options["interests"], "interests", MAX_NOTE) if "interests" in args.options else None
     assert m.starts_at is not None
@@ -302,8 +305,10 @@ def approve(ctx: Context, m: Meeting, args: Args) -> Reply:
                  audience=Audience.CHANNEL)
 
 
-def markdown(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, names: bool) -> str:
-    """The minutes as a Markdown file; without `names`, people show as their organisation."""
+def markdown(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, names: bool,
+             words: Callable[[str], str] = str) -> str:
+    """The minutes as a Markdown file; without `names`, people show as their organisation, and
+    `words` reads every text as the reader may see it (the public page's `Mentions`)."""
     m = minuted.meeting
 
     def who(x: Member) -> str:
@@ -312,19 +317,20 @@ def markdown(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
     def people_said(members: list[Member]) -> str:
         return ", ".join(sorted({who(x) for x in members})) or "none recorded"
 
-    lines = [f"# {p.name}: minutes of meeting {m.number}, {m.title}", ""]
+    lines = [f"# {words(p.name)}: minutes of meeting {m.number}, {words(m.title)}", ""]
     if m.starts_at is not None:
-        lines.append(f"- When: {show_time(m.starts_at, tz, now)}" + (f", {m.place}" if m.place else ""))
+        lines.append(f"- When: {show_time(m.starts_at, tz, now)}" + (f", {words(m.place)}" if m.place else ""))
     lines += [f"- Present: {people_said(minuted.present)}", f"- Apologies: {people_said(minuted.apologies)}",
               f"- {minuted.quorum.said()}",
               f"- Status: {'approved ' + show_time(m.approved_at, tz, now) if m.approved_at else 'draft'}", "",
               "## Agenda", ""]
     for a in minuted.items:
-        lines.append(f"{a.position}. {a.title}" + (" (carried to the next meeting)" if a.carried else ""))
+        lines.append(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""))
         if a.note:
-            lines.append(f"   - {a.note}")
-    lines += ["", "## Decisions", ""] + ([f"- {decision_said(d, i)}" for d, i in minuted.decisions] or ["- None taken."])
-    lines += ["", "## Actions", ""] + ([f"- #{c.number} {c.title}: {who(c.owner)}, due "
+            lines.append(f"   - {words(a.note)}")
+    lines += ["", "## Decisions", ""] + ([f"- {words(decision_said(d, i))}" for d, i in minuted.decisions]
+                                         or ["- None taken."])
+    lines += ["", "## Actions", ""] + ([f"- #{c.number} {words(c.title)}: {who(c.owner)}, due "
                                         f"{c.due_at.astimezone(tz):%-d %b %Y}" for c in minuted.actions]
                                        or ["- None given."])
     return "\n".join(lines) + "\n"
@@ -340,12 +346,15 @@ class Published:
     markdown: str
 
 
-def published_minutes(session: Session, p: Partnership, now: datetime, names: bool = False) -> list[Published]:
+def published_minutes(session: Session, p: Partnership, now: datetime, names: bool = False,
+                      words: Callable[[str], str] | None = None) -> list[Published]:
     """The partnership's approved minutes, newest first, for its public page (which calls this
-    only while the page is published); without `names`, people show as their organisations."""
+    only while the page is published, passing its own `words`); without `names`, people show as
+    their organisations and any name written in the texts reads "someone"."""
     tz = ZoneInfo("UTC")
+    words = words or Mentions(queries.members_ever(session, p.id), names)
     held = session.scalars(select(Meeting).where(Meeting.partnership_id == p.id, Meeting.approved_at.is_not(None),
                                                  Meeting.starts_at.is_not(None))
                            .order_by(Meeting.starts_at.desc()))
-    return [Published(m.number, m.title, m.starts_at, markdown(minutes_of(session, m), p, tz, now, names))
+    return [Published(m.number, m.title, m.starts_at, markdown(minutes_of(session, m), p, tz, now, names, words))
             for m in held if m.starts_at is not None]

@@ -216,7 +216,8 @@ def answer(ctx: Context, args: Args) -> Reply:
         raise UserError("Say which slots you can come to.", f"Type `meeting answer {m.number} yes:1 maybe:2`.")
     twice = set.intersection(*picked.values()) if len(picked) > 1 else set()
     if twice:
-        raise UserError(f"Slot {min(twice)} is given two answers.", "Give each slot one answer.")
+        raise UserError(f"Slot {min(twice)} is given two answers.",
+                        f"Give each slot one, like `meeting answer {m.number} yes:1 maybe:2`.")
     chosen = {n: a for a, ns in picked.items() for n in ns}
     ctx.session.execute(delete(MeetingAnswer).where(MeetingAnswer.meeting_id == m.id,
                                                     MeetingAnswer.member_id == member.id))
