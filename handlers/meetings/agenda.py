@@ -1,7 +1,6 @@
-"""The agenda builds itself: drafted from what is open in the record, then added to by
-members and ordered and trimmed by coordinators.
+"""The agenda builds itself: drafted from what is open in the record, ordered and trimmed by coordinators.
 
-The draft reads the record in a fixed number of statements whatever its size (see
+Members add items. The draft reads the record in a fixed number of statements whatever its size (see
 `draft`), taking the few most pressing of each kind, so a large partnership's agenda is
 as quick to make as a small one's and never longer than a meeting can take.
 """

@@ -1,4 +1,6 @@
-"""Minutes that become the record: who attended and who sent apologies, by organisation,
+"""Minutes that become the record: attendance, quorum, notes, decisions and actions of a meeting.
+
+They say who attended and who sent apologies, by organisation,
 whether the meeting was quorate, a note for each agenda item, the decisions taken in the room
 (which join `decisions` and `history`, "taken at the meeting of ..."), the actions given
 (each a commitment, linked back to the meeting), and what is carried to the next meeting.

@@ -1,6 +1,8 @@
-"""Finding a time: a coordinator proposes candidate slots, members answer each yes, if need
-be or no, and the best slot becomes the meeting (a coordinator's choice, or the sweep's when
-the poll closes). Moving or cancelling it updates every calendar that took it.
+"""Finding a time for a meeting: a poll of candidate slots, then its time, moved or cancelled as need be.
+
+A coordinator proposes candidate slots, members answer each yes, if need be or no, and the
+best slot becomes the meeting (a coordinator's choice, or the sweep's when the poll closes).
+Moving or cancelling it updates every calendar that took it.
 
 Slot times are typed in the typist's zone and kept in UTC; each reader sees them in theirs.
 Members who have not answered are reminded once before the poll closes, and everyone the
