@@ -26,7 +26,7 @@ from storage.models import (
 )
 from tests.conftest import Chat
 from tests.test_bad_input import refuse
-from tests.test_nudges import Inbox, at, inbox, sweep  # noqa: F401  (the inbox fixture)
+from tests.test_nudges import Inbox, at, sweep
 from tests.test_races import at_once
 
 PROPOSE = 'meeting propose "Steering group" slots:"2026-12-14 18:00, 2026-12-15 18:00, 2026-12-16 09:30" ' \
@@ -38,6 +38,11 @@ def meeting_row(chat: Chat, number: int = 1) -> Meeting:
         found = session.scalar(select(Meeting).where(Meeting.number == number))
         assert found is not None
         return found
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
 
 
 def told(inbox: Inbox) -> list[tuple[str, str]]:
@@ -87,6 +92,8 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     assert "Best so far: slot 2; no one from Town Council can come then." in out
     assert "2. Tue 15 Dec 18:00 — 2 yes, 0 if need be · can come: Chamber of Trade: Bob; Riverside Trust: Carol" in out
     assert "Not answered yet\n  - Alice (Town Council)" in out
+    assert 'Next: `meeting answer 1 yes:"1"`' in out, "Alice has not answered: a form to fill in"
+    assert '`meeting answer 1 yes:"2" maybe:"1"`' in town.ok("bob", "meeting 1"), "Bob's answers, to edit"
 
     # A day before the poll closes, the one who has not answered hears of it, once.
     at(town, "2026-12-10T08:00")

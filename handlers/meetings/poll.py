@@ -239,6 +239,15 @@ def tally_item(t: Tally, tz_ctx: Context) -> Item:
                 f"{len(maybe)} if need be" + (f" · can come: {'; '.join(can)}" if can else ""))
 
 
+def answer_action(m: Meeting, ranked: list[Tally], member: Member) -> Action:
+    """Answering, filled in with the reader's answers so far (the first slot if none): a form
+    to edit and send where the platform has them (the quotes make it one), a hint elsewhere."""
+    mine = {a: ",".join(str(t.slot.position) for t in sorted(ranked, key=lambda t: t.slot.position)
+                        if member in t.answers[a]) for a in (SlotAnswer.YES, SlotAnswer.MAYBE)}
+    said = " ".join(f'{a.value}:"{mine[a]}"' for a in mine if mine[a]) or 'yes:"1"'
+    return Action("Answer...", f"meeting answer {m.number} {said}", primary=True)
+
+
 @command("meeting", usage="meeting <number>", examples=("meeting 1",), access=Access.READ, changes=False)
 def meeting(ctx: Context, args: Args) -> Reply:
     """A meeting: its poll with the best slots and who can come, by organisation; or its time,
@@ -264,7 +273,7 @@ def meeting(ctx: Context, args: Args) -> Reply:
                       sections=[Section("Slots, best first", [tally_item(t, ctx) for t in ranked]),
                                 Section("Not answered yet", waiting, empty="Everyone has answered.")])
         if ctx.member is not None and ctx.member.role is not Role.OBSERVER and m.closes_at > ctx.now:
-            reply.actions = [Action("Answer", f"meeting answer {m.number} yes:1", primary=True)]
+            reply.actions = [answer_action(m, ranked, ctx.member)]
         if ctx.is_coordinator():
             reply.actions.append(Action("Schedule the best", f"meeting schedule {m.number} slot:{best.slot.position}"
                                         if best else f"meeting {m.number}"))
