@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event, select
 
 from handlers.exports import calendar_ics
 from handlers.meetings import agenda as agenda_module
+from handlers.meetings.agenda import published_agendas
 from handlers.meetings.minutes import published_minutes
 from storage.models import (
     AgendaItem,
@@ -112,6 +113,16 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     assert where == "#general" and "the best slot is Tue 15 Dec 18:00 at Town hall" in text
     assert "Tue 15 Dec 18:00 at Town hall" in town.ok("carol", "meetings")
 
+    # Five days ahead (the next sweep) the agenda goes to the channel, and is ready for the public page.
+    at(town, "2026-12-11T09:00")
+    sweep(town, inbox)
+    [(where, text)] = told(inbox)
+    assert where == "#general" and "The agenda of meeting 1 (Steering group), Tue 15 Dec 18:00" in text
+    assert "1. Christmas lights budget\n2. Concern #1 (high): Parking on market day" in text
+    with town.sessions() as session:
+        [ahead] = published_agendas(session, session.scalars(select(Partnership)).one(), town.now)
+    assert ahead.items[3].startswith("Overdue: #1 Deliver leaflets (someone)"), "no names on the public page"
+
     # The calendar feed carries it, as a real parser reads it.
     [e] = meeting_events(feed(town))
     assert e.decoded("dtstart") == datetime(2026, 12, 15, 18, tzinfo=UTC)
@@ -160,6 +171,7 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     assert "#2 Move the fair to June · passed Tue 15 Dec · taken at the meeting of Tue 15 Dec" in town.ok("carol", "decisions")
     assert "recorded decision #2 Move the fair to June, taken at the meeting of Tue 15 Dec: passed" in \
         town.ok("carol", "history about:decisions")
+    assert "Alice recorded attendance at meeting 1: 2 present, 1 apologies" in town.ok("carol", "history about:meetings")
     assert "#2 Book the hall" in town.ok("bob", "mine")
     out = town.ok("carol", "minutes 1")
     assert "Minutes of meeting 1: Steering group (draft)" in out
@@ -220,7 +232,8 @@ def test_a_coordinator_and_the_sweep_settle_a_poll_once(town: Chat, inbox: Inbox
     refuse(town, "bob", "meeting schedule 1 slot:2", "Only coordinators", example=False)
     town.ok("alice", "meeting schedule 1 slot:3")
     sweep(town, inbox)
-    assert told(inbox) == [], "a coordinator's choice is not announced again, nor replaced"
+    assert [text for _, text in told(inbox) if "poll has closed" in text] == [], \
+        "a coordinator's choice is not announced again, nor replaced"
     assert meeting_row(town).starts_at == datetime(2026, 12, 16, 9, 30, tzinfo=UTC)
     refuse(town, "alice", "meeting schedule 1 slot:1", "already scheduled", "meeting move")
 

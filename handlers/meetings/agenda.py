@@ -8,8 +8,9 @@ as quick to make as a small one's and never longer than a meeting can take.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
@@ -21,8 +22,10 @@ from handlers.judgements.indicators import indicators_of
 from handlers.judgements.signoff import standing_of
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, state
 from handlers.parsing import MAX_TITLE, Args
+from handlers.public_page import Mentions
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import queries
 from storage.models import (
     AgendaItem,
     Commitment,
@@ -42,6 +45,8 @@ MAX_ITEMS = 40
 EACH = 5
 # Proposals closing this long after the meeting are still worth discussing at it.
 CLOSING_SOON = timedelta(days=7)
+# The agenda goes to the partnership's channel, and onto its public page, this long before the meeting.
+AGENDA_BEFORE = timedelta(days=5)
 _NAMED = re.compile(r"(.*?#\d+)")
 
 
@@ -109,8 +114,49 @@ def write_draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> 
 
 
 def items_of(session: Session, m: Meeting) -> list[AgendaItem]:
-    return list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == m.id)
-                                .order_by(AgendaItem.position, AgendaItem.id)))
+    return items_of_all(session, [m.id]).get(m.id, [])
+
+
+def items_of_all(session: Session, meeting_ids: list[int]) -> dict[int, list[AgendaItem]]:
+    """These meetings' agendas, in order, in one statement."""
+    found: dict[int, list[AgendaItem]] = {}
+    for a in session.scalars(select(AgendaItem).where(AgendaItem.meeting_id.in_(meeting_ids))
+                             .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)):
+        found.setdefault(a.meeting_id, []).append(a)
+    return found
+
+
+def agenda_sent(m: Meeting, items: list[AgendaItem], now: datetime) -> str:
+    """The agenda as the bot sends it ahead of the meeting."""
+    listed = "\n".join(f"{a.position}. {a.title}" for a in items) or "Nothing on it yet."
+    return (f"The agenda of meeting {m.number} ({m.title}), {state(m, UTC, now)} (UTC):\n{listed}\n"
+            f'Add an item: `agenda add {m.number} "What to discuss"`.')
+
+
+@dataclass(frozen=True)
+class PublishedAgenda:
+    """A meeting's agenda as the public page shows it, the set number of days ahead."""
+
+    number: int
+    title: str
+    starts_at: datetime
+    place: str | None
+    items: list[str]
+
+
+def published_agendas(session: Session, p: Partnership, now: datetime, names: bool = False,
+                      words: Callable[[str], str] | None = None) -> list[PublishedAgenda]:
+    """The agendas of the meetings in the next five days, for the partnership's public page
+    (which calls this only while the page is published, passing its own `words`); without
+    `names`, any name written in them reads "someone"."""
+    words = words or Mentions(queries.members_ever(session, p.id), names)
+    ahead = list(session.scalars(select(Meeting).where(Meeting.partnership_id == p.id,
+                                                       Meeting.status == MeetingStatus.SCHEDULED,
+                                                       Meeting.starts_at > now, Meeting.starts_at <= now + AGENDA_BEFORE)
+                                 .order_by(Meeting.starts_at)))
+    items = items_of_all(session, [m.id for m in ahead])
+    return [PublishedAgenda(m.number, words(m.title), m.starts_at, words(m.place) if m.place else None,
+                            [words(a.title) for a in items.get(m.id, [])]) for m in ahead if m.starts_at is not None]
 
 
 def item_at(session: Session, m: Meeting, position: int) -> AgendaItem:

@@ -24,7 +24,7 @@ from handlers.dates import show_due
 from handlers.decisions import percent
 from handlers.describe import member_label
 from handlers.errors import UserError
-from handlers.meetings.agenda import agenda_said, write_draft
+from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, write_draft
 from handlers.meetings.calendar import calendar_domain, invitation
 from handlers.meetings.record import (
     ensure_not_cancelled,
@@ -408,13 +408,15 @@ def invite(ctx: Context, args: Args) -> Reply:
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """Settle polls past closing on their best slot; remind members who have not answered a
-    poll closing within a day, and everyone of a meeting the next day."""
+    poll closing within a day, and everyone of a meeting the next day; send the agenda to the
+    partnership's channel five days before."""
     live = select(Partnership.id).where(~Partnership.over(now.date()))
     polls = list(session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.POLLING,
                                                        Meeting.partnership_id.in_(live))))
-    soon = list(session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
-                                                      Meeting.starts_at > now, Meeting.starts_at <= now + REMIND_BEFORE,
-                                                      Meeting.partnership_id.in_(live))))
+    ahead = list(session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
+                                                       Meeting.starts_at > now, Meeting.starts_at <= now + AGENDA_BEFORE,
+                                                       Meeting.partnership_id.in_(live))))
+    soon = [m for m in ahead if m.starts_at is not None and m.starts_at <= now + REMIND_BEFORE]
     people: dict[int, list[Member]] = {}
     for x in session.scalars(select(Member).where(Member.partnership_id.in_({m.partnership_id for m in polls + soon}),
                                                   Member.left_at.is_(None), Member.role != Role.OBSERVER)):
@@ -449,7 +451,11 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     settled = list(session.scalars(select(Meeting).where(
         Meeting.status == MeetingStatus.SCHEDULED, Meeting.scheduled_by_id.is_(None), Meeting.sequence == 0,
         Meeting.scheduled_at >= now - ANNOUNCE_WITHIN, Meeting.partnership_id.in_(live))))
-    homes = home_channels(session, {m.partnership_id for m in settled})
+    homes = home_channels(session, {m.partnership_id for m in settled + ahead})
+    items = items_of_all(session, [m.id for m in ahead])
+    due += [DueNudge(f"meeting-agenda:mt{m.id}:{m.starts_at:%Y-%m-%dT%H%M}", m.partnership_id, "meeting-agenda",
+                     agenda_sent(m, items.get(m.id, []), now), channel=homes[m.partnership_id])
+            for m in ahead if m.partnership_id in homes]
     due += [DueNudge(f"meeting-scheduled:mt{m.id}", m.partnership_id, "meeting-scheduled",
                      f"Meeting {m.number} ({m.title}): the poll has closed, and the best slot is {state(m, UTC_ZONE, now)} "
                      f"(UTC). Type `meeting {m.number}` for it in your time, `meeting invite {m.number}` for your calendar.",
@@ -466,10 +472,11 @@ def asked_meetings(asked: Asked) -> dict[int, tuple[Meeting, set[int]]]:
     return found
 
 
-@rechecks("meeting-answer", "meeting-tomorrow", "meeting-scheduled")
+@rechecks("meeting-answer", "meeting-tomorrow", "meeting-agenda", "meeting-scheduled")
 def meeting_holds(asked: Asked, row: Waiting) -> str | None:
     """A poll reminder: the poll still open and its recipient still without an answer. The day
-    before: the meeting still at the time the reminder names. An announcement: still scheduled."""
+    before, and the agenda sent ahead: the meeting still at the time they name. An announcement:
+    still scheduled."""
     m, answered = asked.read(asked_meetings).get(about(row.key, "mt") or 0, (None, set()))
     if m is None:
         return "the meeting is gone"
@@ -482,7 +489,7 @@ def meeting_holds(asked: Asked, row: Waiting) -> str | None:
         if member is not None and member.id in answered:
             return f"{member.person.display_name} has answered meeting {m.number}'s poll"
         return None
-    if row.kind == "meeting-tomorrow":
+    if row.kind in ("meeting-tomorrow", "meeting-agenda"):
         if m.starts_at is None or f"{m.starts_at:%Y-%m-%dT%H%M}" not in row.key:
             return f"meeting {m.number} has moved"
         return None if m.starts_at > asked.now else f"meeting {m.number} has started"
