@@ -185,6 +185,7 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     reply = town.say("alice", "minutes 1 approve")
     assert not reply.error and reply.attachments[0].filename == "minutes-1.md"
     refuse(town, "alice", 'minutes 1 note 1 "Changed my mind"', "are approved")
+    assert "Minutes: approved · `minutes 1`" in town.ok("carol", "meeting 1")
     refuse(town, "alice", "agenda drop 1 1", "are approved")
     with town.sessions() as session:
         [page] = published_minutes(session, session.scalars(select(Partnership)).one(), town.now)
@@ -287,3 +288,19 @@ def test_drafting_an_agenda_reads_the_record_in_a_fixed_number_of_statements(tow
 
 
 STATEMENTS = 10
+
+
+def test_a_member_who_leaves_no_longer_counts_in_the_poll_nor_hears_of_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", PROPOSE)
+    town.ok("bob", "meeting answer 1 yes:1")
+    assert "1. Mon 14 Dec 18:00 — 1 yes" in town.ok("alice", "meeting 1")
+    town.ok("carol", "leave")
+    town.ok("bob", "leave")
+    out = town.ok("alice", "meeting 1")
+    assert "1. Mon 14 Dec 18:00 — 0 yes" in out and "Carol" not in out
+    at(town, "2026-12-10T08:00")
+    sweep(town, inbox)
+    assert [who for who, _ in told(inbox)] == ["@alice"]
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-14T19:00")
+    refuse(town, "alice", 'minutes 1 action @carol "Book the hall" by:friday', "isn't a member")

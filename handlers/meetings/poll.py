@@ -281,6 +281,8 @@ def meeting(ctx: Context, args: Args) -> Reply:
     fields = [("When", state(m, ctx.tz, ctx.now)), ("Agenda", agenda_said(ctx.session, m))]
     if m.status is MeetingStatus.SCHEDULED:
         fields.append(("Calendar", f"`meeting invite {m.number}` gives a file your calendar takes"))
+    if m.starts_at is not None and m.starts_at <= ctx.now and m.status is MeetingStatus.SCHEDULED:
+        fields.append(("Minutes", ("approved" if m.approved_at else "in draft") + f" · `minutes {m.number}`"))
     return Reply(title=title, fields=fields)
 
 
@@ -366,7 +368,7 @@ def move(ctx: Context, args: Args) -> Reply:
     if "place" in args.options:
         m.place = check_text(args.options["place"], "place", MAX_TITLE)
     m.sequence += 1
-    ctx.record("meeting-move", f"moved meeting {m.number} {m.title} to {state(m, UTC_ZONE, ctx.now)}", subject=m)
+    ctx.record("meeting-move", f"moved meeting {m.number} {m.title} to {state(m, UTC_ZONE, ctx.now)} (UTC)", subject=m)
     return announce(ctx, m, " has moved")
 
 
