@@ -19,6 +19,7 @@ from storage.models import (
     Commitment,
     Decision,
     DecisionStatus,
+    Event,
     Meeting,
     MeetingAnswer,
     MeetingOutcome,
@@ -28,7 +29,7 @@ from storage.models import (
 from tests.conftest import Chat
 from tests.test_bad_input import refuse
 from tests.test_nudges import Inbox, at, sweep
-from tests.test_races import at_once
+from tests.test_races import at_once, one_wins
 
 PROPOSE = 'meeting propose "Steering group" slots:"2026-12-14 18:00, 2026-12-15 18:00, 2026-12-16 09:30" ' \
           'closes:2026-12-10 place:"Town hall"'
@@ -304,3 +305,14 @@ def test_a_member_who_leaves_no_longer_counts_in_the_poll_nor_hears_of_it(town: 
     town.ok("alice", "meeting schedule 1 slot:1")
     at(town, "2026-12-14T19:00")
     refuse(town, "alice", 'minutes 1 action @carol "Book the hall" by:friday', "isn't a member")
+
+
+def test_two_coordinators_scheduling_at_once_settle_it_once(town: Chat) -> None:
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", PROPOSE)
+    replies = at_once(town, ("alice", "meeting schedule 1 slot:1"), ("bob", "meeting schedule 1 slot:2"))
+    winner, loser = one_wins(replies)
+    assert "already scheduled" in (loser.text or "")
+    assert meeting_row(town).starts_at == datetime(2026, 12, 14 + winner, 18, tzinfo=UTC)
+    with town.sessions() as session:
+        assert len(session.scalars(select(Event).where(Event.action == "meeting-schedule")).all()) == 1
