@@ -179,6 +179,14 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     assert "Present: Alice (Town Council), Bob (Chamber of Trade)" in out and "Apologies: Carol (Riverside Trust)" in out
     assert "Interests declared: Bob runs a stall at the fair." in out
 
+    # The draft goes to those who attended or sent apologies, before approval.
+    assert "Shared the draft minutes of meeting 1 with Bob (Chamber of Trade), Carol (Riverside Trust)" in \
+        town.ok("alice", "minutes 1 share")
+    sweep(town, inbox)
+    shared = told(inbox)
+    assert sorted(who for who, _ in shared) == ["@bob", "@carol"]
+    assert all("The draft minutes of meeting 1 (Steering group) are ready" in text for _, text in shared)
+
     # Approved, the minutes are the record: published, and no longer changed.
     with town.sessions() as session:
         assert published_minutes(session, session.scalars(select(Partnership)).one(), town.now) == []

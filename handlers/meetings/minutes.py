@@ -25,9 +25,11 @@ from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements.signoff import organisation_key, organisations_now
 from handlers.meetings.agenda import item_at, items_of
+from handlers.meetings.poll import asked_meetings
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
 from handlers.public_page import Mentions
+from handlers.recheck import Asked, about, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -46,8 +48,9 @@ from storage.models import (
     Partnership,
     Role,
 )
+from storage.nudges import Waiting, tell
 
-VERBS = ["note", "decided", "action", "carry", "approve", "export"]
+VERBS = ["note", "decided", "action", "carry", "share", "approve", "export"]
 MAX_COUNT = 999
 
 
@@ -140,10 +143,10 @@ def count(value: str | None, what: str) -> int:
 
 
 @command("minutes", usage="minutes <meeting> [present:@a,@b apologies:@c | note <item> \"...\" | decided \"...\" "
-                          "for:5 against:1 abstain:0 | action @name \"...\" by:<date> | carry <item> | approve | export]",
+                          "for:5 against:1 abstain:0 | action @name \"...\" by:<date> | carry <item> | share | approve | export]",
          examples=("minutes 1", "minutes 1 present:@alice,@bob apologies:@carol", 'minutes 1 note 2 "Agreed to ask the council"',
                    'minutes 1 decided "Move the fair to June" for:5 against:1 abstain:0',
-                   'minutes 1 action @bob "Book the hall" by:friday', "minutes 1 carry 3", "minutes 1 approve",
+                   'minutes 1 action @bob "Book the hall" by:friday', "minutes 1 carry 3", "minutes 1 share", "minutes 1 approve",
                    "minutes 1 export"),
          access=Access.READ, options=("present", "apologies", "for", "against", "abstain", "interests", "by"),
          reads_when=only_reads)
@@ -154,7 +157,8 @@ def minutes(ctx: Context, args: Args) -> Reply:
     present:/apologies: list members; `note 2 "..."` minutes agenda item 2; `decided "..."
     for:5 against:1 abstain:0 interests:"..."` records a decision (a quorate meeting only);
     `action @bob "..." by:friday` gives a commitment; `carry 3` takes item 3 to the next
-    meeting; `approve` makes them the record; `export` gives them as Markdown."""
+    meeting; `share` sends the draft to those who attended or sent apologies; `approve` makes
+    them the record; `export` gives them as Markdown."""
     m = find_meeting(ctx, args.take_id("meeting"))
     verb = args.take_word("part of the minutes", VERBS) if args.words else None
     if verb == "export" or (verb is None and not args.options):
@@ -164,7 +168,8 @@ def minutes(ctx: Context, args: Args) -> Reply:
     being_minuted(ctx, m)
     if verb is None:
         return attendance(ctx, m, args)
-    return {"note": note, "decided": decided, "action": action, "carry": carry, "approve": approve}[verb](ctx, m, args)
+    return {"note": note, "decided": decided, "action": action, "carry": carry, "share": share,
+            "approve": approve}[verb](ctx, m, args)
 
 
 def read(ctx: Context, m: Meeting, export: bool) -> Reply:
@@ -289,6 +294,35 @@ def carry(ctx: Context, m: Meeting, args: Args) -> Reply:
     item.carried = True
     ctx.record("minutes", f"carried item {item.position} ({item.title}) of meeting {m.number} to the next", subject=m)
     return Reply(text=f"Item {item.position} ({item.title}) goes on the next meeting's agenda.")
+
+
+def share(ctx: Context, m: Meeting, args: Args) -> Reply:
+    """Send the draft to those who attended or sent apologies, to read before it is approved."""
+    args.finish()
+    minuted = minutes_of(ctx.session, m)
+    readers = [x for x in minuted.present + minuted.apologies if x.person_id != ctx.person.id]
+    if not readers:
+        raise UserError(f"Meeting {m.number}'s minutes name nobody else to share them with.",
+                        f"Record attendance first: `minutes {m.number} present:@alice,@bob`.")
+    event = ctx.record("minutes", f"shared the draft minutes of meeting {m.number} with "
+                                  f"{plural(len(readers), 'attendee')}", subject=m)
+    ctx.session.flush()
+    for x in readers:
+        tell(ctx.session, f"told:minutes-draft:mt{m.id}:e{event.id}:p{x.person_id}", m.partnership_id, "minutes-draft",
+             f"The draft minutes of meeting {m.number} ({m.title}) are ready: type `minutes {m.number}` to read them, "
+             f"and tell {ctx.person.display_name} of anything to correct before they are approved.", ctx.now,
+             person_id=x.person_id)
+    return Reply(text=f"Shared the draft minutes of meeting {m.number} with "
+                      f"{', '.join(member_label(x) for x in readers)}.")
+
+
+@rechecks("minutes-draft", otherwise="the minutes were approved meanwhile")
+def draft_unapproved(asked: Asked, row: Waiting) -> str | None:
+    """A draft shared: still a draft (approved, it is the record, announced as such)."""
+    m, _ = asked.read(asked_meetings).get(about(row.key, "mt") or 0, (None, set()))
+    if m is None:
+        return "the meeting is gone"
+    return f"the minutes of meeting {m.number} were approved meanwhile" if m.approved_at else None
 
 
 def approve(ctx: Context, m: Meeting, args: Args) -> Reply:
