@@ -273,6 +273,10 @@ def test_bad_meeting_input_is_refused_and_changes_nothing(town: Chat) -> None:
     refuse(town, "alice", "agenda move 1 1", "Say where")
 
 
+# Concerns, proposals, overdue work, goals (3), sign-off (4, its signatures read as a version exists), carried.
+STATEMENTS = 11
+
+
 @pytest.mark.parametrize("size", [2, 24])
 def test_drafting_an_agenda_reads_the_record_in_a_fixed_number_of_statements(town: Chat, engine: Engine,
                                                                             size: int) -> None:
@@ -280,6 +284,7 @@ def test_drafting_an_agenda_reads_the_record_in_a_fixed_number_of_statements(tow
         town.ok("carol", f'concern "Worry {n}"')
         town.ok("bob", f'commit "Task {n}" by:friday')
         town.ok("bob", f'propose "Idea {n}" closes:2026-12-01')
+    town.ok("alice", 'agreement edit roles:"The council funds; the chamber runs events"')
     at(town, "2026-11-28T09:00")
     town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-14 18:00"')
     statements: list[str] = []
@@ -292,11 +297,11 @@ def test_drafting_an_agenda_reads_the_record_in_a_fixed_number_of_statements(tow
             drafted = agenda_module.draft(session, p, m, town.now)
         finally:
             event.remove(engine, "before_cursor_execute", listen)
-    assert len(drafted) == (3 * min(size, agenda_module.EACH))
+    assert len(drafted) == 3 * min(size, agenda_module.EACH) + 1
+    assert drafted[-1].title == ("Agreement version 1: still to sign: Chamber of Trade, Riverside Trust, "
+                                 "Town Council")
     assert len(statements) == STATEMENTS, statements
 
-
-STATEMENTS = 10
 
 
 def test_a_member_who_leaves_no_longer_counts_in_the_poll_nor_hears_of_it(town: Chat, inbox: Inbox) -> None:
