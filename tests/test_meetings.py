@@ -329,3 +329,17 @@ def test_two_coordinators_scheduling_at_once_settle_it_once(town: Chat) -> None:
     assert meeting_row(town).starts_at == datetime(2026, 12, 14 + winner, 18, tzinfo=UTC)
     with town.sessions() as session:
         assert len(session.scalars(select(Event).where(Event.action == "meeting-schedule")).all()) == 1
+
+
+def test_a_poll_whose_slots_all_passed_is_given_a_time_by_moving_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-11-30 18:00" closes:2026-11-29')
+    at(town, "2026-12-01T09:00")
+    sweep(town, inbox)  # the sweep was away: its one slot has passed, so it takes none
+    assert meeting_row(town).status is MeetingStatus.POLLING
+    refuse(town, "alice", "meeting schedule 1 slot:1", "already past", "meeting move")
+    refuse(town, "alice", 'meeting move 1 place:"The library"', "no time yet")
+    town.ok("alice", 'meeting move 1 to:"2026-12-08 18:00"')
+    m = meeting_row(town)
+    assert (m.status, m.starts_at, m.sequence) == (MeetingStatus.SCHEDULED, datetime(2026, 12, 8, 18, tzinfo=UTC), 0)
+    at(town, "2026-12-08T19:00")
+    refuse(town, "alice", 'meeting move 1 to:"2026-12-09 18:00"', "already started")

@@ -336,7 +336,8 @@ def schedule(ctx: Context, args: Args) -> Reply:
     n = chosen.pop()
     slot = slots[n - 1]
     if slot.starts_at <= ctx.now:
-        raise UserError(f"Slot {n} is already past.", f"Choose another, or move it: `meeting {m.number}`.")
+        raise UserError(f"Slot {n} is already past.",
+                        f'Choose another, or give it a time: `meeting move {m.number} to:"thursday 18:00"`.')
     settle_time(ctx.session, m, slot, ctx.now, ctx.person.id)
     return announce(ctx, m)
 
@@ -354,22 +355,32 @@ def announce(ctx: Context, m: Meeting, moved: str = "") -> Reply:
          examples=('meeting move 1 to:"thursday 18:00"', 'meeting move 1 place:"The library"'),
          access=Access.COORDINATOR, options=("to", "place"))
 def move(ctx: Context, args: Args) -> Reply:
-    """Move a scheduled meeting to another time or place; calendars that took it are updated."""
+    """Move a meeting to another time or place; calendars that took it are updated. A poll
+    none of whose slots suits any more is given its time this way."""
     m = find_meeting(ctx, args.take_id("meeting"))
     args.finish()
     ensure_not_cancelled(m)
     ensure_open_minutes(m)
-    if m.status is not MeetingStatus.SCHEDULED:
-        raise UserError(f"Meeting {m.number} has no time yet.", f"Type `meeting schedule {m.number} slot:1`.")
     if not {"to", "place"} & set(args.options):
         raise UserError("Say where to move it.", f'Type `meeting move {m.number} to:"thursday 18:00"`.')
+    if m.starts_at is not None and m.starts_at <= ctx.now:
+        raise UserError(f"Meeting {m.number} has already started.", f"Record what happened: `minutes {m.number}`.")
+    polling = m.status is MeetingStatus.POLLING
+    if polling and "to" not in args.options:
+        raise UserError(f"Meeting {m.number} has no time yet to keep.",
+                        f'Give it one: `meeting move {m.number} to:"thursday 18:00"`.')
     if "to" in args.options:
         m.starts_at = read_slot(ctx, args.options["to"])
     if "place" in args.options:
         m.place = check_text(args.options["place"], "place", MAX_TITLE)
-    m.sequence += 1
-    ctx.record("meeting-move", f"moved meeting {m.number} {m.title} to {state(m, UTC_ZONE, ctx.now)} (UTC)", subject=m)
-    return announce(ctx, m, " has moved")
+    if polling:
+        m.status, m.scheduled_at, m.scheduled_by_id = MeetingStatus.SCHEDULED, ctx.now, ctx.person.id
+    else:
+        m.sequence += 1
+    ctx.record("meeting-schedule" if polling else "meeting-move",
+               f"{'scheduled' if polling else 'moved'} meeting {m.number} {m.title} "
+               f"{'for' if polling else 'to'} {state(m, UTC_ZONE, ctx.now)} (UTC)", subject=m)
+    return announce(ctx, m, "" if polling else " has moved")
 
 
 @command("meeting cancel", usage='meeting cancel <meeting> "why"', examples=('meeting cancel 1 "The hall flooded"',),
