@@ -70,7 +70,7 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     at(town, "2026-11-30T09:00")
     town.ok("bob", 'propose "Adopt the market plan" closes:2026-12-15')
 
-    # Finding a time. Slots are typed in the typist's zone: Dora in New York types hers at 13:00.
+    # Finding a time.
     out = town.ok("alice", PROPOSE)
     assert "Meeting 1: Steering group, at Town hall" in out and "1. Mon 14 Dec 18:00" in out
     assert "Its agenda has 3 items from the record" in out

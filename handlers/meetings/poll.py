@@ -57,6 +57,8 @@ REMIND_BEFORE = timedelta(hours=24)
 # A time the sweep settled is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=60)
+# The share of partner organisations that must be present, unless the proposal says otherwise.
+DEFAULT_QUORUM = 50
 SAID = {SlotAnswer.YES: "yes", SlotAnswer.MAYBE: "if need be", SlotAnswer.NO: "no"}
 _SLOT = re.compile(r"(.+?)[ T]+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?", re.IGNORECASE)
 UTC_ZONE = zone("UTC")
@@ -177,9 +179,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     else:
         closes = max(first - REMIND_BEFORE, ctx.now + (first - ctx.now) / 2)
     place = check_text(args.options["place"], "place", MAX_TITLE) if "place" in args.options else None
-    quorum = 50
-    if "quorum" in args.options:
-        quorum = max(1, percent(args.options["quorum"], "quorum", 1))
+    quorum = percent(args.options["quorum"], "quorum", 1) if "quorum" in args.options else DEFAULT_QUORUM
     m = Meeting(partnership_id=p.id, number=ctx.number(Meeting), title=title, place=place, closes_at=closes,
                 quorum=quorum, created_by_id=ctx.person.id, created_at=ctx.now, sequence=0,
                 status=MeetingStatus.POLLING)
@@ -195,7 +195,7 @@ def propose(ctx: Context, args: Args) -> Reply:
                  text=f"When can you come? Answers close {show_due(closes, ctx.tz, ctx.now)}. Answer each slot, "
                       f"like `meeting answer {m.number} yes:1 maybe:2` (slots you don't name are a no). "
                       f"Its agenda has {plural(drafted, 'item')} from the record: `agenda {m.number}`.",
-                 sections=[Section("Slots, in your time zone", slots)],
+                 sections=[Section(f"Slots ({ctx.tz.key} time; `meeting {m.number}` shows them in yours)", slots)],
                  actions=[Action("See the poll", f"meeting {m.number}", primary=True)], audience=Audience.CHANNEL)
 
 
