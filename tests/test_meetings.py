@@ -264,6 +264,7 @@ def test_bad_meeting_input_is_refused_and_changes_nothing(town: Chat) -> None:
     refuse(town, "bob", "meeting answer x yes:1", "isn't a meeting number")
     refuse(town, "bob", "meeting 9", "There is no meeting #9")
     refuse(town, "bob", "minutes 1 dance", "isn't a part of the minutes")
+    refuse(town, "alice", 'minutes 1 note 1 "x" for:3', "`for:` doesn't go with `minutes 1 note`")
     with town.sessions() as session:
         count = len(session.scalars(select(AgendaItem)).all())
     for n in range(count, agenda_module.MAX_ITEMS):

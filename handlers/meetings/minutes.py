@@ -51,6 +51,9 @@ from storage.models import (
 from storage.nudges import Waiting, tell
 
 VERBS = ["note", "decided", "action", "carry", "share", "approve", "export"]
+# The options each part of the minutes takes (attendance is typed with no word).
+OPTIONS: dict[str | None, set[str]] = {None: {"present", "apologies"}, "decided": {"for", "against", "abstain", "interests"},
+                                       "action": {"by"}}
 MAX_COUNT = 999
 
 
@@ -161,6 +164,10 @@ def minutes(ctx: Context, args: Args) -> Reply:
     them the record; `export` gives them as Markdown."""
     m = find_meeting(ctx, args.take_id("meeting"))
     verb = args.take_word("part of the minutes", VERBS) if args.words else None
+    extra = sorted(set(args.options) - OPTIONS.get(verb, set()))
+    if extra:
+        raise UserError(f"`{extra[0]}:` doesn't go with `minutes {m.number}{' ' + verb if verb else ''}`.",
+                        "Type `help minutes` to see what each part takes.")
     if verb == "export" or (verb is None and not args.options):
         args.finish()
         return read(ctx, m, verb == "export")
