@@ -11,6 +11,7 @@ from handlers import ending, life
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
+from handlers.judgements import signoff
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -160,6 +161,11 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
         elif key == "formality":
             partnership.formality = Formality(choose(value, FORMALITIES, "formality"))
         elif key in ("purpose", "terms", "goals"):
+            if partnership.id is not None and signoff.current_version(ctx.session, partnership.id) is not None:
+                sections = 'roles:"..." decisions:"..." joining:"..."' if key == "terms" else f'{key}:"..."'
+                raise UserError(f"{partnership.name}'s {key} {'is' if key == 'purpose' else 'are'} written in its "
+                                "agreement now, which every partner organisation signs.",
+                                f'Type `agreement edit {sections} why:"..."` to change it.')
             setattr(partnership, key, check_text(value, key, MAX_NOTE))
         elif key == "end" and value.lower() == "none":
             partnership.end_date = None

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import TextClause
 
@@ -1077,7 +1077,28 @@ class Period(enum.StrEnum):
 Amount = Numeric(14, 2)
 
 
-class Pledge(Base):
+class _Contribution:
+    """The columns a pledge and a delivery share: who, for which organisation, what kind, how much."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    member_id: Mapped[int]
+    # The organisation the member spoke for, as it was then; None: a person speaking for none.
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    @declared_attr
+    def member(cls) -> Mapped[Member]:
+        return relationship(foreign_keys=f"{cls.__name__}.member_id",
+                            primaryjoin=f"{cls.__name__}.member_id == Member.id", lazy="joined")
+
+
+class Pledge(_Contribution, Base):
     """What a partner says it will bring. Time and money have an amount (hours, or a sum in a
     currency) per period; premises, equipment and help in kind are described in words. A new
     pledge of one kind replaces the partner's last (`ended_at`), which stays in the record."""
@@ -1093,25 +1114,11 @@ class Pledge(Base):
         Index("ix_pledges_partnership", "partnership_id", "ended_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    member_id: Mapped[int]
-    # The organisation the member pledged for, as it was then; None: a person speaking for none.
-    organisation: Mapped[str | None] = mapped_column(String(120))
-    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
-    amount: Mapped[Decimal | None] = mapped_column(Amount)
-    currency: Mapped[str | None] = mapped_column(String(3))
     period: Mapped[Period | None] = mapped_column(_enum(Period))
-    text: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
-    member: Mapped[Member] = relationship(
-        foreign_keys="Pledge.member_id", primaryjoin="Pledge.member_id == Member.id", lazy="joined")
 
-
-class Delivery(Base):
+class Delivery(_Contribution, Base):
     """A contribution a partner delivered: hours given, money spent, premises or equipment lent.
     Give and take counts it as giving; one entered by mistake is undone (`undone_at`), not deleted."""
 
@@ -1125,21 +1132,8 @@ class Delivery(Base):
         Index("ix_deliveries_partnership", "partnership_id", "undone_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    member_id: Mapped[int]
-    organisation: Mapped[str | None] = mapped_column(String(120))
-    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
-    amount: Mapped[Decimal | None] = mapped_column(Amount)
-    currency: Mapped[str | None] = mapped_column(String(3))
-    text: Mapped[str | None] = mapped_column(Text)
     delivered_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
-
-    member: Mapped[Member] = relationship(
-        foreign_keys="Delivery.member_id", primaryjoin="Delivery.member_id == Member.id", lazy="joined")
 
 
 # A goal's figures: counts, percents, pounds; exact, with room for a fraction.
