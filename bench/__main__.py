@@ -43,6 +43,8 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from bench.agenda import Drafting, agenda_draft
+from bench.agenda import rows as agenda_rows
 from bench.explain import explain, plans, report
 from bench.mail import Mailing, send_mail
 from bench.mail import rows as mail_rows
@@ -95,6 +97,7 @@ class Result:
     steady: Sweeping | None = None
     pages: list[Rendering] = field(default_factory=list)
     explained: str = ""
+    agenda: Drafting | None = None
 
 
 class StatementCounter:
@@ -329,6 +332,9 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
         if "pages" in parts:
             print(f"{kind} N={n}: rendering pages...", file=sys.stderr, flush=True)
             result.pages = render_times(engine, counter.measure, url, speakers[len(speakers) // 2], args.renders)
+        if "agenda" in parts:
+            print(f"{kind} N={n}: drafting an agenda...", file=sys.stderr, flush=True)
+            result.agenda = agenda_draft(engine, counter.measure)
     finally:
         recorder.close()
         engine.dispose()
@@ -338,6 +344,8 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
 def table(results: list[Result]) -> str:
     """The tables of the parts measured (`--parts sweeps` prints the sweeps' alone)."""
     lines = [*page_rows((r.db, r.n, r.pages) for r in results if r.pages), ""]
+    if any(r.agenda for r in results):
+        lines += [*agenda_rows((r.db, r.n, r.agenda) for r in results if r.agenda), ""]
     lines += [r.explained + "\n" for r in results if r.explained]
     if any(r.catch_up for r in results):
         lines += ["| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
@@ -380,10 +388,11 @@ def main(argv: list[str] | None = None) -> None:
                                                            "postgresql://postgres@127.0.0.1:5432/partnerbot_bench"),
                         help="a PostgreSQL database to create, fill and drop (default: $BENCH_DATABASE_URL or "
                              "postgresql://postgres@127.0.0.1:5432/partnerbot_bench)")
-    parser.add_argument("--parts", default="serving,sweeps,pages,mail",
+    parser.add_argument("--parts", default="serving,sweeps,pages,agenda,mail",
                         help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render), "
                              "mail (1,000 mails through SMTP), explain (every command's statements under EXPLAIN "
-                             "ANALYZE, PostgreSQL; full plans in bench-explain-nN.txt); default serving,sweeps,pages,mail")
+                             "ANALYZE, PostgreSQL; full plans in bench-explain-nN.txt), agenda (drafting a meeting's "
+                             "agenda); default serving,sweeps,pages,agenda,mail")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--reuse", action="store_true",

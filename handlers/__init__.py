@@ -33,6 +33,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
 from handlers.agreement import contributions, goals, interests, terms  # noqa: F401  (their commands too)
 from handlers.context import Actor, Profile
 from handlers.dispatch import handle
+from handlers.meetings import agenda, minutes, poll  # noqa: F401  (their commands too)
 from handlers.reply import Action, Attachment, Audience, Item, Reply, Section
 
 __all__ = ["Action", "Actor", "Attachment", "Audience", "Item", "Profile", "Reply", "Section", "handle"]

@@ -24,6 +24,7 @@ from storage.models import (
     Flexibility,
     Goal,
     Interest,
+    Meeting,
     Member,
     Partnership,
     Person,
@@ -31,7 +32,7 @@ from storage.models import (
     Role,
 )
 
-Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest)
+Scoped = TypeVar("Scoped", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest, Meeting)
 
 
 @dataclass(frozen=True)

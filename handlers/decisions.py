@@ -24,6 +24,7 @@ from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements import runoff
+from handlers.meetings.record import meeting_day, taken_at
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
 from handlers.recheck import Asked, about, day_in, not_coordinating, rechecks
 from handlers.registry import Access, command
@@ -38,6 +39,7 @@ from storage.models import (
     DecisionResponse,
     DecisionStatus,
     Interest,
+    Meeting,
     Member,
     Partnership,
     Position,
@@ -700,7 +702,7 @@ def review_line(d: Decision, today: date) -> str:
     return f"Coordinators will be reminded to review it on {show_day(d.review_on, today)}." if d.review_on else ""
 
 
-def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
+def decision_item(ctx: Context, d: Decision, responded: int, taken: Meeting | None = None) -> Item:
     if closing(d, ctx.now):
         return Item(f"#{d.number} {d.title} · {d.mode.value} · "
                     f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded} responded")
@@ -708,7 +710,8 @@ def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
         return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
                     f"{responded} responded", response_actions(d) if may_respond(ctx) else ())
     when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
-    return Item(f"#{d.number} {d.title} · {d.status.value} {when}")
+    at = f" · taken at the meeting of {meeting_day(taken, ctx.tz, ctx.now)}" if taken is not None else ""
+    return Item(f"#{d.number} {d.title} · {d.status.value} {when}{at}")
 
 
 @command("decisions", usage="decisions", access=Access.READ, aliases=("proposals",), changes=False)
@@ -724,7 +727,9 @@ def decisions(ctx: Context, args: Args) -> Reply:
     still_open = [decision_item(ctx, d, counts[d.id]) for d in rows
                   if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
     closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
-    settled = [decision_item(ctx, d, counts[d.id]) for d in reversed(rows) if d.status is not DecisionStatus.OPEN]
+    taken = taken_at(ctx.session, [d.id for d in rows if d.status is not DecisionStatus.OPEN])
+    settled = [decision_item(ctx, d, counts[d.id], taken.get(d.id)) for d in reversed(rows)
+               if d.status is not DecisionStatus.OPEN]
     sections = [Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
     if closed:
         sections.append(Section("Closed, outcome to come", closed))

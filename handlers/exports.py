@@ -32,6 +32,7 @@ from handlers.judgements.contributions import partner_of, pledge_said, quantity
 from handlers.judgements.indicators import figure, indicators_of
 from handlers.judgements.load import hours_left
 from handlers.judgements.signoff import signatures_of, standing_of
+from handlers.meetings.calendar import calendar_domain, meeting_events
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
@@ -52,7 +53,6 @@ from storage.models import (
     Person,
     Pledge,
     Position,
-    Publication,
 )
 
 CSV = "text/csv"
@@ -140,7 +140,7 @@ def decisions_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
 
 def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True,
                  domain: str | None = None, words: Callable[[str], str] = str) -> Attachment:
-    """Due dates, the next review and the end date as all-day events calendar apps import.
+    """Due dates, the next review and the end date as all-day events calendar apps import, and the meetings.
 
     UIDs name what an event is about by its number in the partnership, not when, so importing
     a newer export (or the public page's calendar subscription, the same events) moves an event
@@ -186,16 +186,9 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
                                                 else ".") + " Nothing new starts in it.")
     elif p.end_date:
         event("end", p.end_date, f"{words(p.name)}: end date", "The partnership's planned end: the wrap-up.")
+    for meeting in meeting_events(session, p, now, domain, words):
+        cal.add_component(meeting)
     return Attachment("calendar.ics", "text/calendar", cal.to_ical())
-
-
-def calendar_domain(session: Session, p: Partnership) -> str:
-    """What a partnership's calendar UIDs end with: its public page's slug while it is published,
-    so a subscription and an export name events alike and no UID carries a database id or a
-    workspace's id; else a name for the export alone, which only members see."""
-    slug = session.scalar(select(Publication.slug).where(Publication.partnership_id == p.id,
-                                                         Publication.published.is_(True)))
-    return f"{slug}.partnerbot" if slug else f"p{p.id}.{p.platform}.{p.workspace}.partnerbot".lower()
 
 
 def cell(text: str) -> str:

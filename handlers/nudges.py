@@ -31,6 +31,7 @@ from handlers.describe import hours, labelled
 from handlers.episodes import Figures, Told, episodes
 from handlers.errors import UserError
 from handlers.judgements.load import SPARE, Workload, away_now, key_people, room, room_for, tally
+from handlers.meetings import poll
 from handlers.parsing import Args
 from handlers.recheck import (
     CHECKS,
@@ -188,7 +189,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
 
 
 # Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges, terms.nudges)
+BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges, terms.nudges, poll.nudges)
 
 
 def batched(session: Session, now: datetime) -> tuple[list[DueNudge], bool]:

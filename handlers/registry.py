@@ -50,10 +50,14 @@ class Command:
     reads_alone: bool = False
     # Typed with only a number, it shows that one as this reading command does (`goal 1` is `goals 1`).
     shows: str | None = None
+    # Says of one call that it only reads (`minutes 1` shows them, `minutes 1 approve` changes them).
+    reads_when: Callable[[Args], bool] | None = None
 
     def changes_as_typed(self, args: Args) -> bool:
         """Whether this call of the command may change anything: one with a read-only bare form
         (`flex` lists, `flex time "..."` offers) decides per call, so listing takes no lock."""
+        if self.reads_when is not None and self.reads_when(args):
+            return False
         return self.changes and not (self.reads_alone and not (args.words or args.options or args.flags))
 
     @property
@@ -91,6 +95,7 @@ def command(
     after_end: bool = False,
     reads_alone: bool = False,
     shows: str | None = None,
+    reads_when: Callable[[Args], bool] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under one or two words (`commit`, `member add`).
 
@@ -104,7 +109,7 @@ def command(
             raise ValueError(f"two commands are named `{name}`: {COMMANDS[name].func.__module__} and {func.__module__}")
         COMMANDS[name] = Command(
             name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes,
-            after_end, reads_alone, shows,
+            after_end, reads_alone, shows, reads_when,
         )
         for alias in aliases:
             _ALIASES[alias] = name

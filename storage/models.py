@@ -1286,6 +1286,168 @@ class Interest(Base):
         foreign_keys="Interest.decision_id", primaryjoin="Interest.decision_id == Decision.id", lazy="joined")
 
 
+# --- Meetings ----------------------------------------------------------------------------
+
+class MeetingStatus(enum.StrEnum):
+    """A meeting's life: a time poll, then a time (which may move), or called off."""
+
+    POLLING = "polling"
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class SlotAnswer(enum.StrEnum):
+    """Whether a member can come at a candidate time (Loomio's yes / if need be / no)."""
+
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+class Attendance(enum.StrEnum):
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+
+
+class Meeting(Base):
+    """A meeting of the partnership: found by a time poll over candidate slots, then held at
+    `starts_at`, with an agenda and minutes. `sequence` counts its moves and its cancelling, so
+    a calendar that imported it knows a newer copy replaces the older."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number", name="uq_meetings_number"),
+        UniqueConstraint("id", "partnership_id", name="uq_meetings_id_partnership"),
+        CheckConstraint("status <> 'scheduled' OR starts_at IS NOT NULL", name="ck_meeting_scheduled"),
+        CheckConstraint("quorum >= 1 AND quorum <= 100", name="ck_meeting_quorum"),
+        CheckConstraint("(approved_at IS NULL) = (approved_by_id IS NULL)", name="ck_meeting_approved"),
+        Index("ix_meetings_status", "status", "closes_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    place: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[MeetingStatus] = mapped_column(_enum(MeetingStatus), default=MeetingStatus.POLLING)
+    # When the time poll stops taking answers; the sweep then takes the best slot.
+    closes_at: Mapped[datetime]
+    starts_at: Mapped[datetime | None]
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # When a time was settled, and by whom; None by: the sweep took the best slot as the poll closed.
+    scheduled_at: Mapped[datetime | None]
+    scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The share (whole percent) of partner organisations that must be present for it to be quorate.
+    quorum: Mapped[int] = mapped_column(Integer, default=50)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    # Minutes approved by a coordinator: published, and read-only from then on.
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class MeetingSlot(Base):
+    """One candidate time of a meeting's poll, numbered 1, 2, 3... as proposed."""
+
+    __tablename__ = "meeting_slots"
+    __table_args__ = (
+        _parent_fk("meeting_id", "meetings"),
+        UniqueConstraint("meeting_id", "position", name="uq_meeting_slots_position"),
+        CheckConstraint("position >= 1 AND position <= 20", name="ck_meeting_slot_position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int]
+    position: Mapped[int]
+    starts_at: Mapped[datetime]
+
+
+class MeetingAnswer(Base):
+    """A member's answer for one slot; answering again replaces all of theirs for the meeting."""
+
+    __tablename__ = "meeting_answers"
+    __table_args__ = (
+        _parent_fk("meeting_id", "meetings"),
+        _member_fk("member_id"),
+        UniqueConstraint("slot_id", "member_id", name="uq_meeting_answers_slot_member"),
+        Index("ix_meeting_answers_meeting", "meeting_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int]
+    slot_id: Mapped[int] = mapped_column(ForeignKey("meeting_slots.id", ondelete="CASCADE"))
+    member_id: Mapped[int]
+    answer: Mapped[SlotAnswer] = mapped_column(_enum(SlotAnswer))
+    answered_at: Mapped[datetime]
+
+
+class MeetingAttendee(Base):
+    """Who was at a meeting, or sent apologies, as the minutes record it."""
+
+    __tablename__ = "meeting_attendees"
+    __table_args__ = (
+        _parent_fk("meeting_id", "meetings"),
+        _member_fk("member_id"),
+        UniqueConstraint("meeting_id", "member_id", name="uq_meeting_attendees_member"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int]
+    member_id: Mapped[int]
+    attendance: Mapped[Attendance] = mapped_column(_enum(Attendance))
+
+    member: Mapped[Member] = relationship(
+        foreign_keys="MeetingAttendee.member_id", primaryjoin="MeetingAttendee.member_id == Member.id", lazy="joined")
+
+
+class AgendaItem(Base):
+    """One item of a meeting's agenda: drafted from the record (`source` names what it came
+    from), added by a member, or carried from the last meeting; its minute note once held."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (
+        _parent_fk("meeting_id", "meetings"),
+        Index("ix_agenda_items_meeting", "meeting_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int]
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    # `concern`, `proposal`, `overdue`, `goal`, `review`, `agreement`, `carried` or `member`.
+    source: Mapped[str] = mapped_column(String(20))
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Not finished: it goes on the next meeting's draft.
+    carried: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class MeetingOutcome(Base):
+    """A decision taken, or an action given, at a meeting: the record's link back to it."""
+
+    __tablename__ = "meeting_outcomes"
+    __table_args__ = (
+        _parent_fk("meeting_id", "meetings"),
+        CheckConstraint("(decision_id IS NULL) <> (commitment_id IS NULL)", name="ck_meeting_outcome_one"),
+        UniqueConstraint("decision_id", name="uq_meeting_outcomes_decision"),
+        UniqueConstraint("commitment_id", name="uq_meeting_outcomes_commitment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int]
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"))
+    # Interests declared in the room on this decision, as the minutes record them.
+    interests: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 # --- Matrix ----------------------------------------------------------------------------
 
 class MatrixAccount(Base):

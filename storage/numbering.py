@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import queries
-from storage.models import Commitment, Concern, Decision, Delivery, Flexibility, Goal, Interest, Pledge
+from storage.models import Commitment, Concern, Decision, Delivery, Flexibility, Goal, Interest, Meeting, Pledge
 
-Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest)
+Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest, Meeting)
 
 
 def next_number(session: Session, model: type[Numbered], partnership_id: int) -> int:

@@ -24,6 +24,7 @@ from storage.models import (
     Goal,
     Interest,
     JoinRequest,
+    Meeting,
     Member,
     PartnerOrganisation,
     Partnership,
@@ -35,12 +36,13 @@ from storage.models import (
 
 Row = TypeVar("Row", bound=DeclarativeBase)
 # The rows people name by their number within a partnership (storage/numbering.py).
-Numbered = Commitment | Concern | Decision | Flexibility | Goal | Pledge | Delivery | Interest
+Numbered = Commitment | Concern | Decision | Flexibility | Goal | Pledge | Delivery | Interest | Meeting
 # What an event can be about, by the kind the event log names it with.
 SUBJECT_KINDS: dict[type[DeclarativeBase], str] = {
     Commitment: "commitment", Concern: "concern", Decision: "decision", Flexibility: "offer",
     Member: "member", Review: "review", JoinRequest: "join-request", AgreementVersion: "agreement",
     PartnerOrganisation: "organisation", Pledge: "pledge", Delivery: "delivery", Goal: "goal", Interest: "interest",
+    Meeting: "meeting",
 }
 
 

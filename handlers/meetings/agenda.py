@@ -1,0 +1,258 @@
+"""The agenda builds itself: drafted from what is open in the record, ordered and trimmed by coordinators.
+
+Members add items. The draft reads the record in a fixed number of statements whatever its size (see
+`draft`), taking the few most pressing of each kind, so a large partnership's agenda is
+as quick to make as a small one's and never longer than a meeting can take.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.dates import show_day
+from handlers.errors import UserError
+from handlers.judgements.indicators import indicators_of
+from handlers.judgements.signoff import standing_of
+from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, state
+from handlers.parsing import MAX_TITLE, Args
+from handlers.public_page import Mentions
+from handlers.registry import Access, command
+from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import queries
+from storage.models import (
+    AgendaItem,
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    Decision,
+    DecisionStatus,
+    Meeting,
+    MeetingStatus,
+    Partnership,
+    Severity,
+)
+
+MAX_ITEMS = 40
+# The most of each kind a draft takes: the agenda stays a meeting's worth, however much is open.
+EACH = 5
+# Proposals closing this long after the meeting are still worth discussing at it.
+CLOSING_SOON = timedelta(days=7)
+# The agenda goes to the partnership's channel, and onto its public page, this long before the meeting.
+AGENDA_BEFORE = timedelta(days=5)
+_NAMED = re.compile(r"(.*?#\d+)")
+
+
+@dataclass(frozen=True)
+class Drafted:
+    title: str
+    source: str
+
+
+def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[Drafted]:
+    """What the record says the meeting should discuss, most pressing first, in a fixed number
+    of statements: concerns open longest or most severe, proposals closing soon, overdue work,
+    goals off track, a review due, agreement changes unsigned, and what was carried last time."""
+    when = m.starts_at or m.closes_at
+    today = when.date()
+    items: list[Drafted] = []
+    severity = case({Severity.HIGH: 0, Severity.MEDIUM: 1}, value=Concern.severity, else_=2)
+    for k in session.scalars(select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
+                             .order_by(severity, Concern.created_at, Concern.id).limit(EACH)):
+        items.append(Drafted(f"Concern #{k.number} ({k.severity.value}): {k.title}, open since "
+                             f"{show_day(k.created_at.date(), today)}", "concern"))
+    for d in session.scalars(select(Decision).where(Decision.partnership_id == p.id,
+                                                    Decision.status == DecisionStatus.OPEN,
+                                                    Decision.closes_at <= when + CLOSING_SOON)
+                             .order_by(Decision.closes_at, Decision.id).limit(EACH)):
+        items.append(Drafted(f"Proposal #{d.number}: {d.title}, closing {show_day(d.closes_at.date(), today)}",
+                             "proposal"))
+    for c in session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
+                                                      Commitment.status == CommitmentStatus.OPEN,
+                                                      Commitment.due_at < now)
+                             .order_by(Commitment.due_at, Commitment.id).limit(EACH)):
+        items.append(Drafted(f"Overdue: #{c.number} {c.title} ({c.owner.person.display_name}), due "
+                             f"{show_day(c.due_at.date(), today)}", "overdue"))
+    off_track = [i for i in indicators_of(session, p.id, now, now.date()) if i.on_track is False]
+    items += [Drafted(f"Goal #{i.goal.number} off track: {i.goal.title}", "goal") for i in off_track[:EACH]]
+    if p.next_review_on is not None and p.next_review_on <= today:
+        items.append(Drafted(f"The partnership's review, due {show_day(p.next_review_on, today)}", "review"))
+    sign_off = standing_of(session, p.id)
+    if sign_off.version is not None and sign_off.waiting:
+        items.append(Drafted(f"Agreement version {sign_off.version.number}: still to sign: "
+                             f"{', '.join(sign_off.waiting)}", "agreement"))
+    last = (select(func.max(Meeting.id)).where(Meeting.partnership_id == p.id, Meeting.id != m.id,
+                                               Meeting.status != MeetingStatus.CANCELLED)
+            .scalar_subquery())
+    # What the record raises again anyway (a concern still open) is not carried twice.
+    drafted = {subject(d.title) for d in items}
+    items += [Drafted(a.title if a.source == "carried" else f"Carried: {a.title}", "carried") for a in session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == last, AgendaItem.carried.is_(True))
+        .order_by(AgendaItem.position).limit(EACH * 2)) if subject(a.title) not in drafted]
+    return items[:MAX_ITEMS]
+
+
+def subject(title: str) -> str:
+    """What an item is about: the record it names (`Concern #3`, `Overdue: #7`), or its whole title."""
+    found = _NAMED.match(title.removeprefix("Carried: "))
+    return found[1] if found else title.removeprefix("Carried: ")
+
+
+def write_draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> int:
+    """Put the draft on a new meeting's agenda; returns how many items it has."""
+    drafted = draft(session, p, m, now)
+    session.add_all(AgendaItem(partnership_id=p.id, meeting_id=m.id, position=n, title=d.title[:MAX_TITLE],
+                               source=d.source) for n, d in enumerate(drafted, 1))
+    return len(drafted)
+
+
+def items_of(session: Session, m: Meeting) -> list[AgendaItem]:
+    return items_of_all(session, [m.id]).get(m.id, [])
+
+
+def items_of_all(session: Session, meeting_ids: list[int]) -> dict[int, list[AgendaItem]]:
+    """These meetings' agendas, in order, in one statement."""
+    found: dict[int, list[AgendaItem]] = {}
+    for a in session.scalars(select(AgendaItem).where(AgendaItem.meeting_id.in_(meeting_ids))
+                             .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id)):
+        found.setdefault(a.meeting_id, []).append(a)
+    return found
+
+
+def agenda_sent(m: Meeting, items: list[AgendaItem], now: datetime) -> str:
+    """The agenda as the bot sends it ahead of the meeting."""
+    listed = "\n".join(f"{a.position}. {a.title}" for a in items) or "Nothing on it yet."
+    return (f"The agenda of meeting {m.number} ({m.title}), {state(m, UTC, now)} (UTC):\n{listed}\n"
+            f'Add an item: `agenda add {m.number} "What to discuss"`.')
+
+
+@dataclass(frozen=True)
+class PublishedAgenda:
+    """A meeting's agenda as the public page shows it, the set number of days ahead."""
+
+    number: int
+    title: str
+    starts_at: datetime
+    place: str | None
+    items: list[str]
+
+
+def published_agendas(session: Session, p: Partnership, now: datetime, names: bool = False,
+                      words: Callable[[str], str] | None = None) -> list[PublishedAgenda]:
+    """The agendas of the meetings in the next five days, for the partnership's public page
+    (which calls this only while the page is published, passing its own `words`); without
+    `names`, any name written in them reads "someone"."""
+    words = words or Mentions(queries.members_ever(session, p.id), names)
+    ahead = list(session.scalars(select(Meeting).where(Meeting.partnership_id == p.id,
+                                                       Meeting.status == MeetingStatus.SCHEDULED,
+                                                       Meeting.starts_at > now, Meeting.starts_at <= now + AGENDA_BEFORE)
+                                 .order_by(Meeting.starts_at)))
+    items = items_of_all(session, [m.id for m in ahead])
+    return [PublishedAgenda(m.number, words(m.title), m.starts_at, words(m.place) if m.place else None,
+                            [words(a.title) for a in items.get(m.id, [])]) for m in ahead if m.starts_at is not None]
+
+
+def item_at(session: Session, m: Meeting, position: int) -> AgendaItem:
+    found = session.scalar(select(AgendaItem).where(AgendaItem.meeting_id == m.id, AgendaItem.position == position))
+    if found is None:
+        raise UserError(f"Meeting {m.number}'s agenda has no item {position}.",
+                        f"Type `agenda {m.number}` to see its items with their numbers.")
+    return found
+
+
+def changeable(ctx: Context, args: Args) -> Meeting:
+    """The meeting whose agenda a command changes: not cancelled, its minutes not approved."""
+    m = find_meeting(ctx, args.take_id("meeting"))
+    ensure_not_cancelled(m)
+    ensure_open_minutes(m)
+    return m
+
+
+def item_line(a: AgendaItem) -> Item:
+    line = f"{a.position}. {a.title}" + (" (carried to the next meeting)" if a.carried else "")
+    return Item(line + (f"\n     Minuted: {a.note}" if a.note else ""))
+
+
+@command("agenda", usage="agenda <meeting>", examples=("agenda 1",), access=Access.READ, changes=False)
+def agenda(ctx: Context, args: Args) -> Reply:
+    """A meeting's agenda: drafted from the record when it was proposed, with members' items."""
+    m = find_meeting(ctx, args.take_id("meeting"))
+    args.finish()
+    items = items_of(ctx.session, m)
+    return Reply(title=f"Agenda of meeting {m.number}: {m.title}", text=state(m, ctx.tz, ctx.now),
+                 sections=[Section(None, [item_line(a) for a in items],
+                                   empty=f'Nothing on it yet. Add an item: `agenda add {m.number} "What to discuss"`.')],
+                 more=f"agenda {m.number}")
+
+
+@command("agenda add", usage='agenda add <meeting> "item"', examples=('agenda add 1 "Christmas lights budget"',))
+def agenda_add(ctx: Context, args: Args) -> Reply:
+    """Add an item to a meeting's agenda, at the end; coordinators order it."""
+    m = changeable(ctx, args)
+    title = args.take_text("agenda item", MAX_TITLE)
+    args.finish()
+    count = len(items_of(ctx.session, m))
+    if count >= MAX_ITEMS:
+        raise UserError(f"Meeting {m.number}'s agenda already has {MAX_ITEMS} items, as many as a meeting can take.",
+                        f"A coordinator can drop one first: `agenda drop {m.number} <item>`.")
+    ctx.session.add(AgendaItem(partnership_id=m.partnership_id, meeting_id=m.id, position=count + 1, title=title,
+                               source="member", added_by_id=ctx.person.id))
+    ctx.record("agenda-add", f"added {title} to the agenda of meeting {m.number}", subject=m)
+    return Reply(text=f"Added to meeting {m.number}'s agenda as item {count + 1}: {title}.",
+                 audience=Audience.CHANNEL)
+
+
+@command("agenda move", usage="agenda move <meeting> <item> to:<place>", examples=("agenda move 1 4 to:1",),
+         access=Access.COORDINATOR, options=("to",))
+def agenda_move(ctx: Context, args: Args) -> Reply:
+    """Move an agenda item to another place; the items between shift along."""
+    m = changeable(ctx, args)
+    a = item_at(ctx.session, m, args.take_id("agenda item"))
+    args.finish()
+    if "to" not in args.options:
+        raise UserError("Say where to move it, like `to:1`.", f"Type `agenda move {m.number} {a.position} to:1`.")
+    count = len(items_of(ctx.session, m))
+    place = args.options["to"].lstrip("#")
+    if not place.isdigit() or not 1 <= int(place) <= count:
+        raise UserError(f"`to:` is a place from 1 to {count} on meeting {m.number}'s agenda.",
+                        f"Type `agenda move {m.number} {a.position} to:1`.")
+    old, new = a.position, int(place)
+    shift = (AgendaItem.position - 1) if new > old else (AgendaItem.position + 1)
+    low, high = min(old, new), max(old, new)
+    ctx.session.execute(update(AgendaItem).where(AgendaItem.meeting_id == m.id, AgendaItem.id != a.id,
+                                                 AgendaItem.position.between(low, high))
+                        .values(position=shift).execution_options(synchronize_session="fetch"))
+    a.position = new
+    ctx.record("agenda-move", f"moved {a.title} from {old} to {new} on the agenda of meeting {m.number}", subject=m)
+    return Reply(text=f"Moved {a.title} to item {new} of meeting {m.number}'s agenda.")
+
+
+@command("agenda drop", usage="agenda drop <meeting> <item>", examples=("agenda drop 1 3",), access=Access.COORDINATOR)
+def agenda_drop(ctx: Context, args: Args) -> Reply:
+    """Take an item off a meeting's agenda; the items after it move up."""
+    m = changeable(ctx, args)
+    a = item_at(ctx.session, m, args.take_id("agenda item"))
+    args.finish()
+    if a.note is not None:
+        raise UserError(f"Item {a.position} is already minuted, so it stays on the record.",
+                        f"Type `minutes {m.number}` to read the minutes.")
+    ctx.session.delete(a)
+    ctx.session.flush()
+    ctx.session.execute(update(AgendaItem).where(AgendaItem.meeting_id == m.id, AgendaItem.position > a.position)
+                        .values(position=AgendaItem.position - 1).execution_options(synchronize_session="fetch"))
+    ctx.record("agenda-drop", f"took {a.title} off the agenda of meeting {m.number}", subject=m)
+    left = plural(len(items_of(ctx.session, m)), "item")
+    return Reply(text=f"Took {a.title} off meeting {m.number}'s agenda; {left} left.")
+
+
+def agenda_said(session: Session, m: Meeting) -> str:
+    """How many items, for the meeting's own page: `6 items`."""
+    return plural(len(items_of(session, m)), "item") + f" · `agenda {m.number}`"
+

@@ -1,0 +1,403 @@
+"""Minutes that become the record: attendance, quorum, notes, decisions and actions of a meeting.
+
+They say who attended and who sent apologies, by organisation,
+whether the meeting was quorate, a note for each agenda item, the decisions taken in the room
+(which join `decisions` and `history`, "taken at the meeting of ..."), the actions given
+(each a commitment, linked back to the meeting), and what is carried to the next meeting.
+
+A coordinator records them from the meeting's start; once approved they no longer change,
+and they are published: as a Markdown file, and on the public page (`published_minutes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.dates import show_due
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.judgements.signoff import organisation_key, organisations_now
+from handlers.meetings.agenda import item_at, items_of
+from handlers.meetings.poll import asked_meetings
+from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
+from handlers.public_page import Mentions
+from handlers.recheck import Asked, about, rechecks
+from handlers.registry import Access, command
+from handlers.reply import Attachment, Audience, Item, Reply, Section, plural
+from storage import queries
+from storage.models import (
+    AgendaItem,
+    Attendance,
+    Commitment,
+    Decision,
+    DecisionMode,
+    DecisionStatus,
+    Meeting,
+    MeetingAttendee,
+    MeetingOutcome,
+    MeetingStatus,
+    Member,
+    Partnership,
+    Role,
+)
+from storage.nudges import Waiting, tell
+
+VERBS = ["note", "decided", "action", "carry", "share", "approve", "export"]
+# The options each part of the minutes takes (attendance is typed with no word).
+OPTIONS: dict[str | None, set[str]] = {None: {"present", "apologies"}, "decided": {"for", "against", "abstain", "interests"},
+                                       "action": {"by"}}
+MAX_COUNT = 999
+
+
+def only_reads(args: Args) -> bool:
+    """`minutes 1` and `minutes 1 export` read; everything else records."""
+    words = [t.text.lower() for t in args.words]
+    return not args.options and not args.flags and (len(words) <= 1 or words[1:] == ["export"])
+
+
+@dataclass(frozen=True)
+class Quorum:
+    present: int
+    total: int
+    needed: int  # percent
+
+    @property
+    def met(self) -> bool:
+        return self.present > 0 and self.present * 100 >= self.needed * self.total
+
+    def said(self) -> str:
+        return (f"{'Quorate' if self.met else 'Not quorate'}: {self.present} of "
+                f"{plural(self.total, 'partner organisation')} present (at least {self.needed}% needed)")
+
+
+@dataclass(frozen=True)
+class Minutes:
+    """A meeting's minutes as the record holds them: the one reading the chat, the Markdown
+    file and the public page all show."""
+
+    meeting: Meeting
+    present: list[Member]
+    apologies: list[Member]
+    quorum: Quorum
+    items: list[AgendaItem]
+    decisions: list[tuple[Decision, str | None]]
+    actions: list[Commitment]
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.present or self.apologies or any(a.note for a in self.items) or self.decisions or self.actions)
+
+
+def quorum_of(m: Meeting, present: list[Member], members: list[Member]) -> Quorum:
+    """The meeting's rule: its share of the partner organisations at the table must have a member
+    present; a partnership without organisations counts its members instead."""
+    organisations = organisations_now(members)
+    if organisations:
+        here = {organisation_key(x.organisation) for x in present if x.organisation} & organisations.keys()
+        return Quorum(len(here), len(organisations), m.quorum)
+    voting = [x for x in members if x.role is not Role.OBSERVER]
+    return Quorum(len(present), len(voting), m.quorum)
+
+
+def minutes_of(session: Session, m: Meeting) -> Minutes:
+    """A meeting's minutes, in five statements."""
+    attendees = list(session.scalars(select(MeetingAttendee).where(MeetingAttendee.meeting_id == m.id)))
+    present = sorted((a.member for a in attendees if a.attendance is Attendance.PRESENT), key=member_label)
+    apologies = sorted((a.member for a in attendees if a.attendance is Attendance.APOLOGIES), key=member_label)
+    members = queries.active_members(session, m.partnership_id)
+    decisions = [(d, interests) for d, interests in session.execute(select(Decision, MeetingOutcome.interests).join(
+        MeetingOutcome, MeetingOutcome.decision_id == Decision.id).where(MeetingOutcome.meeting_id == m.id)
+        .order_by(Decision.number))]
+    actions = list(session.scalars(select(Commitment).join(MeetingOutcome, MeetingOutcome.commitment_id == Commitment.id)
+                                   .where(MeetingOutcome.meeting_id == m.id).order_by(Commitment.number)))
+    return Minutes(m, present, apologies, quorum_of(m, present, members), items_of(session, m), decisions, actions)
+
+
+def being_minuted(ctx: Context, m: Meeting) -> None:
+    """Minutes are taken of a meeting with a time, from its start, until they are approved."""
+    ensure_not_cancelled(m)
+    ensure_open_minutes(m)
+    if m.status is not MeetingStatus.SCHEDULED or m.starts_at is None:
+        raise UserError(f"Meeting {m.number} has no time yet.", f"Type `meeting {m.number}` to see its poll.")
+    if m.starts_at > ctx.now:
+        raise UserError(f"Meeting {m.number} starts {show_time(m.starts_at, ctx.tz, ctx.now)}; minutes are taken "
+                        "from its start.", f"Type `agenda {m.number}` to prepare it.")
+
+
+def people(ctx: Context, value: str) -> list[Member]:
+    names = [part.strip().removeprefix("@") for part in value.split(",") if part.strip().removeprefix("@")]
+    return [ctx.find_member(name) for name in names]
+
+
+def count(value: str | None, what: str) -> int:
+    if value is None:
+        return 0
+    if not value.isdigit() or int(value) > MAX_COUNT:
+        raise UserError(f"`{what}:{value[:20]}` isn't a count of people.", f"Write it like `{what}:5`.")
+    return int(value)
+
+
+@command("minutes", usage="minutes <meeting> [present:@a,@b apologies:@c | note <item> \"...\" | decided \"...\" "
+                          "for:5 against:1 abstain:0 | action @name \"...\" by:<date> | carry <item> | share | approve | export]",
+         examples=("minutes 1", "minutes 1 present:@alice,@bob apologies:@carol", 'minutes 1 note 2 "Agreed to ask the council"',
+                   'minutes 1 decided "Move the fair to June" for:5 against:1 abstain:0',
+                   'minutes 1 action @bob "Book the hall" by:friday', "minutes 1 carry 3", "minutes 1 share", "minutes 1 approve",
+                   "minutes 1 export"),
+         access=Access.READ, options=("present", "apologies", "for", "against", "abstain", "interests", "by"),
+         reads_when=only_reads)
+def minutes(ctx: Context, args: Args) -> Reply:
+    """A meeting's minutes: read them, or (coordinators) record attendance, notes, decisions,
+    actions and carried items, then approve them.
+
+    present:/apologies: list members; `note 2 "..."` minutes agenda item 2; `decided "..."
+    for:5 against:1 abstain:0 interests:"..."` records a decision (a quorate meeting only);
+    `action @bob "..." by:friday` gives a commitment; `carry 3` takes item 3 to the next
+    meeting; `share` sends the draft to those who attended or sent apologies; `approve` makes
+    them the record; `export` gives them as Markdown."""
+    m = find_meeting(ctx, args.take_id("meeting"))
+    verb = args.take_word("part of the minutes", VERBS) if args.words else None
+    extra = sorted(set(args.options) - OPTIONS.get(verb, set()))
+    if extra:
+        raise UserError(f"`{extra[0]}:` doesn't go with `minutes {m.number}{' ' + verb if verb else ''}`.",
+                        "Type `help minutes` to see what each part takes.")
+    if verb == "export" or (verb is None and not args.options):
+        args.finish()
+        return read(ctx, m, verb == "export")
+    ctx.require_coordinator()
+    being_minuted(ctx, m)
+    if verb is None:
+        return attendance(ctx, m, args)
+    return {"note": note, "decided": decided, "action": action, "carry": carry, "share": share,
+            "approve": approve}[verb](ctx, m, args)
+
+
+def read(ctx: Context, m: Meeting, export: bool) -> Reply:
+    p = ctx.require_partnership()
+    minuted = minutes_of(ctx.session, m)
+    if export:
+        text = markdown(minuted, p, ctx.tz, ctx.now, names=True)
+        return Reply(text=f"The minutes of meeting {m.number}, as Markdown.",
+                     attachments=[Attachment(f"minutes-{m.number}.md", "text/markdown", text.encode())])
+    status = (f"approved {show_time(m.approved_at, ctx.tz, ctx.now)}" if m.approved_at else "draft")
+    fields = [("When", show_time(m.starts_at, ctx.tz, ctx.now) if m.starts_at else "no time yet"),
+              ("Present", ", ".join(member_label(x) for x in minuted.present) or "not recorded"),
+              ("Apologies", ", ".join(member_label(x) for x in minuted.apologies) or "none recorded"),
+              ("Quorum", minuted.quorum.said())]
+    notes = [Item(f"{a.position}. {a.title}: {a.note or 'no note'}" + (" (carried to the next meeting)" if a.carried else ""))
+             for a in minuted.items if a.note or a.carried]
+    return Reply(title=f"Minutes of meeting {m.number}: {m.title} ({status})", fields=fields, sections=[
+        Section("Items", notes, empty=f'No notes yet: `minutes {m.number} note 1 "..."`.'),
+        Section("Decisions", [Item(decision_said(d, i)) for d, i in minuted.decisions], empty="None taken."),
+        Section("Actions", [Item(f"#{c.number} {c.title} · {member_label(c.owner)} · due "
+                                 f"{show_due(c.due_at, ctx.tz, ctx.now)} · {c.status.value}") for c in minuted.actions],
+                empty="None given.")],
+        more=f"minutes {m.number} export")
+
+
+def decision_said(d: Decision, interests: str | None) -> str:
+    return f"#{d.number} {d.title}: {d.status.value}. {(d.outcome or '').splitlines()[0]}" + (
+        f" Interests declared: {interests}." if interests else "")
+
+
+def attendance(ctx: Context, m: Meeting, args: Args) -> Reply:
+    args.finish()
+    if not {"present", "apologies"} & set(args.options):
+        raise UserError("Say what to record.", f"Type `minutes {m.number} present:@alice,@bob apologies:@carol`, "
+                                               f"or `help minutes`.")
+    present = people(ctx, args.options.get("present", ""))
+    apologies = people(ctx, args.options.get("apologies", ""))
+    both = {x.id for x in present} & {x.id for x in apologies}
+    if both:
+        raise UserError("Someone is both present and sending apologies.",
+                        f"Name each person once: `minutes {m.number} present:@alice apologies:@carol`.")
+    named = [*present, *apologies]
+    ctx.session.execute(delete(MeetingAttendee).where(MeetingAttendee.meeting_id == m.id,
+                                                      MeetingAttendee.member_id.in_([x.id for x in named])))
+    ctx.session.add_all(MeetingAttendee(partnership_id=m.partnership_id, meeting_id=m.id, member_id=x.id,
+                                        attendance=Attendance.PRESENT if x in present else Attendance.APOLOGIES)
+                        for x in named)
+    ctx.session.flush()
+    minuted = minutes_of(ctx.session, m)
+    ctx.record("minutes", f"recorded attendance at meeting {m.number}: {len(minuted.present)} present, "
+                          f"{len(minuted.apologies)} apologies", subject=m)
+    return Reply(text=f"Meeting {m.number}: present {', '.join(member_label(x) for x in minuted.present) or 'nobody'}; "
+                      f"apologies {', '.join(member_label(x) for x in minuted.apologies) or 'none'}. "
+                      f"{minuted.quorum.said()}.")
+
+
+def note(ctx: Context, m: Meeting, args: Args) -> Reply:
+    item = item_at(ctx.session, m, args.take_id("agenda item"))
+    text = args.take_text("note", MAX_NOTE)
+    args.finish()
+    item.note = text
+    ctx.record("minutes", f"minuted item {item.position} ({item.title}) of meeting {m.number}", subject=m, reason=text)
+    return Reply(text=f"Minuted item {item.position} of meeting {m.number} ({item.title}): {text}")
+
+
+def decided(ctx: Context, m: Meeting, args: Args) -> Reply:
+    title = args.take_text("what was decided", MAX_TITLE)
+    args.finish()
+    minuted = minutes_of(ctx.session, m)
+    if not minuted.quorum.met:
+        raise UserError(f"Meeting {m.number} was not quorate ({minuted.quorum.said()}), so it could take no decision.",
+                        f'Put it to the partnership instead: `propose "{title[:40]}" mode:vote`, or record who '
+                        f"was there: `minutes {m.number} present:@name`.")
+    votes = {k: count(args.options.get(k), k) for k in ("for", "against", "abstain")}
+    if sum(votes.values()) > len(minuted.present):
+        raise UserError(f"That is {sum(votes.values())} votes, from the {len(minuted.present)} present.",
+                        f"Record who was there first: `minutes {m.number} present:@alice,@bob`.")
+    interests = check_text(args.options["interests"], "interests", MAX_NOTE) if "interests" in args.options else None
+    assert m.starts_at is not None
+    held = meeting_day(m, ctx.tz, ctx.now)
+    passed = votes["for"] > votes["against"]
+    counted = f"{votes['for']} for, {votes['against']} against, {votes['abstain']} abstaining"
+    d = Decision(partnership_id=m.partnership_id, number=ctx.number(Decision), proposer_id=ctx.require_member().id,
+                 title=title, details=f"Taken at the meeting of {held} (meeting {m.number}, {m.title}).",
+                 mode=DecisionMode.VOTE, closes_at=m.starts_at, created_at=m.starts_at, closed_at=m.starts_at,
+                 status=DecisionStatus.PASSED if passed else DecisionStatus.FAILED, closed_by_id=ctx.person.id,
+                 outcome="\n".join(filter(None, [f"Taken at the meeting of {held}: {counted}.",
+                                                 f"Interests declared: {interests}" if interests else None])))
+    ctx.session.add(d)
+    ctx.session.flush()
+    ctx.session.add(MeetingOutcome(partnership_id=m.partnership_id, meeting_id=m.id, decision_id=d.id,
+                                   interests=interests, created_at=ctx.now))
+    ctx.record("meeting-decision", f"recorded decision #{d.number} {title}, taken at the meeting of {held}: "
+                                   f"{d.status.value} ({counted})", subject=d, reason=interests)
+    return Reply(text=f"Decision #{d.number} {title}: {d.status.value.upper()}, taken at the meeting of {held} "
+                      f"({counted}).", audience=Audience.CHANNEL)
+
+
+def action(ctx: Context, m: Meeting, args: Args) -> Reply:
+    owner = ctx.find_member(args.take_mention("who does it"))
+    title = args.take_text("action", MAX_TITLE)
+    args.finish()
+    if "by" not in args.options:
+        raise UserError("Say by when.", f'Type `minutes {m.number} action @{owner.person.user_id} "{title[:40]}" by:friday`.')
+    due = ctx.due(args.options["by"])
+    c = Commitment(partnership_id=m.partnership_id, number=ctx.number(Commitment), owner_id=owner.id, title=title,
+                   due_at=due, created_by_id=ctx.person.id, created_at=ctx.now)
+    ctx.session.add(c)
+    ctx.session.flush()
+    ctx.session.add(MeetingOutcome(partnership_id=m.partnership_id, meeting_id=m.id, commitment_id=c.id,
+                                   created_at=ctx.now))
+    held = meeting_day(m, ctx.tz, ctx.now)
+    ctx.record("commit", f"gave {owner.person.display_name} #{c.number} {title}, an action from the meeting of {held} "
+                         f"(meeting {m.number})", subject=c)
+    return Reply(text=f"Action from meeting {m.number}: #{c.number} {title}, for {member_label(owner)}, due "
+                      f"{show_due(due, ctx.tz, ctx.now)}.", audience=Audience.CHANNEL)
+
+
+def carry(ctx: Context, m: Meeting, args: Args) -> Reply:
+    item = item_at(ctx.session, m, args.take_id("agenda item"))
+    args.finish()
+    item.carried = True
+    ctx.record("minutes", f"carried item {item.position} ({item.title}) of meeting {m.number} to the next", subject=m)
+    return Reply(text=f"Item {item.position} ({item.title}) goes on the next meeting's agenda.")
+
+
+def share(ctx: Context, m: Meeting, args: Args) -> Reply:
+    """Send the draft to those who attended or sent apologies, to read before it is approved."""
+    args.finish()
+    minuted = minutes_of(ctx.session, m)
+    readers = [x for x in minuted.present + minuted.apologies if x.person_id != ctx.person.id]
+    if not readers:
+        raise UserError(f"Meeting {m.number}'s minutes name nobody else to share them with.",
+                        f"Record attendance first: `minutes {m.number} present:@alice,@bob`.")
+    event = ctx.record("minutes", f"shared the draft minutes of meeting {m.number} with "
+                                  f"{plural(len(readers), 'attendee')}", subject=m)
+    ctx.session.flush()
+    for x in readers:
+        tell(ctx.session, f"told:minutes-draft:mt{m.id}:e{event.id}:p{x.person_id}", m.partnership_id, "minutes-draft",
+             f"The draft minutes of meeting {m.number} ({m.title}) are ready: type `minutes {m.number}` to read them, "
+             f"and tell {ctx.person.display_name} of anything to correct before they are approved.", ctx.now,
+             person_id=x.person_id)
+    return Reply(text=f"Shared the draft minutes of meeting {m.number} with "
+                      f"{', '.join(member_label(x) for x in readers)}.")
+
+
+@rechecks("minutes-draft", otherwise="the minutes were approved meanwhile")
+def draft_unapproved(asked: Asked, row: Waiting) -> str | None:
+    """A draft shared: still a draft (approved, it is the record, announced as such)."""
+    m, _ = asked.read(asked_meetings).get(about(row.key, "mt") or 0, (None, set()))
+    if m is None:
+        return "the meeting is gone"
+    return f"the minutes of meeting {m.number} were approved meanwhile" if m.approved_at else None
+
+
+def approve(ctx: Context, m: Meeting, args: Args) -> Reply:
+    args.finish()
+    minuted = minutes_of(ctx.session, m)
+    if not minuted.present:
+        raise UserError(f"Meeting {m.number}'s minutes say nobody was there.",
+                        f"Record attendance first: `minutes {m.number} present:@alice,@bob`.")
+    m.approved_at, m.approved_by_id = ctx.now, ctx.person.id
+    ctx.record("minutes-approve", f"approved the minutes of meeting {m.number} {m.title}", subject=m)
+    p = ctx.require_partnership()
+    text = markdown(minuted, p, ctx.tz, ctx.now, names=True)
+    return Reply(text=f"The minutes of meeting {m.number} ({m.title}) are approved: they are the record now, and "
+                      "published with the partnership's page.",
+                 attachments=[Attachment(f"minutes-{m.number}.md", "text/markdown", text.encode())],
+                 audience=Audience.CHANNEL)
+
+
+def markdown(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, names: bool,
+             words: Callable[[str], str] = str) -> str:
+    """The minutes as a Markdown file; without `names`, people show as their organisation, and
+    `words` reads every text as the reader may see it (the public page's `Mentions`)."""
+    m = minuted.meeting
+
+    def who(x: Member) -> str:
+        return member_label(x) if names else (x.organisation or "A local volunteer")
+
+    def people_said(members: list[Member]) -> str:
+        return ", ".join(sorted({who(x) for x in members})) or "none recorded"
+
+    lines = [f"# {words(p.name)}: minutes of meeting {m.number}, {words(m.title)}", ""]
+    if m.starts_at is not None:
+        lines.append(f"- When: {show_time(m.starts_at, tz, now)}" + (f", {words(m.place)}" if m.place else ""))
+    lines += [f"- Present: {people_said(minuted.present)}", f"- Apologies: {people_said(minuted.apologies)}",
+              f"- {minuted.quorum.said()}",
+              f"- Status: {'approved ' + show_time(m.approved_at, tz, now) if m.approved_at else 'draft'}", "",
+              "## Agenda", ""]
+    for a in minuted.items:
+        lines.append(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""))
+        if a.note:
+            lines.append(f"   - {words(a.note)}")
+    lines += ["", "## Decisions", ""] + ([f"- {words(decision_said(d, i))}" for d, i in minuted.decisions]
+                                         or ["- None taken."])
+    lines += ["", "## Actions", ""] + ([f"- #{c.number} {words(c.title)}: {who(c.owner)}, due "
+                                        f"{c.due_at.astimezone(tz):%-d %b %Y}" for c in minuted.actions]
+                                       or ["- None given."])
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Published:
+    """Approved minutes as the public page shows them."""
+
+    number: int
+    title: str
+    held: datetime
+    markdown: str
+
+
+def published_minutes(session: Session, p: Partnership, now: datetime, names: bool = False,
+                      words: Callable[[str], str] | None = None) -> list[Published]:
+    """The partnership's approved minutes, newest first, for its public page (which calls this
+    only while the page is published, passing its own `words`); without `names`, people show as
+    their organisations and any name written in the texts reads "someone"."""
+    tz = ZoneInfo("UTC")
+    words = words or Mentions(queries.members_ever(session, p.id), names)
+    held = session.scalars(select(Meeting).where(Meeting.partnership_id == p.id, Meeting.approved_at.is_not(None),
+                                                 Meeting.starts_at.is_not(None))
+                           .order_by(Meeting.starts_at.desc()))
+    return [Published(m.number, m.title, m.starts_at, markdown(minutes_of(session, m), p, tz, now, names, words))
+            for m in held if m.starts_at is not None]

@@ -1,0 +1,72 @@
+"""A meeting as the record holds it: found by number, its state said, its time in the reader's zone.
+
+Shared by the poll, the agenda, the minutes and the calendar, so a meeting reads the same on
+every surface, and by `decisions`, which says which meeting a decision was taken at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.context import Context
+from handlers.dates import show_day
+from handlers.errors import UserError
+from storage.models import Meeting, MeetingOutcome, MeetingStatus
+
+# How long a meeting is taken to last, for calendars.
+LENGTH = timedelta(hours=2)
+
+
+def find_meeting(ctx: Context, number: int) -> Meeting:
+    return ctx.find_row(Meeting, number, "meeting", "meetings")
+
+
+def show_time(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """`Tue 12 Jan 2027 18:00`, in the reader's zone."""
+    local = moment.astimezone(tz)
+    return f"{show_day(local.date(), now.astimezone(tz).date())} {local:%H:%M}"
+
+
+def meeting_day(m: Meeting, tz: ZoneInfo, now: datetime) -> str:
+    """The day a meeting was (or is) held, as `taken at the meeting of ...` says it."""
+    moment = m.starts_at or m.created_at
+    return show_day(moment.astimezone(tz).date(), now.astimezone(tz).date())
+
+
+def state(m: Meeting, tz: ZoneInfo, now: datetime) -> str:
+    """`finding a time: answers close Fri 8 Jan 2027`, `Tue 12 Jan 2027 18:00 at Town hall`, `cancelled`."""
+    if m.status is MeetingStatus.CANCELLED:
+        return "cancelled"
+    if m.status is MeetingStatus.POLLING:
+        closes = show_time(m.closes_at, tz, now)
+        return f"finding a time: answers {'closed' if m.closes_at <= now else 'close'} {closes}"
+    assert m.starts_at is not None
+    place = f" at {m.place}" if m.place else ""
+    return f"{show_time(m.starts_at, tz, now)}{place}"
+
+
+def ensure_not_cancelled(m: Meeting) -> None:
+    if m.status is MeetingStatus.CANCELLED:
+        raise UserError(f"Meeting {m.number} ({m.title}) was cancelled.",
+                        'Propose a new one: `meeting propose "Title" slots:"..."`.')
+
+
+def ensure_open_minutes(m: Meeting) -> None:
+    """Approved minutes are the record: nothing about the meeting changes afterwards."""
+    if m.approved_at is not None:
+        raise UserError(f"The minutes of meeting {m.number} ({m.title}) are approved, so they are the record now "
+                        "and no longer change.", f"Type `minutes {m.number}` to read them.")
+
+
+def taken_at(session: Session, decision_ids: Collection[int]) -> dict[int, Meeting]:
+    """The meeting each of these decisions was taken at, if any, in one statement."""
+    if not decision_ids:
+        return {}
+    return {decision_id: m for decision_id, m in session.execute(
+        select(MeetingOutcome.decision_id, Meeting).join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+        .where(MeetingOutcome.decision_id.in_(decision_ids)))}

@@ -1,0 +1,346 @@
+"""Meetings: a steering group found by a time poll, an agenda drafted from the record, minutes
+with attendance and quorum, decisions and actions that join the record, approval and
+publication, and the calendar as a real iCalendar parser reads it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import icalendar
+import pytest
+from sqlalchemy import Engine, event, select
+
+from handlers.exports import calendar_ics
+from handlers.meetings import agenda as agenda_module
+from handlers.meetings.agenda import published_agendas
+from handlers.meetings.minutes import published_minutes
+from storage.models import (
+    AgendaItem,
+    Commitment,
+    Decision,
+    DecisionStatus,
+    Event,
+    Meeting,
+    MeetingAnswer,
+    MeetingOutcome,
+    MeetingStatus,
+    Partnership,
+)
+from tests.conftest import Chat
+from tests.test_bad_input import refuse
+from tests.test_nudges import Inbox, at, sweep
+from tests.test_races import at_once, one_wins
+
+PROPOSE = 'meeting propose "Steering group" slots:"2026-12-14 18:00, 2026-12-15 18:00, 2026-12-16 09:30" ' \
+          'closes:2026-12-10 place:"Town hall"'
+
+
+def meeting_row(chat: Chat, number: int = 1) -> Meeting:
+    with chat.sessions() as session:
+        found = session.scalar(select(Meeting).where(Meeting.number == number))
+        assert found is not None
+        return found
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+def told(inbox: Inbox) -> list[tuple[str, str]]:
+    """What the sweep said about meetings (leaving aside its reminders of the other work)."""
+    return [(who, text) for who, text in inbox.take_all() if "eeting 1" in text]
+
+
+def feed(chat: Chat) -> icalendar.Calendar:
+    """The partnership's calendar feed (the export and the public page's subscription), parsed."""
+    with chat.sessions() as session:
+        p = session.scalars(select(Partnership)).one()
+        return icalendar.Calendar.from_ical(calendar_ics(session, p, chat.now).content)
+
+
+def meeting_events(cal: icalendar.Calendar) -> list[icalendar.Event]:
+    return [e for e in cal.walk("VEVENT") if str(e["uid"]).startswith("meeting-")]
+
+
+def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
+    # What is open in the record: a severe concern, overdue work, a proposal closing soon.
+    town.ok("carol", 'concern "Parking on market day" severity:high')
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')  # Fri 27 Nov
+    at(town, "2026-11-30T09:00")
+    town.ok("bob", 'propose "Adopt the market plan" closes:2026-12-15')
+
+    # Finding a time.
+    out = town.ok("alice", PROPOSE)
+    assert "Meeting 1: Steering group, at Town hall" in out and "1. Mon 14 Dec 18:00" in out
+    assert "Its agenda has 3 items from the record" in out
+    agenda = town.ok("carol", "agenda 1")
+    assert "1. Concern #1 (high): Parking on market day" in agenda
+    assert "2. Proposal #1: Adopt the market plan, closing Tue 15 Dec" in agenda
+    assert "3. Overdue: #1 Deliver leaflets (Bob)" in agenda
+    town.ok("bob", 'agenda add 1 "Christmas lights budget"')
+    town.ok("alice", "agenda move 1 4 to:1")
+    assert town.ok("carol", "agenda 1").splitlines()[2] == "  - 1. Christmas lights budget"
+
+    # Bob clicks twice at once: one set of answers.
+    replies = at_once(town, ("bob", "meeting answer 1 yes:2 maybe:1"), ("bob", "meeting answer 1 yes:2 maybe:1"))
+    assert not any(r.error for r in replies), [r.text for r in replies]
+    town.ok("carol", "meeting answer 1 yes:1,2")
+    town.ok("carol", "meeting answer 1 yes:2")  # answering again replaces
+    with town.sessions() as session:
+        answers = sorted((a.member_id, a.answer.value) for a in session.scalars(select(MeetingAnswer)))
+    assert len(answers) == 6 and answers.count((3, "yes")) == 1
+    out = town.ok("alice", "meeting 1")
+    assert "Best so far: slot 2; no one from Town Council can come then." in out
+    assert "2. Tue 15 Dec 18:00 — 2 yes, 0 if need be · can come: Chamber of Trade: Bob; Riverside Trust: Carol" in out
+    assert "Not answered yet\n  - Alice (Town Council)" in out
+    assert 'Next: `meeting answer 1 yes:"1"`' in out, "Alice has not answered: a form to fill in"
+    assert '`meeting answer 1 yes:"2" maybe:"1"`' in town.ok("bob", "meeting 1"), "Bob's answers, to edit"
+
+    # A day before the poll closes, the one who has not answered hears of it, once.
+    at(town, "2026-12-10T08:00")
+    sweep(town, inbox)
+    [(who, text)] = told(inbox)
+    assert who == "@alice" and "Meeting 1 (Steering group): answers close Thu 10 Dec" in text
+    sweep(town, inbox)
+    assert told(inbox) == []
+
+    # Nobody scheduled it: once the poll closes the sweep takes the best slot, and says so.
+    at(town, "2026-12-11T08:00")
+    sweep(town, inbox)
+    m = meeting_row(town)
+    assert (m.status, m.starts_at, m.scheduled_by_id) == (MeetingStatus.SCHEDULED, datetime(2026, 12, 15, 18, tzinfo=UTC), None)
+    [(where, text)] = told(inbox)
+    assert where == "#general" and "the best slot is Tue 15 Dec 18:00 at Town hall" in text
+    assert "Tue 15 Dec 18:00 at Town hall" in town.ok("carol", "meetings")
+
+    # Five days ahead (the next sweep) the agenda goes to the channel, and is ready for the public page.
+    at(town, "2026-12-11T09:00")
+    sweep(town, inbox)
+    [(where, text)] = told(inbox)
+    assert where == "#general" and "The agenda of meeting 1 (Steering group), Tue 15 Dec 18:00" in text
+    assert "1. Christmas lights budget\n2. Concern #1 (high): Parking on market day" in text
+    with town.sessions() as session:
+        [ahead] = published_agendas(session, session.scalars(select(Partnership)).one(), town.now)
+    assert ahead.items[3].startswith("Overdue: #1 Deliver leaflets (someone)"), "no names on the public page"
+
+    # The calendar feed carries it, as a real parser reads it.
+    [e] = meeting_events(feed(town))
+    assert e.decoded("dtstart") == datetime(2026, 12, 15, 18, tzinfo=UTC)
+    assert (str(e["summary"]), str(e["location"]), int(e["sequence"]), str(e["status"])) == \
+        ("Steering group", "Town hall", 0, "CONFIRMED")
+
+    # The day before, everyone is reminded, once.
+    at(town, "2026-12-14T19:00")
+    sweep(town, inbox)
+    reminded = told(inbox)
+    assert sorted(who for who, _ in reminded) == ["@alice", "@bob", "@carol"]
+    assert all("Meeting 1 (Steering group) is Tue 15 Dec 18:00 at Town hall" in text for _, text in reminded)
+    sweep(town, inbox)
+    assert told(inbox) == []
+
+    # The meeting: minutes refused before it starts, then attendance and a quorum failure.
+    refuse(town, "alice", "minutes 1 present:@alice", "minutes are taken from its start")
+    at(town, "2026-12-15T19:00")
+    out = town.ok("alice", "minutes 1 present:@alice apologies:@bob,@carol")
+    assert "Not quorate: 1 of 3 partner organisations present (at least 50% needed)" in out
+    refuse(town, "alice", 'minutes 1 decided "Move the fair to June" for:1', "was not quorate", "propose")
+    out = town.ok("alice", "minutes 1 present:@bob")
+    assert "Quorate: 2 of 3 partner organisations present" in out
+    refuse(town, "alice", 'minutes 1 decided "Move the fair to June" for:5 against:1', "6 votes, from the 2 present")
+    refuse(town, "bob", 'minutes 1 note 1 "x"', "Only coordinators", example=False)
+    out = town.ok("alice", 'minutes 1 decided "Move the fair to June" for:2 against:0 abstain:0 '
+                           'interests:"Bob runs a stall at the fair"')
+    assert out == ("Decision #2 Move the fair to June: PASSED, taken at the meeting of Tue 15 Dec "
+                   "(2 for, 0 against, 0 abstaining).")
+    town.ok("alice", 'minutes 1 note 1 "The council will match the chamber\'s budget"')
+    out = town.ok("alice", 'minutes 1 action @bob "Book the hall" by:friday')
+    assert "#2 Book the hall, for Bob (Chamber of Trade), due Fri 18 Dec" in out
+    town.ok("alice", "minutes 1 carry 1")
+    town.ok("alice", "minutes 1 carry 2")  # the concern: still open, so drafted again anyway
+
+    # The record: the decision and the action are like any other, linked to the meeting.
+    with town.sessions() as session:
+        d = session.scalar(select(Decision).where(Decision.number == 2))
+        c = session.scalar(select(Commitment).where(Commitment.number == 2))
+        assert d is not None and c is not None
+        assert (d.status, d.closed_at) == (DecisionStatus.PASSED, datetime(2026, 12, 15, 18, tzinfo=UTC))
+        assert (c.owner.person.user_id, c.title) == ("bob", "Book the hall")
+        links = session.scalars(select(MeetingOutcome).order_by(MeetingOutcome.id)).all()
+        assert [(o.decision_id, o.commitment_id, o.interests) for o in links] == [
+            (d.id, None, "Bob runs a stall at the fair"), (None, c.id, None)]
+    assert "#2 Move the fair to June · passed Tue 15 Dec · taken at the meeting of Tue 15 Dec" in town.ok("carol", "decisions")
+    assert "recorded decision #2 Move the fair to June, taken at the meeting of Tue 15 Dec: passed" in \
+        town.ok("carol", "history about:decisions")
+    assert "Alice recorded attendance at meeting 1: 2 present, 1 apologies" in town.ok("carol", "history about:meetings")
+    assert "#2 Book the hall" in town.ok("bob", "mine")
+    out = town.ok("carol", "minutes 1")
+    assert "Minutes of meeting 1: Steering group (draft)" in out
+    assert "Present: Alice (Town Council), Bob (Chamber of Trade)" in out and "Apologies: Carol (Riverside Trust)" in out
+    assert "Interests declared: Bob runs a stall at the fair." in out
+
+    # The draft goes to those who attended or sent apologies, before approval.
+    assert "Shared the draft minutes of meeting 1 with Bob (Chamber of Trade), Carol (Riverside Trust)" in \
+        town.ok("alice", "minutes 1 share")
+    sweep(town, inbox)
+    shared = told(inbox)
+    assert sorted(who for who, _ in shared) == ["@bob", "@carol"]
+    assert all("The draft minutes of meeting 1 (Steering group) are ready" in text for _, text in shared)
+
+    # Approved, the minutes are the record: published, and no longer changed.
+    with town.sessions() as session:
+        assert published_minutes(session, session.scalars(select(Partnership)).one(), town.now) == []
+    refuse(town, "bob", "minutes 1 approve", "Only coordinators", example=False)
+    reply = town.say("alice", "minutes 1 approve")
+    assert not reply.error and reply.attachments[0].filename == "minutes-1.md"
+    refuse(town, "alice", 'minutes 1 note 1 "Changed my mind"', "are approved")
+    assert "Minutes: approved · `minutes 1`" in town.ok("carol", "meeting 1")
+    refuse(town, "alice", "agenda drop 1 1", "are approved")
+    with town.sessions() as session:
+        [page] = published_minutes(session, session.scalars(select(Partnership)).one(), town.now)
+    assert page.number == 1 and "- Present: Chamber of Trade, Town Council" in page.markdown
+    assert "Alice" not in page.markdown and "Bob" not in page.markdown.replace("Bob runs", "")
+    assert "- #2 Move the fair to June: passed. Taken at the meeting of Tue 15 Dec: 2 for" in page.markdown
+
+    # What was carried goes on the next meeting's draft.
+    town.ok("alice", 'meeting propose "Steering group" slots:"2027-01-12 18:00"')
+    out = town.ok("carol", "agenda 2")
+    assert "Carried: Christmas lights budget" in out
+    assert out.count("Parking on market day") == 1
+
+
+def test_slot_times_are_read_in_the_typists_zone_and_shown_in_each_readers(town: Chat) -> None:
+    town.timezones["dora"] = "America/New_York"
+    town.ok("dora", 'join org:"Town Council" sector:public')
+    town.ok("alice", "member role @dora coordinator")
+    out = town.ok("dora", 'meeting propose "Steering group" slots:"2026-12-14 13:00"')
+    assert "1. Mon 14 Dec 13:00" in out
+    assert meeting_row(town).closes_at < datetime(2026, 12, 14, 18, tzinfo=UTC)
+    assert "1. Mon 14 Dec 18:00 — 0 yes" in town.ok("bob", "meeting 1")
+
+
+def test_moving_and_cancelling_update_the_same_calendar_event(town: Chat) -> None:
+    town.ok("alice", PROPOSE)
+    reply = town.say("alice", "meeting schedule 1 slot:1")
+    [invite] = reply.attachments
+    [first] = icalendar.Calendar.from_ical(invite.content).walk("VEVENT")
+    town.ok("alice", 'meeting move 1 to:"2026-12-17 18:30" place:"The library"')
+    [moved] = meeting_events(feed(town))
+    assert str(moved["uid"]) == str(first["uid"])
+    assert (int(moved["sequence"]), str(moved["location"])) == (1, "The library")
+    assert moved.decoded("dtstart") == datetime(2026, 12, 17, 18, 30, tzinfo=UTC)
+    town.ok("alice", 'meeting cancel 1 "The hall flooded"')
+    [cancelled] = meeting_events(feed(town))
+    assert (str(cancelled["uid"]), int(cancelled["sequence"]), str(cancelled["status"])) == \
+        (str(first["uid"]), 2, "CANCELLED")
+    refuse(town, "bob", "meeting answer 1 yes:1", "was cancelled")
+
+
+def test_a_coordinator_and_the_sweep_settle_a_poll_once(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", PROPOSE)
+    at(town, "2026-12-11T08:00")
+    refuse(town, "bob", "meeting schedule 1 slot:2", "Only coordinators", example=False)
+    town.ok("alice", "meeting schedule 1 slot:3")
+    sweep(town, inbox)
+    assert [text for _, text in told(inbox) if "poll has closed" in text] == [], \
+        "a coordinator's choice is not announced again, nor replaced"
+    assert meeting_row(town).starts_at == datetime(2026, 12, 16, 9, 30, tzinfo=UTC)
+    refuse(town, "alice", "meeting schedule 1 slot:1", "already scheduled", "meeting move")
+
+
+def test_bad_meeting_input_is_refused_and_changes_nothing(town: Chat) -> None:
+    many = ", ".join(f"2027-01-{day:02d} 18:00" for day in range(1, 22))
+    refuse(town, "alice", f'meeting propose "Steering group" slots:"{many}"', "21 slots", "at most 20")
+    refuse(town, "alice", 'meeting propose "Steering group" slots:"2026-11-01 18:00"', "already past")
+    refuse(town, "alice", 'meeting propose "Steering group" slots:"2026-12-14"', "needs a time")
+    refuse(town, "alice", 'meeting propose "Steering group" slots:"2026-12-14 25:00"', "no such time")
+    refuse(town, "alice", 'meeting propose "Steering group"', "Say when")
+    refuse(town, "alice", 'meeting propose "' + "x" * 400 + '" slots:"2026-12-14 18:00"', "keep it under 300")
+    refuse(town, "bob", PROPOSE, "Only coordinators", example=False)
+    town.ok("alice", PROPOSE)
+    refuse(town, "bob", "meeting answer 1 yes:4", "slots go from 1 to 3")
+    refuse(town, "bob", "meeting answer 1 yes:1 no:1", "two answers")
+    refuse(town, "bob", "meeting answer 1", "Say which slots")
+    refuse(town, "bob", "meeting answer x yes:1", "isn't a meeting number")
+    refuse(town, "bob", "meeting 9", "There is no meeting #9")
+    refuse(town, "bob", "minutes 1 dance", "isn't a part of the minutes")
+    refuse(town, "alice", 'minutes 1 note 1 "x" for:3', "`for:` doesn't go with `minutes 1 note`")
+    with town.sessions() as session:
+        count = len(session.scalars(select(AgendaItem)).all())
+    for n in range(count, agenda_module.MAX_ITEMS):
+        town.ok("bob", f'agenda add 1 "Item {n}"')
+    refuse(town, "bob", 'agenda add 1 "One too many"', "already has 40 items")
+    refuse(town, "alice", "agenda move 1 1 to:41", "a place from 1 to 40")
+    refuse(town, "alice", "agenda move 1 1", "Say where")
+
+
+# Concerns, proposals, overdue work, goals (3), sign-off (4, its signatures read as a version exists), carried.
+STATEMENTS = 11
+
+
+@pytest.mark.parametrize("size", [2, 24])
+def test_drafting_an_agenda_reads_the_record_in_a_fixed_number_of_statements(town: Chat, engine: Engine,
+                                                                            size: int) -> None:
+    for n in range(size):
+        town.ok("carol", f'concern "Worry {n}"')
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        town.ok("bob", f'propose "Idea {n}" closes:2026-12-01')
+    town.ok("alice", 'agreement edit roles:"The council funds; the chamber runs events"')
+    at(town, "2026-11-28T09:00")
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-14 18:00"')
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    with town.sessions() as session:
+        p = session.scalars(select(Partnership)).one()
+        m = session.scalars(select(Meeting)).one()
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            drafted = agenda_module.draft(session, p, m, town.now)
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+    assert len(drafted) == 3 * min(size, agenda_module.EACH) + 1
+    assert drafted[-1].title == ("Agreement version 1: still to sign: Chamber of Trade, Riverside Trust, "
+                                 "Town Council")
+    assert len(statements) == STATEMENTS, statements
+
+
+
+def test_a_member_who_leaves_no_longer_counts_in_the_poll_nor_hears_of_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", PROPOSE)
+    town.ok("bob", "meeting answer 1 yes:1")
+    assert "1. Mon 14 Dec 18:00 — 1 yes" in town.ok("alice", "meeting 1")
+    town.ok("carol", "leave")
+    town.ok("bob", "leave")
+    out = town.ok("alice", "meeting 1")
+    assert "1. Mon 14 Dec 18:00 — 0 yes" in out and "Carol" not in out
+    at(town, "2026-12-10T08:00")
+    sweep(town, inbox)
+    assert [who for who, _ in told(inbox)] == ["@alice"]
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-14T19:00")
+    refuse(town, "alice", 'minutes 1 action @carol "Book the hall" by:friday', "isn't a member")
+
+
+def test_two_coordinators_scheduling_at_once_settle_it_once(town: Chat) -> None:
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", PROPOSE)
+    replies = at_once(town, ("alice", "meeting schedule 1 slot:1"), ("bob", "meeting schedule 1 slot:2"))
+    winner, loser = one_wins(replies)
+    assert "already scheduled" in (loser.text or "")
+    assert meeting_row(town).starts_at == datetime(2026, 12, 14 + winner, 18, tzinfo=UTC)
+    with town.sessions() as session:
+        assert len(session.scalars(select(Event).where(Event.action == "meeting-schedule")).all()) == 1
+
+
+def test_a_poll_whose_slots_all_passed_is_given_a_time_by_moving_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-11-30 18:00" closes:2026-11-29')
+    at(town, "2026-12-01T09:00")
+    sweep(town, inbox)  # the sweep was away: its one slot has passed, so it takes none
+    assert meeting_row(town).status is MeetingStatus.POLLING
+    refuse(town, "alice", "meeting schedule 1 slot:1", "already past", "meeting move")
+    refuse(town, "alice", 'meeting move 1 place:"The library"', "no time yet")
+    town.ok("alice", 'meeting move 1 to:"2026-12-08 18:00"')
+    m = meeting_row(town)
+    assert (m.status, m.starts_at, m.sequence) == (MeetingStatus.SCHEDULED, datetime(2026, 12, 8, 18, tzinfo=UTC), 0)
+    at(town, "2026-12-08T19:00")
+    refuse(town, "alice", 'meeting move 1 to:"2026-12-09 18:00"', "already started")
