@@ -11,6 +11,7 @@ import icalendar
 from flask.testing import FlaskClient
 
 from bot.web.static import write_pages
+from handlers.publishing import PAGE_FILES
 from tests.conftest import Chat
 from tests.web_client import address
 
@@ -154,9 +155,13 @@ def test_public_times_only_move_with_what_is_public_and_only_by_the_day(town: Ch
     town.ok("carol", 'concern "The chair talks over volunteers" kind:process anonymous')
     town.ok("carol", 'discuss 2 "It happened again at the last meeting"')
     town.ok("bob", 'flex time "Two more hours in December"')
-    for suffix, was in before.items():
-        again = web.get(path + suffix, headers={"If-None-Match": was.headers["ETag"]})
-        assert again.status_code == 304, suffix  # nothing public changed, so nothing says it did
+    for suffix in ("feed.atom", "calendar.ics"):
+        again = web.get(path + suffix, headers={"If-None-Match": before[suffix].headers["ETag"]})
+        assert again.status_code == 304, suffix  # nothing they show changed, so nothing says it did
+    # The page counts open concerns (never what or whose), but its last change stays by the day.
+    counted = web.get(path, headers={"If-None-Match": before[""].headers["ETag"]})
+    assert counted.status_code == 200 and "1 concern being negotiated, raised today" in counted.text
+    assert "last change Tue 24 Nov 2026." in counted.text and "chair" not in counted.text
     feed = ElementTree.fromstring(before["feed.atom"].data)
     stamps = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}updated")]
     assert stamps and all(s.endswith("T00:00:00+00:00") for s in stamps), stamps
@@ -215,7 +220,7 @@ def test_a_page_taken_down_while_publish_writes_it_leaves_no_copy(town: Chat, we
         def get(self, *args: Any, **kwargs: Any) -> Any:
             answer = super().get(*args, **kwargs)
             fetched.append(answer.status_code)
-            if len(fetched) == 3:
+            if len(fetched) == len(PAGE_FILES):
                 said.append(town.ok("alice", "publish off"))
             return answer
 

@@ -27,6 +27,7 @@ from bot.web import dashboard, follow, public
 from bot.web.server import limited
 from bot.web.site import Site
 from handlers.dashboard import SESSION_LIFETIME, signing_key
+from handlers.judgements.indicators import figure
 from handlers.publishing import site_address
 
 STYLESHEET = (Path(__file__).parent / "templates" / "site.css").read_text()
@@ -50,7 +51,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
-    app.jinja_env.filters.update(day=day, iso=iso)
+    app.jinja_env.filters.update(day=day, iso=iso, number=figure)
     app.after_request(secure)
     app.wsgi_app = limited(app.wsgi_app)  # type: ignore[method-assign]
     return app
