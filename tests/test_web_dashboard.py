@@ -77,7 +77,7 @@ def test_every_chart_has_its_text_and_its_table(town: Chat, web: FlaskClient) ->
     for title in ("Planned against done, per week", "Open concerns by age", "The six risks across the last reviews",
                   "Give and take by organisation", "Sectors at the table"):
         assert f'alt="{title}: ' in board
-    assert "<th>Risk</th>" in board and "<td>right-people</td>" in board
+    assert '<th scope="col">Risk</th>' in board and '<td data-label="Risk">right-people</td>' in board
     assert "Only one review has answers so far" in board
 
 
