@@ -8,11 +8,13 @@ from typing import Any
 from xml.etree import ElementTree
 
 import icalendar
+from flask import template_rendered
 from flask.testing import FlaskClient
 
 from bot.web.static import write_pages
 from handlers.publishing import PAGE_FILES
 from tests.conftest import Chat
+from tests.test_governance_sweep import counting
 from tests.web_client import address
 
 pytest_plugins = ("tests.web_fixtures",)
@@ -241,3 +243,70 @@ def test_a_proposal_past_closing_is_not_still_being_decided(town: Chat, web: Fla
     assert "Move the fair to June" in page
     assert "Decision closes: Move the fair to June" not in page
     assert 'closed <time datetime="2026-11-27">' in page and "outcome being recorded" in page
+
+
+def test_a_revalidation_with_a_current_etag_renders_nothing(town: Chat, web: FlaskClient) -> None:
+    busy(town)
+    town.ok("alice", 'agreement edit roles:"Each brings what it pledges"')
+    path = address(town.ok("alice", "publish on"))
+    rendered: list[str] = []
+
+    def seen(sender: object, template: Any, context: object, **extra: object) -> None:
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(seen, web.application):
+        for suffix in ("", "feed.atom", "feed.html"):
+            first = web.get(path + suffix)
+            again = web.get(path + suffix, headers={"If-None-Match": first.headers["ETag"]})
+            assert (first.status_code, again.status_code, again.data) == (200, 304, b""), suffix
+            assert again.headers["ETag"] == first.headers["ETag"]
+        assert len(rendered) == 3  # the first of each; none for the 304s
+        town.ok("carol", "agreement sign 1")  # what the page shows changes: its ETag does
+        assert web.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_the_feed_carries_proposals_outcomes_reviews_dropped_work_and_done_notes(town: Chat, web: FlaskClient) -> None:
+    busy(town)
+    town.ok("bob", 'done 1 "500 delivered; the library took 50"')
+    town.ok("carol", 'drop 2 "The canal trust cleans it now"')
+    town.ok("alice", "review start")
+    town.ok("alice", 'review close continue "Keep going; find a community partner by March"')
+    path = address(town.ok("alice", "publish on"))
+    feed = ElementTree.fromstring(web.get(path + "feed.atom").data)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = {e.findtext(f"{atom}title"): (e.findtext(f"{atom}summary"), e.find(f"{atom}link").get("href"))
+               for e in feed.findall(f"{atom}entry")}
+    assert entries["Proposed: Move the fair to June"][0].startswith("To be decided by consensus")
+    assert entries["Done: Deliver 500 leaflets"][0] == "Chamber of Trade has done this. 500 delivered; the library took 50"
+    assert entries["Dropped: Clean the towpath"][0] == "Riverside Trust dropped this. Why: The canal trust cleans it now"
+    assert entries["Reviewed: continue"][0] == "Keep going; find a community partner by March"
+    decided = entries["Decided: Adopt the market plan (failed)"][0]
+    assert "By consensus: 1 block; 1 of 3 responded." in decided and "Why it failed: blocked (1 block)." in decided
+    page = web.get(path).text
+    for title, (_, link) in entries.items():
+        anchor = link.split("#")[1]
+        assert link.startswith("http") and f'id="{anchor}"' in page, (title, anchor)
+
+
+def test_statements_per_render_do_not_grow_with_what_is_recorded(town: Chat, web: FlaskClient) -> None:
+    path = address(town.ok("alice", "publish on"))
+    engine = town.sessions.kw["bind"]
+
+    def statements() -> int:
+        with counting(engine) as seen:
+            assert web.get(path).status_code == 200
+        return len(seen)
+
+    busy(town)
+    town.ok("alice", 'agreement edit roles:"Each brings what it pledges"')
+    small = statements()
+    for n in range(6):
+        town.ok(f"member{n}", f'join org:"Organisation {n}" sector:community')
+        town.ok(f"member{n}", "agreement sign 1")
+        town.ok("alice", f'goal "Goal {n}" measure:"count" baseline:10 target:20 by:2027-06-30')
+        town.ok(f"member{n}", f'commit "Work {n}" by:friday goal:{n + 1}')
+        town.ok(f"member{n}", f'done {n + 4} "Note {n}"')
+        town.ok("alice", f'propose "Plan {n}" mode:vote quorum:50% closes:friday')
+        town.ok(f"member{n}", f"vote {n + 3} yes")
+        town.ok("alice", f'close {n + 3} "Enough for a test"')
+    assert statements() == small
