@@ -123,9 +123,9 @@ def test_the_feed_lists_changes_and_is_cacheable(town: Chat, web: FlaskClient) -
 
 
 def every_public_copy(web: FlaskClient, path: str) -> str:
-    """The page, its feed and its calendar (unfolded) as one text: all that is public."""
+    """The page, its feed (for readers and for people) and its calendar (unfolded) as one text: all that is public."""
     ics = web.get(path + "calendar.ics").data.decode().replace("\r\n ", "")
-    return web.get(path).text + web.get(path + "feed.atom").text + ics
+    return web.get(path).text + web.get(path + "feed.atom").text + web.get(path + "feed.html").text + ics
 
 
 def test_with_names_off_no_mention_or_name_reaches_the_page_the_feed_or_the_calendar(town: Chat, web: FlaskClient) -> None:
@@ -137,8 +137,16 @@ def test_with_names_off_no_mention_or_name_reaches_the_page_the_feed_or_the_cale
     town.ok("alice", 'close 1 "The block stands"')
     town.ok("bob", 'concern "Carol books every room" kind:priorities')
     town.ok("alice", 'resolve 1 "@bob and Alice share the bookings"')
+    town.ok("alice", 'agreement edit roles:"@carol brings the hall" why:"Bob asked"')
+    town.ok("carol", "agreement sign 1")
+    town.ok("alice", 'goal "Footfall; @bob counts it" measure:"Carol\'s count" baseline:10 target:20 by:2027-06-30')
+    town.ok("bob", 'commit "Count with @carol" by:tomorrow goal:1')
+    town.ok("bob", 'done 3 "Alice helped"')
+    town.ok("bob", 'reading 1 12 "Bob read it"')
     path = address(town.ok("alice", "publish on"))
     public = every_public_copy(web, path)
+    assert "someone brings the hall" in public and "Footfall; someone counts it" in public
+    assert "Count with someone" in public and "someone helped" in public
     assert "Ask someone and someone about the hall" in public and "someone to phone someone" in public
     assert "Adopt someone plan" in public and "someone books every room" in public
     for said in ("Alice", "alice", "Bob", "bob", "Carol", "carol", "U024BE7LH", "U0G9QF9C6", "dana"):
