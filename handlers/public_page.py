@@ -1,7 +1,9 @@
 """The public page's contents: what is happening, why and when, for someone never in the chat.
 
 Built from the same queries as `status` (open commitments, decisions being made, the next
-review and end date), so the page and the chat never disagree. People appear by
+review and end date) and the same framework as `agreement` and `goals` (its sign-off, each
+goal's indicator and work), so the page and the chat never disagree. A decision's tally is
+`decisions.tally` of the responses that counted when it closed. People appear by
 organisation and sector; their names only when the coordinators turned names on. Nobody
 who raised a concern is ever named here: only what was agreed. A partnership that has
 ended says so, when, by whom and why, and promises no more dates than its closing tasks'.
