@@ -166,6 +166,11 @@ class Chart:
     unit: str = ""
     scale: tuple[int, int] | None = None  # a fixed axis, whole steps (the risks' 1 to 5)
 
+    @property
+    def top(self) -> float:
+        """The largest value (at least 1): the full length of a bar."""
+        return max([1.0, *(v for s in self.series for v in s.values if v is not None)])
+
 
 @dataclass
 class Dashboard:

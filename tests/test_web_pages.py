@@ -11,6 +11,7 @@ the page, its readable feed or the dashboard.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,17 @@ def partnership(town: Chat) -> Iterator[tuple[str, Chat]]:
         yield url + path, town
 
 
+@contextmanager
+def reading_at(width: int) -> Iterator[WebDriver]:
+    """A browser whose page is `width` CSS pixels wide: a phone's is emulated, as headless
+    chromium keeps its windows at least 500 pixels wide."""
+    with browser(width=max(width, 500), height=900) as driver:
+        if width < 500:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": True})
+        yield driver
+
+
 def shown(driver: WebDriver, section: str) -> str:
     return str(driver.find_element(By.ID, section).text)
 
@@ -120,8 +132,9 @@ def test_in_force_only_once_every_organisation_signed_and_a_newcomer_asks_again(
 def test_goals_work_and_decisions_read_whole_at_desktop_and_phone_widths(partnership: tuple[str, Chat]) -> None:
     page, _ = partnership
     for width in WIDTHS:
-        with browser(width=width, height=900) as driver:
+        with reading_at(width) as driver:
             driver.get(page)
+            assert driver.execute_script("return window.innerWidth") == width
             goals = shown(driver, "goals")
             assert "Footfall up 10%" in goals and "50%" in goals
             assert "1,260 now, from 1,200 towards 1,320" in goals
@@ -164,7 +177,7 @@ def test_the_dashboard_reads_whole_and_passes_axe(partnership: tuple[str, Chat])
     page, town = partnership
     site = page.split("/p/")[0]
     for width in WIDTHS:
-        with browser(width=width, height=900) as driver:
+        with reading_at(width) as driver:
             driver.get(site + address(town.ok("alice", "dashboard"), "signin"))
             driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
             WebDriverWait(driver, 30).until(expected_conditions.url_to_be(site + "/dashboard"))
@@ -172,6 +185,8 @@ def test_the_dashboard_reads_whole_and_passes_axe(partnership: tuple[str, Chat])
                 driver.execute_script("arguments[0].open = true", table)  # the tables behind the charts, shown
             assert "Footfall up 10%" in shown(driver, "goals") and "50%" in shown(driver, "goals")
             assert "£120 delivered" in shown(driver, "pledges")
+            # Give and take: each name whole above its bars, each bar saying what it counts.
+            assert f"{LONG_NAME}\nGives 0\nAsks 0" in shown(driver, "balance")
             assert driver.find_elements(By.CSS_SELECTOR, "#signs code") or "Healthy" in shown(driver, "signs")
             assert "`" not in shown(driver, "signs")
             assert driver.execute_script(BROKEN_WORDS) == []
