@@ -58,6 +58,8 @@ def test_the_page_answers_what_why_and_when(town: Chat, web: FlaskClient) -> Non
     assert "Split 50/50 from April" in page
     assert "Decision closes: Move the fair to June" in page
     assert "Fri 27 Nov 2026" in page  # the leaflets' due date on the timeline
+    assert '<span class="tag due">due</span> Deliver 500 leaflets (Chamber of Trade)' in page  # said once
+    assert "Due: " not in page
 
 
 def test_names_only_when_names_are_on_and_never_an_anonymous_raiser(town: Chat, web: FlaskClient) -> None:
