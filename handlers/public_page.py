@@ -443,7 +443,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     changes += [Change(f"review-{r.closed.isoformat()}", review.closed_at or now, f"Reviewed: {r.outcome or 'no outcome'}",
                        r.decision or "The partnership reviewed how it works.")
                 for review, r in zip(reviews, page.reviews, strict=True)]
-    page.agreement, page.shared_goals = in_public(framework(session, p.id, now, tz), words)
+    page.agreement, page.shared_goals = in_public(framework(session, p.id, now, tz, people=False), words)
     resolved = list(session.scalars(select(Concern).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.RESOLVED)
         .order_by(Concern.resolved_at.desc()).limit(SETTLED_SHOWN)).unique())
