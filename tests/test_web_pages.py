@@ -63,7 +63,8 @@ def partnership(town: Chat) -> Iterator[tuple[str, Chat]]:
     for who in ("alice", "bob", "erin"):
         town.ok(who, "agreement sign 1")
     town.ok("alice", 'goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:2027-08-31')
-    town.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    town.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1 effort:3h')
+    town.ok("bob", "left 1 2h")
     town.ok("carol", 'commit "Run the river fair" by:tomorrow goal:1')
     town.ok("bob", 'pledge time:"4h a month" money:"£500 a year"')
     town.ok("bob", 'delivered money:£120 "Printing the leaflets"')
@@ -148,7 +149,7 @@ def test_goals_work_and_decisions_read_whole_at_desktop_and_phone_widths(partner
             what = shown(driver, "what")
             assert "Four hundred came; the stalls sold out" in what
             assert "Hang the bunting" in what and "Why: The council hangs it this year" in what
-            assert "Count Saturday footfall" in what and "day late" in what  # open and past its date
+            assert "Count Saturday footfall · due Fri 27 Nov 2026 · 2h of 3h left 1 day late" in what  # open, late
             assert "due ·" not in shown(driver, "when").lower() and "Due:" not in shown(driver, "when")
             assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
             assert driver.execute_script(BROKEN_WORDS) == []
