@@ -193,3 +193,15 @@ def test_the_dashboard_reads_whole_and_passes_axe(partnership: tuple[str, Chat])
             assert driver.execute_script(BROKEN_WORDS) == []
             no_violations(driver)
             screenshot(driver, f"dashboard-{width}.png")
+
+
+def test_a_name_with_no_spaces_never_widens_the_page(partnership: tuple[str, Chat]) -> None:
+    """A token longer than a phone is wide may break (or scroll in its table), but the page
+    itself never scrolls sideways."""
+    page, town = partnership
+    town.ok("frank", 'join org:"' + "Riverside" * 13 + '" sector:private')
+    town.ok("frank", 'commit "' + "x" * 200 + '" by:friday')
+    with reading_at(390) as driver:
+        driver.get(page)
+        assert "Riverside" * 13 in shown(driver, "who").replace("\n", "")
+        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
