@@ -23,6 +23,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     nudges,
     partnerships,
     priorities,
+    proxies,
     publishing,
     reopen,
     reviews,

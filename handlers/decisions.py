@@ -7,22 +7,25 @@ perspective (professional experts, local users...) thought, so a split is seen, 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from handlers.context import Context, zone
-from handlers.dates import end_of_day, show_due, show_moment
+from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
+from handlers.judgements import runoff
 from handlers.parsing import MAX_NOTE, Args, check_text, choose
-from handlers.recheck import Asked, about, rechecks
+from handlers.recheck import Asked, about, day_in, not_coordinating, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -38,6 +41,7 @@ from storage.models import (
     Member,
     Partnership,
     Position,
+    Proxy,
     Role,
 )
 from storage.nudges import DueNudge, Waiting
@@ -45,17 +49,24 @@ from storage.nudges import DueNudge, Waiting
 log = logging.getLogger(__name__)
 
 MODES = [m.value for m in DecisionMode]
+# A ranked choice's options: how many, and how long each.
+MIN_OPTIONS, MAX_OPTIONS, MAX_OPTION = 2, 10, 80
+RESULTS = ["shown", "hidden"]
+# The responses each kind of decision takes.
+ALLOWED = {DecisionMode.CONSENSUS: CONSENSUS_POSITIONS, DecisionMode.VOTE: VOTE_POSITIONS,
+           DecisionMode.RANKED: (Position.RANKED, Position.ABSTAIN)}
 DEFAULT_OPEN_DAYS = 7
 DEFAULT_QUORUM = 50
-# Members who have not responded hear of it this long before it closes.
-REMIND_BEFORE = timedelta(hours=24)
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=30)
+# A decision's review reminder not sent within this of its day (the bot was down) is not sent late.
+REVIEW_LATE = timedelta(days=7)
 # The perspective of members who gave none, in the tally by perspective.
 UNTAGGED = "no perspective given"
 # The order tallies read in.
-ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.ABSTAIN]
+ORDER = [Position.AGREE, Position.YES, Position.DISAGREE, Position.NO, Position.BLOCK, Position.RANKED,
+         Position.ABSTAIN]
 
 
 def closing(d: Decision, now: datetime) -> bool:
@@ -87,14 +98,63 @@ def percent(value: str, what: str, lowest: int) -> int:
 def rules(d: Decision) -> str:
     """How this decision is settled, in a sentence."""
     quorum = f", with at least {d.quorum}% of the members responding" if d.quorum else ""
+    unseen = "; how each member responded stays hidden until it closes" if d.results_hidden else ""
     if d.mode is DecisionMode.CONSENSUS:
-        return f"By consensus: it passes unless someone blocks{quorum}"
+        return f"By consensus: it passes unless someone blocks{quorum}{unseen}"
+    if d.mode is DecisionMode.RANKED:
+        return f"By ranked choice among {', '.join(options_of(d))}{quorum}{unseen}. {runoff.METHOD}"
     need = f"at least {d.threshold}% yes among yes and no" if d.threshold else "more yes than no"
-    return f"By vote: it passes with {need}{quorum}"
+    return f"By vote: it passes with {need}{quorum}{unseen}"
+
+
+def options_of(d: Decision) -> list[str]:
+    """A ranked choice's options, in the order proposed."""
+    return list(json.loads(d.options)) if d.options else []
+
+
+def read_options(text: str) -> str:
+    """`options:"Lights, Benches, Planters"` as the JSON the decision keeps, or a clear refusal."""
+    options = [" ".join(o.split()) for o in text.split(",") if o.strip()]
+    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        raise UserError(f"A ranked choice has {MIN_OPTIONS} to {MAX_OPTIONS} options, separated by commas; "
+                        f"that is {len(options)}.", 'Type `options:"Lights, Benches, Planters"`.')
+    for option in options:
+        check_text(option, "option", MAX_OPTION)
+    if len({o.casefold() for o in options}) < len(options):
+        raise UserError("Two options have the same name; give each its own.", 'Type `options:"Lights, Benches"`.')
+    return json.dumps(options)
+
+
+def read_ranking(d: Decision, text: str) -> list[int]:
+    """`Benches, Lights` as the options' places, most wanted first; options left out are ranked below all."""
+    options = options_of(d)
+    places = {o.casefold(): n for n, o in enumerate(options)}
+    ranking: list[int] = []
+    for word in (" ".join(w.split()) for w in text.split(",") if w.strip()):
+        place = places.get(word.casefold())
+        if place is None:
+            raise UserError(f"`{word[:40]}` isn't an option of #{d.number}. Its options: {', '.join(options)}.",
+                            f"Type `rank {d.number} {', '.join(options)}`, most wanted first.")
+        if place in ranking:
+            raise UserError(f"{options[place]} is ranked twice; rank each option once.",
+                            f"Type `rank {d.number} {', '.join(options)}`, most wanted first.")
+        ranking.append(place)
+    if not ranking:
+        raise UserError("Say how you rank the options.", f"Type `rank {d.number} {', '.join(options)}`, most wanted first.")
+    return ranking
+
+
+def hidden(d: Decision) -> bool:
+    """Whether its results (tallies, who said what) are unseen by everyone, coordinators too:
+    asked for when it opened (`results:hidden`), and it is not yet settled. Every surface
+    that shows responses asks this."""
+    return d.results_hidden and d.status is DecisionStatus.OPEN
 
 
 def response_actions(d: Decision) -> tuple[Action, ...]:
     """Buttons (or hints) for responding; those needing a reason open a form on Slack."""
+    if d.mode is DecisionMode.RANKED:
+        return (Action("Rank...", f'rank {d.number} "..."', primary=True),)
     if d.mode is DecisionMode.CONSENSUS:
         return (Action("Agree", f"agree {d.number}", primary=True), Action("Disagree...", f'disagree {d.number} "..."'),
                 Action("Block...", f'block {d.number} "..."'), Action("Abstain", f"abstain {d.number}"))
@@ -110,6 +170,8 @@ def may_respond(ctx: Context) -> bool:
 
 
 def how_to_respond(d: Decision) -> str:
+    if d.mode is DecisionMode.RANKED:
+        return f"Rank the options with `rank {d.number} {', '.join(options_of(d))}`, most wanted first."
     if d.mode is DecisionMode.CONSENSUS:
         return f'Respond with `agree {d.number}`, `disagree {d.number} "why"`, `block {d.number} "why"` or `abstain {d.number}`.'
     return f"Vote with `vote {d.number} yes`, `vote {d.number} no` or `vote {d.number} abstain`."
@@ -145,6 +207,8 @@ class Count:
     not_counted: list[tuple[DecisionResponse, str]]
     # Members left out for an interest they declared in it, whether or not they responded.
     declared: list[Member] = field(default_factory=list)
+    # Every interest standing in it, counted or not: the outcome lists them.
+    interests: list[Interest] = field(default_factory=list)
 
     @property
     def waiting(self) -> list[Member]:
@@ -157,11 +221,12 @@ def count_responses(session: Session, d: Decision) -> Count:
     """Who is entitled to decide `d` now, and which of its responses count."""
     members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])
-    latecomers, left_out = counts_latecomers(session, d), interested(session, d)
+    interests = declared_interests(session, d)
+    latecomers, left_out = counts_latecomers(session, d), interested(session, d, interests)
     return Count([m for m in members if why_not_counted(d, m, latecomers, left_out) is None],
                  [r for r in responses if why_not_counted(d, r.member, latecomers, left_out) is None],
                  [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers, left_out))],
-                 [m for m in members if m.id in left_out])
+                 [m for m in members if m.id in left_out], interests)
 
 
 def counts_latecomers(session: Session, d: Decision) -> bool:
@@ -169,14 +234,26 @@ def counts_latecomers(session: Session, d: Decision) -> bool:
     return partnership is not None and partnership.count_latecomers
 
 
-def interested(session: Session, d: Decision) -> frozenset[int]:
-    """The members who declared an interest in `d` (`interest 4 "..."`), where the partnership leaves
-    them out of the count (`partnership edit interests:exclude`); otherwise nobody."""
+def declared_interests(session: Session, d: Decision) -> list[Interest]:
+    """The interests declared in `d` (`interest 4 "..."`) and not withdrawn, in the order declared."""
+    return list(session.scalars(select(Interest).where(Interest.decision_id == d.id, Interest.withdrawn_at.is_(None))
+                                .order_by(Interest.number)))
+
+
+def interested(session: Session, d: Decision, interests: list[Interest] | None = None) -> frozenset[int]:
+    """The members who declared an interest in `d`, where the partnership leaves them out of
+    the count (`partnership edit interests:exclude`); otherwise nobody."""
     partnership = session.get(Partnership, d.partnership_id)
     if partnership is None or not partnership.interests_excluded:
         return frozenset()
-    return frozenset(session.scalars(select(Interest.member_id).where(Interest.decision_id == d.id,
-                                                                      Interest.withdrawn_at.is_(None))))
+    return frozenset(i.member_id for i in (declared_interests(session, d) if interests is None else interests))
+
+
+def interest_lines(interests: list[Interest]) -> str | None:
+    """`Interests declared: Bob (Chamber of Trade): "I own the cafe".`, shown with the outcome."""
+    if not interests:
+        return None
+    return "Interests declared: " + "; ".join(f'{member_label(i.member)}: "{i.text}"' for i in interests) + "."
 
 
 # Working out the outcome.
@@ -223,12 +300,23 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
         lines.append(f"Turnout {round(turnout)}% is below the quorum of {d.quorum}%.")
     if d.mode is DecisionMode.CONSENSUS:
         blocks = [r for r in responses if r.position is Position.BLOCK]
-        lines += [f"Blocked by {member_label(r.member)}: {r.reason}" for r in blocks]
-        lines += [f"Disagreement recorded from {member_label(r.member)}" + (f": {r.reason}" if r.reason else ".")
+        lines += [f"Blocked by {responder(r, member_label)}: {r.reason}" for r in blocks]
+        lines += [f"Disagreement recorded from {responder(r, member_label)}" + (f": {r.reason}" if r.reason else ".")
                   for r in responses if r.position is Position.DISAGREE]
         if not responses:
             lines.append("Nobody responded, so there is no consensus.")
         passed = not blocks and not short_of_quorum and bool(responses)
+    elif d.mode is DecisionMode.RANKED:
+        options = options_of(d)
+        result = runoff.count(len(options), [json.loads(r.ranking) for r in responses if r.ranking])
+        lines.append(runoff.METHOD + ".")
+        lines += [f"Round {n}: " + ", ".join(f"{options[o]} {votes}" for o, votes in sorted(
+            round_.counts.items(), key=lambda item: (-item[1], item[0])))
+                  + (f"; {options[round_.dropped]} dropped." if round_.dropped is not None else ".")
+                  for n, round_ in enumerate(result.rounds, 1)]
+        lines.append(f"Chosen: {options[result.winner]}." if result.winner is not None
+                     else "No option was ranked, so none is chosen.")
+        passed = result.winner is not None and not short_of_quorum
     else:
         yes, no = counts[Position.YES], counts[Position.NO]
         if d.threshold:
@@ -238,11 +326,11 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
         else:
             won = yes > no
         passed = won and not short_of_quorum
-        lines += [f"{member_label(r.member)}, {r.position.value}: {r.reason}" for r in responses if r.reason]
-    split = by_perspective(d.mode, responses)
+        lines += [f"{responder(r, member_label)}, {r.position.value}: {r.reason}" for r in responses if r.reason]
+    split = by_perspective(d.mode, responses) if d.mode is not DecisionMode.RANKED else None
     if split:
         lines.append(split)
-    lines.append("Counted: " + (", ".join(r.member.person.display_name for r in responses) or "nobody")
+    lines.append("Counted: " + (", ".join(responder(r) for r in responses) or "nobody")
                  + (f"; did not respond: {', '.join(m.person.display_name for m in count.waiting)}"
                     if count.waiting else "") + ".")
     if count.not_counted:
@@ -252,7 +340,14 @@ def work_out(d: Decision, count: Count) -> tuple[DecisionStatus, list[str]]:
     silent = [m.person.display_name for m in count.declared if m.id not in responded]
     if silent:
         lines.append(f"Declared an interest, so not counted: {', '.join(silent)}.")
+    if declared := interest_lines(count.interests):
+        lines.append(declared)
     return (DecisionStatus.PASSED if passed else DecisionStatus.FAILED), lines
+
+
+def responder(r: DecisionResponse, name: Callable[[Member], str] = lambda m: m.person.display_name) -> str:
+    """`Gwen`, or `Bob for Gwen` when her proxy responded for her: every surface says so."""
+    return f"{r.cast_by.display_name} for {name(r.member)}" if r.cast_by is not None else name(r.member)
 
 
 def settle(session: Session, d: Decision, now: datetime, by: int | None, note: str | None = None) -> str | None:
@@ -283,18 +378,22 @@ def announcement(d: Decision) -> str:
 
 @command(
     "propose",
-    usage='propose "What to decide" mode:consensus|vote closes:<date>',
+    usage='propose "What to decide" mode:consensus|vote|ranked closes:<date>',
     examples=('propose "Adopt the market plan" mode:consensus closes:friday',
-              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:"in 2 weeks"'),
-    options=("mode", "closes", "quorum", "threshold", "details"),
+              'propose "Move meetings to Thursdays" mode:vote quorum:50% threshold:60% closes:"in 2 weeks"',
+              'propose "Choose the festival caterer" mode:vote results:hidden closes:friday',
+              'propose "Which project first?" mode:ranked options:"Lights, Benches, Planters"'),
+    options=("mode", "closes", "quorum", "threshold", "details", "results", "options"),
 )
 def propose(ctx: Context, args: Args) -> Reply:
     """Put a proposal to the partnership, to settle by consensus or by vote.
 
     mode:consensus (the default) passes unless someone blocks; mode:vote passes with more
-    yes than no, or with threshold:60% yes among yes and no. quorum:50% is the share of
+    yes than no, or with threshold:60% yes among yes and no; mode:ranked options:"A, B, C"
+    lets each member rank the options, counted by instant-runoff. quorum:50% is the share of
     members who must respond (votes default to 50%). closes: is a date in your time zone
-    (default a week away); details:"..." says more."""
+    (default a week away); details:"..." says more; results:hidden keeps how each member
+    responded unseen by everyone, coordinators too, until it closes."""
     member = ctx.require_member()
     title = args.take_text("proposal")
     args.finish()
@@ -303,6 +402,14 @@ def propose(ctx: Context, args: Args) -> Reply:
     if mode is DecisionMode.CONSENSUS and "threshold" in options:
         raise UserError("A consensus has no threshold: it passes unless someone blocks.",
                         f'For a vote, type `propose "{title[:40]}" mode:vote threshold:{options["threshold"]}`.')
+    if mode is DecisionMode.RANKED and "threshold" in options:
+        raise UserError("A ranked choice has no threshold: the option with more than half of the rankings wins.",
+                        f'Type `propose "{title[:40]}" mode:ranked options:"..."`.')
+    if (mode is DecisionMode.RANKED) != ("options" in options):
+        raise UserError("Options go with a ranked choice, and a ranked choice needs them." if mode is
+                        DecisionMode.RANKED or "options" not in options else
+                        "Options are for a ranked choice (`mode:ranked`).",
+                        f'Type `propose "{title[:40]}" mode:ranked options:"Lights, Benches, Planters"`.')
     quorum = percent(options["quorum"], "quorum", 0) if "quorum" in options else None
     if quorum is None and mode is DecisionMode.VOTE:
         quorum = DEFAULT_QUORUM
@@ -316,6 +423,8 @@ def propose(ctx: Context, args: Args) -> Reply:
         threshold=percent(options["threshold"], "threshold", 1) if "threshold" in options else None,
         details=check_text(options["details"], "details", MAX_NOTE) if "details" in options else None,
         closes_at=closes, created_at=ctx.now,
+        results_hidden=choose(options.get("results", "shown"), RESULTS, "results setting") == "hidden",
+        options=read_options(options["options"]) if mode is DecisionMode.RANKED else None,
     )
     ctx.session.add(d)
     ctx.session.flush()
@@ -324,17 +433,26 @@ def propose(ctx: Context, args: Args) -> Reply:
     text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
     return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
                  text=text if d.details is None else f"{d.details}\n{text}",
-                 actions=list(response_actions(d)), audience=Audience.CHANNEL)
+                 actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden)
 
 
-def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> Reply:
-    """Record (or change) the acting member's position on a decision; the same one again changes nothing."""
+def respond(ctx: Context, decision_id: int, position: Position, args: Args,
+            ranked: Callable[[Decision], list[int]] | None = None) -> Reply:
+    """Record (or change) the acting member's position on a decision, or with `for:@gwen` the
+    position of a member who named them their proxy; the same one again changes nothing.
+
+    The decision's row is locked first, so a proxy's response and the member's own never
+    cross: the member's own always replaces the proxy's, never the reverse."""
     d = find_decision(ctx, decision_id)
     reason = args.optional_text("reason", MAX_NOTE)
+    for_whom = args.options.get("for")
     args.finish()
-    member = ctx.require_member()
+    voter = ctx.require_member()
     ensure_open(ctx, d)
-    if position not in (CONSENSUS_POSITIONS if d.mode is DecisionMode.CONSENSUS else VOTE_POSITIONS):
+    member = proxied(ctx, d, voter, for_whom) if for_whom else voter
+    by = ctx.person.id if for_whom else None
+    ranking = json.dumps(ranked(d)) if ranked is not None and d.mode is DecisionMode.RANKED else None
+    if position not in ALLOWED[d.mode]:
         raise UserError(f"#{d.number} is decided by {d.mode.value}, so `{position.value}` doesn't apply.", how_to_respond(d))
     if position is Position.BLOCK and reason is None:
         raise UserError("A block stops the decision, so it needs a reason everyone can read.",
@@ -345,24 +463,74 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args) -> R
     was = ""
     if current is None:
         ctx.session.add(DecisionResponse(decision_id=d.id, partnership_id=d.partnership_id, member_id=member.id,
-                                         position=position, reason=reason, responded_at=ctx.now))
-    elif current.position is position and reason in (None, current.reason):
+                                         position=position, reason=reason, responded_at=ctx.now, cast_by_id=by,
+                                         ranking=ranking))
+    elif by is not None and current.cast_by_id is None:
+        name = member.person.display_name
+        raise UserError(f"{name} responded to #{d.number} themselves, and their own response stands.",
+                        f"Type `decision {d.number}` to see who has responded.")
+    elif current.position is position and reason in (None, current.reason) and current.cast_by_id == by \
+            and current.ranking == ranking:
         # The same response again (without a reason, the one recorded stands): nothing to record.
-        return Reply(text=f"You already responded {position.value} on #{d.number} {d.title}; nothing changed.")
+        said = f"for {member.person.display_name} " if by else ""
+        return Reply(text=f"You already responded {position.value} {said}on #{d.number} {d.title}; nothing changed.")
     else:
-        was = (f" (was {current.position.value})" if current.position is not position
+        was = (f" (replacing {current.cast_by.display_name}'s for them)" if current.cast_by is not None and by is None
+               else f" (was {current.position.value})" if current.position is not position
+               else " (ranking replaced)" if current.ranking != ranking
                else " (reason updated)" if current.reason else " (reason added)")
-        current.position, current.reason, current.responded_at = position, reason, ctx.now
+        current.position, current.reason, current.responded_at, current.cast_by_id = position, reason, ctx.now, by
+        current.ranking = ranking
     ctx.session.flush()
-    ctx.record("respond", f"answered {position.value}{was} on #{d.number} {d.title}",
-               subject=d, reason=reason)
+    on = f"for {member.person.display_name} " if by else ""
+    if hidden(d):
+        # The log is read by everyone: it says who responded, not how.
+        ctx.record("respond", f"responded {on}on #{d.number} {d.title} (results hidden until it closes)", subject=d)
+    else:
+        ctx.record("respond", f"answered {position.value}{was} {on}on #{d.number} {d.title}", subject=d, reason=reason)
     count = count_responses(ctx.session, d)
-    text = f"{member_label(member)}: {position.value}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
+    who = f"{ctx.person.display_name} for {member_label(member)}" if by else member_label(member)
+    text = f"{who}: {answer(d, position, ranking)}{was} on #{d.number} {d.title}" + (f" — {reason}" if reason else "")
     why = why_not_counted(d, member, counts_latecomers(ctx.session, d), interested(ctx.session, d))
     if why:
-        text += f"\nRecorded, but not counted: you {why}."
+        text += f"\nRecorded, but not counted: {'you' if by is None else member.person.display_name} {why}."
+    if hidden(d):
+        return Reply(text=f"{text}\nOnly you see this: results are hidden until #{d.number} closes; "
+                          f"{len(count.waiting)} still to respond.", results_hidden=True)
     return Reply(text=f"{text}\nSo far: {tally(r.position for r in count.counted)}; "
                       f"{len(count.waiting)} still to respond.", audience=Audience.CHANNEL)
+
+
+def answer(d: Decision, position: Position, ranking: str | None) -> str:
+    """`yes`, or a ranking as `Benches > Lights > Planters`."""
+    if ranking is None:
+        return position.value
+    options = options_of(d)
+    return "ranked " + " > ".join(options[o] for o in json.loads(ranking))
+
+
+def proxied(ctx: Context, d: Decision, holder: Member, mention: str) -> Member:
+    """The member `for:@gwen` names, who named `holder` to respond for them on `d` (or on
+    every proposal until a day not yet past). Only their own word counts: a proxy cannot
+    hand it on, so there are no chains."""
+    if not mention.startswith("@"):
+        raise UserError(f"Say whom you respond for as `for:@name`, not `for:{mention[:30]}`.")
+    giver = ctx.find_member(mention[1:])
+    if giver.id == holder.id:
+        raise UserError("You respond for yourself without `for:`.", f"Type `vote {d.number} yes`, say.")
+    found = standing_proxy(ctx.session, giver, d, ctx.now.astimezone(ctx.tz).date())
+    if found is None or found.holder_id != holder.id:
+        raise UserError(f"{giver.person.display_name} has not named you to respond for them on #{d.number}.",
+                        f"They can, with `proxy {d.number} @{holder.person.user_id}`.")
+    return giver
+
+
+def standing_proxy(session: Session, giver: Member, d: Decision, today: date) -> Proxy | None:
+    """Whom `giver` has named to respond for them on `d`: on it alone first, else until a day."""
+    found = list(session.scalars(select(Proxy).where(
+        Proxy.giver_id == giver.id, Proxy.withdrawn_at.is_(None),
+        (Proxy.decision_id == d.id) | (Proxy.decision_id.is_(None) & (Proxy.until >= today)))))
+    return min(found, key=lambda p: p.decision_id is None, default=None)
 
 
 def ensure_unsettled(ctx: Context, d: Decision) -> None:
@@ -389,33 +557,38 @@ def responses_to(session: Session, decision_ids: list[int]) -> list[DecisionResp
                                 .order_by(DecisionResponse.responded_at, DecisionResponse.id)))
 
 
-@command("agree", usage="agree <number>", examples=("agree 3", 'agree 3 "Good for the market traders"'))
+@command("agree", usage="agree <number>", examples=("agree 3", 'agree 3 "Good for the market traders"'), options=("for",))
 def agree(ctx: Context, args: Args) -> Reply:
     """Agree with a proposal decided by consensus, optionally saying why."""
     return respond(ctx, args.take_id("decision"), Position.AGREE, args)
 
 
-@command("disagree", usage='disagree <number> "why"', examples=('disagree 3 "The costs are not clear yet"',))
+@command("disagree", usage='disagree <number> "why"', examples=('disagree 3 "The costs are not clear yet"',), options=("for",))
 def disagree(ctx: Context, args: Args) -> Reply:
     """Disagree with a consensus proposal without stopping it; your disagreement is recorded."""
     return respond(ctx, args.take_id("decision"), Position.DISAGREE, args)
 
 
-@command("block", usage='block <number> "why"', examples=('block 3 "It breaks our agreement with the council"',))
+@command("block", usage='block <number> "why"', examples=('block 3 "It breaks our agreement with the council"',),
+         options=("for",))
 def block(ctx: Context, args: Args) -> Reply:
     """Block a consensus proposal: it fails while your block stands. A block needs a reason."""
     return respond(ctx, args.take_id("decision"), Position.BLOCK, args)
 
 
-@command("abstain", usage="abstain <number>", examples=("abstain 3",))
+@command("abstain", usage="abstain <number>", examples=("abstain 3",), options=("for",))
 def abstain(ctx: Context, args: Args) -> Reply:
     """Stand aside on a proposal (consensus or vote): you count as having responded."""
     return respond(ctx, args.take_id("decision"), Position.ABSTAIN, args)
 
 
-@command("vote", usage="vote <number> yes|no|abstain", examples=("vote 4 yes", 'vote 4 no "Too soon"'))
+@command("vote", usage="vote <number> yes|no|abstain [for:@name]",
+         examples=("vote 4 yes", 'vote 4 no "Too soon"', "vote 4 yes for:@gwen"), options=("for",))
 def vote(ctx: Context, args: Args) -> Reply:
-    """Vote on a proposal decided by vote; vote again to change your mind before it closes."""
+    """Vote on a proposal decided by vote; vote again to change your mind before it closes.
+
+    for:@gwen votes for a member who named you their proxy (`proxy 4 @you`); it is shown as
+    yours for them, and their own vote, if they cast one before it closes, replaces it."""
     decision_id = args.take_id("decision")
     choices = [p.value for p in VOTE_POSITIONS]
     position = Position(args.take_word("vote", choices))
@@ -425,6 +598,17 @@ def vote(ctx: Context, args: Args) -> Reply:
                         f'Type `vote {decision_id} {position.value}`, with any reason in quotes: '
                         f'`vote {decision_id} {position.value} "why"`.')
     return respond(ctx, decision_id, position, args)
+
+
+@command("rank", usage="rank <number> <options, most wanted first> [for:@name]",
+         examples=("rank 5 Benches, Lights, Planters",), options=("for",))
+def rank(ctx: Context, args: Args) -> Reply:
+    """Rank the options of a ranked choice, most wanted first; rank again to replace your ranking.
+
+    Options you leave out count below all you ranked."""
+    decision_id = args.take_id("decision")
+    text = args.take_text("ranking", MAX_NOTE)
+    return respond(ctx, decision_id, Position.RANKED, args, lambda d: read_ranking(d, text))
 
 
 @command("withdraw", usage="withdraw <number>", examples=("withdraw 3", 'withdraw 3 "We need the costs first"'))
@@ -443,16 +627,51 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"Proposal #{d.number} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
 
 
-@command("close", usage='close <number> "why now"', examples=("close 3", 'close 3 "The council needs an answer today"'),
-         access=Access.COORDINATOR)
-def close(ctx: Context, args: Args) -> Reply:
-    """Close a decision now and announce the outcome (coordinators).
-
-    Closing before its date while anyone entitled has not responded needs a reason, which
-    is announced with the outcome."""
+@command("results", usage="results <number> hidden|shown", examples=("results 3 hidden",))
+def results(ctx: Context, args: Args) -> Reply:
+    """Hide a proposal's results until it closes, or show them again: its proposer or a
+    coordinator, and only before anyone has responded, who answered trusting the setting."""
     d = find_decision(ctx, args.take_id("decision"))
-    reason = args.optional_text("reason", MAX_NOTE)
+    want = args.take_word("results setting", RESULTS) == "hidden"
     args.finish()
+    member = ctx.require_member()
+    if d.proposer_id != member.id and not ctx.is_coordinator():
+        raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.number}, or a coordinator can "
+                        "change how its results are shown.")
+    ensure_open(ctx, d)
+    if d.results_hidden == want:
+        return Reply(text=f"#{d.number}'s results are already {'hidden until it closes' if want else 'shown'}; "
+                          "nothing changed.")
+    answered = len(responses_to(ctx.session, [d.id]))
+    if answered:
+        raise UserError(f"{plural(answered, 'member')} already responded to #{d.number} with its results "
+                        f"{'shown' if want else 'hidden until it closes'}, so that stays as it is.",
+                        f"To change it, `withdraw {d.number}` and propose it again.")
+    d.results_hidden = want
+    said = "hidden until it closes" if want else "shown as people respond"
+    ctx.record("decision-results", f"set the results of #{d.number} {d.title} {said}", subject=d)
+    return Reply(text=f"Results of #{d.number} {d.title} are now {said}.", audience=Audience.CHANNEL,
+                 results_hidden=want)
+
+
+@command("close", usage='close <number> "what was decided" [review:<date>]',
+         examples=("close 3", 'close 3 "The council needs an answer today"',
+                   'close 3 "We pedestrianise the square on market days" review:"in 6 months"'),
+         access=Access.COORDINATOR, options=("review",))
+def close(ctx: Context, args: Args) -> Reply:
+    """Close a decision now and announce the outcome, in your words (coordinators).
+
+    What you write is the outcome statement, shown with the outcome; closing before its
+    date while anyone entitled has not responded needs it, as the reason everyone reads.
+    review:<date> reminds the coordinators to look at the decision again on that day."""
+    d = find_decision(ctx, args.take_id("decision"))
+    reason = args.optional_text("what was decided", MAX_NOTE)
+    review = ctx.day(args.options["review"]) if "review" in args.options else None
+    args.finish()
+    today = ctx.now.astimezone(ctx.tz).date()
+    if review is not None and review <= today:
+        raise UserError(f"The review date {show_day(review, today)} must be after today.",
+                        f'Type `close {d.number} "what was decided" review:"in 6 months"`.')
     ensure_unsettled(ctx, d)
     note = None
     if d.closes_at > ctx.now:
@@ -463,11 +682,22 @@ def close(ctx: Context, args: Args) -> Reply:
                             f"{plural(len(waiting), 'member')} entitled to respond {'has' if len(waiting) == 1 else 'have'}"
                             f" not yet ({names}). Closing early needs a reason everyone can read.",
                             f'Type `close {d.number} "why it cannot wait"`.')
-        note = f"Closed early by {member_label(ctx.require_member())}" + (f": {reason}" if reason else ".")
+        note = f"Closed early by {member_label(ctx.require_member())}."
+    if reason:
+        note = "\n".join(filter(None, [note, statement_line(ctx, reason)]))
+    d.statement, d.review_on = reason, review
     text = settle(ctx.session, d, ctx.now, ctx.person.id, note)
     if text is None:
         raise UserError(f"#{d.number} was closed a moment ago.", f"Type `decision {d.number}` to see the outcome.")
-    return Reply(text=text, audience=Audience.CHANNEL)
+    return Reply(text=text + (f"\n{review_line(d, today)}" if review else ""), audience=Audience.CHANNEL)
+
+
+def statement_line(ctx: Context, statement: str) -> str:
+    return f"Outcome statement by {member_label(ctx.require_member())}: {statement}"
+
+
+def review_line(d: Decision, today: date) -> str:
+    return f"Coordinators will be reminded to review it on {show_day(d.review_on, today)}." if d.review_on else ""
 
 
 def decision_item(ctx: Context, d: Decision, responded: int) -> Item:
@@ -520,14 +750,24 @@ def decision(ctx: Context, args: Args) -> Reply:
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     else:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
+        if d.review_on:
+            fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
-    items = [Item(f"{member_label(r.member)} · {r.position.value}" + (f" — {r.reason}" if r.reason else "")
+    unseen = hidden(d)
+    items = [Item(responder(r, member_label) + ("" if unseen else f" · {answer(d, r.position, r.ranking)}")
+                  + (f" — {r.reason}" if r.reason and not unseen else "")
                   + (f" (not counted: {why})"
                      if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))
                      else ""))
              for r in responses]
+    heading = "Responded (how is hidden until it closes)" if unseen else "Responses"
+    if d.status is DecisionStatus.OPEN:
+        sections.append(Section("Interests declared", [Item(f'{member_label(i.member)}: "{i.text}"')
+                                                        for i in declared_interests(ctx.session, d)],
+                                empty=f'None. Declare yours: `interest {d.number} "what you have at stake"`.'))
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
-                  fields=fields, sections=[Section("Responses", items, empty="No responses yet."), *sections])
+                  fields=fields, sections=[Section(heading, items, empty="No responses yet."), *sections],
+                  results_hidden=d.results_hidden)
     if d.status is DecisionStatus.OPEN and not closing(d, ctx.now) and may_respond(ctx):
         reply.actions = list(response_actions(d))
     return reply
@@ -546,6 +786,9 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     for m in session.scalars(select(Member).where(Member.partnership_id.in_(partnership_ids),
                                                   Member.left_at.is_(None), Member.role != Role.OBSERVER)):
         people.setdefault(m.partnership_id, []).append(m)
+    # How long before closing each partnership reminds (`partnership edit reminders:24h`); 0 for never.
+    ahead = {pid: timedelta(hours=hours) for pid, hours in session.execute(
+        select(Partnership.id, Partnership.remind_hours).where(Partnership.id.in_(partnership_ids)))}
     by_decision: dict[int, list[DecisionResponse]] = {}
     for r in responses_to(session, [d.id for d in open_rows]):
         by_decision.setdefault(r.decision_id, []).append(r)
@@ -554,7 +797,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
         members, responses = people.get(d.partnership_id, []), by_decision.get(d.id, [])
         if d.closes_at <= now:
             settle(session, d, now, None)
-        elif d.closes_at - REMIND_BEFORE <= now and d.closes_at - d.created_at > REMIND_BEFORE:
+        elif (before := ahead[d.partnership_id]) and d.closes_at - before <= now and d.closes_at - d.created_at > before:
             answered = {r.member_id for r in responses}
             due += [reminder(d, m, now) for m in members if m.id not in answered]
     closed = list(session.scalars(select(Decision).where(
@@ -563,7 +806,27 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     homes = home_channels(session, {d.partnership_id for d in closed})
     due += [DueNudge(f"decision-closed:d{d.id}", d.partnership_id, "decision-closed", announcement(d),
                      channel=homes[d.partnership_id]) for d in closed if d.partnership_id in homes]
-    return due
+    return due + reviews_due(session, now, live)
+
+
+def reviews_due(session: Session, now: datetime, live: Select[tuple[int]]) -> list[DueNudge]:
+    """A reminder to each coordinator on the day a decision's review falls (`close ... review:`),
+    that day in their own zone; one missed for a while is not sent late."""
+    rows = list(session.scalars(select(Decision).where(
+        Decision.review_on.is_not(None), Decision.review_on <= now.date() + timedelta(days=1),
+        Decision.review_on >= now.date() - REVIEW_LATE, Decision.partnership_id.in_(live))))
+    if not rows:
+        return []
+    coordinators: dict[int, list[Member]] = {}
+    for m in session.scalars(select(Member).where(Member.partnership_id.in_({d.partnership_id for d in rows}),
+                                                  Member.left_at.is_(None), Member.role == Role.COORDINATOR)):
+        coordinators.setdefault(m.partnership_id, []).append(m)
+    return [DueNudge(f"decision-review:d{d.id}:p{m.person_id}:{d.review_on}", d.partnership_id, "decision-review",
+                     f"Today is the day to review decision #{d.number} {d.title} ({d.status.value}): is it working "
+                     f"as meant? Type `decision {d.number}` to read its outcome; propose again if it needs changing.",
+                     person_id=m.person_id)
+            for d in rows if d.review_on is not None for m in coordinators.get(d.partnership_id, [])
+            if now.astimezone(zone(m.person.timezone)).date() >= d.review_on]
 
 
 def asked_about(asked: Asked) -> dict[int, tuple[Decision, set[int]]]:
@@ -573,6 +836,17 @@ def asked_about(asked: Asked) -> dict[int, tuple[Decision, set[int]]]:
     for r in responses_to(asked.session, list(found)):
         found[r.decision_id][1].add(r.member_id)
     return found
+
+
+@rechecks("decision-review")
+def review_holds(asked: Asked, row: Waiting) -> str | None:
+    """A review reminder: the decision still has that review date, its recipient still coordinates."""
+    d, _ = asked.read(asked_about).get(about(row.key, "d") or 0, (None, set()))
+    if d is None:
+        return "the proposal is gone"
+    if d.review_on != day_in(row.key):
+        return f"the review of #{d.number} is no longer due that day"
+    return not_coordinating(asked.recipient(row))
 
 
 @rechecks("decision-remind", "decision-closed")

@@ -24,7 +24,7 @@ from handlers import life
 from handlers.agreement.overview import Framework, framework
 from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
-from handlers.decisions import closing
+from handlers.decisions import closing, hidden
 from handlers.describe import days_late, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
@@ -126,6 +126,8 @@ def decisions_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
     rows = session.scalars(select(Decision).where(Decision.partnership_id == p.id).order_by(Decision.id)).unique()
 
     def blocks(d: Decision) -> str:
+        if hidden(d):
+            return ""
         return "; ".join(f"{member_label(r.member)}: {r.reason}" for r in d.responses if r.position is Position.BLOCK)
 
     return csv_file("decisions.csv", [

@@ -20,6 +20,7 @@ from handlers.describe import hours, member_label
 from handlers.judgements.balance import Balance, balances
 from handlers.judgements.indicators import Indicator, indicators_of
 from handlers.judgements.load import Workload, key_people, risk_options, risk_said, room_for, tally, weekly
+from handlers.judgements.signoff import standing_of
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
 from handlers.parsing import Args
@@ -112,7 +113,7 @@ class Checker:
         found = [self.sectors(), self.size(), self.over_capacity(), self.at_risk(), self.no_successor(),
                  self.key_person(), self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(),
                  self.blocked(), self.give_and_take(given), self.unserved(goals), self.unread(goals),
-                 self.off_track(goals)]
+                 self.off_track(goals), self.unsigned()]
         report = Health(self.p, self.today, [s for s in found if s is not None], given)
         self.latest_answers(report)
         return report
@@ -377,6 +378,20 @@ class Checker:
             f'Add work towards it (`commit "What" by:{later(self.today, 14)} goal:{first.number}`), or a coordinator '
             f"moves its target or date (`goal edit {first.number} by:{later(self.today, 180)}`) or drops it "
             f'(`goal drop {first.number} "why"`).')
+
+
+    def unsigned(self) -> Signal | None:
+        """An agreement that is not in force: the organisations that have yet to sign its current version."""
+        s = standing_of(self.session, self.p.id)
+        if s.version is None or s.in_force or not s.waiting:
+            return None
+        since = show_day(s.asked.astimezone(self.tz).date(), self.today) if s.asked else "its writing"
+        return Signal(
+            "Agreement not in force", f"{listed(s.waiting)} {'has' if len(s.waiting) == 1 else 'have'} yet to sign "
+            f"version {s.version.number}, asked since {since}.",
+            "An agreement every partner has signed is the partnership's framework of reference and its means of "
+            "accountability; until then, nobody can be held to it.",
+            f"Ask one member of each to type `agreement sign {s.version.number}`.")
 
 
 def check(session: Session, partnership: Partnership, now: datetime, tz: ZoneInfo,

@@ -11,7 +11,7 @@ from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
 TOPICS = ["partnerships", "members", "terms", "commitments", "handover", "decline", "reopen", "goals", "concerns",
-          "flexibility", "contributions", "priorities", "load", "away", "decisions", "interests", "reviews", "ending",
+          "flexibility", "contributions", "priorities", "load", "away", "decisions", "proxies", "interests", "reviews", "ending",
           "succession", "health", "status", "history", "exports", "publishing", "dashboard", "nudges", "notify", "help"]
 
 WHO = {

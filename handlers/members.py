@@ -125,8 +125,8 @@ def join(ctx: Context, args: Args) -> Reply:
     said = organisations.sync(ctx)
     reply = Reply(
         title=f"Welcome to {partnership.name}, {ctx.person.display_name}",
-        text=" ".join([profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else ""),
-                       *said]),
+        text=" ".join([profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else "")
+                       + ".", *said]),
         audience=Audience.CHANNEL,
     )
     if role is Role.MEMBER:

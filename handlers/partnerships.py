@@ -11,7 +11,8 @@ from handlers import ending, life
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
-from handlers.parsing import MAX_NOTE, Args, check_text, choose
+from handlers.judgements import signoff
+from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import queries
@@ -43,8 +44,11 @@ CADENCE_MONTHS = {
     ReviewCadence.HALF_YEARLY: 6,
     ReviewCadence.YEARLY: 12,
 }
-SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "joining", "latecomers", "interests")
+SETTINGS = ("kind", "formality", "purpose", "terms", "goals", "end", "review", "joining", "latecomers", "interests",
+            "reminders")
 EDITS = ("name", *SETTINGS)
+# The longest a proposal's reminder can come before it closes: two weeks.
+MAX_REMIND_HOURS = 336
 
 
 def next_review(cadence: ReviewCadence, after: date) -> date:
@@ -150,6 +154,17 @@ def ensure_end(ctx: Context, partnership: Partnership) -> None:
         raise UserError(f"A project partnership has a natural end: add `end:` with its end date, like `end:{example}`.")
 
 
+def reminder_hours(value: str) -> int:
+    """Whole hours from 1 to 14 days, or none (0)."""
+    if value.strip().lower() == "none":
+        return 0
+    hours = parse_hours(value, "reminders")
+    if hours != int(hours) or not 1 <= hours <= MAX_REMIND_HOURS:
+        raise UserError(f"reminders: is whole hours from 1 to {MAX_REMIND_HOURS}, like `reminders:24h`, "
+                        f"or `reminders:none`; not `{value[:20]}`.")
+    return int(hours)
+
+
 def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, str]) -> list[str]:
     """Validate and apply setting options; return what changed, for the event log."""
     changed = []
@@ -160,6 +175,11 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
         elif key == "formality":
             partnership.formality = Formality(choose(value, FORMALITIES, "formality"))
         elif key in ("purpose", "terms", "goals"):
+            if partnership.id is not None and signoff.current_version(ctx.session, partnership.id) is not None:
+                sections = 'roles:"..." decisions:"..." joining:"..."' if key == "terms" else f'{key}:"..."'
+                raise UserError(f"{partnership.name}'s {key} {'is' if key == 'purpose' else 'are'} written in its "
+                                "agreement now, which every partner organisation signs.",
+                                f'Type `agreement edit {sections} why:"..."` to change it.')
             setattr(partnership, key, check_text(value, key, MAX_NOTE))
         elif key == "end" and value.lower() == "none":
             partnership.end_date = None
@@ -174,6 +194,8 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
             partnership.count_latecomers = choose(value, LATECOMERS, "latecomers") == "count"
         elif key == "interests":
             partnership.interests_excluded = choose(value, INTERESTS, "interests setting") == "exclude"
+        elif key == "reminders":
+            partnership.remind_hours = reminder_hours(value)
         elif key == "review":
             cadence = ReviewCadence(choose(value, CADENCES, "review cadence"))
             partnership.review_cadence = cadence
@@ -211,6 +233,8 @@ def describe(ctx: Context, p: Partnership) -> Reply:
                    else "respond to decisions opened before they joined, but are not counted"))
     fields.append(("Interests", "a member who declares an interest in a proposal is not counted on it"
                    if p.interests_excluded else "members who declare an interest in a proposal are still counted on it"))
+    fields.append(("Reminders", f"members who have not responded to a proposal hear of it {p.remind_hours}h before "
+                   "it closes" if p.remind_hours else "none before a proposal closes"))
     coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
     fields.append(("Coordinators", ", ".join(coordinators) or "none"))
     fields.append(("Members", str(len(members))))
@@ -242,7 +266,8 @@ def edit(ctx: Context, args: Args) -> Reply:
     joining:open|approval (a formal partnership approves newcomers unless set to open),
     latecomers:count|not-counted (whether people who joined after a proposal opened count) and
     interests:count|exclude (whether a member who declared an interest in a proposal counts on
-    it); and name:"..." to rename it."""
+    it), reminders:24h (how long before a proposal closes those who have not responded are
+    reminded, once; `reminders:none` for no reminder); and name:"..." to rename it."""
     args.finish()
     if not args.options:
         raise UserError(f"Say what to change: {', '.join(f'`{s}:`' for s in EDITS)}.")

@@ -349,6 +349,8 @@ def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
     for r in responses:
         if r.reason:
             who = f"{r.member.person.display_name} ({organisation(r.member)})" if words.names else organisation(r.member)
+            if r.cast_by is not None:  # a proxy's response says so, as in the chat
+                who = f"{r.cast_by.display_name} for {who}" if words.names else f"{who}, by proxy"
             given.append(f"{r.position.value.capitalize()} from {who}: {words(r.reason)}")
     return given
 

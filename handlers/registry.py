@@ -48,6 +48,8 @@ class Command:
     after_end: bool = False
     # Typed with nothing after it, it only reads (`flex` lists the offers), so it works there too.
     reads_alone: bool = False
+    # Typed with only a number, it shows that one as this reading command does (`goal 1` is `goals 1`).
+    shows: str | None = None
 
     def changes_as_typed(self, args: Args) -> bool:
         """Whether this call of the command may change anything: one with a read-only bare form
@@ -88,20 +90,21 @@ def command(
     changes: bool = True,
     after_end: bool = False,
     reads_alone: bool = False,
+    shows: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under one or two words (`commit`, `member add`).
 
     `changes=False` declares a command that only reads, so it never waits for a lock; a
     command that changes things is refused in a wound-up or ended partnership, unless it
     says `after_end=True` (leaving it, reopening it, settling a closing task) or `reads_alone=True`
-    and is typed bare."""
+    and is typed bare. `shows="goals"` sends `goal 1` to `goals 1`, for anyone who may read it."""
 
     def register(func: Handler) -> Handler:
         if name in COMMANDS:  # the later one would silently replace the first
             raise ValueError(f"two commands are named `{name}`: {COMMANDS[name].func.__module__} and {func.__module__}")
         COMMANDS[name] = Command(
             name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes,
-            after_end, reads_alone,
+            after_end, reads_alone, shows,
         )
         for alias in aliases:
             _ALIASES[alias] = name
@@ -118,7 +121,10 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
     if words:
         verb = canonical(words[0])
         if verb in COMMANDS:
-            return COMMANDS[verb], tokens[1:]
+            cmd, rest = COMMANDS[verb], tokens[1:]
+            if cmd.shows and len(rest) == 1 and not rest[0].quoted and rest[0].text.isdigit():
+                return COMMANDS[cmd.shows], rest
+            return cmd, rest
         family = subcommands(words[0])
         if family:
             choices = ", ".join(f"`{c.usage}`" for c in family)

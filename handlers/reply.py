@@ -81,6 +81,9 @@ class Reply:
     # Words only the asker sees, delivered apart from the announcement (an anonymous concern's
     # reopen code): each adapter sends them to the asker alone, never into the reply itself.
     private_note: str | None = None
+    # About a proposal whose responses are unseen until it closes: adapters offer no public
+    # way to answer it (a Matrix poll or reaction shows everyone who chose what).
+    results_hidden: bool = False
 
     def plain(self) -> str:
         """All the reply's words as plain text: for logs, tests and the simplest renderers."""

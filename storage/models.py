@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import TextClause
 
@@ -185,6 +185,8 @@ class Partnership(Base):
     count_latecomers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Whether a member who declared an interest in a proposal is left out of its count.
     interests_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How long before a proposal closes its members who have not responded are reminded, once.
+    remind_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 
@@ -748,6 +750,7 @@ slack_oauth_states = Table(
 class DecisionMode(enum.StrEnum):
     CONSENSUS = "consensus"
     VOTE = "vote"
+    RANKED = "ranked"
 
 
 class DecisionStatus(enum.StrEnum):
@@ -758,7 +761,8 @@ class DecisionStatus(enum.StrEnum):
 
 
 class Position(enum.StrEnum):
-    """A response to a decision: the first four for consensus, the last three for a vote."""
+    """A response to a decision: the first four for consensus, yes, no and abstain for a vote;
+    a ranked choice is answered with a ranking."""
 
     AGREE = "agree"
     ABSTAIN = "abstain"
@@ -766,6 +770,7 @@ class Position(enum.StrEnum):
     BLOCK = "block"
     YES = "yes"
     NO = "no"
+    RANKED = "ranked"
 
 
 CONSENSUS_POSITIONS = (Position.AGREE, Position.ABSTAIN, Position.DISAGREE, Position.BLOCK)
@@ -817,6 +822,7 @@ class Decision(Base):
         CheckConstraint("quorum IS NULL OR (quorum >= 0 AND quorum <= 100)", name="ck_decision_quorum"),
         CheckConstraint("threshold IS NULL OR (threshold > 0 AND threshold <= 100)", name="ck_decision_threshold"),
         CheckConstraint("mode = 'vote' OR threshold IS NULL", name="ck_decision_threshold_vote"),
+        CheckConstraint("(mode = 'ranked') = (options IS NOT NULL)", name="ck_decision_ranked_options"),
         CheckConstraint("(status = 'open') = (closed_at IS NULL)", name="ck_decision_closed"),
         Index("ix_decisions_partnership_status", "partnership_id", "status", "closes_at"),
         Index("ix_decisions_status_closes", "status", "closes_at"),
@@ -840,6 +846,13 @@ class Decision(Base):
     closed_at: Mapped[datetime | None]
     # Who closed or withdrew it; None when the sweep closed it at closes_at.
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Tallies and who said what stay unseen by everyone until it closes (`results:hidden`).
+    results_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What was decided, in the words of whoever closed it, and when coordinators look at it again.
+    statement: Mapped[str | None] = mapped_column(Text)
+    review_on: Mapped[date | None] = mapped_column(Date)
+    # A ranked choice's options, as a JSON list in the order proposed (which breaks ties).
+    options: Mapped[str | None] = mapped_column(Text)
 
     proposer: Mapped[Member] = relationship(
         foreign_keys="Decision.proposer_id", primaryjoin="Decision.proposer_id == Member.id", lazy="joined"
@@ -858,6 +871,7 @@ class DecisionResponse(Base):
         _member_fk("member_id"),
         UniqueConstraint("decision_id", "member_id"),
         CheckConstraint("position <> 'block' OR reason IS NOT NULL", name="ck_block_reason"),
+        CheckConstraint("(position = 'ranked') = (ranking IS NOT NULL)", name="ck_response_ranking"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -867,6 +881,10 @@ class DecisionResponse(Base):
     position: Mapped[Position] = mapped_column(_enum(Position))
     reason: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[datetime]
+    # The person who cast it as this member's proxy (`vote 4 yes for:@gwen`); None when it is their own.
+    cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # A ranked choice's answer: the options' places in the proposal (0 first), most wanted first, as JSON.
+    ranking: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[Decision] = relationship(
         foreign_keys="DecisionResponse.decision_id",
@@ -878,6 +896,40 @@ class DecisionResponse(Base):
         primaryjoin="DecisionResponse.member_id == Member.id",
         lazy="joined",
     )
+    cast_by: Mapped[Person | None] = relationship(foreign_keys="DecisionResponse.cast_by_id", lazy="joined")
+
+
+class Proxy(Base):
+    """A member's word that another may respond for them: on one proposal, or on every one
+    open until a day. Withdrawn ones are kept, so the record shows who could vote for whom."""
+
+    __tablename__ = "proxies"
+    __table_args__ = (
+        _member_fk("giver_id"),
+        ForeignKeyConstraint(["holder_id", "partnership_id"], ["members.id", "members.partnership_id"]),
+        ForeignKeyConstraint(["decision_id", "partnership_id"], ["decisions.id", "decisions.partnership_id"],
+                             ondelete="CASCADE"),
+        CheckConstraint("giver_id <> holder_id", name="ck_proxy_not_self"),
+        CheckConstraint("(decision_id IS NULL) <> (until IS NULL)", name="ck_proxy_scope"),
+        Index("ix_proxies_giver", "partnership_id", "giver_id", "withdrawn_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    giver_id: Mapped[int]
+    holder_id: Mapped[int]
+    decision_id: Mapped[int | None]
+    # The last day it holds, for a proxy on every proposal.
+    until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+    giver: Mapped[Member] = relationship(
+        foreign_keys="Proxy.giver_id", primaryjoin="Proxy.giver_id == Member.id", lazy="joined")
+    holder: Mapped[Member] = relationship(
+        foreign_keys="Proxy.holder_id", primaryjoin="Proxy.holder_id == Member.id", lazy="joined")
+    decision: Mapped[Decision | None] = relationship(
+        foreign_keys="Proxy.decision_id", primaryjoin="Proxy.decision_id == Decision.id", lazy="joined")
 
 
 class Review(Base):
@@ -1077,7 +1129,28 @@ class Period(enum.StrEnum):
 Amount = Numeric(14, 2)
 
 
-class Pledge(Base):
+class _Contribution:
+    """The columns a pledge and a delivery share: who, for which organisation, what kind, how much."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    member_id: Mapped[int]
+    # The organisation the member spoke for, as it was then; None: a person speaking for none.
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    @declared_attr
+    def member(cls) -> Mapped[Member]:
+        return relationship(foreign_keys=f"{cls.__name__}.member_id",
+                            primaryjoin=f"{cls.__name__}.member_id == Member.id", lazy="joined")
+
+
+class Pledge(_Contribution, Base):
     """What a partner says it will bring. Time and money have an amount (hours, or a sum in a
     currency) per period; premises, equipment and help in kind are described in words. A new
     pledge of one kind replaces the partner's last (`ended_at`), which stays in the record."""
@@ -1093,25 +1166,11 @@ class Pledge(Base):
         Index("ix_pledges_partnership", "partnership_id", "ended_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    member_id: Mapped[int]
-    # The organisation the member pledged for, as it was then; None: a person speaking for none.
-    organisation: Mapped[str | None] = mapped_column(String(120))
-    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
-    amount: Mapped[Decimal | None] = mapped_column(Amount)
-    currency: Mapped[str | None] = mapped_column(String(3))
     period: Mapped[Period | None] = mapped_column(_enum(Period))
-    text: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
-    member: Mapped[Member] = relationship(
-        foreign_keys="Pledge.member_id", primaryjoin="Pledge.member_id == Member.id", lazy="joined")
 
-
-class Delivery(Base):
+class Delivery(_Contribution, Base):
     """A contribution a partner delivered: hours given, money spent, premises or equipment lent.
     Give and take counts it as giving; one entered by mistake is undone (`undone_at`), not deleted."""
 
@@ -1125,21 +1184,8 @@ class Delivery(Base):
         Index("ix_deliveries_partnership", "partnership_id", "undone_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    member_id: Mapped[int]
-    organisation: Mapped[str | None] = mapped_column(String(120))
-    kind: Mapped[ContributionKind] = mapped_column(_enum(ContributionKind))
-    amount: Mapped[Decimal | None] = mapped_column(Amount)
-    currency: Mapped[str | None] = mapped_column(String(3))
-    text: Mapped[str | None] = mapped_column(Text)
     delivered_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
-
-    member: Mapped[Member] = relationship(
-        foreign_keys="Delivery.member_id", primaryjoin="Delivery.member_id == Member.id", lazy="joined")
 
 
 # A goal's figures: counts, percents, pounds; exact, with room for a fraction.

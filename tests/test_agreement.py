@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 
 from handlers.agreement import terms
-from storage.models import AgreementSignature, AgreementVersion, Event, PartnerOrganisation, Pledge
+from storage.models import AgreementSignature, AgreementVersion, Event, PartnerOrganisation, Partnership, Pledge
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, sweep
@@ -95,8 +95,8 @@ def test_observers_neither_sign_nor_hold_it_back(drafted: Chat) -> None:
 def test_a_new_organisation_joining_takes_it_out_of_force_until_it_signs(drafted: Chat) -> None:
     sign_all(drafted, 1)
     out = drafted.ok("dave", 'join org:"Youth Club" sector:community')
-    assert "Youth Club joins as a partner organisation: the agreement (version 1) is not in force until one of " \
-           "its members signs it with `agreement sign 1`." in out
+    assert "Dave (Youth Club) · member · community. Youth Club joins as a partner organisation: the agreement " \
+           "(version 1) is not in force until one of its members signs it with `agreement sign 1`." in out
     assert "Not in force: Youth Club has yet to sign version 1" in drafted.ok("alice", "agreement")
     assert "agreement sign 1" in [a.command for a in drafted.say("dave", "agreement").actions]
     drafted.ok("dave", "agreement sign 1")
@@ -272,3 +272,26 @@ def test_the_migration_goes_down_and_up_again_with_everything_recorded(drafted: 
     migrate(engine, "head")
     assert "There is no agreement yet" in drafted.ok("bob", "agreement")
     assert "Count the footfall" in drafted.ok("bob", "who")
+
+
+def test_the_purpose_has_one_home_once_there_is_an_agreement(drafted: Chat) -> None:
+    drafted.ok("alice", 'agreement edit purpose:"Revive the riverside and its market" why:"The market joined"')
+    assert "Revive the riverside and its market" in drafted.ok("bob", "status")
+    assert "Revive the riverside and its market" in drafted.ok("bob", "partnership")
+    refuse(drafted, "alice", 'partnership edit purpose:"Something else"',
+           "Riverside Partnership's purpose is written in its agreement now",
+           "`agreement edit purpose:\"...\" why:\"...\"`")
+    refuse(drafted, "alice", 'partnership edit terms:"Something else"', "terms are written in its agreement now",
+           example=False)
+    [partnership] = all_of(drafted.sessions, Partnership)
+    assert partnership.purpose == "Revive the riverside and its market"
+
+
+def test_health_names_the_organisations_yet_to_sign(drafted: Chat) -> None:
+    assert "Agreement not in force" in drafted.ok("bob", "health")
+    sign_all(drafted, 1)
+    assert "Agreement not in force" not in drafted.ok("bob", "health")
+    drafted.ok("dave", 'join org:"Youth Club" sector:community')
+    out = drafted.ok("bob", "health")
+    assert "Youth Club has yet to sign version 1, asked since" in out
+    assert "Ask one member of each to type `agreement sign 1`." in out

@@ -68,9 +68,10 @@ def test_closing_early_needs_a_reason_while_anyone_entitled_has_not_responded(to
     refuse(town, "alice", "close 1", "2 members entitled to respond have not yet (Alice, Carol)",
            "Closing early needs a reason", 'close 1 "why it cannot wait"')
     announced = town.ok("alice", 'close 1 "The council needs an answer today"')
-    assert "Closed early by Alice (Town Council): The council needs an answer today" in announced
+    assert ("Closed early by Alice (Town Council).\n"
+            "Outcome statement by Alice (Town Council): The council needs an answer today") in announced
     assert "did not respond: Alice, Carol" in announced
-    assert "Closed early by Alice (Town Council): The council needs an answer today" in (outcome(town).outcome or "")
+    assert "Outcome statement by Alice (Town Council): The council needs an answer today" in (outcome(town).outcome or "")
     with town.sessions() as session:
         logged = session.scalars(select(Event).where(Event.action == "decision-close")).one()
     assert "The council needs an answer today" in (logged.reason or "")

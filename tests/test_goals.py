@@ -137,6 +137,9 @@ def test_bad_goals_are_refused(town: Chat, command: str, expected: str) -> None:
 def test_only_coordinators_set_goals_and_members_read_them(goal: Chat) -> None:
     refuse(goal, "bob", FOOTFALL, "Only coordinators of Riverside Partnership can do that", example=False)
     refuse(goal, "bob", "goal edit 1 target:1300", "Only coordinators", example=False)
+    # `goal 1`, as people type it, reads the goal like `goals 1`, for a member as for anyone else.
+    assert goal.ok("bob", "goal 1") == goal.ok("bob", "goals 1")
+    assert "Footfall up 10%" in goal.ok("bob", "goal 1")
 
 
 @pytest.mark.parametrize(("command", "expected"), [

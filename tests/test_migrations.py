@@ -87,3 +87,31 @@ def rows(engine: Engine) -> dict[str, int]:
     with engine.connect() as db:
         return {table: db.scalar(text(f"SELECT count(*) FROM {table}")) or 0 for table in (
             "partnerships", "members", "channel_links", "commitments", "events", "people", "publications")}
+
+
+def test_0023_rebuilds_decisions_keeping_every_row_that_refers_to_them_and_their_rules(unmigrated: Engine) -> None:
+    """SQLite rebuilds `decisions` and `decision_responses` to change their checks: their
+    responses and interests stay, and a settled decision still refuses responses in the schema."""
+    upgrade(unmigrated)
+    chat = Chat(session_factory(unmigrated))
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    chat.ok("alice", 'interest 1 "I sit on the market board"')
+    chat.ok("alice", "agree 1")
+    chat.ok("alice", "close 1")
+    migrate(unmigrated, "0021_agreement", down=True)
+
+    def counts() -> dict[str, int]:
+        with unmigrated.connect() as db:
+            return {t: db.scalar(text(f"SELECT count(*) FROM {t}")) or 0
+                    for t in ("decisions", "decision_responses", "interests")}
+
+    before = counts()
+    assert before == {"decisions": 1, "decision_responses": 1, "interests": 1}
+    migrate(unmigrated, "head")
+    assert counts() == before
+    with pytest.raises(Exception, match="a settled decision"), unmigrated.begin() as db:
+        db.execute(text("UPDATE decision_responses SET position = 'block', reason = 'late'"))
+    with pytest.raises(Exception, match="a settled decision"), unmigrated.begin() as db:
+        db.execute(text("UPDATE decisions SET title = 'Something else'"))

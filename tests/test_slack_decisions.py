@@ -28,3 +28,16 @@ def test_agree_and_block_buttons_record_positions(riverside: SlackHarness) -> No
         positions = {(r.member.person.user_id, r.position, r.reason)
                      for r in session.scalars(select(DecisionResponse))}
     assert positions == {("UBOB", Position.AGREE, None), ("UCAROL", Position.BLOCK, "The council has not agreed")}
+
+
+def test_the_rank_button_asks_for_the_ranking_and_records_it(riverside: SlackHarness) -> None:
+    proposed = riverside.run('propose "Which project first?" mode:ranked options:"Lights, Benches, Planters"')
+    blocks = proposed.params["blocks"]
+    riverside.click(button(blocks, "Rank...", 'rank 1 "..."'), user="UBOB")
+    modal = riverside.last("views.open").params["view"]
+    riverside.submit(modal, {"words": {"type": "plain_text_input", "value": "Benches, Lights"}}, user="UBOB")
+    assert "ranked Benches &gt; Lights on #1 Which project first?" in text_of(  # Slack shows &gt; as >
+        riverside.last("chat.postMessage").params["blocks"])
+    with riverside.sessions() as session:
+        [response] = session.scalars(select(DecisionResponse))
+        assert (response.position, response.ranking) == (Position.RANKED, "[1, 0]")

@@ -129,7 +129,7 @@ READING = ["who", "who @zed", "who Book", "commitments @zed", "load", "load @zed
            "flex", "flex who time", "decision 1", "decisions", "concerns", "concerns 1", "help", "help who", "review",
            "mine", "overdue", "status", "members", "partnership", 'partnership in:"Riverside Partnership"',
            "partnerships", "priorities", "successors", "nudge settings", "export", "health", "dates", "away", "publish",
-           "notify", "agreement", "agreement history", "agreement version 1", "goals", "interests", "pledges"]
+           "notify", "agreement", "agreement history", "agreement version 1", "goals", "interests", "pledges", "proxies"]
 
 
 def test_reading_creates_nothing_whoever_reads(town: Chat) -> None:

@@ -54,7 +54,10 @@ class Response:
 
 
 def proposal_of(reply: Reply) -> Proposal | None:
-    """The proposal a reply offers responses to, read from its actions."""
+    """The proposal a reply offers responses to, read from its actions; None when its results are
+    hidden, as a poll or a reaction would show the room who chose what."""
+    if reply.results_hidden:
+        return None
     for action in reply.actions:
         if match := _AGREE.fullmatch(action.command):
             return Proposal(match[1], "consensus")

@@ -74,6 +74,8 @@ class Server:
     def serve_forever(self, poll_interval: float | None = None) -> None:
         try:
             self.waitress.run()  # until no socket is left open
+        except OSError:  # a descriptor in its map closed elsewhere: the loop cannot go on, so say so and stop
+            log.error("the HTTP server's loop failed and stops", exc_info=True)
         finally:
             self.waitress.task_dispatcher.shutdown()  # type: ignore[union-attr]
             self.stopped.set()

@@ -103,6 +103,7 @@ def indicator_of(ctx: Context, goal_id: int) -> Indicator:
     examples=('goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:"in 9 months"',),
     access=Access.COORDINATOR,
     options=("measure", "baseline", "target", "by"),
+    shows="goals",
 )
 def set_goal(ctx: Context, args: Args) -> Reply:
     """Set a shared goal with its indicator (coordinators): what is measured, where it starts, its target and date.

@@ -176,6 +176,7 @@ def edit(ctx: Context, args: Args) -> Reply:
                                why=why, changed_by_id=ctx.person.id, created_at=ctx.now, **text)
     ctx.session.add(version)
     ctx.session.flush()
+    p.purpose, p.goals = version.purpose, version.goals  # the partnership's own, as `status` and the page show them
     did = "wrote the agreement" if before is None else f"changed the agreement's {', '.join(changed)}"
     ctx.record("agreement-edit", f"{did}: version {version.number}", subject=version, reason=why)
     s = standing_of(ctx.session, p.id, version)

@@ -26,7 +26,8 @@ MAX_LINES = 20
 # Verbs that act on the record a thread is about, when typed without its number.
 VERBS: dict[str, frozenset[str]] = {
     "commitment": frozenset({"done", "progress", "left", "drop", "snooze", "accept", "decline", "reassign", "reopen"}),
-    "decision": frozenset({"agree", "disagree", "block", "abstain", "vote", "withdraw", "close", "decision"}),
+    "decision": frozenset({"agree", "disagree", "block", "abstain", "vote", "rank", "withdraw", "close", "decision",
+                           "results"}),
     "concern": frozenset({"discuss", "resolve", "concerns"}),
 }
 # Verbs whose own first argument may be a bare number (`snooze 3`: three days), so a number

@@ -1,0 +1,144 @@
+"""Proxy votes: a member who cannot take part names another to respond for them.
+
+On one proposal (`proxy 4 @bob`) or on every proposal until a day (`proxy @bob until:2027-03-01`).
+The proxy responds with `vote 4 yes for:@gwen` (see `decisions.respond`); everyone sees it as
+"Bob for Gwen". Gwen can still respond herself before it closes, which replaces it. Only a
+member's own word makes a proxy, so a proxy cannot pass it on: there are no chains.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from handlers.context import Context
+from handlers.dates import show_day
+from handlers.decisions import counts_latecomers, ensure_open, find_decision, interested, options_of, why_not_counted
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.parsing import ID, Args
+from handlers.registry import Access, command
+from handlers.reply import Audience, Item, Reply, Section
+from storage import queries
+from storage.models import Decision, DecisionMode, DecisionResponse, DecisionStatus, Member, Proxy, Role
+
+
+def scope(p: Proxy, today: date) -> str:
+    """`on #4 Pedestrianise the square`, or `on every proposal until Mon 1 Mar`."""
+    if p.decision_id is not None:
+        d = p.decision
+        return f"on #{d.number} {d.title}"
+    return f"on every proposal until {show_day(p.until, today)}" if p.until else ""
+
+
+@command("proxy", usage="proxy [proposal number] @name [until:<date>]",
+         examples=("proxy 4 @bob", 'proxy @bob until:"in 3 weeks"'), options=("until",))
+def give(ctx: Context, args: Args) -> Reply:
+    """Name a member to respond for you on one proposal, or on every proposal until a day.
+
+    They respond with `vote 4 yes for:@you` (or `agree 4 for:@you`), shown to all as theirs
+    for you. You can still respond yourself before it closes, which replaces theirs; a new
+    proxy replaces the old one; `proxy withdraw 4` (or `proxy withdraw`) takes it back."""
+    number = args.take_id("proposal") if args.words and ID.fullmatch(args.words[0].text.strip()) \
+        and not args.words[0].quoted else None
+    mention = args.take_mention("who may respond for you")
+    until = ctx.day(args.options["until"]) if "until" in args.options else None
+    args.finish()
+    giver = ctx.require_member()
+    today = ctx.now.astimezone(ctx.tz).date()
+    if (number is None) == (until is None):
+        raise UserError("Say which proposal, or until when: one or the other.",
+                        f"Type `proxy 4 @{mention[:30]}` or `proxy @{mention[:30]} until:\"in 2 weeks\"`.")
+    if until is not None and until < today:
+        raise UserError(f"{show_day(until, today)} is past.", f'Type `proxy @{mention[:30]} until:"in 2 weeks"`.')
+    holder = ctx.find_member(mention)
+    if holder.id == giver.id:
+        raise UserError("You respond for yourself; name someone else.", "Type `proxy 4 @name`.")
+    if holder.role is Role.OBSERVER:
+        raise UserError(f"{holder.person.display_name} is an observer, who cannot respond to proposals.",
+                        "Name a member: `members` lists them.")
+    d = find_decision(ctx, number) if number is not None else None
+    if d is not None:
+        ensure_open(ctx, d)
+        why = why_not_counted(d, giver, counts_latecomers(ctx.session, d), interested(ctx.session, d))
+        if why:
+            raise UserError(f"You are not counted on #{d.number} (you {why}), so nobody can respond for you on it.",
+                            f"Type `decision {d.number}` to see who is.")
+    queries.lock(ctx.session, Member, giver.id)  # two proxies given at once: one replaces the other, in turn
+    replaced = [p for p in mine(ctx, giver) if p.decision_id == (d.id if d else None)]
+    for p in replaced:
+        p.withdrawn_at = ctx.now
+    proxy = Proxy(partnership_id=giver.partnership_id, giver_id=giver.id, holder_id=holder.id,
+                  decision_id=d.id if d else None, until=until, created_at=ctx.now)
+    ctx.session.add(proxy)
+    ctx.session.flush()
+    ctx.session.refresh(proxy)
+    where = scope(proxy, today)
+    ctx.record("proxy", f"named {holder.person.display_name} to respond for them {where}", subject=d)
+    example = first_response(d) if d is not None else "vote 4 yes"
+    said = (f"{member_label(giver)} names {member_label(holder)} to respond for them {where}. "
+            f"{holder.person.display_name} responds with `{example} for:@{giver.person.user_id}`; "
+            f"{giver.person.display_name} can still respond themselves before it closes, which replaces it.")
+    if replaced:
+        said += f" (This replaces {replaced[0].holder.person.display_name}.)"
+    return Reply(text=said, audience=Audience.CHANNEL)
+
+
+def first_response(d: Decision) -> str:
+    """How to respond to `d`, as the proxy would type it before `for:`."""
+    if d.mode is DecisionMode.RANKED:
+        return f"rank {d.number} {', '.join(options_of(d))}"
+    return f"agree {d.number}" if d.mode is DecisionMode.CONSENSUS else f"vote {d.number} yes"
+
+
+def mine(ctx: Context, giver: Member) -> list[Proxy]:
+    return list(ctx.session.scalars(select(Proxy).where(Proxy.giver_id == giver.id, Proxy.withdrawn_at.is_(None))))
+
+
+@command("proxy withdraw", usage="proxy withdraw [proposal number]", examples=("proxy withdraw 4", "proxy withdraw"))
+def withdraw(ctx: Context, args: Args) -> Reply:
+    """Take back a proxy you gave: on one proposal, or (without a number) your dated one.
+
+    What they already responded for you on a proposal still open is taken back with it."""
+    number = args.take_id("proposal") if args.has_more() else None
+    args.finish()
+    giver = ctx.require_member()
+    d = find_decision(ctx, number) if number is not None else None
+    queries.lock(ctx.session, Member, giver.id)
+    found = [p for p in mine(ctx, giver) if p.decision_id == (d.id if d else None)]
+    if not found:
+        on = f"on #{d.number}" if d else "until a day"
+        raise UserError(f"You have no proxy {on} to withdraw.", "Type `proxies` to see the proxies standing.")
+    [proxy] = found
+    proxy.withdrawn_at = ctx.now
+    open_ids = select(Decision.id).where(Decision.partnership_id == giver.partnership_id,
+                                         Decision.status == DecisionStatus.OPEN, Decision.closes_at > ctx.now)
+    if d is not None:
+        open_ids = open_ids.where(Decision.id == d.id)
+    # Only what the proxy cast and the giver has not since replaced: a conditional delete.
+    taken = ctx.session.execute(delete(DecisionResponse).where(
+        DecisionResponse.member_id == giver.id, DecisionResponse.cast_by_id == proxy.holder.person_id,
+        DecisionResponse.decision_id.in_(open_ids)).execution_options(synchronize_session=False)).rowcount
+    today = ctx.now.astimezone(ctx.tz).date()
+    where = scope(proxy, today)
+    ctx.record("proxy-withdraw", f"withdrew {proxy.holder.person.display_name}'s proxy {where}", subject=d)
+    undone = f" The {taken} response{'s' if taken != 1 else ''} they gave for you on open proposals " \
+             f"{'are' if taken != 1 else 'is'} taken back." if taken else ""
+    return Reply(text=f"{member_label(giver)} withdrew {proxy.holder.person.display_name}'s proxy {where}.{undone}",
+                 audience=Audience.CHANNEL)
+
+
+@command("proxies", usage="proxies", access=Access.READ, changes=False)
+def listing(ctx: Context, args: Args) -> Reply:
+    """Who may respond for whom: every proxy standing, on one proposal or until a day."""
+    args.finish()
+    p = ctx.require_partnership()
+    today = ctx.now.astimezone(ctx.tz).date()
+    rows = ctx.session.scalars(select(Proxy).where(Proxy.partnership_id == p.id, Proxy.withdrawn_at.is_(None))
+                               .order_by(Proxy.id))
+    items = [Item(f"{member_label(r.holder)} for {member_label(r.giver)} {scope(r, today)}") for r in rows
+             if (r.until is None or r.until >= today) and r.giver.active and r.holder.active
+             and (r.decision is None or r.decision.status is DecisionStatus.OPEN)]
+    return Reply(title=f"Proxies in {p.name}", sections=[Section(None, items, empty=(
+        "None. Name someone to respond for you: `proxy 4 @name` or `proxy @name until:\"in 2 weeks\"`."))])

@@ -1,0 +1,154 @@
+"""Proxy votes: a member names another to respond for them, on one proposal or until a day;
+the proxy's response is shown to all as theirs for the member, the member's own replaces it,
+and a withdrawn proxy takes back what it cast on what is still open."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from storage.models import DecisionResponse, Proxy
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+from tests.test_races import at_once
+from tests.web_client import address
+
+pytest_plugins = ("tests.web_fixtures",)
+
+
+def gwen_away(town: Chat) -> None:
+    town.ok("gwen", 'join org:"Residents" sector:community')
+    town.ok("alice", 'propose "Pedestrianise the square" mode:vote closes:friday')
+
+
+def responses(town: Chat) -> dict[str, tuple[str, str | None]]:
+    """Each member's response: (position, who cast it, if not themselves)."""
+    return {r.member.person.user_id: (r.position.value, r.cast_by.user_id if r.cast_by else None)
+            for r in all_of(town.sessions, DecisionResponse)}
+
+
+def test_a_proxy_votes_for_a_member_and_everyone_sees_it(town: Chat) -> None:
+    gwen_away(town)
+    named = town.ok("gwen", "proxy 1 @bob")
+    assert "Gwen (Residents) names Bob (Chamber of Trade) to respond for them on #1 Pedestrianise the square" in named
+    assert "`vote 1 yes for:@gwen`" in named
+    said = town.ok("bob", 'vote 1 yes for:@gwen "Gwen asked me to back it"')
+    assert "Bob for Gwen (Residents): yes on #1 Pedestrianise the square — Gwen asked me to back it" in said
+    town.ok("bob", "vote 1 no")
+    assert responses(town) == {"gwen": ("yes", "bob"), "bob": ("no", None)}
+    assert "Bob for Gwen (Residents) · yes — Gwen asked me to back it" in town.ok("carol", "decision 1")
+    assert "Bob (Chamber of Trade) for Gwen (Residents) on #1 Pedestrianise the square" in town.ok("carol", "proxies")
+    assert "Bob answered yes for Gwen on #1 Pedestrianise the square" in town.ok("carol", "history about:decisions")
+    town.ok("alice", "vote 1 yes")
+    town.ok("carol", "vote 1 yes")
+    out = town.ok("alice", "close 1")
+    assert "Responses: 3 yes, 1 no (4 of 4 members)." in out
+    assert "Counted: Bob for Gwen, Bob, Alice, Carol." in out
+
+
+def test_the_member_voting_themselves_replaces_their_proxy(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "vote 1 yes for:@gwen")
+    assert "Gwen (Residents): no (replacing Bob's for them) on #1" in town.ok("gwen", "vote 1 no")
+    assert responses(town) == {"gwen": ("no", None)}
+    refuse(town, "bob", "vote 1 yes for:@gwen", "Gwen responded to #1 themselves, and their own response stands")
+    assert responses(town) == {"gwen": ("no", None)}
+
+
+def test_a_dated_proxy_covers_every_proposal_until_its_day(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", 'proxy @carol until:2026-12-10')
+    town.ok("carol", "vote 1 yes for:@gwen")
+    town.ok("alice", 'propose "Plant trees" closes:"in 2 days"')
+    town.ok("carol", 'agree 2 for:@gwen')
+    assert sorted((r.decision_id, r.position.value, r.cast_by.user_id if r.cast_by else None)
+                  for r in all_of(town.sessions, DecisionResponse)) == [(1, "yes", "carol"), (2, "agree", "carol")]
+    town.advance(days=17)
+    town.ok("alice", 'propose "Light the bridge" closes:"in 2 days"')
+    refuse(town, "carol", "agree 3 for:@gwen", "Gwen has not named you to respond for them on #3",
+           "`proxy 3 @carol`")
+
+
+def test_withdrawing_a_proxy_takes_back_what_it_cast_on_open_proposals(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "vote 1 yes for:@gwen")
+    said = town.ok("gwen", "proxy withdraw 1")
+    assert "withdrew Bob's proxy on #1 Pedestrianise the square. The 1 response they gave for you" in said
+    assert responses(town) == {}
+    refuse(town, "bob", "vote 1 yes for:@gwen", "Gwen has not named you")
+    refuse(town, "gwen", "proxy withdraw 1", "You have no proxy on #1 to withdraw", "`proxies`")
+    assert "None." in town.ok("carol", "proxies")
+
+
+def test_no_chains_no_strangers_no_one_left_out(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("olga", 'join org:"Riverside Gazette" observer')
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "proxy 1 @carol")
+    refuse(town, "carol", "vote 1 yes for:@gwen", "Gwen has not named you to respond for them on #1")
+    refuse(town, "gwen", "proxy 1 @gwen", "You respond for yourself")
+    refuse(town, "gwen", "proxy 1 @olga", "Olga is an observer")
+    refuse(town, "gwen", "proxy 1 @nobody", "@nobody isn't a member")
+    refuse(town, "gwen", "proxy @bob", "Say which proposal, or until when")
+    refuse(town, "gwen", "proxy 1 @bob until:friday", "Say which proposal, or until when")
+    refuse(town, "gwen", "proxy 9 @bob", "There is no decision #9")
+    refuse(town, "bob", "vote 1 yes for:gwen", "`for:@name`")
+    refuse(town, "bob", "vote 1 yes for:@bob", "You respond for yourself without `for:`")
+    town.advance(minutes=5)
+    town.ok("dave", 'join org:"Newcomers" sector:community')
+    refuse(town, "dave", "proxy 1 @bob", "You are not counted on #1 (you joined after it opened)")
+    assert {(p.giver.person.user_id, p.holder.person.user_id) for p in all_of(town.sessions, Proxy)} == {
+        ("gwen", "bob"), ("bob", "carol")}
+
+
+def test_a_new_proxy_replaces_the_old(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    assert "(This replaces Bob.)" in town.ok("gwen", "proxy 1 @carol")
+    refuse(town, "bob", "vote 1 yes for:@gwen", "Gwen has not named you")
+    town.ok("carol", "vote 1 yes for:@gwen")
+    assert responses(town) == {"gwen": ("yes", "carol")}
+
+
+def test_the_member_and_their_proxy_at_once_leave_the_members_own(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    at_once(town, ("bob", "vote 1 yes for:@gwen"), ("gwen", "vote 1 no"))
+    assert responses(town) == {"gwen": ("no", None)}
+
+
+def test_hidden_results_hide_what_a_proxy_cast_too(town: Chat) -> None:
+    town.ok("gwen", 'join org:"Residents" sector:community')
+    town.ok("alice", 'propose "Pedestrianise the square" mode:vote results:hidden closes:friday')
+    town.ok("gwen", "proxy 1 @bob")
+    reply = town.say("bob", "vote 1 yes for:@gwen")
+    assert "Bob for Gwen (Residents): yes on #1" in reply.plain() and "So far" not in reply.plain()
+    shown = town.ok("carol", "decision 1")
+    assert "Bob for Gwen (Residents)" in shown and "· yes" not in shown
+
+
+def test_the_public_page_says_a_reason_came_by_proxy(town: Chat, web: FlaskClient) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", 'vote 1 yes for:@gwen "Trade will follow the footfall"')
+    town.ok("alice", 'close 1 "The square is car-free on market days"')
+    path = address(town.ok("alice", "publish on"))
+    assert "Yes from Residents, by proxy: Trade will follow the footfall" in web.get(path).text
+    town.ok("alice", "publish names:on")
+    assert "Yes from Bob for Gwen (Residents): Trade will follow the footfall" in web.get(path).text
+
+
+def test_a_proxy_who_leaves_holds_no_proxy(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "leave")
+    assert "Bob" not in town.ok("carol", "proxies")
+    assert "Gwen named Bob to respond for them on #1" in town.ok("carol", "history about:decisions")
+
+
+def test_two_proxies_given_at_once_leave_one_standing(town: Chat) -> None:
+    gwen_away(town)
+    at_once(town, ("gwen", "proxy 1 @bob"), ("gwen", "proxy 1 @carol"))
+    standing = [p for p in all_of(town.sessions, Proxy) if p.withdrawn_at is None]
+    assert len(standing) == 1
