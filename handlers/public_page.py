@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
-from handlers.decisions import closing, responses_to, tally
+from handlers.decisions import closing, hidden, responses_to, tally
 from handlers.describe import days_late, hours
 from handlers.members import missing_sectors
 from handlers.status import deciding
@@ -306,6 +306,8 @@ def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int]) 
             failed_by = "nobody responded"
         elif d.quorum is not None and share < d.quorum:
             failed_by = f"no quorum: {round(share)}% responded, it needed {d.quorum}%"
+        elif d.mode is DecisionMode.RANKED:
+            failed_by = "no option was chosen"
         elif Position.BLOCK in positions:
             failed_by = f"blocked ({positions.count(Position.BLOCK)} block)"
         elif d.mode is DecisionMode.VOTE:
@@ -427,6 +429,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
             left_out[decision_id].add(member_id)
     page.decisions = [Settled(words(d.title), d.status.value, (d.closed_at or now).astimezone(tz).date(), d.mode.value,
                               reasons(by_decision[d.id], words), d.number,
+                              None if hidden(d) else  # the one gate every surface showing responses asks
                               turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id])))
                       for d in settled]
     changes += [Change(f"decision-{s.number}", d.closed_at or now, f"Decided: {s.title} ({s.outcome})",

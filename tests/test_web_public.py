@@ -320,3 +320,14 @@ def test_statements_per_render_do_not_grow_with_what_is_recorded(town: Chat, web
         town.ok(f"member{n}", f"vote {n + 3} yes")
         town.ok("alice", f'close {n + 3} "Enough for a test"')
     assert statements() == small
+
+
+def test_a_hidden_vote_shows_its_tally_only_once_settled(town: Chat, web: FlaskClient) -> None:
+    town.ok("alice", 'propose "Choose the festival caterer" mode:vote results:hidden quorum:50% closes:friday')
+    for who, said in (("alice", "yes"), ("bob", "yes"), ("carol", "no")):
+        town.ok(who, f"vote 1 {said}")
+    path = address(town.ok("alice", "publish on"))
+    page = web.get(path).text
+    assert "Choose the festival caterer" in page and "2 yes" not in page and "responded" not in page
+    town.ok("alice", 'close 1 "Everyone has voted"')
+    assert "2 yes, 1 no; 3 of 3 responded; quorum 50%." in web.get(path).text
