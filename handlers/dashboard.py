@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers.agreement.overview import Framework, framework
 from handlers.context import Context
 from handlers.describe import hours
 from handlers.health import Checker, Health
@@ -157,12 +158,18 @@ class Chart:
     key: str
     title: str
     summary: str
-    kind: str  # bar or line
+    kind: str  # bar, hbar (names on the bars, for long names) or line
     labels: list[str]
     series: list[Series]
     head: list[str]
     rows: list[list[str]]
     unit: str = ""
+    scale: tuple[int, int] | None = None  # a fixed axis, whole steps (the risks' 1 to 5)
+
+    @property
+    def top(self) -> float:
+        """The largest value (at least 1): the full length of a bar."""
+        return max([1.0, *(v for s in self.series for v in s.values if v is not None)])
 
 
 @dataclass
@@ -171,6 +178,8 @@ class Dashboard:
     today: date
     health: Health
     charts: list[Chart] = field(default_factory=list)
+    # Goals against their targets, and what each partner pledged against what it delivered.
+    framework: Framework | None = None
 
 
 def week_starts(today: date, count: int, back: int = 0) -> list[date]:
@@ -265,7 +274,7 @@ def risks_chart(session: Session, p: Partnership, tz: ZoneInfo) -> Chart:
                  + f" (average {overall[-2]:.1f} then {overall[-1]:.1f} out of 5).")
     rows = [[risk.value, *("—" if v is None else f"{v:.1f}" for v in s.values)] for risk, s in zip(Risk, series, strict=True)]
     return Chart("risks", "The six risks across the last reviews", trend, "line", labels, series,
-                 ["Risk", *labels], rows, unit="average score, 1 to 5")
+                 ["Risk", *labels], rows, unit="average score, 1 to 5", scale=(1, 5))
 
 
 def mean(values: list[float]) -> float | None:
@@ -278,7 +287,7 @@ def balance_chart(report: Health) -> Chart:
     takers = [b.partner for b in report.balances if b.out_of_balance]
     summary = ("Out of balance: " + ", ".join(takers) + " ask far more than they give." if takers
                else "Every partner gives about as much as it asks.")
-    return Chart("balance", "Give and take by organisation", summary, "bar", labels,
+    return Chart("balance", "Give and take by organisation", summary, "hbar", labels,
                  [Series("Gives", [float(b.gives) for b in report.balances]),
                   Series("Asks", [float(b.asks) for b in report.balances])],
                  ["Partner", "Delivered", "Hours delivered", "Took on from others", "Handed to others",
@@ -304,4 +313,5 @@ def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) 
     board = Dashboard(p, now.astimezone(tz).date(), report)
     board.charts = [load_chart(checker), planned_chart(session, p, now, tz), concerns_chart(session, p, now),
                     risks_chart(session, p, tz), balance_chart(report), sectors_chart(checker)]
+    board.framework = framework(session, p.id, now, tz)
     return board

@@ -1,7 +1,9 @@
 """The public page's contents: what is happening, why and when, for someone never in the chat.
 
 Built from the same queries as `status` (open commitments, decisions being made, the next
-review and end date), so the page and the chat never disagree. People appear by
+review and end date) and the same framework as `agreement` and `goals` (its sign-off, each
+goal's indicator and work), so the page and the chat never disagree. A decision's tally is
+`decisions.tally` of the responses that counted when it closed. People appear by
 organisation and sector; their names only when the coordinators turned names on. Nobody
 who raised a concern is ever named here: only what was agreed. A partnership that has
 ended says so, when, by whom and why, and promises no more dates than its closing tasks'.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,8 +26,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers import life
+from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
-from handlers.decisions import closing, responses_to
+from handlers.decisions import closing, hidden, responses_to, tally
+from handlers.describe import days_late, hours
 from handlers.members import missing_sectors
 from handlers.status import deciding
 from storage import queries
@@ -35,16 +39,21 @@ from storage.models import (
     Concern,
     ConcernStatus,
     Decision,
+    DecisionMode,
     DecisionResponse,
     DecisionStatus,
     Event,
+    Interest,
     Member,
     Partnership,
+    Position,
     Publication,
+    Review,
     Role,
 )
 
 AHEAD = timedelta(days=92)  # the timeline: the next three months
+RECENT = timedelta(days=90)  # "recently done": the last three months
 SETTLED_SHOWN = 10
 FEED_SIZE = 30
 NO_ORGANISATION = "Local volunteers"
@@ -105,6 +114,35 @@ class Work:
     owner: str | None = None  # only when names are on
     done: date | None = None  # done, or handed on
     handed_to: str | None = None
+    number: int = 0
+    # Days past its due day: still open and overdue, or done that much after it.
+    late: int = 0
+    progress: str | None = None  # `3h of 5h left`, once its owner said so
+    note: str | None = None  # the done note, or why it was dropped
+
+    @property
+    def anchor(self) -> str:
+        """Its place on the page, which the feed's entries link to."""
+        return f"commitment-{self.number}"
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """How a settled decision was decided: its tally, who responded against who could, and the rule."""
+
+    tally: str
+    responded: int
+    entitled: int
+    quorum: int | None
+    threshold: int | None
+    # Why it failed, in words: a block, the vote, no quorum, or nobody responding; None when it passed.
+    failed_by: str | None
+
+    def said(self) -> str:
+        """`6 yes, 1 no; 7 of 8 responded; quorum 60%`."""
+        rule = "; ".join(f"{what} {value}%" for what, value in (("quorum", self.quorum), ("needs", self.threshold))
+                         if value)
+        return f"{self.tally}; {self.responded} of {self.entitled} responded" + (f"; {rule}" if rule else "")
 
 
 @dataclass(frozen=True)
@@ -116,6 +154,18 @@ class Settled:
     closed: date
     mode: str
     reasons: list[str]
+    number: int = 0
+    turnout: Turnout | None = None
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A review closed: what the partnership decided about itself."""
+
+    closed: date
+    kind: str
+    outcome: str | None
+    decision: str | None
 
 
 @dataclass(frozen=True)
@@ -125,6 +175,7 @@ class Agreement:
     concern: str
     agreed: str
     resolved: date
+    number: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +185,7 @@ class Moment:
     day: date
     what: str
     kind: str  # due, decision, decision-closed (past closing, its outcome to come), review, end
+    anchor: str = ""  # its item's place on the page, if it has one
 
 
 @dataclass(frozen=True)
@@ -154,6 +206,11 @@ class Change:
     at: datetime
     title: str
     text: str
+
+    @property
+    def anchor(self) -> str:
+        """Where on the page its item is: each item's id is its change's key."""
+        return "ended" if self.key.startswith("wound-up") else self.key
 
 
 @dataclass
@@ -182,6 +239,13 @@ class PublicPage:
     timeline: list[Moment] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     handed_on: list[Work] = field(default_factory=list)
+    recently_done: list[Work] = field(default_factory=list)
+    dropped: list[Work] = field(default_factory=list)
+    # Each open concern's age in days, oldest first: never what it is about or who raised it.
+    concern_ages: list[int] = field(default_factory=list)
+    reviews: list[Reviewed] = field(default_factory=list)
+    agreement: AgreementSummary | None = None
+    shared_goals: list[GoalSummary] = field(default_factory=list)
     # Set once it has ended: its open work is then its closing tasks, and nothing else is ahead.
     ending: Ending | None = None
 
@@ -207,9 +271,51 @@ def participants(people: list[Member], names: bool) -> list[Participant]:
 
 
 def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
-    return Work(words(c.title), organisation(c.owner), c.due_at.astimezone(tz).date(), c.due_at < now,
+    due = c.due_at.astimezone(tz).date()
+    still_open = c.status is CommitmentStatus.OPEN
+    late = max(0, (now.astimezone(tz).date() - due).days) if still_open and c.due_at < now else days_late(c, tz)
+    progress = None
+    if still_open and c.left_hours is not None:
+        progress = f"{hours(c.left_hours)}{f' of {hours(c.effort_hours)}' if c.effort_hours else ''} left"
+    note = c.done_note if c.status is CommitmentStatus.DONE else c.drop_reason
+    return Work(words(c.title), organisation(c.owner), due, c.due_at < now,
                 c.owner.person.display_name if words.names else None,
-                c.closed_at.astimezone(tz).date() if c.closed_at else None, words(c.handed_to) if c.handed_to else None)
+                c.closed_at.astimezone(tz).date() if c.closed_at else None, words(c.handed_to) if c.handed_to else None,
+                c.number, late, progress, words(note) if note else None)
+
+
+def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
+    """Who could decide `d` when it closed, by the rule `decisions` counts by: members then at the
+    table and not observers, not left out for a declared interest, and (unless the partnership
+    counts latecomers) in when it opened."""
+    closed = d.closed_at or d.closes_at
+    return {m.id for m in ever if m.joined_at <= closed and (m.left_at is None or m.left_at > closed)
+            and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
+
+
+def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int]) -> Turnout:
+    """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
+    against the rule, and why it failed."""
+    counted = [r for r in responses if r.member_id in entitled]
+    positions = [r.position for r in counted]
+    share = 100 * len(counted) / len(entitled) if entitled else 0
+    failed_by = None
+    if d.status is DecisionStatus.FAILED:
+        yes, no = positions.count(Position.YES), positions.count(Position.NO)
+        if not counted:
+            failed_by = "nobody responded"
+        elif d.quorum is not None and share < d.quorum:
+            failed_by = f"no quorum: {round(share)}% responded, it needed {d.quorum}%"
+        elif d.mode is DecisionMode.RANKED:
+            failed_by = "no option was chosen"
+        elif Position.BLOCK in positions:
+            failed_by = f"blocked ({positions.count(Position.BLOCK)} block)"
+        elif d.mode is DecisionMode.VOTE:
+            failed_by = "the vote went against it" if not d.threshold or not yes + no else \
+                f"the vote: yes was {round(100 * yes / (yes + no))}%, it needed {d.threshold}%"
+        else:
+            failed_by = "no consensus"
+    return Turnout(tally(positions), len(counted), len(entitled), d.quorum, d.threshold, failed_by)
 
 
 def ending_of(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo, today: date) -> Ending | None:
@@ -275,17 +381,18 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, words))
     page.overdue = sum(c.due_at < now for c in open_work)
     month_start = datetime.combine(today.replace(day=1), datetime.min.time(), tz)
-    done = session.scalars(select(Commitment).where(
+    done = list(session.scalars(select(Commitment).where(
         Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.DONE,
-        Commitment.closed_at >= month_start).order_by(Commitment.closed_at.desc()))
-    done = list(done)
-    page.done_this_month = [work(c, tz, now, words) for c in done]
+        Commitment.closed_at >= min(month_start, now - RECENT)).order_by(Commitment.closed_at.desc())))
+    page.recently_done = [work(c, tz, now, words) for c in done]
+    page.done_this_month = [w for w, c in zip(page.recently_done, done, strict=True) if c.closed_at >= month_start]
     changes = [Change(f"commitment-{c.number}", c.created_at, f"New commitment: {words(c.title)}",
                       f"{organisation(c.owner)} will do this by {c.due_at.astimezone(tz).date():%-d %B %Y}"
                       + (", as a closing task of the ended partnership." if page.ending else "."))
                for c in open_work]
     changes += [Change(f"commitment-{c.number}-done", c.closed_at or now, f"Done: {words(c.title)}",
-                       f"{organisation(c.owner)} has done this.") for c in done]
+                       f"{organisation(c.owner)} has done this." + (f" {words(c.done_note)}" if c.done_note else ""))
+                for c in done]
     handed = list(session.scalars(select(Commitment).where(
         Commitment.partnership_id == p.id, Commitment.handed_to.is_not(None))
         .order_by(Commitment.closed_at.desc()).limit(SETTLED_SHOWN)))
@@ -293,26 +400,60 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     changes += [Change(f"commitment-{c.number}-handed-on", c.closed_at or now, f"Handed on: {words(c.title)}",
                        f"{organisation(c.owner)} handed this on to {words(c.handed_to or '')}."
                        + (f" {words(c.drop_reason)}" if c.drop_reason else "")) for c in handed]
+    dropped = list(session.scalars(select(Commitment).where(
+        Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.DROPPED,
+        Commitment.handed_to.is_(None)).order_by(Commitment.closed_at.desc()).limit(SETTLED_SHOWN)))
+    page.dropped = [work(c, tz, now, words) for c in dropped]
+    changes += [Change(f"commitment-{c.number}-dropped", c.closed_at or now, f"Dropped: {words(c.title)}",
+                       f"{organisation(c.owner)} dropped this." + (f" Why: {words(c.drop_reason)}" if c.drop_reason else ""))
+                for c in dropped]
 
     # An ended partnership decides nothing more: its open proposals wait for it to reopen.
     open_decisions = [] if page.ending else deciding(session, p.id)
     page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), words(d.title),
-                                 "decision-closed" if closing(d, now) else "decision") for d in open_decisions]
+                                 "decision-closed" if closing(d, now) else "decision", f"decision-{d.number}-proposed")
+                          for d in open_decisions]
+    changes += [Change(f"decision-{d.number}-proposed", d.created_at, f"Proposed: {words(d.title)}",
+                       f"To be decided by {d.mode.value}; it closes on {d.closes_at.astimezone(tz).date():%-d %B %Y}.")
+                for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
         .order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
     by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
     for r in responses_to(session, [d.id for d in settled]):
         by_decision[r.decision_id].append(r)
+    left_out: dict[int, set[int]] = defaultdict(set)
+    if p.interests_excluded and settled:
+        for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
+                Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
+            left_out[decision_id].add(member_id)
     page.decisions = [Settled(words(d.title), d.status.value, (d.closed_at or now).astimezone(tz).date(), d.mode.value,
-                              reasons(by_decision[d.id], words)) for d in settled]
-    changes += [Change(f"decision-{d.number}", d.closed_at or now, f"Decided: {words(d.title)} ({d.status.value})",
-                       "\n".join(reasons(by_decision[d.id], words)) or f"By {d.mode.value}.") for d in settled]
+                              reasons(by_decision[d.id], words), d.number,
+                              None if hidden(d) else  # the one gate every surface showing responses asks
+                              turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id])))
+                      for d in settled]
+    changes += [Change(f"decision-{s.number}", d.closed_at or now, f"Decided: {s.title} ({s.outcome})",
+                       "\n".join([f"By {s.mode}: {s.turnout.said()}." if s.turnout else f"By {s.mode}.",
+                                   *([f"Why it failed: {s.turnout.failed_by}."] if s.turnout and s.turnout.failed_by
+                                     else []), *s.reasons]))
+                for d, s in zip(settled, page.decisions, strict=True)]
+    page.concern_ages = sorted(((today - at.astimezone(tz).date()).days for at in session.scalars(
+        select(Concern.created_at).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
+        reverse=True)
+    reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
+                                   .order_by(Review.closed_at.desc()).limit(SETTLED_SHOWN)))
+    page.reviews = [Reviewed((r.closed_at or now).astimezone(tz).date(), r.kind.value,
+                             r.outcome.value.replace("-", " ") if r.outcome else None,
+                             words(r.decision) if r.decision else None) for r in reviews]
+    changes += [Change(f"review-{r.closed.isoformat()}", review.closed_at or now, f"Reviewed: {r.outcome or 'no outcome'}",
+                       r.decision or "The partnership reviewed how it works.")
+                for review, r in zip(reviews, page.reviews, strict=True)]
+    page.agreement, page.shared_goals = in_public(framework(session, p.id, now, tz, people=False), words)
     resolved = list(session.scalars(select(Concern).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.RESOLVED)
         .order_by(Concern.resolved_at.desc()).limit(SETTLED_SHOWN)).unique())
     page.agreements = [Agreement(words(c.title), words(c.resolution or ""),
-                                 (c.resolved_at or now).astimezone(tz).date()) for c in resolved]
+                                 (c.resolved_at or now).astimezone(tz).date(), c.number) for c in resolved]
     changes += [Change(f"concern-{c.number}", c.resolved_at or now, f"Agreed: {words(c.title)}",
                        words(c.resolution or "")) for c in resolved]
     if page.ending and page.ending.wound_up and p.closed_at is not None:
@@ -324,8 +465,25 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page.timeline = timeline(page, p, today)
     shown = [c.at for c in changes] + [d.created_at for d in open_decisions] + [
         m.left_at or m.joined_at for m in ever if m.role is not Role.OBSERVER]
+    if page.agreement:
+        shown += [page.agreement.changed_at, *(x.at for x in page.agreement.signed)]
+    shown += [datetime.combine(r.on, time(), UTC) for g in page.shared_goals for r in g.readings]
     page.updated = max([page.updated, *map(day_of, shown), *map(day_of, page_changed(session, p, pub))])
     return page
+
+
+def in_public(seen: Framework, words: Mentions) -> tuple[AgreementSummary | None, list[GoalSummary]]:
+    """The agreement and the goals as the public reads them: people's names only when names are on,
+    and mentions in their texts as `words` reads them."""
+    agreement = seen.agreement and replace(
+        seen.agreement, changed_by="", why=seen.agreement.why and words(seen.agreement.why),
+        sections=[(heading, words(text)) for heading, text in seen.agreement.sections],
+        signed=[replace(x, person=x.person if words.names else "") for x in seen.agreement.signed])
+    goals = [replace(g, title=words(g.title), measure=words(g.measure),
+                     work=[replace(w, title=words(w.title), organisation=w.organisation or NO_ORGANISATION,
+                                   person=w.person if words.names else "") for w in g.work],
+                     readings=[replace(r, note=r.note and words(r.note)) for r in g.readings]) for g in seen.goals]
+    return agreement, goals
 
 
 def page_changed(session: Session, p: Partnership, pub: Publication) -> list[datetime]:
@@ -344,7 +502,7 @@ def timeline(page: PublicPage, p: Partnership, today: date) -> list[Moment]:
         return sorted((Moment(w.due, f"Closing task due: {w.title} ({w.organisation})", "closing")
                        for ws in page.open_work.values() for w in ws if today <= w.due <= until),
                       key=lambda m: (m.day, m.what))
-    moments = [Moment(w.due, f"Due: {w.title} ({w.organisation})", "due")
+    moments = [Moment(w.due, f"{w.title} ({w.organisation})", "due")
                for ws in page.open_work.values() for w in ws if today <= w.due <= until]
     moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided
                 if m.kind == "decision" and m.day <= until]

@@ -31,7 +31,7 @@ from storage.models import Partnership, Publication, PublishedCopy
 
 SWITCHES = ["on", "off"]
 # What `partnerbot publish --out` writes in a page's folder, by the address's path under the page.
-PAGE_FILES = {"": "index.html", "calendar.ics": "calendar.ics", "feed.atom": "feed.atom"}
+PAGE_FILES = {"": "index.html", "calendar.ics": "calendar.ics", "feed.atom": "feed.atom", "feed.html": "feed.html"}
 
 
 def site_address() -> str:

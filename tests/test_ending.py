@@ -247,7 +247,9 @@ def test_the_public_page_feed_and_calendar_say_wound_up_and_promise_nothing_more
     assert "3 closing tasks" in page and "closing task, due" in page
     assert "Open the warm space" in page.split("Handed on to other organisations")[1].split("</ul>")[0]
     assert "to Millbrook Library" in page
-    assert "Tue 16 Feb 2027" not in page and "Print the posters" not in page
+    promised, dropped = page.split("Dropped, and why")
+    assert "Tue 16 Feb 2027" not in page and "Print the posters" not in promised
+    assert "Print the posters" in dropped and "Why: Not needed once we close" in dropped
     assert "Move the fair to June" not in page and "The partnership's review" not in page
     assert "When: its closing tasks" in page and "Closing task due: Return the hall keys (Town Council)" in page
 

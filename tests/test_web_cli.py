@@ -81,11 +81,11 @@ def test_taking_the_page_down_removes_every_copy_publish_wrote(engine: Engine, t
     assert all((f / "index.html").exists() for f in folders)
     names_off = run(engine, tmp_path, "console", "--as", "alice", stdin="publish names:on\npublish names:off\n")
     for folder in folders:  # it showed names: gone until written again
-        assert f"Removed the copy `partnerbot publish` wrote to {folder} (3 files)." in names_off.stdout
+        assert f"Removed the copy `partnerbot publish` wrote to {folder} (4 files)." in names_off.stdout
         assert not folder.exists()
     assert run(engine, tmp_path, "publish", "--out", "site", stdin="").returncode == 0
     down = run(engine, tmp_path, "console", "--as", "alice", stdin="publish off\n")
-    assert f"Removed the copy `partnerbot publish` wrote to {folders[0]} (3 files)." in down.stdout
+    assert f"Removed the copy `partnerbot publish` wrote to {folders[0]} (4 files)." in down.stdout
     assert not folders[0].exists() and not any((tmp_path / "site").rglob("*.*"))
 
 
@@ -104,7 +104,7 @@ def test_a_copy_out_of_reach_is_named_and_removed_by_the_next_publish_on_its_mac
     with engine.begin() as db:  # back on that machine
         db.execute(text("UPDATE published_copies SET host = :host"), {"host": socket.gethostname()})
     again = run(engine, tmp_path, "publish", "--out", "elsewhere", stdin="")
-    assert f"Removed the copy `partnerbot publish` wrote to {folder} (3 files)." in again.stdout
+    assert f"Removed the copy `partnerbot publish` wrote to {folder} (4 files)." in again.stdout
     assert not folder.exists()
     with engine.connect() as db:
         assert db.scalar(text("SELECT count(*) FROM published_copies")) == 0

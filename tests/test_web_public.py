@@ -8,10 +8,13 @@ from typing import Any
 from xml.etree import ElementTree
 
 import icalendar
+from flask import template_rendered
 from flask.testing import FlaskClient
 
 from bot.web.static import write_pages
+from handlers.publishing import PAGE_FILES
 from tests.conftest import Chat
+from tests.test_governance_sweep import counting
 from tests.web_client import address
 
 pytest_plugins = ("tests.web_fixtures",)
@@ -55,6 +58,8 @@ def test_the_page_answers_what_why_and_when(town: Chat, web: FlaskClient) -> Non
     assert "Split 50/50 from April" in page
     assert "Decision closes: Move the fair to June" in page
     assert "Fri 27 Nov 2026" in page  # the leaflets' due date on the timeline
+    assert '<span class="tag due">due</span> Deliver 500 leaflets (Chamber of Trade)' in page  # said once
+    assert "Due: " not in page
 
 
 def test_names_only_when_names_are_on_and_never_an_anonymous_raiser(town: Chat, web: FlaskClient) -> None:
@@ -120,9 +125,9 @@ def test_the_feed_lists_changes_and_is_cacheable(town: Chat, web: FlaskClient) -
 
 
 def every_public_copy(web: FlaskClient, path: str) -> str:
-    """The page, its feed and its calendar (unfolded) as one text: all that is public."""
+    """The page, its feed (for readers and for people) and its calendar (unfolded) as one text: all that is public."""
     ics = web.get(path + "calendar.ics").data.decode().replace("\r\n ", "")
-    return web.get(path).text + web.get(path + "feed.atom").text + ics
+    return web.get(path).text + web.get(path + "feed.atom").text + web.get(path + "feed.html").text + ics
 
 
 def test_with_names_off_no_mention_or_name_reaches_the_page_the_feed_or_the_calendar(town: Chat, web: FlaskClient) -> None:
@@ -134,8 +139,16 @@ def test_with_names_off_no_mention_or_name_reaches_the_page_the_feed_or_the_cale
     town.ok("alice", 'close 1 "The block stands"')
     town.ok("bob", 'concern "Carol books every room" kind:priorities')
     town.ok("alice", 'resolve 1 "@bob and Alice share the bookings"')
+    town.ok("alice", 'agreement edit roles:"@carol brings the hall" why:"Bob asked"')
+    town.ok("carol", "agreement sign 1")
+    town.ok("alice", 'goal "Footfall; @bob counts it" measure:"Carol\'s count" baseline:10 target:20 by:2027-06-30')
+    town.ok("bob", 'commit "Count with @carol" by:tomorrow goal:1')
+    town.ok("bob", 'done 3 "Alice helped"')
+    town.ok("bob", 'reading 1 12 "Bob read it"')
     path = address(town.ok("alice", "publish on"))
     public = every_public_copy(web, path)
+    assert "someone brings the hall" in public and "Footfall; someone counts it" in public
+    assert "Count with someone" in public and "someone helped" in public
     assert "Ask someone and someone about the hall" in public and "someone to phone someone" in public
     assert "Adopt someone plan" in public and "someone books every room" in public
     for said in ("Alice", "alice", "Bob", "bob", "Carol", "carol", "U024BE7LH", "U0G9QF9C6", "dana"):
@@ -154,9 +167,13 @@ def test_public_times_only_move_with_what_is_public_and_only_by_the_day(town: Ch
     town.ok("carol", 'concern "The chair talks over volunteers" kind:process anonymous')
     town.ok("carol", 'discuss 2 "It happened again at the last meeting"')
     town.ok("bob", 'flex time "Two more hours in December"')
-    for suffix, was in before.items():
-        again = web.get(path + suffix, headers={"If-None-Match": was.headers["ETag"]})
-        assert again.status_code == 304, suffix  # nothing public changed, so nothing says it did
+    for suffix in ("feed.atom", "calendar.ics"):
+        again = web.get(path + suffix, headers={"If-None-Match": before[suffix].headers["ETag"]})
+        assert again.status_code == 304, suffix  # nothing they show changed, so nothing says it did
+    # The page counts open concerns (never what or whose), but its last change stays by the day.
+    counted = web.get(path, headers={"If-None-Match": before[""].headers["ETag"]})
+    assert counted.status_code == 200 and "1 concern being negotiated, raised today" in counted.text
+    assert "last change Tue 24 Nov 2026." in counted.text and "chair" not in counted.text
     feed = ElementTree.fromstring(before["feed.atom"].data)
     stamps = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}updated")]
     assert stamps and all(s.endswith("T00:00:00+00:00") for s in stamps), stamps
@@ -215,7 +232,7 @@ def test_a_page_taken_down_while_publish_writes_it_leaves_no_copy(town: Chat, we
         def get(self, *args: Any, **kwargs: Any) -> Any:
             answer = super().get(*args, **kwargs)
             fetched.append(answer.status_code)
-            if len(fetched) == 3:
+            if len(fetched) == len(PAGE_FILES):
                 said.append(town.ok("alice", "publish off"))
             return answer
 
@@ -236,3 +253,81 @@ def test_a_proposal_past_closing_is_not_still_being_decided(town: Chat, web: Fla
     assert "Move the fair to June" in page
     assert "Decision closes: Move the fair to June" not in page
     assert 'closed <time datetime="2026-11-27">' in page and "outcome being recorded" in page
+
+
+def test_a_revalidation_with_a_current_etag_renders_nothing(town: Chat, web: FlaskClient) -> None:
+    busy(town)
+    town.ok("alice", 'agreement edit roles:"Each brings what it pledges"')
+    path = address(town.ok("alice", "publish on"))
+    rendered: list[str] = []
+
+    def seen(sender: object, template: Any, context: object, **extra: object) -> None:
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(seen, web.application):
+        for suffix in ("", "feed.atom", "feed.html"):
+            first = web.get(path + suffix)
+            again = web.get(path + suffix, headers={"If-None-Match": first.headers["ETag"]})
+            assert (first.status_code, again.status_code, again.data) == (200, 304, b""), suffix
+            assert again.headers["ETag"] == first.headers["ETag"]
+        assert len(rendered) == 3  # the first of each; none for the 304s
+        town.ok("carol", "agreement sign 1")  # what the page shows changes: its ETag does
+        assert web.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_the_feed_carries_proposals_outcomes_reviews_dropped_work_and_done_notes(town: Chat, web: FlaskClient) -> None:
+    busy(town)
+    town.ok("bob", 'done 1 "500 delivered; the library took 50"')
+    town.ok("carol", 'drop 2 "The canal trust cleans it now"')
+    town.ok("alice", "review start")
+    town.ok("alice", 'review close continue "Keep going; find a community partner by March"')
+    path = address(town.ok("alice", "publish on"))
+    feed = ElementTree.fromstring(web.get(path + "feed.atom").data)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = {e.findtext(f"{atom}title"): (e.findtext(f"{atom}summary"), e.find(f"{atom}link").get("href"))
+               for e in feed.findall(f"{atom}entry")}
+    assert entries["Proposed: Move the fair to June"][0].startswith("To be decided by consensus")
+    assert entries["Done: Deliver 500 leaflets"][0] == "Chamber of Trade has done this. 500 delivered; the library took 50"
+    assert entries["Dropped: Clean the towpath"][0] == "Riverside Trust dropped this. Why: The canal trust cleans it now"
+    assert entries["Reviewed: continue"][0] == "Keep going; find a community partner by March"
+    decided = entries["Decided: Adopt the market plan (failed)"][0]
+    assert "By consensus: 1 block; 1 of 3 responded." in decided and "Why it failed: blocked (1 block)." in decided
+    page = web.get(path).text
+    for title, (_, link) in entries.items():
+        anchor = link.split("#")[1]
+        assert link.startswith("http") and f'id="{anchor}"' in page, (title, anchor)
+
+
+def test_statements_per_render_do_not_grow_with_what_is_recorded(town: Chat, web: FlaskClient) -> None:
+    path = address(town.ok("alice", "publish on"))
+    engine = town.sessions.kw["bind"]
+
+    def statements() -> int:
+        with counting(engine) as seen:
+            assert web.get(path).status_code == 200
+        return len(seen)
+
+    busy(town)
+    town.ok("alice", 'agreement edit roles:"Each brings what it pledges"')
+    small = statements()
+    for n in range(6):
+        town.ok(f"member{n}", f'join org:"Organisation {n}" sector:community')
+        town.ok(f"member{n}", "agreement sign 1")
+        town.ok("alice", f'goal "Goal {n}" measure:"count" baseline:10 target:20 by:2027-06-30')
+        town.ok(f"member{n}", f'commit "Work {n}" by:friday goal:{n + 1}')
+        town.ok(f"member{n}", f'done {n + 4} "Note {n}"')
+        town.ok("alice", f'propose "Plan {n}" mode:vote quorum:50% closes:friday')
+        town.ok(f"member{n}", f"vote {n + 3} yes")
+        town.ok("alice", f'close {n + 3} "Enough for a test"')
+    assert statements() == small
+
+
+def test_a_hidden_vote_shows_its_tally_only_once_settled(town: Chat, web: FlaskClient) -> None:
+    town.ok("alice", 'propose "Choose the festival caterer" mode:vote results:hidden quorum:50% closes:friday')
+    for who, said in (("alice", "yes"), ("bob", "yes"), ("carol", "no")):
+        town.ok(who, f"vote 1 {said}")
+    path = address(town.ok("alice", "publish on"))
+    page = web.get(path).text
+    assert "Choose the festival caterer" in page and "2 yes" not in page and "responded" not in page
+    town.ok("alice", 'close 1 "Everyone has voted"')
+    assert "2 yes, 1 no; 3 of 3 responded; quorum 50%." in web.get(path).text

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,8 +28,10 @@ from bot.web import dashboard, follow, public
 from bot.web.server import limited
 from bot.web.site import Site
 from handlers.dashboard import SESSION_LIFETIME, signing_key
+from handlers.judgements.indicators import figure
 from handlers.publishing import site_address
 
+COMMAND = re.compile(r"`([^`\n]+)`")
 STYLESHEET = (Path(__file__).parent / "templates" / "site.css").read_text()
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLESHEET.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (f"default-src 'none'; img-src 'self' data:; style-src 'sha256-{STYLE_HASH}'; "
@@ -50,7 +53,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
-    app.jinja_env.filters.update(day=day, iso=iso)
+    app.jinja_env.filters.update(day=day, iso=iso, number=figure, commands=commands)
     app.after_request(secure)
     app.wsgi_app = limited(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -76,6 +79,12 @@ def secure(response: Response) -> Response:
 def day(value: date) -> str:
     """`Fri 27 Nov 2026`: pages are read later and printed, so the year is always there."""
     return value.strftime("%a %-d %b %Y")
+
+
+def commands(text: str) -> Markup:
+    """Chat text for a page: escaped, with each `command` in backticks shown as code."""
+    # Escaped first: a backtick is never part of an entity, so each code span wraps escaped text.
+    return Markup(COMMAND.sub(r"<code>\1</code>", str(escape(text))))
 
 
 def iso(value: datetime) -> str:

@@ -83,5 +83,5 @@ def show() -> str | tuple[str, int]:
             session.clear()
             return refused(403, "Only the partnership's coordinators see its dashboard.")
         board = dashboard_of(db, p, s.now(), zone(s.settings.timezone))
-        images = {c.key: data_uri(c) for c in board.charts}
+        images = {c.key: data_uri(c) for c in board.charts if c.kind != "hbar"}  # bars the page draws itself
         return render_template("dashboard/dashboard.html", board=board, images=images)

@@ -2,13 +2,18 @@
 
 Anyone with the address may read them, so they show only what the partnership chose to
 publish. An address that is unknown, malformed or of an unpublished partnership gets the
-same 404, so slugs cannot be probed. The calendar and the feed carry an ETag: a calendar
-app or feed reader polling for changes gets 304 Not Modified until something changes.
+same 404, so slugs cannot be probed. Every page carries an ETag: a browser, calendar app
+or feed reader polling for changes gets 304 Not Modified until something changes. The page,
+the feed and its readable view take theirs from what they show, worked out before any
+template is rendered, so a 304 costs the queries and nothing more.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import fields
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy.orm import Session
@@ -23,6 +28,12 @@ from storage.models import Partnership, Publication
 blueprint = Blueprint("public", __name__)
 
 SLUG = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# What each of the page's views shows of its data (the page itself, all of it), for their ETags.
+SHOWS = {"public/page.html": None, "public/feed.atom.xml": ("name", "changes", "updated"),
+         "public/feed.html": ("name", "changes", "updated", "today")}
+# The templates' own version: a new release that shows things differently is a new ETag.
+TEMPLATES = hashlib.sha256(b"".join(f.read_bytes() for f in sorted((Path(__file__).parent / "templates").rglob("*"))
+                                    if f.is_file())).hexdigest()
 
 
 def lookup(session: Session, slug: str) -> tuple[Partnership, Publication]:
@@ -47,15 +58,44 @@ def cacheable(response: Response) -> Response:
     return response.make_conditional(request)
 
 
+def fingerprint(page: PublicPage, template: str, address: str) -> str:
+    """An ETag from what the page shows (its data, the partnership's dates, the templates), not from
+    its rendered body: equal data renders an equal body."""
+    p, only = page.partnership, SHOWS[template]
+    shown = [getattr(page, f.name) for f in fields(page)
+             if (f.name in only if only else f.name not in ("partnership", "tz", "words"))]
+    return hashlib.sha256(repr((TEMPLATES, template, address, p.kind, p.end_date, p.closed_at, p.next_review_on,
+                                shown)).encode()).hexdigest()[:32]
+
+
+def revalidated(slug: str, template: str, mimetype: str) -> Response:
+    """The page from `template`, or 304 Not Modified (rendering nothing) when the client's copy is current."""
+    page, address = page_of(slug), site_address() + page_path(slug)
+    etag = fingerprint(page, template, address)
+    if request.if_none_match.contains(etag):
+        answer = Response(status=304)
+    else:
+        answer = Response(render_template(template, page=page, address=address), mimetype=mimetype)
+    answer.set_etag(etag)
+    # Kept, but asked about each time: a 304 is cheap, and a signature shows at the next look.
+    answer.headers["Cache-Control"] = "public, no-cache"
+    return answer
+
+
 @blueprint.get("/p/<slug>/")
 def page(slug: str) -> Response:
-    return cacheable(Response(render_template("public/page.html", page=page_of(slug)), mimetype="text/html"))
+    return revalidated(slug, "public/page.html", "text/html")
 
 
 @blueprint.get("/p/<slug>/feed.atom")
 def feed(slug: str) -> Response:
-    body = render_template("public/feed.atom.xml", page=page_of(slug), address=site_address() + page_path(slug))
-    return cacheable(Response(body, mimetype="application/atom+xml"))
+    return revalidated(slug, "public/feed.atom.xml", "application/atom+xml")
+
+
+@blueprint.get("/p/<slug>/feed.html")
+def readable_feed(slug: str) -> Response:
+    """The feed for people: how to follow, and its entries linked to their items on the page."""
+    return revalidated(slug, "public/feed.html", "text/html")
 
 
 @blueprint.get("/p/<slug>/calendar.ics")

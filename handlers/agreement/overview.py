@@ -133,8 +133,9 @@ class Framework:
     interests: list[InterestSummary]
 
 
-def framework(session: Session, partnership_id: int, now: datetime, tz: ZoneInfo) -> Framework:
-    """Everything a page shows of the framework, dates in `tz`, in ten statements whatever the numbers."""
+def framework(session: Session, partnership_id: int, now: datetime, tz: ZoneInfo, *, people: bool = True) -> Framework:
+    """Everything a page shows of the framework, dates in `tz`, in ten statements whatever the numbers.
+    Without `people`, no pledges or interests (the public page shows neither), in fewer statements."""
     today = now.astimezone(tz).date()
     s = standing_of(session, partnership_id)
     summary = None
@@ -154,6 +155,8 @@ def framework(session: Session, partnership_id: int, now: datetime, tz: ZoneInfo
         work.setdefault(goal_id, []).append(c)
     counts = tally_work(((goal_id, c.status, c.due_at) for goal_id, cs in work.items() for c in cs), now)
     goal_summaries = [goal_summary(i, work.get(i.goal.id, []), now, tz) for i in indicators(goals, readings, counts, today)]
+    if not people:
+        return Framework(summary, goal_summaries, [], [])
     partners = [PartnerSummary(b.partner, [PledgeSummary(x.pledge.kind.value, pledge_said(x.pledge), x.kept(), x.short)
                                            for x in b.promises],
                                b.totals(), delivered_said(b.deliveries[-1]) if b.deliveries else None)
