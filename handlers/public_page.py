@@ -16,7 +16,6 @@ day, so nothing done privately (an anonymous concern raised, say) moves them.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,7 +29,10 @@ from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary
 from handlers.commitments import open_commitments
 from handlers.decisions import closing, hidden, responses_to, tally
 from handlers.describe import days_late, hours
+from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
+from handlers.meetings.minutes import MinutesText, published_minutes
 from handlers.members import missing_sectors
+from handlers.mentions import Mentions
 from handlers.status import deciding
 from storage import queries
 from storage.models import (
@@ -44,6 +46,8 @@ from storage.models import (
     DecisionStatus,
     Event,
     Interest,
+    Meeting,
+    MeetingStatus,
     Member,
     Partnership,
     Position,
@@ -57,42 +61,8 @@ RECENT = timedelta(days=90)  # "recently done": the last three months
 SETTLED_SHOWN = 10
 FEED_SIZE = 30
 NO_ORGANISATION = "Local volunteers"
-SOMEONE = "someone"
-# Ids as each platform writes a mention: Matrix's `@bob:example.org`, Slack's `@U024BE7LH` (or
-# its raw `<@U024BE7LH|bob>`), and any other `@word` (the console's, or a name typed by hand).
-_IDS = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w@])@[\w.=/+-]+:[A-Za-z0-9.-]+(?::\d{1,5})?"
-                  r"|(?<![\w@])@\w[\w.-]*")
 # Actions whose event log lines change what the page shows about the partnership itself.
 PAGE_ACTIONS = ("setup", "edit", "partnership-reopen")
-
-
-class Mentions:
-    """How people named in free text read on the public page, its feed and its calendar.
-
-    Names on: a mention of a member reads as their display name. Names off: any id or
-    mention, and any member's display name written out, reads "someone"."""
-
-    def __init__(self, people: list[Member], names: bool) -> None:
-        self.names = names
-        self.shown: dict[str, str] = {}
-        for m in people:
-            self.shown[m.person.user_id.casefold()] = m.person.display_name
-            self.shown.setdefault(m.person.display_name.casefold(), m.person.display_name)
-        # A name of one letter (or none) would blank ordinary words: such a person is still
-        # found by their id.
-        words = sorted((w for w in self.shown if len(w) > 1 and re.search(r"\w", w)), key=len, reverse=True)
-        known = "|".join(re.escape(w) for w in words)
-        self.pattern = re.compile((rf"(?<![\w@])@?(?:{known})(?![\w])|" if known else "") + _IDS.pattern,
-                                  re.IGNORECASE)
-
-    def __call__(self, text: str) -> str:
-        return self.pattern.sub(self.replace, text)
-
-    def replace(self, found: re.Match[str]) -> str:
-        if not self.names:
-            return SOMEONE
-        word = found[0].removeprefix("<").removesuffix(">").split("|")[0].removeprefix("@").casefold()
-        return self.shown.get(word, found[0])
 
 
 @dataclass(frozen=True)
@@ -184,7 +154,7 @@ class Moment:
 
     day: date
     what: str
-    kind: str  # due, decision, decision-closed (past closing, its outcome to come), review, end
+    kind: str  # due, decision, decision-closed (past closing, its outcome to come), meeting, review, end
     anchor: str = ""  # its item's place on the page, if it has one
 
 
@@ -246,8 +216,18 @@ class PublicPage:
     reviews: list[Reviewed] = field(default_factory=list)
     agreement: AgreementSummary | None = None
     shared_goals: list[GoalSummary] = field(default_factory=list)
+    # Meetings in the next three months, the agendas of those in the next few days, and the
+    # latest approved minutes.
+    meetings: list[Moment] = field(default_factory=list)
+    agendas: list[PublishedAgenda] = field(default_factory=list)
+    minutes: list[MinutesText] = field(default_factory=list)
     # Set once it has ended: its open work is then its closing tasks, and nothing else is ahead.
     ending: Ending | None = None
+
+    @property
+    def agenda_anchors(self) -> set[str]:
+        """The meetings whose agenda the page shows, to link them from the timeline."""
+        return {f"meeting-{a.number}" for a in self.agendas}
 
     @property
     def open_count(self) -> int:
@@ -448,6 +428,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     changes += [Change(f"review-{r.closed.isoformat()}", review.closed_at or now, f"Reviewed: {r.outcome or 'no outcome'}",
                        r.decision or "The partnership reviewed how it works.")
                 for review, r in zip(reviews, page.reviews, strict=True)]
+    meetings(session, p, page, now, changes)
     page.agreement, page.shared_goals = in_public(framework(session, p.id, now, tz, people=False), words)
     resolved = list(session.scalars(select(Concern).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.RESOLVED)
@@ -470,6 +451,27 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     shown += [datetime.combine(r.on, time(), UTC) for g in page.shared_goals for r in g.readings]
     page.updated = max([page.updated, *map(day_of, shown), *map(day_of, page_changed(session, p, pub))])
     return page
+
+
+def meetings(session: Session, p: Partnership, page: PublicPage, now: datetime, changes: list[Change]) -> None:
+    """The meetings ahead (none once it has ended), the agendas published before them, and the
+    approved minutes, with their entries in the feed."""
+    tz, words = page.tz, page.words
+    if not page.ending:
+        ahead = session.scalars(select(Meeting).where(
+            Meeting.partnership_id == p.id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now,
+            Meeting.starts_at <= now + AHEAD).order_by(Meeting.starts_at))
+        page.meetings = [Moment(m.starts_at.astimezone(tz).date(), f"Meeting: {words(m.title)}"
+                                + (f", {words(m.place)}" if m.place else ""), "meeting", f"meeting-{m.number}")
+                         for m in ahead if m.starts_at is not None]
+        page.agendas = published_agendas(session, p, now, page.names, words)
+    page.minutes = published_minutes(session, p, now, page.names, words, tz)
+    changes += [Change(f"meeting-{a.number}", a.starts_at - AGENDA_BEFORE, f"Agenda: {a.title}",
+                       f"Meeting on {a.starts_at.astimezone(tz):%-d %B %Y at %H:%M}"
+                       + (f", {a.place}" if a.place else "") + ". " + "; ".join(a.items)) for a in page.agendas]
+    changes += [Change(f"minutes-{m.number}", m.approved_at or now, f"Minutes: {m.title}",
+                       "\n".join([f"Present: {m.present}.", *m.decisions, *m.actions]))
+                for m in page.minutes]
 
 
 def in_public(seen: Framework, words: Mentions) -> tuple[AgreementSummary | None, list[GoalSummary]]:
@@ -506,6 +508,7 @@ def timeline(page: PublicPage, p: Partnership, today: date) -> list[Moment]:
                for ws in page.open_work.values() for w in ws if today <= w.due <= until]
     moments += [Moment(m.day, f"Decision closes: {m.what}", "decision") for m in page.being_decided
                 if m.kind == "decision" and m.day <= until]
+    moments += page.meetings
     if p.next_review_on and today <= p.next_review_on <= until:
         moments.append(Moment(p.next_review_on, "The partnership's review", "review"))
     if p.end_date and today <= p.end_date <= until:

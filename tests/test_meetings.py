@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import icalendar
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, select
 
 from handlers.exports import calendar_ics
 from handlers.meetings import agenda as agenda_module
 from handlers.meetings.agenda import published_agendas
-from handlers.meetings.minutes import published_minutes
+from handlers.meetings.minutes import markdown, published_minutes
 from storage.models import (
     AgendaItem,
     Commitment,
@@ -30,6 +31,9 @@ from tests.conftest import Chat
 from tests.test_bad_input import refuse
 from tests.test_nudges import Inbox, at, sweep
 from tests.test_races import at_once, one_wins
+from tests.web_client import address
+
+pytest_plugins = ("tests.web_fixtures",)
 
 PROPOSE = 'meeting propose "Steering group" slots:"2026-12-14 18:00, 2026-12-15 18:00, 2026-12-16 09:30" ' \
           'closes:2026-12-10 place:"Town hall"'
@@ -198,9 +202,10 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     refuse(town, "alice", "agenda drop 1 1", "are approved")
     with town.sessions() as session:
         [page] = published_minutes(session, session.scalars(select(Partnership)).one(), town.now)
-    assert page.number == 1 and "- Present: Chamber of Trade, Town Council" in page.markdown
-    assert "Alice" not in page.markdown and "Bob" not in page.markdown.replace("Bob runs", "")
-    assert "- #2 Move the fair to June: passed. Taken at the meeting of Tue 15 Dec: 2 for" in page.markdown
+    public = markdown(page)
+    assert page.number == 1 and "- Present: Chamber of Trade, Town Council" in public
+    assert "Alice" not in public and "Bob" not in public
+    assert "- #2 Move the fair to June: passed. Taken at the meeting of Tue 15 Dec: 2 for" in public
 
     # What was carried goes on the next meeting's draft.
     town.ok("alice", 'meeting propose "Steering group" slots:"2027-01-12 18:00"')
@@ -344,3 +349,39 @@ def test_a_poll_whose_slots_all_passed_is_given_a_time_by_moving_it(town: Chat, 
     assert (m.status, m.starts_at, m.sequence) == (MeetingStatus.SCHEDULED, datetime(2026, 12, 8, 18, tzinfo=UTC), 0)
     at(town, "2026-12-08T19:00")
     refuse(town, "alice", 'meeting move 1 to:"2026-12-09 18:00"', "already started")
+
+
+def test_the_public_page_shows_the_meeting_ahead_its_agenda_and_then_its_minutes(town: Chat, web: FlaskClient) -> None:
+    path = address(town.ok("alice", "publish on"))
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    at(town, "2026-11-30T09:00")  # the leaflets are overdue when the agenda is drafted
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-15 18:00" place:"Town hall"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    page = web.get(path).text
+    assert "Meeting: Steering group, Town hall" in page, "on the timeline, two weeks ahead"
+    assert "Agenda: Steering group" not in page, "the agenda is published five days before"
+
+    at(town, "2026-12-11T09:00")
+    page = web.get(path).text
+    agenda = page.split('id="meeting-1"')[1].split("</article>")[0]
+    assert "Agenda: Steering group" in agenda and "Tue 15 Dec 2026, 18:00" in agenda and "Town hall" in agenda
+    assert "Overdue: #1 Deliver leaflets (someone)" in agenda, "no names while names are off"
+    assert '<a href="#meeting-1">Meeting: Steering group, Town hall</a>' in page
+
+    at(town, "2026-12-15T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob apologies:@carol")
+    town.ok("alice", 'minutes 1 decided "Move the fair to June" for:2 against:0 abstain:0')
+    town.ok("alice", 'minutes 1 action @bob "Book the hall" by:friday')
+    assert 'id="minutes-1"' not in web.get(path).text, "draft minutes stay private"
+    town.ok("alice", "minutes 1 approve")
+    page = web.get(path).text
+    minutes = page.split('id="minutes-1"')[1].split("</article>")[0]
+    assert "<dd>Chamber of Trade, Town Council</dd>" in minutes and "<dd>Riverside Trust</dd>" in minutes
+    assert "Move the fair to June: passed" in minutes and "#2 Book the hall: Chamber of Trade, due 18 Dec 2026" in minutes
+    for name in ("Alice", "Bob", "Carol"):
+        assert name not in page
+    feed_xml = web.get(path + "feed.atom").text
+    assert "Minutes: Steering group" in feed_xml and "#minutes-1" in feed_xml
+
+    town.ok("alice", "publish names:on")
+    assert "Bob (Chamber of Trade)" in web.get(path).text.split('id="minutes-1"')[1].split("</article>")[0]

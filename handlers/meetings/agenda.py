@@ -21,8 +21,8 @@ from handlers.errors import UserError
 from handlers.judgements.indicators import indicators_of
 from handlers.judgements.signoff import standing_of
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, state
+from handlers.mentions import Mentions
 from handlers.parsing import MAX_TITLE, Args
-from handlers.public_page import Mentions
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
 from storage import queries

@@ -27,8 +27,8 @@ from handlers.judgements.signoff import organisation_key, organisations_now
 from handlers.meetings.agenda import item_at, items_of
 from handlers.meetings.poll import asked_meetings
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
+from handlers.mentions import Mentions
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
-from handlers.public_page import Mentions
 from handlers.recheck import Asked, about, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Audience, Item, Reply, Section, plural
@@ -183,7 +183,7 @@ def read(ctx: Context, m: Meeting, export: bool) -> Reply:
     p = ctx.require_partnership()
     minuted = minutes_of(ctx.session, m)
     if export:
-        text = markdown(minuted, p, ctx.tz, ctx.now, names=True)
+        text = markdown(in_words(minuted, p, ctx.tz, ctx.now, names=True))
         return Reply(text=f"The minutes of meeting {m.number}, as Markdown.",
                      attachments=[Attachment(f"minutes-{m.number}.md", "text/markdown", text.encode())])
     status = (f"approved {show_time(m.approved_at, ctx.tz, ctx.now)}" if m.approved_at else "draft")
@@ -341,17 +341,37 @@ def approve(ctx: Context, m: Meeting, args: Args) -> Reply:
     m.approved_at, m.approved_by_id = ctx.now, ctx.person.id
     ctx.record("minutes-approve", f"approved the minutes of meeting {m.number} {m.title}", subject=m)
     p = ctx.require_partnership()
-    text = markdown(minuted, p, ctx.tz, ctx.now, names=True)
+    text = markdown(in_words(minuted, p, ctx.tz, ctx.now, names=True))
     return Reply(text=f"The minutes of meeting {m.number} ({m.title}) are approved: they are the record now, and "
                       "published with the partnership's page.",
                  attachments=[Attachment(f"minutes-{m.number}.md", "text/markdown", text.encode())],
                  audience=Audience.CHANNEL)
 
 
-def markdown(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, names: bool,
-             words: Callable[[str], str] = str) -> str:
-    """The minutes as a Markdown file; without `names`, people show as their organisation, and
-    `words` reads every text as the reader may see it (the public page's `Mentions`)."""
+@dataclass(frozen=True)
+class MinutesText:
+    """Minutes in words for one reader: the Markdown file and the public page both render these,
+    so the two never disagree."""
+
+    number: int
+    title: str
+    heading: str
+    held: datetime | None
+    approved_at: datetime | None
+    when: str | None
+    present: str
+    apologies: str
+    quorum: str
+    status: str
+    items: list[tuple[str, str | None]]  # each agenda item's line and its note
+    decisions: list[str]
+    actions: list[str]
+
+
+def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, names: bool,
+             words: Callable[[str], str] = str) -> MinutesText:
+    """The minutes as a reader may see them; without `names`, people show as their organisation,
+    and `words` reads every text as the reader may see it (the public page's `Mentions`)."""
     m = minuted.meeting
 
     def who(x: Member) -> str:
@@ -360,44 +380,46 @@ def markdown(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
     def people_said(members: list[Member]) -> str:
         return ", ".join(sorted({who(x) for x in members})) or "none recorded"
 
-    lines = [f"# {words(p.name)}: minutes of meeting {m.number}, {words(m.title)}", ""]
-    if m.starts_at is not None:
-        lines.append(f"- When: {show_time(m.starts_at, tz, now)}" + (f", {words(m.place)}" if m.place else ""))
-    lines += [f"- Present: {people_said(minuted.present)}", f"- Apologies: {people_said(minuted.apologies)}",
-              f"- {minuted.quorum.said()}",
-              f"- Status: {'approved ' + show_time(m.approved_at, tz, now) if m.approved_at else 'draft'}", "",
-              "## Agenda", ""]
-    for a in minuted.items:
-        lines.append(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""))
-        if a.note:
-            lines.append(f"   - {words(a.note)}")
-    lines += ["", "## Decisions", ""] + ([f"- {words(decision_said(d, i))}" for d, i in minuted.decisions]
-                                         or ["- None taken."])
-    lines += ["", "## Actions", ""] + ([f"- #{c.number} {words(c.title)}: {who(c.owner)}, due "
-                                        f"{c.due_at.astimezone(tz):%-d %b %Y}" for c in minuted.actions]
-                                       or ["- None given."])
+    return MinutesText(
+        m.number, words(m.title), f"{words(p.name)}: minutes of meeting {m.number}, {words(m.title)}", m.starts_at,
+        m.approved_at, show_time(m.starts_at, tz, now) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
+        people_said(minuted.present), people_said(minuted.apologies), minuted.quorum.said(),
+        f"approved {show_time(m.approved_at, tz, now)}" if m.approved_at else "draft",
+        [(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""),
+          words(a.note) if a.note else None) for a in minuted.items],
+        [words(decision_said(d, i)) for d, i in minuted.decisions],
+        [f"#{c.number} {words(c.title)}: {who(c.owner)}, due {c.due_at.astimezone(tz):%-d %b %Y}"
+         for c in minuted.actions])
+
+
+def markdown(said: MinutesText) -> str:
+    """The minutes as a Markdown file."""
+    lines = [f"# {said.heading}", ""]
+    if said.when:
+        lines.append(f"- When: {said.when}")
+    lines += [f"- Present: {said.present}", f"- Apologies: {said.apologies}", f"- {said.quorum}",
+              f"- Status: {said.status}", "", "## Agenda", ""]
+    for item, note in said.items:
+        lines.append(item)
+        if note:
+            lines.append(f"   - {note}")
+    lines += ["", "## Decisions", ""] + ([f"- {d}" for d in said.decisions] or ["- None taken."])
+    lines += ["", "## Actions", ""] + ([f"- {a}" for a in said.actions] or ["- None given."])
     return "\n".join(lines) + "\n"
 
 
-@dataclass(frozen=True)
-class Published:
-    """Approved minutes as the public page shows them."""
-
-    number: int
-    title: str
-    held: datetime
-    markdown: str
+# The public page shows the latest approved minutes; older ones stay in each meeting's file.
+MINUTES_SHOWN = 3
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def published_minutes(session: Session, p: Partnership, now: datetime, names: bool = False,
-                      words: Callable[[str], str] | None = None) -> list[Published]:
-    """The partnership's approved minutes, newest first, for its public page (which calls this
-    only while the page is published, passing its own `words`); without `names`, people show as
-    their organisations and any name written in the texts reads "someone"."""
-    tz = ZoneInfo("UTC")
+                      words: Callable[[str], str] | None = None, tz: ZoneInfo = UTC_ZONE) -> list[MinutesText]:
+    """The partnership's latest approved minutes, newest first, for its public page (which calls
+    this only while the page is published, passing its own `words`); without `names`, people
+    show as their organisations and any name written in the texts reads "someone"."""
     words = words or Mentions(queries.members_ever(session, p.id), names)
     held = session.scalars(select(Meeting).where(Meeting.partnership_id == p.id, Meeting.approved_at.is_not(None),
                                                  Meeting.starts_at.is_not(None))
-                           .order_by(Meeting.starts_at.desc()))
-    return [Published(m.number, m.title, m.starts_at, markdown(minutes_of(session, m), p, tz, now, names, words))
-            for m in held if m.starts_at is not None]
+                           .order_by(Meeting.starts_at.desc()).limit(MINUTES_SHOWN))
+    return [in_words(minutes_of(session, m), p, tz, now, names, words) for m in held]
