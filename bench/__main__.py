@@ -9,7 +9,8 @@ For each database and each size N it generates a workload (bench/workload.py), t
   once, until every reply (for the bare app, every 200) has arrived;
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
-  owed, the second runs five minutes later, as the scheduler would;
+  owed, the second runs five minutes later, as the scheduler would; then the catch-up again
+  (from the ledger as filled) by one sweeper process, and by two sharing it (bench/sweepers.py);
 - reports the bot process's peak memory (VmHWM, its peak resident set);
 - renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
   statements per render;
@@ -46,6 +47,7 @@ from sqlalchemy.engine import make_url
 from bench.explain import explain, plans, report
 from bench.mail import Mailing, send_mail
 from bench.mail import rows as mail_rows
+from bench.sweepers import fresh_ledger, together
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
 from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
@@ -93,6 +95,8 @@ class Result:
     statements: dict[str, int] = field(default_factory=dict)
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
+    # The catch-up sweep again, in separate sweeper processes: one alone, then two sharing it.
+    sweepers: list[Sweeping] = field(default_factory=list)
     pages: list[Rendering] = field(default_factory=list)
     explained: str = ""
 
@@ -237,6 +241,8 @@ def statements_per_command(engine: Engine, counter: StatementCounter, speakers: 
 
 
 def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: datetime) -> tuple[Sweeping, Sweeping]:
+    """The catch-up sweep over the ledger as filled, and the next one five minutes later."""
+    fresh_ledger(engine)
     sessions = session_factory(engine)
     delivery = Delivery(recorder.url, BOT_TOKEN)
     runs = []
@@ -246,6 +252,16 @@ def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: d
             report = scheduler.sweep(sessions, delivery, "slack", moment)
             runs.append(Sweeping(time.perf_counter() - started, seen(), len(report.sent)))
     return runs[0], runs[1]
+
+
+def shared_sweeps(engine: Engine, url: str, recorder: Recorder, now: datetime) -> list[Sweeping]:
+    """The same catch-up sweep by one sweeper process, then by two at once (bench/sweepers.py)."""
+    runs = []
+    for count in (1, 2):
+        fresh_ledger(engine)
+        seconds, sent = together(url, recorder.url, now, count)
+        runs.append(Sweeping(seconds, 0, sent))
+    return runs
 
 
 # Databases ------------------------------------------------------------------------------
@@ -320,7 +336,9 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
             result.statements = statements_per_command(engine, counter, speakers)
         if "sweeps" in parts:
             print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
-            result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+            now = datetime.now(UTC)
+            result.catch_up, result.steady = sweeps(engine, counter, recorder, now)
+            result.sweepers = shared_sweeps(engine, url, recorder, now)
         if "explain" in parts and engine.dialect.name == "postgresql":
             print(f"{kind} N={n}: explaining every command's statements...", file=sys.stderr, flush=True)
             found = explain(engine)
@@ -347,6 +365,12 @@ def table(results: list[Result]) -> str:
             if c and s:
                 lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s | {c.statements} | {c.messages} "
                              f"| {s.seconds:.2f} s | {s.statements} | {s.messages} |")
+        lines.append("")
+    if any(r.sweepers for r in results):
+        lines += ["| db | N | catch-up, 1 sweeper process | messages | 2 sweeper processes | messages |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {r.db} | {r.n} | {one.seconds:.2f} s | {one.messages} | {two.seconds:.2f} s | {two.messages} |"
+                  for r in results if r.sweepers for one, two in [r.sweepers]]
         lines.append("")
     if not any(r.full for r in results):
         return "\n".join(lines)

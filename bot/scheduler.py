@@ -23,7 +23,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -211,52 +211,112 @@ def worker_name() -> str:
 
 
 def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
-          worker: str | None = None) -> SweepReport:
-    """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring."""
+          worker: str | None = None, lease: timedelta = LEASE) -> SweepReport:
+    """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring.
+
+    Work is claimed a round of at most `CLAIM` messages at a time, so several sweepers share
+    a long sweep (each claims what the others have not) and no lease has to outlast it."""
     began = time.monotonic()
     now = now or database_now(sessions)
     worker = worker or worker_name()
     report = SweepReport()
     with transaction(sessions) as session:
-        # Closing a decision here must not miss a response given at the same moment.
-        take_write_lock(session)
-        report.recorded, cancelled = owe(session, now)
-        report.cancelled += [n.kind for n, _ in cancelled]
+        if ledger.deriving(session):
+            # Closing a decision here must not miss a response given at the same moment.
+            take_write_lock(session)
+            report.recorded, cancelled = owe(session, now)
+            report.cancelled += [n.kind for n, _ in cancelled]
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        """Now, as the sweep goes on: deliveries may be slow (an adapter waiting out a rate limit)."""
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    deferred: list[str] | None = None
+    failed: list[str] = []
+    tried: set[int] = set()
+    while claimed := claim_round(sessions, platform, worker, clock(), lease, tried):
+        batches, later = claimed
+        deferred = later if deferred is None else deferred
+        failed += deliver(sessions, delivery, batches, worker, now, clock, lease, report)
+    report.deferred = len(deferred or [])
+    with transaction(sessions) as session:
+        ledger.swept(session, platform, clock())
+    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred or [],
+                  failed, report.cancelled)
+    return report
+
+
+# Messages claimed in one round: their delivery fits in a lease (renewed if not), and a second
+# sweeper finds the rest free to claim.
+CLAIM = 200
+# Messages asked again together just before they go: one look's statements for all of them.
+LOOK = 20
+
+
+def claim_round(sessions: sessionmaker[Session], platform: str, worker: str, moment: datetime, lease: timedelta,
+                tried: set[int]) -> tuple[list[tuple[Batch, set[int]]], list[str]] | None:
+    """Plan the pending nudges, and lease the next `CLAIM` messages' worth not `tried` yet this
+    sweep: the batches won with their nudges, and the kinds that must wait; None when nothing
+    was left to claim."""
     with transaction(sessions) as session:
         ledger.serialise_claims(session)
-        batches = plan(session, now, platform)
-        wanted = {n.id for b in batches for n in b.now}
-        won = ledger.claim(session, wanted, worker, now, now + LEASE)
-        claimed = [(b, ids) for b in batches if (ids := {n.id for n in b.now} & won)]
-        deferred = [n.kind for b in batches for n, _ in b.later]
-        report.deferred = len(deferred)
+        batches = plan(session, moment, platform)
+        ready = [b for b in batches if any(n.id not in tried for n in b.now)][:CLAIM]
+        wanted = {n.id for b in ready for n in b.now} - tried
+        if not wanted:
+            return None
+        tried |= wanted
+        won = ledger.claim(session, wanted, worker, moment, moment + lease)
+        later = [n.kind for b in batches for n, _ in b.later]
+    return [(b, ids) for b in ready if (ids := {n.id for n in b.now} & won)], later
+
+
+def deliver(sessions: sessionmaker[Session], delivery: Delivery, claimed: list[tuple[Batch, set[int]]], worker: str,
+            now: datetime, clock: Callable[[], datetime], lease: timedelta, report: SweepReport) -> list[str]:
+    """Send one round's messages, `LOOK` at a time asked again just before they go, each
+    marked sent (at the sweep's `now`) in its own transaction; returns the kinds whose delivery
+    failed. The round's lease is renewed whenever half of it has gone."""
     failed: list[str] = []
-    started = time.monotonic()
-    for batch, ids in claimed:
-        # Deliveries may be slow (an adapter waiting out a rate limit): the clock moves on.
-        moment = now + timedelta(seconds=time.monotonic() - started)
+    held_until = clock() + lease
+    for first in range(0, len(claimed), LOOK):
+        moment = clock()
         with transaction(sessions) as session:
-            message = last_look(session, batch, ids, worker, moment, report)
-        if message is None:
-            continue
-        try:
-            message.send(delivery)
-        except Exception as exc:  # an adapter's failure must not lose the nudge or stop the sweep
-            log.warning("delivering nudges %s to %s failed: %s", message.nudge_ids, message.recipient, exc)
+            if moment + lease / 2 > held_until:
+                ledger.renew(session, {i for _, ids in claimed[first + LOOK:] for i in ids}, worker, moment,
+                             moment + lease)
+                held_until = moment + lease
+            messages = last_look(session, claimed[first:first + LOOK], worker, moment, lease, report)
+        for message in messages:
+            if not holding(sessions, message, worker, clock(), lease):
+                continue
+            try:
+                message.send(delivery)
+            except Exception as exc:  # an adapter's failure must not lose the nudge or stop the sweep
+                log.warning("delivering nudges %s to %s failed: %s", message.nudge_ids, message.recipient, exc)
+                with transaction(sessions) as session:
+                    ledger.release(session, message.nudge_ids, worker, f"{type(exc).__name__}: {exc}", now)
+                report.failed += 1
+                failed += message.kinds
+                continue
             with transaction(sessions) as session:
-                ledger.release(session, message.nudge_ids, worker, f"{type(exc).__name__}: {exc}", now)
-            report.failed += 1
-            failed += message.kinds
-            continue
-        with transaction(sessions) as session:
-            if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
-                log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
-        report.sent.append(message)
+                if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
+                    log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
+            report.sent.append(message)
+    return failed
+
+
+def holding(sessions: sessionmaker[Session], message: Outgoing, worker: str, moment: datetime,
+            lease: timedelta) -> bool:
+    """Whether `worker` still holds every nudge of the message it is about to send, renewing
+    the lease if so: one before it may have been slow enough for another sweeper to take over."""
     with transaction(sessions) as session:
-        ledger.swept(session, platform, now + timedelta(seconds=time.monotonic() - started))
-    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
-                  report.cancelled)
-    return report
+        held = [n.id for n in ledger.renew(session, message.nudge_ids, worker, moment, moment + lease)]
+        if len(held) == len(message.nudge_ids):
+            return True
+        ledger.put_back(session, held, worker)
+    log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep", message.nudge_ids)
+    return False
 
 
 def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]]]:
@@ -267,21 +327,25 @@ def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting
     return recorded, settle(session, due, derived, now)
 
 
-def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime,
-              report: SweepReport) -> Outgoing | None:
-    """Just before delivery, under the lease: renew it, ask whether each nudge still holds,
-    cancel the ones that don't (or give back the ones that must wait), and make the message
-    of the rest; None when nothing is left to send, or the lease was lost."""
-    held = ledger.renew(session, ids, worker, moment, moment + LEASE)
-    if held is None:
-        log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep", sorted(ids))
-        return None
-    verdicts = still_true(session, held, moment)
+def last_look(session: Session, group: Sequence[tuple[Batch, set[int]]], worker: str, moment: datetime,
+              lease: timedelta, report: SweepReport) -> list[Outgoing]:
+    """Just before delivery, under the lease: renew it, ask whether each nudge of these batches
+    still holds (all at once), cancel the ones that don't (or give back the ones that must
+    wait), and make each batch's message of the rest. A batch whose lease was lost, in part
+    or whole, is left to another sweep."""
+    held = {n.id: n for n in ledger.renew(session, {i for _, ids in group for i in ids}, worker, moment,
+                                          moment + lease)}
+    whole = [(batch, ids) for batch, ids in group if ids <= held.keys()]
+    broken = {i for _, ids in group if not ids <= held.keys() for i in ids & held.keys()}
+    if len(whole) < len(group):
+        log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep",
+                    sorted({i for _, ids in group if not ids <= held.keys() for i in ids}))
+    verdicts = still_true(session, [held[i] for _, ids in whole for i in sorted(ids)], moment)
     stale = {i: v.reason for i, v in verdicts.items() if not v.wait}
     gone = ledger.cancel(session, stale, moment, worker)
-    ledger.put_back(session, [i for i, v in verdicts.items() if v.wait], worker)
-    report.cancelled += [n.kind for n in held if n.id in gone]
-    return batch.message(ids - set(verdicts))
+    ledger.put_back(session, [*broken, *(i for i, v in verdicts.items() if v.wait)], worker)
+    report.cancelled += [held[i].kind for i in sorted(gone)]
+    return [m for batch, ids in whole if (m := batch.message(ids - set(verdicts)))]
 
 
 def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
@@ -298,7 +362,7 @@ def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> lis
 
 
 def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, minutes: float = SWEEP_MINUTES,
-          first_run: datetime | None = None) -> BackgroundScheduler:
+          first_run: datetime | None = None, lease: timedelta = LEASE) -> BackgroundScheduler:
     """Sweep every `minutes` in a background thread, from `first_run` (default: now).
 
     Runs that pile up while the process is busy (or the machine sleeps) coalesce into
@@ -307,7 +371,7 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
 
     def job() -> None:
         try:
-            sweep(sessions, delivery, platform)
+            sweep(sessions, delivery, platform, lease=lease)
         except Exception:  # the database away, say: the next sweep picks up where this left off
             log.exception("nudge sweep failed")
 
@@ -334,7 +398,7 @@ def sweeping(settings: Settings, sessions: sessionmaker[Session], delivery: Deli
         log.info("%s: not sweeping in this process (PARTNERBOT_SWEEP=off)", platform)
         yield
         return
-    background = start(sessions, delivery, platform, first_run=first_run)
+    background = start(sessions, delivery, platform, first_run=first_run, lease=settings.sweep_lease)
     try:
         yield
     finally:
