@@ -250,8 +250,6 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
 # Messages claimed in one round: their delivery fits in a lease (renewed if not), and a second
 # sweeper finds the rest free to claim.
 CLAIM = 200
-# Messages asked again together just before they go: one look's statements for all of them.
-LOOK = 20
 
 
 def claim_round(sessions: sessionmaker[Session], platform: str, worker: str, moment: datetime, lease: timedelta,
@@ -274,49 +272,35 @@ def claim_round(sessions: sessionmaker[Session], platform: str, worker: str, mom
 
 def deliver(sessions: sessionmaker[Session], delivery: Delivery, claimed: list[tuple[Batch, set[int]]], worker: str,
             now: datetime, clock: Callable[[], datetime], lease: timedelta, report: SweepReport) -> list[str]:
-    """Send one round's messages, `LOOK` at a time asked again just before they go, each
-    marked sent (at the sweep's `now`) in its own transaction; returns the kinds whose delivery
-    failed. The round's lease is renewed whenever half of it has gone."""
+    """Send one round's messages, each asked again just before it goes and marked sent (at the
+    sweep's `now`) in its own transaction; returns the kinds whose delivery failed. The
+    round's lease is renewed whenever half of it has gone."""
     failed: list[str] = []
     held_until = clock() + lease
-    for first in range(0, len(claimed), LOOK):
+    for turn, (batch, ids) in enumerate(claimed):
         moment = clock()
         with transaction(sessions) as session:
             if moment + lease / 2 > held_until:
-                ledger.renew(session, {i for _, ids in claimed[first + LOOK:] for i in ids}, worker, moment,
+                ledger.renew(session, {i for _, rest in claimed[turn + 1:] for i in rest}, worker, moment,
                              moment + lease)
                 held_until = moment + lease
-            messages = last_look(session, claimed[first:first + LOOK], worker, moment, lease, report)
-        for message in messages:
-            if not holding(sessions, message, worker, clock(), lease):
-                continue
-            try:
-                message.send(delivery)
-            except Exception as exc:  # an adapter's failure must not lose the nudge or stop the sweep
-                log.warning("delivering nudges %s to %s failed: %s", message.nudge_ids, message.recipient, exc)
-                with transaction(sessions) as session:
-                    ledger.release(session, message.nudge_ids, worker, f"{type(exc).__name__}: {exc}", now)
-                report.failed += 1
-                failed += message.kinds
-                continue
+            message = last_look(session, batch, ids, worker, moment, lease, report)
+        if message is None:
+            continue
+        try:
+            message.send(delivery)
+        except Exception as exc:  # an adapter's failure must not lose the nudge or stop the sweep
+            log.warning("delivering nudges %s to %s failed: %s", message.nudge_ids, message.recipient, exc)
             with transaction(sessions) as session:
-                if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
-                    log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
-            report.sent.append(message)
+                ledger.release(session, message.nudge_ids, worker, f"{type(exc).__name__}: {exc}", now)
+            report.failed += 1
+            failed += message.kinds
+            continue
+        with transaction(sessions) as session:
+            if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
+                log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
+        report.sent.append(message)
     return failed
-
-
-def holding(sessions: sessionmaker[Session], message: Outgoing, worker: str, moment: datetime,
-            lease: timedelta) -> bool:
-    """Whether `worker` still holds every nudge of the message it is about to send, renewing
-    the lease if so: one before it may have been slow enough for another sweeper to take over."""
-    with transaction(sessions) as session:
-        held = [n.id for n in ledger.renew(session, message.nudge_ids, worker, moment, moment + lease)]
-        if len(held) == len(message.nudge_ids):
-            return True
-        ledger.put_back(session, held, worker)
-    log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep", message.nudge_ids)
-    return False
 
 
 def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]]]:
@@ -327,25 +311,23 @@ def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting
     return recorded, settle(session, due, derived, now)
 
 
-def last_look(session: Session, group: Sequence[tuple[Batch, set[int]]], worker: str, moment: datetime,
-              lease: timedelta, report: SweepReport) -> list[Outgoing]:
-    """Just before delivery, under the lease: renew it, ask whether each nudge of these batches
-    still holds (all at once), cancel the ones that don't (or give back the ones that must
-    wait), and make each batch's message of the rest. A batch whose lease was lost, in part
-    or whole, is left to another sweep."""
-    held = {n.id: n for n in ledger.renew(session, {i for _, ids in group for i in ids}, worker, moment,
-                                          moment + lease)}
-    whole = [(batch, ids) for batch, ids in group if ids <= held.keys()]
-    broken = {i for _, ids in group if not ids <= held.keys() for i in ids & held.keys()}
-    if len(whole) < len(group):
-        log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep",
-                    sorted({i for _, ids in group if not ids <= held.keys() for i in ids}))
-    verdicts = still_true(session, [held[i] for _, ids in whole for i in sorted(ids)], moment)
+def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime, lease: timedelta,
+              report: SweepReport) -> Outgoing | None:
+    """Just before delivery, under the lease: renew it, ask whether each nudge still holds,
+    cancel the ones that don't (or give back the ones that must wait), and make the message
+    of the rest; None when nothing is left to send, or the lease was lost (in part: the
+    rest is given back for another sweep)."""
+    held = ledger.renew(session, ids, worker, moment, moment + lease)
+    if len(held) < len(ids):
+        ledger.put_back(session, [n.id for n in held], worker)
+        log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep", sorted(ids))
+        return None
+    verdicts = still_true(session, held, moment)
     stale = {i: v.reason for i, v in verdicts.items() if not v.wait}
     gone = ledger.cancel(session, stale, moment, worker)
-    ledger.put_back(session, [*broken, *(i for i, v in verdicts.items() if v.wait)], worker)
-    report.cancelled += [held[i].kind for i in sorted(gone)]
-    return [m for batch, ids in whole if (m := batch.message(ids - set(verdicts)))]
+    ledger.put_back(session, [i for i, v in verdicts.items() if v.wait], worker)
+    report.cancelled += [n.kind for n in held if n.id in gone]
+    return batch.message(ids - set(verdicts))
 
 
 def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
