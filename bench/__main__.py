@@ -82,6 +82,7 @@ class Sweeping:
     seconds: float
     statements: int
     messages: int
+    shares: tuple[int, ...] = ()  # with several sweeper processes, the messages each sent
 
 
 @dataclass
@@ -260,7 +261,7 @@ def shared_sweeps(engine: Engine, url: str, recorder: Recorder, now: datetime) -
     for count in (1, 2):
         fresh_ledger(engine)
         seconds, sent = together(url, recorder.url, now, count)
-        runs.append(Sweeping(seconds, 0, sent))
+        runs.append(Sweeping(seconds, 0, sum(sent), tuple(sent)))
     return runs
 
 
@@ -327,6 +328,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
     result = Result(kind, n, rows, seconds)
     counter = StatementCounter(engine)
     recorder = Recorder()
+    recorder.latency = args.api_ms / 1000
     try:
         parts = args.parts.split(",")
         if "serving" in parts:
@@ -369,7 +371,8 @@ def table(results: list[Result]) -> str:
     if any(r.sweepers for r in results):
         lines += ["| db | N | catch-up, 1 sweeper process | messages | 2 sweeper processes | messages |",
                   "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        lines += [f"| {r.db} | {r.n} | {one.seconds:.2f} s | {one.messages} | {two.seconds:.2f} s | {two.messages} |"
+        lines += [f"| {r.db} | {r.n} | {one.seconds:.2f} s | {one.messages} | {two.seconds:.2f} s "
+                  f"| {two.messages} ({' + '.join(map(str, two.shares))}) |"
                   for r in results if r.sweepers for one, two in [r.sweepers]]
         lines.append("")
     if not any(r.full for r in results):
@@ -408,6 +411,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="what to measure: serving (Slack commands), sweeps (nudges), pages (web render), "
                              "mail (1,000 mails through SMTP), explain (every command's statements under EXPLAIN "
                              "ANALYZE, PostgreSQL; full plans in bench-explain-nN.txt); default serving,sweeps,pages,mail")
+    parser.add_argument("--api-ms", type=float, default=0,
+                        help="milliseconds the local Slack Web API takes to answer each call, as Slack's own do over "
+                             "the internet (default: 0; the serving figures want 0)")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--reuse", action="store_true",

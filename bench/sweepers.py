@@ -37,9 +37,9 @@ def fresh_ledger(engine: Engine) -> None:
         connection.execute(text("DELETE FROM sweeps"))
 
 
-def together(url: str, api_url: str, now: datetime, count: int) -> tuple[float, int]:
+def together(url: str, api_url: str, now: datetime, count: int) -> tuple[float, list[int]]:
     """`count` sweeper processes sweeping at `now` from the same moment: the seconds until
-    the last is done, and the messages they sent between them."""
+    the last is done, and the messages each sent."""
     processes = [subprocess.Popen([sys.executable, "-m", "bench.sweepers", url, api_url, now.isoformat()],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
     for process in processes:
@@ -51,7 +51,7 @@ def together(url: str, api_url: str, now: datetime, count: int) -> tuple[float, 
         assert process.stdin is not None
         process.stdin.write("go\n")
         process.stdin.close()
-    sent = sum(int(process.stdout.read().strip() or 0) for process in processes if process.stdout)
+    sent = [int(process.stdout.read().strip() or 0) for process in processes if process.stdout]
     for process in processes:
         process.wait()
     return time.perf_counter() - started, sent

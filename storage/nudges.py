@@ -231,9 +231,11 @@ def deriving(session: Session) -> bool:
     queue on its one write lock anyway."""
     if session.get_bind().dialect.name != "postgresql":
         return True
-    if session.scalar(select(func.pg_try_advisory_xact_lock(_DERIVE_LOCK))):
+    # Keyed by schema too: advisory locks are the database's, and each schema is a deployment.
+    key = (_DERIVE_LOCK, func.hashtext(func.current_schema()))
+    if session.scalar(select(func.pg_try_advisory_xact_lock(*key))):
         return True
-    session.execute(select(func.pg_advisory_xact_lock(_DERIVE_LOCK)))
+    session.execute(select(func.pg_advisory_xact_lock(*key)))
     return False
 
 
