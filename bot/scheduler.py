@@ -214,8 +214,9 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
           worker: str | None = None, lease: timedelta = LEASE) -> SweepReport:
     """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring.
 
-    Work is claimed a round of at most `CLAIM` messages at a time, so several sweepers share
-    a long sweep (each claims what the others have not) and no lease has to outlast it."""
+    The plan is made once (sweepers take turns making theirs, so daily caps count what the
+    others hold); its messages are claimed `CLAIM` at a time, so several sweepers share a
+    long sweep (each claims what the others have not) and no lease has to outlast it."""
     began = time.monotonic()
     now = now or database_now(sessions)
     worker = worker or worker_name()
@@ -232,42 +233,30 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         """Now, as the sweep goes on: deliveries may be slow (an adapter waiting out a rate limit)."""
         return now + timedelta(seconds=time.monotonic() - started)
 
-    deferred: list[str] | None = None
+    with transaction(sessions) as session:
+        ledger.serialise_claims(session)
+        batches = plan(session, now, platform)
+    deferred = [n.kind for b in batches for n, _ in b.later]
+    report.deferred = len(deferred)
+    ready = [b for b in batches if b.now]
     failed: list[str] = []
-    tried: set[int] = set()
-    while claimed := claim_round(sessions, platform, worker, clock(), lease, tried):
-        batches, later = claimed
-        deferred = later if deferred is None else deferred
-        failed += deliver(sessions, delivery, batches, worker, now, clock, lease, report)
-    report.deferred = len(deferred or [])
+    for first in range(0, len(ready), CLAIM):
+        moment = clock()
+        with transaction(sessions) as session:
+            won = ledger.claim(session, {n.id for b in ready[first:first + CLAIM] for n in b.now}, worker, moment,
+                               moment + lease)
+        claimed = [(b, ids) for b in ready[first:first + CLAIM] if (ids := {n.id for n in b.now} & won)]
+        failed += deliver(sessions, delivery, claimed, worker, now, clock, lease, report)
     with transaction(sessions) as session:
         ledger.swept(session, platform, clock())
-    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred or [],
-                  failed, report.cancelled)
+    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
+                  report.cancelled)
     return report
 
 
 # Messages claimed in one round: their delivery fits in a lease (renewed if not), and a second
 # sweeper finds the rest free to claim.
 CLAIM = 200
-
-
-def claim_round(sessions: sessionmaker[Session], platform: str, worker: str, moment: datetime, lease: timedelta,
-                tried: set[int]) -> tuple[list[tuple[Batch, set[int]]], list[str]] | None:
-    """Plan the pending nudges, and lease the next `CLAIM` messages' worth not `tried` yet this
-    sweep: the batches won with their nudges, and the kinds that must wait; None when nothing
-    was left to claim."""
-    with transaction(sessions) as session:
-        ledger.serialise_claims(session)
-        batches = plan(session, moment, platform)
-        ready = [b for b in batches if any(n.id not in tried for n in b.now)][:CLAIM]
-        wanted = {n.id for b in ready for n in b.now} - tried
-        if not wanted:
-            return None
-        tried |= wanted
-        won = ledger.claim(session, wanted, worker, moment, moment + lease)
-        later = [n.kind for b in batches for n, _ in b.later]
-    return [(b, ids) for b in ready if (ids := {n.id for n in b.now} & won)], later
 
 
 def deliver(sessions: sessionmaker[Session], delivery: Delivery, claimed: list[tuple[Batch, set[int]]], worker: str,
