@@ -306,14 +306,13 @@ def claim(session: Session, ids: Collection[int], worker: str, now: datetime, un
     are skipped (FOR UPDATE SKIP LOCKED), not waited for: they are that sweeper's."""
     if not ids:
         return set()
-    free = select(model.id).where(model.id.in_(ids), model.owed(), unleased(now, model)).with_for_update(skip_locked=True)
-    won = session.scalars(
-        update(model)
-        .where(model.id.in_(free), model.owed(), unleased(now, model))
-        .values(claimed_by=worker, claimed_until=until)
-        .returning(model.id)
-    )
-    return set(won)
+    free = (model.id.in_(ids), model.owed(), unleased(now, model))
+    if session.get_bind().dialect.name == "postgresql":
+        rows = select(model.id).where(*free).with_for_update(skip_locked=True).cte("free")
+        claiming = update(model).where(model.id == rows.c.id)
+    else:
+        claiming = update(model).where(*free)
+    return set(session.scalars(claiming.values(claimed_by=worker, claimed_until=until).returning(model.id)))
 
 
 def renew(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> list[Waiting]:
