@@ -6,8 +6,9 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    restart or a missed sweep loses nothing and repeats nothing. Waiting nudges that no
    longer hold (the work done, the handover answered, the person gone) are cancelled,
    each with its reason;
-2. plans and leases the pending nudges it may send now: quiet hours and daily caps defer
-   a nudge (it stays pending), and each recipient's nudges become one message;
+2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
+   stays pending), and each recipient's nudges become one message; then leases them a round
+   of messages at a time, skipping what another sweeper holds, so sweepers share the work;
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
    that don't and sends the rest through the adapter's `Delivery`, then marks them sent;
