@@ -9,7 +9,8 @@ For each database and each size N it generates a workload (bench/workload.py), t
   once, until every reply (for the bare app, every 200) has arrived;
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
-  owed, the second runs five minutes later, as the scheduler would;
+  owed, the second runs five minutes later, as the scheduler would; then the catch-up again
+  (from the ledger as filled) by one sweeper process, and by two sharing it (bench/sweepers.py);
 - reports the bot process's peak memory (VmHWM, its peak resident set);
 - renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
   statements per render;
@@ -48,6 +49,7 @@ from bench.agenda import rows as agenda_rows
 from bench.explain import explain, plans, report
 from bench.mail import Mailing, send_mail
 from bench.mail import rows as mail_rows
+from bench.sweepers import fresh_ledger, together
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
 from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
@@ -82,6 +84,7 @@ class Sweeping:
     seconds: float
     statements: int
     messages: int
+    shares: tuple[int, ...] = ()  # with several sweeper processes, the messages each sent
 
 
 @dataclass
@@ -95,6 +98,8 @@ class Result:
     statements: dict[str, int] = field(default_factory=dict)
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
+    # The catch-up sweep again, in separate sweeper processes: one alone, then two sharing it.
+    sweepers: list[Sweeping] = field(default_factory=list)
     pages: list[Rendering] = field(default_factory=list)
     explained: str = ""
     agenda: Drafting | None = None
@@ -240,6 +245,8 @@ def statements_per_command(engine: Engine, counter: StatementCounter, speakers: 
 
 
 def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: datetime) -> tuple[Sweeping, Sweeping]:
+    """The catch-up sweep over the ledger as filled, and the next one five minutes later."""
+    fresh_ledger(engine)
     sessions = session_factory(engine)
     delivery = Delivery(recorder.url, BOT_TOKEN)
     runs = []
@@ -249,6 +256,16 @@ def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: d
             report = scheduler.sweep(sessions, delivery, "slack", moment)
             runs.append(Sweeping(time.perf_counter() - started, seen(), len(report.sent)))
     return runs[0], runs[1]
+
+
+def shared_sweeps(engine: Engine, url: str, recorder: Recorder, now: datetime) -> list[Sweeping]:
+    """The same catch-up sweep by one sweeper process, then by two at once (bench/sweepers.py)."""
+    runs = []
+    for count in (1, 2):
+        fresh_ledger(engine)
+        seconds, sent = together(url, recorder.url, now, count)
+        runs.append(Sweeping(seconds, 0, sum(sent), tuple(sent)))
+    return runs
 
 
 # Databases ------------------------------------------------------------------------------
@@ -314,6 +331,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
     result = Result(kind, n, rows, seconds)
     counter = StatementCounter(engine)
     recorder = Recorder()
+    recorder.latency = args.api_ms / 1000
     try:
         parts = args.parts.split(",")
         if "serving" in parts:
@@ -323,7 +341,9 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
             result.statements = statements_per_command(engine, counter, speakers)
         if "sweeps" in parts:
             print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
-            result.catch_up, result.steady = sweeps(engine, counter, recorder, datetime.now(UTC))
+            now = datetime.now(UTC)
+            result.catch_up, result.steady = sweeps(engine, counter, recorder, now)
+            result.sweepers = shared_sweeps(engine, url, recorder, now)
         if "explain" in parts and engine.dialect.name == "postgresql":
             print(f"{kind} N={n}: explaining every command's statements...", file=sys.stderr, flush=True)
             found = explain(engine)
@@ -355,6 +375,13 @@ def table(results: list[Result]) -> str:
             if c and s:
                 lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s | {c.statements} | {c.messages} "
                              f"| {s.seconds:.2f} s | {s.statements} | {s.messages} |")
+        lines.append("")
+    if any(r.sweepers for r in results):
+        lines += ["| db | N | catch-up, 1 sweeper process | messages | 2 sweeper processes | messages |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {r.db} | {r.n} | {one.seconds:.2f} s | {one.messages} | {two.seconds:.2f} s "
+                  f"| {two.messages} ({' + '.join(map(str, two.shares))}) |"
+                  for r in results if r.sweepers for one, two in [r.sweepers]]
         lines.append("")
     if not any(r.full for r in results):
         return "\n".join(lines)
@@ -393,6 +420,9 @@ def main(argv: list[str] | None = None) -> None:
                              "mail (1,000 mails through SMTP), explain (every command's statements under EXPLAIN "
                              "ANALYZE, PostgreSQL; full plans in bench-explain-nN.txt), agenda (drafting a meeting's "
                              "agenda); default serving,sweeps,pages,agenda,mail")
+    parser.add_argument("--api-ms", type=float, default=0,
+                        help="milliseconds the local Slack Web API takes to answer each call, as Slack's own do over "
+                             "the internet (default: 0; the serving figures want 0)")
     parser.add_argument("--renders", type=int, default=200, help="renders per page for its p50 (default: 200)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--reuse", action="store_true",

@@ -154,7 +154,7 @@ def tick(settings: Settings, create: bool) -> None:
 
     sessions = existing(settings, create)
     for platform, through in deliveries(settings, sessions).items():
-        report = scheduler.sweep(sessions, through, platform)
+        report = scheduler.sweep(sessions, through, platform, lease=settings.sweep_lease)
         print(f"{platform}: {report.summary()}")
     if settings.mail_enabled or settings.imap_url:
         print(f"email: {mail_service(settings, sessions).tick().summary()}")
@@ -175,7 +175,7 @@ def sweeper(settings: Settings) -> None:
     while True:
         for platform, delivery in through.items():
             try:
-                report = scheduler.sweep(sessions, delivery, platform)
+                report = scheduler.sweep(sessions, delivery, platform, lease=settings.sweep_lease)
             except Exception:  # the database away, say: the next sweep picks up where this left off
                 log.exception("nudge sweep failed")
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,9 @@ class Settings:
     database_max_overflow: int = 10
     # False (PARTNERBOT_SWEEP=off): this process only answers, and `partnerbot sweeper` sends nudges.
     sweep: bool = True
+    # How long a sweeper holds the nudges it is delivering (PARTNERBOT_SWEEP_LEASE_SECONDS): a
+    # sweeper that dies leaves them to another after this; renewed while it lives.
+    sweep_lease_seconds: int = 300
     # LOG_FORMAT: "text" for people, "json" for log collectors (a line per command too).
     log_format: str = "text"
     # /metrics is off unless one of these is set: on PORT behind this bearer token, or without
@@ -63,6 +67,10 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str | None = None
     imap_url: str | None = None
+
+    @property
+    def sweep_lease(self) -> timedelta:
+        return timedelta(seconds=self.sweep_lease_seconds)
 
     @property
     def slack_oauth(self) -> bool:
@@ -115,6 +123,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         database_pool_size=count("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 5),
         database_max_overflow=count("DATABASE_MAX_OVERFLOW", get("DATABASE_MAX_OVERFLOW"), 10),
         sweep=switch("PARTNERBOT_SWEEP", get("PARTNERBOT_SWEEP"), True),
+        sweep_lease_seconds=max(1, count("PARTNERBOT_SWEEP_LEASE_SECONDS", get("PARTNERBOT_SWEEP_LEASE_SECONDS"), 300)),
         log_format=choice("LOG_FORMAT", get("LOG_FORMAT"), ("text", "json")),
         **metrics_settings(get("PARTNERBOT_METRICS"), get("PARTNERBOT_METRICS_TOKEN"), get("PARTNERBOT_METRICS_ADDRESS")),
         smtp_url=get("SMTP_URL"),

@@ -6,8 +6,9 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    restart or a missed sweep loses nothing and repeats nothing. Waiting nudges that no
    longer hold (the work done, the handover answered, the person gone) are cancelled,
    each with its reason;
-2. plans and leases the pending nudges it may send now: quiet hours and daily caps defer
-   a nudge (it stays pending), and each recipient's nudges become one message;
+2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
+   stays pending), and each recipient's nudges become one message; then leases them a round
+   of messages at a time, skipping what another sweeper holds, so sweepers share the work;
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
    that don't and sends the rest through the adapter's `Delivery`, then marks them sent;
@@ -23,7 +24,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,7 +50,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 SWEEP_MINUTES = 5
 # Channel-wide news before reminders, reminders before warnings.
-ORDER = ["digest", "decision-closed", "review-soon", "ending", "review-ask", "decision-remind", "due-soon", "overdue",
+ORDER = ["digest", "decision-closed", "meeting-scheduled", "meeting-tomorrow", "meeting-agenda", "review-soon", "ending",
+         "review-ask", "decision-remind", "meeting-answer", "minutes-draft", "decision-review", "agreement-unsigned",
+         "due-soon", "overdue",
          "progress-ask", "overload-note", "escalation", "overload", "review-overdue", "concern-stale", "key-person",
          "sole-coordinator", "succession"]
 
@@ -211,32 +214,69 @@ def worker_name() -> str:
 
 
 def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
-          worker: str | None = None) -> SweepReport:
-    """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring."""
+          worker: str | None = None, lease: timedelta = LEASE) -> SweepReport:
+    """Record what is due, then deliver `platform`'s nudges that may go now; see the module docstring.
+
+    The plan is made once (sweepers take turns making theirs, so daily caps count what the
+    others hold); its messages are claimed `CLAIM` at a time, so several sweepers share a
+    long sweep (each claims what the others have not) and no lease has to outlast it."""
     began = time.monotonic()
     now = now or database_now(sessions)
     worker = worker or worker_name()
     report = SweepReport()
     with transaction(sessions) as session:
-        # Closing a decision here must not miss a response given at the same moment.
-        take_write_lock(session)
-        report.recorded, cancelled = owe(session, now)
-        report.cancelled += [n.kind for n, _ in cancelled]
+        if ledger.deriving(session):
+            # Closing a decision here must not miss a response given at the same moment.
+            take_write_lock(session)
+            report.recorded, cancelled = owe(session, now)
+            report.cancelled += [n.kind for n, _ in cancelled]
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        """Now, as the sweep goes on: deliveries may be slow (an adapter waiting out a rate limit)."""
+        return now + timedelta(seconds=time.monotonic() - started)
+
     with transaction(sessions) as session:
         ledger.serialise_claims(session)
         batches = plan(session, now, platform)
-        wanted = {n.id for b in batches for n in b.now}
-        won = ledger.claim(session, wanted, worker, now, now + LEASE)
-        claimed = [(b, ids) for b in batches if (ids := {n.id for n in b.now} & won)]
-        deferred = [n.kind for b in batches for n, _ in b.later]
-        report.deferred = len(deferred)
+    deferred = [n.kind for b in batches for n, _ in b.later]
+    report.deferred = len(deferred)
+    ready = [b for b in batches if b.now]
     failed: list[str] = []
-    started = time.monotonic()
-    for batch, ids in claimed:
-        # Deliveries may be slow (an adapter waiting out a rate limit): the clock moves on.
-        moment = now + timedelta(seconds=time.monotonic() - started)
+    for first in range(0, len(ready), CLAIM):
+        moment = clock()
         with transaction(sessions) as session:
-            message = last_look(session, batch, ids, worker, moment, report)
+            won = ledger.claim(session, {n.id for b in ready[first:first + CLAIM] for n in b.now}, worker, moment,
+                               moment + lease)
+        claimed = [(b, ids) for b in ready[first:first + CLAIM] if (ids := {n.id for n in b.now} & won)]
+        failed += deliver(sessions, delivery, claimed, worker, now, clock, lease, report)
+    with transaction(sessions) as session:
+        ledger.swept(session, platform, clock())
+    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
+                  report.cancelled)
+    return report
+
+
+# Messages claimed in one round: their delivery fits in a lease (renewed if not), and a second
+# sweeper finds the rest free to claim.
+CLAIM = 200
+
+
+def deliver(sessions: sessionmaker[Session], delivery: Delivery, claimed: list[tuple[Batch, set[int]]], worker: str,
+            now: datetime, clock: Callable[[], datetime], lease: timedelta, report: SweepReport) -> list[str]:
+    """Send one round's messages, each asked again just before it goes and marked sent (at the
+    sweep's `now`) in its own transaction; returns the kinds whose delivery failed. The
+    round's lease is renewed whenever half of it has gone."""
+    failed: list[str] = []
+    held_until = clock() + lease
+    for turn, (batch, ids) in enumerate(claimed):
+        moment = clock()
+        with transaction(sessions) as session:
+            if moment + lease / 2 > held_until:
+                ledger.renew(session, {i for _, rest in claimed[turn + 1:] for i in rest}, worker, moment,
+                             moment + lease)
+                held_until = moment + lease
+            message = last_look(session, batch, ids, worker, moment, lease, report)
         if message is None:
             continue
         try:
@@ -252,11 +292,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             if ledger.mark_sent(session, message.nudge_ids, worker, now) != len(message.nudge_ids):
                 log.warning("lease on nudges %s ran out during delivery", message.nudge_ids)
         report.sent.append(message)
-    with transaction(sessions) as session:
-        ledger.swept(session, platform, now + timedelta(seconds=time.monotonic() - started))
-    metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
-                  report.cancelled)
-    return report
+    return failed
 
 
 def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]]]:
@@ -267,13 +303,15 @@ def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting
     return recorded, settle(session, due, derived, now)
 
 
-def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime,
+def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime, lease: timedelta,
               report: SweepReport) -> Outgoing | None:
     """Just before delivery, under the lease: renew it, ask whether each nudge still holds,
     cancel the ones that don't (or give back the ones that must wait), and make the message
-    of the rest; None when nothing is left to send, or the lease was lost."""
-    held = ledger.renew(session, ids, worker, moment, moment + LEASE)
-    if held is None:
+    of the rest; None when nothing is left to send, or the lease was lost (in part: the
+    rest is given back for another sweep)."""
+    held = ledger.renew(session, ids, worker, moment, moment + lease)
+    if len(held) < len(ids):
+        ledger.put_back(session, [n.id for n in held], worker)
         log.warning("lease on nudges %s ran out before delivery; leaving them to another sweep", sorted(ids))
         return None
     verdicts = still_true(session, held, moment)
@@ -298,7 +336,7 @@ def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> lis
 
 
 def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, minutes: float = SWEEP_MINUTES,
-          first_run: datetime | None = None) -> BackgroundScheduler:
+          first_run: datetime | None = None, lease: timedelta = LEASE) -> BackgroundScheduler:
     """Sweep every `minutes` in a background thread, from `first_run` (default: now).
 
     Runs that pile up while the process is busy (or the machine sleeps) coalesce into
@@ -307,7 +345,7 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
 
     def job() -> None:
         try:
-            sweep(sessions, delivery, platform)
+            sweep(sessions, delivery, platform, lease=lease)
         except Exception:  # the database away, say: the next sweep picks up where this left off
             log.exception("nudge sweep failed")
 
@@ -334,7 +372,7 @@ def sweeping(settings: Settings, sessions: sessionmaker[Session], delivery: Deli
         log.info("%s: not sweeping in this process (PARTNERBOT_SWEEP=off)", platform)
         yield
         return
-    background = start(sessions, delivery, platform, first_run=first_run)
+    background = start(sessions, delivery, platform, first_run=first_run, lease=settings.sweep_lease)
     try:
         yield
     finally:

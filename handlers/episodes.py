@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,15 +33,44 @@ class Told:
     previous_at: datetime | None
 
 
-def episodes(session: Session, partnership_id: int, kind: str, known: Iterable[Episode],
-             current: Mapping[int, Figures], worse: Callable[[Figures, Figures], bool],
-             now: datetime) -> dict[int, Told]:
-    """The latest telling of each episode of `kind` under way (`current`: member id to figures),
-    updating the record: a new episode is told now, one that got `worse` is told again now,
-    and episodes no longer under way end.
+@dataclass
+class Tellings:
+    """The episode records a sweep's derivation changes, written together at its end (`write`),
+    in a few statements for every partnership instead of a few for each member told."""
 
-    `known` holds the rows the caller read (the sweep reads every partnership's at once). Each
-    write is conditional on the row as read, so sweeps racing each other tell once."""
+    new: list[dict[str, object]] = field(default_factory=list)
+    again: list[dict[str, object]] = field(default_factory=list)
+    ended: list[tuple[int, str]] = field(default_factory=list)
+
+    def merge(self, other: Tellings) -> None:
+        self.new += other.new
+        self.again += other.again
+        self.ended += other.ended
+
+    def write(self, session: Session) -> None:
+        """Write them, each conditional on the row as the sweep read it (derivations take turns:
+        `storage.nudges.deriving`, or SQLite's one writer), so a row changed meanwhile is kept."""
+        if self.new:
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            session.execute(dialect.insert(Episode).on_conflict_do_nothing(index_elements=["member_id", "kind"]),
+                            self.new)
+        if self.again:
+            table = Episode.__table__
+            session.connection().execute(
+                update(table).where(table.c.member_id == bindparam("m"), table.c.kind == bindparam("k"),
+                                    table.c.told_at == bindparam("was")), self.again)
+        if self.ended:
+            session.execute(delete(Episode).where(tuple_(Episode.member_id, Episode.kind).in_(self.ended))
+                            .execution_options(synchronize_session=False))
+
+
+def episodes(partnership_id: int, kind: str, known: Iterable[Episode], current: Mapping[int, Figures],
+             worse: Callable[[Figures, Figures], bool], now: datetime, tellings: Tellings) -> dict[int, Told]:
+    """The latest telling of each episode of `kind` under way (`current`: member id to figures),
+    noting in `tellings` how the record changes: a new episode is told now, one that got
+    `worse` is told again now, and episodes no longer under way end.
+
+    `known` holds the rows the caller read (the sweep reads every partnership's at once)."""
     rows = {e.member_id: e for e in known if e.kind == kind and e.partnership_id == partnership_id}
     told: dict[int, Told] = {}
     for member_id, figures in current.items():
@@ -52,25 +81,14 @@ def episodes(session: Session, partnership_id: int, kind: str, known: Iterable[E
         values = {"told_at": now, "figures": json.dumps(dict(figures)),
                   "previous": row.figures if row is not None else None,
                   "previous_at": row.told_at if row is not None else None}
-        with session.begin_nested():
-            if row is None:
-                dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-                session.execute(dialect.insert(Episode).on_conflict_do_nothing(index_elements=["member_id", "kind"]),
-                                [{"member_id": member_id, "kind": kind, "partnership_id": partnership_id,
-                                  "started_at": now, **values}])
-            else:
-                session.execute(update(Episode).where(Episode.member_id == member_id, Episode.kind == kind,
-                                                      Episode.told_at == row.told_at).values(**values)
-                                .execution_options(synchronize_session=False))
-            # Whoever won, the row now says when this episode was last told, and what.
-            last = session.execute(select(Episode.told_at, Episode.figures, Episode.previous, Episode.previous_at)
-                                   .where(Episode.member_id == member_id, Episode.kind == kind)).one()
-            told[member_id] = telling(*last)
-    ended = [member_id for member_id in rows if member_id not in current]
-    if ended:
-        with session.begin_nested():
-            session.execute(delete(Episode).where(Episode.kind == kind, Episode.member_id.in_(ended))
-                            .execution_options(synchronize_session=False))
+        if row is None:
+            tellings.new.append({"member_id": member_id, "kind": kind, "partnership_id": partnership_id,
+                                 "started_at": now, **values})
+        else:
+            tellings.again.append({"m": member_id, "k": kind, "was": row.told_at, **values})
+        told[member_id] = telling(now, str(values["figures"]), row.figures if row else None,
+                                  row.told_at if row else None)
+    tellings.ended += [(member_id, kind) for member_id in rows if member_id not in current]
     return told
 
 

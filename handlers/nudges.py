@@ -28,7 +28,7 @@ from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import show_day
 from handlers.describe import hours, labelled
-from handlers.episodes import Figures, Told, episodes
+from handlers.episodes import Figures, Tellings, Told, episodes
 from handlers.errors import UserError
 from handlers.judgements.load import SPARE, Workload, away_now, key_people, room, room_for, tally
 from handlers.meetings import poll
@@ -173,12 +173,20 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
     state = State.load(session, now)
     due, whole = batched(session, now)
     done: list[int] = []
+    tellings = Tellings()
     for partnership in state.partnerships:
         try:
-            due += Deriver(state, partnership, now, session).all()
+            deriver = Deriver(state, partnership, now)
+            due += deriver.all()
+            tellings.merge(deriver.tellings)
             done.append(partnership.id)
         except Exception:
             log.exception("could not derive nudges for partnership %s", partnership.id)
+    try:
+        with session.begin_nested():
+            tellings.write(session)
+    except Exception:  # told again next sweep, rather than no nudges at all
+        log.exception("could not record the warnings told")
     if not whole:  # a kind missing everywhere: no partnership's nudges were all derived
         done = []
     # A wound-up or ended partnership owes nothing: its pending nudges go unsent.
@@ -406,8 +414,9 @@ class State:
 class Deriver:
     """The nudges one partnership owes at one moment, from the loaded state."""
 
-    def __init__(self, state: State, p: Partnership, now: datetime, session: Session) -> None:
-        self.state, self.p, self.now, self.session = state, p, now, session
+    def __init__(self, state: State, p: Partnership, now: datetime) -> None:
+        self.state, self.p, self.now = state, p, now
+        self.tellings = Tellings()  # the sweep writes them once this partnership is derived
         self.t = state.settings[p.id]
         self.members = state.members.get(p.id, [])
         self.coordinators = [m for m in self.members if m.role is Role.COORDINATOR]
@@ -430,7 +439,8 @@ class Deriver:
 
     def told(self, kind: str, current: dict[int, Figures], worse: Callable[[Figures, Figures], bool]) -> dict[int, Told]:
         """The latest telling of each member's episode of a warning (handlers/episodes.py)."""
-        return episodes(self.session, self.p.id, kind, self.state.episodes.get(self.p.id, []), current, worse, self.now)
+        return episodes(self.p.id, kind, self.state.episodes.get(self.p.id, []), current, worse, self.now,
+                        self.tellings)
 
     def since(self, told: Told, member: Someone) -> str | None:
         """The day a warning told again was last told (in `member`'s zone), or None on its first telling."""
@@ -755,10 +765,17 @@ def someone_still_here(asked: Asked, row: Waiting) -> str | None:
     return None if row.kind == "overload-note" else not_coordinating(asked.recipient(row))
 
 
+def concerns(asked: Asked) -> dict[int, Concern]:
+    """The concerns the nudges name (one query)."""
+    ids = asked.named("k")
+    return {c.id: c for c in asked.session.scalars(
+        select(Concern).where(Concern.id.in_(ids)).options(lazyload(Concern.raised_by)))} if ids else {}
+
+
 @rechecks("concern-stale")
 def concern_open(asked: Asked, row: Waiting) -> str | None:
     """The concern still open."""
-    concern = asked.session.get(Concern, about(row.key, "k") or 0)
+    concern = asked.read(concerns).get(about(row.key, "k") or 0)
     if concern is None:
         return "the concern is gone"
     if concern.status is not ConcernStatus.OPEN:

@@ -35,6 +35,7 @@ from storage.models import ChannelLink, Mail, Nudge, Partnership, Sweep
 # A failed nudge waits 1, 2, 4... minutes before its next try, never more than this.
 MAX_BACKOFF = timedelta(hours=6)
 _CLAIM_LOCK = 7240204
+_DERIVE_LOCK = 7240205
 # Keys of nudges a command wrote about what it did, not derived from the state by a sweep.
 TOLD = "told:"
 _TOLD_FLAG = "partnerbot.told"
@@ -223,6 +224,21 @@ def serialise_claims(session: Session) -> None:
         session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
 
 
+def deriving(session: Session) -> bool:
+    """Whether this sweeper derives what is owed now: on PostgreSQL, not when another is
+    deriving at this moment; it waits for that one's records instead (the lock is held to
+    the transaction's end), so two sweepers do the same arithmetic once. SQLite's sweepers
+    queue on its one write lock anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    # Keyed by schema too: advisory locks are the database's, and each schema is a deployment.
+    key = (_DERIVE_LOCK, func.hashtext(func.current_schema()))
+    if session.scalar(select(func.pg_try_advisory_xact_lock(*key))):
+        return True
+    session.execute(select(func.pg_advisory_xact_lock(*key)))
+    return False
+
+
 class Waiting(NamedTuple):
     """A pending nudge as the sweep reads it: plain values, as thousands may wait at scale."""
 
@@ -286,28 +302,28 @@ def messages_since(session: Session, since: Mapping[int, datetime], now: datetim
 def claim(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime,
           model: Leased = Nudge) -> set[int]:
     """Lease the given nudges (or mails: `model`) to `worker`; returns the ids it won (those
-    still free and unsent)."""
+    still free and unsent). On PostgreSQL rows another sweeper is claiming at this moment
+    are skipped (FOR UPDATE SKIP LOCKED), not waited for: they are that sweeper's."""
     if not ids:
         return set()
-    won = session.scalars(
-        update(model)
-        .where(model.id.in_(ids), model.owed(), unleased(now, model))
-        .values(claimed_by=worker, claimed_until=until)
-        .returning(model.id)
-    )
-    return set(won)
+    free = (model.id.in_(ids), model.owed(), unleased(now, model))
+    if session.get_bind().dialect.name == "postgresql":
+        rows = select(model.id).where(*free).with_for_update(skip_locked=True).cte("free")
+        claiming = update(model).where(model.id == rows.c.id)
+    else:
+        claiming = update(model).where(*free)
+    return set(session.scalars(claiming.values(claimed_by=worker, claimed_until=until).returning(model.id)))
 
 
-def renew(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> list[Waiting] | None:
-    """Extend `worker`'s live lease on all of `ids` and read them again, to ask whether they
-    still hold; None if any was lost (so send none of them)."""
-    held = [Waiting._make(row) for row in session.execute(
+def renew(session: Session, ids: Collection[int], worker: str, now: datetime, until: datetime) -> list[Waiting]:
+    """Extend `worker`'s live lease on `ids` and read them again, to ask whether they still
+    hold: the ones it still held, in one statement however many."""
+    return sorted(Waiting._make(row) for row in session.execute(
         update(Nudge)
         .where(Nudge.id.in_(ids), Nudge.claimed_by == worker, Nudge.claimed_until > now, Nudge.owed())
         .values(claimed_until=until)
         .returning(*_waiting().selected_columns)
-    )]
-    return sorted(held) if len(held) == len(ids) else None
+    ))
 
 
 def put_back(session: Session, ids: Collection[int], worker: str) -> None:

@@ -60,6 +60,7 @@ class Recorder:
         self.failures: dict[str, deque[Failure]] = {}
         self.gates: dict[str, threading.Event] = {}
         self.gate_timeout = 10.0  # seconds a held call waits at most
+        self.latency = 0.0  # seconds each call takes to answer, as Slack's own do over the internet
         self.held: dict[str, int] = {}  # calls that reached a gate, by method
         # Where `apps.connections.open` sends a Socket Mode app (tests/socket_mode_server.py).
         self.socket_url: Callable[[], str] | None = None
@@ -168,6 +169,8 @@ class Recorder:
             method = "upload"
         else:
             method = url.path.removeprefix("/api/")
+        if self.latency:
+            time.sleep(self.latency)
         gate = self.gates.get(method)
         if gate is not None:
             with self.changed:
