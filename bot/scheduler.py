@@ -52,9 +52,8 @@ SWEEP_MINUTES = 5
 # Channel-wide news before reminders, reminders before warnings.
 ORDER = ["digest", "decision-closed", "meeting-scheduled", "meeting-tomorrow", "meeting-agenda", "review-soon", "ending",
          "review-ask", "decision-remind", "meeting-answer", "minutes-draft", "decision-review", "agreement-unsigned",
-         "due-soon", "overdue",
-         "progress-ask", "overload-note", "escalation", "overload", "review-overdue", "concern-stale", "key-person",
-         "sole-coordinator", "succession"]
+         "due-soon", "overdue", "progress-ask", "overload-note", "escalation", "overload", "review-overdue",
+         "concern-stale", "key-person", "sole-coordinator", "succession"]
 
 
 class Delivery(Protocol):
