@@ -78,3 +78,9 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
                 Action("Snooze 3 days", f"snooze {c.number} 3{within}")) if c.status is CommitmentStatus.OPEN and buttons
                else ())
     return Item(" ".join(parts), actions)
+
+
+def sentence(text: str) -> str:
+    """`text` ending as a sentence does: a full stop added unless it already ends in one, or in ? or !
+    (a title like "Which project first?")."""
+    return text if text.endswith((".", "?", "!")) else f"{text}."

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.decisions import counts_latecomers, ensure_open, find_decision, interested, options_of, why_not_counted
-from handlers.describe import member_label
+from handlers.describe import member_label, sentence
 from handlers.errors import UserError
 from handlers.parsing import ID, Args
 from handlers.registry import Access, command
@@ -77,7 +77,7 @@ def give(ctx: Context, args: Args) -> Reply:
     where = scope(proxy, today)
     ctx.record("proxy", f"named {holder.person.display_name} to respond for them {where}", subject=d)
     example = first_response(d) if d is not None else "vote 4 yes"
-    said = (f"{member_label(giver)} names {member_label(holder)} to respond for them {where}. "
+    said = (sentence(f"{member_label(giver)} names {member_label(holder)} to respond for them {where}") + " "
             f"{holder.person.display_name} responds with `{example} for:@{giver.person.user_id}`; "
             f"{giver.person.display_name} can still respond themselves before it closes, which replaces it.")
     if replaced:

@@ -152,3 +152,9 @@ def test_two_proxies_given_at_once_leave_one_standing(town: Chat) -> None:
     at_once(town, ("gwen", "proxy 1 @bob"), ("gwen", "proxy 1 @carol"))
     standing = [p for p in all_of(town.sessions, Proxy) if p.withdrawn_at is None]
     assert len(standing) == 1
+
+
+def test_a_question_for_a_title_ends_the_sentence_once(town: Chat) -> None:
+    town.ok("alice", 'propose "Which project first?" mode:ranked options:"Lights, Benches" closes:"in 5 days"')
+    out = town.ok("bob", "proxy 1 @carol")
+    assert "to respond for them on #1 Which project first? Carol responds with" in out
