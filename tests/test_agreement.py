@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import Engine, inspect, select, text
 
 from handlers.agreement import terms
+from handlers.nudges import still_true
 from storage.models import AgreementSignature, AgreementVersion, Event, PartnerOrganisation, Partnership, Pledge
+from storage.nudges import Waiting
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, sweep
@@ -245,10 +247,16 @@ def test_coordinators_hear_once_then_weekly_while_it_waits(drafted: Chat) -> Non
 
 def test_the_nudge_is_checked_again_when_it_is_sent(drafted: Chat) -> None:
     with drafted.sessions() as session:
-        assert terms.still_unsigned(session, 1, 1)
+        due = [Waiting(i, d.partnership_id, d.kind, d.text, d.person_id, d.channel, None, d.key)
+               for i, d in enumerate(terms.nudges(session, drafted.now))]
+    assert due, "the coordinators are owed a word about the signatures"
+    with drafted.sessions() as session:
+        assert still_true(session, due, drafted.now) == {}, "while it waits, the sweep finds it still true"
     sign_all(drafted, 1)
     with drafted.sessions() as session:
-        assert not terms.still_unsigned(session, 1, 1)
+        verdicts = still_true(session, due, drafted.now)
+    assert {v.reason for v in verdicts.values()} == {"the agreement came into force, or a newer version waits"}
+    assert len(verdicts) == len(due), "signed meanwhile: none of them goes"
     drafted.ok("alice", 'agreement edit review:"Yearly" why:"Fewer meetings"')
     with drafted.sessions() as session:
         assert not terms.still_unsigned(session, 1, 1), "version 1 is no longer the one waiting"

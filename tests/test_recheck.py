@@ -318,7 +318,7 @@ def test_a_waiting_reminder_goes_in_todays_words_or_not_at_all(town: Chat, inbox
 # Every kind has its check, and the checks ask no more than the derivations.
 
 def test_every_kind_of_nudge_has_its_check() -> None:
-    derived_apart, told = {"away"}, {"handover", "decline", "changed"}
+    derived_apart, told = {"away"}, {"handover", "decline", "changed", "minutes-draft"}
     assert set(scheduler.ORDER) | derived_apart | told <= set(CHECKS)
 
 
@@ -334,6 +334,10 @@ def test_what_the_sweep_derives_its_checks_find_true(town: Chat) -> None:
     town.ok("carol", "away 2026-12-20 2026-12-31")
     town.ok("carol", 'concern "Meetings clash with school pick-up" kind:time')
     town.ok("alice", 'propose "Move meetings to Thursdays" closes:2026-12-25')
+    town.ok("alice", 'agreement edit purpose:"Revive the riverside together"')
+    town.ok("alice", 'propose "Buy a gazebo" closes:2026-12-09')
+    town.ok("alice", 'close 2 "Bought; see how it does" review:2026-12-18')
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-29 18:00" closes:2026-12-18')
     kinds: set[str] = set()
     for when in ("2026-11-26T10:00", "2026-11-30T10:00", "2026-12-09T10:00", "2026-12-18T10:00", "2026-12-25T10:00",
                  "2026-12-28T10:00", "2026-12-29T10:00"):

@@ -31,10 +31,11 @@ from handlers.judgements.signoff import (
     standings,
 )
 from handlers.parsing import MAX_NOTE, Args, check_text
+from handlers.recheck import Asked, about, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage.models import AgreementSignature, AgreementVersion, Member, PartnerOrganisation, Partnership, Role
-from storage.nudges import DueNudge
+from storage.nudges import DueNudge, Waiting
 
 # Each section: the option that edits it, and its heading.
 SECTIONS: dict[str, str] = {
@@ -339,6 +340,15 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                 f"organisation's members types `agreement sign {n}`; `agreement` shows it.",
                 person_id=m.person_id))
     return due
+
+
+@rechecks("agreement-unsigned", otherwise="the agreement came into force, or a newer version waits")
+def unsigned_holds(asked: Asked, row: Waiting) -> str | None:
+    """An `agreement-unsigned` nudge goes only while the version it names still waits for signatures."""
+    number = about(row.key, "v")
+    if number is None or still_unsigned(asked.session, row.partnership_id, number):
+        return None
+    return "the agreement came into force, or a newer version waits"
 
 
 def still_unsigned(session: Session, partnership_id: int, number: int) -> bool:
