@@ -325,7 +325,8 @@ def listing(ctx: Context, args: Args) -> Reply:
     )
 
 
-@command("use", usage='use "Partnership name"  |  use code:<code from link room>', access=Access.ANYONE,
+@command("use", usage='use "Partnership name"  or  use code:<code from link room>',
+         examples=('use "Riverside Partnership"', "use code:k7qm-3xtp-9wna-r2fd-h8ce-vb4j"), access=Access.ANYONE,
          options=("code",))
 def use(ctx: Context, args: Args) -> Reply:
     """Link this channel to a partnership (a coordinator of it), so commands here act on it.
