@@ -52,14 +52,14 @@ def use_code(ctx: Context, code: str) -> Reply:
     reopen_codes.forget_old(ctx, today)
     if reopen_codes.counted(ctx, today, person_id=person.id) >= reopen_codes.PER_PERSON:
         return error("You have tried too many wrong codes today, so I did not check this one. "
-                     "Try again tomorrow (UTC), or ask the coordinator for a new code.", discreet=True)
+                     "Try again tomorrow (UTC), or ask the coordinator for a new code.")
     wanted = reopen_codes.code_hash(code)
     found = ctx.session.scalar(select(RoomCode).where(RoomCode.code_hash == wanted))
     if found is None:
         reopen_codes.count_wrong(ctx, today, person_id=person.id)
         return error("That code links no room. Check it, or ask a coordinator to type `link room` for a new one: "
                      f"then type `use code:...` here. After {reopen_codes.PER_PERSON} wrong codes in a day, "
-                     "codes are refused until the next.", discreet=True)
+                     "codes are refused until the next.")
     target = ctx.session.get(Partnership, found.partnership_id)
     assert target is not None
     if found.used_at is not None or found.expires_at <= ctx.now:
