@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 
 from sqlalchemy import select
 
 from bot import scheduler
+from handlers import Actor, Reply, handle
 from handlers.reopen_codes import PER_PERSON
 from storage.models import ChannelLink, Commitment, Nudge, RoomCode
 from tests.conftest import Chat
@@ -122,3 +124,25 @@ def test_the_digest_reaches_every_room_once(town: Chat) -> None:
     assert not element.to("#general") and not console.to("#!plaza:town.example")
     with town.sessions() as session:
         assert all(n.sent_at is not None for n in session.scalars(select(Nudge).where(Nudge.kind == "digest")))
+
+
+def test_one_code_typed_in_several_rooms_at_once_links_one(town: Chat) -> None:
+    code = code_from(town)
+    start = threading.Barrier(6)
+    answers: list[Reply] = []
+
+    def use(n: int) -> None:
+        actor = Actor("matrix", "town.example", f"@p{n}:town.example", f"!room{n}:town.example", private=False)
+        start.wait()
+        answers.append(handle(f"use code:{code}", actor, town.sessions, now=town.now))
+
+    threads = [threading.Thread(target=use, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([a for a in answers if not a.error]) == 1, [a.text for a in answers]
+    assert all("used" in (a.text or "") or "Try again" in (a.text or "") for a in answers if a.error)
+    assert [link[0] for link in links(town)] == ["console", "matrix"]
+    with town.sessions() as session:
+        assert session.scalar(select(RoomCode.used_at)) is not None
