@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from handlers import reopen_codes
 from handlers.context import Context
@@ -34,6 +34,7 @@ def link_room(ctx: Context, args: Args) -> Reply:
     record, and announcements go to every linked room. The code works once."""
     args.finish()
     partnership = ctx.require_partnership()
+    ctx.session.execute(delete(RoomCode).where(RoomCode.expires_at < ctx.now))  # spent or not, an expired code is no use
     code = reopen_codes.new_code()
     ctx.session.add(RoomCode(partnership_id=partnership.id, code_hash=reopen_codes.code_hash(code),
                              created_by=ctx.person.id, expires_at=ctx.now + LIFETIME))

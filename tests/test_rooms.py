@@ -69,6 +69,8 @@ def test_a_code_expires_after_fifteen_minutes(town: Chat) -> None:
     town.advance(minutes=16)
     assert "has been used or has expired" in elsewhere(town).refused("@dan:town.example", f"use code:{code}")
     assert len(links(town)) == 1
+    code_from(town)  # asking for a new code drops the expired one
+    assert len(all_of(town.sessions, RoomCode)) == 1
 
 
 def test_wrong_codes_are_counted_until_even_the_right_one_is_not_checked(town: Chat) -> None:
