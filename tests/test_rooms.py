@@ -148,3 +148,19 @@ def test_one_code_typed_in_several_rooms_at_once_links_one(town: Chat) -> None:
     assert [link[0] for link in links(town)] == ["console", "matrix"]
     with town.sessions() as session:
         assert session.scalar(select(RoomCode.used_at)) is not None
+
+
+def test_what_an_unlinked_room_was_still_owed_is_cancelled_not_sent_elsewhere(town: Chat) -> None:
+    elsewhere(town).ok("@dan:town.example", f"use code:{code_from(town)}")
+    down = Inbox(failing={"#!plaza:town.example"})
+    at(town, "2026-11-30T10:00")
+    scheduler.sweep(town.sessions, down, "matrix", now=town.now)  # Matrix is down: the room's digest waits
+    town.ok("alice", "unlink room 2")
+    console, element = Inbox(), Inbox()
+    town.advance(hours=1)
+    scheduler.sweep(town.sessions, console, "console", now=town.now)
+    scheduler.sweep(town.sessions, element, "matrix", now=town.now)
+    assert element.messages == [] and len(console.to("#general", "The week in Riverside Partnership")) == 1
+    with town.sessions() as session:
+        [gone] = session.scalars(select(Nudge).where(Nudge.channel == "!plaza:town.example"))
+        assert gone.cancel_reason == "its room was unlinked" and gone.sent_at is None
