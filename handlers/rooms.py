@@ -42,7 +42,8 @@ def link_room(ctx: Context, args: Args) -> Reply:
     minutes = int(LIFETIME.total_seconds() // 60)
     return Reply(text=f"To link another room (on Slack, Matrix or any platform I am on) to {partnership.name}, "
                       f"type this there within {minutes} minutes: `use code:{code}`. It works once; "
-                      "`rooms` lists the linked rooms.", audience=Audience.PERSONAL)
+                      "`rooms` lists the linked rooms.", audience=Audience.PERSONAL,
+                 secret=True)  # whoever reads it could link a room of theirs: for the coordinator alone
 
 
 def use_code(ctx: Context, code: str) -> Reply:
