@@ -153,7 +153,8 @@ def plan(session: Session, now: datetime, platform: str | None = None,
     partnerships = {p.id: p for p in session.scalars(
         select(Partnership).where(Partnership.id.in_({n.partnership_id for n in every})))}
     limits = thresholds_for(session, partnerships)
-    homes = ledger.home_channels(session, partnerships)
+    linked = ledger.rooms(session, partnerships)
+    room_of = {(r.partnership_id, r.channel): r for found in linked.values() for r in found}
     people = {person.id: person for person in session.scalars(
         select(Person).where(Person.id.in_({n.person_id for n in every if n.person_id is not None})))}
     had = ledger.messages_since(session, {pid: day_start(zone(person.timezone), now) for pid, person in people.items()}, now)
@@ -161,12 +162,17 @@ def plan(session: Session, now: datetime, platform: str | None = None,
 
     def batch_of(n: ledger.Waiting) -> tuple[Batch, Pending]:
         p = partnerships[n.partnership_id]
-        pending = Pending(n.id, n.kind, n.text, p.name, homes.get(p.id),
-                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)), ledger.about(n.key))
         person = people.get(n.person_id) if n.person_id is not None else None
+        # The recipient's platform: a room's own (a partnership may have rooms on several), a person's own.
+        room = room_of.get((p.id, n.channel or ""))
+        platform, workspace = ((person.platform, person.workspace) if person is not None
+                               else (room.platform, room.workspace) if room is not None else (p.platform, p.workspace))
+        home = next((r.channel for r in linked.get(p.id, []) if (r.platform, r.workspace) == (platform, workspace)), None)
+        pending = Pending(n.id, n.kind, n.text, p.name, home,
+                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)), ledger.about(n.key))
         if person is None:
-            return batches.setdefault(("channel", p.platform, p.workspace, n.channel),
-                                      Batch(f"#{n.channel}", p.platform, p.workspace, None, n.channel)), pending
+            return batches.setdefault(("channel", platform, workspace, n.channel),
+                                      Batch(f"#{n.channel}", platform, workspace, None, n.channel)), pending
         return batches.setdefault(("person", person.id), Batch(
             f"@{person.display_name}", person.platform, person.workspace, person.user_id, None)), pending
 
@@ -298,6 +304,7 @@ def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting
     """Record what the state says is owed at `now`, and cancel what waits but no longer holds:
     how many nudges were new, and the cancelled ones with why."""
     due, derived = derive(session, now)
+    due = ledger.to_every_room(session, due)
     recorded = ledger.record(session, due, now)
     return recorded, settle(session, due, derived, now)
 

@@ -27,6 +27,7 @@ from handlers import (  # noqa: F401  (each module registers its commands)
     publishing,
     reopen,
     reviews,
+    rooms,
     status,
     succession,
 )

@@ -115,7 +115,8 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
     try:
         cmd, rest = registry.find(tokenize(text))
         args, where = arguments(cmd, rest)
-        discreet = ANONYMOUS in args.flags or CODE in args.options
+        # A room code (`use code:...`) is the partnership's, not an anonymous raiser's: answered in the open.
+        discreet = ANONYMOUS in args.flags or (CODE in args.options and cmd.name != "use")
         if discreet and once is not None:
             once = once.discreet()
         changes = cmd.changes_as_typed(args)

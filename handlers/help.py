@@ -10,7 +10,7 @@ from handlers.registry import COMMANDS, Access, Command, canonical, command, sub
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
-TOPICS = ["partnerships", "members", "terms", "commitments", "handover", "decline", "reopen", "goals", "concerns",
+TOPICS = ["partnerships", "rooms", "members", "terms", "commitments", "handover", "decline", "reopen", "goals", "concerns",
           "flexibility", "contributions", "priorities", "load", "away", "decisions", "proxies", "interests", "poll",
           "agenda", "minutes", "reviews", "ending",
           "succession", "health", "status", "history", "exports", "publishing", "dashboard", "nudges", "notify", "help"]

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers import rooms
 from handlers.agreement import organisations
 from handlers.context import Context, zone
 from handlers.dates import show_moment
@@ -126,7 +127,8 @@ def join(ctx: Context, args: Args) -> Reply:
     reply = Reply(
         title=f"Welcome to {partnership.name}, {ctx.person.display_name}",
         text=" ".join([profile_text(member) + (" (a coordinator made you an observer; one can change it)" if kept else "")
-                       + ".", *said]),
+                       + ".", *said, *([f"Note: {rooms.separate(ctx.actor.platform)}."]
+                                      if rooms.on_other_platforms(ctx, partnership) else [])]),
         audience=Audience.CHANNEL,
     )
     if role is Role.MEMBER:

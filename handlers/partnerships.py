@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from handlers import ending, life
+from handlers import ending, life, rooms
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
@@ -325,9 +325,17 @@ def listing(ctx: Context, args: Args) -> Reply:
     )
 
 
-@command("use", usage='use "Partnership name"', access=Access.ANYONE)
+@command("use", usage='use "Partnership name"  or  use code:<code from link room>',
+         examples=('use "Riverside Partnership"', "use code:k7qm-3xtp-9wna-r2fd-h8ce-vb4j"), access=Access.ANYONE,
+         options=("code",))
 def use(ctx: Context, args: Args) -> Reply:
-    """Link this channel to a partnership (a coordinator of it), so commands here act on it."""
+    """Link this channel to a partnership (a coordinator of it), so commands here act on it.
+
+    `use code:...` links it with a code from `link room`, typed in the partnership's room on
+    any platform."""
+    if "code" in args.options:
+        args.finish()
+        return rooms.use_code(ctx, check_text(args.options["code"], "code", 60))
     name = args.take_text("partnership name", 120)
     args.finish()
     actor = ctx.actor

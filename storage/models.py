@@ -223,6 +223,20 @@ class ChannelLink(Base):
     )
 
 
+class RoomCode(Base):
+    """A one-time code a coordinator asked for (`link room`) to link another room, on any
+    platform, to their partnership: only its SHA-256 is kept, it expires, and it works once."""
+
+    __tablename__ = "room_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class Person(Base):
     """A chat user in a workspace; one person may sit in several partnerships."""
 

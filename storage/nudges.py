@@ -21,16 +21,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, case, event, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, case, event, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
-from storage.models import ChannelLink, Mail, Nudge, Partnership, Sweep
+from storage.models import ChannelLink, Mail, Nudge, Partnership, Person, Sweep
 
 # A failed nudge waits 1, 2, 4... minutes before its next try, never more than this.
 MAX_BACKOFF = timedelta(hours=6)
@@ -185,19 +185,68 @@ def buttons(actions: str | None) -> list[tuple[str, str]]:
     return [(str(label), str(run)) for label, run in json.loads(actions)] if actions else []
 
 
+class Room(NamedTuple):
+    """A room (channel) linked to a partnership, on its own platform and workspace."""
+
+    id: int
+    partnership_id: int
+    platform: str
+    workspace: str
+    channel: str
+
+
+def rooms(session: Session, partnership_ids: Collection[int] | None = None) -> dict[int, list[Room]]:
+    """Each partnership's linked rooms, the first linked (its home) first, in one query."""
+    query = select(ChannelLink.id, ChannelLink.partnership_id, ChannelLink.platform, ChannelLink.workspace,
+                   ChannelLink.channel).order_by(ChannelLink.id)
+    if partnership_ids is not None:
+        query = query.where(ChannelLink.partnership_id.in_(partnership_ids))
+    found: dict[int, list[Room]] = {}
+    for row in session.execute(query):
+        found.setdefault(row.partnership_id, []).append(Room._make(row))
+    return found
+
+
 def home_channels(session: Session, partnership_ids: Collection[int] | None = None) -> dict[int, str]:
-    """Each partnership's home: the first channel linked to it, where channel nudges go.
+    """Each partnership's home: the first channel linked to it, where channel nudges are derived
+    for (`to_every_room` copies them to its other rooms).
 
     One query for every partnership (or the ones named), so a sweep's cost does not grow
     with their number.
     """
-    query = select(ChannelLink.partnership_id, ChannelLink.channel).order_by(ChannelLink.id)
-    if partnership_ids is not None:
-        query = query.where(ChannelLink.partnership_id.in_(partnership_ids))
-    homes: dict[int, str] = {}
-    for partnership_id, channel in session.execute(query):
-        homes.setdefault(partnership_id, channel)
-    return homes
+    return {pid: linked[0].channel for pid, linked in rooms(session, partnership_ids).items()}
+
+
+def to_every_room(session: Session, due: Sequence[DueNudge]) -> list[DueNudge]:
+    """The due nudges, each channel nudge also copied to every other room linked to its
+    partnership (on any platform), under a key of its own per room (`...:room7`): each room
+    gets its copy exactly once, and no room gets another's."""
+    linked = rooms(session, {d.partnership_id for d in due if d.channel is not None})
+    every: list[DueNudge] = []
+    for d in due:
+        every.append(d)
+        if d.channel is not None:
+            every += [replace(d, key=f"{d.key}:room{r.id}", channel=r.channel)
+                      for r in linked.get(d.partnership_id, []) if r.channel != d.channel]
+    return every
+
+
+def withdraw_room(session: Session, partnership_id: int, channel: str, reason: str, now: datetime) -> None:
+    """Cancel what is still owed to a room that was just unlinked (and free to cancel)."""
+    session.execute(update(Nudge).where(Nudge.partnership_id == partnership_id, Nudge.channel == channel,
+                                        Nudge.owed(), Nudge.claimed_by.is_(None))
+                    .values(cancelled_at=now, cancel_reason=reason[:500], claimed_until=None))
+
+
+def on_platform(platform: str) -> ColumnElement[bool]:
+    """A nudge whose recipient is on `platform`: a person there, or a room linked there (a
+    channel no longer linked anywhere is taken as the partnership's own platform's)."""
+    in_room = and_(ChannelLink.partnership_id == Nudge.partnership_id, ChannelLink.channel == Nudge.channel)
+    return or_(
+        exists().where(Person.id == Nudge.person_id, Person.platform == platform),
+        exists().where(in_room, ChannelLink.platform == platform),
+        and_(Nudge.channel.is_not(None), Partnership.platform == platform, ~exists().where(in_room)),
+    )
 
 
 def unleased(now: datetime, model: Leased = Nudge) -> ColumnElement[bool]:
@@ -270,7 +319,7 @@ def pending(session: Session, now: datetime, platform: str | None = None) -> lis
         .with_for_update(skip_locked=True, of=Nudge)
     )
     if platform is not None:
-        query = query.where(Partnership.platform == platform)
+        query = query.where(on_platform(platform))
     return [Waiting._make(row) for row in session.execute(query)]
 
 
