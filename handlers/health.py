@@ -379,7 +379,6 @@ class Checker:
             f"moves its target or date (`goal edit {first.number} by:{later(self.today, 180)}`) or drops it "
             f'(`goal drop {first.number} "why"`).')
 
-
     def unsigned(self) -> Signal | None:
         """An agreement that is not in force: the organisations that have yet to sign its current version."""
         s = standing_of(self.session, self.p.id)
