@@ -4,6 +4,7 @@ Importing this package registers every command; adapters call `handle`.
 """
 
 from handlers import (  # noqa: F401  (each module registers its commands)
+    accounts,
     away,
     commitments,
     concerns,

@@ -91,7 +91,8 @@ class Context:
         person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
         if person is None:
             person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
-        elif self.changes:
+        elif self.changes and person.user_id == actor.user_id and person.platform == actor.platform:
+            # A linked account (`link me`) acts as its person, who keeps the name of their own.
             name = plain_name(actor.display_name or "")
             if name and person.display_name != name:
                 person.display_name = name
@@ -257,19 +258,34 @@ class Context:
         platform marked) also by display name, which anyone can set to anything."""
         wanted = mention.casefold()
         by_id = [m for m in members if m.person.user_id.casefold() == wanted]
+        if not by_id and (linked := self.linked_account(mention)) is not None:
+            by_id = [m for m in members if m.person_id == linked]
         if by_id or self.is_mention(mention):
             return by_id
         return [m for m in members if m.person.display_name.casefold() == wanted]
 
+    def linked_account(self, mention: str) -> int | None:
+        """The person a mention names through an account of this platform linked to theirs on
+        another (`link me`): `@U024BE7LH` on Slack for someone who joined from Matrix."""
+        if self.is_mention(mention) or self.actor.mentions is None:
+            account = queries.account(self.session, self.actor.platform, self.actor.workspace, mention)
+            return account.account_of_id if account is not None else None
+        return None
+
     def one_of(self, mention: str, members: list[Member], missing: UserError) -> Member:
-        """The one member a mention names; a name several people share is refused, listing them."""
+        """The one member a mention names; a name several people share is refused, listing them,
+        and where they are on different platforms, saying how one person becomes one member."""
         found = self.matching(mention, members)
         if not found:
             raise missing
         if len(found) > 1:
-            named = ", ".join(f"{m.person.display_name} (`@{m.person.user_id}`)" for m in found[:10])
+            platforms = {m.person.platform for m in found}
+            named = ", ".join(f"{m.person.display_name} (`@{m.person.user_id}`"
+                              + (f" on {m.person.platform})" if len(platforms) > 1 else ")") for m in found[:10])
             raise UserError(f"@{plain_name(mention, 60)} could be any of {len(found)} people: {named}.",
-                            "Mention the one you mean by their id, as shown.")
+                            "Mention the one you mean by their id, as shown."
+                            + (" Accounts on different platforms are separate members until their owner links them: "
+                               "`link me` on one, then the code on the other." if len(platforms) > 1 else ""))
         return found[0]
 
     def find_member(self, mention: str) -> Member:

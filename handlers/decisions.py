@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from handlers import accounts
 from handlers.context import Context, zone
 from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import member_label
@@ -496,6 +497,8 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args,
     why = why_not_counted(d, member, counts_latecomers(ctx.session, d), interested(ctx.session, d))
     if why:
         text += f"\nRecorded, but not counted: {'you' if by is None else member.person.display_name} {why}."
+    if by is None and (twin := accounts.twins(ctx, member)):
+        text += f"\n{twin}"
     if hidden(d):
         return Reply(text=f"{text}\nOnly you see this: results are hidden until #{d.number} closes; "
                           f"{len(count.waiting)} still to respond.", results_hidden=True)

@@ -10,8 +10,8 @@ from handlers.registry import COMMANDS, Access, Command, canonical, command, sub
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
-TOPICS = ["partnerships", "rooms", "members", "terms", "commitments", "handover", "decline", "reopen", "goals", "concerns",
-          "flexibility", "contributions", "priorities", "load", "away", "decisions", "proxies", "interests", "poll",
+TOPICS = ["partnerships", "rooms", "members", "accounts", "terms", "commitments", "handover", "decline", "reopen", "goals",
+          "concerns", "flexibility", "contributions", "priorities", "load", "away", "decisions", "proxies", "interests", "poll",
           "agenda", "minutes", "reviews", "ending",
           "succession", "health", "status", "history", "exports", "publishing", "dashboard", "nudges", "notify", "help"]
 

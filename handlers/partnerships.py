@@ -325,14 +325,14 @@ def listing(ctx: Context, args: Args) -> Reply:
     )
 
 
-@command("use", usage='use "Partnership name"  or  use code:<code from link room>',
+@command("use", usage='use "Partnership name"  or  use code:<code from link room or link me>',
          examples=('use "Riverside Partnership"', "use code:k7qm-3xtp-9wna-r2fd-h8ce-vb4j"), access=Access.ANYONE,
          options=("code",))
 def use(ctx: Context, args: Args) -> Reply:
     """Link this channel to a partnership (a coordinator of it), so commands here act on it.
 
     `use code:...` links it with a code from `link room`, typed in the partnership's room on
-    any platform."""
+    any platform; or links this account with a code from `link me`, typed on your other one."""
     if "code" in args.options:
         args.finish()
         return rooms.use_code(ctx, check_text(args.options["code"], "code", 60))

@@ -13,14 +13,14 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from handlers import reopen_codes
+from handlers import accounts, reopen_codes
 from handlers.context import Context
 from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, error
 from storage import queries
-from storage.models import ChannelLink, Partnership, Person, RoomCode
+from storage.models import AccountCode, ChannelLink, Partnership, Person, RoomCode
 from storage.nudges import withdraw_room
 
 LIFETIME = timedelta(minutes=15)
@@ -57,11 +57,13 @@ def use_code(ctx: Context, code: str) -> Reply:
                      "Try again tomorrow (UTC), or ask the coordinator for a new code.")
     wanted = reopen_codes.code_hash(code)
     found = ctx.session.scalar(select(RoomCode).where(RoomCode.code_hash == wanted))
+    if found is None and (account := ctx.session.scalar(select(AccountCode).where(AccountCode.code_hash == wanted))):
+        return accounts.use_code(ctx, account)  # a code from `link me`: this account joins that person
     if found is None:
         reopen_codes.count_wrong(ctx, today, person_id=person.id)
-        return error("That code links no room. Check it, or ask a coordinator to type `link room` for a new one: "
-                     f"then type `use code:...` here. After {reopen_codes.PER_PERSON} wrong codes in a day, "
-                     "codes are refused until the next.")
+        return error("That code links nothing. Check it, or ask for a new one (`link room` from a coordinator for a "
+                     "room, `link me` on your other account for an account): then type `use code:...` here. "
+                     f"After {reopen_codes.PER_PERSON} wrong codes in a day, codes are refused until the next.")
     target = ctx.session.get(Partnership, found.partnership_id)
     assert target is not None
     if found.used_at is not None or found.expires_at <= ctx.now:
@@ -88,8 +90,9 @@ def use_code(ctx: Context, code: str) -> Reply:
 
 
 def separate(platform: str) -> str:
-    """What a person on a second platform is, until accounts can be linked."""
-    return f"on {platform} you are a separate member from any account on the other platform"
+    """What a person on a second platform is, until they link their accounts."""
+    return (f"on {platform} you are a separate member from any account of yours on another platform, until you "
+            "link them: `link me` there, then its code here")
 
 
 def on_other_platforms(ctx: Context, partnership: Partnership) -> bool:

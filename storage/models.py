@@ -254,6 +254,23 @@ class Person(Base):
     away_until: Mapped[date | None] = mapped_column(Date)
     # How they write numeric dates (`dates month-first`): 03/31/2027 rather than 31/03/2027.
     month_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Another account of the person this row's account was linked to (`link me`): commands
+    # typed from it act as that person, so one human is one member with one load and one vote.
+    account_of_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", name="fk_people_account_of"), index=True)
+
+
+class AccountCode(Base):
+    """A one-time code a person asked for (`link me`) to link another account of theirs, on
+    another platform or workspace, to this one: only its SHA-256 is kept, it expires, and it
+    works once."""
+
+    __tablename__ = "account_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class Member(Base):

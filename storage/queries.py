@@ -70,6 +70,16 @@ def channel_partnership(session: Session, platform: str, workspace: str, channel
 
 
 def find_person(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
+    """The person behind a platform account: where the account was linked to another of
+    theirs (`link me`), the person it was linked to."""
+    person = account(session, platform, workspace, user_id)
+    if person is not None and person.account_of_id is not None:
+        return session.get(Person, person.account_of_id)
+    return person
+
+
+def account(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
+    """The row of one platform account itself, linked or not."""
     return session.scalar(
         select(Person).where(
             Person.platform == platform, Person.workspace == workspace, Person.user_id == user_id

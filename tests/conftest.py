@@ -159,12 +159,15 @@ class Chat:
     workspace: str = "town"
     channel: str = "general"
     timezones: dict[str, str] = field(default_factory=dict)
+    # Display names other than the capitalised user id (a Matrix user called "Bob").
+    names: dict[str, str] = field(default_factory=dict)
     # Like the console: nobody else sees what is typed (False: a shared room).
     private: bool = True
 
     def say(self, user: str, command: str, channel: str | None = None) -> Reply:
         actor = Actor(self.platform, self.workspace, user, channel or self.channel,
-                      display_name=user.capitalize(), timezone=self.timezones.get(user), private=self.private)
+                      display_name=self.names.get(user, user.capitalize()), timezone=self.timezones.get(user),
+                      private=self.private)
         return handle(command, actor, self.sessions, now=self.now)
 
     def ok(self, user: str, command: str) -> str:

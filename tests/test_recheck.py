@@ -318,7 +318,7 @@ def test_a_waiting_reminder_goes_in_todays_words_or_not_at_all(town: Chat, inbox
 # Every kind has its check, and the checks ask no more than the derivations.
 
 def test_every_kind_of_nudge_has_its_check() -> None:
-    derived_apart, told = {"away"}, {"handover", "decline", "changed", "minutes-draft"}
+    derived_apart, told = {"away"}, {"handover", "decline", "changed", "minutes-draft", "account-link"}
     assert set(scheduler.ORDER) | derived_apart | told <= set(CHECKS)
 
 

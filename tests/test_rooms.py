@@ -49,7 +49,7 @@ def test_a_code_links_a_matrix_room_to_the_one_record(town: Chat) -> None:
     linked = matrix.ok("@dan:town.example", f"use code:{code}")
     assert "now works with Riverside Partnership" in linked and "separate member" in linked
     joined = matrix.ok("@dan:town.example", 'join org:"Plaza Traders" sector:private')
-    assert "you are a separate member from any account on the other platform" in joined
+    assert "you are a separate member from any account of yours on another platform" in joined
     town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
     # A commitment made in the console room is the one Matrix sees, and acts on.
     assert "Deliver 500 leaflets" in matrix.ok("@dan:town.example", "status")
@@ -81,7 +81,7 @@ def test_wrong_codes_are_counted_until_even_the_right_one_is_not_checked(town: C
     code = code_from(town)
     matrix = elsewhere(town)
     for n in range(PER_PERSON):
-        assert "links no room" in matrix.refused("@mallory:town.example", f"use code:wrong-{n:04d}")
+        assert "links nothing" in matrix.refused("@mallory:town.example", f"use code:wrong-{n:04d}")
     assert "too many wrong codes" in matrix.refused("@mallory:town.example", f"use code:{code}")
     assert len(links(town)) == 1
     # Someone else is not held back by those guesses.

@@ -7,10 +7,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import scheduler
 from bot.slack.app import delivery as slack_delivery
+from storage.models import DecisionResponse
 from tests.matrix_homeserver import Person, RunningBot
 from tests.slack_recorder import SlackHarness, text_of
 from tests.test_matrix_delivery import notices
@@ -33,7 +35,7 @@ def test_one_record_on_slack_and_matrix(riverside: SlackHarness, people: Callabl
     linked = dan.ask(room, f"!partner use code:{code[1]}", bot_account)["body"]
     assert "This room now works with Riverside Partnership" in linked
     joined = dan.ask(room, '!partner join org:"Plaza Traders" sector:private', bot_account)["body"]
-    assert "you are a separate member from any account on the other platform" in joined
+    assert "you are a separate member from any account of yours on another platform" in joined
 
     # A commitment made on Slack is the one Matrix lists; one made on Matrix, the one Slack lists.
     riverside.run('commit "Deliver 500 leaflets" by:"in 10 days"', user="UBOB")
@@ -66,3 +68,31 @@ def test_one_record_on_slack_and_matrix(riverside: SlackHarness, people: Callabl
     assert all(m.platform == ("matrix" if ":" in m.user_id else "slack") for m in sent if m.user_id)
     assert not any("Sweep the plaza" in text_of(c.params.get("blocks") or []) for c in riverside.said()
                    if c.params["channel"] != "C1")
+
+
+def test_one_person_on_slack_and_matrix(riverside: SlackHarness, people: Callable[[str], Person],
+                                        start_bot: Callable[..., RunningBot], bot_account: str,
+                                        sessions: sessionmaker[Session]) -> None:
+    """Bob on Slack links his Matrix account: from Matrix he is the one member Slack knows,
+    with his Slack work and his one vote."""
+    code = re.search(r"use code:([a-z0-9-]+)", text_of(riverside.run("link room").params.get("blocks") or []))
+    assert code is not None
+    start_bot()
+    bob = people("bob")
+    room = bob.room_with_bot(bot_account)
+    bob.ask(room, f"!partner use code:{code[1]}", bot_account)
+    riverside.run('commit "Deliver 500 leaflets" by:"in 10 days"', user="UBOB")
+    riverside.run('propose "Meet on Thursdays" mode:vote')
+    riverside.run("vote 1 yes", user="UBOB")
+    asked = riverside.run("link me", user="UBOB")
+    assert asked.method == "chat.postEphemeral", "the code is for Bob's eyes only"
+    mine = re.search(r"use code:([a-z0-9-]+)", text_of(asked.params.get("blocks") or []))
+    assert mine is not None
+    linked = bob.ask(room, f"!partner use code:{mine[1]}", bot_account)["body"]
+    assert "now the same person as your slack account" in linked
+    assert "Deliver 500 leaflets" in bob.ask(room, "!partner mine", bot_account)["body"]
+    assert "was yes" in bob.ask(room, "!partner vote 1 no", bot_account)["body"]
+    with sessions() as session:
+        votes = [(r.member.person.platform, r.member.person.user_id, r.position.value)
+                 for r in session.scalars(select(DecisionResponse))]
+    assert votes == [("slack", "UBOB", "no")], "one vote, Bob's, changed from Matrix"

@@ -130,7 +130,8 @@ READING = ["who", "who @zed", "who Book", "commitments @zed", "load", "load @zed
            "mine", "overdue", "status", "members", "partnership", 'partnership in:"Riverside Partnership"',
            "partnerships", "priorities", "successors", "nudge settings", "export", "health", "dates", "away", "publish",
            "notify", "agreement", "agreement history", "agreement version 1", "goals", "interests", "pledges", "proxies",
-           "meetings", "meeting 1", "meeting invite 1", "agenda 1", "minutes 1", "minutes 1 export", "rooms"]
+           "meetings", "meeting 1", "meeting invite 1", "agenda 1", "minutes 1", "minutes 1 export", "rooms",
+           "accounts"]
 
 
 def test_reading_creates_nothing_whoever_reads(town: Chat) -> None:

@@ -1,0 +1,172 @@
+"""One person on two platforms: until linked, two members (and the bot says so when voting
+or when a mention could mean either); linked with `link me` and its code, one member with one
+load, one vote and one set of commitments, whichever account types; undone with `unlink me`.
+Codes are one-time, expire, are for the asker alone and cannot link two accounts in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+
+from sqlalchemy import select
+
+from storage.models import AccountCode, Commitment, CommitmentStatus, DecisionResponse, Member, Person, Role
+from tests.conftest import Chat
+from tests.test_bad_input import all_of
+from tests.test_nudges import Inbox, sweep
+from tests.test_rooms import code_from, elsewhere
+
+CODE = re.compile(r"use code:([a-z0-9-]+)")
+BOB_MATRIX = "@bob:town.example"
+
+
+def my_code(chat: Chat, user: str) -> str:
+    asked = chat.say(user, "link me")
+    assert not asked.error and asked.secret, "the code is for the asker's eyes only"
+    found = CODE.search(asked.plain())
+    assert found is not None
+    return found.group(1)
+
+
+def two_bobs(town: Chat) -> Chat:
+    """Riverside linked to a Matrix room, where Bob joined again from his Matrix account,
+    took on work and voted; on the console he also voted, and holds work of his own."""
+    matrix = elsewhere(town)
+    matrix.ok(BOB_MATRIX, f"use code:{code_from(town)}")
+    town.names["bob"] = "Robert"  # a name that is neither account's id, as on real platforms
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("alice", 'propose "Meet on Thursdays" mode:vote')
+    town.ok("bob", "vote 1 yes")
+    matrix = dataclasses.replace(elsewhere(town), private=False, names={BOB_MATRIX: "Robert"})
+    joined = matrix.ok(BOB_MATRIX, 'join org:"Chamber of Trade" sector:private capacity:2h volunteer')
+    assert "separate member" in joined and "link me" in joined
+    matrix.ok(BOB_MATRIX, 'commit "Sweep the plaza" by:friday')
+    return matrix
+
+
+def active_bobs(town: Chat) -> list[tuple[str, str]]:
+    with town.sessions() as session:
+        return sorted((m.person.platform, m.person.user_id) for m in session.scalars(
+            select(Member).where(Member.left_at.is_(None))) if "bob" in m.person.user_id)
+
+
+def test_until_linked_two_accounts_are_two_members_and_the_vote_says_so(town: Chat) -> None:
+    matrix = two_bobs(town)
+    assert active_bobs(town) == [("console", "bob"), ("matrix", BOB_MATRIX)]
+    voted = matrix.ok(BOB_MATRIX, "vote 1 no")
+    assert "Robert on console goes by your name" in voted and "`link me`" in voted
+    assert "Robert on matrix goes by your name" not in town.ok("carol", "vote 1 yes")
+    ambiguous = town.refused("alice", "reassign 1 @Robert")
+    assert "on console" in ambiguous and "on matrix" in ambiguous and "`link me`" in ambiguous
+
+
+def test_linked_accounts_are_one_member_with_one_load_and_one_vote(town: Chat) -> None:
+    matrix = two_bobs(town)
+    matrix.ok(BOB_MATRIX, "vote 1 no")
+    linked = matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    assert "same person as your console account (Robert)" in linked
+    assert "one member" in linked and "Riverside Partnership" in linked
+    assert "the answer from console stands (set aside: 1 response to an open proposal)" in linked
+    assert active_bobs(town) == [("console", "bob")]
+    with town.sessions() as session:
+        owners = {c.title: (c.owner.person.user_id, c.status) for c in session.scalars(select(Commitment))}
+        responses = [(r.member.person.user_id, r.position.value) for r in session.scalars(select(DecisionResponse))]
+        bob = session.scalar(select(Member).join(Person).where(Person.user_id == "bob"))
+        assert bob is not None and bob.capacity_hours == 4 and bob.organisation == "Chamber of Trade"
+    assert owners == {"Deliver 500 leaflets": ("bob", CommitmentStatus.OPEN), "Sweep the plaza": ("bob", CommitmentStatus.OPEN)}
+    assert responses == [("bob", "yes")], "one vote: the console account's, where `link me` was typed"
+    # Either account now acts as the one member: Matrix sees and finishes the console's work.
+    mine = matrix.ok(BOB_MATRIX, "mine")
+    assert "Deliver 500 leaflets" in mine and "Sweep the plaza" in mine
+    matrix.ok(BOB_MATRIX, "done 1")
+    changed = matrix.ok(BOB_MATRIX, "vote 1 no")
+    assert "was yes" in changed and "goes by your name" not in changed
+    with town.sessions() as session:
+        assert [(r.member.person.user_id, r.position.value) for r in session.scalars(select(DecisionResponse))] == [("bob", "no")]
+    inbox = Inbox()
+    sweep(town, inbox)
+    [told] = inbox.to("@bob", "was just linked to you")
+    assert f"matrix `@{BOB_MATRIX}`" in told and "`unlink me 2`" in told
+    load = town.ok("alice", "load")
+    assert load.count("- Robert (") == 1 and "1 open" in load.split("- Robert (")[1].split("\n")[0], load
+
+
+def test_a_mention_of_the_linked_account_names_the_one_member(town: Chat) -> None:
+    matrix = two_bobs(town)
+    matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    matrix.ok("@carol:town.example", 'join org:"Riverside Trust" sector:voluntary')
+    matrix.ok("@carol:town.example", 'commit "Water the planters" by:friday')
+    handed = matrix.ok("@carol:town.example", f"reassign 3 @{BOB_MATRIX}")
+    assert "Robert" in handed
+    with town.sessions() as session:
+        work = session.scalar(select(Commitment).where(Commitment.title == "Water the planters"))
+        assert work is not None and work.owner.person.user_id == "bob", "the console account's member, the one Bob"
+
+
+def test_unlink_me_makes_the_account_a_newcomer_and_keeps_what_moved(town: Chat) -> None:
+    matrix = two_bobs(town)
+    matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    listed = town.ok("bob", "accounts")
+    assert "1. console `@bob`" in listed and f"2. matrix `@{BOB_MATRIX}`" in listed
+    assert "Only this one" in matrix.ok("carol", "accounts")
+    refused = town.refused("bob", "unlink me")
+    assert "the account your others are linked to" in refused and "`unlink me <n>`" in refused
+    assert "no account 7" in town.refused("bob", "unlink me 7")
+    undone = matrix.ok(BOB_MATRIX, "unlink me")
+    inbox = Inbox()
+    sweep(town, inbox)
+    assert not inbox.to("@bob", "was just linked"), "unlinked before it was sent: the notice is no longer true"
+    assert "separate person again" in undone and "`join`" in undone
+    assert "Only this one" in town.ok("bob", "accounts")
+    assert "Sweep the plaza" in town.ok("bob", "mine")
+    assert "join" in matrix.refused(BOB_MATRIX, 'commit "Paint the benches" by:friday'), "a newcomer, in nothing"
+    assert active_bobs(town) == [("console", "bob")]
+
+
+def test_a_code_works_once_expires_and_never_links_two_accounts_in_one_place(town: Chat) -> None:
+    matrix = elsewhere(town)
+    code = my_code(town, "bob")
+    assert "two accounts in one place are two people" in town.refused("carol", f"use code:{code}")
+    matrix.ok(BOB_MATRIX, f"use code:{code}")
+    assert "has been used or has expired" in elsewhere(town).refused("@mallory:town.example", f"use code:{code}")
+    late = my_code(town, "carol")
+    town.advance(minutes=16)
+    assert "has been used or has expired" in elsewhere(town).refused("@carol:town.example", f"use code:{late}")
+    assert "already you" in elsewhere(town).refused(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    with town.sessions() as session:
+        kept = session.scalars(select(AccountCode)).all()
+        assert all(code not in k.code_hash for k in kept), "only the hash is kept"
+        carol = session.scalar(select(Person).where(Person.user_id == "@carol:town.example"))
+        assert carol is None or carol.account_of_id is None
+
+
+def test_the_higher_role_of_the_two_memberships_is_kept(town: Chat) -> None:
+    matrix = two_bobs(town)
+    town.ok("alice", f"member role @{BOB_MATRIX} coordinator")
+    matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    assert active_bobs(town) == [("console", "bob")]
+    with town.sessions() as session:
+        roles = {m.person.user_id: m.role for m in session.scalars(select(Member).where(Member.left_at.is_(None)))}
+    assert roles["bob"] is Role.COORDINATOR and roles["alice"] is Role.COORDINATOR
+    town.ok("alice", "member role @alice member")  # Bob, the one coordinator left, holds it from either account
+    assert "only coordinator" in matrix.refused(BOB_MATRIX, f"member role @{BOB_MATRIX} member")
+
+
+def test_two_uses_of_one_code_at_once_link_once(town: Chat) -> None:
+    code = my_code(town, "bob")
+    replies: list[str] = []
+
+    def use(user: str) -> None:
+        reply = elsewhere(town).say(user, f"use code:{code}")
+        replies.append("ok" if not reply.error else reply.plain())
+
+    racers = [threading.Thread(target=use, args=(u,)) for u in (BOB_MATRIX, "@mallory:town.example")]
+    for t in racers:
+        t.start()
+    for t in racers:
+        t.join()
+    assert replies.count("ok") == 1, replies
+    with town.sessions() as session:
+        assert len(session.scalars(select(Person).where(Person.account_of_id.is_not(None))).all()) == 1
+    assert len(all_of(town.sessions, AccountCode)) == 1
