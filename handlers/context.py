@@ -68,6 +68,8 @@ class Actor:
     # What the platform calls the place typed in, for replies that speak of it ("this
     # channel", "this room", "this console").
     place: str = "channel"
+    # Typed in a one-to-one conversation with the bot: no room a partnership could work from.
+    direct: bool = False
 
 
 @dataclass

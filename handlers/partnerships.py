@@ -345,6 +345,7 @@ def use(ctx: Context, args: Args) -> Reply:
         raise UserError(f"You coordinate no partnership called {name} here.",
                         f"Type `partnerships` to see yours; only a coordinator can link a {actor.place} to one.")
     target = ctx.only_one(mine)
+    rooms.shared_rooms_only(ctx)
     link = queries.channel_link(ctx.session, actor.platform, actor.workspace, actor.channel)
     if link is None:
         ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace,

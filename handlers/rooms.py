@@ -66,6 +66,7 @@ def use_code(ctx: Context, code: str) -> Reply:
                      f"After {reopen_codes.PER_PERSON} wrong codes in a day, codes are refused until the next.")
     target = ctx.session.get(Partnership, found.partnership_id)
     assert target is not None
+    shared_rooms_only(ctx)
     if found.used_at is not None or found.expires_at <= ctx.now:
         raise UserError("That code has been used or has expired.",
                         f"Ask a coordinator of {target.name} to type `link room` for a new one.")
@@ -87,6 +88,14 @@ def use_code(ctx: Context, code: str) -> Reply:
     return Reply(text=f"This {actor.place} now works with {target.name}, with its other rooms: commands here act on "
                       "the same record, and its announcements come here too. Type `join` here to take part "
                       f"({separate(actor.platform)}).", audience=Audience.CHANNEL)
+
+
+def shared_rooms_only(ctx: Context) -> None:
+    """Refuse to link a direct conversation with the bot: a partnership works where its
+    partners read each other, and a direct message is nobody's room but one person's."""
+    if ctx.actor.direct:
+        raise UserError("This is a direct conversation with me, so no partnership can work from it.",
+                        f"Type that in the {ctx.actor.place} you want to link, where the partners talk.")
 
 
 def separate(platform: str) -> str:

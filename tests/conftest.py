@@ -163,11 +163,13 @@ class Chat:
     names: dict[str, str] = field(default_factory=dict)
     # Like the console: nobody else sees what is typed (False: a shared room).
     private: bool = True
+    # A one-to-one conversation with the bot (a direct message).
+    direct: bool = False
 
     def say(self, user: str, command: str, channel: str | None = None) -> Reply:
         actor = Actor(self.platform, self.workspace, user, channel or self.channel,
                       display_name=self.names.get(user, user.capitalize()), timezone=self.timezones.get(user),
-                      private=self.private)
+                      private=self.private, direct=self.direct)
         return handle(command, actor, self.sessions, now=self.now)
 
     def ok(self, user: str, command: str) -> str:

@@ -60,6 +60,18 @@ def test_a_code_links_a_matrix_room_to_the_one_record(town: Chat) -> None:
     assert "1. console general" in rooms and "2. matrix !plaza:town.example" in rooms
 
 
+def test_a_direct_conversation_is_never_linked(town: Chat) -> None:
+    code = code_from(town)
+    direct = dataclasses.replace(elsewhere(town, "!dm-dan:town.example"), direct=True)
+    refused = direct.refused("@dan:town.example", f"use code:{code}")
+    assert "direct conversation with me" in refused and "you want to link" in refused
+    assert "direct conversation with me" in dataclasses.replace(town, direct=True).refused(
+        "alice", 'use "Riverside Partnership"')
+    assert len(links(town)) == 1
+    elsewhere(town).ok("@dan:town.example", f"use code:{code}")  # the code was not spent: it links a room
+    assert len(links(town)) == 2
+
+
 def test_a_code_works_once(town: Chat) -> None:
     code = code_from(town)
     elsewhere(town).ok("@dan:town.example", f"use code:{code}")

@@ -8,10 +8,11 @@ import threading
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack import chat
 from storage.database import take_write_lock
-from storage.models import Commitment, Event, Member, Person
+from storage.models import ChannelLink, Commitment, Event, Member, Person
 from tests.anonymity import REOPEN_CODE
 from tests.slack_recorder import SlackHarness, button, buttons, text_of
 
@@ -245,3 +246,16 @@ def test_an_anonymous_concerns_reopen_code_reaches_the_raiser_alone_and_reopens_
     with riverside.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "reopen")).one()
         assert (event.actor_id, event.reason) == (None, "Still clashes for parents")
+
+
+def test_a_room_code_typed_in_a_direct_message_links_no_dm(riverside: SlackHarness,
+                                                           sessions: sessionmaker[Session]) -> None:
+    """Slack's direct message ids start with D: a code typed there is refused, and kept for a channel."""
+    code = text_of(riverside.run("link room").params.get("blocks") or []).split("use code:")[1].split("`")[0]
+    before = len(riverside.recorder.posted())
+    assert riverside.command(f"use code:{code}", user="UBOB", channel="D0BOB").status == 200
+    [refusal] = riverside.recorder.posted()[before:]
+    assert "direct conversation with me" in text_of(refusal.params.get("blocks") or [])
+    riverside.run(f"use code:{code}", user="UBOB", channel="C2")
+    with sessions() as session:
+        assert sorted(session.scalars(select(ChannelLink.channel))) == ["C1", "C2"]

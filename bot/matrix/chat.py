@@ -88,7 +88,7 @@ class MatrixChat:
             await self.refuse(room_id, event, event.event_id, doubt)
             return
         private = privacy.private_now(self.client, self.sessions, room_id, event.sender)
-        reply = await self.run(room_id, event.sender, event.event_id, text, private)
+        reply = await self.run(room_id, event.sender, event.event_id, text, private, direct)
         if reply is None:
             return  # answered before: read again after a restart, or by a second bot process
         if reply.secret:
@@ -125,13 +125,14 @@ class MatrixChat:
             reply.text = "\n".join(part for part in (reply.text, response.hint) if part)
         await self.send(room_id, replying(notice(reply, self.prefix), response.target, event.sender, {}))
 
-    async def run(self, room_id: str, sender: str, event_id: str, text: str, private: bool) -> Reply | None:
+    async def run(self, room_id: str, sender: str, event_id: str, text: str, private: bool,
+                  direct: bool = False) -> Reply | None:
         """The command's reply, run as the sender; None if this event was answered before."""
         profile = await self.people.profile(self.client, sender)
         actor = Actor(PLATFORM, self.workspace, person_id(sender), room_id,
                       display_name=profile.display_name if profile else None,
                       timezone=(profile.timezone if profile else None) or self.default_timezone,
-                      mentions=mentioned(text), private=private, place="room")
+                      mentions=mentioned(text), private=private, place="room", direct=direct)
         # Too long to be a command: refused for its length before any lookup is made.
         directory = await self.people.directory(self.client, text) if len(text) <= MAX_INPUT else None
         return await asyncio.to_thread(handle, text, actor, self.sessions, directory=directory,

@@ -52,6 +52,7 @@ class SlackChat:
             # command only beside an in-channel response_url answer, which is never used for
             # anything said anonymously (see delivery.deliver).
             private=True,
+            direct=channel is None or channel.startswith("D"),  # Slack's direct message ids start with D
         )
 
     def today(self, client: WebClient, workspace: str, user: str) -> date:
