@@ -93,7 +93,8 @@ class Context:
         person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
         if person is None:
             person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
-        elif self.changes and person.user_id == actor.user_id and person.platform == actor.platform:
+        elif self.changes and (person.platform, person.workspace, person.user_id) == (actor.platform, actor.workspace,
+                                                                                      actor.user_id):
             # A linked account (`link me`) acts as its person, who keeps the name of their own.
             name = plain_name(actor.display_name or "")
             if name and person.display_name != name:

@@ -23,12 +23,14 @@ from storage.models import (
     DecisionResponse,
     DecisionStatus,
     EmailAddress,
+    Event,
     Member,
     Person,
     Priority,
     Proxy,
     Role,
 )
+from storage.queries import SUBJECT_KINDS
 
 # Tables whose rows name a member twice: a row between the two accounts' memberships would
 # come to name one member twice (a proxy to oneself, a handover to oneself) and stays as it was.
@@ -88,7 +90,10 @@ def merge(session: Session, keep: Member, other: Member, now: datetime) -> Count
     if any(session.scalar(select(exists().where(column == other.id))) for _, column in member_columns()):
         if other.left_at is None:  # kept as a former member, for the history it still holds
             session.execute(update(Member).where(Member.id == other.id).values(left_at=now))
-    else:
+    else:  # nothing left on it: the log's lines about it are about the one member now
+        session.execute(update(Event).where(Event.partnership_id == keep.partnership_id,
+                                            Event.subject_kind == SUBJECT_KINDS[Member], Event.subject_id == other.id)
+                        .values(subject_id=keep.id))
         session.execute(delete(Member).where(Member.id == other.id))
     session.expire_all()
     return +set_aside

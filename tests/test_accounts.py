@@ -170,3 +170,28 @@ def test_two_uses_of_one_code_at_once_link_once(town: Chat) -> None:
     with town.sessions() as session:
         assert len(session.scalars(select(Person).where(Person.account_of_id.is_not(None))).all()) == 1
     assert len(all_of(town.sessions, AccountCode)) == 1
+
+
+def test_what_cannot_change_stays_with_the_old_membership_and_the_rest_is_one(town: Chat) -> None:
+    """A settled proposal's vote (the database refuses to change it), a proxy from one account
+    to the other and two current priorities: the link goes through, and one member remains."""
+    matrix = two_bobs(town)
+    matrix.ok(BOB_MATRIX, "vote 1 no")
+    town.ok("alice", 'close 1 "The council needs an answer today"')
+    town.ok("alice", 'propose "Paint the benches" mode:vote')
+    matrix.ok(BOB_MATRIX, "proxy 2 @bob")
+    town.ok("bob", 'priority "Footfall on the high street"')
+    matrix.ok(BOB_MATRIX, 'priority "A cleaner plaza"')
+    matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    assert active_bobs(town) == [("console", "bob")]
+    with town.sessions() as session:
+        settled = [(r.member.person.user_id, r.member.active, r.position.value)
+                   for r in session.scalars(select(DecisionResponse).where(DecisionResponse.decision_id == 1))]
+        assert sorted(settled) == [(BOB_MATRIX, False, "no"), ("bob", True, "yes")], "history reads as it was"
+    current, earlier = town.ok("bob", "priorities").split("Earlier")
+    assert "Footfall on the high street" in current and "A cleaner plaza" not in current
+    assert "A cleaner plaza" in earlier, "one current priority; the other account's kept as history"
+    assert "was yes" not in matrix.ok(BOB_MATRIX, "vote 2 yes")
+    with town.sessions() as session:
+        assert [(r.member.person.user_id, r.cast_by_id) for r in session.scalars(
+            select(DecisionResponse).where(DecisionResponse.decision_id == 2))] == [("bob", None)]
