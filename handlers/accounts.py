@@ -32,8 +32,9 @@ LIFETIME = timedelta(minutes=15)
 
 
 def where(person: Person) -> str:
-    """An account as the person would recognise it: `slack @U024BE7LH (workspace T1)`."""
-    return f"{person.platform} `@{person.user_id}`" + (f" (workspace {person.workspace})" if person.workspace else "")
+    """An account as the person would recognise it: `slack @U024BE7LH (workspace T1)`, a Matrix id as it is."""
+    mention = person.user_id if person.user_id.startswith("@") else f"@{person.user_id}"
+    return f"{person.platform} `{mention}`" + (f" (workspace {person.workspace})" if person.workspace else "")
 
 
 def twins(ctx: Context, member: Member) -> str | None:
@@ -67,7 +68,7 @@ def link_me(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"To make your account on another platform (or another workspace) the same person as this one, "
                       f"send me this from it within {minutes} minutes: `use code:{code}`. It works once. Its "
                       "memberships, commitments and votes then join yours, and direct messages and nudges come here. "
-                      "Keep the code to yourself: whoever types it becomes you here.",
+                      "Keep the code to yourself: the account that types it will act as you.",
                  secret=True)
 
 
@@ -164,7 +165,7 @@ def unlink_me(ctx: Context, args: Args) -> Reply:
     """Make a linked account a separate person again: this one, or number n of `accounts`.
 
     What the link moved stays with you here; the account starts afresh and may `join` again."""
-    number = args.take_id("account number") if args.has_more() else None
+    number = args.take_id("account") if args.has_more() else None
     args.finish()
     yours = accounts.accounts(ctx.session, ctx.person.id)
     actor = ctx.actor

@@ -87,7 +87,7 @@ def test_linked_accounts_are_one_member_with_one_load_and_one_vote(town: Chat) -
     inbox = Inbox()
     sweep(town, inbox)
     [told] = inbox.to("@bob", "was just linked to you")
-    assert f"matrix `@{BOB_MATRIX}`" in told and "`unlink me 2`" in told
+    assert f"matrix `{BOB_MATRIX}`" in told and "`unlink me 2`" in told
     load = town.ok("alice", "load")
     assert load.count("- Robert (") == 1 and "1 open" in load.split("- Robert (")[1].split("\n")[0], load
 
@@ -108,7 +108,7 @@ def test_unlink_me_makes_the_account_a_newcomer_and_keeps_what_moved(town: Chat)
     matrix = two_bobs(town)
     matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
     listed = town.ok("bob", "accounts")
-    assert "1. console `@bob`" in listed and f"2. matrix `@{BOB_MATRIX}`" in listed
+    assert "1. console `@bob`" in listed and f"2. matrix `{BOB_MATRIX}`" in listed
     assert "Only this one" in matrix.ok("carol", "accounts")
     refused = town.refused("bob", "unlink me")
     assert "the account your others are linked to" in refused and "`unlink me <n>`" in refused
