@@ -245,10 +245,15 @@ def test_coordinators_hear_once_then_weekly_while_it_waits(drafted: Chat) -> Non
     assert "Youth Club has yet to sign" in inbox.to("@alice", "agreement")[-1], "a newcomer asks at once"
 
 
+def owed_now(chat: Chat) -> list[Waiting]:
+    """The `agreement-unsigned` nudges derived at the chat's moment, as the sweep would ask about them."""
+    with chat.sessions() as session:
+        return [Waiting(i, d.partnership_id, d.kind, d.text, d.person_id, d.channel, None, d.key)
+                for i, d in enumerate(terms.nudges(session, chat.now))]
+
+
 def test_the_nudge_is_checked_again_when_it_is_sent(drafted: Chat) -> None:
-    with drafted.sessions() as session:
-        due = [Waiting(i, d.partnership_id, d.kind, d.text, d.person_id, d.channel, None, d.key)
-               for i, d in enumerate(terms.nudges(session, drafted.now))]
+    due = owed_now(drafted)
     assert due, "the coordinators are owed a word about the signatures"
     with drafted.sessions() as session:
         assert still_true(session, due, drafted.now) == {}, "while it waits, the sweep finds it still true"
@@ -258,9 +263,11 @@ def test_the_nudge_is_checked_again_when_it_is_sent(drafted: Chat) -> None:
     assert {v.reason for v in verdicts.values()} == {"the agreement came into force, or a newer version waits"}
     assert len(verdicts) == len(due), "signed meanwhile: none of them goes"
     drafted.ok("alice", 'agreement edit review:"Yearly" why:"Fewer meetings"')
+    fresh = owed_now(drafted)
+    assert fresh and all(":v2:" in w.key for w in fresh), "sign-off of version 2 is asked for"
     with drafted.sessions() as session:
-        assert not terms.still_unsigned(session, 1, 1), "version 1 is no longer the one waiting"
-        assert terms.still_unsigned(session, 1, 2)
+        assert len(still_true(session, due, drafted.now)) == len(due), "version 1 is no longer the one waiting"
+        assert still_true(session, fresh, drafted.now) == {}
 
 
 def test_the_migration_goes_down_and_up_again_with_everything_recorded(drafted: Chat, engine: Engine) -> None:

@@ -344,17 +344,18 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
 
 @rechecks("agreement-unsigned", otherwise="the agreement came into force, or a newer version waits")
 def unsigned_holds(asked: Asked, row: Waiting) -> str | None:
-    """An `agreement-unsigned` nudge goes only while the version it names still waits for signatures."""
+    """An `agreement-unsigned` nudge (key `agreement-unsigned:p<partnership>:v<number>:...`) goes
+    only while the version it names is still the current one and still not in force."""
     number = about(row.key, "v")
-    if number is None or still_unsigned(asked.session, row.partnership_id, number):
+    s = asked.read(asked_standings).get(row.partnership_id)
+    if number is None or (s is not None and s.version is not None and s.version.number == number and not s.in_force):
         return None
     return "the agreement came into force, or a newer version waits"
 
 
-def still_unsigned(session: Session, partnership_id: int, number: int) -> bool:
-    """An `agreement-unsigned` nudge's condition at the moment it is sent (key
-    `agreement-unsigned:p<partnership>:v<number>:...`): that version is still the current one
-    and still not in force."""
-    s = standing_of(session, partnership_id)
-    return s.version is not None and s.version.number == number and not s.in_force
+def asked_standings(asked: Asked) -> dict[int, Standing]:
+    """The sign-off of every partnership an `agreement-unsigned` nudge being asked about is for,
+    in the same four statements however many there are."""
+    ids = {row.partnership_id for row in asked.rows if row.kind == "agreement-unsigned"}
+    return standings(asked.session, select(Partnership.id).where(Partnership.id.in_(ids))) if ids else {}
 
