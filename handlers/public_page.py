@@ -458,13 +458,13 @@ def meetings(session: Session, p: Partnership, page: PublicPage, now: datetime, 
     approved minutes, with their entries in the feed."""
     tz, words = page.tz, page.words
     if not page.ending:
-        ahead = session.scalars(select(Meeting).where(
+        ahead = list(session.scalars(select(Meeting).where(
             Meeting.partnership_id == p.id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now,
-            Meeting.starts_at <= now + AHEAD).order_by(Meeting.starts_at))
+            Meeting.starts_at <= now + AHEAD).order_by(Meeting.starts_at)))
         page.meetings = [Moment(m.starts_at.astimezone(tz).date(), f"Meeting: {words(m.title)}"
                                 + (f", {words(m.place)}" if m.place else ""), "meeting", f"meeting-{m.number}")
                          for m in ahead if m.starts_at is not None]
-        page.agendas = published_agendas(session, p, now, page.names, words)
+        page.agendas = published_agendas(session, p, now, page.names, words, scheduled=ahead)  # AHEAD reaches past 5 days
     page.minutes = published_minutes(session, p, now, page.names, words, tz)
     changes += [Change(f"meeting-{a.number}", a.starts_at - AGENDA_BEFORE, f"Agenda: {a.title}",
                        f"Meeting on {a.starts_at.astimezone(tz):%-d %B %Y at %H:%M}"

@@ -145,15 +145,18 @@ class PublishedAgenda:
 
 
 def published_agendas(session: Session, p: Partnership, now: datetime, names: bool = False,
-                      words: Callable[[str], str] | None = None) -> list[PublishedAgenda]:
+                      words: Callable[[str], str] | None = None,
+                      scheduled: list[Meeting] | None = None) -> list[PublishedAgenda]:
     """The agendas of the meetings in the next five days, for the partnership's public page
-    (which calls this only while the page is published, passing its own `words`); without
-    `names`, any name written in them reads "someone"."""
+    (which calls this only while the page is published, passing its own `words` and the
+    meetings `scheduled` ahead it has read, if they reach five days); without `names`, any
+    name written in them reads "someone"."""
     words = words or Mentions(queries.members_ever(session, p.id), names)
-    ahead = list(session.scalars(select(Meeting).where(Meeting.partnership_id == p.id,
-                                                       Meeting.status == MeetingStatus.SCHEDULED,
-                                                       Meeting.starts_at > now, Meeting.starts_at <= now + AGENDA_BEFORE)
-                                 .order_by(Meeting.starts_at)))
+    if scheduled is None:
+        scheduled = list(session.scalars(select(Meeting).where(
+            Meeting.partnership_id == p.id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now,
+            Meeting.starts_at <= now + AGENDA_BEFORE).order_by(Meeting.starts_at)))
+    ahead = [m for m in scheduled if m.starts_at is not None and now < m.starts_at <= now + AGENDA_BEFORE]
     items = items_of_all(session, [m.id for m in ahead])
     return [PublishedAgenda(m.number, words(m.title), m.starts_at, words(m.place) if m.place else None,
                             [words(a.title) for a in items.get(m.id, [])]) for m in ahead if m.starts_at is not None]
