@@ -231,6 +231,15 @@ class Context:
             )
         return member
 
+    def require_owner_or_coordinator(self, owner: Member, what: str, listing: str) -> Member:
+        """The acting member, refused unless `what` (an offer, an interest) is theirs or they
+        coordinate: people change their own, coordinators anyone's."""
+        member = self.require_member()
+        if owner.id != member.id and member.role is not Role.COORDINATOR:
+            raise UserError(f"{what} is {owner.display_name}'s; only they or a coordinator can withdraw it.",
+                            f"Type `{listing}` to see whose each one is.")
+        return member
+
     def is_coordinator(self) -> bool:
         member = self.member
         return member is not None and member.role is Role.COORDINATOR

@@ -74,14 +74,12 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     """Withdraw one of your flexibility offers when it no longer holds; a coordinator may withdraw anyone's."""
     offer_id = args.take_id("offer")
     args.finish()
-    member = ctx.require_member()
+    ctx.require_member()
     offer = ctx.find_row(Flexibility, offer_id, "offer", "flex")
     if offer.withdrawn_at is not None:
         raise UserError(f"Offer #{offer_id} was already withdrawn.", "Type `flex` to list the open ones.")
+    member = ctx.require_owner_or_coordinator(offer.member, f"Offer #{offer_id}", "flex")
     owner = offer.member.person.display_name
-    if offer.member_id != member.id and member.role is not Role.COORDINATOR:
-        raise UserError(f"Offer #{offer_id} is {owner}'s; only they or a coordinator can withdraw it.",
-                        "Type `flex` to see the offers and whose they are.")
     withdraw_offer(ctx, offer, None if offer.member_id == member.id else f"withdrawn by {ctx.person.display_name}")
     whose = "" if offer.member_id == member.id else f" ({owner}'s)"
     return Reply(text=f"Withdrew offer #{offer.number}{whose}.", audience=Audience.CHANNEL)

@@ -18,7 +18,7 @@ from handlers.errors import UserError
 from handlers.parsing import ID, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
-from storage.models import Decision, DecisionStatus, Interest, Role
+from storage.models import Decision, DecisionStatus, Interest
 
 MAX_INTEREST = 500
 
@@ -100,13 +100,11 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     """Withdraw an interest you declared, when it no longer holds; a coordinator may withdraw anyone's."""
     number = args.take_id("interest")
     args.finish()
-    member = ctx.require_member()
+    ctx.require_member()
     interest = ctx.find_row(Interest, number, "interest", "interests")
     if interest.withdrawn_at is not None:
         raise UserError(f"Interest #{number} was already withdrawn.", "Type `interests` to see the standing ones.")
-    if interest.member_id != member.id and member.role is not Role.COORDINATOR:
-        raise UserError(f"Interest #{number} is {interest.member.display_name}'s; only they or a coordinator can "
-                        "withdraw it.", "Type `interests` to see whose each one is.")
+    member = ctx.require_owner_or_coordinator(interest.member, f"Interest #{number}", "interests")
     interest.withdrawn_at = ctx.now
     ctx.record("interest-withdraw", f'withdrew interest #{number} ("{interest.text}")', subject=interest)
     whose = "" if interest.member_id == member.id else f" ({interest.member.display_name}'s)"
