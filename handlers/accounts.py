@@ -60,7 +60,8 @@ def link_me(ctx: Context, args: Args) -> Reply:
     one load and one vote, and direct messages come here."""
     args.finish()
     person = ctx.person
-    ctx.session.execute(delete(AccountCode).where(AccountCode.expires_at < ctx.now))
+    # One live code a person: a new one replaces the last (and expired codes go, whoever's).
+    ctx.session.execute(delete(AccountCode).where((AccountCode.expires_at < ctx.now) | (AccountCode.person_id == person.id)))
     code = reopen_codes.new_code()
     ctx.session.add(AccountCode(person_id=person.id, code_hash=reopen_codes.code_hash(code),
                                 expires_at=ctx.now + LIFETIME))
@@ -68,6 +69,7 @@ def link_me(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"To make your account on another platform (or another workspace) the same person as this one, "
                       f"send me this from it within {minutes} minutes: `use code:{code}`. It works once. Its "
                       "memberships, commitments and votes then join yours, and direct messages and nudges come here. "
+                      "A new `link me` replaces this code. "
                       "Keep the code to yourself: the account that types it will act as you.",
                  secret=True)
 

@@ -130,7 +130,9 @@ def test_a_code_works_once_expires_and_never_links_two_accounts_in_one_place(tow
     assert "two accounts in one place are two people" in town.refused("carol", f"use code:{code}")
     matrix.ok(BOB_MATRIX, f"use code:{code}")
     assert "has been used or has expired" in elsewhere(town).refused("@mallory:town.example", f"use code:{code}")
+    replaced = my_code(town, "carol")
     late = my_code(town, "carol")
+    assert "links nothing" in elsewhere(town).refused("@carol:town.example", f"use code:{replaced}"), "replaced"
     town.advance(minutes=16)
     assert "has been used or has expired" in elsewhere(town).refused("@carol:town.example", f"use code:{late}")
     assert "already you" in elsewhere(town).refused(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
