@@ -1,8 +1,10 @@
 """The nudge scheduler: periodic sweeps that send what the partnership state says is owed.
 
 A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs it once:
-1. derives every due nudge (handlers/nudges.py) and records it in the ledger under its
-   key; a key already there is left alone (a waiting one takes today's words), so a
+1. derives every due nudge (handlers/nudges.py) of the partnerships changed since their last
+   derivation or reaching a moment that could change it (storage/derivation.py), and of the
+   batched kinds everywhere, and records it in the ledger under its key; a key already there
+   is left alone (a waiting one takes the words of the sweep that derives it again), so a
    restart or a missed sweep loses nothing and repeats nothing. Waiting nudges that no
    longer hold (the work done, the handover answered, the person gone) are cancelled,
    each with its reason;
@@ -38,8 +40,9 @@ from bot import metrics
 from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
-from handlers.nudges import day_start, derive, quiet, settle, show_setting, still_true, thresholds_for
+from handlers.nudges import Derived, day_start, derive, quiet, settle, show_setting, still_true, thresholds_for
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
+from storage import derivation
 from storage import nudges as ledger
 from storage.database import database_now, take_write_lock, transaction
 from storage.models import Partnership, Person
@@ -229,12 +232,18 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     now = now or database_now(sessions)
     worker = worker or worker_name()
     report = SweepReport()
+    derived = None
     with transaction(sessions) as session:
         if ledger.deriving(session):
             # Closing a decision here must not miss a response given at the same moment.
             take_write_lock(session)
-            report.recorded, cancelled = owe(session, now)
+            report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
+    if derived is not None:
+        # Once what they owe is recorded, and apart: a command waits for this short transaction
+        # only, and if it fails the partnerships are derived again next sweep, which is harmless.
+        with transaction(sessions) as session:
+            derivation.mark(session, derived.marks(), now)
     started = time.monotonic()
 
     def clock() -> datetime:
@@ -300,13 +309,13 @@ def deliver(sessions: sessionmaker[Session], delivery: Delivery, claimed: list[t
     return failed
 
 
-def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]]]:
+def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]], Derived]:
     """Record what the state says is owed at `now`, and cancel what waits but no longer holds:
-    how many nudges were new, and the cancelled ones with why."""
+    how many nudges were new, the cancelled ones with why, and what was derived."""
     due, derived = derive(session, now)
     due = ledger.to_every_room(session, due)
     recorded = ledger.record(session, due, now)
-    return recorded, settle(session, due, derived, now)
+    return recorded, settle(session, due, derived, now), derived
 
 
 def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime, lease: timedelta,
@@ -334,7 +343,7 @@ def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> lis
     now = now or database_now(sessions)
     session = sessions()
     try:
-        _, cancelled = owe(session, now)
+        _, cancelled, _ = owe(session, now)
         return plan(session, now, cancelled=cancelled)
     finally:
         session.rollback()

@@ -187,6 +187,13 @@ class Partnership(Base):
     interests_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # How long before a proposal closes its members who have not responded are reminded, once.
     remind_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # What the nudge sweep needs to derive only what changed (storage/derivation.py): changes
+    # counted to the rows its derivation reads, the count the last derivation saw and when it
+    # ran, and the next moment its answer could change with nothing changed (a due date...).
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    derived: Mapped[int | None] = mapped_column(Integer)
+    derived_at: Mapped[datetime | None]
+    derive_after: Mapped[datetime | None]
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 

@@ -95,16 +95,16 @@ def record(session: Session, due: Collection[DueNudge], now: datetime) -> int:
     return len(rows)
 
 
-def unsettled(session: Session, now: datetime, derived: Collection[int], due: Collection[str]) -> list[Waiting]:
-    """Waiting nudges a sweep asks again about: every `told` one, and the derived ones of the
-    partnerships in `derived` (whose nudges were all derived just now) missing from the `due`
-    keys, so no longer due. Leased ones are their sweeper's to ask about.
+def unsettled(session: Session, now: datetime, derived: ColumnElement[bool], due: Collection[str]) -> list[Waiting]:
+    """Waiting nudges a sweep asks again about: every `told` one, and the derived ones the
+    sweep answers for (`derived`: of the kinds and partnerships it derived just now) missing
+    from the `due` keys, so no longer due. Leased ones are their sweeper's to ask about.
 
     Thousands may wait at scale (for quiet hours), nearly all still due: their keys are read
     first, and whole rows only for the few asked about."""
     ids = [nudge_id for nudge_id, key in session.execute(
         select(Nudge.id, Nudge.key).where(Nudge.owed(), unleased(now),
-                                          or_(Nudge.key.startswith(TOLD), Nudge.partnership_id.in_(derived))))
+                                          or_(Nudge.key.startswith(TOLD), derived)))
            if key.startswith(TOLD) or key not in due]
     if not ids:
         return []
