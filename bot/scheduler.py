@@ -40,7 +40,18 @@ from bot import metrics
 from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
-from handlers.nudges import Derived, day_start, derive, quiet, settle, show_setting, still_true, thresholds_for
+from handlers.nudges import (
+    Derived,
+    back_from_away,
+    day_start,
+    derive,
+    quiet,
+    quiet_ends,
+    settle,
+    show_setting,
+    still_true,
+    thresholds_for,
+)
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import derivation
 from storage import nudges as ledger
@@ -122,6 +133,8 @@ class Batch:
     later: list[tuple[Pending, str]] = field(default_factory=list)
     # Cancelled by this sweep, as no longer true, and why.
     cancelled: list[tuple[Pending, str]] = field(default_factory=list)
+    # The moment each nudge that waits may go, when nothing changes meanwhile (`ledger.hold_back`).
+    held: dict[int, datetime] = field(default_factory=dict)
 
     def message(self, won: set[int]) -> Outgoing | None:
         """The one message carrying every nudge of this batch the sweep won."""
@@ -144,14 +157,15 @@ class Batch:
 
 
 def plan(session: Session, now: datetime, platform: str | None = None,
-         cancelled: Sequence[tuple[ledger.Waiting, str]] = ()) -> list[Batch]:
+         cancelled: Sequence[tuple[ledger.Waiting, str]] = (), everything: bool = False) -> list[Batch]:
     """Group pending nudges by recipient and decide which may go now.
 
     A person's nudge waits while they are away, through their quiet hours (in their own
     time zone) and once they have had the day's cap of messages; channels have none of these.
-    Nudges this sweep `cancelled` are shown with their recipients too (for the dry run).
+    The ones an earlier plan held back until a moment still to come are left out (`ledger.held_back`),
+    unless `everything`. Nudges this sweep `cancelled` are shown with their recipients too (for the dry run).
     """
-    rows = ledger.pending(session, now, platform)
+    rows = ledger.pending(session, now, platform, everything)
     every = [*rows, *(n for n, _ in cancelled)]
     partnerships = {p.id: p for p in session.scalars(
         select(Partnership).where(Partnership.id.in_({n.partnership_id for n in every})))}
@@ -192,10 +206,13 @@ def plan(session: Session, now: datetime, platform: str | None = None,
         t = limits[n.partnership_id]
         if away_now(person, now):
             batch.later.append((pending, f"away until {person.away_until}"))
+            batch.held[n.id] = back_from_away(person, tz)
         elif quiet(t, tz, now):
             batch.later.append((pending, f"quiet hours until {show_setting('quiet_end', t.quiet_end)} their time"))
+            batch.held[n.id] = quiet_ends(t, tz, now)
         elif had[person.id] >= t.daily_cap:
             batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))
+            batch.held[n.id] = day_start(tz, now) + timedelta(days=1)
         else:
             batch.now.append(pending)
     return list(batches.values())
@@ -253,7 +270,10 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     with transaction(sessions) as session:
         ledger.serialise_claims(session)
         batches = plan(session, now, platform)
-    deferred = [n.kind for b in batches for n, _ in b.later]
+        # Held back by an earlier plan (before this one's are): they wait too.
+        deferred = [kind for kind, count in ledger.still_held(session, now, platform).items() for _ in range(count)]
+        ledger.hold_back(session, {i: moment for b in batches for i, moment in b.held.items()}, now)
+    deferred += [n.kind for b in batches for n, _ in b.later]
     report.deferred = len(deferred)
     ready = [b for b in batches if b.now]
     failed: list[str] = []
@@ -344,7 +364,7 @@ def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> lis
     session = sessions()
     try:
         _, cancelled, _ = owe(session, now)
-        return plan(session, now, cancelled=cancelled)
+        return plan(session, now, cancelled=cancelled, everything=True)
     finally:
         session.rollback()
         session.close()

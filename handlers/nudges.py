@@ -67,6 +67,7 @@ from storage.models import (
     Review,
     Role,
     Snooze,
+    Successor,
 )
 from storage.nudges import TOLD, DueNudge, Waiting, home_channels
 
@@ -152,6 +153,19 @@ def quiet(t: Thresholds, tz: ZoneInfo, now: datetime) -> bool:
     return minute >= t.quiet_start or minute < t.quiet_end
 
 
+def quiet_ends(t: Thresholds, tz: ZoneInfo, now: datetime) -> datetime:
+    """When quiet hours under way at `now` end for someone in zone `tz`: the next quiet_end, their time."""
+    local = now.astimezone(tz)
+    end = datetime.combine(local.date(), time(t.quiet_end // 60, t.quiet_end % 60), tzinfo=tz)
+    return end if end > now else end + DAY
+
+
+def back_from_away(person: Person, tz: ZoneInfo) -> datetime:
+    """The start of the day after someone's time away, in their zone `tz`."""
+    assert person.away_until is not None
+    return datetime.combine(person.away_until + DAY, time(0), tzinfo=tz)
+
+
 def day_start(tz: ZoneInfo, now: datetime) -> datetime:
     """The start of the person's own day, for their daily cap."""
     local = now.astimezone(tz)
@@ -203,9 +217,16 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
     except Exception:
         log.exception("could not roll recurring commitments on")
     stale, running = derivation.due(session, now)
+    ids = [d.id for d in stale]
     # Most of them (a first sweep, after a migration): read every row, not a long list of ids.
-    state = State.load(session, now, [d.id for d in stale] if 2 * len(stale) < running else None)
+    state = State.load(session, now, ids if 2 * len(ids) < running else None)
     due, whole = batched(session, now)
+    try:
+        with session.begin_nested():
+            due += succession.nudges(session, now, ids)
+    except Exception:  # none of them wholly derived: all derived again next sweep
+        log.exception("could not derive succession")
+        stale = []
     derived = Derived(whole=whole)
     tellings = Tellings()
     partnerships = {p.id: p for p in state.partnerships}
@@ -232,8 +253,9 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
     return [d for d in due if d.person_id not in gone], derived
 
 
-# Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges, terms.nudges, poll.nudges)
+# Derived for every partnership at once, each in a fixed number of queries. (Succession's are
+# derived with the `Deriver`'s kinds, for the partnerships due for derivation alone.)
+BATCHED = (decisions.nudges, reviews.nudges, away.nudges, terms.nudges, poll.nudges)
 
 
 def batched(session: Session, now: datetime) -> tuple[list[DueNudge], bool]:
@@ -461,11 +483,13 @@ class State:
 
 # Every row `State.load` reads: a change to any counts as a change of its partnership's derivation.
 # (Episodes are left out: only the derivation itself writes them.)
+# And what succession's nudges read besides (the successors named).
 derivation.watch(Partnership, Member, Person, Commitment, Snooze, Flexibility, Concern, Priority, Review, NudgeSettings,
-                 ChannelLink)
-# The kinds `Deriver` derives, one partnership at a time; every other derived kind is `BATCHED`.
+                 ChannelLink, Successor)
+# The kinds derived for the partnerships due for derivation alone (`Deriver`'s, and succession's);
+# every other derived kind is `BATCHED`.
 KINDS = ("due-soon", "overdue", "escalation", "progress-ask", "review-soon", "review-overdue", "ending",
-         "overload-note", "overload", "concern-stale", "key-person", "sole-coordinator", "digest")
+         "overload-note", "overload", "concern-stale", "key-person", "sole-coordinator", "digest", "succession")
 
 
 class Deriver:
@@ -497,9 +521,12 @@ class Deriver:
         member's own for their load (spread over their days), time away and the days the words
         name. Each open commitment has its moments (a day after it is logged, its reminder,
         the week before it is due, due, escalated, and each day it is overdue after that), so
-        has a snooze's end, a concern's each day open, and a young partnership's settling in."""
+        has a snooze's end, a concern's each day open, and a young partnership's settling in.
+        Succession's nudges are derived with these: they ask again each month (UTC)."""
         now, t = self.now, self.t
-        moments = [day_start(UTC, now) + DAY, self.p.created_at + SETTLING_IN]
+        month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        moments = [day_start(UTC, now) + DAY, (month + 32 * DAY).replace(day=1),
+                   self.p.created_at + SETTLING_IN, self.p.created_at + succession.SETTLING_IN]
         moments += [day_start(zone(tz), now) + DAY for tz in {m.timezone for m in self.members}]
         for c in self.open:
             moments += [c.created_at + DAY, c.due_at - t.due_soon_days * DAY, c.due_at - WEEK, c.due_at,

@@ -656,6 +656,11 @@ class Nudge(Base):
     # No longer true when its turn came (the work done, the person gone), and why.
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Held back (quiet hours, a daily cap, time away) until this moment, as planned at
+    # `deferred_at`: sweeps leave it out of their plans until then, unless its partnership
+    # changed since (storage/nudges.py `pending`).
+    not_before: Mapped[datetime | None]
+    deferred_at: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship(lazy="joined")
 

@@ -306,8 +306,21 @@ def _waiting() -> Select[tuple[int, int, str, str, int | None, str | None, str |
                   Nudge.actions, Nudge.key)
 
 
-def pending(session: Session, now: datetime, platform: str | None = None) -> list[Waiting]:
-    """Owed nudges nobody holds a live lease on, oldest first, locked where the database can.
+def held_back(now: datetime) -> ColumnElement[bool]:
+    """Held back until a moment still to come, as planned since its partnership last changed:
+    its partnership derived (so every change counted is seen) no later than it was planned, and
+    nothing counted since. A change (quiet hours set, a time zone, time away) plans it again."""
+    # Each comparison with its IS NOT NULL, so a NULL makes it false, never unknown: its negation
+    # must take every nudge not held back.
+    return and_(Nudge.not_before.is_not(None), Nudge.not_before > now,
+                Nudge.deferred_at.is_not(None), Partnership.derived_at.is_not(None),
+                Nudge.deferred_at >= Partnership.derived_at,
+                Partnership.derived.is_not(None), Partnership.derived == Partnership.changes)
+
+
+def pending(session: Session, now: datetime, platform: str | None = None, everything: bool = False) -> list[Waiting]:
+    """Owed nudges nobody holds a live lease on, oldest first, locked where the database can;
+    not the ones `held_back`, unless `everything` (the dry run shows them all).
 
     Their people are the caller's to read, in one query (FOR UPDATE cannot take the
     nullable side of a join)."""
@@ -318,9 +331,36 @@ def pending(session: Session, now: datetime, platform: str | None = None) -> lis
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True, of=Nudge)
     )
+    if not everything:
+        query = query.where(~held_back(now))
     if platform is not None:
         query = query.where(on_platform(platform))
     return [Waiting._make(row) for row in session.execute(query)]
+
+
+def still_held(session: Session, now: datetime, platform: str | None = None) -> dict[str, int]:
+    """How many owed nudges of each kind are `held_back`, left out of the plan: one query."""
+    query = (select(Nudge.kind, func.count()).join(Partnership, Partnership.id == Nudge.partnership_id)
+             .where(Nudge.owed(), unleased(now), held_back(now)).group_by(Nudge.kind))
+    if platform is not None:
+        query = query.where(on_platform(platform))
+    return {kind: count for kind, count in session.execute(query)}
+
+
+def hold_back(session: Session, until: Mapping[int, datetime], now: datetime) -> None:
+    """Hold nudges back, each until its moment, as planned at `now`: one statement per moment
+    (a few: quiet hours end at the same local time for everyone in a zone)."""
+    by_moment: dict[datetime, list[int]] = {}
+    for nudge_id, moment in until.items():
+        by_moment.setdefault(moment, []).append(nudge_id)
+    for moment, ids in by_moment.items():
+        for first in range(0, len(ids), _CHUNK):
+            session.execute(update(Nudge).where(Nudge.id.in_(ids[first:first + _CHUNK]))
+                            .values(not_before=moment, deferred_at=now).execution_options(synchronize_session=False))
+
+
+# Ids in one IN list, well within the databases' limits on parameters (SQLite's 32,766).
+_CHUNK = 10_000
 
 
 def messages_since(session: Session, since: Mapping[int, datetime], now: datetime) -> dict[int, int]:

@@ -1,7 +1,9 @@
 """Derivation: what the nudge sweep needs to derive only the partnerships that changed, or that
-a moment (a due date, a local midnight) has come for (storage/derivation.py).
+a moment (a due date, a local midnight) has come for (storage/derivation.py), and to plan only
+the nudges no longer held back (quiet hours, a daily cap, time away).
 
-Every partnership starts never derived, so the first sweep after it derives them all.
+Every partnership starts never derived, so the first sweep after it derives them all; every
+nudge starts held back by nothing, so it plans them all.
 
 Revision ID: 0025_derivation
 Revises: 0024_rooms
@@ -26,10 +28,14 @@ def upgrade() -> None:
     op.add_column('partnerships', sa.Column('derived', sa.Integer(), nullable=True))
     op.add_column('partnerships', sa.Column('derived_at', storage.models.UTCDateTime(), nullable=True))
     op.add_column('partnerships', sa.Column('derive_after', storage.models.UTCDateTime(), nullable=True))
+    op.add_column('nudges', sa.Column('not_before', storage.models.UTCDateTime(), nullable=True))
+    op.add_column('nudges', sa.Column('deferred_at', storage.models.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later): rebuilding `partnerships` in a
     # batch would trip the triggers that name it (0008_trust).
+    for column in ('deferred_at', 'not_before'):
+        op.drop_column('nudges', column)
     for column in ('derive_after', 'derived_at', 'derived', 'changes'):
         op.drop_column('partnerships', column)
