@@ -9,7 +9,8 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    longer hold (the work done, the handover answered, the person gone) are cancelled,
    each with its reason;
 2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
-   stays pending), and each recipient's nudges become one message; then leases them a round
+   stays pending, and later plans leave it out until the moment it may go, unless its
+   partnership changes meanwhile), and each recipient's nudges become one message; then leases them a round
    of messages at a time, skipping what another sweeper holds, so sweepers share the work;
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
@@ -212,7 +213,8 @@ def plan(session: Session, now: datetime, platform: str | None = None,
             batch.held[n.id] = quiet_ends(t, tz, now)
         elif had[person.id] >= t.daily_cap:
             batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))
-            batch.held[n.id] = day_start(tz, now) + timedelta(days=1)
+            # Their next day; or sooner, if a message counted as on its way fails and gives its place back.
+            batch.held[n.id] = min(day_start(tz, now) + timedelta(days=1), now + LEASE)
         else:
             batch.now.append(pending)
     return list(batches.values())
