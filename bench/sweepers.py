@@ -37,7 +37,7 @@ def fresh_ledger(engine: Engine) -> None:
         connection.execute(text("DELETE FROM episodes"))
         connection.execute(text("DELETE FROM sweeps"))
         connection.execute(text("UPDATE partnerships SET derived = NULL, derived_at = NULL, derive_after = NULL"))
-        connection.execute(text("UPDATE nudges SET not_before = NULL, deferred_at = NULL WHERE not_before IS NOT NULL"))
+        connection.execute(text("UPDATE nudges SET not_before = NULL WHERE not_before IS NOT NULL"))
 
 
 def together(url: str, api_url: str, now: datetime, count: int) -> tuple[float, list[int]]:

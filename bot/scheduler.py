@@ -10,7 +10,7 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    each with its reason;
 2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
    stays pending, and later plans leave it out until the moment it may go, unless its
-   partnership changes meanwhile), and each recipient's nudges become one message; then leases them a round
+   partnership is derived again meanwhile), and each recipient's nudges become one message; then leases them a round
    of messages at a time, skipping what another sweeper holds, so sweepers share the work;
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
@@ -56,7 +56,7 @@ from handlers.nudges import (
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage import derivation
 from storage import nudges as ledger
-from storage.database import database_now, take_write_lock, transaction
+from storage.database import database_now, take_write_lock, transaction, without_jit
 from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def plan(session: Session, now: datetime, platform: str | None = None,
 
     A person's nudge waits while they are away, through their quiet hours (in their own
     time zone) and once they have had the day's cap of messages; channels have none of these.
-    The ones an earlier plan held back until a moment still to come are left out (`ledger.held_back`),
+    The ones an earlier plan held back until a moment still to come are left out (`ledger.hold_back`),
     unless `everything`. Nudges this sweep `cancelled` are shown with their recipients too (for the dry run).
     """
     rows = ledger.pending(session, now, platform, everything)
@@ -253,6 +253,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     report = SweepReport()
     derived = None
     with transaction(sessions) as session:
+        without_jit(session)
         if ledger.deriving(session):
             # Closing a decision here must not miss a response given at the same moment.
             take_write_lock(session)
@@ -270,12 +271,12 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         return now + timedelta(seconds=time.monotonic() - started)
 
     with transaction(sessions) as session:
+        without_jit(session)
         ledger.serialise_claims(session)
         batches = plan(session, now, platform)
-        # Held back by an earlier plan (before this one's are): they wait too.
-        deferred = [kind for kind, count in ledger.still_held(session, now, platform).items() for _ in range(count)]
-        ledger.hold_back(session, {i: moment for b in batches for i, moment in b.held.items()}, now)
-    deferred += [n.kind for b in batches for n, _ in b.later]
+        ledger.hold_back(session, {i: moment for b in batches for i, moment in b.held.items()})
+    # Deferred by this plan: the ones an earlier plan held back, and still holds, are not counted again.
+    deferred = [n.kind for b in batches for n, _ in b.later]
     report.deferred = len(deferred)
     ready = [b for b in batches if b.now]
     failed: list[str] = []
@@ -335,6 +336,7 @@ def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting
     """Record what the state says is owed at `now`, and cancel what waits but no longer holds:
     how many nudges were new, the cancelled ones with why, and what was derived."""
     due, derived = derive(session, now)
+    ledger.free(session, [d.id for d, _ in derived.partnerships])
     due = ledger.to_every_room(session, due)
     recorded = ledger.record(session, due, now)
     return recorded, settle(session, due, derived, now), derived

@@ -635,6 +635,9 @@ class Nudge(Base):
               postgresql_where=sql_text("cancelled_at IS NULL")),
         Index("ix_nudges_pending", "sent_at", "cancelled_at", "claimed_until"),
         Index("ix_nudges_person_sent", "person_id", "sent_at"),
+        # The owed ones by the moment they are held back until: a plan reads the few free to go.
+        Index("ix_nudges_not_before", "not_before", sqlite_where=sql_text("sent_at IS NULL AND cancelled_at IS NULL"),
+              postgresql_where=sql_text("sent_at IS NULL AND cancelled_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -656,11 +659,10 @@ class Nudge(Base):
     # No longer true when its turn came (the work done, the person gone), and why.
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    # Held back (quiet hours, a daily cap, time away) until this moment, as planned at
-    # `deferred_at`: sweeps leave it out of their plans until then, unless its partnership
-    # changed since (storage/nudges.py `pending`).
+    # Held back (quiet hours, a daily cap, time away) until this moment: sweeps leave it out
+    # of their plans until then, unless its partnership is derived again meanwhile (a change
+    # to it, or a moment come), which frees it (storage/nudges.py `hold_back`, `free`).
     not_before: Mapped[datetime | None]
-    deferred_at: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship(lazy="joined")
 

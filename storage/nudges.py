@@ -72,8 +72,8 @@ def record(session: Session, due: Collection[DueNudge], now: datetime) -> int:
     among = (Nudge.key == any_(bindparam("keys", list(texts), type_=ARRAY(String))) if postgres
              else Nudge.key.in_(texts))
     # Sent rows by key alone; the words only of the few waiting, free to change.
-    known: dict[str, str | None] = {key: text for key, text in session.execute(
-        select(Nudge.key, case((and_(Nudge.sent_at.is_(None), unleased(now)), Nudge.text)))
+    known: dict[str, tuple[int, str | None]] = {key: (nudge_id, text) for nudge_id, key, text in session.execute(
+        select(Nudge.id, Nudge.key, case((and_(Nudge.sent_at.is_(None), unleased(now)), Nudge.text)))
         .where(among, Nudge.cancelled_at.is_(None)))}
     # Only the new ones: most sweeps find everything already recorded, and insert nothing.
     rows = [
@@ -84,12 +84,12 @@ def record(session: Session, due: Collection[DueNudge], now: datetime) -> int:
     rows.sort(key=lambda row: row["key"])  # one lock order for every sweeper inserting at once
     if rows:
         session.execute(_insert(session).on_conflict_do_nothing(index_elements=["key"], index_where=_OWED), rows)
-    reworded = [{"k": key, "t": texts[key]} for key, text in sorted(known.items())
+    reworded = [{"i": nudge_id, "t": texts[key]} for key, (nudge_id, text) in sorted(known.items())
                 if text is not None and text != texts[key]]
-    if reworded:  # one statement for them all (executemany)
+    if reworded:  # one statement for them all (executemany), each row by its id (the planner's surest way)
         table = Nudge.__table__
         session.connection().execute(
-            update(table).where(table.c.key == bindparam("k"), table.c.sent_at.is_(None), table.c.cancelled_at.is_(None),
+            update(table).where(table.c.id == bindparam("i"), table.c.sent_at.is_(None), table.c.cancelled_at.is_(None),
                                 or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now))
             .values(text=bindparam("t")), reworded)
     return len(rows)
@@ -306,21 +306,14 @@ def _waiting() -> Select[tuple[int, int, str, str, int | None, str | None, str |
                   Nudge.actions, Nudge.key)
 
 
-def held_back(now: datetime) -> ColumnElement[bool]:
-    """Held back until a moment still to come, as planned since its partnership last changed:
-    its partnership derived (so every change counted is seen) no later than it was planned, and
-    nothing counted since. A change (quiet hours set, a time zone, time away) plans it again."""
-    # Each comparison with its IS NOT NULL, so a NULL makes it false, never unknown: its negation
-    # must take every nudge not held back.
-    return and_(Nudge.not_before.is_not(None), Nudge.not_before > now,
-                Nudge.deferred_at.is_not(None), Partnership.derived_at.is_not(None),
-                Nudge.deferred_at >= Partnership.derived_at,
-                Partnership.derived.is_not(None), Partnership.derived == Partnership.changes)
+def free_to_plan(now: datetime) -> ColumnElement[bool]:
+    """Not held back by an earlier plan (`hold_back`), or no longer."""
+    return or_(Nudge.not_before.is_(None), Nudge.not_before <= now)
 
 
 def pending(session: Session, now: datetime, platform: str | None = None, everything: bool = False) -> list[Waiting]:
     """Owed nudges nobody holds a live lease on, oldest first, locked where the database can;
-    not the ones `held_back`, unless `everything` (the dry run shows them all).
+    not the ones held back (`hold_back`), unless `everything` (the dry run shows them all).
 
     Their people are the caller's to read, in one query (FOR UPDATE cannot take the
     nullable side of a join)."""
@@ -332,31 +325,31 @@ def pending(session: Session, now: datetime, platform: str | None = None, everyt
         .with_for_update(skip_locked=True, of=Nudge)
     )
     if not everything:
-        query = query.where(~held_back(now))
+        query = query.where(free_to_plan(now))
     if platform is not None:
         query = query.where(on_platform(platform))
     return [Waiting._make(row) for row in session.execute(query)]
 
 
-def still_held(session: Session, now: datetime, platform: str | None = None) -> dict[str, int]:
-    """How many owed nudges of each kind are `held_back`, left out of the plan: one query."""
-    query = (select(Nudge.kind, func.count()).join(Partnership, Partnership.id == Nudge.partnership_id)
-             .where(Nudge.owed(), unleased(now), held_back(now)).group_by(Nudge.kind))
-    if platform is not None:
-        query = query.where(on_platform(platform))
-    return {kind: count for kind, count in session.execute(query)}
-
-
-def hold_back(session: Session, until: Mapping[int, datetime], now: datetime) -> None:
-    """Hold nudges back, each until its moment, as planned at `now`: one statement per moment
-    (a few: quiet hours end at the same local time for everyone in a zone)."""
+def hold_back(session: Session, until: Mapping[int, datetime]) -> None:
+    """Hold nudges back from later plans, each until its moment (the end of quiet hours, a new
+    day): one statement per moment, a few (quiet hours end at one local time in a zone)."""
     by_moment: dict[datetime, list[int]] = {}
     for nudge_id, moment in until.items():
         by_moment.setdefault(moment, []).append(nudge_id)
     for moment, ids in by_moment.items():
         for first in range(0, len(ids), _CHUNK):
             session.execute(update(Nudge).where(Nudge.id.in_(ids[first:first + _CHUNK]))
-                            .values(not_before=moment, deferred_at=now).execution_options(synchronize_session=False))
+                            .values(not_before=moment).execution_options(synchronize_session=False))
+
+
+def free(session: Session, partnership_ids: Sequence[int]) -> None:
+    """Plan the held-back nudges of these partnerships again: they were derived again, for a
+    change (a setting, a time zone, time away) or a moment, and the reason they wait may be gone."""
+    for first in range(0, len(partnership_ids), _CHUNK):
+        session.execute(update(Nudge).where(Nudge.partnership_id.in_(partnership_ids[first:first + _CHUNK]),
+                                            Nudge.not_before.is_not(None), Nudge.owed())
+                        .values(not_before=None).execution_options(synchronize_session=False))
 
 
 # Ids in one IN list, well within the databases' limits on parameters (SQLite's 32,766).

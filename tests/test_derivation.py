@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from storage.models import Partnership
 from tests.conftest import Chat
 from tests.test_governance_sweep import counting
-from tests.test_nudges import Inbox, at, inbox, sweep
+from tests.test_nudges import Inbox, at, inbox, ledger, sweep
 
 __all__ = ["inbox"]  # the fixture, used by name
 
@@ -93,3 +93,22 @@ def test_a_change_to_a_person_derives_every_partnership_they_are_in(town: Chat, 
     assert derives(town, inbox)
     assert {name: when for name, (when, _) in derivation(town).items()} == {
         "Riverside Partnership": town.now, "Market Group": town.now, "Quiet Group": before}
+
+
+def test_a_nudge_held_back_waits_for_its_moment_unless_a_change_frees_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("carol", "tz Asia/Tokyo")
+    town.ok("carol", 'commit "Recruit litter pickers" by:2026-11-26')
+    at(town, "2026-11-27T13:00")  # 22:00 for carol: quiet hours until 08:00 her time
+    assert sweep(town, inbox).deferred == 1
+    [held] = [n for n in ledger(town) if n.kind == "overdue"]
+    assert held.not_before == datetime(2026, 11, 27, 23, 0, tzinfo=UTC) and held.sent_at is None
+
+    town.advance(minutes=5)  # left out of the plan: not deferred again, still waiting
+    assert sweep(town, inbox).deferred == 0 and inbox.to("@carol") == []
+    assert [n.not_before for n in ledger(town) if n.kind == "overdue"] == [held.not_before]
+
+    town.ok("alice", "nudge set quiet_start:23:00")  # quiet hours begin later: it may go now
+    town.advance(minutes=5)
+    sweep(town, inbox)
+    [message] = inbox.to("@carol")
+    assert "#1 Recruit litter pickers was due Thu 26 Nov" in message

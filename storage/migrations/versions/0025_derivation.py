@@ -29,13 +29,15 @@ def upgrade() -> None:
     op.add_column('partnerships', sa.Column('derived_at', storage.models.UTCDateTime(), nullable=True))
     op.add_column('partnerships', sa.Column('derive_after', storage.models.UTCDateTime(), nullable=True))
     op.add_column('nudges', sa.Column('not_before', storage.models.UTCDateTime(), nullable=True))
-    op.add_column('nudges', sa.Column('deferred_at', storage.models.UTCDateTime(), nullable=True))
+    op.create_index('ix_nudges_not_before', 'nudges', ['not_before'], unique=False,
+                    sqlite_where=sa.text('sent_at IS NULL AND cancelled_at IS NULL'),
+                    postgresql_where=sa.text('sent_at IS NULL AND cancelled_at IS NULL'))
 
 
 def downgrade() -> None:
     # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later): rebuilding `partnerships` in a
     # batch would trip the triggers that name it (0008_trust).
-    for column in ('deferred_at', 'not_before'):
-        op.drop_column('nudges', column)
+    op.drop_index('ix_nudges_not_before', table_name='nudges')
+    op.drop_column('nudges', 'not_before')
     for column in ('derive_after', 'derived_at', 'derived', 'changes'):
         op.drop_column('partnerships', column)
