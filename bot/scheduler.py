@@ -10,7 +10,7 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    each with its reason;
 2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
    stays pending, and later plans leave it out until the moment it may go, unless its
-   partnership is derived again meanwhile), and each recipient's nudges become one message; then leases them a round
+   partnership changes meanwhile), and each recipient's nudges become one message; then leases them a round
    of messages at a time, skipping what another sweeper holds, so sweepers share the work;
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
@@ -336,7 +336,8 @@ def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting
     """Record what the state says is owed at `now`, and cancel what waits but no longer holds:
     how many nudges were new, the cancelled ones with why, and what was derived."""
     due, derived = derive(session, now)
-    ledger.free(session, [d.id for d, _ in derived.partnerships])
+    # Changed (a setting, a time zone, time away): what its waiting nudges wait for may have too.
+    ledger.free(session, [d.id for d, _ in derived.partnerships if d.changed])
     due = ledger.to_every_room(session, due)
     recorded = ledger.record(session, due, now)
     return recorded, settle(session, due, derived, now), derived

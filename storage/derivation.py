@@ -102,10 +102,12 @@ def _bulk(state: ORMExecuteState) -> None:
 
 @dataclass(frozen=True)
 class Due:
-    """A partnership to derive, with the count of changes its derivation sees."""
+    """A partnership to derive, with the count of changes its derivation sees, and whether it
+    changed since its last derivation (or was never derived), rather than only reached a moment."""
 
     id: int
     changes: int
+    changed: bool = True
 
 
 def due(session: Session, now: datetime) -> tuple[list[Due], int]:
@@ -116,8 +118,11 @@ def due(session: Session, now: datetime) -> tuple[list[Due], int]:
     p = Partnership
     rows = session.execute(select(p.id, p.changes, p.derived, p.derived_at, p.derive_after)
                            .where(~p.over(now.date())).order_by(p.id)).all()
-    stale = [Due(pid, changes) for pid, changes, derived, derived_at, after in rows
-             if derived != changes or derived_at is None or derived_at > now or (after is not None and after <= now)]
+    stale = []
+    for pid, changes, derived, derived_at, after in rows:
+        changed = derived != changes or derived_at is None or derived_at > now
+        if changed or (after is not None and after <= now):
+            stale.append(Due(pid, changes, changed))
     return stale, len(rows)
 
 

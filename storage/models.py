@@ -660,8 +660,8 @@ class Nudge(Base):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # Held back (quiet hours, a daily cap, time away) until this moment: sweeps leave it out
-    # of their plans until then, unless its partnership is derived again meanwhile (a change
-    # to it, or a moment come), which frees it (storage/nudges.py `hold_back`, `free`).
+    # of their plans until then, unless its partnership changes meanwhile, which frees it
+    # (storage/nudges.py `hold_back`, `free`).
     not_before: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship(lazy="joined")

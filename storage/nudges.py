@@ -344,8 +344,8 @@ def hold_back(session: Session, until: Mapping[int, datetime]) -> None:
 
 
 def free(session: Session, partnership_ids: Sequence[int]) -> None:
-    """Plan the held-back nudges of these partnerships again: they were derived again, for a
-    change (a setting, a time zone, time away) or a moment, and the reason they wait may be gone."""
+    """Plan the held-back nudges of these partnerships again: they changed (a setting, a time
+    zone, time away), and the reason they wait may be gone."""
     for first in range(0, len(partnership_ids), _CHUNK):
         session.execute(update(Nudge).where(Nudge.partnership_id.in_(partnership_ids[first:first + _CHUNK]),
                                             Nudge.not_before.is_not(None), Nudge.owed())
