@@ -251,7 +251,6 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     now = now or database_now(sessions)
     worker = worker or worker_name()
     report = SweepReport()
-    derived = None
     with transaction(sessions) as session:
         without_jit(session)
         if ledger.deriving(session):
@@ -259,10 +258,8 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             take_write_lock(session)
             report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
-    if derived is not None:
-        # Once what they owe is recorded, and apart: a command waits for this short transaction
-        # only, and if it fails the partnerships are derived again next sweep, which is harmless.
-        with transaction(sessions) as session:
+            # Last, so the partnerships' rows are held (a command on one waits) only until the
+            # commit; with the records, so a sweeper waiting to derive finds them derived.
             derivation.mark(session, derived.marks(), now)
     started = time.monotonic()
 
