@@ -47,7 +47,16 @@ def _owner(model: type) -> Any:
 
 def _bump(session: Session, ids: Collection[int] = (), people: Collection[int] = (),
           commitments: Collection[int] = ()) -> None:
-    """Count one change in each partnership named, directly or through its people or commitments."""
+    """Count one change in each partnership named, directly or through its people or commitments;
+    once a transaction (or savepoint) is enough, as the count is read after it commits: a command
+    flushing three times adds one statement, not three."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    counted = session.info.get("counted")
+    if counted is None or counted[0] is not transaction:
+        counted = session.info["counted"] = (transaction, set())
+    ids, people, commitments = ({i for i in named if (kind, i) not in counted[1]}
+                                for kind, named in (("p", ids), ("person", people), ("c", commitments)))
+    counted[1].update([*(("p", i) for i in ids), *(("person", i) for i in people), *(("c", i) for i in commitments)])
     found = [_partnerships.c.id.in_(ids)] if ids else []
     if people:
         found.append(_partnerships.c.id.in_(select(Member.partnership_id).where(Member.person_id.in_(people))))
