@@ -25,7 +25,8 @@ MARK = "bench_ledger_mark"
 
 def fresh_ledger(engine: Engine) -> None:
     """Forget what earlier sweeps of this database recorded: nudges past the highest the
-    workload filled (noted on the first call), the warnings told and the sweeps finished."""
+    workload filled (noted on the first call), the warnings told, the sweeps finished,
+    which partnerships were derived when and which nudges were held back until when."""
     with engine.begin() as connection:
         connection.execute(text(f"CREATE TABLE IF NOT EXISTS {MARK} (upto BIGINT)"))
         upto = connection.scalar(text(f"SELECT upto FROM {MARK}"))
@@ -35,6 +36,8 @@ def fresh_ledger(engine: Engine) -> None:
         connection.execute(text("DELETE FROM nudges WHERE id > :upto"), {"upto": upto})
         connection.execute(text("DELETE FROM episodes"))
         connection.execute(text("DELETE FROM sweeps"))
+        connection.execute(text("UPDATE partnerships SET derived = NULL, derived_at = NULL, derive_after = NULL"))
+        connection.execute(text("UPDATE nudges SET not_before = NULL WHERE not_before IS NOT NULL"))
 
 
 def together(url: str, api_url: str, now: datetime, count: int) -> tuple[float, list[int]]:

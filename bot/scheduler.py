@@ -1,13 +1,16 @@
 """The nudge scheduler: periodic sweeps that send what the partnership state says is owed.
 
 A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs it once:
-1. derives every due nudge (handlers/nudges.py) and records it in the ledger under its
-   key; a key already there is left alone (a waiting one takes today's words), so a
+1. derives every due nudge (handlers/nudges.py) of the partnerships changed since their last
+   derivation or reaching a moment that could change it (storage/derivation.py), and of the
+   batched kinds everywhere, and records it in the ledger under its key; a key already there
+   is left alone (a waiting one takes the words of the sweep that derives it again), so a
    restart or a missed sweep loses nothing and repeats nothing. Waiting nudges that no
    longer hold (the work done, the handover answered, the person gone) are cancelled,
    each with its reason;
 2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
-   stays pending), and each recipient's nudges become one message; then leases them a round
+   stays pending, and later plans leave it out until the moment it may go, unless its
+   partnership changes meanwhile), and each recipient's nudges become one message; then leases them a round
    of messages at a time, skipping what another sweeper holds, so sweepers share the work;
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
@@ -38,10 +41,22 @@ from bot import metrics
 from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
-from handlers.nudges import day_start, derive, quiet, settle, show_setting, still_true, thresholds_for
+from handlers.nudges import (
+    Derived,
+    back_from_away,
+    day_start,
+    derive,
+    quiet,
+    quiet_ends,
+    settle,
+    show_setting,
+    still_true,
+    thresholds_for,
+)
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
+from storage import derivation
 from storage import nudges as ledger
-from storage.database import database_now, take_write_lock, transaction
+from storage.database import database_now, take_write_lock, transaction, without_jit
 from storage.models import Partnership, Person
 
 log = logging.getLogger(__name__)
@@ -119,6 +134,8 @@ class Batch:
     later: list[tuple[Pending, str]] = field(default_factory=list)
     # Cancelled by this sweep, as no longer true, and why.
     cancelled: list[tuple[Pending, str]] = field(default_factory=list)
+    # The moment each nudge that waits may go, when nothing changes meanwhile (`ledger.hold_back`).
+    held: dict[int, datetime] = field(default_factory=dict)
 
     def message(self, won: set[int]) -> Outgoing | None:
         """The one message carrying every nudge of this batch the sweep won."""
@@ -141,14 +158,15 @@ class Batch:
 
 
 def plan(session: Session, now: datetime, platform: str | None = None,
-         cancelled: Sequence[tuple[ledger.Waiting, str]] = ()) -> list[Batch]:
+         cancelled: Sequence[tuple[ledger.Waiting, str]] = (), everything: bool = False) -> list[Batch]:
     """Group pending nudges by recipient and decide which may go now.
 
     A person's nudge waits while they are away, through their quiet hours (in their own
     time zone) and once they have had the day's cap of messages; channels have none of these.
-    Nudges this sweep `cancelled` are shown with their recipients too (for the dry run).
+    The ones an earlier plan held back until a moment still to come are left out (`ledger.hold_back`),
+    unless `everything`. Nudges this sweep `cancelled` are shown with their recipients too (for the dry run).
     """
-    rows = ledger.pending(session, now, platform)
+    rows = ledger.pending(session, now, platform, everything)
     every = [*rows, *(n for n, _ in cancelled)]
     partnerships = {p.id: p for p in session.scalars(
         select(Partnership).where(Partnership.id.in_({n.partnership_id for n in every})))}
@@ -189,10 +207,14 @@ def plan(session: Session, now: datetime, platform: str | None = None,
         t = limits[n.partnership_id]
         if away_now(person, now):
             batch.later.append((pending, f"away until {person.away_until}"))
+            batch.held[n.id] = back_from_away(person, tz)
         elif quiet(t, tz, now):
             batch.later.append((pending, f"quiet hours until {show_setting('quiet_end', t.quiet_end)} their time"))
+            batch.held[n.id] = quiet_ends(t, tz, now)
         elif had[person.id] >= t.daily_cap:
             batch.later.append((pending, f"daily cap of {t.daily_cap} messages reached"))
+            # Their next day; or sooner, if a message counted as on its way fails and gives its place back.
+            batch.held[n.id] = min(day_start(tz, now) + timedelta(days=1), now + LEASE)
         else:
             batch.now.append(pending)
     return list(batches.values())
@@ -230,11 +252,15 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     worker = worker or worker_name()
     report = SweepReport()
     with transaction(sessions) as session:
+        without_jit(session)
         if ledger.deriving(session):
             # Closing a decision here must not miss a response given at the same moment.
             take_write_lock(session)
-            report.recorded, cancelled = owe(session, now)
+            report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
+            # Last, so the partnerships' rows are held (a command on one waits) only until the
+            # commit; with the records, so a sweeper waiting to derive finds them derived.
+            derivation.mark(session, derived.marks(), now)
     started = time.monotonic()
 
     def clock() -> datetime:
@@ -242,8 +268,11 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         return now + timedelta(seconds=time.monotonic() - started)
 
     with transaction(sessions) as session:
+        without_jit(session)
         ledger.serialise_claims(session)
         batches = plan(session, now, platform)
+        ledger.hold_back(session, {i: moment for b in batches for i, moment in b.held.items()})
+    # Deferred by this plan: the ones an earlier plan held back, and still holds, are not counted again.
     deferred = [n.kind for b in batches for n, _ in b.later]
     report.deferred = len(deferred)
     ready = [b for b in batches if b.now]
@@ -300,13 +329,15 @@ def deliver(sessions: sessionmaker[Session], delivery: Delivery, claimed: list[t
     return failed
 
 
-def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]]]:
+def owe(session: Session, now: datetime) -> tuple[int, list[tuple[ledger.Waiting, str]], Derived]:
     """Record what the state says is owed at `now`, and cancel what waits but no longer holds:
-    how many nudges were new, and the cancelled ones with why."""
+    how many nudges were new, the cancelled ones with why, and what was derived."""
     due, derived = derive(session, now)
+    # Changed (a setting, a time zone, time away): what its waiting nudges wait for may have too.
+    ledger.free(session, [d.id for d, _ in derived.partnerships if d.changed])
     due = ledger.to_every_room(session, due)
     recorded = ledger.record(session, due, now)
-    return recorded, settle(session, due, derived, now)
+    return recorded, settle(session, due, derived, now), derived
 
 
 def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment: datetime, lease: timedelta,
@@ -334,8 +365,8 @@ def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> lis
     now = now or database_now(sessions)
     session = sessions()
     try:
-        _, cancelled = owe(session, now)
-        return plan(session, now, cancelled=cancelled)
+        _, cancelled, _ = owe(session, now)
+        return plan(session, now, cancelled=cancelled, everything=True)
     finally:
         session.rollback()
         session.close()

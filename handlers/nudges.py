@@ -14,12 +14,12 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, lazyload
 
 from handlers import away, decisions, recurring, reviews, succession
@@ -47,8 +47,10 @@ from handlers.recheck import (
 )
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import derivation
 from storage import nudges as ledger
 from storage.models import (
+    ChannelLink,
     Commitment,
     CommitmentStatus,
     Concern,
@@ -57,6 +59,7 @@ from storage.models import (
     FlexDimension,
     Flexibility,
     Member,
+    Nudge,
     NudgeSettings,
     Partnership,
     Person,
@@ -64,6 +67,7 @@ from storage.models import (
     Review,
     Role,
     Snooze,
+    Successor,
 )
 from storage.nudges import TOLD, DueNudge, Waiting, home_channels
 
@@ -149,6 +153,19 @@ def quiet(t: Thresholds, tz: ZoneInfo, now: datetime) -> bool:
     return minute >= t.quiet_start or minute < t.quiet_end
 
 
+def quiet_ends(t: Thresholds, tz: ZoneInfo, now: datetime) -> datetime:
+    """When quiet hours under way at `now` end for someone in zone `tz`: the next quiet_end, their time."""
+    local = now.astimezone(tz)
+    end = datetime.combine(local.date(), time(t.quiet_end // 60, t.quiet_end % 60), tzinfo=tz)
+    return end if end > now else end + DAY
+
+
+def back_from_away(person: Person, tz: ZoneInfo) -> datetime:
+    """The start of the day after someone's time away, in their zone `tz`."""
+    assert person.away_until is not None
+    return datetime.combine(person.away_until + DAY, time(0), tzinfo=tz)
+
+
 def day_start(tz: ZoneInfo, now: datetime) -> datetime:
     """The start of the person's own day, for their daily cap."""
     local = now.astimezone(tz)
@@ -157,47 +174,88 @@ def day_start(tz: ZoneInfo, now: datetime) -> datetime:
 
 # What is due.
 
-def derive(session: Session, now: datetime) -> tuple[list[DueNudge], list[int]]:
-    """Every nudge the state says is owed at `now`, and the partnerships fully derived.
+@dataclass
+class Derived:
+    """What a sweep's derivation covered, so the waiting nudges it did not derive again are
+    known to be no longer due (`settle`), and what to record of it (`storage.derivation.mark`)."""
 
-    The state is read in a fixed number of queries (`State.load`), however many
-    partnerships there are; the rest is arithmetic. A partnership whose derivation fails
-    is logged and left out, so one bad row cannot stop every other partnership's nudges
-    (and its pending ones are kept, not dropped).
+    # Partnerships whose `Deriver` kinds were all derived just now, with the next moment each could change.
+    partnerships: list[tuple[derivation.Due, datetime | None]] = field(default_factory=list)
+    # Whether every batched kind was derived (across all partnerships).
+    whole: bool = True
+    # Wound-up or ended partnerships: they owe nothing.
+    ended: list[int] = field(default_factory=list)
+    # Whether the warnings told were recorded: if not, the partnerships are derived again next sweep.
+    told: bool = True
+
+    def scope(self) -> ColumnElement[bool]:
+        """The waiting nudges this derivation answers for: a `Deriver` kind of a partnership
+        derived, a batched kind anywhere (when all were derived), anything of an ended partnership."""
+        derived = [d.id for d, _ in self.partnerships]
+        return or_(and_(Nudge.partnership_id.in_(derived), Nudge.kind.in_(KINDS)) if derived else false(),
+                   Nudge.kind.not_in(KINDS) if self.whole else false(),
+                   Nudge.partnership_id.in_(self.ended) if self.ended else false())
+
+    def marks(self) -> list[tuple[derivation.Due, datetime | None]]:
+        """What to record as derived; nothing when the warnings told could not be recorded."""
+        return self.partnerships if self.told else []
+
+
+def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
+    """Every nudge the state says is owed at `now` in the partnerships due for derivation
+    (changed since their last, or a moment come that could change them: `storage.derivation`),
+    the batched kinds across all, and what was derived.
+
+    The state is read in a fixed number of queries (`State.load`), of those partnerships
+    only; the rest is arithmetic. A partnership whose derivation fails is logged and left
+    out, so one bad row cannot stop every other partnership's nudges (and its pending ones
+    are kept, not dropped); it is derived again next sweep.
     """
     try:
         with session.begin_nested():
             recurring.roll_on(session, now)
     except Exception:
         log.exception("could not roll recurring commitments on")
-    state = State.load(session, now)
+    stale, running = derivation.due(session, now)
+    ids = [d.id for d in stale]
+    # Most of them (a first sweep, after a migration): read every row, not a long list of ids.
+    state = State.load(session, now, ids if 2 * len(ids) < running else None)
     due, whole = batched(session, now)
-    done: list[int] = []
+    try:
+        with session.begin_nested():
+            due += succession.nudges(session, now, ids)
+    except Exception:  # none of them wholly derived: all derived again next sweep
+        log.exception("could not derive succession")
+        stale = []
+    derived = Derived(whole=whole)
     tellings = Tellings()
-    for partnership in state.partnerships:
+    partnerships = {p.id: p for p in state.partnerships}
+    for d in stale:
+        if d.id not in partnerships:  # wound up since `due` read it: it owes nothing now
+            continue
         try:
-            deriver = Deriver(state, partnership, now)
+            deriver = Deriver(state, partnerships[d.id], now)
             due += deriver.all()
             tellings.merge(deriver.tellings)
-            done.append(partnership.id)
+            derived.partnerships.append((d, deriver.next_change()))
         except Exception:
-            log.exception("could not derive nudges for partnership %s", partnership.id)
+            log.exception("could not derive nudges for partnership %s", d.id)
     try:
         with session.begin_nested():
             tellings.write(session)
     except Exception:  # told again next sweep, rather than no nudges at all
         log.exception("could not record the warnings told")
-    if not whole:  # a kind missing everywhere: no partnership's nudges were all derived
-        done = []
+        derived.told = False
     # A wound-up or ended partnership owes nothing: its pending nudges go unsent.
-    done += session.scalars(select(Partnership.id).where(Partnership.over(now.date())))
+    derived.ended = list(session.scalars(select(Partnership.id).where(Partnership.over(now.date()))))
     # Nobody is nudged on holiday; what is still true is derived again when they are back.
     gone = away.away_people(session, now)
-    return [d for d in due if d.person_id not in gone], done
+    return [d for d in due if d.person_id not in gone], derived
 
 
-# Derived for every partnership at once, each in a fixed number of queries.
-BATCHED = (decisions.nudges, reviews.nudges, succession.nudges, away.nudges, terms.nudges, poll.nudges)
+# Derived for every partnership at once, each in a fixed number of queries. (Succession's are
+# derived with the `Deriver`'s kinds, for the partnerships due for derivation alone.)
+BATCHED = (decisions.nudges, reviews.nudges, away.nudges, terms.nudges, poll.nudges)
 
 
 def batched(session: Session, now: datetime) -> tuple[list[DueNudge], bool]:
@@ -258,7 +316,7 @@ def still_true(session: Session, rows: Sequence[Waiting], now: datetime) -> dict
     return verdicts
 
 
-def settle(session: Session, due: Collection[DueNudge], derived: Collection[int],
+def settle(session: Session, due: Collection[DueNudge], derived: Derived,
            now: datetime) -> list[tuple[Waiting, str]]:
     """Cancel the waiting nudges that no longer hold, and return them with why.
 
@@ -267,7 +325,7 @@ def settle(session: Session, due: Collection[DueNudge], derived: Collection[int]
     sweep did derive again holds by that very derivation, so it is left alone here (asked
     again just before it is sent).
     """
-    rows = ledger.unsettled(session, now, derived, {d.key for d in due})
+    rows = ledger.unsettled(session, now, derived.scope(), {d.key for d in due})
     verdicts = still_true(session, rows, now)
     reasons: dict[int, str] = {}
     for row in rows:
@@ -375,40 +433,63 @@ class State:
         return self.by_id[c.owner_id]
 
     @classmethod
-    def load(cls, session: Session, now: datetime) -> State:
+    def load(cls, session: Session, now: datetime, only: Collection[int] | None = None) -> State:
+        """The rows of the partnerships `only` names (every running one when None)."""
+        if only is not None and not only:  # nothing changed and no moment has come: no queries at all
+            return cls([], {}, {}, [], {}, {}, {}, {}, {}, {}, {}, {}, set())
         since = now - WEEK
+
+        def of(column: ColumnElement[int]) -> ColumnElement[bool]:
+            return true() if only is None else column.in_(only)
+
         everyone = [Someone._make(row) for row in session.execute(
             select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
                    Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
                    Person.away_from, Person.away_until, Person.user_id)
-            .join(Member.person).order_by(Member.partnership_id, func.lower(Person.display_name)))]
+            .join(Member.person).where(of(Member.partnership_id))
+            .order_by(Member.partnership_id, func.lower(Person.display_name)))]
         return cls(
-            partnerships=list(session.scalars(select(Partnership).where(~Partnership.over(now.date()))
+            partnerships=list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
+                                                                        of(Partnership.id))
                                               .order_by(Partnership.id))),
-            settings=defaultdict(lambda: DEFAULTS, {row.partnership_id: settings_of(row)
-                                                    for row in session.scalars(select(NudgeSettings))}),
-            channels=home_channels(session),
+            settings=defaultdict(lambda: DEFAULTS, {row.partnership_id: settings_of(row) for row in session.scalars(
+                select(NudgeSettings).where(of(NudgeSettings.partnership_id)))}),
+            channels=home_channels(session, only),
             everyone=everyone,
             members=grouped((m for m in everyone if m.active), lambda m: m.partnership_id),
-            open=grouped(work(session, Commitment.status == CommitmentStatus.OPEN,
+            open=grouped(work(session, Commitment.status == CommitmentStatus.OPEN, of(Commitment.partnership_id),
                               order=(Commitment.due_at, Commitment.id)), lambda c: c.partnership_id),
             snoozes={s.commitment_id: s for s in session.scalars(
                 select(Snooze).join(Commitment, Commitment.id == Snooze.commitment_id)
-                .where(Commitment.status == CommitmentStatus.OPEN, Snooze.until > now))},
+                .where(Commitment.status == CommitmentStatus.OPEN, of(Commitment.partnership_id), Snooze.until > now))},
             time_offers=grouped(session.scalars(
-                select(Flexibility).where(Flexibility.dimension == FlexDimension.TIME, Flexibility.withdrawn_at.is_(None))
+                select(Flexibility).where(Flexibility.dimension == FlexDimension.TIME, Flexibility.withdrawn_at.is_(None),
+                                          of(Flexibility.partnership_id))
                 .options(lazyload(Flexibility.member))), lambda f: f.partnership_id),
             concerns=grouped(session.scalars(
-                select(Concern).where(Concern.status == ConcernStatus.OPEN)
+                select(Concern).where(Concern.status == ConcernStatus.OPEN, of(Concern.partnership_id))
                 .options(lazyload(Concern.raised_by)).order_by(Concern.id)), lambda c: c.partnership_id),
             done=grouped(work(session, Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since,
-                              order=(Commitment.closed_at,)), lambda c: c.partnership_id),
+                              of(Commitment.partnership_id), order=(Commitment.closed_at,)), lambda c: c.partnership_id),
             priorities=grouped(session.scalars(
-                select(Priority).where(Priority.set_at >= since).options(lazyload(Priority.member))
-                .order_by(Priority.set_at)), lambda pr: pr.partnership_id),
-            episodes=grouped(session.scalars(select(Episode)), lambda e: e.partnership_id),
-            reviewing=set(session.scalars(select(Review.partnership_id).where(Review.closed_at.is_(None)))),
+                select(Priority).where(Priority.set_at >= since, of(Priority.partnership_id))
+                .options(lazyload(Priority.member)).order_by(Priority.set_at)), lambda pr: pr.partnership_id),
+            episodes=grouped(session.scalars(select(Episode).where(of(Episode.partnership_id))),
+                             lambda e: e.partnership_id),
+            reviewing=set(session.scalars(select(Review.partnership_id).where(Review.closed_at.is_(None),
+                                                                              of(Review.partnership_id)))),
         )
+
+
+# Every row `State.load` reads: a change to any counts as a change of its partnership's derivation.
+# (Episodes are left out: only the derivation itself writes them.)
+# And what succession's nudges read besides (the successors named).
+derivation.watch(Partnership, Member, Person, Commitment, Snooze, Flexibility, Concern, Priority, Review, NudgeSettings,
+                 ChannelLink, Successor)
+# The kinds derived for the partnerships due for derivation alone (`Deriver`'s, and succession's);
+# every other derived kind is `BATCHED`.
+KINDS = ("due-soon", "overdue", "escalation", "progress-ask", "review-soon", "review-overdue", "ending",
+         "overload-note", "overload", "concern-stale", "key-person", "sole-coordinator", "digest", "succession")
 
 
 class Deriver:
@@ -431,6 +512,32 @@ class Deriver:
     def all(self) -> list[DueNudge]:
         return [*self.commitments(), *self.progress_asks(), *self.reviews(), *self.ending(), *self.overload(),
                 *self.stale_concerns(), *self.key_people(), *self.digest()]
+
+    def next_change(self) -> datetime | None:
+        """The next moment at which `all` could give other nudges, or other words, with nothing
+        changed; the sweep derives the partnership again then (None: no such moment ahead).
+
+        Dates turn at midnight: UTC's for reviews, the end date and the digest's week, each
+        member's own for their load (spread over their days), time away and the days the words
+        name. Each open commitment has its moments (a day after it is logged, its reminder,
+        the week before it is due, due, escalated, and each day it is overdue after that), so
+        has a snooze's end, a concern's each day open, and a young partnership's settling in.
+        Succession's nudges are derived with these: they ask again each month (UTC)."""
+        now, t = self.now, self.t
+        month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        moments = [day_start(UTC, now) + DAY, (month + 32 * DAY).replace(day=1),
+                   self.p.created_at + SETTLING_IN, self.p.created_at + succession.SETTLING_IN]
+        moments += [day_start(zone(tz), now) + DAY for tz in {m.timezone for m in self.members}]
+        for c in self.open:
+            moments += [c.created_at + DAY, c.due_at - t.due_soon_days * DAY, c.due_at - WEEK, c.due_at,
+                        c.due_at + t.escalate_after_days * DAY]
+            if c.due_at + t.escalate_after_days * DAY <= now:  # "is N days overdue"
+                moments.append(c.due_at + ((now - c.due_at).days + 1) * DAY)
+            if (s := self.snoozes.get(c.id)) is not None:
+                moments.append(s.until)
+        for k in self.state.concerns.get(self.p.id, []):
+            moments.append(k.created_at + ((now - k.created_at).days + 1) * DAY)
+        return min((m for m in moments if m > now), default=None)
 
     @cached_property
     def loads(self) -> list[Workload[Someone]]:

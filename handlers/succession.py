@@ -8,7 +8,7 @@ coordinator role and of large commitments with nobody named; once named, they he
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -209,10 +209,14 @@ def handover_note(ctx: Context, leaving: Member) -> str | None:
 
 # The sweep: gaps in succession for every partnership, in a fixed number of queries.
 
-def nudges(session: Session, now: datetime) -> list[DueNudge]:
-    """To the coordinators: the coordinator role (monthly) and each large commitment (once) with nobody named."""
+def nudges(session: Session, now: datetime, only: Collection[int]) -> list[DueNudge]:
+    """To the coordinators of the partnerships `only` names: the coordinator role (monthly) and
+    each large commitment (once) with nobody named."""
+    if not only:
+        return []
     partnerships = list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
-                                                                  Partnership.created_at <= now - SETTLING_IN)))
+                                                                  Partnership.created_at <= now - SETTLING_IN,
+                                                                  Partnership.id.in_(only))))
     ids = [p.id for p in partnerships]
     coordinators: dict[int, list[Member]] = {}
     for m in session.scalars(select(Member).where(Member.partnership_id.in_(ids), Member.left_at.is_(None),

@@ -187,6 +187,13 @@ class Partnership(Base):
     interests_excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # How long before a proposal closes its members who have not responded are reminded, once.
     remind_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # What the nudge sweep needs to derive only what changed (storage/derivation.py): changes
+    # counted to the rows its derivation reads, the count the last derivation saw and when it
+    # ran, and the next moment its answer could change with nothing changed (a due date...).
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    derived: Mapped[int | None] = mapped_column(Integer)
+    derived_at: Mapped[datetime | None]
+    derive_after: Mapped[datetime | None]
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 
@@ -645,6 +652,9 @@ class Nudge(Base):
               postgresql_where=sql_text("cancelled_at IS NULL")),
         Index("ix_nudges_pending", "sent_at", "cancelled_at", "claimed_until"),
         Index("ix_nudges_person_sent", "person_id", "sent_at"),
+        # The owed ones by the moment they are held back until: a plan reads the few free to go.
+        Index("ix_nudges_not_before", "not_before", sqlite_where=sql_text("sent_at IS NULL AND cancelled_at IS NULL"),
+              postgresql_where=sql_text("sent_at IS NULL AND cancelled_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -666,6 +676,10 @@ class Nudge(Base):
     # No longer true when its turn came (the work done, the person gone), and why.
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Held back (quiet hours, a daily cap, time away) until this moment: sweeps leave it out
+    # of their plans until then, unless its partnership changes meanwhile, which frees it
+    # (storage/nudges.py `hold_back`, `free`).
+    not_before: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship(lazy="joined")
 

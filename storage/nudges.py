@@ -72,8 +72,8 @@ def record(session: Session, due: Collection[DueNudge], now: datetime) -> int:
     among = (Nudge.key == any_(bindparam("keys", list(texts), type_=ARRAY(String))) if postgres
              else Nudge.key.in_(texts))
     # Sent rows by key alone; the words only of the few waiting, free to change.
-    known: dict[str, str | None] = {key: text for key, text in session.execute(
-        select(Nudge.key, case((and_(Nudge.sent_at.is_(None), unleased(now)), Nudge.text)))
+    known: dict[str, tuple[int, str | None]] = {key: (nudge_id, text) for nudge_id, key, text in session.execute(
+        select(Nudge.id, Nudge.key, case((and_(Nudge.sent_at.is_(None), unleased(now)), Nudge.text)))
         .where(among, Nudge.cancelled_at.is_(None)))}
     # Only the new ones: most sweeps find everything already recorded, and insert nothing.
     rows = [
@@ -84,27 +84,27 @@ def record(session: Session, due: Collection[DueNudge], now: datetime) -> int:
     rows.sort(key=lambda row: row["key"])  # one lock order for every sweeper inserting at once
     if rows:
         session.execute(_insert(session).on_conflict_do_nothing(index_elements=["key"], index_where=_OWED), rows)
-    reworded = [{"k": key, "t": texts[key]} for key, text in sorted(known.items())
+    reworded = [{"i": nudge_id, "t": texts[key]} for key, (nudge_id, text) in sorted(known.items())
                 if text is not None and text != texts[key]]
-    if reworded:  # one statement for them all (executemany)
+    if reworded:  # one statement for them all (executemany), each row by its id (the planner's surest way)
         table = Nudge.__table__
         session.connection().execute(
-            update(table).where(table.c.key == bindparam("k"), table.c.sent_at.is_(None), table.c.cancelled_at.is_(None),
+            update(table).where(table.c.id == bindparam("i"), table.c.sent_at.is_(None), table.c.cancelled_at.is_(None),
                                 or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now))
             .values(text=bindparam("t")), reworded)
     return len(rows)
 
 
-def unsettled(session: Session, now: datetime, derived: Collection[int], due: Collection[str]) -> list[Waiting]:
-    """Waiting nudges a sweep asks again about: every `told` one, and the derived ones of the
-    partnerships in `derived` (whose nudges were all derived just now) missing from the `due`
-    keys, so no longer due. Leased ones are their sweeper's to ask about.
+def unsettled(session: Session, now: datetime, derived: ColumnElement[bool], due: Collection[str]) -> list[Waiting]:
+    """Waiting nudges a sweep asks again about: every `told` one, and the derived ones the
+    sweep answers for (`derived`: of the kinds and partnerships it derived just now) missing
+    from the `due` keys, so no longer due. Leased ones are their sweeper's to ask about.
 
     Thousands may wait at scale (for quiet hours), nearly all still due: their keys are read
     first, and whole rows only for the few asked about."""
     ids = [nudge_id for nudge_id, key in session.execute(
         select(Nudge.id, Nudge.key).where(Nudge.owed(), unleased(now),
-                                          or_(Nudge.key.startswith(TOLD), Nudge.partnership_id.in_(derived))))
+                                          or_(Nudge.key.startswith(TOLD), derived)))
            if key.startswith(TOLD) or key not in due]
     if not ids:
         return []
@@ -306,8 +306,14 @@ def _waiting() -> Select[tuple[int, int, str, str, int | None, str | None, str |
                   Nudge.actions, Nudge.key)
 
 
-def pending(session: Session, now: datetime, platform: str | None = None) -> list[Waiting]:
-    """Owed nudges nobody holds a live lease on, oldest first, locked where the database can.
+def free_to_plan(now: datetime) -> ColumnElement[bool]:
+    """Not held back by an earlier plan (`hold_back`), or no longer."""
+    return or_(Nudge.not_before.is_(None), Nudge.not_before <= now)
+
+
+def pending(session: Session, now: datetime, platform: str | None = None, everything: bool = False) -> list[Waiting]:
+    """Owed nudges nobody holds a live lease on, oldest first, locked where the database can;
+    not the ones held back (`hold_back`), unless `everything` (the dry run shows them all).
 
     Their people are the caller's to read, in one query (FOR UPDATE cannot take the
     nullable side of a join)."""
@@ -318,9 +324,36 @@ def pending(session: Session, now: datetime, platform: str | None = None) -> lis
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True, of=Nudge)
     )
+    if not everything:
+        query = query.where(free_to_plan(now))
     if platform is not None:
         query = query.where(on_platform(platform))
     return [Waiting._make(row) for row in session.execute(query)]
+
+
+def hold_back(session: Session, until: Mapping[int, datetime]) -> None:
+    """Hold nudges back from later plans, each until its moment (the end of quiet hours, a new
+    day): one statement per moment, a few (quiet hours end at one local time in a zone)."""
+    by_moment: dict[datetime, list[int]] = {}
+    for nudge_id, moment in until.items():
+        by_moment.setdefault(moment, []).append(nudge_id)
+    for moment, ids in by_moment.items():
+        for first in range(0, len(ids), _CHUNK):
+            session.execute(update(Nudge).where(Nudge.id.in_(ids[first:first + _CHUNK]))
+                            .values(not_before=moment).execution_options(synchronize_session=False))
+
+
+def free(session: Session, partnership_ids: Sequence[int]) -> None:
+    """Plan the held-back nudges of these partnerships again: they changed (a setting, a time
+    zone, time away), and the reason they wait may be gone."""
+    for first in range(0, len(partnership_ids), _CHUNK):
+        session.execute(update(Nudge).where(Nudge.partnership_id.in_(partnership_ids[first:first + _CHUNK]),
+                                            Nudge.not_before.is_not(None), Nudge.owed())
+                        .values(not_before=None).execution_options(synchronize_session=False))
+
+
+# Ids in one IN list, well within the databases' limits on parameters (SQLite's 32,766).
+_CHUNK = 10_000
 
 
 def messages_since(session: Session, since: Mapping[int, datetime], now: datetime) -> dict[int, int]:

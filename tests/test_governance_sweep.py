@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import decisions, reviews, succession
+from storage.models import Partnership
 from storage.nudges import DueNudge
 from tests.conftest import START, Chat
 
@@ -44,7 +45,7 @@ def governance_nudges(sessions: sessionmaker[Session], chat: Chat) -> tuple[int,
     engine = sessions.kw["bind"]
     with counting(engine) as statements, sessions() as session:
         due = [*decisions.nudges(session, chat.now), *reviews.nudges(session, chat.now),
-               *succession.nudges(session, chat.now)]
+               *succession.nudges(session, chat.now, session.scalars(select(Partnership.id)).all())]
         session.rollback()
     return len(statements), due
 

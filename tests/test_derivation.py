@@ -1,0 +1,114 @@
+"""A sweep derives a partnership's nudges again only when something of it changed since its last
+derivation, or when a moment has come that could change them with nothing changed (a reminder's
+day, a midnight): storage/derivation.py. Seen here in the rows the sweep reads (a derivation
+reads the partnership's episodes; nothing else does) and in when the partnership was last derived,
+and in what people receive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from storage.models import Partnership
+from tests.conftest import Chat
+from tests.test_governance_sweep import counting
+from tests.test_nudges import Inbox, at, inbox, ledger, sweep
+
+__all__ = ["inbox"]  # the fixture, used by name
+
+
+def derivation(chat: Chat) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Each partnership's last derivation and the moment it is next due to be derived, by name."""
+    with chat.sessions() as session:
+        return {name: (derived_at, after) for name, derived_at, after in session.execute(
+            select(Partnership.name, Partnership.derived_at, Partnership.derive_after))}
+
+
+def derives(chat: Chat, inbox: Inbox) -> bool:
+    """Sweep, and say whether the sweep read any partnership's state to derive it."""
+    engine: Engine = chat.sessions.kw["bind"]
+    with counting(engine) as statements:
+        sweep(chat, inbox)
+    return any("FROM episodes" in s for s in statements)
+
+
+def test_an_unchanged_partnership_is_left_alone_until_a_reminder_falls_due(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday effort:3h')  # Fri 27 Nov
+    assert derives(town, inbox)
+    first = town.now
+    # The first moment that could change its nudges: the next midnight (UTC, everyone's zone here).
+    assert derivation(town) == {"Riverside Partnership": (first, datetime(2026, 11, 25, tzinfo=UTC))}
+
+    for _ in range(3):  # sweeps every five minutes, nothing changed: nothing read, nothing derived
+        town.advance(minutes=5)
+        assert not derives(town, inbox)
+    assert derivation(town)["Riverside Partnership"][0] == first
+    assert inbox.take_all() == []
+
+    at(town, "2026-11-26T10:00")  # within two days of its due date: a moment, with nothing changed
+    assert derives(town, inbox)
+    [(who, text)] = inbox.take_all()
+    assert who == "@bob" and "#1 Deliver 500 leaflets is due Fri 27 Nov" in text
+    assert derivation(town)["Riverside Partnership"][0] == town.now
+
+    town.advance(minutes=5)
+    assert not derives(town, inbox)
+    assert inbox.take_all() == [], "told once"
+
+
+def test_a_command_makes_the_next_sweep_derive_the_partnership(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Book the hall" by:2026-11-29')
+    town.advance(days=1)  # Wed 25 Nov: due in four days, not yet within two
+    assert derives(town, inbox)
+    town.advance(minutes=5)
+    assert not derives(town, inbox)
+    assert inbox.take_all() == []
+
+    town.ok("alice", "nudge set due_soon_days:5")
+    town.advance(minutes=5)
+    assert derives(town, inbox)
+    assert "#1 Book the hall is due Sun 29 Nov" in inbox.to("@bob")[0]
+    assert derivation(town)["Riverside Partnership"][0] == town.now
+
+    town.ok("bob", "done 1")  # a conditional update, not a flush: counted all the same
+    town.advance(minutes=5)
+    assert derives(town, inbox)
+
+
+def test_a_change_to_a_person_derives_every_partnership_they_are_in(town: Chat, inbox: Inbox) -> None:
+    town.channel = "market"
+    town.ok("carol", 'setup "Market Group" kind:task-force')
+    town.ok("bob", "join org:Chamber sector:private")
+    town.channel = "quiet"
+    town.ok("carol", 'setup "Quiet Group" kind:task-force')
+    assert derives(town, inbox)
+    before = town.now
+    town.advance(minutes=5)
+    assert not derives(town, inbox)
+
+    town.channel = "general"
+    town.ok("bob", 'away monday "in 2 weeks"')  # a conditional update of bob alone
+    town.advance(minutes=5)
+    assert derives(town, inbox)
+    assert {name: when for name, (when, _) in derivation(town).items()} == {
+        "Riverside Partnership": town.now, "Market Group": town.now, "Quiet Group": before}
+
+
+def test_a_nudge_held_back_waits_for_its_moment_unless_a_change_frees_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("carol", "tz Asia/Tokyo")
+    town.ok("carol", 'commit "Recruit litter pickers" by:2026-11-26')
+    at(town, "2026-11-27T13:00")  # 22:00 for carol: quiet hours until 08:00 her time
+    assert sweep(town, inbox).deferred == 1
+    [held] = [n for n in ledger(town) if n.kind == "overdue"]
+    assert held.not_before == datetime(2026, 11, 27, 23, 0, tzinfo=UTC) and held.sent_at is None
+
+    town.advance(minutes=5)  # left out of the plan: not deferred again, still waiting
+    assert sweep(town, inbox).deferred == 0 and inbox.to("@carol") == []
+    assert [n.not_before for n in ledger(town) if n.kind == "overdue"] == [held.not_before]
+
+    town.ok("alice", "nudge set quiet_start:23:00")  # quiet hours begin later: it may go now
+    town.advance(minutes=5)
+    sweep(town, inbox)
+    [message] = inbox.to("@carol")
+    assert "#1 Recruit litter pickers was due Thu 26 Nov" in message
