@@ -1,8 +1,8 @@
 """Accounts: one person on several platforms (`link me`): another account points to the
 person it was linked to, and the one-time codes that link them.
 
-Revision ID: 0025_accounts
-Revises: 0024_rooms
+Revision ID: 0026_accounts
+Revises: 0025_derivation
 Create Date: 2026-12-06
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import storage.models
 
 
-revision: str = '0025_accounts'
-down_revision: str | Sequence[str] | None = '0024_rooms'
+revision: str = '0026_accounts'
+down_revision: str | Sequence[str] | None = '0025_derivation'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
