@@ -127,7 +127,8 @@ def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = Non
     conditional update, so it ends once however many act at once; a waiting handover goes too."""
     change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handed_to=to, handover_from_id=None, handover_at=None)
-    withdraw(ctx.session, handover_key(c), f"#{c.number} was handed on to {to}" if to else f"#{c.number} was dropped",
+    withdraw(ctx.session, c.partnership_id, handover_key(c),
+             f"#{c.number} was handed on to {to}" if to else f"#{c.number} was dropped",
              ctx.now)
     if to is not None:
         return ctx.record("hand-on", f"handed #{c.number} {c.title} on to {to}", subject=c, reason=reason)

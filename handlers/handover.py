@@ -90,8 +90,8 @@ def reassign(ctx: Context, args: Args) -> Reply:
     ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin,
                              to_member_id=new_owner.id, handed_at=ctx.now))
     ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
-    withdraw(ctx.session, handover_key(c), f"#{c.number} was handed on again, to {new_owner.person.display_name}",
-             ctx.now)
+    withdraw(ctx.session, c.partnership_id, handover_key(c),
+             f"#{c.number} was handed on again, to {new_owner.person.display_name}", ctx.now)
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
          f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}. "
@@ -138,7 +138,7 @@ def accept(ctx: Context, args: Args) -> Reply:
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            handover_from_id=None, handover_at=None)
     answer(ctx, c, ACCEPTED)
-    withdraw(ctx.session, handover_key(c), f"{me.person.display_name} accepted #{c.number} first", ctx.now)
+    withdraw(ctx.session, c.partnership_id, handover_key(c), f"{me.person.display_name} accepted #{c.number} first", ctx.now)
     ctx.record("accept", f"accepted #{c.number} {c.title}", subject=c)
     return Reply(text=f"{me.person.display_name} takes on #{c.number} {c.title}, due "
                       f"{show_due(c.due_at, ctx.tz, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
@@ -162,7 +162,7 @@ def decline(ctx: Context, args: Args) -> Reply:
            owner_id=back.id, handover_from_id=None, handover_at=None)
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "declined")
-    withdraw(ctx.session, handover_key(c), f"{me.person.display_name} declined #{c.number} first", ctx.now)
+    withdraw(ctx.session, c.partnership_id, handover_key(c), f"{me.person.display_name} declined #{c.number} first", ctx.now)
     event = ctx.record("decline", f"declined #{c.number} {c.title}; it is back with {member_label(back)}",
                        subject=c, reason=reason)
     ctx.session.flush()

@@ -150,10 +150,13 @@ def owed(session: Session) -> None:
     session.info[_TOLD_FLAG] = True
 
 
-def withdraw(session: Session, key_prefix: str, reason: str, now: datetime) -> None:
-    """Cancel unsent `told` nudges that no longer hold (a handover answered before it arrived),
-    in the command's transaction; one already on its way is asked about by its sweeper."""
-    session.execute(update(Nudge).where(Nudge.key.startswith(key_prefix, autoescape=True), Nudge.owed(),
+def withdraw(session: Session, partnership_id: int, key_prefix: str, reason: str, now: datetime) -> None:
+    """Cancel unsent `told` nudges of a partnership that no longer hold (a handover answered
+    before it arrived), in the command's transaction; one already on its way is asked about by
+    its sweeper. Found through the partnership's own index: no index serves a prefix of `key`
+    under every collation, and the planner may read the whole ledger for one."""
+    session.execute(update(Nudge).where(Nudge.partnership_id == partnership_id,
+                                        Nudge.key.startswith(key_prefix, autoescape=True), Nudge.owed(),
                                         Nudge.claimed_by.is_(None))
                     .values(cancelled_at=now, cancel_reason=reason[:500], claimed_until=None))
 
