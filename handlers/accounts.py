@@ -98,6 +98,11 @@ def use_code(ctx: Context, found: AccountCode) -> Reply:
                         "Link an account on another platform or workspace: type `link me` there.")
     mine = queries.lock(ctx.session, Person, mine.id)
     assert mine is not None
+    if clashes := accounts.observer_clashes(ctx.session, keep, mine):
+        raise UserError(f"In {', '.join(p.name for p in clashes[:3])}, a coordinator made one of your accounts an "
+                        "observer while the other is a member, so I did not link them: one member has one role.",
+                        "Ask a coordinator there to settle your role first (`member role @you observer` on the "
+                        "member's account, or `member role @you member` on the observer's); then `use code:...` again.")
     taken = ctx.session.execute(update(AccountCode).where(AccountCode.id == found.id, AccountCode.used_at.is_(None))
                                 .values(used_at=ctx.now).execution_options(synchronize_session=False))
     if not taken.rowcount:

@@ -25,6 +25,7 @@ from storage.models import (
     EmailAddress,
     Event,
     Member,
+    Partnership,
     Person,
     Priority,
     Proxy,
@@ -68,14 +69,30 @@ def link(session: Session, keep: Person, other: Person, now: datetime) -> Counte
     return set_aside
 
 
+def observer_clashes(session: Session, keep: Person, other: Person) -> list[Partnership]:
+    """The partnerships where a coordinator made one account an observer while the other is a
+    member there: linking would undo the coordinator's word or give an observer work."""
+    mine, theirs = (select(Member).where(Member.person_id == p.id, Member.left_at.is_(None)).subquery()
+                    for p in (keep, other))
+    observer = (mine.c.role == Role.OBSERVER) & mine.c.role_imposed & (theirs.c.role == Role.MEMBER)
+    reverse = (theirs.c.role == Role.OBSERVER) & theirs.c.role_imposed & (mine.c.role == Role.MEMBER)
+    return list(session.scalars(select(Partnership).join(mine, mine.c.partnership_id == Partnership.id)
+                                .join(theirs, theirs.c.partnership_id == Partnership.id)
+                                .where(observer | reverse).order_by(Partnership.name)))
+
+
 def merge(session: Session, keep: Member, other: Member, now: datetime) -> Counter[str]:
     """Fold one partnership's second membership into the first: the first takes the higher
-    role and stays (or becomes) active; the second keeps only what cannot move, as a former
-    member."""
+    role, unless a coordinator made either an observer, and stays (or becomes) active; the
+    second keeps only what cannot move, as a former member."""
     if other.left_at is None:  # let in on the other account: in on this one
         keep.left_at, keep.removed = None, False
-    if other.role is Role.COORDINATOR or (keep.role is Role.OBSERVER and other.role is Role.MEMBER):
-        keep.role, keep.role_imposed = other.role, other.role_imposed
+    if other.role is Role.COORDINATOR:  # trusted on that account by name: on this one too
+        keep.role, keep.role_imposed = Role.COORDINATOR, False
+    elif keep.role is Role.OBSERVER and other.role is Role.MEMBER:  # never an imposed observer (observer_clashes)
+        keep.role = Role.MEMBER
+    elif keep.role is Role.OBSERVER:
+        keep.role_imposed = keep.role_imposed or other.role_imposed
     for field in ("organisation", "sector", "capacity_hours", "perspective"):
         if getattr(keep, field) is None:
             setattr(keep, field, getattr(other, field))

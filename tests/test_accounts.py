@@ -197,3 +197,16 @@ def test_what_cannot_change_stays_with_the_old_membership_and_the_rest_is_one(to
     with town.sessions() as session:
         assert [(r.member.person.user_id, r.cast_by_id) for r in session.scalars(
             select(DecisionResponse).where(DecisionResponse.decision_id == 2))] == [("bob", None)]
+
+
+def test_an_observer_a_coordinator_made_is_not_undone_by_linking(town: Chat) -> None:
+    matrix = elsewhere(town)
+    matrix.ok(BOB_MATRIX, f"use code:{code_from(town)}")
+    matrix.ok(BOB_MATRIX, 'join org:"Chamber of Trade" sector:private')
+    town.ok("alice", f"member role @{BOB_MATRIX} observer")
+    refused = elsewhere(town).refused(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    assert "In Riverside Partnership, a coordinator made one of your accounts an observer" in refused
+    assert "Only this one" in town.ok("bob", "accounts") and len(active_bobs(town)) == 2
+    town.ok("alice", f"member role @{BOB_MATRIX} member")
+    elsewhere(town).ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    assert active_bobs(town) == [("console", "bob")]
