@@ -164,7 +164,8 @@ def list_accounts(ctx: Context, args: Args) -> Reply:
              for n, p in enumerate(yours, 1)]
     return Reply(title="Your accounts", sections=[Section(None, items if len(items) > 1 else [], empty=(
         "Only this one. On another platform too? Type `link me` here, then the code it gives there."))],
-                 text="`unlink me` on a linked account (or `unlink me <n>`) makes it a separate person again.")
+                 text="`unlink me` on a linked account (or `unlink me <n>`) makes it a separate person again."
+                 if len(items) > 1 else None)
 
 
 @command("unlink me", usage="unlink me [<n>]", examples=("unlink me", "unlink me 2"), access=Access.ANYONE)
