@@ -92,8 +92,10 @@ def use_code(ctx: Context, found: AccountCode) -> Reply:
                             "Type `accounts` to see your linked accounts.")
         raise UserError("This account is already linked to another account.",
                         "Type `unlink me` here first, then `use code:...` again.")
-    if (mine.platform, mine.workspace) == (keep.platform, keep.workspace):
-        raise UserError(f"Both accounts are on {mine.platform}" + (f" in workspace {mine.workspace}" if mine.workspace else "")
+    places = {(p.platform, p.workspace) for p in accounts.accounts(ctx.session, keep.id)}
+    if shared := next((p for p in accounts.accounts(ctx.session, mine.id) if (p.platform, p.workspace) in places), None):
+        raise UserError(f"Both would have an account on {shared.platform}"
+                        + (f" in workspace {shared.workspace}" if shared.workspace else "")
                         + ": two accounts in one place are two people.",
                         "Link an account on another platform or workspace: type `link me` there.")
     mine = queries.lock(ctx.session, Person, mine.id)

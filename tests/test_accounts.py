@@ -128,6 +128,9 @@ def test_a_code_works_once_expires_and_never_links_two_accounts_in_one_place(tow
     matrix = elsewhere(town)
     code = my_code(town, "bob")
     assert "two accounts in one place are two people" in town.refused("carol", f"use code:{code}")
+    town.ok("dan", f"use code:{my_code(elsewhere(town), '@dan:town.example')}")  # Dan: Matrix, and the console
+    # Dan's Matrix account may not become Bob: Bob and Dan each have a console account already.
+    assert "Both would have an account on console" in elsewhere(town).refused("@dan:town.example", f"use code:{code}")
     matrix.ok(BOB_MATRIX, f"use code:{code}")
     assert "has been used or has expired" in elsewhere(town).refused("@mallory:town.example", f"use code:{code}")
     replaced = my_code(town, "carol")
