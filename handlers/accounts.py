@@ -59,7 +59,8 @@ def link_me(ctx: Context, args: Args) -> Reply:
     Type `use code:...` there within 15 minutes: both accounts are then you, one member with
     one load and one vote, and direct messages come here."""
     args.finish()
-    person = ctx.person
+    person = queries.lock(ctx.session, Person, ctx.person.id)  # two at once take turns: one live code stays
+    assert person is not None
     # One live code a person: a new one replaces the last (and expired codes go, whoever's).
     ctx.session.execute(delete(AccountCode).where((AccountCode.expires_at < ctx.now) | (AccountCode.person_id == person.id)))
     code = reopen_codes.new_code()
@@ -86,10 +87,10 @@ def use_code(ctx: Context, found: AccountCode) -> Reply:
         assert keep is not None
     actor = ctx.actor
     mine = queries.account(ctx.session, actor.platform, actor.workspace, actor.user_id) or ctx.person
-    if mine.account_of_id is not None or mine.id == keep.id:
-        if mine.id == keep.id or mine.account_of_id == keep.id:
-            raise UserError("This account is already you, on the account that asked for the code.",
-                            "Type `accounts` to see your linked accounts.")
+    if keep.id in (mine.id, mine.account_of_id):
+        raise UserError("This account is already you, on the account that asked for the code.",
+                        "Type `accounts` to see your linked accounts.")
+    if mine.account_of_id is not None:
         raise UserError("This account is already linked to another account.",
                         "Type `unlink me` here first, then `use code:...` again.")
     places = {(p.platform, p.workspace) for p in accounts.accounts(ctx.session, keep.id)}
@@ -105,10 +106,7 @@ def use_code(ctx: Context, found: AccountCode) -> Reply:
                         "observer while the other is a member, so I did not link them: one member has one role.",
                         "Ask a coordinator there to settle your role first (`member role @you observer` on the "
                         "member's account, or `member role @you member` on the observer's); then `use code:...` again.")
-    taken = ctx.session.execute(update(AccountCode).where(AccountCode.id == found.id, AccountCode.used_at.is_(None))
-                                .values(used_at=ctx.now).execution_options(synchronize_session=False))
-    if not taken.rowcount:
-        raise UserError("That code has just been used.", "Type `link me` on your other account for a new one.")
+    reopen_codes.spend(ctx, found, "Type `link me` on your other account for a new one.")
     reopen_codes.forget(ctx, person_id=mine.id)
     partnerships = [m.partnership_id for m in ctx.session.scalars(select(Member).where(Member.person_id == mine.id))]
     set_aside = accounts.link(ctx.session, keep, mine, ctx.now)

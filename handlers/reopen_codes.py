@@ -23,9 +23,10 @@ from datetime import date
 from sqlalchemy import case, delete, select, update
 
 from handlers.context import Context
+from handlers.errors import UserError
 from handlers.reply import Reply, error
 from storage import queries
-from storage.models import CodeAttempts, Concern, Person
+from storage.models import AccountCode, CodeAttempts, Concern, Person, RoomCode
 
 # Wrong codes allowed in one UTC day: for one concern (from anyone), and from one person (for any concern).
 PER_CONCERN = 5
@@ -43,6 +44,16 @@ def code_hash(code: str) -> str:
     """What is kept of a code: the SHA-256 of its letters, whatever the case, spaces or dashes
     it was typed with (the short codes of earlier versions hash as they always did)."""
     return hashlib.sha256("".join(code.split()).replace("-", "").lower().encode()).hexdigest()
+
+
+def spend(ctx: Context, code: RoomCode | AccountCode, again: str) -> None:
+    """Use a one-time code (a room's, an account's) up, once: of two people typing it at the
+    same moment, one is told it has just been used, and `again` how to get a new one."""
+    model = type(code)
+    taken = ctx.session.execute(update(model).where(model.id == code.id, model.used_at.is_(None))
+                                .values(used_at=ctx.now).execution_options(synchronize_session=False))
+    if not taken.rowcount:
+        raise UserError("That code has just been used.", again)
 
 
 def first_note(c: Concern, code: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from handlers import accounts, reopen_codes
 from handlers.context import Context
@@ -77,10 +77,7 @@ def use_code(ctx: Context, code: str) -> Reply:
         raise UserError(f"This {actor.place} already works with another partnership, so I did not link it.",
                         f"Use the code in another {actor.place}, or unlink this one there first: `unlink room <n>`.")
     ctx.act_in(target)
-    taken = ctx.session.execute(update(RoomCode).where(RoomCode.id == found.id, RoomCode.used_at.is_(None))
-                                .values(used_at=ctx.now).execution_options(synchronize_session=False))
-    if not taken.rowcount:
-        raise UserError("That code has just been used.", f"Ask a coordinator of {target.name} for a new one.")
+    reopen_codes.spend(ctx, found, f"Ask a coordinator of {target.name} for a new one.")
     reopen_codes.forget(ctx, person_id=person.id)
     ctx.session.add(ChannelLink(platform=actor.platform, workspace=actor.workspace, channel=actor.channel,
                                 partnership_id=target.id))

@@ -102,9 +102,10 @@ def merge(session: Session, keep: Member, other: Member, now: datetime) -> Count
         session.execute(update(Priority).where(Priority.member_id == other.id, Priority.replaced_at.is_(None))
                         .values(replaced_at=now))  # one current priority: the kept account's
     set_aside: Counter[str] = Counter()
-    for table, column in member_columns():
+    columns = member_columns()
+    for table, column in columns:
         set_aside[CALLED.get(table.name, table.name)] += repoint(session, table, column, keep.id, other.id)
-    if any(session.scalar(select(exists().where(column == other.id))) for _, column in member_columns()):
+    if any(session.scalar(select(exists().where(column == other.id))) for _, column in columns):
         if other.left_at is None:  # kept as a former member, for the history it still holds
             session.execute(update(Member).where(Member.id == other.id).values(left_at=now))
     else:  # nothing left on it: the log's lines about it are about the one member now

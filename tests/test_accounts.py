@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 
 from sqlalchemy import select
 
+from handlers import reopen_codes
 from storage.models import AccountCode, Commitment, CommitmentStatus, DecisionResponse, Member, Person, Role
 from tests.conftest import Chat
 from tests.test_bad_input import all_of
 from tests.test_nudges import Inbox, sweep
+from tests.test_races import at_once, one_wins
 from tests.test_rooms import code_from, elsewhere
 
 CODE = re.compile(r"use code:([a-z0-9-]+)")
@@ -160,18 +161,7 @@ def test_the_higher_role_of_the_two_memberships_is_kept(town: Chat) -> None:
 
 def test_two_uses_of_one_code_at_once_link_once(town: Chat) -> None:
     code = my_code(town, "bob")
-    replies: list[str] = []
-
-    def use(user: str) -> None:
-        reply = elsewhere(town).say(user, f"use code:{code}")
-        replies.append("ok" if not reply.error else reply.plain())
-
-    racers = [threading.Thread(target=use, args=(u,)) for u in (BOB_MATRIX, "@mallory:town.example")]
-    for t in racers:
-        t.start()
-    for t in racers:
-        t.join()
-    assert replies.count("ok") == 1, replies
+    one_wins(at_once(elsewhere(town), (BOB_MATRIX, f"use code:{code}"), ("@mallory:town.example", f"use code:{code}")))
     with town.sessions() as session:
         assert len(session.scalars(select(Person).where(Person.account_of_id.is_not(None))).all()) == 1
     assert len(all_of(town.sessions, AccountCode)) == 1
@@ -213,3 +203,21 @@ def test_an_observer_a_coordinator_made_is_not_undone_by_linking(town: Chat) -> 
     town.ok("alice", f"member role @{BOB_MATRIX} member")
     elsewhere(town).ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
     assert active_bobs(town) == [("console", "bob")]
+
+
+def test_link_me_twice_at_once_leaves_one_live_code(town: Chat) -> None:
+    for _ in range(20):
+        replies = at_once(town, ("bob", "link me"), ("bob", "link me"))
+        assert not any(r.error for r in replies)
+        codes = {reopen_codes.code_hash(found.group(1)) for r in replies if (found := CODE.search(r.plain()))}
+        with town.sessions() as session:
+            [live] = session.scalars(select(AccountCode)).all()
+        assert live.code_hash in codes, "the later of the two, which replaced the other"
+
+
+def test_unlink_me_twice_at_once_unlinks_once(town: Chat) -> None:
+    matrix = elsewhere(town)
+    matrix.ok(BOB_MATRIX, f"use code:{my_code(town, 'bob')}")
+    _, refusal = one_wins(at_once(matrix, (BOB_MATRIX, "unlink me"), (BOB_MATRIX, "unlink me")))
+    assert "just been unlinked" in refusal.plain() or "linked to no other" in refusal.plain()
+    assert "Only this one" in town.ok("bob", "accounts")
