@@ -114,6 +114,8 @@ def test_unlink_me_makes_the_account_a_newcomer_and_keeps_what_moved(town: Chat)
     refused = town.refused("bob", "unlink me")
     assert "the account your others are linked to" in refused and "`unlink me <n>`" in refused
     assert "no account 7" in town.refused("bob", "unlink me 7")
+    assert "isn't an account number" in town.refused("bob", "unlink me seven")
+    assert "link me" in town.refused("bob", "link me now") and "accounts" in town.refused("bob", "accounts all")
     undone = matrix.ok(BOB_MATRIX, "unlink me")
     inbox = Inbox()
     sweep(town, inbox)
