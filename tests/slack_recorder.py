@@ -79,7 +79,10 @@ class Recorder:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
-                recorder.serve(self, self.rfile.read(length))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request (a killed bot): Slack would never act on it
+                    return
+                recorder.serve(self, body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
