@@ -280,6 +280,9 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     for first in range(0, len(ready), CLAIM):
         moment = clock()
         with transaction(sessions) as session:
+            # One claim at a time: a claim racing another would skip the rows it is locking
+            # and split a recipient's message in two.
+            ledger.serialise_claims(session)
             won = ledger.claim(session, {n.id for b in ready[first:first + CLAIM] for n in b.now}, worker, moment,
                                moment + lease)
         claimed = [(b, ids) for b in ready[first:first + CLAIM] if (ids := {n.id for n in b.now} & won)]

@@ -270,7 +270,8 @@ def serialise_claims(session: Session) -> None:
     """On PostgreSQL, let one sweeper at a time plan and claim (held to the transaction's end).
 
     Claims are safe without it (they are compare-and-set); it keeps daily caps exact when
-    several processes sweep at once. SQLite has one writer anyway.
+    several processes sweep at once, and each recipient's nudges in one message (two claims
+    racing would each skip the rows the other is locking). SQLite has one writer anyway.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
