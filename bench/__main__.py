@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -61,8 +62,10 @@ from storage.database import empty, make_engine, session_factory, upgrade
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each `commit` names a task of its own ({} is filled in per request): a title already open is
+# asked about, not logged, and a kept (--reuse) database keeps the last run's tasks.
 COMMANDS = ["who", "mine", "load", "concerns", "members", "overdue", "priorities", "flex", "partnership",
-            'commit "Bench task" by:friday effort:1h']
+            'commit "Bench task {}" by:friday effort:1h']
 SHOWN = {"chat.postMessage", "chat.postEphemeral", "response_url"}
 
 
@@ -77,6 +80,7 @@ class Serving:
     reply_p99: float = 0.0
     throughput: float = 0.0
     peak_mb: float = 0.0
+    cpu_ms: float = 0.0  # the app process's CPU time per request while serving several clients
 
 
 @dataclass
@@ -124,9 +128,9 @@ class StatementCounter:
 # The bot under test ---------------------------------------------------------------------
 
 @contextmanager
-def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable[[], float]]]:
-    """Start `python -m bench.server mode`; yields its events URL and a function that stops
-    it and returns its peak memory in MB."""
+def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable[[], float], Callable[[], float]]]:
+    """Start `python -m bench.server mode`; yields its events URL, a function that stops
+    it and returns its peak memory in MB, and one that reads the CPU seconds it has used."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_"))}
     env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
     process = subprocess.Popen([sys.executable, "-m", "bench.server", mode], cwd=ROOT, env=env,
@@ -145,9 +149,15 @@ def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable
         port = process.stdout.readline().strip() if process.stdout else ""
         if not port.isdigit():
             raise SystemExit(f"the {mode} bot did not start")
-        yield f"http://127.0.0.1:{port}/slack/events", stop
+        yield f"http://127.0.0.1:{port}/slack/events", stop, lambda: cpu_seconds(process.pid)
     finally:
         stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far, user and system, in seconds (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_memory(pid: int) -> float:
@@ -193,8 +203,9 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
             concurrency: int) -> Serving:
     rng = random.Random(11)
     replies = mode == "full"
-    work = [(rng.choice(speakers), rng.choice(COMMANDS)) for _ in range(requests)]
-    with bot(mode, url, recorder) as (events, stop):
+    run = uuid.uuid4().hex[:6]
+    work = [(rng.choice(speakers), rng.choice(COMMANDS).format(f"{run}-{i}")) for i in range(requests)]
+    with bot(mode, url, recorder) as (events, stop, cpu):
         for number, (who, command) in enumerate(work[:50]):  # warm up: connections, caches
             before = shown(recorder)
             slash(events, who, command, number)
@@ -210,14 +221,14 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
                 wait_shown(recorder, before + 1)
                 latencies.append(time.perf_counter() - started)
         before = shown(recorder)
-        started = time.perf_counter()
+        started, used = time.perf_counter(), cpu()
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(lambda item: slash(events, item[1][0], item[1][1], item[0]), enumerate(work)))
         if replies:
             wait_shown(recorder, before + len(work))
-        elapsed = time.perf_counter() - started
+        elapsed, used = time.perf_counter() - started, cpu() - used
         peak = stop()
-    serving = Serving(*spread(acks), throughput=len(work) / elapsed, peak_mb=peak)
+    serving = Serving(*spread(acks), throughput=len(work) / elapsed, peak_mb=peak, cpu_ms=1000 * used / len(work))
     if latencies:
         serving.reply_p50, serving.reply_p99 = spread(latencies)
     return serving
@@ -235,7 +246,7 @@ def statements_per_command(engine: Engine, counter: StatementCounter, speakers: 
     who = speakers[len(speakers) // 2]
     actor = Actor("slack", who.workspace, who.user_id, who.channel, display_name="Bench", timezone="UTC")
     counts = {}
-    for command in COMMANDS:
+    for command in (typed.format(uuid.uuid4().hex[:6]) for typed in COMMANDS):
         with counter.measure() as seen:
             reply = handle(command, actor, sessions)
         if reply.error:
@@ -387,8 +398,9 @@ def table(results: list[Result]) -> str:
         return "\n".join(lines)
     lines += [
         "| db | N | rows (filled in) | bare 200 p50 | bare 200 p99 | bare req/s | partnerbot 200 p50 "
-        "| partnerbot 200 p99 | 200 ratio | reply p50 | reply p99 | partnerbot req/s | req/s ratio | peak memory |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| partnerbot 200 p99 | 200 ratio | reply p50 | reply p99 | partnerbot req/s | req/s ratio "
+        "| CPU per request, bare / partnerbot | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         b, f = r.bare or Serving(), r.full or Serving()
@@ -396,7 +408,8 @@ def table(results: list[Result]) -> str:
                      f"| {b.ack_p50:.1f} ms | {b.ack_p99:.1f} ms | {b.throughput:.0f} "
                      f"| {f.ack_p50:.1f} ms | {f.ack_p99:.1f} ms | {f.ack_p50 / b.ack_p50 if b.ack_p50 else 0:.2f}x "
                      f"| {f.reply_p50:.1f} ms | {f.reply_p99:.1f} ms | {f.throughput:.0f} "
-                     f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x | {f.peak_mb:.0f} MB |")
+                     f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x "
+                     f"| {b.cpu_ms:.1f} / {f.cpu_ms:.1f} ms | {f.peak_mb:.0f} MB |")
     names = list(results[0].statements) if results else []
     lines += ["", "| db | N | " + " | ".join(names) + " |", "| --- | ---: |" + " ---: |" * len(names)]
     for r in results:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -136,12 +137,13 @@ def measure(url: str, commands: list[str], requests: int) -> tuple[dict[str, lis
     process = subprocess.Popen([sys.executable, "-m", "bench.path", "--serve"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, text=True)
     rng = random.Random(5)
+    run = uuid.uuid4().hex[:6]  # a title of its own for each `commit`: an open one's twin is asked about
     sent: list[tuple[str, float, float, int]] = []
     try:
         port = process.stdout.readline().strip() if process.stdout else ""
         events = f"http://127.0.0.1:{port}/slack/events"
         for number in range(requests + 20):
-            command = commands[number % len(commands)]
+            command = commands[number % len(commands)].format(f"{run}-{number}")
             who = rng.choice(speakers)
             before = len(received)
             started = time.perf_counter()
@@ -183,7 +185,7 @@ def main() -> None:
     args = parser.parse_args()
     url = make_url(normalise_database_url(args.pg_url)).update_query_dict(
         {"options": f"-csearch_path=bench_n{args.n}"}).render_as_string(hide_password=False)
-    for commands in (["who", "load", "members"], ['commit "Bench task" by:friday effort:1h']):
+    for commands in (["who", "load", "members"], ['commit "Bench task {}" by:friday effort:1h']):
         stages, sums = measure(url, commands, args.requests)
         print(f"\n{' / '.join(commands)} at N = {args.n}: ms after sending, median of {args.requests}")
         order = sorted(stages, key=lambda s: statistics.median(stages[s]))
