@@ -25,7 +25,7 @@ from handlers.context import Actor
 from handlers.dispatch import handle
 from handlers.publishing import new_slug, page_path
 from storage.database import session_factory
-from storage.models import ChannelLink, Member, Person, Publication, Role
+from storage.models import AgreementVersion, ChannelLink, Member, Person, Publication, Role
 
 WARM_UP = 10
 
@@ -66,6 +66,8 @@ def frame(engine: Engine, who: Partner, partnership_id: int) -> Callable[[str], 
         people = session.execute(select(Person.platform, Person.workspace, Person.user_id, Member.organisation, Member.role)
                                  .join(Member, Member.person_id == Person.id)
                                  .where(Member.partnership_id == partnership_id, Member.left_at.is_(None))).all()
+        framed = session.scalar(select(AgreementVersion.id).where(AgreementVersion.partnership_id == partnership_id)
+                                .limit(1)) is not None
     coordinator = next(p for p in people if p.role is Role.COORDINATOR)
     by_organisation = {p.organisation: p for p in people if p.organisation and p.role is not Role.OBSERVER}
 
@@ -75,6 +77,8 @@ def frame(engine: Engine, who: Partner, partnership_id: int) -> Callable[[str], 
             raise RuntimeError(f"{text!r} was refused: {reply.text}")
         return reply.text or ""
 
+    if framed:  # by an earlier run on a kept database (--reuse): as it is, not framed twice
+        return lambda text: say(coordinator, text)
     say(coordinator, 'agreement edit purpose:"Revive the town centre" roles:"Each partner brings what it pledges" '
                      'decisions:"By consensus; a vote when it fails"')
     for member in by_organisation.values():
