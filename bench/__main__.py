@@ -6,7 +6,9 @@ For each database and each size N it generates a workload (bench/workload.py), t
   one at a time: the time to Slack's 200 (p50, p99), and for partnerbot the time to its
   reply reaching the local Slack Web API (the tests' recorder), which covers signature,
   Bolt, handler, database and the Web API call; then throughput with several clients at
-  once, until every reply (for the bare app, every 200) has arrived;
+  once, until every reply (for the bare app, every 200) has arrived, and the app process's
+  CPU time per request meanwhile; then the same for an unknown word (the floor: Bolt, the
+  dispatch and one Web API call, no database work);
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed, the second runs five minutes later, as the scheduler would; then the catch-up again
@@ -67,6 +69,9 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["who", "mine", "load", "concerns", "members", "overdue", "priorities", "flex", "partnership",
             'commit "Bench task {}" by:friday effort:1h']
 SHOWN = {"chat.postMessage", "chat.postEphemeral", "response_url"}
+# The floor under any command: a word no command has, answered with a short refusal through
+# the Web API, so Bolt, the dispatch and the reply's call are all it costs.
+FLOOR = ["frobnicate"]
 
 
 @dataclass
@@ -99,6 +104,7 @@ class Result:
     load_seconds: float
     bare: Serving | None = None
     full: Serving | None = None
+    floor: Serving | None = None
     statements: dict[str, int] = field(default_factory=dict)
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
@@ -200,11 +206,11 @@ def wait_shown(recorder: Recorder, count: int) -> None:
 
 
 def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], requests: int,
-            concurrency: int) -> Serving:
+            concurrency: int, commands: list[str] = COMMANDS) -> Serving:
     rng = random.Random(11)
     replies = mode == "full"
     run = uuid.uuid4().hex[:6]
-    work = [(rng.choice(speakers), rng.choice(COMMANDS).format(f"{run}-{i}")) for i in range(requests)]
+    work = [(rng.choice(speakers), rng.choice(commands).format(f"{run}-{i}")) for i in range(requests)]
     with bot(mode, url, recorder) as (events, stop, cpu):
         for number, (who, command) in enumerate(work[:50]):  # warm up: connections, caches
             before = shown(recorder)
@@ -349,6 +355,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
             print(f"{kind} N={n}: serving...", file=sys.stderr, flush=True)
             result.bare = measure("bare", url, recorder, speakers, args.requests, args.concurrency)
             result.full = measure("full", url, recorder, speakers, args.requests, args.concurrency)
+            result.floor = measure("full", url, recorder, speakers, args.requests, args.concurrency, FLOOR)
             result.statements = statements_per_command(engine, counter, speakers)
         if "sweeps" in parts:
             print(f"{kind} N={n}: sweeping...", file=sys.stderr, flush=True)
@@ -410,6 +417,12 @@ def table(results: list[Result]) -> str:
                      f"| {f.reply_p50:.1f} ms | {f.reply_p99:.1f} ms | {f.throughput:.0f} "
                      f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x "
                      f"| {b.cpu_ms:.1f} / {f.cpu_ms:.1f} ms | {f.peak_mb:.0f} MB |")
+    lines += ["", "The floor: an unknown word, refused through the Web API (Bolt, the dispatch and one reply call).", "",
+              "| db | N | floor reply p50 | floor reply p99 | floor req/s | floor req/s ratio | floor CPU per request |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r.db} | {r.n} | {f.reply_p50:.1f} ms | {f.reply_p99:.1f} ms | {f.throughput:.0f} "
+              f"| {f.throughput / b.throughput if b.throughput else 0:.2f}x | {f.cpu_ms:.1f} ms |"
+              for r in results if r.floor for b, f in [(r.bare or Serving(), r.floor)]]
     names = list(results[0].statements) if results else []
     lines += ["", "| db | N | " + " | ".join(names) + " |", "| --- | ---: |" + " ---: |" * len(names)]
     for r in results:

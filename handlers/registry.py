@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import inspect
 import sys
 from collections.abc import Callable
@@ -142,8 +143,10 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
     raise UserError(f"I don't know `{shown}`.", "Type `help` to see every command.")
 
 
+@functools.lru_cache(maxsize=512)
 def suggest(typed: str) -> str | None:
-    """The command (or alias) `typed` most likely misspells, if any is close enough."""
+    """The command (or alias) `typed` most likely misspells, if any is close enough. Kept, as
+    one unknown word is looked up three times (acknowledging, counting, answering)."""
     names = sorted({n.split()[0] for n in COMMANDS} | set(COMMANDS) | set(_ALIASES))
     close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
     return close[0] if close else None
