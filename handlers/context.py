@@ -92,14 +92,17 @@ class Context:
         actor = self.actor
         person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
         if person is None:
-            person = self.person_for(actor.user_id, actor.display_name, actor.timezone)
-        elif self.changes and (person.platform, person.workspace, person.user_id) == (actor.platform, actor.workspace,
-                                                                                      actor.user_id):
+            return self.person_for(actor.user_id, actor.display_name, actor.timezone)
+        if (person.platform, person.workspace, person.user_id) == (actor.platform, actor.workspace, actor.user_id):
             # A linked account (`link me`) acts as its person, who keeps the name of their own.
-            name = plain_name(actor.display_name or "")
-            if name and person.display_name != name:
-                person.display_name = name
+            self.renamed(person)
         return person
+
+    def renamed(self, person: Person) -> None:
+        """Take the name the platform gives the acting account now, when the command changes something."""
+        name = plain_name(self.actor.display_name or "")
+        if self.changes and name and person.display_name != name:
+            person.display_name = name
 
     def person_for(self, user_id: str, name: str | None = None, tz: str | None = None) -> Person:
         """Find or create a person of this workspace by platform user id. A command that only
@@ -144,10 +147,16 @@ class Context:
             actor = self.actor
             if self.changes:
                 self.session.expire_all()  # see act_in
-            linked = queries.channel_partnership(self.session, actor.platform, actor.workspace, actor.channel,
-                                                 locked=self.changes)
-            if linked is not None:
-                self._partnership = linked
+            found = queries.channel_context(self.session, actor.platform, actor.workspace, actor.channel,
+                                            actor.user_id, locked=self.changes)
+            if found is not None:
+                self._partnership, account, member = found
+                if account is not None and account.account_of_id is None and "person" not in self.__dict__:
+                    # The person and their membership came with the partnership (a linked account's
+                    # person is another row, looked up as usual).
+                    self.renamed(account)
+                    self.__dict__["person"] = account
+                    self._member = member
             else:
                 person = queries.find_person(self.session, actor.platform, actor.workspace, actor.user_id)
                 mine = queries.memberships(self.session, person.id) if person else []

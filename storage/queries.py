@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import DeclarativeBase, Session, lazyload
 
 from storage.models import (
     AgreementVersion,
@@ -60,13 +60,31 @@ def for_change(query: Select[tuple[Row]], model: type[Row]) -> Select[tuple[Row]
     return query.with_for_update(key_share=True, of=model).execution_options(populate_existing=True)
 
 
-def channel_partnership(session: Session, platform: str, workspace: str, channel: str,
-                        locked: bool = False) -> Partnership | None:
-    """The partnership a channel is linked to, in one statement; `locked` for a command that
-    changes it (see `for_change`)."""
-    query = select(Partnership).join(ChannelLink, ChannelLink.partnership_id == Partnership.id).where(
-        ChannelLink.platform == platform, ChannelLink.workspace == workspace, ChannelLink.channel == channel)
-    return session.scalar(for_change(query, Partnership) if locked else query)
+def channel_context(session: Session, platform: str, workspace: str, channel: str, user_id: str,
+                    locked: bool = False) -> tuple[Partnership, Person | None, Member | None] | None:
+    """The partnership a channel is linked to, with the account typing there and that account's
+    membership row in it (active or not): what nearly every command reads first, in one
+    statement rather than three.
+
+    `locked`, for a command that changes the partnership, reads the partnership alone, afresh,
+    and locks its row (see `for_change`): PostgreSQL gives a statement that waited for a lock
+    the other tables' rows as they were before the wait, so the person and the membership are
+    read after it, by statements of their own (None here)."""
+    where = (ChannelLink.platform == platform, ChannelLink.workspace == workspace, ChannelLink.channel == channel)
+    if locked:
+        partnership = session.scalar(for_change(
+            select(Partnership).join(ChannelLink, ChannelLink.partnership_id == Partnership.id).where(*where),
+            Partnership))
+        return None if partnership is None else (partnership, None, None)
+    row = session.execute(
+        select(Partnership, Person, Member)
+        .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
+        .outerjoin(Person, and_(Person.platform == platform, Person.workspace == workspace, Person.user_id == user_id))
+        .outerjoin(Member, and_(Member.partnership_id == Partnership.id, Member.person_id == Person.id))
+        .where(*where)
+        .options(lazyload(Member.person))  # the Person selected beside it
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def find_person(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
