@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import icalendar
@@ -12,6 +13,7 @@ from flask import template_rendered
 from flask.testing import FlaskClient
 
 from bot.web.static import write_pages
+from handlers import publishing
 from handlers.publishing import PAGE_FILES
 from tests.conftest import Chat
 from tests.test_governance_sweep import counting
@@ -273,6 +275,19 @@ def test_a_revalidation_with_a_current_etag_renders_nothing(town: Chat, web: Fla
         assert len(rendered) == 3  # the first of each; none for the 304s
         town.ok("carol", "agreement sign 1")  # what the page shows changes: its ETag does
         assert web.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_the_feed_reads_whatever_its_address(town: Chat, web: FlaskClient, monkeypatch: Any) -> None:
+    """A random address may hold "--", which an XML comment may not: the feed still parses,
+    and the address it names still opens the page."""
+    monkeypatch.setattr(publishing, "new_slug", lambda: "Ab--c---dEfGhIjKlMnOpQ")
+    busy(town)
+    path = address(town.ok("alice", "publish on"))
+    assert "--" in path
+    feed = web.get(path + "feed.atom")
+    told = feed.text.split("open ", 1)[1].split("feed.html", 1)[0]
+    assert ElementTree.fromstring(feed.data).findtext("{http://www.w3.org/2005/Atom}id").endswith(path)
+    assert web.get(urlsplit(told).path + "feed.html").status_code == 200
 
 
 def test_the_feed_carries_proposals_outcomes_reviews_dropped_work_and_done_notes(town: Chat, web: FlaskClient) -> None:
