@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -228,12 +229,22 @@ class SweepReport:
     failed: int = 0
     # No longer true when asked again: the kind of each nudge cancelled.
     cancelled: list[str] = field(default_factory=list)
+    # Partnerships this sweep derived, and the ones still due it left for the next (`derivation.CHUNK`).
+    derived: int = 0
+    left: int = 0
+
+    @property
+    def more_due(self) -> bool:
+        """Whether to sweep again at once: partnerships were left due and this sweep got on with
+        them (one whose derivation fails stays due, and must not keep sweeps running back to back)."""
+        return self.left > 0 and self.derived > 0
 
     def summary(self) -> str:
         nudges = sum(len(m.nudge_ids) for m in self.sent)
+        left = f" {plural(self.left, 'partnership')} left to derive next." if self.left else ""
         return (f"Sent {plural(len(self.sent), 'message')} ({plural(nudges, 'nudge')}); "
                 f"{self.deferred} deferred; {len(self.cancelled)} cancelled (no longer true); "
-                f"{self.failed} failed; {self.recorded} newly due.")
+                f"{self.failed} failed; {self.recorded} newly due.{left}")
 
 
 def worker_name() -> str:
@@ -258,6 +269,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             take_write_lock(session)
             report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
+            report.derived, report.left = len(derived.marks()), derived.left
             # Last, so the partnerships' rows are held (a command on one waits) only until the
             # commit; with the records, so a sweeper waiting to derive finds them derived.
             derivation.mark(session, derived.marks(), now)
@@ -292,6 +304,18 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
                   report.cancelled)
     return report
+
+
+def work_off(sessions: sessionmaker[Session], delivery: Delivery, platform: str,
+             lease: timedelta = LEASE) -> Iterator[SweepReport]:
+    """Sweep until no partnership is left due (a zone's midnight takes several chunks), each
+    sweep committing its own; the report of each. It stops when a sweep derives nothing, so
+    partnerships whose derivation fails cannot keep it going."""
+    while True:
+        report = sweep(sessions, delivery, platform, lease=lease)
+        yield report
+        if not report.more_due:
+            return
 
 
 # Messages claimed in one round: their delivery fits in a lease (renewed if not), and a second
@@ -381,24 +405,33 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
 
     Runs that pile up while the process is busy (or the machine sleeps) coalesce into
     one, and never overlap; a sweep that fails is logged and the next one tries again.
+    A sweep that left partnerships due (`SweepReport.more_due`) is followed by the next at once.
     """
 
-    def job() -> None:
+    def job() -> bool:
         try:
-            sweep(sessions, delivery, platform, lease=lease)
+            return sweep(sessions, delivery, platform, lease=lease).more_due
         except Exception:  # the database away, say: the next sweep picks up where this left off
             log.exception("nudge sweep failed")
+            return False
 
     scheduler = BackgroundScheduler(timezone=UTC)
     job_ = scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
                              misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
-    scheduler.start()
 
     def sweep_now() -> None:
-        """A command told someone something (a handover to accept): send it now, not in minutes."""
+        """Sweep now, not in minutes: a command told someone something (a handover to accept),
+        or the last sweep left partnerships due."""
         if scheduler.running:
             job_.modify(next_run_time=datetime.now(UTC))
 
+    def swept(event: JobExecutionEvent) -> None:
+        """Called once the run has ended: a run asked for while it runs would be skipped."""
+        if event.retval:
+            sweep_now()
+
+    scheduler.add_listener(swept, EVENT_JOB_EXECUTED)
+    scheduler.start()
     ledger.on_told(sessions, sweep_now)
     return scheduler
 
