@@ -232,12 +232,9 @@ class SweepReport:
     # Partnerships this sweep derived, and the ones still due it left for the next (`derivation.CHUNK`).
     derived: int = 0
     left: int = 0
-
-    @property
-    def more_due(self) -> bool:
-        """Whether to sweep again at once: partnerships were left due and this sweep got on with
-        them (one whose derivation fails stays due, and must not keep sweeps running back to back)."""
-        return self.left > 0 and self.derived > 0
+    # Whether to sweep again at once rather than in minutes: partnerships are left due, and the
+    # derivation got on (one whose derivation fails stays due: it must not keep sweeps running).
+    more_due: bool = False
 
     def summary(self) -> str:
         nudges = sum(len(m.nudge_ids) for m in self.sent)
@@ -270,9 +267,15 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
             report.derived, report.left = len(derived.marks()), derived.left
+            report.more_due = report.left > 0 and report.derived > 0
             # Last, so the partnerships' rows are held (a command on one waits) only until the
             # commit; with the records, so a sweeper waiting to derive finds them derived.
             derivation.mark(session, derived.marks(), now)
+        else:
+            # Another sweeper has just derived a chunk and goes on to deliver it: this one takes
+            # the next chunk at once, if that one left any.
+            report.left = len(derivation.due(session, now)[0])
+            report.more_due = report.left > 0
     started = time.monotonic()
 
     def clock() -> datetime:
@@ -306,13 +309,13 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     return report
 
 
-def work_off(sessions: sessionmaker[Session], delivery: Delivery, platform: str,
-             lease: timedelta = LEASE) -> Iterator[SweepReport]:
+def work_off(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
+             worker: str | None = None, lease: timedelta = LEASE) -> Iterator[SweepReport]:
     """Sweep until no partnership is left due (a zone's midnight takes several chunks), each
     sweep committing its own; the report of each. It stops when a sweep derives nothing, so
     partnerships whose derivation fails cannot keep it going."""
     while True:
-        report = sweep(sessions, delivery, platform, lease=lease)
+        report = sweep(sessions, delivery, platform, now, worker, lease)
         yield report
         if not report.more_due:
             return
