@@ -121,8 +121,10 @@ class Due:
 
 # Partnerships derived in one sweep at most. At a zone's midnight nearly every partnership is
 # due at once (32.7 s in one transaction at N = 10,000); a sweep takes this many, and the next
-# sweep, at once, the next chunk (BENCHMARKS.md, "Sweeps at scale").
-CHUNK = 500
+# sweep, at once, the next chunk. Deriving and recording a chunk of 250 took 0.7-0.8 s at
+# N = 10,000 (500: 1.4-1.5 s), and a sweep's fixed cost is small (0.1 s), so a wave takes
+# hardly longer in small chunks (BENCHMARKS.md, "Sweeps at scale").
+CHUNK = 250
 
 
 def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list[Due], int, int]:
