@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
+from bot import scheduler
 from storage import derivation as storage_derivation
 from storage.models import Nudge, Partnership, Person
 from tests.conftest import Chat
@@ -172,3 +173,29 @@ def test_a_sweep_derives_a_chunk_changed_ones_first_then_the_longest_due(town: C
     town.advance(minutes=5)
     assert sweep(town, inbox).derived == 0
     assert reminded(inbox) == [], "each reminded once"
+
+
+def test_a_partnership_left_for_the_next_chunk_keeps_its_waiting_nudges(town: Chat, inbox: Inbox,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep settles only what it derived: a reminder that no longer holds waits, uncancelled,
+    until its partnership's own chunk derives it again."""
+    monkeypatch.setattr(storage_derivation, "CHUNK", 1)
+    town.ok("bob", "tz America/Los_Angeles")
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-27')
+    town.channel = "market"
+    town.ok("carol", 'setup "Market Group" kind:task-force')
+    at(town, "2026-11-26T10:00")  # 02:00 for bob: his reminder waits for the end of his quiet hours
+    assert [r.derived for r in scheduler.work_off(town.sessions, inbox, "console", now=town.now)] == [1, 1]
+    [waiting] = [n for n in ledger(town) if n.kind == "due-soon"]
+    assert waiting.sent_at is None and waiting.cancelled_at is None
+
+    at(town, "2026-11-28T10:00")  # past its due date: the reminder no longer holds, an overdue one does
+    town.ok("carol", "nudge set due_soon_days:3")  # Market Group changed: it goes first
+    assert sweep(town, inbox).derived == 1
+    assert derivation(town)["Riverside Partnership"][0] == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    assert [(n.kind, n.cancelled_at) for n in ledger(town) if n.person_id == waiting.person_id] == [
+        ("due-soon", None)], "left for Riverside's own derivation"
+
+    sweep(town, inbox)
+    assert [(n.kind, n.cancelled_at) for n in ledger(town) if n.person_id == waiting.person_id] == [
+        ("due-soon", town.now), ("overdue", None)]
