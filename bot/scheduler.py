@@ -312,8 +312,9 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
 def work_off(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
              worker: str | None = None, lease: timedelta = LEASE) -> Iterator[SweepReport]:
     """Sweep until no partnership is left due (a zone's midnight takes several chunks), each
-    sweep committing its own; the report of each. It stops when a sweep derives nothing, so
-    partnerships whose derivation fails cannot keep it going."""
+    sweep committing its own; the report of each. It stops too once a sweep gets nowhere (it
+    derived nothing, nor did another sweeper meanwhile), so partnerships whose derivation
+    fails cannot keep it going."""
     while True:
         report = sweep(sessions, delivery, platform, now, worker, lease)
         yield report
@@ -391,7 +392,8 @@ def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment
 
 def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
     """What a sweep would send now and to whom, and what it would cancel as no longer true
-    and why, changing nothing (the dry run)."""
+    and why, changing nothing (the dry run). The next sweep's: of a midnight's many
+    partnerships due, the first chunk's nudges."""
     now = now or database_now(sessions)
     session = sessions()
     try:

@@ -141,8 +141,9 @@ def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list
     for pid, changes, derived, derived_at, after in rows:
         changed = derived != changes or derived_at is None or derived_at > now
         if changed or (after is not None and after <= now):
-            stale.append((not changed, after if after is not None and not changed else now, Due(pid, changes, changed)))
-    stale.sort(key=lambda row: row[:2])  # stable: by id within the same moment
+            # Changed first, then the moment that came longest ago first; by id within one moment.
+            stale.append((not changed, now if changed else after, Due(pid, changes, changed)))
+    stale.sort(key=lambda row: row[:2])
     taken = stale if limit is None else stale[:limit]
     return [d for _, _, d in taken], len(stale) - len(taken), len(rows)
 
