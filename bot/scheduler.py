@@ -27,7 +27,9 @@ of 32.7 s, in one transaction holding the derive lock. A sweep that left partner
 soon as it ends, `partnerbot tick` sweeps until none is left (`work_off`), `partnerbot sweeper`
 sweeps again, and a sweeper that waited on another's derivation takes the next chunk (if any
 is left) while that one delivers.
-MIDNIGHT_FIGURES
+At N = 10,000 on PostgreSQL (the benchmark's zone midnight, 10:14 UTC, load average 4.0 to
+2.5) the first chunk's sweep took 0.87 s (69 statements) and the wave 26.1 s in 40 sweeps, the
+sweeper's peak memory 125 MB; one sweep deriving all 10,000 took 14.2 s and 431 MB there.
 A recipient with new nudges in partnerships of different chunks gets a message per chunk; at a
 midnight those are mostly people of that zone, in their quiet hours, whose held nudges go
 together when the hours end.

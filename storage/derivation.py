@@ -121,9 +121,10 @@ class Due:
 
 # Partnerships derived in one sweep at most. At a zone's midnight nearly every partnership is
 # due at once (32.7 s in one transaction at N = 10,000); a sweep takes this many, and the next
-# sweep, at once, the next chunk. Deriving and recording a chunk of 250 took 0.7-0.8 s at
-# N = 10,000 (500: 1.4-1.5 s), and a sweep's fixed cost is small (0.1 s), so a wave takes
-# hardly longer in small chunks (BENCHMARKS.md, "Sweeps at scale").
+# sweep, at once, the next chunk. At N = 10,000 a sweep deriving 250 took 0.7-0.9 s (500:
+# 1.4-1.5 s; 1,000: 2.6 s), so each stays well under 2 s; a sweep's own cost (the batched
+# kinds, the plan) makes the whole wave slower than one sweep (26 s in 40 against 14 s), but
+# no sweep holds the derive lock for long (BENCHMARKS.md, "Sweeps at scale").
 CHUNK = 250
 
 
