@@ -11,8 +11,11 @@ For each database and each size N it generates a workload (bench/workload.py), t
   dispatch and one Web API call, no database work);
 - counts the SQL statements of each kind of command;
 - times two nudge sweeps and counts their statements: the first catches up on everything
-  owed, the second runs five minutes later, as the scheduler would; then the catch-up again
-  (from the ledger as filled) by one sweeper process, and by two sharing it (bench/sweepers.py);
+  owed (as many sweeps as the partnerships due take: each derives a chunk of them), the
+  second runs five minutes later, as the scheduler would; then the catch-up again (from the
+  ledger as filled) by one sweeper process, and by two sharing it (bench/sweepers.py); then a
+  zone's midnight, every partnership due at once, worked off by one sweeper process and by
+  two: the first chunk's sweep, the whole wave, the sweeps it took and the peak memory;
 - reports the bot process's peak memory (VmHWM, its peak resident set);
 - renders one partnership's public page and dashboard (bench/web.py): p50, p99 and the
   statements per render;
@@ -52,7 +55,7 @@ from bench.agenda import rows as agenda_rows
 from bench.explain import explain, plans, report
 from bench.mail import Mailing, send_mail
 from bench.mail import rows as mail_rows
-from bench.sweepers import fresh_ledger, together
+from bench.sweepers import Worked, fresh_ledger, midnight, together
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
 from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
@@ -60,6 +63,7 @@ from bot import scheduler
 from bot.config import normalise_database_url
 from bot.slack.delivery import Delivery
 from handlers import Actor, handle
+from storage import derivation
 from storage.database import empty, make_engine, session_factory, upgrade
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
 
@@ -94,6 +98,7 @@ class Sweeping:
     statements: int
     messages: int
     shares: tuple[int, ...] = ()  # with several sweeper processes, the messages each sent
+    sweeps: int = 1  # a catch-up takes a sweep for each chunk of the partnerships due
 
 
 @dataclass
@@ -110,6 +115,9 @@ class Result:
     steady: Sweeping | None = None
     # The catch-up sweep again, in separate sweeper processes: one alone, then two sharing it.
     sweepers: list[Sweeping] = field(default_factory=list)
+    # A zone's midnight (every partnership due), worked off by one sweeper process, then by two:
+    # the seconds to the last one's end, and what each did.
+    midnights: list[tuple[float, list[Worked]]] = field(default_factory=list)
     pages: list[Rendering] = field(default_factory=list)
     explained: str = ""
     agenda: Drafting | None = None
@@ -262,26 +270,41 @@ def statements_per_command(engine: Engine, counter: StatementCounter, speakers: 
 
 
 def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: datetime) -> tuple[Sweeping, Sweeping]:
-    """The catch-up sweep over the ledger as filled, and the next one five minutes later."""
+    """The catch-up over the ledger as filled (sweeps until nothing is left due), and the next
+    sweep five minutes later."""
     fresh_ledger(engine)
     sessions = session_factory(engine)
     delivery = Delivery(recorder.url, BOT_TOKEN)
-    runs = []
-    for moment in (now, now + timedelta(minutes=scheduler.SWEEP_MINUTES)):
-        with counter.measure() as seen:
-            started = time.perf_counter()
-            report = scheduler.sweep(sessions, delivery, "slack", moment)
-            runs.append(Sweeping(time.perf_counter() - started, seen(), len(report.sent)))
-    return runs[0], runs[1]
+    with counter.measure() as seen:
+        started = time.perf_counter()
+        reports = list(scheduler.work_off(sessions, delivery, "slack", now))
+        catch_up = Sweeping(time.perf_counter() - started, seen(), sum(len(r.sent) for r in reports),
+                            sweeps=len(reports))
+    with counter.measure() as seen:
+        started = time.perf_counter()
+        report = scheduler.sweep(sessions, delivery, "slack", now + timedelta(minutes=scheduler.SWEEP_MINUTES))
+        steady = Sweeping(time.perf_counter() - started, seen(), len(report.sent))
+    return catch_up, steady
 
 
 def shared_sweeps(engine: Engine, url: str, recorder: Recorder, now: datetime) -> list[Sweeping]:
-    """The same catch-up sweep by one sweeper process, then by two at once (bench/sweepers.py)."""
+    """The same catch-up by one sweeper process, then by two at once (bench/sweepers.py)."""
     runs = []
     for count in (1, 2):
         fresh_ledger(engine)
-        seconds, sent = together(url, recorder.url, now, count)
-        runs.append(Sweeping(seconds, 0, sum(sent), tuple(sent)))
+        seconds, worked = together(url, recorder.url, now, count)
+        runs.append(Sweeping(seconds, 0, sum(w.sent for w in worked), tuple(w.sent for w in worked),
+                             sum(w.sweeps for w in worked)))
+    return runs
+
+
+def midnights(engine: Engine, url: str, recorder: Recorder, moment: datetime) -> list[tuple[float, list[Worked]]]:
+    """A zone's midnight at `moment`, every partnership due at once, worked off by one sweeper
+    process, then (due again) by two."""
+    runs = []
+    for count in (1, 2):
+        midnight(engine, moment)
+        runs.append(together(url, recorder.url, moment, count))
     return runs
 
 
@@ -362,6 +385,8 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
             now = datetime.now(UTC)
             result.catch_up, result.steady = sweeps(engine, counter, recorder, now)
             result.sweepers = shared_sweeps(engine, url, recorder, now)
+            print(f"{kind} N={n}: a zone's midnight...", file=sys.stderr, flush=True)
+            result.midnights = midnights(engine, url, recorder, now + timedelta(minutes=2 * scheduler.SWEEP_MINUTES))
         if "explain" in parts and engine.dialect.name == "postgresql":
             print(f"{kind} N={n}: explaining every command's statements...", file=sys.stderr, flush=True)
             found = explain(engine)
@@ -386,12 +411,12 @@ def table(results: list[Result]) -> str:
         lines += [*agenda_rows((r.db, r.n, r.agenda) for r in results if r.agenda), ""]
     lines += [r.explained + "\n" for r in results if r.explained]
     if any(r.catch_up for r in results):
-        lines += ["| db | N | catch-up sweep | statements | messages | next sweep | statements | messages |",
+        lines += ["| db | N | catch-up (sweeps) | statements | messages | next sweep | statements | messages |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in results:
             c, s = r.catch_up, r.steady
             if c and s:
-                lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s | {c.statements} | {c.messages} "
+                lines.append(f"| {r.db} | {r.n} | {c.seconds:.2f} s ({c.sweeps}) | {c.statements} | {c.messages} "
                              f"| {s.seconds:.2f} s | {s.statements} | {s.messages} |")
         lines.append("")
     if any(r.sweepers for r in results):
@@ -400,6 +425,16 @@ def table(results: list[Result]) -> str:
         lines += [f"| {r.db} | {r.n} | {one.seconds:.2f} s | {one.messages} | {two.seconds:.2f} s "
                   f"| {two.messages} ({' + '.join(map(str, two.shares))}) |"
                   for r in results if r.sweepers for one, two in [r.sweepers]]
+        lines.append("")
+    if any(r.midnights for r in results):
+        lines += [f"A zone's midnight: every partnership due at once, {derivation.CHUNK} derived a sweep.", "",
+                  "| db | N | first chunk's sweep | statements | whole wave | sweeps | messages | peak memory "
+                  "| 2 sweeper processes | sweeps (each) | messages (each) |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {r.db} | {r.n} | {only.first:.2f} s | {only.statements} | {alone:.2f} s | {only.sweeps} "
+                  f"| {only.sent} | {only.peak_mb:.0f} MB | {shared:.2f} s "
+                  f"| {' + '.join(str(w.sweeps) for w in two)} | {' + '.join(str(w.sent) for w in two)} |"
+                  for r in results if r.midnights for (alone, [only]), (shared, two) in [r.midnights]]
         lines.append("")
     if not any(r.full for r in results):
         return "\n".join(lines)

@@ -149,20 +149,22 @@ def existing(settings: Settings, create: bool) -> sessionmaker[Session]:
 
 
 def tick(settings: Settings, create: bool) -> None:
-    """One sweep for each platform, then exit: for cron, or to catch up after the bot was down."""
+    """Sweep for each platform, then exit: for cron, or to catch up after the bot was down. One
+    sweep each, or as many as it takes to derive every partnership due (a zone's midnight)."""
     from bot import scheduler
 
     sessions = existing(settings, create)
     for platform, through in deliveries(settings, sessions).items():
-        report = scheduler.sweep(sessions, through, platform, lease=settings.sweep_lease)
-        print(f"{platform}: {report.summary()}")
+        for report in scheduler.work_off(sessions, through, platform, lease=settings.sweep_lease):
+            print(f"{platform}: {report.summary()}")
     if settings.mail_enabled or settings.imap_url:
         print(f"email: {mail_service(settings, sessions).tick().summary()}")
 
 
 def sweeper(settings: Settings) -> None:
     """Sweep every few minutes for each platform, and answer nothing: the one sweeper beside
-    processes started with PARTNERBOT_SWEEP=off."""
+    processes started with PARTNERBOT_SWEEP=off. A sweep that left partnerships due is followed
+    by the next at once."""
     import time
 
     from bot import scheduler
@@ -173,14 +175,17 @@ def sweeper(settings: Settings) -> None:
     if settings.mail_enabled or settings.imap_url:
         serve_email(settings, sessions)
     while True:
+        more = False
         for platform, delivery in through.items():
             try:
                 report = scheduler.sweep(sessions, delivery, platform, lease=settings.sweep_lease)
             except Exception:  # the database away, say: the next sweep picks up where this left off
                 log.exception("nudge sweep failed")
                 continue
+            more = more or report.more_due
             print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} {platform}: {report.summary()}", flush=True)
-        time.sleep(scheduler.SWEEP_MINUTES * 60)
+        if not more:
+            time.sleep(scheduler.SWEEP_MINUTES * 60)
 
 
 def deliveries(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Delivery]:
@@ -324,7 +329,8 @@ def main(argv: list[str] | None = None) -> None:
         sub.add_argument("--nudges", action=argparse.BooleanOptionalAction, default=None,
                          help="send nudges into the chat (default: at a terminal, not for piped input)")
     commands.add_parser("migrate", help="bring the database schema up to date and exit")
-    ticking = commands.add_parser("tick", help="run one nudge sweep (send what is due now) and exit; for cron")
+    ticking = commands.add_parser("tick", help="sweep nudges (send what is due now; as many sweeps as a "
+                                  "midnight's partnerships take) and exit; for cron")
     commands.add_parser("sweeper", help="only send nudges, sweeping every few minutes: the one sweeper "
                         "beside processes started with PARTNERBOT_SWEEP=off")
     saving = commands.add_parser("backup", help="copy the database to FILE while the bot runs (SQLite); "

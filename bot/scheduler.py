@@ -1,11 +1,13 @@
 """The nudge scheduler: periodic sweeps that send what the partnership state says is owed.
 
-A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs it once:
+A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs it:
 1. derives every due nudge (handlers/nudges.py) of the partnerships changed since their last
-   derivation or reaching a moment that could change it (storage/derivation.py), and of the
-   batched kinds everywhere, and records it in the ledger under its key; a key already there
-   is left alone (a waiting one takes the words of the sweep that derives it again), so a
-   restart or a missed sweep loses nothing and repeats nothing. Waiting nudges that no
+   derivation or reaching a moment that could change it (storage/derivation.py), a chunk of
+   them at most (`derivation.CHUNK`: the changed ones first, then the ones whose moment came
+   longest ago), and of the batched kinds everywhere, and records it in the ledger under its
+   key, a chunk in one transaction; a key already there is left alone (a waiting one takes
+   the words of the sweep that derives it again), so a restart, a crash or a missed sweep
+   loses nothing and repeats nothing. Waiting nudges that no
    longer hold (the work done, the handover answered, the person gone) are cancelled,
    each with its reason;
 2. plans the pending nudges it may send now: quiet hours and daily caps defer a nudge (it
@@ -18,6 +20,19 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    a failed delivery gives its nudges back for a later sweep (which asks again).
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
+
+A zone's midnight makes nearly every partnership due at once: at N = 10,000 that was one sweep
+of 32.7 s, in one transaction holding the derive lock. A sweep that left partnerships due
+(`SweepReport.more_due`) is now followed by the next at once: APScheduler's job runs again as
+soon as it ends, `partnerbot tick` sweeps until none is left (`work_off`), `partnerbot sweeper`
+sweeps again, and a sweeper that waited on another's derivation takes the next chunk (if any
+is left) while that one delivers.
+At N = 10,000 on PostgreSQL (the benchmark's zone midnight, 10:14 UTC, load average 4.0 to
+2.5) the first chunk's sweep took 0.87 s (69 statements) and the wave 26.1 s in 40 sweeps, the
+sweeper's peak memory 125 MB; one sweep deriving all 10,000 took 14.2 s and 431 MB there.
+A recipient with new nudges in partnerships of different chunks gets a message per chunk; at a
+midnight those are mostly people of that zone, in their quiet hours, whose held nudges go
+together when the hours end.
 """
 
 from __future__ import annotations
@@ -33,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -228,12 +244,19 @@ class SweepReport:
     failed: int = 0
     # No longer true when asked again: the kind of each nudge cancelled.
     cancelled: list[str] = field(default_factory=list)
+    # Partnerships this sweep derived, and the ones still due it left for the next (`derivation.CHUNK`).
+    derived: int = 0
+    left: int = 0
+    # Whether to sweep again at once rather than in minutes: partnerships are left due, and this
+    # sweep got on with them (one whose derivation fails stays due: it must not keep sweeps running).
+    more_due: bool = False
 
     def summary(self) -> str:
         nudges = sum(len(m.nudge_ids) for m in self.sent)
+        left = f" {plural(self.left, 'partnership')} left to derive next." if self.left else ""
         return (f"Sent {plural(len(self.sent), 'message')} ({plural(nudges, 'nudge')}); "
                 f"{self.deferred} deferred; {len(self.cancelled)} cancelled (no longer true); "
-                f"{self.failed} failed; {self.recorded} newly due.")
+                f"{self.failed} failed; {self.recorded} newly due.{left}")
 
 
 def worker_name() -> str:
@@ -253,11 +276,16 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     report = SweepReport()
     with transaction(sessions) as session:
         without_jit(session)
-        if ledger.deriving(session):
+        # After waiting on another sweeper's derivation, this one holds the lock: it derives the
+        # next chunk if that one left any (a waiter that only passed the turn on, the other
+        # waiting on it in turn, would leave a midnight's partnerships due for ever).
+        if ledger.deriving(session) or derivation.due(session, now, 1)[0]:
             # Closing a decision here must not miss a response given at the same moment.
             take_write_lock(session)
             report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
+            report.derived, report.left = len(derived.marks()), derived.left
+            report.more_due = report.left > 0 and report.derived > 0
             # Last, so the partnerships' rows are held (a command on one waits) only until the
             # commit; with the records, so a sweeper waiting to derive finds them derived.
             derivation.mark(session, derived.marks(), now)
@@ -292,6 +320,18 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
                   report.cancelled)
     return report
+
+
+def work_off(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
+             worker: str | None = None, lease: timedelta = LEASE) -> Iterator[SweepReport]:
+    """Sweep until no partnership is left due (a zone's midnight takes several chunks), each
+    sweep committing its own; the report of each. It stops too once a sweep derives nothing,
+    so partnerships whose derivation fails cannot keep it going."""
+    while True:
+        report = sweep(sessions, delivery, platform, now, worker, lease)
+        yield report
+        if not report.more_due:
+            return
 
 
 # Messages claimed in one round: their delivery fits in a lease (renewed if not), and a second
@@ -364,7 +404,8 @@ def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment
 
 def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
     """What a sweep would send now and to whom, and what it would cancel as no longer true
-    and why, changing nothing (the dry run)."""
+    and why, changing nothing (the dry run). The next sweep's: of a midnight's many
+    partnerships due, the first chunk's nudges."""
     now = now or database_now(sessions)
     session = sessions()
     try:
@@ -381,24 +422,33 @@ def start(sessions: sessionmaker[Session], delivery: Delivery, platform: str, mi
 
     Runs that pile up while the process is busy (or the machine sleeps) coalesce into
     one, and never overlap; a sweep that fails is logged and the next one tries again.
+    A sweep that left partnerships due (`SweepReport.more_due`) is followed by the next at once.
     """
 
-    def job() -> None:
+    def job() -> bool:
         try:
-            sweep(sessions, delivery, platform, lease=lease)
+            return sweep(sessions, delivery, platform, lease=lease).more_due
         except Exception:  # the database away, say: the next sweep picks up where this left off
             log.exception("nudge sweep failed")
+            return False
 
     scheduler = BackgroundScheduler(timezone=UTC)
     job_ = scheduler.add_job(job, "interval", minutes=minutes, id="nudge-sweep", coalesce=True, max_instances=1,
                              misfire_grace_time=None, next_run_time=first_run or datetime.now(UTC))
-    scheduler.start()
 
     def sweep_now() -> None:
-        """A command told someone something (a handover to accept): send it now, not in minutes."""
+        """Sweep now, not in minutes: a command told someone something (a handover to accept),
+        or the last sweep left partnerships due."""
         if scheduler.running:
             job_.modify(next_run_time=datetime.now(UTC))
 
+    def swept(event: JobExecutionEvent) -> None:
+        """Called once the run has ended: a run asked for while it runs would be skipped."""
+        if event.retval:
+            sweep_now()
+
+    scheduler.add_listener(swept, EVENT_JOB_EXECUTED)
+    scheduler.start()
     ledger.on_told(sessions, sweep_now)
     return scheduler
 

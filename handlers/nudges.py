@@ -187,6 +187,8 @@ class Derived:
     ended: list[int] = field(default_factory=list)
     # Whether the warnings told were recorded: if not, the partnerships are derived again next sweep.
     told: bool = True
+    # Partnerships due but left for the next sweep: one sweep derives `derivation.CHUNK` at most.
+    left: int = 0
 
     def scope(self) -> ColumnElement[bool]:
         """The waiting nudges this derivation answers for: a `Deriver` kind of a partnership
@@ -203,8 +205,9 @@ class Derived:
 
 def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
     """Every nudge the state says is owed at `now` in the partnerships due for derivation
-    (changed since their last, or a moment come that could change them: `storage.derivation`),
-    the batched kinds across all, and what was derived.
+    (changed since their last, or a moment come that could change them: `storage.derivation`;
+    a chunk of them at most, so a zone's midnight is spread over several sweeps), the batched
+    kinds across all, and what was derived.
 
     The state is read in a fixed number of queries (`State.load`), of those partnerships
     only; the rest is arithmetic. A partnership whose derivation fails is logged and left
@@ -216,9 +219,9 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
             recurring.roll_on(session, now)
     except Exception:
         log.exception("could not roll recurring commitments on")
-    stale, running = derivation.due(session, now)
+    stale, left, running = derivation.due(session, now, derivation.CHUNK)
     ids = [d.id for d in stale]
-    # Most of them (a first sweep, after a migration): read every row, not a long list of ids.
+    # Most of them (a small network's first sweep): read every row, not a long list of ids.
     state = State.load(session, now, ids if 2 * len(ids) < running else None)
     due, whole = batched(session, now)
     try:
@@ -227,7 +230,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
     except Exception:  # none of them wholly derived: all derived again next sweep
         log.exception("could not derive succession")
         stale = []
-    derived = Derived(whole=whole)
+    derived = Derived(whole=whole, left=left)
     tellings = Tellings()
     partnerships = {p.id: p for p in state.partnerships}
     for d in stale:

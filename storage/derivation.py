@@ -119,11 +119,22 @@ class Due:
     changed: bool = True
 
 
-def due(session: Session, now: datetime) -> tuple[list[Due], int]:
-    """The running partnerships to derive at `now`, and how many are running. Read before
-    anything the derivation reads, so a change committed later counts as after it. Derived
-    again too: one never derived, and one last derived at a later moment than `now` (a clock
-    set back, or a sweeper behind another)."""
+# Partnerships derived in one sweep at most. At a zone's midnight nearly every partnership is
+# due at once (32.7 s in one transaction at N = 10,000); a sweep takes this many, and the next
+# sweep, at once, the next chunk. At N = 10,000 a sweep deriving 250 took 0.7-0.9 s (500:
+# 1.4-1.5 s; 1,000: 2.6 s), so each stays well under 2 s; a sweep's own cost (the batched
+# kinds, the plan) makes the whole wave slower than one sweep (26 s in 40 against 14 s), but
+# no sweep holds the derive lock for long (BENCHMARKS.md, "Sweeps at scale").
+CHUNK = 250
+
+
+def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list[Due], int, int]:
+    """The running partnerships to derive at `now` (at most `limit` of them), how many more are
+    due and left for a later sweep, and how many are running. Read before anything the
+    derivation reads, so a change committed later counts as after it. Derived again too: one
+    never derived, and one last derived at a later moment than `now` (a clock set back, or a
+    sweeper behind another). The changed ones come first (they show what people just did),
+    then the ones whose moment came longest ago; the rest keep their count and moment."""
     p = Partnership
     rows = session.execute(select(p.id, p.changes, p.derived, p.derived_at, p.derive_after)
                            .where(~p.over(now.date())).order_by(p.id)).all()
@@ -131,8 +142,11 @@ def due(session: Session, now: datetime) -> tuple[list[Due], int]:
     for pid, changes, derived, derived_at, after in rows:
         changed = derived != changes or derived_at is None or derived_at > now
         if changed or (after is not None and after <= now):
-            stale.append(Due(pid, changes, changed))
-    return stale, len(rows)
+            # Changed first, then the moment that came longest ago first; by id within one moment.
+            stale.append((not changed, now if changed else after, Due(pid, changes, changed)))
+    stale.sort(key=lambda row: row[:2])
+    taken = stale if limit is None else stale[:limit]
+    return [d for _, _, d in taken], len(stale) - len(taken), len(rows)
 
 
 def mark(session: Session, derived: Iterable[tuple[Due, datetime | None]], now: datetime) -> None:

@@ -280,8 +280,9 @@ def serialise_claims(session: Session) -> None:
 def deriving(session: Session) -> bool:
     """Whether this sweeper derives what is owed now: on PostgreSQL, not when another is
     deriving at this moment; it waits for that one's records instead (the lock is held to
-    the transaction's end), so two sweepers do the same arithmetic once. SQLite's sweepers
-    queue on its one write lock anyway."""
+    the transaction's end), so two sweepers do the same arithmetic once; holding the lock then,
+    it derives only what that one left due (the rest of a midnight's chunks). SQLite's
+    sweepers queue on its one write lock anyway."""
     if session.get_bind().dialect.name != "postgresql":
         return True
     # Keyed by schema too: advisory locks are the database's, and each schema is a deployment.

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import cli, scheduler
 from bot.console import CHANNEL, PLATFORM, WORKSPACE, Console
 from handlers.reply import Reply
-from storage.models import Nudge
+from storage import derivation
+from storage.models import Nudge, Partnership
 from tests.conftest import Chat, snapshot
 
 
@@ -137,3 +138,68 @@ def test_the_background_scheduler_sweeps_on_its_own(overdue: Chat) -> None:
     assert "@bob" in delivery.received
     with overdue.sessions() as session:
         assert session.scalars(select(Nudge).where(Nudge.sent_at.is_(None))).all() == []
+
+
+@pytest.fixture
+def wave(overdue: Chat, monkeypatch: pytest.MonkeyPatch) -> Chat:
+    """Three partnerships due at once, each with an owner's overdue work, and a sweep deriving one of them."""
+    monkeypatch.setattr(derivation, "CHUNK", 1)
+    for channel, coordinator, owner in (("market", "carol", "dave"), ("library", "erin", "frank")):
+        overdue.channel = channel
+        overdue.ok(coordinator, f'setup "{channel.title()} Group" kind:task-force')
+        overdue.ok(coordinator, "nudge set quiet_start:0 quiet_end:0")
+        overdue.ok(owner, 'join org:"Chamber of Trade" sector:private capacity:4h')
+        overdue.ok(owner, f'commit "{owner}: posters" by:tomorrow')
+    return overdue
+
+
+def undelivered(chat: Chat) -> list[tuple[str, datetime | None]]:
+    """Every partnership never derived, and every nudge not sent."""
+    with chat.sessions() as session:
+        return [*session.execute(select(Partnership.name, Partnership.derived_at)
+                                 .where(Partnership.derived_at.is_(None))),
+                *session.execute(select(Nudge.kind, Nudge.sent_at).where(Nudge.sent_at.is_(None)))]
+
+
+class Reminding:
+    """A delivery that signals once each of the `tasks` named has been in a message to its owner."""
+
+    def __init__(self, *tasks: str) -> None:
+        self.tasks = set(tasks)
+        self.told: list[str] = []
+        self.arrived = threading.Event()
+
+    def send_to_person(self, workspace: str, user_id: str, *, reply: Reply,
+                       partnership_channel: str | None = None) -> None:
+        self.told += [task for task in self.tasks if f"{task} was due" in reply.plain()]
+        if self.tasks <= set(self.told):
+            self.arrived.set()
+
+    def send_to_channel(self, workspace: str, channel: str, *, reply: Reply) -> None:
+        pass  # the channels' digests: not what is waited for
+
+
+def test_the_background_scheduler_sweeps_again_at_once_while_partnerships_are_due(wave: Chat) -> None:
+    """Three sweeps of a chunk each, one after the other, not an hour apart."""
+    delivery = Reminding("Deliver 500 leaflets", "dave: posters", "frank: posters")
+    background = scheduler.start(wave.sessions, delivery, PLATFORM, minutes=60)
+    try:
+        assert delivery.arrived.wait(timeout=30), f"only {delivery.told} were told"
+    finally:
+        background.shutdown(wait=True)
+    assert undelivered(wave) == []
+    assert sorted(delivery.told) == ["Deliver 500 leaflets", "dave: posters", "frank: posters"], "each told once"
+
+
+def test_tick_sweeps_until_no_partnership_is_due(wave: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["tick"])
+    out = capsys.readouterr().out
+    for owner in ("bob", "dave", "frank"):
+        assert out.count(f"[nudge to @{owner}]") == 1
+    summaries = [line for line in out.splitlines() if line.startswith("console: ")]
+    assert [line.split(" newly due.")[1] for line in summaries] == [
+        " 2 partnerships left to derive next.", " 1 partnership left to derive next.", ""], "three sweeps, one each"
+    assert undelivered(wave) == []
+    cli.main(["tick"])
+    assert capsys.readouterr().out.strip() == ("console: Sent 0 messages (0 nudges); 0 deferred; "
+                                               "0 cancelled (no longer true); 0 failed; 0 newly due.")

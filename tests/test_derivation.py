@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, select
 
-from storage.models import Partnership
+from bot import scheduler
+from storage import derivation as storage_derivation
+from storage.models import Nudge, Partnership, Person
 from tests.conftest import Chat
 from tests.test_governance_sweep import counting
 from tests.test_nudges import Inbox, at, inbox, ledger, sweep
@@ -112,3 +115,87 @@ def test_a_nudge_held_back_waits_for_its_moment_unless_a_change_frees_it(town: C
     sweep(town, inbox)
     [message] = inbox.to("@carol")
     assert "#1 Recruit litter pickers was due Thu 26 Nov" in message
+
+
+
+def reminders(chat: Chat) -> dict[str, bool]:
+    """Each due-date reminder recorded, by its owner, and whether it was sent."""
+    with chat.sessions() as session:
+        return {user: sent is not None for user, sent in session.execute(
+            select(Person.user_id, Nudge.sent_at).join(Nudge.person).where(Nudge.kind == "due-soon"))}
+
+
+def reminded(inbox: Inbox) -> list[str]:
+    """Who the messages since the last look reminded of a due date."""
+    return sorted(who for who, text in inbox.take_all() if " is due " in text)
+
+
+def test_a_sweep_derives_a_chunk_changed_ones_first_then_the_longest_due(town: Chat, inbox: Inbox,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a zone's midnight nearly every partnership is due at once: a sweep derives a chunk of
+    them, the changed ones first, then the ones whose moment came longest ago; the next sweep the rest."""
+    monkeypatch.setattr(storage_derivation, "CHUNK", 2)
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-27')  # Riverside, the first partnership
+    town.channel = "market"
+    town.ok("carol", 'setup "Market Group" kind:task-force')
+    town.ok("dave", 'join org:"Stallholders" sector:private')
+    town.ok("dave", "tz Asia/Tokyo")  # his midnight, 15:00 UTC, comes before the others'
+    town.ok("dave", 'commit "Book the stalls" by:2026-11-27')
+    town.channel = "quiet"
+    town.ok("erin", 'setup "Quiet Group" kind:task-force')
+    town.ok("frank", 'join org:"Library" sector:public')
+    town.ok("frank", 'commit "Borrow the projector" by:2026-11-27')
+    report = sweep(town, inbox)
+    assert (report.derived, report.left, report.more_due) == (2, 1, True)
+    sweep(town, inbox)
+    first = town.now
+    assert reminders(town) == {}
+    moments = {name: after for name, (_, after) in derivation(town).items()}
+    assert moments["Market Group"] < moments["Riverside Partnership"] <= moments["Quiet Group"]
+
+    at(town, "2026-11-26T10:00")  # all three due by a moment, each owner's reminder owed
+    town.channel = "quiet"
+    town.ok("erin", "nudge set due_soon_days:3")  # and Quiet Group changed
+    report = sweep(town, inbox)
+    assert (report.derived, report.left, report.more_due) == (2, 1, True)
+    assert {name: when for name, (when, _) in derivation(town).items()} == {
+        "Quiet Group": town.now, "Market Group": town.now, "Riverside Partnership": first}
+    assert derivation(town)["Riverside Partnership"][1] == moments["Riverside Partnership"], "left as it was"
+    assert reminders(town) == {"dave": True, "frank": True}
+    assert reminded(inbox) == ["@dave", "@frank"]
+
+    report = sweep(town, inbox)  # the next sweep: the one left
+    assert (report.derived, report.left, report.more_due) == (1, 0, False)
+    assert derivation(town)["Riverside Partnership"][0] == town.now
+    assert reminders(town) == {"dave": True, "frank": True, "bob": True}
+    assert reminded(inbox) == ["@bob"]
+
+    town.advance(minutes=5)
+    assert sweep(town, inbox).derived == 0
+    assert reminded(inbox) == [], "each reminded once"
+
+
+def test_a_partnership_left_for_the_next_chunk_keeps_its_waiting_nudges(town: Chat, inbox: Inbox,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep settles only what it derived: a reminder that no longer holds waits, uncancelled,
+    until its partnership's own chunk derives it again."""
+    monkeypatch.setattr(storage_derivation, "CHUNK", 1)
+    town.ok("bob", "tz America/Los_Angeles")
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-27')
+    town.channel = "market"
+    town.ok("carol", 'setup "Market Group" kind:task-force')
+    at(town, "2026-11-26T10:00")  # 02:00 for bob: his reminder waits for the end of his quiet hours
+    assert [r.derived for r in scheduler.work_off(town.sessions, inbox, "console", now=town.now)] == [1, 1]
+    [waiting] = [n for n in ledger(town) if n.kind == "due-soon"]
+    assert waiting.sent_at is None and waiting.cancelled_at is None
+
+    at(town, "2026-11-28T10:00")  # past its due date: the reminder no longer holds, an overdue one does
+    town.ok("carol", "nudge set due_soon_days:3")  # Market Group changed: it goes first
+    assert sweep(town, inbox).derived == 1
+    assert derivation(town)["Riverside Partnership"][0] == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    assert [(n.kind, n.cancelled_at) for n in ledger(town) if n.person_id == waiting.person_id] == [
+        ("due-soon", None)], "left for Riverside's own derivation"
+
+    sweep(town, inbox)
+    assert [(n.kind, n.cancelled_at) for n in ledger(town) if n.person_id == waiting.person_id] == [
+        ("due-soon", town.now), ("overdue", None)]

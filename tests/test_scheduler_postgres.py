@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import scheduler
 from handlers.nudges import derive
 from handlers.reply import Reply
+from storage import derivation
 from storage import nudges as ledger
 from storage.database import make_engine, session_factory, transaction
-from storage.models import Nudge
+from storage.models import Nudge, Partnership
 from tests.conftest import Chat
 
 pytestmark = pytest.mark.skipif(
@@ -116,6 +117,39 @@ def test_concurrent_sweepers_send_each_nudge_exactly_once(town: Chat, engine: En
     # Batching holds across processes: each recipient got all of its nudges in one message.
     assert max(Counter(inbox.messages).values()) == 1
     assert {"@alice", "@bob", "@gina", "#general"} <= set(inbox.messages)
+
+
+def test_sweepers_share_a_midnight_chunk_by_chunk(town: Chat, engine: Engine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four sweepers at once, each sweeping until nothing is due: one derives a chunk at a time,
+    the others take the next chunks as they come; every nudge owed goes once."""
+    monkeypatch.setattr(derivation, "CHUNK", 1)
+    for channel, coordinator, owner in (("market", "mia", "ned"), ("library", "olga", "pat"),
+                                        ("garden", "quinn", "rosa")):
+        town.channel = channel
+        town.ok(coordinator, f'setup "{channel.title()} Group" kind:task-force')
+        town.ok(owner, f'join org:"{owner.title()} Ltd" sector:private capacity:2h volunteer')
+        town.ok(owner, f'commit "{owner}: posters" by:friday effort:2h')
+    town.channel = "general"
+    busy_partnership(town)
+    inbox = SharedInbox()
+
+    def sweep_until_done(index: int, sessions: sessionmaker[Session]) -> None:
+        for _ in scheduler.work_off(sessions, inbox, "console", now=town.now, worker=f"sweeper-{index}"):
+            pass
+
+    together(engine, sweep_until_done)
+
+    with town.sessions() as session:
+        assert set(session.scalars(select(Partnership.derived_at))) == {town.now}, "all four derived"
+        owed = [(f"@{n.person.user_id}" if n.person else f"#{n.channel}", n.text)
+                for n in session.scalars(select(Nudge))]
+        unsent = session.scalars(select(Nudge).where(Nudge.sent_at.is_(None))).all()
+    assert unsent == []
+    delivered = Counter(inbox.lines)
+    assert delivered == Counter(owed), "every recorded nudge delivered, nothing else"
+    assert max(delivered.values()) == 1, "nothing delivered twice"
+    assert {"@ned", "@pat", "@rosa", "@gina"} <= {who for who, text in owed if "posters was due" in text}
 
 
 def test_recording_the_same_nudges_at_once_keeps_one_row_each(town: Chat, engine: Engine) -> None:
