@@ -21,18 +21,14 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
 
-A zone's midnight makes nearly every partnership due at once: at N = 10,000 that was one sweep
-of 32.7 s, in one transaction holding the derive lock. A sweep that left partnerships due
-(`SweepReport.more_due`) is now followed by the next at once: APScheduler's job runs again as
-soon as it ends, `partnerbot tick` sweeps until none is left (`work_off`), `partnerbot sweeper`
-sweeps again, and a sweeper that waited on another's derivation takes the next chunk (if any
-is left) while that one delivers.
-At N = 10,000 on PostgreSQL (the benchmark's zone midnight, 10:14 UTC, load average 4.0 to
-2.5) the first chunk's sweep took 0.87 s (69 statements) and the wave 26.1 s in 40 sweeps, the
-sweeper's peak memory 125 MB; one sweep deriving all 10,000 took 14.2 s and 431 MB there.
-A recipient with new nudges in partnerships of different chunks gets a message per chunk; at a
-midnight those are mostly people of that zone, in their quiet hours, whose held nudges go
-together when the hours end.
+A zone's midnight makes nearly every partnership due at once (BENCHMARKS.md, "Sweeps at
+scale"): a sweep that left partnerships due (`SweepReport.more_due`) is followed by the next at
+once. APScheduler's job runs again as soon as it ends, `partnerbot tick` sweeps until none is
+left (`work_off`), `partnerbot sweeper` sweeps again, and a sweeper that waited on another's
+derivation takes the next chunk (if any is left) while that one delivers. A recipient with new
+nudges in partnerships of different chunks gets a message per chunk; at a midnight those are
+mostly people of that zone, in their quiet hours, whose held nudges go together when the
+hours end.
 """
 
 from __future__ import annotations
