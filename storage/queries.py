@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import DeclarativeBase, Session, lazyload
 
 from storage.models import (
@@ -60,6 +60,20 @@ def for_change(query: Select[tuple[Row]], model: type[Row]) -> Select[tuple[Row]
     return query.with_for_update(key_share=True, of=model).execution_options(populate_existing=True)
 
 
+# What every read starts with (see `channel_context`), built once: building it per call took
+# 0.25 ms of the 0.6 ms it cost.
+CHANNEL_CONTEXT = (
+    select(Partnership, Person, Member)
+    .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
+    .outerjoin(Person, and_(Person.platform == bindparam("platform"), Person.workspace == bindparam("workspace"),
+                            Person.user_id == bindparam("user_id")))
+    .outerjoin(Member, and_(Member.partnership_id == Partnership.id, Member.person_id == Person.id))
+    .where(ChannelLink.platform == bindparam("platform"), ChannelLink.workspace == bindparam("workspace"),
+           ChannelLink.channel == bindparam("channel"))
+    .options(lazyload(Member.person))  # the Person selected beside it
+)
+
+
 def channel_context(session: Session, platform: str, workspace: str, channel: str, user_id: str,
                     locked: bool = False) -> tuple[Partnership, Person | None, Member | None] | None:
     """The partnership a channel is linked to, with the account typing there and that account's
@@ -70,20 +84,14 @@ def channel_context(session: Session, platform: str, workspace: str, channel: st
     and locks its row (see `for_change`): PostgreSQL gives a statement that waited for a lock
     the other tables' rows as they were before the wait, so the person and the membership are
     read after it, by statements of their own (None here)."""
-    where = (ChannelLink.platform == platform, ChannelLink.workspace == workspace, ChannelLink.channel == channel)
     if locked:
         partnership = session.scalar(for_change(
-            select(Partnership).join(ChannelLink, ChannelLink.partnership_id == Partnership.id).where(*where),
+            select(Partnership).join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
+            .where(ChannelLink.platform == platform, ChannelLink.workspace == workspace, ChannelLink.channel == channel),
             Partnership))
         return None if partnership is None else (partnership, None, None)
-    row = session.execute(
-        select(Partnership, Person, Member)
-        .join(ChannelLink, ChannelLink.partnership_id == Partnership.id)
-        .outerjoin(Person, and_(Person.platform == platform, Person.workspace == workspace, Person.user_id == user_id))
-        .outerjoin(Member, and_(Member.partnership_id == Partnership.id, Member.person_id == Person.id))
-        .where(*where)
-        .options(lazyload(Member.person))  # the Person selected beside it
-    ).first()
+    row = session.execute(CHANNEL_CONTEXT, {"platform": platform, "workspace": workspace, "channel": channel,
+                                            "user_id": user_id}).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
