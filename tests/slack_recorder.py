@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import urllib.request
@@ -42,6 +43,7 @@ class Call:
     params: dict[str, Any]
     token: str | None
     headers: dict[str, str]
+    connection: int = 0  # the caller's port: calls over one kept-open connection share it
 
 
 @dataclass
@@ -68,9 +70,23 @@ class Recorder:
         self.scopes: list[str] = list(BOT_SCOPES)
         self.changed = threading.Condition()
         self.ts = 0
+        self.open_connections: set[socket.socket] = set()
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open between calls, as slack.com does
+            disable_nagle_algorithm = True  # else an answer's body waits on the caller's delayed ACK
+
+            def setup(self) -> None:
+                super().setup()
+                with recorder.changed:
+                    recorder.open_connections.add(self.connection)
+
+            def finish(self) -> None:
+                with recorder.changed:
+                    recorder.open_connections.discard(self.connection)
+                super().finish()
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -91,6 +107,12 @@ class Recorder:
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         self.response_url = f"http://127.0.0.1:{self.server.server_port}/response/"
         self.upload_url = f"http://127.0.0.1:{self.server.server_port}/upload/"
+
+    def drop_connections(self) -> None:
+        """Close every kept-open connection from the server's side, as Slack does with idle ones."""
+        with self.changed:
+            for connection in self.open_connections:
+                connection.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -185,7 +207,8 @@ class Recorder:
         with self.changed:
             queue = self.failures.get(method)
             failure = queue.popleft() if queue else None
-            self.calls_made.append(Call(method, params, token, dict(handler.headers.items())))
+            self.calls_made.append(Call(method, params, token, dict(handler.headers.items()),
+                                        handler.client_address[1]))
             self.changed.notify_all()
         if failure is not None:
             body = {"ok": False, "error": failure.error or ("ratelimited" if failure.status == 429 else "fatal_error")}
@@ -194,6 +217,7 @@ class Recorder:
         if method == "response_url":
             handler.send_response(200)
             handler.send_header("Content-Type", "text/plain")
+            handler.send_header("Content-Length", "2")
             handler.end_headers()
             handler.wfile.write(b"ok")
             return

@@ -153,7 +153,8 @@ def test_a_change_by_someone_slack_is_slow_to_introduce_is_acknowledged_in_time_
 def test_a_command_that_only_reads_is_acknowledged_before_it_runs(riverside: SlackHarness,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """`who` changes nothing, so its 200 promises nothing and comes at once, even while the
-    database cannot take the request's mark yet; the answer follows once it can."""
+    database could take no request's mark; the answer follows (it needs no write, so it may
+    already have arrived by the time the 200 is read)."""
     monkeypatch.setattr(chat, "ACK_DEADLINE", 60.0)  # no deadline acknowledges it in the meantime
     release, held = threading.Event(), threading.Event()
 
@@ -167,12 +168,10 @@ def test_a_command_that_only_reads_is_acknowledged_before_it_runs(riverside: Sla
 
     holder = threading.Thread(target=hold)
     holder.start()
-    before = len(riverside.said("chat.postEphemeral"))
     try:
         assert held.wait(30)
         response = riverside.command("who", user="UBOB", wait=False)
         assert response.status == 200 and response.body == ""
-        assert len(riverside.said("chat.postEphemeral")) == before
     finally:
         release.set()
         holder.join(30)

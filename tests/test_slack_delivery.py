@@ -82,3 +82,25 @@ def test_audience_decides_where_a_reply_goes(riverside: SlackHarness) -> None:
     calls = riverside.recorder.calls()[-3:]
     assert [(c.method, c.params["channel"]) for c in calls] == [
         ("chat.postMessage", "C1"), ("chat.postEphemeral", "C1"), ("chat.postMessage", "UBOB")]
+
+
+def test_replies_and_nudges_reuse_one_open_connection(riverside: SlackHarness) -> None:
+    """Each Web API call used to open a connection of its own (against slack.com, a TLS
+    handshake before every reply); now calls one after another share a kept-open one."""
+    riverside.run("who")
+    riverside.run("who", user="UBOB")
+    Delivery(riverside.recorder.url, BOT_TOKEN).send_to_person("T1", "UCAROL", reply=Reply(text="Reminder"))
+    replies, nudge = riverside.said("chat.postEphemeral")[-2:], riverside.last("chat.postMessage")
+    assert replies[0].connection == replies[1].connection == nudge.connection != 0
+
+
+def test_a_connection_slack_closed_is_replaced_and_nothing_is_sent_twice(riverside: SlackHarness) -> None:
+    """Slack closes connections left idle; the next reply goes over a new one, once."""
+    riverside.run("who")
+    kept = riverside.last("chat.postEphemeral").connection
+    riverside.recorder.drop_connections()
+    before = len(riverside.said("chat.postEphemeral"))
+    riverside.run("who", user="UBOB")
+    replies = riverside.said("chat.postEphemeral")
+    assert len(replies) == before + 1 and replies[-1].connection != kept
+    assert "Who does what in Riverside Partnership" in text_of(replies[-1].params["blocks"])

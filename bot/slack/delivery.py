@@ -25,6 +25,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack.connections import KeptOpen
 from bot.slack.render import blocks as render_blocks
 from bot.slack.render import fallback_text
 from handlers.reply import Audience, Reply
@@ -85,7 +86,8 @@ def retry_handlers() -> list[RetryHandler]:
 
 
 def web_client(api_url: str | None, token: str | None = None) -> WebClient:
-    return WebClient(token=token, base_url=api_url or DEFAULT_API_URL, retry_handlers=retry_handlers())
+    """A client for the Web API at `api_url` (Slack's own by default), retrying, over kept connections."""
+    return KeptOpen(token=token, base_url=api_url or DEFAULT_API_URL, retry_handlers=retry_handlers())
 
 
 def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,

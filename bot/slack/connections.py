@@ -1,0 +1,61 @@
+"""The Web API over connections kept open between calls.
+
+slack_sdk's WebClient opens a new connection for every call (urllib adds `Connection:
+close`), so every reply and every nudge pays for a TCP handshake, and against slack.com a
+TLS handshake too, before Slack even reads it. `KeptOpen` sends the very same requests
+through one urllib3 pool per process, where a call takes a connection another call has
+finished with. Everything else stays slack_sdk's: the request it builds, its retry handlers
+(ours in delivery.py), its errors. A connection Slack has closed meanwhile is noticed before
+reuse and replaced; one that breaks mid-call raises URLError, which slack_sdk's connection
+retry handler already retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.error import URLError
+from urllib.request import Request
+
+import urllib3
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+# Connections kept per host: as many as listeners run at once (bot/slack/app.py), and a few
+# for the scheduler's sweep. More are opened at a peak and closed after it.
+KEPT_PER_HOST = 12
+
+POOL = urllib3.PoolManager(maxsize=KEPT_PER_HOST, block=False, retries=False)
+
+
+class KeptOpen(WebClient):
+    """A WebClient whose calls reuse the process's open connections to the Web API."""
+
+    @classmethod
+    def like(cls, client: WebClient) -> KeptOpen:
+        """The same client (token, workspace, URL, retries) over kept connections."""
+        if isinstance(client, KeptOpen):
+            return client
+        return cls(token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
+                   proxy=client.proxy, headers=dict(client.headers), team_id=client.default_params.get("team_id"),
+                   logger=client.logger,
+                   retry_handlers=client.retry_handlers)
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy is not None or self.ssl is not None or not url.lower().startswith("http"):
+            # A proxy or TLS settings of one's own are urllib's to honour; other schemes it refuses.
+            return super()._perform_urllib_http_request_internal(url, req)
+        try:
+            answer = POOL.request(req.get_method(), url, body=req.data, headers=dict(req.header_items()),
+                                  timeout=self.timeout)
+        except urllib3.exceptions.HTTPError as failure:
+            raise URLError(failure) from failure
+        gzip = answer.headers.get("Content-Type", "").startswith("application/gzip")  # admin.analytics.getFile
+        # The Web API answers JSON, which is UTF-8 (RFC 8259), as slack_sdk assumes when unsaid.
+        body: str | bytes = answer.data if gzip else answer.data.decode("utf-8")
+        return {"status": answer.status, "headers": answer.headers, "body": body}
+
+
+def keep_open(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt passes middleware `next` by name)
+    """Bolt middleware: the listener's client (built by Bolt per request) over kept connections."""
+    context["client"] = KeptOpen.like(context.client)
+    next()
