@@ -35,7 +35,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.watching import Handled, watchers
-from storage.models import Nudge, Sweep
+from storage.models import Nudge, Partnership, Sweep
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -83,7 +83,8 @@ def watch(engine: Engine) -> None:
 
 
 class FromDatabase:
-    """What every process shares, read at each scrape: pending nudges, each platform's last sweep."""
+    """What every process shares, read at each scrape: pending nudges, partnerships whose
+    derivation failed, each platform's last sweep."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
@@ -91,8 +92,12 @@ class FromDatabase:
     def collect(self) -> Iterator[Metric]:
         with self.sessions() as session:
             pending = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.owed())) or 0
+            underived = session.scalar(select(func.count()).where(Partnership.derive_failures > 0)) or 0
             last = session.execute(select(Sweep.platform, Sweep.finished_at)).all()
         yield GaugeMetricFamily("partnerbot_nudges_pending", "Nudges recorded and not yet sent", value=pending)
+        yield GaugeMetricFamily("partnerbot_partnerships_underived",
+                                "Partnerships whose last nudge derivation failed (see the log); tried again later",
+                                value=underived)
         family = GaugeMetricFamily("partnerbot_sweep_last_success_timestamp_seconds",
                                    "When each platform's last nudge sweep finished (Unix time)", labels=["platform"])
         for platform, finished_at in last:

@@ -4,7 +4,8 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
 1. derives every due nudge (handlers/nudges.py) of the partnerships changed since their last
    derivation or reaching a moment that could change it (storage/derivation.py), a chunk of
    them at most (`derivation.CHUNK`: the changed ones first, then the ones whose moment came
-   longest ago), and of the batched kinds everywhere, and records it in the ledger under its
+   longest ago; one whose derivation failed waits, then comes after them), and of the
+   batched kinds everywhere, and records it in the ledger under its
    key, a chunk in one transaction; a key already there is left alone (a waiting one takes
    the words of the sweep that derives it again), so a restart, a crash or a missed sweep
    loses nothing and repeats nothing. Waiting nudges that no
@@ -243,16 +244,21 @@ class SweepReport:
     # Partnerships this sweep derived, and the ones still due it left for the next (`derivation.CHUNK`).
     derived: int = 0
     left: int = 0
+    # Partnerships whose derivation failed: their nudges wait until it is tried again (see the log).
+    underived: int = 0
     # Whether to sweep again at once rather than in minutes: partnerships are left due, and this
-    # sweep got on with them (one whose derivation fails stays due: it must not keep sweeps running).
+    # sweep got on with them: derived some, or set aside some whose derivation failed (they wait
+    # before they are tried again, so they cannot keep sweeps running).
     more_due: bool = False
 
     def summary(self) -> str:
         nudges = sum(len(m.nudge_ids) for m in self.sent)
         left = f" {plural(self.left, 'partnership')} left to derive next." if self.left else ""
+        underived = (f" {plural(self.underived, 'partnership')} could not be derived (see the log);"
+                     " tried again later." if self.underived else "")
         return (f"Sent {plural(len(self.sent), 'message')} ({plural(nudges, 'nudge')}); "
                 f"{self.deferred} deferred; {len(self.cancelled)} cancelled (no longer true); "
-                f"{self.failed} failed; {self.recorded} newly due.{left}")
+                f"{self.failed} failed; {self.recorded} newly due.{left}{underived}")
 
 
 def worker_name() -> str:
@@ -281,10 +287,12 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
             report.recorded, cancelled, derived = owe(session, now)
             report.cancelled += [n.kind for n, _ in cancelled]
             report.derived, report.left = len(derived.marks()), derived.left
-            report.more_due = report.left > 0 and report.derived > 0
+            report.underived = len(derived.failed)
+            report.more_due = report.left > 0 and (report.derived > 0 or report.underived > 0)
             # Last, so the partnerships' rows are held (a command on one waits) only until the
             # commit; with the records, so a sweeper waiting to derive finds them derived.
             derivation.mark(session, derived.marks(), now)
+            derivation.failed(session, derived.failed, now)
     started = time.monotonic()
 
     def clock() -> datetime:
@@ -321,8 +329,8 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
 def work_off(sessions: sessionmaker[Session], delivery: Delivery, platform: str, now: datetime | None = None,
              worker: str | None = None, lease: timedelta = LEASE) -> Iterator[SweepReport]:
     """Sweep until no partnership is left due (a zone's midnight takes several chunks), each
-    sweep committing its own; the report of each. It stops too once a sweep derives nothing,
-    so partnerships whose derivation fails cannot keep it going."""
+    sweep committing its own; the report of each. It stops too once a sweep gets on with none
+    of them (`SweepReport.more_due`)."""
     while True:
         report = sweep(sessions, delivery, platform, now, worker, lease)
         yield report

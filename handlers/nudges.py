@@ -189,6 +189,8 @@ class Derived:
     told: bool = True
     # Partnerships due but left for the next sweep: one sweep derives `derivation.CHUNK` at most.
     left: int = 0
+    # Partnerships whose derivation failed: tried again later (`derivation.failed`).
+    failed: list[derivation.Due] = field(default_factory=list)
 
     def scope(self) -> ColumnElement[bool]:
         """The waiting nudges this derivation answers for: a `Deriver` kind of a partnership
@@ -212,7 +214,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
     The state is read in a fixed number of queries (`State.load`), of those partnerships
     only; the rest is arithmetic. A partnership whose derivation fails is logged and left
     out, so one bad row cannot stop every other partnership's nudges (and its pending ones
-    are kept, not dropped); it is derived again next sweep.
+    are kept, not dropped); it is tried again after a wait, behind the others (`derivation.failed`).
     """
     try:
         with session.begin_nested():
@@ -243,6 +245,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
             derived.partnerships.append((d, deriver.next_change()))
         except Exception:
             log.exception("could not derive nudges for partnership %s", d.id)
+            derived.failed.append(d)
     try:
         with session.begin_nested():
             tellings.write(session)

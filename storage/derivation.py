@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Delete, Update, bindparam, event, or_, select, update
@@ -117,6 +117,7 @@ class Due:
     id: int
     changes: int
     changed: bool = True
+    failures: int = 0  # derivations of it that failed in a row
 
 
 # Partnerships derived in one sweep at most. At a zone's midnight nearly every partnership is
@@ -127,6 +128,12 @@ class Due:
 # no sweep holds the derive lock for long (BENCHMARKS.md, "Sweeps at scale").
 CHUNK = 250
 
+# A partnership whose derivation failed (a bad row, a bug) is tried again after this, doubled
+# with each failure in a row up to `RETRY_AT_MOST`, and after every partnership that derives:
+# retried first, as a changed one, a few such would take every chunk and starve the rest.
+RETRY_AFTER = timedelta(minutes=5)
+RETRY_AT_MOST = timedelta(hours=1)
+
 
 def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list[Due], int, int]:
     """The running partnerships to derive at `now` (at most `limit` of them), how many more are
@@ -134,19 +141,22 @@ def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list
     derivation reads, so a change committed later counts as after it. Derived again too: one
     never derived, and one last derived at a later moment than `now` (a clock set back, or a
     sweeper behind another). The changed ones come first (they show what people just did),
-    then the ones whose moment came longest ago; the rest keep their count and moment."""
+    then the ones whose moment came longest ago, then the ones whose last derivation failed,
+    once their wait is over; the rest keep their count and moment."""
     p = Partnership
-    rows = session.execute(select(p.id, p.changes, p.derived, p.derived_at, p.derive_after)
+    rows = session.execute(select(p.id, p.changes, p.derived, p.derived_at, p.derive_after, p.derive_failures)
                            .where(~p.over(now.date())).order_by(p.id)).all()
     stale = []
-    for pid, changes, derived, derived_at, after in rows:
+    for pid, changes, derived, derived_at, after, failures in rows:
+        if failures and after is not None and after > now:
+            continue  # waiting to be tried again (`failed`)
         changed = derived != changes or derived_at is None or derived_at > now
         if changed or (after is not None and after <= now):
             # Changed first, then the moment that came longest ago first; by id within one moment.
-            stale.append((not changed, now if changed else after, Due(pid, changes, changed)))
-    stale.sort(key=lambda row: row[:2])
+            stale.append((failures > 0, not changed, now if changed else after, Due(pid, changes, changed, failures)))
+    stale.sort(key=lambda row: row[:3])
     taken = stale if limit is None else stale[:limit]
-    return [d for _, _, d in taken], len(stale) - len(taken), len(rows)
+    return [d for *_, d in taken], len(stale) - len(taken), len(rows)
 
 
 def mark(session: Session, derived: Iterable[tuple[Due, datetime | None]], now: datetime) -> None:
@@ -156,4 +166,17 @@ def mark(session: Session, derived: Iterable[tuple[Due, datetime | None]], now: 
     if rows:
         session.connection().execute(
             update(_partnerships).where(_partnerships.c.id == bindparam("pid"))
-            .values(derived=bindparam("seen"), derived_at=bindparam("at"), derive_after=bindparam("after")), rows)
+            .values(derived=bindparam("seen"), derived_at=bindparam("at"), derive_after=bindparam("after"),
+                    derive_failures=0), rows)
+
+
+def failed(session: Session, partnerships: Iterable[Due], now: datetime) -> None:
+    """Record each partnership's derivation as failed once more, and when to try it again:
+    `RETRY_AFTER`, doubled for each failure in a row, at most `RETRY_AT_MOST`. Its count of
+    changes stays ahead of the one derived, so it is derived in full when tried."""
+    rows = [{"pid": d.id, "failures": d.failures + 1,
+             "after": now + min(RETRY_AFTER * 2 ** min(d.failures, 16), RETRY_AT_MOST)} for d in partnerships]
+    if rows:
+        session.connection().execute(
+            update(_partnerships).where(_partnerships.c.id == bindparam("pid"))
+            .values(derive_failures=bindparam("failures"), derive_after=bindparam("after")), rows)

@@ -194,6 +194,9 @@ class Partnership(Base):
     derived: Mapped[int | None] = mapped_column(Integer)
     derived_at: Mapped[datetime | None]
     derive_after: Mapped[datetime | None]
+    # Derivations that failed in a row: tried again after a wait that grows with it, behind the
+    # partnerships that derive (`storage.derivation.due`); 0 once one succeeds.
+    derive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership")
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot import scheduler
+from handlers.nudges import Deriver, DueNudge
 from storage import derivation as storage_derivation
 from storage.models import Nudge, Partnership, Person
 from tests.conftest import Chat
@@ -173,6 +174,54 @@ def test_a_sweep_derives_a_chunk_changed_ones_first_then_the_longest_due(town: C
     town.advance(minutes=5)
     assert sweep(town, inbox).derived == 0
     assert reminded(inbox) == [], "each reminded once"
+
+
+def failures(chat: Chat) -> dict[str, tuple[int, datetime | None]]:
+    """Each partnership's derivations failed in a row, and when it is next tried, by name."""
+    with chat.sessions() as session:
+        return {name: (failed, after) for name, failed, after in session.execute(
+            select(Partnership.name, Partnership.derive_failures, Partnership.derive_after))}
+
+
+def test_a_partnership_whose_derivation_fails_waits_behind_the_others(town: Chat, inbox: Inbox,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Riverside's derivation fails (a bug, a bad row): retried first, as a changed partnership,
+    it would take every chunk's first place, and a few such every chunk. It waits instead,
+    longer after each failure, behind the ones that derive; once it derives, it is due as before."""
+    monkeypatch.setattr(storage_derivation, "CHUNK", 1)
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-27')  # Riverside, the first partnership
+    town.channel = "market"
+    town.ok("carol", 'setup "Market Group" kind:task-force')
+    town.ok("dave", 'join org:"Stallholders" sector:private')
+    town.ok("dave", 'commit "Book the stalls" by:2026-11-27')
+    derive_all = Deriver.all
+
+    def failing(deriver: Deriver) -> list[DueNudge]:
+        if deriver.p.name == "Riverside Partnership":
+            raise RuntimeError("a bad row")
+        return derive_all(deriver)
+
+    monkeypatch.setattr(Deriver, "all", failing)
+    at(town, "2026-11-26T10:00")  # both reminders owed
+    assert [(r.derived, r.left) for r in scheduler.work_off(town.sessions, inbox, "console", now=town.now)] == [
+        (0, 1), (1, 0)], "Riverside failed, then Market Group's chunk: Riverside waits"
+    assert reminded(inbox) == ["@dave"]
+    assert failures(town)["Riverside Partnership"] == (1, datetime(2026, 11, 26, 10, 5, tzinfo=UTC))
+
+    town.advance(minutes=5)  # its wait is over: tried again, fails again, waits twice as long
+    town.channel = "market"
+    town.ok("dave", 'commit "Sweep the square" by:2026-12-20')  # Market Group changed: derived first
+    assert [(r.derived, r.left) for r in scheduler.work_off(town.sessions, inbox, "console", now=town.now)] == [
+        (1, 1), (0, 0)]
+    assert failures(town)["Riverside Partnership"] == (2, datetime(2026, 11, 26, 10, 15, tzinfo=UTC))
+    town.advance(minutes=5)
+    assert sweep(town, inbox).derived == 0, "still waiting"
+
+    monkeypatch.setattr(Deriver, "all", derive_all)  # the bad row mended
+    town.advance(minutes=5)
+    assert sweep(town, inbox).derived == 1
+    assert reminded(inbox) == ["@bob"]
+    assert failures(town)["Riverside Partnership"] == (0, datetime(2026, 11, 27, tzinfo=UTC))
 
 
 def test_a_partnership_left_for_the_next_chunk_keeps_its_waiting_nudges(town: Chat, inbox: Inbox,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics, scheduler
+from handlers.nudges import Deriver, DueNudge
 from handlers.registry import COMMANDS
 from handlers.reply import Reply
 from storage.models import Nudge
@@ -98,6 +99,25 @@ def test_a_sweep_counts_nudges_by_kind_and_the_database_says_what_waits(
         value(before, "partnerbot_sweep_seconds_count", platform="console") + 1
     assert value(after, "partnerbot_nudges_pending") == waiting > 0
     assert value(after, "partnerbot_sweep_last_success_timestamp_seconds", platform="console") >= swept_at.timestamp()
+
+
+def test_partnerships_whose_derivation_failed_are_counted_until_one_derives(
+        town: Chat, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator can alert on partnerships whose nudges wait on a derivation that fails."""
+    derive_all = Deriver.all
+
+    def failing(deriver: Deriver) -> list[DueNudge]:
+        raise RuntimeError("a bad row")
+
+    monkeypatch.setattr(Deriver, "all", failing)
+    swept_at = datetime(2026, 12, 15, 10, 0, tzinfo=UTC)
+    report = scheduler.sweep(sessions, Inbox(), "console", now=swept_at)
+    assert report.underived == 1 and "1 partnership could not be derived (see the log)" in report.summary()
+    assert value(scrape(sessions), "partnerbot_partnerships_underived") == 1
+
+    monkeypatch.setattr(Deriver, "all", derive_all)
+    assert scheduler.sweep(sessions, Inbox(), "console", now=swept_at.replace(hour=11)).derived == 1
+    assert value(scrape(sessions), "partnerbot_partnerships_underived") == 0
 
 
 def test_database_connections_in_use_against_the_limit(engine: Engine, sessions: sessionmaker[Session]) -> None:
