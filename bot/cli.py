@@ -241,13 +241,14 @@ def dry_run(settings: Settings, create: bool) -> None:
     true and why, changing nothing."""
     from bot import scheduler
     from handlers.parsing import printable
+    from handlers.reply import plural
 
     def line(n: scheduler.Pending) -> str:
         return printable(f"  [{n.kind}] {n.partnership}: {n.text}").replace("\n", "\n    ")
 
-    batches = scheduler.preview(existing(settings, create))
+    batches, left = scheduler.preview(existing(settings, create))
     if not batches:
-        print("No nudges are due.")
+        print("No nudges are due." if not left else "No nudges are due from the partnerships the next sweep derives.")
     for batch in batches:
         # Names come from the platforms: shown without the escapes a display name can carry.
         where = printable(f"{batch.recipient} ({batch.platform}/{batch.workspace})")
@@ -257,6 +258,9 @@ def dry_run(settings: Settings, create: bool) -> None:
             print(f"To {where}, later ({printable(why)}):", line(n), sep="\n")
         for n, why in batch.cancelled:
             print(f"To {where}, cancelled, no longer true ({printable(why)}):", line(n), sep="\n")
+    if left:
+        print(f"{plural(left, 'partnership')} more {'are' if left > 1 else 'is'} due, left to the sweeps after "
+              "the next (each derives a chunk): what they owe is not shown.")
 
 
 def export(settings: Settings, name: str | None, workspace: str | None, out: Path | None, create: bool) -> None:

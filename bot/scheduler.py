@@ -406,15 +406,15 @@ def last_look(session: Session, batch: Batch, ids: set[int], worker: str, moment
     return batch.message(ids - set(verdicts))
 
 
-def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> list[Batch]:
+def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> tuple[list[Batch], int]:
     """What a sweep would send now and to whom, and what it would cancel as no longer true
-    and why, changing nothing (the dry run). The next sweep's: of a midnight's many
-    partnerships due, the first chunk's nudges."""
+    and why, changing nothing (the dry run); and how many partnerships due it would leave to
+    the sweeps after it (of a midnight's many, it derives the first chunk)."""
     now = now or database_now(sessions)
     session = sessions()
     try:
-        _, cancelled, _ = owe(session, now)
-        return plan(session, now, cancelled=cancelled, everything=True)
+        _, cancelled, derived = owe(session, now)
+        return plan(session, now, cancelled=cancelled, everything=True), derived.left
     finally:
         session.rollback()
         session.close()

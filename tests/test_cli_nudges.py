@@ -191,6 +191,15 @@ def test_the_background_scheduler_sweeps_again_at_once_while_partnerships_are_du
     assert sorted(delivery.told) == ["Deliver 500 leaflets", "dave: posters", "frank: posters"], "each told once"
 
 
+def test_the_dry_run_says_what_it_leaves_to_later_chunks(wave: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three partnerships due, a chunk of one: the dry run shows the first one's nudges and
+    says that two more wait, rather than passing over them."""
+    cli.main(["nudges"])
+    out = capsys.readouterr().out
+    assert "Deliver 500 leaflets was due" in out and "dave: posters" not in out and "frank: posters" not in out
+    assert "2 partnerships more are due, left to the sweeps after the next" in out
+
+
 def test_tick_sweeps_until_no_partnership_is_due(wave: Chat, capsys: pytest.CaptureFixture[str]) -> None:
     cli.main(["tick"])
     out = capsys.readouterr().out

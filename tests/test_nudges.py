@@ -686,7 +686,7 @@ def test_the_dry_run_shows_who_gets_what_and_changes_nothing(town: Chat) -> None
     town.ok("carol", 'commit "Book the hall" by:friday')
     at(town, "2026-11-28T13:00")
     before = snapshot(town.sessions)
-    batches = {b.recipient: b for b in scheduler.preview(town.sessions, town.now)}
+    batches = {b.recipient: b for b in scheduler.preview(town.sessions, town.now)[0]}
     assert snapshot(town.sessions) == before
     assert [n.kind for n in batches["@Bob"].now] == ["overdue"]
     assert batches["@Carol"].now == []

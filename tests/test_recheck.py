@@ -54,7 +54,7 @@ def test_a_handover_held_overnight_then_dropped_is_cancelled_not_sent(town: Chat
     town.ok("alice", 'drop 1 "The council sweeps it now"')
     at(town, "2026-11-24T22:35")
     # The dry run says what the next sweep will cancel, and why, and changes nothing.
-    [carol] = [b for b in scheduler.preview(town.sessions, town.now) if b.recipient == "@Carol"]
+    [carol] = [b for b in scheduler.preview(town.sessions, town.now)[0] if b.recipient == "@Carol"]
     assert [(n.kind, why) for n, why in carol.cancelled] == [("handover", "#1 Sweep the bandstand was dropped")]
     assert carol.now == [] and carol.later == []
     [still] = of_kind(town, "handover")
