@@ -3,6 +3,7 @@ rate limits (429, honouring Retry-After) and Slack outages (5xx)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -104,3 +105,21 @@ def test_a_connection_slack_closed_is_replaced_and_nothing_is_sent_twice(riversi
     replies = riverside.said("chat.postEphemeral")
     assert len(replies) == before + 1 and replies[-1].connection != kept
     assert "Who does what in Riverside Partnership" in text_of(replies[-1].params["blocks"])
+
+
+def test_a_forked_process_opens_connections_of_its_own(recorder: Recorder) -> None:
+    """A worker forked after the parent called Slack (gunicorn --preload) must not write on
+    the parent's kept connection: two processes' calls would interleave on one socket."""
+    delivery = Delivery(recorder.url, BOT_TOKEN)
+    delivery.send_to_channel("T1", "C1", reply=Reply(text="before the fork"))
+    child = os.fork()
+    if child == 0:  # the child: one call, then gone without running the parent's cleanup
+        try:
+            delivery.send_to_channel("T1", "C1", reply=Reply(text="from the child"))
+        finally:
+            os._exit(0)
+    assert os.waitpid(child, 0)[1] == 0
+    delivery.send_to_channel("T1", "C1", reply=Reply(text="after the fork"))
+    before, forked, after = recorder.calls("chat.postMessage")[-3:]
+    assert [c.params["text"] for c in (before, forked, after)] == ["before the fork", "from the child", "after the fork"]
+    assert forked.connection != before.connection == after.connection

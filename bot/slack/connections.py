@@ -12,6 +12,7 @@ retry handler already retries.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.error import URLError
 from urllib.request import Request
@@ -25,6 +26,8 @@ from slack_sdk import WebClient
 KEPT_PER_HOST = 12
 
 POOL = urllib3.PoolManager(maxsize=KEPT_PER_HOST, block=False, retries=False)
+# A process forked after a call (gunicorn --preload, say) must not share its parent's sockets.
+os.register_at_fork(after_in_child=POOL.clear)
 
 
 class KeptOpen(WebClient):
