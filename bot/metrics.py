@@ -18,6 +18,7 @@ import os
 import threading
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
@@ -35,7 +36,8 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.watching import Handled, watchers
-from storage.models import Nudge, Partnership, Sweep
+from storage import derivation
+from storage.models import Nudge, Sweep
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -92,7 +94,7 @@ class FromDatabase:
     def collect(self) -> Iterator[Metric]:
         with self.sessions() as session:
             pending = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.owed())) or 0
-            underived = session.scalar(select(func.count()).where(Partnership.derive_failures > 0)) or 0
+            underived = derivation.underived(session, datetime.now(UTC).date())
             last = session.execute(select(Sweep.platform, Sweep.finished_at)).all()
         yield GaugeMetricFamily("partnerbot_nudges_pending", "Nudges recorded and not yet sent", value=pending)
         yield GaugeMetricFamily("partnerbot_partnerships_underived",

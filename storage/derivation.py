@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Delete, Update, bindparam, event, or_, select, update
+from sqlalchemy import Delete, Update, bindparam, event, func, or_, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from storage.models import Commitment, Member, Partnership, Person, Snooze
@@ -180,3 +180,9 @@ def failed(session: Session, partnerships: Iterable[Due], now: datetime) -> None
         session.connection().execute(
             update(_partnerships).where(_partnerships.c.id == bindparam("pid"))
             .values(derive_failures=bindparam("failures"), derive_after=bindparam("after")), rows)
+
+
+def underived(session: Session, today: date) -> int:
+    """How many running partnerships' last derivation failed: their nudges wait on it."""
+    p = Partnership
+    return session.scalar(select(func.count()).where(p.derive_failures > 0, ~p.over(today))) or 0

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import metrics, scheduler
 from handlers.nudges import Deriver, DueNudge
 from handlers.registry import COMMANDS
 from handlers.reply import Reply
-from storage.models import Nudge
+from storage.models import Nudge, Partnership
 from tests.conftest import Chat
 
 
@@ -114,6 +114,11 @@ def test_partnerships_whose_derivation_failed_are_counted_until_one_derives(
     report = scheduler.sweep(sessions, Inbox(), "console", now=swept_at)
     assert report.underived == 1 and "1 partnership could not be derived (see the log)" in report.summary()
     assert value(scrape(sessions), "partnerbot_partnerships_underived") == 1
+    with sessions.begin() as session:  # a partnership that has ended owes nothing: not counted
+        session.execute(update(Partnership).values(end_date=date(2026, 12, 1)))
+    assert value(scrape(sessions), "partnerbot_partnerships_underived") == 0
+    with sessions.begin() as session:
+        session.execute(update(Partnership).values(end_date=None))
 
     monkeypatch.setattr(Deriver, "all", derive_all)
     assert scheduler.sweep(sessions, Inbox(), "console", now=swept_at.replace(hour=11)).derived == 1
