@@ -36,12 +36,9 @@ class KeptOpen(WebClient):
     @classmethod
     def like(cls, client: WebClient) -> KeptOpen:
         """The same client (token, workspace, URL, retries) over kept connections."""
-        if isinstance(client, KeptOpen):
-            return client
         return cls(token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
                    proxy=client.proxy, headers=dict(client.headers), team_id=client.default_params.get("team_id"),
-                   logger=client.logger,
-                   retry_handlers=client.retry_handlers)
+                   logger=client.logger, retry_handlers=client.retry_handlers)
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
         if self.proxy is not None or self.ssl is not None or not url.lower().startswith("http"):
