@@ -55,6 +55,7 @@ from bench.agenda import rows as agenda_rows
 from bench.explain import explain, plans, report
 from bench.mail import Mailing, send_mail
 from bench.mail import rows as mail_rows
+from bench.memory import peak_memory
 from bench.sweepers import Worked, fresh_ledger, midnight, together
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
@@ -172,15 +173,6 @@ def cpu_seconds(pid: int) -> float:
     """The process's CPU time so far, user and system, in seconds (/proc/PID/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_memory(pid: int) -> float:
-    """The process's peak resident memory in MB (VmHWM). Not ru_maxrss: Linux carries a
-    child's maxrss over from the parent it was forked from, here the workload's generator."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def slash(url: str, who: Partner, command: str, number: int) -> str:

@@ -12,7 +12,6 @@ catch-up starts from the same owed state; `midnight` makes every partnership due
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, event, text
 
+from bench.memory import peak_memory
 from bench.workload import PLATFORM
 from tests.slack_recorder import BOT_TOKEN
 
@@ -115,7 +115,7 @@ def main(url: str, api_url: str, now: str) -> None:
     for report in reports:
         sweeps += 1
         sent += len(report.sent)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak_mb = peak_memory()
     print(Worked(sweeps, round(first, 3), first_statements, sent, round(peak_mb, 1)).line(), flush=True)
 
 
