@@ -162,24 +162,25 @@ def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list
 def mark(session: Session, derived: Iterable[tuple[Due, datetime | None]], now: datetime) -> None:
     """Record each partnership as derived at `now` with the count of changes it saw, and the
     next moment its derivation could change with nothing changed (None: none ahead)."""
-    rows = [{"pid": d.id, "seen": d.changes, "at": now, "after": after} for d, after in derived]
-    if rows:
-        session.connection().execute(
-            update(_partnerships).where(_partnerships.c.id == bindparam("pid"))
-            .values(derived=bindparam("seen"), derived_at=bindparam("at"), derive_after=bindparam("after"),
-                    derive_failures=0), rows)
+    _record(session, [{"pid": d.id, "seen": d.changes, "at": now, "after": after} for d, after in derived],
+            derived=bindparam("seen"), derived_at=bindparam("at"), derive_after=bindparam("after"), derive_failures=0)
 
 
 def failed(session: Session, partnerships: Iterable[Due], now: datetime) -> None:
     """Record each partnership's derivation as failed once more, and when to try it again:
     `RETRY_AFTER`, doubled for each failure in a row, at most `RETRY_AT_MOST`. Its count of
     changes stays ahead of the one derived, so it is derived in full when tried."""
-    rows = [{"pid": d.id, "failures": d.failures + 1,
-             "after": now + min(RETRY_AFTER * 2 ** min(d.failures, 16), RETRY_AT_MOST)} for d in partnerships]
+    _record(session, [{"pid": d.id, "failures": d.failures + 1,
+                       "after": now + min(RETRY_AFTER * 2 ** min(d.failures, 16), RETRY_AT_MOST)}
+                      for d in partnerships],
+            derive_failures=bindparam("failures"), derive_after=bindparam("after"))
+
+
+def _record(session: Session, rows: list[dict[str, Any]], **values: Any) -> None:
+    """Set `values` on each partnership of `rows` (named by "pid"), in one executemany."""
     if rows:
         session.connection().execute(
-            update(_partnerships).where(_partnerships.c.id == bindparam("pid"))
-            .values(derive_failures=bindparam("failures"), derive_after=bindparam("after")), rows)
+            update(_partnerships).where(_partnerships.c.id == bindparam("pid")).values(**values), rows)
 
 
 def underived(session: Session, today: date) -> int:
