@@ -59,7 +59,7 @@ from bench.memory import peak_memory
 from bench.sweepers import Worked, fresh_ledger, midnight, together
 from bench.web import Rendering, render_times
 from bench.web import rows as page_rows
-from bench.workload import Partner, filled, generate, load, record_fill, speakers_in
+from bench.workload import BENCH_TASK, Partner, filled, forget_bench_tasks, generate, load, record_fill, speakers_in
 from bot import scheduler
 from bot.config import normalise_database_url
 from bot.slack.delivery import Delivery
@@ -70,9 +70,10 @@ from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, sign
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each `commit` names a task of its own ({} is filled in per request): a title already open is
-# asked about, not logged, and a kept (--reuse) database keeps the last run's tasks.
+# asked about, not logged. A kept (--reuse) database forgets the last run's tasks before the
+# next (workload.BENCH_TASK).
 COMMANDS = ["who", "mine", "load", "concerns", "members", "overdue", "priorities", "flex", "partnership",
-            'commit "Bench task {}" by:friday effort:1h']
+            f'commit "{BENCH_TASK} {{}}" by:friday effort:1h']
 SHOWN = {"chat.postMessage", "chat.postEphemeral", "response_url"}
 # The floor under any command: a word no command has, answered with a short refusal through
 # the Web API, so Bolt, the dispatch and the reply's call are all it costs.
@@ -336,10 +337,12 @@ def database(kind: str, pg_url: str, keep: bool) -> Iterator[Callable[[int], str
 def fill(kind: str, engine: Engine, n: int, reuse: bool) -> tuple[int, float, list[Partner]]:
     """The workload of `n` partnerships in the engine's database: its rows, the seconds they
     took to load, and the speakers. With `reuse`, a database filled by an earlier run at this
-    size is taken as it is (brought to the newest migration)."""
+    size is taken as it is (brought to the newest migration), less the commitments earlier runs
+    logged: left open, they would swell every partnership's open work run after run."""
     if reuse and (earlier := filled(engine, n)) is not None:
         print(f"{kind} N={n}: reusing the rows filled before", file=sys.stderr, flush=True)
         upgrade(engine)
+        forget_bench_tasks(engine)
         return *earlier, speakers_in(engine)
     print(f"{kind} N={n}: generating...", file=sys.stderr, flush=True)
     empty(engine)

@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
 from bench.__main__ import ROOT, slash
+from bench.workload import BENCH_TASK, forget_bench_tasks, speakers_in
 from bot.config import normalise_database_url
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder
 
@@ -127,7 +128,7 @@ def measure(url: str, commands: list[str], requests: int) -> tuple[dict[str, lis
 
     recorder.serve = stamped  # type: ignore[method-assign]
     engine = create_engine(url)
-    from bench.workload import speakers_in
+    forget_bench_tasks(engine)
     speakers = speakers_in(engine)
     engine.dispose()
     stamps_file = Path(f"/tmp/bench-path-{os.getpid()}.json")
@@ -185,7 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     url = make_url(normalise_database_url(args.pg_url)).update_query_dict(
         {"options": f"-csearch_path=bench_n{args.n}"}).render_as_string(hide_password=False)
-    for commands in (["who", "load", "members"], ['commit "Bench task {}" by:friday effort:1h']):
+    for commands in (["who", "load", "members"], [f'commit "{BENCH_TASK} {{}}" by:friday effort:1h']):
         stages, sums = measure(url, commands, args.requests)
         print(f"\n{' / '.join(commands)} at N = {args.n}: ms after sending, median of {args.requests}")
         order = sorted(stages, key=lambda s: statistics.median(stages[s]))

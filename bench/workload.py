@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert, inspect, select, text
+from sqlalchemy import Engine, Table, delete, insert, inspect, select, text
 
 from storage.models import (
     ChannelLink,
@@ -41,6 +41,8 @@ PEOPLE_PER_WORKSPACE = 80
 ZONES = ["Europe/London", "Europe/London", "Europe/Dublin", "Europe/Paris", "America/New_York", "UTC"]
 KINDS = ["steering-group", "task-force", "development-trust", "umbrella-forum", "project"]
 SECTORS = ["public", "private", "voluntary", "community"]
+# The title the benchmark's own `commit`s start with, so a kept database can forget them.
+BENCH_TASK = "Bench task"
 TASKS = ["Deliver leaflets", "Book the hall", "Draft the grant bid", "Survey shopkeepers", "Plant the planters",
          "Update the website", "Chase the council", "Count footfall", "Recruit stewards", "Write the newsletter"]
 
@@ -207,6 +209,12 @@ def record_fill(engine: Engine, n: int, rows: int, seconds: float) -> None:
         connection.execute(text(f"DELETE FROM {FILLS}"))
         connection.execute(text(f"INSERT INTO {FILLS} VALUES (:n, :rows, :seconds)"),
                            {"n": n, "rows": rows, "seconds": seconds})
+
+
+def forget_bench_tasks(engine: Engine) -> None:
+    """Delete the commitments an earlier benchmark run logged (what hangs on them goes with them)."""
+    with engine.begin() as connection:
+        connection.execute(delete(Commitment).where(Commitment.title.startswith(f"{BENCH_TASK} ")))
 
 
 def filled(engine: Engine, n: int) -> tuple[int, float] | None:
