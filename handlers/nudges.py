@@ -16,10 +16,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session, lazyload
 
 from handlers import away, decisions, recurring, reviews, succession
@@ -27,10 +27,22 @@ from handlers.agreement import terms
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import show_day
-from handlers.describe import hours, labelled
+from handlers.describe import hours
 from handlers.episodes import Figures, Tellings, Told, episodes
 from handlers.errors import UserError
-from handlers.judgements.load import SPARE, Workload, away_now, key_people, room, room_for, tally
+from handlers.judgements.load import (
+    SPARE,
+    Someone,
+    Work,
+    Workload,
+    away_now,
+    key_people,
+    people,
+    room,
+    room_for,
+    tally,
+    work,
+)
 from handlers.meetings import poll
 from handlers.parsing import Args
 from handlers.recheck import (
@@ -352,61 +364,6 @@ def grouped(rows: Iterable[Row], key: Callable[[Row], int]) -> dict[int, list[Ro
     return groups
 
 
-class Someone(NamedTuple):
-    """A member as the sweep reads one: plain values, not a `Member` with its `Person`.
-
-    Every membership in the network is read on every sweep (14,000 at N = 1,000 in the
-    benchmark); building two ORM objects for each cost more than all the queries.
-    """
-
-    id: int
-    partnership_id: int
-    person_id: int
-    role: Role
-    organisation: str | None
-    volunteer: bool
-    capacity_hours: float | None
-    left_at: datetime | None
-    display_name: str
-    timezone: str
-    away_from: date | None
-    away_until: date | None
-    user_id: str
-
-    @property
-    def active(self) -> bool:
-        return self.left_at is None
-
-    @property
-    def label(self) -> str:
-        return labelled(self.display_name, self.organisation)
-
-
-class Work(NamedTuple):
-    """A commitment as the sweep reads one (the open ones and the week's done), plain like `Someone`."""
-
-    id: int
-    partnership_id: int
-    number: int
-    owner_id: int
-    title: str
-    due_at: datetime
-    created_at: datetime
-    effort_hours: float | None
-    starts_at: datetime | None
-    left_hours: float | None
-    progress_at: datetime | None
-
-
-def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
-    """The commitments matching `where`, as plain rows."""
-    return [Work._make(row) for row in session.execute(
-        select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
-               Commitment.due_at,
-               Commitment.created_at, Commitment.effort_hours, Commitment.starts_at, Commitment.left_hours,
-               Commitment.progress_at).where(*where).order_by(*order))]
-
-
 @dataclass
 class State:
     """Every row the sweep reads, by partnership id, loaded once for all partnerships.
@@ -448,12 +405,7 @@ class State:
         def of(column: ColumnElement[int]) -> ColumnElement[bool]:
             return true() if only is None else column.in_(only)
 
-        everyone = [Someone._make(row) for row in session.execute(
-            select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
-                   Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
-                   Person.away_from, Person.away_until, Person.user_id)
-            .join(Member.person).where(of(Member.partnership_id))
-            .order_by(Member.partnership_id, func.lower(Person.display_name)))]
+        everyone = people(session, of(Member.partnership_id))
         return cls(
             partnerships=list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
                                                                         of(Partnership.id))

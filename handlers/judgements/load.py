@@ -26,18 +26,17 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from handlers.context import zone
 from handlers.dates import show_day
-from handlers.describe import hours, member_label
+from handlers.describe import hours, labelled
 from handlers.reply import plural
-from storage import queries
-from storage.models import Commitment, CommitmentStatus, Member, Partnership, Role
+from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person, Role
 
 DAY = timedelta(days=1)
 WEEK_DAYS = 7
@@ -335,18 +334,82 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
     return sorted(loads.values(), key=pressure, reverse=True)
 
 
-def open_work(session: Session, partnership_id: int) -> list[Commitment]:
-    return list(session.scalars(
-        select(Commitment).where(Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.OPEN)
-        .order_by(Commitment.due_at, Commitment.id)))
+class Someone(NamedTuple):
+    """A member as a workload reads one: plain values, not a `Member` with its `Person`.
+
+    The sweep reads every membership in the network (14,000 at N = 1,000 in the benchmark),
+    and `load` or `commit` a partnership's: building two ORM objects for each cost more than
+    the queries.
+    """
+
+    id: int
+    partnership_id: int
+    person_id: int
+    role: Role
+    organisation: str | None
+    volunteer: bool
+    capacity_hours: float | None
+    left_at: datetime | None
+    display_name: str
+    timezone: str
+    away_from: date | None
+    away_until: date | None
+    user_id: str
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+    @property
+    def label(self) -> str:
+        return labelled(self.display_name, self.organisation)
 
 
-def workloads(session: Session, partnership_id: int, now: datetime, weeks: int = 1) -> list[Workload[Member]]:
-    """Every active, non-observer member's workload in one partnership, heaviest against capacity first."""
+class Work(NamedTuple):
+    """A commitment as a workload reads one (and the sweep the week's done), plain like `Someone`."""
+
+    id: int
+    partnership_id: int
+    number: int
+    owner_id: int
+    title: str
+    due_at: datetime
+    created_at: datetime
+    effort_hours: float | None
+    starts_at: datetime | None
+    left_hours: float | None
+    progress_at: datetime | None
+
+
+def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
+    """The commitments matching `where`, as plain rows."""
+    return [Work._make(row) for row in session.execute(
+        select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
+               Commitment.due_at,
+               Commitment.created_at, Commitment.effort_hours, Commitment.starts_at, Commitment.left_hours,
+               Commitment.progress_at).where(*where).order_by(*order))]
+
+
+
+def people(session: Session, *where: ColumnElement[bool]) -> list[Someone]:
+    """The memberships matching `where`, as plain rows, by partnership and then by name."""
+    return [Someone._make(row) for row in session.execute(
+        select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
+               Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
+               Person.away_from, Person.away_until, Person.user_id)
+        .join(Member.person).where(*where)
+        .order_by(Member.partnership_id, func.lower(Person.display_name)))]
+
+
+def workloads(session: Session, partnership_id: int, now: datetime, weeks: int = 1) -> list[Workload[Someone]]:
+    """Every active, non-observer member's workload in one partnership, heaviest against capacity
+    first, from the same plain rows the nudge sweep reads."""
     p = session.get(Partnership, partnership_id)
     assert p is not None
-    members = queries.active_members(session, partnership_id)
-    return tally(members, open_work(session, partnership_id), now, weeks, live=not p.over(now.date()))
+    members = people(session, Member.partnership_id == partnership_id, Member.left_at.is_(None))
+    open_work = work(session, Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.OPEN,
+                     order=(Commitment.due_at, Commitment.id))
+    return tally(members, open_work, now, weeks, live=not p.over(now.date()))
 
 
 # Who could help.
@@ -404,7 +467,7 @@ def key_people(open_work: Sequence[OpenWork], doers: Sequence[M], key_share: int
 
 # How the figures are said, the same on every surface.
 
-def describe_load(w: Workload[Member], today: date) -> str:
+def describe_load(w: Workload[Someone], today: date) -> str:
     """`Bob (Chamber of Trade) · volunteer: ~5h/week of 4h capacity · 2 open (7h left), 1 overdue (2h)`."""
     m = w.member
     if w.away:
@@ -416,7 +479,7 @@ def describe_load(w: Workload[Member], today: date) -> str:
                     f"away {plural(WEEK_DAYS - w.present[0], 'day')} of 7)")
     else:
         capacity = f"of {hours(w.capacity)} capacity"
-    text = f"{member_label(m)}{' · volunteer' if m.volunteer else ''}: ~{hours(w.weekly_hours)}/week {capacity}"
+    text = f"{m.label}{' · volunteer' if m.volunteer else ''}: ~{hours(w.weekly_hours)}/week {capacity}"
     text += f" · {w.open_count} open ({hours(w.open_hours)} left)"
     if w.overdue_count:
         text += f", {w.overdue_count} overdue ({hours(w.overdue_hours)})"
@@ -451,7 +514,7 @@ def risk_options(r: Risk[W]) -> str:
             f"`reassign {n} @name` to share it, or `drop {n} \"why\"`")
 
 
-def taking_on(loads: Sequence[Workload[Member]], c: Commitment, now: datetime, today: date,
+def taking_on(loads: Sequence[Workload[Someone]], c: Commitment, now: datetime, today: date,
               besides: Collection[int] = ()) -> str:
     """What to say when `c` is given to its owner (`commit @name`, `reassign`): that they are away
     on its due day, that it takes them over capacity, or that it needs more than they could give
