@@ -214,10 +214,12 @@ def same_title(title: str) -> str:
 def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | None, args: Args) -> None:
     """Ask before logging a second commitment named like an open one, saying exactly what logs it anyway."""
     key = same_title(title)
-    twin = next((c for c in ctx.session.scalars(open_commitments(owner.partnership_id)) if same_title(c.title) == key),
-                None)
-    if twin is None:
+    # Titles alone are read: only a twin, when there is one, is loaded whole.
+    titles = ctx.session.execute(open_commitments(owner.partnership_id).with_only_columns(Commitment.id, Commitment.title))
+    twin_id = next((found for found, other in titles if same_title(other) == key), None)
+    if twin_id is None:
         return
+    twin = ctx.session.get_one(Commitment, twin_id)
     mention = f"@{owner.person.user_id} " if owner.id != ctx.require_member().id else ""
     options = {**args.options, **({"every": rule.said} if rule is not None else {})}
     typed = " ".join([f"commit {mention}{quote(title)}", *(f"{k}:{quote(v) if ' ' in v else v}"
