@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import case, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from handlers import reopen_codes
 from handlers.context import Context
@@ -124,6 +124,7 @@ def concerns(ctx: Context, args: Args) -> Reply:
     rows = ctx.session.scalars(
         select(Concern)
         .where(Concern.partnership_id == partnership.id, Concern.status == ConcernStatus.OPEN)
+        .options(selectinload(Concern.notes))  # each item counts its notes: one query for all, not one each
         .order_by(rank, Concern.created_at)
     ).unique().all()
     # An open concern with a resolution behind it was reopened: the last agreement shows beside it.

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
-from sqlalchemy.orm import DeclarativeBase, Session, lazyload
+from sqlalchemy.orm import DeclarativeBase, Session, contains_eager, lazyload
 
 from storage.models import (
     AgreementVersion,
@@ -164,6 +164,7 @@ def memberships(session: Session, person_id: int) -> list[Member]:
         session.scalars(
             select(Member)
             .join(Member.partnership)
+            .options(contains_eager(Member.partnership))  # every caller wants it: no query per partnership
             .where(Member.person_id == person_id, Member.left_at.is_(None))
             .order_by(Partnership.name)
         )

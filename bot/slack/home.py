@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.slack.render import Block, Renderer, escape, section
 from handlers.concerns import concern_item
@@ -40,6 +40,7 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
     loads = [w for w in workloads(ctx.session, p.id, now) if w.member.id == member_id]
     concerns = ctx.session.scalars(
         select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
+        .options(selectinload(Concern.notes))  # each item counts its notes: one query for all, not one each
         .order_by(Concern.created_at)
     ).unique().all()
     fields: list[tuple[str, str]] = []
