@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -105,6 +106,26 @@ def test_a_connection_slack_closed_is_replaced_and_nothing_is_sent_twice(riversi
     replies = riverside.said("chat.postEphemeral")
     assert len(replies) == before + 1 and replies[-1].connection != kept
     assert "Who does what in Riverside Partnership" in text_of(replies[-1].params["blocks"])
+
+
+def keepalive_timer(port: int) -> float | None:
+    """Seconds until the kernel's next keepalive probe on this machine's TCP connection from
+    local `port` (/proc/net/tcp: timer 2 on an idle connection), or None when none is armed."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # 01: established
+            timer, when = fields[5].split(":")
+            return int(when, 16) / os.sysconf("SC_CLK_TCK") if timer == "02" else None
+    raise AssertionError(f"no connection from port {port}")
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+def test_an_idle_kept_connection_is_probed_so_a_silent_drop_is_noticed(riverside: SlackHarness) -> None:
+    """A firewall that drops an idle connection without a word would make the next reply wait
+    out its 30 s timeout: the kernel probes the kept connection after 30 s idle instead."""
+    riverside.run("who")
+    timer = keepalive_timer(riverside.last("chat.postEphemeral").connection)
+    assert timer is not None and 0 < timer <= 30
 
 
 def test_a_forked_process_opens_connections_of_its_own(recorder: Recorder) -> None:

@@ -7,12 +7,14 @@ through one urllib3 pool per process, where a call takes a connection another ca
 finished with. Everything else stays slack_sdk's: the request it builds, its retry handlers
 (ours in delivery.py), its errors. A connection Slack has closed meanwhile is noticed before
 reuse and replaced; one that breaks mid-call raises URLError, which slack_sdk's connection
-retry handler already retries.
+retry handler already retries. One that a firewall or NAT drops without a word is found by
+TCP keepalive probes while it idles, so no call waits out its timeout on a dead connection.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 from urllib.error import URLError
 from urllib.request import Request
@@ -20,12 +22,23 @@ from urllib.request import Request
 import urllib3
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from urllib3.connection import HTTPConnection
 
 # Connections kept per host: as many as listeners run at once (bot/slack/app.py), and a few
 # for the scheduler's sweep. More are opened at a peak and closed after it.
 KEPT_PER_HOST = 12
 
-POOL = urllib3.PoolManager(maxsize=KEPT_PER_HOST, block=False, retries=False)
+# An idle connection is probed after 30 s, then every 10 s; three unanswered probes close it,
+# and the pool opens a new one for the next call. The probes also keep NAT mappings alive,
+# which cloud NAT gateways drop after minutes of silence. (Linux names; elsewhere the
+# system's own timings apply.)
+KEEPALIVE = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)] + [
+    (socket.IPPROTO_TCP, option, value)
+    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3))
+    if (option := getattr(socket, name, None)) is not None]
+
+POOL = urllib3.PoolManager(maxsize=KEPT_PER_HOST, block=False, retries=False,
+                           socket_options=[*HTTPConnection.default_socket_options, *KEEPALIVE])
 # A process forked after a call (gunicorn --preload, say) must not share its parent's sockets.
 os.register_at_fork(after_in_child=POOL.clear)
 
