@@ -139,14 +139,23 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
     shown = typed if len(typed) <= 30 else typed[:27] + "..."
     close = suggest(typed)
     if close:
-        raise UserError(f"I don't know `{shown}`. Did you mean `{close}`?", "Type `help` to see every command.")
+        raise UserError(f"I don't know `{shown}`. Did you mean `{close}`?",
+                        f"Type `help {close}` to see how, or `help` to see every command.")
     raise UserError(f"I don't know `{shown}`.", "Type `help` to see every command.")
+
+
+# Everyday words people type for what a command does under another name.
+EVERYDAY = {"undo": "reopen", "cancel": "drop", "complete": "done", "finish": "done", "finished": "done",
+            "assign": "reassign", "tasks": "who", "todo": "mine"}
 
 
 @functools.lru_cache(maxsize=512)
 def suggest(typed: str) -> str | None:
-    """The command (or alias) `typed` most likely misspells, if any is close enough. Kept, as
-    one unknown word is looked up three times (acknowledging, counting, answering)."""
+    """The command (or alias) `typed` most likely means, if any is close enough: an everyday
+    word for it, or a misspelling. Kept, as one unknown word is looked up three times
+    (acknowledging, counting, answering)."""
+    if typed.lower() in EVERYDAY:
+        return EVERYDAY[typed.lower()]
     names = sorted({n.split()[0] for n in COMMANDS} | set(COMMANDS) | set(_ALIASES))
     close = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
     return close[0] if close else None

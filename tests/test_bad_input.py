@@ -44,6 +44,16 @@ def test_misspelt_word_of_a_two_word_command_suggests_it(town: Chat) -> None:
     refuse(town, "alice", "memebrs", "Did you mean `members`?")
 
 
+def test_an_everyday_word_points_to_the_command_that_does_it(town: Chat) -> None:
+    """Someone who marked work done by mistake types `undo`; what undoes it is `reopen`."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "done 1")
+    refuse(town, "bob", "undo", "I don't know `undo`. Did you mean `reopen`?", "`help reopen`")
+    assert "Reopen a done or dropped commitment" in town.ok("bob", "help reopen")
+    refuse(town, "bob", "complete 1", "Did you mean `done`?")
+    assert "There is no command `undo`. Did you mean `reopen`?" in town.refused("bob", "help undo")
+
+
 def test_gibberish_command_points_to_help(town: Chat) -> None:
     text = refuse(town, "bob", "xyzzy plugh", "I don't know `xyzzy`", "`help`")
     assert "Did you mean" not in text
