@@ -11,7 +11,7 @@ from handlers import recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context
 from handlers.dates import end_of_day, show_day, show_due, show_moment
-from handlers.describe import commitment_item, hours, late_said, member_label
+from handlers.describe import commitment_item, hours, late_said, left_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
@@ -407,10 +407,11 @@ def left(ctx: Context, args: Args) -> Reply:
 def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
     read = Commitment.left_hours.is_(None) if c.left_hours is None else Commitment.left_hours == c.left_hours
     change(ctx, c, still_open(), read, left_hours=remaining, progress_at=ctx.now)
-    of = f" of {hours(c.effort_hours)}" if c.effort_hours else ""
-    said = f"{hours(remaining)}{of} left"
+    said = left_said(remaining, c.effort_hours)
     ctx.record("progress", f"updated #{c.number} {c.title}: {said}", subject=c)
-    hint = f" All done? `done {c.number}`." if remaining == 0 else ""
+    hint = (f" All done? `done {c.number}`." if remaining == 0 else
+            f" If the whole job is bigger than first thought: `edit {c.number} effort:{hours(remaining)}`."
+            if c.effort_hours and remaining > c.effort_hours else "")
     return Reply(text=f"#{c.number} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
 
 

@@ -26,6 +26,16 @@ def hours(value: float) -> str:
     return f"{value:g}h"
 
 
+def left_said(left: float, effort: float | None) -> str:
+    """`2h of 8h left`; more left than the effort first given says so: `12h left, more than
+    the 8h estimated`, not `12h of 8h left`."""
+    if not effort:
+        return f"{hours(left)} left"
+    if left > effort:
+        return f"{hours(left)} left, more than the {hours(effort)} estimated"
+    return f"{hours(left)} of {hours(effort)} left"
+
+
 def outcome(c: Commitment) -> str:
     """Where a commitment stands, in a word: open, done, dropped, or handed-on (dropped by the
     partnership because an organisation outside it took it on)."""
@@ -66,7 +76,7 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
     else:
         parts.append(f"· dropped: {c.drop_reason}")
     if c.status is CommitmentStatus.OPEN and c.left_hours is not None:
-        parts.append(f"· {hours(c.left_hours)}{f' of {hours(c.effort_hours)}' if c.effort_hours else ''} left")
+        parts.append(f"· {left_said(c.left_hours, c.effort_hours)}")
     elif c.effort_hours:
         parts.append(f"· {hours(c.effort_hours)}")
     if c.series is not None:

@@ -28,7 +28,7 @@ from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
 from handlers.decisions import closing, hidden, responses_to, tally
-from handlers.describe import days_late, hours
+from handlers.describe import days_late, left_said
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
 from handlers.members import missing_sectors
@@ -256,7 +256,7 @@ def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
     late = max(0, (now.astimezone(tz).date() - due).days) if still_open and c.due_at < now else days_late(c, tz)
     progress = None
     if still_open and c.left_hours is not None:
-        progress = f"{hours(c.left_hours)}{f' of {hours(c.effort_hours)}' if c.effort_hours else ''} left"
+        progress = left_said(c.left_hours, c.effort_hours)
     note = c.done_note if c.status is CommitmentStatus.DONE else c.drop_reason
     return Work(words(c.title), organisation(c.owner), due, c.due_at < now,
                 c.owner.person.display_name if words.names else None,

@@ -142,6 +142,17 @@ def test_progress_and_left_count_only_what_is_left(town: Chat) -> None:
     refuse(town, "bob", "progress 2 50%", "no effort to take a percent of", "`left 2 2h`")
 
 
+def test_more_left_than_the_estimate_says_so_rather_than_12h_of_8h(town: Chat) -> None:
+    """The job turned out bigger: what is left counts in full, and nobody reads `12h of 8h`."""
+    town.ok("bob", 'commit "Paint the signs" by:2026-12-22 effort:8h')
+    out = town.ok("bob", "left 1 12h")
+    assert "#1 Paint the signs: 12h left, more than the 8h estimated" in out
+    assert "`edit 1 effort:12h`" in out
+    assert "12h left, more than the 8h estimated" in town.ok("carol", "who")
+    assert "· 1 open (12h left)" in load_line(town, "Bob")
+    assert "All done?" in town.ok("bob", "left 1 0h") and "0h of 8h left" in town.ok("carol", "who")
+
+
 def test_ten_hours_due_in_three_months_with_nothing_said_asks_rather_than_guesses(town: Chat, inbox: Inbox) -> None:
     town.ok("bob", 'commit "Write the funding bid" by:2027-02-23 effort:10h')  # 91 days: 10h x 7/91 = 0.77h a week
     assert "~0.8h/week" in load_line(town, "Bob")
