@@ -146,7 +146,8 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
 
 # Everyday words people type for what a command does under another name.
 EVERYDAY = {"undo": "reopen", "cancel": "drop", "complete": "done", "finish": "done", "finished": "done",
-            "assign": "reassign", "tasks": "who", "todo": "mine"}
+            "assign": "reassign", "tasks": "who", "todo": "mine", "wind": "partnership wind-up",
+            "wind-up": "partnership wind-up"}
 
 
 @functools.lru_cache(maxsize=512)

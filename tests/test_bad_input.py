@@ -52,6 +52,9 @@ def test_an_everyday_word_points_to_the_command_that_does_it(town: Chat) -> None
     assert "Reopen a done or dropped commitment" in town.ok("bob", "help reopen")
     refuse(town, "bob", "complete 1", "Did you mean `done`?")
     assert "There is no command `undo`. Did you mean `reopen`?" in town.refused("bob", "help undo")
+    refuse(town, "alice", 'wind up "The market is done"', "Did you mean `partnership wind-up`?",
+           "`help partnership wind-up`")
+    assert "partnership wind-up" in town.ok("alice", "help partnership wind-up")
 
 
 def test_gibberish_command_points_to_help(town: Chat) -> None:
