@@ -9,7 +9,8 @@ For each database and each size N it generates a workload (bench/workload.py), t
   once, until every reply (for the bare app, every 200) has arrived, and the app process's
   CPU time per request meanwhile; then the same for an unknown word (the floor: Bolt, the
   dispatch and one Web API call, no database work);
-- counts the SQL statements of each kind of command;
+- counts the SQL statements of each kind of command, and times each kind's CPU in process
+  (`handlers.handle`, no HTTP: a figure a busy machine hardly moves, unlike req/s);
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed (as many sweeps as the partnerships due take: each derives a chunk of them), the
   second runs five minutes later, as the scheduler would; then the catch-up again (from the
@@ -113,6 +114,7 @@ class Result:
     full: Serving | None = None
     floor: Serving | None = None
     statements: dict[str, int] = field(default_factory=dict)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per command in process, by kind and "mix"
     catch_up: Sweeping | None = None
     steady: Sweeping | None = None
     # The catch-up sweep again, in separate sweeper processes: one alone, then two sharing it.
@@ -262,6 +264,30 @@ def statements_per_command(engine: Engine, counter: StatementCounter, speakers: 
     return counts
 
 
+def cpu_per_command(engine: Engine, speakers: list[Partner], rounds: int = 100) -> dict[str, float]:
+    """Each kind of command's CPU time in process, in ms (`time.process_time`), typed `rounds`
+    times by random speakers after a round to warm up; "mix" is the average of the kinds, as
+    the served mix sends them. Nobody is renamed: the actors carry no display name."""
+    sessions = session_factory(engine)
+    rng = random.Random(13)
+    run = uuid.uuid4().hex[:6]
+
+    def typed(command: str, times: int) -> float:
+        started = time.process_time()
+        for i in range(times):
+            who = rng.choice(speakers)
+            actor = Actor("slack", who.workspace, who.user_id, who.channel, timezone="UTC")
+            reply = handle(command.format(f"{run}-{times}-{i}"), actor, sessions)
+            if reply.error:  # a refusal costs less: the figure would flatter
+                raise RuntimeError(f"{command} was refused: {reply.text}")
+        return time.process_time() - started
+
+    for command in COMMANDS:
+        typed(command, 1)
+    took = {command.split()[0]: 1000 * typed(command, rounds) / rounds for command in COMMANDS}
+    return {"mix": statistics.mean(took.values()), **took}
+
+
 def sweeps(engine: Engine, counter: StatementCounter, recorder: Recorder, now: datetime) -> tuple[Sweeping, Sweeping]:
     """The catch-up over the ledger as filled (sweeps until nothing is left due), and the next
     sweep five minutes later."""
@@ -371,6 +397,7 @@ def run_size(kind: str, url: str, n: int, args: argparse.Namespace) -> Result:
         parts = args.parts.split(",")
         if "serving" in parts:
             print(f"{kind} N={n}: serving...", file=sys.stderr, flush=True)
+            result.cpu_ms = cpu_per_command(engine, speakers)  # first, before the served commits add open work
             result.bare = measure("bare", url, recorder, speakers, args.requests, args.concurrency)
             result.full = measure("full", url, recorder, speakers, args.requests, args.concurrency)
             result.floor = measure("full", url, recorder, speakers, args.requests, args.concurrency, FLOOR)
@@ -457,6 +484,10 @@ def table(results: list[Result]) -> str:
     lines += ["", "| db | N | " + " | ".join(names) + " |", "| --- | ---: |" + " ---: |" * len(names)]
     for r in results:
         lines.append(f"| {r.db} | {r.n} | " + " | ".join(str(r.statements.get(k, "")) for k in names) + " |")
+    kinds = list(results[0].cpu_ms) if results else []
+    lines += ["", "CPU per command in process (handlers.handle, no HTTP), in ms:", "",
+              "| db | N | " + " | ".join(kinds) + " |", "| --- | ---: |" + " ---: |" * len(kinds)]
+    lines += [f"| {r.db} | {r.n} | " + " | ".join(f"{r.cpu_ms.get(k, 0):.1f}" for k in kinds) + " |" for r in results]
     return "\n".join(lines)
 
 
