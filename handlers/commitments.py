@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time
 
-from sqlalchemy import ColumnElement, Select, case, select, update
+from sqlalchemy import ColumnElement, bindparam, case, select, update
+from sqlalchemy.orm import Session
 
 from handlers import recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
@@ -31,12 +32,18 @@ MAX_SEARCH = 200
 OPEN_FIRST = case((Commitment.status == CommitmentStatus.OPEN, 0), else_=1)
 
 
-def open_commitments(partnership_id: int) -> Select[tuple[Commitment]]:
-    return (
-        select(Commitment)
-        .where(Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.OPEN)
-        .order_by(Commitment.due_at, Commitment.id)
-    )
+# Built once, values bound at each execution (see queries.CHANNEL_CONTEXT).
+OPEN_COMMITMENTS = (select(Commitment)
+                    .where(Commitment.partnership_id == bindparam("partnership_id"),
+                           Commitment.status == CommitmentStatus.OPEN)
+                    .order_by(Commitment.due_at, Commitment.id))
+OPEN_TITLES = OPEN_COMMITMENTS.with_only_columns(Commitment.id, Commitment.title)
+OVERDUE = OPEN_COMMITMENTS.where(Commitment.due_at < bindparam("now"))
+
+
+def open_commitments(session: Session, partnership_id: int) -> list[Commitment]:
+    """A partnership's open commitments, soonest due first."""
+    return list(session.scalars(OPEN_COMMITMENTS, {"partnership_id": partnership_id}))
 
 
 def find_commitment(ctx: Context, commitment_id: int) -> Commitment:
@@ -215,7 +222,7 @@ def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | N
     """Ask before logging a second commitment named like an open one, saying exactly what logs it anyway."""
     key = same_title(title)
     # Titles alone are read: only a twin, when there is one, is loaded whole.
-    titles = ctx.session.execute(open_commitments(owner.partnership_id).with_only_columns(Commitment.id, Commitment.title))
+    titles = ctx.session.execute(OPEN_TITLES, {"partnership_id": owner.partnership_id})
     twin_id = next((found for found, other in titles if same_title(other) == key), None)
     if twin_id is None:
         return
@@ -422,7 +429,7 @@ def who(ctx: Context, args: Args) -> Reply:
     words = [t.text for t in args.words]
     args.words.clear()
     if not words:
-        rows = ctx.session.scalars(open_commitments(partnership.id)).all()
+        rows = open_commitments(ctx.session, partnership.id)
         by_owner: dict[int, list[Commitment]] = {}
         for c in rows:
             by_owner.setdefault(c.owner_id, []).append(c)
@@ -491,5 +498,5 @@ def overdue(ctx: Context, args: Args) -> Reply:
     """Open commitments past their due date, most overdue first."""
     args.finish()
     partnership = ctx.require_partnership()
-    rows = ctx.session.scalars(open_commitments(partnership.id).where(Commitment.due_at < ctx.now)).all()
+    rows = ctx.session.scalars(OVERDUE, {"partnership_id": partnership.id, "now": ctx.now}).all()
     return listing(ctx, f"Overdue in {partnership.name}", list(rows), "Nothing is overdue.")

@@ -76,7 +76,7 @@ def fate_of(options: dict[str, str]) -> Fate | None:
 
 
 def open_work(ctx: Context) -> list[Commitment]:
-    return list(ctx.session.scalars(open_commitments(ctx.require_partnership().id)))
+    return open_commitments(ctx.session, ctx.require_partnership().id)
 
 
 def line(ctx: Context, c: Commitment, due: bool = True) -> Item:

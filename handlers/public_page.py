@@ -356,7 +356,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page.missing_sectors = [s.value for s in missing_sectors([m for m in people if m.role is not Role.OBSERVER])]
 
     page.ending = ending_of(session, p, words, tz, today)
-    open_work = list(session.scalars(open_commitments(p.id)))
+    open_work = open_commitments(session, p.id)
     for c in open_work:
         page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, words))
     page.overdue = sum(c.due_at < now for c in open_work)

@@ -150,7 +150,7 @@ def status(ctx: Context, args: Args) -> Reply:
     (due dates, review, end); for a partnership that has ended, how and why it ended and its closing tasks."""
     args.finish()
     p = ctx.require_partnership()
-    open_work = list(ctx.session.scalars(open_commitments(p.id)))
+    open_work = open_commitments(ctx.session, p.id)
     proposals = deciding(ctx.session, p.id)
     ended = life.standing(ctx, p, why=True)
     sections = [
