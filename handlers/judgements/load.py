@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Generic, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers.context import zone
@@ -381,24 +381,29 @@ class Work(NamedTuple):
     progress_at: datetime | None
 
 
+WORK = select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
+              Commitment.due_at, Commitment.created_at, Commitment.effort_hours, Commitment.starts_at,
+              Commitment.left_hours, Commitment.progress_at)
+SOMEONE = (select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
+                  Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
+                  Person.away_from, Person.away_until, Person.user_id)
+           .join(Member.person).order_by(Member.partnership_id, func.lower(Person.display_name)))
+# One partnership's, as `workloads` reads them on every `load` and `commit`: built once, the
+# partnership bound at each execution (see queries.CHANNEL_CONTEXT).
+MEMBERS_NOW = SOMEONE.where(Member.partnership_id == bindparam("partnership_id"), Member.left_at.is_(None))
+OPEN_WORK = (WORK.where(Commitment.partnership_id == bindparam("partnership_id"),
+                        Commitment.status == CommitmentStatus.OPEN)
+             .order_by(Commitment.due_at, Commitment.id))
+
+
 def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
     """The commitments matching `where`, as plain rows."""
-    return [Work._make(row) for row in session.execute(
-        select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
-               Commitment.due_at,
-               Commitment.created_at, Commitment.effort_hours, Commitment.starts_at, Commitment.left_hours,
-               Commitment.progress_at).where(*where).order_by(*order))]
-
+    return [Work._make(row) for row in session.execute(WORK.where(*where).order_by(*order))]
 
 
 def people(session: Session, *where: ColumnElement[bool]) -> list[Someone]:
     """The memberships matching `where`, as plain rows, by partnership and then by name."""
-    return [Someone._make(row) for row in session.execute(
-        select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
-               Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
-               Person.away_from, Person.away_until, Person.user_id)
-        .join(Member.person).where(*where)
-        .order_by(Member.partnership_id, func.lower(Person.display_name)))]
+    return [Someone._make(row) for row in session.execute(SOMEONE.where(*where))]
 
 
 def workloads(session: Session, partnership_id: int, now: datetime, weeks: int = 1) -> list[Workload[Someone]]:
@@ -406,9 +411,9 @@ def workloads(session: Session, partnership_id: int, now: datetime, weeks: int =
     first, from the same plain rows the nudge sweep reads."""
     p = session.get(Partnership, partnership_id)
     assert p is not None
-    members = people(session, Member.partnership_id == partnership_id, Member.left_at.is_(None))
-    open_work = work(session, Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.OPEN,
-                     order=(Commitment.due_at, Commitment.id))
+    bound = {"partnership_id": partnership_id}
+    members = [Someone._make(row) for row in session.execute(MEMBERS_NOW, bound)]
+    open_work = [Work._make(row) for row in session.execute(OPEN_WORK, bound)]
     return tally(members, open_work, now, weeks, live=not p.over(now.date()))
 
 
