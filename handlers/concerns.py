@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session, selectinload
 
 from handlers import reopen_codes
@@ -114,19 +114,21 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     )
 
 
+# Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT): most
+# severe first, each with its notes (an item counts them: one query for all, not one each).
+OPEN_CONCERNS = (select(Concern)
+                 .where(Concern.partnership_id == bindparam("partnership_id"), Concern.status == ConcernStatus.OPEN)
+                 .options(selectinload(Concern.notes))
+                 .order_by(case({"high": 0, "medium": 1, "low": 2}, value=Concern.severity), Concern.created_at))
+
+
 @command("concerns", usage="concerns [number]", examples=("concerns", "concerns 4"), access=Access.READ, changes=False)
 def concerns(ctx: Context, args: Args) -> Reply:
     """Open concerns with their age, most severe first; with a number, one concern and its discussion."""
     if args.has_more():
         return thread(ctx, find_concern(ctx, args.take_id("concern")), args)
     partnership = ctx.require_partnership()
-    rank = case({"high": 0, "medium": 1, "low": 2}, value=Concern.severity)
-    rows = ctx.session.scalars(
-        select(Concern)
-        .where(Concern.partnership_id == partnership.id, Concern.status == ConcernStatus.OPEN)
-        .options(selectinload(Concern.notes))  # each item counts its notes: one query for all, not one each
-        .order_by(rank, Concern.created_at)
-    ).unique().all()
+    rows = ctx.session.scalars(OPEN_CONCERNS, {"partnership_id": partnership.id}).unique().all()
     # An open concern with a resolution behind it was reopened: the last agreement shows beside it.
     agreed = {e.subject_id: e.reason for e in settling(ctx.session, partnership.id, [c.id for c in rows])
               if e.action == "resolve"}

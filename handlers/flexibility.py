@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from handlers.context import Context
 from handlers.dates import show_moment
@@ -16,13 +16,19 @@ from storage.models import FlexDimension, Flexibility, Member, Role
 DIMENSIONS = [d.value for d in FlexDimension]
 
 
+# Built once, values bound at each execution (see queries.CHANNEL_CONTEXT).
+OFFERS = (select(Flexibility)
+          .where(Flexibility.partnership_id == bindparam("partnership_id"), Flexibility.withdrawn_at.is_(None))
+          .order_by(Flexibility.dimension, Flexibility.created_at))
+OFFERS_OF_A_KIND = OFFERS.where(Flexibility.dimension == bindparam("dimension"))
+
+
 def offers(ctx: Context, dimension: FlexDimension | None = None) -> list[Flexibility]:
-    query = select(Flexibility).where(
-        Flexibility.partnership_id == ctx.require_partnership().id, Flexibility.withdrawn_at.is_(None)
-    )
-    if dimension is not None:
-        query = query.where(Flexibility.dimension == dimension)
-    return list(ctx.session.scalars(query.order_by(Flexibility.dimension, Flexibility.created_at)))
+    """The partnership's offers standing, of one kind or every kind."""
+    bound = {"partnership_id": ctx.require_partnership().id}
+    if dimension is None:
+        return list(ctx.session.scalars(OFFERS, bound))
+    return list(ctx.session.scalars(OFFERS_OF_A_KIND, {**bound, "dimension": dimension}))
 
 
 def offer_item(ctx: Context, f: Flexibility, with_dimension: bool = True) -> Item:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from handlers import rooms
@@ -139,10 +139,14 @@ def join(ctx: Context, args: Args) -> Reply:
     return reply
 
 
+# Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT).
+PENDING_REQUESTS = (select(JoinRequest)
+                    .where(JoinRequest.partnership_id == bindparam("partnership_id"), JoinRequest.decided_at.is_(None))
+                    .order_by(JoinRequest.requested_at, JoinRequest.id))
+
+
 def pending_requests(session: Session, partnership_id: int) -> list[JoinRequest]:
-    return list(session.scalars(select(JoinRequest).where(JoinRequest.partnership_id == partnership_id,
-                                                          JoinRequest.decided_at.is_(None))
-                                .order_by(JoinRequest.requested_at, JoinRequest.id)))
+    return list(session.scalars(PENDING_REQUESTS, {"partnership_id": partnership_id}))
 
 
 def request_actions(request: JoinRequest) -> tuple[Action, ...]:

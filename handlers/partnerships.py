@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from handlers import ending, life, rooms
 from handlers.context import Context
@@ -245,9 +245,14 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     return Reply(title=p.name, fields=fields, actions=actions)
 
 
+# Built once, values bound at each execution (see queries.CHANNEL_CONTEXT).
+COUNTS = {model: select(func.count()).where(model.partnership_id == bindparam("partnership_id"),
+                                            model.status == bindparam("status"))
+          for model in (Commitment, Concern)}
+
+
 def count(ctx: Context, model: type[Commitment] | type[Concern], partnership_id: int, status: object) -> int:
-    query = select(func.count()).where(model.partnership_id == partnership_id, model.status == status)
-    return ctx.session.scalar(query) or 0
+    return ctx.session.scalar(COUNTS[model], {"partnership_id": partnership_id, "status": status}) or 0
 
 
 @command(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from handlers.context import Context
 from handlers.dates import show_moment
@@ -42,14 +42,17 @@ def retire(ctx: Context, member: Member) -> None:
         current.replaced_at = ctx.now
 
 
+# Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT).
+PRIORITIES = (select(Priority).where(Priority.partnership_id == bindparam("partnership_id"))
+              .order_by(Priority.set_at.desc()))
+
+
 @command("priorities", usage="priorities", access=Access.READ, changes=False)
 def priorities(ctx: Context, args: Args) -> Reply:
     """Everyone's current priority, who has not stated one, and earlier ones with their dates."""
     args.finish()
     partnership = ctx.require_partnership()
-    rows = ctx.session.scalars(
-        select(Priority).where(Priority.partnership_id == partnership.id).order_by(Priority.set_at.desc())
-    ).all()
+    rows = ctx.session.scalars(PRIORITIES, {"partnership_id": partnership.id}).all()
     current = [p for p in rows if p.replaced_at is None]
     history = [p for p in rows if p.replaced_at is not None]
     stated = {p.member_id for p in current}
