@@ -10,7 +10,8 @@ For each database and each size N it generates a workload (bench/workload.py), t
   CPU time per request meanwhile; then the same for an unknown word (the floor: Bolt, the
   dispatch and one Web API call, no database work);
 - counts the SQL statements of each kind of command, and times each kind's CPU in process
-  (`handlers.handle`, no HTTP: a figure a busy machine hardly moves, unlike req/s);
+  (`handlers.handle`, no HTTP, so neither the server nor the clients share the figure; a busy
+  machine still moves it, and bench/instructions.py counts instructions, which it does not);
 - times two nudge sweeps and counts their statements: the first catches up on everything
   owed (as many sweeps as the partnerships due take: each derives a chunk of them), the
   second runs five minutes later, as the scheduler would; then the catch-up again (from the
