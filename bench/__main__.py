@@ -51,6 +51,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from bench.agenda import Drafting, agenda_draft
 from bench.agenda import rows as agenda_rows
@@ -265,10 +266,18 @@ def statements_per_command(engine: Engine, counter: StatementCounter, speakers: 
     return counts
 
 
+def typed_by(sessions: sessionmaker[Session], command: str, who: Partner) -> None:
+    """One command in process, typed by `who` with no display name (so nobody is renamed); a
+    refusal is an error, since it costs less than the command and the figures would flatter."""
+    reply = handle(command, Actor("slack", who.workspace, who.user_id, who.channel, timezone="UTC"), sessions)
+    if reply.error:
+        raise RuntimeError(f"{command} was refused: {reply.text}")
+
+
 def cpu_per_command(engine: Engine, speakers: list[Partner], rounds: int = 100) -> dict[str, float]:
     """Each kind of command's CPU time in process, in ms (`time.process_time`), typed `rounds`
     times by random speakers after a round to warm up; "mix" is the average of the kinds, as
-    the served mix sends them. Nobody is renamed: the actors carry no display name."""
+    the served mix sends them."""
     sessions = session_factory(engine)
     rng = random.Random(13)
     run = uuid.uuid4().hex[:6]
@@ -276,11 +285,7 @@ def cpu_per_command(engine: Engine, speakers: list[Partner], rounds: int = 100) 
     def typed(command: str, times: int) -> float:
         started = time.process_time()
         for i in range(times):
-            who = rng.choice(speakers)
-            actor = Actor("slack", who.workspace, who.user_id, who.channel, timezone="UTC")
-            reply = handle(command.format(f"{run}-{times}-{i}"), actor, sessions)
-            if reply.error:  # a refusal costs less: the figure would flatter
-                raise RuntimeError(f"{command} was refused: {reply.text}")
+            typed_by(sessions, command.format(f"{run}-{times}-{i}"), rng.choice(speakers))
         return time.process_time() - started
 
     for command in COMMANDS:

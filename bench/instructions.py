@@ -23,27 +23,21 @@ import tempfile
 
 from sqlalchemy.engine import make_url
 
-from bench.__main__ import COMMANDS, ROOT
+from bench.__main__ import COMMANDS, ROOT, typed_by
 from bench.workload import forget_bench_tasks, speakers_in
 from bot.config import normalise_database_url
+from storage.database import make_engine, session_factory
 
 
 def typed(url: str, count: int) -> None:
     """The mix's first `count` commands, in this process (the child valgrind watches)."""
-    from handlers import Actor, handle
-    from storage.database import make_engine, session_factory
-
     engine = make_engine(url)
     sessions = session_factory(engine)
     forget_bench_tasks(engine)
     speakers = speakers_in(engine)
     rng = random.Random(2)
     for i in range(count):
-        who = rng.choice(speakers)
-        reply = handle(COMMANDS[i % len(COMMANDS)].format(f"i{i}"),
-                       Actor("slack", who.workspace, who.user_id, who.channel, timezone="UTC"), sessions)
-        if reply.error:
-            raise SystemExit(f"{COMMANDS[i % len(COMMANDS)]} was refused: {reply.text}")
+        typed_by(sessions, COMMANDS[i % len(COMMANDS)].format(f"i{i}"), rng.choice(speakers))
 
 
 def counted(url: str, count: int) -> int:
