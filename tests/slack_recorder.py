@@ -143,9 +143,19 @@ class Recorder:
         with self.changed:
             return [c for c in self.calls_made if method is None or c.method == method]
 
+    def acknowledged(self, body: str) -> None:
+        """A slash command's 200, as Slack takes it: a message it carries is shown to the person
+        alone, like an ephemeral one, so it is recorded beside the Web API's calls, as "ack"."""
+        message = json.loads(body) if body.strip() else None
+        if isinstance(message, dict) and (message.get("text") or message.get("blocks")):
+            with self.changed:
+                self.calls_made.append(Call("ack", message, None, {}))
+                self.changed.notify_all()
+
     def posted(self) -> list[Call]:
-        """Everything shown to people: messages, ephemerals, views and response_url posts."""
-        shown = {"chat.postMessage", "chat.postEphemeral", "views.open", "views.publish", "response_url"}
+        """Everything shown to people: messages, ephemerals, answers in a command's 200, views
+        and response_url posts."""
+        shown = {"chat.postMessage", "chat.postEphemeral", "ack", "views.open", "views.publish", "response_url"}
         return [c for c in self.calls() if c.method in shown]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
@@ -345,9 +355,10 @@ class SlackHarness:
     # Raw requests -----------------------------------------------------------------------
 
     def post(self, body: bytes, content_type: str, *, timestamp: str | None = None, signature: str | None = None,
-             retry_num: int | None = None, wait: bool = True) -> Response:
+             retry_num: int | None = None, wait: bool = True, answers: bool = False) -> Response:
         """POST to /slack/events, signed unless told otherwise; then (unless `wait` is
-        False) waits for the listeners to finish."""
+        False) waits for the listeners to finish. With `answers` (a slash command), a message
+        in the 200 is recorded as shown (`Recorder.acknowledged`)."""
         timestamp = timestamp or str(int(time.time()))
         headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
                    "X-Slack-Signature": signature or sign(body, timestamp)}
@@ -360,6 +371,8 @@ class SlackHarness:
                 response = Response(answer.status, answer.read().decode())
         except HTTPError as refused:
             response = Response(refused.code, refused.read().decode())
+        if answers and response.status == 200:
+            self.recorder.acknowledged(response.body)
         if wait:
             self.executor.wait_idle()
         return response
@@ -379,7 +392,7 @@ class SlackHarness:
                 "response_url": self.recorder.response_url + self.trigger(), "trigger_id": self.trigger()}
 
     def command(self, text: str, user: str = "UALICE", team: str = "T1", channel: str = "C1", **kwargs: Any) -> Response:
-        return self.form(self.command_fields(text, user, team, channel), **kwargs)
+        return self.form(self.command_fields(text, user, team, channel), answers=True, **kwargs)
 
     def click(self, button: dict[str, Any], user: str = "UALICE", team: str = "T1", channel: str | None = "C1",
               home: bool = False, **kwargs: Any) -> Response:

@@ -33,8 +33,13 @@ def bot(engine: Engine, recorder: Recorder, tmp_path: Path) -> Iterator[str]:
 
 
 def slash(url: str, text: str, timestamp: str | None = None) -> int:
+    return answer(url, text, timestamp)[0]
+
+
+def answer(url: str, text: str, timestamp: str | None = None) -> tuple[int, str]:
+    """A signed /partner request's status and body (where a personal answer rides)."""
     body = urlencode(command_fields(text, f"{time.time()}.trigger")).encode()
-    return post(url, body, timestamp=timestamp)[0]
+    return post(url, body, timestamp=timestamp)
 
 
 def test_run_serves_slack_over_http(bot: str, recorder: Recorder, sessions: sessionmaker[Session]) -> None:

@@ -168,7 +168,7 @@ def test_console_and_cli_save_in_one_folder_name(chat: Chat, engine: Engine, tmp
 def test_slack_uploads_the_files_to_the_person(riverside: SlackHarness) -> None:
     riverside.run('commit "Deliver leaflets" by:"in 2 weeks"', user="UBOB")
     posted = riverside.run("export", user="UCAROL")
-    assert posted.method == "chat.postEphemeral"
+    assert posted.method == "ack"  # the answer, to the person alone; the files follow in their DM
     done = riverside.recorder.wait_for("files.completeUploadExternal")[0]
     assert done.params["channel_id"] == "DUCAROL"
     assert [f["title"] for f in done.params["files"]] == [

@@ -89,23 +89,23 @@ def test_audience_decides_where_a_reply_goes(riverside: SlackHarness) -> None:
 def test_replies_and_nudges_reuse_one_open_connection(riverside: SlackHarness) -> None:
     """Each Web API call used to open a connection of its own (against slack.com, a TLS
     handshake before every reply); now calls one after another share a kept-open one."""
-    riverside.run("who")
-    riverside.run("who", user="UBOB")
+    riverside.run('commit "Book the hall" by:friday', user="UBOB")
+    riverside.run('commit "Print posters" by:friday', user="UCAROL")
     Delivery(riverside.recorder.url, BOT_TOKEN).send_to_person("T1", "UCAROL", reply=Reply(text="Reminder"))
-    replies, nudge = riverside.said("chat.postEphemeral")[-2:], riverside.last("chat.postMessage")
-    assert replies[0].connection == replies[1].connection == nudge.connection != 0
+    *announcements, nudge = riverside.said("chat.postMessage")[-3:]
+    assert announcements[0].connection == announcements[1].connection == nudge.connection != 0
 
 
 def test_a_connection_slack_closed_is_replaced_and_nothing_is_sent_twice(riverside: SlackHarness) -> None:
     """Slack closes connections left idle; the next reply goes over a new one, once."""
-    riverside.run("who")
-    kept = riverside.last("chat.postEphemeral").connection
+    riverside.run('commit "Book the hall" by:friday', user="UBOB")
+    kept = riverside.last("chat.postMessage").connection
     riverside.recorder.drop_connections()
-    before = len(riverside.said("chat.postEphemeral"))
-    riverside.run("who", user="UBOB")
-    replies = riverside.said("chat.postEphemeral")
+    before = len(riverside.said("chat.postMessage"))
+    riverside.run('commit "Print posters" by:friday', user="UBOB")
+    replies = riverside.said("chat.postMessage")
     assert len(replies) == before + 1 and replies[-1].connection != kept
-    assert "Who does what in Riverside Partnership" in text_of(replies[-1].params["blocks"])
+    assert "Print posters" in text_of(replies[-1].params["blocks"])
 
 
 def keepalive_timer(port: int) -> float | None:
@@ -123,8 +123,8 @@ def keepalive_timer(port: int) -> float | None:
 def test_an_idle_kept_connection_is_probed_so_a_silent_drop_is_noticed(riverside: SlackHarness) -> None:
     """A firewall that drops an idle connection without a word would make the next reply wait
     out its 30 s timeout: the kernel probes the kept connection after 30 s idle instead."""
-    riverside.run("who")
-    timer = keepalive_timer(riverside.last("chat.postEphemeral").connection)
+    riverside.run('commit "Book the hall" by:friday', user="UBOB")
+    timer = keepalive_timer(riverside.last("chat.postMessage").connection)
     assert timer is not None and 0 < timer <= 30
 
 

@@ -95,7 +95,7 @@ def test_a_retried_event_is_handled_once(riverside: SlackHarness) -> None:
 def test_a_refused_command_can_be_sent_again(riverside: SlackHarness) -> None:
     """A new attempt (a new trigger) is a new request, even with the same words."""
     riverside.command('commit "Book the hall" by:"in 2 weeks"', user="UMALLORY")
-    assert "not a member" in text_of(riverside.last("chat.postEphemeral").params["blocks"])
+    assert "not a member" in text_of(riverside.last("ack").params["blocks"])
     riverside.run('join org:"Cafe" sector:private', user="UMALLORY")
     riverside.run('commit "Book the hall" by:"in 2 weeks"', user="UMALLORY")
     assert snapshot(riverside.sessions)["commitments"] == 1
@@ -104,11 +104,11 @@ def test_a_refused_command_can_be_sent_again(riverside: SlackHarness) -> None:
 def test_a_retried_refusal_is_answered_once(riverside: SlackHarness) -> None:
     fields = riverside.command_fields('commit "Book the hall" by:someday-ish', "UBOB", "T1", "C1")
     body = urlencode(fields).encode()
-    assert riverside.post(body, "application/x-www-form-urlencoded").status == 200
-    refusals = [call for call in riverside.recorder.calls("chat.postEphemeral") if "someday-ish" in str(call.params)]
+    assert riverside.post(body, "application/x-www-form-urlencoded", answers=True).status == 200
+    refusals = [call for call in riverside.recorder.posted() if "someday-ish" in str(call.params)]
     assert len(refusals) == 1
-    assert riverside.post(body, "application/x-www-form-urlencoded", retry_num=1).status == 200
-    assert len([call for call in riverside.recorder.calls("chat.postEphemeral") if "someday-ish" in str(call.params)]) == 1
+    assert riverside.post(body, "application/x-www-form-urlencoded", retry_num=1, answers=True).status == 200
+    assert len([call for call in riverside.recorder.posted() if "someday-ish" in str(call.params)]) == 1
     assert snapshot(riverside.sessions)["commitments"] == 0
 
 

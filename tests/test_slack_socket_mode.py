@@ -55,7 +55,9 @@ def command(text: str, user: str = "UALICE", trigger: str | None = None) -> dict
 def run(slack: SocketModeServer, recorder: Recorder, text: str, user: str = "UALICE") -> str:
     """A command that must be acknowledged and answered; the words of its answer."""
     before = len(recorder.posted())
-    slack.ack(slack.send("slash_commands", command(text, user)))
+    acknowledged = slack.ack(slack.send("slash_commands", command(text, user)))
+    if acknowledged and acknowledged.get("blocks"):  # a personal answer rides in the acknowledgement
+        return text_of(acknowledged["blocks"])
     deadline = time.monotonic() + 15
     while len(recorder.posted()) <= before:
         assert time.monotonic() < deadline, f"no answer to {text!r}"

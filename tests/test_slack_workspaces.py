@@ -12,7 +12,7 @@ pytest_plugins = ("tests.slack_fixtures",)
 
 
 def refusal(slack: SlackHarness) -> str:
-    return text_of(slack.last("chat.postEphemeral").params["blocks"])
+    return text_of(slack.last("ack").params["blocks"])
 
 
 def test_another_workspace_cannot_see_the_partnership(riverside: SlackHarness) -> None:

@@ -26,11 +26,9 @@ def roles(sessions: sessionmaker[Session]) -> dict[str, Role]:
 
 
 def refusal(slack: SlackHarness, text: str, user: str = "UALICE") -> str:
-    before = len(slack.recorder.calls("chat.postEphemeral"))
-    slack.command(text, user=user)
-    shown = slack.recorder.calls("chat.postEphemeral")[before:]
-    assert shown, f"/partner {text} said nothing privately"
-    return text_of(shown[-1].params["blocks"])
+    answer = slack.command(text, user=user).json()
+    assert answer and answer["response_type"] == "ephemeral", f"/partner {text} said nothing privately"
+    return text_of(answer["blocks"])
 
 
 def test_a_renamed_member_cannot_take_the_place_of_the_one_mentioned(riverside: SlackHarness) -> None:

@@ -96,16 +96,20 @@ def logged(listener: Listener, kwargs: dict[str, Any]) -> None:
         log.warning("a Slack listener failed: %r", error, exc_info=True)
 
 
-def acknowledge_by(ack: Callable[[], object], seconds: float) -> Callable[[], None]:
-    """`ack` once: when the returned function is called, or after `seconds` if it is not by then."""
+def acknowledge_by(ack: Callable[..., object], seconds: float) -> Callable[..., bool]:
+    """`ack` once: when the returned function is called (with what the acknowledgement
+    carries, such as a slash command's answer), or bare after `seconds` if it is not by then.
+    The returned function says whether it was the one that acknowledged: when the deadline
+    came first, what it carries must go another way."""
     lock, done = threading.Lock(), []
 
-    def once() -> None:
+    def once(**body: Any) -> bool:
         with lock:
             if done:
-                return
+                return False
             done.append(True)
-        ack()
+        ack(**body)
+        return True
 
     DEADLINES.after(seconds, once)
     return once
@@ -118,12 +122,12 @@ class Deadlines:
     and does nothing then."""
 
     def __init__(self) -> None:
-        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._due: list[tuple[float, int, Callable[[], object]]] = []
         self._changed = threading.Condition()
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def after(self, seconds: float, call: Callable[[], None]) -> None:
+    def after(self, seconds: float, call: Callable[[], object]) -> None:
         with self._changed:
             heapq.heappush(self._due, (time.monotonic() + seconds, next(self._order), call))
             if self._thread is None:

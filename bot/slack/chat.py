@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.acks import ACK_DEADLINE, acknowledge_by
-from bot.slack.delivery import deliver
+from bot.slack.delivery import answer, deliver
 from bot.slack.people import PLATFORM, People, mentioned, normalise
 from handlers import Actor, Reply, handle
 from handlers.context import Profile, zone
@@ -69,31 +69,33 @@ class SlackChat:
     def run(self, client: WebClient, workspace: str, user: str, channel: str | None, text: str,
             response_url: str | None = None, fallback_name: str | None = None,
             now: datetime | None = None, once: Once | None = None,
-            ack: Callable[[], object] | None = None) -> Reply | None:
+            ack: Callable[..., object] | None = None, answer_in_ack: bool = False) -> Reply | None:
         """Run one command and deliver its reply; returns the reply (for the App Home refresh),
         or None for a repeat of a request already handled.
 
         `ack` is called once the command's transaction has committed (or been refused), and
         before the slower delivery: so when Slack hears 200, the change is in the database.
-        A command that changes nothing as typed is acknowledged before it runs: its 200
+        With `answer_in_ack` (a slash command) a personal reply rides in that 200 (see
+        `delivery.answer`), unless Slack's deadline made us acknowledge first. Otherwise a
+        command that changes nothing as typed is acknowledged before it runs: its 200
         promises nothing, and its reply follows all the same. `once` marks a changing
         request handled in the command's own transaction."""
         said = normalise(text)
         if changes_nothing(said):
-            # Acknowledged at once, Slack sends it only once: no mark to write, and wait to commit.
-            once = None
-            if ack is not None:
+            once = None  # nothing to keep from happening twice: no request mark to write
+            if ack is not None and not answer_in_ack:
                 ack()
                 ack = None
-        elif ack is not None:
-            ack = acknowledge_by(ack, ACK_DEADLINE)
+        acknowledge = acknowledge_by(ack, ACK_DEADLINE) if ack is not None else None
         actor = replace(self.actor(client, workspace, user, channel, fallback_name), mentions=mentioned(text))
         reply = handle(said, actor, self.sessions, now=now, directory=self.people.directory(client, workspace),
                        once=once)
-        if ack is not None:
-            ack()
+        body = answer(reply) if answer_in_ack and reply is not None else None
+        answered = acknowledge is not None and body is not None and acknowledge(**body)
+        if acknowledge is not None and not answered:
+            acknowledge()
         if reply is not None:
-            deliver(client, reply, channel, user, response_url)
+            deliver(client, reply, channel, user, response_url, answered=answered)
         return reply
 
 

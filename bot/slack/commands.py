@@ -1,8 +1,8 @@
 """`/partner <command>`: the same commands as the console, answered in Block Kit.
 
 Acknowledged as soon as the command's transaction commits (Slack allows three seconds), so
-a 200 means the change is kept; the reply is then posted: announcements in the channel,
-personal answers ephemerally. `/partner commit` and
+a 200 means the change is kept. A personal answer rides in that 200, which Slack shows the
+person alone; an announcement is then posted in the channel. `/partner commit` and
 `/partner concern` on their own open the modals instead.
 """
 
@@ -32,6 +32,6 @@ def register(app: App, chat: SlackChat) -> None:
             return
         chat.run(client, workspace, user, channel, text or "help",
                  response_url=body.get("response_url"), fallback_name=body.get("user_name"),
-                 once=context.get(CONTEXT_KEY), ack=ack)
+                 once=context.get(CONTEXT_KEY), ack=ack, answer_in_ack=True)
 
     app.command(COMMAND)(partner)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -90,8 +91,18 @@ def web_client(api_url: str | None, token: str | None = None) -> WebClient:
     return KeptOpen(token=token, base_url=api_url or DEFAULT_API_URL, retry_handlers=retry_handlers())
 
 
+def answer(reply: Reply) -> dict[str, Any] | None:
+    """A personal reply as the body of a slash command's acknowledgement, which Slack shows
+    the person alone, as chat.postEphemeral would: no Web API call (no rate limit spent, no
+    second round trip), and it reaches them even where the bot was not invited. None for an
+    announcement, which the channel must see (`deliver` posts it)."""
+    if reply.audience is Audience.CHANNEL and not reply.error:
+        return None
+    return {"text": fallback_text(reply), "blocks": render_blocks(reply), "response_type": "ephemeral"}
+
+
 def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
-            response_url: str | None = None) -> None:
+            response_url: str | None = None, answered: bool = False) -> None:
     """Show a reply where it belongs: the channel for announcements, the person otherwise.
 
     Personal replies are ephemeral in the channel; with no channel (the App Home tab) they
@@ -99,8 +110,13 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
     was not invited to), the slash command's response_url still reaches the person, but never
     in the channel for something said anonymously: Slack would show the typed command beside it.
     An anonymous announcement goes to the partnership's channel (`reply.channel`) on its own;
-    words for the asker alone (`private_note`) go to them apart, where they typed."""
-    show(client, reply, channel, user, response_url)
+    words for the asker alone (`private_note`) go to them apart, where they typed.
+    `answered`: the reply itself went back in the acknowledgement (`answer`); its files and
+    note remain."""
+    if not answered:
+        show(client, reply, channel, user, response_url)
+    elif reply.attachments and not reply.error:
+        upload(client, reply, None, user)  # a personal reply's files go to the person's DM
     if reply.private_note and not reply.error:  # a personal reply: ephemeral where they typed, else their DM
         show(client, Reply(text=reply.private_note, discreet=True), channel, user, response_url)
 
