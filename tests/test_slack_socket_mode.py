@@ -98,6 +98,10 @@ def test_a_slash_command_and_a_button_over_socket_mode(connected: SocketModeServ
         assert time.monotonic() < deadline, "the button did nothing"
         time.sleep(0.05)
 
+    # A personal answer rides in the envelope's acknowledgement, as in HTTP mode's 200.
+    answer = connected.ack(connected.send("slash_commands", command("mine", user="UBOB")))
+    assert answer["response_type"] == "ephemeral" and "You have no open commitments" in text_of(answer["blocks"])
+
 
 def test_a_modal_over_socket_mode_shows_a_bad_field_in_the_acknowledgement_then_logs(
         connected: SocketModeServer, recorder: Recorder, sessions: sessionmaker[Session]) -> None:
