@@ -4,6 +4,7 @@ on a private address), as a load balancer and Prometheus use them."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from bot.web import create_app
 from storage.database import make_engine, session_factory
 from tests.bot_process import free_port
 from tests.slack_recorder import Recorder, SlackHarness, settings_for
-from tests.test_cli_run import slash
+from tests.test_cli_run import answer, slash
 from tests.test_production import server
 
 pytest_plugins = ("tests.slack_fixtures",)
@@ -142,9 +143,9 @@ def test_under_gunicorn_every_scrape_counts_every_worker(engine: Engine, session
     with server(engine, recorder, tmp_path, PARTNERBOT_SWEEP="off", PARTNERBOT_METRICS_ADDRESS=f"127.0.0.1:{port}") as url:
         assert slash(url, 'setup "Riverside Partnership" kind:task-force') == 200
         for n in range(12):  # spread over both workers by the kernel
-            assert slash(url, f"who task{n}") == 200
-        # A command that only reads is acknowledged before it runs: it is counted once answered.
-        recorder.wait_for("chat.postEphemeral", 12)
+            status, body = answer(url, f"who task{n}")
+            # Answered in its 200, so counted by the time the 200 arrives.
+            assert status == 200 and json.loads(body)["response_type"] == "ephemeral"
         scrapes = [get(f"http://127.0.0.1:{port}/metrics")[1] for _ in range(6)]
         assert get(url.removesuffix("/slack/events") + "/metrics")[0] == 404
     assert [counted(text, "partnerbot_commands_total", command="who", outcome="done") for text in scrapes] == [12] * 6
