@@ -7,6 +7,7 @@ Slack Web API it talks to is the local recorder.
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 
@@ -109,3 +111,12 @@ def post(url: str, body: bytes, content_type: str = "application/x-www-form-urle
 
 def slash(url: str, fields: dict[str, str], retry_num: int | None = None) -> int:
     return post(url, urlencode(fields).encode(), retry_num=retry_num)[0]
+
+
+def answered(recorder: Recorder, body: str, ephemerals: int) -> dict[str, Any]:
+    """What a slash command answered: the message its 200 carried or, when the command
+    outlasted Slack's deadline and the 200 went bare, the ephemeral message posted after it
+    (the one after the `ephemerals` there were before)."""
+    if body.strip():
+        return dict(json.loads(body))
+    return recorder.wait_for("chat.postEphemeral", ephemerals + 1, timeout=30)[-1].params

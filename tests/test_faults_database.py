@@ -8,7 +8,6 @@ PostgreSQL (PARTNERBOT_TEST_DATABASE_URL).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.dispatch import UNAVAILABLE
-from tests.bot_process import BotProcess, command_fields, post, slash
+from tests.bot_process import BotProcess, answered, command_fields, post, slash
 from tests.conftest import Chat, snapshot
 from tests.slack_recorder import Recorder, text_of
 from tests.tcp_proxy import Proxy
@@ -64,14 +63,12 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
         proxy.cut() if away == "refusing" else proxy.go_silent()
         for n in range(3 if away == "refusing" else 1):
             fields = command_fields(f'commit "Book the hall {n}" by:"in 2 weeks"', f"cut.{n}.trigger", user="UBOB")
-            posted = len(recorder.calls("chat.postEphemeral"))
+            ephemerals = len(recorder.calls("chat.postEphemeral"))
             status, body = post(bot.url, urlencode(fields).encode(), timeout=30)
             assert status == 200
             # A refusing database is met at once, and the refusal rides in the 200; a silent
             # one outlasts Slack's deadline, so the 200 goes bare and the refusal follows.
-            refusal = json.loads(body) if body else \
-                recorder.wait_for("chat.postEphemeral", posted + 1, timeout=30)[-1].params
-            assert refusal["text"] == UNAVAILABLE
+            assert answered(recorder, body, ephemerals)["text"] == UNAVAILABLE
         assert commands_state(sessions) == before
 
         proxy.restore()

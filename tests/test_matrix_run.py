@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.bot_process import free_port
+from tests.bot_process import answered, free_port
 from tests.environment import user_environment
 from tests.matrix_homeserver import PASSWORD, WAIT, Homeserver, Person
 from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder, text_of
@@ -42,7 +41,7 @@ def both(environment: dict[str, str], recorder: Recorder, tmp_path: Path) -> Ite
 
 
 def test_run_serves_matrix_and_slack_together(both: str, people: Callable[[str], Person], bot_account: str,
-                                             engine: Engine) -> None:
+                                             recorder: Recorder, engine: Engine) -> None:
     alice = people("alice")
     room = alice.room_with_bot(bot_account, timeout=WAIT * 2)
     said = alice.ask(room, '!town setup "Riverside Partnership" kind:task-force', bot_account)
@@ -50,7 +49,7 @@ def test_run_serves_matrix_and_slack_together(both: str, people: Callable[[str],
     answers: list[tuple[int, str]] = []
     assert alice.wait("Slack to answer", lambda: answers.append(answer(both, "partnerships")) or answers[-1][0] == 200)
     # Slack is another workspace: the Matrix partnership is not listed there.
-    assert "You are in none yet" in text_of(json.loads(answers[-1][1])["blocks"])
+    assert "You are in none yet" in text_of(answered(recorder, answers[-1][1], 0)["blocks"])
 
 
 def test_tick_sweeps_matrix(environment: dict[str, str], tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack import chat
 from bot.slack.app import build_app, socket_mode
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person
 from tests.slack_recorder import Recorder, button, settings_for, text_of
@@ -34,8 +35,10 @@ def slack(recorder: Recorder) -> Iterator[SocketModeServer]:
 
 
 @pytest.fixture
-def connected(slack: SocketModeServer, recorder: Recorder, sessions: sessionmaker[Session]) -> Iterator[SocketModeServer]:
+def connected(slack: SocketModeServer, recorder: Recorder, sessions: sessionmaker[Session],
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[SocketModeServer]:
     """partnerbot's Slack app in Socket Mode (SLACK_APP_TOKEN set), connected to `slack`."""
+    monkeypatch.setattr(chat, "ACK_DEADLINE", 6.0)  # as tests/slack_fixtures.py's: answers in the acknowledgement
     settings = replace(settings_for(recorder, sessions), slack_app_token="xapp-1-test", slack_signing_secret=None)
     handler = socket_mode(build_app(settings, sessions), settings)
     handler.connect()

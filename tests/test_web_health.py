@@ -4,7 +4,6 @@ on a private address), as a load balancer and Prometheus use them."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from bot.config import load_settings
 from bot.slack.app import delivery
 from bot.web import create_app
 from storage.database import make_engine, session_factory
-from tests.bot_process import free_port
+from tests.bot_process import answered, free_port
 from tests.slack_recorder import Recorder, SlackHarness, settings_for
 from tests.test_cli_run import answer, slash
 from tests.test_production import server
@@ -143,9 +142,10 @@ def test_under_gunicorn_every_scrape_counts_every_worker(engine: Engine, session
     with server(engine, recorder, tmp_path, PARTNERBOT_SWEEP="off", PARTNERBOT_METRICS_ADDRESS=f"127.0.0.1:{port}") as url:
         assert slash(url, 'setup "Riverside Partnership" kind:task-force') == 200
         for n in range(12):  # spread over both workers by the kernel
+            ephemerals = len(recorder.calls("chat.postEphemeral"))
             status, body = answer(url, f"who task{n}")
-            # Answered in its 200, so counted by the time the 200 arrives.
-            assert status == 200 and json.loads(body)["response_type"] == "ephemeral"
+            assert status == 200
+            answered(recorder, body, ephemerals)  # counted before it is answered
         scrapes = [get(f"http://127.0.0.1:{port}/metrics")[1] for _ in range(6)]
         assert get(url.removesuffix("/slack/events") + "/metrics")[0] == 404
     assert [counted(text, "partnerbot_commands_total", command="who", outcome="done") for text in scrapes] == [12] * 6
