@@ -225,18 +225,18 @@ def measure(mode: str, url: str, recorder: Recorder, speakers: list[Partner], re
         for number, (who, command) in enumerate(work):
             before = shown(recorder)
             started = time.perf_counter()
-            _, answered = slash(events, who, command, number)
+            _, carried = slash(events, who, command, number)
             acks.append(time.perf_counter() - started)
             if replies:  # the answer came in the 200, or is posted through the Web API
-                if not answered:
+                if not carried:
                     wait_shown(recorder, before + 1)
                 latencies.append(time.perf_counter() - started)
         before = shown(recorder)
         started, used = time.perf_counter(), cpu()
         with ThreadPoolExecutor(concurrency) as pool:
-            answered = sum(pool.map(lambda item: slash(events, item[1][0], item[1][1], item[0])[1], enumerate(work)))
+            in_200 = sum(pool.map(lambda item: slash(events, item[1][0], item[1][1], item[0])[1], enumerate(work)))
         if replies:
-            wait_shown(recorder, before + len(work) - answered)
+            wait_shown(recorder, before + len(work) - in_200)
         elapsed, used = time.perf_counter() - started, cpu() - used
         peak = stop()
     serving = Serving(*spread(acks), throughput=len(work) / elapsed, peak_mb=peak, cpu_ms=1000 * used / len(work))
