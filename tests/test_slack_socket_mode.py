@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack import chat
+from bot.slack import app as slack_app
 from bot.slack.app import build_app, socket_mode
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person
 from tests.slack_recorder import Recorder, button, settings_for, text_of
@@ -39,6 +40,7 @@ def connected(slack: SocketModeServer, recorder: Recorder, sessions: sessionmake
               monkeypatch: pytest.MonkeyPatch) -> Iterator[SocketModeServer]:
     """partnerbot's Slack app in Socket Mode (SLACK_APP_TOKEN set), connected to `slack`."""
     monkeypatch.setattr(chat, "ACK_DEADLINE", 6.0)  # as tests/slack_fixtures.py's: answers in the acknowledgement
+    monkeypatch.setattr(slack_app, "SOCKET_PING_SECONDS", 1)  # a dropped connection noticed in seconds, not 20
     settings = replace(settings_for(recorder, sessions), slack_app_token="xapp-1-test", slack_signing_secret=None)
     handler = socket_mode(build_app(settings, sessions), settings)
     handler.connect()
