@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack import chat
 from bot.slack import app as slack_app
+from bot.slack import chat
 from bot.slack.app import build_app, socket_mode
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person
 from tests.slack_recorder import Recorder, button, settings_for, text_of
