@@ -96,9 +96,14 @@ def answer(reply: Reply) -> dict[str, Any] | None:
     the person alone, as chat.postEphemeral would: no Web API call (no rate limit spent, no
     second round trip), and it reaches them even where the bot was not invited. None for an
     announcement, which the channel must see (`deliver` posts it)."""
-    if reply.audience is Audience.CHANNEL and not reply.error:
+    if for_channel(reply):
         return None
     return {"text": fallback_text(reply), "blocks": render_blocks(reply), "response_type": "ephemeral"}
+
+
+def for_channel(reply: Reply) -> bool:
+    """An announcement, which the channel sees; a refusal is the asker's alone."""
+    return reply.audience is Audience.CHANNEL and not reply.error
 
 
 def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
@@ -124,7 +129,7 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
 def show(client: WebClient, reply: Reply, channel: str | None, user: str, response_url: str | None) -> None:
     """The reply itself, in the channel or to the person (see `deliver`)."""
     shown, text = render_blocks(reply), fallback_text(reply)
-    in_channel = reply.audience is Audience.CHANNEL and not reply.error
+    in_channel = for_channel(reply)
     if in_channel and reply.channel:
         channel = reply.channel
     try:
