@@ -24,11 +24,15 @@ def rows(sessions: sessionmaker[Session]) -> Rows:
 
 def traces(sessions: sessionmaker[Session], before: Rows, platform: str, user_id: str) -> list[str]:
     """Where the rows added or changed since `before` mention the person: their user id or
-    display name in any text, or their person or member id in a column that refers to one."""
+    display name as a word in any text, or their person or member id in a column that
+    refers to one."""
     with sessions() as session:
         person = session.scalars(select(Person).where(Person.platform == platform, Person.user_id == user_id)).one()
         member_ids = set(session.scalars(select(Member.id).where(Member.person_id == person.id)))
-    words = {user_id.casefold(), person.display_name.casefold()}
+    # A name counts where it stands on its own: a random token such as a device id
+    # (BOBTBVWAGR) may hold "bob" without naming Bob.
+    words = [re.compile(rf"(?<![0-9a-z]){re.escape(w.casefold())}(?![0-9a-z])")
+             for w in (user_id, person.display_name)]
     found: list[str] = []
     for table in Base.metadata.sorted_tables:
         with sessions() as session:
@@ -36,7 +40,7 @@ def traces(sessions: sessionmaker[Session], before: Rows, platform: str, user_id
         for row in added:
             for column, value in zip(table.columns, row, strict=True):
                 targets = {fk.column.table.name for fk in column.foreign_keys}
-                if isinstance(value, str) and any(w in value.casefold() for w in words):
+                if isinstance(value, str) and any(w.search(value.casefold()) for w in words):
                     found.append(f"{table.name}.{column.name} = {value!r}")
                 elif "people" in targets and value == person.id:
                     found.append(f"{table.name}.{column.name} is their person id")
