@@ -69,7 +69,8 @@ def still_back(asked: Asked, row: Waiting) -> str | None:
 def reassign(ctx: Context, args: Args) -> Reply:
     """Hand a commitment to another member: your own, or anyone's if you coordinate.
 
-    They are told at once and asked to `accept` or `decline` it."""
+    They are told at once and asked to `accept` or `decline` it; a coordinator who takes work
+    over themselves has said yes by typing it, so it is theirs at once, with no question."""
     c = find_commitment(ctx, args.take_id("commitment"))
     new_owner = ctx.find_member(args.take_mention("who takes it over"))
     args.finish()
@@ -83,27 +84,37 @@ def reassign(ctx: Context, args: Args) -> Reply:
     old = c.owner
     # Whose work it was: the last to accept it, when it is still waiting on someone's answer.
     origin = c.handover_from_id or old.id
+    taken = new_owner.person_id == ctx.person.id  # a coordinator taking it over: nobody to ask
     change(ctx, c, still_open(), Commitment.owner_id == old.id, owner_id=new_owner.id,
-           handover_from_id=old.id, handover_at=ctx.now)
+           handover_from_id=None if taken else old.id, handover_at=None if taken else ctx.now)
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "passed on")
     ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin,
-                             to_member_id=new_owner.id, handed_at=ctx.now))
+                             to_member_id=new_owner.id, handed_at=ctx.now,
+                             answer=ACCEPTED if taken else None, answered_at=ctx.now if taken else None))
     ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
     withdraw(ctx.session, c.partnership_id, handover_key(c),
              f"#{c.number} was handed on again, to {new_owner.person.display_name}", ctx.now)
+    if taken:
+        text = f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}, who takes it on."
+    else:
+        text = ask_to_accept(ctx, c, new_owner, old)
+    ctx.session.flush()
+    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now,
+                        ctx.now.astimezone(ctx.tz).date(), besides={old.id})
+    return Reply(text=f"{text} {warning}".strip(), audience=Audience.CHANNEL)
+
+
+def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, old: Member) -> str:
+    """Ask the new owner of `c` to accept it or decline it; what the channel is told."""
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
          f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}. "
          f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
          person_id=new_owner.person_id,
          actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
-    text = (f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}; "
+    return (f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}; "
             f"{new_owner.person.display_name} is asked to accept it.")
-    ctx.session.flush()
-    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now,
-                        ctx.now.astimezone(ctx.tz).date(), besides={old.id})
-    return Reply(text=f"{text} {warning}".strip(), audience=Audience.CHANNEL)
 
 
 def answer(ctx: Context, c: Commitment, said: str) -> None:

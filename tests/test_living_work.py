@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError
 
 from handlers import Actor, Reply, handle
-from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Nudge, Person
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Handover, Nudge, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, sweep
@@ -260,6 +260,22 @@ def test_reassign_asks_the_new_owner_who_accepts(town: Chat, inbox: Inbox) -> No
     assert commitment(town, 1).handover_from_id is None
 
 
+def test_a_coordinator_taking_work_over_is_not_asked_to_accept_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Book the hall" by:friday effort:1h')
+    out = town.ok("alice", "reassign 1 @alice")
+    assert "#1 Book the hall passes from Bob to Alice (Town Council), who takes it on." in out
+    assert "asked to accept" not in out
+    c = commitment(town, 1)
+    assert c.owner.person.user_id == "alice" and c.handover_from_id is None
+    sweep(town, inbox)
+    assert not inbox.to("@alice", "handed you"), "nobody asks Alice what she has just done"
+    refuse(town, "alice", "accept 1", "#1 Book the hall is yours already")
+    assert "waiting for" not in town.ok("alice", "who")
+    # Taken on all the same, for give and take: the handover is kept, answered.
+    [handover] = all_of(town.sessions, Handover)
+    assert (handover.answer, handover.answered_at is not None) == ("accepted", True)
+
+
 def test_decline_returns_it_and_tells_the_coordinators(town: Chat, inbox: Inbox) -> None:
     town.ok("bob", 'commit "Book the hall" by:friday')
     town.ok("bob", "reassign 1 @carol")
@@ -404,10 +420,11 @@ def test_accept_and_reassign_at_once_end_as_one_order_or_the_other(engine: Engin
     town.ok("bob", 'commit "Book the hall" by:friday')
     town.ok("bob", "reassign 1 @carol")
     replies = racing(engine, town, ("carol", "accept 1"), ("alice", "reassign 1 @alice"))
-    # Accept then reassign both land; reassign first leaves nothing for Carol to accept.
+    # Accept then reassign both land; reassign first leaves nothing for Carol to accept. Alice
+    # takes it over herself, so nothing waits for an answer either way.
     assert not next(r for r in replies if "Alice" in (r.text or "") and not r.error).error
     c = commitment(town, 1)
-    assert c.owner.person.user_id == "alice" and c.handover_from_id is not None
+    assert c.owner.person.user_id == "alice" and c.handover_from_id is None
     accepted = [e for e in all_of(town.sessions, Event) if e.action == "accept"]
     assert len(accepted) == sum(not r.error for r in replies) - 1
 
