@@ -89,6 +89,14 @@ def test_work_that_takes_its_owner_over_capacity_is_said_with_their_figures(town
     assert "over capacity" not in town.ok("carol", 'commit "Ring the printer" by:friday effort:1h')
 
 
+def test_room_for_more_than_anyone_has_says_how_much_nobody_has(town: Chat) -> None:
+    """The defect: with Alice 6h a week free, a 7h-a-week job read "Room: nobody with an hour a
+    week to spare", which Alice could see was untrue."""
+    out = town.ok("alice", 'commit @carol "Run the stall" by:friday effort:7h')
+    assert "This takes Carol over capacity: ~7h/week against 3h." in out
+    assert out.endswith("Room: nobody with ~7h/week to spare.\nNext: `done 1` | `snooze 1 3`")
+
+
 def test_an_effort_more_than_its_owner_could_give_in_time_is_questioned(gwen: Chat) -> None:
     """The defect: `effort:500h` due in three days went through without a word. It is logged (nothing
     typed is lost) and questioned with the arithmetic, and how to correct it."""

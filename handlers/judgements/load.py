@@ -437,10 +437,12 @@ def room_for(loads: Iterable[Workload[M]], work: Iterable[W], now: datetime,
 
 
 def room(loads: Iterable[Workload[M]], extra: float = 0.0, besides: Collection[int] = ()) -> str:
-    """Who has spare capacity (and room for `extra` hours a week), with what they have free."""
+    """Who has spare capacity (and room for `extra` hours a week), with what they have free;
+    with nobody, how much nobody has, so someone with an hour free is not told they have none."""
     found = [f"{w.member.display_name} (~{hours(w.free)}/week free)" for w in loads
              if w.member.id not in besides and w.has_room(extra)]
-    return ", ".join(found) or "nobody with an hour a week to spare"
+    needed = "an hour a week" if extra <= SPARE else f"~{hours(round(extra, 1))}/week"
+    return ", ".join(found) or f"nobody with {needed} to spare"
 
 
 # Key people.
