@@ -457,10 +457,10 @@ def test_the_owner_is_asked_once_how_far_along_work_is_when_a_judgement_hangs_on
         asks = [Waiting(n, 1, "progress-ask", "", bob, None, None, f"progress-ask:c{c}:p{bob}") for n, c in ((1, 1), (2, 3))]
         assert nudges.still_true(session, asks, town.now) == {}
     town.ok("bob", "progress 1 50%")
-    town.ok("alice", "reassign 3 @alice")
+    town.ok("alice", "reassign 3 @carol")
     with town.sessions() as session:
         assert {n: v.reason for n, v in nudges.still_true(session, asks, town.now).items()} == {
-            1: "progress on #1 has been said since", 2: "#3 is Alice's now, asked to accept it"}
+            1: "progress on #1 has been said since", 2: "#3 is Carol's now, asked to accept it"}
     sweep(town, inbox)
     assert len(inbox.to("@bob", "How far along")) == 1
 
