@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers.parsing import MAX_INPUT, MAX_TITLE
+from handlers.registry import EVERYDAY
 from storage.models import Commitment, Concern
 from tests.conftest import Chat, snapshot
 
@@ -55,6 +56,18 @@ def test_an_everyday_word_points_to_the_command_that_does_it(town: Chat) -> None
     refuse(town, "alice", 'wind up "The market is done"', "Did you mean `partnership wind-up`?",
            "`help partnership wind-up`")
     assert "partnership wind-up" in town.ok("alice", "help partnership wind-up")
+    # Answering a concern is discussing it; a worry is raised with `concern`.
+    town.ok("bob", 'concern "The hall is too dear"')
+    refuse(town, "alice", 'respond 1 "The council can pay half"', "Did you mean `discuss`?", "`help discuss`")
+    refuse(town, "carol", 'raise "The stall is too small"', "Did you mean `concern`?")
+    refuse(town, "alice", "invite @dave", "Did you mean `member add`?")
+
+
+@pytest.mark.parametrize("word", sorted(EVERYDAY))
+def test_every_everyday_word_points_to_a_command_with_help(town: Chat, word: str) -> None:
+    said = town.refused("bob", word)
+    command = said.split("Did you mean `")[1].split("`")[0]
+    assert f"`help {command}`" in said and "There is no command" not in town.ok("bob", f"help {command}")
 
 
 def test_gibberish_command_points_to_help(town: Chat) -> None:
