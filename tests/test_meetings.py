@@ -245,7 +245,8 @@ def test_a_coordinator_and_the_sweep_settle_a_poll_once(town: Chat, inbox: Inbox
     town.ok("alice", PROPOSE)
     at(town, "2026-12-11T08:00")
     refuse(town, "bob", "meeting schedule 1 slot:2", "Only coordinators", example=False)
-    town.ok("alice", "meeting schedule 1 slot:3")
+    refuse(town, "alice", "meeting schedule 1 7", "`slot:7` names a slot that isn't there: slots go from 1 to 3.")
+    town.ok("alice", "meeting schedule 1 3")  # the slot's bare number, as people type it
     sweep(town, inbox)
     assert [text for _, text in told(inbox) if "poll has closed" in text] == [], \
         "a coordinator's choice is not announced again, nor replaced"

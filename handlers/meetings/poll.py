@@ -320,17 +320,20 @@ def settle_time(session: Session, m: Meeting, slot: MeetingSlot, now: datetime, 
 @command("meeting schedule", usage="meeting schedule <meeting> slot:<number>", examples=("meeting schedule 1 slot:2",),
          access=Access.COORDINATOR, options=("slot",))
 def schedule(ctx: Context, args: Args) -> Reply:
-    """Settle a meeting's time on one of its slots (else the best is taken when the poll closes)."""
+    """Settle a meeting's time on one of its slots (else the best is taken when the poll closes).
+    The slot's bare number (`meeting schedule 1 2`) is taken too, as people type it."""
     m = find_meeting(ctx, args.take_id("meeting"))
+    typed = args.take_word("slot") if "slot" not in args.options and args.has_more() else None
     args.finish()
     ensure_not_cancelled(m)
     if m.status is not MeetingStatus.POLLING:
         raise UserError(f"Meeting {m.number} is already scheduled: {state(m, ctx.tz, ctx.now)}.",
                         f'To change its time, type `meeting move {m.number} to:"<date> <time>"`.')
     slots = slots_of(ctx.session, [m.id])
-    if "slot" not in args.options:
+    value = args.options.get("slot", typed)
+    if value is None:
         raise UserError("Say which slot.", f"Type `meeting schedule {m.number} slot:1`; `meeting {m.number}` ranks them.")
-    chosen = positions(args.options["slot"], len(slots), "slot")
+    chosen = positions(value, len(slots), "slot")
     if len(chosen) > 1:
         raise UserError("A meeting is held at one slot.", f"Type `meeting schedule {m.number} slot:{min(chosen)}`.")
     n = chosen.pop()
