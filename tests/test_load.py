@@ -61,6 +61,18 @@ def test_load_adds_up_several_commitments(town: Chat) -> None:
     assert at_risk(out) == [], "neither alone is more than Carol's 3h a week"
 
 
+def test_work_with_no_effort_given_is_named_apart(town: Chat) -> None:
+    """The defect: Bob with seven open jobs, five of them without an effort, read "7 open (3h
+    left)" beside "~1.7h/week free", as if the five were nothing."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:2h')
+    town.ok("bob", 'commit "Hang bunting" by:friday')
+    town.ok("bob", 'commit "Ring the printer" by:friday')
+    assert "· 3 open (2h left; 2 not estimated)" in line_for(town.ok("alice", "load"), "Bob")
+    town.ok("bob", "left 3 1h")  # an hour left said: estimated now
+    town.ok("bob", "edit 2 effort:1h")
+    assert "· 3 open (4h left)" in line_for(town.ok("alice", "load"), "Bob")
+
+
 def test_finished_commitments_no_longer_count(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:5h')
     town.ok("bob", "done 1")

@@ -245,6 +245,8 @@ class Workload(Generic[M]):
     # False in a wound-up or ended partnership: nobody is flagged there.
     live: bool = True
     open_count: int = 0
+    # Open work with no effort given and no hours left said: counted as no hours, so said apart.
+    unestimated_count: int = 0
     overdue_count: int = 0
     # Hours left on all their open work, and on the overdue part of it.
     open_hours: float = 0.0
@@ -311,6 +313,7 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
         left = hours_left(c)
         load.open_count += 1
         load.open_hours += left
+        load.unestimated_count += c.effort_hours is None and c.left_hours is None
         if c.due_at < now:
             load.overdue_count += 1
             load.overdue_hours += left
@@ -475,7 +478,9 @@ def key_people(open_work: Sequence[OpenWork], doers: Sequence[M], key_share: int
 # How the figures are said, the same on every surface.
 
 def describe_load(w: Workload[Someone], today: date) -> str:
-    """`Bob (Chamber of Trade) · volunteer: ~5h/week of 4h capacity · 2 open (7h left), 1 overdue (2h)`."""
+    """`Bob (Chamber of Trade) · volunteer: ~5h/week of 4h capacity · 2 open (7h left), 1 overdue (2h)`;
+    work with no effort given is named apart (`3 open (7h left; 1 not estimated)`), since its
+    hours, counted as none, would make the load look lighter than it is."""
     m = w.member
     if w.away:
         capacity = f"· away until {show_day(m.away_until, today)}, so no capacity" if m.away_until else ""
@@ -487,7 +492,8 @@ def describe_load(w: Workload[Someone], today: date) -> str:
     else:
         capacity = f"of {hours(w.capacity)} capacity"
     text = f"{m.label}{' · volunteer' if m.volunteer else ''}: ~{hours(w.weekly_hours)}/week {capacity}"
-    text += f" · {w.open_count} open ({hours(w.open_hours)} left)"
+    unestimated = f"; {w.unestimated_count} not estimated" if w.unestimated_count else ""
+    text += f" · {w.open_count} open ({hours(w.open_hours)} left{unestimated})"
     if w.overdue_count:
         text += f", {w.overdue_count} overdue ({hours(w.overdue_hours)})"
     if w.over_capacity:
