@@ -19,6 +19,7 @@ from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours,
 from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
+from handlers.search import mentions, search_words
 from storage import queries
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Member, Role
 from storage.nudges import Waiting, tell
@@ -422,11 +423,21 @@ def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
     return Reply(text=f"#{c.number} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
 
 
-@command("who", usage="who [words]", examples=("who leaflets", "who"), access=Access.READ, changes=False)
+@command("who", usage="who [words or @name]", examples=("who leaflets", "who is doing the leaflets?", "who @bob", "who"),
+         access=Access.READ, aliases=("who's", "whos"), changes=False)
 def who(ctx: Context, args: Args) -> Reply:
-    """Who is responsible for what: open commitments matching your words, or all of them by person."""
+    """Who is responsible for what: open commitments matching your words, or all of them by person.
+
+    Asked as people ask (`who is responsible for the leaflets?`), it looks for the leaflets;
+    asked of a person (`who @bob`), it lists theirs, as `commitments @bob` does."""
     partnership = ctx.require_partnership()
-    words = [t.text for t in args.words]
+    if args.peek_mention() and len(args.words) == 1:
+        return commitments_of(ctx, args)
+    typed = [t.text for t in args.words]
+    if len(typed) > MAX_SEARCH_WORDS or sum(map(len, typed)) > MAX_SEARCH:
+        raise UserError(f"That search is {plural(len(typed), 'word')} long; search by a few words "
+                        f"(up to {MAX_SEARCH_WORDS}), like `who leaflets`.")
+    words = search_words(args.words)
     args.words.clear()
     if not words:
         rows = open_commitments(ctx.session, partnership.id)
@@ -441,12 +452,9 @@ def who(ctx: Context, args: Args) -> Reply:
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
             Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')],
             more="narrow it down by a word of the title, like `who leaflets`, or by person: `commitments @name`")
-    if len(words) > MAX_SEARCH_WORDS or sum(map(len, words)) > MAX_SEARCH:
-        raise UserError(f"That search is {plural(len(words), 'word')} long; search by a few words "
-                        f"(up to {MAX_SEARCH_WORDS}), like `who leaflets`.")
     query = select(Commitment).where(Commitment.partnership_id == partnership.id)
     for word in words:
-        query = query.where(Commitment.title.icontains(word[:100], autoescape=True))
+        query = query.where(mentions(Commitment.title, word))
     rows = ctx.session.scalars(query.order_by(OPEN_FIRST, Commitment.due_at).limit(LIST_LIMIT + 1)).all()
     phrase = " ".join(words)
     shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."

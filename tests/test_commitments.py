@@ -342,6 +342,39 @@ def test_who_with_no_match_says_so(town: Chat) -> None:
     assert 'No commitment mentions "bunting". Type `who` to see them all.' in out
 
 
+def test_who_answers_the_question_as_people_ask_it(town: Chat) -> None:
+    """The defect: "who is responsible for the leaflets?" searched for that whole phrase, and
+    found nothing; so did "who leaflets?" and "who does the bunting"."""
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("carol", 'commit "Hang the bunting" by:friday')
+    for asked in ("who is responsible for the leaflets?", "who leaflets?", "Who's doing the LEAFLETS?"):
+        out = town.ok("alice", asked)
+        assert out.splitlines()[0].casefold() == "who: leaflets", asked
+        assert "#1 Deliver 500 leaflets — Bob" in out and "bunting" not in out, asked
+    assert "#2 Hang the bunting — Carol" in town.ok("alice", "who does the bunting")
+    assert "Who does what in Riverside Partnership" in town.ok("alice", "who is responsible?")
+
+
+def test_who_finds_a_singular_by_its_plural(town: Chat) -> None:
+    town.ok("bob", 'commit "Print the leaflet" by:friday')
+    town.ok("bob", 'commit "Plan the party" by:friday')
+    town.ok("bob", 'commit "Book the bus" by:friday')
+    town.ok("bob", 'commit "Run the class" by:friday')
+    assert "#1 Print the leaflet" in town.ok("carol", "who leaflets")
+    assert "#2 Plan the party" in town.ok("carol", "who parties")
+    assert "#3 Book the bus" in town.ok("carol", "who buses")
+    assert "#4 Run the class" in town.ok("carol", "who class")
+
+
+def test_who_of_a_person_lists_theirs(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("carol", 'commit "Hang the bunting" by:friday')
+    out = town.ok("alice", "who @bob")
+    assert out.splitlines()[0] == "Commitments of Bob (Chamber of Trade)"
+    assert "#1 Deliver leaflets" in out and "bunting" not in out
+    refuse(town, "alice", "who @zed", "@zed isn't a member of Riverside Partnership")
+
+
 def test_who_treats_percent_and_underscore_literally(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     assert "No commitment mentions" in town.ok("carol", "who %")
