@@ -11,7 +11,7 @@ from handlers.dates import age, show_moment
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.history import event_line
-from handlers.parsing import MAX_NOTE, Args, choose
+from handlers.parsing import ID, MAX_NOTE, Args, choose
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Role, Severity
@@ -20,6 +20,10 @@ KINDS = [k.value for k in ConcernKind]
 SEVERITIES = [s.value for s in Severity]
 # The event log's actions that settle a concern or unsettle it (no other capability logs these).
 SETTLING = ("resolve", "reopen")
+# What people type after `concern` when they mean another command on one (`concern reopen 2`):
+# pointed to it, rather than raised as a new concern named "reopen 2" and announced.
+MEANT = {"reopen": 'reopen concern {n} "why"', "resolve": 'resolve {n} "what was agreed"',
+         "discuss": 'discuss {n} "your view"', "see": "concerns {n}", "show": "concerns {n}", "view": "concerns {n}"}
 
 
 def find_concern(ctx: Context, concern_id: int) -> Concern:
@@ -87,6 +91,7 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
         raise UserError("An anonymous concern can't be raised here: everyone here would see who typed it.",
                         "Raise it privately: send it to me in a direct message, or in Slack type "
                         "`/partner concern` alone for a private form.")
+    refuse_a_command_meant(args)
     text = args.take_text("concern")
     args.finish()
     member = ctx.require_member()
@@ -120,6 +125,20 @@ OPEN_CONCERNS = (select(Concern)
                  .where(Concern.partnership_id == bindparam("partnership_id"), Concern.status == ConcernStatus.OPEN)
                  .options(selectinload(Concern.notes))
                  .order_by(case({"high": 0, "medium": 1, "low": 2}, value=Concern.severity), Concern.created_at))
+
+
+def refuse_a_command_meant(args: Args) -> None:
+    """`concern 2` or `concern reopen 2`, unquoted: another command on concern #2 was meant."""
+    plain = [t.text for t in args.words if not t.quoted]
+    number = ID.fullmatch(plain[-1]) if plain else None
+    if number is None or len(plain) != len(args.words) or len(plain) > 2:
+        return
+    verb = plain[0].casefold() if len(plain) == 2 else "see"
+    if verb in MEANT:
+        meant = MEANT[verb].format(n=number[1])
+        said = "see" if meant.startswith("concerns") else verb
+        raise UserError(f"`concern` raises a new concern. To {said} concern #{number[1]}, type `{meant}`.",
+                        'To raise one, say it in quotes: `concern "What worries you"`.')
 
 
 @command("concerns", usage="concerns [number]", examples=("concerns", "concerns 4"), access=Access.READ, changes=False)

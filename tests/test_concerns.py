@@ -32,6 +32,19 @@ def test_concern_defaults_to_other_and_medium(town: Chat) -> None:
     assert (c.kind, c.severity) == (ConcernKind.OTHER, Severity.MEDIUM)
 
 
+def test_a_command_on_a_concern_typed_after_concern_is_pointed_to_not_raised(town: Chat) -> None:
+    """The defect: `concern reopen 2`, meaning to reopen it, raised and announced a new concern
+    named "reopen 2"; `concern 2` raised one named "2"."""
+    town.ok("bob", 'concern "Parking on market day"')
+    refuse(town, "alice", "concern reopen 1", "`concern` raises a new concern. To reopen concern #1, type "
+           '`reopen concern 1 "why"`.', 'say it in quotes: `concern "What worries you"`')
+    refuse(town, "bob", "concern 1", "To see concern #1, type `concerns 1`.")
+    refuse(town, "alice", "concern resolve #1", 'type `resolve 1 "what was agreed"`')
+    # Words that only start like a command are a concern; so is a number in quotes.
+    assert "Concern #2 raised" in town.ok("carol", "concern Resolve the parking mess")
+    assert "Concern #3 raised" in town.ok("carol", 'concern "2"')
+
+
 def test_anonymous_concern_keeps_no_name_anywhere(town: Chat) -> None:
     out = town.ok("carol", 'concern "Meetings clash with school pick-up" kind:time anonymous')
     assert "Someone raised: Meetings clash with school pick-up (time, medium)" in out
