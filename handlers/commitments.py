@@ -51,16 +51,10 @@ def find_commitment(ctx: Context, commitment_id: int) -> Commitment:
     return ctx.find_row(Commitment, commitment_id, "commitment", "who")
 
 
-def may_change(ctx: Context, c: Commitment) -> bool:
-    """People change their own commitments; coordinators may change anyone's."""
-    member = ctx.member
-    return member is not None and (c.owner_id == member.id or member.role is Role.COORDINATOR)
-
-
 def ensure_may_change(ctx: Context, c: Commitment) -> None:
-    """Refuse anyone who may not change the commitment (see `may_change`), naming whose it is."""
+    """Refuse anyone who may not change the commitment (`Context.may_change`), naming whose it is."""
     ctx.require_member()
-    if not may_change(ctx, c):
+    if not ctx.may_change(c):
         raise UserError(
             f"#{c.number} is {c.owner.person.display_name}'s commitment; only they or a coordinator can change it."
         )
@@ -80,7 +74,8 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
 
 
 def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
-    items = [commitment_item(c, ctx.tz, ctx.now, with_owner, buttons=may_change(ctx, c)) for c in rows[:LIST_LIMIT]]
+    items = [commitment_item(c, ctx.tz, ctx.now, with_owner, buttons=ctx.may_change(c), snooze=not ctx.over)
+             for c in rows[:LIST_LIMIT]]
     reply = Reply(title=title, sections=[Section(None, items, empty=empty)])
     if len(rows) > LIST_LIMIT:
         reply.text = f"Showing the first {LIST_LIMIT} of {len(rows)}."
@@ -445,8 +440,8 @@ def who(ctx: Context, args: Args) -> Reply:
         for c in rows:
             by_owner.setdefault(c.owner_id, []).append(c)
         sections = [
-            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False, buttons=may_change(ctx, c))
-                                                for c in cs])
+            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False, buttons=ctx.may_change(c),
+                                                                snooze=not ctx.over) for c in cs])
             for cs in by_owner.values()
         ]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
@@ -466,6 +461,8 @@ def mine(ctx: Context, args: Args) -> Reply:
     """Your open commitments in every partnership you are in here, soonest first."""
     args.finish()
     memberships = {m.id: m.partnership for m in queries.memberships(ctx.session, ctx.person.id)}
+    today = ctx.now.astimezone(ctx.tz).date()
+    live = {p.id: not p.over(today) for p in memberships.values()}
     rows = ctx.session.scalars(
         select(Commitment)
         .where(Commitment.owner_id.in_(memberships), Commitment.status == CommitmentStatus.OPEN)
@@ -475,7 +472,8 @@ def mine(ctx: Context, args: Args) -> Reply:
     for c in rows:
         grouped.setdefault(c.partnership_id, []).append(c)
     names = {p.id: p.name for p in memberships.values()}
-    sections = [Section(names[pid], [commitment_item(c, ctx.tz, ctx.now, False, names[pid]) for c in cs])
+    sections = [Section(names[pid], [commitment_item(c, ctx.tz, ctx.now, False, names[pid], snooze=live[pid])
+                                     for c in cs])
                 for pid, cs in grouped.items()]
     return Reply(title="Your commitments", sections=sections or [
         Section(None, [], empty="You have no open commitments.")])

@@ -230,6 +230,18 @@ class Context:
             found = self._member = queries.membership(self.session, partnership.id, self.person.id)
         return found if found is not None and found.active else None
 
+    def may_change(self, c: Commitment) -> bool:
+        """People change their own commitments; coordinators may change anyone's."""
+        member = self.member
+        return member is not None and (c.owner_id == member.id or member.role is Role.COORDINATOR)
+
+    @property
+    def over(self) -> bool:
+        """The partnership is wound up or past its end date: read-only, but for settling what
+        was left open (handlers/life.py), so no listing offers a button to anything else."""
+        p = self.partnership
+        return p is not None and p.over(self.now.astimezone(self.tz).date())
+
     def require_member(self) -> Member:
         member = self.member
         if member is None:

@@ -166,10 +166,10 @@ def response_actions(d: Decision) -> tuple[Action, ...]:
 
 
 def may_respond(ctx: Context) -> bool:
-    """Whether the reader can respond at all (a member, not an observer), so a listing offers
-    them no buttons that would be refused."""
+    """Whether the reader can respond at all (a member, not an observer, in a partnership not
+    wound up or ended, where decisions wait), so a listing offers them no buttons that would be refused."""
     member = ctx.member
-    return member is not None and member.role is not Role.OBSERVER
+    return member is not None and member.role is not Role.OBSERVER and not ctx.over
 
 
 def how_to_respond(d: Decision) -> str:

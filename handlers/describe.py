@@ -56,9 +56,10 @@ def late_said(c: Commitment, tz: ZoneInfo) -> str:
 
 
 def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool = True,
-                    where: str | None = None, buttons: bool = True) -> Item:
+                    where: str | None = None, buttons: bool = True, snooze: bool = True) -> Item:
     """One commitment as a list line, with Mark done / Snooze where it is still open and the
-    reader may use them (`buttons`: a list of others' work offers none that would be refused).
+    reader may use them (`buttons`: a list of others' work offers none that would be refused;
+    `snooze`: not in a wound-up or ended partnership, which nudges nobody).
 
     Numbers count within a partnership, so a list spanning several (`mine`) names each line's
     partnership in its buttons (`where`); clicked anywhere, they act on this commitment."""
@@ -84,9 +85,10 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
     if c.status is CommitmentStatus.OPEN and c.handover_from_id is not None:
         parts.append(f"· handed over, waiting for {c.owner.person.display_name} to `accept {c.number}`")
     within = f" in:{quote(where)}" if where else ""
-    actions = ((Action("Mark done", f"done {c.number}{within}", primary=True),
-                Action("Snooze 3 days", f"snooze {c.number} 3{within}")) if c.status is CommitmentStatus.OPEN and buttons
-               else ())
+    actions: tuple[Action, ...] = ()
+    if c.status is CommitmentStatus.OPEN and buttons:
+        actions = (Action("Mark done", f"done {c.number}{within}", primary=True),
+                   *([Action("Snooze 3 days", f"snooze {c.number} 3{within}")] if snooze else []))
     return Item(" ".join(parts), actions)
 
 

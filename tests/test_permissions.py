@@ -127,12 +127,17 @@ def test_reading_writes_no_events(town: Chat) -> None:
 @pytest.mark.parametrize("command", ["who", "who leaflets", "commitments @bob", "overdue", "concerns", "concerns 1",
                                      "decisions", "decision 1", "concerns 2"])
 @pytest.mark.parametrize("reader", ["alice", "bob", "carol", "olga"])
-def test_every_button_a_listing_offers_its_reader_is_accepted(observed: Chat, command: str, reader: str) -> None:
+@pytest.mark.parametrize("wound_up", [False, True], ids=["running", "wound-up"])
+def test_every_button_a_listing_offers_its_reader_is_accepted(observed: Chat, command: str, reader: str,
+                                                              wound_up: bool) -> None:
     """`commitments @tom` offered gwen [Mark done: `done 1`], and `concerns` offered every member
-    [Resolve]: buttons refused once clicked. Each one offered is tried, as that reader."""
+    [Resolve]: buttons refused once clicked; so did a wound-up partnership's [Discuss]. Each one
+    offered is tried, as that reader."""
     observed.ok("alice", 'propose "Adopt the market plan"')
     observed.ok("carol", 'concern "Parking" kind:other')
     observed.ok("alice", 'resolve 2 "Two spaces for traders"')
+    if wound_up:
+        observed.ok("alice", 'partnership wind-up "The fair is over" open:keep')
     reply = observed.say(reader, command)
     # Each line's buttons, the one that closes it (Mark done, Resolve: the primary) pressed last.
     offered = [a.command for item in (i for s in reply.sections for i in s.items)

@@ -54,7 +54,7 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
         title=p.name,
         fields=fields,
         sections=[
-            Section("Your commitments", [commitment_item(c, tz, now, False) for c in mine],
+            Section("Your commitments", [commitment_item(c, tz, now, False, snooze=not p.over(today)) for c in mine],
                     empty="You have no open commitments here."),
             Section("Your load", [Item(load_line)]),
             Section("Open concerns", [concern_item(ctx, c) for c in concerns], empty="No open concerns."),

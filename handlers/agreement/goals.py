@@ -170,7 +170,8 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
                                     .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
                                     .order_by(Commitment.status.desc(), Commitment.due_at)))
     return Reply(title=f"Goal #{goal.number}: {goal.title}", fields=fields, sections=[
-        Section(f"Work serving it ({i.work.said()})", [commitment_item(c, ctx.tz, ctx.now) for c in work],
+        Section(f"Work serving it ({i.work.said()})",
+                [commitment_item(c, ctx.tz, ctx.now, buttons=ctx.may_change(c), snooze=not ctx.over) for c in work],
                 empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.'),
         Section("Readings, newest first", readings, empty=f'None yet: `reading {goal.number} 1250 "Where it came from"`.'),
     ])
