@@ -42,11 +42,16 @@ def talk_actions(c: Concern) -> tuple[Action, ...]:
 
 def actions_for(ctx: Context, c: Concern) -> tuple[Action, ...]:
     """The ways forward the reader may take: members discuss, coordinators resolve, and a
-    resolved concern is reopened by a coordinator or whoever raised it. An observer gets none."""
+    resolved concern is reopened by a coordinator or whoever raised it. An observer gets none.
+    Once the partnership is wound up or ended, a coordinator may still record what was agreed
+    on one left open, and nothing else is offered, since nothing else would be taken."""
     member = ctx.member
     if member is None or member.role is Role.OBSERVER:
         return ()
     coordinator = member.role is Role.COORDINATOR
+    if ctx.over:  # a concern is only ever read in its own partnership
+        return tuple(a for a in talk_actions(c) if a.command.startswith("resolve")) \
+            if coordinator and c.status is ConcernStatus.OPEN else ()
     if c.status is not ConcernStatus.OPEN:
         mine = c.raised_by_id == member.id
         return (Action("Reopen...", f'reopen concern {c.number} "..."'),) if coordinator or mine else ()
@@ -184,9 +189,10 @@ def discuss(ctx: Context, args: Args) -> Reply:
 
 
 @command("resolve", usage='resolve <number> "what was agreed"', access=Access.COORDINATOR,
-         examples=('resolve 4 "Split 50/50 from April; review in June"',))
+         examples=('resolve 4 "Split 50/50 from April; review in June"',), after_end=True)
 def resolve(ctx: Context, args: Args) -> Reply:
-    """Record what was agreed and close a concern (coordinators)."""
+    """Record what was agreed and close a concern (coordinators), also once the partnership is
+    wound up or ended, so no concern is left open for ever."""
     c = find_concern(ctx, args.take_id("concern"))
     agreed = args.take_text("agreement", MAX_NOTE)
     args.finish()

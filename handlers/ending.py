@@ -31,7 +31,7 @@ from handlers.handover import handover_key
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
 from handlers.registry import command
 from handlers.reply import Audience, Item, Reply, Section, plural
-from storage.models import Commitment, CommitmentStatus, Event, Partnership
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Partnership
 from storage.nudges import withdraw
 
 KEEP, DROP, HAND_ON = "keep", "drop", "hand-on"
@@ -105,8 +105,8 @@ def ask(ctx: Context, fate: Fate | None, wind_up: str, decided: str) -> Reply | 
     # No buttons: each answer carries the reason, which a Slack button would ask to type again.
     return Reply(
         title=f"Before {p.name} winds up: {plural(len(work), 'open commitment')}",
-        text="Nothing is wound up yet. Say what becomes of the open work: type the same command "
-             "with one of these at the end.",
+        text=" ".join(filter(None, ["Nothing is wound up yet. Say what becomes of the open work: type the same "
+                                    "command with one of these at the end.", concerns_left(open_concerns(ctx))])),
         sections=[
             listed(ctx, "Still open", work),
             Section("What becomes of it", [
@@ -135,12 +135,31 @@ def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = Non
     return ctx.record("drop", f"dropped #{c.number} {c.title}", subject=c, reason=reason)
 
 
+def open_concerns(ctx: Context) -> list[int]:
+    """The numbers of the concerns still open, which a wind-up leaves open for a coordinator to resolve."""
+    return list(ctx.session.scalars(select(Concern.number).where(
+        Concern.partnership_id == ctx.require_partnership().id, Concern.status == ConcernStatus.OPEN)
+        .order_by(Concern.number)))
+
+
+def concerns_left(numbers: list[int]) -> str:
+    """`Its open concerns (#2, #5) stay open: a coordinator can still resolve them (...)`; empty with none."""
+    if not numbers:
+        return ""
+    shown = ", ".join(f"#{n}" for n in numbers[:LISTED]) + (f" and {len(numbers) - LISTED} more" if len(numbers) > LISTED
+                                                          else "")
+    one = len(numbers) == 1
+    return (f"Its open {'concern' if one else 'concerns'} ({shown}) {'stays' if one else 'stay'} open: a coordinator "
+            f'can still record what was agreed (`resolve {numbers[0]} "what was agreed"`).')
+
+
 @dataclass(frozen=True)
 class Settled:
-    """What became of the work open at a wind-up."""
+    """What became of the work open at a wind-up, and the concerns it left open."""
 
     fate: Fate | None
     work: list[Commitment]
+    concerns: list[int]
 
     @property
     def summary(self) -> str:
@@ -158,11 +177,13 @@ class Settled:
         return [listed(ctx, f"{heading} ({len(self.work)})", self.work, due=self.fate.choice == KEEP)]
 
     def next_steps(self) -> str:
+        left = concerns_left(self.concerns)
         if self.fate is None or self.fate.choice != KEEP or not self.work:
-            return "Nothing new can start in it."
+            return " ".join(filter(None, ["Nothing new can start in it.", left]))
         first = self.work[0].number
-        return (f"Nothing new can start in it; its closing tasks can still be finished (`done {first}`), "
-                f'dropped (`drop {first} "why"`) or handed on, and then their owners can `leave`.')
+        return " ".join(filter(None, [
+            f"Nothing new can start in it; its closing tasks can still be finished (`done {first}`), "
+            f'dropped (`drop {first} "why"`) or handed on, and then their owners can `leave`.', left]))
 
 
 def wind_up(ctx: Context, decided: str, fate: Fate | None) -> Settled:
@@ -175,7 +196,7 @@ def wind_up(ctx: Context, decided: str, fate: Fate | None) -> Settled:
         for c in work:
             let_go(ctx, c, f"{AT_WIND_UP}{decided}", fate.to)
     p.closed_at, p.next_review_on = ctx.now, None
-    return Settled(fate, work)
+    return Settled(fate, work, open_concerns(ctx))
 
 
 def at_wind_up(ctx: Context, p: Partnership) -> list[Commitment]:

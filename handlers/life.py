@@ -4,8 +4,8 @@ Once wound up or ended it is read-only: the dispatcher refuses every command tha
 change it (`ensure_live`), so no command needs a check of its own, and the sweeps nudge
 nobody about it (`Partnership.over`). What was still open then are its closing tasks: the
 commands that finish, drop, hand on or pass one on still work (`after_end`), so nobody is
-stuck holding a promise, and nothing new starts. A coordinator reopens it with
-`partnership reopen`.
+stuck holding a promise, and nothing new starts; a coordinator can still record what was
+agreed on a concern left open (`resolve`). A coordinator reopens it with `partnership reopen`.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def new_end_example(today: date) -> str:
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     """Refuse a command that would change a wound-up or ended partnership, saying since when,
     by whom, and how a coordinator reopens it. Reading, leaving, reopening and the commands
-    that settle a closing task (`done`, `drop`, `progress`, `hand on`...) still work."""
+    that settle a closing task (`done`, `drop`, `progress`, `hand on`...) or an open concern
+    (`resolve`) still work."""
     if not cmd.changes_as_typed(args) or cmd.after_end or cmd.access is Access.ANYONE:
         return
     p = ctx.partnership
@@ -84,5 +85,5 @@ def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     how = (f'`partnership reopen "why" end:{new_end_example(today)}` with a new end date' if ended(p, today)
            else '`partnership reopen "why"`')
     raise UserError(f"{p.name} {state}, so nothing new can start in it, and only its closing tasks can still be "
-                    "finished, dropped or handed on; its history stays readable.",
+                    "finished, dropped or handed on, and its open concerns resolved; its history stays readable.",
                     f"A coordinator can reopen it: {how}.")

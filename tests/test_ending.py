@@ -26,7 +26,16 @@ from bot.matrix.render import MAX_BYTES as MATRIX_MAX_BYTES
 from bot.matrix.render import notice as matrix_notice
 from bot.slack.render import blocks as slack_blocks
 from storage.database import migrate, upgrade
-from storage.models import Commitment, CommitmentStatus, Event, Partnership, Review, ReviewOutcome
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    Event,
+    Partnership,
+    Review,
+    ReviewOutcome,
+)
 from tests.conftest import Chat, snapshot
 from tests.slack_recorder import SlackHarness, button, state, text_of
 from tests.test_bad_input import all_of, refuse
@@ -177,6 +186,24 @@ def test_closing_tasks_can_be_settled_and_then_their_owners_leave(town: Chat) ->
     with town.sessions() as session:
         stranded = session.scalars(select(Commitment).where(Commitment.status == CommitmentStatus.OPEN)).all()
     assert sorted(c.number for c in stranded) == [3, 5, 6], "only Alice's closing tasks are left"
+
+
+def test_a_wind_up_names_the_open_concerns_and_a_coordinator_can_still_resolve_them(town: Chat) -> None:
+    """The defect: a wind-up left open concerns open for ever, unresolvable, while `concerns`
+    still offered [Discuss] and [Resolve], each refused once clicked."""
+    town.ok("carol", 'concern "Who pays the last invoice?" kind:resources')
+    town.ok("bob", 'concern "Parking on market day"')
+    town.ok("alice", "review start")
+    out = town.ok("alice", ASK)
+    assert ("Its open concerns (#1, #2) stay open: a coordinator can still record what was agreed "
+            '(`resolve 1 "what was agreed"`).') in out
+    assert [a.command for i in town.say("bob", "concerns").sections[0].items for a in i.actions] == []
+    assert [a.label for i in town.say("alice", "concerns").sections[0].items for a in i.actions] == ["Resolve"] * 2
+    refuse(town, "carol", 'discuss 1 "The council, surely"', "was wound up", "its open concerns resolved")
+    assert "Concern #1 resolved" in town.ok("alice", 'resolve 1 "The council pays it"')
+    refuse(town, "bob", 'resolve 2 "Fine"', "Only coordinators", example=False)
+    refuse(town, "carol", 'reopen concern 1 "Not paid yet"', "was wound up")
+    assert [c.status for c in all_of(town.sessions, Concern)] == [ConcernStatus.RESOLVED, ConcernStatus.OPEN]
 
 
 def test_the_last_coordinator_may_leave_once_nothing_is_held(town: Chat) -> None:
