@@ -98,6 +98,10 @@ def test_each_goal_shows_its_work_open_overdue_and_done(goal: Chat) -> None:
     assert "Work serving it (2 open (1 overdue), 1 done)" in out
     assert "#1 Count Saturday footfall — Bob (Chamber of Trade) · due Fri 27 Nov (2 days overdue)" in out
     assert "changed #2 Run the river fair: goal none → #1" not in goal.ok("alice", "history")
+    # Each reader is offered Mark done on the work they may mark: their own, or anyone's if they coordinate.
+    offered = {who: [a.command for s in goal.say(who, "goals 1").sections for i in s.items for a in i.actions
+                     if a.label == "Mark done"] for who in ("alice", "bob", "carol")}
+    assert offered == {"alice": ["done 1", "done 2"], "bob": ["done 1"], "carol": ["done 2"]}
     assert "goal #1 → none" in goal.ok("carol", "edit 2 goal:none")
     assert "work: 1 open (1 overdue), 1 done" in goal.ok("alice", "goals")
 
