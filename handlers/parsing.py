@@ -121,6 +121,8 @@ class Args:
     words: list[Token]
     options: dict[str, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
+    # The options the command takes, so `finish` can tell `by friday` was meant as `by:friday`.
+    allowed: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, tokens: list[Token], options: frozenset[str], flags: frozenset[str]) -> Args:
@@ -142,7 +144,7 @@ class Args:
                 raise UserError(f"`{key}:` isn't an option here. Options: {allowed}.")
             else:
                 words.append(token)
-        return cls(words, found, found_flags)
+        return cls(words, found, found_flags, options)
 
     def has_more(self) -> bool:
         return bool(self.words)
@@ -199,6 +201,11 @@ class Args:
             extra = " ".join(t.text for t in self.words)
             if len(extra) > 60:
                 extra = extra[:57] + "..."
+            first = self.words[0]
+            if len(self.words) > 1 and not first.quoted and first.text.lower() in self.allowed - self.options.keys():
+                value = self.words[1].text
+                meant = f"{first.text.lower()}:{quote(value) if self.words[1].quoted or ' ' in value else value}"
+                raise UserError(f"I didn't understand `{extra}` at the end. Did you mean `{meant}`?")
             raise UserError(f"I didn't understand `{extra}` at the end.")
 
 

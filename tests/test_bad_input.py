@@ -70,6 +70,14 @@ def test_every_everyday_word_points_to_a_command_with_help(town: Chat, word: str
     assert f"`help {command}`" in said and "There is no command" not in town.ok("bob", f"help {command}")
 
 
+def test_an_option_typed_without_its_colon_is_pointed_to(town: Chat) -> None:
+    refuse(town, "bob", 'commit "Deliver leaflets" by friday', "Did you mean `by:friday`?")
+    refuse(town, "bob", 'commit "Deliver leaflets" by "next week"', 'Did you mean `by:"next week"`?')
+    refuse(town, "bob", 'commit "Deliver leaflets" by:friday effort 2h', "Did you mean `effort:2h`?")
+    said = refuse(town, "bob", 'commit "Deliver leaflets" by:friday by friday', "I didn't understand")
+    assert "Did you mean" not in said, "by: is given already"
+
+
 def test_gibberish_command_points_to_help(town: Chat) -> None:
     text = refuse(town, "bob", "xyzzy plugh", "I don't know `xyzzy`", "`help`")
     assert "Did you mean" not in text
