@@ -23,6 +23,12 @@ _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?")
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
     name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
 _END_OF = re.compile(r"(?:the )?end of (?:the )?(?:(this |next )?(month|year)|([a-z]+)(?: (\d{4}))?)")
+# Everyday words for a day that dateparser does not read: the end of today, and the days of
+# the year people plan around, taken as the next one from today.
+_TODAY = frozenset({"eod", "end of day", "end of the day", "end of today", "cob", "close of business"})
+_DAYS_OF_THE_YEAR = {"christmas": (12, 25), "christmas day": (12, 25), "xmas": (12, 25), "christmas eve": (12, 24),
+                     "boxing day": (12, 26), "new year's eve": (12, 31), "new years eve": (12, 31),
+                     "new year": (1, 1), "new year's day": (1, 1), "new years day": (1, 1)}
 # The years a partnership's dates can fall in: anything else is a slip of the keyboard, and
 # a year like 9999 breaks calendars and sorting downstream (`end:9999-12-31` broke `export`).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -55,8 +61,15 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
             raise UserError(f"`{text}` isn't a real date. {date_hint(today)}") from None
     if numeric := _NUMERIC.fullmatch(text):
         return numeric_day(numeric, today, month_first)
-    if end := _END_OF.fullmatch(" ".join(text.lower().split())):
+    words = " ".join(text.lower().split())
+    if words in _TODAY:
+        return today
+    if end := _END_OF.fullmatch(words):
         return end_of(end, today)
+    if words in _DAYS_OF_THE_YEAR:
+        month, day = _DAYS_OF_THE_YEAR[words]
+        this_year = date(today.year, month, day)
+        return this_year if this_year >= today else date(today.year + 1, month, day)
     if _NUMBER.fullmatch(text):
         # dateparser reads a bare "32" as the year 2032; nobody typing it means that.
         raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {date_hint(today)}")

@@ -39,6 +39,18 @@ def test_end_of_a_month_is_its_last_day(town: Chat, typed: str, due: date) -> No
     assert due_days(town) == [due]
 
 
+@pytest.mark.parametrize(("typed", "due"), [
+    ("eod", date(2026, 11, 24)),
+    ('"end of day"', date(2026, 11, 24)),
+    ("christmas", date(2026, 12, 25)),
+    ('"Christmas Eve"', date(2026, 12, 24)),
+    ('"new year\'s day"', date(2027, 1, 1)),  # the next one, not this year's, long past
+])
+def test_everyday_words_for_a_day_are_read(town: Chat, typed: str, due: date) -> None:
+    town.ok("bob", f'commit "Deliver leaflets" by:{typed}')
+    assert due_days(town) == [due]
+
+
 def test_end_of_something_that_is_no_month_is_refused(town: Chat) -> None:
     refuse(town, "bob", 'commit "Deliver leaflets" by:"end of fortnight"', "`fortnight` isn't a month",
            "`end of january`")
