@@ -147,10 +147,10 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
 # Everyday words people type for what a command does under another name.
 EVERYDAY = {"undo": "reopen", "cancel": "drop", "complete": "done", "finish": "done", "finished": "done",
             "assign": "reassign", "tasks": "who", "todo": "mine", "wind": "partnership wind-up",
-            "wind-up": "partnership wind-up", "task": "commit", "add": "commit",
+            "wind-up": "partnership wind-up", "task": "commit",
             "respond": "discuss", "reply": "discuss", "comment": "discuss", "settle": "resolve",
             "raise": "concern", "worry": "concern", "issue": "concern", "holiday": "away", "vacation": "away",
-            "invite": "member add", "remove": "member remove", "quit": "leave", "poll": "propose",
+            "invite": "member add", "quit": "leave", "poll": "propose",
             "handover": "hand on", "handoff": "hand on"}
 
 
