@@ -63,11 +63,11 @@ def test_an_everyday_word_points_to_the_command_that_does_it(town: Chat) -> None
     refuse(town, "alice", "invite @dave", "Did you mean `member add`?")
 
 
-@pytest.mark.parametrize("word", sorted(EVERYDAY))
-def test_every_everyday_word_points_to_a_command_with_help(town: Chat, word: str) -> None:
-    said = town.refused("bob", word)
-    command = said.split("Did you mean `")[1].split("`")[0]
-    assert f"`help {command}`" in said and "There is no command" not in town.ok("bob", f"help {command}")
+def test_every_everyday_word_points_to_a_command_with_help(town: Chat) -> None:
+    for word in sorted(EVERYDAY):  # one partnership for all: a refusal changes nothing
+        said = town.refused("bob", word)
+        command = said.split("Did you mean `")[1].split("`")[0]
+        assert f"`help {command}`" in said and "There is no command" not in town.ok("bob", f"help {command}"), word
 
 
 def test_an_option_typed_without_its_colon_is_pointed_to(town: Chat) -> None:
