@@ -15,6 +15,7 @@ from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import commitment_item, hours, late_said, left_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.load import taking_on, workloads
+from handlers.life import today_of
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
 from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
@@ -461,7 +462,7 @@ def mine(ctx: Context, args: Args) -> Reply:
     """Your open commitments in every partnership you are in here, soonest first."""
     args.finish()
     memberships = {m.id: m.partnership for m in queries.memberships(ctx.session, ctx.person.id)}
-    today = ctx.now.astimezone(ctx.tz).date()
+    today = today_of(ctx)
     live = {p.id: not p.over(today) for p in memberships.values()}
     rows = ctx.session.scalars(
         select(Commitment)
