@@ -50,8 +50,9 @@ def actions_for(ctx: Context, c: Concern) -> tuple[Action, ...]:
         return ()
     coordinator = member.role is Role.COORDINATOR
     if ctx.over:  # a concern is only ever read in its own partnership
-        return tuple(a for a in talk_actions(c) if a.command.startswith("resolve")) \
-            if coordinator and c.status is ConcernStatus.OPEN else ()
+        if not coordinator or c.status is not ConcernStatus.OPEN:
+            return ()
+        return tuple(a for a in talk_actions(c) if a.command.startswith("resolve"))
     if c.status is not ConcernStatus.OPEN:
         mine = c.raised_by_id == member.id
         return (Action("Reopen...", f'reopen concern {c.number} "..."'),) if coordinator or mine else ()
