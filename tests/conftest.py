@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import normalise_database_url
 from handlers import Actor, Reply, handle
+from storage import in_use
 from storage.database import alembic_config, empty, make_engine, session_factory, upgrade
 from storage.models import Base
 
@@ -116,23 +117,39 @@ def truncate(engine: Engine) -> None:
                                 " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
 
 
-@pytest.fixture
-def engine(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Engine]:
-    """A fresh database at the newest migration: a copy of the migrated SQLite file, or on
-    PostgreSQL this run's schema emptied (migrated again only when a test left it otherwise)."""
-    url = test_database_url(tmp_path)
+@pytest.fixture(scope="session")
+def kept_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One engine for every test this process runs. SQLAlchemy caches each compiled statement
+    per engine (per dialect), so a new engine per test compiled every statement again: half
+    of what a short test cost. On SQLite its file is replaced for each test (`engine`)."""
     if server_url() is None:
-        shutil.copyfile(migrated_sqlite, tmp_path / "partnerbot.db")
-        engine = make_engine(url)
+        engine = make_engine(test_database_url(tmp_path_factory.mktemp("database")))
     else:
-        engine = make_engine(url)
-        if at_head(engine):
-            truncate(engine)
-        else:
-            reset(engine)
-            upgrade(engine)
+        engine = make_engine(test_database_url(tmp_path_factory.getbasetemp()))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(kept_engine: Engine, migrated_sqlite: Path) -> Iterator[Engine]:
+    """A fresh database at the newest migration: a copy of the migrated SQLite file, or on
+    PostgreSQL this run's schema emptied (migrated again only when a test left it otherwise)."""
+    database = in_use.sqlite_path(kept_engine.url)
+    if database is not None:
+        kept_engine.dispose()  # the last test's connections, on the file about to be replaced
+        for leftover in ("-wal", "-shm", "-journal"):
+            database.with_name(database.name + leftover).unlink(missing_ok=True)
+        # A new file under the old name: a connection some test kept open sees the old one.
+        shutil.copyfile(migrated_sqlite, database.with_name("fresh.db"))
+        database.with_name("fresh.db").replace(database)
+    elif at_head(kept_engine):
+        truncate(kept_engine)
+    else:
+        kept_engine.dispose()
+        reset(kept_engine)
+        upgrade(kept_engine)
+    yield kept_engine
+    kept_engine.dispose()
 
 
 @pytest.fixture
