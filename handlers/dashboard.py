@@ -191,10 +191,11 @@ def load_chart(checker: Checker) -> Chart:
     """Each member's hours needed in each of the next eight weeks, against what they can give.
 
     The figures are the checker's tally, the one `load` and `health` make, so the first week
-    is the week `load` shows; overdue work has a column of its own rather than a week."""
+    is the week `load` shows; overdue work has a column of its own rather than a week, and
+    work with no effort given is named, as `load` names it."""
     loads = checker.loads
     labels = [f"{checker.today + timedelta(weeks=k):%-d %b}" for k in range(WEEKS)]
-    series, rows, over, overdue = [], [], [], []
+    series, rows, over, overdue, unestimated = [], [], [], [], []
     for w in loads:
         name = w.member.display_name
         series.append(Series(name, [round(100 * h / cap) if cap else None
@@ -207,9 +208,13 @@ def load_chart(checker: Checker) -> Chart:
             over.append(f"{name} (week from {labels[weeks_over[0]]})")
         if w.overdue_count:
             overdue.append(f"{name} {plural(w.overdue_count, 'commitment')} ({hours(w.overdue_hours)})")
+        if w.unestimated_count:
+            unestimated.append(f"{name} {plural(w.unestimated_count, 'commitment')}")
     summary = ("Over capacity: " + ", ".join(over) + "." if over else "Nobody is over capacity in the next eight weeks.")
     if overdue:
         summary += " Overdue, not in the weeks: " + ", ".join(overdue) + "."
+    if unestimated:  # counted as no hours, so the weeks look lighter than they are
+        summary += " With no effort given, so not in the weeks: " + ", ".join(unestimated) + "."
     return Chart("load", "Load against capacity, next eight weeks", summary, "line", labels, series,
                  ["Member", "Capacity a week", "Overdue", *(f"Week from {lab}" for lab in labels)], rows,
                  unit="% of capacity")

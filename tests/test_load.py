@@ -7,6 +7,12 @@ today (or its `from:` day) up to its due day; a week's load is what falls in the
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from sqlalchemy import select
+
+from handlers.dashboard import dashboard_of
+from storage.models import Partnership
 from tests.conftest import Chat
 
 
@@ -68,9 +74,18 @@ def test_work_with_no_effort_given_is_named_apart(town: Chat) -> None:
     town.ok("bob", 'commit "Hang bunting" by:friday')
     town.ok("bob", 'commit "Ring the printer" by:friday')
     assert "· 3 open (2h left; 2 not estimated)" in line_for(town.ok("alice", "load"), "Bob")
+    assert "With no effort given, so not in the weeks: Bob 2 commitments." in load_summary(town)
     town.ok("bob", "left 3 1h")  # an hour left said: estimated now
     town.ok("bob", "edit 2 effort:1h")
     assert "· 3 open (4h left)" in line_for(town.ok("alice", "load"), "Bob")
+    assert "no effort given" not in load_summary(town)
+
+
+def load_summary(chat: Chat) -> str:
+    """What the dashboard's load chart says under it."""
+    with chat.sessions() as session:
+        board = dashboard_of(session, session.scalars(select(Partnership)).one(), chat.now, UTC)
+        return next(c.summary for c in board.charts if c.key == "load")
 
 
 def test_finished_commitments_no_longer_count(town: Chat) -> None:
