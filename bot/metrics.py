@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -74,10 +75,17 @@ def swept(platform: str, seconds: float, sent: Iterable[str], deferred: Iterable
             NUDGES.labels(platform, kind, result).inc(n)
 
 
+# The engines already counted: watching one twice would count each of its connections twice.
+watched: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def watch(engine: Engine) -> None:
     """Count this process's commands, and the connections its engine holds."""
     if count_command not in watchers:
         watchers.append(count_command)
+    if engine in watched:
+        return
+    watched.add(engine)
     pool = engine.pool
     CONNECTIONS_LIMIT.inc(getattr(pool, "size", lambda: 0)() + max(0, getattr(pool, "_max_overflow", 0)))
     event.listen(engine, "checkout", lambda *_: CONNECTIONS_IN_USE.inc())
