@@ -149,6 +149,8 @@ def engine(kept_engine: Engine, migrated_sqlite: Path) -> Iterator[Engine]:
         reset(kept_engine)
         upgrade(kept_engine)
     yield kept_engine
+    # A connection still out would reach into the next test's database.
+    assert not kept_engine.pool.checkedout(), "the test left a database connection checked out"
     kept_engine.dispose()
 
 
