@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 from handlers.errors import UserError
 
@@ -42,6 +43,11 @@ ID = re.compile(r"#?(\d{1,9})")  # a number as typed: `12` or `#12`
 class Token:
     text: str
     quoted: bool
+    # An option whose value was quoted (`by:"next monday"`): nothing after it is part of it.
+    value_quoted: bool = False
+    # The option this word came straight after (`monday` in `by:next monday`), so a value
+    # typed without its quotes can be pointed to.
+    after: str = ""
 
 
 def clean(text: str) -> str:
@@ -75,7 +81,7 @@ def tokenize(text: str) -> list[Token]:
         key = _KEY.match(text, at)
         if key and key.end() < end and opens_quote(text, key.end()):
             value, at = quoted(text, key.end())
-            tokens.append(Token(key[0] + value, quoted=False))
+            tokens.append(Token(key[0] + value, quoted=False, value_quoted=True))
             continue
         start = at
         while at < end and not text[at].isspace():
@@ -129,6 +135,7 @@ class Args:
         words: list[Token] = []
         found: dict[str, str] = {}
         found_flags: set[str] = set()
+        following = ""  # the option the words being read came straight after
         for token in tokens:
             key, sep, value = token.text.partition(":")
             if not token.quoted and sep and key.lower() in options:
@@ -137,13 +144,16 @@ class Args:
                 if not value.strip():
                     raise UserError(f"`{key}:` needs a value, like `{key}:something`.")
                 found[key.lower()] = value.strip()
+                following = "" if token.value_quoted else key.lower()
             elif not token.quoted and token.text.lower() in flags:
                 found_flags.add(token.text.lower())
+                following = ""
             elif looks_like_option(token, key, value, options):
                 allowed = ", ".join(f"`{o}:`" for o in sorted(options))
                 raise UserError(f"`{key}:` isn't an option here. Options: {allowed}.")
             else:
-                words.append(token)
+                following = following if not token.quoted else ""
+                words.append(Token(token.text, token.quoted, after=following))
         return cls(words, found, found_flags, options)
 
     def has_more(self) -> bool:
@@ -206,6 +216,10 @@ class Args:
                 value = self.words[1].text
                 meant = f"{first.text.lower()}:{quote(value) if self.words[1].quoted or ' ' in value else value}"
                 raise UserError(f"I didn't understand `{extra}` at the end. Did you mean `{meant}`?")
+            rest = list(takewhile(lambda t: t.after == first.after, self.words)) if first.after else []
+            if rest and not any(t.text.lower() in self.allowed for t in rest):
+                meant = f"{first.after}:{quote(' '.join([self.options[first.after], *(t.text for t in rest)]))}"
+                raise UserError(f"I didn't understand `{extra}` at the end. Did you mean `{meant}`, in quotes?")
             raise UserError(f"I didn't understand `{extra}` at the end.")
 
 

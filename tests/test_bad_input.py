@@ -78,6 +78,15 @@ def test_an_option_typed_without_its_colon_is_pointed_to(town: Chat) -> None:
     assert "Did you mean" not in said, "by: is given already"
 
 
+def test_an_option_of_several_words_without_its_quotes_is_pointed_to(town: Chat) -> None:
+    refuse(town, "bob", 'commit "Deliver leaflets" by:next friday effort:2h',
+           "I didn't understand `friday` at the end. Did you mean `by:\"next friday\"`, in quotes?")
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    refuse(town, "bob", "edit 1 by:end of next week", 'Did you mean `by:"end of next week"`, in quotes?')
+    said = refuse(town, "bob", 'edit 1 by:"next friday" soon', "I didn't understand `soon` at the end.")
+    assert "Did you mean" not in said, "the quoted value ended where its quote did"
+
+
 def test_gibberish_command_points_to_help(town: Chat) -> None:
     text = refuse(town, "bob", "xyzzy plugh", "I don't know `xyzzy`", "`help`")
     assert "Did you mean" not in text
