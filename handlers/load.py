@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.judgements.load import describe_load, risk_options, risk_said, room, workloads
+from handlers.describe import member_label
+from handlers.errors import UserError
+from handlers.judgements.load import Someone, Workload, describe_load, risk_options, risk_said, room, workloads
 from handlers.life import standing
-from handlers.parsing import Args
+from handlers.parsing import Args, plain_name
 from handlers.registry import Access, command
 from handlers.reply import Item, Reply, Section
+from storage import queries
 
 
-@command("load", usage="load", access=Access.READ, changes=False)
+@command("load", usage="load [@name]", examples=("load", "load @bob"), access=Access.READ, changes=False)
 def load(ctx: Context, args: Args) -> Reply:
     """Each member's hours a week of open work against their weekly capacity; flags anyone over it,
     and work at risk of missing its date.
@@ -18,10 +21,14 @@ def load(ctx: Context, args: Args) -> Reply:
     What is left of a commitment (all its effort until `progress` or `left` says otherwise) is
     spread evenly over the days from its start to its due date, so `~5h/week` means the hours
     needed in the next seven days: work due within them counts in full. Overdue work is
-    counted apart, with its hours. Spare capacity is at least an hour a week free."""
-    args.finish()
+    counted apart, with its hours. Spare capacity is at least an hour a week free. `load @bob`
+    shows one member's line and work at risk, from the same figures."""
     partnership = ctx.require_partnership()
+    mention = args.take_mention("whose load") if args.peek_mention() else None
+    args.finish()
     loads = workloads(ctx.session, partnership.id, ctx.now)
+    if mention is not None:
+        return load_of(ctx, mention, loads)
     today = ctx.now.astimezone(ctx.tz).date()
     reply = Reply(title=f"Load in {partnership.name}",
                   sections=[Section(None, [Item(describe_load(w, today)) for w in loads], empty="No members yet.")])
@@ -41,4 +48,23 @@ def load(ctx: Context, args: Args) -> Reply:
         reply.text = f"Over capacity: {names}. Could someone take something on? Spare capacity: {spare}."
     else:
         reply.text = f"Nobody is over capacity. Spare capacity: {spare}."
+    return reply
+
+
+def load_of(ctx: Context, mention: str, loads: list[Workload[Someone]]) -> Reply:
+    """One member's line of `load`, their work at risk, and who has room if they are over."""
+    partnership = ctx.require_partnership()
+    member = ctx.one_of(mention, queries.active_members(ctx.session, partnership.id), UserError(
+        f"@{plain_name(mention, 60)} isn't a member of {partnership.name}.", "Type `load` to see everyone's."))
+    shown = next((w for w in loads if w.member.id == member.id), None)
+    if shown is None:
+        raise UserError(f"{member_label(member)} is an observer, so carries no load.", "Type `load` to see everyone's.")
+    today = ctx.now.astimezone(ctx.tz).date()
+    reply = Reply(title=f"Load of {member_label(member)}", sections=[Section(None, [Item(describe_load(shown, today))])])
+    if shown.risks:
+        reply.sections.append(Section("At risk", [
+            Item(f"{risk_said(r, member.person.display_name, today)}. {risk_options(r)}.")
+            for r in sorted(shown.risks, key=lambda r: r.work.due_at)]))
+    if shown.over_capacity and shown.live:
+        reply.text = f"Over capacity: could someone take something on? Spare capacity: {room(loads)}."
     return reply

@@ -43,6 +43,24 @@ def test_five_hours_due_this_week_puts_a_four_hour_volunteer_over_capacity(town:
     assert '`reassign 1 @name` to share it, or `drop 1 "why"`' in risk
 
 
+def test_one_members_load_is_their_line_and_risks_from_everyones(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday effort:5h')
+    town.ok("carol", 'commit "Book the hall" by:friday effort:1h')
+    everyone = town.ok("alice", "load")
+    bob = town.ok("carol", "load @bob")
+    assert bob.splitlines()[0] == "Load of Bob (Chamber of Trade)"
+    assert line_for(bob, "Bob") == line_for(everyone, "Bob")
+    assert at_risk(bob) == at_risk(everyone) and len(at_risk(bob)) == 1
+    spare = "Spare capacity: Carol (~2h/week free), Alice (~6h/week free)."
+    assert f"Over capacity: could someone take something on? {spare}" in bob and spare in everyone
+    carol = town.ok("bob", "load @carol")
+    assert line_for(carol, "Carol") == line_for(everyone, "Carol")
+    assert "Bob" not in carol and at_risk(carol) == [] and "Over capacity" not in carol
+    town.ok("olga", 'join org:"Riverside Gazette" observer')
+    assert "is an observer, so carries no load" in town.refused("alice", "load @olga")
+    assert "@dave isn't a member of Riverside Partnership" in town.refused("alice", "load @dave")
+
+
 def test_within_capacity_is_not_flagged(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:4h')
     out = town.ok("carol", "load")
