@@ -425,18 +425,41 @@ def members(ctx: Context, args: Args) -> Reply:
     return reply
 
 
-@command("tz", usage="tz Europe/London", access=Access.ANYONE, aliases=("timezone",))
+@command("tz", usage="tz Europe/London", examples=("tz Europe/London", "tz paris", "tz new york"),
+         access=Access.ANYONE, aliases=("timezone",))
 def set_timezone(ctx: Context, args: Args) -> Reply:
-    """Set your time zone, so dates you type and read are your own."""
-    name = args.take_word("time zone (like Europe/London)")
+    """Set your time zone, so dates you type and read are your own: its full name, or the city
+    that names it (`tz paris`)."""
+    if not args.has_more():
+        raise UserError("Say which time zone (like Europe/London).")
+    name = args.take_text("time zone", limit=60)
     args.finish()
-    matches = [z for z in available_timezones() if z.casefold() == name.casefold()]
+    matches = zones_named(name)
+    if len(matches) > 1:
+        raise UserError(f"`{name}` could be {', '.join(matches[:-1])} or {matches[-1]}.",
+                        f"Type the one you mean: `tz {matches[0]}`.")
     if not matches:
         shown = name if len(name) <= 40 else name[:37] + "..."
-        raise UserError(f"`{shown}` isn't a time zone I know.", "Use a name like `Europe/London` or `America/New_York`.")
+        raise UserError(f"`{shown}` isn't a time zone I know.",
+                        "Use a name like `Europe/London` or `America/New_York`, or a city that names one, like `paris`.")
     ctx.person.timezone = matches[0]
     local = ctx.now.astimezone(zone(matches[0]))
     return Reply(text=f"Your time zone is now {matches[0]} (it is {local:%H:%M} there). {date_order(ctx.person)}")
+
+
+def zones_named(name: str) -> list[str]:
+    """The time zones a name means: the zone so named, or else those named for that city
+    (`new york`, `New_York`), in any case."""
+    wanted = name.casefold().replace(" ", "_")
+    known = available_timezones()
+    exact = [z for z in known if z.casefold() == wanted]
+    return exact or sorted(z for z in known if z.count("/") == 1 and z.rpartition("/")[2].casefold() == wanted
+                           and z.startswith(CONTINENTS))
+
+
+# The regions of the zones named for a city; not the old country names (`Canada/Eastern`).
+CONTINENTS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/",
+              "Pacific/")
 
 
 ORDERS = ["day-first", "month-first"]

@@ -212,6 +212,17 @@ def test_tz_sets_the_persons_zone(town: Chat) -> None:
     assert bob.timezone == "America/New_York"
 
 
+def test_tz_takes_the_city_a_zone_is_named_for(town: Chat) -> None:
+    """On Matrix, the console and email nobody is told their zone: people type where they live."""
+    assert "Your time zone is now Europe/Paris" in town.ok("bob", "tz paris")
+    assert "Your time zone is now America/New_York (it is 05:00 there)." in town.ok("carol", "tz New York")
+    with town.sessions() as session:
+        zones = dict(session.execute(select(Person.user_id, Person.timezone)).all())
+    assert (zones["bob"], zones["carol"]) == ("Europe/Paris", "America/New_York")
+    refuse(town, "bob", "tz eastern", "`eastern` isn't a time zone I know", "a city that names one, like `paris`")
+    refuse(town, "bob", "tz nicosia", "`nicosia` could be Asia/Nicosia or Europe/Nicosia", "`tz Asia/Nicosia`")
+
+
 def test_first_contact_takes_the_platforms_time_zone(sessions) -> None:
     chat = Chat(sessions, timezones={"bob": "Europe/Berlin"})
     assert "Berlin" not in chat.ok("bob", "mine") and all_of(sessions, Person) == []  # reading keeps nothing
