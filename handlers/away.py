@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import date_hint, show_day
+from handlers.dates import date_hint, period, show_day
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements.load import away_now, window
@@ -39,13 +39,14 @@ def example(today: date) -> str:
 
 
 @command("away", usage="away <first day> <last day>",
-         examples=('away monday "in 3 weeks"', 'away until:"in 2 weeks"', "away off", "away"),
+         examples=('away monday "in 3 weeks"', 'away until:"in 2 weeks"', "away next week", "away off", "away"),
          options=("until",), reads_alone=True)
 def away(ctx: Context, args: Args) -> Reply:
     """Say when you are away: no nudges then, no capacity counted, and your due work is flagged to cover.
 
-    Two dates (first and last day away), or `until:` a last day from today; `away off` when
-    plans change; `away` alone shows it. It holds in every partnership you are in."""
+    Two dates (first and last day away), `until:` a last day from today, or `next week`, `this
+    week` or `the weekend`; `away off` when plans change; `away` alone shows it. It holds in
+    every partnership you are in."""
     member = ctx.require_member()
     person = ctx.person
     today = ctx.now.astimezone(ctx.tz).date()
@@ -64,9 +65,13 @@ def away(ctx: Context, args: Args) -> Reply:
         ctx.record("away", f"is no longer away {shown}")
         return Reply(text=f"Welcome back: {person.display_name} is no longer marked away ({shown}).",
                      audience=Audience.CHANNEL)
+    said = " ".join(t.text for t in args.words)
     if "until" in args.options:
         first = ctx.day(args.words.pop(0).text) if args.words else today
         last = ctx.day(args.options["until"])
+    elif (span := period(said, today)) is not None:
+        args.words.clear()
+        first, last = span
     else:
         first = ctx.day(args.take_word("first day away"))
         if not args.has_more():

@@ -155,6 +155,18 @@ def parse_due(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date
     return end_of_day(day, tz)
 
 
+def period(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day of a span said in words (`next week`, `this weekend`), weeks
+    running Monday to Sunday; None for anything else."""
+    monday = today - timedelta(days=today.weekday())
+    saturday = monday + timedelta(days=5)
+    spans = {"this week": (today, monday + timedelta(days=6)),
+             "next week": (monday + timedelta(weeks=1), monday + timedelta(weeks=1, days=6)),
+             "this weekend": (max(today, saturday), saturday + timedelta(days=1))}
+    spans["the weekend"] = spans["weekend"] = spans["this weekend"]
+    return spans.get(" ".join(text.casefold().split()))
+
+
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)
 

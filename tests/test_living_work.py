@@ -347,6 +347,18 @@ def test_a_handover_to_someone_away_waits_until_they_are_back(town: Chat, inbox:
     assert inbox.to("@bob", "Carol handed you #1 Run the stall")
 
 
+def test_away_for_a_week_or_a_weekend_said_in_words(town: Chat) -> None:
+    """The clock says Tuesday 24 November 2026."""
+    assert "Mon 30 Nov" in town.ok("bob", "away next week") and "Sun 6 Dec" in town.ok("bob", "away")
+    town.ok("carol", "away the weekend")
+    town.ok("alice", "away this week")
+    with town.sessions() as session:
+        windows = {p.user_id: (str(p.away_from), str(p.away_until)) for p in session.scalars(select(Person))}
+    assert windows == {"bob": ("2026-11-30", "2026-12-06"), "carol": ("2026-11-28", "2026-11-29"),
+                       "alice": ("2026-11-24", "2026-11-29")}
+    refuse(town, "bob", "away next month", "can't read `next` as a date")
+
+
 def test_away_bad_input_and_off(town: Chat) -> None:
     refuse(town, "bob", "away 2027-01-03 2026-12-20", "is before the first", "`away 2026-12-20 2027-01-03`")
     refuse(town, "bob", "away 2026-12-20", "Say the last day away too")
