@@ -37,6 +37,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
                       r"\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
 _KEY = re.compile(r"[A-Za-z][\w-]*:")
 ID = re.compile(r"#?(\d{1,9})")  # a number as typed: `12` or `#12`
+# A name typed without its @: a letter first, so no number, option or markup is taken for one.
+BARE_NAME = re.compile(r"[^\W\d_][\w.-]{0,79}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,14 @@ class Args:
         return bool(self.words) and not self.words[0].quoted and self.words[0].text.startswith("@")
 
     def take_mention(self, what: str = "a person") -> str:
-        """The next word as a mention, without its @."""
+        """The next word as a mention, without its @. Where a person must be named, a plain
+        name (`reassign 4 carol`) is taken as typed with its @: people often leave it off, and
+        write `to` before it."""
+        if len(self.words) > 1 and self.words[0].text.casefold() == "to" and not self.words[0].quoted:
+            self.words.pop(0)
+        if self.words and not self.peek_mention() and BARE_NAME.fullmatch(self.words[0].text) \
+                and not self.words[0].quoted:
+            return self.words.pop(0).text
         if not self.peek_mention():
             raise UserError(f"Say who: {what}, as `@name`.")
         name = self.words.pop(0).text[1:].strip()

@@ -285,6 +285,16 @@ def test_coordinator_reassigns_anyones_commitment(town: Chat) -> None:
     assert the_commitment(town).owner.person.user_id == "carol"
 
 
+def test_a_person_named_without_the_at_is_understood(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    assert "passes from Bob to Carol" in town.ok("alice", "reassign 1 to carol")
+    assert the_commitment(town).owner.person.user_id == "carol"
+    assert "Commitments of Carol (Riverside Trust)" in town.ok("bob", "commitments Carol")
+    refuse(town, "carol", "reassign 1 nobody", "@nobody isn't a member of Riverside Partnership")
+    refuse(town, "carol", "reassign 1 42", "Say who: who takes it over, as `@name`")
+    refuse(town, "carol", 'reassign 1 "bob"', "Say who: who takes it over, as `@name`")
+
+
 def test_member_cannot_reassign_anothers_commitment(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     refuse(town, "carol", "reassign 1 @carol", "#1 is Bob's commitment")
