@@ -20,7 +20,7 @@ from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours,
 from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
-from handlers.search import mentions, search_words
+from handlers.search import asks_about_load, mentions, search_words
 from storage import queries
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Member, Role
 from storage.nudges import Waiting, tell
@@ -454,7 +454,8 @@ def who(ctx: Context, args: Args) -> Reply:
     rows = ctx.session.scalars(query.order_by(OPEN_FIRST, Commitment.due_at).limit(LIST_LIMIT + 1)).all()
     phrase = " ".join(words)
     shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
-    return listing(ctx, f"Who: {shown}", list(rows), f"No commitment mentions \"{shown}\". Type `who` to see them all.")
+    elsewhere = "`load` shows who has room or too much on" if asks_about_load(words) else "Type `who` to see them all"
+    return listing(ctx, f"Who: {shown}", list(rows), f"No commitment mentions \"{shown}\". {elsewhere}.")
 
 
 @command("mine", usage="mine", access=Access.ANYONE, changes=False)

@@ -24,6 +24,8 @@ ASKING = frozenset("""
     has have having got getting get gets sorting sort sorts
     anyone anybody someone somebody please
 """.split())
+# Words that ask who has time rather than who does a thing (`who has too much`, `who is free`).
+LOAD = frozenset("busy overloaded overworked stretched free spare room capacity much available".split())
 PUNCTUATION = "?!.,;:'\"()[]“”‘’"
 # A plural whose singular takes off "es" (buses, boxes, churches, brushes); others take off "s".
 ES_AFTER = ("s", "x", "z", "ch", "sh")
@@ -60,3 +62,8 @@ def mentions(column: InstrumentedAttribute[str], word: str) -> ColumnElement[boo
     """`column` holds `word`, ignoring case, or its singular; `%` and `_` are plain characters."""
     forms = dict.fromkeys((word[:100], singular(word)[:100]))
     return or_(*(column.icontains(form, autoescape=True) for form in forms))
+
+
+def asks_about_load(words: Sequence[str]) -> bool:
+    """Whether a search that found nothing was a question for `load` (`who has room?`)."""
+    return any(word.casefold() in LOAD for word in words)

@@ -352,6 +352,14 @@ def test_who_with_no_match_says_so(town: Chat) -> None:
     assert 'No commitment mentions "bunting". Type `who` to see them all.' in out
 
 
+def test_who_asked_who_has_time_points_to_load(town: Chat) -> None:
+    out = town.ok("alice", "who has too much?")
+    assert 'No commitment mentions "too much". `load` shows who has room or too much on.' in out
+    assert "`load` shows who has room" in town.ok("alice", "who is free")
+    town.ok("bob", 'commit "Book a room for the fair" by:friday')
+    assert "#1 Book a room for the fair" in town.ok("alice", "who room"), "a title that has the word is found"
+
+
 def test_who_answers_the_question_as_people_ask_it(town: Chat) -> None:
     """The defect: "who is responsible for the leaflets?" searched for that whole phrase, and
     found nothing; so did "who leaflets?" and "who does the bunting"."""
