@@ -67,6 +67,17 @@ def meeting_events(cal: icalendar.Calendar) -> list[icalendar.Event]:
     return [e for e in cal.walk("VEVENT") if str(e["uid"]).startswith("meeting-")]
 
 
+def test_a_word_alone_answers_every_slot(town: Chat) -> None:
+    at(town, "2026-11-30T09:00")
+    town.ok("alice", PROPOSE)
+    assert "Your answers for meeting 1 (Steering group): yes 1, 2, 3." in town.ok("bob", "meeting answer 1 yes")
+    assert "Your answers for meeting 1 (Steering group): no 1, 2, 3." in town.ok("carol", "meeting answer 1 No")
+    refuse(town, "alice", "meeting answer 1 maybe yes:1", "I didn't understand `maybe` at the end")
+    with town.sessions() as session:
+        answers = sorted((a.member_id, a.answer.value) for a in session.scalars(select(MeetingAnswer)))
+    assert answers == [(2, "yes")] * 3 + [(3, "no")] * 3, "Bob (member 2) and Carol (3), every slot"
+
+
 def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     # What is open in the record: a severe concern, overdue work, a proposal closing soon.
     town.ok("carol", 'concern "Parking on market day" severity:high')

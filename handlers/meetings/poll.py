@@ -200,12 +200,18 @@ def propose(ctx: Context, args: Args) -> Reply:
 
 
 @command("meeting answer", usage="meeting answer <meeting> yes:<slots> [maybe:<slots>]",
-         examples=("meeting answer 1 yes:1,3 maybe:2", "meeting answer 1 maybe:1"), options=("yes", "maybe", "no"))
+         examples=("meeting answer 1 yes:1,3 maybe:2", "meeting answer 1 maybe:1", "meeting answer 1 no"),
+         options=("yes", "maybe", "no"))
 def answer(ctx: Context, args: Args) -> Reply:
     """Say which slots you can come to: yes, maybe (if need be); slots you don't name are a no.
-    Answering again replaces your earlier answers."""
+    A word alone answers every slot (`meeting answer 1 no`: none of them suits you). Answering
+    again replaces your earlier answers."""
     member = ctx.require_member()
     m = find_meeting(ctx, args.take_id("meeting"))
+    alone = args.words[0].text.lower() if len(args.words) == 1 and not args.words[0].quoted else ""
+    every = SlotAnswer(alone) if alone in set(SlotAnswer) and not args.options else None
+    if every is not None:
+        args.words.clear()
     args.finish()
     ensure_not_cancelled(m)
     if m.status is not MeetingStatus.POLLING or m.closes_at <= ctx.now:
@@ -214,6 +220,8 @@ def answer(ctx: Context, args: Args) -> Reply:
                         f"Type `meeting {m.number}` to see it.")
     slots = slots_of(ctx.session, [m.id])
     picked = {a: positions(args.options[a.value], len(slots), a.value) for a in SlotAnswer if a.value in args.options}
+    if every is not None:
+        picked = {every: {s.position for s in slots}}
     if not picked:
         raise UserError("Say which slots you can come to.", f"Type `meeting answer {m.number} yes:1 maybe:2`.")
     twice = set.intersection(*picked.values()) if len(picked) > 1 else set()
