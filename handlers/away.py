@@ -65,11 +65,10 @@ def away(ctx: Context, args: Args) -> Reply:
         ctx.record("away", f"is no longer away {shown}")
         return Reply(text=f"Welcome back: {person.display_name} is no longer marked away ({shown}).",
                      audience=Audience.CHANNEL)
-    said = " ".join(t.text for t in args.words)
     if "until" in args.options:
         first = ctx.day(args.words.pop(0).text) if args.words else today
         last = ctx.day(args.options["until"])
-    elif (span := period(said, today)) is not None:
+    elif (span := period(" ".join(t.text for t in args.words), today)) is not None:
         args.words.clear()
         first, last = span
     else:

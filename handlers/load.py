@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from handlers.context import Context
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements.load import Someone, Workload, describe_load, risk_options, risk_said, room, workloads
-from handlers.life import standing
-from handlers.parsing import Args, plain_name
+from handlers.life import standing, today_of
+from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Item, Reply, Section
-from storage import queries
+from storage.models import Member
 
 
 @command("load", usage="load [@name]", examples=("load", "load @bob"), access=Access.READ, changes=False)
@@ -27,16 +29,12 @@ def load(ctx: Context, args: Args) -> Reply:
     mention = args.take_mention("whose load") if args.peek_mention() else None
     args.finish()
     loads = workloads(ctx.session, partnership.id, ctx.now)
+    today = today_of(ctx)
     if mention is not None:
-        return load_of(ctx, mention, loads)
-    today = ctx.now.astimezone(ctx.tz).date()
+        return load_of(ctx, ctx.find_member(mention), loads, today)
     reply = Reply(title=f"Load in {partnership.name}",
                   sections=[Section(None, [Item(describe_load(w, today)) for w in loads], empty="No members yet.")])
-    risks = [(r, w.member) for w in loads for r in w.risks]
-    if risks:
-        reply.sections.append(Section("At risk", [
-            Item(f"{risk_said(r, m.display_name, today)}. {risk_options(r)}.")
-            for r, m in sorted(risks, key=lambda found: found[0].work.due_at)]))
+    reply.sections += at_risk(loads, today)
     if loads and not loads[0].live:
         ended = standing(ctx, partnership) or "has ended"
         reply.text = f"{partnership.name} {ended}: nobody is flagged over capacity or at risk."
@@ -51,20 +49,21 @@ def load(ctx: Context, args: Args) -> Reply:
     return reply
 
 
-def load_of(ctx: Context, mention: str, loads: list[Workload[Someone]]) -> Reply:
+
+def at_risk(loads: list[Workload[Someone]], today: date) -> list[Section]:
+    """The work at risk of missing its date in these workloads, soonest first: a section, or none."""
+    risks = sorted(((r, w.member) for w in loads for r in w.risks), key=lambda found: found[0].work.due_at)
+    return [Section("At risk", [Item(f"{risk_said(r, m.display_name, today)}. {risk_options(r)}.")
+                                for r, m in risks])] if risks else []
+
+
+def load_of(ctx: Context, member: Member, loads: list[Workload[Someone]], today: date) -> Reply:
     """One member's line of `load`, their work at risk, and who has room if they are over."""
-    partnership = ctx.require_partnership()
-    member = ctx.one_of(mention, queries.active_members(ctx.session, partnership.id), UserError(
-        f"@{plain_name(mention, 60)} isn't a member of {partnership.name}.", "Type `load` to see everyone's."))
     shown = next((w for w in loads if w.member.id == member.id), None)
     if shown is None:
         raise UserError(f"{member_label(member)} is an observer, so carries no load.", "Type `load` to see everyone's.")
-    today = ctx.now.astimezone(ctx.tz).date()
-    reply = Reply(title=f"Load of {member_label(member)}", sections=[Section(None, [Item(describe_load(shown, today))])])
-    if shown.risks:
-        reply.sections.append(Section("At risk", [
-            Item(f"{risk_said(r, member.person.display_name, today)}. {risk_options(r)}.")
-            for r in sorted(shown.risks, key=lambda r: r.work.due_at)]))
+    reply = Reply(title=f"Load of {member_label(member)}", sections=[Section(None, [Item(describe_load(shown, today))]),
+                                                                    *at_risk([shown], today)])
     if shown.over_capacity and shown.live:
         reply.text = f"Over capacity: could someone take something on? Spare capacity: {room(loads)}."
     return reply
