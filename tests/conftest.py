@@ -122,10 +122,7 @@ def kept_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One engine for every test this process runs. SQLAlchemy caches each compiled statement
     per engine (per dialect), so a new engine per test compiled every statement again: half
     of what a short test cost. On SQLite its file is replaced for each test (`engine`)."""
-    if server_url() is None:
-        engine = make_engine(test_database_url(tmp_path_factory.mktemp("database")))
-    else:
-        engine = make_engine(test_database_url(tmp_path_factory.getbasetemp()))
+    engine = make_engine(test_database_url(tmp_path_factory.mktemp("database")))
     yield engine
     engine.dispose()
 
@@ -135,8 +132,7 @@ def engine(kept_engine: Engine, migrated_sqlite: Path) -> Iterator[Engine]:
     """A fresh database at the newest migration: a copy of the migrated SQLite file, or on
     PostgreSQL this run's schema emptied (migrated again only when a test left it otherwise)."""
     database = in_use.sqlite_path(kept_engine.url)
-    if database is not None:
-        kept_engine.dispose()  # the last test's connections, on the file about to be replaced
+    if database is not None:  # the last test's connections were closed as it ended
         for leftover in ("-wal", "-shm", "-journal"):
             database.with_name(database.name + leftover).unlink(missing_ok=True)
         # A new file under the old name: a connection some test kept open sees the old one.
