@@ -26,8 +26,9 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced:
 
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
     more at a peak; each connection is checked before use, so the bot recovers by itself
-    after an outage. Errors never quote a statement's values: they may be an anonymous
-    concern's words, and errors reach the logs. A new SQLite file is its owner's alone. While
+    after an outage, and describes a result only when asked (storage/cursor.py). Errors never
+    quote a statement's values: they may be an anonymous concern's words, and errors reach the
+    logs. A new SQLite file is its owner's alone. While
     connected, the process shows a restore it is using the database (storage/in_use.py),
     unless not `announced` (the restore's own engine).
     """
@@ -53,8 +54,10 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced:
     # A database that stops answering fails a command in seconds ("try again") rather than
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
     application = in_use.application_name(make_url(url)) if announced else "partnerbot-restore"
+    from storage.cursor import Cursor  # psycopg is imported only where PostgreSQL is used
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000, "application_name": application},
+                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000, "application_name": application,
+                                       "cursor_factory": Cursor},
                          hide_parameters=True)
 
 
