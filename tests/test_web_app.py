@@ -26,7 +26,20 @@ def test_a_request_slack_did_not_sign_is_refused(recorder: Recorder, sessions: s
     web = create_app(settings, sessions, slack=build_app(settings, sessions)).test_client()
     answer = web.post("/slack/events", data={"command": "/partner", "text": "who"})
     assert answer.status_code == 401
-    assert answer.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_slack_posts_and_nothing_else_reach_bolt(recorder: Recorder, sessions: sessionmaker[Session]) -> None:
+    """Slack's POSTs go to Bolt past Flask (bot/slack/endpoint.direct); any other method on its
+    path is the web app's to refuse, with the same headers."""
+    settings = settings_for(recorder, sessions)
+    web = create_app(settings, sessions, slack=build_app(settings, sessions)).test_client()
+    for method in (web.get, web.put):
+        answer = method("/slack/events")
+        assert answer.status_code == 405
+        assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert web.post("/slack/events/more", data={"text": "who"}).status_code == 404
 
 
 def test_oauth_installs_add_the_install_routes(recorder: Recorder, sessions: sessionmaker[Session]) -> None:

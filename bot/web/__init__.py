@@ -36,6 +36,9 @@ STYLESHEET = (Path(__file__).parent / "templates" / "site.css").read_text()
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLESHEET.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (f"default-src 'none'; img-src 'self' data:; style-src 'sha256-{STYLE_HASH}'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# On every response, pages and Slack's answers alike.
+SECURITY_HEADERS = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "no-referrer")]
 
 
 def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App | None = None,
@@ -55,7 +58,8 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
     app.jinja_env.filters.update(day=day, iso=iso, number=figure, commands=commands)
     app.after_request(secure)
-    app.wsgi_app = limited(app.wsgi_app)  # type: ignore[method-assign]
+    served = endpoint.direct(slack, app.wsgi_app, SECURITY_HEADERS) if slack is not None else app.wsgi_app
+    app.wsgi_app = limited(served)  # type: ignore[method-assign]
     return app
 
 
@@ -70,9 +74,8 @@ def register_blueprints(app: Flask, settings: Settings, sessions: sessionmaker[S
 
 
 def secure(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    for name, value in SECURITY_HEADERS:
+        response.headers[name] = value
     return response
 
 
