@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from handlers.context import Context
 from handlers.dates import show_moment
 from handlers.describe import member_label
 from handlers.parsing import MAX_NOTE, Args
 from handlers.registry import Access, command
-from handlers.reply import Audience, Item, Reply, Section
+from handlers.reply import Audience, Item, Reply, Section, plural
 from storage import queries
 from storage.models import Member, Priority, Role
 
@@ -42,19 +42,32 @@ def retire(ctx: Context, member: Member) -> None:
         current.replaced_at = ctx.now
 
 
+# The replaced priorities `priorities` shows; `priorities all` shows every one since the start.
+RECENT = 5
+
 # Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT).
-PRIORITIES = (select(Priority).where(Priority.partnership_id == bindparam("partnership_id"))
-              .order_by(Priority.set_at.desc()))
+CURRENT = (select(Priority).where(Priority.partnership_id == bindparam("partnership_id"), Priority.replaced_at.is_(None))
+           .order_by(Priority.set_at.desc()))
+# The replaced ones, newest first, each row with how many there are in all (counted before the limit).
+EARLIER = (select(Priority, func.count().over())
+           .where(Priority.partnership_id == bindparam("partnership_id"), Priority.replaced_at.is_not(None))
+           .order_by(Priority.set_at.desc(), Priority.id.desc()))
+LATEST = EARLIER.limit(RECENT)
 
 
-@command("priorities", usage="priorities", access=Access.READ, changes=False)
+@command("priorities", usage="priorities [all]", examples=("priorities", "priorities all"), access=Access.READ,
+         changes=False, flags=("all",))
 def priorities(ctx: Context, args: Args) -> Reply:
-    """Everyone's current priority, who has not stated one, and earlier ones with their dates."""
+    """Everyone's current priority, who has not stated one, and the latest earlier ones with
+    their dates (`all`: every one since the start). A partnership of some years has dozens of
+    replaced priorities; today's answer should not be buried under them."""
     args.finish()
     partnership = ctx.require_partnership()
-    rows = ctx.session.scalars(PRIORITIES, {"partnership_id": partnership.id}).all()
-    current = [p for p in rows if p.replaced_at is None]
-    history = [p for p in rows if p.replaced_at is not None]
+    everything = "all" in args.flags
+    current = ctx.session.scalars(CURRENT, {"partnership_id": partnership.id}).all()
+    rows = ctx.session.execute(EARLIER if everything else LATEST, {"partnership_id": partnership.id}).all()
+    history = [p for p, _ in rows]
+    replaced = rows[0][1] if rows else 0
     stated = {p.member_id for p in current}
     silent = [m for m in queries.active_members(ctx.session, partnership.id)
               if m.id not in stated and m.role is not Role.OBSERVER]
@@ -74,7 +87,8 @@ def priorities(ctx: Context, args: Args) -> Reply:
         return f"{show_moment(p.replaced_at, ctx.tz, ctx.now)}{left}"
 
     if history:
-        sections.append(Section("Earlier", [
+        older = replaced - len(history)
+        sections.append(Section("Earlier" if everything or not older else f"Earlier (the latest {len(history)})", [
             Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {until(p)})') for p in history
-        ]))
+        ] + ([Item(f"{plural(older, 'older one')}: `priorities all`.")] if older else [])))
     return Reply(title=f"Priorities in {partnership.name}", sections=sections)

@@ -79,3 +79,31 @@ def test_a_former_members_priority_moves_to_the_history(town: Chat) -> None:
     assert bob.replaced_at == town.now
     town.ok("alice", "member remove @carol")
     assert "A cleaner river" not in town.ok("alice", "status"), "removing someone moves theirs too"
+
+
+def test_priorities_shows_the_latest_earlier_ones_and_all_shows_every_one(town: Chat) -> None:
+    """Years of replaced priorities would bury today's: the latest five, and how to see the rest."""
+    for week in range(8):
+        town.ok("bob", f'priority "Aim {week}"')
+        town.advance(days=7)
+    listing = town.ok("carol", "priorities")
+    current, earlier = listing.index("Current"), listing.index("Earlier (the latest 5)")
+    assert '"Aim 7"' in listing[current:earlier]
+    shown = [week for week in range(7) if f'"Aim {week}"' in listing[earlier:]]
+    assert shown == [2, 3, 4, 5, 6]  # the newest five of the seven replaced
+    assert listing[earlier:].index('"Aim 6"') < listing[earlier:].index('"Aim 2"')  # newest first
+    assert "2 older ones: `priorities all`." in listing
+    every = town.ok("carol", "priorities all")
+    assert all(f'"Aim {week}"' in every for week in range(8)) and "older" not in every
+    assert "Earlier (the latest" not in every
+
+
+def test_priorities_with_few_earlier_ones_says_nothing_of_older(town: Chat) -> None:
+    town.ok("bob", 'priority "Saturday footfall"')
+    town.ok("bob", 'priority "A monthly market"')
+    listing = town.ok("carol", "priorities")
+    assert "Earlier\n" in listing and "older" not in listing and "latest" not in listing
+
+
+def test_priorities_refuses_other_words(town: Chat) -> None:
+    refuse(town, "bob", "priorities everything", "everything")
