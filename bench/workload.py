@@ -130,11 +130,15 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
         if left is None and role != "observer":
             members.append(mid)
             yield Partner(team, channel(index), user(team, k))
-        for year in range(age.days // 365 + 1):
-            set_at = born + timedelta(days=365 * year + rng.randint(0, 300))
-            if set_at < now:
-                rows.add(Priority, partnership_id=pid, member_id=mid, text=f"Priority {year}", set_at=set_at,
-                         replaced_at=None)
+        # A priority a year, each replacing the one before; someone who left took theirs into
+        # the history when they left (as handlers/priorities.py keeps them).
+        ends = left or now
+        stated = [born + timedelta(days=365 * year + rng.randint(0, 300)) for year in range(age.days // 365 + 1)]
+        stated = [moment for moment in stated if moment < ends]
+        for year, set_at in enumerate(stated):
+            replaced = stated[year + 1] if year + 1 < len(stated) else left
+            rows.add(Priority, partnership_id=pid, member_id=mid, text=f"Priority {year}", set_at=set_at,
+                     replaced_at=replaced)
         if rng.random() < 0.3:
             rows.add(Flexibility, partnership_id=pid, member_id=mid, dimension=rng.choice(["time", "money"]),
                      text="A few more hours in spring", created_at=born, withdrawn_at=None)
