@@ -39,14 +39,15 @@ def example(today: date) -> str:
 
 
 @command("away", usage="away <first day> <last day>",
-         examples=('away monday "in 3 weeks"', 'away until:"in 2 weeks"', "away next week", "away off", "away"),
+         examples=('away monday "in 3 weeks"', 'away until:"in 2 weeks"', "away next week", "away next month",
+                   "away off", "away"),
          options=("until",), reads_alone=True)
 def away(ctx: Context, args: Args) -> Reply:
     """Say when you are away: no nudges then, no capacity counted, and your due work is flagged to cover.
 
-    Two dates (first and last day away), `until:` a last day from today, or `next week`, `this
-    week` or `the weekend`; `away off` when plans change; `away` alone shows it. It holds in
-    every partnership you are in."""
+    Two dates (first and last day away), `until:` a last day from today, or a span in words
+    (`next week`, `the weekend`, `next month`: see dates.period); `away off` when plans
+    change; `away` alone shows it. It holds in every partnership you are in."""
     member = ctx.require_member()
     person = ctx.person
     today = ctx.now.astimezone(ctx.tz).date()

@@ -156,13 +156,20 @@ def parse_due(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date
 
 
 def period(text: str, today: date) -> tuple[date, date] | None:
-    """The first and last day of a span said in words (`next week`, `this weekend`), weeks
-    running Monday to Sunday; None for anything else."""
+    """The first and last day of a span said in words (`next week`, `this weekend`, `next
+    month`), weeks running Monday to Sunday, from today where the span has begun; None for
+    anything else."""
     monday = today - timedelta(days=today.weekday())
     saturday = monday + timedelta(days=5)
+    month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    following = month_end + timedelta(days=1)
     spans = {"this week": (today, monday + timedelta(days=6)),
              "next week": (monday + timedelta(weeks=1), monday + timedelta(weeks=1, days=6)),
-             "this weekend": (max(today, saturday), saturday + timedelta(days=1))}
+             "this weekend": (max(today, saturday), saturday + timedelta(days=1)),
+             "next weekend": (saturday + timedelta(weeks=1), saturday + timedelta(weeks=1, days=1)),
+             "this month": (today, month_end),
+             "next month": (following, following.replace(
+                 day=calendar.monthrange(following.year, following.month)[1]))}
     spans["the weekend"] = spans["weekend"] = spans["this weekend"]
     return spans.get(" ".join(text.casefold().split()))
 

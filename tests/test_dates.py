@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.dates import parse_day
+from handlers.dates import parse_day, period
 from storage.models import Commitment, Partnership, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
@@ -134,3 +134,14 @@ def test_a_refused_date_suggests_only_dates_to_come(town: Chat, when: str) -> No
         [month] = re.findall(r"`end of (\w+)`", said)
         assert parse_day(f"end of {month}", ZoneInfo("UTC"), town.now, False) > today
 
+
+
+@pytest.mark.parametrize(("today", "said", "span"), [
+    (date(2027, 12, 15), "next month", (date(2028, 1, 1), date(2028, 1, 31))),  # across the year
+    (date(2028, 1, 31), "next month", (date(2028, 2, 1), date(2028, 2, 29))),  # a leap February
+    (date(2027, 2, 10), "this month", (date(2027, 2, 10), date(2027, 2, 28))),  # from today
+    (date(2026, 11, 28), "next weekend", (date(2026, 12, 5), date(2026, 12, 6))),  # on a Saturday
+    (date(2026, 11, 28), "Next  Month", (date(2026, 12, 1), date(2026, 12, 31))),
+])
+def test_a_span_said_in_words(today: date, said: str, span: tuple[date, date]) -> None:
+    assert period(said, today) == span

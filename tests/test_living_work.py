@@ -356,7 +356,19 @@ def test_away_for_a_week_or_a_weekend_said_in_words(town: Chat) -> None:
         windows = {p.user_id: (str(p.away_from), str(p.away_until)) for p in session.scalars(select(Person))}
     assert windows == {"bob": ("2026-11-30", "2026-12-06"), "carol": ("2026-11-28", "2026-11-29"),
                        "alice": ("2026-11-24", "2026-11-29")}
-    refuse(town, "bob", "away next month", "can't read `next` as a date")
+    refuse(town, "bob", "away next fortnight", "can't read `next` as a date")
+
+
+def test_away_next_weekend_or_a_whole_month_said_in_words(town: Chat) -> None:
+    """Tuesday 24 November 2026: next weekend is the one after this; December is next month."""
+    town.ok("bob", "away next weekend")
+    town.ok("carol", "away next month")
+    town.ok("alice", "away this month")
+    with town.sessions() as session:
+        windows = {p.user_id: (str(p.away_from), str(p.away_until)) for p in session.scalars(select(Person))}
+    assert windows == {"bob": ("2026-12-05", "2026-12-06"), "carol": ("2026-12-01", "2026-12-31"),
+                       "alice": ("2026-11-24", "2026-11-30")}
+    assert "Tue 1 Dec" in town.ok("carol", "away") and "Thu 31 Dec" in town.ok("carol", "away")
 
 
 def test_away_bad_input_and_off(town: Chat) -> None:
