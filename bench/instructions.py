@@ -9,6 +9,13 @@ exist). Runs the benchmark's mix in process (`handlers.handle`, each kind in tur
 speakers) under `valgrind --tool=callgrind` twice, for `--few` and for `--many` commands,
 and divides the difference by the commands between: what start-up, imports and warming up
 cost cancels out. Needs valgrind (Debian's package); takes a minute or two.
+
+With `--served read|floor|mix`, counts a served request instead: the bot (`bench.server full`)
+runs under callgrind, is warmed up with 60 requests, then its counters are zeroed and
+`--many` requests sent by 8 clients at once (the read commands of the mix, the floor's
+unknown word, or the whole mix), and its count divided by them: Bolt, the HTTP server, the
+command and the reply, everything a request costs the bot's process in user space.
+`--root` serves another checkout's code (a `git worktree` of the commit to compare with).
 """
 
 from __future__ import annotations
@@ -20,13 +27,20 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.__main__ import COMMANDS, ROOT, typed_by
+from bench.__main__ import COMMANDS, FLOOR, ROOT, slash, typed_by
 from bench.workload import forget_bench_tasks, speakers_in
 from bot.config import normalise_database_url
 from storage.database import make_engine, session_factory
+from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder
+
+SERVED = {"read": COMMANDS[:-1], "floor": FLOOR, "mix": COMMANDS}
 
 
 def typed(url: str, count: int) -> None:
@@ -52,6 +66,40 @@ def counted(url: str, count: int) -> int:
     return int(found[1])
 
 
+def served(url: str, kind: str, count: int, root: Path) -> int:
+    """The instructions the bot's process executes serving `count` requests of `kind`."""
+    engine = make_engine(url)
+    forget_bench_tasks(engine)
+    speakers = speakers_in(engine)
+    engine.dispose()
+    recorder = Recorder()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PYTHONPATH"))}
+    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
+    rng, run = random.Random(3), uuid.uuid4().hex[:6]
+    work = [(rng.choice(speakers), rng.choice(SERVED[kind]).format(f"{run}-{i}")) for i in range(60 + count)]
+    with tempfile.TemporaryDirectory() as scratch:
+        bot = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
+                                sys.executable, "-m", "bench.server", "full"], cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            events = f"http://127.0.0.1:{bot.stdout.readline().strip() if bot.stdout else ''}/slack/events"
+            for number, (who, command) in enumerate(work[:60]):
+                slash(events, who, command, number)
+            subprocess.run(["callgrind_control", "--zero", str(bot.pid)], check=True, capture_output=True)
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda item: slash(events, *item[1], item[0]), enumerate(work[60:])))
+            time.sleep(1)  # a change's announcement is posted after its 200
+            subprocess.run(["callgrind_control", "--dump", str(bot.pid)], check=True, capture_output=True)
+            dumped = "".join(path.read_text() for path in Path(scratch).glob("out.*"))
+        finally:
+            bot.terminate()
+            bot.wait()
+    found = re.search(r"^summary: (\d+)", dumped, re.M)
+    if found is None:
+        raise SystemExit("callgrind wrote no summary")
+    return int(found[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000)
@@ -59,6 +107,8 @@ def main() -> None:
     parser.add_argument("--many", type=int, default=300)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/partnerbot_bench"))
+    parser.add_argument("--served", choices=sorted(SERVED), help="count a served request of this kind instead")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout whose bot is served (with --served)")
     parser.add_argument("--type", type=int, help=argparse.SUPPRESS)  # the child's own
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -67,6 +117,11 @@ def main() -> None:
         return
     url = make_url(normalise_database_url(args.pg_url)).update_query_dict(
         {"options": f"-csearch_path=bench_n{args.n}"}).render_as_string(hide_password=False)
+    if args.served:
+        each = served(url, args.served, args.many, args.root) / args.many
+        print(f"N = {args.n}: {each / 1e6:.2f} million instructions a served request ({args.served}, {args.many} requests "
+              f"from 8 clients, {args.root})")
+        return
     few, many = counted(url, args.few), counted(url, args.many)
     each = (many - few) / (args.many - args.few)
     print(f"N = {args.n}: {each / 1e6:.2f} million instructions a command of the mix "
