@@ -81,6 +81,8 @@ class Command:
 
 COMMANDS: dict[str, Command] = {}
 _ALIASES: dict[str, str] = {}
+# Commands of several words under each of their first words (`member` -> `member add`, ...), as registered.
+_FAMILIES: dict[str, list[Command]] = {}
 
 
 def command(
@@ -114,6 +116,9 @@ def command(
         )
         for alias in aliases:
             _ALIASES[alias] = name
+        words = name.split()
+        for count in range(1, len(words)):
+            _FAMILIES.setdefault(" ".join(words[:count]), []).append(COMMANDS[name])
         return func
 
     return register
@@ -172,4 +177,5 @@ def canonical(word: str) -> str:
 
 
 def subcommands(verb: str) -> list[Command]:
-    return [c for c in COMMANDS.values() if c.name.startswith(verb + " ")]
+    """The commands named by `verb` and more words (`member` -> `member add`, ...)."""
+    return list(_FAMILIES.get(verb, ()))
