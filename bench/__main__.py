@@ -151,9 +151,7 @@ class StatementCounter:
 def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable[[], float], Callable[[], float]]]:
     """Start `python -m bench.server mode`; yields its events URL, a function that stops
     it and returns its peak memory in MB, and one that reads the CPU seconds it has used."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_"))}
-    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
-    process = subprocess.Popen([sys.executable, "-m", "bench.server", mode], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bench.server", mode], cwd=ROOT, env=bot_environment(url, recorder),
                                stdout=subprocess.PIPE, text=True)
     peak = 0.0
 
@@ -172,6 +170,15 @@ def bot(mode: str, url: str, recorder: Recorder) -> Iterator[tuple[str, Callable
         yield f"http://127.0.0.1:{port}/slack/events", stop, lambda: cpu_seconds(process.pid)
     finally:
         stop()
+
+
+def bot_environment(url: str, recorder: Recorder) -> dict[str, str]:
+    """The bot's settings: the database at `url` and the recorder as Slack's Web API, and none
+    of the platforms' settings this shell may hold (nor its PYTHONPATH, so a bot served from
+    another checkout runs that checkout's code)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PYTHONPATH"))}
+    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
+    return env
 
 
 def cpu_seconds(pid: int) -> float:

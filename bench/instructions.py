@@ -34,11 +34,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.__main__ import COMMANDS, FLOOR, ROOT, slash, typed_by
+from bench.__main__ import COMMANDS, FLOOR, ROOT, bot_environment, slash, typed_by
 from bench.workload import forget_bench_tasks, speakers_in
 from bot.config import normalise_database_url
 from storage.database import make_engine, session_factory
-from tests.slack_recorder import BOT_TOKEN, SECRET, Recorder
+from tests.slack_recorder import Recorder
 
 SERVED = {"read": COMMANDS[:-1], "floor": FLOOR, "mix": COMMANDS}
 
@@ -73,13 +73,12 @@ def served(url: str, kind: str, count: int, root: Path) -> int:
     speakers = speakers_in(engine)
     engine.dispose()
     recorder = Recorder()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_", "DATABASE_", "PYTHONPATH"))}
-    env.update(DATABASE_URL=url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=recorder.url)
     rng, run = random.Random(3), uuid.uuid4().hex[:6]
     work = [(rng.choice(speakers), rng.choice(SERVED[kind]).format(f"{run}-{i}")) for i in range(60 + count)]
     with tempfile.TemporaryDirectory() as scratch:
         bot = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
-                                sys.executable, "-m", "bench.server", "full"], cwd=root, env=env,
+                                sys.executable, "-m", "bench.server", "full"], cwd=root,
+                               env=bot_environment(url, recorder),
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             events = f"http://127.0.0.1:{bot.stdout.readline().strip() if bot.stdout else ''}/slack/events"
