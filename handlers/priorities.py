@@ -81,14 +81,16 @@ def priorities(ctx: Context, args: Args) -> Reply:
     ]
     if silent:
         sections.append(Section("Not stated yet", [Item(member_label(m)) for m in silent]))
+
     def until(p: Priority) -> str:
         assert p.replaced_at is not None
         left = ", when they left" if p.member.left_at is not None and p.member.left_at == p.replaced_at else ""
         return f"{show_moment(p.replaced_at, ctx.tz, ctx.now)}{left}"
 
     if history:
-        older = replaced - len(history)
-        sections.append(Section("Earlier" if everything or not older else f"Earlier (the latest {len(history)})", [
-            Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {until(p)})') for p in history
-        ] + ([Item(f"{plural(older, 'older one')}: `priorities all`.")] if older else [])))
+        older = replaced - len(history)  # none with `all`
+        lines = [Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {until(p)})') for p in history]
+        if older:
+            lines.append(Item(f"{plural(older, 'older one')}: `priorities all`."))
+        sections.append(Section(f"Earlier (the latest {len(history)})" if older else "Earlier", lines))
     return Reply(title=f"Priorities in {partnership.name}", sections=sections)
