@@ -23,7 +23,6 @@ from bot.web.server import WsgiApp
 
 log = logging.getLogger(__name__)
 
-
 EVENTS = "/slack/events"
 
 
@@ -51,7 +50,8 @@ def blueprint(slack: App) -> Blueprint:
     def handle() -> Response:
         return answer(handler, request)
 
-    endpoint.add_url_rule(EVENTS, "events", handle, methods=["POST"])  # reached only where `direct` is not
+    # POSTs arrive by `direct`; the route makes Flask answer any other method with 405.
+    endpoint.add_url_rule(EVENTS, "events", handle, methods=["POST"])
     if slack.oauth_flow is not None:
         endpoint.add_url_rule(slack.oauth_flow.install_path, "install", handle, methods=["GET"])
         endpoint.add_url_rule(slack.oauth_flow.redirect_uri_path, "oauth_redirect", handle, methods=["GET"])
