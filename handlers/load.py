@@ -49,7 +49,6 @@ def load(ctx: Context, args: Args) -> Reply:
     return reply
 
 
-
 def at_risk(loads: list[Workload[Someone]], today: date) -> list[Section]:
     """The work at risk of missing its date in these workloads, soonest first: a section, or none."""
     risks = sorted(((r, w.member) for w in loads for r in w.risks), key=lambda found: found[0].work.due_at)
