@@ -20,7 +20,7 @@ import time
 import urllib.request
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.slack.app import BOT_SCOPES
+from bot.slack.workers import Workers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -282,11 +283,11 @@ class Recorder:
         return {"ok": True}
 
 
-class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener pool, able to say when every listener has finished (no sleeping)."""
+class TrackingExecutor(Workers):
+    """The listeners' pool, able to say when every listener has finished (no sleeping)."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=5)
+        super().__init__()
         self.pending = 0
         self.idle = threading.Condition()
 

@@ -223,7 +223,7 @@ def test_a_command_queued_behind_busy_workers_past_three_seconds_is_answered_200
     """A burst can hold every listener worker; the command waiting its turn is still acted on,
     so its answer must be a late 200, not Bolt's 404 "unhandled request"."""
     release = threading.Event()
-    for _ in range(riverside.executor._max_workers):
+    for _ in range(riverside.executor.most):
         riverside.executor.submit(release.wait)
     threading.Timer(3.5, release.set).start()
 

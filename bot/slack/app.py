@@ -11,7 +11,7 @@ the Web API elsewhere (GovSlack, or the tests' recorder).
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
@@ -27,6 +27,7 @@ from bot.slack.connections import keep_open
 from bot.slack.delivery import DEFAULT_API_URL, Delivery, web_client
 from bot.slack.once import Once
 from bot.slack.people import People
+from bot.slack.workers import Workers
 from bot.web import create_app
 from bot.web.server import serve
 
@@ -41,9 +42,6 @@ BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "im:
 
 # Socket Mode pings this often; a connection that dropped is noticed within four times it.
 SOCKET_PING_SECONDS = 5
-
-# Listeners running at once per process: Bolt's own default.
-LISTENER_WORKERS = 10
 
 NOT_INSTALLED = ":warning: partnerbot isn't installed in this workspace yet, so nothing was done. Ask an admin to install it."
 
@@ -100,7 +98,7 @@ def build_app(settings: Settings, sessions: sessionmaker[Session], people: Peopl
     """The Bolt app; `listener_executor` is the pool listeners run on."""
     oauth = oauth_settings(settings, sessions)
     token = None if oauth else settings.slack_bot_token
-    pool = listener_executor or ThreadPoolExecutor(LISTENER_WORKERS, thread_name_prefix="slack-listener")
+    pool = listener_executor or Workers()
     app = App(  # the client carries the token (and the API URL and retries)
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=bool(settings.slack_signing_secret),

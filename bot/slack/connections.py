@@ -24,8 +24,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from urllib3.connection import HTTPConnection
 
-# Connections kept per host: as many as listeners run at once (bot/slack/app.py), and a few
-# for the scheduler's sweep. More are opened at a peak and closed after it.
+from bot.slack.workers import aside
+
+# Connections kept per host: as many as listeners have threads (bot/slack/workers.py), and a
+# few for the scheduler's sweep. More are opened at a peak and closed after it.
 KEPT_PER_HOST = 12
 
 # An idle connection is probed after 30 s, then every 10 s; three unanswered probes close it,
@@ -54,6 +56,10 @@ class KeptOpen(WebClient):
                    logger=client.logger, retry_handlers=client.retry_handlers)
 
     def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        with aside():  # a listener waiting on Slack lets another run meanwhile (workers.py)
+            return self._request(url, req)
+
+    def _request(self, url: str, req: Request) -> dict[str, Any]:
         if self.proxy is not None or self.ssl is not None or not url.lower().startswith("http"):
             # A proxy or TLS settings of one's own are urllib's to honour; other schemes it refuses.
             return super()._perform_urllib_http_request_internal(url, req)
