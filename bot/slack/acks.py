@@ -129,11 +129,13 @@ class Deadlines:
 
     def after(self, seconds: float, call: Callable[[], object]) -> None:
         with self._changed:
-            heapq.heappush(self._due, (time.monotonic() + seconds, next(self._order), call))
+            entry = (time.monotonic() + seconds, next(self._order), call)
+            heapq.heappush(self._due, entry)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="slack-ack-deadlines", daemon=True)
                 self._thread.start()
-            self._changed.notify()
+            if self._due[0] is entry:  # the thread waits for a later one, if any: else it need not wake
+                self._changed.notify()
 
     def _run(self) -> None:
         while True:
