@@ -29,6 +29,10 @@ _TODAY = frozenset({"eod", "end of day", "end of the day", "end of today", "cob"
 _DAYS_OF_THE_YEAR = {"christmas": (12, 25), "christmas day": (12, 25), "xmas": (12, 25), "christmas eve": (12, 24),
                      "boxing day": (12, 26), "new year's eve": (12, 31), "new years eve": (12, 31),
                      "new year": (1, 1), "new year's day": (1, 1), "new years day": (1, 1)}
+# The words most dates are typed in, read here as dateparser reads them, in microseconds
+# rather than the half millisecond dateparser takes (a tenth of `commit`'s time).
+_WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
+_IN_DAYS = re.compile(r"in (\d{1,3}) (day|week)s?")
 # The years a partnership's dates can fall in: anything else is a slip of the keyboard, and
 # a year like 9999 breaks calendars and sorting downstream (`end:9999-12-31` broke `export`).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -70,6 +74,8 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
         month, day = _DAYS_OF_THE_YEAR[words]
         this_year = date(today.year, month, day)
         return this_year if this_year >= today else date(today.year + 1, month, day)
+    if (ahead := days_ahead(words, today)) is not None:
+        return today + timedelta(days=ahead)
     if _NUMBER.fullmatch(text):
         # dateparser reads a bare "32" as the year 2032; nobody typing it means that.
         raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {date_hint(today)}")
@@ -89,6 +95,18 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise UserError(f"I can't read `{shown}` as a date. {date_hint(today)}")
     return parsed.date()
+
+
+def days_ahead(words: str, today: date) -> int | None:
+    """Days from today to the day `today`, `tomorrow`, a weekday (the next one: a week on when
+    it is today's) or `in 3 days`/`in 2 weeks` names; None for any other words."""
+    if words in ("today", "tomorrow"):
+        return int(words == "tomorrow")
+    if words in _WEEKDAYS:
+        return (_WEEKDAYS[words] - today.weekday() - 1) % 7 + 1
+    if found := _IN_DAYS.fullmatch(words):
+        return int(found[1]) * (7 if found[2] == "week" else 1)
+    return None
 
 
 def numeric_day(found: re.Match[str], today: date, month_first: bool) -> date:
