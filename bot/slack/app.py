@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.slack import actions, commands, events, guard, shortcuts, views
 from bot.slack.acks import on_pool
 from bot.slack.chat import SlackChat
-from bot.slack.connections import keep_open
+from bot.slack.connections import KeepOpen
 from bot.slack.delivery import DEFAULT_API_URL, Delivery, web_client
 from bot.slack.once import Once
 from bot.slack.people import People
@@ -50,8 +50,8 @@ def register_listeners(app: App, chat: SlackChat, pool: Executor) -> None:
     """Every kind of Slack input, wired in one visible place; each listener runs on `pool`,
     and its request is answered the moment it acknowledges (bot/slack/acks.py), and its
     client calls the Web API over kept connections (bot/slack/connections.py)."""
-    app.use(keep_open)
-    app.use(Once(chat.sessions).middleware)
+    app.use(KeepOpen())
+    app.use(Once(chat.sessions))
     commands.register(app, chat)
     actions.register(app, chat)
     views.register(app, chat)

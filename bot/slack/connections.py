@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
 from urllib.request import Request
 
 import urllib3
-from slack_bolt import BoltContext
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from urllib3.connection import HTTPConnection
 
@@ -74,7 +76,11 @@ class KeptOpen(WebClient):
         return {"status": answer.status, "headers": answer.headers, "body": body}
 
 
-def keep_open(context: BoltContext, next: Any) -> None:  # noqa: A002 (Bolt passes middleware `next` by name)
-    """Bolt middleware: the listener's client (built by Bolt per request) over kept connections."""
-    context["client"] = KeptOpen.like(context.client)
-    next()
+class KeepOpen(Middleware):
+    """Bolt middleware: the listener's client (built by Bolt per request) over kept connections.
+    A `Middleware` of its own, not a function: Bolt calls it as it is, where a function's
+    arguments are looked up by name at every request (an eighth of a request's CPU)."""
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        req.context["client"] = KeptOpen.like(req.context.client)
+        return next()

@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import BoltRequest
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,7 +81,9 @@ def claim(sessions: sessionmaker[Session], mark: Mark) -> bool:
     return True
 
 
-class Once:
+class Once(Middleware):
+    """Bolt middleware handing each request its `Mark` (a `Middleware` of its own: see connections.KeepOpen)."""
+
     def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -102,11 +105,11 @@ class Once:
         except SQLAlchemyError:
             log.warning("could not prune old Slack request ids", exc_info=True)
 
-    def middleware(self, request: BoltRequest, body: dict[str, Any], context: Any,
-                   next: Callable[[], None]) -> None:  # noqa: A002  (Bolt's name)
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         """Give the request its Mark, for whoever acts on it."""
-        kind, key = request_key(body, request.raw_body)
+        context = req.context
+        kind, key = request_key(req.body, req.raw_body)
         mark = Mark(context.team_id or context.enterprise_id or "", kind, key, self.clock())
         self.prune_now_and_then(mark.now)
         context[CONTEXT_KEY] = mark
-        next()
+        return next()
