@@ -119,6 +119,20 @@ def test_after_shutdown_the_queue_is_finished_and_nothing_new_is_taken() -> None
         pool.submit(lambda: None)
 
 
+def test_shutdown_may_cancel_what_is_still_queued() -> None:
+    pool = Workers(at_once=1, patience=PATIENT)
+    release, started = threading.Event(), threading.Event()
+    running = pool.submit(blocked(started, release))
+    assert started.wait(10)
+    queued = [pool.submit(lambda: "never") for _ in range(3)]
+
+    pool.shutdown(wait=False, cancel_futures=True)
+    release.set()
+
+    assert running.result(10) == "done"
+    assert all(f.cancelled() for f in queued)
+
+
 def test_commands_are_answered_while_slack_is_slow_to_take_two_announcements(riverside: SlackHarness) -> None:
     """Both places are taken by commands posting to a slow Slack; a third person's command is
     answered all the same (in its 200), without waiting for Slack."""

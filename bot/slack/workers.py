@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -45,7 +45,7 @@ class Workers(Executor):
                  name: str = "slack-listener") -> None:
         self.at_once, self.most, self.patience, self.name = at_once, most, patience, name
         self._changed = threading.Condition()
-        self._queue: deque[Callable[[], None]] = deque()
+        self._queue: deque[tuple[Future[Any], Callable[[], None]]] = deque()
         self._threads: list[threading.Thread] = []
         self._running = 0  # tasks running and counting: not stepped aside
         self._busy = 0  # threads in a task, stepped aside or not
@@ -69,15 +69,15 @@ class Workers(Executor):
         with self._changed:
             if self._closed:
                 raise RuntimeError("cannot schedule a listener after shutdown")
-            self._queue.append(task)
+            self._queue.append((future, task))
             self._wake()
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._changed:
             self._closed = True
-            if cancel_futures:
-                self._queue.clear()  # their futures were never started: they stay pending
+            while cancel_futures and self._queue:
+                self._queue.popleft()[0].cancel()
             self._changed.notify_all()
             threads = list(self._threads)
         if wait:
@@ -109,7 +109,7 @@ class Workers(Executor):
                     woken = self._changed.wait(patience)
                     self._watching -= patience is not None
                     stalled = not woken and self._started == seen
-                task = self._queue.popleft()
+                _, task = self._queue.popleft()
                 self._running += 1
                 self._busy += 1
                 self._started += 1
