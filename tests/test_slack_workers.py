@@ -69,6 +69,30 @@ def test_a_listener_waiting_on_slack_lets_another_run(patient: Workers) -> None:
     assert [f.result(10) for f in on_slack] == ["done", "done"]
 
 
+def test_a_call_to_slack_within_another_steps_aside_once() -> None:
+    """Stepped aside twice over, a listener still frees one place, not two."""
+    pool = Workers(at_once=1, patience=PATIENT)
+    release, inside = threading.Event(), threading.Event()
+
+    def nested() -> str:
+        with aside(), aside():
+            inside.set()
+            release.wait(30)
+        return "done"
+
+    try:
+        on_slack = pool.submit(nested)
+        assert inside.wait(10)
+        second, third = threading.Event(), threading.Event()
+        running = [pool.submit(blocked(second, release)), pool.submit(blocked(third, release))]
+        assert second.wait(10)
+        assert not third.wait(0.3), "one listener on Slack freed two places"
+    finally:
+        release.set()
+    assert [f.result(10) for f in [on_slack, *running]] == ["done", "done", "done"]
+    pool.shutdown()
+
+
 def test_back_from_slack_a_listener_runs_on_without_waiting_for_a_place(patient: Workers) -> None:
     """Two listeners return from Slack while two others hold both places: they finish anyway,
     so a listener holding a row lock is never stuck behind those waiting for that lock."""

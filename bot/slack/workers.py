@@ -139,9 +139,13 @@ def aside() -> Iterator[None]:
     """Around a wait on the network: the listener running on this thread stops counting
     against its pool's `at_once` meanwhile. Elsewhere (the scheduler, a test) it does nothing."""
     pool: Workers | None = getattr(_current, "pool", None)
-    if pool is None:
+    if pool is None or getattr(_current, "aside", False):  # not a worker, or aside already
         yield
         return
-    with pool._aside():
-        yield
+    _current.aside = True
+    try:
+        with pool._aside():
+            yield
+    finally:
+        _current.aside = False
 
