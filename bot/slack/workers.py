@@ -27,8 +27,8 @@ from typing import Any, ParamSpec, TypeVar
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Two: one listener's Python runs while the other waits on the database. One or four served the
-# benchmark's commands no faster (BENCHMARKS.md).
+# Two: one listener's Python runs while the other waits on the database. One used less CPU a
+# request but served fewer of them (BENCHMARKS.md).
 AT_ONCE = 2
 # Threads at most, those stepped aside or held up included: Bolt's own default pool size.
 MOST = 10
