@@ -27,14 +27,13 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.__main__ import COMMANDS, FLOOR, ROOT, bot_environment, slash, typed_by
+from bench.__main__ import COMMANDS, FLOOR, ROOT, bot_environment, shown, slash, typed_by, wait_shown
 from bench.workload import forget_bench_tasks, speakers_in
 from bot.config import normalise_database_url
 from storage.database import make_engine, session_factory
@@ -83,11 +82,14 @@ def served(url: str, kind: str, count: int, root: Path) -> int:
         try:
             events = f"http://127.0.0.1:{bot.stdout.readline().strip() if bot.stdout else ''}/slack/events"
             for number, (who, command) in enumerate(work[:60]):
-                slash(events, who, command, number)
+                before = shown(recorder)
+                if not slash(events, who, command, number)[1]:
+                    wait_shown(recorder, before + 1)
             subprocess.run(["callgrind_control", "--zero", str(bot.pid)], check=True, capture_output=True)
+            before = shown(recorder)
             with ThreadPoolExecutor(8) as pool:
-                list(pool.map(lambda item: slash(events, *item[1], item[0]), enumerate(work[60:])))
-            time.sleep(1)  # a change's announcement is posted after its 200
+                in_200 = sum(pool.map(lambda item: slash(events, *item[1], item[0])[1], enumerate(work[60:])))
+            wait_shown(recorder, before + count - in_200)  # a change's announcement is posted after its 200
             subprocess.run(["callgrind_control", "--dump", str(bot.pid)], check=True, capture_output=True)
             dumped = "".join(path.read_text() for path in Path(scratch).glob("out.*"))
         finally:
