@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, case, func, select
+from sqlalchemy.orm import Session
 
 from handlers import reopen_codes
 from handlers.context import Context
@@ -68,10 +68,10 @@ def settling(session: Session, partnership_id: int, concern_ids: list[int]) -> l
         Event.subject_id.in_(concern_ids)).order_by(Event.created_at, Event.id)))
 
 
-def concern_item(ctx: Context, c: Concern, agreed_before: str | None = None) -> Item:
+def concern_item(ctx: Context, c: Concern, notes: int, agreed_before: str | None = None) -> Item:
     text = f"#{c.number} {c.title} · {c.kind.value}, {c.severity.value} · raised {age(c.created_at, ctx.now)} by {raiser(c)}"
-    if c.notes:
-        text += f" · {plural(len(c.notes), 'note')}"
+    if notes:
+        text += f" · {plural(notes, 'note')}"
     if agreed_before:
         text += f" · reopened, agreed before: {agreed_before}"
     return Item(text, actions_for(ctx, c))
@@ -126,11 +126,25 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
 
 
 # Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT): most
-# severe first, each with its notes (an item counts them: one query for all, not one each).
-OPEN_CONCERNS = (select(Concern)
+# severe first, each with how many notes it has and, when it was resolved and then reopened,
+# the last agreement, in the one statement rather than a query for each.
+NOTES = (select(func.count(ConcernNote.id)).where(ConcernNote.concern_id == Concern.id)
+         .correlate(Concern).scalar_subquery())
+LAST_AGREED = (select(Event.reason)
+               .where(Event.partnership_id == Concern.partnership_id, Event.subject_kind == "concern",
+                      Event.subject_id == Concern.id, Event.action == "resolve")
+               .order_by(Event.created_at.desc(), Event.id.desc()).limit(1)
+               .correlate(Concern).scalar_subquery())
+OPEN_CONCERNS = (select(Concern, NOTES, LAST_AGREED)
                  .where(Concern.partnership_id == bindparam("partnership_id"), Concern.status == ConcernStatus.OPEN)
-                 .options(selectinload(Concern.notes))
                  .order_by(case({"high": 0, "medium": 1, "low": 2}, value=Concern.severity), Concern.created_at))
+
+
+def open_concerns(ctx: Context, partnership_id: int) -> list[Item]:
+    """A partnership's open concerns as list items, most severe first: each counts its notes and,
+    reopened, shows the last agreement beside it."""
+    rows = ctx.session.execute(OPEN_CONCERNS, {"partnership_id": partnership_id}).all()
+    return [concern_item(ctx, c, notes, agreed) for c, notes, agreed in rows]
 
 
 def refuse_a_command_meant(args: Args) -> None:
@@ -153,12 +167,8 @@ def concerns(ctx: Context, args: Args) -> Reply:
     if args.has_more():
         return thread(ctx, find_concern(ctx, args.take_id("concern")), args)
     partnership = ctx.require_partnership()
-    rows = ctx.session.scalars(OPEN_CONCERNS, {"partnership_id": partnership.id}).unique().all()
-    # An open concern with a resolution behind it was reopened: the last agreement shows beside it.
-    agreed = {e.subject_id: e.reason for e in settling(ctx.session, partnership.id, [c.id for c in rows])
-              if e.action == "resolve"}
     return Reply(title=f"Open concerns in {partnership.name}",
-                 sections=[Section(None, [concern_item(ctx, c, agreed.get(c.id)) for c in rows], empty="No open concerns.")])
+                 sections=[Section(None, open_concerns(ctx, partnership.id), empty="No open concerns.")])
 
 
 def thread(ctx: Context, c: Concern, args: Args) -> Reply:

@@ -11,17 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.render import Block, Renderer, escape, section
-from handlers.concerns import concern_item
+from handlers.concerns import open_concerns
 from handlers.context import Actor, Context
 from handlers.dates import show_day
 from handlers.describe import commitment_item
 from handlers.judgements.load import describe_load, workloads
 from handlers.reply import Item, Reply, Section
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Partnership, Role
+from storage.models import Commitment, CommitmentStatus, Partnership, Role
 
 PLATFORM = "slack"
 MAX_HOME_BLOCKS = 100
@@ -38,11 +38,6 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
         .order_by(Commitment.due_at)
     ).all()
     loads = [w for w in workloads(ctx.session, p.id, now) if w.member.id == member_id]
-    concerns = ctx.session.scalars(
-        select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
-        .options(selectinload(Concern.notes))  # each item counts its notes: one query for all, not one each
-        .order_by(Concern.created_at)
-    ).unique().all()
     fields: list[tuple[str, str]] = []
     if p.next_review_on:
         fields.append(("Next review", show_day(p.next_review_on, today)))
@@ -57,7 +52,7 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
             Section("Your commitments", [commitment_item(c, tz, now, False, snooze=not p.over(today)) for c in mine],
                     empty="You have no open commitments here."),
             Section("Your load", [Item(load_line)]),
-            Section("Open concerns", [concern_item(ctx, c) for c in concerns], empty="No open concerns."),
+            Section("Open concerns", open_concerns(ctx, p.id), empty="No open concerns."),
         ],
     )
 
