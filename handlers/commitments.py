@@ -12,7 +12,7 @@ from handlers import recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context
 from handlers.dates import end_of_day, show_day, show_due, show_moment
-from handlers.describe import commitment_item, hours, late_said, left_said, member_label
+from handlers.describe import commitment_item, hours, labelled, late_said, left_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.load import taking_on, workloads
 from handlers.life import today_of
@@ -22,6 +22,7 @@ from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
 from storage import queries
+from storage.lines import LINES, CommitmentLine, line_of, lines
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Member, Role
 from storage.nudges import Waiting, tell
 
@@ -40,7 +41,11 @@ OPEN_COMMITMENTS = (select(Commitment)
                            Commitment.status == CommitmentStatus.OPEN)
                     .order_by(Commitment.due_at, Commitment.id))
 OPEN_TITLES = OPEN_COMMITMENTS.with_only_columns(Commitment.id, Commitment.title)
-OVERDUE = OPEN_COMMITMENTS.where(Commitment.due_at < bindparam("now"))
+# The same, as lists show them (storage/lines.py).
+OPEN_LINES = (LINES.where(Commitment.partnership_id == bindparam("partnership_id"),
+                          Commitment.status == CommitmentStatus.OPEN)
+              .order_by(Commitment.due_at, Commitment.id))
+OVERDUE_LINES = OPEN_LINES.where(Commitment.due_at < bindparam("now"))
 
 
 def open_commitments(session: Session, partnership_id: int) -> list[Commitment]:
@@ -74,9 +79,9 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history commitment {c.number}` to see what happened.")
 
 
-def listing(ctx: Context, title: str, rows: list[Commitment], empty: str, with_owner: bool = True) -> Reply:
-    items = [commitment_item(c, ctx.tz, ctx.now, with_owner, buttons=ctx.may_change(c), snooze=not ctx.over)
-             for c in rows[:LIST_LIMIT]]
+def listing(ctx: Context, title: str, rows: list[CommitmentLine], empty: str, with_owner: bool = True) -> Reply:
+    tz, live = ctx.tz, not ctx.over
+    items = [commitment_item(c, tz, ctx.now, with_owner, buttons=ctx.may_change(c), snooze=live) for c in rows[:LIST_LIMIT]]
     reply = Reply(title=title, sections=[Section(None, items, empty=empty)])
     if len(rows) > LIST_LIMIT:
         reply.text = f"Showing the first {LIST_LIMIT} of {len(rows)}."
@@ -202,7 +207,7 @@ def commit(ctx: Context, args: Args) -> Reply:
     every = f" (every {rule.said}{recurring.until_said(series, today)})" if rule and series else ""
     did = f"committed to #{c.number} {title}" if owner.id == me.id else f"assigned #{c.number} {title} to {member_label(owner)}"
     ctx.record("commit", did + every + serves, subject=c)
-    item = commitment_item(c, ctx.tz, ctx.now)
+    item = commitment_item(line_of(c), ctx.tz, ctx.now)
     warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now, today)
     return Reply(title="New commitment", text="\n".join(filter(None, [item.text + recurring.until_said(series, today)
                                                                       + (f"\nServes goal #{goal.number} {goal.title}."
@@ -436,26 +441,24 @@ def who(ctx: Context, args: Args) -> Reply:
     words = search_words(args.words)
     args.words.clear()
     if not words:
-        rows = open_commitments(ctx.session, partnership.id)
-        by_owner: dict[int, list[Commitment]] = {}
-        for c in rows:
+        by_owner: dict[int, list[CommitmentLine]] = {}
+        for c in lines(ctx.session, OPEN_LINES, {"partnership_id": partnership.id}):
             by_owner.setdefault(c.owner_id, []).append(c)
-        sections = [
-            Section(member_label(cs[0].owner), [commitment_item(c, ctx.tz, ctx.now, False, buttons=ctx.may_change(c),
-                                                                snooze=not ctx.over) for c in cs])
-            for cs in by_owner.values()
-        ]
+        tz, live = ctx.tz, not ctx.over
+        sections = [Section(labelled(cs[0].owner_name, cs[0].owner_organisation),
+                            [commitment_item(c, tz, ctx.now, False, buttons=ctx.may_change(c), snooze=live) for c in cs])
+                    for cs in by_owner.values()]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
             Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')],
             more="narrow it down by a word of the title, like `who leaflets`, or by person: `commitments @name`")
-    query = select(Commitment).where(Commitment.partnership_id == partnership.id)
+    query = LINES.where(Commitment.partnership_id == partnership.id)
     for word in words:
         query = query.where(mentions(Commitment.title, word))
-    rows = ctx.session.scalars(query.order_by(OPEN_FIRST, Commitment.due_at).limit(LIST_LIMIT + 1)).all()
+    rows = lines(ctx.session, query.order_by(OPEN_FIRST, Commitment.due_at).limit(LIST_LIMIT + 1))
     phrase = " ".join(words)
     shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
     elsewhere = "`load` shows who has room or too much on" if asks_about_load(words) else "Type `who` to see them all"
-    return listing(ctx, f"Who: {shown}", list(rows), f"No commitment mentions \"{shown}\". {elsewhere}.")
+    return listing(ctx, f"Who: {shown}", rows, f"No commitment mentions \"{shown}\". {elsewhere}.")
 
 
 @command("mine", usage="mine", access=Access.ANYONE, changes=False)
@@ -465,12 +468,9 @@ def mine(ctx: Context, args: Args) -> Reply:
     memberships = {m.id: m.partnership for m in queries.memberships(ctx.session, ctx.person.id)}
     today = today_of(ctx)
     live = {p.id: not p.over(today) for p in memberships.values()}
-    rows = ctx.session.scalars(
-        select(Commitment)
-        .where(Commitment.owner_id.in_(memberships), Commitment.status == CommitmentStatus.OPEN)
-        .order_by(Commitment.due_at)
-    ).all()
-    grouped: dict[int, list[Commitment]] = {}
+    rows = lines(ctx.session, LINES.where(Commitment.owner_id.in_(memberships), Commitment.status == CommitmentStatus.OPEN)
+                 .order_by(Commitment.due_at))
+    grouped: dict[int, list[CommitmentLine]] = {}
     for c in rows:
         grouped.setdefault(c.partnership_id, []).append(c)
     names = {p.id: p.name for p in memberships.values()}
@@ -491,12 +491,10 @@ def commitments_of(ctx: Context, args: Args) -> Reply:
     member = ctx.one_of(mention, queries.members_ever(ctx.session, partnership.id), UserError(
         f"@{plain_name(mention, 60)} isn't a member of {partnership.name}, and never was.",
         "Type `members` to see who is."))
-    rows = ctx.session.scalars(
-        select(Commitment).where(Commitment.owner_id == member.id)
-        .order_by(OPEN_FIRST, Commitment.closed_at.desc(), Commitment.due_at).limit(LIST_LIMIT + 1)
-    ).all()
+    rows = lines(ctx.session, LINES.where(Commitment.owner_id == member.id)
+                 .order_by(OPEN_FIRST, Commitment.closed_at.desc(), Commitment.due_at).limit(LIST_LIMIT + 1))
     former = "" if member.active else f", who left on {show_moment(member.left_at, ctx.tz, ctx.now)}"
-    return listing(ctx, f"Commitments of {member_label(member)}{former}", list(rows),
+    return listing(ctx, f"Commitments of {member_label(member)}{former}", rows,
                    f"{member.person.display_name} has no commitments" + (" yet." if member.active else "."),
                    with_owner=False)
 
@@ -506,5 +504,5 @@ def overdue(ctx: Context, args: Args) -> Reply:
     """Open commitments past their due date, most overdue first."""
     args.finish()
     partnership = ctx.require_partnership()
-    rows = ctx.session.scalars(OVERDUE, {"partnership_id": partnership.id, "now": ctx.now}).all()
-    return listing(ctx, f"Overdue in {partnership.name}", list(rows), "Nothing is overdue.")
+    rows = lines(ctx.session, OVERDUE_LINES, {"partnership_id": partnership.id, "now": ctx.now})
+    return listing(ctx, f"Overdue in {partnership.name}", rows, "Nothing is overdue.")

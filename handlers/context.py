@@ -15,6 +15,7 @@ from handlers.dates import parse_day, parse_due
 from handlers.errors import UserError
 from handlers.parsing import plain_name
 from storage import numbering, queries
+from storage.lines import CommitmentLine
 from storage.models import (
     Commitment,
     Concern,
@@ -230,7 +231,7 @@ class Context:
             found = self._member = queries.membership(self.session, partnership.id, self.person.id)
         return found if found is not None and found.active else None
 
-    def may_change(self, c: Commitment) -> bool:
+    def may_change(self, c: Commitment | CommitmentLine) -> bool:
         """People change their own commitments; coordinators may change anyone's."""
         member = self.member
         return member is not None and (c.owner_id == member.id or member.role is Role.COORDINATOR)

@@ -9,6 +9,7 @@ from handlers.dates import show_due
 from handlers.parsing import quote
 from handlers.recurring import Rule
 from handlers.reply import Action, Item, plural
+from storage.lines import CommitmentLine
 from storage.models import Commitment, CommitmentStatus, Member
 
 
@@ -42,20 +43,20 @@ def outcome(c: Commitment) -> str:
     return "handed-on" if c.status is CommitmentStatus.DROPPED and c.handed_to else c.status.value
 
 
-def days_late(c: Commitment, tz: ZoneInfo) -> int:
+def days_late(c: Commitment | CommitmentLine, tz: ZoneInfo) -> int:
     """Whole days between the due day and the day it was done, in the reader's zone (0: on time or not done)."""
     if c.status is not CommitmentStatus.DONE or c.closed_at is None:
         return 0
     return max(0, (c.closed_at.astimezone(tz).date() - c.due_at.astimezone(tz).date()).days)
 
 
-def late_said(c: Commitment, tz: ZoneInfo) -> str:
+def late_said(c: Commitment | CommitmentLine, tz: ZoneInfo) -> str:
     """`, 3 days late` for work done after its due date; empty otherwise."""
     late = days_late(c, tz)
     return f", {plural(late, 'day')} late" if late else ""
 
 
-def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool = True,
+def commitment_item(c: CommitmentLine, tz: ZoneInfo, now: datetime, with_owner: bool = True,
                     where: str | None = None, buttons: bool = True, snooze: bool = True) -> Item:
     """One commitment as a list line, with Mark done / Snooze where it is still open and the
     reader may use them (`buttons`: a list of others' work offers none that would be refused;
@@ -65,7 +66,7 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
     partnership in its buttons (`where`); clicked anywhere, they act on this commitment."""
     parts = [f"#{c.number} {c.title}"]
     if with_owner:
-        parts.append(f"— {member_label(c.owner)}")
+        parts.append(f"— {labelled(c.owner_name, c.owner_organisation)}")
     if c.status is CommitmentStatus.OPEN:
         parts.append(f"· due {show_due(c.due_at, tz, now)}")
     elif c.status is CommitmentStatus.DONE and c.closed_at:
@@ -80,10 +81,10 @@ def commitment_item(c: Commitment, tz: ZoneInfo, now: datetime, with_owner: bool
         parts.append(f"· {left_said(c.left_hours, c.effort_hours)}")
     elif c.effort_hours:
         parts.append(f"· {hours(c.effort_hours)}")
-    if c.series is not None:
-        parts.append(f"· repeats every {Rule(c.series.rule).said}")
+    if c.rule is not None:
+        parts.append(f"· repeats every {Rule(c.rule).said}")
     if c.status is CommitmentStatus.OPEN and c.handover_from_id is not None:
-        parts.append(f"· handed over, waiting for {c.owner.person.display_name} to `accept {c.number}`")
+        parts.append(f"· handed over, waiting for {c.owner_name} to `accept {c.number}`")
     within = f" in:{quote(where)}" if where else ""
     actions: tuple[Action, ...] = ()
     if c.status is CommitmentStatus.OPEN and buttons:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.render import Block, Renderer, escape, section
@@ -21,6 +20,7 @@ from handlers.describe import commitment_item
 from handlers.judgements.load import describe_load, workloads
 from handlers.reply import Item, Reply, Section
 from storage import queries
+from storage.lines import LINES, lines
 from storage.models import Commitment, CommitmentStatus, Partnership, Role
 
 PLATFORM = "slack"
@@ -33,10 +33,8 @@ OPEN_CONCERN = "open_concern"
 def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) -> Reply:
     now, tz = ctx.now, ctx.tz
     today = now.astimezone(tz).date()
-    mine = ctx.session.scalars(
-        select(Commitment).where(Commitment.owner_id == member_id, Commitment.status == CommitmentStatus.OPEN)
-        .order_by(Commitment.due_at)
-    ).all()
+    mine = lines(ctx.session, LINES.where(Commitment.owner_id == member_id, Commitment.status == CommitmentStatus.OPEN)
+                 .order_by(Commitment.due_at))
     loads = [w for w in workloads(ctx.session, p.id, now) if w.member.id == member_id]
     fields: list[tuple[str, str]] = []
     if p.next_review_on:

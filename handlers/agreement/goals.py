@@ -24,6 +24,7 @@ from handlers.judgements.indicators import Indicator, figure, indicators, indica
 from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
+from storage.lines import LINES, lines
 from storage.models import Commitment, CommitmentGoal, CommitmentStatus, Goal, GoalReading, Role
 
 _FIGURE = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,4}))?\s*%?")
@@ -166,12 +167,13 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
         fields.append(("Dropped", goal.drop_reason or ""))
     readings = [Item(f"{show_day(r.taken_on, today)}: {figure(r.value, i.places)}" + (f" — {r.note}" if r.note else "")
                      + f" ({r.member.display_name})") for r in reversed(i.readings)]
-    work = list(ctx.session.scalars(select(Commitment).join(CommitmentGoal, CommitmentGoal.commitment_id == Commitment.id)
-                                    .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
-                                    .order_by(Commitment.status.desc(), Commitment.due_at)))
+    work = lines(ctx.session, LINES.join(CommitmentGoal, CommitmentGoal.commitment_id == Commitment.id)
+                 .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
+                 .order_by(Commitment.status.desc(), Commitment.due_at))
+    tz, live = ctx.tz, not ctx.over
     return Reply(title=f"Goal #{goal.number}: {goal.title}", fields=fields, sections=[
         Section(f"Work serving it ({i.work.said()})",
-                [commitment_item(c, ctx.tz, ctx.now, buttons=ctx.may_change(c), snooze=not ctx.over) for c in work],
+                [commitment_item(c, tz, ctx.now, buttons=ctx.may_change(c), snooze=live) for c in work],
                 empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.'),
         Section("Readings, newest first", readings, empty=f'None yet: `reading {goal.number} 1250 "Where it came from"`.'),
     ])

@@ -1,0 +1,61 @@
+"""Commitments as a list shows them: one plain row each, its owner's name and organisation and
+its series' rule joined in.
+
+A listing reads dozens of commitments and changes none, and building an ORM object for each,
+its owner and the owner's person was most of what `who` cost (BENCHMARKS.md). A command that
+changes a commitment reads it as an object; a list reads these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Member, Person
+
+
+class CommitmentLine(NamedTuple):
+    id: int
+    partnership_id: int
+    number: int
+    owner_id: int
+    title: str
+    status: CommitmentStatus
+    due_at: datetime
+    closed_at: datetime | None
+    done_note: str | None
+    handed_to: str | None
+    drop_reason: str | None
+    effort_hours: float | None
+    left_hours: float | None
+    handover_from_id: int | None
+    owner_name: str
+    owner_organisation: str | None
+    rule: str | None  # a recurring commitment's series rule (handlers/recurring.Rule), else None
+
+
+# Add a where clause and an order (and bind values at execution) for each listing.
+LINES: Select[Any] = (
+    select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
+           Commitment.status, Commitment.due_at, Commitment.closed_at, Commitment.done_note, Commitment.handed_to,
+           Commitment.drop_reason, Commitment.effort_hours, Commitment.left_hours, Commitment.handover_from_id,
+           Person.display_name, Member.organisation, CommitmentSeries.rule)
+    .join(Member, Member.id == Commitment.owner_id)
+    .join(Person, Person.id == Member.person_id)
+    .outerjoin(CommitmentSeries, CommitmentSeries.id == Commitment.series_id)
+)
+
+
+def lines(session: Session, statement: Select[Any], values: dict[str, Any] | None = None) -> list[CommitmentLine]:
+    """The commitments a statement built on `LINES` reads."""
+    return [CommitmentLine._make(row) for row in session.execute(statement, values or {})]
+
+
+def line_of(c: Commitment) -> CommitmentLine:
+    """A commitment already held as an object (one just logged, say), as a list shows it."""
+    return CommitmentLine(c.id, c.partnership_id, c.number, c.owner_id, c.title, c.status, c.due_at, c.closed_at,
+                          c.done_note, c.handed_to, c.drop_reason, c.effort_hours, c.left_hours, c.handover_from_id,
+                          c.owner.person.display_name, c.owner.organisation, c.series.rule if c.series else None)
