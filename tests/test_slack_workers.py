@@ -55,7 +55,9 @@ def test_a_worker_takes_the_next_listener_itself(patient: Workers) -> None:
     for f in futures:
         f.result(10)
     assert len(threads) == 200
-    assert len(set(threads)) <= 2  # Bolt's own pool starts a thread for each of ten
+    # Bolt's own pool starts a thread for each of ten. Here two run them, and a third may: the
+    # one started to watch for a stall while two ran, which an idle moment can hand one to.
+    assert len(set(threads)) <= 3
 
 
 def test_a_listener_waiting_on_slack_lets_another_run(patient: Workers) -> None:
