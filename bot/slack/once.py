@@ -24,7 +24,7 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 KEEP = timedelta(days=2)  # Slack stops retrying within minutes; two days is generous
 PRUNE_EVERY = timedelta(hours=1)
 CONTEXT_KEY = "once"  # where listeners find the request's Mark in Bolt's context
+SLACK_REQUESTS = SlackRequest.__table__
 
 
 def request_key(body: dict[str, Any], raw_body: str) -> tuple[str, str]:
@@ -66,9 +67,9 @@ class Mark:
         if self.anonymous:
             # Still one row per request, but neither its id nor its moment can be matched.
             key, received = anonymised(key), start_of_day(received)
-        session.add(SlackRequest(team_id=self.team[:32], request_key=key[:128], kind=self.kind[:40],
-                                 received_at=received))
-        session.flush()
+        # A plain INSERT, not an object added and flushed: the unit of work cost a tenth of `commit`.
+        session.execute(insert(SLACK_REQUESTS).values(team_id=self.team[:32], request_key=key[:128],
+                                                     kind=self.kind[:40], received_at=received))
 
 
 def claim(sessions: sessionmaker[Session], mark: Mark) -> bool:
