@@ -76,10 +76,18 @@ CHANNEL_CONTEXT = (
     .where(*IN_CHANNEL)
     .options(lazyload(Member.person))  # the Person selected beside it
 )
-# What a changing command starts with: its channel's partnership, locked (see `for_change`).
+# What a changing command starts with: its channel's partnership, locked (see `for_change`);
+# then, once the lock is held, the account typing and its membership there.
 CHANNEL_LOCKED = for_change(
     select(Partnership).join(ChannelLink, ChannelLink.partnership_id == Partnership.id).where(*IN_CHANNEL),
     Partnership)
+ACCOUNT_IN = (
+    select(Person, Member)
+    .outerjoin(Member, and_(Member.partnership_id == bindparam("partnership_id"), Member.person_id == Person.id))
+    .where(Person.platform == bindparam("platform"), Person.workspace == bindparam("workspace"),
+           Person.user_id == bindparam("user_id"))
+    .options(lazyload(Member.person))  # the Person selected beside it
+)
 
 
 def channel_context(session: Session, platform: str, workspace: str, channel: str, user_id: str,
@@ -91,10 +99,14 @@ def channel_context(session: Session, platform: str, workspace: str, channel: st
     `locked`, for a command that changes the partnership, reads the partnership alone, afresh,
     and locks its row (see `for_change`): PostgreSQL gives a statement that waited for a lock
     the other tables' rows as they were before the wait, so the person and the membership are
-    read after it, by statements of their own (None here)."""
+    read after it, by a statement of their own."""
     if locked:
         partnership = session.scalar(CHANNEL_LOCKED, {"platform": platform, "workspace": workspace, "channel": channel})
-        return None if partnership is None else (partnership, None, None)
+        if partnership is None:
+            return None
+        row = session.execute(ACCOUNT_IN, {"platform": platform, "workspace": workspace, "user_id": user_id,
+                                           "partnership_id": partnership.id}).first()
+        return (partnership, None, None) if row is None else (partnership, row[0], row[1])
     row = session.execute(CHANNEL_CONTEXT, {"platform": platform, "workspace": workspace, "channel": channel,
                                             "user_id": user_id}).first()
     return None if row is None else (row[0], row[1], row[2])
