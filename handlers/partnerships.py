@@ -12,6 +12,7 @@ from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
 from handlers.judgements import signoff
+from handlers.judgements.load import members_now
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -213,9 +214,8 @@ def show(ctx: Context, args: Args) -> Reply:
 
 def describe(ctx: Context, p: Partnership) -> Reply:
     today = ctx.now.astimezone(ctx.tz).date()
-    members = queries.active_members(ctx.session, p.id)
-    open_commitments = count(ctx, Commitment, p.id, CommitmentStatus.OPEN)
-    open_concerns = count(ctx, Concern, p.id, ConcernStatus.OPEN)
+    members = members_now(ctx.session, p.id)
+    open_commitments, open_concerns = open_counts(ctx, p.id)
     fields = [("Kind", f"{p.kind.value} ({p.formality.value})")]
     fields += [(label, value) for label, value in
                (("Purpose", p.purpose), ("Terms of reference", p.terms), ("Goals", p.goals)) if value]
@@ -235,7 +235,7 @@ def describe(ctx: Context, p: Partnership) -> Reply:
                    if p.interests_excluded else "members who declare an interest in a proposal are still counted on it"))
     fields.append(("Reminders", f"members who have not responded to a proposal hear of it {p.remind_hours}h before "
                    "it closes" if p.remind_hours else "none before a proposal closes"))
-    coordinators = [m.person.display_name for m in members if m.role is Role.COORDINATOR]
+    coordinators = [m.display_name for m in members if m.role is Role.COORDINATOR]
     fields.append(("Coordinators", ", ".join(coordinators) or "none"))
     fields.append(("Members", str(len(members))))
     fields.append(("Open", f"{plural(open_commitments, 'closing task' if state else 'commitment')}, "
@@ -245,14 +245,17 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     return Reply(title=p.name, fields=fields, actions=actions)
 
 
-# Built once, values bound at each execution (see queries.CHANNEL_CONTEXT).
-COUNTS = {model: select(func.count()).where(model.partnership_id == bindparam("partnership_id"),
-                                            model.status == bindparam("status"))
-          for model in (Commitment, Concern)}
+# Open commitments and open concerns, both counted in the one statement (values bound at each
+# execution, see queries.CHANNEL_CONTEXT).
+OPEN_COUNTS = select(*(select(func.count()).where(model.partnership_id == bindparam("partnership_id"), model.status == status)
+                       .scalar_subquery()
+                       for model, status in ((Commitment, CommitmentStatus.OPEN), (Concern, ConcernStatus.OPEN))))
 
 
-def count(ctx: Context, model: type[Commitment] | type[Concern], partnership_id: int, status: object) -> int:
-    return ctx.session.scalar(COUNTS[model], {"partnership_id": partnership_id, "status": status}) or 0
+def open_counts(ctx: Context, partnership_id: int) -> tuple[int, int]:
+    """How many commitments and how many concerns the partnership has open."""
+    commitments, concerns = ctx.session.execute(OPEN_COUNTS, {"partnership_id": partnership_id}).one()
+    return commitments, concerns
 
 
 @command(
@@ -412,7 +415,7 @@ def carried_on(ctx: Context, p: Partnership, let_go: list[Commitment]) -> str:
     """What a reopening brings back: closing tasks are ordinary work again; what the wind-up
     dropped or handed on stays so (it was decided), each one a `reopen commitment` away."""
     said = ""
-    kept = count(ctx, Commitment, p.id, CommitmentStatus.OPEN)
+    kept, _ = open_counts(ctx, p.id)
     if kept:
         said += f" Its {plural(kept, 'closing task')} {'is' if kept == 1 else 'are'} ordinary open work again."
     if let_go:

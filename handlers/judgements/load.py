@@ -414,10 +414,14 @@ def workloads(session: Session, partnership_id: int, now: datetime, weeks: int =
     first, from the same plain rows the nudge sweep reads."""
     p = session.get(Partnership, partnership_id)
     assert p is not None
-    bound = {"partnership_id": partnership_id}
-    members = [Someone._make(row) for row in session.execute(MEMBERS_NOW, bound)]
-    open_work = [Work._make(row) for row in session.execute(OPEN_WORK, bound)]
+    members = members_now(session, partnership_id)
+    open_work = [Work._make(row) for row in session.execute(OPEN_WORK, {"partnership_id": partnership_id})]
     return tally(members, open_work, now, weeks, live=not p.over(now.date()))
+
+
+def members_now(session: Session, partnership_id: int) -> list[Someone]:
+    """A partnership's active members, as plain rows, by name."""
+    return [Someone._make(row) for row in session.execute(MEMBERS_NOW, {"partnership_id": partnership_id})]
 
 
 # Who could help.
