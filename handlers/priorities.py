@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select
 
 from handlers.context import Context
 from handlers.dates import show_moment
-from handlers.describe import member_label
+from handlers.describe import labelled, member_label
+from handlers.judgements.load import members_now
 from handlers.parsing import MAX_NOTE, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
-from storage import queries
-from storage.models import Member, Priority, Role
+from storage.models import Member, Person, Priority, Role
 
 
 @command("priority", usage='priority "What matters most to you"',
@@ -45,11 +47,15 @@ def retire(ctx: Context, member: Member) -> None:
 # The replaced priorities `priorities` shows; `priorities all` shows every one since the start.
 RECENT = 5
 
-# Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT).
-CURRENT = (select(Priority).where(Priority.partnership_id == bindparam("partnership_id"), Priority.replaced_at.is_(None))
+# Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT), and read as
+# plain rows with the member's name and organisation joined in: a list builds no objects.
+STATED = (select(Priority.member_id, Priority.text, Priority.set_at, Priority.replaced_at, Member.left_at,
+                 Person.display_name, Member.organisation)
+          .join(Member, Member.id == Priority.member_id).join(Person, Person.id == Member.person_id))
+CURRENT = (STATED.where(Priority.partnership_id == bindparam("partnership_id"), Priority.replaced_at.is_(None))
            .order_by(Priority.set_at.desc()))
 # The replaced ones, newest first, each row with how many there are in all (counted before the limit).
-EARLIER = (select(Priority, func.count().over())
+EARLIER = (STATED.add_columns(func.count().over())
            .where(Priority.partnership_id == bindparam("partnership_id"), Priority.replaced_at.is_not(None))
            .order_by(Priority.set_at.desc(), Priority.id.desc()))
 LATEST = EARLIER.limit(RECENT)
@@ -64,32 +70,33 @@ def priorities(ctx: Context, args: Args) -> Reply:
     args.finish()
     partnership = ctx.require_partnership()
     everything = "all" in args.flags
-    current = ctx.session.scalars(CURRENT, {"partnership_id": partnership.id}).all()
-    rows = ctx.session.execute(EARLIER if everything else LATEST, {"partnership_id": partnership.id}).all()
-    history = [p for p, _ in rows]
-    replaced = rows[0][1] if rows else 0
+    bound = {"partnership_id": partnership.id}
+    current = ctx.session.execute(CURRENT, bound).all()
+    history = ctx.session.execute(EARLIER if everything else LATEST, bound).all()
+    replaced = history[0][-1] if history else 0
     stated = {p.member_id for p in current}
-    silent = [m for m in queries.active_members(ctx.session, partnership.id)
-              if m.id not in stated and m.role is not Role.OBSERVER]
+    silent = [m for m in members_now(ctx.session, partnership.id) if m.id not in stated and m.role is not Role.OBSERVER]
 
-    def when(p: Priority) -> str:
+    def said(p: Row[Any]) -> str:
+        return f'{labelled(p.display_name, p.organisation)}: "{p.text}"'
+
+    def when(p: Row[Any]) -> str:
         return show_moment(p.set_at, ctx.tz, ctx.now)
 
     sections = [
-        Section("Current", [Item(f'{member_label(p.member)}: "{p.text}" (since {when(p)})') for p in current],
+        Section("Current", [Item(f"{said(p)} (since {when(p)})") for p in current],
                 empty='Nobody has stated a priority yet: `priority "..."`.'),
     ]
     if silent:
-        sections.append(Section("Not stated yet", [Item(member_label(m)) for m in silent]))
+        sections.append(Section("Not stated yet", [Item(labelled(m.display_name, m.organisation)) for m in silent]))
 
-    def until(p: Priority) -> str:
-        assert p.replaced_at is not None
-        left = ", when they left" if p.member.left_at is not None and p.member.left_at == p.replaced_at else ""
+    def until(p: Row[Any]) -> str:
+        left = ", when they left" if p.left_at is not None and p.left_at == p.replaced_at else ""
         return f"{show_moment(p.replaced_at, ctx.tz, ctx.now)}{left}"
 
     if history:
         older = replaced - len(history)  # none with `all`
-        lines = [Item(f'{member_label(p.member)}: "{p.text}" ({when(p)} to {until(p)})') for p in history]
+        lines = [Item(f"{said(p)} ({when(p)} to {until(p)})") for p in history]
         if older:
             lines.append(Item(f"{plural(older, 'older one')}: `priorities all`."))
         sections.append(Section(f"Earlier (the latest {len(history)})" if older else "Earlier", lines))
