@@ -224,7 +224,7 @@ def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | N
     """Ask before logging a second commitment named like an open one, saying exactly what logs it anyway."""
     key = same_title(title)
     # Titles alone are read: only a twin, when there is one, is loaded whole.
-    titles = ctx.session.execute(OPEN_TITLES, {"partnership_id": owner.partnership_id})
+    titles = queries.plain_rows(ctx.session, OPEN_TITLES, {"partnership_id": owner.partnership_id})
     twin_id = next((found for found, other in titles if same_title(other) == key), None)
     if twin_id is None:
         return

@@ -254,7 +254,7 @@ OPEN_COUNTS = select(*(select(func.count()).where(model.partnership_id == bindpa
 
 def open_counts(ctx: Context, partnership_id: int) -> tuple[int, int]:
     """How many commitments and how many concerns the partnership has open."""
-    commitments, concerns = ctx.session.execute(OPEN_COUNTS, {"partnership_id": partnership_id}).one()
+    commitments, concerns = queries.plain_rows(ctx.session, OPEN_COUNTS, {"partnership_id": partnership_id})[0]
     return commitments, concerns
 
 

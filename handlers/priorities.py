@@ -14,6 +14,7 @@ from handlers.parsing import MAX_NOTE, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section, plural
 from storage.models import Member, Person, Priority, Role
+from storage.queries import plain_rows
 
 
 @command("priority", usage='priority "What matters most to you"',
@@ -71,8 +72,8 @@ def priorities(ctx: Context, args: Args) -> Reply:
     partnership = ctx.require_partnership()
     everything = "all" in args.flags
     bound = {"partnership_id": partnership.id}
-    current = ctx.session.execute(CURRENT, bound).all()
-    history = ctx.session.execute(EARLIER if everything else LATEST, bound).all()
+    current = plain_rows(ctx.session, CURRENT, bound)
+    history = plain_rows(ctx.session, EARLIER if everything else LATEST, bound)
     replaced = history[0][-1] if history else 0
     stated = {p.member_id for p in current}
     silent = [m for m in members_now(ctx.session, partnership.id) if m.id not in stated and m.role is not Role.OBSERVER]

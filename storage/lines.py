@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Member, Person
+from storage.queries import plain_rows
 
 
 class CommitmentLine(NamedTuple):
@@ -51,7 +52,7 @@ LINES: Select[Any] = (
 
 def lines(session: Session, statement: Select[Any], values: dict[str, Any] | None = None) -> list[CommitmentLine]:
     """The commitments a statement built on `LINES` reads."""
-    return [CommitmentLine._make(row) for row in session.execute(statement, values or {})]
+    return [CommitmentLine._make(row) for row in plain_rows(session, statement, values)]
 
 
 def line_of(c: Commitment) -> CommitmentLine:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage import queries
@@ -21,9 +21,14 @@ from storage.models import Commitment, Concern, Decision, Delivery, Flexibility,
 Numbered = TypeVar("Numbered", Commitment, Concern, Decision, Flexibility, Goal, Pledge, Delivery, Interest, Meeting)
 
 
+# Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT).
+HIGHEST = {model: select(func.max(model.number)).where(model.partnership_id == bindparam("partnership_id"))
+           for model in Numbered.__constraints__}
+
+
 def next_number(session: Session, model: type[Numbered], partnership_id: int) -> int:
     """The number the partnership's next row of this kind gets."""
-    highest = session.scalar(select(func.max(model.number)).where(model.partnership_id == partnership_id))
+    [(highest,)] = queries.plain_rows(session, HIGHEST[model], {"partnership_id": partnership_id})
     return (highest or 0) + 1
 
 

@@ -37,6 +37,7 @@ from handlers.dates import show_day
 from handlers.describe import hours, labelled
 from handlers.reply import plural
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person, Role
+from storage.queries import plain_rows
 
 DAY = timedelta(days=1)
 WEEK_DAYS = 7
@@ -401,12 +402,12 @@ OPEN_WORK = (WORK.where(Commitment.partnership_id == bindparam("partnership_id")
 
 def work(session: Session, *where: ColumnElement[bool], order: Iterable[ColumnElement[object]]) -> list[Work]:
     """The commitments matching `where`, as plain rows."""
-    return [Work._make(row) for row in session.execute(WORK.where(*where).order_by(*order))]
+    return [Work._make(row) for row in plain_rows(session, WORK.where(*where).order_by(*order))]
 
 
 def people(session: Session, *where: ColumnElement[bool]) -> list[Someone]:
     """The memberships matching `where`, as plain rows, by partnership and then by name."""
-    return [Someone._make(row) for row in session.execute(SOMEONE.where(*where))]
+    return [Someone._make(row) for row in plain_rows(session, SOMEONE.where(*where))]
 
 
 def workloads(session: Session, partnership_id: int, now: datetime, weeks: int = 1) -> list[Workload[Someone]]:
@@ -415,13 +416,13 @@ def workloads(session: Session, partnership_id: int, now: datetime, weeks: int =
     p = session.get(Partnership, partnership_id)
     assert p is not None
     members = members_now(session, partnership_id)
-    open_work = [Work._make(row) for row in session.execute(OPEN_WORK, {"partnership_id": partnership_id})]
+    open_work = [Work._make(row) for row in plain_rows(session, OPEN_WORK, {"partnership_id": partnership_id})]
     return tally(members, open_work, now, weeks, live=not p.over(now.date()))
 
 
 def members_now(session: Session, partnership_id: int) -> list[Someone]:
     """A partnership's active members, as plain rows, by name."""
-    return [Someone._make(row) for row in session.execute(MEMBERS_NOW, {"partnership_id": partnership_id})]
+    return [Someone._make(row) for row in plain_rows(session, MEMBERS_NOW, {"partnership_id": partnership_id})]
 
 
 # Who could help.
