@@ -6,28 +6,36 @@ embedded default, PostgreSQL the database for real deployments.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData, create_engine, event, func, make_url, select, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from storage import in_use
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Seconds a pooled connection may sit idle and still be used unchecked (`check_when_idle`).
+CHECK_AFTER_IDLE = 1.0
+RETURNED = "returned"  # when the connection last went back to the pool (time.monotonic)
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced: bool = True) -> Engine:
     """Create an engine; on SQLite, turn on foreign keys and wait for locks.
 
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
-    more at a peak; each connection is checked before use, so the bot recovers by itself
-    after an outage, and describes a result only when asked (storage/cursor.py). Errors never
-    quote a statement's values: they may be an anonymous concern's words, and errors reach the
+    more at a peak; a connection that has sat idle is checked before use (`check_when_idle`),
+    so the bot recovers by itself after an outage, and describes a result only when asked
+    (storage/cursor.py). Errors never quote a statement's values: they may be an anonymous concern's words, and errors reach the
     logs. A new SQLite file is its owner's alone. While connected, the process shows a restore
     it is using the database (storage/in_use.py), unless not `announced` (the restore's own
     engine).
@@ -55,10 +63,34 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced:
     # hanging it: connect_timeout bounds connecting, tcp_user_timeout (ms) a dead connection.
     application = in_use.application_name(make_url(url)) if announced else "partnerbot-restore"
     from storage.cursor import Cursor  # psycopg is imported only where PostgreSQL is used
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                         connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000, "application_name": application,
-                                       "cursor_factory": Cursor},
-                         hide_parameters=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                           connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000,
+                                         "application_name": application, "cursor_factory": Cursor},
+                           hide_parameters=True)
+    check_when_idle(engine)
+    return engine
+
+
+def check_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use (SQLAlchemy's ping, one SELECT 1) when it has been
+    idle for `CHECK_AFTER_IDLE` seconds: the database may have restarted meanwhile. A dead one is
+    replaced before the command sees it. One returned to the pool moments ago, as under load,
+    goes straight back to work: checking at every checkout (`pool_pre_ping`) cost every
+    command a round trip to the database."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        if time.monotonic() - record.info.get(RETURNED, -math.inf) < CHECK_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as lost:
+            # The pool replaces the connection and tries again (up to three times).
+            raise DisconnectionError("a pooled connection was lost while idle") from lost
 
 
 def alembic_config(engine: Engine) -> Config:

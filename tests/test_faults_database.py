@@ -14,10 +14,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from handlers.dispatch import UNAVAILABLE
+from storage import database
 from tests.bot_process import BotProcess, answered, command_fields, post, slash
 from tests.conftest import Chat, snapshot
 from tests.slack_recorder import Recorder, text_of
@@ -81,3 +83,29 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
     assert snapshot(sessions)["commitments"] == 1
     shown = [text_of(c.params.get("blocks") or []) + (c.params.get("text") or "") for c in recorder.posted()]
     assert not any("Traceback" in words or "psycopg" in words for words in shown)
+
+
+def test_a_connection_lost_while_idle_is_replaced_before_a_command_uses_it(
+        engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database restarted while the pool's connection sat idle: the next command is answered,
+    not told to try again. A connection back in use at once is not checked: no round trip spent."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is a file in the bot's own process: there is no database connection to lose")
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection))
+    chat = Chat(sessions)
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    checked = len(pings)
+    assert "Riverside" in chat.ok("alice", "partnership")
+    assert len(pings) == checked, "a connection used a moment ago was checked again"
+
+    with engine.connect() as connection:
+        backend = connection.scalar(text("SELECT pg_backend_pid()"))
+    killer = create_engine(engine.url, poolclass=NullPool)
+    with killer.connect() as connection:
+        assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    killer.dispose()
+    monkeypatch.setattr(database, "CHECK_AFTER_IDLE", 0.0)  # as if it had sat idle for long
+    assert "Riverside" in chat.ok("alice", "partnership")
+    assert len(pings) > checked
