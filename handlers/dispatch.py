@@ -23,7 +23,7 @@ from handlers.registry import Access, Command
 from handlers.reply import Audience, Reply, error
 from handlers.watching import Handled, request_id, watchers
 from storage import queries
-from storage.database import take_write_lock
+from storage.database import reads_only, take_write_lock
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,8 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         with sessions.begin() as session:
             if changes:
                 take_write_lock(session)
+            else:
+                reads_only(session)
             if once is not None:
                 mark(session, once)
             ctx = Context(session, actor, now, directory, changes=changes)

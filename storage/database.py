@@ -27,6 +27,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # Seconds a pooled connection may sit idle and still be used unchecked (`check_when_idle`).
 CHECK_AFTER_IDLE = 1.0
 RETURNED = "returned"  # when the connection last went back to the pool (time.monotonic)
+READS_ONLY = "reads only"  # in Session.info: the session's command changes nothing (`reads_only`)
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced: bool = True) -> Engine:
@@ -158,6 +159,24 @@ def empty(engine: Engine) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reads_only(session: Session) -> None:
+    """Run this transaction's statements each on its own, outside a transaction, as the sqlite3
+    module runs reads anyway (see `take_write_lock`): a command that changes nothing needs no
+    BEGIN and COMMIT, two of the four round trips `overdue` made to PostgreSQL. Anything it
+    tried to write is refused (`_refuse_writes`): a command that changes nothing is acknowledged
+    before it runs and marks no request as handled (bot/slack/once.py), so a write there could
+    happen twice."""
+    session.info[READS_ONLY] = True
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes(session: Session, _context: object, _instances: object) -> None:
+    if session.info.get(READS_ONLY):
+        raise RuntimeError("a command that changes nothing tried to write")
 
 
 def take_write_lock(session: Session) -> None:
