@@ -1,5 +1,6 @@
 """Deadlines for acknowledging Slack (bot/slack/acks.py): each called once its time comes,
-from one thread, the soonest first, whatever order they were set in."""
+from one thread, the soonest first, whatever order they were set in, and those due close
+together in one wakeup."""
 
 from __future__ import annotations
 
@@ -27,3 +28,23 @@ def test_deadlines_are_called_soonest_first() -> None:
 
     assert done.wait(10)
     assert order == ["sooner", "between", "later"]
+
+
+class CountedWaits(threading.Condition):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits += 1
+        return super().wait(timeout)
+
+
+def test_deadlines_due_close_together_are_called_in_one_wakeup() -> None:
+    deadlines, done = Deadlines(), threading.Event()
+    deadlines._changed = waits = CountedWaits()
+    for i in range(20):  # one due every 2 ms, as at 500 requests a second
+        deadlines.after(0.1 + 0.002 * i, done.set if i == 19 else lambda: None)
+
+    assert done.wait(10)
+    assert waits.waits <= 3, f"{waits.waits} wakeups for 20 deadlines within 40 ms"

@@ -115,13 +115,20 @@ def acknowledge_by(ack: Callable[..., object], seconds: float) -> Callable[..., 
     return once
 
 
-class Deadlines:
-    """Calls each function once its time has come, all from one thread: a deadline per request
-    without starting a thread per request (starting one waits for it to be scheduled, which
-    on a busy machine takes milliseconds). A deadline met in time is simply called late,
-    and does nothing then."""
+# A deadline is called up to this late, so that one wakeup calls every deadline due within it:
+# each request sets one, and at a few hundred requests a second a wakeup for each took a fiftieth
+# of the process's time.
+GRAIN = 0.05
 
-    def __init__(self) -> None:
+
+class Deadlines:
+    """Calls each function once its time has come (within `grain`), all from one thread: a
+    deadline per request without starting a thread per request (starting one waits for it to
+    be scheduled, which on a busy machine takes milliseconds). A deadline met in time is
+    simply called late, and does nothing then."""
+
+    def __init__(self, grain: float = GRAIN) -> None:
+        self.grain = grain
         self._due: list[tuple[float, int, Callable[[], object]]] = []
         self._changed = threading.Condition()
         self._order = itertools.count()
@@ -141,12 +148,15 @@ class Deadlines:
         while True:
             with self._changed:
                 while not self._due or self._due[0][0] > time.monotonic():
-                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
-                _, _, call = heapq.heappop(self._due)
-            try:
-                call()
-            except Exception:
-                log.warning("acknowledging a request by its deadline failed", exc_info=True)
+                    self._changed.wait(self._due[0][0] + self.grain - time.monotonic() if self._due else None)
+                now, due = time.monotonic(), []
+                while self._due and self._due[0][0] <= now:
+                    due.append(heapq.heappop(self._due)[2])
+            for call in due:
+                try:
+                    call()
+                except Exception:
+                    log.warning("acknowledging a request by its deadline failed", exc_info=True)
 
 
 DEADLINES = Deadlines()
