@@ -479,8 +479,10 @@ def mine(ctx: Context, args: Args) -> Reply:
         c = CommitmentLine._make(line)
         grouped.setdefault(c.partnership_id, []).append(c)
         partnership[c.partnership_id] = name, over
-    sections = [Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, snooze=not over) for c in cs])
-                for pid, cs in grouped.items() for name, over in [partnership[pid]]]
+    sections = []
+    for pid, cs in grouped.items():
+        name, over = partnership[pid]
+        sections.append(Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, snooze=not over) for c in cs]))
     return Reply(title="Your commitments", sections=sections or [
         Section(None, [], empty="You have no open commitments.")])
 
