@@ -123,7 +123,7 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         with sessions.begin() as session:
             if changes:
                 take_write_lock(session)
-            else:
+            elif once is None:  # a request mark (email's, Matrix's) is written with the reads
                 reads_only(session)
             if once is not None:
                 mark(session, once)

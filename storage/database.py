@@ -163,11 +163,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def reads_only(session: Session) -> None:
     """Run this transaction's statements each on its own, outside a transaction, as the sqlite3
-    module runs reads anyway (see `take_write_lock`): a command that changes nothing needs no
-    BEGIN and COMMIT, two of the four round trips `overdue` made to PostgreSQL. Anything it
-    tried to write is refused (`_refuse_writes`): a command that changes nothing is acknowledged
-    before it runs and marks no request as handled (bot/slack/once.py), so a write there could
-    happen twice."""
+    module runs reads anyway (see `take_write_lock`): a command that changes nothing and has no
+    request to mark handled (Slack's reads, the console's) needs no BEGIN and COMMIT, two of the
+    four round trips `overdue` made to PostgreSQL. Anything it tried to write is refused
+    (`_refuse_writes`): with no request marked (bot/slack/once.py), a write there could happen
+    twice."""
     session.info[READS_ONLY] = True
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
