@@ -36,10 +36,10 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10, announced:
     On PostgreSQL each process keeps `pool_size` connections and opens up to `max_overflow`
     more at a peak; a connection that has sat idle is checked before use (`check_when_idle`),
     so the bot recovers by itself after an outage, and describes a result only when asked
-    (storage/cursor.py). Errors never quote a statement's values: they may be an anonymous concern's words, and errors reach the
-    logs. A new SQLite file is its owner's alone. While connected, the process shows a restore
-    it is using the database (storage/in_use.py), unless not `announced` (the restore's own
-    engine).
+    (storage/cursor.py). Errors never quote a statement's values: they may be an anonymous
+    concern's words, and errors reach the logs. A new SQLite file is its owner's alone. While
+    connected, the process shows a restore it is using the database (storage/in_use.py),
+    unless not `announced` (the restore's own engine).
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
