@@ -38,12 +38,12 @@ class CommitmentLine(NamedTuple):
     rule: str | None  # a recurring commitment's series rule (handlers/recurring.Rule), else None
 
 
+# A line's fields but its last three (the owner's and the series', joined in) are the
+# commitment's own columns of the same names.
+OWN = CommitmentLine._fields[:-3]
 # Add a where clause and an order (and bind values at execution) for each listing.
 LINES: Select[Any] = (
-    select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
-           Commitment.status, Commitment.due_at, Commitment.closed_at, Commitment.done_note, Commitment.handed_to,
-           Commitment.drop_reason, Commitment.effort_hours, Commitment.left_hours, Commitment.handover_from_id,
-           Person.display_name, Member.organisation, CommitmentSeries.rule)
+    select(*(getattr(Commitment, name) for name in OWN), Person.display_name, Member.organisation, CommitmentSeries.rule)
     .join(Member, Member.id == Commitment.owner_id)
     .join(Person, Person.id == Member.person_id)
     .outerjoin(CommitmentSeries, CommitmentSeries.id == Commitment.series_id)
@@ -57,6 +57,5 @@ def lines(session: Session, statement: Select[Any], values: dict[str, Any] | Non
 
 def line_of(c: Commitment) -> CommitmentLine:
     """A commitment already held as an object (one just logged, say), as a list shows it."""
-    return CommitmentLine(c.id, c.partnership_id, c.number, c.owner_id, c.title, c.status, c.due_at, c.closed_at,
-                          c.done_note, c.handed_to, c.drop_reason, c.effort_hours, c.left_hours, c.handover_from_id,
-                          c.owner.person.display_name, c.owner.organisation, c.series.rule if c.series else None)
+    return CommitmentLine(*(getattr(c, name) for name in OWN), c.owner.person.display_name, c.owner.organisation,
+                          c.series.rule if c.series else None)
