@@ -10,11 +10,13 @@ speakers) under `valgrind --tool=callgrind` twice, for `--few` and for `--many` 
 and divides the difference by the commands between: what start-up, imports and warming up
 cost cancels out. Needs valgrind (Debian's package); takes a minute or two.
 
-With `--served read|floor|mix`, counts a served request instead: the bot (`bench.server full`)
+With `--served read|floor|mix|bare`, counts a served request instead: the bot (`bench.server full`)
 runs under callgrind, is warmed up with 60 requests, then its counters are zeroed and
 `--many` requests sent by 8 clients at once (the read commands of the mix, the floor's
 unknown word, or the whole mix), and its count divided by them: Bolt, the HTTP server, the
-command and the reply, everything a request costs the bot's process in user space.
+command and the reply, everything a request costs the bot's process in user space. `bare`
+sends the mix to the bare Bolt app instead (`bench.server bare`, which only acknowledges):
+what the framework and the server cost alone, on a scale the machine's speed does not move.
 `--root` serves another checkout's code (a `git worktree` of the commit to compare with).
 """
 
@@ -39,7 +41,7 @@ from bot.config import normalise_database_url
 from storage.database import make_engine, session_factory
 from tests.slack_recorder import Recorder
 
-SERVED = {"read": COMMANDS[:-1], "floor": FLOOR, "mix": COMMANDS}
+SERVED = {"read": COMMANDS[:-1], "floor": FLOOR, "mix": COMMANDS, "bare": COMMANDS}
 
 
 def typed(url: str, count: int) -> None:
@@ -74,22 +76,24 @@ def served(url: str, kind: str, count: int, root: Path) -> int:
     recorder = Recorder()
     rng, run = random.Random(3), uuid.uuid4().hex[:6]
     work = [(rng.choice(speakers), rng.choice(SERVED[kind]).format(f"{run}-{i}")) for i in range(60 + count)]
+    replies = kind != "bare"  # the bare app only acknowledges
     with tempfile.TemporaryDirectory() as scratch:
         bot = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
-                                sys.executable, "-m", "bench.server", "full"], cwd=root,
+                                sys.executable, "-m", "bench.server", "full" if replies else "bare"], cwd=root,
                                env=bot_environment(url, recorder),
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             events = f"http://127.0.0.1:{bot.stdout.readline().strip() if bot.stdout else ''}/slack/events"
             for number, (who, command) in enumerate(work[:60]):
                 before = shown(recorder)
-                if not slash(events, who, command, number)[1]:
+                if not slash(events, who, command, number)[1] and replies:
                     wait_shown(recorder, before + 1)
             subprocess.run(["callgrind_control", "--zero", str(bot.pid)], check=True, capture_output=True)
             before = shown(recorder)
             with ThreadPoolExecutor(8) as pool:
                 in_200 = sum(pool.map(lambda item: slash(events, *item[1], item[0])[1], enumerate(work[60:])))
-            wait_shown(recorder, before + count - in_200)  # a change's announcement is posted after its 200
+            if replies:  # a change's announcement is posted after its 200
+                wait_shown(recorder, before + count - in_200)
             subprocess.run(["callgrind_control", "--dump", str(bot.pid)], check=True, capture_output=True)
             dumped = "".join(path.read_text() for path in Path(scratch).glob("out.*"))
         finally:
