@@ -473,16 +473,13 @@ def mine(ctx: Context, args: Args) -> Reply:
     """Your open commitments in every partnership you are in here, soonest first."""
     args.finish()
     found = queries.plain_rows(ctx.session, MINE, {"person_id": ctx.person.id, "today": today_of(ctx)})
-    grouped: dict[int, list[CommitmentLine]] = {}
-    partnership: dict[int, tuple[str, bool]] = {}  # by id: two of someone's partnerships may share a name
+    # By partnership id, name and whether it is over: two of someone's partnerships may share a name.
+    grouped: dict[tuple[int, str, bool], list[CommitmentLine]] = {}
     for *line, name, over in found:
         c = CommitmentLine._make(line)
-        grouped.setdefault(c.partnership_id, []).append(c)
-        partnership[c.partnership_id] = name, over
-    sections = []
-    for pid, cs in grouped.items():
-        name, over = partnership[pid]
-        sections.append(Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, snooze=not over) for c in cs]))
+        grouped.setdefault((c.partnership_id, name, over), []).append(c)
+    sections = [Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, snooze=not over) for c in cs])
+                for (_, name, over), cs in grouped.items()]
     return Reply(title="Your commitments", sections=sections or [
         Section(None, [], empty="You have no open commitments.")])
 
