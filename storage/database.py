@@ -26,7 +26,7 @@ from storage import in_use
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Seconds a pooled connection may sit idle and still be used unchecked (`check_when_idle`).
 CHECK_AFTER_IDLE = 1.0
-RETURNED = "returned"  # when the connection last went back to the pool (time.monotonic)
+RETURNED = "returned"  # when the connection was opened or last went back to the pool (time.monotonic)
 READS_ONLY = "reads only"  # in Session.info: the session's command changes nothing (`reads_only`)
 
 
@@ -77,10 +77,11 @@ def check_when_idle(engine: Engine) -> None:
     idle for `CHECK_AFTER_IDLE` seconds: the database may have restarted meanwhile. A dead one is
     replaced before the command sees it. One returned to the pool moments ago, as under load,
     goes straight back to work: checking at every checkout (`pool_pre_ping`) cost every
-    command a round trip to the database."""
+    command a round trip to the database. Nor is one just opened: connecting was the check."""
 
+    @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    def _fresh(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         record.info[RETURNED] = time.monotonic()
 
     @event.listens_for(engine, "checkout")

@@ -88,15 +88,18 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
 def test_a_connection_lost_while_idle_is_replaced_before_a_command_uses_it(
         engine: Engine, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
     """The database restarted while the pool's connection sat idle: the next command is answered,
-    not told to try again. A connection back in use at once is not checked: no round trip spent."""
+    not told to try again. A connection just opened, or back in use at once, is not checked: no
+    round trip spent."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite is a file in the bot's own process: there is no database connection to lose")
     pings: list[object] = []
     ping = engine.dialect.do_ping
     monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection) or ping(connection))
     chat = Chat(sessions)
+    engine.dispose()  # the pool's connections are all opened from here on
     chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
     checked = len(pings)
+    assert checked == 0, "a connection opened a moment ago was checked before its first use"
     assert "Riverside" in chat.ok("alice", "partnership")
     assert len(pings) == checked, "a connection used a moment ago was checked again"
 
