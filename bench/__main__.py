@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import random
 import statistics
 import subprocess
@@ -504,6 +505,12 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def interpreter() -> str:
+    """Which Python ran the bot processes (they run this one): its build alone moved their CPU
+    per request by a third on one machine (BENCHMARKS.md, "The interpreter's build")."""
+    return f"Python {platform.python_version()}, installed in {sys.base_prefix} ({platform.python_compiler()})"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -539,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
                 mailings.append(send_mail(kind, url_for(0)))
             if set(args.parts.split(",")) - {"mail"}:
                 results += [run_size(kind, url_for(n), n, args) for n in sizes]
-    print(table(results))
+    print(interpreter(), "", table(results), sep="\n")
     if mailings:
         print("", *mail_rows(mailings), sep="\n")
 
