@@ -507,7 +507,7 @@ def table(results: list[Result]) -> str:
 
 def interpreter() -> str:
     """Which Python ran the bot processes (they run this one): its build alone moved their CPU
-    per request by a third on one machine (BENCHMARKS.md, "The interpreter's build")."""
+    per request by 30% on one machine (BENCHMARKS.md, "The interpreter's build")."""
     return f"Python {platform.python_version()}, installed in {sys.base_prefix} ({platform.python_compiler()})"
 
 
