@@ -5,6 +5,7 @@ long."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -143,6 +144,26 @@ def test_after_shutdown_the_queue_is_finished_and_nothing_new_is_taken() -> None
     assert [f.result(0) for f in futures] == list(range(20))
     with pytest.raises(RuntimeError, match="after shutdown"):
         pool.submit(lambda: None)
+
+
+def test_waiting_for_shutdown_takes_as_long_as_the_listeners_not_a_workers_patience() -> None:
+    """Shut down with a listener queued behind a running one: a second worker waits for a
+    place, and the first takes the queued one itself. Once nothing is left, the waiting worker
+    must hear so, not sit out its patience (a minute here) before `shutdown` can return."""
+    pool = Workers(at_once=1, patience=PATIENT)
+    release, started = threading.Event(), threading.Event()
+    pool.submit(blocked(started, release))
+    assert started.wait(10)
+    queued = pool.submit(lambda: "after")  # a second worker starts and waits for a place
+    waiting = threading.Thread(target=pool.shutdown)  # wait=True: until every worker has ended
+    waiting.start()
+    # Nothing says when shutdown has woken the waiting worker and it has gone back to waiting
+    # (something is still queued): give it a moment before the queue empties.
+    time.sleep(0.2)
+    release.set()
+    assert queued.result(10) == "after"
+    waiting.join(5)
+    assert not waiting.is_alive(), "a worker sat out its patience after the queue was done"
 
 
 def test_shutdown_may_cancel_what_is_still_queued() -> None:

@@ -103,6 +103,7 @@ class Workers(Executor):
                 stalled = False
                 while not (self._queue and (self._running < self.at_once or stalled)):
                     if self._closed and not self._queue:
+                        self._changed.notify_all()  # any other worker still waiting leaves too
                         return
                     seen, patience = self._started, self.patience if self._queue else None
                     self._watching += patience is not None
