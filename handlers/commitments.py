@@ -378,13 +378,31 @@ def reopen(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
+    ensure_owner_holds_work(ctx, c)
     was = f"handed on to {c.handed_to}" if c.handed_to else c.status.value
+    # What was left of it when it closed (often nothing) no longer says: its effort counts in
+    # full again until someone reports progress.
     change(ctx, c, Commitment.status == c.status, status=CommitmentStatus.OPEN, closed_at=None, drop_reason=None,
-           done_note=None, handed_to=None)
+           done_note=None, handed_to=None, left_hours=None, progress_at=None)
     ctx.record("commitment-reopen", f"reopened #{c.number} {c.title}, which was {was}", subject=c, reason=reason)
     return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
                       f"Due {show_due(c.due_at, ctx.tz, ctx.now)}; `edit {c.number} by:...` to move the date.",
                  audience=Audience.CHANNEL)
+
+
+def ensure_owner_holds_work(ctx: Context, c: Commitment) -> None:
+    """Refuse to reopen work in the name of someone who can no longer hold it: a member who has
+    left (nobody would keep that promise) or an observer (no load would count it, and they could
+    not close it)."""
+    owner = c.owner
+    if owner.active and owner.role is not Role.OBSERVER:
+        return
+    name = owner.person.display_name
+    now = f"has left {ctx.require_partnership().name}" if not owner.active else "is an observer now"
+    hint = f"Log it afresh for someone here: `commit @name {quote(c.title)} by:friday`"
+    if owner.active:
+        hint += ", or have a coordinator make them a member again: `member role @name member`"
+    raise UserError(f"#{c.number} {c.title} was {name}'s, who {now}, so it can't be open in their name again.", hint + ".")
 
 
 @command("progress", usage="progress <number> <percent>", examples=("progress 12 60%",), after_end=True)

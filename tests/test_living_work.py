@@ -90,6 +90,36 @@ def test_reopen_undoes_done_and_drop_with_the_reason(town: Chat) -> None:
     refuse(town, "carol", 'reopen 1 "mine now"', "#1 is Bob's commitment")
 
 
+def test_work_is_not_reopened_in_the_name_of_someone_who_left_or_now_observes(town: Chat) -> None:
+    """A coordinator undoing `done` for a member who has since left was told someone else had
+    changed it at that moment, again at every try; for an observer, the work came back where no
+    load counted it and its owner could not close it."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "done 1")
+    town.ok("bob", "leave")
+    refuse(town, "alice", 'reopen 1 "Only half were delivered"', "#1 Deliver leaflets was Bob's, who has left",
+           '`commit @name "Deliver leaflets" by:friday`')
+    town.ok("carol", 'commit "Book the hall" by:friday effort:2h')
+    town.ok("carol", "done 2")
+    town.ok("alice", "member role @carol observer")
+    refuse(town, "alice", 'reopen 2 "Not booked after all"', "#2 Book the hall was Carol's, who is an observer now",
+           "`member role @name member`")
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DONE, CommitmentStatus.DONE]
+    town.ok("alice", "member role @carol member")
+    town.ok("alice", 'reopen 2 "Not booked after all"')
+    assert commitment(town, 2).status is CommitmentStatus.OPEN
+
+
+def test_reopened_work_counts_in_full_again_not_as_the_nothing_left_when_it_closed(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
+    town.ok("bob", "progress 1 100%")
+    town.ok("bob", "done 1")
+    town.ok("bob", 'reopen 1 "Only half were delivered"')
+    c = commitment(town, 1)
+    assert (c.left_hours, c.progress_at) == (None, None)
+    assert "1 open (3h left)" in load_line(town, "Bob")
+
+
 def test_reopen_asks_which_when_a_commitment_and_a_concern_share_the_number(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", "done 1")
