@@ -207,8 +207,7 @@ def show_due(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
     today = now.astimezone(tz).date()
     delta = (day - today).days
     if due_at < now:
-        late = max(1, (today - day).days)
-        when = f"{plural(late, 'day')} overdue"
+        when = f"{plural(days_overdue(due_at, tz, now), 'day')} overdue"
     elif delta == 0:
         when = "today"
     elif delta == 1:
@@ -216,6 +215,13 @@ def show_due(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
     else:
         when = f"in {delta} days"
     return f"{show_day(day, today)} ({when})"
+
+
+def days_overdue(due_at: datetime, tz: ZoneInfo, now: datetime) -> int:
+    """How many days late something due at `due_at` is now, by the calendar in `tz`: 1 the day
+    after its due day (and on the due day itself, once a moment due then has passed). Every
+    "N days overdue" the bot says, in a reply or a nudge, counts with this."""
+    return max(1, (now.astimezone(tz).date() - due_at.astimezone(tz).date()).days)
 
 
 def show_moment(moment: datetime, tz: ZoneInfo, now: datetime) -> str:

@@ -26,7 +26,7 @@ from handlers import away, decisions, recurring, reviews, succession
 from handlers.agreement import terms
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
-from handlers.dates import show_day
+from handlers.dates import days_overdue, show_day
 from handlers.describe import hours
 from handlers.episodes import Figures, Tellings, Told, episodes
 from handlers.errors import UserError
@@ -489,8 +489,6 @@ class Deriver:
         for c in self.open:
             moments += [c.created_at + DAY, c.due_at - t.due_soon_days * DAY, c.due_at - WEEK, c.due_at,
                         c.due_at + t.escalate_after_days * DAY]
-            if c.due_at + t.escalate_after_days * DAY <= now:  # "is N days overdue"
-                moments.append(c.due_at + ((now - c.due_at).days + 1) * DAY)
             if (s := self.snoozes.get(c.id)) is not None:
                 moments.append(s.until)
         for k in self.state.concerns.get(self.p.id, []):
@@ -545,7 +543,7 @@ class Deriver:
                                          f"(or `snooze {c.number} 3`).")
             # A coordinator's snooze means a coordinator already knows; an owner's does not stop this.
             if c.due_at + t.escalate_after_days * DAY <= now and not (snooze and self.by_coordinator(snooze)):
-                late = (now - c.due_at).days
+                late = days_overdue(c.due_at, zone(owner.timezone), now)
                 yield from self.to_coordinators(
                     "escalation", f"escalation:{key}",
                     f"#{c.number} {c.title}, held by {owner.label}, is {plural(late, 'day')} overdue. A word with "

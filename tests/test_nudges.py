@@ -114,15 +114,17 @@ def test_overdue_to_owner_then_escalated_to_coordinators(town: Chat, inbox: Inbo
     [(who, text)] = inbox.take_all()
     assert who == "@bob" and "#1 Deliver 500 leaflets was due Fri 27 Nov" in text
 
-    at(town, "2026-11-30T09:00")  # two days overdue: not yet for the coordinators
+    at(town, "2026-11-30T09:00")  # not yet three whole days past the end of its day: not for the coordinators
     sweep(town, inbox)
     assert [who for who, _ in inbox.take_all() if who.startswith("@")] == []
 
-    at(town, "2026-12-01T10:00")  # three days overdue
+    at(town, "2026-12-01T10:00")
     sweep(town, inbox)
     personal = [(who, text) for who, text in inbox.take_all() if who.startswith("@")]
     assert [who for who, _ in personal] == ["@alice"]
-    assert "#1 Deliver 500 leaflets, held by Bob (Chamber of Trade), is 3 days overdue" in personal[0][1]
+    # Counted as `overdue` counts it (the nudge said one day fewer: whole days since 23:59:59).
+    assert "#1 Deliver 500 leaflets, held by Bob (Chamber of Trade), is 4 days overdue" in personal[0][1]
+    assert "due Fri 27 Nov (4 days overdue)" in town.ok("alice", "overdue")
 
 
 def test_done_commitments_are_not_chased(town: Chat, inbox: Inbox) -> None:
