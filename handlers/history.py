@@ -30,7 +30,7 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "concerns": ("concern", "discuss", "resolve", "reopen"),
     "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective",
                 "organisation-join", "organisation-leave"),
-    "agreement": ("agreement-edit", "agreement-sign", "organisation-join", "organisation-leave"),
+    "agreement": ("agreement-edit", "agreement-sign", "signature-void", "organisation-join", "organisation-leave"),
     "contributions": ("pledge", "pledge-withdraw", "delivered", "delivered-undo"),
     "goals": ("goal", "goal-edit", "goal-drop", "reading", "reading-undo"),
     "interests": ("interest", "interest-withdraw"),

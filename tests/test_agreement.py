@@ -165,6 +165,30 @@ def test_changing_organisation_or_becoming_an_observer_is_leaving(drafted: Chat,
     assert "Not in force" in out and "Riverside Trust\n" not in out.split("Not signed yet", 1)[1]
 
 
+def test_nobody_signs_for_another_organisation_by_naming_it_for_a_moment(drafted: Chat) -> None:
+    """Bob of the Chamber named the Town Council, signed for it, and named the Chamber again:
+    the agreement came into force with Bob's signature standing for a council nobody of which signed."""
+    drafted.ok("bob", "agreement sign 1")
+    drafted.ok("carol", "agreement sign 1")
+    drafted.ok("bob", 'join org:"Town Council"')
+    drafted.ok("bob", "agreement sign 1")
+    assert "Town Council: Bob" in drafted.ok("alice", "agreement")
+    out = drafted.ok("bob", 'join org:"Chamber of Trade"')
+    assert "Bob no longer names Town Council, so the signature they gave for it no longer counts: one of " \
+           "Town Council's members signs version 1 again with `agreement sign 1`." in out
+    drafted.ok("bob", "agreement sign 1")
+    drafted.ok("carol", "agreement sign 1")  # asked again when the Chamber was gone a moment
+    shown = drafted.ok("carol", "agreement")
+    assert not in_force(drafted) and "Not in force: Town Council has yet to sign version 1" in shown
+    assert "Town Council: Bob" not in shown
+    assert "Bob no longer names Town Council" in drafted.ok("carol", "history about:agreement")
+    drafted.ok("alice", "agreement sign 1")
+    assert in_force(drafted)
+    drafted.ok("dave", 'join org:"Riverside Trust" sector:voluntary')
+    drafted.ok("carol", "leave")  # a signer who leaves, their organisation still at the table, leaves it signed
+    assert in_force(drafted)
+
+
 def test_members_cannot_edit_and_bad_sections_are_refused(drafted: Chat) -> None:
     refuse(drafted, "bob", 'agreement edit roles:"Ours"', "Only coordinators of Riverside Partnership can do that",
            example=False)

@@ -18,9 +18,9 @@ from sqlalchemy import select, update
 
 from handlers.context import Context
 from handlers.judgements.contributions import partner_of, pledge_said
-from handlers.judgements.signoff import current_version, organisations_now
+from handlers.judgements.signoff import current_version, organisation_key, organisations_now
 from storage import queries
-from storage.models import AgreementSignature, Interest, Member, PartnerOrganisation, Pledge, Role
+from storage.models import AgreementSignature, AgreementVersion, Interest, Member, PartnerOrganisation, Pledge, Role
 
 
 def sync(ctx: Context) -> list[str]:
@@ -59,9 +59,35 @@ def sync(ctx: Context) -> list[str]:
         names = " and ".join(o.name for o in gone)
         said.append(f"With {names} gone, each partner organisation is asked to sign the agreement (version "
                     f"{version.number}) again: `agreement sign {version.number}`.")
+    if version is not None:
+        said += void_signatures_of_the_moved(ctx, version, members)
     said += end_pledges(ctx, members)
     withdraw_interests(ctx, members)
     ctx.session.flush()
+    return said
+
+
+def void_signatures_of_the_moved(ctx: Context, version: AgreementVersion, members: list[Member]) -> list[str]:
+    """A signature stands only while its signer, still a member, names the organisation they
+    signed for. Anyone may name an organisation, so otherwise a member could name another's,
+    sign for it and go back to their own. One who left, or only observes now, leaves it
+    standing: the organisation signed while they spoke for it."""
+    here = {m.id: m for m in members}
+    said: list[str] = []
+    for signature, stay in ctx.session.execute(
+            select(AgreementSignature, PartnerOrganisation)
+            .join(PartnerOrganisation, PartnerOrganisation.id == AgreementSignature.organisation_id)
+            .where(AgreementSignature.version_id == version.id, AgreementSignature.asked_again_at.is_(None))).all():
+        signer = here.get(signature.member_id)
+        if signer is None or (signer.organisation and organisation_key(signer.organisation) == stay.key):
+            continue
+        signature.asked_again_at = ctx.now
+        name = signer.person.display_name
+        noted(ctx, "signature-void", f"noted that {name} no longer names {stay.name}, so the signature they gave for "
+                                     f"it (version {version.number}) no longer counts", stay)
+        said.append(f"{name} no longer names {stay.name}, so the signature they gave for it no longer counts: one of "
+                    f"{stay.name}'s members signs version {version.number} again with "
+                    f"`agreement sign {version.number}`.")
     return said
 
 

@@ -4,9 +4,10 @@ The agreement is in force once a representative of every partner organisation ha
 its current version. The partner organisations are the ones its members name (`join
 org:"..."`), observers aside; a member who names none is bound by the agreement but signs
 for no organisation. A signature stands while its organisation stays at the table (one
-that left and came back signs afresh) and until sign-off is asked for again: a new version
-asks every organisation, an organisation joining asks it, and one leaving asks every
-organisation still there, as what the others can rely on has changed.
+that left and came back signs afresh), while its signer, if still a member, names that
+organisation (organisations.void_signatures_of_the_moved), and until sign-off is asked for
+again: a new version asks every organisation, an organisation joining asks it, and one
+leaving asks every organisation still there, as what the others can rely on has changed.
 """
 
 from __future__ import annotations
