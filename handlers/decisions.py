@@ -697,6 +697,12 @@ def close(ctx: Context, args: Args) -> Reply:
     return Reply(text=text + (f"\n{review_line(d, today)}" if review else ""), audience=Audience.CHANNEL)
 
 
+def responded_said(count: Count) -> str:
+    """`2 responded`, and `, 1 not counted` for responses that do not count (see `why_not_counted`)."""
+    aside = f", {len(count.not_counted)} not counted" if count.not_counted else ""
+    return f"{len(count.counted)} responded{aside}"
+
+
 def statement_line(ctx: Context, statement: str) -> str:
     return f"Outcome statement by {member_label(ctx.require_member())}: {statement}"
 
@@ -705,13 +711,15 @@ def review_line(d: Decision, today: date) -> str:
     return f"Coordinators will be reminded to review it on {show_day(d.review_on, today)}." if d.review_on else ""
 
 
-def decision_item(ctx: Context, d: Decision, responded: int, taken: Meeting | None = None) -> Item:
+def decision_item(ctx: Context, d: Decision, count: Count | None = None, taken: Meeting | None = None) -> Item:
+    """One decision as `decisions` lists it; an open one with its responses as they count (`count`)."""
+    responded = responded_said(count) if count is not None else ""
     if closing(d, ctx.now):
         return Item(f"#{d.number} {d.title} · {d.mode.value} · "
-                    f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded} responded")
+                    f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded}")
     if d.status is DecisionStatus.OPEN:
         return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
-                    f"{responded} responded", response_actions(d) if may_respond(ctx) else ())
+                    f"{responded}", response_actions(d) if may_respond(ctx) else ())
     when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
     at = f" · taken at the meeting of {meeting_day(taken, ctx.tz, ctx.now)}" if taken is not None else ""
     return Item(f"#{d.number} {d.title} · {d.status.value} {when}{at}")
@@ -726,12 +734,14 @@ def decisions(ctx: Context, args: Args) -> Reply:
         select(Decision).where(Decision.partnership_id == partnership.id,
                                (Decision.status == DecisionStatus.OPEN) | (Decision.closed_at >= ctx.now - RECENT))
         .order_by(Decision.closes_at, Decision.id)))
-    counts = Counter(r.decision_id for r in responses_to(ctx.session, [d.id for d in rows]))
+    # Responses as `decision N` and the vote's own reply count them: one who left, or joined
+    # after it opened, responded but does not count.
+    counts = {d.id: count_responses(ctx.session, d) for d in rows if d.status is DecisionStatus.OPEN}
     still_open = [decision_item(ctx, d, counts[d.id]) for d in rows
                   if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
     closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
     taken = taken_at(ctx.session, [d.id for d in rows if d.status is not DecisionStatus.OPEN])
-    settled = [decision_item(ctx, d, counts[d.id], taken.get(d.id)) for d in reversed(rows)
+    settled = [decision_item(ctx, d, taken=taken.get(d.id)) for d in reversed(rows)
                if d.status is not DecisionStatus.OPEN]
     sections = [Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
     if closed:

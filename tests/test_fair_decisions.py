@@ -55,7 +55,11 @@ def test_people_who_joined_after_it_opened_respond_but_are_not_counted(town: Cha
     reply = town.ok("dave", 'block 1 "I was not here for the discussion"')
     assert "Recorded, but not counted: you joined after it opened." in reply
     assert "Dave (not counted" not in town.ok("alice", "decision 1").split("Not responded yet")[1]
-    for user in ("alice", "bob", "carol"):
+    town.ok("bob", "agree 1")
+    # Listed as the decision itself counts it (the list said "2 responded").
+    assert "#1 Adopt the market plan · consensus · closes Fri 27 Nov (in 3 days) · 1 responded, 1 not counted" \
+        in town.ok("carol", "decisions")
+    for user in ("alice", "carol"):
         town.ok(user, "agree 1")
     announced = town.ok("alice", "close 1")
     assert "PASSED" in announced and "3 agree (3 of 3 members)" in announced
