@@ -290,7 +290,10 @@ def role(ctx: Context, args: Args) -> Reply:
     member.role_imposed = new is Role.OBSERVER
     ctx.record("member-role", f"changed {member.person.display_name}'s role from {old.value} to {new.value}",
                subject=member)
-    said = organisations.sync(ctx)
+    # An observer offers nothing and could not take an offer back: what they offered goes, as when leaving.
+    said = withdraw_offers(ctx, member, f"{member.person.display_name} became an observer") \
+        if new is Role.OBSERVER else []
+    said += organisations.sync(ctx)
     return Reply(text=" ".join([f"{member.person.display_name} is now {a_role(new)}.", *said]), audience=Audience.CHANNEL)
 
 
@@ -382,13 +385,7 @@ def depart(ctx: Context, member: Member, summary: str, then: str | None = None) 
     said = [f"{name} is no longer in {partnership.name}."]
     if last:
         said.append(f"Nobody coordinates the wound-up {partnership.name} now, so nobody can reopen it.")
-    offers = open_offers(ctx, member)
-    for offer in offers:
-        withdraw_offer(ctx, offer, f"{name} left")
-    if offers:
-        numbers = ", ".join(f"#{o.number}" for o in offers)
-        said.append(f"Their flexibility {'offer' if len(offers) == 1 else 'offers'} {numbers} "
-                    f"{'is' if len(offers) == 1 else 'are'} withdrawn.")
+    said += withdraw_offers(ctx, member, f"{name} left")
     note = handover_note(ctx, member)
     said += [note] if note else []
     retire(ctx, member)
@@ -396,6 +393,18 @@ def depart(ctx: Context, member: Member, summary: str, then: str | None = None) 
     ctx.record("member-remove", summary, subject=member)
     said += organisations.sync(ctx)
     return Reply(text=" ".join(said), audience=Audience.CHANNEL)
+
+
+def withdraw_offers(ctx: Context, member: Member, why: str) -> list[str]:
+    """Withdraw a member's standing flexibility offers (`why` goes in the log); what to tell the channel."""
+    offers = open_offers(ctx, member)
+    for offer in offers:
+        withdraw_offer(ctx, offer, why)
+    if not offers:
+        return []
+    numbers = ", ".join(f"#{o.number}" for o in offers)
+    return [f"Their flexibility {'offer' if len(offers) == 1 else 'offers'} {numbers} "
+            f"{'is' if len(offers) == 1 else 'are'} withdrawn."]
 
 
 def missing_sectors(people: list[Member]) -> list[Sector]:

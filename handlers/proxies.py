@@ -129,6 +129,11 @@ def withdraw(ctx: Context, args: Args) -> Reply:
                  audience=Audience.CHANNEL)
 
 
+def takes_part(m: Member) -> bool:
+    """Still in, and not only observing: a proxy from or to anyone else stands for nothing."""
+    return m.active and m.role is not Role.OBSERVER
+
+
 @command("proxies", usage="proxies", access=Access.READ, changes=False)
 def listing(ctx: Context, args: Args) -> Reply:
     """Who may respond for whom: every proxy standing, on one proposal or until a day."""
@@ -138,7 +143,7 @@ def listing(ctx: Context, args: Args) -> Reply:
     rows = ctx.session.scalars(select(Proxy).where(Proxy.partnership_id == p.id, Proxy.withdrawn_at.is_(None))
                                .order_by(Proxy.id))
     items = [Item(f"{member_label(r.holder)} for {member_label(r.giver)} {scope(r, today)}") for r in rows
-             if (r.until is None or r.until >= today) and r.giver.active and r.holder.active
+             if (r.until is None or r.until >= today) and takes_part(r.giver) and takes_part(r.holder)
              and (r.decision is None or r.decision.status is DecisionStatus.OPEN)]
     return Reply(title=f"Proxies in {p.name}", sections=[Section(None, items, empty=(
         "None. Name someone to respond for you: `proxy 4 @name` or `proxy @name until:\"in 2 weeks\"`."))])

@@ -271,6 +271,25 @@ def test_a_removed_member_takes_their_offers_with_them(town: Chat) -> None:
     assert all_of(town.sessions, Flexibility)[0].withdrawn_at == town.now
 
 
+def test_someone_made_an_observer_keeps_no_offer_interest_or_proxy_they_cannot_act_on(town: Chat) -> None:
+    """They were refused `flex withdraw` ("Observers can read...") while their offer, interest
+    and proxy were still listed as standing."""
+    town.ok("carol", 'flex time "Two evenings a month"')
+    town.ok("carol", 'interest "My sister chairs the planning committee"')
+    town.ok("bob", 'propose "Pedestrianise the square" mode:vote closes:friday')
+    town.ok("bob", "proxy 1 @carol")
+    town.ok("alice", "proxy 1 @bob")
+    out = town.ok("alice", "member role @carol observer")
+    assert "Carol is now an observer. Their flexibility offer #1 is withdrawn." in out
+    assert [(f.withdrawn_at, e.reason) for f in all_of(town.sessions, Flexibility) for e in all_of(town.sessions, Event)
+            if e.action == "flex-withdraw"] == [(town.now, "Carol became an observer")]
+    assert "Carol" not in town.ok("bob", "flex")
+    assert "withdrawn, as Carol only observes now" in town.ok("bob", "history about:interests")
+    assert "Interests declared" not in town.ok("bob", "agreement")
+    proxies = town.ok("bob", "proxies")
+    assert "for Bob" not in proxies and "Bob (Chamber of Trade) for Alice (Town Council)" in proxies
+
+
 def test_leave_refuses_while_holding_open_work_and_names_only_that(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", 'commit "Book the hall" by:friday')

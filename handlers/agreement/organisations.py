@@ -92,15 +92,17 @@ def void_signatures_of_the_moved(ctx: Context, version: AgreementVersion, member
 
 
 def withdraw_interests(ctx: Context, members: list[Member]) -> None:
-    """Withdraw the standing interests of members who are no longer in."""
-    here = {m.id for m in members}
+    """Withdraw the standing interests of members who no longer take part: who left, and who only
+    observes now (they respond to no proposal, and could no longer withdraw it themselves)."""
+    here = {m.id for m in members if m.role is not Role.OBSERVER}
     for interest in ctx.session.scalars(select(Interest).where(Interest.partnership_id == ctx.require_partnership().id,
                                                                Interest.withdrawn_at.is_(None))):
         if interest.member_id not in here:
             interest.withdrawn_at = ctx.now
-            noted(ctx, "interest-withdraw", f"noted that interest #{interest.number} of "
-                                            f"{interest.member.display_name} (\"{interest.text}\") was withdrawn, as "
-                                            f"{interest.member.display_name} left", interest)
+            name = interest.member.display_name
+            why = "left" if interest.member.left_at is not None else "only observes now"
+            noted(ctx, "interest-withdraw", f"noted that interest #{interest.number} of {name} "
+                                            f"(\"{interest.text}\") was withdrawn, as {name} {why}", interest)
 
 
 def end_pledges(ctx: Context, members: list[Member]) -> list[str]:
