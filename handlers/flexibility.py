@@ -42,6 +42,7 @@ def offer_item(ctx: Context, f: Flexibility, with_dimension: bool = True) -> Ite
     examples=('flex money "Up to £500 from the events budget"', 'flex time "Two extra evenings a month"', "flex"),
     access=Access.READ,
     reads_alone=True,
+    who="anyone in the workspace reads the offers; members and coordinators offer",
 )
 def flex(ctx: Context, args: Args) -> Reply:
     """Say how you can be flexible, so the partnership adapts fast when things change; alone, list every offer."""

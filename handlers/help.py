@@ -37,7 +37,7 @@ def help_command(ctx: Context, args: Args) -> Reply:
             close = suggest(name)
             raise UserError(f"There is no command `{name[:40]}`." + (f" Did you mean `{close}`?" if close else ""),
                             "Type `help` to see them all.")
-        fields = [("Type", f"`{cmd.usage}`"), ("Who", WHO[cmd.access])]
+        fields = [("Type", f"`{cmd.usage}`"), ("Who", cmd.who or WHO[cmd.access])]
         sections = [Section("Examples", [Item(f"`{e}`") for e in cmd.examples])]
         if subcommands(cmd.name):
             sections.append(Section("Sub-commands", [Item(f"`{sub.name}` — {sub.summary}") for sub in subcommands(cmd.name)]))

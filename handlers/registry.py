@@ -53,6 +53,9 @@ class Command:
     shows: str | None = None
     # Says of one call that it only reads (`minutes 1` shows them, `minutes 1 approve` changes them).
     reads_when: Callable[[Args], bool] | None = None
+    # Who may use it, for help, where the access rule tells only half: a list anyone reads, whose
+    # changing forms only some may use (`flex`, `minutes`).
+    who: str | None = None
 
     def changes_as_typed(self, args: Args) -> bool:
         """Whether this call of the command may change anything: one with a read-only bare form
@@ -99,6 +102,7 @@ def command(
     reads_alone: bool = False,
     shows: str | None = None,
     reads_when: Callable[[Args], bool] | None = None,
+    who: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register a handler under one or two words (`commit`, `member add`).
 
@@ -112,7 +116,7 @@ def command(
             raise ValueError(f"two commands are named `{name}`: {COMMANDS[name].func.__module__} and {func.__module__}")
         COMMANDS[name] = Command(
             name, func, usage, examples or (usage,), access, frozenset(options), frozenset(flags), aliases, changes,
-            after_end, reads_alone, shows, reads_when,
+            after_end, reads_alone, shows, reads_when, who,
         )
         for alias in aliases:
             _ALIASES[alias] = name

@@ -63,9 +63,18 @@ def test_help_for_each_command_shows_usage_who_and_examples(chat: Chat, name: st
     assert out.splitlines()[0] == name
     assert cmd.summary in out
     assert f"Type: `{cmd.usage}`" in out
-    assert f"Who: {WHO[cmd.access]}" in out
+    assert f"Who: {cmd.who or WHO[cmd.access]}" in out
     for example in cmd.examples:
         assert f"`{example}`" in out
+
+
+def test_help_says_who_may_change_what_anyone_may_read(town: Chat) -> None:
+    """`help flex` said observers were included, and an observer's offer was then refused."""
+    town.ok("olga", "join observer")
+    refuse(town, "olga", 'flex time "Two evenings"', "Observers can read")
+    assert "Who: anyone in the workspace reads the offers; members and coordinators offer" in town.ok("olga", "help flex")
+    refuse(town, "bob", "minutes 1", "There is no meeting #1")
+    assert "coordinators record, share and approve them" in town.ok("bob", "help minutes")
 
 
 def test_help_commit_explains_dates_and_effort(chat: Chat) -> None:

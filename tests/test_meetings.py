@@ -356,6 +356,8 @@ def test_a_poll_whose_slots_all_passed_is_given_a_time_by_moving_it(town: Chat, 
     assert meeting_row(town).status is MeetingStatus.POLLING
     refuse(town, "alice", "meeting schedule 1 slot:1", "already past", "meeting move")
     refuse(town, "alice", 'meeting move 1 place:"The library"', "no time yet")
+    # Told how to write `to:`, the option it takes (it was told to write `slots:`).
+    refuse(town, "alice", 'meeting move 1 to:"2026-11-30 18:00"', "already past", '`to:"2027-01-12 18:00"`')
     town.ok("alice", 'meeting move 1 to:"2026-12-08 18:00"')
     m = meeting_row(town)
     assert (m.status, m.starts_at, m.sequence) == (MeetingStatus.SCHEDULED, datetime(2026, 12, 8, 18, tzinfo=UTC), 0)

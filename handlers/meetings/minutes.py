@@ -152,7 +152,7 @@ def count(value: str | None, what: str) -> int:
                    'minutes 1 action @bob "Book the hall" by:friday', "minutes 1 carry 3", "minutes 1 share", "minutes 1 approve",
                    "minutes 1 export"),
          access=Access.READ, options=("present", "apologies", "for", "against", "abstain", "interests", "by"),
-         reads_when=only_reads)
+         reads_when=only_reads, who="anyone in the workspace reads them; coordinators record, share and approve them")
 def minutes(ctx: Context, args: Args) -> Reply:
     """A meeting's minutes: read them, or (coordinators) record attendance, notes, decisions,
     actions and carried items, then approve them.

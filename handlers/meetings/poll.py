@@ -115,21 +115,23 @@ def tally_of(session: Session, m: Meeting) -> list[Tally]:
                    voters(queries.active_members(session, m.partnership_id)))
 
 
-def read_slot(ctx: Context, text: str) -> datetime:
-    """One slot as typed (`2027-01-12 18:00`, `friday 6pm`) in the typist's zone, as UTC."""
+def read_slot(ctx: Context, text: str, option: str = "slots") -> datetime:
+    """One slot as typed (`2027-01-12 18:00`, `friday 6pm`) in the typist's zone, as UTC; a
+    refusal shows how to write it in the option it was typed in (`slots:`, `to:`)."""
+    hint = SLOT_HINT if option == "slots" else f'Write it as a date and a time, like `{option}:"2027-01-12 18:00"`.'
     found = _SLOT.fullmatch(text.strip())
     if not found:
-        raise UserError(f"`{text.strip()[:40]}` needs a time as well as a day.", SLOT_HINT)
+        raise UserError(f"`{text.strip()[:40]}` needs a time as well as a day.", hint)
     hour, minute, half = int(found[2]), int(found[3] or 0), (found[4] or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise UserError(f"`{text.strip()[:40]}` has no such hour.", SLOT_HINT)
+            raise UserError(f"`{text.strip()[:40]}` has no such hour.", hint)
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise UserError(f"`{text.strip()[:40]}` has no such time of day.", SLOT_HINT)
+        raise UserError(f"`{text.strip()[:40]}` has no such time of day.", hint)
     moment = datetime.combine(ctx.day(found[1]), time(hour, minute), tzinfo=ctx.tz).astimezone(UTC)
     if moment <= ctx.now:
-        raise UserError(f"{show_time(moment, ctx.tz, ctx.now)} is already past.", "Give slots still to come. " + SLOT_HINT)
+        raise UserError(f"{show_time(moment, ctx.tz, ctx.now)} is already past.", "Give a time still to come. " + hint)
     return moment
 
 
@@ -381,7 +383,7 @@ def move(ctx: Context, args: Args) -> Reply:
         raise UserError(f"Meeting {m.number} has no time yet to keep.",
                         f'Give it one: `meeting move {m.number} to:"thursday 18:00"`.')
     if "to" in args.options:
-        m.starts_at = read_slot(ctx, args.options["to"])
+        m.starts_at = read_slot(ctx, args.options["to"], "to")
     if "place" in args.options:
         m.place = check_text(args.options["place"], "place", MAX_TITLE)
     if polling:
