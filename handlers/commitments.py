@@ -175,8 +175,8 @@ def commit(ctx: Context, args: Args) -> Reply:
         )
     if owner.role is Role.OBSERVER:
         raise UserError(f"{owner.person.display_name} is an observer; make them a member first.")
-    if "again" not in args.flags:
-        ensure_new(ctx, owner, title, rule, args)
+    if rule is None and "until" in args.options:
+        raise UserError("`until:` is for recurring work; say how often with `every:`, like `every:tuesday`.")
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
     goal = find_goal(ctx, args.options["goal"]) if "goal" in args.options else None
     today = ctx.now.astimezone(ctx.tz).date()
@@ -186,13 +186,14 @@ def commit(ctx: Context, args: Args) -> Reply:
         assert rule is not None
         due_at = end_of_day(rule.first(today), ctx.tz)
     starts_at = start_from(ctx, args.options.get("from"), due_at)
+    until = recurring.until_from(args.options.get("until"), ctx, due_at) if rule is not None else None
+    # Asked last, once everything typed is known good: its answer says to type the same again.
+    if "again" not in args.flags:
+        ensure_new(ctx, owner, title, rule, args)
     series = None
     if rule is not None:
-        until = recurring.until_from(args.options.get("until"), ctx, due_at)
         series = CommitmentSeries(partnership_id=owner.partnership_id, rule=rule.code, until=until, created_at=ctx.now)
         ctx.session.add(series)
-    elif "until" in args.options:
-        raise UserError("`until:` is for recurring work; say how often with `every:`, like `every:tuesday`.")
     c = Commitment(
         partnership_id=owner.partnership_id,
         number=ctx.number(Commitment),

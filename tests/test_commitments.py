@@ -119,6 +119,10 @@ def test_a_title_like_an_open_commitments_asks_first_and_again_logs_it(town: Cha
                        'logged. If it is another, add `again`: `commit @carol "find a sponsor." by:"in 2 weeks" effort:2h '
                        "again`.")
     assert snapshot(town.sessions) == before
+    # What was typed wrong is said first: the question's own suggestion would be refused for it.
+    refuse(town, "alice", 'commit @carol "Find a sponsor" by:13/13', "isn't a real date")
+    refuse(town, "alice", 'commit @carol "Find a sponsor" by:friday effort:lots', "isn't a number of hours")
+    refuse(town, "alice", 'commit @carol "Find a sponsor" by:friday until:march', "`until:` is for recurring work")
     out = town.ok("alice", 'commit @carol "find a sponsor." by:"in 2 weeks" effort:2h again')
     assert "#2 find a sponsor. — Carol (Riverside Trust) · due Tue 8 Dec (in 14 days) · 2h" in out
     town.ok("bob", "done 1")
