@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser
+from dateparser.date import DateDataParser
 
 from handlers.errors import UserError
 from handlers.reply import plural
@@ -22,6 +22,8 @@ _NUMBER = re.compile(r"\d{1,3}")
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?")
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
     name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+# Words that make a month or a year relative to today (`in 3 months`, `next year`), not one named.
+_RELATIVE = re.compile(r"\b(?:in|next|this|last|ago|from|months?|years?)\b")
 _END_OF = re.compile(r"(?:the )?end of (?:the )?(?:(this |next )?(month|year)|([a-z]+)(?: (\d{4}))?)")
 # Everyday words for a day that dateparser does not read: the end of today, and the days of
 # the year people plan around, taken as the next one from today.
@@ -80,21 +82,24 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
         # dateparser reads a bare "32" as the year 2032; nobody typing it means that.
         raise UserError(f"`{text}` on its own isn't a date: is it a day of the month, or `in {text} days`? {date_hint(today)}")
     local_now = now.astimezone(tz).replace(tzinfo=None)
-    parsed = dateparser.parse(
-        text[:60],
-        languages=["en"],
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": local_now,
-            "DATE_ORDER": "MDY" if month_first else "DMY",
-            "RETURN_AS_TIMEZONE_AWARE": False,
-            "REQUIRE_PARTS": [],
-        },
-    )
-    if parsed is None:
-        shown = text if len(text) <= 40 else text[:37] + "..."
+    found = DateDataParser(languages=["en"], settings={
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": local_now,
+        "DATE_ORDER": "MDY" if month_first else "DMY",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "REQUIRE_PARTS": [],
+    }).get_date_data(text[:60])
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    if found.date_obj is None:
         raise UserError(f"I can't read `{shown}` as a date. {date_hint(today)}")
-    return parsed.date()
+    if found.period in ("month", "year") and not _RELATIVE.search(words):
+        # A month or a year named without its day: dateparser fills in today's day of the month,
+        # so `by:march` was quietly the 7th.
+        named = found.date_obj.date()
+        which = (f"like `{named.replace(day=15).isoformat()}`, or `end of {named:%B %Y}` for its last day".lower()
+                 if found.period == "month" else f"like `{named.year}-12-31`")
+        raise UserError(f"`{shown}` names a {found.period} but not the day. Write the day itself, {which}.")
+    return found.date_obj.date()
 
 
 def days_ahead(words: str, today: date) -> int | None:

@@ -57,6 +57,27 @@ def test_end_of_something_that_is_no_month_is_refused(town: Chat) -> None:
            "`end of january`")
 
 
+@pytest.mark.parametrize(("typed", "said"), [
+    ("march", "`march` names a month but not the day. Write the day itself, like `2027-03-15`, or "
+              "`end of march 2027` for its last day."),
+    ('"dec 2027"', "`dec 2027` names a month but not the day"),
+    ("2027", "`2027` names a year but not the day. Write the day itself, like `2027-12-31`."),
+])
+def test_a_month_or_year_without_its_day_is_asked_about_not_given_todays_day(town: Chat, typed: str, said: str) -> None:
+    """`by:march` was quietly 24 March, today's day of the month, and `by:2027` 24 November 2027."""
+    refuse(town, "bob", f'commit "Deliver leaflets" by:{typed}', said)
+
+
+@pytest.mark.parametrize(("typed", "due"), [
+    ('"in 3 months"', date(2027, 2, 24)),
+    ('"next month"', date(2026, 12, 24)),
+    ('"march 15"', date(2027, 3, 15)),
+])
+def test_a_month_counted_from_today_or_with_its_day_is_still_read(town: Chat, typed: str, due: date) -> None:
+    town.ok("bob", f'commit "Deliver leaflets" by:{typed}')
+    assert due_days(town) == [due]
+
+
 def test_numbers_read_day_first_by_default_and_the_other_order_is_refused_with_its_iso_form(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:31/03/2027')
     town.ok("bob", 'commit "Book the hall" by:04/05/2027')  # ambiguous: the person's order, 4 May
