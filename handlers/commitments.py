@@ -278,24 +278,44 @@ def done(ctx: Context, args: Args) -> Reply:
     text = f"Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
     if note:
         text += f"\nNote: {note}"
+    return Reply(text=text + next_said(ctx, c), audience=Audience.CHANNEL)
+
+
+def next_said(ctx: Context, c: Commitment, skipped: bool = False) -> str:
+    """Make a recurring commitment's next occurrence, now that `c` is closed; what to tell of it
+    (for one `skipped`, dropped alone, how to stop the series instead)."""
     following = recurring.next_occurrence(ctx.session, c, ctx.now)
-    if following is not None:
-        text += f"\nNext: #{following.number} {following.title}, due {show_due(following.due_at, ctx.tz, ctx.now)}."
-    return Reply(text=text, audience=Audience.CHANNEL)
+    if following is None:
+        return ""
+    stop = f' To stop the series instead: `drop {following.number} "why" series`.' if skipped else ""
+    return f"\nNext: #{following.number} {following.title}, due {show_due(following.due_at, ctx.tz, ctx.now)}.{stop}"
 
 
-@command("drop", usage='drop <number> "reason"', examples=('drop 12 "The venue cancelled the fair"',), after_end=True)
+@command("drop", usage='drop <number> "reason" [series]',
+         examples=('drop 12 "The venue cancelled the fair"', 'drop 14 "The hall is closed this week"',
+                   'drop 14 "The warm space closes for the summer" series'),
+         flags=("series",), after_end=True)
 def drop(ctx: Context, args: Args) -> Reply:
-    """Drop a commitment that will not happen, saying why, so everyone can see."""
+    """Drop a commitment that will not happen, saying why, so everyone can see.
+
+    A recurring one skips to its next occurrence; add `series` to stop the series with it."""
     c = find_commitment(ctx, args.take_id("commitment"))
     reason = args.take_text("reason for dropping it", MAX_NOTE)
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
+    whole = "series" in args.flags
+    if whole and c.series_id is None:
+        raise UserError(f"#{c.number} {c.title} doesn't repeat, so there is no series to stop.",
+                        f"Drop it alone: `drop {c.number} {quote(reason[:60])}`.")
     change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handover_from_id=None, handover_at=None)
-    ctx.record("drop", f"dropped #{c.number} {c.title}", subject=c, reason=reason)
-    return Reply(text=f"Dropped #{c.number} {c.title}: {reason}", audience=Audience.CHANNEL)
+    ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
+    ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)
+    text = f"Dropped #{c.number} {c.title}{ended}: {reason}"
+    if not whole:
+        text += next_said(ctx, c, skipped=True)
+    return Reply(text=text, audience=Audience.CHANNEL)
 
 
 @command(

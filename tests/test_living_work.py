@@ -243,6 +243,22 @@ def test_recurring_work_makes_one_occurrence_at_a_time(town: Chat, inbox: Inbox)
     assert "partnerbot marked #2 Open the warm space missed; next #3, due Tue 8 Dec" in town.ok("alice", "history")
 
 
+def test_dropping_one_occurrence_skips_to_the_next_and_series_stops_it(town: Chat) -> None:
+    """`drop` of one week's warm space ("the hall is closed") silently ended the series until March."""
+    town.ok("carol", 'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h')
+    out = town.ok("carol", 'drop 1 "The hall is closed this week"')
+    assert ("Dropped #1 Open the warm space: The hall is closed this week\nNext: #2 Open the warm space, due Tue 1 Dec "
+            "(in 7 days). To stop the series instead: `drop 2 \"why\" series`.") in out
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DROPPED, CommitmentStatus.OPEN]
+    out = town.ok("carol", 'drop 2 "The warm space closes for the winter" series')
+    assert "Dropped #2 Open the warm space and its series (every Tuesday): The warm space closes for the winter" in out
+    assert "Next:" not in out
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DROPPED] * 2
+    assert "Carol dropped #2 Open the warm space and its series (every Tuesday)" in town.ok("alice", "history")
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    refuse(town, "bob", 'drop 3 "Not needed" series', "doesn't repeat", '`drop 3 "Not needed"`')
+
+
 def test_recurring_every_two_weeks_and_month_and_its_end(town: Chat) -> None:
     town.ok("bob", 'commit "Litter pick" every:2 weeks by:2026-11-28 until:2026-12-20')
     out = town.ok("bob", "done 1")
