@@ -21,6 +21,7 @@ from handlers.judgements.balance import Balance, balances
 from handlers.judgements.indicators import Indicator, indicators_of
 from handlers.judgements.load import Workload, key_people, risk_options, risk_said, room_for, tally, weekly
 from handlers.judgements.signoff import standing_of
+from handlers.life import standing
 from handlers.members import missing_sectors
 from handlers.nudges import thresholds
 from handlers.parsing import Args
@@ -109,11 +110,17 @@ class Checker:
 
     def health(self) -> Health:
         given = balances(self.session, self.p.id)
-        goals = indicators_of(self.session, self.p.id, self.now, self.today)
-        found = [self.sectors(), self.size(), self.over_capacity(), self.at_risk(), self.no_successor(),
-                 self.key_person(), self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(),
-                 self.blocked(), self.give_and_take(given), self.unserved(goals), self.unread(goals),
-                 self.off_track(goals), self.unsigned()]
+        if self.p.over(self.today):  # in the reader's zone, as `life.standing` says it
+            # Wound up or ended: only its closing tasks and open concerns can still be settled
+            # (handlers/life.py), so only signs about them are given; the others would advise
+            # commands it refuses (`member add`, `successor`...).
+            found = [self.overdue(), self.stale_concerns()]
+        else:
+            goals = indicators_of(self.session, self.p.id, self.now, self.today)
+            found = [self.sectors(), self.size(), self.over_capacity(), self.at_risk(), self.no_successor(),
+                     self.key_person(), self.overdue(), self.stale_concerns(), self.unstated(), self.review_overdue(),
+                     self.blocked(), self.give_and_take(given), self.unserved(goals), self.unread(goals),
+                     self.off_track(goals), self.unsigned()]
         report = Health(self.p, self.today, [s for s in found if s is not None], given)
         self.latest_answers(report)
         return report
@@ -417,4 +424,7 @@ def health(ctx: Context, args: Args) -> Reply:
         reply.sections += [Section(s.name, signal_items(s)) for s in report.signals]
     else:
         reply.text = "Healthy: no warning signs in the partnership's state."
+    if (state := standing(ctx, report.partnership)) is not None:
+        reply.text = (f"{report.partnership.name} {state}: only what can still be settled, its closing tasks and "
+                      f"open concerns, is checked. " + reply.text.replace("Healthy: no", "No"))
     return reply

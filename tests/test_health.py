@@ -225,3 +225,22 @@ def test_an_open_review_silences_review_overdue(healthy: Chat) -> None:
     assert "Review overdue" in health(healthy)
     answered_review(healthy, {"bob": "right-time:3"})
     assert "Review overdue" not in health(healthy)
+
+
+def test_a_wound_up_partnership_is_checked_only_for_what_can_still_be_settled(town: Chat) -> None:
+    """Wound up, `health` still said "Sectors missing → `member add @name ...`" and "No successor
+    named → `successor coordinator @bob`", each then refused as the partnership is read-only."""
+    town.ok("bob", 'commit "Return the hall keys" by:tomorrow')
+    town.ok("carol", 'concern "Who pays the last invoice?"')
+    before = health(town)
+    assert "Sectors missing" in before and "No successor" in before
+    town.ok("alice", 'partnership wind-up "The funding ended" open:keep')
+    town.advance(days=31)
+    shown = health(town)
+    assert ("Riverside Partnership was wound up on Tue 24 Nov by Alice: only what can still be settled, its closing "
+            "tasks and open concerns, is checked. 2 warning signs, each with what to do next.") in shown
+    assert "#1 Return the hall keys, held by Bob" in shown and "#1 Who pays the last invoice?" in shown
+    assert "Sectors missing" not in shown and "No successor" not in shown and "member add" not in shown
+    town.ok("bob", "done 1")
+    town.ok("alice", 'resolve 1 "The council pays it"')
+    assert "is checked. No warning signs in the partnership's state." in health(town)
