@@ -151,6 +151,10 @@ def test_only_coordinators_set_goals_and_members_read_them(goal: Chat) -> None:
     ("reading 1 lots", "`lots` isn't a number for the reading"),
     ("reading 2 1250", "There is no goal #2 in Riverside Partnership"),
     ("reading 1 1250 on:tomorrow", "Wed 25 Nov is still to come; a reading is of a day that has been"),
+    # Before the goal (and its baseline) was set, a reading made its trend run backwards ("At this pace -757").
+    ("reading 1 1250 on:2026-11-23", "Goal #1 was set Tue 24 Nov, with its baseline then; a reading of Mon 23 Nov "
+                                     "comes before it. Give a day from Tue 24 Nov on; a better starting figure goes in "
+                                     "the baseline: `goal edit 1 baseline:1,250`."),
     ("reading undo 1", "Goal #1 has no reading to undo"),
 ])
 def test_bad_readings_are_refused(goal: Chat, command: str, expected: str) -> None:

@@ -265,6 +265,13 @@ def reading(ctx: Context, args: Args) -> Reply:
     if on > today:
         raise UserError(f"{show_day(on, today)} is still to come; a reading is of a day that has been.",
                         f"Give the day it was taken, like `on:yesterday` or `on:{today.isoformat()}`.")
+    set_on = goal.created_at.astimezone(ctx.tz).date()
+    if on < set_on:
+        # Its baseline stands on the day it was set, so an earlier reading would make a trend run backwards.
+        raise UserError(f"Goal #{goal.number} was set {show_day(set_on, today)}, with its baseline then; a reading of "
+                        f"{show_day(on, today)} comes before it.",
+                        f"Give a day from {show_day(set_on, today)} on; a better starting figure goes in the baseline: "
+                        f"`goal edit {goal.number} baseline:{figure(value)}`.")
     row = GoalReading(partnership_id=goal.partnership_id, goal_id=goal.id, member_id=member.id, value=value,
                       taken_on=on, note=note, created_at=ctx.now)
     ctx.session.add(row)
