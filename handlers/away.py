@@ -79,15 +79,16 @@ def away(ctx: Context, args: Args) -> Reply:
                             f"`away until:{example(today).split()[-1]}`.")
         last = ctx.day(args.take_word("last day away"))
     args.finish()
+    if last < today:  # first: swapping the days (below) would not help a last day already past
+        raise UserError(f"{show_day(last, today)} has passed. {date_hint(today)}")
     if last < first:
         raise UserError(f"The last day ({show_day(last, today)}) is before the first ({show_day(first, today)}).",
                         f"Type the first day, then the last: `away {last.isoformat()} {first.isoformat()}`.")
-    if last < today:
-        raise UserError(f"{show_day(last, today)} has passed. {date_hint(today)}")
     if (last - first).days > MAX_DAYS:
         raise UserError(f"That is more than {MAX_DAYS} days away; for a longer break, a coordinator can make you "
                         "an observer (`member role @you observer`).")
     first = max(first, today)
+    earlier = window(person, today) if person.away_until is not None and person.away_until >= today else None
     set_window(ctx, person, first, last)
     shown = window(person, today)
     due = ctx.session.scalars(select(Commitment).where(
@@ -96,6 +97,8 @@ def away(ctx: Context, args: Args) -> Reply:
     inside = [c for c in due if first <= c.due_at.astimezone(tz).date() <= last]
     ctx.record("away", f"is away {shown}")
     text = f"{person.display_name} is away {shown}: no nudges to them then, and no capacity counted."
+    if earlier is not None and earlier != shown:
+        text += f" (One time away is kept at once: this replaces {earlier}.)"
     if inside:
         text += (" Due while away: " + "; ".join(f"#{c.number} {c.title}" for c in inside[:10])
                  + f". Its successor, if named, and the coordinators are told, so someone can step in"

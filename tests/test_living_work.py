@@ -423,9 +423,13 @@ def test_away_bad_input_and_off(town: Chat) -> None:
     refuse(town, "bob", "away 2027-01-03 2026-12-20", "is before the first", "`away 2026-12-20 2027-01-03`")
     refuse(town, "bob", "away 2026-12-20", "Say the last day away too")
     refuse(town, "bob", "away 2025-01-01 2025-01-02", "has passed")
+    # Said it has passed, not told to swap the days into `away 2026-11-23 2026-11-24`, itself refused.
+    assert "is before the first" not in refuse(town, "bob", "away until:yesterday", "Mon 23 Nov has passed")
     refuse(town, "bob", "away soon later", "can't read `soon` as a date")
     refuse(town, "bob", "away off", "You're not marked away")
-    town.ok("bob", "away until:2026-12-01")
+    town.ok("bob", "away 2026-12-20 2026-12-24")
+    out = town.ok("bob", "away until:2026-12-01")
+    assert "(One time away is kept at once: this replaces Sun 20 Dec – Thu 24 Dec.)" in out
     with town.sessions() as session:
         bob = session.scalars(select(Person).where(Person.user_id == "bob")).one()
         assert (str(bob.away_from), str(bob.away_until)) == ("2026-11-24", "2026-12-01")
