@@ -33,8 +33,10 @@ _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\x9d)[^\x07\
 # and the last two code points of every plane, U+FFFE and U+FFFF among them), which XML refuses:
 # one in a title would make the Atom feed unreadable.
 _NONCHARACTERS = "".join(rf"\U{plane:04X}FFFE\U{plane:04X}FFFF" for plane in range(17))
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff"
-                      r"\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
+# Characters that take no room, zero-width spaces and joiners, direction marks and overrides: taken
+# out, not made spaces, so "Lea<zero-width space>flets" is "Leaflets", the same title as another.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _KEY = re.compile(r"[A-Za-z][\w-]*:")
 ID = re.compile(r"#?(\d{1,9})")  # a number as typed: `12` or `#12`
 # A name typed without its @: a letter first, so no number, option or markup is taken for one.
@@ -53,14 +55,14 @@ class Token:
 
 
 def clean(text: str) -> str:
-    """Strip terminal escapes, control and direction-override characters and noncharacters from typed text."""
-    return _CONTROL.sub(" ", _ESCAPES.sub(" ", text)).strip()
+    """Strip terminal escapes, control, invisible and direction-override characters and noncharacters from typed text."""
+    return _CONTROL.sub(" ", _INVISIBLE.sub("", _ESCAPES.sub(" ", text))).strip()
 
 
 def printable(text: str) -> str:
     """Text from a platform or the database as safe to show on a terminal or in a chat: no
     escape sequences, no control characters (line breaks kept)."""
-    return "\n".join(_CONTROL.sub("", line) for line in _ESCAPES.sub("", text).split("\n"))
+    return "\n".join(_CONTROL.sub("", _INVISIBLE.sub("", line)) for line in _ESCAPES.sub("", text).split("\n"))
 
 
 def plain_name(text: str, limit: int = 120) -> str:

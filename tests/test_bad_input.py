@@ -335,6 +335,14 @@ def test_control_and_direction_characters_never_reach_the_database(town: Chat) -
     assert stored.title == "Deliver 500 leaflets"
 
 
+def test_characters_that_take_no_room_are_taken_out_not_made_spaces(town: Chat) -> None:
+    """A zero-width space made "Lea flets", which the duplicate-title question did not see as "Leaflets"."""
+    town.ok("bob", 'commit "Leaflets" by:friday')
+    refuse(town, "bob", 'commit "Lea\u200bflets\u2060" by:friday', "#1 Leaflets is already open")
+    town.ok("bob", 'commit "Lea\u200bflets\ufeff for the \u200fmarket" by:friday')
+    assert all_of(town.sessions, Commitment)[-1].title == "Leaflets for the market"
+
+
 def test_curly_quotes_from_phones_work_like_straight_ones(town: Chat) -> None:
     out = town.ok("bob", "commit \u201cDeliver 500 leaflets\u201d by:friday")
     assert "#1 Deliver 500 leaflets" in out
