@@ -618,11 +618,15 @@ def rank(ctx: Context, args: Args) -> Reply:
 
 @command("withdraw", usage="withdraw <number>", examples=("withdraw 3", 'withdraw 3 "We need the costs first"'))
 def withdraw(ctx: Context, args: Args) -> Reply:
-    """Withdraw an open proposal: its proposer or a coordinator."""
+    """Withdraw an open proposal: its proposer or a coordinator; or (coordinators) a decision
+    recorded in a meeting's minutes by mistake, until the minutes are approved."""
     d = find_decision(ctx, args.take_id("decision"))
     reason = args.optional_text("reason", MAX_NOTE)
     args.finish()
     member = ctx.require_member()
+    taken = taken_at(ctx.session, [d.id]).get(d.id)
+    if taken is not None and taken.approved_at is None and d.status is not DecisionStatus.WITHDRAWN:
+        return withdraw_from_minutes(ctx, d, taken, member, reason)
     if d.proposer_id != member.id and not ctx.is_coordinator():
         raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.number}, or a coordinator can withdraw it.")
     ensure_open(ctx, d)
@@ -630,6 +634,20 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     d.outcome = f"Withdrawn by {member_label(member)}" + (f": {reason}" if reason else ".")
     ctx.record("decision-withdraw", f"withdrew #{d.number} {d.title}", subject=d, reason=reason)
     return Reply(text=f"Proposal #{d.number} {d.title} is withdrawn. {d.outcome}", audience=Audience.CHANNEL)
+
+
+def withdraw_from_minutes(ctx: Context, d: Decision, m: Meeting, member: Member, reason: str | None) -> Reply:
+    """Undo a decision recorded in draft minutes: kept, withdrawn, so the minutes say what happened."""
+    ctx.require_coordinator()
+    if not reason:
+        raise UserError(f"Say why #{d.number} comes out of meeting {m.number}'s minutes, so everyone can see.",
+                        f'Type `withdraw {d.number} "recorded by mistake"`.')
+    d.status, d.closed_by_id = DecisionStatus.WITHDRAWN, ctx.person.id
+    d.outcome = f"Withdrawn from the draft minutes of meeting {m.number} by {member_label(member)}: {reason}"
+    ctx.record("decision-withdraw", f"withdrew #{d.number} {d.title} from the minutes of meeting {m.number}",
+               subject=d, reason=reason)
+    return Reply(text=f"Decision #{d.number} {d.title} is withdrawn from meeting {m.number}'s minutes: {reason}",
+                 audience=Audience.CHANNEL)
 
 
 @command("results", usage="results <number> hidden|shown", examples=("results 3 hidden",))

@@ -399,3 +399,26 @@ def test_the_public_page_shows_the_meeting_ahead_its_agenda_and_then_its_minutes
 
     town.ok("alice", "publish names:on")
     assert "Bob (Chamber of Trade)" in web.get(path).text.split('id="minutes-1"')[1].split("</article>")[0]
+
+
+def test_minutes_never_record_a_decision_a_meeting_could_not_take_and_a_mistaken_one_is_withdrawn(town: Chat) -> None:
+    """Bob was moved from present to apologies after a decision was recorded, and the approved
+    minutes said "Not quorate" above "#1 ... passed, 2 for"; nor could the decision be taken out."""
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00" quorum:60%')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob")
+    town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:2 against:0')
+    refuse(town, "alice", "minutes 1 apologies:@bob", "Meeting 1's minutes record 1 decision (#1), which a meeting "
+           "that was not quorate could not take (Not quorate: 1 of 3 partner organisations present",
+           '`withdraw 1 "not quorate"`')
+    assert "Present: Alice (Town Council), Bob (Chamber of Trade)" in town.ok("carol", "minutes 1")
+    refuse(town, "bob", 'withdraw 1 "recorded by mistake"', "Only coordinators", example=False)
+    refuse(town, "alice", "withdraw 1", "Say why #1 comes out of meeting 1's minutes")
+    out = town.ok("alice", 'withdraw 1 "Bob had left before the vote"')
+    assert out == "Decision #1 Spend £500 on lights is withdrawn from meeting 1's minutes: Bob had left before the vote"
+    town.ok("alice", "minutes 1 apologies:@bob")
+    town.ok("alice", "minutes 1 approve")
+    shown = town.ok("carol", "minutes 1")
+    assert "Not quorate: 1 of 3" in shown and "#1 Spend £500 on lights: withdrawn." in shown
+    refuse(town, "alice", 'withdraw 1 "again"', "was already withdrawn")

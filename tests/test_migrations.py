@@ -115,3 +115,16 @@ def test_0023_rebuilds_decisions_keeping_every_row_that_refers_to_them_and_their
         db.execute(text("UPDATE decision_responses SET position = 'block', reason = 'late'"))
     with pytest.raises(Exception, match="a settled decision"), unmigrated.begin() as db:
         db.execute(text("UPDATE decisions SET title = 'Something else'"))
+
+
+def test_0028_lets_only_a_decision_in_draft_minutes_be_withdrawn(engine: Engine) -> None:
+    """The schema still refuses changing a settled decision, withdrawing it included, but for one
+    recorded in a meeting's minutes not yet approved."""
+    chat = Chat(session_factory(engine))
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    chat.ok("alice", "agree 1")
+    chat.ok("alice", "close 1")
+    with pytest.raises(Exception, match="a settled decision"), engine.begin() as db:
+        db.execute(text("UPDATE decisions SET status = 'withdrawn' WHERE number = 1"))

@@ -226,11 +226,26 @@ def attendance(ctx: Context, m: Meeting, args: Args) -> Reply:
                         for x in named)
     ctx.session.flush()
     minuted = minutes_of(ctx.session, m)
+    ensure_decisions_stand(minuted)
     ctx.record("minutes", f"recorded attendance at meeting {m.number}: {len(minuted.present)} present, "
                           f"{len(minuted.apologies)} apologies", subject=m)
     return Reply(text=f"Meeting {m.number}: present {', '.join(member_label(x) for x in minuted.present) or 'nobody'}; "
                       f"apologies {', '.join(member_label(x) for x in minuted.apologies) or 'none'}. "
                       f"{minuted.quorum.said()}.")
+
+
+def ensure_decisions_stand(minuted: Minutes) -> None:
+    """Refuse minutes that would record decisions taken by a meeting that was not quorate: an
+    attendance corrected after a decision was recorded, or approval once the table has changed.
+    A decision recorded by mistake is withdrawn from the draft first (`decisions.withdraw`)."""
+    standing = [d for d, _ in minuted.decisions if d.status is not DecisionStatus.WITHDRAWN]
+    if minuted.quorum.met or not standing:
+        return
+    m, first = minuted.meeting, standing[0]
+    numbers = ", ".join(f"#{d.number}" for d in standing)
+    raise UserError(f"Meeting {m.number}'s minutes record {plural(len(standing), 'decision')} ({numbers}), which a "
+                    f"meeting that was not quorate could not take ({minuted.quorum.said()}).",
+                    f'If that is who was there, withdraw it from the minutes first: `withdraw {first.number} "not quorate"`.')
 
 
 def note(ctx: Context, m: Meeting, args: Args) -> Reply:
@@ -338,6 +353,7 @@ def approve(ctx: Context, m: Meeting, args: Args) -> Reply:
     if not minuted.present:
         raise UserError(f"Meeting {m.number}'s minutes say nobody was there.",
                         f"Record attendance first: `minutes {m.number} present:@alice,@bob`.")
+    ensure_decisions_stand(minuted)
     m.approved_at, m.approved_by_id = ctx.now, ctx.person.id
     ctx.record("minutes-approve", f"approved the minutes of meeting {m.number} {m.title}", subject=m)
     p = ctx.require_partnership()
