@@ -265,7 +265,7 @@ def test_drop_keeps_the_reason_in_the_commitment_and_the_event(town: Chat) -> No
 
 def test_drop_needs_a_reason(town: Chat) -> None:
     town.ok("bob", 'commit "Run the craft fair" by:friday')
-    refuse(town, "bob", "drop 1", "Say the reason for dropping it", '`drop <number> "reason"`')
+    refuse(town, "bob", "drop 1", "Say the reason for dropping it", '`drop <number> "reason" [series]`')
 
 
 def test_member_cannot_drop_anothers_commitment(town: Chat) -> None:
