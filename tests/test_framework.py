@@ -4,7 +4,6 @@ sign-off nudges derived for every partnership at once."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -27,7 +26,7 @@ def grow(chat: Chat, n: int) -> None:
         chat.ok(who, 'pledge time:"2h a week" money:"£100 a year" premises:"A room"')
         chat.ok(who, 'delivered money:£20 "Stamps"')
         chat.ok("alice", f'goal "Goal {who}" measure:"count" baseline:10 target:20 by:2027-06-30')
-        chat.ok(who, f"reading {goal} 12 on:{(chat.now - timedelta(days=40)).date().isoformat()}")
+        chat.ok(who, f"reading {goal} 12")  # readings start the day a goal is set
         chat.ok(who, f"reading {goal} 13")
         chat.ok(who, f'commit "Work for {who}" by:friday goal:{goal}')
         chat.ok(who, f'interest "Interest of {who}"')
