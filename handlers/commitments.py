@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from handlers import recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
-from handlers.context import Context
-from handlers.dates import end_of_day, show_day, show_due, show_moment
-from handlers.describe import commitment_item, hours, labelled, late_said, left_said, member_label
+from handlers.context import Context, zone
+from handlers.dates import end_of_day, show_day, show_moment
+from handlers.describe import (
+    commitment_item,
+    due_day,
+    due_said,
+    hours,
+    labelled,
+    late_said,
+    left_said,
+    member_label,
+    owner_zone,
+)
 from handlers.errors import UserError
 from handlers.judgements.load import taking_on, workloads
 from handlers.life import today_of
@@ -180,13 +191,15 @@ def commit(ctx: Context, args: Args) -> Reply:
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
     goal = find_goal(ctx, args.options["goal"]) if "goal" in args.options else None
     today = ctx.now.astimezone(ctx.tz).date()
+    # The day typed, read as its typist writes dates, is a day on the owner's calendar.
+    theirs = zone(owner.timezone)
     if "by" in args.options:
-        due_at = ctx.due(args.options["by"])
+        due_at = ctx.due(args.options["by"], owner)
     else:
         assert rule is not None
-        due_at = end_of_day(rule.first(today), ctx.tz)
-    starts_at = start_from(ctx, args.options.get("from"), due_at)
-    until = recurring.until_from(args.options.get("until"), ctx, due_at) if rule is not None else None
+        due_at = end_of_day(rule.first(today), theirs)
+    starts_at = start_from(ctx, args.options.get("from"), due_at, theirs)
+    until = recurring.until_from(args.options.get("until"), ctx, due_at, theirs) if rule is not None else None
     # Asked last, once everything typed is known good: its answer says to type the same again.
     if "again" not in args.flags:
         ensure_new(ctx, owner, title, rule, args)
@@ -243,22 +256,23 @@ def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | N
                                                         for k, v in options.items()), "again"])
     raise UserError(
         f"#{twin.number} {twin.title} is already open ({twin.owner.person.display_name}'s, due "
-        f"{show_day(twin.due_at.astimezone(ctx.tz).date(), ctx.now.astimezone(ctx.tz).date())}). "
+        f"{show_day(due_day(twin), ctx.now.astimezone(ctx.tz).date())}). "
         "Is this the same one? Nothing was logged.",
         f"If it is another, add `again`: `{typed}`.")
 
 
-def start_from(ctx: Context, text: str | None, due_at: datetime) -> datetime | None:
-    """When the work can start (`from:`), the start of that day; refused after the due day."""
+def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInfo) -> datetime | None:
+    """When the work can start (`from:`), the start of that day on the owner's calendar (`theirs`,
+    the zone its due day is in); refused after the due day."""
     if text is None:
         return None
     day = ctx.day(text)
-    due_day = due_at.astimezone(ctx.tz).date()
-    if day > due_day:
+    due = due_at.astimezone(theirs).date()
+    if day > due:
         today = ctx.now.astimezone(ctx.tz).date()
-        raise UserError(f"from:{show_day(day, today)} is after the due date ({show_day(due_day, today)}).",
+        raise UserError(f"from:{show_day(day, today)} is after the due date ({show_day(due, today)}).",
                         "Give a start on or before the due date, like `from:monday`.")
-    return datetime.combine(day, time(0), tzinfo=ctx.tz).astimezone(UTC)
+    return datetime.combine(day, time(0), tzinfo=theirs).astimezone(UTC)
 
 
 @command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'),
@@ -273,7 +287,7 @@ def done(ctx: Context, args: Args) -> Reply:
     ensure_open(ctx, c)
     change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
            handover_from_id=None, handover_at=None)
-    lateness = late_said(c, ctx.tz)
+    lateness = late_said(c)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
     text = f"Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
     if note:
@@ -288,7 +302,7 @@ def next_said(ctx: Context, c: Commitment, skipped: bool = False) -> str:
     if following is None:
         return ""
     stop = f' To stop the series instead: `drop {following.number} "why" series`.' if skipped else ""
-    return f"\nNext: #{following.number} {following.title}, due {show_due(following.due_at, ctx.tz, ctx.now)}.{stop}"
+    return f"\nNext: #{following.number} {following.title}, due {due_said(following, ctx.now)}.{stop}"
 
 
 @command("drop", usage='drop <number> "reason" [series]',
@@ -346,13 +360,12 @@ def edit(ctx: Context, args: Args) -> Reply:
         if title != c.title:
             values["title"] = title
             said.append(f'title "{c.title}" → "{title}"')
-    due_at = c.due_at
+    due_at, theirs = c.due_at, owner_zone(c)
     if "by" in args.options:
-        due_at = ctx.due(args.options["by"])
+        due_at = ctx.due(args.options["by"], c.owner)
         if due_at != c.due_at:
             values["due_at"] = due_at
-            said.append(f"due {show_day(c.due_at.astimezone(ctx.tz).date(), today)} → "
-                        f"{show_day(due_at.astimezone(ctx.tz).date(), today)}")
+            said.append(f"due {show_day(due_day(c), today)} → {show_day(due_at.astimezone(theirs).date(), today)}")
     if "effort" in args.options:
         effort = parse_hours(args.options["effort"], "effort")
         if effort != c.effort_hours:
@@ -361,7 +374,7 @@ def edit(ctx: Context, args: Args) -> Reply:
             values["left_hours"] = values["progress_at"] = None
             said.append(f"effort {hours(c.effort_hours) if c.effort_hours is not None else 'none'} → {hours(effort)}")
     if "from" in args.options:
-        starts_at = start_from(ctx, args.options["from"], due_at)
+        starts_at = start_from(ctx, args.options["from"], due_at, theirs)
         if starts_at != c.starts_at:
             values["starts_at"] = starts_at
             said.append(f"from {show_day(c.starts.astimezone(ctx.tz).date(), today)} → "
@@ -407,7 +420,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
            done_note=None, handed_to=None, left_hours=None, progress_at=None)
     ctx.record("commitment-reopen", f"reopened #{c.number} {c.title}, which was {was}", subject=c, reason=reason)
     return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
-                      f"Due {show_due(c.due_at, ctx.tz, ctx.now)}; `edit {c.number} by:...` to move the date.",
+                      f"Due {due_said(c, ctx.now)}; `edit {c.number} by:...` to move the date.",
                  audience=Audience.CHANNEL)
 
 
@@ -467,7 +480,7 @@ def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
     hint = (f" All done? `done {c.number}`." if remaining == 0 else
             f" If the whole job is bigger than first thought: `edit {c.number} effort:{hours(remaining)}`."
             if c.effort_hours and remaining > c.effort_hours else "")
-    return Reply(text=f"#{c.number} {c.title}: {said}, due {show_due(c.due_at, ctx.tz, ctx.now)}.{hint}")
+    return Reply(text=f"#{c.number} {c.title}: {said}, due {due_said(c, ctx.now)}.{hint}")
 
 
 @command("who", usage="who [words or @name]", examples=("who leaflets", "who is doing the leaflets?", "who @bob", "who"),

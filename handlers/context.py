@@ -136,9 +136,10 @@ class Context:
         """A day the person typed, read in their zone and their date order (`dates`)."""
         return parse_day(text, self.tz, self.now, self.person.month_first)
 
-    def due(self, text: str) -> datetime:
-        """A due date the person typed, as the end of that day in UTC; never in the past."""
-        return parse_due(text, self.tz, self.now, self.person.month_first)
+    def due(self, text: str, owner: Member | None = None) -> datetime:
+        """A due date the person typed, never in the past, as the end of that day in UTC: the end
+        of the day on its owner's calendar (`owner`, when it is someone else's work)."""
+        return parse_due(text, self.tz, self.now, self.person.month_first, zone(owner.timezone) if owner else None)
 
     @property
     def partnership(self) -> Partnership | None:

@@ -167,15 +167,16 @@ def last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def parse_due(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> datetime:
-    """A due date in the future (or today), as the end of that day in UTC."""
+def parse_due(text: str, tz: ZoneInfo, now: datetime, month_first: bool, owner: ZoneInfo | None = None) -> datetime:
+    """A due date in the future (or today), read as its typist writes dates (in `tz`), as the
+    end of that day in UTC: the end of the owner's day, in `owner`'s zone when someone else's."""
     day = parse_day(text, tz, now, month_first)
     today = now.astimezone(tz).date()
     if day < today:
         raise UserError(f"{show_day(day, today)} is in the past. Give a date from today on. {date_hint(today)}")
     if day > today + timedelta(days=366 * 5):
         raise UserError(f"{show_day(day, today)} is more than five years away. {date_hint(today)}")
-    return end_of_day(day, tz)
+    return end_of_day(day, owner or tz)
 
 
 def period(text: str, today: date) -> tuple[date, date] | None:
@@ -199,6 +200,12 @@ def period(text: str, today: date) -> tuple[date, date] | None:
 
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)
+
+
+def same_day_in(due_at: datetime, was: ZoneInfo, now_in: ZoneInfo) -> datetime:
+    """A due moment, the end of a day in zone `was`, as the end of the same day in `now_in`: a due
+    date is a day, and stays that day when its work changes hands or its owner changes zone."""
+    return end_of_day(due_at.astimezone(was).date(), now_in)
 
 
 def show_day(day: date, today: date) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from handlers.context import zone
 from handlers.dates import show_due
 from handlers.parsing import quote
 from handlers.recurring import Rule
@@ -43,16 +44,31 @@ def outcome(c: Commitment) -> str:
     return "handed-on" if c.status is CommitmentStatus.DROPPED and c.handed_to else c.status.value
 
 
-def days_late(c: Commitment | CommitmentLine, tz: ZoneInfo) -> int:
-    """Whole days between the due day and the day it was done, in the reader's zone (0: on time or not done)."""
+def owner_zone(c: Commitment | CommitmentLine) -> ZoneInfo:
+    """The zone a commitment's due date is a day in: its owner's. Every reader sees that day."""
+    return zone(c.owner_timezone)
+
+
+def due_day(c: Commitment | CommitmentLine) -> date:
+    """The day a commitment is due, on its owner's calendar."""
+    return c.due_at.astimezone(owner_zone(c)).date()
+
+
+def due_said(c: Commitment | CommitmentLine, now: datetime) -> str:
+    """`Fri 27 Nov (in 3 days)`: its owner's due day, and how far off it is for them, whoever reads it."""
+    return show_due(c.due_at, owner_zone(c), now)
+
+
+def days_late(c: Commitment | CommitmentLine) -> int:
+    """Whole days between the due day and the day it was done, on its owner's calendar (0: on time or not done)."""
     if c.status is not CommitmentStatus.DONE or c.closed_at is None:
         return 0
-    return max(0, (c.closed_at.astimezone(tz).date() - c.due_at.astimezone(tz).date()).days)
+    return max(0, (c.closed_at.astimezone(owner_zone(c)).date() - due_day(c)).days)
 
 
-def late_said(c: Commitment | CommitmentLine, tz: ZoneInfo) -> str:
+def late_said(c: Commitment | CommitmentLine) -> str:
     """`, 3 days late` for work done after its due date; empty otherwise."""
-    late = days_late(c, tz)
+    late = days_late(c)
     return f", {plural(late, 'day')} late" if late else ""
 
 
@@ -68,9 +84,9 @@ def commitment_item(c: CommitmentLine, tz: ZoneInfo, now: datetime, with_owner: 
     if with_owner:
         parts.append(f"— {labelled(c.owner_name, c.owner_organisation)}")
     if c.status is CommitmentStatus.OPEN:
-        parts.append(f"· due {show_due(c.due_at, tz, now)}")
+        parts.append(f"· due {due_said(c, now)}")
     elif c.status is CommitmentStatus.DONE and c.closed_at:
-        parts.append(f"· done {c.closed_at.astimezone(tz):%a %-d %b}{late_said(c, tz)}")
+        parts.append(f"· done {c.closed_at.astimezone(tz):%a %-d %b}{late_said(c)}")
         if c.done_note:
             parts.append(f"· note: {c.done_note}")
     elif c.handed_to:

@@ -24,8 +24,7 @@ from handlers.commitments import (
     tell_owner,
 )
 from handlers.context import Context
-from handlers.dates import show_due
-from handlers.describe import member_label
+from handlers.describe import due_said, member_label
 from handlers.errors import UserError
 from handlers.handover import handover_key
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
@@ -82,7 +81,7 @@ def open_work(ctx: Context) -> list[Commitment]:
 def line(ctx: Context, c: Commitment, due: bool = True) -> Item:
     """`#3 Open the warm space — Bob (Chamber of Trade) · due Tue 16 Feb`."""
     return Item(f"#{c.number} {c.title} — {member_label(c.owner)}"
-                + (f" · due {show_due(c.due_at, ctx.tz, ctx.now)}" if due else ""))
+                + (f" · due {due_said(c, ctx.now)}" if due else ""))
 
 
 def listed(ctx: Context, heading: str, rows: list[Commitment], due: bool = True) -> Section:

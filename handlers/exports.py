@@ -25,7 +25,7 @@ from handlers.agreement.overview import Framework, framework
 from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
 from handlers.decisions import closing, hidden
-from handlers.describe import days_late, member_label, outcome
+from handlers.describe import days_late, due_day, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
 from handlers.judgements.contributions import partner_of, pledge_said, quantity
@@ -91,11 +91,6 @@ def csv_file(filename: str, header: list[str], rows: Iterable[list[object]]) -> 
     return Attachment(filename, CSV, out.getvalue().encode())
 
 
-def due_day(c: Commitment) -> date:
-    """The day a commitment is due, as its owner set it in their own zone."""
-    return c.due_at.astimezone(zone(c.owner.person.timezone)).date()
-
-
 def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     goals = dict(session.execute(select(CommitmentGoal.commitment_id, Goal.number)
@@ -107,7 +102,7 @@ def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachmen
     ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", outcome(c),
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
          "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at, tz),
-         stamp(c.closed_at, tz), tz.key, days_late(c, zone(c.owner.person.timezone)) if c.status is CommitmentStatus.DONE
+         stamp(c.closed_at, tz), tz.key, days_late(c) if c.status is CommitmentStatus.DONE
          else "", c.done_note or "", c.drop_reason or "", c.handed_to or "", goals.get(c.id, "")] for c in rows))
 
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import update
 
 from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
-from handlers.context import Context
-from handlers.dates import show_due
-from handlers.describe import hours, member_label
+from handlers.context import Context, zone
+from handlers.dates import same_day_in
+from handlers.describe import due_said, hours, member_label
 from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
@@ -86,6 +86,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     origin = c.handover_from_id or old.id
     taken = new_owner.person_id == ctx.person.id  # a coordinator taking it over: nobody to ask
     change(ctx, c, still_open(), Commitment.owner_id == old.id, owner_id=new_owner.id,
+           due_at=same_day_in(c.due_at, zone(old.timezone), zone(new_owner.timezone)),
            handover_from_id=None if taken else old.id, handover_at=None if taken else ctx.now)
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "passed on")
@@ -109,7 +110,7 @@ def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, old: Member) -
     """Ask the new owner of `c` to accept it or decline it; what the channel is told."""
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
-         f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {show_due(c.due_at, ctx.tz, ctx.now)}{effort}. "
+         f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {due_said(c, ctx.now)}{effort}. "
          f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
          person_id=new_owner.person_id,
          actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
@@ -152,7 +153,7 @@ def accept(ctx: Context, args: Args) -> Reply:
     withdraw(ctx.session, c.partnership_id, handover_key(c), f"{me.person.display_name} accepted #{c.number} first", ctx.now)
     ctx.record("accept", f"accepted #{c.number} {c.title}", subject=c)
     return Reply(text=f"{me.person.display_name} takes on #{c.number} {c.title}, due "
-                      f"{show_due(c.due_at, ctx.tz, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
+                      f"{due_said(c, ctx.now)}. Thank you!", audience=Audience.CHANNEL)
 
 
 def decline(ctx: Context, args: Args) -> Reply:
@@ -170,7 +171,8 @@ def decline(ctx: Context, args: Args) -> Reply:
         raise UserError(f"There is nobody to give #{c.number} back to: the partnership has no other coordinator.",
                         f"Keep it, or drop it: `drop {c.number} \"why\"`.")
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
-           owner_id=back.id, handover_from_id=None, handover_at=None)
+           owner_id=back.id, due_at=same_day_in(c.due_at, zone(me.timezone), zone(back.timezone)),
+           handover_from_id=None, handover_at=None)
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "declined")
     withdraw(ctx.session, c.partnership_id, handover_key(c), f"{me.person.display_name} declined #{c.number} first", ctx.now)

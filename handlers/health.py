@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
-from handlers.dates import show_day, show_due
-from handlers.describe import hours, member_label
+from handlers.dates import show_day
+from handlers.describe import due_said, hours, member_label
 from handlers.judgements.balance import Balance, balances
 from handlers.judgements.indicators import Indicator, indicators_of
 from handlers.judgements.load import Workload, key_people, risk_options, risk_said, room_for, tally, weekly
@@ -258,7 +258,7 @@ class Checker:
         late = [c for c in self.open if c.due_at < self.now]
         if not late:
             return None
-        texts = [f"#{c.number} {c.title}, held by {c.owner.person.display_name}, due {show_due(c.due_at, self.tz, self.now)}"
+        texts = [f"#{c.number} {c.title}, held by {c.owner.person.display_name}, due {due_said(c, self.now)}"
                  for c in late]
         first = late[0]
         return Signal(

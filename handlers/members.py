@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from handlers import rooms
 from handlers.agreement import organisations
 from handlers.context import Context, zone
-from handlers.dates import show_moment
+from handlers.dates import same_day_in, show_moment
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.flexibility import open_offers, withdraw_offer
@@ -451,9 +451,31 @@ def set_timezone(ctx: Context, args: Args) -> Reply:
         shown = name if len(name) <= 40 else name[:37] + "..."
         raise UserError(f"`{shown}` isn't a time zone I know.",
                         "Use a name like `Europe/London` or `America/New_York`, or a city that names one, like `paris`.")
+    was = zone(ctx.person.timezone)
     ctx.person.timezone = matches[0]
+    kept = keep_due_days(ctx, was, zone(matches[0]))
     local = ctx.now.astimezone(zone(matches[0]))
-    return Reply(text=f"Your time zone is now {matches[0]} (it is {local:%H:%M} there). {date_order(ctx.person)}")
+    text = f"Your time zone is now {matches[0]} (it is {local:%H:%M} there). {date_order(ctx.person)}"
+    if kept:
+        text += (" Your open commitment keeps its due day." if kept == 1
+                 else f" Your {kept} open commitments keep their due days.")
+    return Reply(text=text)
+
+
+def keep_due_days(ctx: Context, was: ZoneInfo, now_in: ZoneInfo) -> int:
+    """Move the acting person's open work to the end of the same days in their new zone: a due
+    date is a day on its owner's calendar. How many moved; one changed meanwhile is left as it is."""
+    if was == now_in:
+        return 0
+    held = ctx.session.scalars(select(Commitment).join(Member, Member.id == Commitment.owner_id).where(
+        Member.person_id == ctx.person.id, Commitment.status == CommitmentStatus.OPEN)).all()
+    moved = 0
+    for c in held:
+        moved += ctx.session.execute(  # type: ignore[attr-defined]
+            update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN,
+                                     Commitment.due_at == c.due_at)
+            .values(due_at=same_day_in(c.due_at, was, now_in)).execution_options(synchronize_session="fetch")).rowcount
+    return moved
 
 
 def zones_named(name: str) -> list[str]:

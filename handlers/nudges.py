@@ -27,7 +27,7 @@ from handlers.agreement import terms
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
 from handlers.dates import days_overdue, show_day
-from handlers.describe import hours
+from handlers.describe import due_day, hours
 from handlers.episodes import Figures, Tellings, Told, episodes
 from handlers.errors import UserError
 from handlers.judgements.load import (
@@ -751,7 +751,7 @@ def moved(c: Commitment, row: Waiting) -> str | None:
     """Why a nudge about the due date in its key no longer holds: the date moved."""
     if day_in(row.key) in (None, c.due_at.date()):
         return None
-    return f"#{c.number} is now due {c.due_at.date().isoformat()}"
+    return f"#{c.number} is now due {due_day(c).isoformat()}"  # its owner's day, as every reader sees it
 
 
 @rechecks("due-soon", "overdue")

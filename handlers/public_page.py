@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
+from handlers.dates import days_overdue
 from handlers.decisions import closing, hidden, responses_to, tally
-from handlers.describe import days_late, left_said
+from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
 from handlers.members import missing_sectors
@@ -251,9 +252,9 @@ def participants(people: list[Member], names: bool) -> list[Participant]:
 
 
 def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
-    due = c.due_at.astimezone(tz).date()
+    due = due_day(c)
     still_open = c.status is CommitmentStatus.OPEN
-    late = max(0, (now.astimezone(tz).date() - due).days) if still_open and c.due_at < now else days_late(c, tz)
+    late = days_overdue(c.due_at, owner_zone(c), now) if still_open and c.due_at < now else days_late(c)
     progress = None
     if still_open and c.left_hours is not None:
         progress = left_said(c.left_hours, c.effort_hours)
@@ -367,7 +368,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page.recently_done = [work(c, tz, now, words) for c in done]
     page.done_this_month = [w for w, c in zip(page.recently_done, done, strict=True) if c.closed_at >= month_start]
     changes = [Change(f"commitment-{c.number}", c.created_at, f"New commitment: {words(c.title)}",
-                      f"{organisation(c.owner)} will do this by {c.due_at.astimezone(tz).date():%-d %B %Y}"
+                      f"{organisation(c.owner)} will do this by {due_day(c):%-d %B %Y}"
                       + (", as a closing task of the ended partnership." if page.ending else "."))
                for c in open_work]
     changes += [Change(f"commitment-{c.number}-done", c.closed_at or now, f"Done: {words(c.title)}",

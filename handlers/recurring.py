@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select, update
@@ -94,11 +95,13 @@ def rule_from(args: Args) -> Rule | None:
     return parse_rule(text)
 
 
-def until_from(text: str | None, ctx: Context, due_at: datetime) -> date | None:
+def until_from(text: str | None, ctx: Context, due_at: datetime, theirs: ZoneInfo) -> date | None:
+    """The series' last day (`until:`), refused before its first occurrence's day (on the owner's
+    calendar, `theirs`)."""
     if text is None:
         return None
     day = ctx.day(text)
-    first = due_at.astimezone(ctx.tz).date()
+    first = due_at.astimezone(theirs).date()
     if day < first:
         today = ctx.now.astimezone(ctx.tz).date()
         raise UserError(f"until:{show_day(day, today)} is before the first occurrence ({show_day(first, today)}). "

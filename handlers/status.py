@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.commitments import open_commitments
 from handlers.context import Context
-from handlers.dates import show_day, show_due
+from handlers.dates import show_day
 from handlers.decisions import closed_unsettled, closing
-from handlers.describe import member_label
+from handlers.describe import due_day, due_said, member_label
 from handlers.history import event_line, events
 from handlers.parsing import Args
 from handlers.registry import Access, command
@@ -79,7 +79,7 @@ def overdue_line(ctx: Context, overdue: list[Commitment]) -> str:
     """`Overdue: #1 Deliver leaflets (Bob, due Fri 27 Nov); ...`: the first few by name, then how many more."""
     today = ctx.now.astimezone(ctx.tz).date()
     named = "; ".join(f"#{c.number} {c.title} ({c.owner.person.display_name}, "
-                      f"due {show_day(c.due_at.astimezone(ctx.tz).date(), today)})" for c in overdue[:NAMED])
+                      f"due {show_day(due_day(c), today)})" for c in overdue[:NAMED])
     more = len(overdue) - NAMED
     return f"Overdue: {named}" + (f" and {more} more (`overdue` lists them)" if more > 0 else "")
 
@@ -99,7 +99,7 @@ def reasons(ctx: Context, p: Partnership) -> list[Item]:
 
 def dates(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:
     today = ctx.now.astimezone(ctx.tz).date()
-    items = [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): due {show_due(c.due_at, ctx.tz, ctx.now)}")
+    items = [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}): due {due_said(c, ctx.now)}")
              for c in [c for c in open_work if c.due_at >= ctx.now][:3]]
     items += [Item(f'Decision #{d.number} "{d.title}" closes {at(d.closes_at, ctx)}')
               for d in [d for d in deciding if not closing(d, ctx.now)][:3]]
@@ -138,7 +138,7 @@ def what_is_left(ctx: Context, p: Partnership, open_work: list[Commitment], deci
 def closing_dates(ctx: Context, open_work: list[Commitment]) -> list[Item]:
     """The only dates an ended partnership still has: its closing tasks' (no review, no decision, no end)."""
     items = [Item(f"Closing task #{c.number} {c.title} ({c.owner.person.display_name}): due "
-                  f"{show_due(c.due_at, ctx.tz, ctx.now)}") for c in open_work[:CLOSING_NAMED]]
+                  f"{due_said(c, ctx.now)}") for c in open_work[:CLOSING_NAMED]]
     if len(open_work) > CLOSING_NAMED:
         items.append(Item(f"and {len(open_work) - CLOSING_NAMED} more closing tasks (`who` lists them)"))
     return items

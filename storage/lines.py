@@ -35,15 +35,17 @@ class CommitmentLine(NamedTuple):
     handover_from_id: int | None
     owner_name: str
     owner_organisation: str | None
+    owner_timezone: str  # its due date is a day on its owner's calendar
     rule: str | None  # a recurring commitment's series rule (handlers/recurring.Rule), else None
 
 
-# A line's fields but its last three (the owner's and the series', joined in) are the
+# A line's fields but its last four (the owner's and the series', joined in) are the
 # commitment's own columns of the same names.
-OWN = CommitmentLine._fields[:-3]
+OWN = CommitmentLine._fields[:-4]
 # Add a where clause and an order (and bind values at execution) for each listing.
 LINES: Select[Any] = (
-    select(*(getattr(Commitment, name) for name in OWN), Person.display_name, Member.organisation, CommitmentSeries.rule)
+    select(*(getattr(Commitment, name) for name in OWN), Person.display_name, Member.organisation, Person.timezone,
+           CommitmentSeries.rule)
     .join(Member, Member.id == Commitment.owner_id)
     .join(Person, Person.id == Member.person_id)
     .outerjoin(CommitmentSeries, CommitmentSeries.id == Commitment.series_id)
@@ -58,4 +60,4 @@ def lines(session: Session, statement: Select[Any], values: dict[str, Any] | Non
 def line_of(c: Commitment) -> CommitmentLine:
     """A commitment already held as an object (one just logged, say), as a list shows it."""
     return CommitmentLine(*(getattr(c, name) for name in OWN), c.owner.person.display_name, c.owner.organisation,
-                          c.series.rule if c.series else None)
+                          c.owner.person.timezone, c.series.rule if c.series else None)

@@ -431,6 +431,11 @@ class Commitment(Base):
     def starts(self) -> datetime:
         return self.starts_at or self.created_at
 
+    @property
+    def owner_timezone(self) -> str:
+        """Its owner's zone: its due date is a day on their calendar, the same for every reader."""
+        return self.owner.person.timezone
+
 
 class CommitmentSeries(Base):
     """Recurring work (`every:tuesday`): one open occurrence at a time, each its own commitment.

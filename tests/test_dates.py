@@ -185,3 +185,25 @@ def test_the_commonest_words_are_read_as_dateparser_reads_them_on_every_day_of_t
                 "RETURN_AS_TIMEZONE_AWARE": False, "REQUIRE_PARTS": []})
             assert expected is not None
             assert parse_day(typed, tz, now, month_first=False) == expected.date(), (typed, local)
+
+
+def test_a_due_date_is_a_day_on_its_owners_calendar_for_every_reader(town: Chat) -> None:
+    """Typed in Los Angeles for someone in Auckland, `by:2026-12-20` read as Mon 21 Dec to its owner
+    and to readers east of the typist, and the away check and the export each said another day."""
+    town.ok("alice", "tz America/Los_Angeles")
+    town.ok("bob", "tz Pacific/Auckland")
+    town.ok("carol", "tz Europe/London")
+    assert "due Sun 20 Dec" in town.ok("alice", 'commit @bob "Book the hall" by:2026-12-20')
+    for reader in ("alice", "bob", "carol"):
+        assert "#1 Book the hall · due Sun 20 Dec" in town.ok(reader, "who"), reader
+    assert all_of(town.sessions, Commitment)[0].due_at == datetime(2026, 12, 20, 10, 59, 59, tzinfo=UTC)
+    town.ok("bob", 'commit "Posters" by:2026-12-09')
+    assert "due Wed 9 Dec" in town.ok("carol", "who posters")
+    # Handed on, and its new owner moving zone: still the day it was due.
+    town.ok("bob", "reassign 2 @carol")
+    assert "due Wed 9 Dec" in town.ok("carol", "accept 2")
+    assert "Your open commitment keeps its due day." in town.ok("carol", "tz America/Los_Angeles")
+    assert "due Wed 9 Dec" in town.ok("alice", "who posters")
+    assert all_of(town.sessions, Commitment)[1].due_at == datetime(2026, 12, 10, 7, 59, 59, tzinfo=UTC)
+    files = {a.filename: a.content.decode() for a in town.say("alice", "export").attachments}
+    assert ",2026-12-20," in files["commitments.csv"] and ",2026-12-09," in files["commitments.csv"]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from handlers.agreement.interests import standing_interests
 from handlers.agreement.terms import SECTIONS
-from handlers.describe import days_late
+from handlers.describe import days_late, due_day
 from handlers.judgements.contributions import brought_in, delivered_said, pledge_said
 from handlers.judgements.indicators import Indicator, indicators, tally_work
 from handlers.judgements.signoff import standing_of
@@ -170,9 +170,9 @@ def framework(session: Session, partnership_id: int, now: datetime, tz: ZoneInfo
 def goal_summary(i: Indicator, work: list[Commitment], now: datetime, tz: ZoneInfo) -> GoalSummary:
     g = i.goal
     items = [GoalWork(c.number, c.title, c.owner.organisation, c.owner.person.display_name, c.status.value,
-                      c.due_at.astimezone(tz).date(), c.status is CommitmentStatus.OPEN and c.due_at < now,
+                      due_day(c), c.status is CommitmentStatus.OPEN and c.due_at < now,
                       c.closed_at.astimezone(tz).date() if c.status is CommitmentStatus.DONE and c.closed_at else None,
-                      days_late(c, tz)) for c in work]
+                      days_late(c)) for c in work]
     return GoalSummary(g.number, g.title, g.measure, g.baseline, g.target, i.current, g.due_on,
                        min(Decimal(1), max(Decimal(0), i.progress)), i.percent, i.said(), i.pace(), i.on_track, i.stale,
                        i.work.said(), i.work.open, i.work.overdue, i.work.done, items,

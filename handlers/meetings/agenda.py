@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.dates import show_day
+from handlers.describe import due_day
 from handlers.errors import UserError
 from handlers.judgements.indicators import indicators_of
 from handlers.judgements.signoff import standing_of
@@ -79,7 +80,7 @@ def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[D
                                                       Commitment.due_at < now)
                              .order_by(Commitment.due_at, Commitment.id).limit(EACH)):
         items.append(Drafted(f"Overdue: #{c.number} {c.title} ({c.owner.person.display_name}), due "
-                             f"{show_day(c.due_at.date(), today)}", "overdue"))
+                             f"{show_day(due_day(c), today)}", "overdue"))
     off_track = [i for i in indicators_of(session, p.id, now, now.date()) if i.on_track is False]
     items += [Drafted(f"Goal #{i.goal.number} off track: {i.goal.title}", "goal") for i in off_track[:EACH]]
     if p.next_review_on is not None and p.next_review_on <= today:

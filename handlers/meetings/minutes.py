@@ -20,8 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
-from handlers.dates import show_due
-from handlers.describe import member_label
+from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.signoff import organisation_key, organisations_now
 from handlers.meetings.agenda import item_at, items_of
@@ -197,7 +196,7 @@ def read(ctx: Context, m: Meeting, export: bool) -> Reply:
         Section("Items", notes, empty=f'No notes yet: `minutes {m.number} note 1 "..."`.'),
         Section("Decisions", [Item(decision_said(d, i)) for d, i in minuted.decisions], empty="None taken."),
         Section("Actions", [Item(f"#{c.number} {c.title} · {member_label(c.owner)} · due "
-                                 f"{show_due(c.due_at, ctx.tz, ctx.now)} · {c.status.value}") for c in minuted.actions],
+                                 f"{due_said(c, ctx.now)} · {c.status.value}") for c in minuted.actions],
                 empty="None given.")],
         more=f"minutes {m.number} export")
 
@@ -296,7 +295,7 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
     args.finish()
     if "by" not in args.options:
         raise UserError("Say by when.", f'Type `minutes {m.number} action @{owner.person.user_id} "{title[:40]}" by:friday`.')
-    due = ctx.due(args.options["by"])
+    due = ctx.due(args.options["by"], owner)
     c = Commitment(partnership_id=m.partnership_id, number=ctx.number(Commitment), owner_id=owner.id, title=title,
                    due_at=due, created_by_id=ctx.person.id, created_at=ctx.now)
     ctx.session.add(c)
@@ -307,7 +306,7 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
     ctx.record("commit", f"gave {owner.person.display_name} #{c.number} {title}, an action from the meeting of {held} "
                          f"(meeting {m.number})", subject=c)
     return Reply(text=f"Action from meeting {m.number}: #{c.number} {title}, for {member_label(owner)}, due "
-                      f"{show_due(due, ctx.tz, ctx.now)}.", audience=Audience.CHANNEL)
+                      f"{due_said(c, ctx.now)}.", audience=Audience.CHANNEL)
 
 
 def carry(ctx: Context, m: Meeting, args: Args) -> Reply:
@@ -404,7 +403,7 @@ def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
         [(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""),
           words(a.note) if a.note else None) for a in minuted.items],
         [words(decision_said(d, i)) for d, i in minuted.decisions],
-        [f"#{c.number} {words(c.title)}: {who(c.owner)}, due {c.due_at.astimezone(tz):%-d %b %Y}"
+        [f"#{c.number} {words(c.title)}: {who(c.owner)}, due {due_day(c):%-d %b %Y}"
          for c in minuted.actions])
 
 
