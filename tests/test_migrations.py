@@ -89,17 +89,23 @@ def rows(engine: Engine) -> dict[str, int]:
             "partnerships", "members", "channel_links", "commitments", "events", "people", "publications")}
 
 
+def settle_a_proposal(engine: Engine, *meanwhile: str) -> None:
+    """A partnership whose one proposal Alice agreed to and closed, typing `meanwhile` before agreeing."""
+    chat = Chat(session_factory(engine))
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    for command in meanwhile:
+        chat.ok("alice", command)
+    chat.ok("alice", "agree 1")
+    chat.ok("alice", "close 1")
+
+
 def test_0023_rebuilds_decisions_keeping_every_row_that_refers_to_them_and_their_rules(unmigrated: Engine) -> None:
     """SQLite rebuilds `decisions` and `decision_responses` to change their checks: their
     responses and interests stay, and a settled decision still refuses responses in the schema."""
     upgrade(unmigrated)
-    chat = Chat(session_factory(unmigrated))
-    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
-    chat.ok("alice", 'join org:"Town Council" sector:public')
-    chat.ok("alice", 'propose "Adopt the market plan" closes:friday')
-    chat.ok("alice", 'interest 1 "I sit on the market board"')
-    chat.ok("alice", "agree 1")
-    chat.ok("alice", "close 1")
+    settle_a_proposal(unmigrated, 'interest 1 "I sit on the market board"')
     migrate(unmigrated, "0021_agreement", down=True)
 
     def counts() -> dict[str, int]:
@@ -120,11 +126,6 @@ def test_0023_rebuilds_decisions_keeping_every_row_that_refers_to_them_and_their
 def test_0028_lets_only_a_decision_in_draft_minutes_be_withdrawn(engine: Engine) -> None:
     """The schema still refuses changing a settled decision, withdrawing it included, but for one
     recorded in a meeting's minutes not yet approved."""
-    chat = Chat(session_factory(engine))
-    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
-    chat.ok("alice", 'join org:"Town Council" sector:public')
-    chat.ok("alice", 'propose "Adopt the market plan" closes:friday')
-    chat.ok("alice", "agree 1")
-    chat.ok("alice", "close 1")
+    settle_a_proposal(engine)
     with pytest.raises(Exception, match="a settled decision"), engine.begin() as db:
         db.execute(text("UPDATE decisions SET status = 'withdrawn' WHERE number = 1"))
