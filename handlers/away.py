@@ -98,7 +98,7 @@ def away(ctx: Context, args: Args) -> Reply:
     ctx.record("away", f"is away {shown}")
     text = f"{person.display_name} is away {shown}: no nudges to them then, and no capacity counted."
     if earlier is not None and earlier != shown:
-        text += f" (One time away is kept at once: this replaces {earlier}.)"
+        text += f" (Only one time away is kept: this replaces {earlier}.)"
     if inside:
         text += (" Due while away: " + "; ".join(f"#{c.number} {c.title}" for c in inside[:10])
                  + f". Its successor, if named, and the coordinators are told, so someone can step in"

@@ -429,7 +429,7 @@ def test_away_bad_input_and_off(town: Chat) -> None:
     refuse(town, "bob", "away off", "You're not marked away")
     town.ok("bob", "away 2026-12-20 2026-12-24")
     out = town.ok("bob", "away until:2026-12-01")
-    assert "(One time away is kept at once: this replaces Sun 20 Dec – Thu 24 Dec.)" in out
+    assert "(Only one time away is kept: this replaces Sun 20 Dec – Thu 24 Dec.)" in out
     with town.sessions() as session:
         bob = session.scalars(select(Person).where(Person.user_id == "bob")).one()
         assert (str(bob.away_from), str(bob.away_until)) == ("2026-11-24", "2026-12-01")
