@@ -220,9 +220,11 @@ class Count:
         return [m for m in self.entitled if m.id not in answered]
 
 
-def count_responses(session: Session, d: Decision) -> Count:
-    """Who is entitled to decide `d` now, and which of its responses count."""
-    members = queries.active_members(session, d.partnership_id)
+def count_responses(session: Session, d: Decision, members: list[Member] | None = None) -> Count:
+    """Who is entitled to decide `d` now, and which of its responses count; `members`, the
+    partnership's active ones, when the caller counts several decisions and has read them once."""
+    if members is None:
+        members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])
     interests = declared_interests(session, d)
     latecomers, left_out = counts_latecomers(session, d), interested(session, d, interests)
@@ -624,8 +626,9 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     reason = args.optional_text("reason", MAX_NOTE)
     args.finish()
     member = ctx.require_member()
-    taken = taken_at(ctx.session, [d.id]).get(d.id)
-    if taken is not None and taken.approved_at is None and d.status is not DecisionStatus.WITHDRAWN:
+    # Only a settled decision can have been taken at a meeting (its minutes record it settled).
+    taken = taken_at(ctx.session, [d.id]).get(d.id) if d.status in (DecisionStatus.PASSED, DecisionStatus.FAILED) else None
+    if taken is not None and taken.approved_at is None:
         return withdraw_from_minutes(ctx, d, taken, member, reason)
     if d.proposer_id != member.id and not ctx.is_coordinator():
         raise UserError(f"Only {d.proposer.person.display_name}, who proposed #{d.number}, or a coordinator can withdraw it.")
@@ -754,7 +757,8 @@ def decisions(ctx: Context, args: Args) -> Reply:
         .order_by(Decision.closes_at, Decision.id)))
     # Responses as `decision N` and the vote's own reply count them: one who left, or joined
     # after it opened, responded but does not count.
-    counts = {d.id: count_responses(ctx.session, d) for d in rows if d.status is DecisionStatus.OPEN}
+    members = queries.active_members(ctx.session, partnership.id)
+    counts = {d.id: count_responses(ctx.session, d, members) for d in rows if d.status is DecisionStatus.OPEN}
     still_open = [decision_item(ctx, d, counts[d.id]) for d in rows
                   if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
     closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
