@@ -60,4 +60,4 @@ def lines(session: Session, statement: Select[Any], values: dict[str, Any] | Non
 def line_of(c: Commitment) -> CommitmentLine:
     """A commitment already held as an object (one just logged, say), as a list shows it."""
     return CommitmentLine(*(getattr(c, name) for name in OWN), c.owner.person.display_name, c.owner.organisation,
-                          c.owner.person.timezone, c.series.rule if c.series else None)
+                          c.owner_timezone, c.series.rule if c.series else None)

@@ -434,7 +434,7 @@ class Commitment(Base):
     @property
     def owner_timezone(self) -> str:
         """Its owner's zone: its due date is a day on their calendar, the same for every reader."""
-        return self.owner.person.timezone
+        return self.owner.timezone
 
 
 class CommitmentSeries(Base):
