@@ -479,6 +479,15 @@ def test_the_same_done_twice_at_once_is_done_once(engine: Engine, town: Chat) ->
     assert len([e for e in all_of(town.sessions, Event) if e.action == "done"]) == 1
 
 
+def test_the_same_drop_of_one_occurrence_twice_at_once_skips_one_week_once(engine: Engine, town: Chat) -> None:
+    town.ok("carol", 'commit "Open the warm space" every:tuesday effort:2h')
+    replies = racing(engine, town, ("carol", 'drop 1 "Hall closed"'), ("carol", 'drop 1 "Hall closed"'))
+    assert sorted(r.error for r in replies) == [False, True]
+    assert "#1" in (next(r.text for r in replies if r.error) or ""), "the loser is told what happened to #1"
+    assert [c.status for c in all_of(town.sessions, Commitment)] == [CommitmentStatus.DROPPED, CommitmentStatus.OPEN]
+    assert len([e for e in all_of(town.sessions, Event) if e.action == "drop"]) == 1
+
+
 def test_two_edits_at_once_take_turns_and_each_says_what_it_changed(engine: Engine, town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
     racing(engine, town, ("bob", "edit 1 effort:4h"), ("alice", "edit 1 effort:6h"))

@@ -422,3 +422,17 @@ def test_minutes_never_record_a_decision_a_meeting_could_not_take_and_a_mistaken
     shown = town.ok("carol", "minutes 1")
     assert "Not quorate: 1 of 3" in shown and "#1 Spend £500 on lights: withdrawn." in shown
     refuse(town, "alice", 'withdraw 1 "again"', "was already withdrawn")
+
+
+def test_two_coordinators_withdrawing_one_decision_from_the_minutes_at_once_withdraw_it_once(town: Chat) -> None:
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob,@carol")
+    town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:3 against:0')
+    replies = at_once(town, ("alice", 'withdraw 1 "Recorded twice"'), ("bob", 'withdraw 1 "Recorded by mistake"'))
+    _, loser = one_wins(replies)
+    assert "was already withdrawn" in (loser.text or "")
+    with town.sessions() as session:
+        assert len(session.scalars(select(Event).where(Event.action == "decision-withdraw")).all()) == 1
