@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Table, delete, insert, inspect, select, text
@@ -106,6 +106,13 @@ def generate(n: int, now: datetime, seed: int = 7) -> tuple[Rows, list[Partner]]
     return rows, speakers
 
 
+def ending(last: datetime | None) -> dict[str, date | datetime | None]:
+    """A partnership's end date, and the moment it is over (UTC's midnight after it), or none."""
+    if last is None:
+        return {"end_date": None, "ends_at": None}
+    return {"end_date": last.date(), "ends_at": datetime.combine(last.date() + timedelta(days=1), time(), UTC)}
+
+
 def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: list[int],
                 now: datetime) -> Iterator[Partner]:
     age = timedelta(days=rng.randint(120, 5 * 365))
@@ -113,7 +120,7 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
     kind = rng.choice(KINDS)
     pid = rows.add(Partnership, platform=PLATFORM, workspace=team, name=f"Town {index}", name_key=f"town {index}",
                    kind=kind, formality="informal", purpose="Revive the high street", created_at=born,
-                   end_date=(now + timedelta(days=rng.randint(10, 400))).date() if kind == "project" else None,
+                   **ending(now + timedelta(days=rng.randint(10, 400)) if kind == "project" else None),
                    review_cadence="quarterly", next_review_on=(now + timedelta(days=rng.randint(-20, 80))).date())
     rows.add(ChannelLink, platform=PLATFORM, workspace=team, channel=channel(index), partnership_id=pid)
     if rng.random() < 0.1:

@@ -102,7 +102,7 @@ class FromDatabase:
     def collect(self) -> Iterator[Metric]:
         with self.sessions() as session:
             pending = session.scalar(select(func.count()).select_from(Nudge).where(Nudge.owed())) or 0
-            underived = derivation.underived(session, datetime.now(UTC).date())
+            underived = derivation.underived(session, datetime.now(UTC))
             last = session.execute(select(Sweep.platform, Sweep.finished_at)).all()
         yield GaugeMetricFamily("partnerbot_nudges_pending", "Nudges recorded and not yet sent", value=pending)
         yield GaugeMetricFamily("partnerbot_partnerships_underived",

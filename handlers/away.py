@@ -127,7 +127,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     rows = session.execute(
         select(Commitment, Member, Person).join(Member, Member.id == Commitment.owner_id)
         .join(Person, Person.id == Member.person_id).join(Partnership, Partnership.id == Commitment.partnership_id)
-        .where(Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_(None), ~Partnership.over(today),
+        .where(Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_(None), ~Partnership.over(now),
                Person.away_until >= today - DAY)
         .order_by(Commitment.due_at)).all()
     flagged = [(c, m, p) for c, m, p in rows if p.away_from is not None and p.away_until is not None

@@ -26,7 +26,6 @@ from handlers.describe import (
 )
 from handlers.errors import UserError
 from handlers.judgements.load import taking_on, workloads
-from handlers.life import today_of
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
 from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
@@ -59,7 +58,7 @@ OPEN_LINES = (LINES.where(Commitment.partnership_id == bindparam("partnership_id
 OVERDUE_LINES = OPEN_LINES.where(Commitment.due_at < bindparam("now"))
 # A person's open commitments in every partnership they are in now, each with the partnership's
 # name and whether it is over (read-only): one statement for `mine`.
-MINE = (LINES.add_columns(Partnership.name, Partnership.over(bindparam("today")))
+MINE = (LINES.add_columns(Partnership.name, Partnership.over(bindparam("now")))
         .join(Partnership, Partnership.id == Commitment.partnership_id)
         .where(Member.person_id == bindparam("person_id"), Member.left_at.is_(None),
                Commitment.status == CommitmentStatus.OPEN)
@@ -524,7 +523,7 @@ def who(ctx: Context, args: Args) -> Reply:
 def mine(ctx: Context, args: Args) -> Reply:
     """Your open commitments in every partnership you are in here, soonest first."""
     args.finish()
-    found = queries.plain_rows(ctx.session, MINE, {"person_id": ctx.person.id, "today": today_of(ctx)})
+    found = queries.plain_rows(ctx.session, MINE, {"person_id": ctx.person.id, "now": ctx.now})
     # By partnership id, name and whether it is over: two of someone's partnerships may share a name.
     grouped: dict[tuple[int, str, bool], list[CommitmentLine]] = {}
     for *line, name, over in found:

@@ -242,7 +242,7 @@ class Context:
         """The partnership is wound up or past its end date: read-only, but for settling what
         was left open (handlers/life.py), so no listing offers a button to anything else."""
         p = self.partnership
-        return p is not None and p.over(self.now.astimezone(self.tz).date())
+        return p is not None and p.over(self.now)
 
     def require_member(self) -> Member:
         member = self.member

@@ -82,7 +82,7 @@ def closed_unsettled(d: Decision, p: Partnership, tz: ZoneInfo, now: datetime) -
     """`closed Tue 8 Dec, outcome being recorded`, from the record alone, for a decision that is `closing`.
 
     A wound-up or ended partnership's decisions wait for it to reopen (see `nudges`)."""
-    after = "outcome recorded if the partnership reopens" if p.over(now.astimezone(tz).date()) \
+    after = "outcome recorded if the partnership reopens" if p.over(now) \
         else "outcome being recorded"
     return f"closed {show_moment(d.closes_at, tz, now)}, {after}"
 
@@ -818,7 +818,7 @@ def decision(ctx: Context, args: Args) -> Reply:
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """Reminders to members who have not responded, and the outcome of decisions past closing."""
     # A wound-up or ended partnership's decisions wait, unsettled and unannounced, for it to reopen.
-    live = select(Partnership.id).where(~Partnership.over(now.date()))
+    live = select(Partnership.id).where(~Partnership.over(now))
     open_rows = list(session.scalars(select(Decision).where(Decision.status == DecisionStatus.OPEN,
                                                             Decision.partnership_id.in_(live))))
     partnership_ids = {d.partnership_id for d in open_rows}

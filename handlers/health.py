@@ -106,11 +106,11 @@ class Checker:
             select(Commitment).where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN)
             .order_by(Commitment.due_at, Commitment.id)))
         # Every load figure in the report (and the dashboard's chart) from this one tally.
-        self.loads = tally(self.members, self.open, now, weeks, live=not p.over(now.date()))
+        self.loads = tally(self.members, self.open, now, weeks, live=not p.over(now))
 
     def health(self) -> Health:
         given = balances(self.session, self.p.id)
-        if self.p.over(self.today):  # in the reader's zone, as `life.standing` says it
+        if self.p.over(self.now):
             # Wound up or ended: only its closing tasks and open concerns can still be settled
             # (handlers/life.py), so only signs about them are given; the others would advise
             # commands it refuses (`member add`, `successor`...).

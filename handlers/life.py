@@ -10,7 +10,8 @@ agreed on a concern left open (`resolve`). A coordinator reopens it with `partne
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -29,9 +30,16 @@ def today_of(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.tz).date()
 
 
-def ended(p: Partnership, today: date) -> bool:
-    """Past its end date, whether or not it was also wound up."""
-    return p.end_date is not None and p.end_date < today
+def last_moment(end: date, tz: ZoneInfo) -> datetime:
+    """When a partnership whose last day is `end`, set by someone in zone `tz`, is over: the
+    midnight after it there (`Partnership.ends_at`)."""
+    return datetime.combine(end + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
+
+
+def ended(p: Partnership, now: datetime) -> bool:
+    """Past its end date, whether or not it was also wound up: its last day is over where the
+    coordinator who set it lives (`Partnership.ends_at`), the same moment for every reader."""
+    return p.ends_at is not None and p.ends_at <= now
 
 
 def wind_up_review(session: Session, p: Partnership) -> Review | None:
@@ -54,7 +62,7 @@ def standing(ctx: Context, p: Partnership, why: bool = False) -> str | None:
         if why and review is not None and review.decision:
             said += f': "{shortened(review.decision)}"'
         return said
-    if ended(p, today):
+    if ended(p, ctx.now):
         assert p.end_date is not None
         return f"ended on its end date, {show_day(p.end_date, today)}"
     return None
@@ -70,6 +78,13 @@ def new_end_example(today: date) -> str:
     return (today + relativedelta(months=3)).isoformat()
 
 
+def reopening(ctx: Context, p: Partnership) -> str:
+    """The command that reopens it: one past its end date needs a new end date too."""
+    if ended(p, ctx.now):
+        return f'`partnership reopen "why" end:{new_end_example(today_of(ctx))}`'
+    return '`partnership reopen "why"`'
+
+
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     """Refuse a command that would change a wound-up or ended partnership, saying since when,
     by whom, and how a coordinator reopens it. Reading, leaving, reopening and the commands
@@ -81,9 +96,7 @@ def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     state = standing(ctx, p) if p is not None else None
     if p is None or state is None:
         return
-    today = today_of(ctx)
-    how = (f'`partnership reopen "why" end:{new_end_example(today)}` with a new end date' if ended(p, today)
-           else '`partnership reopen "why"`')
+    how = reopening(ctx, p) + (" with a new end date" if ended(p, ctx.now) else "")
     raise UserError(f"{p.name} {state}, so nothing new can start in it, and only its closing tasks can still be "
                     "finished, dropped or handed on, and its open concerns resolved; its history stays readable.",
                     f"A coordinator can reopen it: {how}.")

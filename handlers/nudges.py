@@ -265,7 +265,7 @@ def derive(session: Session, now: datetime) -> tuple[list[DueNudge], Derived]:
         log.exception("could not record the warnings told")
         derived.told = False
     # A wound-up or ended partnership owes nothing: its pending nudges go unsent.
-    derived.ended = list(session.scalars(select(Partnership.id).where(Partnership.over(now.date()))))
+    derived.ended = list(session.scalars(select(Partnership.id).where(Partnership.over(now))))
     # Nobody is nudged on holiday; what is still true is derived again when they are back.
     gone = away.away_people(session, now)
     return [d for d in due if d.person_id not in gone], derived
@@ -314,7 +314,7 @@ def still_true(session: Session, rows: Sequence[Waiting], now: datetime) -> dict
     verdicts: dict[int, Verdict] = {}
     for row in rows:
         p = asked.partnership(row)
-        if p is None or p.over(now.date()):
+        if p is None or p.over(now):
             verdicts[row.id] = Verdict(f"{p.name} was wound up" if p is not None and p.closed_at else
                                        f"{p.name} has ended" if p is not None else "the partnership is gone")
             continue
@@ -407,7 +407,7 @@ class State:
 
         everyone = people(session, of(Member.partnership_id))
         return cls(
-            partnerships=list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
+            partnerships=list(session.scalars(select(Partnership).where(~Partnership.over(now),
                                                                         of(Partnership.id))
                                               .order_by(Partnership.id))),
             settings=defaultdict(lambda: DEFAULTS, {row.partnership_id: settings_of(row) for row in session.scalars(

@@ -183,12 +183,12 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
                                 f'Type `agreement edit {sections} why:"..."` to change it.')
             setattr(partnership, key, check_text(value, key, MAX_NOTE))
         elif key == "end" and value.lower() == "none":
-            partnership.end_date = None
+            partnership.end_date = partnership.ends_at = None
         elif key == "end":
             end = ctx.day(value)
             if end <= today:
                 raise UserError(f"The end date {show_day(end, today)} must be after today.")
-            partnership.end_date = end
+            partnership.end_date, partnership.ends_at = end, life.last_moment(end, ctx.tz)
         elif key == "joining":
             partnership.joining = Joining(choose(value, JOININGS, "joining"))
         elif key == "latecomers":
@@ -223,7 +223,7 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     if p.end_date:
         fields.append(("Planned end" if p.closed_at else "Ends", show_day(p.end_date, today)))
     if state:
-        fields.append(("Read-only", f"it {state}; a coordinator can reopen it with `partnership reopen`"))
+        fields.append(("Read-only", f"it {state}; a coordinator can reopen it with {life.reopening(ctx, p)}"))
     if p.review_cadence and not state:
         next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
         fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))
@@ -392,7 +392,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError(f"{p.name} is neither wound up nor past its end date, so there is nothing to reopen.",
                         "Type `partnership` to see how it stands.")
     today = life.today_of(ctx)
-    if life.ended(p, today) and "end" not in args.options:
+    if life.ended(p, ctx.now) and "end" not in args.options:
         raise UserError(f"{p.name} {state}: give it a new end date to reopen it.",
                         f'Type `partnership reopen "why" end:{life.new_end_example(today)}`, or `end:none` for no end.')
     apply_settings(ctx, p, args.options)

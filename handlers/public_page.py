@@ -299,10 +299,10 @@ def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int]) 
     return Turnout(tally(positions), len(counted), len(entitled), d.quorum, d.threshold, failed_by)
 
 
-def ending_of(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo, today: date) -> Ending | None:
+def ending_of(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo, now: datetime) -> Ending | None:
     """How it ended, for the public: who wound it up by name only when names are on."""
     if p.closed_at is None:
-        return Ending(p.end_date, False) if p.end_date is not None and life.ended(p, today) else None
+        return Ending(p.end_date, False) if p.end_date is not None and life.ended(p, now) else None
     review = life.wind_up_review(session, p)
     member = queries.membership(session, p.id, review.closed_by_id) if review and review.closed_by_id else None
     by = None
@@ -356,7 +356,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page.participants = participants(people, names)
     page.missing_sectors = [s.value for s in missing_sectors([m for m in people if m.role is not Role.OBSERVER])]
 
-    page.ending = ending_of(session, p, words, tz, today)
+    page.ending = ending_of(session, p, words, tz, now)
     open_work = open_commitments(session, p.id)
     for c in open_work:
         page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, words))

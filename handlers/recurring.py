@@ -122,7 +122,7 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
     if series is None:
         return None
     partnership = session.get(Partnership, c.partnership_id)
-    if partnership is not None and partnership.over(now.date()):
+    if partnership is not None and partnership.over(now):
         return None
     rule = Rule(series.rule)
     tz = zone(c.owner.person.timezone)
@@ -155,7 +155,7 @@ def roll_on(session: Session, now: datetime) -> int:
     (or a `done`) roll an occurrence on once."""
     rolled = 0
     # A wound-up or ended partnership takes on no new work: its series wait for it to reopen.
-    live = select(Partnership.id).where(~Partnership.over(now.date()))
+    live = select(Partnership.id).where(~Partnership.over(now))
     passed = session.scalars(select(Commitment).where(Commitment.series_id.is_not(None),
                                                       Commitment.status == CommitmentStatus.OPEN,
                                                       Commitment.due_at < now, Commitment.partnership_id.in_(live))

@@ -192,7 +192,7 @@ def show(ctx: Context, args: Args) -> Reply:
             reply.text = "No review held yet."
         if p.next_review_on:
             reply.fields.append(("Next review", show_day(p.next_review_on, today)))
-        if not p.over(ctx.now.astimezone(ctx.tz).date()):
+        if not p.over(ctx.now):
             reply.actions = [Action("Start a review", "review start")]
         return reply
     answers = answers_to(ctx.session, [review.id])
@@ -324,7 +324,7 @@ def conclude(ctx: Context, review: Review, outcome: ReviewOutcome, decided: str,
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """A health-check request to each member who has not rated all six risks of an open review."""
     reviews = list(session.scalars(select(Review).join(Partnership, Partnership.id == Review.partnership_id)
-                                   .where(Review.closed_at.is_(None), ~Partnership.over(now.date()))))
+                                   .where(Review.closed_at.is_(None), ~Partnership.over(now))))
     ids = {r.partnership_id for r in reviews}
     names = {pid: name for pid, name in session.execute(select(Partnership.id, Partnership.name)
                                                          .where(Partnership.id.in_(ids)))}

@@ -166,6 +166,6 @@ def status(ctx: Context, args: Args) -> Reply:
     said = [p.purpose] if p.purpose else []
     if ended:
         said.insert(0, f"{p.name} {ended}. Nothing new starts in it; a coordinator can reopen it with "
-                       '`partnership reopen "why"`' + (', or settle what it left open with `partnership wind-up "why"`.'
+                       + life.reopening(ctx, p) + (', or settle what it left open with `partnership wind-up "why"`.'
                                                       if p.closed_at is None and open_work else "."))
     return Reply(title=f"Status of {p.name}", text="\n".join(said) or None, sections=sections)

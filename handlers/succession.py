@@ -214,7 +214,7 @@ def nudges(session: Session, now: datetime, only: Collection[int]) -> list[DueNu
     each large commitment (once) with nobody named."""
     if not only:
         return []
-    partnerships = list(session.scalars(select(Partnership).where(~Partnership.over(now.date()),
+    partnerships = list(session.scalars(select(Partnership).where(~Partnership.over(now),
                                                                   Partnership.created_at <= now - SETTLING_IN,
                                                                   Partnership.id.in_(only))))
     ids = [p.id for p in partnerships]

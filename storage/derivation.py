@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Delete, Update, bindparam, event, func, or_, select, update
@@ -145,7 +145,7 @@ def due(session: Session, now: datetime, limit: int | None = None) -> tuple[list
     once their wait is over; the rest keep their count and moment."""
     p = Partnership
     rows = session.execute(select(p.id, p.changes, p.derived, p.derived_at, p.derive_after, p.derive_failures)
-                           .where(~p.over(now.date())).order_by(p.id)).all()
+                           .where(~p.over(now)).order_by(p.id)).all()
     stale = []
     for pid, changes, derived, derived_at, after, failures in rows:
         if failures and after is not None and after > now:
@@ -183,7 +183,7 @@ def _record(session: Session, rows: list[dict[str, Any]], **values: Any) -> None
             update(_partnerships).where(_partnerships.c.id == bindparam("pid")).values(**values), rows)
 
 
-def underived(session: Session, today: date) -> int:
+def underived(session: Session, now: datetime) -> int:
     """How many running partnerships' last derivation failed: their nudges wait on it."""
     p = Partnership
-    return session.scalar(select(func.count()).where(p.derive_failures > 0, ~p.over(today))) or 0
+    return session.scalar(select(func.count()).where(p.derive_failures > 0, ~p.over(now))) or 0

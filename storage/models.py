@@ -173,7 +173,11 @@ class Partnership(Base):
     purpose: Mapped[str | None] = mapped_column(Text)
     terms: Mapped[str | None] = mapped_column(Text)
     goals: Mapped[str | None] = mapped_column(Text)
+    # The last day, as typed, and the moment it is over: the end of that day in the zone of the
+    # coordinator who set it. Every surface judges the end by that one moment (`over`), so no
+    # reader's zone or the sweep's UTC makes it end earlier or later for some than for others.
     end_date: Mapped[date | None] = mapped_column(Date)
+    ends_at: Mapped[datetime | None]
     review_cadence: Mapped[ReviewCadence | None] = mapped_column(_enum(ReviewCadence))
     next_review_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
@@ -208,14 +212,14 @@ class Partnership(Base):
         return Joining.APPROVAL if self.formality is Formality.FORMAL else Joining.OPEN
 
     @hybrid_method
-    def over(self, today: date) -> bool:
+    def over(self, now: datetime) -> bool:
         """Wound up by a review, or past its end date (its last day): from then on it is
         read-only and nudges nobody, until a coordinator reopens it."""
-        return self.closed_at is not None or (self.end_date is not None and self.end_date < today)
+        return self.closed_at is not None or (self.ends_at is not None and self.ends_at <= now)
 
     @over.expression
-    def over(cls, today: date) -> ColumnElement[bool]:  # the same test, as SQL for the sweeps
-        return or_(cls.closed_at.is_not(None), and_(cls.end_date.is_not(None), cls.end_date < today))
+    def over(cls, now: datetime) -> ColumnElement[bool]:  # the same test, as SQL for the sweeps
+        return or_(cls.closed_at.is_not(None), and_(cls.ends_at.is_not(None), cls.ends_at <= now))
 
 
 class ChannelLink(Base):

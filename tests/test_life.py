@@ -191,3 +191,28 @@ def test_a_slack_button_on_a_wound_up_partnership_gets_the_same_refusal(riversid
     assert refusal.params["user"] == "UBOB"
     assert "Riverside Partnership was wound up on" in shown and "by Alice" in shown and "partnership reopen" in shown
     assert state(riverside.sessions) == before
+
+
+def test_the_end_comes_at_one_moment_for_every_reader_and_every_sweep(chat: Chat, inbox: Inbox) -> None:
+    """The last day is the coordinator's who set it: over at their midnight, for a member far
+    west whose calendar still shows that day, for `load` and `health`, and for the sweeps."""
+    chat.ok("alice", "tz Pacific/Auckland")
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("bob", "tz America/Los_Angeles")
+    chat.ok("bob", "join org:Chamber sector:private capacity:2h")
+    chat.ok("bob", 'commit "Count the boats" by:2027-04-30 effort:10h')
+    at(chat, "2027-03-31T10:59")  # 23:59 on the last day in Auckland; 03:59 that day in Los Angeles
+    for who in ("alice", "bob"):
+        assert "New commitment" in chat.ok(who, f'commit "Last-day tidy by {who}" by:2027-03-31')
+    assert "Over capacity: Bob" in chat.ok("bob", "load") and "Over capacity" in chat.ok("alice", "health")
+    at(chat, "2027-03-31T11:00")  # midnight in Auckland; still the 31st in Los Angeles and in UTC
+    ended = "Harbour Project ended on its end date, Wed 31 Mar"
+    for who in ("alice", "bob"):
+        refuse(chat, who, 'commit "One more thing" by:2027-04-02', ended, '`partnership reopen "why" end:')
+    assert f'{ended}. Nothing new starts in it; a coordinator can reopen it with `partnership reopen "why" end:' \
+        in chat.ok("bob", "status"), "how to reopen it, as the refusal says, and no way that would be refused"
+    assert f"{ended}: nobody is flagged over capacity or at risk" in chat.ok("bob", "load")
+    report = chat.ok("bob", "health")
+    assert ended in report and "Over capacity" not in report
+    sweep(chat, inbox)
+    assert not inbox.messages, "nobody is nudged about a partnership that has ended"

@@ -115,10 +115,10 @@ def test_partnerships_whose_derivation_failed_are_counted_until_one_derives(
     assert report.underived == 1 and "1 partnership could not be derived (see the log)" in report.summary()
     assert value(scrape(sessions), "partnerbot_partnerships_underived") == 1
     with sessions.begin() as session:  # a partnership that has ended owes nothing: not counted
-        session.execute(update(Partnership).values(end_date=date(2026, 12, 1)))
+        session.execute(update(Partnership).values(end_date=date(2026, 12, 1), ends_at=datetime(2026, 12, 2, tzinfo=UTC)))
     assert value(scrape(sessions), "partnerbot_partnerships_underived") == 0
     with sessions.begin() as session:
-        session.execute(update(Partnership).values(end_date=None))
+        session.execute(update(Partnership).values(end_date=None, ends_at=None))
 
     monkeypatch.setattr(Deriver, "all", derive_all)
     assert scheduler.sweep(sessions, Inbox(), "console", now=swept_at.replace(hour=11)).derived == 1

@@ -315,7 +315,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """`agreement-unsigned` to each coordinator of a live partnership whose agreement is not in force while
     some organisation could sign it: once when sign-off is asked for (a version, an organisation
     joining or leaving), then every week it still waits. In a fixed number of statements."""
-    live = select(Partnership.id).where(~Partnership.over(now.date()))
+    live = select(Partnership.id).where(~Partnership.over(now))
     waiting = {pid: s for pid, s in standings(session, live).items()
                if s.version is not None and not s.in_force and s.waiting}
     if not waiting:

@@ -417,7 +417,7 @@ def workloads(session: Session, partnership_id: int, now: datetime, weeks: int =
     assert p is not None
     members = members_now(session, partnership_id)
     open_work = [Work._make(row) for row in plain_rows(session, OPEN_WORK, {"partnership_id": partnership_id})]
-    return tally(members, open_work, now, weeks, live=not p.over(now.date()))
+    return tally(members, open_work, now, weeks, live=not p.over(now))
 
 
 def members_now(session: Session, partnership_id: int) -> list[Someone]:

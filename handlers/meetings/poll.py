@@ -436,7 +436,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     """Settle polls past closing on their best slot; remind members who have not answered a
     poll closing within a day, and everyone of a meeting the next day; send the agenda to the
     partnership's channel five days before."""
-    live = select(Partnership.id).where(~Partnership.over(now.date()))
+    live = select(Partnership.id).where(~Partnership.over(now))
     polls = list(session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.POLLING,
                                                        Meeting.partnership_id.in_(live))))
     ahead = list(session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
