@@ -187,7 +187,8 @@ def apply_settings(ctx: Context, partnership: Partnership, options: dict[str, st
         elif key == "end":
             end = ctx.day(value)
             if end <= today:
-                raise UserError(f"The end date {show_day(end, today)} must be after today.")
+                raise UserError(f"The end date {show_day(end, today)} must be after today.",
+                                f"Type a later one, like `end:{life.new_end_example(today)}`.")
             partnership.end_date, partnership.ends_at = end, life.last_moment(end, ctx.tz)
         elif key == "joining":
             partnership.joining = Joining(choose(value, JOININGS, "joining"))
@@ -392,13 +393,14 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError(f"{p.name} is neither wound up nor past its end date, so there is nothing to reopen.",
                         "Type `partnership` to see how it stands.")
     today = life.today_of(ctx)
+    again = f'`partnership reopen "why" end:{life.new_end_example(today)}`'
     if life.ended(p, ctx.now) and "end" not in args.options:
         raise UserError(f"{p.name} {state}: give it a new end date to reopen it.",
-                        f'Type `partnership reopen "why" end:{life.new_end_example(today)}`, or `end:none` for no end.')
+                        f"Type {again}" + (", or `end:none` for no end." if p.kind is not PartnershipKind.PROJECT
+                                           else "."))
     apply_settings(ctx, p, args.options)
     if p.kind is PartnershipKind.PROJECT and p.end_date is None:
-        raise UserError("A project partnership has a natural end: give it a new end date, "
-                        f"like `end:{life.new_end_example(today)}`.")
+        raise UserError("A project partnership has a natural end: give it a new end date.", f"Type {again}.")
     let_go = ending.at_wind_up(ctx, p)
     p.closed_at = None
     keep_reviewed(ctx, p)
