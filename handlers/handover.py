@@ -16,8 +16,8 @@ from sqlalchemy import update
 
 from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
 from handlers.context import Context, zone
-from handlers.dates import same_day_in
-from handlers.describe import due_said, hours, member_label
+from handlers.dates import same_day_in, show_day
+from handlers.describe import due_day, due_said, hours, member_label, owner_zone
 from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
@@ -82,39 +82,44 @@ def reassign(ctx: Context, args: Args) -> Reply:
     if new_owner.role is Role.OBSERVER:
         raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
     old = c.owner
-    # Whose work it was: the last to accept it, when it is still waiting on someone's answer.
-    origin = c.handover_from_id or old.id
+    # Whose work it was: the last to accept it, when it is still waiting on someone's answer. A
+    # decline returns it there: never to someone who was asked and did not answer.
+    origin = ctx.session.get(Member, c.handover_from_id) if c.handover_from_id is not None else old
+    assert origin is not None  # a foreign key: members are never deleted
     taken = new_owner.person_id == ctx.person.id  # a coordinator taking it over: nobody to ask
-    change(ctx, c, still_open(), Commitment.owner_id == old.id, owner_id=new_owner.id,
+    change(ctx, c, still_open(), Commitment.owner_id == old.id,
+           Commitment.handover_from_id == c.handover_from_id, owner_id=new_owner.id,
            due_at=same_day_in(c.due_at, zone(old.timezone), zone(new_owner.timezone)),
-           handover_from_id=None if taken else old.id, handover_at=None if taken else ctx.now)
+           handover_from_id=None if taken else origin.id, handover_at=None if taken else ctx.now)
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "passed on")
-    ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin,
+    ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin.id,
                              to_member_id=new_owner.id, handed_at=ctx.now,
                              answer=ACCEPTED if taken else None, answered_at=ctx.now if taken else None))
     ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
     withdraw(ctx.session, c.partnership_id, handover_key(c),
              f"#{c.number} was handed on again, to {new_owner.person.display_name}", ctx.now)
     if taken:
-        text = f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}, who takes it on."
+        text = f"#{c.number} {c.title} passes from {origin.person.display_name} to {member_label(new_owner)}, who takes it on."
     else:
-        text = ask_to_accept(ctx, c, new_owner, old)
+        text = ask_to_accept(ctx, c, new_owner, origin)
     ctx.session.flush()
     warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now,
                         ctx.now.astimezone(ctx.tz).date(), besides={old.id})
     return Reply(text=f"{text} {warning}".strip(), audience=Audience.CHANNEL)
 
 
-def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, old: Member) -> str:
-    """Ask the new owner of `c` to accept it or decline it; what the channel is told."""
+def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, origin: Member) -> str:
+    """Ask the new owner of `c` to accept it or decline it (it goes back to `origin`); what the channel is told."""
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
+    # The day alone, no "(in 2 days)": the message may wait for quiet hours, or their return.
+    due = show_day(due_day(c), ctx.now.astimezone(owner_zone(c)).date())
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
-         f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {due_said(c, ctx.now)}{effort}. "
+         f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {due}{effort}. "
          f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
          person_id=new_owner.person_id,
          actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
-    return (f"#{c.number} {c.title} passes from {old.person.display_name} to {member_label(new_owner)}; "
+    return (f"#{c.number} {c.title} passes from {origin.person.display_name} to {member_label(new_owner)}; "
             f"{new_owner.person.display_name} is asked to accept it.")
 
 

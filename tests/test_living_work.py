@@ -11,10 +11,10 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError
 
 from handlers import Actor, Reply, handle
-from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Handover, Nudge, Person
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Handover, Member, Nudge, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
-from tests.test_nudges import Inbox, sweep
+from tests.test_nudges import Inbox, at, sweep
 
 
 def commitment(chat: Chat, number: int) -> Commitment:
@@ -306,6 +306,18 @@ def test_reassign_asks_the_new_owner_who_accepts(town: Chat, inbox: Inbox) -> No
     assert commitment(town, 1).handover_from_id is None
 
 
+def test_a_handover_held_for_quiet_hours_names_the_due_day_without_a_stale_countdown(town: Chat, inbox: Inbox) -> None:
+    at(town, "2026-11-24T23:30")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-26 effort:1h')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    assert not inbox.to("@carol"), "held for quiet hours"
+    at(town, "2026-11-25T08:05")
+    sweep(town, inbox)
+    [message] = inbox.to("@carol", "Bob handed you #1 Deliver leaflets")
+    assert "due Thu 26 Nov, 1h." in message and "in 2 days" not in message
+
+
 def test_a_coordinator_taking_work_over_is_not_asked_to_accept_it(town: Chat, inbox: Inbox) -> None:
     town.ok("bob", 'commit "Book the hall" by:friday effort:1h')
     out = town.ok("alice", "reassign 1 @alice")
@@ -339,6 +351,25 @@ def test_decline_returns_it_and_tells_the_coordinators(town: Chat, inbox: Inbox)
     said = refuse(town, "carol", "accept 1", "#1 Book the hall is Bob's, and nothing waits for your answer.",
                   "`reassign 1 @carol`")
     assert "handed to Bob" not in said
+
+
+def test_a_handover_redirected_before_its_answer_still_goes_back_to_whose_it_was(town: Chat) -> None:
+    """Carol was asked and never answered: a coordinator sending it to Dave instead leaves it Bob's
+    to come back to, and Carol holds nothing she never agreed to."""
+    town.ok("dave", 'join org:Library sector:public capacity:2h')
+    town.ok("bob", 'commit "Print posters" by:friday effort:2h')
+    town.ok("alice", "reassign 1 @carol")
+    out = town.ok("alice", "reassign 1 @dave")
+    assert "#1 Print posters passes from Bob to Dave" in out and "from Carol" not in out
+    assert "Dave declined #1 Print posters (away that week); it is back with Bob" in \
+        town.ok("dave", 'decline 1 "away that week"')
+    c = commitment(town, 1)
+    assert c.owner.person.user_id == "bob" and c.handover_from_id is None
+    assert "Print posters" not in town.ok("carol", "mine")
+    with town.sessions() as session:
+        who = {m.id: m.person.user_id for m in session.scalars(select(Member))}
+    asked = [(who[h.from_member_id], who[h.to_member_id], h.answer) for h in all_of(town.sessions, Handover)]
+    assert asked == [("bob", "carol", "passed on"), ("bob", "dave", "declined")]
 
 
 def test_reassign_over_capacity_is_allowed_but_says_so_and_who_has_room(town: Chat) -> None:
