@@ -82,6 +82,24 @@ def test_done_and_reassign_at_once_never_hand_over_finished_work(town: Chat) -> 
                                                           (CommitmentStatus.OPEN, "carol")][winner]
 
 
+def test_an_accept_and_a_redirect_at_once_end_as_one_order_or_the_other(town: Chat) -> None:
+    town.ok("dave", "join org:Library sector:public")
+    for n in range(1, 11):
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        town.ok("bob", f"reassign {n} @carol")
+        accepted, redirected = at_once(town, ("carol", f"accept {n}"), ("alice", f"reassign {n} @dave"))
+        assert not redirected.error, redirected.text
+        with town.sessions() as session:
+            c = session.get(Commitment, n)
+            assert c is not None and c.handover_from_id is not None
+            held = (c.owner.person.user_id, session.get(Member, c.handover_from_id).person.user_id)  # type: ignore[union-attr]
+        # Carol's accept first: the work was hers to hand on; the redirect first: her accept is
+        # refused, and a decline would return it to Bob.
+        assert held == (("dave", "bob") if accepted.error else ("dave", "carol")), (accepted.text, held)
+        if accepted.error:
+            assert "was handed to Dave, not to you" in (accepted.text or "")
+
+
 def new_partnership(chat: Chat, i: int) -> str:
     """A partnership of its own in channel c<i>, coordinated by alice and bob; its channel."""
     channel = f"c{i}"
