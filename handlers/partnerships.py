@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 
 from handlers import ending, life, rooms
 from handlers.context import Context
@@ -13,6 +13,7 @@ from handlers.dates import show_day
 from handlers.errors import UserError
 from handlers.judgements import signoff
 from handlers.judgements.load import members_now
+from handlers.meetings.record import show_time
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -23,6 +24,8 @@ from storage.models import (
     CommitmentStatus,
     Concern,
     ConcernStatus,
+    Decision,
+    DecisionStatus,
     Formality,
     Joining,
     Member,
@@ -398,10 +401,13 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError(f"{p.name} {state}: give it a new end date to reopen it.",
                         f"Type {again}" + (", or `end:none` for no end." if p.kind is not PartnershipKind.PROJECT
                                            else "."))
+    # Paused since it was wound up or its last day ended, whichever came first.
+    paused_at = min(t for t in (p.closed_at, p.ends_at) if t is not None and t <= ctx.now)
     apply_settings(ctx, p, args.options)
     if p.kind is PartnershipKind.PROJECT and p.end_date is None:
         raise UserError("A project partnership has a natural end: give it a new end date.", f"Type {again}.")
     let_go = ending.at_wind_up(ctx, p)
+    resumed = resume_decisions(ctx, p, paused_at)
     p.closed_at = None
     keep_reviewed(ctx, p)
     ahead = [f"it ends {show_day(p.end_date, today)}" if p.end_date else "it has no end date"]
@@ -409,8 +415,25 @@ def reopen(ctx: Context, args: Args) -> Reply:
         ahead.append(f"next {p.review_cadence.value} review {show_day(p.next_review_on, today)}")
     ctx.record("partnership-reopen", f"reopened {p.name}, which {state}; now {', '.join(ahead)}", reason=why)
     return Reply(text=f"{ctx.person.display_name} reopened {p.name}, which {state}. Why: {why}. "
-                      f"Now {' and '.join(ahead)}; its work can go on." + carried_on(ctx, p, let_go),
+                      f"Now {' and '.join(ahead)}; its work can go on." + carried_on(ctx, p, let_go) + resumed,
                  audience=Audience.CHANNEL)
+
+
+def resume_decisions(ctx: Context, p: Partnership, paused_at: datetime) -> str:
+    """Proposals the wind-up or the end paused get back, from now, the time they had left then:
+    responses were refused meanwhile, so deciding them at once would count only the early ones.
+    Returns what the reopening says of them."""
+    paused = list(ctx.session.scalars(select(Decision).where(
+        Decision.partnership_id == p.id, Decision.status == DecisionStatus.OPEN, Decision.closes_at > paused_at)
+        .order_by(Decision.number)))
+    for d in paused:
+        closes = ctx.now + (d.closes_at - paused_at)
+        ctx.session.execute(update(Decision).where(Decision.id == d.id, Decision.status == DecisionStatus.OPEN,
+                                                   Decision.closes_at == d.closes_at).values(closes_at=closes))
+    if not paused:
+        return ""
+    listed = ", ".join(f"#{d.number} closes {show_time(d.closes_at, ctx.tz, ctx.now)}" for d in paused)
+    return f" Paused proposals are open again for the time they had left: {listed}."
 
 
 def carried_on(ctx: Context, p: Partnership, let_go: list[Commitment]) -> str:

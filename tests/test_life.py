@@ -220,3 +220,22 @@ def test_the_end_comes_at_one_moment_for_every_reader_and_every_sweep(chat: Chat
     assert ended in report and "Over capacity" not in report
     sweep(chat, inbox)
     assert not inbox.messages, "nobody is nudged about a partnership that has ended"
+
+
+def test_a_proposal_paused_by_the_wind_up_gets_its_time_back_when_the_partnership_reopens(town: Chat,
+                                                                                        inbox: Inbox) -> None:
+    """Carol's block was refused while it was paused: reopening must not decide it at once on Bob's agree alone."""
+    town.ok("alice", 'propose "Sell the hall" mode:consensus closes:"in 4 days"')  # Sat 28 Nov, end of the day
+    town.ok("bob", "agree 1")
+    town.advance(days=1)
+    wind_up(town)
+    refuse(town, "carol", 'block 1 "The hall is our only venue"', WOUND_UP)
+    town.advance(days=6)
+    out = town.ok("alice", 'partnership reopen "Funding came back"')
+    assert "Paused proposals are open again for the time they had left: #1 closes Fri 4 Dec 23:59." in out
+    sweep(town, inbox)
+    assert not any("Decision #1" in text for _, text in inbox.messages), "not decided before the others could respond"
+    assert "block on #1 Sell the hall" in town.ok("carol", 'block 1 "The hall is our only venue"')
+    town.advance(days=4)
+    sweep(town, inbox)
+    assert any("Decision #1 Sell the hall: FAILED" in text for _, text in inbox.messages), inbox.messages

@@ -182,11 +182,14 @@ def test_withdraw_and_close_at_once_settle_a_decision_once(town: Chat) -> None:
      ("bob", 'reopen concern 1 "The library is shut"'), ("alice", 'reopen concern 1 "Still too small"')),
     ([("alice", "review start"), ("alice", 'review close wind-up "The funding ended"')],
      ("alice", 'partnership reopen "New funding"'), ("alice", 'partnership reopen "The council stepped in"')),
+    ([("alice", 'propose "Sell the hall" closes:"in 4 days"'), ("alice", 'partnership wind-up "The funding ended"')],
+     ("alice", 'partnership reopen "New funding"'), ("alice", 'partnership reopen "The council stepped in"')),
     ([("bob", 'concern "The hall is too small"'), ("alice", 'partnership wind-up "The funding ended"')],
      ("alice", 'resolve 1 "Book the library"'), ("alice", 'resolve 1 "Book the church"')),
     ([("bob", 'commit "Book the hall" by:friday')], ("alice", "reassign 1 @alice"), ("alice", "reassign 1 @alice")),
 ], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove", "join-request", "approve-decline",
-        "commitment-reopen", "concern-reopen", "partnership-reopen", "resolve-wound-up", "take-over"])
+        "commitment-reopen", "concern-reopen", "partnership-reopen", "reopen-paused-proposal", "resolve-wound-up",
+        "take-over"])
 def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[tuple[str, str]], first: tuple[str, str],
                                                      second: tuple[str, str]) -> None:
     for user, text in setup:
