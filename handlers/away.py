@@ -130,8 +130,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
         .where(Commitment.status == CommitmentStatus.OPEN, Member.left_at.is_(None), ~Partnership.over(now),
                Person.away_until >= today - DAY)
         .order_by(Commitment.due_at)).all()
-    flagged = [(c, m, p) for c, m, p in rows if p.away_from is not None and p.away_until is not None
-               and p.away_from <= c.due_at.astimezone(zone(p.timezone)).date() <= p.away_until]
+    flagged = [(c, m, p) for c, m, p in rows if away_on(p, c.due_at)]
     if not flagged:
         return []
     partnership_ids = {c.partnership_id for c, _, _ in flagged}
@@ -147,7 +146,9 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
         when = window(p, now.astimezone(local).date())
         day = show_day(c.due_at.astimezone(local).date(), now.astimezone(local).date())
         stand_in = stand_ins.get(c.id)
-        able = stand_in is not None and stand_in.active and stand_in.role is not Role.OBSERVER and stand_in.id != m.id
+        named = stand_in is not None and stand_in.active and stand_in.role is not Role.OBSERVER and stand_in.id != m.id
+        away_too = named and stand_in is not None and away_on(stand_in.person, c.due_at)
+        able = named and not away_too
         key = f"away-due:c{c.id}:{p.away_from}:{p.away_until}"
         for lead in leads.get(c.partnership_id, []):
             if lead.id == m.id:
@@ -157,6 +158,8 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
                 f"{key}:p{lead.person_id}", c.partnership_id, "away",
                 f"{member_label(m)} is away {when}, and #{c.number} {c.title} is due {day}, while they are. "
                 + (f"{stand_in.person.display_name} is named to step in. " if able and stand_in else "")
+                + (f"{stand_in.person.display_name}, named to step in, is away then too. " if away_too and stand_in
+                   else "")
                 + f"Hand it on with `reassign {c.number} {helper}`, or move the date: `edit {c.number} by:...`.",
                 person_id=lead.person_id))
         if able and stand_in is not None and stand_in.role is not Role.COORDINATOR:
@@ -178,12 +181,17 @@ def still_away_when_due(asked: Asked, row: Waiting) -> str | None:
     window_in_key = re.search(r":(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})(?=:|$)", row.key)
     if window_in_key is None or (str(owner.away_from), str(owner.away_until)) != window_in_key.groups():
         return f"{owner.display_name}'s time away changed"
-    assert owner.away_from is not None and owner.away_until is not None
-    if not owner.away_from <= c.due_at.astimezone(zone(owner.timezone)).date() <= owner.away_until:
+    if not away_on(owner, c.due_at):
         return f"#{c.number} is no longer due while {owner.display_name} is away"
     if c.owner.person_id == row.person_id:
         return f"#{c.number} is {owner.display_name}'s own now"
     return None
+
+
+def away_on(person: Person, due_at: datetime) -> bool:
+    """Away on the day `due_at` falls on, in their own zone: not there to do work due then."""
+    return (person.away_from is not None and person.away_until is not None
+            and person.away_from <= due_at.astimezone(zone(person.timezone)).date() <= person.away_until)
 
 
 def away_people(session: Session, now: datetime) -> set[int]:

@@ -391,6 +391,18 @@ def test_handover_buttons_in_a_nudge(town: Chat, inbox: Inbox) -> None:
 # Away
 
 
+def test_the_away_warning_never_advises_handing_work_to_a_successor_away_then_too(town: Chat, inbox: Inbox) -> None:
+    town.ok("carol", "away 2026-12-20 2026-12-27")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-12-22 effort:2h')
+    town.ok("bob", "successor 1 @carol")
+    town.ok("bob", "away 2026-12-21 2026-12-23")
+    sweep(town, inbox)
+    [warning] = inbox.to("@alice", "#1 Deliver leaflets is due Tue 22 Dec")
+    assert "Carol, named to step in, is away then too." in warning and "`reassign 1 @name`" in warning
+    assert "`reassign 1 @carol`" not in warning
+    assert not inbox.to("@carol", "You are named to step in on it")
+
+
 def test_away_means_no_nudges_no_capacity_and_due_work_flagged(town: Chat, inbox: Inbox) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:2026-12-22 effort:2h')
     town.ok("bob", 'commit "Book the hall" by:2026-12-10')
