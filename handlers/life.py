@@ -22,6 +22,7 @@ from handlers.dates import show_day, show_moment
 from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.registry import Access, Command
+from storage import queries
 from storage.models import Partnership, Person, Review, ReviewOutcome
 
 
@@ -79,10 +80,13 @@ def new_end_example(today: date) -> str:
 
 
 def reopening(ctx: Context, p: Partnership) -> str:
-    """The command that reopens it: one past its end date needs a new end date too."""
+    """Who can reopen it, and how: one past its end date needs a new end date too; one whose
+    last coordinator left has nobody who can."""
+    if not queries.coordinators(ctx.session, p.id):
+        return "nobody coordinates it now, so nobody can reopen it"
     if ended(p, ctx.now):
-        return f'`partnership reopen "why" end:{new_end_example(today_of(ctx))}`'
-    return '`partnership reopen "why"`'
+        return f'a coordinator can reopen it with `partnership reopen "why" end:{new_end_example(today_of(ctx))}`'
+    return 'a coordinator can reopen it with `partnership reopen "why"`'
 
 
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
@@ -96,7 +100,7 @@ def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     state = standing(ctx, p) if p is not None else None
     if p is None or state is None:
         return
-    how = reopening(ctx, p) + (" with a new end date" if ended(p, ctx.now) else "")
+    how = reopening(ctx, p)
     raise UserError(f"{p.name} {state}, so nothing new can start in it, and only its closing tasks can still be "
                     "finished, dropped or handed on, and its open concerns resolved; its history stays readable.",
-                    f"A coordinator can reopen it: {how}.")
+                    f"{how[0].upper()}{how[1:]}" + (" with a new end date." if ended(p, ctx.now) else "."))

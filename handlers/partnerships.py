@@ -227,7 +227,7 @@ def describe(ctx: Context, p: Partnership) -> Reply:
     if p.end_date:
         fields.append(("Planned end" if p.closed_at else "Ends", show_day(p.end_date, today)))
     if state:
-        fields.append(("Read-only", f"it {state}; a coordinator can reopen it with {life.reopening(ctx, p)}"))
+        fields.append(("Read-only", f"it {state}; {life.reopening(ctx, p)}"))
     if p.review_cadence and not state:
         next_on = show_day(p.next_review_on, today) if p.next_review_on else "not set"
         fields.append(("Review", f"{p.review_cadence.value}, next {next_on}"))

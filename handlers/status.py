@@ -23,6 +23,7 @@ from handlers.history import event_line, events
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Item, Reply, Section, plural
+from storage import queries
 from storage.models import (
     Commitment,
     Concern,
@@ -165,7 +166,7 @@ def status(ctx: Context, args: Args) -> Reply:
                             empty=f"No dates ahead: {p.name} has ended." if ended else "No dates ahead."))
     said = [p.purpose] if p.purpose else []
     if ended:
-        said.insert(0, f"{p.name} {ended}. Nothing new starts in it; a coordinator can reopen it with "
-                       + life.reopening(ctx, p) + (', or settle what it left open with `partnership wind-up "why"`.'
-                                                      if p.closed_at is None and open_work else "."))
+        settle = ', or settle what it left open with `partnership wind-up "why"`.' \
+            if p.closed_at is None and open_work and queries.coordinators(ctx.session, p.id) else "."
+        said.insert(0, f"{p.name} {ended}. Nothing new starts in it; {life.reopening(ctx, p)}{settle}")
     return Reply(title=f"Status of {p.name}", text="\n".join(said) or None, sections=sections)

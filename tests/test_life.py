@@ -239,3 +239,13 @@ def test_a_proposal_paused_by_the_wind_up_gets_its_time_back_when_the_partnershi
     town.advance(days=4)
     sweep(town, inbox)
     assert any("Decision #1 Sell the hall: FAILED" in text for _, text in inbox.messages), inbox.messages
+
+
+def test_once_its_last_coordinator_leaves_a_wound_up_partnership_says_nobody_can_reopen_it(town: Chat) -> None:
+    town.ok("alice", 'partnership wind-up "The funding ended" open:drop')
+    out = town.ok("alice", "leave")
+    assert "Nobody coordinates the wound-up Riverside Partnership now, so nobody can reopen it." in out
+    for shown in (town.ok("bob", "partnership"), town.ok("bob", "status")):
+        assert "nobody coordinates it now, so nobody can reopen it" in shown and "partnership reopen" not in shown
+    refuse(town, "bob", 'concern "Who holds the keys?"', "Nobody coordinates it now, so nobody can reopen it.",
+           example=False)
