@@ -228,10 +228,47 @@ def count_responses(session: Session, d: Decision, members: list[Member] | None 
     responses = responses_to(session, [d.id])
     interests = declared_interests(session, d)
     latecomers, left_out = counts_latecomers(session, d), interested(session, d, interests)
+    proxies = proxies_on(session, d.partnership_id, [d.id], [r for r in responses if r.cast_by_id is not None])
+
+    def why(r: DecisionResponse) -> str | None:
+        return why_not_counted(d, r.member, latecomers, left_out) or proxy_lapsed(r, proxies, None)
+
     return Count([m for m in members if why_not_counted(d, m, latecomers, left_out) is None],
-                 [r for r in responses if why_not_counted(d, r.member, latecomers, left_out) is None],
-                 [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers, left_out))],
+                 [r for r in responses if why(r) is None],
+                 [(r, reason) for r in responses if (reason := why(r))],
                  [m for m in members if m.id in left_out], interests)
+
+
+def proxies_on(session: Session, partnership_id: int, decision_ids: list[int],
+               cast: list[DecisionResponse]) -> list[Proxy]:
+    """Every proxy, withdrawn ones too, that could have let someone cast the responses `cast`
+    on `decision_ids`: theirs on one of them, or dated; none read when nothing was cast by proxy."""
+    if not cast:
+        return []
+    return list(session.scalars(select(Proxy).where(
+        Proxy.partnership_id == partnership_id, Proxy.giver_id.in_({r.member_id for r in cast}),
+        Proxy.decision_id.in_(decision_ids) | Proxy.decision_id.is_(None))))
+
+
+def proxy_lapsed(r: DecisionResponse, proxies: Iterable[Proxy], at: datetime | None) -> str | None:
+    """Why a response cast by proxy does not count at `at` (None: as things stand now), or None
+    when it does or is the member's own: it stands only while the member's proxy on its decision
+    is still the one who cast it, and they still take part (not left, not an observer)."""
+    if r.cast_by_id is None or r.cast_by is None:
+        return None
+    standing = [p for p in proxies if p.giver_id == r.member_id and p.decision_id in (r.decision_id, None)
+                and (p.withdrawn_at is None if at is None
+                     else p.created_at <= at and (p.withdrawn_at is None or p.withdrawn_at > at))]
+    # One on the decision itself comes before a dated one, as `standing_proxy` chooses.
+    proxy = min(standing, key=lambda p: p.decision_id is None, default=None)
+    name = r.cast_by.display_name
+    if proxy is None or proxy.holder.person_id != r.cast_by_id:
+        return f"cast by {name}, whose proxy no longer stands"
+    if proxy.holder.left_at is not None and (at is None or proxy.holder.left_at <= at):
+        return f"cast by {name}, who has left"
+    if proxy.holder.role is Role.OBSERVER:
+        return f"cast by {name}, now an observer"
+    return None
 
 
 def counts_latecomers(session: Session, d: Decision) -> bool:
@@ -778,15 +815,18 @@ def decision(ctx: Context, args: Args) -> Reply:
     d = find_decision(ctx, args.take_id("decision"))
     args.finish()
     responses = responses_to(ctx.session, [d.id])
-    latecomers, left_out = counts_latecomers(ctx.session, d), interested(ctx.session, d)
+    # Why each response does not count, while it is open; a settled one's outcome says so.
+    why_not: dict[int, str] = {}
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
+    if d.status is DecisionStatus.OPEN:
+        count = count_responses(ctx.session, d)
+        why_not = {r.id: why for r, why in count.not_counted}
+        waiting = [Item(member_label(m)) for m in count.waiting]
     if closing(d, ctx.now):
         fields.append(("Status", closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)))
-        waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
         sections = [Section("Did not respond", waiting, empty="Everyone entitled responded.")]
     elif d.status is DecisionStatus.OPEN:
         fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
-        waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     else:
         fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
@@ -796,9 +836,7 @@ def decision(ctx: Context, args: Args) -> Reply:
     unseen = hidden(d)
     items = [Item(responder(r, member_label) + ("" if unseen else f" · {answer(d, r.position, r.ranking)}")
                   + (f" — {r.reason}" if r.reason and not unseen else "")
-                  + (f" (not counted: {why})"
-                     if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))
-                     else ""))
+                  + (f" (not counted: {why_not[r.id]})" if r.id in why_not else ""))
              for r in responses]
     heading = "Responded (how is hidden until it closes)" if unseen else "Responses"
     if d.status is DecisionStatus.OPEN:
