@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from handlers import accounts
 from handlers.context import Context, zone
@@ -39,6 +39,7 @@ from storage.models import (
     DecisionMode,
     DecisionResponse,
     DecisionStatus,
+    Event,
     Interest,
     Meeting,
     Member,
@@ -63,6 +64,8 @@ DEFAULT_QUORUM = 50
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=30)
+# The log's action for a response changed on a hidden ballot (see `hidden_changes`).
+CHANGED = "respond-change"
 # A decision's review reminder not sent within this of its day (the bot was down) is not sent late.
 REVIEW_LATE = timedelta(days=7)
 # The perspective of members who gave none, in the tally by perspective.
@@ -147,11 +150,22 @@ def read_ranking(d: Decision, text: str) -> list[int]:
     return ranking
 
 
+# A hidden ballot's results stay unseen while it is open, and for good once withdrawn: it never closed.
+UNSEEN = (DecisionStatus.OPEN, DecisionStatus.WITHDRAWN)
+
+
 def hidden(d: Decision) -> bool:
     """Whether its results (tallies, who said what) are unseen by everyone, coordinators too:
-    asked for when it opened (`results:hidden`), and it is not yet settled. Every surface
-    that shows responses asks this."""
-    return d.results_hidden and d.status is DecisionStatus.OPEN
+    asked for when it opened (`results:hidden`), and it was not settled by its count. Every
+    surface that shows responses asks this."""
+    return d.results_hidden and d.status in UNSEEN
+
+
+def hidden_changes() -> ColumnElement[bool]:
+    """The log's lines saying someone changed a response on a ballot still `hidden`: the history
+    leaves them out, as a second `responded` would tell that a vote changed."""
+    return (Event.action == CHANGED) & Event.subject_id.in_(
+        select(Decision.id).where(Decision.results_hidden, Decision.status.in_(UNSEEN)))
 
 
 def response_actions(d: Decision) -> tuple[Action, ...]:
@@ -526,8 +540,10 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args,
     ctx.session.flush()
     on = f"for {member.person.display_name} " if by else ""
     if hidden(d):
-        # The log is read by everyone: it says who responded, not how.
-        ctx.record("respond", f"responded {on}on #{d.number} {d.title} (results hidden until it closes)", subject=d)
+        # The log is read by everyone: it says who responded, not how, nor (see `hidden_changes`) that they changed it.
+        again = current is not None and current.cast_by_id == by
+        ctx.record(CHANGED if again else "respond", f"{'changed their response' if again else 'responded'} "
+                   f"{on}on #{d.number} {d.title} (results hidden until it closes)", subject=d)
     else:
         ctx.record("respond", f"answered {position.value}{was} {on}on #{d.number} {d.title}", subject=d, reason=reason)
     count = count_responses(ctx.session, d)
@@ -834,11 +850,14 @@ def decision(ctx: Context, args: Args) -> Reply:
             fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     unseen = hidden(d)
+    if unseen:
+        responses.sort(key=lambda r: r.id)  # in the order they first responded: a later one would tell of a change
     items = [Item(responder(r, member_label) + ("" if unseen else f" · {answer(d, r.position, r.ranking)}")
                   + (f" — {r.reason}" if r.reason and not unseen else "")
                   + (f" (not counted: {why_not[r.id]})" if r.id in why_not else ""))
              for r in responses]
-    heading = "Responded (how is hidden until it closes)" if unseen else "Responses"
+    heading = ("Responded (how stays hidden: it was withdrawn)" if d.status is DecisionStatus.WITHDRAWN
+               else "Responded (how is hidden until it closes)") if unseen else "Responses"
     if d.status is DecisionStatus.OPEN:
         sections.append(Section("Interests declared", [Item(f'{member_label(i.member)}: "{i.text}"')
                                                         for i in declared_interests(ctx.session, d)],
