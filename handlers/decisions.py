@@ -81,6 +81,12 @@ def closing(d: Decision, now: datetime) -> bool:
     return d.status is DecisionStatus.OPEN and d.closes_at <= now
 
 
+def closed_moment(d: Decision) -> datetime:
+    """When it stopped taking responses: its closing time, or earlier when closed early or
+    withdrawn; not when the sweep got round to recording its outcome. Settled ones are dated and ordered by it."""
+    return min(d.closed_at, d.closes_at) if d.closed_at else d.closes_at
+
+
 def closed_unsettled(d: Decision, p: Partnership, tz: ZoneInfo, now: datetime) -> str:
     """`closed Tue 8 Dec, outcome being recorded`, from the record alone, for a decision that is `closing`.
 
@@ -486,7 +492,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     ctx.session.flush()
     said = rules(d)
     ctx.record("propose", f"proposed #{d.number} {title}, {said[0].lower()}{said[1:]}", subject=d, reason=d.details)
-    text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
+    text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now, True)}. {how_to_respond(d)}"
     return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
                  text=text if d.details is None else f"{d.details}\n{text}",
                  actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden)
@@ -597,7 +603,7 @@ def ensure_unsettled(ctx: Context, d: Decision) -> None:
     """Refuse to touch a settled decision: once announced, it never changes."""
     if d.status is not DecisionStatus.OPEN:
         settled = "was already withdrawn" if d.status is DecisionStatus.WITHDRAWN else f"already {d.status.value}"
-        when = f" on {show_moment(d.closed_at, ctx.tz, ctx.now)}" if d.closed_at else ""
+        when = f" on {show_moment(closed_moment(d), ctx.tz, ctx.now)}"
         raise UserError(f"#{d.number} {d.title} {settled}{when}, and a settled decision doesn't change.",
                         f"Type `decision {d.number}` to see why; propose it again if things have moved on.")
 
@@ -757,7 +763,7 @@ def close(ctx: Context, args: Args) -> Reply:
         waiting = count_responses(ctx.session, d).waiting
         if waiting and reason is None:
             names = ", ".join(m.person.display_name for m in waiting[:10]) + (" and others" if len(waiting) > 10 else "")
-            raise UserError(f"#{d.number} is open until {show_due(d.closes_at, ctx.tz, ctx.now)} and "
+            raise UserError(f"#{d.number} is open until {show_due(d.closes_at, ctx.tz, ctx.now, True)} and "
                             f"{plural(len(waiting), 'member')} entitled to respond {'has' if len(waiting) == 1 else 'have'}"
                             f" not yet ({names}). Closing early needs a reason everyone can read.",
                             f'Type `close {d.number} "why it cannot wait"`.')
@@ -792,9 +798,9 @@ def decision_item(ctx: Context, d: Decision, count: Count | None = None, taken: 
         return Item(f"#{d.number} {d.title} · {d.mode.value} · "
                     f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded}")
     if d.status is DecisionStatus.OPEN:
-        return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
+        return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now, True)} · "
                     f"{responded}", response_actions(d) if may_respond(ctx) else ())
-    when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
+    when = show_moment(closed_moment(d), ctx.tz, ctx.now)
     at = f" · taken at the meeting of {meeting_day(taken, ctx.tz, ctx.now)}" if taken is not None else ""
     return Item(f"#{d.number} {d.title} · {d.status.value} {when}{at}")
 
@@ -816,8 +822,8 @@ def decisions(ctx: Context, args: Args) -> Reply:
                   if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
     closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
     taken = taken_at(ctx.session, [d.id for d in rows if d.status is not DecisionStatus.OPEN])
-    settled = [decision_item(ctx, d, taken=taken.get(d.id)) for d in reversed(rows)
-               if d.status is not DecisionStatus.OPEN]
+    settled = [decision_item(ctx, d, taken=taken.get(d.id)) for d in sorted(
+        (d for d in rows if d.status is not DecisionStatus.OPEN), key=lambda d: (closed_moment(d), d.id), reverse=True)]
     sections = [Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
     if closed:
         sections.append(Section("Closed, outcome to come", closed))
@@ -842,10 +848,10 @@ def decision(ctx: Context, args: Args) -> Reply:
         fields.append(("Status", closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)))
         sections = [Section("Did not respond", waiting, empty="Everyone entitled responded.")]
     elif d.status is DecisionStatus.OPEN:
-        fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
+        fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now, True)))
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     else:
-        fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
+        fields.append(("Status", f"{d.status.value}, {show_moment(closed_moment(d), ctx.tz, ctx.now)}"))
         if d.review_on:
             fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
@@ -967,7 +973,7 @@ def decision_holds(asked: Asked, row: Waiting) -> str | None:
 
 
 def reminder(d: Decision, m: Member, now: datetime) -> DueNudge:
-    closes = show_due(d.closes_at, zone(m.person.timezone), now)
+    closes = show_due(d.closes_at, zone(m.person.timezone), now, True)
     return DueNudge(f"decision-remind:d{d.id}:p{m.person_id}", d.partnership_id, "decision-remind",
                     f"Proposal #{d.number} {d.title} closes {closes} and you haven't responded yet. {how_to_respond(d)}",
                     person_id=m.person_id)

@@ -28,7 +28,7 @@ from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
 from handlers.dates import days_overdue
-from handlers.decisions import closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
+from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
@@ -411,7 +411,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
                 Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
             left_out[decision_id].add(member_id)
-    page.decisions = [Settled(words(d.title), d.status.value, (d.closed_at or now).astimezone(tz).date(), d.mode.value,
+    page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
                               reasons(by_decision[d.id], words), d.number,
                               None if hidden(d) else  # the one gate every surface showing responses asks
                               turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
