@@ -213,8 +213,15 @@ def show_day(day: date, today: date) -> str:
     return day.strftime("%a %-d %b" if day.year == today.year else "%a %-d %b %Y")
 
 
-def show_due(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
-    """A due date in the reader's zone, with how far off it is."""
+def show_at(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """`Fri 27 Nov 17:00`, in the reader's zone: for what happens at a time, not on a day."""
+    local = moment.astimezone(tz)
+    return f"{show_day(local.date(), now.astimezone(tz).date())} {local:%H:%M}"
+
+
+def show_due(due_at: datetime, tz: ZoneInfo, now: datetime, at_time: bool = False) -> str:
+    """A due date in the reader's zone, with how far off it is; `at_time` adds the time, for a
+    moment such as a proposal's closing, which a reader in another zone would otherwise miss."""
     day = due_at.astimezone(tz).date()
     today = now.astimezone(tz).date()
     delta = (day - today).days
@@ -226,7 +233,7 @@ def show_due(due_at: datetime, tz: ZoneInfo, now: datetime) -> str:
         when = "tomorrow"
     else:
         when = f"in {delta} days"
-    return f"{show_day(day, today)} ({when})"
+    return f"{show_at(due_at, tz, now) if at_time else show_day(day, today)} ({when})"
 
 
 def days_overdue(due_at: datetime, tz: ZoneInfo, now: datetime) -> int:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from handlers import accounts
 from handlers.context import Context, zone
@@ -39,6 +39,7 @@ from storage.models import (
     DecisionMode,
     DecisionResponse,
     DecisionStatus,
+    Event,
     Interest,
     Meeting,
     Member,
@@ -63,6 +64,8 @@ DEFAULT_QUORUM = 50
 # A decision closed by the sweep is announced if its announcement is still owed this long after.
 ANNOUNCE_WITHIN = timedelta(days=3)
 RECENT = timedelta(days=30)
+# The log's action for a response changed on a hidden ballot (see `hidden_changes`).
+CHANGED = "respond-change"
 # A decision's review reminder not sent within this of its day (the bot was down) is not sent late.
 REVIEW_LATE = timedelta(days=7)
 # The perspective of members who gave none, in the tally by perspective.
@@ -76,6 +79,12 @@ def closing(d: Decision, now: datetime) -> bool:
     """Past its closing time and not yet settled: it takes no more responses, and the next
     sweep records and announces its outcome. Every surface shows it so, never as open."""
     return d.status is DecisionStatus.OPEN and d.closes_at <= now
+
+
+def closed_moment(d: Decision) -> datetime:
+    """When it stopped taking responses: its closing time, or earlier when closed early or
+    withdrawn; not when the sweep got round to recording its outcome. Settled ones are dated and ordered by it."""
+    return min(d.closed_at, d.closes_at) if d.closed_at else d.closes_at
 
 
 def closed_unsettled(d: Decision, p: Partnership, tz: ZoneInfo, now: datetime) -> str:
@@ -147,11 +156,22 @@ def read_ranking(d: Decision, text: str) -> list[int]:
     return ranking
 
 
+# A hidden ballot's results stay unseen while it is open, and for good once withdrawn: it never closed.
+UNSEEN = (DecisionStatus.OPEN, DecisionStatus.WITHDRAWN)
+
+
 def hidden(d: Decision) -> bool:
     """Whether its results (tallies, who said what) are unseen by everyone, coordinators too:
-    asked for when it opened (`results:hidden`), and it is not yet settled. Every surface
-    that shows responses asks this."""
-    return d.results_hidden and d.status is DecisionStatus.OPEN
+    asked for when it opened (`results:hidden`), and it was not settled by its count. Every
+    surface that shows responses asks this."""
+    return d.results_hidden and d.status in UNSEEN
+
+
+def hidden_changes() -> ColumnElement[bool]:
+    """The log's lines saying someone changed a response on a ballot still `hidden`: the history
+    leaves them out, as a second `responded` would tell that a vote changed."""
+    return (Event.action == CHANGED) & Event.subject_id.in_(
+        select(Decision.id).where(Decision.results_hidden, Decision.status.in_(UNSEEN)))
 
 
 def response_actions(d: Decision) -> tuple[Action, ...]:
@@ -228,10 +248,47 @@ def count_responses(session: Session, d: Decision, members: list[Member] | None 
     responses = responses_to(session, [d.id])
     interests = declared_interests(session, d)
     latecomers, left_out = counts_latecomers(session, d), interested(session, d, interests)
+    proxies = proxies_on(session, d.partnership_id, [d.id], [r for r in responses if r.cast_by_id is not None])
+
+    def why(r: DecisionResponse) -> str | None:
+        return why_not_counted(d, r.member, latecomers, left_out) or proxy_lapsed(r, proxies, None)
+
     return Count([m for m in members if why_not_counted(d, m, latecomers, left_out) is None],
-                 [r for r in responses if why_not_counted(d, r.member, latecomers, left_out) is None],
-                 [(r, why) for r in responses if (why := why_not_counted(d, r.member, latecomers, left_out))],
+                 [r for r in responses if why(r) is None],
+                 [(r, reason) for r in responses if (reason := why(r))],
                  [m for m in members if m.id in left_out], interests)
+
+
+def proxies_on(session: Session, partnership_id: int, decision_ids: list[int],
+               cast: list[DecisionResponse]) -> list[Proxy]:
+    """Every proxy, withdrawn ones too, that could have let someone cast the responses `cast`
+    on `decision_ids`: theirs on one of them, or dated; none read when nothing was cast by proxy."""
+    if not cast:
+        return []
+    return list(session.scalars(select(Proxy).where(
+        Proxy.partnership_id == partnership_id, Proxy.giver_id.in_({r.member_id for r in cast}),
+        Proxy.decision_id.in_(decision_ids) | Proxy.decision_id.is_(None))))
+
+
+def proxy_lapsed(r: DecisionResponse, proxies: Iterable[Proxy], at: datetime | None) -> str | None:
+    """Why a response cast by proxy does not count at `at` (None: as things stand now), or None
+    when it does or is the member's own: it stands only while the member's proxy on its decision
+    is still the one who cast it, and they still take part (not left, not an observer)."""
+    if r.cast_by_id is None or r.cast_by is None:
+        return None
+    standing = [p for p in proxies if p.giver_id == r.member_id and p.decision_id in (r.decision_id, None)
+                and (p.withdrawn_at is None if at is None
+                     else p.created_at <= at and (p.withdrawn_at is None or p.withdrawn_at > at))]
+    # One on the decision itself comes before a dated one, as `standing_proxy` chooses.
+    proxy = min(standing, key=lambda p: p.decision_id is None, default=None)
+    name = r.cast_by.display_name
+    if proxy is None or proxy.holder.person_id != r.cast_by_id:
+        return f"cast by {name}, whose proxy no longer stands"
+    if proxy.holder.left_at is not None and (at is None or proxy.holder.left_at <= at):
+        return f"cast by {name}, who has left"
+    if proxy.holder.role is Role.OBSERVER:
+        return f"cast by {name}, now an observer"
+    return None
 
 
 def counts_latecomers(session: Session, d: Decision) -> bool:
@@ -435,7 +492,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     ctx.session.flush()
     said = rules(d)
     ctx.record("propose", f"proposed #{d.number} {title}, {said[0].lower()}{said[1:]}", subject=d, reason=d.details)
-    text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now)}. {how_to_respond(d)}"
+    text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now, True)}. {how_to_respond(d)}"
     return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
                  text=text if d.details is None else f"{d.details}\n{text}",
                  actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden)
@@ -489,8 +546,10 @@ def respond(ctx: Context, decision_id: int, position: Position, args: Args,
     ctx.session.flush()
     on = f"for {member.person.display_name} " if by else ""
     if hidden(d):
-        # The log is read by everyone: it says who responded, not how.
-        ctx.record("respond", f"responded {on}on #{d.number} {d.title} (results hidden until it closes)", subject=d)
+        # The log is read by everyone: it says who responded, not how, nor (see `hidden_changes`) that they changed it.
+        again = current is not None and current.cast_by_id == by
+        ctx.record(CHANGED if again else "respond", f"{'changed their response' if again else 'responded'} "
+                   f"{on}on #{d.number} {d.title} (results hidden until it closes)", subject=d)
     else:
         ctx.record("respond", f"answered {position.value}{was} {on}on #{d.number} {d.title}", subject=d, reason=reason)
     count = count_responses(ctx.session, d)
@@ -544,7 +603,7 @@ def ensure_unsettled(ctx: Context, d: Decision) -> None:
     """Refuse to touch a settled decision: once announced, it never changes."""
     if d.status is not DecisionStatus.OPEN:
         settled = "was already withdrawn" if d.status is DecisionStatus.WITHDRAWN else f"already {d.status.value}"
-        when = f" on {show_moment(d.closed_at, ctx.tz, ctx.now)}" if d.closed_at else ""
+        when = f" on {show_moment(closed_moment(d), ctx.tz, ctx.now)}"
         raise UserError(f"#{d.number} {d.title} {settled}{when}, and a settled decision doesn't change.",
                         f"Type `decision {d.number}` to see why; propose it again if things have moved on.")
 
@@ -704,7 +763,7 @@ def close(ctx: Context, args: Args) -> Reply:
         waiting = count_responses(ctx.session, d).waiting
         if waiting and reason is None:
             names = ", ".join(m.person.display_name for m in waiting[:10]) + (" and others" if len(waiting) > 10 else "")
-            raise UserError(f"#{d.number} is open until {show_due(d.closes_at, ctx.tz, ctx.now)} and "
+            raise UserError(f"#{d.number} is open until {show_due(d.closes_at, ctx.tz, ctx.now, True)} and "
                             f"{plural(len(waiting), 'member')} entitled to respond {'has' if len(waiting) == 1 else 'have'}"
                             f" not yet ({names}). Closing early needs a reason everyone can read.",
                             f'Type `close {d.number} "why it cannot wait"`.')
@@ -739,9 +798,9 @@ def decision_item(ctx: Context, d: Decision, count: Count | None = None, taken: 
         return Item(f"#{d.number} {d.title} · {d.mode.value} · "
                     f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded}")
     if d.status is DecisionStatus.OPEN:
-        return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now)} · "
+        return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now, True)} · "
                     f"{responded}", response_actions(d) if may_respond(ctx) else ())
-    when = show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)
+    when = show_moment(closed_moment(d), ctx.tz, ctx.now)
     at = f" · taken at the meeting of {meeting_day(taken, ctx.tz, ctx.now)}" if taken is not None else ""
     return Item(f"#{d.number} {d.title} · {d.status.value} {when}{at}")
 
@@ -763,8 +822,8 @@ def decisions(ctx: Context, args: Args) -> Reply:
                   if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
     closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
     taken = taken_at(ctx.session, [d.id for d in rows if d.status is not DecisionStatus.OPEN])
-    settled = [decision_item(ctx, d, taken=taken.get(d.id)) for d in reversed(rows)
-               if d.status is not DecisionStatus.OPEN]
+    settled = [decision_item(ctx, d, taken=taken.get(d.id)) for d in sorted(
+        (d for d in rows if d.status is not DecisionStatus.OPEN), key=lambda d: (closed_moment(d), d.id), reverse=True)]
     sections = [Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
     if closed:
         sections.append(Section("Closed, outcome to come", closed))
@@ -778,29 +837,33 @@ def decision(ctx: Context, args: Args) -> Reply:
     d = find_decision(ctx, args.take_id("decision"))
     args.finish()
     responses = responses_to(ctx.session, [d.id])
-    latecomers, left_out = counts_latecomers(ctx.session, d), interested(ctx.session, d)
+    # Why each response does not count, while it is open; a settled one's outcome says so.
+    why_not: dict[int, str] = {}
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
+    if d.status is DecisionStatus.OPEN:
+        count = count_responses(ctx.session, d)
+        why_not = {r.id: why for r, why in count.not_counted}
+        waiting = [Item(member_label(m)) for m in count.waiting]
     if closing(d, ctx.now):
         fields.append(("Status", closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)))
-        waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
         sections = [Section("Did not respond", waiting, empty="Everyone entitled responded.")]
     elif d.status is DecisionStatus.OPEN:
-        fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now)))
-        waiting = [Item(member_label(m)) for m in count_responses(ctx.session, d).waiting]
+        fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now, True)))
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     else:
-        fields.append(("Status", f"{d.status.value}, {show_moment(d.closed_at or d.closes_at, ctx.tz, ctx.now)}"))
+        fields.append(("Status", f"{d.status.value}, {show_moment(closed_moment(d), ctx.tz, ctx.now)}"))
         if d.review_on:
             fields.append(("Review", show_day(d.review_on, ctx.now.astimezone(ctx.tz).date())))
         sections = [Section("Outcome", [Item(line) for line in (d.outcome or "").splitlines()])]
     unseen = hidden(d)
+    if unseen:
+        responses.sort(key=lambda r: r.id)  # in the order they first responded: a later one would tell of a change
     items = [Item(responder(r, member_label) + ("" if unseen else f" · {answer(d, r.position, r.ranking)}")
                   + (f" — {r.reason}" if r.reason and not unseen else "")
-                  + (f" (not counted: {why})"
-                     if d.status is DecisionStatus.OPEN and (why := why_not_counted(d, r.member, latecomers, left_out))
-                     else ""))
+                  + (f" (not counted: {why_not[r.id]})" if r.id in why_not else ""))
              for r in responses]
-    heading = "Responded (how is hidden until it closes)" if unseen else "Responses"
+    heading = ("Responded (how stays hidden: it was withdrawn)" if d.status is DecisionStatus.WITHDRAWN
+               else "Responded (how is hidden until it closes)") if unseen else "Responses"
     if d.status is DecisionStatus.OPEN:
         sections.append(Section("Interests declared", [Item(f'{member_label(i.member)}: "{i.text}"')
                                                         for i in declared_interests(ctx.session, d)],
@@ -910,7 +973,7 @@ def decision_holds(asked: Asked, row: Waiting) -> str | None:
 
 
 def reminder(d: Decision, m: Member, now: datetime) -> DueNudge:
-    closes = show_due(d.closes_at, zone(m.person.timezone), now)
+    closes = show_due(d.closes_at, zone(m.person.timezone), now, True)
     return DueNudge(f"decision-remind:d{d.id}:p{m.person_id}", d.partnership_id, "decision-remind",
                     f"Proposal #{d.number} {d.title} closes {closes} and you haven't responded yet. {how_to_respond(d)}",
                     person_id=m.person_id)

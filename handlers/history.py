@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 
 from handlers.context import Context
+from handlers.decisions import CHANGED, hidden_changes
 from handlers.errors import UserError
 from handlers.parsing import Args, choose, plain_name
 from handlers.registry import Access, command
@@ -34,7 +35,7 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "contributions": ("pledge", "pledge-withdraw", "delivered", "delivered-undo"),
     "goals": ("goal", "goal-edit", "goal-drop", "reading", "reading-undo"),
     "interests": ("interest", "interest-withdraw"),
-    "decisions": ("propose", "respond", "decision-close", "decision-withdraw", "decision-results",
+    "decisions": ("propose", "respond", CHANGED, "decision-close", "decision-withdraw", "decision-results",
                   "proxy", "proxy-withdraw", "meeting-decision"),
     "meetings": ("meeting-propose", "meeting-answer", "meeting-schedule", "meeting-move", "meeting-cancel", "agenda-add",
                  "agenda-move", "agenda-drop", "minutes", "minutes-approve", "meeting-decision"),
@@ -72,7 +73,7 @@ def one_line(text: str) -> str:
 
 
 def events(partnership_id: int) -> Select[tuple[Event]]:
-    return (select(Event).where(Event.partnership_id == partnership_id)
+    return (select(Event).where(Event.partnership_id == partnership_id, ~hidden_changes())
             .order_by(Event.created_at.desc(), Event.id.desc()))
 
 

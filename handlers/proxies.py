@@ -69,19 +69,23 @@ def give(ctx: Context, args: Args) -> Reply:
     replaced = [p for p in mine(ctx, giver) if p.decision_id == (d.id if d else None)]
     for p in replaced:
         p.withdrawn_at = ctx.now
+    # Naming the same member again keeps what they cast.
+    taken = sum(take_back(ctx, p) for p in replaced if p.holder_id != holder.id)
     proxy = Proxy(partnership_id=giver.partnership_id, giver_id=giver.id, holder_id=holder.id,
                   decision_id=d.id if d else None, until=until, created_at=ctx.now)
     ctx.session.add(proxy)
     ctx.session.flush()
     ctx.session.refresh(proxy)
     where = scope(proxy, today)
-    ctx.record("proxy", f"named {holder.person.display_name} to respond for them {where}", subject=d)
+    ctx.record("proxy", f"named {holder.person.display_name} to respond for them {where}"
+               + (f", replacing {replaced[0].holder.person.display_name}{taken_said(taken)}" if replaced else ""),
+               subject=d)
     example = first_response(d) if d is not None else "vote 4 yes"
     said = (sentence(f"{member_label(giver)} names {member_label(holder)} to respond for them {where}") + " "
             f"{holder.person.display_name} responds with `{example} for:@{giver.person.user_id}`; "
             f"{giver.person.display_name} can still respond themselves before it closes, which replaces it.")
     if replaced:
-        said += f" (This replaces {replaced[0].holder.person.display_name}.)"
+        said += f" (This replaces {replaced[0].holder.person.display_name}{taken_said(taken)}.)"
     return Reply(text=said, audience=Audience.CHANNEL)
 
 
@@ -112,21 +116,37 @@ def withdraw(ctx: Context, args: Args) -> Reply:
         raise UserError(f"You have no proxy {on} to withdraw.", "Type `proxies` to see the proxies standing.")
     [proxy] = found
     proxy.withdrawn_at = ctx.now
-    open_ids = select(Decision.id).where(Decision.partnership_id == giver.partnership_id,
-                                         Decision.status == DecisionStatus.OPEN, Decision.closes_at > ctx.now)
-    if d is not None:
-        open_ids = open_ids.where(Decision.id == d.id)
-    # Only what the proxy cast and the giver has not since replaced: a conditional delete.
-    taken = ctx.session.execute(delete(DecisionResponse).where(
-        DecisionResponse.member_id == giver.id, DecisionResponse.cast_by_id == proxy.holder.person_id,
-        DecisionResponse.decision_id.in_(open_ids)).execution_options(synchronize_session=False)).rowcount
+    taken = take_back(ctx, proxy)
     today = ctx.now.astimezone(ctx.tz).date()
     where = scope(proxy, today)
-    ctx.record("proxy-withdraw", f"withdrew {proxy.holder.person.display_name}'s proxy {where}", subject=d)
-    undone = f" The {taken} response{'s' if taken != 1 else ''} they gave for you on open proposals " \
-             f"{'are' if taken != 1 else 'is'} taken back." if taken else ""
-    return Reply(text=f"{member_label(giver)} withdrew {proxy.holder.person.display_name}'s proxy {where}.{undone}",
-                 audience=Audience.CHANNEL)
+    ctx.record("proxy-withdraw", f"withdrew {proxy.holder.person.display_name}'s proxy {where}{taken_said(taken)}",
+               subject=d)
+    return Reply(text=f"{member_label(giver)} withdrew {proxy.holder.person.display_name}'s proxy {where}"
+                      f"{taken_said(taken)}.", audience=Audience.CHANNEL)
+
+
+def take_back(ctx: Context, proxy: Proxy) -> int:
+    """Delete what an ended proxy (withdrawn or replaced) cast on proposals still open, so nothing
+    it allowed outlives it; how many responses went. A dated proxy's responses on a proposal
+    with a proxy of its own stay: that one allowed them."""
+    open_ids = select(Decision.id).where(Decision.partnership_id == proxy.partnership_id,
+                                         Decision.status == DecisionStatus.OPEN, Decision.closes_at > ctx.now)
+    if proxy.decision_id is not None:
+        open_ids = open_ids.where(Decision.id == proxy.decision_id)
+    else:
+        open_ids = open_ids.where(Decision.id.not_in(select(Proxy.decision_id).where(
+            Proxy.giver_id == proxy.giver_id, Proxy.decision_id.is_not(None), Proxy.withdrawn_at.is_(None))))
+    # Only what the proxy cast and the giver has not since replaced: a conditional delete.
+    return ctx.session.execute(delete(DecisionResponse).where(
+        DecisionResponse.member_id == proxy.giver_id, DecisionResponse.cast_by_id == proxy.holder.person_id,
+        DecisionResponse.decision_id.in_(open_ids)).execution_options(synchronize_session=False)).rowcount
+
+
+def taken_said(taken: int) -> str:
+    """`; the 2 responses they gave on open proposals are taken back`, or nothing."""
+    if taken == 1:
+        return "; the response they gave is taken back"
+    return f"; the {taken} responses they gave on open proposals are taken back" if taken else ""
 
 
 def takes_part(m: Member) -> bool:

@@ -28,7 +28,7 @@ from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
 from handlers.dates import days_overdue
-from handlers.decisions import closing, hidden, responses_to, tally
+from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
@@ -52,6 +52,7 @@ from storage.models import (
     Member,
     Partnership,
     Position,
+    Proxy,
     Publication,
     Review,
     Role,
@@ -274,10 +275,10 @@ def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[
             and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
 
 
-def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int]) -> Turnout:
+def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int], proxies: list[Proxy]) -> Turnout:
     """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
     against the rule, and why it failed."""
-    counted = [r for r in responses if r.member_id in entitled]
+    counted = [r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, d.closed_at)]
     positions = [r.position for r in counted]
     share = 100 * len(counted) / len(entitled) if entitled else 0
     failed_by = None
@@ -403,15 +404,18 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
     for r in responses_to(session, [d.id for d in settled]):
         by_decision[r.decision_id].append(r)
+    proxies = proxies_on(session, p.id, [d.id for d in settled],
+                         [r for rs in by_decision.values() for r in rs if r.cast_by_id is not None])
     left_out: dict[int, set[int]] = defaultdict(set)
     if p.interests_excluded and settled:
         for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
                 Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
             left_out[decision_id].add(member_id)
-    page.decisions = [Settled(words(d.title), d.status.value, (d.closed_at or now).astimezone(tz).date(), d.mode.value,
+    page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
                               reasons(by_decision[d.id], words), d.number,
                               None if hidden(d) else  # the one gate every surface showing responses asks
-                              turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id])))
+                              turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
+                                      proxies))
                       for d in settled]
     changes += [Change(f"decision-{s.number}", d.closed_at or now, f"Decided: {s.title} ({s.outcome})",
                        "\n".join([f"By {s.mode}: {s.turnout.said()}." if s.turnout else f"By {s.mode}.",

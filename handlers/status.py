@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.commitments import open_commitments
 from handlers.context import Context
-from handlers.dates import show_day
+from handlers.dates import show_at, show_day
 from handlers.decisions import closed_unsettled, closing
 from handlers.describe import due_day, due_said, member_label
 from handlers.history import event_line, events
@@ -50,8 +50,7 @@ CLOSING_NAMED = 10
 
 def at(moment: datetime, ctx: Context) -> str:
     """`Fri 27 Nov 17:00`, in the reader's zone: a decision closes at a time, not on a day."""
-    local = moment.astimezone(ctx.tz)
-    return f"{show_day(local.date(), ctx.now.astimezone(ctx.tz).date())} {local:%H:%M}"
+    return show_at(moment, ctx.tz, ctx.now)
 
 
 def happening(ctx: Context, p: Partnership, open_work: list[Commitment], deciding: list[Decision]) -> list[Item]:

@@ -31,7 +31,7 @@ def events(chat: Chat, action: str) -> list[Event]:
 def test_a_consensus_with_a_block_fails_and_shows_the_reason(town: Chat) -> None:
     out = town.ok("bob", 'propose "Adopt the market plan" mode:consensus closes:friday')
     assert "Proposal #1: Adopt the market plan" in out and "passes unless someone blocks" in out
-    assert "Closes Fri 27 Nov (in 3 days)" in out and "`block 1 \"why\"`" in out
+    assert "Closes Fri 27 Nov 23:59 (in 3 days)" in out and "`block 1 \"why\"`" in out
     town.ok("alice", "agree 1")
     town.ok("bob", 'disagree 1 "Costs are unclear"')
     assert "So far: 1 agree, 1 disagree, 1 block; 0 still to respond" in town.ok(
@@ -182,7 +182,7 @@ def test_reminders_go_to_those_who_have_not_responded_once(town: Chat, inbox: In
     sweep(town, inbox)
     messages = dict(inbox.take_all())
     assert set(messages) == {"@alice", "@carol"}
-    assert "Proposal #1 Adopt the market plan closes Fri 27 Nov (today) and you haven't responded yet" in messages[
+    assert "Proposal #1 Adopt the market plan closes Fri 27 Nov 23:59 (today) and you haven't responded yet" in messages[
         "@carol"]
     town.advance(hours=2)
     sweep(town, inbox)
@@ -196,7 +196,7 @@ def test_the_sweep_closes_a_decision_once_and_announces_it(town: Chat, inbox: In
     sweep(town, inbox)
     [announced] = inbox.to("#general")
     assert "Decision #1 Adopt the market plan: PASSED" in announced and "1 agree (1 of 3 members)" in announced
-    refuse(town, "carol", "agree 1", "already passed on Sat 28 Nov")
+    refuse(town, "carol", "agree 1", "already passed on Fri 27 Nov")
     town.advance(hours=1)
     sweep(town, inbox)
     assert len(inbox.to("#general", "Decision #1")) == 1
@@ -230,8 +230,8 @@ def test_a_proposal_past_closing_is_shown_closed_on_every_surface_before_any_swe
     with town.sessions() as session:
         assert session.scalars(select(Decision.status)).all() == [DecisionStatus.OPEN], "reading changes nothing"
     sweep(town, inbox)
-    assert "#1 Adopt the market plan · passed Mon 21 Dec" in town.ok("carol", "decisions")
-    assert "Status: passed, Mon 21 Dec" in town.ok("carol", "decision 1")
+    assert "#1 Adopt the market plan · passed Tue 8 Dec" in town.ok("carol", "decisions")
+    assert "Status: passed, Tue 8 Dec" in town.ok("carol", "decision 1")
 
 
 def test_proposing_by_vote_logs_one_sentence(town: Chat) -> None:
@@ -259,3 +259,26 @@ def test_a_second_vote_word_is_no_reason(town: Chat) -> None:
     town.ok("bob", 'vote 1 yes "yes"')  # quoted, it is what they chose to say
     [response] = all_of(town.sessions, DecisionResponse)
     assert response.reason == "yes"
+
+
+def test_settled_decisions_are_dated_and_ordered_by_when_they_closed(town: Chat, inbox: Inbox) -> None:
+    town.ok("alice", 'propose "Open the market hall" closes:2026-12-04')
+    town.ok("alice", 'propose "Light the bridge" closes:friday')
+    town.ok("alice", "agree 1")
+    town.ok("alice", 'close 1 "We have heard enough"')
+    town.ok("alice", "agree 2")
+    at(town, "2026-11-28T09:00")
+    sweep(town, inbox)
+    listed = town.ok("carol", "decisions").split("Settled lately")[1]
+    assert "#2 Light the bridge · passed Fri 27 Nov" in listed and "#1 Open the market hall · passed Tue 24 Nov" in listed
+    assert listed.index("#2 Light") < listed.index("#1 Open"), "the latest to close comes first"
+    assert "Status: passed, Fri 27 Nov" in town.ok("carol", "decision 2")
+
+
+def test_a_proposal_says_when_it_closes_in_the_readers_own_zone(town: Chat) -> None:
+    town.ok("alice", 'propose "Light the bridge" closes:friday')
+    town.timezones["bob"] = "Asia/Tokyo"
+    town.ok("bob", "tz Asia/Tokyo")
+    assert "Closes: Sat 28 Nov 08:59 (in 4 days)" in town.ok("bob", "decision 1")
+    assert "closes Sat 28 Nov 08:59 (in 4 days)" in town.ok("bob", "decisions")
+    assert "Closes: Fri 27 Nov 23:59 (in 3 days)" in town.ok("carol", "decision 1")

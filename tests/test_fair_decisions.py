@@ -57,7 +57,7 @@ def test_people_who_joined_after_it_opened_respond_but_are_not_counted(town: Cha
     assert "Dave (not counted" not in town.ok("alice", "decision 1").split("Not responded yet")[1]
     town.ok("bob", "agree 1")
     # Listed as the decision itself counts it (the list said "2 responded").
-    assert "#1 Adopt the market plan · consensus · closes Fri 27 Nov (in 3 days) · 1 responded, 1 not counted" \
+    assert "#1 Adopt the market plan · consensus · closes Fri 27 Nov 23:59 (in 3 days) · 1 responded, 1 not counted" \
         in town.ok("carol", "decisions")
     for user in ("alice", "carol"):
         town.ok(user, "agree 1")

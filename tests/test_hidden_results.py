@@ -55,15 +55,42 @@ def test_history_says_who_responded_not_how(town: Chat) -> None:
     assert "answered" not in log and "Thursdays clash" not in log
 
 
+def test_a_changed_vote_leaves_no_trace_while_hidden_and_is_logged_once_closed(town: Chat) -> None:
+    hidden_vote(town)
+    town.advance(minutes=5)
+    town.ok("bob", "vote 1 yes")
+    assert town.ok("alice", "decision 1").index("Bob (Chamber") < town.ok("alice", "decision 1").index("Carol (Riv")
+    log = town.ok("carol", "history decision 1")
+    assert log.count("Bob responded") == 1 and "changed" not in log
+    town.ok("alice", 'close 1 "Now"')
+    assert "Bob changed their response on #1" in town.ok("carol", "history decision 1")
+
+
+def test_a_withdrawn_hidden_ballot_never_shows_how_anyone_responded(town: Chat) -> None:
+    hidden_vote(town)
+    town.ok("bob", "vote 1 yes")
+    town.ok("alice", 'withdraw 1 "We need the costs first"')
+    shown = town.ok("alice", "decision 1")
+    assert "Responded (how stays hidden: it was withdrawn)" in shown
+    assert "Bob (Chamber of Trade)" in shown and "Carol (Riverside Trust)" in shown
+    assert " · no" not in shown and " · yes" not in shown and "Thursdays clash" not in shown
+    log = town.ok("carol", "history decision 1")
+    assert log.count("Bob responded") == 1 and "changed" not in log
+
+
 def test_the_export_holds_no_block_reason_while_hidden(town: Chat) -> None:
     town.ok("alice", 'propose "Adopt the market plan" results:hidden closes:friday')
     town.ok("bob", 'block 1 "It clashes with the Saturday market"')
 
-    def row() -> list[str]:
+    def row(number: int = 1) -> list[str]:
         [decisions] = [a for a in town.say("alice", "export").attachments if a.filename == "decisions.csv"]
-        return decisions.content.decode().splitlines()[1].split(",")
+        return decisions.content.decode().splitlines()[number].split(",")
 
     assert row()[5:7] == ["1", ""]
+    town.ok("alice", 'propose "Adopt the fair plan" results:hidden closes:friday')
+    town.ok("bob", 'block 2 "It clashes with the fair"')
+    town.ok("alice", "withdraw 2")
+    assert row(2)[3:7] == ["withdrawn", "Alice (Town Council)", "1", ""]
     town.ok("alice", 'close 1 "The council needs an answer today"')
     assert "It clashes with the Saturday market" in row()[6]
 

@@ -74,7 +74,7 @@ def test_withdrawing_a_proxy_takes_back_what_it_cast_on_open_proposals(town: Cha
     town.ok("gwen", "proxy 1 @bob")
     town.ok("bob", "vote 1 yes for:@gwen")
     said = town.ok("gwen", "proxy withdraw 1")
-    assert "withdrew Bob's proxy on #1 Pedestrianise the square. The 1 response they gave for you" in said
+    assert "withdrew Bob's proxy on #1 Pedestrianise the square; the response they gave is taken back." in said
     assert responses(town) == {}
     refuse(town, "bob", "vote 1 yes for:@gwen", "Gwen has not named you")
     refuse(town, "gwen", "proxy withdraw 1", "You have no proxy on #1 to withdraw", "`proxies`")
@@ -158,3 +158,80 @@ def test_a_question_for_a_title_ends_the_sentence_once(town: Chat) -> None:
     town.ok("alice", 'propose "Which project first?" mode:ranked options:"Lights, Benches" closes:"in 5 days"')
     out = town.ok("bob", "proxy 1 @carol")
     assert "to respond for them on #1 Which project first? Carol responds with" in out
+
+
+def test_a_replaced_proxy_takes_back_what_it_cast_and_the_count_never_keeps_it(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "vote 1 yes for:@gwen")
+    said = town.ok("gwen", "proxy 1 @carol")
+    assert "(This replaces Bob; the response they gave is taken back.)" in said
+    assert responses(town) == {}
+    assert "Gwen named Carol to respond for them on #1 Pedestrianise the square, replacing Bob; the response" \
+        in town.ok("alice", "history about:decisions")
+    town.ok("gwen", "proxy withdraw 1")
+    detail = town.ok("alice", "decision 1")
+    assert "Bob for Gwen" not in detail and "Gwen (Residents)" in detail.split("Not responded yet")[1]
+    out = town.ok("alice", 'close 1 "Now"')
+    assert "Counted: nobody" in out and "Bob for Gwen" not in out
+
+
+def test_naming_the_same_proxy_again_keeps_what_they_cast(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "vote 1 yes for:@gwen")
+    town.ok("gwen", "proxy 1 @bob")
+    assert responses(town) == {"gwen": ("yes", "bob")}
+
+
+def test_a_dated_proxy_replaced_takes_back_only_what_it_allowed(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("alice", 'propose "Plant trees" closes:"in 2 days"')
+    town.ok("gwen", 'proxy @bob until:"in 2 weeks"')
+    town.ok("gwen", "proxy 2 @bob")
+    town.ok("bob", "vote 1 yes for:@gwen")
+    town.ok("bob", "agree 2 for:@gwen")
+    assert "the response they gave is taken back" in town.ok("gwen", 'proxy @carol until:"in 2 weeks"')
+    assert sorted((r.decision_id, r.cast_by.user_id) for r in all_of(town.sessions, DecisionResponse)
+                  if r.cast_by) == [(2, "bob")]
+
+
+def test_what_a_proxy_cast_no_longer_counts_once_they_observe_or_are_removed(town: Chat) -> None:
+    gwen_away(town)
+    town.ok("alice", 'propose "Plant trees" closes:"in 2 days"')
+    town.ok("gwen", 'proxy @carol until:"in 2 weeks"')
+    town.ok("carol", "vote 1 yes for:@gwen")
+    town.ok("carol", 'block 2 "Not here" for:@gwen')
+    town.ok("alice", "member role @carol observer")
+    detail = town.ok("bob", "decision 2")
+    assert "Carol for Gwen (Residents) · block — Not here (not counted: cast by Carol, now an observer)" in detail
+    assert "Gwen (Residents)" in detail.split("Not responded yet")[1]
+    town.ok("alice", "member role @carol member")
+    assert "not counted" not in town.ok("bob", "decision 2")
+    town.ok("alice", "member remove @carol")
+    out = town.ok("alice", 'close 2 "Now"')
+    assert "Not counted: Gwen (cast by Carol, who has left)." in out and "Blocked" not in out
+    out = town.ok("alice", 'close 1 "Now"')
+    assert "Counted: nobody" in out and "Not counted: Gwen (cast by Carol, who has left)." in out
+
+
+def test_the_public_page_counts_as_the_outcome_did(town: Chat, web: FlaskClient) -> None:
+    gwen_away(town)
+    town.ok("gwen", "proxy 1 @carol")
+    town.ok("carol", "vote 1 yes for:@gwen")
+    town.ok("bob", "vote 1 yes")
+    town.ok("alice", "member remove @carol")
+    assert "Responses: 1 yes (1 of 3 members)." in town.ok("alice", 'close 1 "Now"')
+    path = address(town.ok("alice", "publish on"))
+    page = web.get(path).text
+    assert "1 yes" in page and "2 yes" not in page
+
+
+def test_a_proxy_voting_as_they_are_replaced_never_counts_twice(town: Chat) -> None:
+    for n in range(1, 6):
+        town.ok("gwen" if n == 1 else "alice", 'join org:"Residents" sector:community' if n == 1 else "members")
+        town.ok("alice", f'propose "Question {n}" mode:vote closes:friday')
+        town.ok("gwen", f"proxy {n} @bob")
+        at_once(town, ("bob", f"vote {n} yes for:@gwen"), ("gwen", f"proxy {n} @carol"))
+        out = town.ok("alice", f'close {n} "Now"')
+        assert "Bob for Gwen" not in out.split("Not counted")[0], out
