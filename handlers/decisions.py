@@ -291,6 +291,11 @@ def proxy_lapsed(r: DecisionResponse, proxies: Iterable[Proxy], at: datetime | N
     return None
 
 
+def uncounted(session: Session, d: Decision, member: Member) -> str | None:
+    """Why `member` is not counted on `d` (`joined after it opened`...), or None when they are."""
+    return why_not_counted(d, member, counts_latecomers(session, d), interested(session, d))
+
+
 def counts_latecomers(session: Session, d: Decision) -> bool:
     partnership = session.get(Partnership, d.partnership_id)
     return partnership is not None and partnership.count_latecomers
@@ -584,6 +589,9 @@ def proxied(ctx: Context, d: Decision, holder: Member, mention: str) -> Member:
     giver = ctx.find_member(mention[1:])
     if giver.id == holder.id:
         raise UserError("You respond for yourself without `for:`.", f"Type `vote {d.number} yes`, say.")
+    if why := uncounted(ctx.session, d, giver):
+        raise UserError(f"{giver.person.display_name} is not counted on #{d.number} (they {why}), so nobody can "
+                        "respond for them on it.", f"Type `decision {d.number}` to see who is.")
     found = standing_proxy(ctx.session, giver, d, ctx.now.astimezone(ctx.tz).date())
     if found is None or found.holder_id != holder.id:
         raise UserError(f"{giver.person.display_name} has not named you to respond for them on #{d.number}.",
@@ -867,7 +875,8 @@ def decision(ctx: Context, args: Args) -> Reply:
     if d.status is DecisionStatus.OPEN:
         sections.append(Section("Interests declared", [Item(f'{member_label(i.member)}: "{i.text}"')
                                                         for i in declared_interests(ctx.session, d)],
-                                empty=f'None. Declare yours: `interest {d.number} "what you have at stake"`.'))
+                                empty="None." if closing(d, ctx.now)
+                                else f'None. Declare yours: `interest {d.number} "what you have at stake"`.'))
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section(heading, items, empty="No responses yet."), *sections],
                   results_hidden=d.results_hidden)

@@ -55,7 +55,9 @@ def flex(ctx: Context, args: Args) -> Reply:
     args.finish()
     member = ctx.require_member()
     if member.role is Role.OBSERVER:
-        raise UserError("Observers can read the partnership but not offer flexibility.")
+        raise UserError("Observers can read the partnership but not offer flexibility.",
+                        "Type `flex` to see the offers; a coordinator can make you a member with "
+                        f"`member role @{ctx.person.user_id} member`.")
     offer = Flexibility(partnership_id=member.partnership_id, number=ctx.number(Flexibility), member_id=member.id,
                         dimension=dimension, text=text, created_at=ctx.now)
     ctx.session.add(offer)

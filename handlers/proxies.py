@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from handlers.context import Context
 from handlers.dates import show_day
-from handlers.decisions import counts_latecomers, ensure_open, find_decision, interested, options_of, why_not_counted
+from handlers.decisions import ensure_open, find_decision, options_of, uncounted
 from handlers.describe import member_label, sentence
 from handlers.errors import UserError
 from handlers.parsing import ID, Args
@@ -61,8 +61,7 @@ def give(ctx: Context, args: Args) -> Reply:
     d = find_decision(ctx, number) if number is not None else None
     if d is not None:
         ensure_open(ctx, d)
-        why = why_not_counted(d, giver, counts_latecomers(ctx.session, d), interested(ctx.session, d))
-        if why:
+        if why := uncounted(ctx.session, d, giver):
             raise UserError(f"You are not counted on #{d.number} (you {why}), so nobody can respond for you on it.",
                             f"Type `decision {d.number}` to see who is.")
     queries.lock(ctx.session, Member, giver.id)  # two proxies given at once: one replaces the other, in turn
@@ -80,9 +79,11 @@ def give(ctx: Context, args: Args) -> Reply:
     ctx.record("proxy", f"named {holder.person.display_name} to respond for them {where}"
                + (f", replacing {replaced[0].holder.person.display_name}{taken_said(taken)}" if replaced else ""),
                subject=d)
-    example = first_response(d) if d is not None else "vote 4 yes"
+    on = d if d is not None else next_open(ctx)
+    how = (f"responds with `{first_response(on)} for:@{giver.person.user_id}`" if on is not None
+           else f"adds `for:@{giver.person.user_id}` to a response")
     said = (sentence(f"{member_label(giver)} names {member_label(holder)} to respond for them {where}") + " "
-            f"{holder.person.display_name} responds with `{example} for:@{giver.person.user_id}`; "
+            f"{holder.person.display_name} {how}; "
             f"{giver.person.display_name} can still respond themselves before it closes, which replaces it.")
     if replaced:
         said += f" (This replaces {replaced[0].holder.person.display_name}{taken_said(taken)}.)"
@@ -94,6 +95,13 @@ def first_response(d: Decision) -> str:
     if d.mode is DecisionMode.RANKED:
         return f"rank {d.number} {', '.join(options_of(d))}"
     return f"agree {d.number}" if d.mode is DecisionMode.CONSENSUS else f"vote {d.number} yes"
+
+
+def next_open(ctx: Context) -> Decision | None:
+    """The open proposal closing soonest, for an example that works; None when none is open."""
+    return ctx.session.scalar(select(Decision).where(
+        Decision.partnership_id == ctx.require_partnership().id, Decision.status == DecisionStatus.OPEN,
+        Decision.closes_at > ctx.now).order_by(Decision.closes_at, Decision.id).limit(1))
 
 
 def mine(ctx: Context, giver: Member) -> list[Proxy]:
@@ -165,5 +173,7 @@ def listing(ctx: Context, args: Args) -> Reply:
     items = [Item(f"{member_label(r.holder)} for {member_label(r.giver)} {scope(r, today)}") for r in rows
              if (r.until is None or r.until >= today) and takes_part(r.giver) and takes_part(r.holder)
              and (r.decision is None or r.decision.status is DecisionStatus.OPEN)]
+    on = next_open(ctx)
+    one = f"`proxy {on.number} @name` or " if on is not None else ""
     return Reply(title=f"Proxies in {p.name}", sections=[Section(None, items, empty=(
-        "None. Name someone to respond for you: `proxy 4 @name` or `proxy @name until:\"in 2 weeks\"`."))])
+        f"None. Name someone to respond for you: {one}`proxy @name until:\"in 2 weeks\"`."))])

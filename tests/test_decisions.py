@@ -282,3 +282,12 @@ def test_a_proposal_says_when_it_closes_in_the_readers_own_zone(town: Chat) -> N
     assert "Closes: Sat 28 Nov 08:59 (in 4 days)" in town.ok("bob", "decision 1")
     assert "closes Sat 28 Nov 08:59 (in 4 days)" in town.ok("bob", "decisions")
     assert "Closes: Fri 27 Nov 23:59 (in 3 days)" in town.ok("carol", "decision 1")
+
+
+def test_a_proposal_past_its_close_invites_no_interest_it_would_refuse(town: Chat) -> None:
+    town.ok("alice", 'propose "Close the lane" mode:vote closes:tomorrow')
+    assert '`interest 1 "what you have at stake"`' in town.ok("bob", "decision 1")
+    town.advance(days=2)  # closed; the sweep has not recorded the outcome yet
+    shown = town.ok("bob", "decision 1")
+    assert "Interests declared" in shown and "interest 1" not in shown
+    refuse(town, "bob", 'interest 1 "I run the cafe on the lane"', "#1")

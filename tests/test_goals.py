@@ -148,7 +148,7 @@ def test_only_coordinators_set_goals_and_members_read_them(goal: Chat) -> None:
 
 @pytest.mark.parametrize(("command", "expected"), [
     ("reading 1", "Say the value, like `reading 1 1250"),
-    ("reading 1 lots", "`lots` isn't a number for the reading"),
+    ("reading 1 lots", "`lots` isn't a number for the reading. Write it like `reading 1 1200` or `reading 1 12.5`."),
     ("reading 2 1250", "There is no goal #2 in Riverside Partnership"),
     ("reading 1 1250 on:tomorrow", "Wed 25 Nov is still to come; a reading is of a day that has been"),
     # Before the goal (and its baseline) was set, a reading made its trend run backwards ("At this pace -757").

@@ -42,7 +42,8 @@ def test_observer_cannot_change_anything(observed: Chat, command: str) -> None:
 
 
 def test_observer_cannot_offer_flexibility(observed: Chat) -> None:
-    refuse(observed, "olga", 'flex money "£50"', "Observers can read the partnership but not offer flexibility")
+    refuse(observed, "olga", 'flex money "£50"', "Observers can read the partnership but not offer flexibility",
+           "Type `flex` to see the offers; a coordinator can make you a member with `member role @olga member`.")
 
 
 @pytest.mark.parametrize(

@@ -235,3 +235,22 @@ def test_a_proxy_voting_as_they_are_replaced_never_counts_twice(town: Chat) -> N
         at_once(town, ("bob", f"vote {n} yes for:@gwen"), ("gwen", f"proxy {n} @carol"))
         out = town.ok("alice", f'close {n} "Now"')
         assert "Bob for Gwen" not in out.split("Not counted")[0], out
+
+
+def test_every_proxy_hint_names_a_command_that_works(town: Chat) -> None:
+    """Before any proposal, and for one a latecomer joined after: no made-up numbers, no
+    suggestion the next command refuses."""
+    empty = town.ok("bob", "proxies")
+    assert 'None. Name someone to respond for you: `proxy @name until:"in 2 weeks"`.' in empty and "proxy 4" not in empty
+    dated = town.ok("carol", 'proxy @bob until:"in 2 weeks"')
+    assert "Bob adds `for:@carol` to a response" in dated and "vote 4" not in dated
+    town.ok("carol", "proxy withdraw")
+    town.ok("alice", 'propose "Close the lane" mode:consensus closes:friday')
+    assert "`proxy 1 @name`" in town.ok("bob", "proxies")
+    assert "Bob responds with `agree 1 for:@carol`" in town.ok("carol", 'proxy @bob until:"in 3 weeks"')
+    town.advance(hours=1)
+    town.ok("gwen", 'join org:"Residents" sector:community')  # after #1 opened: not counted on it
+    refuse(town, "gwen", "proxy 1 @bob", "You are not counted on #1")
+    said = refuse(town, "bob", "agree 1 for:@gwen", "Gwen is not counted on #1 (they joined after it opened)",
+                  "`decision 1`")
+    assert "proxy 1 @bob" not in said

@@ -32,12 +32,15 @@ MAX_YEARS = 10
 NONE = "none"
 
 
-def figure_of(raw: str, what: str) -> Decimal:
-    """A number as people write it: `1200`, `1,320`, `12.5`, `60%`."""
+def figure_of(raw: str, what: str, typed: str | None = None) -> Decimal:
+    """A number as people write it: `1200`, `1,320`, `12.5`, `60%`. `typed` is how the command
+    takes it, with `{}` for the number (an option, `what:{}`, unless said)."""
     found = _FIGURE.fullmatch(raw.strip())
     if found is None:
         shown = raw if len(raw) <= 30 else raw[:27] + "..."
-        raise UserError(f"`{shown}` isn't a number for {what}.", f"Write it like `{what}:1200` or `{what}:12.5`.")
+        example = typed or f"{what}:{{}}"
+        raise UserError(f"`{shown}` isn't a number for {what}.",
+                        f"Write it like `{example.format(1200)}` or `{example.format(12.5)}`.")
     return Decimal(f"{found[1]}{found[2].replace(',', '')}.{found[3] or 0}")
 
 
@@ -253,7 +256,7 @@ def reading(ctx: Context, args: Args) -> Reply:
     goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
     if not args.has_more():
         raise UserError(f"Say the value, like `reading {goal.number} 1250 \"Count on 3 May\"`.")
-    value = figure_of(args.take_word("value"), "the reading")
+    value = figure_of(args.take_word("value"), "the reading", f"reading {goal.number} {{}}")
     note = args.optional_text("note", MAX_NOTE)
     args.finish()
     member = ctx.require_member()
