@@ -23,7 +23,8 @@ from handlers.context import Context
 from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.signoff import organisation_key, organisations_now
-from handlers.meetings.agenda import item_at, items_of
+from handlers.life import ensure_running
+from handlers.meetings.agenda import carried_said, carried_where, carry_waiting, item_at, items_of
 from handlers.meetings.poll import asked_meetings
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
 from handlers.mentions import Mentions
@@ -54,6 +55,9 @@ VERBS = ["note", "decided", "action", "carry", "share", "approve", "export"]
 OPTIONS: dict[str | None, set[str]] = {None: {"present", "apologies"}, "decided": {"for", "against", "abstain", "interests"},
                                        "action": {"by"}}
 MAX_COUNT = 999
+# The parts that start something (a decision, an action, an item for a meeting to come): refused once the
+# partnership has ended, while the minutes of a meeting held before can still be recorded and approved.
+STARTS = ("decided", "action", "carry")
 
 
 def only_reads(args: Args) -> bool:
@@ -89,10 +93,6 @@ class Minutes:
     items: list[AgendaItem]
     decisions: list[tuple[Decision, str | None]]
     actions: list[Commitment]
-
-    @property
-    def recorded(self) -> bool:
-        return bool(self.present or self.apologies or any(a.note for a in self.items) or self.decisions or self.actions)
 
 
 def quorum_of(m: Meeting, present: list[Member], members: list[Member]) -> Quorum:
@@ -151,7 +151,8 @@ def count(value: str | None, what: str) -> int:
                    'minutes 1 action @bob "Book the hall" by:friday', "minutes 1 carry 3", "minutes 1 share", "minutes 1 approve",
                    "minutes 1 export"),
          access=Access.READ, options=("present", "apologies", "for", "against", "abstain", "interests", "by"),
-         reads_when=only_reads, who="anyone in the workspace reads them; coordinators record, share and approve them")
+         reads_when=only_reads, who="anyone in the workspace reads them; coordinators record, share and approve them",
+         after_end=True)
 def minutes(ctx: Context, args: Args) -> Reply:
     """A meeting's minutes: read them, or (coordinators) record attendance, notes, decisions,
     actions and carried items, then approve them.
@@ -160,7 +161,9 @@ def minutes(ctx: Context, args: Args) -> Reply:
     for:5 against:1 abstain:0 interests:"..."` records a decision (a quorate meeting only);
     `action @bob "..." by:friday` gives a commitment; `carry 3` takes item 3 to the next
     meeting; `share` sends the draft to those who attended or sent apologies; `approve` makes
-    them the record; `export` gives them as Markdown."""
+    them the record; `export` gives them as Markdown. Once the partnership has ended, the
+    minutes of a meeting held before can still be recorded and approved, without decisions,
+    actions or carried items."""
     m = find_meeting(ctx, args.take_id("meeting"))
     verb = args.take_word("part of the minutes", VERBS) if args.words else None
     extra = sorted(set(args.options) - OPTIONS.get(verb, set()))
@@ -171,6 +174,8 @@ def minutes(ctx: Context, args: Args) -> Reply:
         args.finish()
         return read(ctx, m, verb == "export")
     ctx.require_coordinator()
+    if verb in STARTS:
+        ensure_running(ctx)
     being_minuted(ctx, m)
     if verb is None:
         return attendance(ctx, m, args)
@@ -190,7 +195,7 @@ def read(ctx: Context, m: Meeting, export: bool) -> Reply:
               ("Present", ", ".join(member_label(x) for x in minuted.present) or "not recorded"),
               ("Apologies", ", ".join(member_label(x) for x in minuted.apologies) or "none recorded"),
               ("Quorum", minuted.quorum.said())]
-    notes = [Item(f"{a.position}. {a.title}: {a.note or 'no note'}" + (" (carried to the next meeting)" if a.carried else ""))
+    notes = [Item(f"{a.position}. {a.title}: {a.note or 'no note'}{carried_said(a)}")
              for a in minuted.items if a.note or a.carried]
     return Reply(title=f"Minutes of meeting {m.number}: {m.title} ({status})", fields=fields, sections=[
         Section("Items", notes, empty=f'No notes yet: `minutes {m.number} note 1 "..."`.'),
@@ -310,11 +315,20 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
 
 
 def carry(ctx: Context, m: Meeting, args: Args) -> Reply:
+    """Carry an item to the next meeting still to be held, saying which; with none to come, it waits."""
     item = item_at(ctx.session, m, args.take_id("agenda item"))
     args.finish()
+    if item.carried:
+        raise UserError(f"Item {item.position} ({item.title}) is already carried to {carried_where(item)}.",
+                        f"Type `agenda {item.carried_to}` to see it there." if item.carried_to
+                        else 'It goes on the next meeting proposed: `meeting propose "Title" slots:"..."`.')
     item.carried = True
-    ctx.record("minutes", f"carried item {item.position} ({item.title}) of meeting {m.number} to the next", subject=m)
-    return Reply(text=f"Item {item.position} ({item.title}) goes on the next meeting's agenda.")
+    target = carry_waiting(ctx.session, m.partnership_id, ctx.now)
+    goes = (f"goes on the agenda of meeting {target.number} ({target.title}): `agenda {target.number}`" if target else
+            'waits for the next meeting: none is to come yet, and the next proposed takes it')
+    ctx.record("minutes", f"carried item {item.position} ({item.title}) of meeting {m.number} to "
+                          + (f"meeting {target.number}" if target else "the next meeting proposed"), subject=m)
+    return Reply(text=f"Item {item.position} ({item.title}) {goes}.")
 
 
 def share(ctx: Context, m: Meeting, args: Args) -> Reply:
@@ -400,7 +414,7 @@ def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
         m.approved_at, show_time(m.starts_at, tz, now) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
         people_said(minuted.present), people_said(minuted.apologies), minuted.quorum.said(),
         f"approved {show_time(m.approved_at, tz, now)}" if m.approved_at else "draft",
-        [(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""),
+        [(f"{a.position}. {words(a.title)}{carried_said(a)}",
           words(a.note) if a.note else None) for a in minuted.items],
         [words(decision_said(d, i)) for d, i in minuted.decisions],
         [f"#{c.number} {words(c.title)}: {who(c.owner)}, due {due_day(c):%-d %b %Y}"

@@ -24,14 +24,17 @@ from handlers.dates import show_due
 from handlers.decisions import percent
 from handlers.describe import member_label
 from handlers.errors import UserError
-from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, write_draft
+from handlers.life import standing
+from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, uncarry, write_draft
 from handlers.meetings.calendar import calendar_domain, invitation
 from handlers.meetings.record import (
     ensure_not_cancelled,
     ensure_open_minutes,
     find_meeting,
+    minuted,
     show_time,
     state,
+    to_come,
 )
 from handlers.parsing import MAX_TITLE, Args, check_text
 from handlers.recheck import Asked, about, rechecks
@@ -292,8 +295,23 @@ def meeting(ctx: Context, args: Args) -> Reply:
     if m.status is MeetingStatus.SCHEDULED:
         fields.append(("Calendar", f"`meeting invite {m.number}` gives a file your calendar takes"))
     if m.starts_at is not None and m.starts_at <= ctx.now and m.status is MeetingStatus.SCHEDULED:
-        fields.append(("Minutes", ("approved" if m.approved_at else "in draft") + f" · `minutes {m.number}`"))
+        fields.append(("Minutes", minutes_state(m, bool(minuted(ctx.session, [m.id])))))
     return Reply(title=title, fields=fields)
+
+
+def ahead_heading(ctx: Context, p: Partnership, heading: str, listed: list[Item]) -> str:
+    """`Coming up`, or how to call them off once the partnership has ended (by its end date: a
+    wind-up calls them off itself)."""
+    over = standing(ctx, p) if listed else None
+    return heading if over is None else (f"{heading}, though {p.name} {over}: call each off with "
+                                         '`meeting cancel <number> "why"`')
+
+
+def minutes_state(m: Meeting, taken: bool) -> str:
+    """How a held meeting's minutes stand; with none taken it may not have been held, so say how to record either."""
+    if not taken:
+        return f'none yet · `minutes {m.number}`, or `meeting cancel {m.number} "why"` if it was not held'
+    return ("approved" if m.approved_at else "in draft") + f" · `minutes {m.number}`"
 
 
 @command("meetings", usage="meetings", access=Access.READ, changes=False)
@@ -309,13 +327,14 @@ def meetings(ctx: Context, args: Args) -> Reply:
                if m.status is MeetingStatus.POLLING]
     coming = [Item(f"{m.number}. {m.title} · {state(m, ctx.tz, ctx.now)}") for m in rows
               if m.starts_at is not None and m.starts_at >= ctx.now]
-    held = [Item(f"{m.number}. {m.title} · {state(m, ctx.tz, ctx.now)} · minutes "
-                 f"{'approved' if m.approved_at else 'in draft'}")
-            for m in reversed(rows) if m.starts_at is not None and m.starts_at < ctx.now]
+    past = [m for m in reversed(rows) if m.starts_at is not None and m.starts_at < ctx.now]
+    taken = minuted(ctx.session, [m.id for m in past])
+    held = [Item(f"{m.number}. {m.title} · {state(m, ctx.tz, ctx.now)} · minutes {minutes_state(m, m.id in taken)}")
+            for m in past]
     return Reply(title=f"Meetings of {p.name}", sections=[
-        Section("Finding a time", polling,
+        Section(ahead_heading(ctx, p, "Finding a time", polling), polling,
                 empty='None. A coordinator proposes one: `meeting propose "Steering group" slots:"monday 18:00"`.'),
-        Section("Coming up", coming, empty="None scheduled."),
+        Section(ahead_heading(ctx, p, "Coming up", coming), coming, empty="None scheduled."),
         Section("Held lately", held, empty="None in the last 60 days.")])
 
 
@@ -397,24 +416,53 @@ def move(ctx: Context, args: Args) -> Reply:
 
 
 @command("meeting cancel", usage='meeting cancel <meeting> "why"', examples=('meeting cancel 1 "The hall flooded"',),
-         access=Access.COORDINATOR)
+         access=Access.COORDINATOR, after_end=True)
 def cancel(ctx: Context, args: Args) -> Reply:
-    """Call a meeting off; calendars that took it drop it."""
+    """Call a meeting off; calendars that took it drop it, and items carried to it go on to the
+    next. A meeting whose time has passed with no minutes taken is recorded as not held. It
+    works once the partnership has ended too, so none is left coming up."""
     m = find_meeting(ctx, args.take_id("meeting"))
     why = args.take_text("why it is cancelled")
     args.finish()
+    queries.lock(ctx.session, Meeting, m.id)  # the sweep may be settling its poll
     ensure_not_cancelled(m)
     ensure_open_minutes(m)
-    if m.starts_at is not None and m.starts_at <= ctx.now:
-        raise UserError(f"Meeting {m.number} has already started.", f"Record what happened: `minutes {m.number}`.")
-    m.status, m.cancelled_at = MeetingStatus.CANCELLED, ctx.now
-    m.sequence += 1
-    ctx.record("meeting-cancel", f"cancelled meeting {m.number} {m.title}", subject=m, reason=why)
-    reply = Reply(title=f"Meeting {m.number} ({m.title}) is cancelled", text=why, audience=Audience.CHANNEL)
+    held = m.starts_at is not None and m.starts_at <= ctx.now
+    if held and minuted(ctx.session, [m.id]):
+        raise UserError(f"Meeting {m.number} has taken place: its minutes are being recorded.",
+                        f"Record what happened: `minutes {m.number}`.")
+    moved, target = call_off(ctx.session, m, ctx.now, ctx.person.id, why,
+                             f"recorded that meeting {m.number} {m.title} did not take place" if held else "")
+    onward = ""
+    if moved:
+        onward = (f" Carried to it: {plural(moved, 'item')}, now "
+                  + (f"on meeting {target.number}'s agenda." if target else "waiting for the next meeting proposed."))
+    reply = Reply(title=f"Meeting {m.number} ({m.title}) {'did not take place' if held else 'is cancelled'}",
+                  text=why + ("" if why.endswith((".", "!", "?")) else ".") + onward, audience=Audience.CHANNEL)
     if m.starts_at is not None:
         p = ctx.require_partnership()
         reply.attachments = [invitation(m, p, calendar_domain(ctx.session, p), ctx.now)]
     return reply
+
+
+def call_off(session: Session, m: Meeting, now: datetime, by: int, why: str, summary: str = "") -> tuple[int, Meeting | None]:
+    """Cancel a meeting, logged, its items carried on to the next (how many, and where); the
+    caller holds its row locked."""
+    m.status, m.cancelled_at = MeetingStatus.CANCELLED, now
+    m.sequence += 1
+    queries.record_event(session, m.partnership_id, by, "meeting-cancel",
+                         summary or f"cancelled meeting {m.number} {m.title}", now, subject=m, reason=why)
+    return uncarry(session, m, now)
+
+
+def call_off_ahead(session: Session, partnership_id: int, now: datetime, by: int, why: str) -> list[Meeting]:
+    """Cancel every meeting still to come, as a wind-up does, so none stays listed or in calendars."""
+    ahead = list(session.scalars(queries.for_change(
+        select(Meeting).where(Meeting.partnership_id == partnership_id, to_come(now)).order_by(Meeting.number),
+        Meeting)))
+    for m in ahead:
+        call_off(session, m, now, by, why)
+    return ahead
 
 
 @command("meeting invite", usage="meeting invite <meeting>", examples=("meeting invite 1",), access=Access.READ,
