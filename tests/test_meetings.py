@@ -523,3 +523,26 @@ def test_a_meeting_after_the_end_date_is_listed_as_such_and_can_be_cancelled(cha
            'with `meeting cancel <number> "why"`\n  - 1. Wrap-up' in chat.ok("alice", "meetings")
     assert "Meeting 1 (Wrap-up) is cancelled" in chat.ok("alice", 'meeting cancel 1 "The project ended"')
     assert meeting_row(chat).status is MeetingStatus.CANCELLED
+
+
+def test_the_minutes_take_no_decision_without_counts_give_no_observer_work_and_count_no_observer(town: Chat) -> None:
+    """`decided` with no counts recorded a failed decision, 0 for 0 against; `action @olive`
+    gave an observer work that `commit` refuses, which `who` listed and `load` left out; an
+    observer present counted towards the votes and the quorum."""
+    town.ok("alice", 'member add @olive org:"Riverside Trust" sector:voluntary role:observer')
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    assert "Not quorate: 1 of 3 partner organisations present" in town.ok("alice", "minutes 1 present:@alice,@olive")
+    assert "Quorate: 2 of 3" in town.ok("alice", "minutes 1 present:@bob")
+    refuse(town, "alice", 'minutes 1 decided "Adopt the plan"', "Say how the meeting voted",
+           '`minutes 1 decided "Adopt the plan" for:3 against:0 abstain:0`')
+    refuse(town, "alice", 'minutes 1 decided "Adopt the plan" for:0 against:0', "Say how the meeting voted")
+    refuse(town, "alice", 'minutes 1 decided "Adopt the plan" for:3',
+           "That is 3 votes, from the 2 present who vote (1 observer not counted).")
+    refuse(town, "alice", 'minutes 1 action @olive "Count visitors" by:friday',
+           "olive is an observer; make them a member first.", "`member role @olive member`")
+    refuse(town, "alice", 'commit @olive "Count visitors" by:friday', "olive is an observer; make them a member first.")
+    town.ok("alice", "member remove @carol")
+    refuse(town, "alice", 'minutes 1 action @carol "Count visitors" by:friday', "@carol isn't a member")
+    assert "PASSED" in town.ok("alice", 'minutes 1 decided "Adopt the plan" for:2')

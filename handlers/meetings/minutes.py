@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handlers.commitments import ensure_takes_work
 from handlers.context import Context
 from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
@@ -94,16 +95,26 @@ class Minutes:
     decisions: list[tuple[Decision, str | None]]
     actions: list[Commitment]
 
+    @property
+    def voting(self) -> list[Member]:
+        """Those present who count for a decision and the quorum: observers follow without taking part."""
+        return taking_part(self.present)
+
+
+def taking_part(members: list[Member]) -> list[Member]:
+    """Members who take part in decisions: all but observers."""
+    return [x for x in members if x.role is not Role.OBSERVER]
+
 
 def quorum_of(m: Meeting, present: list[Member], members: list[Member]) -> Quorum:
     """The meeting's rule: its share of the partner organisations at the table must have a member
-    present; a partnership without organisations counts its members instead."""
+    (not an observer) present; a partnership without organisations counts its members instead."""
     organisations = organisations_now(members)
     if organisations:
-        here = {organisation_key(x.organisation) for x in present if x.organisation} & organisations.keys()
+        here = {organisation_key(x.organisation) for x in taking_part(present) if x.organisation}
+        here &= organisations.keys()
         return Quorum(len(here), len(organisations), m.quorum)
-    voting = [x for x in members if x.role is not Role.OBSERVER]
-    return Quorum(len(present), len(voting), m.quorum)
+    return Quorum(len(taking_part(present)), len(taking_part(members)), m.quorum)
 
 
 def minutes_of(session: Session, m: Meeting) -> Minutes:
@@ -270,8 +281,13 @@ def decided(ctx: Context, m: Meeting, args: Args) -> Reply:
                         f'Put it to the partnership instead: `propose "{title[:40]}" mode:vote`, or record who '
                         f"was there: `minutes {m.number} present:@name`.")
     votes = {k: count(args.options.get(k), k) for k in ("for", "against", "abstain")}
-    if sum(votes.values()) > len(minuted.present):
-        raise UserError(f"That is {sum(votes.values())} votes, from the {len(minuted.present)} present.",
+    if not sum(votes.values()):
+        raise UserError("Say how the meeting voted.",
+                        f'Type `minutes {m.number} decided "{title[:40]}" for:3 against:0 abstain:0`.')
+    if sum(votes.values()) > len(minuted.voting):
+        watching = len(minuted.present) - len(minuted.voting)
+        raise UserError(f"That is {sum(votes.values())} votes, from the {len(minuted.voting)} present"
+                        + (f" who vote ({plural(watching, 'observer')} not counted)." if watching else "."),
                         f"Record who was there first: `minutes {m.number} present:@alice,@bob`.")
     interests = check_text(args.options["interests"], "interests", MAX_NOTE) if "interests" in args.options else None
     assert m.starts_at is not None
@@ -298,6 +314,7 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
     owner = ctx.find_member(args.take_mention("who does it"))
     title = args.take_text("action", MAX_TITLE)
     args.finish()
+    ensure_takes_work(owner)
     if "by" not in args.options:
         raise UserError("Say by when.", f'Type `minutes {m.number} action @{owner.person.user_id} "{title[:40]}" by:friday`.')
     due = ctx.due(args.options["by"], owner)
