@@ -355,6 +355,9 @@ def test_a_poll_whose_slots_all_passed_is_given_a_time_by_moving_it(town: Chat, 
     at(town, "2026-12-01T09:00")
     sweep(town, inbox)  # the sweep was away: its one slot has passed, so it takes none
     assert meeting_row(town).status is MeetingStatus.POLLING
+    page = town.say("alice", "meeting 1")
+    assert "No slot still to come suits anyone: a coordinator can give it a time" in (page.text or "")
+    assert [a.command for a in page.actions] == ['meeting move 1 to:"thursday 18:00"'], "not a schedule refused"
     refuse(town, "alice", "meeting schedule 1 slot:1", "already past", "meeting move")
     refuse(town, "alice", 'meeting move 1 place:"The library"', "no time yet")
     # Told how to write `to:`, the option it takes (it was told to write `slots:`).
@@ -546,3 +549,24 @@ def test_the_minutes_take_no_decision_without_counts_give_no_observer_work_and_c
     town.ok("alice", "member remove @carol")
     refuse(town, "alice", 'minutes 1 action @carol "Count visitors" by:friday', "@carol isn't a member")
     assert "PASSED" in town.ok("alice", 'minutes 1 decided "Adopt the plan" for:2')
+
+
+def test_a_poll_nobody_can_come_to_is_not_scheduled_and_the_coordinators_are_told_once(town: Chat, inbox: Inbox) -> None:
+    """Everyone answered no, and the sweep scheduled it anyway, with nobody able to come."""
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-14 18:00, 2026-12-15 18:00" closes:2026-12-10')
+    for who in ("alice", "bob", "carol"):
+        town.ok(who, "meeting answer 1 no")
+    at(town, "2026-12-11T08:00")
+    sweep(town, inbox)
+    assert meeting_row(town).status is MeetingStatus.POLLING
+    said = told(inbox)
+    assert sorted(who for who, _ in said) == ["@alice", "@bob"], "the coordinators"
+    assert all("Meeting 1 (Steering group): its poll has closed, and no slot still to come suits anyone. A coordinator "
+               'can give it a time: `meeting move 1 to:"thursday 18:00"`, or call it off: `meeting cancel 1 "why"`.'
+               in text for _, text in said)
+    sweep(town, inbox)
+    assert told(inbox) == []
+    assert [a.command for a in town.say("bob", "meeting 1").actions] == ['meeting move 1 to:"thursday 18:00"']
+    town.ok("alice", 'meeting move 1 to:"2026-12-17 18:00"')
+    assert meeting_row(town).status is MeetingStatus.SCHEDULED

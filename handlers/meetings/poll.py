@@ -80,6 +80,19 @@ class Tally:
         return -len(self.answers[SlotAnswer.YES]), -len(self.answers[SlotAnswer.MAYBE]), self.slot.starts_at
 
 
+def settleable(ranked: list[Tally], now: datetime) -> list[Tally]:
+    """The slots a poll can still be settled on, best first: still to come, and someone can come
+    (or nobody has answered: the poll's own first choice stands)."""
+    return [t for t in ranked if t.slot.starts_at > now
+            and (t.answers[SlotAnswer.YES] + t.answers[SlotAnswer.MAYBE] or not t.answers[SlotAnswer.NO])]
+
+
+def unsettled(m: Meeting) -> str:
+    """What a coordinator does with a poll no slot of which can be taken."""
+    return (f'give it a time: `meeting move {m.number} to:"thursday 18:00"`, or call it off: '
+            f'`meeting cancel {m.number} "why"`')
+
+
 def tallies(slots: Sequence[MeetingSlot], answers: Iterable[MeetingAnswer], members: Iterable[Member]) -> list[Tally]:
     """Each slot's answers by members now in, best slot first: the one count the poll, the
     meeting's page and the sweep all use."""
@@ -273,10 +286,13 @@ def meeting(ctx: Context, args: Args) -> Reply:
         members = voters(queries.active_members(ctx.session, m.partnership_id))
         answered = {a.id for t in ranked for answers in t.answers.values() for a in answers}
         waiting = [Item(member_label(x)) for x in members if x.id not in answered]
-        best = ranked[0] if ranked else None
+        best = next(iter(settleable(ranked, ctx.now)), None)
         orgs = {x.organisation for x in members if x.organisation}
         lines = [state(m, ctx.tz, ctx.now)]
-        if best is not None and best.answers[SlotAnswer.YES] + best.answers[SlotAnswer.MAYBE]:
+        stuck = best is None and (m.closes_at <= ctx.now or all(t.slot.starts_at <= ctx.now for t in ranked))
+        if stuck:
+            lines.append("No slot still to come suits anyone: a coordinator can " + unsettled(m))
+        if best is not None:
             coming = {x.organisation for x in best.answers[SlotAnswer.YES] + best.answers[SlotAnswer.MAYBE]
                       if x.organisation}
             missing = sorted(orgs - coming)
@@ -287,9 +303,10 @@ def meeting(ctx: Context, args: Args) -> Reply:
                                 Section("Not answered yet", waiting, empty="Everyone has answered.")])
         if ctx.member is not None and ctx.member.role is not Role.OBSERVER and m.closes_at > ctx.now:
             reply.actions = [answer_action(m, ranked, ctx.member)]
-        if ctx.is_coordinator():
-            reply.actions.append(Action("Schedule the best", f"meeting schedule {m.number} slot:{best.slot.position}"
-                                        if best else f"meeting {m.number}"))
+        if ctx.is_coordinator() and best is not None:
+            reply.actions.append(Action("Schedule the best", f"meeting schedule {m.number} slot:{best.slot.position}"))
+        elif ctx.is_coordinator() and stuck:
+            reply.actions.append(Action("Give it a time", f'meeting move {m.number} to:"thursday 18:00"'))
         return reply
     fields = [("When", state(m, ctx.tz, ctx.now)), ("Agenda", agenda_said(ctx.session, m))]
     if m.status is MeetingStatus.SCHEDULED:
@@ -481,7 +498,7 @@ def invite(ctx: Context, args: Args) -> Reply:
 # The sweep: polls closing, reminders, and the day before, for every partnership in a fixed number of statements.
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
-    """Settle polls past closing on their best slot; remind members who have not answered a
+    """Settle polls past closing on their best slot (else tell the coordinators); remind members who have not answered a
     poll closing within a day, and everyone of a meeting the next day; send the agenda to the
     partnership's channel five days before."""
     live = select(Partnership.id).where(~Partnership.over(now))
@@ -504,11 +521,16 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     due: list[DueNudge] = []
     for m in polls:
         if m.closes_at <= now:
-            best = [t.slot for t in tallies(slots.get(m.id, []), answers.get(m.id, []), people.get(m.partnership_id, []))
-                    if t.slot.starts_at > now]
+            best = settleable(tallies(slots.get(m.id, []), answers.get(m.id, []), people.get(m.partnership_id, [])), now)
+            if not best:  # a time nobody can make is no meeting: the coordinators decide
+                due += [DueNudge(f"meeting-unsettled:mt{m.id}:p{x.person_id}", m.partnership_id, "meeting-unsettled",
+                                 f"Meeting {m.number} ({m.title}): its poll has closed, and no slot still to come "
+                                 f"suits anyone. A coordinator can {unsettled(m)}.", person_id=x.person_id)
+                        for x in people.get(m.partnership_id, []) if x.role is Role.COORDINATOR]
+                continue
             locked = queries.lock(session, Meeting, m.id)
-            if best and locked is not None and locked.status is MeetingStatus.POLLING:
-                settle_time(session, locked, best[0], now, None)
+            if locked is not None and locked.status is MeetingStatus.POLLING:
+                settle_time(session, locked, best[0].slot, now, None)
         elif m.closes_at - REMIND_BEFORE <= now and m.closes_at - m.created_at > REMIND_BEFORE:
             answered = {a.member_id for a in answers.get(m.id, [])}
             due += [DueNudge(f"meeting-answer:mt{m.id}:p{x.person_id}", m.partnership_id, "meeting-answer",
@@ -546,16 +568,18 @@ def asked_meetings(asked: Asked) -> dict[int, tuple[Meeting, set[int]]]:
     return found
 
 
-@rechecks("meeting-answer", "meeting-tomorrow", "meeting-agenda", "meeting-scheduled")
+@rechecks("meeting-answer", "meeting-tomorrow", "meeting-agenda", "meeting-scheduled", "meeting-unsettled")
 def meeting_holds(asked: Asked, row: Waiting) -> str | None:
     """A poll reminder: the poll still open and its recipient still without an answer. The day
     before, and the agenda sent ahead: the meeting still at the time they name. An announcement:
-    still scheduled."""
+    still scheduled. A poll no slot of which can be taken: still without a time."""
     m, answered = asked.read(asked_meetings).get(about(row.key, "mt") or 0, (None, set()))
     if m is None:
         return "the meeting is gone"
     if m.status is MeetingStatus.CANCELLED:
         return f"meeting {m.number} was cancelled"
+    if row.kind == "meeting-unsettled":
+        return None if m.status is MeetingStatus.POLLING else f"meeting {m.number} has a time now"
     if row.kind == "meeting-answer":
         if m.status is not MeetingStatus.POLLING or m.closes_at <= asked.now:
             return f"meeting {m.number}'s poll has closed"
