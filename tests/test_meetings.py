@@ -287,7 +287,8 @@ def test_bad_meeting_input_is_refused_and_changes_nothing(town: Chat) -> None:
     for n in range(count, agenda_module.MAX_ITEMS):
         town.ok("bob", f'agenda add 1 "Item {n}"')
     refuse(town, "bob", 'agenda add 1 "One too many"', "already has 40 items")
-    refuse(town, "alice", "agenda move 1 1 to:41", "a place from 1 to 40")
+    refuse(town, "alice", "agenda move 1 1 to:41", "a place from 1 to 40", "`agenda move 1 1 to:40`")
+    refuse(town, "alice", "agenda move 1 40 to:41", "`agenda move 1 40 to:1`")
     refuse(town, "alice", "agenda move 1 1", "Say where")
 
 

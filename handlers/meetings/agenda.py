@@ -271,8 +271,9 @@ def agenda_move(ctx: Context, args: Args) -> Reply:
     count = len(items_of(ctx.session, m))
     place = args.options["to"].lstrip("#")
     if not place.isdigit() or not 1 <= int(place) <= count:
+        # The end of the agenda, the likeliest meant by a place past it, unless the item is there already.
         raise UserError(f"`to:` is a place from 1 to {count} on meeting {m.number}'s agenda.",
-                        f"Type `agenda move {m.number} {a.position} to:1`.")
+                        f"Type `agenda move {m.number} {a.position} to:{count if a.position != count else 1}`.")
     old, new = a.position, int(place)
     shift = (AgendaItem.position - 1) if new > old else (AgendaItem.position + 1)
     low, high = min(old, new), max(old, new)
