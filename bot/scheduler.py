@@ -79,7 +79,7 @@ LEASE = timedelta(minutes=5)
 SWEEP_MINUTES = 5
 # Channel-wide news before reminders, reminders before warnings.
 ORDER = ["digest", "decision-closed", "meeting-scheduled", "meeting-tomorrow", "meeting-agenda", "review-soon", "ending",
-         "review-ask", "decision-remind", "meeting-answer", "decision-review", "agreement-unsigned",
+         "review-ask", "decision-remind", "meeting-answer", "meeting-unsettled", "decision-review", "agreement-unsigned",
          "due-soon", "overdue", "progress-ask", "overload-note", "escalation", "overload", "review-overdue",
          "concern-stale", "key-person", "sole-coordinator", "succession"]
 

@@ -183,8 +183,7 @@ def commit(ctx: Context, args: Args) -> Reply:
             "Only coordinators can log a commitment for someone else.",
             f'Ask {owner.person.display_name} to type `commit "{title[:40]}" by:{args.options.get("by", "friday")}`.',
         )
-    if owner.role is Role.OBSERVER:
-        raise UserError(f"{owner.person.display_name} is an observer; make them a member first.")
+    ensure_takes_work(owner)
     if rule is None and "until" in args.options:
         raise UserError("`until:` is for recurring work; say how often with `every:`, like `every:tuesday`.")
     effort = parse_hours(args.options["effort"], "effort") if "effort" in args.options else None
@@ -421,6 +420,13 @@ def reopen(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
                       f"Due {due_said(c, ctx.now)}; `edit {c.number} by:...` to move the date.",
                  audience=Audience.CHANNEL)
+
+
+def ensure_takes_work(owner: Member) -> None:
+    """Refuse new work for an observer: no load would count it, and they could not close it."""
+    if owner.role is Role.OBSERVER:
+        raise UserError(f"{owner.person.display_name} is an observer; make them a member first.",
+                        f"A coordinator types `member role @{owner.person.user_id} member`.")
 
 
 def ensure_owner_holds_work(ctx: Context, c: Commitment) -> None:

@@ -27,10 +27,11 @@ from handlers.context import Context
 from handlers.describe import due_said, member_label
 from handlers.errors import UserError
 from handlers.handover import handover_key
+from handlers.meetings.poll import call_off_ahead
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
 from handlers.registry import command
 from handlers.reply import Audience, Item, Reply, Section, plural
-from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Partnership
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Meeting, Partnership
 from storage.nudges import withdraw
 
 KEEP, DROP, HAND_ON = "keep", "drop", "hand-on"
@@ -159,21 +160,25 @@ class Settled:
     fate: Fate | None
     work: list[Commitment]
     concerns: list[int]
+    meetings: list[Meeting]
 
     @property
     def summary(self) -> str:
         """`kept 2 open commitments as closing tasks`, for the event log and the reply."""
+        meetings = f"; called off {plural(len(self.meetings), 'meeting')} to come" if self.meetings else ""
         if not self.work or self.fate is None:
-            return "nothing was open"
+            return "nothing was open" + meetings
         n = plural(len(self.work), "open commitment")
         return {KEEP: f"kept {n} as closing tasks", DROP: f"dropped {n}",
-                HAND_ON: f"handed {n} on to {self.fate.to}"}[self.fate.choice]
+                HAND_ON: f"handed {n} on to {self.fate.to}"}[self.fate.choice] + meetings
 
     def sections(self, ctx: Context) -> list[Section]:
+        called_off = [Section(f"Meetings called off ({len(self.meetings)})",
+                              [Item(f"{m.number}. {m.title}") for m in self.meetings])] if self.meetings else []
         if not self.work or self.fate is None:
-            return []
+            return called_off
         heading = {KEEP: "Closing tasks", DROP: "Dropped", HAND_ON: f"Handed on to {self.fate.to}"}[self.fate.choice]
-        return [listed(ctx, f"{heading} ({len(self.work)})", self.work, due=self.fate.choice == KEEP)]
+        return [listed(ctx, f"{heading} ({len(self.work)})", self.work, due=self.fate.choice == KEEP), *called_off]
 
     def next_steps(self) -> str:
         left = concerns_left(self.concerns)
@@ -187,7 +192,8 @@ class Settled:
 
 def wind_up(ctx: Context, decided: str, fate: Fate | None) -> Settled:
     """Wind the partnership up: the open work kept, dropped or handed on as the coordinator said
-    (`ask` first: with work open, `fate` is given), then no review is due and it is read-only."""
+    (`ask` first: with work open, `fate` is given), its meetings to come called off, then no
+    review is due and it is read-only."""
     p = ctx.require_partnership()
     work = open_work(ctx)
     assert fate is not None or not work, "ask what becomes of open work before winding up"
@@ -195,7 +201,8 @@ def wind_up(ctx: Context, decided: str, fate: Fate | None) -> Settled:
         for c in work:
             let_go(ctx, c, f"{AT_WIND_UP}{decided}", fate.to)
     p.closed_at, p.next_review_on = ctx.now, None
-    return Settled(fate, work, open_concerns(ctx))
+    called_off = call_off_ahead(ctx.session, p.id, ctx.now, ctx.person.id, f"{AT_WIND_UP}{decided}")
+    return Settled(fate, work, open_concerns(ctx), called_off)
 
 
 def at_wind_up(ctx: Context, p: Partnership) -> list[Commitment]:

@@ -96,6 +96,12 @@ def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
     (`resolve`) still work."""
     if not cmd.changes_as_typed(args) or cmd.after_end or cmd.access is Access.ANYONE:
         return
+    ensure_running(ctx)
+
+
+def ensure_running(ctx: Context) -> None:
+    """The same refusal for the part of an `after_end` command that would start something new
+    (a decision or an action in the minutes of a meeting held before the end)."""
     p = ctx.partnership
     state = standing(ctx, p) if p is not None else None
     if p is None or state is None:

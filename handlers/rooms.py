@@ -132,7 +132,7 @@ def unlink_room(ctx: Context, args: Args) -> Reply:
     """Unlink a room (its number in `rooms`): it no longer acts on the partnership or hears from it.
 
     The last room cannot be unlinked."""
-    number = args.take_id("room number")
+    number = args.take_id("room")
     args.finish()
     partnership = ctx.require_partnership()
     found = linked(ctx, partnership)

@@ -1480,8 +1480,10 @@ class AgendaItem(Base):
     source: Mapped[str] = mapped_column(String(20))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     note: Mapped[str | None] = mapped_column(Text)
-    # Not finished: it goes on the next meeting's draft.
+    # Not finished: it goes on the agenda of the next meeting still to be held.
     carried: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The number of the meeting a carried item went to; None while it waits for one to be proposed.
+    carried_to: Mapped[int | None]
 
 
 class MeetingOutcome(Base):

@@ -287,12 +287,14 @@ def test_bad_meeting_input_is_refused_and_changes_nothing(town: Chat) -> None:
     for n in range(count, agenda_module.MAX_ITEMS):
         town.ok("bob", f'agenda add 1 "Item {n}"')
     refuse(town, "bob", 'agenda add 1 "One too many"', "already has 40 items")
-    refuse(town, "alice", "agenda move 1 1 to:41", "a place from 1 to 40")
+    refuse(town, "alice", "agenda move 1 1 to:41", "a place from 1 to 40", "`agenda move 1 1 to:40`")
+    refuse(town, "alice", "agenda move 1 40 to:41", "`agenda move 1 40 to:1`")
     refuse(town, "alice", "agenda move 1 1", "Say where")
 
 
-# Concerns, proposals, overdue work, goals (3), sign-off (4, its signatures read as a version exists), carried.
-STATEMENTS = 11
+# Concerns, proposals, overdue work, goals (3), sign-off (4, its signatures read as a version exists); carried
+# items come on afterwards (`carry_waiting`).
+STATEMENTS = 10
 
 
 @pytest.mark.parametrize("size", [2, 24])
@@ -354,6 +356,9 @@ def test_a_poll_whose_slots_all_passed_is_given_a_time_by_moving_it(town: Chat, 
     at(town, "2026-12-01T09:00")
     sweep(town, inbox)  # the sweep was away: its one slot has passed, so it takes none
     assert meeting_row(town).status is MeetingStatus.POLLING
+    page = town.say("alice", "meeting 1")
+    assert "No slot still to come suits anyone: a coordinator can give it a time" in (page.text or "")
+    assert [a.command for a in page.actions] == ['meeting move 1 to:"thursday 18:00"'], "not a schedule refused"
     refuse(town, "alice", "meeting schedule 1 slot:1", "already past", "meeting move")
     refuse(town, "alice", 'meeting move 1 place:"The library"', "no time yet")
     # Told how to write `to:`, the option it takes (it was told to write `slots:`).
@@ -436,3 +441,133 @@ def test_two_coordinators_withdrawing_one_decision_from_the_minutes_at_once_with
     assert "was already withdrawn" in (loser.text or "")
     with town.sessions() as session:
         assert len(session.scalars(select(Event).where(Event.action == "decision-withdraw")).all()) == 1
+
+
+def test_a_carried_item_reaches_the_next_meeting_to_be_held_and_moves_on_when_that_is_cancelled(town: Chat) -> None:
+    """`carry` said "goes on the next meeting's agenda", but a meeting already proposed never got
+    it, nor did one proposed later, and cancelling the one that had it lost it."""
+    town.ok("alice", 'meeting propose "First" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    town.ok("bob", 'agenda add 1 "Lights budget"')
+    town.ok("alice", 'meeting propose "Second" slots:"2026-12-15 18:00, 2026-12-16 18:00"')
+    town.ok("alice", 'meeting propose "Third" slots:"2027-01-12 18:00"')
+    town.ok("alice", "meeting schedule 3 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob")
+    assert town.ok("alice", "minutes 1 carry 1") == \
+        "Item 1 (Lights budget) goes on the agenda of meeting 2 (Second): `agenda 2`."
+    assert "1. Carried: Lights budget" in town.ok("carol", "agenda 2")
+    assert "1. Lights budget: no note (carried to meeting 2)" in town.ok("carol", "minutes 1")
+    refuse(town, "alice", "minutes 1 carry 1", "is already carried to meeting 2", "`agenda 2`")
+
+    out = town.ok("alice", 'meeting cancel 2 "The hall flooded"')
+    assert "Carried to it: 1 item, now on meeting 3's agenda." in out
+    assert "1. Carried: Lights budget" in town.ok("carol", "agenda 3")
+    out = town.ok("alice", 'meeting cancel 3 "Nobody can come"')
+    assert "Carried to it: 1 item, now waiting for the next meeting proposed." in out
+    assert "(carried to the next meeting proposed)" in town.ok("carol", "minutes 1")
+    town.ok("alice", 'meeting propose "Fourth" slots:"2027-01-19 18:00"')
+    assert "1. Carried: Lights budget" in town.ok("carol", "agenda 4")
+    with town.sessions() as session:
+        assert [(a.meeting_id, a.carried_to) for a in session.scalars(
+            select(AgendaItem).where(AgendaItem.carried.is_(True)))] == [(1, 4)]
+
+
+def test_a_meeting_that_did_not_take_place_is_cancelled_after_its_time_with_a_reason(town: Chat) -> None:
+    """Past its start, `meeting cancel` said "Record what happened", and `meetings` listed it as
+    held, minutes in draft, for ever, though nobody had minuted anything."""
+    for n, day in ((1, 8), (2, 9)):
+        town.ok("alice", f'meeting propose "Meeting {n}" slots:"2026-12-{day:02d} 18:00"')
+        town.ok("alice", f"meeting schedule {n} slot:1")
+    at(town, "2026-12-10T09:00")
+    town.ok("alice", "minutes 2 present:@alice")
+    listed = town.ok("carol", "meetings")
+    assert '1. Meeting 1 · Tue 8 Dec 18:00 · minutes none yet · `minutes 1`, or `meeting cancel 1 "why"` if it was ' \
+           "not held" in listed and "2. Meeting 2 · Wed 9 Dec 18:00 · minutes in draft" in listed
+    refuse(town, "alice", "meeting cancel 1", "why it is cancelled")
+    refuse(town, "alice", 'meeting cancel 2 "Nobody came"', "Meeting 2 has taken place", "`minutes 2`")
+    reply = town.say("alice", 'meeting cancel 1 "Snow: nobody could come"')
+    assert not reply.error and reply.title == "Meeting 1 (Meeting 1) did not take place"
+    assert reply.attachments[0].filename == "meeting-1.ics"
+    assert "1. Meeting 1" not in town.ok("carol", "meetings")
+    assert "Alice recorded that meeting 1 Meeting 1 did not take place" in town.ok("carol", "history about:meetings")
+    assert (meeting_row(town, 1).status, meeting_row(town, 2).status) == (MeetingStatus.CANCELLED,
+                                                                         MeetingStatus.SCHEDULED)
+
+
+def test_a_wind_up_calls_off_the_meetings_to_come_and_the_minutes_of_one_held_can_still_be_approved(
+        town: Chat) -> None:
+    """Wound up, its meetings stayed "coming up" and CONFIRMED in calendars, and could not be
+    cancelled, nor the draft minutes of one already held approved."""
+    for n, day in ((1, 8), (2, 15)):
+        town.ok("alice", f'meeting propose "Meeting {n}" slots:"2026-12-{day:02d} 18:00"')
+        town.ok("alice", f"meeting schedule {n} slot:1")
+    town.ok("alice", 'meeting propose "Meeting 3" slots:"2027-01-12 18:00"')
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob")
+    out = town.ok("alice", 'partnership wind-up "The funding ended"')
+    assert "Meetings called off (2)\n  - 2. Meeting 2\n  - 3. Meeting 3" in out
+    assert [meeting_row(town, n).status for n in (1, 2, 3)] == [MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED,
+                                                                MeetingStatus.CANCELLED]
+    assert [str(e["status"]) for e in meeting_events(feed(town))] == ["CONFIRMED", "CANCELLED"]
+    assert "Coming up\n  None scheduled." in town.ok("carol", "meetings")
+    for starts in ('minutes 1 decided "Spend more" for:2', 'minutes 1 action @bob "Book the hall" by:friday',
+                   "minutes 1 carry 1"):
+        refuse(town, "alice", starts, "was wound up", "nothing new can start")
+    town.ok("alice", "minutes 1 apologies:@carol")
+    assert "are approved" in town.ok("alice", "minutes 1 approve")
+
+
+def test_a_meeting_after_the_end_date_is_listed_as_such_and_can_be_cancelled(chat: Chat) -> None:
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
+    chat.ok("alice", 'meeting propose "Wrap-up" slots:"2027-01-12 18:00"')
+    chat.ok("alice", "meeting schedule 1 slot:1")
+    at(chat, "2027-01-04T10:00")
+    assert "Coming up, though Market Square Project ended on its end date, Thu 31 Dec 2026: call each off " \
+           'with `meeting cancel <number> "why"`\n  - 1. Wrap-up' in chat.ok("alice", "meetings")
+    assert "Meeting 1 (Wrap-up) is cancelled" in chat.ok("alice", 'meeting cancel 1 "The project ended"')
+    assert meeting_row(chat).status is MeetingStatus.CANCELLED
+
+
+def test_the_minutes_take_no_decision_without_counts_give_no_observer_work_and_count_no_observer(town: Chat) -> None:
+    """`decided` with no counts recorded a failed decision, 0 for 0 against; `action @olive`
+    gave an observer work that `commit` refuses, which `who` listed and `load` left out; an
+    observer present counted towards the votes and the quorum."""
+    town.ok("alice", 'member add @olive org:"Riverside Trust" sector:voluntary role:observer')
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    assert "Not quorate: 1 of 3 partner organisations present" in town.ok("alice", "minutes 1 present:@alice,@olive")
+    assert "Quorate: 2 of 3" in town.ok("alice", "minutes 1 present:@bob")
+    refuse(town, "alice", 'minutes 1 decided "Adopt the plan"', "Say how the meeting voted",
+           '`minutes 1 decided "Adopt the plan" for:3 against:0 abstain:0`')
+    refuse(town, "alice", 'minutes 1 decided "Adopt the plan" for:0 against:0', "Say how the meeting voted")
+    refuse(town, "alice", 'minutes 1 decided "Adopt the plan" for:3',
+           "That is 3 votes, from the 2 present who vote (1 observer not counted).")
+    refuse(town, "alice", 'minutes 1 action @olive "Count visitors" by:friday',
+           "olive is an observer; make them a member first.", "`member role @olive member`")
+    refuse(town, "alice", 'commit @olive "Count visitors" by:friday', "olive is an observer; make them a member first.")
+    town.ok("alice", "member remove @carol")
+    refuse(town, "alice", 'minutes 1 action @carol "Count visitors" by:friday', "@carol isn't a member")
+    assert "PASSED" in town.ok("alice", 'minutes 1 decided "Adopt the plan" for:2')
+
+
+def test_a_poll_nobody_can_come_to_is_not_scheduled_and_the_coordinators_are_told_once(town: Chat, inbox: Inbox) -> None:
+    """Everyone answered no, and the sweep scheduled it anyway, with nobody able to come."""
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-14 18:00, 2026-12-15 18:00" closes:2026-12-10')
+    for who in ("alice", "bob", "carol"):
+        town.ok(who, "meeting answer 1 no")
+    at(town, "2026-12-11T08:00")
+    sweep(town, inbox)
+    assert meeting_row(town).status is MeetingStatus.POLLING
+    said = told(inbox)
+    assert sorted(who for who, _ in said) == ["@alice", "@bob"], "the coordinators"
+    assert all("Meeting 1 (Steering group): its poll has closed, and no slot still to come suits anyone. A coordinator "
+               'can give it a time: `meeting move 1 to:"thursday 18:00"`, or call it off: `meeting cancel 1 "why"`.'
+               in text for _, text in said)
+    sweep(town, inbox)
+    assert told(inbox) == []
+    assert [a.command for a in town.say("bob", "meeting 1").actions] == ['meeting move 1 to:"thursday 18:00"']
+    town.ok("alice", 'meeting move 1 to:"2026-12-17 18:00"')
+    assert meeting_row(town).status is MeetingStatus.SCHEDULED

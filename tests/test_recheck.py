@@ -340,6 +340,9 @@ def test_what_the_sweep_derives_its_checks_find_true(town: Chat) -> None:
     town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-29 18:00" closes:2026-12-18')  # the sweep settles it
     town.ok("alice", 'meeting propose "Planning group" slots:"2026-12-29 17:00"')
     town.ok("alice", "meeting schedule 2 slot:1")  # its agenda and the day before
+    town.ok("alice", 'meeting propose "Nobody\'s group" slots:"2026-12-30 18:00" closes:2026-12-18')
+    for who in ("alice", "bob", "carol", "dev"):
+        town.ok(who, "meeting answer 3 no")  # the coordinators are told nobody can come
     kinds: set[str] = set()
     for when in ("2026-11-26T10:00", "2026-11-30T10:00", "2026-12-09T10:00", "2026-12-18T10:00", "2026-12-25T10:00",
                  "2026-12-28T10:00", "2026-12-29T10:00"):

@@ -122,6 +122,7 @@ def test_unlink_a_room_but_never_the_last(town: Chat) -> None:
     matrix.ok("@dan:town.example", f"use code:{code_from(town)}")
     assert "Only coordinators" in town.refused("bob", "unlink room 2")
     assert "has no room 3" in town.refused("alice", "unlink room 3")
+    assert "`abc` isn't a room number; use the number" in town.refused("alice", "unlink room abc"), "not 'room number number'"
     town.ok("alice", "unlink room 2")
     assert [link[0] for link in links(town)] == ["console"]
     assert "isn't linked to a partnership" in matrix.refused("@dan:town.example", "status")

@@ -21,7 +21,7 @@ from handlers.describe import due_day
 from handlers.errors import UserError
 from handlers.judgements.indicators import indicators_of
 from handlers.judgements.signoff import standing_of
-from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, state
+from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, state, to_come
 from handlers.mentions import Mentions
 from handlers.parsing import MAX_TITLE, Args
 from handlers.registry import Access, command
@@ -60,7 +60,7 @@ class Drafted:
 def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[Drafted]:
     """What the record says the meeting should discuss, most pressing first, in a fixed number
     of statements: concerns open longest or most severe, proposals closing soon, overdue work,
-    goals off track, a review due, agreement changes unsigned, and what was carried last time."""
+    goals off track, a review due and agreement changes unsigned (`carry_waiting` adds what was carried)."""
     when = m.starts_at or m.closes_at
     today = when.date()
     items: list[Drafted] = []
@@ -89,14 +89,6 @@ def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[D
     if sign_off.version is not None and sign_off.waiting:
         items.append(Drafted(f"Agreement version {sign_off.version.number}: still to sign: "
                              f"{', '.join(sign_off.waiting)}", "agreement"))
-    last = (select(func.max(Meeting.id)).where(Meeting.partnership_id == p.id, Meeting.id != m.id,
-                                               Meeting.status != MeetingStatus.CANCELLED)
-            .scalar_subquery())
-    # What the record raises again anyway (a concern still open) is not carried twice.
-    drafted = {subject(d.title) for d in items}
-    items += [Drafted(a.title if a.source == "carried" else f"Carried: {a.title}", "carried") for a in session.scalars(
-        select(AgendaItem).where(AgendaItem.meeting_id == last, AgendaItem.carried.is_(True))
-        .order_by(AgendaItem.position).limit(EACH * 2)) if subject(a.title) not in drafted]
     return items[:MAX_ITEMS]
 
 
@@ -107,11 +99,65 @@ def subject(title: str) -> str:
 
 
 def write_draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> int:
-    """Put the draft on a new meeting's agenda; returns how many items it has."""
+    """Put the draft, and any carried item waiting for a meeting, on a new meeting's agenda;
+    returns how many items it has."""
     drafted = draft(session, p, m, now)
     session.add_all(AgendaItem(partnership_id=p.id, meeting_id=m.id, position=n, title=d.title[:MAX_TITLE],
                                source=d.source) for n, d in enumerate(drafted, 1))
-    return len(drafted)
+    carry_waiting(session, p.id, now)
+    return len(items_of(session, m))
+
+
+def next_meeting(session: Session, partnership_id: int, now: datetime) -> Meeting | None:
+    """The meeting to be held next: the soonest still to come (a poll counts from its closing)."""
+    return session.scalar(select(Meeting).where(Meeting.partnership_id == partnership_id, to_come(now))
+        .order_by(func.coalesce(Meeting.starts_at, Meeting.closes_at), Meeting.id).limit(1))
+
+
+def carry_waiting(session: Session, partnership_id: int, now: datetime) -> Meeting | None:
+    """Put every carried item still waiting on the agenda of the next meeting to be held, so none
+    is lost between meetings; returns that meeting, None while none is to come (they wait).
+    Its callers are commands, which hold the partnership's lock, so an item goes once."""
+    target = next_meeting(session, partnership_id, now)
+    if target is None:
+        return None
+    waiting = list(session.scalars(select(AgendaItem).where(
+        AgendaItem.partnership_id == partnership_id, AgendaItem.carried.is_(True), AgendaItem.carried_to.is_(None))
+        .order_by(AgendaItem.meeting_id, AgendaItem.position)))
+    there = items_of(session, target)
+    # What the record raises again anyway (a concern still open) is not carried twice.
+    on = {subject(a.title) for a in there}
+    position = max((a.position for a in there), default=0)
+    for a in waiting:
+        a.carried_to = target.number
+        if subject(a.title) in on:
+            continue
+        on.add(subject(a.title))
+        position += 1
+        session.add(AgendaItem(partnership_id=partnership_id, meeting_id=target.id, position=position,
+                               title=(a.title if a.source == "carried" else f"Carried: {a.title}")[:MAX_TITLE],
+                               source="carried"))
+    session.flush()
+    return target
+
+
+def uncarry(session: Session, m: Meeting, now: datetime) -> tuple[int, Meeting | None]:
+    """A meeting called off passes the items carried to it on to the next one to be held: how
+    many, and to which (None: they wait for the next proposed)."""
+    moved = session.execute(update(AgendaItem).where(AgendaItem.partnership_id == m.partnership_id,
+                                                     AgendaItem.carried_to == m.number)
+                            .values(carried_to=None).execution_options(synchronize_session="fetch"))
+    return moved.rowcount, carry_waiting(session, m.partnership_id, now)  # type: ignore[attr-defined]
+
+
+def carried_where(a: AgendaItem) -> str:
+    """Where a carried item went: `meeting 3`, or `the next meeting proposed` while it waits."""
+    return f"meeting {a.carried_to}" if a.carried_to else "the next meeting proposed"
+
+
+def carried_said(a: AgendaItem) -> str:
+    """` (carried to meeting 3)`, after a carried item's line; nothing for one not carried."""
+    return f" (carried to {carried_where(a)})" if a.carried else ""
 
 
 def items_of(session: Session, m: Meeting) -> list[AgendaItem]:
@@ -180,7 +226,7 @@ def changeable(ctx: Context, args: Args) -> Meeting:
 
 
 def item_line(a: AgendaItem) -> Item:
-    line = f"{a.position}. {a.title}" + (" (carried to the next meeting)" if a.carried else "")
+    line = f"{a.position}. {a.title}{carried_said(a)}"
     return Item(line + (f"\n     Minuted: {a.note}" if a.note else ""))
 
 
@@ -225,8 +271,9 @@ def agenda_move(ctx: Context, args: Args) -> Reply:
     count = len(items_of(ctx.session, m))
     place = args.options["to"].lstrip("#")
     if not place.isdigit() or not 1 <= int(place) <= count:
+        # The end of the agenda, the likeliest meant by a place past it, unless the item is there already.
         raise UserError(f"`to:` is a place from 1 to {count} on meeting {m.number}'s agenda.",
-                        f"Type `agenda move {m.number} {a.position} to:1`.")
+                        f"Type `agenda move {m.number} {a.position} to:{count if a.position != count else 1}`.")
     old, new = a.position, int(place)
     shift = (AgendaItem.position - 1) if new > old else (AgendaItem.position + 1)
     low, high = min(old, new), max(old, new)

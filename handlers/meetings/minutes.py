@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handlers.commitments import ensure_takes_work
 from handlers.context import Context
 from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.signoff import organisation_key, organisations_now
-from handlers.meetings.agenda import item_at, items_of
+from handlers.life import ensure_running
+from handlers.meetings.agenda import carried_said, carried_where, carry_waiting, item_at, items_of
 from handlers.meetings.poll import asked_meetings
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
 from handlers.mentions import Mentions
@@ -54,6 +56,9 @@ VERBS = ["note", "decided", "action", "carry", "share", "approve", "export"]
 OPTIONS: dict[str | None, set[str]] = {None: {"present", "apologies"}, "decided": {"for", "against", "abstain", "interests"},
                                        "action": {"by"}}
 MAX_COUNT = 999
+# The parts that start something (a decision, an action, an item for a meeting to come): refused once the
+# partnership has ended, while the minutes of a meeting held before can still be recorded and approved.
+STARTS = ("decided", "action", "carry")
 
 
 def only_reads(args: Args) -> bool:
@@ -91,19 +96,25 @@ class Minutes:
     actions: list[Commitment]
 
     @property
-    def recorded(self) -> bool:
-        return bool(self.present or self.apologies or any(a.note for a in self.items) or self.decisions or self.actions)
+    def voting(self) -> list[Member]:
+        """Those present who count for a decision and the quorum: observers follow without taking part."""
+        return taking_part(self.present)
+
+
+def taking_part(members: list[Member]) -> list[Member]:
+    """Members who take part in decisions: all but observers."""
+    return [x for x in members if x.role is not Role.OBSERVER]
 
 
 def quorum_of(m: Meeting, present: list[Member], members: list[Member]) -> Quorum:
     """The meeting's rule: its share of the partner organisations at the table must have a member
-    present; a partnership without organisations counts its members instead."""
+    (not an observer) present; a partnership without organisations counts its members instead."""
     organisations = organisations_now(members)
     if organisations:
-        here = {organisation_key(x.organisation) for x in present if x.organisation} & organisations.keys()
+        here = {organisation_key(x.organisation) for x in taking_part(present) if x.organisation}
+        here &= organisations.keys()
         return Quorum(len(here), len(organisations), m.quorum)
-    voting = [x for x in members if x.role is not Role.OBSERVER]
-    return Quorum(len(present), len(voting), m.quorum)
+    return Quorum(len(taking_part(present)), len(taking_part(members)), m.quorum)
 
 
 def minutes_of(session: Session, m: Meeting) -> Minutes:
@@ -151,7 +162,8 @@ def count(value: str | None, what: str) -> int:
                    'minutes 1 action @bob "Book the hall" by:friday', "minutes 1 carry 3", "minutes 1 share", "minutes 1 approve",
                    "minutes 1 export"),
          access=Access.READ, options=("present", "apologies", "for", "against", "abstain", "interests", "by"),
-         reads_when=only_reads, who="anyone in the workspace reads them; coordinators record, share and approve them")
+         reads_when=only_reads, who="anyone in the workspace reads them; coordinators record, share and approve them",
+         after_end=True)
 def minutes(ctx: Context, args: Args) -> Reply:
     """A meeting's minutes: read them, or (coordinators) record attendance, notes, decisions,
     actions and carried items, then approve them.
@@ -160,7 +172,9 @@ def minutes(ctx: Context, args: Args) -> Reply:
     for:5 against:1 abstain:0 interests:"..."` records a decision (a quorate meeting only);
     `action @bob "..." by:friday` gives a commitment; `carry 3` takes item 3 to the next
     meeting; `share` sends the draft to those who attended or sent apologies; `approve` makes
-    them the record; `export` gives them as Markdown."""
+    them the record; `export` gives them as Markdown. Once the partnership has ended, the
+    minutes of a meeting held before can still be recorded and approved, without decisions,
+    actions or carried items."""
     m = find_meeting(ctx, args.take_id("meeting"))
     verb = args.take_word("part of the minutes", VERBS) if args.words else None
     extra = sorted(set(args.options) - OPTIONS.get(verb, set()))
@@ -171,6 +185,8 @@ def minutes(ctx: Context, args: Args) -> Reply:
         args.finish()
         return read(ctx, m, verb == "export")
     ctx.require_coordinator()
+    if verb in STARTS:
+        ensure_running(ctx)
     being_minuted(ctx, m)
     if verb is None:
         return attendance(ctx, m, args)
@@ -190,7 +206,7 @@ def read(ctx: Context, m: Meeting, export: bool) -> Reply:
               ("Present", ", ".join(member_label(x) for x in minuted.present) or "not recorded"),
               ("Apologies", ", ".join(member_label(x) for x in minuted.apologies) or "none recorded"),
               ("Quorum", minuted.quorum.said())]
-    notes = [Item(f"{a.position}. {a.title}: {a.note or 'no note'}" + (" (carried to the next meeting)" if a.carried else ""))
+    notes = [Item(f"{a.position}. {a.title}: {a.note or 'no note'}{carried_said(a)}")
              for a in minuted.items if a.note or a.carried]
     return Reply(title=f"Minutes of meeting {m.number}: {m.title} ({status})", fields=fields, sections=[
         Section("Items", notes, empty=f'No notes yet: `minutes {m.number} note 1 "..."`.'),
@@ -265,8 +281,13 @@ def decided(ctx: Context, m: Meeting, args: Args) -> Reply:
                         f'Put it to the partnership instead: `propose "{title[:40]}" mode:vote`, or record who '
                         f"was there: `minutes {m.number} present:@name`.")
     votes = {k: count(args.options.get(k), k) for k in ("for", "against", "abstain")}
-    if sum(votes.values()) > len(minuted.present):
-        raise UserError(f"That is {sum(votes.values())} votes, from the {len(minuted.present)} present.",
+    if not sum(votes.values()):
+        raise UserError("Say how the meeting voted.",
+                        f'Type `minutes {m.number} decided "{title[:40]}" for:3 against:0 abstain:0`.')
+    if sum(votes.values()) > len(minuted.voting):
+        watching = len(minuted.present) - len(minuted.voting)
+        raise UserError(f"That is {sum(votes.values())} votes, from the {len(minuted.voting)} present"
+                        + (f" who vote ({plural(watching, 'observer')} not counted)." if watching else "."),
                         f"Record who was there first: `minutes {m.number} present:@alice,@bob`.")
     interests = check_text(args.options["interests"], "interests", MAX_NOTE) if "interests" in args.options else None
     assert m.starts_at is not None
@@ -293,6 +314,7 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
     owner = ctx.find_member(args.take_mention("who does it"))
     title = args.take_text("action", MAX_TITLE)
     args.finish()
+    ensure_takes_work(owner)
     if "by" not in args.options:
         raise UserError("Say by when.", f'Type `minutes {m.number} action @{owner.person.user_id} "{title[:40]}" by:friday`.')
     due = ctx.due(args.options["by"], owner)
@@ -310,11 +332,20 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
 
 
 def carry(ctx: Context, m: Meeting, args: Args) -> Reply:
+    """Carry an item to the next meeting still to be held, saying which; with none to come, it waits."""
     item = item_at(ctx.session, m, args.take_id("agenda item"))
     args.finish()
+    if item.carried:
+        raise UserError(f"Item {item.position} ({item.title}) is already carried to {carried_where(item)}.",
+                        f"Type `agenda {item.carried_to}` to see it there." if item.carried_to
+                        else 'It goes on the next meeting proposed: `meeting propose "Title" slots:"..."`.')
     item.carried = True
-    ctx.record("minutes", f"carried item {item.position} ({item.title}) of meeting {m.number} to the next", subject=m)
-    return Reply(text=f"Item {item.position} ({item.title}) goes on the next meeting's agenda.")
+    target = carry_waiting(ctx.session, m.partnership_id, ctx.now)
+    goes = (f"goes on the agenda of meeting {target.number} ({target.title}): `agenda {target.number}`" if target else
+            'waits for the next meeting: none is to come yet, and the next proposed takes it')
+    ctx.record("minutes", f"carried item {item.position} ({item.title}) of meeting {m.number} to "
+                          + (f"meeting {target.number}" if target else "the next meeting proposed"), subject=m)
+    return Reply(text=f"Item {item.position} ({item.title}) {goes}.")
 
 
 def share(ctx: Context, m: Meeting, args: Args) -> Reply:
@@ -400,7 +431,7 @@ def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
         m.approved_at, show_time(m.starts_at, tz, now) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
         people_said(minuted.present), people_said(minuted.apologies), minuted.quorum.said(),
         f"approved {show_time(m.approved_at, tz, now)}" if m.approved_at else "draft",
-        [(f"{a.position}. {words(a.title)}" + (" (carried to the next meeting)" if a.carried else ""),
+        [(f"{a.position}. {words(a.title)}{carried_said(a)}",
           words(a.note) if a.note else None) for a in minuted.items],
         [words(decision_said(d, i)) for d, i in minuted.decisions],
         [f"#{c.number} {words(c.title)}: {who(c.owner)}, due {due_day(c):%-d %b %Y}"

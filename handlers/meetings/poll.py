@@ -24,14 +24,17 @@ from handlers.dates import show_due
 from handlers.decisions import percent
 from handlers.describe import member_label
 from handlers.errors import UserError
-from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, write_draft
+from handlers.life import standing
+from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, uncarry, write_draft
 from handlers.meetings.calendar import calendar_domain, invitation
 from handlers.meetings.record import (
     ensure_not_cancelled,
     ensure_open_minutes,
     find_meeting,
+    minuted,
     show_time,
     state,
+    to_come,
 )
 from handlers.parsing import MAX_TITLE, Args, check_text
 from handlers.recheck import Asked, about, rechecks
@@ -75,6 +78,19 @@ class Tally:
     def rank(self) -> tuple[int, int, datetime]:
         """Most yes first, then most if need be, then the earliest."""
         return -len(self.answers[SlotAnswer.YES]), -len(self.answers[SlotAnswer.MAYBE]), self.slot.starts_at
+
+
+def settleable(ranked: list[Tally], now: datetime) -> list[Tally]:
+    """The slots a poll can still be settled on, best first: still to come, and someone can come
+    (or nobody has answered: the poll's own first choice stands)."""
+    return [t for t in ranked if t.slot.starts_at > now
+            and (t.answers[SlotAnswer.YES] + t.answers[SlotAnswer.MAYBE] or not t.answers[SlotAnswer.NO])]
+
+
+def unsettled(m: Meeting) -> str:
+    """What a coordinator does with a poll no slot of which can be taken."""
+    return (f'give it a time: `meeting move {m.number} to:"thursday 18:00"`, or call it off: '
+            f'`meeting cancel {m.number} "why"`')
 
 
 def tallies(slots: Sequence[MeetingSlot], answers: Iterable[MeetingAnswer], members: Iterable[Member]) -> list[Tally]:
@@ -270,10 +286,13 @@ def meeting(ctx: Context, args: Args) -> Reply:
         members = voters(queries.active_members(ctx.session, m.partnership_id))
         answered = {a.id for t in ranked for answers in t.answers.values() for a in answers}
         waiting = [Item(member_label(x)) for x in members if x.id not in answered]
-        best = ranked[0] if ranked else None
+        best = next(iter(settleable(ranked, ctx.now)), None)
         orgs = {x.organisation for x in members if x.organisation}
         lines = [state(m, ctx.tz, ctx.now)]
-        if best is not None and best.answers[SlotAnswer.YES] + best.answers[SlotAnswer.MAYBE]:
+        stuck = best is None and (m.closes_at <= ctx.now or all(t.slot.starts_at <= ctx.now for t in ranked))
+        if stuck:
+            lines.append("No slot still to come suits anyone: a coordinator can " + unsettled(m))
+        if best is not None:
             coming = {x.organisation for x in best.answers[SlotAnswer.YES] + best.answers[SlotAnswer.MAYBE]
                       if x.organisation}
             missing = sorted(orgs - coming)
@@ -284,16 +303,32 @@ def meeting(ctx: Context, args: Args) -> Reply:
                                 Section("Not answered yet", waiting, empty="Everyone has answered.")])
         if ctx.member is not None and ctx.member.role is not Role.OBSERVER and m.closes_at > ctx.now:
             reply.actions = [answer_action(m, ranked, ctx.member)]
-        if ctx.is_coordinator():
-            reply.actions.append(Action("Schedule the best", f"meeting schedule {m.number} slot:{best.slot.position}"
-                                        if best else f"meeting {m.number}"))
+        if ctx.is_coordinator() and best is not None:
+            reply.actions.append(Action("Schedule the best", f"meeting schedule {m.number} slot:{best.slot.position}"))
+        elif ctx.is_coordinator() and stuck:
+            reply.actions.append(Action("Give it a time", f'meeting move {m.number} to:"thursday 18:00"'))
         return reply
     fields = [("When", state(m, ctx.tz, ctx.now)), ("Agenda", agenda_said(ctx.session, m))]
     if m.status is MeetingStatus.SCHEDULED:
         fields.append(("Calendar", f"`meeting invite {m.number}` gives a file your calendar takes"))
     if m.starts_at is not None and m.starts_at <= ctx.now and m.status is MeetingStatus.SCHEDULED:
-        fields.append(("Minutes", ("approved" if m.approved_at else "in draft") + f" · `minutes {m.number}`"))
+        fields.append(("Minutes", minutes_state(m, bool(minuted(ctx.session, [m.id])))))
     return Reply(title=title, fields=fields)
+
+
+def ahead_heading(ctx: Context, p: Partnership, heading: str, listed: list[Item]) -> str:
+    """`Coming up`, or how to call them off once the partnership has ended (by its end date: a
+    wind-up calls them off itself)."""
+    over = standing(ctx, p) if listed else None
+    return heading if over is None else (f"{heading}, though {p.name} {over}: call each off with "
+                                         '`meeting cancel <number> "why"`')
+
+
+def minutes_state(m: Meeting, taken: bool) -> str:
+    """How a held meeting's minutes stand; with none taken it may not have been held, so say how to record either."""
+    if not taken:
+        return f'none yet · `minutes {m.number}`, or `meeting cancel {m.number} "why"` if it was not held'
+    return ("approved" if m.approved_at else "in draft") + f" · `minutes {m.number}`"
 
 
 @command("meetings", usage="meetings", access=Access.READ, changes=False)
@@ -309,13 +344,14 @@ def meetings(ctx: Context, args: Args) -> Reply:
                if m.status is MeetingStatus.POLLING]
     coming = [Item(f"{m.number}. {m.title} · {state(m, ctx.tz, ctx.now)}") for m in rows
               if m.starts_at is not None and m.starts_at >= ctx.now]
-    held = [Item(f"{m.number}. {m.title} · {state(m, ctx.tz, ctx.now)} · minutes "
-                 f"{'approved' if m.approved_at else 'in draft'}")
-            for m in reversed(rows) if m.starts_at is not None and m.starts_at < ctx.now]
+    past = [m for m in reversed(rows) if m.starts_at is not None and m.starts_at < ctx.now]
+    taken = minuted(ctx.session, [m.id for m in past])
+    held = [Item(f"{m.number}. {m.title} · {state(m, ctx.tz, ctx.now)} · minutes {minutes_state(m, m.id in taken)}")
+            for m in past]
     return Reply(title=f"Meetings of {p.name}", sections=[
-        Section("Finding a time", polling,
+        Section(ahead_heading(ctx, p, "Finding a time", polling), polling,
                 empty='None. A coordinator proposes one: `meeting propose "Steering group" slots:"monday 18:00"`.'),
-        Section("Coming up", coming, empty="None scheduled."),
+        Section(ahead_heading(ctx, p, "Coming up", coming), coming, empty="None scheduled."),
         Section("Held lately", held, empty="None in the last 60 days.")])
 
 
@@ -397,24 +433,53 @@ def move(ctx: Context, args: Args) -> Reply:
 
 
 @command("meeting cancel", usage='meeting cancel <meeting> "why"', examples=('meeting cancel 1 "The hall flooded"',),
-         access=Access.COORDINATOR)
+         access=Access.COORDINATOR, after_end=True)
 def cancel(ctx: Context, args: Args) -> Reply:
-    """Call a meeting off; calendars that took it drop it."""
+    """Call a meeting off; calendars that took it drop it, and items carried to it go on to the
+    next. A meeting whose time has passed with no minutes taken is recorded as not held. It
+    works once the partnership has ended too, so none is left coming up."""
     m = find_meeting(ctx, args.take_id("meeting"))
     why = args.take_text("why it is cancelled")
     args.finish()
+    queries.lock(ctx.session, Meeting, m.id)  # the sweep may be settling its poll
     ensure_not_cancelled(m)
     ensure_open_minutes(m)
-    if m.starts_at is not None and m.starts_at <= ctx.now:
-        raise UserError(f"Meeting {m.number} has already started.", f"Record what happened: `minutes {m.number}`.")
-    m.status, m.cancelled_at = MeetingStatus.CANCELLED, ctx.now
-    m.sequence += 1
-    ctx.record("meeting-cancel", f"cancelled meeting {m.number} {m.title}", subject=m, reason=why)
-    reply = Reply(title=f"Meeting {m.number} ({m.title}) is cancelled", text=why, audience=Audience.CHANNEL)
+    held = m.starts_at is not None and m.starts_at <= ctx.now
+    if held and minuted(ctx.session, [m.id]):
+        raise UserError(f"Meeting {m.number} has taken place: its minutes are being recorded.",
+                        f"Record what happened: `minutes {m.number}`.")
+    moved, target = call_off(ctx.session, m, ctx.now, ctx.person.id, why,
+                             f"recorded that meeting {m.number} {m.title} did not take place" if held else "")
+    onward = ""
+    if moved:
+        onward = (f" Carried to it: {plural(moved, 'item')}, now "
+                  + (f"on meeting {target.number}'s agenda." if target else "waiting for the next meeting proposed."))
+    reply = Reply(title=f"Meeting {m.number} ({m.title}) {'did not take place' if held else 'is cancelled'}",
+                  text=why + ("" if why.endswith((".", "!", "?")) else ".") + onward, audience=Audience.CHANNEL)
     if m.starts_at is not None:
         p = ctx.require_partnership()
         reply.attachments = [invitation(m, p, calendar_domain(ctx.session, p), ctx.now)]
     return reply
+
+
+def call_off(session: Session, m: Meeting, now: datetime, by: int, why: str, summary: str = "") -> tuple[int, Meeting | None]:
+    """Cancel a meeting, logged, its items carried on to the next (how many, and where); the
+    caller holds its row locked."""
+    m.status, m.cancelled_at = MeetingStatus.CANCELLED, now
+    m.sequence += 1
+    queries.record_event(session, m.partnership_id, by, "meeting-cancel",
+                         summary or f"cancelled meeting {m.number} {m.title}", now, subject=m, reason=why)
+    return uncarry(session, m, now)
+
+
+def call_off_ahead(session: Session, partnership_id: int, now: datetime, by: int, why: str) -> list[Meeting]:
+    """Cancel every meeting still to come, as a wind-up does, so none stays listed or in calendars."""
+    ahead = list(session.scalars(queries.for_change(
+        select(Meeting).where(Meeting.partnership_id == partnership_id, to_come(now)).order_by(Meeting.number),
+        Meeting)))
+    for m in ahead:
+        call_off(session, m, now, by, why)
+    return ahead
 
 
 @command("meeting invite", usage="meeting invite <meeting>", examples=("meeting invite 1",), access=Access.READ,
@@ -433,7 +498,7 @@ def invite(ctx: Context, args: Args) -> Reply:
 # The sweep: polls closing, reminders, and the day before, for every partnership in a fixed number of statements.
 
 def nudges(session: Session, now: datetime) -> list[DueNudge]:
-    """Settle polls past closing on their best slot; remind members who have not answered a
+    """Settle polls past closing on their best slot (else tell the coordinators); remind members who have not answered a
     poll closing within a day, and everyone of a meeting the next day; send the agenda to the
     partnership's channel five days before."""
     live = select(Partnership.id).where(~Partnership.over(now))
@@ -456,11 +521,16 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     due: list[DueNudge] = []
     for m in polls:
         if m.closes_at <= now:
-            best = [t.slot for t in tallies(slots.get(m.id, []), answers.get(m.id, []), people.get(m.partnership_id, []))
-                    if t.slot.starts_at > now]
+            best = settleable(tallies(slots.get(m.id, []), answers.get(m.id, []), people.get(m.partnership_id, [])), now)
+            if not best:  # a time nobody can make is no meeting: the coordinators decide
+                due += [DueNudge(f"meeting-unsettled:mt{m.id}:p{x.person_id}", m.partnership_id, "meeting-unsettled",
+                                 f"Meeting {m.number} ({m.title}): its poll has closed, and no slot still to come "
+                                 f"suits anyone. A coordinator can {unsettled(m)}.", person_id=x.person_id)
+                        for x in people.get(m.partnership_id, []) if x.role is Role.COORDINATOR]
+                continue
             locked = queries.lock(session, Meeting, m.id)
-            if best and locked is not None and locked.status is MeetingStatus.POLLING:
-                settle_time(session, locked, best[0], now, None)
+            if locked is not None and locked.status is MeetingStatus.POLLING:
+                settle_time(session, locked, best[0].slot, now, None)
         elif m.closes_at - REMIND_BEFORE <= now and m.closes_at - m.created_at > REMIND_BEFORE:
             answered = {a.member_id for a in answers.get(m.id, [])}
             due += [DueNudge(f"meeting-answer:mt{m.id}:p{x.person_id}", m.partnership_id, "meeting-answer",
@@ -498,16 +568,18 @@ def asked_meetings(asked: Asked) -> dict[int, tuple[Meeting, set[int]]]:
     return found
 
 
-@rechecks("meeting-answer", "meeting-tomorrow", "meeting-agenda", "meeting-scheduled")
+@rechecks("meeting-answer", "meeting-tomorrow", "meeting-agenda", "meeting-scheduled", "meeting-unsettled")
 def meeting_holds(asked: Asked, row: Waiting) -> str | None:
     """A poll reminder: the poll still open and its recipient still without an answer. The day
     before, and the agenda sent ahead: the meeting still at the time they name. An announcement:
-    still scheduled."""
+    still scheduled. A poll no slot of which can be taken: still without a time."""
     m, answered = asked.read(asked_meetings).get(about(row.key, "mt") or 0, (None, set()))
     if m is None:
         return "the meeting is gone"
     if m.status is MeetingStatus.CANCELLED:
         return f"meeting {m.number} was cancelled"
+    if row.kind == "meeting-unsettled":
+        return None if m.status is MeetingStatus.POLLING else f"meeting {m.number} has a time now"
     if row.kind == "meeting-answer":
         if m.status is not MeetingStatus.POLLING or m.closes_at <= asked.now:
             return f"meeting {m.number}'s poll has closed"

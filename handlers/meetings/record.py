@@ -10,13 +10,13 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, union
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.dates import show_day
 from handlers.errors import UserError
-from storage.models import Meeting, MeetingOutcome, MeetingStatus
+from storage.models import AgendaItem, Meeting, MeetingAttendee, MeetingOutcome, MeetingStatus
 
 # How long a meeting is taken to last, for calendars.
 LENGTH = timedelta(hours=2)
@@ -50,6 +50,12 @@ def state(m: Meeting, tz: ZoneInfo, now: datetime) -> str:
     return f"{show_time(m.starts_at, tz, now)}{place}"
 
 
+def to_come(now: datetime) -> ColumnElement[bool]:
+    """A meeting still to be held: not cancelled, and finding a time or with its time still to come."""
+    return (Meeting.status != MeetingStatus.CANCELLED) & (
+        (Meeting.status == MeetingStatus.POLLING) | (Meeting.starts_at > now))
+
+
 def ensure_not_cancelled(m: Meeting) -> None:
     if m.status is MeetingStatus.CANCELLED:
         raise UserError(f"Meeting {m.number} ({m.title}) was cancelled.",
@@ -70,3 +76,16 @@ def taken_at(session: Session, decision_ids: Collection[int]) -> dict[int, Meeti
     return {decision_id: m for decision_id, m in session.execute(
         select(MeetingOutcome.decision_id, Meeting).join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
         .where(MeetingOutcome.decision_id.in_(decision_ids)))}
+
+
+def minuted(session: Session, meeting_ids: Collection[int]) -> set[int]:
+    """Which of these meetings have anything of their minutes recorded (attendance, a note, a
+    carried item, a decision or an action), in one statement: one with none may not have been held."""
+    if not meeting_ids:
+        return set()
+    ids = list(meeting_ids)
+    return set(session.scalars(union(
+        select(MeetingAttendee.meeting_id).where(MeetingAttendee.meeting_id.in_(ids)),
+        select(AgendaItem.meeting_id).where(AgendaItem.meeting_id.in_(ids),
+                                            AgendaItem.note.is_not(None) | AgendaItem.carried.is_(True)),
+        select(MeetingOutcome.meeting_id).where(MeetingOutcome.meeting_id.in_(ids)))))
