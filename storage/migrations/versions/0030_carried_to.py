@@ -5,16 +5,16 @@ proposed, or to a meeting then cancelled, is no longer lost.
 Items carried before are taken as delivered where a later meeting's agenda holds them (as the
 draft copied them); the rest were lost, and now wait for the next meeting proposed.
 
-Revision ID: 0031_carried_to
+Revision ID: 0030_carried_to
 Revises: 0029_ends_at
-Create Date: 2027-01-04
+Create Date: 2026-12-07
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0031_carried_to'
+revision: str = '0030_carried_to'
 down_revision: str | Sequence[str] | None = '0029_ends_at'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
