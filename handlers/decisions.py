@@ -799,12 +799,19 @@ def review_line(d: Decision, today: date) -> str:
     return f"Coordinators will be reminded to review it on {show_day(d.review_on, today)}." if d.review_on else ""
 
 
+# An open proposal of a wound-up or ended partnership: it takes no response and is not decided
+# (see `closed_unsettled`); a reopening gives it back the time it had left (partnerships.reopen).
+PAUSED = "paused: decided only if the partnership reopens, with the time it had left"
+
+
 def decision_item(ctx: Context, d: Decision, count: Count | None = None, taken: Meeting | None = None) -> Item:
     """One decision as `decisions` lists it; an open one with its responses as they count (`count`)."""
     responded = responded_said(count) if count is not None else ""
     if closing(d, ctx.now):
         return Item(f"#{d.number} {d.title} · {d.mode.value} · "
                     f"{closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)} · {responded}")
+    if d.status is DecisionStatus.OPEN and ctx.over:
+        return Item(f"#{d.number} {d.title} · {d.mode.value} · {PAUSED} · {responded}")
     if d.status is DecisionStatus.OPEN:
         return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now, True)} · "
                     f"{responded}", response_actions(d) if may_respond(ctx) else ())
@@ -832,7 +839,8 @@ def decisions(ctx: Context, args: Args) -> Reply:
     taken = taken_at(ctx.session, [d.id for d in rows if d.status is not DecisionStatus.OPEN])
     settled = [decision_item(ctx, d, taken=taken.get(d.id)) for d in sorted(
         (d for d in rows if d.status is not DecisionStatus.OPEN), key=lambda d: (closed_moment(d), d.id), reverse=True)]
-    sections = [Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
+    sections = [Section("Paused", still_open, empty="None.") if ctx.over else
+                Section("Open", still_open, empty='None open. Propose one: `propose "What to decide" closes:friday`.')]
     if closed:
         sections.append(Section("Closed, outcome to come", closed))
     sections.append(Section("Settled lately", settled, empty="None in the last 30 days."))
@@ -855,6 +863,9 @@ def decision(ctx: Context, args: Args) -> Reply:
     if closing(d, ctx.now):
         fields.append(("Status", closed_unsettled(d, ctx.require_partnership(), ctx.tz, ctx.now)))
         sections = [Section("Did not respond", waiting, empty="Everyone entitled responded.")]
+    elif d.status is DecisionStatus.OPEN and ctx.over:
+        fields.append(("Status", PAUSED))
+        sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
     elif d.status is DecisionStatus.OPEN:
         fields.append(("Closes", show_due(d.closes_at, ctx.tz, ctx.now, True)))
         sections = [Section("Not responded yet", waiting, empty="Everyone entitled has responded.")]
@@ -880,7 +891,7 @@ def decision(ctx: Context, args: Args) -> Reply:
     reply = Reply(title=f"Decision #{d.number}: {d.title}", text="\n".join(filter(None, [d.details, rules(d) + "."])),
                   fields=fields, sections=[Section(heading, items, empty="No responses yet."), *sections],
                   results_hidden=d.results_hidden)
-    if d.status is DecisionStatus.OPEN and not closing(d, ctx.now) and may_respond(ctx):
+    if d.status is DecisionStatus.OPEN and not closing(d, ctx.now) and not ctx.over and may_respond(ctx):
         reply.actions = list(response_actions(d))
     return reply
 

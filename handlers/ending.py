@@ -31,7 +31,17 @@ from handlers.meetings.poll import call_off_ahead
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
 from handlers.registry import command
 from handlers.reply import Audience, Item, Reply, Section, plural
-from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Event, Meeting, Partnership
+from storage.models import (
+    Commitment,
+    CommitmentStatus,
+    Concern,
+    ConcernStatus,
+    Decision,
+    DecisionStatus,
+    Event,
+    Meeting,
+    Partnership,
+)
 from storage.nudges import withdraw
 
 KEEP, DROP, HAND_ON = "keep", "drop", "hand-on"
@@ -142,15 +152,28 @@ def open_concerns(ctx: Context) -> list[int]:
         .order_by(Concern.number)))
 
 
+def numbered(numbers: list[int]) -> str:
+    """`#2, #5 and 3 more`: the first few of a list, for a sentence."""
+    more = f" and {len(numbers) - LISTED} more" if len(numbers) > LISTED else ""
+    return ", ".join(f"#{n}" for n in numbers[:LISTED]) + more
+
+
 def concerns_left(numbers: list[int]) -> str:
     """`Its open concerns (#2, #5) stay open: a coordinator can still resolve them (...)`; empty with none."""
     if not numbers:
         return ""
-    shown = ", ".join(f"#{n}" for n in numbers[:LISTED]) + (f" and {len(numbers) - LISTED} more" if len(numbers) > LISTED
-                                                          else "")
     one = len(numbers) == 1
-    return (f"Its open {'concern' if one else 'concerns'} ({shown}) {'stays' if one else 'stay'} open: a coordinator "
+    return (f"Its open {'concern' if one else 'concerns'} ({numbered(numbers)}) {'stays' if one else 'stay'} open: a coordinator "
             f'can still record what was agreed (`resolve {numbers[0]} "what was agreed"`).')
+
+
+def proposals_paused(numbers: list[int]) -> str:
+    """`Its open proposals (#1, #3) are paused: ...`; empty with none."""
+    if not numbers:
+        return ""
+    one = len(numbers) == 1
+    return (f"Its open {'proposal' if one else 'proposals'} ({numbered(numbers)}) {'is' if one else 'are'} paused: decided only "
+            "if it reopens, with the time left now.")
 
 
 @dataclass(frozen=True)
@@ -161,6 +184,7 @@ class Settled:
     work: list[Commitment]
     concerns: list[int]
     meetings: list[Meeting]
+    proposals: list[int]  # the numbers of those paused, decided only if it reopens
 
     @property
     def summary(self) -> str:
@@ -181,7 +205,7 @@ class Settled:
         return [listed(ctx, f"{heading} ({len(self.work)})", self.work, due=self.fate.choice == KEEP), *called_off]
 
     def next_steps(self) -> str:
-        left = concerns_left(self.concerns)
+        left = " ".join(filter(None, [concerns_left(self.concerns), proposals_paused(self.proposals)]))
         if self.fate is None or self.fate.choice != KEEP or not self.work:
             return " ".join(filter(None, ["Nothing new can start in it.", left]))
         first = self.work[0].number
@@ -202,7 +226,10 @@ def wind_up(ctx: Context, decided: str, fate: Fate | None) -> Settled:
             let_go(ctx, c, f"{AT_WIND_UP}{decided}", fate.to)
     p.closed_at, p.next_review_on = ctx.now, None
     called_off = call_off_ahead(ctx.session, p.id, ctx.now, ctx.person.id, f"{AT_WIND_UP}{decided}")
-    return Settled(fate, work, open_concerns(ctx), called_off)
+    paused = list(ctx.session.scalars(select(Decision.number).where(
+        Decision.partnership_id == p.id, Decision.status == DecisionStatus.OPEN, Decision.closes_at > ctx.now)
+        .order_by(Decision.number)))
+    return Settled(fate, work, open_concerns(ctx), called_off, paused)
 
 
 def at_wind_up(ctx: Context, p: Partnership) -> list[Commitment]:

@@ -249,3 +249,15 @@ def test_once_its_last_coordinator_leaves_a_wound_up_partnership_says_nobody_can
         assert "nobody coordinates it now, so nobody can reopen it" in shown and "partnership reopen" not in shown
     refuse(town, "bob", 'concern "Who holds the keys?"', "Nobody coordinates it now, so nobody can reopen it.",
            example=False)
+
+
+def test_a_wound_up_partnerships_proposals_are_shown_paused_not_open(town: Chat) -> None:
+    town.ok("alice", 'propose "Adopt the plan" mode:consensus closes:"in 4 days"')
+    town.ok("bob", "agree 1")
+    out = town.ok("alice", 'partnership wind-up "The funding ended"')
+    assert "Its open proposal (#1) is paused: decided only if it reopens, with the time left now." in out
+    listed = town.ok("carol", "decisions")
+    assert "Paused\n  - #1 Adopt the plan · consensus · paused: decided only if the partnership reopens" in listed
+    assert "closes" not in listed and "Open" not in listed
+    shown = town.ok("carol", "decision 1")
+    assert "Status: paused: decided only if the partnership reopens" in shown and "agree 1" not in shown
