@@ -9,11 +9,10 @@ from sqlalchemy import bindparam, func, select, update
 
 from handlers import ending, life, rooms
 from handlers.context import Context
-from handlers.dates import show_day
+from handlers.dates import show_at, show_day
 from handlers.errors import UserError
 from handlers.judgements import signoff
 from handlers.judgements.load import members_now
-from handlers.meetings.record import show_time
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -432,7 +431,7 @@ def resume_decisions(ctx: Context, p: Partnership, paused_at: datetime) -> str:
                                                    Decision.closes_at == d.closes_at).values(closes_at=closes))
     if not paused:
         return ""
-    listed = ", ".join(f"#{d.number} closes {show_time(d.closes_at, ctx.tz, ctx.now)}" for d in paused)
+    listed = ", ".join(f"#{d.number} closes {show_at(d.closes_at, ctx.tz, ctx.now)}" for d in paused)
     return f" Paused proposals are open again for the time they had left: {listed}."
 
 

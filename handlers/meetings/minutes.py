@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from handlers.commitments import ensure_takes_work
 from handlers.context import Context
+from handlers.dates import show_at
 from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.signoff import organisation_key, organisations_now
 from handlers.life import ensure_running
 from handlers.meetings.agenda import carried_said, carried_where, carry_waiting, item_at, items_of
 from handlers.meetings.poll import asked_meetings
-from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day, show_time
+from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day
 from handlers.mentions import Mentions
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
 from handlers.recheck import Asked, about, rechecks
@@ -138,7 +139,7 @@ def being_minuted(ctx: Context, m: Meeting) -> None:
     if m.status is not MeetingStatus.SCHEDULED or m.starts_at is None:
         raise UserError(f"Meeting {m.number} has no time yet.", f"Type `meeting {m.number}` to see its poll.")
     if m.starts_at > ctx.now:
-        raise UserError(f"Meeting {m.number} starts {show_time(m.starts_at, ctx.tz, ctx.now)}; minutes are taken "
+        raise UserError(f"Meeting {m.number} starts {show_at(m.starts_at, ctx.tz, ctx.now)}; minutes are taken "
                         "from its start.", f"Type `agenda {m.number}` to prepare it.")
 
 
@@ -201,8 +202,8 @@ def read(ctx: Context, m: Meeting, export: bool) -> Reply:
         text = markdown(in_words(minuted, p, ctx.tz, ctx.now, names=True))
         return Reply(text=f"The minutes of meeting {m.number}, as Markdown.",
                      attachments=[Attachment(f"minutes-{m.number}.md", "text/markdown", text.encode())])
-    status = (f"approved {show_time(m.approved_at, ctx.tz, ctx.now)}" if m.approved_at else "draft")
-    fields = [("When", show_time(m.starts_at, ctx.tz, ctx.now) if m.starts_at else "no time yet"),
+    status = (f"approved {show_at(m.approved_at, ctx.tz, ctx.now)}" if m.approved_at else "draft")
+    fields = [("When", show_at(m.starts_at, ctx.tz, ctx.now) if m.starts_at else "no time yet"),
               ("Present", ", ".join(member_label(x) for x in minuted.present) or "not recorded"),
               ("Apologies", ", ".join(member_label(x) for x in minuted.apologies) or "none recorded"),
               ("Quorum", minuted.quorum.said())]
@@ -428,9 +429,9 @@ def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
 
     return MinutesText(
         m.number, words(m.title), f"{words(p.name)}: minutes of meeting {m.number}, {words(m.title)}", m.starts_at,
-        m.approved_at, show_time(m.starts_at, tz, now) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
+        m.approved_at, show_at(m.starts_at, tz, now) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
         people_said(minuted.present), people_said(minuted.apologies), minuted.quorum.said(),
-        f"approved {show_time(m.approved_at, tz, now)}" if m.approved_at else "draft",
+        f"approved {show_at(m.approved_at, tz, now)}" if m.approved_at else "draft",
         [(f"{a.position}. {words(a.title)}{carried_said(a)}",
           words(a.note) if a.note else None) for a in minuted.items],
         [words(decision_said(d, i)) for d, i in minuted.decisions],

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import show_due
+from handlers.dates import show_at, show_due
 from handlers.decisions import percent
 from handlers.describe import member_label
 from handlers.errors import UserError
@@ -32,7 +32,6 @@ from handlers.meetings.record import (
     ensure_open_minutes,
     find_meeting,
     minuted,
-    show_time,
     state,
     to_come,
 )
@@ -147,7 +146,7 @@ def read_slot(ctx: Context, text: str, option: str = "slots") -> datetime:
         raise UserError(f"`{text.strip()[:40]}` has no such time of day.", hint)
     moment = datetime.combine(ctx.day(found[1]), time(hour, minute), tzinfo=ctx.tz).astimezone(UTC)
     if moment <= ctx.now:
-        raise UserError(f"{show_time(moment, ctx.tz, ctx.now)} is already past.", "Give a time still to come. " + hint)
+        raise UserError(f"{show_at(moment, ctx.tz, ctx.now)} is already past.", "Give a time still to come. " + hint)
     return moment
 
 
@@ -208,7 +207,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     drafted = write_draft(ctx.session, p, m, ctx.now)
     ctx.record("meeting-propose", f"proposed meeting {m.number} {title}, with {plural(len(moments), 'slot')}",
                subject=m)
-    slots = [Item(f"{n}. {show_time(at, ctx.tz, ctx.now)}") for n, at in enumerate(moments, 1)]
+    slots = [Item(f"{n}. {show_at(at, ctx.tz, ctx.now)}") for n, at in enumerate(moments, 1)]
     return Reply(title=f"Meeting {m.number}: {title}" + (f", at {place}" if place else ""),
                  text=f"When can you come? Answers close {show_due(closes, ctx.tz, ctx.now)}. Answer each slot, "
                       f"like `meeting answer {m.number} yes:1 maybe:2` (slots you don't name are a no). "
@@ -261,7 +260,7 @@ def answer(ctx: Context, args: Args) -> Reply:
 def tally_item(t: Tally, tz_ctx: Context) -> Item:
     yes, maybe = t.answers[SlotAnswer.YES], t.answers[SlotAnswer.MAYBE]
     can = by_organisation(yes) + by_organisation(maybe, " (if need be)")
-    return Item(f"{t.slot.position}. {show_time(t.slot.starts_at, tz_ctx.tz, tz_ctx.now)} — {len(yes)} yes, "
+    return Item(f"{t.slot.position}. {show_at(t.slot.starts_at, tz_ctx.tz, tz_ctx.now)} — {len(yes)} yes, "
                 f"{len(maybe)} if need be" + (f" · can come: {'; '.join(can)}" if can else ""))
 
 

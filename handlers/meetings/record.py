@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, select, union
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
-from handlers.dates import show_day
+from handlers.dates import show_at, show_day
 from handlers.errors import UserError
 from storage.models import AgendaItem, Meeting, MeetingAttendee, MeetingOutcome, MeetingStatus
 
@@ -24,12 +24,6 @@ LENGTH = timedelta(hours=2)
 
 def find_meeting(ctx: Context, number: int) -> Meeting:
     return ctx.find_row(Meeting, number, "meeting", "meetings")
-
-
-def show_time(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
-    """`Tue 12 Jan 2027 18:00`, in the reader's zone."""
-    local = moment.astimezone(tz)
-    return f"{show_day(local.date(), now.astimezone(tz).date())} {local:%H:%M}"
 
 
 def meeting_day(m: Meeting, tz: ZoneInfo, now: datetime) -> str:
@@ -43,11 +37,11 @@ def state(m: Meeting, tz: ZoneInfo, now: datetime) -> str:
     if m.status is MeetingStatus.CANCELLED:
         return "cancelled"
     if m.status is MeetingStatus.POLLING:
-        closes = show_time(m.closes_at, tz, now)
+        closes = show_at(m.closes_at, tz, now)
         return f"finding a time: answers {'closed' if m.closes_at <= now else 'close'} {closes}"
     assert m.starts_at is not None
     place = f" at {m.place}" if m.place else ""
-    return f"{show_time(m.starts_at, tz, now)}{place}"
+    return f"{show_at(m.starts_at, tz, now)}{place}"
 
 
 def to_come(now: datetime) -> ColumnElement[bool]:
