@@ -571,3 +571,32 @@ def test_a_poll_nobody_can_come_to_is_not_scheduled_and_the_coordinators_are_tol
     assert [a.command for a in town.say("bob", "meeting 1").actions] == ['meeting move 1 to:"thursday 18:00"']
     town.ok("alice", 'meeting move 1 to:"2026-12-17 18:00"')
     assert meeting_row(town).status is MeetingStatus.SCHEDULED
+
+
+def test_an_agenda_read_or_sent_later_says_what_was_settled_since_it_was_drafted(town: Chat, inbox: Inbox) -> None:
+    town.ok("carol", 'concern "Parking on market day" severity:high')
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')  # Fri 27 Nov
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    at(town, "2026-11-30T09:00")
+    town.ok("bob", 'propose "Adopt the market plan" closes:2026-12-02')
+    town.ok("alice", PROPOSE)
+    town.ok("alice", "meeting schedule 1 slot:2")  # Tue 15 Dec 18:00
+    town.ok("alice", 'resolve 1 "Parking moves to the church car park"')
+    town.ok("bob", "done 1")
+    town.ok("bob", "edit 2 by:2026-12-20")
+    at(town, "2026-12-03T09:00")
+    sweep(town, inbox)  # the proposal is decided
+    shown = town.ok("carol", "agenda 1")
+    assert "Concern #1 (high): Parking on market day, open since Tue 24 Nov (resolved since)" in shown
+    assert "Proposal #1: Adopt the market plan, closing Wed 2 Dec (failed since)" in shown  # nobody responded
+    assert "Overdue: #1 Deliver leaflets (Bob), due Fri 27 Nov (done since)" in shown
+    assert "Overdue: #2 Book the hall (Bob), due Fri 27 Nov (no longer overdue: its date moved)" in shown
+    inbox.take_all()
+    at(town, "2026-12-11T09:00")
+    sweep(town, inbox)
+    [(where, text)] = told(inbox)
+    assert where == "#general" and "The agenda of meeting 1" in text
+    assert "(resolved since)" in text and "(done since)" in text and "(failed since)" in text
+    with town.sessions() as session:
+        [ahead] = published_agendas(session, session.scalars(select(Partnership)).one(), town.now)
+    assert any(item.endswith("(resolved since)") for item in ahead.items)

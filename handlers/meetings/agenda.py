@@ -8,7 +8,7 @@ as quick to make as a small one's and never longer than a meeting can take.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -173,9 +173,59 @@ def items_of_all(session: Session, meeting_ids: list[int]) -> dict[int, list[Age
     return found
 
 
-def agenda_sent(m: Meeting, items: list[AgendaItem], now: datetime) -> str:
-    """The agenda as the bot sends it ahead of the meeting."""
-    listed = "\n".join(f"{a.position}. {a.title}" for a in items) or "Nothing on it yet."
+_RECORD = re.compile(r"(?:Carried: )?(?:(Concern|Proposal) #(\d+)|Overdue: #(\d+))")
+
+
+def since(session: Session, items: list[AgendaItem], now: datetime) -> dict[int, str]:
+    """What became, since the agenda was drafted, of the concern, proposal or overdue work an
+    item names, when it is no longer so (`resolved since`), by item id: an agenda read or sent
+    later says so rather than call a settled thing open. Three statements at most."""
+    if not items:
+        return {}
+    named: dict[str, dict[int, list[int]]] = {"Concern": {}, "Proposal": {}, "Overdue": {}}
+    for a in items:
+        found = _RECORD.match(a.title)
+        if found:
+            kind, number = (found[1], found[2]) if found[1] else ("Overdue", found[3])
+            named[kind].setdefault(int(number), []).append(a.id)
+    partnership_id = items[0].partnership_id
+    said: dict[int, str] = {}
+
+    def settle(rows: Iterable[tuple[int, str | None]], numbers: dict[int, list[int]]) -> None:
+        for number, what in rows:
+            if what:
+                said.update((item_id, what) for item_id in numbers[number])
+
+    if named["Concern"]:
+        settle(((n, None if status is ConcernStatus.OPEN else "resolved since") for n, status in session.execute(
+            select(Concern.number, Concern.status).where(Concern.partnership_id == partnership_id,
+                                                         Concern.number.in_(named["Concern"])))), named["Concern"])
+    if named["Proposal"]:
+        settle(((n, None if status is DecisionStatus.OPEN else f"{status.value} since") for n, status in session.execute(
+            select(Decision.number, Decision.status).where(Decision.partnership_id == partnership_id,
+                                                           Decision.number.in_(named["Proposal"])))), named["Proposal"])
+    if named["Overdue"]:
+        settle(((n, f"{FINISHED.get(status, status.value)} since" if status is not CommitmentStatus.OPEN
+                 else "no longer overdue: its date moved" if due_at >= now else None)
+                for n, status, due_at in session.execute(
+                    select(Commitment.number, Commitment.status, Commitment.due_at).where(
+                        Commitment.partnership_id == partnership_id, Commitment.number.in_(named["Overdue"])))),
+               named["Overdue"])
+    return said
+
+
+# How a commitment no longer open is said on an agenda that named it overdue.
+FINISHED = {CommitmentStatus.DONE: "done", CommitmentStatus.DROPPED: "dropped"}
+
+
+def titled(a: AgendaItem, said: dict[int, str]) -> str:
+    """An item's title, with what became of what it names since it was drafted."""
+    return f"{a.title} ({said[a.id]})" if a.id in said else a.title
+
+
+def agenda_sent(m: Meeting, items: list[AgendaItem], now: datetime, said: dict[int, str]) -> str:
+    """The agenda as the bot sends it ahead of the meeting, each item as things stand (`since`)."""
+    listed = "\n".join(f"{a.position}. {titled(a, said)}" for a in items) or "Nothing on it yet."
     return (f"The agenda of meeting {m.number} ({m.title}), {state(m, UTC, now)} (UTC):\n{listed}\n"
             f'Add an item: `agenda add {m.number} "What to discuss"`.')
 
@@ -205,8 +255,9 @@ def published_agendas(session: Session, p: Partnership, now: datetime, names: bo
             Meeting.starts_at <= now + AGENDA_BEFORE).order_by(Meeting.starts_at)))
     ahead = [m for m in scheduled if m.starts_at is not None and now < m.starts_at <= now + AGENDA_BEFORE]
     items = items_of_all(session, [m.id for m in ahead])
+    said = since(session, [a for listed in items.values() for a in listed], now)
     return [PublishedAgenda(m.number, words(m.title), m.starts_at, words(m.place) if m.place else None,
-                            [words(a.title) for a in items.get(m.id, [])]) for m in ahead if m.starts_at is not None]
+                            [words(titled(a, said)) for a in items.get(m.id, [])]) for m in ahead if m.starts_at is not None]
 
 
 def item_at(session: Session, m: Meeting, position: int) -> AgendaItem:
@@ -225,8 +276,8 @@ def changeable(ctx: Context, args: Args) -> Meeting:
     return m
 
 
-def item_line(a: AgendaItem) -> Item:
-    line = f"{a.position}. {a.title}{carried_said(a)}"
+def item_line(a: AgendaItem, said: dict[int, str]) -> Item:
+    line = f"{a.position}. {titled(a, said)}{carried_said(a)}"
     return Item(line + (f"\n     Minuted: {a.note}" if a.note else ""))
 
 
@@ -236,8 +287,9 @@ def agenda(ctx: Context, args: Args) -> Reply:
     m = find_meeting(ctx, args.take_id("meeting"))
     args.finish()
     items = items_of(ctx.session, m)
+    said = since(ctx.session, items, ctx.now)
     return Reply(title=f"Agenda of meeting {m.number}: {m.title}", text=state(m, ctx.tz, ctx.now),
-                 sections=[Section(None, [item_line(a) for a in items],
+                 sections=[Section(None, [item_line(a, said) for a in items],
                                    empty=f'Nothing on it yet. Add an item: `agenda add {m.number} "What to discuss"`.')],
                  more=f"agenda {m.number}")
 

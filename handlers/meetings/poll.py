@@ -25,7 +25,7 @@ from handlers.decisions import percent
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.life import standing
-from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, uncarry, write_draft
+from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, since, uncarry, write_draft
 from handlers.meetings.calendar import calendar_domain, invitation
 from handlers.meetings.record import (
     ensure_not_cancelled,
@@ -548,8 +548,9 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
         Meeting.scheduled_at >= now - ANNOUNCE_WITHIN, Meeting.partnership_id.in_(live))))
     homes = home_channels(session, {m.partnership_id for m in settled + ahead})
     items = items_of_all(session, [m.id for m in ahead])
+    said = since(session, [a for listed in items.values() for a in listed], now)
     due += [DueNudge(f"meeting-agenda:mt{m.id}:{m.starts_at:%Y-%m-%dT%H%M}", m.partnership_id, "meeting-agenda",
-                     agenda_sent(m, items.get(m.id, []), now), channel=homes[m.partnership_id])
+                     agenda_sent(m, items.get(m.id, []), now, said), channel=homes[m.partnership_id])
             for m in ahead if m.partnership_id in homes]
     due += [DueNudge(f"meeting-scheduled:mt{m.id}", m.partnership_id, "meeting-scheduled",
                      f"Meeting {m.number} ({m.title}): the poll has closed, and the best slot is {state(m, UTC_ZONE, now)} "
