@@ -134,20 +134,20 @@ def decisions_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
 
 
 def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True,
-                 domain: str | None = None, words: Callable[[str], str] = str) -> Attachment:
+                 words: Callable[[str], str] = str) -> Attachment:
     """Due dates, the next review and the end date as all-day events calendar apps import, and the meetings.
 
     UIDs name what an event is about by its number in the partnership, not when, so importing
     a newer export (or the public page's calendar subscription, the same events) moves an event
-    instead of adding a second one. `domain` ends each UID: by default the published page's
-    slug (`calendar_domain`). Without `names`, events say which organisation, not who; `words`
-    reads each text as the page shows it (names taken out). Once wound up it promises nothing
+    instead of adding a second one; each ends with the partnership's `calendar_domain`. Without
+    `names`, events say which organisation, not who; `words` reads each text as the page shows
+    it (names taken out). Once wound up it promises nothing
     more: only closing tasks, marked so, and the end event moves to the wind-up's day."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//partnerbot//partnership export//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", words(p.name))
-    domain = domain or calendar_domain(session, p)
+    domain = calendar_domain(p)
 
     def event(uid: str, day: date, summary: str, description: str) -> None:
         e = icalendar.Event()

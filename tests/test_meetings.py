@@ -600,3 +600,22 @@ def test_an_agenda_read_or_sent_later_says_what_was_settled_since_it_was_drafted
     with town.sessions() as session:
         [ahead] = published_agendas(session, session.scalars(select(Partnership)).one(), town.now)
     assert any(item.endswith("(resolved since)") for item in ahead.items)
+
+
+def test_a_meetings_uid_stays_the_same_before_during_and_after_publishing(town: Chat) -> None:
+    """Calendars that took the invitation must match its move and cancellation whatever the page did meanwhile."""
+    at(town, "2026-11-30T09:00")
+    town.ok("alice", PROPOSE)
+    town.ok("alice", "meeting schedule 1 slot:2")
+
+    def uid() -> str:
+        [invite] = town.say("alice", "meeting invite 1").attachments
+        [e] = meeting_events(icalendar.Calendar.from_ical(invite.content))
+        return str(e["uid"])
+
+    first = uid()
+    town.ok("alice", "publish on")
+    assert uid() == first and [str(e["uid"]) for e in meeting_events(feed(town))] == [first]
+    town.ok("alice", "publish off")
+    [cancelled] = town.say("alice", 'meeting cancel 1 "The hall flooded"').attachments
+    assert [str(e["uid"]) for e in meeting_events(icalendar.Calendar.from_ical(cancelled.content))] == [first]

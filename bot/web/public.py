@@ -106,6 +106,5 @@ def calendar(slug: str) -> Response:
         page = public_page(session, p, pub, s.now(), zone(s.settings.timezone))
         # Stamped with the page's last change (by the day), not the moment asked, so the body
         # (and its ETag) only changes when what the page shows does.
-        ics = calendar_ics(session, p, page.updated, names=pub.names, domain=f"{slug}.partnerbot",
-                           words=page.words)
+        ics = calendar_ics(session, p, page.updated, names=pub.names, words=page.words)
     return cacheable(Response(ics.content, mimetype="text/calendar"))

@@ -2,13 +2,15 @@
 partnership's calendar feed (handlers/exports.py `calendar_ics`, which the public page serves).
 
 The UID names the meeting by its number in the partnership and ends with the partnership's
-calendar domain, like every other event of the feed, so the invitation, an export and a
-subscription are one event. SEQUENCE counts the meeting's moves and its cancelling, and a
-cancelled meeting stays in the feed as STATUS:CANCELLED, so calendars that took it drop it.
+calendar domain (`calendar_domain`), like every other event of the feed, so the invitation, an
+export and a subscription are one event, before and after the page is published. SEQUENCE
+counts the meeting's moves and its cancelling, and a cancelled meeting stays in the feed as
+STATUS:CANCELLED, so calendars that took it drop it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,19 +20,18 @@ from sqlalchemy.orm import Session
 
 from handlers.meetings.record import LENGTH
 from handlers.reply import Attachment
-from storage.models import Meeting, MeetingStatus, Partnership, Publication
+from storage.models import Meeting, MeetingStatus, Partnership
 
 # Meetings this long past drop out of the feed; their minutes stay in the record.
 KEPT = timedelta(days=90)
 
 
-def calendar_domain(session: Session, p: Partnership) -> str:
-    """What a partnership's calendar UIDs end with: its public page's slug while it is published,
-    so a subscription and an export name events alike and no UID carries a database id or a
-    workspace's id; else a name for the export alone, which only members see."""
-    slug = session.scalar(select(Publication.slug).where(Publication.partnership_id == p.id,
-                                                         Publication.published.is_(True)))
-    return f"{slug}.partnerbot" if slug else f"p{p.id}.{p.platform}.{p.workspace}.partnerbot".lower()
+def calendar_domain(p: Partnership) -> str:
+    """What a partnership's calendar UIDs end with, the same from its first invitation on,
+    published or not: a digest of its id and the moment it was set up. So an invitation, an
+    export and the public subscription name one event alike, two partnerships' events never
+    collide, and no UID shows a database id or a workspace's id."""
+    return hashlib.sha256(f"{p.id}:{p.created_at.isoformat()}".encode()).hexdigest()[:20] + ".partnerbot"
 
 
 def meeting_event(m: Meeting, domain: str, now: datetime, words: Callable[[str], str] = str) -> icalendar.Event:

@@ -396,7 +396,7 @@ def announce(ctx: Context, m: Meeting, moved: str = "") -> Reply:
     return Reply(title=f"Meeting {m.number}: {m.title}{moved}", text=f"{state(m, ctx.tz, ctx.now)}. "
                  f"The agenda: `agenda {m.number}`. The attached file adds it to your calendar "
                  f"(`meeting invite {m.number}` gives it again).",
-                 attachments=[invitation(m, p, calendar_domain(ctx.session, p), ctx.now)], audience=Audience.CHANNEL)
+                 attachments=[invitation(m, p, calendar_domain(p), ctx.now)], audience=Audience.CHANNEL)
 
 
 @command("meeting move", usage='meeting move <meeting> to:"<date> <time>" [place:"..."]',
@@ -457,7 +457,7 @@ def cancel(ctx: Context, args: Args) -> Reply:
                   text=why + ("" if why.endswith((".", "!", "?")) else ".") + onward, audience=Audience.CHANNEL)
     if m.starts_at is not None:
         p = ctx.require_partnership()
-        reply.attachments = [invitation(m, p, calendar_domain(ctx.session, p), ctx.now)]
+        reply.attachments = [invitation(m, p, calendar_domain(p), ctx.now)]
     return reply
 
 
@@ -491,7 +491,7 @@ def invite(ctx: Context, args: Args) -> Reply:
         raise UserError(f"Meeting {m.number} has no time yet.", f"Type `meeting {m.number}` to see its poll.")
     p = ctx.require_partnership()
     return Reply(text=f"Meeting {m.number}: {state(m, ctx.tz, ctx.now)}.",
-                 attachments=[invitation(m, p, calendar_domain(ctx.session, p), ctx.now)])
+                 attachments=[invitation(m, p, calendar_domain(p), ctx.now)])
 
 
 # The sweep: polls closing, reminders, and the day before, for every partnership in a fixed number of statements.
