@@ -912,17 +912,13 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     # How long before closing each partnership reminds (`partnership edit reminders:24h`); 0 for never.
     ahead = {pid: timedelta(hours=hours) for pid, hours in session.execute(
         select(Partnership.id, Partnership.remind_hours).where(Partnership.id.in_(partnership_ids)))}
-    by_decision: dict[int, list[DecisionResponse]] = {}
-    for r in responses_to(session, [d.id for d in open_rows]):
-        by_decision.setdefault(r.decision_id, []).append(r)
     due: list[DueNudge] = []
     for d in open_rows:
-        members, responses = people.get(d.partnership_id, []), by_decision.get(d.id, [])
         if d.closes_at <= now:
             settle(session, d, now, None)
         elif (before := ahead[d.partnership_id]) and d.closes_at - before <= now and d.closes_at - d.created_at > before:
-            answered = {r.member_id for r in responses}
-            due += [reminder(d, m, now) for m in members if m.id not in answered]
+            # Whom the count still waits on: one whose proxy's response lapsed is reminded too.
+            due += [reminder(d, m, now) for m in count_responses(session, d, people.get(d.partnership_id, [])).waiting]
     closed = list(session.scalars(select(Decision).where(
         Decision.status.in_([DecisionStatus.PASSED, DecisionStatus.FAILED]), Decision.closed_by_id.is_(None),
         Decision.closed_at >= now - ANNOUNCE_WITHIN, Decision.partnership_id.in_(live))))
@@ -952,19 +948,22 @@ def reviews_due(session: Session, now: datetime, live: Select[tuple[int]]) -> li
             if now.astimezone(zone(m.person.timezone)).date() >= d.review_on]
 
 
-def asked_about(asked: Asked) -> dict[int, tuple[Decision, set[int]]]:
-    """The decisions the nudges name, and who has responded to each."""
-    ids = asked.named("d")
-    found = {d.id: (d, set()) for d in asked.session.scalars(select(Decision).where(Decision.id.in_(ids)))}
-    for r in responses_to(asked.session, list(found)):
-        found[r.decision_id][1].add(r.member_id)
-    return found
+def asked_about(asked: Asked) -> dict[int, Decision]:
+    """The decisions the nudges name."""
+    return {d.id: d for d in asked.session.scalars(select(Decision).where(Decision.id.in_(asked.named("d"))))}
+
+
+def waited_on(asked: Asked) -> dict[int, set[int]]:
+    """Whom each open decision a reminder names still waits on, as its count says (`Count.waiting`)."""
+    named = {i for row in asked.rows if row.kind == "decision-remind" and (i := about(row.key, "d")) is not None}
+    return {d.id: {m.id for m in count_responses(asked.session, d).waiting}
+            for d in asked.read(asked_about).values() if d.id in named and d.status is DecisionStatus.OPEN}
 
 
 @rechecks("decision-review")
 def review_holds(asked: Asked, row: Waiting) -> str | None:
     """A review reminder: the decision still has that review date, its recipient still coordinates."""
-    d, _ = asked.read(asked_about).get(about(row.key, "d") or 0, (None, set()))
+    d = asked.read(asked_about).get(about(row.key, "d") or 0)
     if d is None:
         return "the proposal is gone"
     if d.review_on != day_in(row.key):
@@ -976,7 +975,7 @@ def review_holds(asked: Asked, row: Waiting) -> str | None:
 def decision_holds(asked: Asked, row: Waiting) -> str | None:
     """A reminder: the proposal still open and not yet closing, its recipient still without a
     response. An outcome: the proposal still settled as announced."""
-    d, responded = asked.read(asked_about).get(about(row.key, "d") or 0, (None, set()))
+    d = asked.read(asked_about).get(about(row.key, "d") or 0)
     if d is None:
         return "the proposal is gone"
     if row.kind == "decision-closed":
@@ -985,10 +984,10 @@ def decision_holds(asked: Asked, row: Waiting) -> str | None:
     if d.status is not DecisionStatus.OPEN or d.closes_at <= asked.now:
         return f"proposal #{d.number} has closed"
     m = asked.recipient(row)
-    if m is not None and m.id in responded:
-        return f"{m.person.display_name} has responded to proposal #{d.number}"
     if m is not None and m.role is Role.OBSERVER:
         return f"{m.person.display_name} is an observer now"
+    if m is not None and m.id not in asked.read(waited_on).get(d.id, set()):
+        return f"{m.person.display_name} has responded to proposal #{d.number}, or is not counted on it"
     return None
 
 

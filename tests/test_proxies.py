@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from storage.models import DecisionResponse, Proxy
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, at, sweep
 from tests.test_races import at_once
 from tests.web_client import address
 
@@ -254,3 +255,17 @@ def test_every_proxy_hint_names_a_command_that_works(town: Chat) -> None:
     said = refuse(town, "bob", "agree 1 for:@gwen", "Gwen is not counted on #1 (they joined after it opened)",
                   "`decision 1`")
     assert "proxy 1 @bob" not in said
+
+
+def test_a_member_whose_proxys_vote_no_longer_counts_is_reminded_to_respond(town: Chat) -> None:
+    gwen_away(town)  # #1 closes Fri 27 Nov; reminders go a day before
+    town.ok("gwen", "proxy 1 @bob")
+    town.ok("bob", "vote 1 yes for:@gwen")
+    town.ok("carol", "vote 1 no")
+    town.ok("alice", "member role @bob observer")  # what Bob cast for Gwen stands for nothing now
+    inbox = Inbox()
+    at(town, "2026-11-27T08:00")
+    sweep(town, inbox)
+    assert inbox.to("@gwen", "Proposal #1 Pedestrianise the square closes")
+    assert inbox.to("@alice", "you haven't responded yet")
+    assert not inbox.to("@carol") and not inbox.to("@bob"), "Carol responded; Bob observes"
