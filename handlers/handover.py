@@ -173,7 +173,8 @@ def decline(ctx: Context, args: Args) -> Reply:
     if back is None:
         back = next((m for m in leads if m.id != me.id), None)
     if back is None:
-        raise UserError(f"There is nobody to give #{c.number} back to: the partnership has no other coordinator.",
+        raise UserError(f"There is nobody to give #{c.number} back to: the partnership has "
+                        f"{'no other coordinator' if leads else 'no coordinator now'}.",
                         f"Keep it, or drop it: `drop {c.number} \"why\"`.")
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            owner_id=back.id, due_at=same_day_in(c.due_at, zone(me.timezone), zone(back.timezone)),

@@ -261,3 +261,13 @@ def test_a_wound_up_partnerships_proposals_are_shown_paused_not_open(town: Chat)
     assert "closes" not in listed and "Open" not in listed
     shown = town.ok("carol", "decision 1")
     assert "Status: paused: decided only if the partnership reopens" in shown and "agree 1" not in shown
+
+
+def test_a_handover_declined_once_nobody_coordinates_says_there_is_no_coordinator(town: Chat) -> None:
+    town.ok("bob", 'commit "Return the keys" by:friday')
+    town.ok("alice", "reassign 1 @carol")
+    town.ok("alice", 'partnership wind-up "The funding ended" open:keep')
+    town.ok("bob", "leave")
+    town.ok("alice", "leave")
+    refuse(town, "carol", 'decline 1 "I never had the keys"',
+           "There is nobody to give #1 back to: the partnership has no coordinator now.", '`drop 1 "why"`')
