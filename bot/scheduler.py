@@ -413,6 +413,9 @@ def preview(sessions: sessionmaker[Session], now: datetime | None = None) -> tup
     now = now or database_now(sessions)
     session = sessions()
     try:
+        # In a transaction from the first statement, as a sweep's is: on SQLite a savepoint opened
+        # outside one (rolling recurring work on) is committed by its own release.
+        take_write_lock(session)
         _, cancelled, derived = owe(session, now)
         return plan(session, now, cancelled=cancelled, everything=True), derived.left
     finally:

@@ -19,7 +19,7 @@ from bot import cli, scheduler
 from bot.console import CHANNEL, PLATFORM, WORKSPACE, Console
 from handlers.reply import Reply
 from storage import derivation
-from storage.models import Nudge, Partnership
+from storage.models import Commitment, Nudge, Partnership
 from tests.conftest import Chat, snapshot
 
 
@@ -44,6 +44,18 @@ def test_nudges_shows_who_gets_what_and_changes_nothing(overdue: Chat, capsys: p
     assert "To @Bob (console/local), now, as one message:" in out
     assert "[overdue] Riverside Partnership: #1 Deliver 500 leaflets was due" in out
     assert snapshot(overdue.sessions) == before
+
+
+def test_the_dry_run_rolls_no_recurring_work_on(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
+    """A weekly job whose day passed (ten days ago, by the real clock): the sweep would mark it
+    missed and make the next; the preview shows that next one's nudges and keeps neither."""
+    overdue.ok("bob", 'commit "Sweep the yard" every:week effort:1h')
+    before = snapshot(overdue.sessions)
+    cli.main(["nudges"])
+    capsys.readouterr()
+    assert snapshot(overdue.sessions) == before
+    with overdue.sessions() as session:
+        assert [c.status.value for c in session.scalars(select(Commitment).order_by(Commitment.id))] == ["open", "open"]
 
 
 def test_nudges_shows_what_it_would_cancel_and_why(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:
