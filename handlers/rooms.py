@@ -74,8 +74,14 @@ def use_code(ctx: Context, code: str) -> Reply:
     if here is not None:
         if here.partnership_id == target.id:
             raise UserError(f"This {actor.place} is already linked to {target.name}.", "Type `rooms` to see its rooms.")
-        raise UserError(f"This {actor.place} already works with another partnership, so I did not link it.",
-                        f"Use the code in another {actor.place}, or unlink this one there first: `unlink room <n>`.")
+        other = ctx.session.get(Partnership, here.partnership_id)
+        assert other is not None
+        rooms_of_other = linked(ctx, other)
+        number = rooms_of_other.index(here) + 1
+        raise UserError(f"This {actor.place} already works with {other.name}, so I did not link it.",
+                        f"Use the code in another {actor.place}, or first have a coordinator of {other.name} type "
+                        f"`unlink room {number}` here." if len(rooms_of_other) > 1 else
+                        f"It is the only room of {other.name}, which keeps it: use the code in another {actor.place}.")
     ctx.act_in(target)
     reopen_codes.spend(ctx, found, f"Ask a coordinator of {target.name} for a new one.")
     reopen_codes.forget(ctx, person_id=person.id)

@@ -72,6 +72,10 @@ def test_notify_without_smtp_says_so(sending: Town, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SMTP_URL")
     assert "hasn't set SMTP_URL" in sending.chat.refused("bob", f"notify email {BOB}")
     assert "doesn't look like an email address" in sending.chat.refused("bob", "notify email bob-at-example")
+    # Nothing points to `notify email`, which would be refused.
+    shown = sending.chat.ok("bob", "notify")
+    assert "This partnerbot doesn't send email" in shown and "notify email" not in shown
+    assert "hasn't set SMTP_URL" in sending.chat.refused("bob", "notify confirm 123456")
 
 
 def test_both_sends_the_chat_message_and_the_mail(sending: Town) -> None:

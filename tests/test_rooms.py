@@ -111,7 +111,9 @@ def test_a_room_of_another_partnership_is_not_taken_over(town: Chat) -> None:
     matrix.ok("@erin:town.example", 'setup "Hill Group" kind:task-force')
     code = code_from(town)
     refusal = matrix.refused("@erin:town.example", f"use code:{code}")
-    assert "already works with another partnership" in refusal
+    assert "This channel already works with Hill Group, so I did not link it." in refusal
+    # Its only room, which Hill Group keeps: no `unlink room`, which would be refused.
+    assert "It is the only room of Hill Group, which keeps it: use the code in another channel." in refusal
     assert "Hill Group" in matrix.ok("@erin:town.example", "rooms")
     # The code was not spent: it still links a free room.
     elsewhere(town, "!free:town.example").ok("@erin:town.example", f"use code:{code}")
@@ -195,3 +197,15 @@ def test_unlinking_the_first_room_leaves_the_others_their_one_copy(town: Chat) -
         scheduler.sweep(town.sessions, Inbox(), "console", now=town.now)
         scheduler.sweep(town.sessions, element, "matrix", now=town.now)
     assert len(element.to("#!plaza:town.example", "The week in Riverside Partnership")) == 1
+
+
+def test_a_room_of_a_partnership_with_others_is_told_which_room_to_unlink(town: Chat) -> None:
+    matrix = elsewhere(town)
+    matrix.ok("@erin:town.example", 'setup "Hill Group" kind:task-force')
+    hill_code = code_from(matrix, "@erin:town.example")
+    elsewhere(town, "!hill2:town.example").ok("@erin:town.example", f"use code:{hill_code}")
+    refusal = matrix.refused("@erin:town.example", f"use code:{code_from(town)}")
+    assert "first have a coordinator of Hill Group type `unlink room 1` here" in refusal
+    matrix.ok("@erin:town.example", "unlink room 1")
+    matrix.ok("@erin:town.example", f"use code:{code_from(town)}")
+    assert "Riverside Partnership" in matrix.ok("@erin:town.example", "rooms")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
-from handlers.email.addresses import ensure_mail_on, parse_address, same_address, within
+from handlers.email.addresses import ensure_mail_on, mail_on, parse_address, same_address, within
 from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.registry import Access, command
@@ -58,8 +58,9 @@ def recipients(session: Session, person_ids: Collection[int]) -> dict[int, Email
 
 def describe(row: EmailAddress | None) -> str:
     if row is None or row.confirmed_at is None and row.code_hash is None:
-        return ("Your nudges, digests and announcements come in the chat. `notify email you@example.org` "
-                "sends them by email instead (`notify both` for both).")
+        return "Your nudges, digests and announcements come in the chat. " + (
+            "`notify email you@example.org` sends them by email instead (`notify both` for both)." if mail_on()
+            else "This partnerbot doesn't send email: whoever runs it hasn't set it up.")
     text = f"Your nudges, digests and announcements come {WHERE[row.mode]}"
     text += f", to {row.address}." if row.mode is not NotifyMode.CHAT else "."
     if row.code_hash is not None:
@@ -111,6 +112,7 @@ def confirm(ctx: Context, args: Args) -> Reply:
     args.finish()
     row = address_of(ctx, lock=True)
     if row is None or row.code_hash is None or row.code_sent_at is None:
+        ensure_mail_on()
         raise UserError("No code is waiting for you.", "Type `notify email you@example.org` to have one sent.")
     if ctx.now - row.code_sent_at > CODE_LIFETIME:
         raise UserError(f"The code sent to {row.address} has expired.", "Type `notify email` with the address for a new one.")
