@@ -208,15 +208,26 @@ def same_day_in(due_at: datetime, was: ZoneInfo, now_in: ZoneInfo) -> datetime:
     return end_of_day(due_at.astimezone(was).date(), now_in)
 
 
-def show_day(day: date, today: date) -> str:
-    """`Fri 27 Nov`, with the year when it isn't this year."""
-    return day.strftime("%a %-d %b" if day.year == today.year else "%a %-d %b %Y")
+def show_day(day: date, today: date | None) -> str:
+    """`Fri 27 Nov`, with the year when it isn't this year, or always without a `today` (for a
+    reader at any date later, such as a file passed on)."""
+    return day.strftime("%a %-d %b" if today is not None and day.year == today.year else "%a %-d %b %Y")
 
 
-def show_at(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
-    """`Fri 27 Nov 17:00`, in the reader's zone: for what happens at a time, not on a day."""
+def show_at(moment: datetime, tz: ZoneInfo, now: datetime, shared: bool = False) -> str:
+    """`Fri 27 Nov 17:00`, in the reader's zone: for what happens at a time, not on a day.
+    `shared` is for readers who may be anywhere, at any date (a public page, a feed, an exported
+    file): it says the year and the zone, `Fri 27 Nov 2026 17:00 GMT`, so nobody reads it in theirs."""
     local = moment.astimezone(tz)
-    return f"{show_day(local.date(), now.astimezone(tz).date())} {local:%H:%M}"
+    shown = f"{show_day(local.date(), None if shared else now.astimezone(tz).date())} {local:%H:%M}"
+    return f"{shown} {zone_said(local)}" if shared else shown
+
+
+def zone_said(local: datetime) -> str:
+    """The zone of a local time as people write it: `BST`, `EST`, `UTC`; `UTC+03` where the
+    zone has no letters of its own (tz data writes Istanbul's as `+03`)."""
+    name = local.tzname() or "UTC"
+    return name if name[0].isalpha() else f"UTC{name}"
 
 
 def show_due(due_at: datetime, tz: ZoneInfo, now: datetime, at_time: bool = False) -> str:
