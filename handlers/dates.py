@@ -18,6 +18,8 @@ from handlers.reply import plural
 
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _NUMBER = re.compile(r"\d{1,3}")
+# A moment `written` into stored text, with its zone.
+_WRITTEN = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})")
 # 31/03/2027, 31.3.27, 03-31-2027, 31/3: read in the person's own order, never guessed.
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?")
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
@@ -228,6 +230,23 @@ def zone_said(local: datetime) -> str:
     zone has no letters of its own (tz data writes Istanbul's as `+03`)."""
     name = local.tzname() or "UTC"
     return name if name[0].isalpha() else f"UTC{name}"
+
+
+def written(moment: datetime) -> str:
+    """A moment for stored text, such as the event log's, in UTC with its zone
+    (`2027-07-08T17:00+00:00`): `moments_shown` shows it to each reader in their own zone."""
+    return moment.astimezone(UTC).isoformat(timespec="minutes")
+
+
+def moments_shown(text: str, tz: ZoneInfo, now: datetime) -> str:
+    """Stored text with each moment `written` into it shown as `show_at` shows it to this reader,
+    so a time logged by someone in London reads as New York's time in New York."""
+    def shown(found: re.Match[str]) -> str:
+        try:
+            return show_at(datetime.fromisoformat(found[0]), tz, now)
+        except ValueError:  # typed into a title, say, and no real moment: left as written
+            return found[0]
+    return _WRITTEN.sub(shown, text)
 
 
 def show_due(due_at: datetime, tz: ZoneInfo, now: datetime, at_time: bool = False) -> str:
