@@ -199,6 +199,8 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     # The draft goes to those who attended or sent apologies, before approval.
     assert "Shared the draft minutes of meeting 1 with Bob (Chamber of Trade), Carol (Riverside Trust)" in \
         town.ok("alice", "minutes 1 share")
+    assert "Alice shared the draft minutes of meeting 1 with 1 attendee and 1 who sent apologies" in \
+        town.ok("carol", "history about:meetings"), "Carol sent apologies: she is no attendee"
     sweep(town, inbox)
     shared = told(inbox)
     assert sorted(who for who, _ in shared) == ["@bob", "@carol"]
@@ -454,6 +456,11 @@ def test_minutes_never_record_a_decision_a_meeting_could_not_take_and_a_mistaken
     out = town.ok("alice", 'withdraw 1 "Bob had left before the vote"')
     assert out == "Decision #1 Spend £500 on lights is withdrawn from meeting 1's minutes: Bob had left before the vote"
     town.ok("alice", "minutes 1 apologies:@bob")
+    assert "#1 Spend £500 on lights · withdrawn from the draft minutes of the meeting of Tue 8 Dec" in \
+        town.ok("carol", "decisions"), "it said \"withdrawn Tue 8 Dec · taken at the meeting of Tue 8 Dec\""
+    town.ok("alice", "minutes 1 share")
+    assert "Alice shared the draft minutes of meeting 1 with 1 who sent apologies" in \
+        town.ok("carol", "history about:meetings"), "Bob sent apologies: he is no attendee"
     town.ok("alice", "minutes 1 approve")
     shown = town.ok("carol", "minutes 1")
     assert "Not quorate: 1 of 3" in shown and "#1 Spend £500 on lights: withdrawn." in shown

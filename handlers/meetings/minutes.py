@@ -353,12 +353,16 @@ def share(ctx: Context, m: Meeting, args: Args) -> Reply:
     """Send the draft to those who attended or sent apologies, to read before it is approved."""
     args.finish()
     minuted = minutes_of(ctx.session, m)
-    readers = [x for x in minuted.present + minuted.apologies if x.person_id != ctx.person.id]
+    came = [x for x in minuted.present if x.person_id != ctx.person.id]
+    sorry = [x for x in minuted.apologies if x.person_id != ctx.person.id]
+    readers = came + sorry
     if not readers:
         raise UserError(f"Meeting {m.number}'s minutes name nobody else to share them with.",
                         f"Record attendance first: `minutes {m.number} present:@alice,@bob`.")
-    event = ctx.record("minutes", f"shared the draft minutes of meeting {m.number} with "
-                                  f"{plural(len(readers), 'attendee')}", subject=m)
+    # Those who sent apologies were not there: counted apart, not as attendees.
+    sent_to = " and ".join(filter(None, [plural(len(came), "attendee") if came else "",
+                                         f"{len(sorry)} who sent apologies" if sorry else ""]))
+    event = ctx.record("minutes", f"shared the draft minutes of meeting {m.number} with {sent_to}", subject=m)
     ctx.session.flush()
     for x in readers:
         tell(ctx.session, f"told:minutes-draft:mt{m.id}:e{event.id}:p{x.person_id}", m.partnership_id, "minutes-draft",
