@@ -18,6 +18,8 @@ from handlers.reply import plural
 
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _NUMBER = re.compile(r"\d{1,3}")
+# A moment `written` into stored text, with its zone.
+_WRITTEN = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})")
 # 31/03/2027, 31.3.27, 03-31-2027, 31/3: read in the person's own order, never guessed.
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?")
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name} | {
@@ -208,15 +210,43 @@ def same_day_in(due_at: datetime, was: ZoneInfo, now_in: ZoneInfo) -> datetime:
     return end_of_day(due_at.astimezone(was).date(), now_in)
 
 
-def show_day(day: date, today: date) -> str:
-    """`Fri 27 Nov`, with the year when it isn't this year."""
-    return day.strftime("%a %-d %b" if day.year == today.year else "%a %-d %b %Y")
+def show_day(day: date, today: date | None) -> str:
+    """`Fri 27 Nov`, with the year when it isn't this year, or always without a `today` (for a
+    reader at any date later, such as a file passed on)."""
+    return day.strftime("%a %-d %b" if today is not None and day.year == today.year else "%a %-d %b %Y")
 
 
-def show_at(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
-    """`Fri 27 Nov 17:00`, in the reader's zone: for what happens at a time, not on a day."""
+def show_at(moment: datetime, tz: ZoneInfo, now: datetime, shared: bool = False) -> str:
+    """`Fri 27 Nov 17:00`, in the reader's zone: for what happens at a time, not on a day.
+    `shared` is for readers who may be anywhere, at any date (a public page, a feed, an exported
+    file): it says the year and the zone, `Fri 27 Nov 2026 17:00 GMT`, so nobody reads it in theirs."""
     local = moment.astimezone(tz)
-    return f"{show_day(local.date(), now.astimezone(tz).date())} {local:%H:%M}"
+    shown = f"{show_day(local.date(), None if shared else now.astimezone(tz).date())} {local:%H:%M}"
+    return f"{shown} {zone_said(local)}" if shared else shown
+
+
+def zone_said(local: datetime) -> str:
+    """The zone of a local time as people write it: `BST`, `EST`, `UTC`; `UTC+03` where the
+    zone has no letters of its own (tz data writes Istanbul's as `+03`)."""
+    name = local.tzname() or "UTC"
+    return name if name[0].isalpha() else f"UTC{name}"
+
+
+def written(moment: datetime) -> str:
+    """A moment for stored text, such as the event log's, in UTC with its zone
+    (`2027-07-08T17:00+00:00`): `moments_shown` shows it to each reader in their own zone."""
+    return moment.astimezone(UTC).isoformat(timespec="minutes")
+
+
+def moments_shown(text: str, tz: ZoneInfo, now: datetime) -> str:
+    """Stored text with each moment `written` into it shown as `show_at` shows it to this reader,
+    so a time logged by someone in London reads as New York's time in New York."""
+    def shown(found: re.Match[str]) -> str:
+        try:
+            return show_at(datetime.fromisoformat(found[0]), tz, now)
+        except ValueError:  # typed into a title, say, and no real moment: left as written
+            return found[0]
+    return _WRITTEN.sub(shown, text)
 
 
 def show_due(due_at: datetime, tz: ZoneInfo, now: datetime, at_time: bool = False) -> str:

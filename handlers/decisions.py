@@ -815,8 +815,11 @@ def decision_item(ctx: Context, d: Decision, count: Count | None = None, taken: 
     if d.status is DecisionStatus.OPEN:
         return Item(f"#{d.number} {d.title} · {d.mode.value} · closes {show_due(d.closes_at, ctx.tz, ctx.now, True)} · "
                     f"{responded}", response_actions(d) if may_respond(ctx) else ())
+    held = meeting_day(taken, ctx.tz, ctx.now) if taken is not None else None
+    if held and d.status is DecisionStatus.WITHDRAWN:  # never taken: recorded by mistake, then withdrawn
+        return Item(f"#{d.number} {d.title} · withdrawn from the draft minutes of the meeting of {held}")
     when = show_moment(closed_moment(d), ctx.tz, ctx.now)
-    at = f" · taken at the meeting of {meeting_day(taken, ctx.tz, ctx.now)}" if taken is not None else ""
+    at = f" · taken at the meeting of {held}" if held else ""
     return Item(f"#{d.number} {d.title} · {d.status.value} {when}{at}")
 
 

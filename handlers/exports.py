@@ -24,6 +24,7 @@ from handlers import life
 from handlers.agreement.overview import Framework, framework
 from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
+from handlers.dates import show_at
 from handlers.decisions import closing, hidden
 from handlers.describe import days_late, due_day, member_label, outcome
 from handlers.errors import UserError
@@ -62,6 +63,12 @@ def stamp(moment: datetime | None, tz: ZoneInfo) -> str:
     """A moment as a spreadsheet shows it, to the minute in the export's zone (`2026-11-30 14:05`);
     each row names the zone in its `time_zone` column."""
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def file_time(moment: datetime | None, tz: ZoneInfo) -> str:
+    """A moment as a Markdown file for people shows it: passed on, it is read anywhere, so it says
+    its year and zone (`Mon 30 Nov 2026 14:05 GMT`); a spreadsheet's `stamp` has a zone column instead."""
+    return show_at(moment, tz, moment, shared=True) if moment else ""
 
 
 def folder_name(p: Partnership, day: date) -> str:
@@ -216,7 +223,7 @@ def ending_md(session: Session, p: Partnership, tz: ZoneInfo) -> list[str]:
         lines += ["## Handed on to other organisations", "", "| # | Commitment | From | To | When | Why |",
                   "| --- | --- | --- | --- | --- | --- |"]
         lines += [f"| {c.number} | {cell(c.title)} | {cell(member_label(c.owner))} | {cell(c.handed_to or '')} | "
-                  f"{stamp(c.closed_at, tz)} | {cell(c.drop_reason or '')} |" for c in handed]
+                  f"{file_time(c.closed_at, tz)} | {cell(c.drop_reason or '')} |" for c in handed]
         lines.append("")
     return lines
 
@@ -363,7 +370,7 @@ def agreement_md(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) 
         lines += ["No goals set.", ""]
     lines += ["## Interests declared", ""]
     lines += [f"- {i.person}" + (f" ({i.organisation})" if i.organisation else "")
-              + (f", in proposal {i.proposal}" if i.proposal else "") + f": {i.text} ({stamp(i.declared, tz)})"
+              + (f", in proposal {i.proposal}" if i.proposal else "") + f": {i.text} ({file_time(i.declared, tz)})"
               for i in seen.interests] or ["None."]
     withdrawn = session.scalar(select(func.count()).select_from(Interest).where(
         Interest.partnership_id == p.id, Interest.withdrawn_at.is_not(None))) or 0

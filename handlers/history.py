@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 
 from handlers.context import Context
+from handlers.dates import moments_shown
 from handlers.decisions import CHANGED, hidden_changes
 from handlers.errors import UserError
 from handlers.parsing import Args, choose, plain_name
@@ -58,12 +59,13 @@ BARE = ("commitment", "concern", "decision", "offer")
 
 
 def event_line(e: Event, tz: ZoneInfo, now: datetime) -> str:
-    """`Tue 24 Nov 10:00 Bob marked #3 Book the hall done — 800 delivered`, in the reader's zone."""
+    """`Tue 24 Nov 10:00 Bob marked #3 Book the hall done — 800 delivered`, in the reader's zone,
+    the times written into its summary too."""
     local = e.created_at.astimezone(tz)
     stamp = local.strftime("%a %-d %b %H:%M" if local.year == now.astimezone(tz).year else "%a %-d %b %Y %H:%M")
     who = e.actor.display_name if e.actor else "someone" if e.action in ANONYMOUS else "partnerbot"
     reason = f" — {one_line(e.reason)}" if e.reason else ""
-    return f"{stamp} {who} {e.summary}{reason}"
+    return f"{stamp} {who} {moments_shown(e.summary, tz, now)}{reason}"
 
 
 def one_line(text: str) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
-from handlers.dates import days_overdue
+from handlers.dates import days_overdue, show_at
 from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
@@ -472,7 +472,7 @@ def meetings(session: Session, p: Partnership, page: PublicPage, now: datetime, 
         page.agendas = published_agendas(session, p, now, page.names, words, scheduled=ahead)  # AHEAD reaches past 5 days
     page.minutes = published_minutes(session, p, now, page.names, words, tz)
     changes += [Change(f"meeting-{a.number}", a.starts_at - AGENDA_BEFORE, f"Agenda: {a.title}",
-                       f"Meeting on {a.starts_at.astimezone(tz):%-d %B %Y at %H:%M}"
+                       f"Meeting on {show_at(a.starts_at, tz, now, shared=True)}"
                        + (f", {a.place}" if a.place else "") + ". " + "; ".join(a.items)) for a in page.agendas]
     changes += [Change(f"minutes-{m.number}", m.approved_at or now, f"Minutes: {m.title}",
                        "\n".join([f"Present: {m.present}.", *m.decisions, *m.actions]))

@@ -204,15 +204,13 @@ def show(ctx: Context, args: Args) -> Reply:
               for m in {a.member_id: a.member for a in answers}.values() if len(rated[m.id]) < len(RISKS)]
     waiting = [member_label(m) for m in queries.active_members(ctx.session, p.id)
                if m.role is not Role.OBSERVER and m.id not in rated]
-    comments: dict[tuple[str, str], list[str]] = {}
-    for a in answers:
-        if a.comment:
-            comments.setdefault((member_label(a.member), a.comment), []).append(a.risk.value)
+    # A comment is said of the whole answer it came with, so it names no risk: listed by risk, a
+    # later score for one of them, with a comment of its own, left the first said of the rest alone.
+    comments = dict.fromkeys((member_label(a.member), a.comment) for a in answers if a.comment)
     sections = [Section("Health check (lowest first)", [Item(score_line(s)) for s in scores(answers)])]
     if partly:
         sections.append(Section("Partly answered", partly))
-    sections.append(Section("Comments", [Item(f"{who} on {', '.join(risks)}: {text}")
-                                         for (who, text), risks in comments.items()], empty="None yet."))
+    sections.append(Section("Comments", [Item(f"{who}: {text}") for who, text in comments], empty="None yet."))
     return Reply(
         title=f"{p.name}: {kind_name(review)} open since {show_moment(review.opened_at, ctx.tz, ctx.now)}",
         fields=[("Answered", f"{len(rated) - len(partly)} of {len(rated) + len(waiting)} in full"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 import pytest
 
-from handlers.dates import days_ahead, parse_day, period
+from handlers.dates import days_ahead, parse_day, period, show_at
 from storage.models import Commitment, Partnership, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
@@ -207,3 +207,15 @@ def test_a_due_date_is_a_day_on_its_owners_calendar_for_every_reader(town: Chat)
     assert all_of(town.sessions, Commitment)[1].due_at == datetime(2026, 12, 10, 7, 59, 59, tzinfo=UTC)
     files = {a.filename: a.content.decode() for a in town.say("alice", "export").attachments}
     assert ",2026-12-20," in files["commitments.csv"] and ",2026-12-09," in files["commitments.csv"]
+
+
+@pytest.mark.parametrize(("zone", "shown"), [("Europe/London", "Thu 8 Jul 2027 18:00 BST"),
+                                             ("America/New_York", "Thu 8 Jul 2027 13:00 EDT"),
+                                             ("UTC", "Thu 8 Jul 2027 17:00 UTC"),
+                                             ("Europe/Istanbul", "Thu 8 Jul 2027 20:00 UTC+03")])
+def test_a_time_shared_beyond_the_chat_says_its_year_and_its_zone(zone: str, shown: str) -> None:
+    """Istanbul's tz data names its zone `+03`, which alone reads as a stray number."""
+    moment = datetime(2027, 7, 8, 17, tzinfo=UTC)
+    assert show_at(moment, ZoneInfo(zone), moment, shared=True) == shown
+    assert show_at(moment, ZoneInfo(zone), moment) == shown.rsplit(" ", 1)[0].replace(" 2027", ""), \
+        "in the chat, the reader's own zone, this year unsaid"

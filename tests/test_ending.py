@@ -132,7 +132,7 @@ def test_handed_on_work_names_its_organisation_in_who_history_and_exports(town: 
     assert {row["status"] for row in table} == {"handed-on"}
     report = files["health.md"]
     assert "## How it ended" in report and "Wound up on 2026-11-24 by Alice." in report and f"Why: {WHY}" in report
-    assert ("| 7 | Open the warm space | Carol (Riverside Trust) | Millbrook Library | 2026-11-24 10:00 | "
+    assert ("| 7 | Open the warm space | Carol (Riverside Trust) | Millbrook Library | Tue 24 Nov 2026 10:00 UTC | "
             "They run the warm space from January |") in report
 
 

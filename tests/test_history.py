@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from storage.models import Event
 from tests.conftest import Chat
-from tests.test_bad_input import refuse
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import at
 
 
 def test_filters_by_person_subject_and_number(town: Chat) -> None:
@@ -82,3 +84,26 @@ def test_a_refusal_that_points_to_history_points_to_one_it_accepts(town: Chat) -
         [suggested] = re.findall(r"`(history[^`]*)`", said)
         assert suggested == "history commitment 1"
         assert "Bob marked #1 Deliver leaflets done" in town.ok("bob", suggested)
+
+
+def test_a_meetings_time_reads_in_each_readers_zone(town: Chat) -> None:
+    """Alice (London) moved the meeting to 18:00; the log said "to Thu 8 Jul 17:00 at Park (UTC)" to
+    everyone, a zone nobody typed. It keeps the moment with its zone, and each reader sees their own time."""
+    town.ok("alice", "tz Europe/London")
+    town.ok("bob", "tz America/New_York")
+    at(town, "2027-07-01T10:00")
+    town.ok("alice", 'meeting propose "Summer fair" slots:"2027-07-07 18:00" place:"Park"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    town.ok("alice", 'meeting move 1 to:"2027-07-08 18:00"')
+    theirs = town.ok("alice", "history about:meetings")
+    assert "Alice moved meeting 1 Summer fair to Thu 8 Jul 18:00 at Park" in theirs
+    assert "Alice scheduled meeting 1 Summer fair for Wed 7 Jul 18:00 at Park (slot 1)" in theirs
+    bobs = town.ok("bob", "history about:meetings")
+    assert "Alice moved meeting 1 Summer fair to Thu 8 Jul 13:00 at Park" in bobs and "UTC" not in bobs
+    summaries = [e.summary for e in all_of(town.sessions, Event) if e.action.startswith("meeting-")]
+    assert "moved meeting 1 Summer fair to 2027-07-08T17:00+00:00 at Park" in summaries
+
+
+def test_a_title_that_only_looks_like_a_moment_reads_as_typed(town: Chat) -> None:
+    town.ok("bob", 'commit "Ring at 2027-02-30T10:00Z" by:friday')
+    assert "Bob committed to #1 Ring at 2027-02-30T10:00Z" in town.ok("carol", "history")

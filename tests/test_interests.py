@@ -97,8 +97,8 @@ def test_interests_are_in_the_history_and_the_export(vote: Chat) -> None:
     assert 'Bob declared an interest in proposal #1 Pedestrianise the square: "My cafe is on the square"' in \
         vote.ok("alice", "history about:interests")
     files = {a.filename: a.content.decode() for a in vote.say("alice", "export").attachments}
-    assert "- Bob (Chamber of Trade), in proposal #1 Pedestrianise the square: My cafe is on the square" in \
-        files["agreement.md"]
+    assert "- Bob (Chamber of Trade), in proposal #1 Pedestrianise the square: My cafe is on the square " \
+           "(Tue 24 Nov 2026 10:00 UTC)" in files["agreement.md"], "a file passed on says its times' zone"
 
 
 def test_a_member_who_leaves_takes_their_interests_with_them(town: Chat) -> None:

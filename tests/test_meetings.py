@@ -4,6 +4,7 @@ publication, and the calendar as a real iCalendar parser reads it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import icalendar
@@ -11,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, select
 
+from bot.web import create_app
 from handlers.exports import calendar_ics
 from handlers.meetings import agenda as agenda_module
 from handlers.meetings.agenda import published_agendas
@@ -31,7 +33,7 @@ from tests.conftest import Chat
 from tests.test_bad_input import refuse
 from tests.test_nudges import Inbox, at, sweep
 from tests.test_races import at_once, one_wins
-from tests.web_client import address
+from tests.web_client import address, web_settings
 
 pytest_plugins = ("tests.web_fixtures",)
 
@@ -197,6 +199,8 @@ def test_a_steering_group_through_time(town: Chat, inbox: Inbox) -> None:
     # The draft goes to those who attended or sent apologies, before approval.
     assert "Shared the draft minutes of meeting 1 with Bob (Chamber of Trade), Carol (Riverside Trust)" in \
         town.ok("alice", "minutes 1 share")
+    assert "Alice shared the draft minutes of meeting 1 with 1 attendee and 1 who sent apologies" in \
+        town.ok("carol", "history about:meetings"), "Carol sent apologies: she is no attendee"
     sweep(town, inbox)
     shared = told(inbox)
     assert sorted(who for who, _ in shared) == ["@bob", "@carol"]
@@ -383,7 +387,7 @@ def test_the_public_page_shows_the_meeting_ahead_its_agenda_and_then_its_minutes
     at(town, "2026-12-11T09:00")
     page = web.get(path).text
     agenda = page.split('id="meeting-1"')[1].split("</article>")[0]
-    assert "Agenda: Steering group" in agenda and "Tue 15 Dec 2026, 18:00" in agenda and "Town hall" in agenda
+    assert "Agenda: Steering group" in agenda and "Tue 15 Dec 2026 18:00 UTC" in agenda and "Town hall" in agenda
     assert "Overdue: #1 Deliver leaflets (someone)" in agenda, "no names while names are off"
     assert '<a href="#meeting-1">Meeting: Steering group, Town hall</a>' in page
 
@@ -406,6 +410,35 @@ def test_the_public_page_shows_the_meeting_ahead_its_agenda_and_then_its_minutes
     assert "Bob (Chamber of Trade)" in web.get(path).text.split('id="minutes-1"')[1].split("</article>")[0]
 
 
+def test_times_read_beyond_the_chat_say_their_zone_and_the_minutes_file_its_year(town: Chat) -> None:
+    """Alice in London set the meeting for 18:00 hers; the page of a town on London time said "Thu 8 Jul
+    17:00", its zone nowhere, and the minutes Bob exported in New York "Thu 8 Jul 13:00", no zone or year."""
+    town.ok("alice", "tz Europe/London")
+    town.ok("bob", "tz America/New_York")
+    at(town, "2027-07-01T10:00")
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'meeting propose "Summer fair" slots:"2027-07-08 18:00" place:"Park"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    london = create_app(replace(web_settings(town), timezone="Europe/London"), town.sessions,
+                        clock=lambda: town.now).test_client()
+    at(town, "2027-07-04T10:00")
+    page = london.get(path).text
+    assert ">Thu 8 Jul 2027 18:00 BST</time> · Park" in page.split('id="meeting-1"')[1]
+    assert "Times are Europe/London time." in page
+    assert "Meeting on Thu 8 Jul 2027 18:00 BST, Park." in london.get(path + "feed.atom").text
+
+    at(town, "2027-07-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob apologies:@carol")
+    town.ok("alice", "minutes 1 approve")
+    minutes = london.get(path).text.split('id="minutes-1"')[1].split("</article>")[0]
+    assert "<dd>Thu 8 Jul 2027 18:00 BST, Park</dd>" in minutes
+    assert "<dd>approved Thu 8 Jul 2027 20:00 BST</dd>" in minutes
+    exported = town.say("bob", "minutes 1 export").attachments[0].content.decode()
+    assert "- When: Thu 8 Jul 2027 13:00 EDT, Park\n" in exported
+    assert "- Status: approved Thu 8 Jul 2027 15:00 EDT\n" in exported
+    assert "When: Thu 8 Jul 13:00" in town.ok("bob", "minutes 1"), "in the chat, each reader's own zone"
+
+
 def test_minutes_never_record_a_decision_a_meeting_could_not_take_and_a_mistaken_one_is_withdrawn(town: Chat) -> None:
     """Bob was moved from present to apologies after a decision was recorded, and the approved
     minutes said "Not quorate" above "#1 ... passed, 2 for"; nor could the decision be taken out."""
@@ -423,6 +456,11 @@ def test_minutes_never_record_a_decision_a_meeting_could_not_take_and_a_mistaken
     out = town.ok("alice", 'withdraw 1 "Bob had left before the vote"')
     assert out == "Decision #1 Spend £500 on lights is withdrawn from meeting 1's minutes: Bob had left before the vote"
     town.ok("alice", "minutes 1 apologies:@bob")
+    assert "#1 Spend £500 on lights · withdrawn from the draft minutes of the meeting of Tue 8 Dec" in \
+        town.ok("carol", "decisions"), "it said \"withdrawn Tue 8 Dec · taken at the meeting of Tue 8 Dec\""
+    town.ok("alice", "minutes 1 share")
+    assert "Alice shared the draft minutes of meeting 1 with 1 who sent apologies" in \
+        town.ok("carol", "history about:meetings"), "Bob sent apologies: he is no attendee"
     town.ok("alice", "minutes 1 approve")
     shown = town.ok("carol", "minutes 1")
     assert "Not quorate: 1 of 3" in shown and "#1 Spend £500 on lights: withdrawn." in shown

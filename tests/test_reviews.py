@@ -57,10 +57,22 @@ def test_progress_shows_who_answered_and_the_lowest_risks_first(town: Chat) -> N
             in out.split("Partly answered")[1])
     assert lines.index("  - enough-time: 1.5/5 (2 answers) — Is there enough time?") < lines.index(
         "  - right-time: 4.5/5 (2 answers) — Is this the right time for the partnership?")
-    assert "Carol (Riverside Trust) on enough-time: We are stretched" in out
+    assert "Carol (Riverside Trust): We are stretched" in out
     town.ok("carol", "review answer enough-time:3")
     [answer] = [a for a in all_of(town.sessions, ReviewAnswer) if a.risk is Risk.ENOUGH_TIME and a.score == 3]
     assert answer.comment == "We are stretched", "a new score keeps the earlier comment"
+
+
+def test_a_comment_belongs_to_the_whole_answer_it_came_with(town: Chat) -> None:
+    """Bob's "We are stretched", said of two scores, read as said of right-time alone once he
+    scored enough-time again with a comment of its own."""
+    town.ok("alice", "review start")
+    town.ok("bob", 'review answer right-time:4 enough-time:2 comment:"We are stretched"')
+    town.ok("bob", 'review answer enough-time 1 "No time at all"')
+    comments = town.ok("carol", "review").split("Comments")[1]
+    assert "Bob (Chamber of Trade): We are stretched" in comments
+    assert "Bob (Chamber of Trade): No time at all" in comments
+    assert " on " not in comments
 
 
 @pytest.mark.parametrize("command", ["review answer right-time:0", "review answer right-time:6",

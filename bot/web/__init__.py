@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, Response
 from markupsafe import Markup, escape
@@ -28,6 +29,7 @@ from bot.web import dashboard, follow, public
 from bot.web.server import limited
 from bot.web.site import Site
 from handlers.dashboard import SESSION_LIFETIME, signing_key
+from handlers.dates import show_at, show_day
 from handlers.judgements.indicators import figure
 from handlers.publishing import site_address
 
@@ -56,7 +58,7 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
                       SESSION_COOKIE_SECURE=site_address().startswith("https:"), SESSION_COOKIE_NAME="partnerbot")
     register_blueprints(app, settings, sessions, slack)
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
-    app.jinja_env.filters.update(day=day, iso=iso, number=figure, commands=commands)
+    app.jinja_env.filters.update(day=day, at=at, iso=iso, number=figure, commands=commands)
     app.after_request(secure)
     served = endpoint.direct(slack, app.wsgi_app, SECURITY_HEADERS) if slack is not None else app.wsgi_app
     app.wsgi_app = limited(served)  # type: ignore[method-assign]
@@ -81,7 +83,12 @@ def secure(response: Response) -> Response:
 
 def day(value: date) -> str:
     """`Fri 27 Nov 2026`: pages are read later and printed, so the year is always there."""
-    return value.strftime("%a %-d %b %Y")
+    return show_day(value, None)
+
+
+def at(value: datetime, tz: ZoneInfo) -> str:
+    """`Tue 15 Dec 2026 18:00 GMT`: a page is read anywhere, so a time says its zone as well."""
+    return show_at(value, tz, value, shared=True)
 
 
 def commands(text: str) -> Markup:

@@ -353,12 +353,16 @@ def share(ctx: Context, m: Meeting, args: Args) -> Reply:
     """Send the draft to those who attended or sent apologies, to read before it is approved."""
     args.finish()
     minuted = minutes_of(ctx.session, m)
-    readers = [x for x in minuted.present + minuted.apologies if x.person_id != ctx.person.id]
+    came = [x for x in minuted.present if x.person_id != ctx.person.id]
+    sorry = [x for x in minuted.apologies if x.person_id != ctx.person.id]
+    readers = came + sorry
     if not readers:
         raise UserError(f"Meeting {m.number}'s minutes name nobody else to share them with.",
                         f"Record attendance first: `minutes {m.number} present:@alice,@bob`.")
-    event = ctx.record("minutes", f"shared the draft minutes of meeting {m.number} with "
-                                  f"{plural(len(readers), 'attendee')}", subject=m)
+    # Those who sent apologies were not there: counted apart, not as attendees.
+    sent_to = " and ".join(filter(None, [plural(len(came), "attendee") if came else "",
+                                         f"{len(sorry)} who sent apologies" if sorry else ""]))
+    event = ctx.record("minutes", f"shared the draft minutes of meeting {m.number} with {sent_to}", subject=m)
     ctx.session.flush()
     for x in readers:
         tell(ctx.session, f"told:minutes-draft:mt{m.id}:e{event.id}:p{x.person_id}", m.partnership_id, "minutes-draft",
@@ -418,7 +422,8 @@ class MinutesText:
 def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, names: bool,
              words: Callable[[str], str] = str) -> MinutesText:
     """The minutes as a reader may see them; without `names`, people show as their organisation,
-    and `words` reads every text as the reader may see it (the public page's `Mentions`)."""
+    and `words` reads every text as the reader may see it (the public page's `Mentions`). They go
+    to readers anywhere (a file passed on, the public page), so their times say their year and zone."""
     m = minuted.meeting
 
     def who(x: Member) -> str:
@@ -429,9 +434,10 @@ def in_words(minuted: Minutes, p: Partnership, tz: ZoneInfo, now: datetime, name
 
     return MinutesText(
         m.number, words(m.title), f"{words(p.name)}: minutes of meeting {m.number}, {words(m.title)}", m.starts_at,
-        m.approved_at, show_at(m.starts_at, tz, now) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
+        m.approved_at,
+        show_at(m.starts_at, tz, now, shared=True) + (f", {words(m.place)}" if m.place else "") if m.starts_at else None,
         people_said(minuted.present), people_said(minuted.apologies), minuted.quorum.said(),
-        f"approved {show_at(m.approved_at, tz, now)}" if m.approved_at else "draft",
+        f"approved {show_at(m.approved_at, tz, now, shared=True)}" if m.approved_at else "draft",
         [(f"{a.position}. {words(a.title)}{carried_said(a)}",
           words(a.note) if a.note else None) for a in minuted.items],
         [words(decision_said(d, i)) for d, i in minuted.decisions],

@@ -31,6 +31,7 @@ from handlers.meetings.record import (
     ensure_not_cancelled,
     ensure_open_minutes,
     find_meeting,
+    logged,
     minuted,
     state,
     to_come,
@@ -359,7 +360,7 @@ def settle_time(session: Session, m: Meeting, slot: MeetingSlot, now: datetime, 
     m.status, m.starts_at, m.scheduled_at, m.scheduled_by_id = MeetingStatus.SCHEDULED, slot.starts_at, now, by
     session.flush()
     queries.record_event(session, m.partnership_id, by, "meeting-schedule",
-                         f"scheduled meeting {m.number} {m.title} at slot {slot.position}", now, subject=m)
+                         f"scheduled meeting {m.number} {m.title} for {logged(m)} (slot {slot.position})", now, subject=m)
 
 
 @command("meeting schedule", usage="meeting schedule <meeting> slot:<number>", examples=("meeting schedule 1 slot:2",),
@@ -427,7 +428,7 @@ def move(ctx: Context, args: Args) -> Reply:
         m.sequence += 1
     ctx.record("meeting-schedule" if polling else "meeting-move",
                f"{'scheduled' if polling else 'moved'} meeting {m.number} {m.title} "
-               f"{'for' if polling else 'to'} {state(m, UTC_ZONE, ctx.now)} (UTC)", subject=m)
+               f"{'for' if polling else 'to'} {logged(m)}", subject=m)
     return announce(ctx, m, "" if polling else " has moved")
 
 

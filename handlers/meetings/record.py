@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, select, union
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
-from handlers.dates import show_at, show_day
+from handlers.dates import show_at, show_day, written
 from handlers.errors import UserError
 from storage.models import AgendaItem, Meeting, MeetingAttendee, MeetingOutcome, MeetingStatus
 
@@ -42,6 +42,13 @@ def state(m: Meeting, tz: ZoneInfo, now: datetime) -> str:
     assert m.starts_at is not None
     place = f" at {m.place}" if m.place else ""
     return f"{show_at(m.starts_at, tz, now)}{place}"
+
+
+def logged(m: Meeting) -> str:
+    """Its time and place for the event log: the time `written` with its zone, which `history`
+    shows in each reader's own (a time in one zone read in another was an hour off)."""
+    assert m.starts_at is not None
+    return written(m.starts_at) + (f" at {m.place}" if m.place else "")
 
 
 def to_come(now: datetime) -> ColumnElement[bool]:
