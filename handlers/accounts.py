@@ -5,7 +5,7 @@ other as `use code:...`, it links the two. From then on a command from either ac
 person: the other account's memberships, commitments, open votes and the rest move to them,
 and direct messages and nudges go to the account where `link me` was typed. Until then they
 are two people, and the bot says so where it matters (joining, voting, a mention two accounts
-share). `unlink me` undoes a link for what comes next; what was moved stays moved.
+share). `unlink me` undoes a link for what comes next; what was moved stays with the first account.
 
 Codes are kept as SHA-256 only, expire after `LIFETIME`, work once, and share the wrong-code
 counts of room codes (handlers/rooms.py).
@@ -47,7 +47,8 @@ def twins(ctx: Context, member: Member) -> str | None:
         func.lower(Person.display_name) == me.display_name.lower())))
     if not others:
         return None
-    named = ", ".join(f"{p.display_name} on {p.platform}" for p in others[:3])
+    named = ", ".join(f"{p.display_name} on {p.platform}" + (f" in workspace {p.workspace}" if p.platform == me.platform else "")
+                      for p in others[:3])
     return (f"Note: {named} goes by your name, and is a separate member with a vote of their own. If that is you, "
             "link the accounts so you are one member with one vote: `link me`, then its code on the other.")
 
@@ -117,12 +118,15 @@ def use_code(ctx: Context, found: AccountCode) -> Reply:
     names = [p.name for p in ctx.session.scalars(select(Partnership).where(Partnership.id.in_(partnerships))
                                                  .order_by(Partnership.name))]
     joined = f" In {', '.join(names)} you are now one member: commitments, votes and load together." if names else ""
+    namesakes = [(m, note) for m in queries.memberships(ctx.session, keep.id) if m.partnership_id in partnerships
+                 and (note := twins(ctx, m))]
     dropped = "; ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(set_aside.items()))
     return Reply(text=f"This {mine.platform} account is now the same person as your {keep.platform} account "
                       f"({keep.display_name}).{joined}"
                       + (f" Where both accounts had answered the same thing, the answer from {keep.platform} stands "
                          f"(set aside: {dropped})." if dropped else "")
-                      + f" Direct messages and nudges go to {keep.platform}. To undo the link: `unlink me` here.")
+                      + f" Direct messages and nudges go to {keep.platform}. To undo the link: `unlink me` here."
+                      + "".join(f"\n{m.partnership.name}: {note}" for m, note in namesakes))
 
 
 def tell_the_owner(ctx: Context, keep: Person, linked: Person) -> None:
@@ -172,14 +176,16 @@ def list_accounts(ctx: Context, args: Args) -> Reply:
 def unlink_me(ctx: Context, args: Args) -> Reply:
     """Make a linked account a separate person again: this one, or number n of `accounts`.
 
-    What the link moved stays with you here; the account starts afresh and may `join` again."""
+    What the link moved stays with your first account (where direct messages go); the unlinked
+    account starts afresh, in no partnership, and may `join` again."""
     number = args.take_id("account") if args.has_more() else None
     args.finish()
     yours = accounts.accounts(ctx.session, ctx.person.id)
     actor = ctx.actor
+    here = next((p for p in yours if (p.platform, p.workspace, p.user_id)
+                 == (actor.platform, actor.workspace, actor.user_id)), None)
     if number is None:
-        chosen = next((p for p in yours if (p.platform, p.workspace, p.user_id)
-                       == (actor.platform, actor.workspace, actor.user_id)), None)
+        chosen = here
     else:
         chosen = yours[number - 1] if 1 <= number <= len(yours) else None
         if chosen is None:
@@ -193,6 +199,15 @@ def unlink_me(ctx: Context, args: Args) -> Reply:
                                 .values(account_of_id=None).execution_options(synchronize_session=False))
     if not taken.rowcount:
         raise UserError("That account has just been unlinked.", "Type `accounts` to see yours.")
-    return Reply(text=f"Your {where(chosen)} account is a separate person again. Memberships, commitments and votes "
-                      "stay with you as they are; from that account, `join` to take part as someone new, or "
-                      "`link me` and a code to link it again.")
+    return Reply(text=f"Your {where(chosen)} account is a separate person again, in no partnership: "
+                      f"{what_stays(ctx, yours[0])}. From {'this' if chosen is here else 'that'} account, `join` to "
+                      "take part as someone new, or `link me` and a code to link it again.")
+
+
+def what_stays(ctx: Context, keep: Person) -> str:
+    """What an unlinked account leaves behind, and with which account: the link moved it for
+    good, so the account unlinked from the list starts with nothing."""
+    names = [m.partnership.name for m in queries.memberships(ctx.session, keep.id)]
+    seats = f" (in {', '.join(sorted(names))})" if names else ""
+    return (f"memberships{seats}, commitments and votes stay with your {where(keep)} account, "
+            "where direct messages go")

@@ -293,6 +293,10 @@ class Context:
         platform marked) also by display name, which anyone can set to anything."""
         wanted = mention.casefold()
         by_id = [m for m in members if m.person.user_id.casefold() == wanted]
+        # An id is an id in its own workspace: `@carol` here is this workspace's carol, even where
+        # a member from another workspace (linked in through an account of theirs here) has it too.
+        by_id = [m for m in by_id if (m.person.platform, m.person.workspace)
+                 == (self.actor.platform, self.actor.workspace)] or by_id
         if not by_id and (linked := self.linked_account(mention)) is not None:
             by_id = [m for m in members if m.person_id == linked]
         if by_id or self.is_mention(mention):

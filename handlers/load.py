@@ -7,7 +7,16 @@ from datetime import date
 from handlers.context import Context
 from handlers.describe import member_label
 from handlers.errors import UserError
-from handlers.judgements.load import Someone, Workload, describe_load, risk_options, risk_said, room, workloads
+from handlers.judgements.load import (
+    Someone,
+    Workload,
+    called,
+    describe_load,
+    risk_options,
+    risk_said,
+    room,
+    workloads,
+)
 from handlers.life import standing, today_of
 from handlers.parsing import Args
 from handlers.registry import Access, command
@@ -42,7 +51,7 @@ def load(ctx: Context, args: Args) -> Reply:
     over = [w for w in loads if w.over_capacity]
     spare = room(loads)
     if over:
-        names = ", ".join(w.member.display_name for w in over)
+        names = ", ".join(called(loads)[w.member.id] for w in over)
         reply.text = f"Over capacity: {names}. Could someone take something on? Spare capacity: {spare}."
     else:
         reply.text = f"Nobody is over capacity. Spare capacity: {spare}."
@@ -52,7 +61,8 @@ def load(ctx: Context, args: Args) -> Reply:
 def at_risk(loads: list[Workload[Someone]], today: date) -> list[Section]:
     """The work at risk of missing its date in these workloads, soonest first: a section, or none."""
     risks = sorted(((r, w.member) for w in loads for r in w.risks), key=lambda found: found[0].work.due_at)
-    return [Section("At risk", [Item(f"{risk_said(r, m.display_name, today)}. {risk_options(r)}.")
+    names = called(loads)
+    return [Section("At risk", [Item(f"{risk_said(r, names[m.id], today)}. {risk_options(r)}.")
                                 for r, m in risks])] if risks else []
 
 

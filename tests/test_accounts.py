@@ -20,6 +20,7 @@ from tests.test_rooms import code_from, elsewhere
 
 CODE = re.compile(r"use code:([a-z0-9-]+)")
 BOB_MATRIX = "@bob:town.example"
+LISTED = re.compile(r"  - (?:OVER CAPACITY: )?(\w+ \([^)]*\))")
 
 
 def my_code(chat: Chat, user: str) -> str:
@@ -223,3 +224,57 @@ def test_unlink_me_twice_at_once_unlinks_once(town: Chat) -> None:
     _, refusal = one_wins(at_once(matrix, (BOB_MATRIX, "unlink me"), (BOB_MATRIX, "unlink me")))
     assert "just been unlinked" in refusal.plain() or "linked to no other" in refusal.plain()
     assert "Only this one" in town.ok("bob", "accounts")
+
+
+def carol_takes_bobs_seat(town: Chat) -> tuple[Chat, str]:
+    """A tester's path: Carol, in a console workspace of her own, types `link me`, and its code is
+    typed in Riverside's workspace as bob. Bob's account, and his seat for the Chamber of Trade,
+    are then hers; Riverside's own Carol (Riverside Trust) is someone else who goes by her name."""
+    local = dataclasses.replace(town, workspace="local")
+    local.ok("alice", 'setup "Linkton" kind:umbrella-forum')
+    local.ok("carol", 'join org:"Scouts" sector:voluntary capacity:2h volunteer')
+    return local, town.ok("bob", f"use code:{my_code(local, 'carol')}")
+
+
+def listed(reply: str) -> list[str]:
+    """Whom a listing's lines are about, one entry a line, in order."""
+    return [found.group(1) for line in reply.splitlines() if (found := LISTED.match(line))]
+
+
+def test_a_linked_seat_beside_a_namesake_is_one_member_told_apart_from_them(town: Chat) -> None:
+    _, linked = carol_takes_bobs_seat(town)
+    assert "Carol on console in workspace town goes by your name, and is a separate member" in linked
+    town.ok("carol", 'commit "Recruit six volunteers" by:friday effort:8h')
+    load = town.ok("alice", "load")
+    assert listed(load.split("At risk")[0]) == ["Carol (Riverside Trust)", "Alice (Town Council)", "Carol (Chamber of Trade)"]
+    headline = load.splitlines()[1]
+    assert "Over capacity: Carol (Riverside Trust)." in headline, load
+    assert "Spare capacity: Alice (~6h/week free), Carol (Chamber of Trade) (~4h/week free)." in headline, load
+    assert "than Carol (Riverside Trust)'s 3h a week" in load.split("At risk")[1]
+    assert listed(town.ok("alice", "members")) == ["Alice (Town Council)", "Carol (Riverside Trust)", "Carol (Chamber of Trade)"]
+    # Here `@carol` is this workspace's Carol; the seat that came with bob's account is `@bob`.
+    assert "Load of Carol (Riverside Trust)" in town.ok("alice", "load @carol")
+    assert "Load of Carol (Chamber of Trade)" in town.ok("alice", "load @bob")
+    with town.sessions() as session:
+        seats = sorted((m.person.workspace, m.person.user_id, m.organisation) for m in session.scalars(
+            select(Member).join(Member.partnership).where(Member.left_at.is_(None), Member.person.has(user_id="carol"))))
+        bob = session.scalar(select(Person).where(Person.user_id == "bob"))
+        assert bob is not None and bob.account_of_id is not None
+        assert session.scalar(select(Member).where(Member.person_id == bob.id)) is None, "one member: the person's"
+    assert seats == [("local", "carol", "Chamber of Trade"), ("local", "carol", "Scouts"),
+                     ("town", "carol", "Riverside Trust")]
+
+
+def test_unlink_me_says_the_seat_stays_with_the_first_account(town: Chat) -> None:
+    local, _ = carol_takes_bobs_seat(town)
+    undone = town.ok("bob", "unlink me")
+    assert "separate person again, in no partnership" in undone, undone
+    assert "(in Linkton, Riverside Partnership)" in undone and "stay with your console `@carol` (workspace local)" in undone
+    assert "From this account, `join`" in undone and "stay with you " not in undone
+    with town.sessions() as session:
+        bob = session.scalar(select(Person).where(Person.user_id == "bob"))
+        assert bob is not None and bob.account_of_id is None
+        assert session.scalar(select(Member).where(Member.person_id == bob.id)) is None
+        seat = session.scalar(select(Member).where(Member.organisation == "Chamber of Trade"))
+        assert seat is not None and (seat.person.workspace, seat.person.user_id, seat.active) == ("local", "carol", True)
+    assert "Riverside Partnership" in local.ok("carol", "partnerships"), "the seat is where the reply says"

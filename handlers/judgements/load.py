@@ -444,10 +444,20 @@ def room_for(loads: Iterable[Workload[M]], work: Iterable[W], now: datetime,
     return None
 
 
-def room(loads: Iterable[Workload[M]], extra: float = 0.0, besides: Collection[int] = ()) -> str:
+def called(loads: Iterable[Workload[Someone]]) -> dict[int, str]:
+    """Each member's name, with their organisation where another member goes by it too: two
+    people called carol read as two, not as one both over capacity and with time to spare."""
+    members = [w.member for w in loads]
+    shared = Counter(m.display_name.casefold() for m in members)
+    return {m.id: m.label if shared[m.display_name.casefold()] > 1 else m.display_name for m in members}
+
+
+def room(loads: Iterable[Workload[Someone]], extra: float = 0.0, besides: Collection[int] = ()) -> str:
     """Who has spare capacity (and room for `extra` hours a week), with what they have free;
     with nobody, how much nobody has, so someone with an hour free is not told they have none."""
-    found = [f"{w.member.display_name} (~{hours(w.free)}/week free)" for w in loads
+    loads = list(loads)
+    names = called(loads)
+    found = [f"{names[w.member.id]} (~{hours(w.free)}/week free)" for w in loads
              if w.member.id not in besides and w.has_room(extra)]
     needed = "an hour a week" if extra <= SPARE else f"~{hours(round(extra, 1))}/week"
     return ", ".join(found) or f"nobody with {needed} to spare"
