@@ -268,8 +268,10 @@ def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInf
     due = due_at.astimezone(theirs).date()
     if day > due:
         today = ctx.now.astimezone(ctx.tz).date()
+        # A start that works: today when the work is not yet due (on the typist's calendar), else the due day.
+        works = "today" if today <= due else due.isoformat()
         raise UserError(f"from:{show_day(day, today)} is after the due date ({show_day(due, today)}).",
-                        "Give a start on or before the due date, like `from:monday`.")
+                        f"Give a start on or before the due date, like `from:{works}`.")
     return datetime.combine(day, time(0), tzinfo=theirs).astimezone(UTC)
 
 
