@@ -414,13 +414,19 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
     ensure_owner_holds_work(ctx, c)
     was = f"handed on to {c.handed_to}" if c.handed_to else c.status.value
+    # A past occurrence reopened leaves its series, which already goes on with a later one: its
+    # series keeps one open occurrence, and closing this one makes none.
+    current = recurring.later(ctx.session, c)
+    leaves = {"series_id": None} if current is not None else {}
     # What was left of it when it closed (often nothing) no longer says: its effort counts in
     # full again until someone reports progress.
     change(ctx, c, Commitment.status == c.status, status=CommitmentStatus.OPEN, closed_at=None, drop_reason=None,
-           done_note=None, handed_to=None, left_hours=None, progress_at=None)
+           done_note=None, handed_to=None, left_hours=None, progress_at=None, **leaves)
     ctx.record("commitment-reopen", f"reopened #{c.number} {c.title}, which was {was}", subject=c, reason=reason)
+    apart = (f"\nIt no longer repeats: its series goes on with #{current.number}, so closing this one makes no "
+             "new occurrence." if current is not None else "")
     return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
-                      f"Due {due_said(c, ctx.now)}; `edit {c.number} by:...` to move the date.",
+                      f"Due {due_said(c, ctx.now)}; `edit {c.number} by:...` to move the date.{apart}",
                  audience=Audience.CHANNEL)
 
 

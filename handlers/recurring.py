@@ -113,6 +113,25 @@ def until_said(series: CommitmentSeries | None, today: date) -> str:
     return f" until {show_day(series.until, today)}" if series is not None and series.until else ""
 
 
+def later(session: Session, c: Commitment) -> Commitment | None:
+    """The latest occurrence of `c`'s series when it was made after `c`: `c` is then a past
+    occurrence, whose next already exists."""
+    if c.series_id is None:
+        return None
+    return session.scalar(select(Commitment).where(Commitment.series_id == c.series_id, Commitment.id > c.id)
+                          .order_by(Commitment.id.desc()).limit(1))
+
+
+def next_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date | None:
+    """The day of the occurrence after `c`, still to come; None once that is after the series' last day."""
+    rule = Rule(series.rule)
+    tz = zone(c.owner.person.timezone)
+    day = rule.after(c.due_at.astimezone(tz).date())
+    while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
+        day = rule.after(day)
+    return None if series.until is not None and day > series.until else day
+
+
 def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitment | None:
     """Make the occurrence after `c` (just closed by its caller's conditional update), or None
     when the series has ended or someone else made it already. The caller holds the
@@ -124,13 +143,10 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
     partnership = session.get(Partnership, c.partnership_id)
     if partnership is not None and partnership.over(now):
         return None
-    rule = Rule(series.rule)
-    tz = zone(c.owner.person.timezone)
-    day = rule.after(c.due_at.astimezone(tz).date())
-    while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
-        day = rule.after(day)
-    if series.until is not None and day > series.until:
+    day = next_day(c, series, now)
+    if day is None:
         return None
+    tz = zone(c.owner.person.timezone)
     following = Commitment(partnership_id=c.partnership_id, number=numbering.next_number(session, Commitment, c.partnership_id),
                            owner_id=c.owner_id, title=c.title, due_at=end_of_day(day, tz), effort_hours=c.effort_hours,
                            created_by_id=None,
@@ -170,11 +186,12 @@ def roll_on(session: Session, now: datetime) -> int:
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue
         following = next_occurrence(session, c, now)
-        then = "; the series has ended"
         if following is not None:
             tz = zone(c.owner.person.timezone)
             due = show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())
             then = f"; next #{following.number}, due {due}"
+        else:  # said only when so: an occurrence already made for that day goes on
+            then = "; the series has ended" if c.series is None or next_day(c, c.series, now) is None else ""
         queries.record_event(session, c.partnership_id, None, "missed", f"marked #{c.number} {c.title} missed{then}", now,
                              subject=c, reason=MISSED)
         rolled += 1

@@ -4,9 +4,15 @@ their own, a missed one called missed, and refusals whose suggestions work when 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from storage.models import Commitment, CommitmentStatus, Event
 from tests.conftest import Chat
-from tests.test_bad_input import refuse
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, sweep
+from tests.test_races import at_once
+
+OPEN, DONE, MISSED = CommitmentStatus.OPEN, CommitmentStatus.DONE, CommitmentStatus.DROPPED
 
 
 def suggested(refusal: str, start: str) -> str:
@@ -35,3 +41,69 @@ def test_a_start_suggested_for_overdue_work_is_its_due_day(town: Chat) -> None:
     start = suggested(refusal, "from:")
     assert start == "from:2026-11-27"
     assert "from " in town.ok("bob", f"edit 1 {start}")
+
+
+# One open occurrence at a time
+
+
+def occurrences(chat: Chat) -> list[tuple[int, CommitmentStatus, bool]]:
+    """Each commitment's number, status and whether it is still in a series."""
+    return [(c.number, c.status, c.series_id is not None) for c in all_of(chat.sessions, Commitment)]
+
+
+def warm_space(chat: Chat) -> None:
+    """Carol's warm space every Tuesday, done once (#1), so #2 is due Tue 1 Dec."""
+    chat.ok("carol", 'commit "Open the warm space" every:tuesday until:2027-03-31 effort:2h')
+    assert "Next: #2" in chat.ok("carol", "done 1")
+
+
+def test_a_past_occurrence_reopened_and_done_makes_no_second_open_one(town: Chat) -> None:
+    """`done` of a reopened #1 made #3 beside the open #2, with #1's title and effort."""
+    warm_space(town)
+    out = town.ok("carol", 'reopen 1 "not yet"')
+    assert "It no longer repeats: its series goes on with #2, so closing this one makes no new occurrence." in out
+    refuse(town, "carol", 'drop 1 "closed" series', "doesn't repeat")
+    out = town.ok("carol", 'done 1 "late but done"')
+    assert "Next:" not in out
+    assert occurrences(town) == [(1, DONE, False), (2, OPEN, True)]
+
+
+def test_a_missed_occurrence_reopened_is_late_work_the_sweep_leaves_open(town: Chat) -> None:
+    warm_space(town)
+    town.advance(days=8)  # Wednesday 2 Dec: #2 missed, #3 made
+    sweep(town, Inbox())
+    town.ok("carol", 'reopen 2 "We did open; nobody said"')
+    town.advance(days=1)
+    sweep(town, Inbox())
+    assert occurrences(town) == [(1, DONE, True), (2, OPEN, False), (3, OPEN, True)], "not missed again, nothing new"
+    assert "Next:" not in town.ok("carol", "done 2")
+    assert occurrences(town)[-1] == (3, OPEN, True)
+
+
+def test_missed_says_the_series_ended_only_when_it_has(town: Chat) -> None:
+    """The old `done` of a reopened occurrence left the next one made already; the sweep then
+    said "the series has ended" of a series going on."""
+    warm_space(town)
+    with town.sessions.begin() as session:  # #3, as the old `done 1` of a reopened #1 made it
+        two = session.get_one(Commitment, 2)
+        session.add(Commitment(partnership_id=two.partnership_id, number=3, owner_id=two.owner_id, title=two.title,
+                               due_at=datetime(2026, 12, 8, 23, 59, 59, tzinfo=UTC), created_at=town.now,
+                               series_id=two.series_id))
+    town.advance(days=8)
+    sweep(town, Inbox())
+    missed = [e.summary for e in all_of(town.sessions, Event) if e.action == "missed"]
+    assert missed == ["marked #2 Open the warm space missed"]
+    town.ok("carol", 'commit "Sweep the bandstand" every:wednesday until:2026-12-08')
+    town.advance(days=1)
+    sweep(town, Inbox())
+    missed = [e.summary for e in all_of(town.sessions, Event) if e.action == "missed"]
+    assert missed[-1] == "marked #4 Sweep the bandstand missed; the series has ended"
+
+
+def test_reopening_a_past_occurrence_and_closing_the_current_one_at_once_leave_one_open_in_the_series(
+        town: Chat) -> None:
+    warm_space(town)
+    town.ok("carol", 'done 2 "Eight came"')  # #3 due Tue 8 Dec
+    replies = at_once(town, ("carol", 'reopen 2 "Only half the evening"'), ("alice", 'done 3 "Ten came"'))
+    assert not any(r.error for r in replies), [r.plain() for r in replies]
+    assert occurrences(town) == [(1, DONE, True), (2, OPEN, False), (3, DONE, True), (4, OPEN, True)]
