@@ -365,6 +365,8 @@ def edit(ctx: Context, args: Args) -> Reply:
         due_at = ctx.due(args.options["by"], c.owner)
         if due_at != c.due_at:
             values["due_at"] = due_at
+            if c.series_id is not None and c.scheduled_on is None:  # the next keeps the rule's day
+                values["scheduled_on"] = due_day(c)
             said.append(f"due {show_day(due_day(c), today)} → {show_day(due_at.astimezone(theirs).date(), today)}")
     if "effort" in args.options:
         effort = parse_hours(args.options["effort"], "effort")
@@ -400,7 +402,9 @@ def edit(ctx: Context, args: Args) -> Reply:
     what = "; ".join(said)
     event = ctx.record("commitment-edit", f"changed #{c.number} {c.title}: {what}", subject=c)
     tell_owner(ctx, c, what, event)
-    return Reply(text=f"Changed #{c.number} {c.title}: {what}.", audience=Audience.CHANNEL)
+    alone = (f" Only this occurrence moves: the series still repeats every {recurring.Rule(c.series.rule).said}"
+             f"{recurring.until_said(c.series, today)}." if "due_at" in values and c.series else "")
+    return Reply(text=f"Changed #{c.number} {c.title}: {what}.{alone}", audience=Audience.CHANNEL)
 
 
 @command("reopen commitment", usage='reopen commitment <number> "why"',

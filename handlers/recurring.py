@@ -123,10 +123,11 @@ def later(session: Session, c: Commitment) -> Commitment | None:
 
 
 def next_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date | None:
-    """The day of the occurrence after `c`, still to come; None once that is after the series' last day."""
+    """The day of the occurrence after `c`, still to come, by the rule's day however `c` was moved;
+    None once that is after the series' last day."""
     rule = Rule(series.rule)
     tz = zone(c.owner.person.timezone)
-    day = rule.after(c.due_at.astimezone(tz).date())
+    day = rule.after(c.scheduled_on or c.due_at.astimezone(tz).date())
     while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
         day = rule.after(day)
     return None if series.until is not None and day > series.until else day

@@ -107,3 +107,36 @@ def test_reopening_a_past_occurrence_and_closing_the_current_one_at_once_leave_o
     replies = at_once(town, ("carol", 'reopen 2 "Only half the evening"'), ("alice", 'done 3 "Ten came"'))
     assert not any(r.error for r in replies), [r.plain() for r in replies]
     assert occurrences(town) == [(1, DONE, True), (2, OPEN, False), (3, DONE, True), (4, OPEN, True)]
+
+
+# One occurrence moved
+
+
+def test_moving_one_occurrence_moves_it_alone_and_the_next_keeps_the_rules_day(town: Chat) -> None:
+    """`edit 1 by:thursday` moved the whole series to Thursdays while `who` said every Tuesday."""
+    town.ok("carol", 'commit "Open the warm space" every:tuesday until:2026-12-10 effort:2h')
+    out = town.ok("carol", "edit 1 by:thursday")
+    assert out == ("Changed #1 Open the warm space: due Tue 24 Nov → Thu 26 Nov. Only this occurrence moves: "
+                   "the series still repeats every Tuesday until Thu 10 Dec.")
+    assert "due Thu 26 Nov (in 2 days) · 2h · repeats every Tuesday" in town.ok("carol", "who warm")
+    assert "Next: #2 Open the warm space, due Tue 1 Dec" in town.ok("carol", "done 1")
+
+
+def test_moving_an_occurrence_past_until_does_not_end_the_series(town: Chat) -> None:
+    town.ok("carol", 'commit "Open the warm space" every:tuesday until:2026-12-10 effort:2h')
+    assert "the series still repeats every Tuesday until Thu 10 Dec" in town.ok("carol", "edit 1 by:2026-12-12")
+    assert "Next: #2 Open the warm space, due Tue 1 Dec" in town.ok("carol", "done 1")
+    town.ok("carol", "edit 2 by:2026-12-03")
+    town.advance(days=10)  # Friday 4 Dec: #2's new day passed, missed; #3 on the rule's Tuesday
+    sweep(town, Inbox())
+    assert [(c.number, c.status, c.due_at.date()) for c in all_of(town.sessions, Commitment)][1:] == [
+        (2, MISSED, datetime(2026, 12, 3).date()), (3, OPEN, datetime(2026, 12, 8).date())]
+
+
+def test_two_moves_of_one_occurrence_at_once_keep_the_rules_day(town: Chat) -> None:
+    town.ok("carol", 'commit "Open the warm space" every:tuesday effort:2h')
+    at_once(town, ("carol", "edit 1 by:thursday"), ("alice", "edit 1 by:wednesday"))
+    [one] = all_of(town.sessions, Commitment)
+    assert one.scheduled_on == datetime(2026, 11, 24).date() and one.due_at.date() in (
+        datetime(2026, 11, 25).date(), datetime(2026, 11, 26).date())
+    assert "Next: #2 Open the warm space, due Tue 1 Dec" in town.ok("carol", "done 1")
