@@ -88,12 +88,20 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     the second of two people clicking Mark done at once needs."""
     if c.status is CommitmentStatus.OPEN:
         return
+    closed = closing(ctx, c)
+    if closed is not None and closed.action == "missed":  # nobody dropped it: the sweep closed it
+        raise UserError(f"#{c.number} was missed: its day, {show_day(due_day(c), ctx.now.astimezone(ctx.tz).date())}, "
+                        "passed without `done`.", f'To take it up again: `reopen {c.number} "why"`.')
     how = ("marked done" if c.status is CommitmentStatus.DONE else f"handed on to {c.handed_to}" if c.handed_to
            else "dropped")
-    closed = queries.last_event(ctx.session, c, ("done", "drop", "hand-on"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
     when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
     raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history commitment {c.number}` to see what happened.")
+
+
+def closing(ctx: Context, c: Commitment) -> Event | None:
+    """The event that closed a commitment: who closed it and how, a missed occurrence's by nobody."""
+    return queries.last_event(ctx.session, c, ("done", "drop", "hand-on", "missed"))
 
 
 def listing(ctx: Context, title: str, rows: list[CommitmentLine], empty: str, with_owner: bool = True) -> Reply:
@@ -417,7 +425,9 @@ def reopen(ctx: Context, args: Args) -> Reply:
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
     ensure_owner_holds_work(ctx, c)
-    was = f"handed on to {c.handed_to}" if c.handed_to else c.status.value
+    closed = closing(ctx, c)
+    was = (f"handed on to {c.handed_to}" if c.handed_to else "missed" if closed is not None and closed.action == "missed"
+           else c.status.value)
     # A past occurrence reopened leaves its series, which already goes on with a later one: its
     # series keeps one open occurrence, and closing this one makes none.
     current = recurring.later(ctx.session, c)

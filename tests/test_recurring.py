@@ -140,3 +140,17 @@ def test_two_moves_of_one_occurrence_at_once_keep_the_rules_day(town: Chat) -> N
     assert one.scheduled_on == datetime(2026, 11, 24).date() and one.due_at.date() in (
         datetime(2026, 11, 25).date(), datetime(2026, 11, 26).date())
     assert "Next: #2 Open the warm space, due Tue 1 Dec" in town.ok("carol", "done 1")
+
+
+# Missed, not dropped
+
+
+def test_a_missed_occurrence_is_called_missed_with_how_to_reopen_it(town: Chat) -> None:
+    """`done 2` on a missed occurrence said "#2 was already dropped", though nobody dropped it."""
+    warm_space(town)
+    town.advance(days=8)
+    sweep(town, Inbox())
+    for command in ('done 2 "late but done"', "snooze 2 off", 'drop 2 "hall shut"'):
+        refuse(town, "carol", command, "#2 was missed: its day, Tue 1 Dec, passed without `done`.",
+               '`reopen 2 "why"`')
+    assert "open again (it was missed)" in town.ok("carol", 'reopen 2 "We did open"')
