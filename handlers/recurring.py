@@ -24,7 +24,7 @@ from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import numbering, queries
-from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership
+from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership, Snooze
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +153,16 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
                            created_by_id=None,
                            created_at=now, series_id=series.id)
     goal_id = session.scalar(select(CommitmentGoal.goal_id).where(CommitmentGoal.commitment_id == c.id))
+    held = session.scalar(select(Snooze).where(Snooze.commitment_id == c.id, Snooze.until > now))
     try:
         with session.begin_nested():
             session.add(following)
+            session.flush()
             if goal_id is not None:  # the next occurrence serves the goal this one did
-                session.flush()
                 session.add(CommitmentGoal(commitment_id=following.id, partnership_id=c.partnership_id, goal_id=goal_id))
+            if held is not None:  # a snooze holds back reminders about the work, not about one week of it
+                session.add(Snooze(commitment_id=following.id, until=held.until, by_id=held.by_id,
+                                   created_at=held.created_at))
     except IntegrityError:
         log.info("occurrence of series %s due %s was made by someone else", series.id, day)
         return None

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from storage.models import Commitment, CommitmentStatus, Event
+from sqlalchemy import select
+
+from storage.models import Commitment, CommitmentStatus, Event, Snooze
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, sweep
@@ -154,3 +156,32 @@ def test_a_missed_occurrence_is_called_missed_with_how_to_reopen_it(town: Chat) 
         refuse(town, "carol", command, "#2 was missed: its day, Tue 1 Dec, passed without `done`.",
                '`reopen 2 "why"`')
     assert "open again (it was missed)" in town.ok("carol", 'reopen 2 "We did open"')
+
+
+# Snoozed work that recurs
+
+
+def test_a_snooze_holds_for_the_next_occurrences_made_before_it_ends(town: Chat) -> None:
+    """`snooze 1 10` said no reminders until then, yet the next occurrence made meanwhile was reminded."""
+    town.ok("carol", 'commit "Weekly litter" every:tuesday effort:1h')
+    out = town.ok("carol", "snooze 1 10")
+    assert "No reminders about #1 Weekly litter until Fri 4 Dec, nor about its next occurrences made before then." in out
+    town.ok("carol", "done 1")  # #2 due Tue 1 Dec
+    town.advance(days=8)  # Wednesday 2 Dec: #2 missed, and #3 made while the snooze holds
+    sweep(town, Inbox())
+    with town.sessions() as session:
+        held = {s.commitment_id: s.until for s in session.scalars(select(Snooze))}
+    assert held == {1: town.now.replace(day=4, hour=10), 2: town.now.replace(day=4, hour=10),
+                    3: town.now.replace(day=4, hour=10)}
+    assert "Reminders about #3 Weekly litter are back on." in town.ok("carol", "snooze 3 off")
+
+
+def test_done_and_snooze_off_at_once_carry_the_snooze_only_if_it_still_held(town: Chat) -> None:
+    for n in range(1, 6):
+        town.ok("carol", f'commit "Weekly task {n}" every:tuesday effort:1h')
+        town.ok("carol", f"snooze {2 * n - 1} 10")
+        done, off = at_once(town, ("carol", f"done {2 * n - 1}"), ("alice", f"snooze {2 * n - 1} off"))
+        assert not done.error
+        with town.sessions() as session:
+            carried = session.get(Snooze, 2 * n) is not None
+        assert carried is bool(off.error), (off.plain(), carried)
