@@ -88,12 +88,20 @@ def ensure_open(ctx: Context, c: Commitment) -> None:
     the second of two people clicking Mark done at once needs."""
     if c.status is CommitmentStatus.OPEN:
         return
+    closed = closing(ctx, c)
+    if closed is not None and closed.action == "missed":  # nobody dropped it: the sweep closed it
+        raise UserError(f"#{c.number} was missed: its day, {show_day(due_day(c), ctx.now.astimezone(ctx.tz).date())}, "
+                        "passed without `done`.", f'To take it up again: `reopen {c.number} "why"`.')
     how = ("marked done" if c.status is CommitmentStatus.DONE else f"handed on to {c.handed_to}" if c.handed_to
            else "dropped")
-    closed = queries.last_event(ctx.session, c, ("done", "drop", "hand-on"))
     by = f" by {closed.actor.display_name}" if closed is not None and closed.actor is not None else ""
     when = f" ({show_moment(c.closed_at, ctx.tz, ctx.now)})" if c.closed_at else ""
     raise UserError(f"#{c.number} was already {how}{by}{when}.", f"Type `history commitment {c.number}` to see what happened.")
+
+
+def closing(ctx: Context, c: Commitment) -> Event | None:
+    """The event that closed a commitment: who closed it and how, a missed occurrence's by nobody."""
+    return queries.last_event(ctx.session, c, ("done", "drop", "hand-on", "missed"))
 
 
 def listing(ctx: Context, title: str, rows: list[CommitmentLine], empty: str, with_owner: bool = True) -> Reply:
@@ -268,8 +276,10 @@ def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInf
     due = due_at.astimezone(theirs).date()
     if day > due:
         today = ctx.now.astimezone(ctx.tz).date()
+        # A start that works: today when the work is not yet due (on the typist's calendar), else the due day.
+        works = "today" if today <= due else due.isoformat()
         raise UserError(f"from:{show_day(day, today)} is after the due date ({show_day(due, today)}).",
-                        "Give a start on or before the due date, like `from:monday`.")
+                        f"Give a start on or before the due date, like `from:{works}`.")
     return datetime.combine(day, time(0), tzinfo=theirs).astimezone(UTC)
 
 
@@ -363,6 +373,8 @@ def edit(ctx: Context, args: Args) -> Reply:
         due_at = ctx.due(args.options["by"], c.owner)
         if due_at != c.due_at:
             values["due_at"] = due_at
+            if c.series_id is not None and c.scheduled_on is None:  # the next keeps the rule's day
+                values["scheduled_on"] = due_day(c)
             said.append(f"due {show_day(due_day(c), today)} → {show_day(due_at.astimezone(theirs).date(), today)}")
     if "effort" in args.options:
         effort = parse_hours(args.options["effort"], "effort")
@@ -398,7 +410,9 @@ def edit(ctx: Context, args: Args) -> Reply:
     what = "; ".join(said)
     event = ctx.record("commitment-edit", f"changed #{c.number} {c.title}: {what}", subject=c)
     tell_owner(ctx, c, what, event)
-    return Reply(text=f"Changed #{c.number} {c.title}: {what}.", audience=Audience.CHANNEL)
+    alone = (f" Only this occurrence moves: the series still repeats every {recurring.Rule(c.series.rule).said}"
+             f"{recurring.until_said(c.series, today)}." if "due_at" in values and c.series else "")
+    return Reply(text=f"Changed #{c.number} {c.title}: {what}.{alone}", audience=Audience.CHANNEL)
 
 
 @command("reopen commitment", usage='reopen commitment <number> "why"',
@@ -411,14 +425,22 @@ def reopen(ctx: Context, args: Args) -> Reply:
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
     ensure_owner_holds_work(ctx, c)
-    was = f"handed on to {c.handed_to}" if c.handed_to else c.status.value
+    closed = closing(ctx, c)
+    was = (f"handed on to {c.handed_to}" if c.handed_to else "missed" if closed is not None and closed.action == "missed"
+           else c.status.value)
+    # A past occurrence reopened leaves its series, which already goes on with a later one: its
+    # series keeps one open occurrence, and closing this one makes none.
+    current = recurring.later(ctx.session, c)
+    leaves = {"series_id": None} if current is not None else {}
     # What was left of it when it closed (often nothing) no longer says: its effort counts in
     # full again until someone reports progress.
     change(ctx, c, Commitment.status == c.status, status=CommitmentStatus.OPEN, closed_at=None, drop_reason=None,
-           done_note=None, handed_to=None, left_hours=None, progress_at=None)
+           done_note=None, handed_to=None, left_hours=None, progress_at=None, **leaves)
     ctx.record("commitment-reopen", f"reopened #{c.number} {c.title}, which was {was}", subject=c, reason=reason)
+    apart = (f"\nIt no longer repeats: its series goes on with #{current.number}, so closing this one makes no "
+             "new occurrence." if current is not None else "")
     return Reply(text=f"#{c.number} {c.title} is open again (it was {was}): {reason}. "
-                      f"Due {due_said(c, ctx.now)}; `edit {c.number} by:...` to move the date.",
+                      f"Due {due_said(c, ctx.now)}; `edit {c.number} by:...` to move the date.{apart}",
                  audience=Audience.CHANNEL)
 
 

@@ -951,7 +951,9 @@ def snooze(ctx: Context, args: Args) -> Reply:
         current.until, current.by_id, current.created_at = until, ctx.person.id, ctx.now
     shown = show_day(until.astimezone(ctx.tz).date(), today)
     ctx.record("snooze", f"held reminders about #{c.number} {c.title} until {shown}", subject=c)
-    return Reply(text=f"No reminders about #{c.number} {c.title} until {shown}. `snooze {c.number} off` to undo.")
+    # Recurring work's next occurrences made before then are held back too (recurring.next_occurrence).
+    also = ", nor about its next occurrences made before then" if c.series_id is not None else ""
+    return Reply(text=f"No reminders about #{c.number} {c.title} until {shown}{also}. `snooze {c.number} off` to undo.")
 
 
 @command("nudge settings", usage="nudge settings", access=Access.READ, aliases=("nudges",), changes=False)

@@ -24,7 +24,7 @@ from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import numbering, queries
-from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership
+from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership, Snooze
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,26 @@ def until_said(series: CommitmentSeries | None, today: date) -> str:
     return f" until {show_day(series.until, today)}" if series is not None and series.until else ""
 
 
+def later(session: Session, c: Commitment) -> Commitment | None:
+    """The latest occurrence of `c`'s series when it was made after `c`: `c` is then a past
+    occurrence, whose next already exists."""
+    if c.series_id is None:
+        return None
+    return session.scalar(select(Commitment).where(Commitment.series_id == c.series_id, Commitment.id > c.id)
+                          .order_by(Commitment.id.desc()).limit(1))
+
+
+def next_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date | None:
+    """The day of the occurrence after `c`, still to come, by the rule's day however `c` was moved;
+    None once that is after the series' last day."""
+    rule = Rule(series.rule)
+    tz = zone(c.owner.person.timezone)
+    day = rule.after(c.scheduled_on or c.due_at.astimezone(tz).date())
+    while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
+        day = rule.after(day)
+    return None if series.until is not None and day > series.until else day
+
+
 def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitment | None:
     """Make the occurrence after `c` (just closed by its caller's conditional update), or None
     when the series has ended or someone else made it already. The caller holds the
@@ -124,24 +144,25 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
     partnership = session.get(Partnership, c.partnership_id)
     if partnership is not None and partnership.over(now):
         return None
-    rule = Rule(series.rule)
-    tz = zone(c.owner.person.timezone)
-    day = rule.after(c.due_at.astimezone(tz).date())
-    while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
-        day = rule.after(day)
-    if series.until is not None and day > series.until:
+    day = next_day(c, series, now)
+    if day is None:
         return None
+    tz = zone(c.owner.person.timezone)
     following = Commitment(partnership_id=c.partnership_id, number=numbering.next_number(session, Commitment, c.partnership_id),
                            owner_id=c.owner_id, title=c.title, due_at=end_of_day(day, tz), effort_hours=c.effort_hours,
                            created_by_id=None,
                            created_at=now, series_id=series.id)
     goal_id = session.scalar(select(CommitmentGoal.goal_id).where(CommitmentGoal.commitment_id == c.id))
+    held = session.scalar(select(Snooze).where(Snooze.commitment_id == c.id, Snooze.until > now))
     try:
         with session.begin_nested():
             session.add(following)
+            session.flush()
             if goal_id is not None:  # the next occurrence serves the goal this one did
-                session.flush()
                 session.add(CommitmentGoal(commitment_id=following.id, partnership_id=c.partnership_id, goal_id=goal_id))
+            if held is not None:  # a snooze holds back reminders about the work, not about one week of it
+                session.add(Snooze(commitment_id=following.id, until=held.until, by_id=held.by_id,
+                                   created_at=held.created_at))
     except IntegrityError:
         log.info("occurrence of series %s due %s was made by someone else", series.id, day)
         return None
@@ -170,11 +191,12 @@ def roll_on(session: Session, now: datetime) -> int:
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue
         following = next_occurrence(session, c, now)
-        then = "; the series has ended"
         if following is not None:
             tz = zone(c.owner.person.timezone)
             due = show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())
             then = f"; next #{following.number}, due {due}"
+        else:  # said only when so: an occurrence already made for that day goes on
+            then = "; the series has ended" if c.series is None or next_day(c, c.series, now) is None else ""
         queries.record_event(session, c.partnership_id, None, "missed", f"marked #{c.number} {c.title} missed{then}", now,
                              subject=c, reason=MISSED)
         rolled += 1

@@ -425,6 +425,9 @@ class Commitment(Base):
     # The series a recurring commitment's occurrence belongs to.
     series_id: Mapped[int | None] = mapped_column(
         ForeignKey("commitment_series.id", ondelete="SET NULL", name="fk_commitments_series"))
+    # The day its series' rule gave an occurrence, kept once `edit by:` moves it, so the next
+    # keeps the rule's day; None while it is due on that day.
+    scheduled_on: Mapped[date | None] = mapped_column(Date)
 
     owner: Mapped[Member] = relationship(
         foreign_keys="Commitment.owner_id", primaryjoin="Commitment.owner_id == Member.id", lazy="joined"
