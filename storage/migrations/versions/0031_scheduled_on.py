@@ -4,16 +4,16 @@ following the moved date (and a move past `until:` no longer ends the series).
 
 Rows before are taken as due on their rule's day (None), as they were read.
 
-Revision ID: 0033_scheduled_on
+Revision ID: 0031_scheduled_on
 Revises: 0030_carried_to
-Create Date: 2027-01-04
+Create Date: 2026-12-07
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0033_scheduled_on'
+revision: str = '0031_scheduled_on'
 down_revision: str | Sequence[str] | None = '0030_carried_to'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
