@@ -120,7 +120,7 @@ def test_delivered_contributions_are_giving_in_give_and_take(town: Chat) -> None
     assert council.describe() == ("Town Council: gave 1 (delivered 0, 0h; took on 0 from others, 0h; contributed 1: "
                                   "£250), asked 2 (2 commitments handed to others, 4h)")
     files = {a.filename: a.content.decode() for a in town.say("alice", "export").attachments}
-    assert "| Town Council | 0 | 0 | 0 | 1 (£250) | 2 | 4 |" in files["health.md"]
+    assert "| Town Council | 1 | 0 | 0h | 0 | 0h | 1 (£250) | 2 | 4h |" in files["health.md"]
 
 
 def test_contributions_are_exported_with_what_ended(town: Chat) -> None:
