@@ -68,6 +68,22 @@ def test_a_pledge_is_kept_against_what_was_due_by_now(town: Chat) -> None:
     assert "What each partner brings\n  - Chamber of Trade: time: 4h a month" in town.ok("alice", "agreement")
 
 
+def test_a_delivery_that_does_not_count_towards_the_pledge_says_why(town: Chat) -> None:
+    town.ok("bob", 'pledge money:"€100"')  # 1
+    town.ok("bob", 'pledge time:"2h a week"')  # 2
+    out = town.ok("bob", 'delivered money:£100 "Cash"')
+    assert out.endswith("Chamber of Trade delivered money £100: Cash (#1, Tue 24 Nov). It does not count towards its "
+                        "pledge #1 (money: €100 once): it is in GBP and the pledge in EUR.")
+    out = town.ok("bob", 'delivered time:3h on:2026-11-01 "Stewarding"')
+    assert out.endswith("(#2, Sun 1 Nov). It does not count towards its pledge #2 (time: 2h a week): it was given on "
+                        "Sun 1 Nov, before the pledge was made on Tue 24 Nov.")
+    listed = town.ok("alice", "pledges")
+    assert "#1 money: €100 once, since Tue 24 Nov: €0 of €100 delivered" in listed
+    assert "#2 time: 2h a week, since Tue 24 Nov: 0h delivered so far" in listed
+    out = town.ok("bob", 'delivered money:€40 "Cash in euro"')
+    assert out.endswith("Against its pledge #1: money: €100 once, since Tue 24 Nov: €40 of €100 delivered.")
+
+
 def test_a_new_pledge_replaces_the_last_of_its_kind(town: Chat) -> None:
     town.ok("bob", 'pledge money:"£500 a year"')
     town.ok("dave", 'join org:"Chamber of Trade" sector:private')

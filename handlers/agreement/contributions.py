@@ -24,6 +24,7 @@ from handlers.judgements.contributions import (
     Brought,
     brought_in,
     delivered_said,
+    not_counted,
     partner_of,
     pledge_said,
     quantity,
@@ -246,7 +247,10 @@ def delivered(ctx: Context, args: Args) -> Reply:
     mine = next((b for b in brought_in(ctx.session, member.partnership_id, today)
                  if b.key == partner_of(member, member.organisation)[0]), None)
     kept = next((x for x in mine.promises if x.pledge.kind is kind), None) if mine else None
-    if kept is not None:
+    if kept is not None and (why := not_counted(kept.pledge, row, today)) is not None:
+        said += (f" It does not count towards its pledge #{kept.pledge.number} ({kept.pledge.kind.value}: "
+                 f"{pledge_said(kept.pledge)}): {why}.")
+    elif kept is not None:
         said += f" Against its pledge #{kept.pledge.number}: {kept.said(show_moment(kept.pledge.created_at, ctx.tz, ctx.now))}."
     return Reply(text=said, audience=Audience.CHANNEL)
 
