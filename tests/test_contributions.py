@@ -32,6 +32,8 @@ def test_money_is_a_decimal_with_its_currency(town: Chat, typed: str, amount: st
     ("money:£0", "`£0` isn't an amount from 0.01 to 1,000,000,000"),
     ('money:"£5 a year"', "A delivery is what was given, once: it has no period"),
     ("money:£2,000,000,000", "isn't an amount from 0.01"),
+    ("money:£1000000000000", "`£1000000000000` isn't an amount from 0.01 to 1,000,000,000"),
+    ("time:100000000h", "`100000000h` isn't a number of hours from 0.01 to 10,000"),
     ("time:lots", "`lots` isn't a number of hours"),
     ("time:0h", "`0h` isn't a number of hours from 0.01"),
     ("money:£5 time:2h", "Say what was delivered, one kind at a time"),
@@ -42,6 +44,11 @@ def test_money_is_a_decimal_with_its_currency(town: Chat, typed: str, amount: st
 ])
 def test_bad_deliveries_are_refused_saying_what_to_type(town: Chat, typed: str, expected: str) -> None:
     refuse(town, "bob", f"delivered {typed}", expected)
+
+
+def test_a_pledge_too_large_is_refused_naming_the_largest_amount(town: Chat) -> None:
+    refuse(town, "bob", 'pledge money:"£1000000000000 a year"',
+           "`£1000000000000 a year` isn't an amount from 0.01 to 1,000,000,000")
 
 
 def test_deliveries_add_up_exactly(town: Chat) -> None:

@@ -40,9 +40,10 @@ CURRENCIES = {"£": "GBP", "€": "EUR", "$": "USD", "gbp": "GBP", "eur": "EUR",
 MAX_MONEY = Decimal(1_000_000_000)
 MAX_HOURS = Decimal(10_000)
 _SIGN = r"£|€|\$|gbp|eur|usd"
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,12}(?:\.\d{1,2})?"
+# Any number of digits: one too large is refused by its range (MAX_MONEY, MAX_HOURS), which the refusal names.
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _MONEY = re.compile(rf"(?:(?P<before>{_SIGN})\s*(?P<amount>{_NUMBER})|(?P<number>{_NUMBER})\s*(?P<after>{_SIGN}))")
-_TIME = re.compile(r"(?P<amount>\d{1,6}(?:\.\d{1,2})?)\s*(?P<unit>h|hrs?|hours?|m|mins?|minutes?)?")
+_TIME = re.compile(r"(?P<amount>\d+(?:\.\d{1,2})?)\s*(?P<unit>h|hrs?|hours?|m|mins?|minutes?)?")
 _PERIOD = re.compile(r"\s*(?:(?:an?|per|each|every|/)\s*(?P<per>week|wk|month|mo|mth|year|yr|annum)"
                      r"|(?P<ly>weekly|monthly|yearly|annually)|(?P<once>once|one-off|in all|in total))$")
 PERIODS = {"week": Period.WEEK, "wk": Period.WEEK, "weekly": Period.WEEK, "month": Period.MONTH, "mo": Period.MONTH,
