@@ -27,6 +27,7 @@ from handlers.agreement.overview import Framework, framework
 from handlers.context import Context
 from handlers.describe import hours
 from handlers.health import Checker, Health
+from handlers.judgements.balance import HEAD
 from handlers.parsing import Args
 from handlers.publishing import site_address
 from handlers.registry import Access, command
@@ -287,7 +288,8 @@ def mean(values: list[float]) -> float | None:
 
 
 def balance_chart(report: Health) -> Chart:
-    """What each partner gives (work delivered, others' work taken on) and asks (its work taken on by others)."""
+    """What each partner gives (work delivered, others' work taken on, contributions) and asks (its work taken
+    on by others); its table is the one health.md gives, with the figures the bars draw."""
     labels = [b.partner for b in report.balances]
     takers = [b.partner for b in report.balances if b.out_of_balance]
     summary = ("Out of balance: " + ", ".join(takers) + " ask far more than they give." if takers
@@ -295,10 +297,7 @@ def balance_chart(report: Health) -> Chart:
     return Chart("balance", "Give and take by organisation", summary, "hbar", labels,
                  [Series("Gives", [float(b.gives) for b in report.balances]),
                   Series("Asks", [float(b.asks) for b in report.balances])],
-                 ["Partner", "Delivered", "Hours delivered", "Took on from others", "Handed to others",
-                  "Hours handed"],
-                 [[b.partner, str(b.delivered), hours(round(b.delivered_hours, 1)), str(b.took_on), str(b.handed_on),
-                   hours(round(b.handed_on_hours, 1))] for b in report.balances])
+                 list(HEAD), [b.cells() for b in report.balances])
 
 
 def sectors_chart(checker: Checker) -> Chart:

@@ -29,6 +29,7 @@ from handlers.decisions import closing, hidden
 from handlers.describe import days_late, due_day, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
+from handlers.judgements.balance import HEAD
 from handlers.judgements.contributions import partner_of, pledge_said, quantity
 from handlers.judgements.indicators import figure, indicators_of
 from handlers.judgements.load import hours_left
@@ -246,12 +247,8 @@ def health_md(report: Health, ending: list[str] | None = None) -> Attachment:
                   "Gives: work its members delivered (commitments done), other partners' work they took on "
                   "(a handover accepted) and contributions delivered (`delivered`). Asks: its members' work other "
                   "partners took on. Who logged a commitment does not count.", "",
-                  "| Partner | Delivered | Hours delivered | Took on from others | Contributions | Handed to others | "
-                  "Hours handed |",
-                  "| --- | --- | --- | --- | --- | --- | --- |"]
-        lines += [f"| {cell(b.partner)} | {b.delivered} | {round(b.delivered_hours, 1):g} | {b.took_on} | "
-                  f"{b.contributed}{cell(f' ({b.contributions()})') if b.contributed else ''} | "
-                  f"{b.handed_on} | {round(b.handed_on_hours, 1):g} |" for b in report.balances]
+                  "| " + " | ".join(HEAD) + " |", "|" + " --- |" * len(HEAD)]
+        lines += ["| " + " | ".join(cell(v) for v in b.cells()) + " |" for b in report.balances]
         lines.append("")
     return Attachment("health.md", "text/markdown", "\n".join(lines).encode())
 

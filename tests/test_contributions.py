@@ -32,6 +32,8 @@ def test_money_is_a_decimal_with_its_currency(town: Chat, typed: str, amount: st
     ("money:£0", "`£0` isn't an amount from 0.01 to 1,000,000,000"),
     ('money:"£5 a year"', "A delivery is what was given, once: it has no period"),
     ("money:£2,000,000,000", "isn't an amount from 0.01"),
+    ("money:£1000000000000", "`£1000000000000` isn't an amount from 0.01 to 1,000,000,000"),
+    ("time:100000000h", "`100000000h` isn't a number of hours from 0.01 to 10,000"),
     ("time:lots", "`lots` isn't a number of hours"),
     ("time:0h", "`0h` isn't a number of hours from 0.01"),
     ("money:£5 time:2h", "Say what was delivered, one kind at a time"),
@@ -42,6 +44,11 @@ def test_money_is_a_decimal_with_its_currency(town: Chat, typed: str, amount: st
 ])
 def test_bad_deliveries_are_refused_saying_what_to_type(town: Chat, typed: str, expected: str) -> None:
     refuse(town, "bob", f"delivered {typed}", expected)
+
+
+def test_a_pledge_too_large_is_refused_naming_the_largest_amount(town: Chat) -> None:
+    refuse(town, "bob", 'pledge money:"£1000000000000 a year"',
+           "`£1000000000000 a year` isn't an amount from 0.01 to 1,000,000,000")
 
 
 def test_deliveries_add_up_exactly(town: Chat) -> None:
@@ -66,6 +73,22 @@ def test_a_pledge_is_kept_against_what_was_due_by_now(town: Chat) -> None:
     assert "#3 premises: The boathouse on Sundays, since Tue 24 Nov 2026: delivered nothing yet" in out
     assert "Nothing pledged or delivered yet\n  - Town Council" in out
     assert "What each partner brings\n  - Chamber of Trade: time: 4h a month" in town.ok("alice", "agreement")
+
+
+def test_a_delivery_that_does_not_count_towards_the_pledge_says_why(town: Chat) -> None:
+    town.ok("bob", 'pledge money:"€100"')  # 1
+    town.ok("bob", 'pledge time:"2h a week"')  # 2
+    out = town.ok("bob", 'delivered money:£100 "Cash"')
+    assert out.endswith("Chamber of Trade delivered money £100: Cash (#1, Tue 24 Nov). It does not count towards its "
+                        "pledge #1 (money: €100 once): it is in GBP and the pledge in EUR.")
+    out = town.ok("bob", 'delivered time:3h on:2026-11-01 "Stewarding"')
+    assert out.endswith("(#2, Sun 1 Nov). It does not count towards its pledge #2 (time: 2h a week): it was given on "
+                        "Sun 1 Nov, before the pledge was made on Tue 24 Nov.")
+    listed = town.ok("alice", "pledges")
+    assert "#1 money: €100 once, since Tue 24 Nov: €0 of €100 delivered" in listed
+    assert "#2 time: 2h a week, since Tue 24 Nov: 0h delivered so far" in listed
+    out = town.ok("bob", 'delivered money:€40 "Cash in euro"')
+    assert out.endswith("Against its pledge #1: money: €100 once, since Tue 24 Nov: €40 of €100 delivered.")
 
 
 def test_a_new_pledge_replaces_the_last_of_its_kind(town: Chat) -> None:
@@ -120,7 +143,7 @@ def test_delivered_contributions_are_giving_in_give_and_take(town: Chat) -> None
     assert council.describe() == ("Town Council: gave 1 (delivered 0, 0h; took on 0 from others, 0h; contributed 1: "
                                   "£250), asked 2 (2 commitments handed to others, 4h)")
     files = {a.filename: a.content.decode() for a in town.say("alice", "export").attachments}
-    assert "| Town Council | 0 | 0 | 0 | 1 (£250) | 2 | 4 |" in files["health.md"]
+    assert "| Town Council | 1 | 0 | 0h | 0 | 0h | 1 (£250) | 2 | 4h |" in files["health.md"]
 
 
 def test_contributions_are_exported_with_what_ended(town: Chat) -> None:

@@ -91,7 +91,8 @@ def test_anonymous_concerns_stay_anonymous_in_every_file(town: Chat) -> None:
     assert b"volunteers" in files["concerns.csv"] and b"Bob" not in files["concerns.csv"]
     [line] = [line for line in files["health.md"].decode().splitlines() if "volunteers" in line]
     assert "Bob" not in line and "Chamber of Trade" not in line
-    assert "| Chamber of Trade | 0 | 0 | 0 | 0 | 0 |" in files["health.md"].decode()  # the concern counts for nobody
+    # The concern counts for nobody.
+    assert "| Chamber of Trade | 0 | 0 | 0h | 0 | 0h | 0 | 0 | 0h |" in files["health.md"].decode()
     assert all(b"volunteers" not in files[name] for name in ("commitments.csv", "decisions.csv", "calendar.ics"))
 
 
@@ -119,8 +120,9 @@ def test_health_report_in_markdown_has_the_signals(busy: Chat) -> None:
     assert "### Sectors missing" in report and "`member add @name sector:community`" in report
     assert "### Concerns open too long" in report and "### Blocked proposal" not in report
     # Carol delivered the benches (no effort given); Alice logging the hall for Carol counts for nobody.
-    assert "| Riverside Trust | 1 | 0 | 0 | 0 | 0 |" in report
-    assert "| Town Council | 0 | 0 | 0 | 0 | 0 |" in report and "| Chamber of Trade | 0 | 0 | 0 | 0 | 0 |" in report
+    assert "| Riverside Trust | 1 | 1 | 0h | 0 | 0h | 0 | 0 | 0h |" in report
+    assert "| Town Council | 0 | 0 | 0h | 0 | 0h | 0 | 0 | 0h |" in report
+    assert "| Chamber of Trade | 0 | 0 | 0h | 0 | 0h | 0 | 0 | 0h |" in report
 
 
 def test_cli_writes_the_files_to_a_folder(busy: Chat, engine: Engine, tmp_path: Path,

@@ -1,6 +1,6 @@
 """One figure, one computation: `load`, `health`, the dashboard, the App Home and the overload
 nudge say the same of the same people, and give and take reads the same in `health`, the
-dashboard and the export.
+dashboard (its bars and the table behind them, as the page shows them) and the export.
 
 A partnership with volunteers at every stage (just started, half done, due in two days with
 much left, overdue, away, recurring, starting later), all logged by the coordinator for
@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC
+from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from bot.slack.home import partnership_reply
+from bot.web import create_app
 from handlers.context import Actor, Context
 from handlers.dashboard import dashboard_of
 from storage.models import Member, Partnership
 from tests.conftest import Chat
 from tests.test_nudges import Inbox, at, sweep
+from tests.web_client import address, web_settings
 
 # Hours a week each person needs in the seven days from Thu 26 Nov:
 EXPECTED = {
@@ -107,30 +110,65 @@ def test_every_surface_gives_the_same_load_for_the_same_people(busy: Chat) -> No
                    for name in EXPECTED if name != "Bob" for _, text in inbox.messages)
 
 
+def balance_page(board: str) -> tuple[dict[str, tuple[str, str]], list[str], dict[str, list[str]]]:
+    """The dashboard page's give and take as a reader sees it: each partner's bars (gives, asks),
+    and the head and rows of the table behind them."""
+    section = board.split('id="balance"', 1)[1].split("</section>", 1)[0]
+    bars = {unescape(name): (gives, asks) for name, gives, asks in re.findall(
+        r'<span class="name">([^<]*)</span>\s*<span class="bar"><span class="what">Gives ([\d.]+)</span>.*?'
+        r'<span class="what">Asks ([\d.]+)</span>', section, re.S)}
+    head = [unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", section)]
+    rows = [[unescape(v) for v in re.findall(r"<td[^>]*>([^<]*)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>", 1)[1])]
+    return bars, head, {row[0]: row for row in rows}
+
+
 def test_give_and_take_reads_the_same_in_health_the_dashboard_and_the_export(busy: Chat) -> None:
     """The coordinator logged everything above for others: her council neither gave nor asked.
-    Then the council hands two jobs on, which other partners take."""
+    Then the council hands three jobs on, which other partners take, and partners deliver contributions."""
     busy.ok("alice", 'commit "Insurance" by:2026-12-20 effort:2h')  # 8
     busy.ok("alice", 'commit "Licence" by:2026-12-20 effort:3h')  # 9
+    busy.ok("alice", 'commit "Permit" by:2026-12-20 effort:1h')  # 10
     busy.ok("alice", "reassign 8 @carol")
     busy.ok("carol", "accept 8")
     busy.ok("alice", "reassign 9 @erin")
     busy.ok("erin", "accept 9")
+    busy.ok("alice", "reassign 10 @bob")
+    busy.ok("bob", "accept 10")
     busy.ok("carol", "done 8")
-    # Town Council: delivered 0, asked 2 (5h). Riverside Trust: took on 1 (2h) and delivered it (2h).
+    busy.ok("alice", 'delivered money:£250 "Hall hire"')
+    busy.ok("bob", 'delivered money:£120 "Printing"')
+    busy.ok("bob", 'delivered time:6h "Stewarding"')
+    # Town Council: contributed £250, asked 3 (6h). Chamber of Trade: took on 1 (1h), contributed £120 and 6h.
+    # Riverside Trust: took on 1 (2h) and delivered it (2h).
+    expected = {
+        "Town Council": ["Town Council", "1", "0", "0h", "0", "0h", "1 (£250)", "3", "6h"],
+        "Chamber of Trade": ["Chamber of Trade", "3", "0", "0h", "1", "1h", "2 (£120, 6h)", "0", "0h"],
+        "Riverside Trust": ["Riverside Trust", "2", "1", "2h", "1", "2h", "0", "0", "0h"],
+        "Warm Space": ["Warm Space", "1", "0", "0h", "1", "3h", "0", "0", "0h"],
+    }
+    head = ["Partner", "Gives", "Delivered", "Hours delivered", "Took on from others", "Hours taken on",
+            "Contributions", "Asks: handed to others", "Hours handed"]
     health = busy.ok("alice", "health")
-    assert ("Town Council: gave 0 (delivered 0, 0h; took on 0 from others, 0h), asked 2 (2 commitments handed to "
-            "others, 5h)") in health
+    assert ("Town Council: gave 1 (delivered 0, 0h; took on 0 from others, 0h; contributed 1: £250), asked 3 "
+            "(3 commitments handed to others, 6h)") in health
     files = {a.filename: a.content.decode() for a in busy.say("alice", "export").attachments}
-    exported = {line.split(" | ")[0].removeprefix("| "): line for line in files["health.md"].splitlines()
-                if line.startswith("| ") and not line.startswith("| Partner") and "---" not in line}
-    assert exported["Town Council"] == "| Town Council | 0 | 0 | 0 | 0 | 2 | 5 |"
-    assert exported["Riverside Trust"] == "| Riverside Trust | 1 | 2 | 1 | 0 | 0 | 0 |"
-    assert exported["Warm Space"] == "| Warm Space | 0 | 0 | 1 | 0 | 0 | 0 |"
+    table = files["health.md"].split("## Give and take", 1)[1]
+    assert "| " + " | ".join(head) + " |" in table
+    exported = {row[0]: row for row in ([v.strip() for v in line.strip("|").split(" | ")]
+                                        for line in table.splitlines()
+                                        if line.startswith("| ") and not line.startswith(("| Partner", "| ---")))}
+    web = create_app(web_settings(busy), busy.sessions, clock=lambda: busy.now).test_client()
+    web.post(address(busy.ok("alice", "dashboard"), "signin"))
+    bars, shown_head, shown = balance_page(web.get("/dashboard").text)
     with busy.sessions() as session:
         p = session.scalars(select(Partnership)).one()
         chart = next(c for c in dashboard_of(session, p, busy.now, UTC).charts if c.key == "balance")
-        rows = {row[0]: row for row in chart.rows}
-        assert rows["Town Council"] == ["Town Council", "0", "0h", "0", "2", "5h"]
-        assert rows["Riverside Trust"] == ["Riverside Trust", "1", "2h", "1", "0", "0h"]
-        assert chart.summary == "Out of balance: Town Council ask far more than they give."
+    drawn = {name: (f"{gives:g}", f"{asks:g}") for name, gives, asks in
+             zip(chart.labels, chart.series[0].values, chart.series[1].values, strict=True)}
+    assert shown_head == head
+    for name, row in expected.items():
+        assert exported[name] == shown[name] == row, name
+        assert drawn[name] == bars[name] == (row[1], row[7]), f"{name}: the bars draw the table's gives and asks"
+    assert set(shown) == set(exported) == set(bars)
+    assert chart.summary == "Out of balance: Town Council ask far more than they give."

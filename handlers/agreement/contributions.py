@@ -24,6 +24,7 @@ from handlers.judgements.contributions import (
     Brought,
     brought_in,
     delivered_said,
+    not_counted,
     partner_of,
     pledge_said,
     quantity,
@@ -39,9 +40,10 @@ CURRENCIES = {"£": "GBP", "€": "EUR", "$": "USD", "gbp": "GBP", "eur": "EUR",
 MAX_MONEY = Decimal(1_000_000_000)
 MAX_HOURS = Decimal(10_000)
 _SIGN = r"£|€|\$|gbp|eur|usd"
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,12}(?:\.\d{1,2})?"
+# Any number of digits: one too large is refused by its range (MAX_MONEY, MAX_HOURS), which the refusal names.
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
 _MONEY = re.compile(rf"(?:(?P<before>{_SIGN})\s*(?P<amount>{_NUMBER})|(?P<number>{_NUMBER})\s*(?P<after>{_SIGN}))")
-_TIME = re.compile(r"(?P<amount>\d{1,6}(?:\.\d{1,2})?)\s*(?P<unit>h|hrs?|hours?|m|mins?|minutes?)?")
+_TIME = re.compile(r"(?P<amount>\d+(?:\.\d{1,2})?)\s*(?P<unit>h|hrs?|hours?|m|mins?|minutes?)?")
 _PERIOD = re.compile(r"\s*(?:(?:an?|per|each|every|/)\s*(?P<per>week|wk|month|mo|mth|year|yr|annum)"
                      r"|(?P<ly>weekly|monthly|yearly|annually)|(?P<once>once|one-off|in all|in total))$")
 PERIODS = {"week": Period.WEEK, "wk": Period.WEEK, "weekly": Period.WEEK, "month": Period.MONTH, "mo": Period.MONTH,
@@ -246,7 +248,10 @@ def delivered(ctx: Context, args: Args) -> Reply:
     mine = next((b for b in brought_in(ctx.session, member.partnership_id, today)
                  if b.key == partner_of(member, member.organisation)[0]), None)
     kept = next((x for x in mine.promises if x.pledge.kind is kind), None) if mine else None
-    if kept is not None:
+    if kept is not None and (why := not_counted(kept.pledge, row, today)) is not None:
+        said += (f" It does not count towards its pledge #{kept.pledge.number} ({kept.pledge.kind.value}: "
+                 f"{pledge_said(kept.pledge)}): {why}.")
+    elif kept is not None:
         said += f" Against its pledge #{kept.pledge.number}: {kept.said(show_moment(kept.pledge.created_at, ctx.tz, ctx.now))}."
     return Reply(text=said, audience=Audience.CHANNEL)
 

@@ -29,6 +29,10 @@ MIN_ASKS = 2
 # ...and more than this many times what it gives.
 RATIO = 2
 ACCEPTED = "accepted"
+# The give-and-take table's columns, the same wherever it is shown (the dashboard, health.md):
+# the two figures the chart draws, then what each counts.
+HEAD = ("Partner", "Gives", "Delivered", "Hours delivered", "Took on from others", "Hours taken on", "Contributions",
+        "Asks: handed to others", "Hours handed")
 
 
 @dataclass
@@ -65,6 +69,13 @@ class Balance:
                          else f"{kind.value} {int(amount)}"
                          for (kind, currency), amount in sorted(self.contributed_sums.items(),
                                                                 key=lambda item: (item[0][0].value, item[0][1] or "")))
+
+    def cells(self) -> list[str]:
+        """The partner's row under `HEAD`, so every table of give and take shows the chart's figures alike."""
+        return [self.partner, str(self.gives), str(self.delivered), hours(round(self.delivered_hours, 1)),
+                str(self.took_on), hours(round(self.took_on_hours, 1)),
+                f"{self.contributed} ({self.contributions()})" if self.contributed else "0",
+                str(self.asks), hours(round(self.handed_on_hours, 1))]
 
     def describe(self) -> str:
         """`Chamber of Trade: gave 2 (delivered 1, 3h; took on 1 from others, 2h), asked 5 (handed 5 to others, 9h)`;

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.dates import show_day
 from handlers.judgements.signoff import organisation_key
 from storage.models import ContributionKind, Delivery, Member, Period, Pledge
 
@@ -142,11 +143,20 @@ def due_by(p: Pledge, today: date) -> Decimal | None:
     return (p.amount * days / PERIOD_DAYS[p.period]).quantize(CENT, ROUND_HALF_UP)
 
 
+def not_counted(p: Pledge, d: Delivery, today: date) -> str | None:
+    """Why a delivery of a pledge's kind does not count towards it (None when it does): one rule for
+    the pledge's figures and for what `delivered` says of the delivery."""
+    if p.kind is ContributionKind.MONEY and d.currency != p.currency:
+        return f"it is in {d.currency} and the pledge in {p.currency}"
+    if d.delivered_on < p.created_at.date():
+        return (f"it was given on {show_day(d.delivered_on, today)}, before the pledge was made on "
+                f"{show_day(p.created_at.date(), today)}")
+    return None
+
+
 def promise(p: Pledge, deliveries: Iterable[Delivery], today: date) -> Promise:
     """How one pledge is kept by the deliveries of its partner."""
-    since = p.created_at.date()
-    matching = [d for d in deliveries if d.kind is p.kind and d.delivered_on >= since
-                and (p.kind is not ContributionKind.MONEY or d.currency == p.currency)]
+    matching = [d for d in deliveries if d.kind is p.kind and not_counted(p, d, today) is None]
     delivered = sum((d.amount for d in matching if d.amount is not None), Decimal(0)) if p.kind in MEASURED else None
     return Promise(p, delivered, due_by(p, today), len(matching))
 
