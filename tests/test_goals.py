@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from storage.models import Commitment, CommitmentGoal, GoalReading
+from storage.models import Commitment, CommitmentGoal, Event, Goal, GoalReading
 from tests.conftest import START, Chat
 from tests.test_bad_input import all_of, refuse
 
@@ -183,6 +183,39 @@ def test_a_goal_is_edited_and_dropped_with_its_reasons_kept(goal: Chat) -> None:
     history = goal.ok("bob", "history goal 1")
     assert "Alice dropped goal #1 Footfall up 10% — The market moved" in history
     assert "Alice changed goal #1 Footfall up 10%: target 1,320 → 1,300" in history
+
+
+def test_a_goal_dropped_by_mistake_is_reopened_with_its_readings_and_work(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    assert '`reopen goal 1 "why"` takes it up again' in goal.ok("alice", 'goal drop 1 "The market moved"')
+    out = goal.ok("alice", 'reopen goal 1 "Dropped by mistake"')
+    assert ("Goal #1 Footfall up 10% is pursued again: Dropped by mistake. weekly footfall count: 1,250 now, from 1,200 "
+            "towards 1,320 by Tue 31 Aug 2027: 42% of the way (read Tue 24 Nov); work: 1 open, 0 done.") in out
+    [g] = all_of(goal.sessions, Goal)
+    assert (g.dropped_at, g.drop_reason) == (None, None)
+    listed = goal.ok("bob", "goals")
+    assert "#1 Footfall up 10% — weekly footfall count: 1,250 now" in listed and "Dropped" not in listed
+    assert "#1 Count Saturday footfall — Bob (Chamber of Trade)" in goal.ok("bob", "goals 1")
+    history = goal.ok("bob", "history goal 1")
+    assert "Alice reopened goal #1 Footfall up 10%, dropped as: The market moved — Dropped by mistake" in history
+    [reopened] = [e for e in all_of(goal.sessions, Event) if e.action == "goal-reopen"]
+    assert reopened.reason == "Dropped by mistake"
+    # Standing again, it takes readings, edits and work as before it was dropped.
+    goal.ok("bob", "reading 1 1260")
+    goal.ok("alice", "goal edit 1 target:1300")
+    goal.ok("carol", 'commit "Run the river fair" by:friday goal:1')
+
+
+def test_reopening_a_goal_needs_a_dropped_goal_a_reason_and_a_coordinator(goal: Chat) -> None:
+    refuse(goal, "alice", 'reopen goal 1 "Dropped by mistake"', "Goal #1 Footfall up 10% is not dropped",
+           "`history goal 1`")
+    goal.ok("alice", 'goal drop 1 "The market moved"')
+    refuse(goal, "alice", "reopen goal 1", 'Say why it is reopened, so everyone can see: `reopen goal 1 "why"`.')
+    refuse(goal, "alice", 'reopen goal 2 "Dropped by mistake"', "There is no goal #2", "`goals`")
+    refuse(goal, "bob", 'reopen goal 1 "Dropped by mistake"', "Only coordinators", example=False)
+    refuse(goal, "alice", "goal edit 1 target:1300", "Goal #1 was dropped", '`reopen goal 1 "why"`')
+    assert all_of(goal.sessions, Goal)[0].drop_reason == "The market moved"
 
 
 def test_goals_and_readings_are_exported(goal: Chat) -> None:

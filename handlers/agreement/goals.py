@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
@@ -196,7 +196,8 @@ def edit_goal(ctx: Context, args: Args) -> Reply:
     if not args.options:
         raise UserError(f"Say what to change, like `goal edit {goal.number} target:1300`.")
     if goal.dropped_at is not None:
-        raise UserError(f"Goal #{goal.number} was dropped; set a new one with `goal`.", "Type `goals` to see them.")
+        raise UserError(f"Goal #{goal.number} was dropped; reopen it first, saying why.",
+                        f'Type `reopen goal {goal.number} "why"`, then `goal edit {goal.number} ...`.')
     today = ctx.now.astimezone(ctx.tz).date()
     said: list[str] = []
     for key, label in (("title", "title"), ("measure", "measure")):
@@ -242,7 +243,31 @@ def drop_goal(ctx: Context, args: Args) -> Reply:
     still = ""
     if work and work.open:
         still = f" Its {plural(work.open, 'open commitment')} {'stays as it is' if work.open == 1 else 'stay as they are'}."
-    return Reply(text=f"Dropped goal #{goal.number} {goal.title}: {reason}.{still}", audience=Audience.CHANNEL)
+    return Reply(text=f"Dropped goal #{goal.number} {goal.title}: {reason}.{still} Dropped by mistake? "
+                      f'`reopen goal {goal.number} "why"` takes it up again.', audience=Audience.CHANNEL)
+
+
+@command("reopen goal", usage='reopen goal <number> "why"',
+         examples=('reopen goal 1 "Dropped by mistake"',), access=Access.COORDINATOR)
+def reopen_goal(ctx: Context, args: Args) -> Reply:
+    """Pursue a dropped goal again, saying why (coordinators): its readings and the work serving it count again."""
+    goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
+    if not args.has_more():
+        raise UserError(f'Say why it is reopened, so everyone can see: `reopen goal {goal.number} "why"`.')
+    reason = args.take_text("reason", MAX_NOTE)
+    args.finish()
+    was = goal.drop_reason
+    # One conditional update is the check too: of two coordinators reopening it at once, one is told it stands.
+    reopened = ctx.session.execute(update(Goal).where(Goal.id == goal.id, Goal.dropped_at.is_not(None))
+                                   .values(dropped_at=None, drop_reason=None)
+                                   .execution_options(synchronize_session="fetch"))
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise UserError(f"Goal #{goal.number} {goal.title} is not dropped, so there is nothing to reopen.",
+                        f"Type `history goal {goal.number}` to see what became of it.")
+    ctx.record("goal-reopen", f"reopened goal #{goal.number} {goal.title}, dropped as: {was}", subject=goal, reason=reason)
+    i = indicator_of(ctx, goal.id)
+    return Reply(text=f"Goal #{goal.number} {goal.title} is pursued again: {reason}. {goal.measure}: {i.said()}; "
+                      f"work: {i.work.said()}.", audience=Audience.CHANNEL)
 
 
 @command(
