@@ -170,6 +170,20 @@ def test_a_reading_entered_by_mistake_is_undone_by_its_author_or_a_coordinator(g
     assert [r.undone_at is None for r in all_of(goal.sessions, GoalReading)] == [True, False]
 
 
+def test_the_trend_counts_a_day_read_twice_once(goal: Chat) -> None:
+    goal.advance(days=140)
+    goal.ok("bob", f'reading 1 1230 "Spring count" on:{days(goal, 100)}')
+    goal.ok("bob", "reading 1 1242")
+    with goal.sessions.begin() as session:  # the same day twice, as `reading` once accepted it
+        twice = session.scalars(select(GoalReading).order_by(GoalReading.id.desc())).first()
+        assert twice is not None
+        session.add(GoalReading(partnership_id=twice.partnership_id, goal_id=twice.goal_id, member_id=twice.member_id,
+                                value=twice.value, taken_on=twice.taken_on, created_at=twice.created_at))
+    out = goal.ok("bob", "goals 1")
+    assert "at this pace 1,284 by Tue 31 Aug, short of 1,320" in out
+    assert out.count("Tue 13 Apr: 1,242 (Bob)") == 1
+
+
 def test_a_goal_is_edited_and_dropped_with_its_reasons_kept(goal: Chat) -> None:
     out = goal.ok("alice", "goal edit 1 target:1300 by:2027-09-30")
     assert "Changed goal #1 Footfall up 10%: target 1,320 → 1,300; by Tue 31 Aug 2027 → Thu 30 Sep 2027." in out
