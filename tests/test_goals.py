@@ -166,8 +166,42 @@ def test_a_reading_entered_by_mistake_is_undone_by_its_author_or_a_coordinator(g
     goal.ok("bob", "reading 1 12500")
     refuse(goal, "carol", "reading undo 1", "The latest reading of goal #1 is Bob's; only they or a coordinator")
     out = goal.ok("bob", "reading undo 1")
-    assert "Undid the reading 12,500 of Tue 24 Nov of goal #1 Footfall up 10%; it is now at 1,250 now" in out
+    assert ("Undid the reading 12,500 of Tue 24 Nov of goal #1 Footfall up 10%, and 1,250, which it replaced, counts "
+            "again; it is now at 1,250 now") in out
     assert [r.undone_at is None for r in all_of(goal.sessions, GoalReading)] == [True, False]
+
+
+def test_the_same_reading_twice_in_a_day_is_refused_saying_how_to_correct_it(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    refuse(goal, "bob", "reading 1 1,250", "Goal #1 already has 1,250 for Tue 24 Nov, recorded by Bob; nothing changed.",
+           "`reading 1 <right figure> on:2026-11-24` replaces it; `reading undo 1` takes it back.")
+    goal.advance(days=1)
+    goal.ok("bob", "reading 1 1250")  # the same figure on another day is another reading
+    # Not the latest entered, so `reading undo` would take back another: only the correction is offered.
+    text = refuse(goal, "carol", "reading 1 1250 on:2026-11-24", "Goal #1 already has 1,250 for Tue 24 Nov",
+                  "`reading 1 <right figure> on:2026-11-24` replaces it.")
+    assert "reading undo" not in text
+    assert [r.taken_on.isoformat() for r in all_of(goal.sessions, GoalReading)] == ["2026-11-24", "2026-11-25"]
+
+
+def test_a_second_figure_for_a_day_replaces_the_first_for_its_author_or_a_coordinator(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    refuse(goal, "carol", "reading 1 1260", "Goal #1's reading of Tue 24 Nov (1,250) is Bob's; only they or a "
+                                            "coordinator can replace it.", "`reading 1 <right figure> on:2026-11-24`")
+    out = goal.ok("bob", 'reading 1 1260 "Recounted"')
+    assert "1,260 now, from 1,200" in out and "It replaces 1,250 of Tue 24 Nov (Bob's); `reading undo 1` brings " \
+                                               "that back." in out
+    assert "It replaces 1,260 of Tue 24 Nov (Bob's)" in goal.ok("alice", "reading 1 1270")
+    readings = all_of(goal.sessions, GoalReading)
+    assert [(r.value, r.undone_at is None) for r in readings] == [(1250, False), (1260, False), (1270, True)]
+    assert "Readings, newest first\n  - Tue 24 Nov: 1,270 (Alice)" in goal.ok("bob", "goals 1")
+    assert "Bob recorded 1,260 for goal #1 Footfall up 10% on 2026-11-24, replacing 1,250 (Bob's)" in \
+        goal.ok("bob", "history goal 1")
+    # Undone, a replacement gives its day back the figure it replaced, one step at a time.
+    assert "Undid the reading 1,270 of Tue 24 Nov of goal #1 Footfall up 10%, and 1,260, which it replaced, counts " \
+           "again; it is now at 1,260 now" in goal.ok("alice", "reading undo 1")
+    assert "it is now at 1,250 now" in goal.ok("bob", "reading undo 1")
+    assert [r.undone_at is None for r in all_of(goal.sessions, GoalReading)] == [True, False, False]
 
 
 def test_the_trend_counts_a_day_read_twice_once(goal: Chat) -> None:
