@@ -58,6 +58,7 @@ def flex(ctx: Context, args: Args) -> Reply:
         raise UserError("Observers can read the partnership but not offer flexibility.",
                         "Type `flex` to see the offers; a coordinator can make you a member with "
                         f"`member role @{ctx.person.user_id} member`.")
+    ensure_new_offer(ctx, member, dimension, text)
     offer = Flexibility(partnership_id=member.partnership_id, number=ctx.number(Flexibility), member_id=member.id,
                         dimension=dimension, text=text, created_at=ctx.now)
     ctx.session.add(offer)
@@ -65,6 +66,15 @@ def flex(ctx: Context, args: Args) -> Reply:
     ctx.record("flex", f'offered #{offer.number}, to flex on {dimension.value}: "{text}"', subject=offer)
     return Reply(text=f'{member_label(member)} can flex on {dimension.value}: "{text}" (#{offer.number})',
                  audience=Audience.CHANNEL)
+
+
+def ensure_new_offer(ctx: Context, member: Member, dimension: FlexDimension, text: str) -> None:
+    """Refuse an offer the member already has standing, so `flex` does not list the same give twice."""
+    same = next((f for f in open_offers(ctx, member)
+                 if f.dimension is dimension and f.text.casefold() == text.casefold()), None)
+    if same is not None:
+        raise UserError(f'You already offered that, as #{same.number} ({dimension.value}: "{same.text}"); nothing changed.',
+                        f"Type `flex` to see the offers, or `flex withdraw {same.number}` if it no longer holds.")
 
 
 @command("flex who", usage="flex who <time|money|priorities|resources>", examples=("flex who time",),

@@ -34,7 +34,7 @@ ABOUT: dict[str, tuple[str, ...]] = {
                 "organisation-join", "organisation-leave"),
     "agreement": ("agreement-edit", "agreement-sign", "signature-void", "organisation-join", "organisation-leave"),
     "contributions": ("pledge", "pledge-withdraw", "delivered", "delivered-undo"),
-    "goals": ("goal", "goal-edit", "goal-drop", "reading", "reading-undo"),
+    "goals": ("goal", "goal-edit", "goal-drop", "goal-reopen", "reading", "reading-undo"),
     "interests": ("interest", "interest-withdraw"),
     "decisions": ("propose", "respond", CHANGED, "decision-close", "decision-withdraw", "decision-results",
                   "proxy", "proxy-withdraw", "meeting-decision"),

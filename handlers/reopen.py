@@ -1,7 +1,8 @@
 """Undo: `reopen <number>` takes up again what was closed by mistake, a commitment or a concern.
 
 A commitment and a concern may share a number; `reopen` finds the closed one, and when both
-are closed it asks which: `reopen commitment 4` or `reopen concern 4`.
+are closed it asks which: `reopen commitment 4` or `reopen concern 4`. A dropped goal is
+named, `reopen goal 4` (handlers/agreement/goals.py): goals share their numbers with both.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus
 def reopen(ctx: Context, args: Args) -> Reply:
     """Reopen a done or dropped commitment, or a resolved concern, saying why.
 
-    Where a commitment and a concern share the number, say which: `reopen commitment 4`, `reopen concern 4`."""
+    Where a commitment and a concern share the number, say which: `reopen commitment 4`, `reopen concern 4`.
+    A dropped goal is reopened by name: `reopen goal 4 "why"`."""
     if not args.words:
         raise UserError("Say which, by its number (like `reopen 12 \"why\"`).")
     number = Args([args.words[0]]).take_id("commitment or concern")

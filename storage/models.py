@@ -1310,7 +1310,8 @@ class GoalReading(Base):
     taken_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
-    # Entered by mistake (`reading undo`): kept, but no longer counted.
+    # Entered by mistake (`reading undo`), or replaced by another figure for its day (then at the
+    # moment that one was recorded, its created_at): kept, but no longer counted.
     undone_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(

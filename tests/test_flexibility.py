@@ -88,3 +88,16 @@ def test_a_coordinator_may_withdraw_anyones_offer(town: Chat) -> None:
     assert all_of(town.sessions, Flexibility)[0].withdrawn_at == town.now
     [logged] = [e for e in all_of(town.sessions, Event) if e.action == "flex-withdraw"]
     assert logged.actor.user_id == "alice" and logged.reason == "withdrawn by Alice" and logged.subject_id == 1
+
+
+def test_the_same_offer_twice_is_refused_naming_the_standing_one(town: Chat) -> None:
+    town.ok("carol", 'flex time "An extra 2 hours a month"')
+    refuse(town, "carol", 'flex time "an extra 2  hours a month"',
+           'You already offered that, as #1 (time: "An extra 2 hours a month"); nothing changed.', "`flex withdraw 1`")
+    # The same words are a new offer of another kind, from someone else, or once the first is withdrawn.
+    town.ok("carol", 'flex resources "An extra 2 hours a month"')
+    town.ok("bob", 'flex time "An extra 2 hours a month"')
+    town.ok("carol", "flex withdraw 1")
+    assert "(#4)" in town.ok("carol", 'flex time "An extra 2 hours a month"')
+    assert [(f.number, f.withdrawn_at is None) for f in all_of(town.sessions, Flexibility)] == [
+        (1, False), (2, True), (3, True), (4, True)]

@@ -27,6 +27,7 @@ def grow(chat: Chat, n: int) -> None:
         chat.ok(who, 'delivered money:£20 "Stamps"')
         chat.ok("alice", f'goal "Goal {who}" measure:"count" baseline:10 target:20 by:2027-06-30')
         chat.ok(who, f"reading {goal} 12")  # readings start the day a goal is set
+        chat.advance(days=1)  # and take one figure a day
         chat.ok(who, f"reading {goal} 13")
         chat.ok(who, f'commit "Work for {who}" by:friday goal:{goal}')
         chat.ok(who, f'interest "Interest of {who}"')

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from storage.models import Commitment, CommitmentGoal, GoalReading
+from storage.models import Commitment, CommitmentGoal, Event, Goal, GoalReading
 from tests.conftest import START, Chat
 from tests.test_bad_input import all_of, refuse
 
@@ -166,8 +166,56 @@ def test_a_reading_entered_by_mistake_is_undone_by_its_author_or_a_coordinator(g
     goal.ok("bob", "reading 1 12500")
     refuse(goal, "carol", "reading undo 1", "The latest reading of goal #1 is Bob's; only they or a coordinator")
     out = goal.ok("bob", "reading undo 1")
-    assert "Undid the reading 12,500 of Tue 24 Nov of goal #1 Footfall up 10%; it is now at 1,250 now" in out
+    assert ("Undid the reading 12,500 of Tue 24 Nov of goal #1 Footfall up 10%, and 1,250, which it replaced, counts "
+            "again; it is now at 1,250 now") in out
     assert [r.undone_at is None for r in all_of(goal.sessions, GoalReading)] == [True, False]
+
+
+def test_the_same_reading_twice_in_a_day_is_refused_saying_how_to_correct_it(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    refuse(goal, "bob", "reading 1 1,250", "Goal #1 already has 1,250 for Tue 24 Nov, recorded by Bob; nothing changed.",
+           "`reading 1 <right figure> on:2026-11-24` replaces it; `reading undo 1` takes it back.")
+    goal.advance(days=1)
+    goal.ok("bob", "reading 1 1250")  # the same figure on another day is another reading
+    # Not the latest entered, so `reading undo` would take back another: only the correction is offered.
+    text = refuse(goal, "carol", "reading 1 1250 on:2026-11-24", "Goal #1 already has 1,250 for Tue 24 Nov",
+                  "`reading 1 <right figure> on:2026-11-24` replaces it.")
+    assert "reading undo" not in text
+    assert [r.taken_on.isoformat() for r in all_of(goal.sessions, GoalReading)] == ["2026-11-24", "2026-11-25"]
+
+
+def test_a_second_figure_for_a_day_replaces_the_first_for_its_author_or_a_coordinator(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    refuse(goal, "carol", "reading 1 1260", "Goal #1's reading of Tue 24 Nov (1,250) is Bob's; only they or a "
+                                            "coordinator can replace it.", "`reading 1 <right figure> on:2026-11-24`")
+    out = goal.ok("bob", 'reading 1 1260 "Recounted"')
+    assert "1,260 now, from 1,200" in out and "It replaces 1,250 of Tue 24 Nov (Bob's); `reading undo 1` brings " \
+                                               "that back." in out
+    assert "It replaces 1,260 of Tue 24 Nov (Bob's)" in goal.ok("alice", "reading 1 1270")
+    readings = all_of(goal.sessions, GoalReading)
+    assert [(r.value, r.undone_at is None) for r in readings] == [(1250, False), (1260, False), (1270, True)]
+    assert "Readings, newest first\n  - Tue 24 Nov: 1,270 (Alice)" in goal.ok("bob", "goals 1")
+    assert "Bob recorded 1,260 for goal #1 Footfall up 10% on 2026-11-24, replacing 1,250 (Bob's)" in \
+        goal.ok("bob", "history goal 1")
+    # Undone, a replacement gives its day back the figure it replaced, one step at a time.
+    assert "Undid the reading 1,270 of Tue 24 Nov of goal #1 Footfall up 10%, and 1,260, which it replaced, counts " \
+           "again; it is now at 1,260 now" in goal.ok("alice", "reading undo 1")
+    assert "it is now at 1,250 now" in goal.ok("bob", "reading undo 1")
+    assert [r.undone_at is None for r in all_of(goal.sessions, GoalReading)] == [True, False, False]
+
+
+def test_the_trend_counts_a_day_read_twice_once(goal: Chat) -> None:
+    goal.advance(days=140)
+    goal.ok("bob", f'reading 1 1230 "Spring count" on:{days(goal, 100)}')
+    goal.ok("bob", "reading 1 1242")
+    with goal.sessions.begin() as session:  # the same day twice, as `reading` once accepted it
+        twice = session.scalars(select(GoalReading).order_by(GoalReading.id.desc())).first()
+        assert twice is not None
+        session.add(GoalReading(partnership_id=twice.partnership_id, goal_id=twice.goal_id, member_id=twice.member_id,
+                                value=twice.value, taken_on=twice.taken_on, created_at=twice.created_at))
+    out = goal.ok("bob", "goals 1")
+    assert "at this pace 1,284 by Tue 31 Aug, short of 1,320" in out
+    assert out.count("Tue 13 Apr: 1,242 (Bob)") == 1
 
 
 def test_a_goal_is_edited_and_dropped_with_its_reasons_kept(goal: Chat) -> None:
@@ -183,6 +231,39 @@ def test_a_goal_is_edited_and_dropped_with_its_reasons_kept(goal: Chat) -> None:
     history = goal.ok("bob", "history goal 1")
     assert "Alice dropped goal #1 Footfall up 10% — The market moved" in history
     assert "Alice changed goal #1 Footfall up 10%: target 1,320 → 1,300" in history
+
+
+def test_a_goal_dropped_by_mistake_is_reopened_with_its_readings_and_work(goal: Chat) -> None:
+    goal.ok("bob", 'reading 1 1250 "Count on 3 May"')
+    goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
+    assert '`reopen goal 1 "why"` takes it up again' in goal.ok("alice", 'goal drop 1 "The market moved"')
+    out = goal.ok("alice", 'reopen goal 1 "Dropped by mistake"')
+    assert ("Goal #1 Footfall up 10% is pursued again: Dropped by mistake. weekly footfall count: 1,250 now, from 1,200 "
+            "towards 1,320 by Tue 31 Aug 2027: 42% of the way (read Tue 24 Nov); work: 1 open, 0 done.") in out
+    [g] = all_of(goal.sessions, Goal)
+    assert (g.dropped_at, g.drop_reason) == (None, None)
+    listed = goal.ok("bob", "goals")
+    assert "#1 Footfall up 10% — weekly footfall count: 1,250 now" in listed and "Dropped" not in listed
+    assert "#1 Count Saturday footfall — Bob (Chamber of Trade)" in goal.ok("bob", "goals 1")
+    history = goal.ok("bob", "history goal 1")
+    assert "Alice reopened goal #1 Footfall up 10%, dropped as: The market moved — Dropped by mistake" in history
+    [reopened] = [e for e in all_of(goal.sessions, Event) if e.action == "goal-reopen"]
+    assert reopened.reason == "Dropped by mistake"
+    # Standing again, it takes readings, edits and work as before it was dropped.
+    goal.ok("bob", "reading 1 1260")
+    goal.ok("alice", "goal edit 1 target:1300")
+    goal.ok("carol", 'commit "Run the river fair" by:friday goal:1')
+
+
+def test_reopening_a_goal_needs_a_dropped_goal_a_reason_and_a_coordinator(goal: Chat) -> None:
+    refuse(goal, "alice", 'reopen goal 1 "Dropped by mistake"', "Goal #1 Footfall up 10% is not dropped",
+           "`history goal 1`")
+    goal.ok("alice", 'goal drop 1 "The market moved"')
+    refuse(goal, "alice", "reopen goal 1", 'Say why it is reopened, so everyone can see: `reopen goal 1 "why"`.')
+    refuse(goal, "alice", 'reopen goal 2 "Dropped by mistake"', "There is no goal #2", "`goals`")
+    refuse(goal, "bob", 'reopen goal 1 "Dropped by mistake"', "Only coordinators", example=False)
+    refuse(goal, "alice", "goal edit 1 target:1300", "Goal #1 was dropped", '`reopen goal 1 "why"`')
+    assert all_of(goal.sessions, Goal)[0].drop_reason == "The market moved"
 
 
 def test_goals_and_readings_are_exported(goal: Chat) -> None:

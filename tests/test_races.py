@@ -187,9 +187,13 @@ def test_withdraw_and_close_at_once_settle_a_decision_once(town: Chat) -> None:
     ([("bob", 'concern "The hall is too small"'), ("alice", 'partnership wind-up "The funding ended"')],
      ("alice", 'resolve 1 "Book the library"'), ("alice", 'resolve 1 "Book the church"')),
     ([("bob", 'commit "Book the hall" by:friday')], ("alice", "reassign 1 @alice"), ("alice", "reassign 1 @alice")),
+    ([("alice", "member role @bob coordinator"),
+      ("alice", 'goal "Footfall up" measure:"count" baseline:1200 target:1320 by:"in 9 months"'),
+      ("alice", 'goal drop 1 "The market moved"')],
+     ("alice", 'reopen goal 1 "Dropped by mistake"'), ("bob", 'reopen goal 1 "We still count it"')),
 ], ids=["resolve", "flex-withdraw", "review-close", "review-start", "remove", "join-request", "approve-decline",
         "commitment-reopen", "concern-reopen", "partnership-reopen", "reopen-paused-proposal", "resolve-wound-up",
-        "take-over"])
+        "take-over", "goal-reopen"])
 def test_the_same_change_twice_at_once_happens_once(town: Chat, setup: list[tuple[str, str]], first: tuple[str, str],
                                                      second: tuple[str, str]) -> None:
     for user, text in setup:

@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
@@ -25,7 +25,7 @@ from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage.lines import LINES, lines
-from storage.models import Commitment, CommitmentGoal, CommitmentStatus, Goal, GoalReading, Role
+from storage.models import Commitment, CommitmentGoal, CommitmentStatus, Goal, GoalReading, Member, Role
 
 _FIGURE = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,4}))?\s*%?")
 MAX_YEARS = 10
@@ -196,7 +196,8 @@ def edit_goal(ctx: Context, args: Args) -> Reply:
     if not args.options:
         raise UserError(f"Say what to change, like `goal edit {goal.number} target:1300`.")
     if goal.dropped_at is not None:
-        raise UserError(f"Goal #{goal.number} was dropped; set a new one with `goal`.", "Type `goals` to see them.")
+        raise UserError(f"Goal #{goal.number} was dropped; reopen it first, saying why.",
+                        f'Type `reopen goal {goal.number} "why"`, then `goal edit {goal.number} ...`.')
     today = ctx.now.astimezone(ctx.tz).date()
     said: list[str] = []
     for key, label in (("title", "title"), ("measure", "measure")):
@@ -242,7 +243,31 @@ def drop_goal(ctx: Context, args: Args) -> Reply:
     still = ""
     if work and work.open:
         still = f" Its {plural(work.open, 'open commitment')} {'stays as it is' if work.open == 1 else 'stay as they are'}."
-    return Reply(text=f"Dropped goal #{goal.number} {goal.title}: {reason}.{still}", audience=Audience.CHANNEL)
+    return Reply(text=f"Dropped goal #{goal.number} {goal.title}: {reason}.{still} Dropped by mistake? "
+                      f'`reopen goal {goal.number} "why"` takes it up again.', audience=Audience.CHANNEL)
+
+
+@command("reopen goal", usage='reopen goal <number> "why"',
+         examples=('reopen goal 1 "Dropped by mistake"',), access=Access.COORDINATOR)
+def reopen_goal(ctx: Context, args: Args) -> Reply:
+    """Pursue a dropped goal again, saying why (coordinators): its readings and the work serving it count again."""
+    goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
+    if not args.has_more():
+        raise UserError(f'Say why it is reopened, so everyone can see: `reopen goal {goal.number} "why"`.')
+    reason = args.take_text("reason", MAX_NOTE)
+    args.finish()
+    was = goal.drop_reason
+    # One conditional update is the check too: of two coordinators reopening it at once, one is told it stands.
+    reopened = ctx.session.execute(update(Goal).where(Goal.id == goal.id, Goal.dropped_at.is_not(None))
+                                   .values(dropped_at=None, drop_reason=None)
+                                   .execution_options(synchronize_session="fetch"))
+    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+        raise UserError(f"Goal #{goal.number} {goal.title} is not dropped, so there is nothing to reopen.",
+                        f"Type `history goal {goal.number}` to see what became of it.")
+    ctx.record("goal-reopen", f"reopened goal #{goal.number} {goal.title}, dropped as: {was}", subject=goal, reason=reason)
+    i = indicator_of(ctx, goal.id)
+    return Reply(text=f"Goal #{goal.number} {goal.title} is pursued again: {reason}. {goal.measure}: {i.said()}; "
+                      f"work: {i.work.said()}.", audience=Audience.CHANNEL)
 
 
 @command(
@@ -252,7 +277,10 @@ def drop_goal(ctx: Context, args: Args) -> Reply:
     options=("on",),
 )
 def reading(ctx: Context, args: Args) -> Reply:
-    """Record a goal's measure on a day (today unless on: says otherwise), with a note of where it came from."""
+    """Record a goal's measure on a day (today unless on: says otherwise), with a note of where it came from.
+
+    A goal has one reading a day: a different figure for a day already read replaces it (whoever entered
+    it, or a coordinator), and the same figure again is refused."""
     goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
     if not args.has_more():
         raise UserError(f"Say the value, like `reading {goal.number} 1250 \"Count on 3 May\"`.")
@@ -275,34 +303,80 @@ def reading(ctx: Context, args: Args) -> Reply:
                         f"{show_day(on, today)} comes before it.",
                         f"Give a day from {show_day(set_on, today)} on; a better starting figure goes in the baseline: "
                         f"`goal edit {goal.number} baseline:{figure(value)}`.")
+    earlier = replaced_reading(ctx, goal, member, on, value)
     row = GoalReading(partnership_id=goal.partnership_id, goal_id=goal.id, member_id=member.id, value=value,
                       taken_on=on, note=note, created_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
     i = indicator_of(ctx, goal.id)
+    replacing = f", replacing {figure(earlier.value)} ({earlier.member.display_name}'s)" if earlier else ""
     ctx.record("reading", f"recorded {figure(value, i.places)} for goal #{goal.number} {goal.title} on "
-                          f"{on.isoformat()}", subject=goal, reason=note)
+                          f"{on.isoformat()}{replacing}", subject=goal, reason=note)
     pace = i.pace()
-    return Reply(text=f"Goal #{goal.number} {goal.title}: {i.said()}." + (f" {pace[0].upper()}{pace[1:]}." if pace else ""),
-                 audience=Audience.CHANNEL)
+    replaced = (f" It replaces {figure(earlier.value)} of {show_day(on, today)} ({earlier.member.display_name}'s); "
+                f"`reading undo {goal.number}` brings that back." if earlier else "")
+    return Reply(text=f"Goal #{goal.number} {goal.title}: {i.said()}." + (f" {pace[0].upper()}{pace[1:]}." if pace else "")
+                 + replaced, audience=Audience.CHANNEL)
+
+
+def replaced_reading(ctx: Context, goal: Goal, member: Member, on: date, value: Decimal) -> GoalReading | None:
+    """The reading of that day a new figure replaces, set aside (None: the day has none); the same figure
+    again is refused, as the measure has one value a day and the trend counts each day once. It is set
+    aside at the moment the new one is recorded, which is how `reading undo` finds it to count again."""
+    earlier = ctx.session.scalar(select(GoalReading).where(GoalReading.goal_id == goal.id, GoalReading.taken_on == on,
+                                                           GoalReading.undone_at.is_(None))
+                                 .order_by(GoalReading.id.desc()).limit(1))
+    if earlier is None:
+        return None
+    today = ctx.now.astimezone(ctx.tz).date()
+    day, n = show_day(on, today), goal.number
+    correct = f"`reading {n} <right figure> on:{on.isoformat()}` replaces it"
+    if earlier.value == value:
+        undo = f"; `reading undo {n}` takes it back" if latest_reading(ctx, goal) is earlier else ""
+        raise UserError(f"Goal #{n} already has {figure(value)} for {day}, recorded by {earlier.member.display_name}; "
+                        "nothing changed.", f"If it is wrong, {correct}{undo}.")
+    ensure_may_correct(member, earlier, f"Goal #{n}'s reading of {day} ({figure(earlier.value)})", "replace",
+                       f"Ask them or a coordinator: {correct}.")
+    earlier.undone_at = ctx.now
+    return earlier
+
+
+def latest_reading(ctx: Context, goal: Goal) -> GoalReading | None:
+    """The goal's counted reading entered last, which `reading undo` takes back."""
+    return ctx.session.scalar(select(GoalReading).where(GoalReading.goal_id == goal.id, GoalReading.undone_at.is_(None))
+                              .order_by(GoalReading.created_at.desc(), GoalReading.id.desc()).limit(1))
+
+
+def ensure_may_correct(member: Member, r: GoalReading, which: str, verb: str, hint: str) -> None:
+    """Only whoever entered a reading, or a coordinator, corrects it: a partner's count is theirs to stand by."""
+    if r.member_id != member.id and member.role is not Role.COORDINATOR:
+        raise UserError(f"{which} is {r.member.display_name}'s; only they or a coordinator can {verb} it.", hint)
 
 
 @command("reading undo", usage="reading undo <goal>", examples=("reading undo 1",))
 def undo_reading(ctx: Context, args: Args) -> Reply:
-    """Undo a goal's latest reading, entered by mistake (whoever entered it, or a coordinator); the record keeps it."""
+    """Undo a goal's latest reading, entered by mistake (whoever entered it, or a coordinator); the record keeps it.
+
+    Undoing a figure that replaced another for its day brings that one back."""
     goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
     args.finish()
     member = ctx.require_member()
-    latest = ctx.session.scalar(select(GoalReading).where(GoalReading.goal_id == goal.id, GoalReading.undone_at.is_(None))
-                                .order_by(GoalReading.created_at.desc(), GoalReading.id.desc()).limit(1))
+    latest = latest_reading(ctx, goal)
     if latest is None:
         raise UserError(f"Goal #{goal.number} has no reading to undo.", f"Type `goals {goal.number}` to see it.")
-    if latest.member_id != member.id and member.role is not Role.COORDINATOR:
-        raise UserError(f"The latest reading of goal #{goal.number} is {latest.member.display_name}'s; only they or a "
-                        "coordinator can undo it.", f"Type `goals {goal.number}` to see its readings.")
+    ensure_may_correct(member, latest, f"The latest reading of goal #{goal.number}", "undo",
+                       f"Type `goals {goal.number}` to see its readings.")
+    # The figure it replaced was set aside the moment it was recorded (see replaced_reading): it counts again.
+    replaced = ctx.session.scalar(select(GoalReading).where(
+        GoalReading.goal_id == goal.id, GoalReading.taken_on == latest.taken_on, GoalReading.id < latest.id,
+        GoalReading.undone_at == latest.created_at).order_by(GoalReading.id.desc()).limit(1))
     latest.undone_at = ctx.now
+    back = ""
+    if replaced is not None:
+        replaced.undone_at = None
+        back = f", and {figure(replaced.value)}, which it replaced, counts again"
     today = ctx.now.astimezone(ctx.tz).date()
     said = f"{figure(latest.value)} of {show_day(latest.taken_on, today)}"
-    ctx.record("reading-undo", f"undid the reading {said} of goal #{goal.number} {goal.title}", subject=goal)
-    return Reply(text=f"Undid the reading {said} of goal #{goal.number} {goal.title}; it is now at "
+    ctx.record("reading-undo", f"undid the reading {said} of goal #{goal.number} {goal.title}{back}", subject=goal)
+    return Reply(text=f"Undid the reading {said} of goal #{goal.number} {goal.title}{back}; it is now at "
                       f"{indicator_of(ctx, goal.id).said()}.", audience=Audience.CHANNEL)

@@ -9,6 +9,8 @@ reaches the target in time, and the work serving it.
   from the baseline to it. Followed to the goal's date it says where the measure would be:
   "at this pace 1,290 by Tue 31 Aug 2027, short of 1,320". Past the date, the last reading
   says whether it was reached.
+- **One reading a day**: a second figure for a day replaces the first, and the trend counts each
+  day once.
 - **Stale**: nothing read for a quarter (92 days), counting from the goal's setting.
 - **Work**: the commitments serving it, open (some overdue) and done; dropped work is not counted.
 """
@@ -166,11 +168,15 @@ class Indicator:
 
 def indicators(goals: Iterable[Goal], readings: Iterable[GoalReading], work: dict[int, Work],
                today: date) -> list[Indicator]:
-    """Each goal's indicator from its counted readings (undone ones left out), by goal number."""
-    by_goal: dict[int, list[GoalReading]] = {}
+    """Each goal's indicator from its counted readings (undone ones left out), by goal number: one a
+    day, the one entered last, so a day read twice (as `reading` once allowed) weighs in the trend once."""
+    by_day: dict[tuple[int, date], GoalReading] = {}
     for r in sorted(readings, key=lambda r: (r.taken_on, r.id)):
         if r.undone_at is None:
-            by_goal.setdefault(r.goal_id, []).append(r)
+            by_day[r.goal_id, r.taken_on] = r
+    by_goal: dict[int, list[GoalReading]] = {}
+    for (goal_id, _), r in by_day.items():
+        by_goal.setdefault(goal_id, []).append(r)
     return [Indicator(g, by_goal.get(g.id, []), today, work.get(g.id, Work()))
             for g in sorted(goals, key=lambda g: g.number)]
 
