@@ -109,4 +109,4 @@ def ensure_running(ctx: Context) -> None:
     how = reopening(ctx, p)
     raise UserError(f"{p.name} {state}, so nothing new can start in it, and only its closing tasks can still be "
                     "finished, dropped or handed on, and its open concerns resolved; its history stays readable.",
-                    f"{how[0].upper()}{how[1:]}" + (" with a new end date." if ended(p, ctx.now) else "."))
+                    f"{how[0].upper()}{how[1:]}.")

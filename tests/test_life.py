@@ -111,7 +111,7 @@ def test_a_partnership_past_its_end_date_needs_a_new_one_to_reopen(chat: Chat) -
     at(chat, "2027-01-01T09:00")
     ended = "Market Square Project ended on its end date, Thu 31 Dec 2026"
     refuse(chat, "bob", 'commit "One more thing" by:friday', ended,
-           '`partnership reopen "why" end:2027-04-01` with a new end date')
+           'A coordinator can reopen it with `partnership reopen "why" end:2027-04-01`.')
     # Each refusal names a command that works: a project is never offered `end:none`.
     again = "`partnership reopen \"why\" end:2027-04-01`"
     assert "end:none" not in refuse(chat, "alice", 'partnership reopen "A second season"', ended,
