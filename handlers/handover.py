@@ -14,7 +14,15 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from handlers.commitments import change, ensure_may_change, ensure_open, find_commitment, still_open, take_reason
+from handlers.commitments import (
+    change,
+    ensure_may_change,
+    ensure_open,
+    ensure_takes_work,
+    find_commitment,
+    still_open,
+    take_reason,
+)
 from handlers.context import Context, zone
 from handlers.dates import same_day_in, show_day
 from handlers.describe import due_day, due_said, hours, member_label, owner_zone
@@ -79,8 +87,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     if new_owner.id == c.owner_id:
         whose = "yours" if new_owner.person_id == ctx.person.id else f"{new_owner.person.display_name}'s"
         raise UserError(f"#{c.number} is already {whose}.", f"Name who takes it over: `reassign {c.number} @name`.")
-    if new_owner.role is Role.OBSERVER:
-        raise UserError(f"{new_owner.person.display_name} is an observer; make them a member first.")
+    ensure_takes_work(new_owner)
     old = c.owner
     # Whose work it was: the last to accept it, when it is still waiting on someone's answer. A
     # decline returns it there: never to someone who was asked and did not answer.

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.commitments import ensure_may_change, ensure_open, find_commitment
+from handlers.commitments import ensure_may_change, ensure_open, ensure_takes_work, find_commitment
 from handlers.context import Context
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
@@ -102,9 +102,7 @@ def successor(ctx: Context, args: Args) -> Reply:
     role = None if commitment else args.take_word("role").lower()
     who = ctx.find_member(args.take_mention("who steps in"))
     args.finish()
-    if who.role is Role.OBSERVER:
-        raise UserError(f"{who.person.display_name} is an observer; make them a member first.",
-                        f"Type `member role @{who.person.user_id} member`.")
+    ensure_takes_work(who)
     if commitment is not None:
         ensure_may_change(ctx, commitment)
         ensure_open(ctx, commitment)
