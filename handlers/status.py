@@ -17,7 +17,7 @@ from handlers import life
 from handlers.commitments import open_commitments
 from handlers.context import Context
 from handlers.dates import show_at, show_day
-from handlers.decisions import closed_unsettled, closing
+from handlers.decisions import PAUSED, closed_unsettled, closing
 from handlers.describe import due_day, due_said, member_label
 from handlers.history import event_line, events
 from handlers.parsing import Args
@@ -130,7 +130,7 @@ def what_is_left(ctx: Context, p: Partnership, open_work: list[Commitment], deci
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)) or 0
     if concerns:
         items.append(Item(f"{plural(concerns, 'open concern')} (`concerns` lists them), kept as they were"))
-    items += [Item(f'Proposal #{d.number} "{d.title}" is paused: it is decided only if the partnership reopens')
+    items += [Item(f'Proposal #{d.number} "{d.title}" is {PAUSED}')
               for d in deciding]
     return items
 
