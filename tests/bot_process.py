@@ -30,9 +30,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for_port(process: subprocess.Popen[str], port: int) -> None:
+def wait_for_port(process: subprocess.Popen[str], port: int, log: Path | None = None) -> None:
     """Until the process answers HTTP (any status: a gunicorn master listens before its workers
-    have booted); fails with its output if it exits or takes a minute."""
+    have booted); fails with its output (piped, or written to `log`) if it exits or takes a minute."""
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -43,7 +43,7 @@ def wait_for_port(process: subprocess.Popen[str], port: int) -> None:
         except (URLError, OSError):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                output = process.communicate()[0]
+                output = log.read_text() if log else process.communicate()[0]
                 raise AssertionError(f"{process.args[0]} did not start serving: {output}") from None
             time.sleep(0.1)
 
@@ -59,15 +59,22 @@ class BotProcess:
     process: subprocess.Popen[str] | None = None
 
     @property
+    def log(self) -> Path:
+        """Where the process writes: a file, not a pipe, since a pipe nobody reads fills up
+        and then blocks every thread of the bot that logs (as an outage's retries do)."""
+        return self.cwd / "partnerbot.log"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/slack/events"
 
     def start(self) -> str:
         env = user_environment(DATABASE_URL=self.database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET,
                                SLACK_API_URL=self.recorder.url, PORT=str(self.port))
-        self.process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        wait_for_port(self.process, self.port)
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen([str(PARTNERBOT), "run"], cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, text=True)
+        wait_for_port(self.process, self.port, self.log)
         return self.url
 
     def kill(self) -> None:

@@ -75,9 +75,14 @@ def test_commands_say_try_again_while_the_database_is_away_and_work_once_it_is_b
 
         proxy.restore()
         time.sleep(0.2)
-        assert slash(bot.url, command_fields('commit "Book the hall" by:"in 2 weeks"', "back.trigger", user="UBOB")) == 200
+        back = command_fields('commit "Book the hall" by:"in 2 weeks"', "back.trigger", user="UBOB")
+        status, body = post(bot.url, urlencode(back).encode())
+        assert status == 200
         # Monday's digest, sent by the bot's own sweep, may be posted before or after it.
-        recorder.wait_for_words("chat.postMessage", "Book the hall", timeout=10)
+        try:
+            recorder.wait_for_words("chat.postMessage", "Book the hall", timeout=10)
+        except AssertionError as missing:
+            raise AssertionError(f"answered {body!r}; the bot logged:\n{bot.log.read_text()}") from missing
     finally:
         bot.stop()
     assert snapshot(sessions)["commitments"] == 1

@@ -108,15 +108,25 @@ def test_a_connection_slack_closed_is_replaced_and_nothing_is_sent_twice(riversi
     assert "Print posters" in text_of(replies[-1].params["blocks"])
 
 
-def keepalive_timer(port: int) -> float | None:
+def keepalive_timer(port: int, within: float = 3.0) -> float | None:
     """Seconds until the kernel's next keepalive probe on this machine's TCP connection from
-    local `port` (/proc/net/tcp: timer 2 on an idle connection), or None when none is armed."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # 01: established
-            timer, when = fields[5].split(":")
-            return int(when, 16) / os.sysconf("SC_CLK_TCK") if timer == "02" else None
-    raise AssertionError(f"no connection from port {port}")
+    local `port` (/proc/net/tcp: timer 2), or None when none is armed `within` seconds. The
+    connection shows it only once idle: while an acknowledgement or a retransmission is still
+    pending, the kernel shows that timer in its place."""
+    deadline = time.monotonic() + within
+    while True:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # 01: established
+                timer, when = fields[5].split(":")
+                if timer == "02":
+                    return int(when, 16) / os.sysconf("SC_CLK_TCK")
+                break
+        else:
+            raise AssertionError(f"no connection from port {port}")
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
