@@ -529,7 +529,8 @@ class Deriver:
         for c in self.open:
             owner, snooze = self.state.owner(c), self.snoozes.get(c.id)
             due_day = self.due_day(c)
-            key = f"c{c.id}:{c.due_at:%Y-%m-%d}"
+            # The owner's day, not the due moment's UTC date: a zone change or a handover keeps the day.
+            key = f"c{c.id}:{self.owner_day(c):%Y-%m-%d}"
             if snooze is None and owner.active:
                 # Just logged with a near date: its owner knows, so no reminder in the first day.
                 if now < c.due_at <= now + t.due_soon_days * DAY and now - c.created_at >= DAY:
@@ -550,10 +551,13 @@ class Deriver:
                     f"{owner.display_name} may help; or `reassign {c.number} @name`, or "
                     f'`drop {c.number} "reason"`.', besides=owner.id)
 
+    def owner_day(self, c: Work) -> date:
+        """The day a commitment is due on its owner's calendar: the due moment is the end of their day."""
+        return c.due_at.astimezone(zone(self.state.owner(c).timezone)).date()
+
     def due_day(self, c: Work) -> str:
-        """The day a commitment is due, as its owner set it: the due moment is the end of their day."""
-        tz = zone(self.state.owner(c).timezone)
-        return show_day(c.due_at.astimezone(tz).date(), self.now.astimezone(tz).date())
+        """The day a commitment is due, as its owner set it, in words."""
+        return show_day(self.owner_day(c), self.now.astimezone(zone(self.state.owner(c).timezone)).date())
 
     def by_coordinator(self, snooze: Snooze) -> bool:
         return any(m.person_id == snooze.by_id for m in self.coordinators)
@@ -748,8 +752,8 @@ def coordinators(asked: Asked) -> dict[int, set[int]]:
 
 
 def moved(c: Commitment, row: Waiting) -> str | None:
-    """Why a nudge about the due date in its key no longer holds: the date moved."""
-    if day_in(row.key) in (None, c.due_at.date()):
+    """Why a nudge about the due day in its key (its owner's day) no longer holds: the day moved."""
+    if day_in(row.key) in (None, due_day(c)):
         return None
     return f"#{c.number} is now due {due_day(c).isoformat()}"  # its owner's day, as every reader sees it
 

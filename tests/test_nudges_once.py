@@ -1,0 +1,127 @@
+"""A nudge goes once: not again when its owner changes time zone or hands the work on, not
+after time away with nothing new, not as soon as a concern is reopened; and what a command
+promised about a wound-up partnership's closing tasks is delivered, not dropped.
+
+The clock is the chat's; sweeps run at `chat.now`. Quiet hours are the defaults, 21:00 to
+08:00 in each person's zone. What people receive is read from a recording delivery; what
+is owed, sent or cancelled, from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from storage.database import migrate, upgrade
+from storage.models import Commitment, Nudge
+from tests.conftest import Chat
+from tests.test_nudges import Inbox, at, ledger, sweep
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+# One reminder per commitment per due day, the day its owner reads.
+
+def test_a_change_of_zone_sends_neither_the_overdue_reminder_nor_the_escalation_again(
+        town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", "tz Europe/London")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-26 effort:1h')
+    at(town, "2026-11-27T10:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "#1 Deliver leaflets was due Thu 26 Nov")) == 1
+    at(town, "2026-11-30T10:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "is 4 days overdue")) == 1
+    # New York's end of Thursday is Friday in UTC: the due moment moves, its day does not.
+    assert "keeps its due day" in town.ok("bob", "tz America/New_York")
+    at(town, "2026-11-30T15:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "was due Thu 26 Nov")) == 1, "the owner is not reminded of the same day again"
+    assert len(inbox.to("@alice", "overdue")) == 1, "the coordinators are not told again"
+    sent = [(n.kind, n.person_id) for n in ledger(town) if n.sent_at is not None and n.kind in ("overdue", "escalation")]
+    assert len(sent) == len(set(sent)) == 2
+
+
+def test_a_due_soon_reminder_sent_is_not_sent_again_when_its_owner_travels(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", "tz Europe/London")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-27')
+    at(town, "2026-11-26T10:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "is due Fri 27 Nov")) == 1
+    town.ok("bob", "tz America/Los_Angeles")
+    at(town, "2026-11-26T19:00")  # 11:00 in Los Angeles
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "is due Fri 27 Nov")) == 1
+
+
+def test_a_reminder_waiting_through_a_change_of_zone_goes_once_and_is_not_cancelled(
+        town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", "tz Europe/London")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-27')
+    at(town, "2026-11-26T06:00")  # due soon, in London's quiet hours: it waits
+    sweep(town, inbox)
+    assert inbox.to("@bob") == []
+    town.ok("bob", "tz America/Los_Angeles")
+    at(town, "2026-11-26T17:00")  # 09:00 in Los Angeles
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "is due Fri 27 Nov")) == 1
+    [reminder] = [n for n in ledger(town) if n.kind == "due-soon"]
+    assert reminder.sent_at is not None and reminder.cancel_reason is None
+
+
+def test_handing_overdue_work_to_someone_in_another_zone_does_not_escalate_it_again(
+        town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", "tz Europe/London")
+    town.ok("carol", "tz America/Los_Angeles")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-26')
+    at(town, "2026-11-30T10:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "#1 Deliver leaflets, held by Bob (Chamber of Trade), is 4 days overdue")) == 1
+    town.ok("bob", "reassign 1 @carol")
+    town.ok("carol", "accept 1")
+    at(town, "2026-11-30T17:00")  # 09:00 in Los Angeles
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "overdue")) == 1, "the coordinators already know this work is late"
+    assert len(inbox.to("@carol", "was due Thu 26 Nov")) == 1, "its new owner hears of it once"
+
+
+def test_the_upgrade_to_owner_days_sends_nothing_again(town: Chat, inbox: Inbox, engine: Engine) -> None:
+    """0035 rewrites the keys sent under the due moment's UTC date to the owner's day, and cancels
+    a twin the old keys had left waiting, so upgrading repeats nothing."""
+    town.ok("bob", "tz America/New_York")
+    town.ok("carol", "tz Europe/London")
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-26')
+    town.ok("carol", 'commit "Book the hall" by:2026-11-26')
+    at(town, "2026-11-30T15:00")
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "overdue")) == 1 and inbox.to("@bob") and inbox.to("@carol")
+    inbox.take_all()
+    try:
+        migrate(engine, "0031_scheduled_on", down=True)
+        keys = sorted(n.key for n in ledger(town) if n.kind in ("overdue", "escalation"))
+        # New York's end of the 26th is the 27th in UTC, as keys said before; London's is the 26th.
+        assert [k.split(":")[2] for k in keys if ":c1:" in k] == ["2026-11-27", "2026-11-27"]
+        assert [k.split(":")[2] for k in keys if ":c2:" in k] == ["2026-11-26", "2026-11-26"]
+        # What the old keys did when carol moved to New York: the same reminder owed again.
+        with engine.begin() as db:
+            carol_id = db.scalar(text("SELECT id FROM people WHERE user_id = 'carol'"))
+            db.execute(text("UPDATE people SET timezone = 'America/New_York' WHERE id = :p"), {"p": carol_id})
+            db.execute(Commitment.__table__.update().where(Commitment.__table__.c.number == 2)
+                       .values(due_at=datetime(2026, 11, 27, 4, 59, 59, tzinfo=UTC)))
+            db.execute(Nudge.__table__.insert().values(
+                key=f"overdue:c2:2026-11-27:p{carol_id}", partnership_id=1, kind="overdue", person_id=carol_id,
+                text="#2 Book the hall was due Thu 26 Nov.", created_at=town.now, attempts=0))
+    finally:
+        upgrade(engine)
+    owed = [n for n in ledger(town) if n.kind in ("overdue", "escalation")]
+    assert {n.key.split(":")[2] for n in owed if n.cancelled_at is None} == {"2026-11-26"}
+    [twin] = [n for n in owed if n.sent_at is None]
+    assert twin.cancel_reason == "sent already for the same due day"
+    town.advance(hours=1)
+    sweep(town, inbox)
+    assert inbox.take_all() == []
