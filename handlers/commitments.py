@@ -148,7 +148,7 @@ def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
              person_id=c.owner.person_id)
 
 
-@rechecks("changed")
+@rechecks("changed", after_end=True)
 def still_theirs_to_hear(asked: Asked, row: Waiting) -> str | None:
     """The changed work still open and still its recipient's."""
     if about(row.key, "c") is None:  # told before the key named the work: nothing to ask

@@ -43,7 +43,7 @@ def handover_key(c: Commitment) -> str:
     return f"told:handover:c{c.id}:"
 
 
-@rechecks("handover")
+@rechecks("handover", after_end=True)
 def handover_waits(asked: Asked, row: Waiting) -> str | None:
     """The handover still waiting for its recipient's answer: the work open, handed to them, by
     this handover and not a later one."""
@@ -60,7 +60,7 @@ def handover_waits(asked: Asked, row: Waiting) -> str | None:
     return None
 
 
-@rechecks("decline")
+@rechecks("decline", after_end=True)
 def still_back(asked: Asked, row: Waiting) -> str | None:
     """The declined work still open and with whoever it went back to, not handed on since."""
     if about(row.key, "c") is None:  # told before the key named the work: nothing to ask

@@ -46,6 +46,7 @@ from handlers.judgements.load import (
 from handlers.meetings import poll
 from handlers.parsing import Args
 from handlers.recheck import (
+    AFTER_END,
     CHECKS,
     NO_LONGER_DUE,
     OTHERWISE,
@@ -305,16 +306,16 @@ class Verdict:
 def still_true(session: Session, rows: Sequence[Waiting], now: datetime) -> dict[int, Verdict]:
     """Ask again, at `now`, whether each waiting nudge holds; returns the ones that don't.
 
-    Every nudge needs its partnership still running and its person still a member and not
-    away; then its kind's own check (handlers/recheck.py) has its say. A derived nudge to
-    someone away is cancelled (the sweep derives it again, if still true, on their return);
-    one a command told them waits for them.
+    Every nudge needs its partnership still running (but for what a command told about a
+    closing task, `AFTER_END`) and its person still a member and not away; then its kind's own
+    check (handlers/recheck.py) has its say. A derived nudge to someone away is cancelled (the
+    sweep derives it again, if still true, on their return); one a command told them waits for them.
     """
     asked = Asked(session, now, rows)
     verdicts: dict[int, Verdict] = {}
     for row in rows:
         p = asked.partnership(row)
-        if p is None or p.over(now):
+        if p is None or (p.over(now) and not (row.key.startswith(TOLD) and row.kind in AFTER_END)):
             verdicts[row.id] = Verdict(f"{p.name} was wound up" if p is not None and p.closed_at else
                                        f"{p.name} has ended" if p is not None else "the partnership is gone")
             continue

@@ -35,16 +35,22 @@ CHECKS: dict[str, Check] = {}
 # Why a derived nudge the sweep no longer derives went, where its check has nothing sharper.
 OTHERWISE: dict[str, str] = {}
 NO_LONGER_DUE = "no longer due when the sweep looked again"
+# Kinds a command tells about a closing task (a handover to accept, a decline): a wound-up or
+# ended partnership still settles those, so what the command promised is delivered, if still true.
+AFTER_END: set[str] = set()
 
 
-def rechecks(*kinds: str, otherwise: str = NO_LONGER_DUE) -> Callable[[Check], Check]:
-    """Register the decorated function as the check of these kinds of nudge."""
+def rechecks(*kinds: str, otherwise: str = NO_LONGER_DUE, after_end: bool = False) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of these kinds of nudge; `after_end` for told
+    kinds that still go out once the partnership is over (their check alone says whether)."""
 
     def register(check: Check) -> Check:
         for kind in kinds:
             assert kind not in CHECKS, f"two checks for {kind} nudges"
             CHECKS[kind] = check
             OTHERWISE[kind] = otherwise
+            if after_end:
+                AFTER_END.add(kind)
         return check
 
     return register

@@ -125,3 +125,25 @@ def test_the_upgrade_to_owner_days_sends_nothing_again(town: Chat, inbox: Inbox,
     town.advance(hours=1)
     sweep(town, inbox)
     assert inbox.take_all() == []
+
+
+# A wound-up partnership still settles its closing tasks: what a command promises about them is delivered.
+
+def test_a_closing_tasks_handover_and_its_decline_reach_whom_the_replies_name(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-26 effort:1h')
+    town.ok("bob", 'commit "Survey" by:2026-12-10 effort:2h')
+    town.ok("alice", 'partnership wind-up "Funding ended" open:keep')
+    assert "Carol is asked to accept it" in town.ok("alice", "reassign 2 @carol")
+    town.advance(minutes=5)
+    sweep(town, inbox)
+    [ask] = inbox.to("@carol")
+    assert "Alice handed you #2 Survey, due Thu 10 Dec, 2h. Will you take it on?" in ask
+    assert "the coordinators are told" in town.ok("carol", 'decline 2 "No time"')
+    town.advance(minutes=5)
+    sweep(town, inbox)
+    assert inbox.to("@alice", 'Carol declined #2 Survey: "No time". It is back with Bob')
+    assert inbox.to("@bob", 'Carol declined #2 Survey: "No time". It is back with you')
+    at(town, "2026-11-28T10:00")  # derived nudges stop at the end: no reminder that #1 is overdue
+    sweep(town, inbox)
+    assert inbox.to("@bob", "was due") == []
+    assert not [n for n in ledger(town) if n.kind in ("handover", "decline") and n.sent_at is None]
