@@ -10,7 +10,7 @@ nothing is repeated for it. Each telling's time keys its nudge, so the ledger ke
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,10 +65,12 @@ class Tellings:
 
 
 def episodes(partnership_id: int, kind: str, known: Iterable[Episode], current: Mapping[int, Figures],
-             worse: Callable[[Figures, Figures], bool], now: datetime, tellings: Tellings) -> dict[int, Told]:
+             worse: Callable[[Figures, Figures], bool], now: datetime, tellings: Tellings,
+             paused: Collection[int] = ()) -> dict[int, Told]:
     """The latest telling of each episode of `kind` under way (`current`: member id to figures),
     noting in `tellings` how the record changes: a new episode is told now, one that got
-    `worse` is told again now, and episodes no longer under way end.
+    `worse` is told again now, and episodes no longer under way end, but for the `paused`
+    members' (away now: a spell away is not the end of what was told, so their return repeats nothing).
 
     `known` holds the rows the caller read (the sweep reads every partnership's at once)."""
     rows = {e.member_id: e for e in known if e.kind == kind and e.partnership_id == partnership_id}
@@ -88,7 +90,7 @@ def episodes(partnership_id: int, kind: str, known: Iterable[Episode], current: 
             tellings.again.append({"m": member_id, "k": kind, "was": row.told_at, **values})
         told[member_id] = telling(now, str(values["figures"]), row.figures if row else None,
                                   row.told_at if row else None)
-    tellings.ended += [(member_id, kind) for member_id in rows if member_id not in current]
+    tellings.ended += [(member_id, kind) for member_id in rows if member_id not in current and member_id not in paused]
     return told
 
 

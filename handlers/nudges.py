@@ -501,10 +501,11 @@ class Deriver:
         """The partnership's workloads: the tally `load` and `health` make, from the sweep's rows."""
         return tally(self.members, self.open, self.now)
 
-    def told(self, kind: str, current: dict[int, Figures], worse: Callable[[Figures, Figures], bool]) -> dict[int, Told]:
+    def told(self, kind: str, current: dict[int, Figures], worse: Callable[[Figures, Figures], bool],
+             paused: Collection[int] = ()) -> dict[int, Told]:
         """The latest telling of each member's episode of a warning (handlers/episodes.py)."""
         return episodes(self.p.id, kind, self.state.episodes.get(self.p.id, []), current, worse, self.now,
-                        self.tellings)
+                        self.tellings, paused)
 
     def since(self, told: Told, member: Someone) -> str | None:
         """The day a warning told again was last told (in `member`'s zone), or None on its first telling."""
@@ -597,12 +598,13 @@ class Deriver:
     def overload(self) -> Iterator[DueNudge]:
         """Someone carrying too much: a kind note to them, and who could help to the coordinators.
 
-        Once per episode, and again only when it is worse, saying what changed (`episodes`)."""
+        Once per episode, and again only when it is worse, saying what changed (`episodes`); time
+        away pauses an episode, it does not end it."""
         loads = self.loads
         heavy = {w.member.id: reasons for w in loads if not w.away and (reasons := self.overload_reasons(w))}
         told = self.told("overload", {w.member.id: {"weekly": w.weekly_hours, "left": w.open_hours, "open": w.open_count,
                                                     "overdue": w.overdue_count} for w in loads if w.member.id in heavy},
-                         heavier)
+                         heavier, paused={w.member.id for w in loads if w.away})
         if not heavy:
             return
         spare = room(loads, besides=heavy) if any(w.member.id not in heavy and w.has_room() for w in loads) else ""

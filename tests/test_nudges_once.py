@@ -147,3 +147,23 @@ def test_a_closing_tasks_handover_and_its_decline_reach_whom_the_replies_name(to
     sweep(town, inbox)
     assert inbox.to("@bob", "was due") == []
     assert not [n for n in ledger(town) if n.kind in ("handover", "decline") and n.sent_at is None]
+
+
+# An overload told once per episode: time away pauses it, and only more work tells it again.
+
+def test_a_weekend_away_does_not_tell_an_overload_again(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Survey" by:2027-01-20 effort:50h')
+    town.ok("bob", "away 2026-11-28 2026-11-29")
+    town.advance(minutes=5)
+    sweep(town, inbox)
+    assert len(inbox.to("@bob", "You're carrying a lot")) == 1
+    assert len(inbox.to("@alice", "has more than they can carry")) == 1
+    for day in ("2026-11-28", "2026-11-30", "2026-12-01"):  # away, back, the day after
+        at(town, f"{day}T10:00")
+        sweep(town, inbox)
+    assert len(inbox.to("@bob", "You're carrying a lot")) == 1, "nothing new on return: not told again"
+    assert len(inbox.to("@alice", "has more than they can carry")) == 1
+    town.ok("bob", 'commit "Fair stall" by:2026-12-20 effort:3h')
+    sweep(town, inbox)
+    again = inbox.to("@alice", "has more than they can carry")
+    assert len(again) == 2 and "Since the note of Tue 24 Nov: 1 → 2 open, 50h → 53h left" in again[1]
