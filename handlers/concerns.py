@@ -246,6 +246,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
         raise UserError("Only coordinators or whoever raised it can reopen a concern.",
                         f'Add your view instead: `discuss {c.number} "..."` once it is reopened, or ask a coordinator.')
     c.status, c.resolution, c.resolved_at, c.resolved_by_id = ConcernStatus.OPEN, None, None, None
+    c.reopened_at = ctx.now
     ctx.record("reopen", f"reopened concern #{c.number} {c.title}", subject=c, reason=reason, anonymous=code is not None)
     reply = Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)
     if code is not None:  # a code works once: the raiser gets the next one, privately

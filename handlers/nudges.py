@@ -451,6 +451,11 @@ KINDS = ("due-soon", "overdue", "escalation", "progress-ask", "review-soon", "re
          "overload-note", "overload", "concern-stale", "key-person", "sole-coordinator", "digest", "succession")
 
 
+def open_since(c: Concern) -> datetime:
+    """Since when a concern has been open: raised, or last reopened."""
+    return c.reopened_at or c.created_at
+
+
 class Deriver:
     """The nudges one partnership owes at one moment, from the loaded state."""
 
@@ -493,7 +498,8 @@ class Deriver:
             if (s := self.snoozes.get(c.id)) is not None:
                 moments.append(s.until)
         for k in self.state.concerns.get(self.p.id, []):
-            moments.append(k.created_at + ((now - k.created_at).days + 1) * DAY)
+            since = open_since(k)
+            moments.append(since + ((now - since).days + 1) * DAY)
         return min((m for m in moments if m > now), default=None)
 
     @cached_property
@@ -647,15 +653,18 @@ class Deriver:
         return ", ".join(reasons)
 
     def stale_concerns(self) -> Iterator[DueNudge]:
-        """A concern open too long: once per stale period, to the coordinators."""
+        """A concern open too long: once per stale period since it was raised or last reopened,
+        to the coordinators (the weeks it stood resolved are not time it was left alone)."""
         period = self.t.concern_stale_days
         for c in self.state.concerns.get(self.p.id, []):
-            days = (self.now - c.created_at).days
+            days = (self.now - open_since(c)).days
             if days >= period:
+                # A reopening starts the periods again, under keys of its own.
+                again = f":r{c.reopened_at:%Y%m%dT%H%M%S}" if c.reopened_at is not None else ""
                 yield from self.to_coordinators(
-                    "concern-stale", f"concern-stale:k{c.id}:{days // period}",
-                    f"Concern #{c.number} {c.title} ({c.severity.value}) has been open {plural(days, 'day')}. "
-                    "Left alone, concerns "
+                    "concern-stale", f"concern-stale:k{c.id}{again}:{days // period}",
+                    f"Concern #{c.number} {c.title} ({c.severity.value}) has been open {plural(days, 'day')}"
+                    f"{' since it was reopened' if again else ''}. Left alone, concerns "
                     f"wear down trust: `concerns {c.number}` shows the discussion, "
                     f'`resolve {c.number} "what was agreed"` closes it.')
 

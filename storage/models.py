@@ -487,6 +487,8 @@ class Concern(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     resolved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # When it was last reopened (None: never): it has been open since then, not since it was raised.
+    reopened_at: Mapped[datetime | None]
 
     raised_by: Mapped[Member | None] = relationship(
         foreign_keys="Concern.raised_by_id", primaryjoin="Concern.raised_by_id == Member.id", lazy="joined"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from storage.database import migrate, upgrade
-from storage.models import Commitment, Nudge
+from storage.models import Commitment, Concern, Nudge
 from tests.conftest import Chat
 from tests.test_nudges import Inbox, at, ledger, sweep
 
@@ -167,3 +167,43 @@ def test_a_weekend_away_does_not_tell_an_overload_again(town: Chat, inbox: Inbox
     sweep(town, inbox)
     again = inbox.to("@alice", "has more than they can carry")
     assert len(again) == 2 and "Since the note of Tue 24 Nov: 1 → 2 open, 50h → 53h left" in again[1]
+
+
+# A reopened concern has been open since its reopening.
+
+def test_a_reopened_concern_is_stale_a_full_period_after_its_reopening(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'concern "Budget split unfair" kind:priorities severity:high')
+    at(town, "2026-12-08T10:05")  # 14 days open
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "Concern #1 Budget split unfair (high) has been open 14 days.")) == 1
+    at(town, "2026-12-14T10:00")
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    at(town, "2026-12-31T10:00")  # 37 days after it was raised
+    town.ok("bob", 'reopen concern 1 "Not kept"')
+    town.advance(minutes=5)
+    sweep(town, inbox)
+    at(town, "2027-01-13T10:00")  # 13 days after the reopening
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "Concern #1")) == 1, "not scolded about a concern raised again just now"
+    at(town, "2027-01-14T10:05")
+    sweep(town, inbox)
+    [_, again] = inbox.to("@alice", "Concern #1")
+    assert "Concern #1 Budget split unfair (high) has been open 14 days since it was reopened." in again
+    town.advance(days=1)
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "Concern #1")) == 2
+
+
+def test_the_upgrade_takes_a_reopening_from_the_event_log(town: Chat, engine: Engine) -> None:
+    town.ok("bob", 'concern "Budget split unfair" kind:priorities')
+    town.ok("bob", 'concern "Meetings clash" kind:time')
+    town.advance(days=2)
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    town.advance(days=30)
+    town.ok("bob", 'reopen concern 1 "Not kept"')
+    try:
+        migrate(engine, "0031_scheduled_on", down=True)
+    finally:
+        upgrade(engine)
+    with town.sessions() as session:
+        assert [c.reopened_at for c in session.scalars(select(Concern).order_by(Concern.number))] == [town.now, None]

@@ -1,4 +1,6 @@
-"""Reminders keyed by their owner's due day: the keys of due-soon, overdue and escalation
+"""Reminders keyed by their owner's due day, and concerns open since their reopening.
+
+The keys of due-soon, overdue and escalation
 nudges named the due moment's UTC date, which moves when the owner changes zone or the work
 changes hands (the day stays), so the same reminder went out twice. They now name the day
 on the owner's calendar (`overdue:c12:2026-11-27:p3`).
@@ -11,6 +13,10 @@ one a due moment at the end of that day has in some zone (the day or the next). 
 row was about a day the work has since moved from, and keeps its key. Where two rows come to
 name one day (the defect had sent it twice), the one sent keeps it; a waiting twin is cancelled.
 Downgrading names the UTC date again, where it is free.
+
+`concerns.reopened_at`: a reopened concern has been open since its reopening, so the first
+stale-concern nudge comes a full `concern_stale_days` after it, not at once for the weeks it
+stood resolved. Concerns reopened before take the time of their last reopening from the event log.
 
 Revision ID: 0035_nudge_days
 Revises: 0031_scheduled_on
@@ -111,7 +117,13 @@ def cancel(nudge_id: int) -> None:
 
 def upgrade() -> None:
     rekey(upgrading=True)
+    op.add_column('concerns', sa.Column('reopened_at', storage.models.UTCDateTime(), nullable=True))
+    op.execute("UPDATE concerns SET reopened_at = (SELECT max(events.created_at) FROM events"
+               " WHERE events.subject_kind = 'concern' AND events.subject_id = concerns.id"
+               " AND events.action = 'reopen')")
 
 
 def downgrade() -> None:
+    # Plain ALTER TABLE ... DROP COLUMN, as in 0027: a batch rebuild would trip 0008's triggers.
+    op.drop_column('concerns', 'reopened_at')
     rekey(upgrading=False)
