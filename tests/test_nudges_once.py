@@ -91,7 +91,7 @@ def test_handing_overdue_work_to_someone_in_another_zone_does_not_escalate_it_ag
 
 
 def test_the_upgrade_to_owner_days_sends_nothing_again(town: Chat, inbox: Inbox, engine: Engine) -> None:
-    """0035 rewrites the keys sent under the due moment's UTC date to the owner's day, and cancels
+    """0032 rewrites the keys sent under the due moment's UTC date to the owner's day, and cancels
     a twin the old keys had left waiting, so upgrading repeats nothing."""
     town.ok("bob", "tz America/New_York")
     town.ok("carol", "tz Europe/London")

@@ -18,7 +18,7 @@ Downgrading names the UTC date again, where it is free.
 stale-concern nudge comes a full `concern_stale_days` after it, not at once for the weeks it
 stood resolved. Concerns reopened before take the time of their last reopening from the event log.
 
-Revision ID: 0035_nudge_days
+Revision ID: 0032_nudge_days
 Revises: 0031_scheduled_on
 Create Date: 2026-12-08
 """
@@ -32,7 +32,7 @@ from alembic import op
 
 import storage.models
 
-revision: str = '0035_nudge_days'
+revision: str = '0032_nudge_days'
 down_revision: str | Sequence[str] | None = '0031_scheduled_on'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
