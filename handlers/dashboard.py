@@ -249,7 +249,7 @@ def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
 
 def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
     """Open concerns by how long they have waited: a tension left open festers."""
-    opened = session.scalars(select(Concern.created_at).where(
+    opened = session.scalars(select(Concern.open_since).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)).all()
     counts = [0] * len(AGES)
     for created in opened:

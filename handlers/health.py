@@ -271,11 +271,11 @@ class Checker:
         limit = self.t.concern_stale_days
         stale = [c for c in self.session.scalars(
             select(Concern).where(Concern.partnership_id == self.p.id, Concern.status == ConcernStatus.OPEN,
-                                  Concern.created_at <= self.now - timedelta(days=limit))
-            .order_by(Concern.created_at)).unique()]
+                                  Concern.open_since <= self.now - timedelta(days=limit))
+            .order_by(Concern.open_since)).unique()]
         if not stale:
             return None
-        texts = [f"#{c.number} {c.title} ({c.severity.value}, open {plural((self.now - c.created_at).days, 'day')})"
+        texts = [f"#{c.number} {c.title} ({c.severity.value}, open {plural((self.now - c.open_since).days, 'day')})"
                  for c in stale]
         first = stale[0]
         return Signal(

@@ -451,11 +451,6 @@ KINDS = ("due-soon", "overdue", "escalation", "progress-ask", "review-soon", "re
          "overload-note", "overload", "concern-stale", "key-person", "sole-coordinator", "digest", "succession")
 
 
-def open_since(c: Concern) -> datetime:
-    """Since when a concern has been open: raised, or last reopened."""
-    return c.reopened_at or c.created_at
-
-
 class Deriver:
     """The nudges one partnership owes at one moment, from the loaded state."""
 
@@ -498,7 +493,7 @@ class Deriver:
             if (s := self.snoozes.get(c.id)) is not None:
                 moments.append(s.until)
         for k in self.state.concerns.get(self.p.id, []):
-            since = open_since(k)
+            since = k.open_since
             moments.append(since + ((now - since).days + 1) * DAY)
         return min((m for m in moments if m > now), default=None)
 
@@ -657,7 +652,7 @@ class Deriver:
         to the coordinators (the weeks it stood resolved are not time it was left alone)."""
         period = self.t.concern_stale_days
         for c in self.state.concerns.get(self.p.id, []):
-            days = (self.now - open_since(c)).days
+            days = (self.now - c.open_since).days
             if days >= period:
                 # A reopening starts the periods again, under keys of its own.
                 again = f":r{c.reopened_at:%Y%m%dT%H%M%S}" if c.reopened_at is not None else ""

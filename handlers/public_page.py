@@ -423,7 +423,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                                      else []), *s.reasons]))
                 for d, s in zip(settled, page.decisions, strict=True)]
     page.concern_ages = sorted(((today - at.astimezone(tz).date()).days for at in session.scalars(
-        select(Concern.created_at).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
+        select(Concern.open_since).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
         reverse=True)
     reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
                                    .order_by(Review.closed_at.desc()).limit(SETTLED_SHOWN)))

@@ -36,7 +36,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.elements import TextClause
@@ -496,6 +496,17 @@ class Concern(Base):
     notes: Mapped[list[ConcernNote]] = relationship(
         order_by="ConcernNote.created_at", back_populates="concern"
     )
+
+    @hybrid_property
+    def open_since(self) -> datetime:
+        """Since when it has been open: raised, or last reopened. Every surface that says how
+        long a concern has waited (nudges, `health`, the dashboard, the public page) asks this."""
+        return self.reopened_at or self.created_at
+
+    @open_since.inplace.expression
+    @classmethod
+    def _open_since(cls) -> ColumnElement[datetime]:  # the same, as SQL
+        return func.coalesce(cls.reopened_at, cls.created_at)
 
 
 class CodeAttempts(Base):

@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from storage.database import migrate, upgrade
-from storage.models import Commitment, Concern, Nudge
+from handlers.dashboard import concerns_chart
+from handlers.public_page import public_page
+from storage.models import Commitment, Concern, Nudge, Partnership, Publication
 from tests.conftest import Chat
 from tests.test_nudges import Inbox, at, ledger, sweep
 
@@ -207,3 +209,22 @@ def test_the_upgrade_takes_a_reopening_from_the_event_log(town: Chat, engine: En
         upgrade(engine)
     with town.sessions() as session:
         assert [c.reopened_at for c in session.scalars(select(Concern).order_by(Concern.number))] == [town.now, None]
+
+
+def test_every_surface_dates_a_reopened_concern_from_its_reopening(town: Chat) -> None:
+    """`health`, the dashboard's chart and the public page say how long a concern has waited as
+    the stale nudge does: a concern reopened today is new, whenever it was first raised."""
+    town.ok("bob", 'concern "Budget split unfair" kind:priorities severity:high')
+    at(town, "2026-12-14T10:00")
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    at(town, "2026-12-31T10:00")
+    town.ok("bob", 'reopen concern 1 "Not kept"')
+    assert "Concerns open too long" not in town.ok("alice", "health")
+    with town.sessions() as session:
+        p = session.scalars(select(Partnership)).one()
+        chart = concerns_chart(session, p, town.now)
+        page = public_page(session, p, Publication(partnership_id=p.id), town.now, UTC)
+    assert chart.rows[0] == ["under a week", "1"]
+    assert page.concern_ages == [0]
+    at(town, "2027-01-15T10:00")  # 15 days since the reopening, 52 since it was raised
+    assert "#1 Budget split unfair (high, open 15 days)" in town.ok("alice", "health")
