@@ -6,7 +6,8 @@ on (a handover they accepted, or did): its flexibility put to use. It **asks** w
 partner takes on its members' work (a handover from one of them, accepted or done). Work
 taken on and then dropped counts for neither. A contribution it delivered (`delivered`: hours,
 money, premises, equipment, help in kind) is giving too; a pledge is promised, not yet given.
-Who typed a command does not matter: a coordinator logging agreed work for others neither
+Each piece counts for the partner its member spoke for at the time: when the work was done,
+handed over, or given. Who typed a command does not matter: a coordinator logging agreed work for others neither
 gives nor asks, and raising a concern is negotiation, not taking. Open work is promised,
 not yet given; a declined handover gave nothing and asked nothing.
 """
