@@ -112,7 +112,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     else:
         text = ask_to_accept(ctx, c, new_owner, origin)
     ctx.session.flush()
-    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now,
+    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now, accepted={c.id}), c, ctx.now,
                         ctx.now.astimezone(ctx.tz).date(), besides={old.id})
     return Reply(text=f"{text} {warning}".strip(), audience=Audience.CHANNEL)
 
