@@ -474,14 +474,18 @@ def room_for(loads: Iterable[Workload[M]], work: Iterable[W], holder: int, now: 
     """A piece of `holder`'s share of `work` (the partnership's open work) and someone it would
     not overload (spare capacity after taking it), or None when nothing fits.
 
-    Only work they can hand on (none already waiting for an answer). The heaviest piece this
-    week that fits goes to whoever has most free, so a suggestion never moves the overload
-    from one person to another."""
+    Only work they can hand on (none already waiting for an answer) and, while they are over
+    capacity, only work that counts this week: handing on work that needs nothing of them this
+    week (not yet started, or far off) would leave them exactly as overloaded. The heaviest
+    piece this week that fits goes to whoever has most free, so a suggestion never moves the
+    overload from one person to another."""
     loads = list(loads)
     mine = next((w for w in loads if w.member.id == holder), None)
     if mine is None:
         return None
     pieces = [(weekly(c, mine.member, now), c) for c in work if c.owner_id == holder and c.handover_from_id is None]
+    if mine.over_capacity:
+        pieces = [(hours, c) for hours, c in pieces if hours > 0]
     helpers = sorted((w for w in loads if w.member.id not in besides and w.member.id != holder and w.has_room()),
                      key=lambda w: -w.free)
     for _, c in sorted(pieces, key=lambda piece: -piece[0]):
