@@ -131,8 +131,8 @@ def test_0028_lets_only_a_decision_in_draft_minutes_be_withdrawn(engine: Engine)
         db.execute(text("UPDATE decisions SET status = 'withdrawn' WHERE number = 1"))
 
 
-def test_0036_credits_work_done_and_handed_before_to_each_members_organisation_now(unmigrated: Engine) -> None:
-    """Rows from before 0036 cannot say what their members spoke for then: they are credited to
+def test_0033_credits_work_done_and_handed_before_to_each_members_organisation_now(unmigrated: Engine) -> None:
+    """Rows from before 0033 cannot say what their members spoke for then: they are credited to
     each member's organisation now (as give and take read them until then), and open work to none."""
     upgrade(unmigrated)
     chat = Chat(session_factory(unmigrated))
@@ -144,7 +144,7 @@ def test_0036_credits_work_done_and_handed_before_to_each_members_organisation_n
     chat.ok("alice", 'commit "Insurance" by:2026-12-20')
     chat.ok("alice", "reassign 2 @bob")
     chat.ok("alice", 'commit "Licence" by:2026-12-20')
-    migrate(unmigrated, "0031_scheduled_on", down=True)
+    migrate(unmigrated, "0032_nudge_days", down=True)
     with unmigrated.begin() as db:
         db.execute(text("UPDATE members SET organisation = 'Chamber of Trade' WHERE organisation IS NULL"))
     migrate(unmigrated, "head")

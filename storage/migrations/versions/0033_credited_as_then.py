@@ -6,8 +6,8 @@ those the giver and the taker spoke for when it was handed, so a member who chan
 Rows before cannot say what was spoken for then: they are credited to each member's organisation
 now, as they were read until now.
 
-Revision ID: 0036_credited_as_then
-Revises: 0031_scheduled_on
+Revision ID: 0033_credited_as_then
+Revises: 0032_nudge_days
 Create Date: 2027-01-04
 """
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0036_credited_as_then'
-down_revision: str | Sequence[str] | None = '0031_scheduled_on'
+revision: str = '0033_credited_as_then'
+down_revision: str | Sequence[str] | None = '0032_nudge_days'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
