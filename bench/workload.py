@@ -127,6 +127,7 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
         rows.add(NudgeSettings, partnership_id=pid, due_soon_days=3, daily_cap=5, updated_at=born)
     chosen = rng.sample(range(len(pool)), rng.randint(8, 20))
     members: list[int] = []
+    organisations: dict[int, str] = {}  # what each spoke for, stamped on the work they did
     for position, k in enumerate(chosen):
         role = "coordinator" if position < 2 else ("observer" if rng.random() < 0.1 else "member")
         left = born + age * rng.random() if position >= 2 and rng.random() < 0.15 else None
@@ -136,6 +137,7 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
         rows.add(Event, partnership_id=pid, actor_id=pool[k], action="join", summary="joined", created_at=born)
         if left is None and role != "observer":
             members.append(mid)
+            organisations[mid] = f"Org {k}"
             yield Partner(team, channel(index), user(team, k))
         # A priority a year, each replacing the one before; someone who left took theirs into
         # the history when they left (as handlers/priorities.py keeps them).
@@ -151,9 +153,9 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
                      text="A few more hours in spring", created_at=born, withdrawn_at=None)
     years = age.days / 365
     for _ in range(int(40 * years)):
-        commitment(rows, rng, pid, members, pool, born, now, closed=True)
+        commitment(rows, rng, pid, members, organisations, pool, born, now, closed=True)
     for _ in range(rng.randint(4, 14)):
-        commitment(rows, rng, pid, members, pool, born, now, closed=False)
+        commitment(rows, rng, pid, members, organisations, pool, born, now, closed=False)
     for number in range(int(12 * years) + 2):
         created = born + (now - born) * rng.random()
         open_ = number < 2
@@ -168,15 +170,17 @@ def partnership(rows: Rows, rng: random.Random, index: int, team: str, pool: lis
                  summary="raised", created_at=created)
 
 
-def commitment(rows: Rows, rng: random.Random, pid: int, members: list[int], pool: list[int], born: datetime,
-               now: datetime, closed: bool) -> None:
+def commitment(rows: Rows, rng: random.Random, pid: int, members: list[int], organisations: dict[int, str],
+               pool: list[int], born: datetime, now: datetime, closed: bool) -> None:
     created = born + (now - born) * rng.random() if closed else now - timedelta(days=rng.randint(1, 60))
     due = created + timedelta(days=rng.randint(3, 40)) if closed else now + timedelta(days=rng.randint(-10, 30))
     status = ("done" if rng.random() < 0.85 else "dropped") if closed else "open"
     closed_at = min(now, due + timedelta(days=rng.randint(-3, 5))) if closed else None
-    cid = rows.add(Commitment, partnership_id=pid, owner_id=rng.choice(members), title=rng.choice(TASKS),
+    owner = rng.choice(members)
+    cid = rows.add(Commitment, partnership_id=pid, owner_id=owner, title=rng.choice(TASKS),
                    due_at=due, effort_hours=float(rng.choice([1, 2, 3, 4])), status=status,
-                   created_by_id=rng.choice(pool), created_at=created, closed_at=closed_at)
+                   created_by_id=rng.choice(pool), created_at=created, closed_at=closed_at,
+                   delivered_for=organisations[owner] if status == "done" else None)
     rows.add(Event, partnership_id=pid, actor_id=rng.choice(pool), action="commit", subject_kind="commitment", subject_id=cid,
              summary=f"#{cid}", created_at=created)
     if closed:

@@ -293,8 +293,10 @@ def done(ctx: Context, args: Args) -> Reply:
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
+    # Credited to the organisation its owner speaks for now, read in the same statement.
     change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
-           handover_from_id=None, handover_at=None)
+           handover_from_id=None, handover_at=None,
+           delivered_for=select(Member.organisation).where(Member.id == Commitment.owner_id).scalar_subquery())
     lateness = late_said(c)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
     text = f"Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"

@@ -101,7 +101,8 @@ def reassign(ctx: Context, args: Args) -> Reply:
     ctx.session.refresh(c, ["owner"])
     answer(ctx, c, "passed on")
     ctx.session.add(Handover(partnership_id=c.partnership_id, commitment_id=c.id, from_member_id=origin.id,
-                             to_member_id=new_owner.id, handed_at=ctx.now,
+                             to_member_id=new_owner.id, from_organisation=origin.organisation,
+                             to_organisation=new_owner.organisation, handed_at=ctx.now,
                              answer=ACCEPTED if taken else None, answered_at=ctx.now if taken else None))
     ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
     withdraw(ctx.session, c.partnership_id, handover_key(c),
@@ -111,7 +112,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     else:
         text = ask_to_accept(ctx, c, new_owner, origin)
     ctx.session.flush()
-    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now,
+    warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now, accepted={c.id}), c, ctx.now,
                         ctx.now.astimezone(ctx.tz).date(), besides={old.id})
     return Reply(text=f"{text} {warning}".strip(), audience=Audience.CHANNEL)
 

@@ -19,7 +19,16 @@ from handlers.dates import show_day
 from handlers.describe import due_said, hours, member_label
 from handlers.judgements.balance import Balance, balances
 from handlers.judgements.indicators import Indicator, indicators_of
-from handlers.judgements.load import Workload, key_people, risk_options, risk_said, room_for, tally, weekly
+from handlers.judgements.load import (
+    Workload,
+    carried,
+    key_people,
+    risk_options,
+    risk_said,
+    room_for,
+    tally,
+    weekly,
+)
 from handlers.judgements.signoff import standing_of
 from handlers.life import standing
 from handlers.members import missing_sectors
@@ -172,11 +181,10 @@ class Checker:
     def hand_on(self, loads: list[Workload[Member]], holder: Member, besides: set[int], verb: str) -> str:
         """What to do with some of `holder`'s work: to someone it would not overload, as a command
         only when the reader may run it (the holder or a coordinator)."""
-        theirs = [c for c in self.open if c.owner_id == holder.id]
-        fit = room_for(loads, theirs, self.now, besides=besides)
+        fit = room_for(loads, self.open, holder.id, self.now, besides=besides)
         leads = ", ".join(m.person.display_name for m in self.members if m.role is Role.COORDINATOR) or "a coordinator"
         if fit is None:
-            heaviest = max(theirs, key=lambda c: weekly(c, holder, self.now))
+            heaviest = max(carried(loads, self.open, holder.id), key=lambda c: weekly(c, holder, self.now))
             if self.may_change(holder):
                 return (f"Nobody has room for it without going over: move a date (`edit {heaviest.number} by:...`) "
                         "or find someone new to take part.")

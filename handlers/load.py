@@ -32,7 +32,8 @@ def load(ctx: Context, args: Args) -> Reply:
     What is left of a commitment (all its effort until `progress` or `left` says otherwise) is
     spread evenly over the days from its start to its due date, so `~5h/week` means the hours
     needed in the next seven days: work due within them counts in full. Overdue work is
-    counted apart, with its hours. Spare capacity is at least an hour a week free. `load @bob`
+    counted apart, with its hours. Work handed over counts against whoever handed it until it
+    is accepted. Spare capacity is at least an hour a week free. `load @bob`
     shows one member's line and work at risk, from the same figures."""
     partnership = ctx.require_partnership()
     mention = args.take_mention("whose load") if args.peek_mention() else None

@@ -620,7 +620,7 @@ class Deriver:
             day, before = self.since(told[m.id], m), told[m.id].previous
             since = f" Since the note of {day}: {changes(before, w)}." if day and before else ""
             # A handover that fits: their own work (they may reassign it) to someone it would not overload.
-            fit = room_for(loads, [c for c in self.open if c.owner_id == m.id], self.now, besides=heavy)
+            fit = room_for(loads, self.open, m.id, self.now, besides=heavy)
             hand_on = (f" #{fit[0].number} {fit[0].title} would fit {fit[1].display_name}'s spare time: "
                        f"`reassign {fit[0].number} @{fit[1].user_id}`.") if fit else ""
             yield self.to_person(
@@ -694,7 +694,8 @@ class Deriver:
         loads = {w.member.id: w for w in self.loads}
         for c in self.open:
             w = loads.get(c.owner_id)
-            if w is None or c.id in self.snoozes or not asks_progress(c, w, self.now):
+            # A handover waiting for an answer is not yet in their load: nothing hangs on it there.
+            if w is None or c.handover_from_id is not None or c.id in self.snoozes or not asks_progress(c, w, self.now):
                 continue
             owner = w.member
             hangs = ("more than you could give by then" if any(r.work is c for r in w.risks)

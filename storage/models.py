@@ -419,6 +419,9 @@ class Commitment(Base):
     left_hours: Mapped[float | None] = mapped_column(Float)
     progress_at: Mapped[datetime | None]
     done_note: Mapped[str | None] = mapped_column(Text)
+    # The organisation its owner spoke for when it was marked done (None: a person speaking for
+    # none): give and take credits delivered work as named then, not to whoever they speak for now.
+    delivered_for: Mapped[str | None] = mapped_column(String(120))
     # Set while a handover waits for its new owner's `accept` or `decline`: who had it before.
     handover_from_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", name="fk_commitments_handover_from"))
     handover_at: Mapped[datetime | None]
@@ -642,6 +645,10 @@ class Handover(Base):
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
     from_member_id: Mapped[int]
     to_member_id: Mapped[int]
+    # The organisations the two spoke for when it was handed (None: a person speaking for none),
+    # so give and take credits it as named then, whatever either speaks for later.
+    from_organisation: Mapped[str | None] = mapped_column(String(120))
+    to_organisation: Mapped[str | None] = mapped_column(String(120))
     handed_at: Mapped[datetime]
     answer: Mapped[str | None] = mapped_column(String(16))
     answered_at: Mapped[datetime | None]

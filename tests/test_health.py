@@ -181,6 +181,48 @@ def test_a_declined_handover_is_neither_given_nor_asked(healthy: Chat) -> None:
             "to others, 4h)") in shown
 
 
+def give_and_take(chat: Chat) -> dict[str, list[str]]:
+    """The give-and-take table of the `health.md` export, as a reader sees it: each partner's row by name."""
+    files = {a.filename: a.content.decode() for a in chat.say("alice", "export").attachments}
+    table = files["health.md"].split("## Give and take", 1)[1].split("\n## ", 1)[0]
+    rows = ([v.strip() for v in line.strip("|").split(" | ")] for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith(("| Partner", "| ---")))
+    return {row[0]: row for row in rows}
+
+
+def test_work_done_and_handed_over_stays_with_the_organisation_it_was_done_for(healthy: Chat) -> None:
+    """The defect: once bob joined again for the Library, the Chamber's three deliveries went with
+    him and `health` told the coordinators the Chamber "gave 0, asked 2"."""
+    for title in ("A", "B", "C"):
+        healthy.ok("bob", f'commit "{title}" by:2026-12-20 effort:2h')
+    for number in (1, 2, 3):
+        healthy.ok("bob", f"done {number}")
+    healthy.ok("bob", 'commit "D" by:2026-12-20 effort:2h')  # 4
+    healthy.ok("bob", 'commit "E" by:2026-12-20 effort:2h')  # 5
+    for number in (4, 5):
+        healthy.ok("bob", f"reassign {number} @carol")
+        healthy.ok("carol", f"accept {number}")
+    before = give_and_take(healthy)
+    assert "Give and take" not in health(healthy)
+    healthy.advance(hours=1)
+    healthy.ok("bob", 'join org:"Millbrook Library" sector:public')
+    assert "Give and take" not in health(healthy), "the Chamber still gave 3 and asked 2"
+    after = give_and_take(healthy)
+    assert after["Chamber of Trade"] == before["Chamber of Trade"] == [
+        "Chamber of Trade", "3", "3", "6h", "0", "0h", "0", "2", "4h"]
+    assert after["Millbrook Library"] == ["Millbrook Library", "0", "0", "0h", "0", "0h", "0", "0", "0h"]
+    # What bob does from now on is the Library's, and his handovers are its asks.
+    healthy.ok("bob", 'commit "F" by:2026-12-20 effort:1h')  # 6
+    healthy.ok("bob", "done 6")
+    healthy.ok("bob", 'commit "G" by:2026-12-20 effort:3h')  # 7
+    healthy.ok("bob", "reassign 7 @dave")
+    healthy.ok("dave", "accept 7")
+    now = give_and_take(healthy)
+    assert now["Chamber of Trade"] == before["Chamber of Trade"]
+    assert now["Millbrook Library"] == ["Millbrook Library", "1", "1", "1h", "0", "0h", "0", "1", "3h"]
+    assert now["Riverside Trust"][:6] == ["Riverside Trust", "2", "0", "0h", "2", "4h"]
+
+
 def test_coordinator_without_a_successor(town: Chat) -> None:
     shown = town.ok("alice", "health")
     assert "Nobody is named to step in as coordinator (now: Alice)" in shown

@@ -36,6 +36,8 @@ EXPECTED = {
     "Alice": 0.0,  # the bid starts on 5 Jan: nothing this week
 }
 OVER = {"Bob"}  # 9.5h against 4h; Dave is away, so not flagged
+# Bob has asked Alice to take #2 on; until she accepts, its 3.5h this week are still his, and
+# her 6h less those 3.5h are what she has free.
 
 
 @pytest.fixture
@@ -61,6 +63,8 @@ def weekly(text: str) -> float:
 
 
 def test_every_surface_gives_the_same_load_for_the_same_people(busy: Chat) -> None:
+    handed = busy.ok("bob", "reassign 2 @alice")
+    assert "Alice is asked to accept it" in handed and "over capacity" not in handed, "3.5h more is within her 6h"
     inbox = Inbox()
     sweep(busy, inbox)  # rolls the warm space on to Tue 1 Dec (#8), and warns of Bob
 
@@ -69,10 +73,12 @@ def test_every_surface_gives_the_same_load_for_the_same_people(busy: Chat) -> No
     assert {name: weekly(line) for name, line in lines.items()} == EXPECTED
     assert {name for name, line in lines.items() if "OVER CAPACITY" in line} == OVER
     assert "Over capacity: Bob." in load
-    assert "Spare capacity: Erin (~1h/week free), Carol (~2.5h/week free), Alice (~6h/week free)." in load
+    assert "Spare capacity: Erin (~1h/week free), Carol (~2.5h/week free), Alice (~2.5h/week free)." in load
+    assert "~9.5h/week of 4h capacity · 2 open (13h left; 1 handed over, not yet accepted)" in lines["Bob"]
     assert "~0.5h/week of 3h capacity · 2 open (4h left), 1 overdue (2h)" in lines["Carol"]
     assert "~2h/week · away until Sun 6 Dec, so no capacity · 1 open (2h left)" in lines["Dave"]
-    assert "~0h/week of 6h capacity · 1 open (8h left)" in lines["Alice"]
+    assert ("~0h/week of 6h capacity · 1 open (8h left) · 1 handed to them, not yet accepted (~3.5h this week)"
+            in lines["Alice"])
 
     health = busy.ok("alice", "health")
     flagged = health.split("Over capacity\n", 1)[1].splitlines()[0]

@@ -61,6 +61,29 @@ def test_one_members_load_is_their_line_and_risks_from_everyones(town: Chat) -> 
     assert "@dave isn't a member of Riverside Partnership" in town.refused("alice", "load @dave")
 
 
+def test_a_handover_counts_against_whoever_handed_it_until_it_is_accepted(town: Chat) -> None:
+    """The defect: as soon as Bob typed `reassign`, `load` and `health` counted the leaflets against
+    Carol, over her capacity before she had agreed to take them, and Bob dropped to 0h."""
+    town.ok("carol", 'commit "Ring the printer" by:friday effort:1h')  # 1
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')  # 2
+    handed = town.ok("bob", "reassign 2 @carol")
+    assert "Carol is asked to accept it. This takes Carol over capacity: ~4h/week against 3h." in handed, \
+        "the warning says what accepting it would mean"
+    out = town.ok("alice", "load")
+    assert "Nobody is over capacity." in out
+    assert "~3h/week of 4h capacity · 1 open (3h left; 1 handed over, not yet accepted)" in line_for(out, "Bob")
+    carol = line_for(out, "Carol")
+    assert carol == ("  - Carol (Riverside Trust) · volunteer: ~1h/week of 3h capacity · 1 open (1h left) "
+                     "· 1 handed to them, not yet accepted (~3h this week)")
+    assert "Over capacity" not in town.ok("alice", "health")
+    town.ok("carol", "accept 2")
+    out = town.ok("alice", "load")
+    assert "Over capacity: Carol." in out
+    assert line_for(out, "Carol").startswith("  - OVER CAPACITY: Carol (Riverside Trust) · volunteer: ~4h/week of 3h")
+    assert "~0h/week of 4h capacity · 0 open (0h left)" in line_for(out, "Bob")
+    assert "Carol (Riverside Trust) · volunteer: ~4h/week against 3h." in town.ok("alice", "health")
+
+
 def test_within_capacity_is_not_flagged(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:4h')
     out = town.ok("carol", "load")

@@ -129,3 +129,27 @@ def test_0028_lets_only_a_decision_in_draft_minutes_be_withdrawn(engine: Engine)
     settle_a_proposal(engine)
     with pytest.raises(Exception, match="a settled decision"), engine.begin() as db:
         db.execute(text("UPDATE decisions SET status = 'withdrawn' WHERE number = 1"))
+
+
+def test_0033_credits_work_done_and_handed_before_to_each_members_organisation_now(unmigrated: Engine) -> None:
+    """Rows from before 0033 cannot say what their members spoke for then: they are credited to
+    each member's organisation now (as give and take read them until then), and open work to none."""
+    upgrade(unmigrated)
+    chat = Chat(session_factory(unmigrated))
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("bob", 'join sector:private')  # a person speaking for no organisation
+    chat.ok("bob", 'commit "Leaflets" by:2026-12-20')
+    chat.ok("bob", "done 1")
+    chat.ok("alice", 'commit "Insurance" by:2026-12-20')
+    chat.ok("alice", "reassign 2 @bob")
+    chat.ok("alice", 'commit "Licence" by:2026-12-20')
+    migrate(unmigrated, "0032_nudge_days", down=True)
+    with unmigrated.begin() as db:
+        db.execute(text("UPDATE members SET organisation = 'Chamber of Trade' WHERE organisation IS NULL"))
+    migrate(unmigrated, "head")
+    with unmigrated.connect() as db:
+        assert db.execute(text("SELECT title, delivered_for FROM commitments ORDER BY number")).all() == [
+            ("Leaflets", "Chamber of Trade"), ("Insurance", None), ("Licence", None)]
+        assert db.execute(text("SELECT from_organisation, to_organisation FROM handovers")).all() == [
+            ("Town Council", "Chamber of Trade")]

@@ -365,6 +365,36 @@ def test_an_overload_is_not_told_again_as_days_pass_with_nothing_changed(town: C
     assert len(inbox.to("@bob", "carrying a lot")) == 1
 
 
+def test_who_could_help_offers_only_work_that_lightens_this_week(town: Chat, inbox: Inbox) -> None:
+    """The defect: with Bob over capacity, the nudge and `health` advised handing Carol #3, which
+    cannot start before December and so counted 0h in his week: done as advised, Bob stayed as
+    overloaded. Only work that counts this week is offered, or nothing when none of it fits."""
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-11-27 effort:3h')  # 1: 3h this week
+    town.ok("bob", 'commit "Survey" by:2026-12-15 effort:10h')  # 2: 10h over 21 days, 3.3h this week
+    town.ok("bob", 'commit "Fair stall" by:2026-12-31 effort:6h from:2026-12-07')  # 3: nothing this week
+    town.ok("alice", 'commit "Budget" by:2026-11-27 effort:5h')  # 4: Alice has 1h free
+    town.ok("carol", 'commit "Book hall" by:2026-11-27 effort:1h')  # 5: Carol has 2h free
+    sweep(town, inbox)
+    [alert] = inbox.to("@alice", "more than they can carry")
+    assert "(~6.3h/week against 4h capacity)" in alert
+    assert "would fit" not in alert and "reassign" not in alert and "reassign" not in inbox.to("@bob")[0]
+    shown = town.ok("alice", "health").split("Over capacity\n", 1)[1]
+    assert "reassign" not in shown
+    assert ("Nobody has room for it without going over: move a date (`edit 2 by:...`) or find someone new to "
+            "take part.") in shown
+
+    town.advance(hours=1)
+    town.ok("bob", 'commit "Ring round" by:2026-11-27 effort:1.5h')  # 6: 1.5h this week, fits Carol's 2h
+    sweep(town, inbox)
+    advice = "#6 Ring round would fit Carol's spare time: `reassign 6 @carol`."
+    assert advice in inbox.to("@alice", "more than they can carry")[1]
+    assert advice in inbox.to("@bob", "carrying a lot")[1]
+    assert "Hand something on: `reassign 6 @carol` (Carol has room)." in town.ok("alice", "health")
+    town.ok("bob", "reassign 6 @carol")
+    town.ok("carol", "accept 6")
+    assert "~6.3h/week of 4h capacity" in town.ok("alice", "load @bob"), "following the advice lightened his week"
+
+
 def test_too_many_open_commitments_counts_as_overload(town: Chat, inbox: Inbox) -> None:
     town.ok("alice", "nudge set max_open:2")
     for title in ("Leaflets", "Posters", "Signs"):

@@ -6,7 +6,8 @@ on (a handover they accepted, or did): its flexibility put to use. It **asks** w
 partner takes on its members' work (a handover from one of them, accepted or done). Work
 taken on and then dropped counts for neither. A contribution it delivered (`delivered`: hours,
 money, premises, equipment, help in kind) is giving too; a pledge is promised, not yet given.
-Who typed a command does not matter: a coordinator logging agreed work for others neither
+Each piece counts for the partner its member spoke for at the time: when the work was done,
+handed over, or given. Who typed a command does not matter: a coordinator logging agreed work for others neither
 gives nor asks, and raising a concern is negotiation, not taking. Open work is promised,
 not yet given; a declined handover gave nothing and asked nothing.
 """
@@ -88,22 +89,28 @@ class Balance:
 
 
 def balances(session: Session, partnership_id: int) -> list[Balance]:
-    """Every partner's give and take, the furthest out of balance first."""
+    """Every partner's give and take, the furthest out of balance first.
+
+    Each piece is credited to the partner its member spoke for at the time, as recorded with it
+    (done work when it was done, a handover when it was handed, a contribution when it was
+    given): a member who changes organisation leaves what they did for the old one with it."""
     everyone = {m.id: m for m in session.scalars(select(Member).where(Member.partnership_id == partnership_id))}
     table: dict[str, Balance] = {}
 
-    def row_of(member: Member, organisation: str | None = None) -> Balance:
-        """The partner's row, named as its organisation was first written (or the person's name)."""
-        key, name = partner_of(member, organisation or member.organisation)
+    def row_of(member: Member, organisation: str | None) -> Balance:
+        """The partner's row: the organisation as named then, or the person who spoke for none;
+        the row keeps the name it was first written with."""
+        key, name = partner_of(member, organisation)
         return table.setdefault(key, Balance(name))
 
     for m in everyone.values():
         if m.active and m.role is not Role.OBSERVER:
-            row_of(m)  # every partner at the table has a row, even with nothing yet
+            row_of(m, m.organisation)  # every partner at the table has a row, even with nothing yet
     # Plain rows: a commitment object would join in its owner and person, for years of history.
-    for owner_id, effort in session.execute(select(Commitment.owner_id, Commitment.effort_hours).where(
-            Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.DONE)):
-        row = row_of(everyone[owner_id])
+    for owner_id, organisation, effort in session.execute(
+            select(Commitment.owner_id, Commitment.delivered_for, Commitment.effort_hours).where(
+                Commitment.partnership_id == partnership_id, Commitment.status == CommitmentStatus.DONE)):
+        row = row_of(everyone[owner_id], organisation)
         row.delivered += 1
         row.delivered_hours += effort or 0.0
     # Accepted, or done by whoever it was handed to without a word; work then dropped gave nothing.
@@ -111,18 +118,18 @@ def balances(session: Session, partnership_id: int) -> list[Balance]:
                  or_(Handover.answer == ACCEPTED,
                      and_(Handover.answer.is_(None), Commitment.status == CommitmentStatus.DONE,
                           Commitment.owner_id == Handover.to_member_id)))
-    for giver_id, taker_id, effort in session.execute(
-            select(Handover.from_member_id, Handover.to_member_id, Commitment.effort_hours)
+    for giver_id, giver_for, taker_id, taker_for, effort in session.execute(
+            select(Handover.from_member_id, Handover.from_organisation, Handover.to_member_id,
+                   Handover.to_organisation, Commitment.effort_hours)
             .join(Commitment, Commitment.id == Handover.commitment_id)
             .where(Handover.partnership_id == partnership_id, taken)):
-        giver, taker = row_of(everyone[giver_id]), row_of(everyone[taker_id])
+        giver, taker = row_of(everyone[giver_id], giver_for), row_of(everyone[taker_id], taker_for)
         if giver is taker:
             continue  # within one organisation: neither gives to nor asks of another
         taker.took_on += 1
         taker.took_on_hours += effort or 0.0
         giver.handed_on += 1
         giver.handed_on_hours += effort or 0.0
-    # For the organisation it was given for, as named then.
     for member_id, organisation, kind, amount, currency in session.execute(
             select(Delivery.member_id, Delivery.organisation, Delivery.kind, Delivery.amount, Delivery.currency)
             .where(Delivery.partnership_id == partnership_id, Delivery.undone_at.is_(None))):

@@ -17,6 +17,8 @@ One model, computed here and nowhere else, that a coordinator can check by hand:
   as the load does, less days away: a signal apart from weekly overload, naming the hours
   and the date.
 - A recurring job counts its open occurrence; the next counts once it is made.
+- Work handed over counts against whoever handed it until the person asked accepts it (it
+  is still theirs in practice, and the other has not agreed to it), then against its new owner.
 - In a wound-up or ended partnership nobody is flagged.
 """
 
@@ -82,6 +84,9 @@ class OpenWork(Protocol):
     """What a workload needs of an open commitment."""
 
     @property
+    def id(self) -> int: ...
+
+    @property
     def number(self) -> int: ...
 
     @property
@@ -104,6 +109,9 @@ class OpenWork(Protocol):
 
     @property
     def left_hours(self) -> float | None: ...
+
+    @property
+    def handover_from_id(self) -> int | None: ...
 
 
 M = TypeVar("M", bound=Who)
@@ -142,6 +150,15 @@ def window(person: Away, today: date) -> str:
 
 
 # One commitment.
+
+def carrier(c: OpenWork, members: Collection[int], accepted: Collection[int] = ()) -> int:
+    """Whose load an open commitment counts in: its owner's, but while a handover of it waits
+    for an answer still the giver's, who has it in practice until the person asked agrees
+    (unless the giver is no longer among `members`, having left or become an observer).
+    `accepted` names work to count as accepted: what `reassign` warns of is the load once it is."""
+    giver = c.handover_from_id
+    return giver if giver is not None and giver in members and c.id not in accepted else c.owner_id
+
 
 def hours_left(c: OpenWork) -> float:
     """What is left to do: as its owner last said (`progress`, `left`), else all of its effort."""
@@ -252,6 +269,12 @@ class Workload(Generic[M]):
     # Hours left on all their open work, and on the overdue part of it.
     open_hours: float = 0.0
     overdue_hours: float = 0.0
+    # Of the open work, what they handed over and the person asked has not yet accepted.
+    waiting_count: int = 0
+    # Work handed to them, waiting for their answer, and its hours this week: not yet theirs,
+    # nor free time either.
+    asked_count: int = 0
+    asked_hours: float = 0.0
     risks: list[Risk[OpenWork]] = field(default_factory=list)
 
     @property
@@ -277,11 +300,12 @@ class Workload(Generic[M]):
 
     @property
     def free(self) -> float:
-        """Hours this week still free; none when capacity is not stated, they are away, or it is over."""
+        """Hours this week still free, less work waiting for their answer (so nobody is offered
+        twice); none when capacity is not stated, they are away, or it is over."""
         capacity = self.capacity
         if capacity is None or self.away or not self.live:
             return 0.0
-        return round(max(0.0, capacity - self.weekly_hours), 1)
+        return round(max(0.0, capacity - self.weekly_hours - self.asked_hours), 1)
 
     def has_room(self, extra: float = 0.0) -> bool:
         """Spare capacity: at least an hour a week free, and room for `extra` more without going over."""
@@ -289,9 +313,10 @@ class Workload(Generic[M]):
 
 
 def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datetime, weeks: int = 1,
-          live: bool = True) -> list[Workload[M]]:
+          live: bool = True, accepted: Collection[int] = ()) -> list[Workload[M]]:
     """Every non-observer member's workload from rows already loaded (the nudge sweep loads every
-    partnership's at once), heaviest against capacity first; `weeks` says how many to work out."""
+    partnership's at once), heaviest against capacity first; `weeks` says how many to work out.
+    Each commitment counts against its `carrier` (`accepted`: handovers counted as accepted)."""
     loads: dict[int, Workload[M]] = {}
     days: dict[int, tuple[ZoneInfo, date]] = {}
     for m in members:
@@ -307,12 +332,20 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
             present, [away_on(m, s) for s in starts], live)
         days[m.id] = tz, today
     for c in open_commitments:
-        load = loads.get(c.owner_id)
+        holder = carrier(c, loads, accepted)
+        asked = loads.get(c.owner_id) if holder != c.owner_id else None
+        if asked is not None:
+            asked.asked_count += 1
+            tz, today = days[c.owner_id]
+            if c.due_at >= now:
+                asked.asked_hours += spread_share(hours_left(c), *spread(c, today, tz), today, today + WEEK_DAYS * DAY)
+        load = loads.get(holder)
         if load is None:
             continue
-        tz, today = days[c.owner_id]
+        tz, today = days[holder]
         left = hours_left(c)
         load.open_count += 1
+        load.waiting_count += holder != c.owner_id
         load.open_hours += left
         load.unestimated_count += c.effort_hours is None and c.left_hours is None
         if c.due_at < now:
@@ -330,6 +363,7 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
     for load in loads.values():
         load.weeks = [round(h, 1) for h in load.weeks]
         load.open_hours, load.overdue_hours = round(load.open_hours, 1), round(load.overdue_hours, 1)
+        load.asked_hours = round(load.asked_hours, 1)
 
     def pressure(w: Workload[M]) -> tuple[float, float]:
         capacity = w.capacity
@@ -383,11 +417,12 @@ class Work(NamedTuple):
     starts_at: datetime | None
     left_hours: float | None
     progress_at: datetime | None
+    handover_from_id: int | None
 
 
 WORK = select(Commitment.id, Commitment.partnership_id, Commitment.number, Commitment.owner_id, Commitment.title,
               Commitment.due_at, Commitment.created_at, Commitment.effort_hours, Commitment.starts_at,
-              Commitment.left_hours, Commitment.progress_at)
+              Commitment.left_hours, Commitment.progress_at, Commitment.handover_from_id)
 SOMEONE = (select(Member.id, Member.partnership_id, Member.person_id, Member.role, Member.organisation,
                   Member.volunteer, Member.capacity_hours, Member.left_at, Person.display_name, Person.timezone,
                   Person.away_from, Person.away_until, Person.user_id)
@@ -410,14 +445,15 @@ def people(session: Session, *where: ColumnElement[bool]) -> list[Someone]:
     return [Someone._make(row) for row in plain_rows(session, SOMEONE.where(*where))]
 
 
-def workloads(session: Session, partnership_id: int, now: datetime, weeks: int = 1) -> list[Workload[Someone]]:
+def workloads(session: Session, partnership_id: int, now: datetime, weeks: int = 1,
+              accepted: Collection[int] = ()) -> list[Workload[Someone]]:
     """Every active, non-observer member's workload in one partnership, heaviest against capacity
-    first, from the same plain rows the nudge sweep reads."""
+    first, from the same plain rows the nudge sweep reads (`accepted`: see `tally`)."""
     p = session.get(Partnership, partnership_id)
     assert p is not None
     members = members_now(session, partnership_id)
     open_work = [Work._make(row) for row in plain_rows(session, OPEN_WORK, {"partnership_id": partnership_id})]
-    return tally(members, open_work, now, weeks, live=not p.over(now))
+    return tally(members, open_work, now, weeks, live=not p.over(now), accepted=accepted)
 
 
 def members_now(session: Session, partnership_id: int) -> list[Someone]:
@@ -427,19 +463,34 @@ def members_now(session: Session, partnership_id: int) -> list[Someone]:
 
 # Who could help.
 
-def room_for(loads: Iterable[Workload[M]], work: Iterable[W], now: datetime,
-             besides: Collection[int] = ()) -> tuple[W, M] | None:
-    """A piece of `work` and someone it would not overload (spare capacity after taking it), or None.
+def carried(loads: Iterable[Workload[M]], work: Iterable[W], holder: int) -> list[W]:
+    """The pieces of `work` counted in `holder`'s load (see `carrier`)."""
+    members = {w.member.id for w in loads}
+    return [c for c in work if carrier(c, members) == holder]
 
-    The heaviest piece this week that fits goes to whoever has most free, so a suggestion
-    never moves the overload from one person to another."""
+
+def room_for(loads: Iterable[Workload[M]], work: Iterable[W], holder: int, now: datetime,
+             besides: Collection[int] = ()) -> tuple[W, M] | None:
+    """A piece of `holder`'s share of `work` (the partnership's open work) and someone it would
+    not overload (spare capacity after taking it), or None when nothing fits.
+
+    Only work they can hand on (none already waiting for an answer) and, while they are over
+    capacity, only work that counts this week: handing on work that needs nothing of them this
+    week (not yet started, or far off) would leave them exactly as overloaded. The heaviest
+    piece this week that fits goes to whoever has most free, so a suggestion never moves the
+    overload from one person to another."""
     loads = list(loads)
-    owners = {w.member.id: w.member for w in loads}
-    helpers = sorted((w for w in loads if w.member.id not in besides and w.has_room()), key=lambda w: -w.free)
-    pieces = [c for c in work if c.owner_id in owners]
-    for c in sorted(pieces, key=lambda c: -weekly(c, owners[c.owner_id], now)):
+    mine = next((w for w in loads if w.member.id == holder), None)
+    if mine is None:
+        return None
+    pieces = [(weekly(c, mine.member, now), c) for c in work if c.owner_id == holder and c.handover_from_id is None]
+    if mine.over_capacity:
+        pieces = [(hours, c) for hours, c in pieces if hours > 0]
+    helpers = sorted((w for w in loads if w.member.id not in besides and w.member.id != holder and w.has_room()),
+                     key=lambda w: -w.free)
+    for _, c in sorted(pieces, key=lambda piece: -piece[0]):
         for w in helpers:
-            if w.member.id != c.owner_id and w.free >= weekly(c, w.member, now):
+            if w.free >= weekly(c, w.member, now):
                 return c, w.member
     return None
 
@@ -479,13 +530,14 @@ class KeyPerson(Generic[M]):
 
 
 def key_people(open_work: Sequence[OpenWork], doers: Sequence[M], key_share: int) -> list[KeyPerson[M]]:
-    """Members holding at least `key_share` percent of the open commitments.
+    """Members holding at least `key_share` percent of the open commitments (each its `carrier`'s).
 
     Only meaningful with enough open work and more than one person to share it."""
     total = len(open_work)
     if total < KEY_PERSON_MIN_OPEN or len(doers) < 2:
         return []
-    held = Counter(c.owner_id for c in open_work)
+    members = {m.id for m in doers}
+    held = Counter(carrier(c, members) for c in open_work)
     found = [KeyPerson(m, held[m.id], total) for m in doers]
     return [k for k in found if k.share >= key_share]
 
@@ -508,9 +560,12 @@ def describe_load(w: Workload[Someone], today: date) -> str:
         capacity = f"of {hours(w.capacity)} capacity"
     text = f"{m.label}{' · volunteer' if m.volunteer else ''}: ~{hours(w.weekly_hours)}/week {capacity}"
     unestimated = f"; {w.unestimated_count} not estimated" if w.unestimated_count else ""
-    text += f" · {w.open_count} open ({hours(w.open_hours)} left{unestimated})"
+    waiting = f"; {w.waiting_count} handed over, not yet accepted" if w.waiting_count else ""
+    text += f" · {w.open_count} open ({hours(w.open_hours)} left{unestimated}{waiting})"
     if w.overdue_count:
         text += f", {w.overdue_count} overdue ({hours(w.overdue_hours)})"
+    if w.asked_count:
+        text += f" · {w.asked_count} handed to them, not yet accepted (~{hours(w.asked_hours)} this week)"
     if w.over_capacity:
         text = "OVER CAPACITY: " + text
     return text
@@ -547,7 +602,7 @@ def taking_on(loads: Sequence[Workload[Someone]], c: Commitment, now: datetime, 
     """What to say when `c` is given to its owner (`commit @name`, `reassign`): that they are away
     on its due day, that it takes them over capacity, or that it needs more than they could give
     before it is due, each with their figures and who has room; empty when none holds. `loads`
-    already count `c` as theirs."""
+    already count `c` as theirs (a handover still waiting for their answer as accepted)."""
     w = next(x for x in loads if x.member.id == c.owner_id)
     m = w.member
     name = m.display_name
