@@ -25,6 +25,7 @@ from handlers.describe import (
     owner_zone,
 )
 from handlers.errors import UserError
+from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
 from handlers.recheck import Asked, about, not_theirs, rechecks
@@ -33,8 +34,8 @@ from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
 from storage import queries
 from storage.lines import LINES, CommitmentLine, line_of, lines
-from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Member, Partnership, Role
-from storage.nudges import Waiting, tell
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Handover, Member, Partnership, Role
+from storage.nudges import Waiting, tell, withdraw
 
 LIST_LIMIT = 50
 PERCENT = re.compile(r"(\d{1,3})\s*%?")
@@ -75,12 +76,52 @@ def find_commitment(ctx: Context, commitment_id: int) -> Commitment:
 
 
 def ensure_may_change(ctx: Context, c: Commitment) -> None:
-    """Refuse anyone who may not change the commitment (`Context.may_change`), naming whose it is."""
-    ctx.require_member()
-    if not ctx.may_change(c):
-        raise UserError(
-            f"#{c.number} is {c.owner.person.display_name}'s commitment; only they or a coordinator can change it."
-        )
+    """Refuse anyone who may not change the commitment (`Context.may_change`), naming whose it is;
+    whoever handed it over, while it waits for an answer, is told how to take it back first."""
+    me = ctx.require_member()
+    if ctx.may_change(c):
+        return
+    name = c.owner.person.display_name
+    if c.handover_from_id == me.id:
+        raise UserError(f"#{c.number} {c.title} is handed to {name}, who has not answered yet.",
+                        f"To take it back first: `reassign {c.number} @{ctx.person.user_id}`.")
+    raise UserError(f"#{c.number} is {name}'s commitment; only they or a coordinator can change it.",
+                    f"Ask {name} or a coordinator; `mine` lists your own.")
+
+
+def handover_key(c: Commitment) -> str:
+    """What every nudge asking someone to accept `c` starts with; the moment and the person follow."""
+    return f"told:handover:c{c.id}:"
+
+
+def answer_handover(ctx: Context, c: Commitment, said: str) -> None:
+    """Record the answer to the handover of `c` still waiting for one, if any."""
+    ctx.session.execute(update(Handover).where(Handover.commitment_id == c.id, Handover.answer.is_(None))
+                        .values(answer=said, answered_at=ctx.now))
+
+
+def take_on(ctx: Context, c: Commitment, how: str = "") -> str:
+    """The acting member takes on `c`, handed to them and waiting for their answer: a conditional
+    update, so a giver taking it back at the same moment leaves one of them refused. `how` says
+    they did so by working on it (`done`, `progress`, `edit`): what the reply says of it."""
+    me = ctx.require_member()
+    giver = ctx.session.get_one(Member, c.handover_from_id)
+    change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
+           handover_from_id=None, handover_at=None)
+    answer_handover(ctx, c, ACCEPTED)
+    withdraw(ctx.session, c.partnership_id, handover_key(c), f"{me.person.display_name} accepted #{c.number} first",
+             ctx.now)
+    ctx.record("accept", f"accepted #{c.number} {c.title}{how}", subject=c)
+    return f"{me.person.display_name} accepts #{c.number} (handed over by {giver.person.display_name}){how}."
+
+
+def taken_on_in_passing(ctx: Context, c: Commitment, how: str) -> str:
+    """Whoever was asked to take `c` on and works on it instead of answering has said yes: their
+    accept is recorded, and the reply says so (empty when nothing waited for their answer)."""
+    me = ctx.member
+    if c.handover_from_id is None or me is None or c.owner_id != me.id:
+        return ""
+    return take_on(ctx, c, f" by {how}") + " "
 
 
 def ensure_open(ctx: Context, c: Commitment) -> None:
@@ -177,7 +218,8 @@ def commit(ctx: Context, args: Args) -> Reply:
     last date; one occurrence is open at a time, the next made when it is done or its day passes.
     goal: names the shared goal it serves (`goal:1`; `goals` lists them).
     The reply warns when its owner is away on its due date, goes over capacity, or could not
-    give its effort in time, and names who has room. A title like an open commitment's is
+    give its effort in time, and names who has room. Work logged for someone else is theirs to
+    `accept`, or to `decline` back to you until they act on it. A title like an open commitment's is
     asked about first; `again` at the end logs it anyway."""
     me = ctx.require_member()
     owner = ctx.find_member(args.take_mention()) if args.peek_mention() else me
@@ -235,10 +277,13 @@ def commit(ctx: Context, args: Args) -> Reply:
     did = f"committed to #{c.number} {title}" if owner.id == me.id else f"assigned #{c.number} {title} to {member_label(owner)}"
     ctx.record("commit", did + every + serves, subject=c)
     item = commitment_item(line_of(c), ctx.tz, ctx.now)
+    # Logged for someone else: theirs to take on or turn down.
+    asked = (f"{owner.person.display_name} can take it on with `accept {c.number}`, or turn it down: "
+             f'`decline {c.number} "why"`.' if owner.id != me.id else "")
     warning = taking_on(workloads(ctx.session, c.partnership_id, ctx.now), c, ctx.now, today)
     return Reply(title="New commitment", text="\n".join(filter(None, [item.text + recurring.until_said(series, today)
                                                                       + (f"\nServes goal #{goal.number} {goal.title}."
-                                                                         if goal else ""), warning])),
+                                                                         if goal else ""), asked, warning])),
                  actions=list(item.actions), audience=Audience.CHANNEL)
 
 
@@ -293,13 +338,14 @@ def done(ctx: Context, args: Args) -> Reply:
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
+    taken = taken_on_in_passing(ctx, c, "marking it done")
     # Credited to the organisation its owner speaks for now, read in the same statement.
     change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
            handover_from_id=None, handover_at=None,
            delivered_for=select(Member.organisation).where(Member.id == Commitment.owner_id).scalar_subquery())
     lateness = late_said(c)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
-    text = f"Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
+    text = f"{taken}Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
     if note:
         text += f"\nNote: {note}"
     return Reply(text=text + next_said(ctx, c), audience=Audience.CHANNEL)
@@ -402,6 +448,7 @@ def edit(ctx: Context, args: Args) -> Reply:
             said.append(f"goal {f'#{served.number}' if served else 'none'} → {f'#{goal.number}' if goal else 'none'}")
     if not said:
         raise UserError(f"#{c.number} already reads like that; nothing to change.")
+    taken = taken_on_in_passing(ctx, c, "changing it")
     # Conditional on every field as it was read, so two corrections at once cannot both land.
     read = [still_open(), Commitment.title == c.title, Commitment.due_at == c.due_at,
             Commitment.owner_id == c.owner_id]
@@ -414,7 +461,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     tell_owner(ctx, c, what, event)
     alone = (f" Only this occurrence moves: the series still repeats every {recurring.Rule(c.series.rule).said}"
              f"{recurring.until_said(c.series, today)}." if "due_at" in values and c.series else "")
-    return Reply(text=f"Changed #{c.number} {c.title}: {what}.{alone}", audience=Audience.CHANNEL)
+    return Reply(text=f"{taken}Changed #{c.number} {c.title}: {what}.{alone}", audience=Audience.CHANNEL)
 
 
 @command("reopen commitment", usage='reopen commitment <number> "why"',
@@ -502,6 +549,7 @@ def left(ctx: Context, args: Args) -> Reply:
 
 
 def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
+    taken = taken_on_in_passing(ctx, c, "reporting progress on it")
     read = Commitment.left_hours.is_(None) if c.left_hours is None else Commitment.left_hours == c.left_hours
     change(ctx, c, still_open(), read, left_hours=remaining, progress_at=ctx.now)
     said = left_said(remaining, c.effort_hours)
@@ -509,7 +557,7 @@ def record_left(ctx: Context, c: Commitment, remaining: float) -> Reply:
     hint = (f" All done? `done {c.number}`." if remaining == 0 else
             f" If the whole job is bigger than first thought: `edit {c.number} effort:{hours(remaining)}`."
             if c.effort_hours and remaining > c.effort_hours else "")
-    return Reply(text=f"#{c.number} {c.title}: {said}, due {due_said(c, ctx.now)}.{hint}")
+    return Reply(text=f"{taken}#{c.number} {c.title}: {said}, due {due_said(c, ctx.now)}.{hint}")
 
 
 @command("who", usage="who [words or @name]", examples=("who leaflets", "who is doing the leaflets?", "who @bob", "who"),

@@ -1,6 +1,7 @@
 """Declining: turn down a commitment handed to you, or (coordinators) a request to join.
 
-Two things can be declined: a commitment handed to you (`decline 12 "why"`) and, for
+Two things can be declined: a commitment handed to you, or logged for you by someone else
+and not yet taken on (`decline 12 "why"`), and, for
 coordinators, someone's request to join (`decline @dave`). A number names the first, a
 person the second, so the one word serves both.
 """
@@ -21,7 +22,8 @@ from handlers.reply import Reply
 def decline(ctx: Context, args: Args) -> Reply:
     """Turn down a commitment handed to you, saying why, or (coordinators) a request to join: `decline @name`.
 
-    A declined commitment goes back to whoever handed it over, and the coordinators hear of it."""
+    A declined commitment goes back to whoever handed it over (or logged it for you, until you
+    take it on or act on it), and the coordinators hear of it."""
     if not args.words:
         raise UserError("Say what you decline: a commitment handed to you by its number, or a request to join.",
                         'Type `decline 12 "why"`, or `decline @name` (coordinators).')

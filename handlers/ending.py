@@ -19,6 +19,7 @@ from handlers.commitments import (
     ensure_may_change,
     ensure_open,
     find_commitment,
+    handover_key,
     open_commitments,
     still_open,
     tell_owner,
@@ -26,11 +27,11 @@ from handlers.commitments import (
 from handlers.context import Context
 from handlers.describe import due_said, member_label
 from handlers.errors import UserError
-from handlers.handover import handover_key
 from handlers.meetings.poll import call_off_ahead
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
 from handlers.registry import command
 from handlers.reply import Audience, Item, Reply, Section, plural
+from storage import queries
 from storage.models import (
     Commitment,
     CommitmentStatus,
@@ -41,6 +42,7 @@ from storage.models import (
     Event,
     Meeting,
     Partnership,
+    Role,
 )
 from storage.nudges import withdraw
 
@@ -242,6 +244,26 @@ def at_wind_up(ctx: Context, p: Partnership) -> list[Commitment]:
         .order_by(Commitment.number)))
 
 
+def ensure_outside(ctx: Context, c: Commitment, to: str) -> None:
+    """Refuse to hand work on to someone in the partnership: it would leave the partnership's
+    work with nobody asked. A member's organisation counts too while the partnership runs; once
+    it is over, a partner organisation may carry a closing task on outside it."""
+    members = [m for m in queries.active_members(ctx.session, c.partnership_id) if m.role is not Role.OBSERVER]
+    person = ctx.matching(to.removeprefix("@"), members)
+    partner = [] if person or ctx.over else [m for m in members if (m.organisation or "").casefold() == to.casefold()]
+    if not person and not partner:
+        return
+    named = (person or partner)[0]
+    name = named.person.display_name
+    who = name if person else f"{to} is {name}'s organisation, and {name}"
+    said = f"{who} is a member here; `hand on` is for an organisation outside the partnership."
+    if named.id == c.owner_id:
+        raise UserError(said, f"#{c.number} is {name}'s already; to hand it to another member: "
+                              f"`reassign {c.number} @name`.")
+    raise UserError(said, f"To hand #{c.number} to {name}, who is asked to accept it: "
+                          f"`reassign {c.number} @{named.person.user_id}`.")
+
+
 @command(
     "hand on",
     usage='hand on <number> to:"Organisation" ["why"]',
@@ -264,6 +286,7 @@ def hand_on(ctx: Context, args: Args) -> Reply:
     to = check_text(args.options[TO], "organisation", MAX_ORGANISATION)
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
+    ensure_outside(ctx, c, to)
     event = let_go(ctx, c, why, to)
     tell_owner(ctx, c, f"handed on to {to}", event)
     return Reply(text=f"#{c.number} {c.title} is handed on to {to}" + (f": {why}" if why else "")

@@ -6,7 +6,7 @@ from handlers.context import Context
 from handlers.dates import date_hint
 from handlers.errors import UserError
 from handlers.parsing import Args
-from handlers.registry import COMMANDS, Access, Command, canonical, command, subcommands, suggest
+from handlers.registry import COMMANDS, HANDING_OVER, Access, Command, canonical, command, subcommands, suggest
 from handlers.reply import Item, Reply, Section
 
 # The order a newcomer needs them in: set up, join, then do the work.
@@ -31,6 +31,9 @@ def help_command(ctx: Context, args: Args) -> Reply:
     if name:
         first = canonical(name.split()[0])
         cmd = COMMANDS.get(name) or COMMANDS.get(first)
+        if cmd is None and (name in HANDING_OVER or name.split()[0] in HANDING_OVER):
+            raise UserError(f"There is no command `{name[:40]}`.", "To hand work to a member here: `help reassign`; to an "
+                            "organisation outside the partnership: `help hand on`.")
         if cmd is None and subcommands(first):
             return Reply(title=f"{first} commands", sections=[Section(None, [overview(c) for c in subcommands(first)])])
         if cmd is None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.parsing import Args, Token
+from handlers.parsing import Args, Token, plain_name
 from handlers.reply import Reply
 
 
@@ -131,6 +131,9 @@ def command(
 def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
     """The command the first one or two words name, and the tokens after it."""
     words = [t.text.lower() for t in tokens[:2] if not t.quoted]
+    handing = next((n for n in (2, 1) if " ".join(words[:n]) in HANDING_OVER and len(words) >= n), 0)
+    if handing:
+        raise handing_over(" ".join(t.text for t in tokens[:handing]), tokens[handing:])
     if len(words) == 2 and f"{words[0]} {words[1]}" in COMMANDS:
         return COMMANDS[f"{words[0]} {words[1]}"], tokens[2:]
     if words:
@@ -159,8 +162,21 @@ EVERYDAY = {"undo": "reopen", "cancel": "drop", "complete": "done", "finish": "d
             "wind-up": "partnership wind-up", "task": "commit",
             "respond": "discuss", "reply": "discuss", "comment": "discuss", "settle": "resolve",
             "raise": "concern", "worry": "concern", "issue": "concern", "holiday": "away", "vacation": "away",
-            "invite": "member add", "quit": "leave", "poll": "propose",
-            "handover": "hand on", "handoff": "hand on"}
+            "invite": "member add", "quit": "leave", "poll": "propose", "delete": "drop"}
+
+# Everyday words for handing work over, which is one of two commands: to a member here, who is
+# asked to accept it (`reassign`), or to an organisation outside the partnership (`hand on`).
+HANDING_OVER = {"handover", "handoff", "hand-over", "hand-off", "hand over", "hand off"}
+
+
+def handing_over(typed: str, rest: list[Token]) -> UserError:
+    """Point `handover 1 @carol` to both ways of handing work over, with what was typed filled in."""
+    number = next((t.text.lstrip("#") for t in rest if not t.quoted and t.text.lstrip("#").isdigit()), "<number>")
+    who = next((f"@{plain_name(t.text[1:], 60)}" for t in rest if not t.quoted and t.text.startswith("@")
+                and len(t.text) > 1), "@name")
+    return UserError(f"I don't know `{typed[:30]}`.",
+                     f"To hand work to a member here, who is asked to accept it: `reassign {number} {who}`; "
+                     f'to an organisation outside the partnership: `hand on {number} to:"Millbrook Library"`.')
 
 
 @functools.lru_cache(maxsize=512)

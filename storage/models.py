@@ -634,7 +634,8 @@ class Episode(Base):
 
 class Handover(Base):
     """One handing-over of a commitment: whose work it was, who was asked to take it on, and
-    their answer (`accepted`, `declined`, or `passed on` when it was handed on again first).
+    their answer (`accepted`, `declined`, `passed on` when it was handed on again first, or
+    `withdrawn` when whoever handed it over took it back first).
     Give and take counts the accepted ones."""
 
     __tablename__ = "handovers"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select, text
 
-from storage.database import migrate, upgrade
 from handlers.dashboard import concerns_chart
 from handlers.public_page import public_page
+from storage.database import migrate, upgrade
 from storage.models import Commitment, Concern, Nudge, Partnership, Publication
 from tests.conftest import Chat
 from tests.test_nudges import Inbox, at, ledger, sweep

@@ -1,0 +1,304 @@
+"""Handing work over as partners mean it: the everyday words lead to the right command, work
+handed to a member stays the partnership's, a handover can be taken back until it is answered,
+working on it accepts it, and work logged for someone can be declined by them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Commitment, CommitmentStatus, Event, Handover, Member
+from tests.conftest import Chat
+from tests.test_bad_input import all_of, refuse
+from tests.test_nudges import Inbox, sweep
+from tests.test_races import at_once, one_wins
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    return Inbox()
+
+
+def commitment(chat: Chat, number: int) -> Commitment:
+    return next(c for c in all_of(chat.sessions, Commitment) if c.number == number)
+
+
+def owner_of(chat: Chat, number: int) -> tuple[str, str | None]:
+    """Who holds the commitment, and who handed it to them if they have not answered yet."""
+    c = commitment(chat, number)
+    giver = next((h for h in all_of(chat.sessions, Handover) if h.commitment_id == c.id and h.answer is None), None)
+    return c.owner.person.user_id, None if giver is None or c.handover_from_id is None else "asked"
+
+
+def actions(chat: Chat) -> list[str]:
+    return [e.action for e in all_of(chat.sessions, Event)]
+
+
+def suggested(refusal: str, start: str) -> str:
+    """The command a refusal suggests, the one between backticks starting `start`."""
+    found = re.findall(rf"`({re.escape(start)}[^`]*)`", refusal)
+    assert found, f"no `{start}...` suggested in {refusal!r}"
+    return found[0]
+
+
+# The words people use
+
+
+@pytest.mark.parametrize("typed", ["handover 1 @carol", "hand over 1 @carol", "handoff 1 @carol", "hand-over 1 @carol",
+                                   "hand off 1 @carol"])
+def test_the_everyday_words_for_a_handover_point_to_reassign_and_hand_on(town: Chat, typed: str) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:1h')
+    said = refuse(town, "bob", typed, "To hand work to a member here, who is asked to accept it: `reassign 1 @carol`",
+                  'to an organisation outside the partnership: `hand on 1 to:"Millbrook Library"`')
+    assert "Did you mean `hand on`" not in said
+    assert "Carol is asked to accept it" in town.ok("bob", suggested(said, "reassign"))
+
+
+def test_help_for_handover_names_both_commands(town: Chat) -> None:
+    refuse(town, "bob", "handover", "`reassign <number> @name`", '`hand on <number> to:"Millbrook Library"`')
+    said = refuse(town, "bob", "help handover", "`help reassign`", "`help hand on`")
+    assert "Hand a commitment to another member" in town.ok("bob", suggested(said, "help reassign"))
+
+
+def test_delete_points_to_drop_not_delivered(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    said = refuse(town, "bob", "delete 1", "Did you mean `drop`?")
+    assert "delivered" not in said
+    assert "Drop a commitment" in town.ok("bob", suggested(said, "help drop"))
+
+
+# `hand on` is for outside the partnership
+
+
+@pytest.mark.parametrize("to", ["@carol", "carol", "Carol", '"Riverside Trust"'])
+def test_hand_on_to_a_member_is_refused_and_points_to_reassign(town: Chat, to: str) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:1h')
+    said = refuse(town, "bob", f"hand on 1 to:{to}", "is a member here; `hand on` is for an organisation outside",
+                  "`reassign 1 @carol`")
+    assert "Deliver leaflets" in town.ok("alice", "who"), "still the partnership's work"
+    assert "Carol is asked to accept it" in town.ok("bob", suggested(said, "reassign"))
+    assert owner_of(town, 1) == ("carol", "asked")
+
+
+def test_hand_on_to_its_own_holder_says_it_is_theirs_already(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    refuse(town, "bob", "hand on 1 to:@bob", "Bob is a member here", "#1 is Bob's already", "`reassign 1 @name`")
+
+
+def test_hand_on_to_an_outside_organisation_still_works(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    assert "handed on to Millbrook Library" in town.ok("bob", 'hand on 1 to:"Millbrook Library"')
+
+
+def test_once_wound_up_a_partner_organisation_may_carry_a_closing_task_on(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("alice", 'partnership wind-up "The trust runs it now" open:keep')
+    assert "handed on to Riverside Trust" in town.ok("bob", 'hand on 1 to:"Riverside Trust"')
+
+
+# Taking a handover back before it is answered
+
+
+def test_the_giver_is_pointed_to_taking_it_back_and_can(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
+    town.ok("bob", "reassign 1 @carol")
+    said = refuse(town, "bob", 'drop 1 "Handed to the wrong person"', "#1 Deliver leaflets is handed to Carol, "
+                  "who has not answered yet", "To take it back first: `reassign 1 @bob`")
+    refuse(town, "bob", "edit 1 by:saturday", "`reassign 1 @bob`")
+    out = town.ok("bob", suggested(said, "reassign"))
+    assert "#1 Deliver leaflets is back with Bob; Carol had not answered, and is no longer asked to take it on." in out
+    assert owner_of(town, 1) == ("bob", None)
+    [handover] = all_of(town.sessions, Handover)
+    assert handover.answer == "withdrawn"
+    sweep(town, inbox)
+    assert not inbox.to("@carol"), "the question was withdrawn before it went out"
+    refuse(town, "carol", "accept 1", "#1 Deliver leaflets is Bob's, and nothing waits for your answer")
+    assert "Dropped #1 Deliver leaflets" in town.ok("bob", 'drop 1 "Handed to the wrong person"')
+    assert "took #1 Deliver leaflets back from Carol (Riverside Trust), who had not answered" in \
+        town.ok("alice", "history commitment 1")
+
+
+def test_someone_already_asked_hears_the_handover_was_taken_back(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    assert inbox.to("@carol", "Bob handed you #1 Deliver leaflets")
+    town.ok("bob", "reassign 1 @bob")
+    sweep(town, inbox)
+    assert inbox.to("@carol", "#1 Deliver leaflets is back with Bob, who handed it to you: nothing waits for your answer")
+
+
+def test_the_taken_back_note_is_not_sent_once_she_is_asked_again(town: Chat, inbox: Inbox) -> None:
+    """Checked again when sent: "nothing waits for your answer" is false once a new question does."""
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-12-20')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    assert len(inbox.to("@carol", "Will you take it on?")) == 1
+    today = town.now.date()
+    town.ok("carol", f"away {today} {today + timedelta(days=1)}")  # what she is told waits for her return
+    town.ok("bob", "reassign 1 @bob")
+    town.advance(minutes=1)
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    town.advance(days=2)
+    sweep(town, inbox)
+    assert not inbox.to("@carol", "nothing waits for your answer")
+    assert len(inbox.to("@carol", "Will you take it on?")) == 2
+
+
+def test_a_coordinator_sending_it_back_to_whose_it_was_asks_nobody(town: Chat, inbox: Inbox) -> None:
+    """It used to ask Bob to accept his own work."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("alice", "reassign 1 @carol")
+    assert "is back with Bob" in town.ok("alice", "reassign 1 @bob")
+    assert owner_of(town, 1) == ("bob", None)
+    sweep(town, inbox)
+    assert not inbox.to("@bob", "handed you")
+
+
+def test_once_accepted_the_giver_is_told_whose_it_is_and_how_to_get_it_back(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    town.ok("carol", "accept 1")
+    said = refuse(town, "bob", "reassign 1 @bob", "Carol has accepted #1 Deliver leaflets, so it is theirs now",
+                  "they type `reassign 1 @bob`")
+    assert "Bob is asked to accept it" in town.ok("carol", suggested(said, "reassign"))
+
+
+def test_others_are_refused_without_being_told_to_type_what_is_refused(town: Chat) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    said = refuse(town, "carol", "reassign 1 @carol", "#1 is Bob's commitment; only they or a coordinator can change it")
+    assert "`reassign" not in said
+
+
+# Working on it before answering accepts it
+
+
+def test_done_before_accept_accepts_it_and_says_so(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    out = town.ok("carol", "done 1")
+    assert "Carol accepts #1 (handed over by Bob) by marking it done. Done: #1 Deliver leaflets, by Carol" in out
+    [handover] = all_of(town.sessions, Handover)
+    assert handover.answer == "accepted"
+    assert actions(town)[-2:] == ["accept", "done"]
+    sweep(town, inbox)
+    assert not inbox.to("@carol", "handed you"), "nobody asks her to take on what she has done"
+
+
+@pytest.mark.parametrize(("command", "said"), [("progress 1 50%", "by reporting progress on it"),
+                                               ('edit 1 title:"Deliver 800 leaflets"', "by changing it")])
+def test_working_on_it_before_accept_accepts_it(town: Chat, command: str, said: str) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:2h')
+    town.ok("bob", "reassign 1 @carol")
+    assert f"Carol accepts #1 (handed over by Bob) {said}." in town.ok("carol", command)
+    assert owner_of(town, 1) == ("carol", None)
+    refuse(town, "carol", 'decline 1 "Too much"', "is yours already")
+    refuse(town, "bob", "reassign 1 @bob", "Carol has accepted #1")
+
+
+# Declining work someone else logged for you
+
+
+def test_work_logged_for_someone_can_be_declined_back_to_who_logged_it(town: Chat, inbox: Inbox) -> None:
+    out = town.ok("alice", 'commit @carol "Run the stall" by:friday effort:6h')
+    assert 'Carol can take it on with `accept 1`, or turn it down: `decline 1 "why"`.' in out
+    out = town.ok("carol", 'decline 1 "I never agreed to this"')
+    assert ("Carol declined #1 Run the stall, which Alice logged for them (I never agreed to this); it is back with "
+            "Alice") in out
+    c = commitment(town, 1)
+    assert (c.owner.person.user_id, c.status) == ("alice", CommitmentStatus.OPEN)
+    [declined] = [e for e in all_of(town.sessions, Event) if e.action == "decline"]
+    assert declined.reason == "I never agreed to this"
+    assert "drop" not in actions(town), "she declined it; she did not drop it"
+    history = town.ok("alice", "history commitment 1")
+    assert "Carol declined #1 Run the stall, which Alice logged for them; it is back with Alice" in history
+    sweep(town, inbox)
+    assert inbox.to("@alice", 'Carol declined #1 Run the stall, which Alice logged for them: "I never agreed to this". '
+                              "It is back with you")
+    assert "Run the stall" not in town.ok("carol", "mine")
+
+
+@pytest.mark.parametrize("first", ["accept 1", "progress 1 20%", "edit 1 by:saturday", "snooze 1 2"])
+def test_once_taken_on_or_worked_on_logged_work_is_no_longer_declined(town: Chat, first: str) -> None:
+    town.ok("alice", 'commit @carol "Run the stall" by:friday effort:2h')
+    town.ok("carol", first)
+    refuse(town, "carol", 'decline 1 "Changed my mind"', "#1 Run the stall is yours already", '`drop 1 "why"`')
+
+
+def test_accepting_logged_work_is_recorded(town: Chat) -> None:
+    town.ok("alice", 'commit @carol "Run the stall" by:friday')
+    assert "Carol takes on #1 Run the stall" in town.ok("carol", "accept 1")
+    assert "Carol accepted #1 Run the stall, which Alice logged for them" in town.ok("alice", "history commitment 1")
+    refuse(town, "carol", "accept 1", "is yours already")
+
+
+def test_your_own_work_is_not_declined(town: Chat) -> None:
+    town.ok("carol", 'commit "Run the stall" by:friday')
+    refuse(town, "carol", 'decline 1 "No"', "#1 Run the stall is yours already")
+
+
+def test_logged_work_whose_logger_left_goes_back_to_a_coordinator(town: Chat) -> None:
+    town.ok("alice", "member role @bob coordinator")
+    town.ok("bob", 'commit @carol "Run the stall" by:friday')
+    town.ok("bob", "leave")
+    assert "it is back with Alice" in town.ok("carol", 'decline 1 "Not me"')
+
+
+# Races: one wins, the other is told
+
+
+def test_taking_a_handover_back_and_accepting_it_at_once_leave_one_of_them(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        town.ok("bob", f"reassign {n} @carol")
+        winner, refusal = one_wins(at_once(town, ("bob", f"reassign {n} @bob"), ("carol", f"accept {n}")))
+        if winner == 0:
+            assert owner_of(town, n) == ("bob", None)
+            assert f"#{n} Task {n} is Bob's, and nothing waits for your answer" in (refusal.text or "")
+        else:
+            assert owner_of(town, n) == ("carol", None)
+            assert f"Carol has accepted #{n} Task {n}" in (refusal.text or "")
+        answers = [h.answer for h in all_of(town.sessions, Handover) if h.commitment_id == commitment(town, n).id]
+        assert answers == [["withdrawn", "accepted"][winner]]
+
+
+def test_taking_a_handover_back_and_marking_it_done_at_once_leave_one_of_them(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("bob", f'commit "Task {n}" by:friday')
+        town.ok("bob", f"reassign {n} @carol")
+        winner, _ = one_wins(at_once(town, ("bob", f"reassign {n} @bob"), ("carol", f"done {n}")))
+        c = commitment(town, n)
+        assert (c.owner.person.user_id, c.status) == [("bob", CommitmentStatus.OPEN),
+                                                      ("carol", CommitmentStatus.DONE)][winner]
+    assert actions(town).count("accept") == actions(town).count("done")
+
+
+def test_declining_logged_work_and_a_coordinator_handing_it_on_at_once_end_as_one_order_or_the_other(
+        town: Chat) -> None:
+    town.ok("dave", "join org:Library sector:public capacity:4h")
+    for n in range(1, 11):
+        town.ok("alice", f'commit @carol "Task {n}" by:friday')
+        declined, handed = at_once(town, ("carol", f'decline {n} "Not me"'), ("alice", f"reassign {n} @dave"))
+        assert not handed.error, handed.text
+        assert owner_of(town, n) == ("dave", "asked")
+        # Declined first: it was Alice's to hand on; handed first: Carol's decline is refused, and a
+        # decline by Dave would return it to her.
+        with town.sessions() as session:
+            c = session.scalars(select(Commitment).where(Commitment.number == n)).one()
+            giver = session.get_one(Member, c.handover_from_id).person.user_id
+        assert giver == ("carol" if declined.error else "alice"), (declined.text, giver)
+        if declined.error:
+            assert "was handed to Dave, not to you" in (declined.text or "")
+
+
+def test_accepting_and_declining_logged_work_at_once_leave_one_answer(town: Chat) -> None:
+    for n in range(1, 11):
+        town.ok("alice", f'commit @carol "Task {n}" by:friday')
+        winner, refusal = one_wins(at_once(town, ("carol", f"accept {n}"), ("carol", f'decline {n} "Not me"')))
+        assert owner_of(town, n) == [("carol", None), ("alice", None)][winner]
+        assert f"#{n} Task {n} " in (refusal.text or "")
+    assert actions(town).count("accept") + actions(town).count("decline") == 10
