@@ -14,6 +14,9 @@ from handlers.reply import Audience
 from storage.models import Commitment, Concern, ConcernNote, ConcernStatus, Flexibility, Nudge, Partnership, Person, Priority
 from tests.anonymity import REOPEN_CODE
 from tests.conftest import Chat
+from tests.slack_recorder import SlackHarness, text_of
+
+pytest_plugins = ("tests.slack_fixtures",)
 
 RIVERSIDE = 'in:"Riverside Partnership"'
 
@@ -114,3 +117,16 @@ def test_work_of_one_partnership_done_in_anothers_channel_is_announced_in_its_ow
     assert raised.channel == "general"
     in_dm(two, "carol")
     assert two.say("carol", f'priority "Footfall" {RIVERSIDE}').channel == "general"
+
+
+def test_slack_announces_another_partnerships_news_in_its_channel_and_tells_the_typist_alone(
+        riverside: SlackHarness) -> None:
+    riverside.run('setup "Hill Towns" kind:task-force', channel="C2")
+    riverside.run("join org:Chamber sector:private", user="UBOB", channel="C2")
+    riverside.run('commit "Deliver leaflets" by:"in 2 weeks"', user="UBOB")
+    before = len(riverside.recorder.posted())
+    riverside.command(f"done 1 {RIVERSIDE}", user="UBOB", channel="C2")
+    posted = riverside.recorder.posted()[before:]
+    where = [(c.method, c.params["channel"]) for c in posted if "Done: #1 Deliver leaflets" in text_of(c.params["blocks"])]
+    assert where == [("chat.postMessage", "C1"), ("chat.postEphemeral", "C2")]
+    assert [c.params["user"] for c in posted if c.method == "chat.postEphemeral"] == ["UBOB"]
