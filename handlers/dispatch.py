@@ -250,7 +250,7 @@ def check_access(ctx: Context, cmd: Command) -> None:
     if cmd.access is Access.MEMBER and member.role is Role.OBSERVER:
         raise UserError(
             f"Observers can read {partnership.name} but not change it.",
-            "Ask a coordinator to make you a member: `member role @you member`.",
+            f"Ask a coordinator to make you a member: `member role @{ctx.person.user_id} member`.",
         )
     if cmd.access is Access.COORDINATOR:
         ctx.require_coordinator()

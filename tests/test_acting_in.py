@@ -119,6 +119,14 @@ def test_work_of_one_partnership_done_in_anothers_channel_is_announced_in_its_ow
     assert two.say("carol", f'priority "Footfall" {RIVERSIDE}').channel == "general"
 
 
+def test_an_observer_is_told_the_command_that_makes_them_a_member(town: Chat) -> None:
+    town.ok("dave", "join org:Press sector:private observer")
+    refused = town.refused("dave", 'commit "Write it up" by:friday')
+    assert "`member role @dave member`" in refused
+    town.ok("alice", "member role @dave member")  # as the refusal says, it works
+    town.ok("dave", 'commit "Write it up" by:friday')
+
+
 def test_slack_announces_another_partnerships_news_in_its_channel_and_tells_the_typist_alone(
         riverside: SlackHarness) -> None:
     riverside.run('setup "Hill Towns" kind:task-force', channel="C2")
