@@ -11,10 +11,22 @@ import pytest
 from sqlalchemy import select
 
 from handlers.reply import Audience
-from storage.models import Commitment, Concern, ConcernNote, ConcernStatus, Flexibility, Nudge, Partnership, Person, Priority
+from storage.models import (
+    Commitment,
+    Concern,
+    ConcernNote,
+    ConcernStatus,
+    Flexibility,
+    Handover,
+    Nudge,
+    Partnership,
+    Person,
+    Priority,
+)
 from tests.anonymity import REOPEN_CODE
 from tests.conftest import Chat
 from tests.slack_recorder import SlackHarness, text_of
+from tests.test_races import at_once, one_wins
 
 pytest_plugins = ("tests.slack_fixtures",)
 
@@ -138,3 +150,20 @@ def test_slack_announces_another_partnerships_news_in_its_channel_and_tells_the_
     where = [(c.method, c.params["channel"]) for c in posted if "Done: #1 Deliver leaflets" in text_of(c.params["blocks"])]
     assert where == [("chat.postMessage", "C1"), ("chat.postEphemeral", "C2")]
     assert [c.params["user"] for c in posted if c.method == "chat.postEphemeral"] == ["UBOB"]
+
+
+def test_an_accept_and_a_decline_typed_at_once_from_a_direct_message_settle_the_handover_once(two: Chat) -> None:
+    """A partnership named with `in:` is locked as the channel's would be: one answer wins."""
+    for n in range(1, 9):
+        two.channel, two.direct = "general", False
+        two.ok("bob", f'commit "Task {n}" by:friday')
+        two.ok("bob", f"reassign {n} @carol")
+        in_dm(two, "carol")
+        winner, refusal = one_wins(at_once(two, ("carol", f"accept {n} {RIVERSIDE}"),
+                                           ("carol", f'decline {n} "Away" {RIVERSIDE}')))
+        assert "nothing waits for" in (refusal.text or "")
+        with two.sessions() as session:
+            c = session.scalars(select(Commitment).where(Commitment.number == n)).one()
+            assert (c.owner.person.user_id, c.handover_from_id) == (["carol", "bob"][winner], None)
+            answered = session.scalars(select(Handover.answer).where(Handover.commitment_id == c.id)).all()
+            assert answered == [["accepted", "declined"][winner]]
