@@ -86,7 +86,7 @@ def away(ctx: Context, args: Args) -> Reply:
                         f"Type the first day, then the last: `away {last.isoformat()} {first.isoformat()}`.")
     if (last - first).days > MAX_DAYS:
         raise UserError(f"That is more than {MAX_DAYS} days away; for a longer break, a coordinator can make you "
-                        "an observer (`member role @you observer`).")
+                        f"an observer (`member role @{ctx.person.user_id} observer`).")
     first = max(first, today)
     earlier = window(person, today) if person.away_until is not None and person.away_until >= today else None
     set_window(ctx, person, first, last)

@@ -329,7 +329,7 @@ def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInf
 
 
 @command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'),
-         options=("in",), after_end=True)
+         after_end=True)
 def done(ctx: Context, args: Args) -> Reply:
     """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence."""
     c = find_commitment(ctx, args.take_id("commitment"))

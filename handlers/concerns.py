@@ -83,7 +83,7 @@ def concern_item(ctx: Context, c: Concern, notes: int, agreed_before: str | None
     examples=('concern "The budget split favours the council" kind:priorities severity:high',
               'concern "Meetings clash with school pick-up" kind:time anonymous',
               'concern "The chair talks over volunteers" anonymous in:"Riverside Partnership"'),
-    options=("kind", "severity", "in"),
+    options=("kind", "severity"),
     flags=("anonymous",),
 )
 def raise_concern(ctx: Context, args: Args) -> Reply:
@@ -121,7 +121,7 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
         text=f"{who} raised: {text} ({c.kind.value}, {c.severity.value}). Let's talk it through while it's fresh.",
         actions=list(talk_actions(c)),
         audience=Audience.CHANNEL,
-        private_note=reopen_codes.first_note(c, code) if code else None,
+        private_note=reopen_codes.first_note(c, code, ctx.naming_for(ctx.person.id)) if code else None,
     )
 
 
@@ -250,7 +250,7 @@ def reopen(ctx: Context, args: Args) -> Reply:
     ctx.record("reopen", f"reopened concern #{c.number} {c.title}", subject=c, reason=reason, anonymous=code is not None)
     reply = Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)
     if code is not None:  # a code works once: the raiser gets the next one, privately
-        reply.private_note = reopen_codes.renewed_note(c, reopen_codes.issue(c))
+        reply.private_note = reopen_codes.renewed_note(c, reopen_codes.issue(c), ctx.naming_for(ctx.person.id))
     return reply
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 
 from handlers.dates import parse_day, parse_due
 from handlers.errors import UserError
-from handlers.parsing import plain_name
+from handlers.parsing import naming, plain_name
 from storage import numbering, queries
 from storage.lines import CommitmentLine
 from storage.models import (
@@ -82,9 +82,14 @@ class Context:
     # A command that may change things locks its partnership, and each row it looks up by
     # number, so two people acting at once take turns: one succeeds, the other is told why not.
     changes: bool = False
+    # The command as typed, when it may name its partnership with `in:`: a refusal for want of
+    # one shows it again with `in:` added.
+    typed: str | None = None
     _partnership: Partnership | None = field(default=None, init=False)
     _partnership_resolved: bool = field(default=False, init=False)
     _member: Member | None = field(default=None, init=False)
+    # The partnership the channel typed in is linked to (None: none), once looked up.
+    _here: tuple[int | None] | None = field(default=None, init=False)
 
     @cached_property
     def person(self) -> Person:
@@ -151,6 +156,7 @@ class Context:
                 self.session.expire_all()  # see act_in
             found = queries.channel_context(self.session, actor.platform, actor.workspace, actor.channel,
                                             actor.user_id, locked=self.changes)
+            self._here = (found[0].id if found is not None else None,)
             if found is not None:
                 self._partnership, account, member = found
                 if account is not None and account.account_of_id is None and "person" not in self.__dict__:
@@ -174,6 +180,24 @@ class Context:
             self.session.expire_all()
             partnership = queries.lock(self.session, Partnership, partnership.id)
         self._partnership, self._partnership_resolved = partnership, True
+
+    @property
+    def acted_in(self) -> Partnership | None:
+        """The partnership the command acted in, if it looked one up: asking now would read the
+        partnership afresh, and a changing command's unsaved changes with it (see act_in)."""
+        return self._partnership if self._partnership_resolved else None
+
+    def typed_in_its_room(self) -> bool:
+        """Whether the command was typed in a room of the partnership it acts in, rather than in a
+        direct message or another partnership's room (through `in:`). Looked up again unless the
+        channel's own partnership is it: `setup` and `use` link the channel as they run."""
+        partnership = self.acted_in
+        if partnership is None:
+            return False
+        if self._here is not None and self._here[0] == partnership.id:
+            return True
+        actor = self.actor
+        return queries.channel_partnership_id(self.session, actor.platform, actor.workspace, actor.channel) == partnership.id
 
     @partnership.setter
     def partnership(self, value: Partnership) -> None:
@@ -209,14 +233,34 @@ class Context:
                         "Type the command in that partnership's own channel, and have a coordinator rename one there: "
                         f'`partnership edit name:"{found[0].name} North"`.')
 
+    def naming_for(self, person_id: int) -> str:
+        """` in:"Name"` for a command sent to someone where no channel says which partnership it
+        is for (a direct message, a private note), when they are in more than one; else nothing."""
+        many = len(queries.memberships(self.session, person_id)) > 1
+        return naming(self.require_partnership().name) if many else ""
+
     def require_partnership(self) -> Partnership:
         if self.partnership is None:
-            raise UserError(
-                f"This {self.actor.place} isn't linked to a partnership yet.",
-                'Type `partnerships` to see them and `use <name>` to link one, '
-                'or start one with `setup "Riverside Partnership" kind:task-force`.',
-            )
+            raise self.unplaced()
         return self.partnership
+
+    def unplaced(self) -> UserError:
+        """Why no partnership is known here, and how to name one: someone in several is shown
+        their command again with `in:` added, since `use` links a shared channel, not a DM."""
+        person = queries.find_person(self.session, self.actor.platform, self.actor.workspace, self.actor.user_id)
+        names = [m.partnership.name for m in (queries.memberships(self.session, person.id) if person else [])]
+        if len(names) < 2:
+            return UserError(f"This {self.actor.place} isn't linked to a partnership yet.",
+                             'Type `partnerships` to see them and `use <name>` to link one, '
+                             'or start one with `setup "Riverside Partnership" kind:task-force`.')
+        listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        if self.typed is None or len(self.typed) > 200:
+            how = (f"add its name, like `{naming(names[0]).strip()}`, to the command" if self.typed is not None
+                   else "type the command in that partnership's own channel")
+        else:
+            how = f"add its name, like `{self.typed}{naming(names[0])}`"
+        return UserError(f"You are in {len(names)} partnerships ({listed}), and nothing here says which you mean.",
+                         f"To say which, {how}.")
 
     @property
     def member(self) -> Member | None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.context import zone
 from handlers.dates import show_due
-from handlers.parsing import quote
+from handlers.parsing import naming
 from handlers.recurring import Rule
 from handlers.reply import Action, Item, plural
 from storage.lines import CommitmentLine
@@ -101,7 +101,7 @@ def commitment_item(c: CommitmentLine, tz: ZoneInfo, now: datetime, with_owner: 
         parts.append(f"· repeats every {Rule(c.rule).said}")
     if c.status is CommitmentStatus.OPEN and c.handover_from_id is not None:
         parts.append(f"· handed over, waiting for {c.owner_name} to `accept {c.number}`")
-    within = f" in:{quote(where)}" if where else ""
+    within = naming(where) if where else ""
     actions: tuple[Action, ...] = ()
     if c.status is CommitmentStatus.OPEN and buttons:
         actions = (Action("Mark done", f"done {c.number}{within}", primary=True),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol, overload
 
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from handlers import life, registry
 from handlers.context import Actor, Context, Directory
 from handlers.errors import UserError
-from handlers.parsing import MAX_INPUT, Args, Token, clean, tokenize
+from handlers.parsing import MAX_INPUT, Args, Token, clean, naming, tokenize
 from handlers.registry import Access, Command
-from handlers.reply import Audience, Reply, error
+from handlers.reply import Action, Audience, Reply, error
 from handlers.watching import Handled, request_id, watchers
 from storage import queries
 from storage.database import reads_only, take_write_lock
@@ -36,7 +37,7 @@ ANONYMOUS = "anonymous"
 # An anonymous concern's reopen code (`code:...`): whoever types it is the anonymous raiser, so
 # it is answered as discreetly as the raising was.
 CODE = "code"
-IN = "in"  # an option naming which of your partnerships a command acts in, for commands that take it
+IN = "in"  # an option naming which of your partnerships a command acts in: every command acting within one takes it
 
 
 class Once(Protocol):
@@ -127,14 +128,15 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
                 reads_only(session)
             if once is not None:
                 mark(session, once)
-            ctx = Context(session, actor, now, directory, changes=changes)
+            ctx = Context(session, actor, now, directory, changes=changes, typed=text if cmd.within else None)
             if where is not None:
                 ctx.choose_partnership(where)
             life.ensure_live(ctx, cmd, args)
             check_access(ctx, cmd)
             reply = cmd.func(ctx, args)
-            if discreet:
-                announce_apart(ctx, reply)
+            if where is not None and ctx.acted_in is not None:
+                name_partnership(reply, ctx.acted_in.name)
+            announce_in_its_room(ctx, reply, discreet)
             return reply
     except Repeat:
         log.info("ignoring a repeat of an already handled %s", command_name(text))
@@ -160,7 +162,7 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
 
 def arguments(cmd: Command, rest: list[Token]) -> tuple[Args, str | None]:
     """The command's arguments, and the partnership it is told to act `in:`, if any."""
-    args = Args.parse(rest, cmd.options, cmd.flags)
+    args = Args.parse(rest, cmd.options | {IN} if cmd.within else cmd.options, cmd.flags)
     return args, args.options.pop(IN, None)
 
 
@@ -179,15 +181,37 @@ def changes_nothing(text: str) -> bool:
     return not cmd.changes_as_typed(args)
 
 
-def announce_apart(ctx: Context, reply: Reply) -> None:
-    """An anonymous reply is announced in the partnership's own channel, not as an answer
-    in the (private) place it was asked."""
-    reply.discreet = True
-    partnership = ctx.partnership
-    if reply.audience is Audience.CHANNEL and partnership is not None:
-        home = queries.home_channel(ctx.session, ctx.actor.platform, ctx.actor.workspace, partnership.id)
-        if home != ctx.actor.channel:
-            reply.channel = home
+def announce_in_its_room(ctx: Context, reply: Reply, discreet: bool) -> None:
+    """An announcement about a partnership belongs in its own room: typed in a direct message or
+    in another partnership's room (`in:`), it goes to the partnership's home (`reply.channel`),
+    and the typist alone is told where they typed; with no room on this platform, only the
+    typist is told. An anonymous reply is said discreetly too, so nothing ties it to its asker."""
+    reply.discreet = reply.discreet or discreet
+    partnership = ctx.acted_in
+    if reply.audience is not Audience.CHANNEL or reply.error or partnership is None or ctx.typed_in_its_room():
+        return
+    reply.channel = queries.home_channel(ctx.session, ctx.actor.platform, ctx.actor.workspace, partnership.id)
+    if reply.channel is None:
+        reply.audience = Audience.PERSONAL
+
+
+def name_partnership(reply: Reply, name: str) -> None:
+    """Give the reply's next steps the `in:` the command was typed with, so each works as typed
+    where it was (a direct message, another partnership's room); commands that take no `in:` stay as they are."""
+    reply.actions = [within(a, name) for a in reply.actions]
+    reply.sections = [replace(s, items=[replace(i, actions=tuple(within(a, name) for a in i.actions)) for i in s.items])
+                      for s in reply.sections]
+
+
+def within(action: Action, name: str) -> Action:
+    """The action acting in the partnership called `name`, if its command acts within one and names none yet."""
+    try:
+        cmd, rest = registry.find(tokenize(action.command))
+    except UserError:
+        return action
+    if not cmd.within or any(not t.quoted and t.text.lower().startswith(f"{IN}:") for t in rest):
+        return action
+    return replace(action, command=action.command + naming(name))
 
 
 def mark(session: Session, once: Once) -> None:
@@ -226,7 +250,7 @@ def check_access(ctx: Context, cmd: Command) -> None:
     if cmd.access is Access.MEMBER and member.role is Role.OBSERVER:
         raise UserError(
             f"Observers can read {partnership.name} but not change it.",
-            "Ask a coordinator to make you a member: `member role @you member`.",
+            f"Ask a coordinator to make you a member: `member role @{ctx.person.user_id} member`.",
         )
     if cmd.access is Access.COORDINATOR:
         ctx.require_coordinator()

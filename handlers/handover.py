@@ -185,11 +185,12 @@ def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, origin: Member
     effort = f", {hours(c.effort_hours)}" if c.effort_hours else ""
     # The day alone, no "(in 2 days)": the message may wait for quiet hours, or their return.
     due = show_day(due_day(c), ctx.now.astimezone(owner_zone(c)).date())
+    within = ctx.naming_for(new_owner.person_id)
     tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
          f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {due}{effort}. "
-         f'Will you take it on? `accept {c.number}`, or `decline {c.number} "why"`.', ctx.now,
+         f'Will you take it on? `accept {c.number}{within}`, or `decline {c.number} "why"{within}`.', ctx.now,
          person_id=new_owner.person_id,
-         actions=(("Accept", f"accept {c.number}"), ("Decline", f'decline {c.number} "..."')))
+         actions=(("Accept", f"accept {c.number}{within}"), ("Decline", f'decline {c.number} "..."{within}')))
     return (f"#{c.number} {c.title} passes from {origin.person.display_name} to {member_label(new_owner)}; "
             f"{new_owner.person.display_name} is asked to accept it.")
 
@@ -279,6 +280,6 @@ def decline(ctx: Context, args: Args) -> Reply:
         tell(ctx.session, f"told:decline:e{event.id}:c{c.id}:m{back.id}:p{person_id}", c.partnership_id, "decline",
              f'{me.person.display_name} declined {what}: "{reason}". It is back with '
              f"{'you' if person_id == back.person_id else back.person.display_name}; "
-             f"hand it on with `reassign {c.number} @name`.", ctx.now, person_id=person_id)
+             f"hand it on with `reassign {c.number} @name{ctx.naming_for(person_id)}`.", ctx.now, person_id=person_id)
     return Reply(text=f"{me.person.display_name} declined {what} ({reason}); it is back with "
                       f"{back.person.display_name}, and the coordinators are told.", audience=Audience.CHANNEL)

@@ -52,7 +52,8 @@ def help_command(ctx: Context, args: Args) -> Reply:
     return Reply(
         title="partnerbot commands",
         text=f"Type `help <command>` for details. {date_hint(ctx.now.astimezone(ctx.tz).date())} 31/03/2027 is "
-             "read day first unless you type `dates month-first`.",
+             "read day first unless you type `dates month-first`. In a direct message, or another partnership's "
+             'channel, add `in:"Partnership name"` to a command to say which of yours it is for.',
         sections=[Section(topic, items) for topic, items in by_topic.items()],
     )
 

@@ -110,7 +110,7 @@ def join(ctx: Context, args: Args) -> Reply:
             raise UserError(f"You're already in {partnership.name}.", "To change your details: `join org:\"...\" sector:...`.")
         if "observer" in args.flags and existing.role is not Role.OBSERVER:
             raise UserError(f"You're already a {existing.role.value} of {partnership.name}.",
-                            "A coordinator can change your role: `member role @you observer`.")
+                            f"A coordinator can change your role: `member role @{ctx.person.user_id} observer`.")
         apply_profile(existing, args)
         ctx.record("member-update", "updated their details")
         said = organisations.sync(ctx)

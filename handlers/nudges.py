@@ -921,7 +921,7 @@ def progress_still_unknown(asked: Asked, row: Waiting) -> str | None:
 # Chat commands.
 
 @command("snooze", usage="snooze <number> <days or date>",
-         examples=("snooze 12 3", "snooze 12 monday", "snooze 12 off"), options=("in",))
+         examples=("snooze 12 3", "snooze 12 monday", "snooze 12 off"))
 def snooze(ctx: Context, args: Args) -> Reply:
     """Hold back reminders about a commitment for some days or until a date; `off` to hear them again.
 

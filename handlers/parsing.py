@@ -124,6 +124,11 @@ def quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def naming(partnership: str) -> str:
+    """` in:"Riverside"`: what a command gets to act in that partnership wherever it is typed."""
+    return f" in:{quote(partnership)}"
+
+
 @dataclass
 class Args:
     """A command's arguments; handlers take what they need, then call `finish()`."""

@@ -65,6 +65,12 @@ class Command:
         return self.changes and not (self.reads_alone and not (args.words or args.options or args.flags))
 
     @property
+    def within(self) -> bool:
+        """Whether it acts within one partnership, so `in:"Name"` may say which (from a direct
+        message, or another partnership's channel); only the commands that need none refuse it."""
+        return self.access is not Access.ANYONE
+
+    @property
     def summary(self) -> str:
         """The docstring's first paragraph as one line: a sentence wrapped in the source is still whole."""
         return " ".join((inspect.getdoc(self.func) or "").split("\n\n", 1)[0].split())

@@ -56,17 +56,18 @@ def spend(ctx: Context, code: RoomCode | AccountCode, again: str) -> None:
         raise UserError("That code has just been used.", again)
 
 
-def first_note(c: Concern, code: str) -> str:
-    """The anonymous raiser's code, with how to use it; shown to them alone, once."""
+def first_note(c: Concern, code: str, within: str = "") -> str:
+    """The anonymous raiser's code, with how to use it (`within`: the `in:` a direct message needs
+    to say which of their partnerships); shown to them alone, once."""
     return (f"Only you have this code; to reopen concern #{c.number} later, send me privately: "
-            f'`reopen concern {c.number} "why" code:{code}`. Keep it: it is not stored and cannot be shown '
+            f'`reopen concern {c.number} "why" code:{code}{within}`. Keep it: it is not stored and cannot be shown '
             "again. It works once: reopening gives you a new one.")
 
 
-def renewed_note(c: Concern, code: str) -> str:
+def renewed_note(c: Concern, code: str, within: str = "") -> str:
     """The raiser's next code, after their last one reopened the concern."""
     return (f"Your code has been used. Here is a new one, for you alone, should concern #{c.number} need "
-            f'reopening again: `reopen concern {c.number} "why" code:{code}`. Keep it: it is not stored and '
+            f'reopening again: `reopen concern {c.number} "why" code:{code}{within}`. Keep it: it is not stored and '
             "cannot be shown again.")
 
 

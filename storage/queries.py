@@ -123,6 +123,12 @@ def channel_context(session: Session, platform: str, workspace: str, channel: st
     return None if row is None else (row[0], row[1], row[2])
 
 
+def channel_partnership_id(session: Session, platform: str, workspace: str, channel: str) -> int | None:
+    """The id of the partnership a channel is linked to, if any."""
+    return session.scalar(select(ChannelLink.partnership_id).where(*IN_CHANNEL),
+                          {"platform": platform, "workspace": workspace, "channel": channel})
+
+
 def find_person(session: Session, platform: str, workspace: str, user_id: str) -> Person | None:
     """The person behind a platform account: where the account was linked to another of
     theirs (`link me`), the person it was linked to."""

@@ -46,14 +46,15 @@ def test_help_groups_commands_under_their_topics(chat: Chat) -> None:
 
 def test_every_example_parses_as_its_own_command(town: Chat) -> None:
     """An example in help that the bot itself would not understand would mislead people."""
-    from handlers.parsing import Args, tokenize
+    from handlers.dispatch import arguments
+    from handlers.parsing import tokenize
     from handlers.registry import find
 
     for cmd in COMMANDS.values():
         for example in cmd.examples:
             found, rest = find(tokenize(example))
             assert found is cmd, example
-            Args.parse(rest, cmd.options, cmd.flags)  # no unknown options
+            arguments(cmd, rest)  # no unknown options, as the bot reads them (`in:` for any within a partnership)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -239,7 +239,7 @@ def test_adding_an_existing_member_by_another_spelling_is_refused(town: Chat) ->
 def test_a_member_cannot_quietly_turn_observer_by_joining_again(town: Chat, sessions: sessionmaker[Session]) -> None:
     before = snapshot(sessions)
     said = town.refused("bob", "join observer")
-    assert "member role @you observer" in said
+    assert "member role @bob observer" in said
     assert snapshot(sessions) == before
     assert "Bob (Chamber of Trade) · member" in town.ok("alice", "members")
 

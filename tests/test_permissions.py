@@ -38,7 +38,7 @@ def test_observer_can_read_everything(observed: Chat, command: str) -> None:
 )
 def test_observer_cannot_change_anything(observed: Chat, command: str) -> None:
     refuse(observed, "olga", command, "Observers can read Riverside Partnership but not change it",
-           "`member role @you member`")
+           "`member role @olga member`")
 
 
 def test_observer_cannot_offer_flexibility(observed: Chat) -> None:

@@ -87,7 +87,7 @@ def test_someone_in_two_partnerships_names_one_from_a_direct_message(town: Chat)
     town.ok("dave", 'setup "Hill Towns" kind:task-force')
     town.ok("bob", "join org:Chamber sector:private")
     town.channel = "dm-bob"
-    assert "isn't linked to a partnership" in town.refused("bob", f'concern "{WORRY}" anonymous')
+    assert "(Hill Towns, Riverside Partnership)" in town.refused("bob", f'concern "{WORRY}" anonymous')
     assert "You are in no partnership called Nowhere" in town.refused(
         "bob", f'concern "{WORRY}" anonymous in:Nowhere')
     # Only one's own partnerships can be named: carol is not in Hill Towns.

@@ -221,14 +221,17 @@ def answer(sessions: sessionmaker[Session], msg: EmailMessage, key: str, thread:
 def deliver(sessions: sessionmaker[Session], msg: EmailMessage, key: str, thread: EmailThread,
             who: replies.Sender, reply: Reply, now: datetime) -> None:
     """Mail the command's reply back in its thread; an announcement goes to the partnership's
-    channel too (through its chat platform's next sweep), as it would have been typed there."""
+    channel too (through its chat platform's next sweep), as it would have been typed there: the
+    channel of the partnership it acted in (`reply.channel`, when `in:` named another)."""
     with transaction(sessions) as session:
         queue_answer(session, msg, key, thread, who, reply, now)
         if reply.audience is Audience.CHANNEL and not reply.error and who.partnership is not None:
-            home = queries.home_channel(session, who.person.platform, who.person.workspace, who.partnership.id)
-            if home is not None:
-                nudges.tell(session, f"{nudges.TOLD}mail:{key[:40]}", who.partnership.id, "email-reply",
-                            f"{who.person.display_name}, by email: {reply.plain()}", now, channel=home)
+            person = who.person
+            home = reply.channel or queries.home_channel(session, person.platform, person.workspace, who.partnership.id)
+            about = queries.channel_partnership_id(session, person.platform, person.workspace, home) if home else None
+            if home is not None and about is not None:
+                nudges.tell(session, f"{nudges.TOLD}mail:{key[:40]}", about, "email-reply",
+                            f"{person.display_name}, by email: {reply.plain()}", now, channel=home)
 
 
 def queue_answer(session: Session, msg: EmailMessage, key: str, thread: EmailThread, who: replies.Sender,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nio import AsyncClient, Event, RoomMessageText, RoomRedactResponse
 from sqlalchemy.orm import Session, sessionmaker
@@ -98,10 +98,16 @@ class MatrixChat:
             await self.answer_discreetly(room_id, event, reply, private)
             return
         content = polls.marked(notice(reply, self.prefix), reply)
-        await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
+        announced = room_id
+        if reply.channel is not None and reply.channel != room_id and not reply.error:
+            announced = reply.channel
+            await self.send(announced, content)
+            await self.answer_apart(room_id, event, reply, private)
+        else:
+            await self.send(room_id, replying(content, event.event_id, event.sender, event.source))
         proposal = polls.proposal_of(reply)
         if proposal is not None and proposal.mode == "vote" and canonical(text.split()[0].lower()) == "propose":
-            await self.send(room_id, polls.poll(reply.title or text, proposal), polls.POLL_START)
+            await self.send(announced, polls.poll(reply.title or text, proposal), polls.POLL_START)
 
     async def respond(self, room_id: str, event: Event) -> None:
         """A poll answer or a 👍/👎 on a proposal, counted once as the command it stands for and
@@ -188,6 +194,18 @@ class MatrixChat:
         said = Reply(text=SENT_APART) if where is not None else \
             Reply(text="I couldn't open a direct message with you, so I have not sent it. Try again.", error=True)
         await self.send(room_id, replying(notice(said, self.prefix), event.event_id, event.sender, event.source))
+
+    async def answer_apart(self, room_id: str, event: RoomMessageText, reply: Reply, private: bool) -> None:
+        """The asker's own copy of an announcement that went to its partnership's room (`reply.channel`)
+        from a direct message or another partnership's room: where they asked, if only they read it
+        there, else in their private room, so the other partnership's room reads nothing of it."""
+        try:
+            where = await self.private_room(event.sender, room_id if private else None)
+        except SendFailed:
+            log.warning("could not tell %s privately", event.sender, exc_info=True)
+            return
+        content = notice(replace(reply, channel=None), self.prefix)
+        await self.send(where, replying(content, event.event_id, event.sender, event.source) if where == room_id else content)
 
     async def answer_discreetly(self, room_id: str, event: RoomMessageText, reply: Reply, private: bool) -> None:
         """Something said anonymously. Asked where others read it, now or later: the message is

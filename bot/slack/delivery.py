@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
@@ -114,24 +115,36 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
     arrive as a direct message. When the bot may not post in the channel (a private one it
     was not invited to), the slash command's response_url still reaches the person, but never
     in the channel for something said anonymously: Slack would show the typed command beside it.
-    An anonymous announcement goes to the partnership's channel (`reply.channel`) on its own;
+    An announcement that belongs in another channel (`reply.channel`: the partnership's, for an
+    anonymous concern or a command typed in a DM or another partnership's channel) goes there on
+    its own, and the asker sees it, ephemeral, where they typed, unless it was said anonymously;
     words for the asker alone (`private_note`) go to them apart, where they typed.
     `answered`: the reply itself went back in the acknowledgement (`answer`); its files and
     note remain."""
     if not answered:
         show(client, reply, channel, user, response_url)
+        if elsewhere(reply, channel) and not reply.discreet:
+            show(client, replace(reply, audience=Audience.PERSONAL, channel=None), channel, user, response_url)
     elif reply.attachments and not reply.error:
         upload(client, reply, None, user)  # a personal reply's files go to the person's DM
     if reply.private_note and not reply.error:  # a personal reply: ephemeral where they typed, else their DM
         show(client, Reply(text=reply.private_note, discreet=True), channel, user, response_url)
 
 
+def elsewhere(reply: Reply, channel: str | None) -> bool:
+    """An announcement that belongs in a channel other than the one it was typed in."""
+    return for_channel(reply) and reply.channel is not None and reply.channel != channel
+
+
 def show(client: WebClient, reply: Reply, channel: str | None, user: str, response_url: str | None) -> None:
-    """The reply itself, in the channel or to the person (see `deliver`)."""
+    """The reply itself, in the channel or to the person (see `deliver`). The response_url reaches
+    only where the command was typed: never used for an announcement that belongs elsewhere."""
     shown, text = render_blocks(reply), fallback_text(reply)
     in_channel = for_channel(reply)
-    if in_channel and reply.channel:
+    if elsewhere(reply, channel):
         channel = reply.channel
+        if not reply.discreet:  # its asker sees it apart; an anonymous one is shown them only this way
+            response_url = None
     try:
         if channel is None or channel == user:
             client.chat_postMessage(channel=user, text=text, blocks=shown)
