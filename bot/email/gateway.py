@@ -221,13 +221,15 @@ def answer(sessions: sessionmaker[Session], msg: EmailMessage, key: str, thread:
 def deliver(sessions: sessionmaker[Session], msg: EmailMessage, key: str, thread: EmailThread,
             who: replies.Sender, reply: Reply, now: datetime) -> None:
     """Mail the command's reply back in its thread; an announcement goes to the partnership's
-    channel too (through its chat platform's next sweep), as it would have been typed there."""
+    channel too (through its chat platform's next sweep), as it would have been typed there,
+    for the rooms alone (`nudges.ECHO`): what members on email must act on reaches them as it
+    does when typed in the chat (handlers/email/announcements.py), and its author has the answer."""
     with transaction(sessions) as session:
         queue_answer(session, msg, key, thread, who, reply, now)
         if reply.audience is Audience.CHANNEL and not reply.error and who.partnership is not None:
             home = queries.home_channel(session, who.person.platform, who.person.workspace, who.partnership.id)
             if home is not None:
-                nudges.tell(session, f"{nudges.TOLD}mail:{key[:40]}", who.partnership.id, "email-reply",
+                nudges.tell(session, f"{nudges.TOLD}mail:{key[:40]}", who.partnership.id, nudges.ECHO,
                             f"{who.person.display_name}, by email: {reply.plain()}", now, channel=home)
 
 
