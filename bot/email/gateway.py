@@ -121,27 +121,43 @@ def message_key(msg: EmailMessage, raw: bytes) -> str:
 
 
 class _Text(HTMLParser):
-    """An HTML-only mail's words, a line per block, for the reply parser."""
+    """An HTML-only mail's words, a line per block, for the reply parser: what its reader sees,
+    so not a head's style sheet or title, nor a script (Outlook's replies carry all three)."""
 
-    BLOCKS = {"p", "div", "br", "li", "tr", "blockquote", "h1", "h2", "h3"}
+    BLOCKS = {"p", "div", "br", "li", "tr", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+              "pre", "hr"}
+    UNSEEN = {"head", "style", "title", "script", "template", "noscript"}
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.quoting = 0
+        self.hidden: list[str] = []  # the unseen elements open around the text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.UNSEEN:
+            self.hidden.append(tag)
+        elif tag == "body":
+            self.hidden.clear()  # a body starts what is seen, whatever a sloppy head left open
         if tag == "blockquote":
             self.quoting += 1
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
     def handle_endtag(self, tag: str) -> None:
+        if tag in self.hidden:
+            del self.hidden[len(self.hidden) - 1 - self.hidden[::-1].index(tag):]
         if tag == "blockquote":
-            self.quoting -= 1
+            self.quoting = max(0, self.quoting - 1)
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.quoting:
+        if not self.quoting and not self.hidden:
             self.parts.append(data)
 
 
@@ -152,8 +168,9 @@ def reply_lines(msg: EmailMessage) -> list[str]:
         return []
     try:
         text = str(body.get_content())
-    except (LookupError, ValueError):  # an unknown charset: nothing to read
-        return []
+    except (LookupError, ValueError):  # an unknown charset (`unknown-8bit`): read leniently, as UTF-8 where it is
+        payload = body.get_payload(decode=True)
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if body.get_content_type() == "text/html":
         reader = _Text()
         reader.feed(text)
