@@ -199,7 +199,7 @@ def take(raw: bytes, sessions: sessionmaker[Session], now: datetime | None = Non
         thread = replies.thread_for(session, token) if token else None
         who = replies.sender(session, thread, sender) if thread is not None else None
     if thread is None or who is None:
-        return refuse_stranger(sessions, msg, key, sender, now)
+        return refuse_stranger(sessions, msg, key, sender, now, replied=thread is not None)
     if size > MAX_BYTES:
         return answer(sessions, msg, key, thread, who, refusal(replies.TOO_BIG), now)
     lines = reply_lines(msg)
@@ -261,16 +261,18 @@ def queue_answer(session: Session, msg: EmailMessage, key: str, thread: EmailThr
 
 
 def refuse_stranger(sessions: sessionmaker[Session], msg: EmailMessage, key: str, sender: str,
-                    now: datetime) -> Received:
+                    now: datetime, replied: bool = True) -> Received:
     """A mail that is no thread person's reply: answered once a day, and only to an address
-    someone confirmed (a member writing from the wrong one); a stranger's is dropped unanswered."""
+    someone confirmed (a member writing from the wrong one, or writing a new mail rather than
+    replying, `replied` False); a stranger's is dropped unanswered."""
     with transaction(sessions) as session:
         if not sender or not replies.known_address(session, sender):
             return Received("dropped", "not from a confirmed address")
         if not within(session, now, REFUSALS_A_DAY, "refusal", sender.casefold()):
             return Received("dropped", "refused once today already")
         subject = str(msg.get("Subject", "")).strip()[:200] or "your mail"
-        mail.queue(session, f"refusal:{key}", sender, f"Re: {subject}", replies.NOT_YOURS, now,
-                   in_reply_to=str(msg.get("Message-ID", "")).strip() or None, answer=True)
-    return Received("refused", "not from the thread's confirmed address")
+        subject = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+        mail.queue(session, f"refusal:{key}", sender, subject, replies.NOT_YOURS if replied else replies.NOT_A_REPLY,
+                   now, in_reply_to=str(msg.get("Message-ID", "")).strip() or None, answer=True)
+    return Received("refused", "not from the thread's confirmed address" if replied else "not a reply to a mail of ours")
 

@@ -47,6 +47,10 @@ ANONYMOUS = ("A concern can't be raised anonymously by email: a mail carries you
              'what you type: `concern "what worries you" anonymous`.')
 NOT_YOURS = ("This reply came from an address that isn't the one confirmed for this conversation, so nothing was done. "
              "Reply from the address the mail was sent to, or type the command in the chat.")
+NOT_A_REPLY = ("This mail isn't a reply to one of partnerbot's mails, so nothing was done: a command by mail "
+               "must answer the mail about its record (a reminder, a digest, an announcement), whose reply address "
+               "names it. Reply to one of them with the command on the first line, like `done`, or type the "
+               "command in the chat; `notify` there says where your mail goes.")
 TOO_LONG = (f"Your reply had more than {MAX_LINES} lines of text above the quoted mail, so nothing was done. "
             "Put one command on the first line (like `done`), and nothing but a signature after it.")
 TOO_BIG = ("Your reply was over 1 MB, so I didn't read it and nothing was done. Reply with just the command "
