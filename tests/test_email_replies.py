@@ -85,3 +85,39 @@ def test_progress_without_a_percent_sign_is_a_percent_of_the_threads_commitment(
     outcome = gateway.take(mail(to, "Progress: 75%", n=2), sending.chat.sessions, sending.chat.now)
     assert outcome.outcome == "acted", outcome.why
     assert commitment(sending).left_hours == 0.5
+
+
+def test_changing_address_by_mail_keeps_the_confirmed_one_until_the_new_one_is_confirmed(sending: Town) -> None:
+    nudge = sending.nudged()
+    new = "bob.new@example.org"
+    outcome = gateway.take(mail(nudge["Reply-To"], f"notify email {new}"), sending.chat.sessions, sending.chat.now)
+    assert outcome.outcome == "acted", outcome.why
+    sending.mail()
+    answer = sending.smtp.wait_for(BOB, 3)[-1]  # the answer comes back to the confirmed address
+    assert "I've mailed a code to bob.new@example.org" in answer.text
+    [code_mail] = sending.smtp.wait_for(new)
+    assert code_mail["Reply-To"] == "" and "partnerbot+" not in code_mail.raw.decode()  # no reply token for a stranger
+    assert "b***@example.org" in code_mail.text and BOB not in code_mail.text
+
+    # Meanwhile the confirmed address still gets the nudges (not the chat), and its replies still act.
+    sending.chat.advance(days=2)
+    sending.sweep()
+    sending.mail()
+    assert "was due Fri 27 Nov" in sending.smtp.wait_for(BOB, 4)[-1].text and sending.inbox.to("@bob") == []
+    outcome = gateway.take(mail(nudge["Reply-To"], f"notify email {new}", n=2), sending.chat.sessions, sending.chat.now)
+    assert outcome.outcome == "acted", outcome.why  # the first code has expired: a new one
+    sending.mail()
+    code = sending.smtp.wait_for(new, 2)[-1].text.split("notify confirm ")[1][:6]
+
+    outcome = gateway.take(mail(nudge["Reply-To"], f"notify confirm {code}", n=3), sending.chat.sessions,
+                           sending.chat.now)
+    assert outcome.outcome == "acted", outcome.why
+    sending.mail()
+    assert "Address confirmed" in sending.smtp.wait_for(new, 3)[-1].text
+    # Now the new address is the one whose replies act, and the old one is refused.
+    old = gateway.take(mail(nudge["Reply-To"], "done", n=4), sending.chat.sessions, sending.chat.now)
+    assert old.outcome == "dropped" and commitment(sending).status is CommitmentStatus.OPEN
+    moved = gateway.take(mail(nudge["Reply-To"], "done", n=5).replace(BOB.encode(), new.encode()),
+                         sending.chat.sessions, sending.chat.now)
+    assert moved.outcome == "acted", moved.why
+    assert commitment(sending).status is CommitmentStatus.DONE
