@@ -5,8 +5,8 @@ carrying their reply token goes to an address nobody confirmed.
 
 Rows before have no address waiting (None).
 
-Revision ID: 0037_new_address
-Revises: 0031_scheduled_on
+Revision ID: 0034_new_address
+Revises: 0033_credited_as_then
 Create Date: 2027-01-15
 """
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0037_new_address'
-down_revision: str | Sequence[str] | None = '0031_scheduled_on'
+revision: str = '0034_new_address'
+down_revision: str | Sequence[str] | None = '0033_credited_as_then'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
