@@ -132,6 +132,7 @@ class Pending:
     home: str | None
     actions: tuple[Action, ...] = ()
     about: tuple[str, int] | None = None  # the record it is about, for email's threads
+    echo: bool = False  # a copy for the rooms alone (`ledger.ECHO`)
 
 
 @dataclass
@@ -158,7 +159,7 @@ class Batch:
             return None
         by_partnership: dict[str, list[Item]] = {}
         for n in rows:
-            by_partnership.setdefault(n.partnership, []).append(Item(n.text, n.actions, n.about))
+            by_partnership.setdefault(n.partnership, []).append(Item(n.text, n.actions, n.about, n.echo))
         personal = self.user_id is not None
         homes = {n.home for n in rows}
         reply = Reply(
@@ -200,7 +201,8 @@ def plan(session: Session, now: datetime, platform: str | None = None,
                                else (room.platform, room.workspace) if room is not None else (p.platform, p.workspace))
         home = next((r.channel for r in linked.get(p.id, []) if (r.platform, r.workspace) == (platform, workspace)), None)
         pending = Pending(n.id, n.kind, n.text, p.name, home,
-                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)), ledger.about(n.key))
+                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)), ledger.about(n.key),
+                          n.kind == ledger.ECHO)
         if person is None:
             return batches.setdefault(("channel", platform, workspace, n.channel),
                                       Batch(f"#{n.channel}", platform, workspace, None, n.channel)), pending

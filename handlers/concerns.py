@@ -9,6 +9,7 @@ from handlers import reopen_codes
 from handlers.context import Context
 from handlers.dates import age, show_moment
 from handlers.describe import member_label
+from handlers.email import announcements
 from handlers.errors import UserError
 from handlers.history import event_line
 from handlers.parsing import ID, MAX_NOTE, Args, choose
@@ -116,13 +117,13 @@ def raise_concern(ctx: Context, args: Args) -> Reply:
     ctx.record("concern", f"raised concern #{c.number} {text} ({c.kind.value}, {c.severity.value})", subject=c,
                anonymous=anonymous)
     who = "Someone" if anonymous else member_label(member)
-    return Reply(
+    return announcements.by_mail(ctx, Reply(
         title=f"Concern #{c.number} raised",
         text=f"{who} raised: {text} ({c.kind.value}, {c.severity.value}). Let's talk it through while it's fresh.",
         actions=list(talk_actions(c)),
         audience=Audience.CHANNEL,
         private_note=reopen_codes.first_note(c, code, ctx.naming_for(ctx.person.id)) if code else None,
-    )
+    ), announcements.CONCERN, c, anonymous)
 
 
 # Built once, the partnership bound at each execution (see queries.CHANNEL_CONTEXT): most

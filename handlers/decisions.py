@@ -23,6 +23,7 @@ from handlers import accounts
 from handlers.context import Context, zone
 from handlers.dates import end_of_day, show_day, show_due, show_moment
 from handlers.describe import member_label
+from handlers.email import announcements
 from handlers.errors import UserError
 from handlers.judgements import runoff
 from handlers.meetings.record import meeting_day, taken_at
@@ -498,9 +499,11 @@ def propose(ctx: Context, args: Args) -> Reply:
     said = rules(d)
     ctx.record("propose", f"proposed #{d.number} {title}, {said[0].lower()}{said[1:]}", subject=d, reason=d.details)
     text = f"{rules(d)}. Closes {show_due(closes, ctx.tz, ctx.now, True)}. {how_to_respond(d)}"
-    return Reply(title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
-                 text=text if d.details is None else f"{d.details}\n{text}",
-                 actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden)
+    return announcements.by_mail(ctx, Reply(
+        title=f"Proposal #{d.number}: {title}, from {member_label(member)}",
+        text=text if d.details is None else f"{d.details}\n{text}",
+        actions=list(response_actions(d)), audience=Audience.CHANNEL, results_hidden=d.results_hidden),
+        announcements.PROPOSAL, d)
 
 
 def respond(ctx: Context, decision_id: int, position: Position, args: Args,
@@ -958,7 +961,8 @@ def asked_about(asked: Asked) -> dict[int, Decision]:
 
 def waited_on(asked: Asked) -> dict[int, set[int]]:
     """Whom each open decision a reminder names still waits on, as its count says (`Count.waiting`)."""
-    named = {i for row in asked.rows if row.kind == "decision-remind" and (i := about(row.key, "d")) is not None}
+    named = {i for row in asked.rows if row.kind in ("decision-remind", announcements.PROPOSAL)
+             and (i := about(row.key, "d")) is not None}
     return {d.id: {m.id for m in count_responses(asked.session, d).waiting}
             for d in asked.read(asked_about).values() if d.id in named and d.status is DecisionStatus.OPEN}
 
@@ -974,10 +978,13 @@ def review_holds(asked: Asked, row: Waiting) -> str | None:
     return not_coordinating(asked.recipient(row))
 
 
-@rechecks("decision-remind", "decision-closed")
+@rechecks("decision-remind", "decision-closed", announcements.PROPOSAL)
 def decision_holds(asked: Asked, row: Waiting) -> str | None:
-    """A reminder: the proposal still open and not yet closing, its recipient still without a
-    response. An outcome: the proposal still settled as announced."""
+    """A reminder, or a proposal announced by mail: the proposal still open and not yet closing,
+    its recipient still without a response (and reading by mail). An outcome: the proposal
+    still settled as announced."""
+    if row.kind == announcements.PROPOSAL and (why := announcements.not_by_mail(asked, row)):
+        return why
     d = asked.read(asked_about).get(about(row.key, "d") or 0)
     if d is None:
         return "the proposal is gone"

@@ -26,7 +26,7 @@ from handlers import away, decisions, recurring, reviews, succession
 from handlers.agreement import terms
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
-from handlers.dates import days_overdue, show_day
+from handlers.dates import days_overdue, show_at, show_day, zone_said
 from handlers.describe import due_day, hours
 from handlers.episodes import Figures, Tellings, Told, episodes
 from handlers.errors import UserError
@@ -68,6 +68,8 @@ from storage.models import (
     CommitmentStatus,
     Concern,
     ConcernStatus,
+    Decision,
+    DecisionStatus,
     Episode,
     FlexDimension,
     Flexibility,
@@ -382,6 +384,7 @@ class State:
     snoozes: dict[int, Snooze]
     time_offers: dict[int, list[Flexibility]]
     concerns: dict[int, list[Concern]]
+    proposals: dict[int, list[Decision]]  # open, soonest closing first (for the digest)
     done: dict[int, list[Work]]
     priorities: dict[int, list[Priority]]
     episodes: dict[int, list[Episode]]
@@ -400,7 +403,7 @@ class State:
     def load(cls, session: Session, now: datetime, only: Collection[int] | None = None) -> State:
         """The rows of the partnerships `only` names (every running one when None)."""
         if only is not None and not only:  # nothing changed and no moment has come: no queries at all
-            return cls([], {}, {}, [], {}, {}, {}, {}, {}, {}, {}, {}, set())
+            return cls([], {}, {}, [], {}, {}, {}, {}, {}, {}, {}, {}, {}, set())
         since = now - WEEK
 
         def of(column: ColumnElement[int]) -> ColumnElement[bool]:
@@ -428,6 +431,10 @@ class State:
             concerns=grouped(session.scalars(
                 select(Concern).where(Concern.status == ConcernStatus.OPEN, of(Concern.partnership_id))
                 .options(lazyload(Concern.raised_by)).order_by(Concern.id)), lambda c: c.partnership_id),
+            proposals=grouped(session.scalars(
+                select(Decision).where(Decision.status == DecisionStatus.OPEN, Decision.closes_at > now,
+                                       of(Decision.partnership_id)).order_by(Decision.closes_at, Decision.id)),
+                lambda d: d.partnership_id),
             done=grouped(work(session, Commitment.status == CommitmentStatus.DONE, Commitment.closed_at >= since,
                               of(Commitment.partnership_id), order=(Commitment.closed_at,)), lambda c: c.partnership_id),
             priorities=grouped(session.scalars(
@@ -561,6 +568,12 @@ class Deriver:
     def due_day(self, c: Work) -> str:
         """The day a commitment is due, as its owner set it, in words."""
         return show_day(self.owner_day(c), self.now.astimezone(zone(self.state.owner(c).timezone)).date())
+
+    def closing(self, d: Decision) -> str:
+        """When a proposal closes, as its proposer set it and the chat says it, with the zone."""
+        proposer = self.state.by_id.get(d.proposer_id)
+        tz = zone(proposer.timezone if proposer else "UTC")
+        return f"{show_at(d.closes_at, tz, self.now)} {zone_said(d.closes_at.astimezone(tz))}"
 
     def by_coordinator(self, snooze: Snooze) -> bool:
         return any(m.person_id == snooze.by_id for m in self.coordinators)
@@ -728,6 +741,9 @@ class Deriver:
                 f"#{c.number} {c.title} ({self.state.owner(c).display_name}, due {self.due_day(c)})" for c in overdue[:10]))
         lines.append(f"Open concerns ({len(concerns)}): " + ("; ".join(f"#{c.number} {c.title}" for c in concerns[:10])
                                                            or "none"))
+        if proposals := self.state.proposals.get(p.id, []):
+            lines.append(f"Proposals awaiting responses ({len(proposals)}): " + "; ".join(
+                f"#{d.number} {d.title} (closes {self.closing(d)}; `decision {d.number}`)" for d in proposals[:10]))
         if changed:
             lines.append("Priorities stated or changed: " + "; ".join(
                 f'{self.state.by_id[pr.member_id].display_name}: "{pr.text}"' for pr in changed[:10]))

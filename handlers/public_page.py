@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
-from handlers.dates import days_overdue, show_at
+from handlers.context import zone
+from handlers.dates import days_overdue, show_at, zone_said
 from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
@@ -158,6 +159,7 @@ class Moment:
     what: str
     kind: str  # due, decision, decision-closed (past closing, its outcome to come), meeting, review, end
     anchor: str = ""  # its item's place on the page, if it has one
+    at: str = ""  # the time on that day, with its zone, for what happens at a time (a proposal's close)
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,18 @@ def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
     return given
 
 
+def proposer_zone(d: Decision) -> ZoneInfo:
+    """The zone a proposal's close is a day in: its proposer's, who set it, as a due date is its
+    owner's day; the chat says it so, and the page says the zone with the time."""
+    return zone(d.proposer.person.timezone)
+
+
+def time_said(moment: datetime, tz: ZoneInfo) -> str:
+    """`23:59 PST`: a time on a day shown beside it, with its zone, so nobody reads it in theirs."""
+    local = moment.astimezone(tz)
+    return f"{local:%H:%M} {zone_said(local)}"
+
+
 def day_of(moment: datetime) -> datetime:
     """A public timestamp: the day only (midnight UTC), so it cannot be matched to a message."""
     return datetime.combine(moment.astimezone(UTC).date(), time(), UTC)
@@ -392,11 +406,13 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
 
     # An ended partnership decides nothing more: its open proposals wait for it to reopen.
     open_decisions = [] if page.ending else deciding(session, p.id)
-    page.being_decided = [Moment(d.closes_at.astimezone(tz).date(), words(d.title),
-                                 "decision-closed" if closing(d, now) else "decision", f"decision-{d.number}-proposed")
+    page.being_decided = [Moment(d.closes_at.astimezone(proposer_zone(d)).date(), words(d.title),
+                                 "decision-closed" if closing(d, now) else "decision", f"decision-{d.number}-proposed",
+                                 time_said(d.closes_at, proposer_zone(d)))
                           for d in open_decisions]
     changes += [Change(f"decision-{d.number}-proposed", d.created_at, f"Proposed: {words(d.title)}",
-                       f"To be decided by {d.mode.value}; it closes on {d.closes_at.astimezone(tz).date():%-d %B %Y}.")
+                       f"To be decided by {d.mode.value}; it closes at "
+                       f"{show_at(d.closes_at, proposer_zone(d), now, shared=True)}.")
                 for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))

@@ -34,6 +34,9 @@ class Item:
     actions: tuple[Action, ...] = ()
     # The record it is about, as (kind, database id), when a platform threads by record (email).
     about: tuple[str, int] | None = None
+    # A copy into the chat of what someone did elsewhere (a command by mail): for the people in
+    # the room, not sent on to those who read the partnership elsewhere (its author among them).
+    echo: bool = False
 
 
 @dataclass(frozen=True)

@@ -1673,7 +1673,9 @@ class EmailAddress(Base):
     """A person's address for the bot's mail, and where their nudges go (`notify`).
 
     Nothing is mailed to an address until its owner typed back the code sent to it: until
-    then `confirmed_at` is empty and `mode` stays as it was (chat for a new address). Only a
+    then `confirmed_at` is empty and `mode` stays as it was (chat for a new address), or, for
+    an address replacing a confirmed one, it waits in `new_address` while mail still goes to
+    the confirmed one. Only a
     hash of the code is kept, with the wrong tries counted, so it cannot be guessed."""
 
     __tablename__ = "email_addresses"
@@ -1684,6 +1686,9 @@ class EmailAddress(Base):
     mode: Mapped[NotifyMode] = mapped_column(_enum(NotifyMode), default=NotifyMode.CHAT)
     # What `mode` becomes once the address is confirmed.
     wanted: Mapped[NotifyMode | None] = mapped_column(_enum(NotifyMode, "ck_notifymode_wanted"))
+    # An address replacing a confirmed one, waiting for its code: until confirmed, mail (and the
+    # replies that act) stay with `address`, and nothing but the code goes to this one.
+    new_address: Mapped[str | None] = mapped_column(String(254))
     code_hash: Mapped[str | None] = mapped_column(String(64))
     code_sent_at: Mapped[datetime | None]
     code_failures: Mapped[int] = mapped_column(Integer, default=0)

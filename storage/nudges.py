@@ -39,6 +39,9 @@ _DERIVE_LOCK = 7240205
 # Keys of nudges a command wrote about what it did, not derived from the state by a sweep.
 TOLD = "told:"
 _TOLD_FLAG = "partnerbot.told"
+# The kind of a `told` channel nudge copying into the rooms what someone did elsewhere (a
+# command by mail): for the rooms alone, not mailed on to members who read by mail.
+ECHO = "echo"
 # The records a nudge's key can name, by the letter before their id.
 SUBJECTS = {"c": "commitment", "k": "concern", "d": "decision"}
 # What leases and marks work on: the nudge ledger, and the mail outbox kept by the same rules.

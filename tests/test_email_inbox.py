@@ -103,7 +103,9 @@ def test_mail_with_no_token_or_from_a_stranger_is_dropped_unanswered(sending: To
     to = sending.nudged()["Reply-To"]
     assert gateway.take(reply_bytes("partnerbot@town.example"), sending.chat.sessions).outcome == "refused"
     sending.mail()
-    assert "isn't the one confirmed" in sending.smtp.wait_for(BOB, 3)[-1].text  # Bob, from a thread-less address
+    refusal = sending.smtp.wait_for(BOB, 3)[-1]  # Bob, writing anew to the bot's plain address
+    assert "isn't a reply to one of partnerbot's mails" in refusal.text and "isn't the one confirmed" not in refusal.text
+    assert refusal["Subject"] == "Re: #1"
     stranger = reply_bytes(to).replace(BOB.encode(), b"someone@example.net")
     assert gateway.take(stranger, sending.chat.sessions).outcome == "dropped"
     bounce = b"From: MAILER-DAEMON@example.org\r\nReturn-Path: <>\r\nTo: " + to.encode() + b"\r\n\r\nUndeliverable\r\n"

@@ -424,7 +424,7 @@ def test_times_read_beyond_the_chat_say_their_zone_and_the_minutes_file_its_year
     at(town, "2027-07-04T10:00")
     page = london.get(path).text
     assert ">Thu 8 Jul 2027 18:00 BST</time> · Park" in page.split('id="meeting-1"')[1]
-    assert "Times are Europe/London time." in page
+    assert "other dates are Europe/London days." in page
     assert "Meeting on Thu 8 Jul 2027 18:00 BST, Park." in london.get(path + "feed.atom").text
 
     at(town, "2027-07-08T19:00")

@@ -348,3 +348,15 @@ def test_a_hidden_vote_shows_its_tally_only_once_settled(town: Chat, web: FlaskC
     assert "Choose the festival caterer" in page and "2 yes" not in page and "responded" not in page
     town.ok("alice", 'close 1 "Everyone has voted"')
     assert "2 yes, 1 no; 3 of 3 responded; quorum 50%." in web.get(path).text
+
+
+def test_a_proposals_close_is_the_proposers_day_with_its_time_and_zone_as_the_chat_says(
+        town: Chat, web: FlaskClient) -> None:
+    town.ok("alice", "tz America/Los_Angeles")
+    chat = town.ok("alice", 'propose "Adopt the bay plan" mode:vote closes:2026-12-08')
+    assert "Closes Tue 8 Dec 23:59" in chat  # in Los Angeles, where the server's UTC has Wed 9 Dec
+    path = address(town.ok("alice", "publish on"))
+    page = web.get(path).text
+    assert 'closes <time datetime="2026-12-08">Tue 8 Dec 2026</time> at 23:59 PST' in page
+    assert "Wed 9 Dec" not in page
+    assert "it closes at Tue 8 Dec 2026 23:59 PST." in web.get(path + "feed.atom").text

@@ -121,27 +121,43 @@ def message_key(msg: EmailMessage, raw: bytes) -> str:
 
 
 class _Text(HTMLParser):
-    """An HTML-only mail's words, a line per block, for the reply parser."""
+    """An HTML-only mail's words, a line per block, for the reply parser: what its reader sees,
+    so not a head's style sheet or title, nor a script (Outlook's replies carry all three)."""
 
-    BLOCKS = {"p", "div", "br", "li", "tr", "blockquote", "h1", "h2", "h3"}
+    BLOCKS = {"p", "div", "br", "li", "tr", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+              "pre", "hr"}
+    UNSEEN = {"head", "style", "title", "script", "template", "noscript"}
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.quoting = 0
+        self.hidden: list[str] = []  # the unseen elements open around the text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.UNSEEN:
+            self.hidden.append(tag)
+        elif tag == "body":
+            self.hidden.clear()  # a body starts what is seen, whatever a sloppy head left open
         if tag == "blockquote":
             self.quoting += 1
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
     def handle_endtag(self, tag: str) -> None:
+        if tag in self.hidden:
+            del self.hidden[len(self.hidden) - 1 - self.hidden[::-1].index(tag):]
         if tag == "blockquote":
-            self.quoting -= 1
+            self.quoting = max(0, self.quoting - 1)
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.quoting:
+        if not self.quoting and not self.hidden:
             self.parts.append(data)
 
 
@@ -152,8 +168,9 @@ def reply_lines(msg: EmailMessage) -> list[str]:
         return []
     try:
         text = str(body.get_content())
-    except (LookupError, ValueError):  # an unknown charset: nothing to read
-        return []
+    except (LookupError, ValueError):  # an unknown charset (`unknown-8bit`): read leniently, as UTF-8 where it is
+        payload = body.get_payload(decode=True)
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     if body.get_content_type() == "text/html":
         reader = _Text()
         reader.feed(text)
@@ -182,7 +199,7 @@ def take(raw: bytes, sessions: sessionmaker[Session], now: datetime | None = Non
         thread = replies.thread_for(session, token) if token else None
         who = replies.sender(session, thread, sender) if thread is not None else None
     if thread is None or who is None:
-        return refuse_stranger(sessions, msg, key, sender, now)
+        return refuse_stranger(sessions, msg, key, sender, now, replied=thread is not None)
     if size > MAX_BYTES:
         return answer(sessions, msg, key, thread, who, refusal(replies.TOO_BIG), now)
     lines = reply_lines(msg)
@@ -222,7 +239,9 @@ def deliver(sessions: sessionmaker[Session], msg: EmailMessage, key: str, thread
             who: replies.Sender, reply: Reply, now: datetime) -> None:
     """Mail the command's reply back in its thread; an announcement goes to the partnership's
     channel too (through its chat platform's next sweep), as it would have been typed there: the
-    channel of the partnership it acted in (`reply.channel`, when `in:` named another)."""
+    channel of the partnership it acted in (`reply.channel`, when `in:` named another), for the
+    rooms alone (`nudges.ECHO`): what members on email must act on reaches them as it does when
+    typed in the chat (handlers/email/announcements.py), and its author has the answer."""
     with transaction(sessions) as session:
         queue_answer(session, msg, key, thread, who, reply, now)
         if reply.audience is Audience.CHANNEL and not reply.error and who.partnership is not None:
@@ -230,7 +249,7 @@ def deliver(sessions: sessionmaker[Session], msg: EmailMessage, key: str, thread
             home = reply.channel or queries.home_channel(session, person.platform, person.workspace, who.partnership.id)
             about = queries.channel_partnership_id(session, person.platform, person.workspace, home) if home else None
             if home is not None and about is not None:
-                nudges.tell(session, f"{nudges.TOLD}mail:{key[:40]}", about, "email-reply",
+                nudges.tell(session, f"{nudges.TOLD}mail:{key[:40]}", about, nudges.ECHO,
                             f"{person.display_name}, by email: {reply.plain()}", now, channel=home)
 
 
@@ -245,16 +264,18 @@ def queue_answer(session: Session, msg: EmailMessage, key: str, thread: EmailThr
 
 
 def refuse_stranger(sessions: sessionmaker[Session], msg: EmailMessage, key: str, sender: str,
-                    now: datetime) -> Received:
+                    now: datetime, replied: bool = True) -> Received:
     """A mail that is no thread person's reply: answered once a day, and only to an address
-    someone confirmed (a member writing from the wrong one); a stranger's is dropped unanswered."""
+    someone confirmed (a member writing from the wrong one, or writing a new mail rather than
+    replying, `replied` False); a stranger's is dropped unanswered."""
     with transaction(sessions) as session:
         if not sender or not replies.known_address(session, sender):
             return Received("dropped", "not from a confirmed address")
         if not within(session, now, REFUSALS_A_DAY, "refusal", sender.casefold()):
             return Received("dropped", "refused once today already")
         subject = str(msg.get("Subject", "")).strip()[:200] or "your mail"
-        mail.queue(session, f"refusal:{key}", sender, f"Re: {subject}", replies.NOT_YOURS, now,
-                   in_reply_to=str(msg.get("Message-ID", "")).strip() or None, answer=True)
-    return Received("refused", "not from the thread's confirmed address")
+        subject = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+        mail.queue(session, f"refusal:{key}", sender, subject, replies.NOT_YOURS if replied else replies.NOT_A_REPLY,
+                   now, in_reply_to=str(msg.get("Message-ID", "")).strip() or None, answer=True)
+    return Received("refused", "not from the thread's confirmed address" if replied else "not a reply to a mail of ours")
 

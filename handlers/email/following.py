@@ -111,7 +111,7 @@ def unsubscribe(session: Session, token: str, now: datetime) -> str | None:
     member = session.scalar(select(EmailAddress).where(EmailAddress.unsubscribe == token))
     if member is not None:
         session.execute(update(EmailAddress).where(EmailAddress.person_id == member.person_id)
-                        .values(mode=NotifyMode.CHAT, wanted=None, updated_at=now))
+                        .values(mode=NotifyMode.CHAT, wanted=None, new_address=None, code_hash=None, updated_at=now))
         return ("Done: no more mail from partnerbot. Your nudges come in the chat again; "
                 "`notify email` there starts mail again.")
     return None

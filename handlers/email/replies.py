@@ -3,12 +3,15 @@
 A reply comes back to its thread's own address, which names the person, the partnership and
 the record it is about (storage/models.py, EmailThread). It counts only when it comes from
 that person's confirmed address. A bare verb acts on the thread's record (`done` on a
-commitment's thread is `done 12`, `vote yes` on a proposal's is `vote 4 yes`); any other
+commitment's thread is `done 12`, `vote yes` on a proposal's is `vote 4 yes`, `progress 50` is
+50% of it), whatever punctuation follows it, with free words after it as its note where it
+takes one (`Done, thanks` is `done 12 "thanks"`); any other
 command on the first line runs as typed, in the thread's partnership, exactly as in the chat.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -30,15 +33,24 @@ VERBS: dict[str, frozenset[str]] = {
                            "results"}),
     "concern": frozenset({"discuss", "resolve", "concerns"}),
 }
-# Verbs whose own first argument may be a bare number (`snooze 3`: three days), so a number
-# after them names the record only when another argument follows.
-COUNTING = frozenset({"snooze"})
+# Verbs whose own first argument may be a bare number (`snooze 3`: three days, `progress 50`:
+# 50%), so a number after them names the record only when another argument follows.
+COUNTING = frozenset({"snooze", "progress", "left"})
+# Verbs that take a note, a reason or a view in quotes: free words after them are that note
+# (`Done, thanks` is `done 12 "thanks"`), as people answer a mail.
+NOTED = frozenset({"done", "drop", "decline", "reopen", "agree", "disagree", "block", "withdraw", "discuss", "resolve"})
+# A first line's verb, then any punctuation people put after it (`Done,` `Done:` `Done -`), then the rest.
+OPENING = re.compile(r"([^\W\d_]+)([\s.,:;!?\-\u2013\u2014]*)(.*)", re.DOTALL)
 
 ANONYMOUS = ("A concern can't be raised anonymously by email: a mail carries your address wherever it goes, "
              "so nothing was done. Raise it in a direct message with partnerbot in the chat, where only you see "
              'what you type: `concern "what worries you" anonymous`.')
 NOT_YOURS = ("This reply came from an address that isn't the one confirmed for this conversation, so nothing was done. "
              "Reply from the address the mail was sent to, or type the command in the chat.")
+NOT_A_REPLY = ("This mail isn't a reply to one of partnerbot's mails, so nothing was done: a command by mail "
+               "must answer the mail about its record (a reminder, a digest, an announcement), whose reply address "
+               "names it. Reply to one of them with the command on the first line, like `done`, or type the "
+               "command in the chat; `notify` there says where your mail goes.")
 TOO_LONG = (f"Your reply had more than {MAX_LINES} lines of text above the quoted mail, so nothing was done. "
             "Put one command on the first line (like `done`), and nothing but a signature after it.")
 TOO_BIG = ("Your reply was over 1 MB, so I didn't read it and nothing was done. Reply with just the command "
@@ -91,14 +103,22 @@ def command_text(session: Session, thread: EmailThread, lines: list[str]) -> str
     if not lines:
         return None
     first = lines[0]
-    verb, _, rest = first.partition(" ")
-    verb = verb.lower().rstrip(".!")
+    opening = OPENING.fullmatch(first)
     number = record_number(session, thread)
-    if number is None or thread.subject_kind is None or verb not in VERBS[thread.subject_kind]:
+    if opening is None or number is None or thread.subject_kind is None:
+        return first
+    verb, punctuated, rest = opening[1].lower(), bool(opening[2].strip()), opening[3].strip()
+    if verb not in VERBS[thread.subject_kind]:
         return first
     words = rest.split()
-    names_record = bool(words) and ID.fullmatch(words[0]) is not None and (verb not in COUNTING or len(words) > 1)
-    return first if names_record else f"{verb} {number} {rest}".strip()
+    # After punctuation (`Done: 500 delivered`) a number is the person's words, not a record's.
+    names_record = (not punctuated and bool(words) and ID.fullmatch(words[0]) is not None
+                    and (verb not in COUNTING or len(words) > 1))
+    if names_record:
+        return first
+    if verb in NOTED and rest and not any(mark in rest for mark in "\"\u201c\u201d:"):
+        return f'{verb} {number} "{rest}"'  # free words: the note (quoted or with an option, they run as typed)
+    return f"{verb} {number} {rest}".strip()
 
 
 def anonymous(text: str) -> bool:

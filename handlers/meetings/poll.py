@@ -23,6 +23,7 @@ from handlers.context import Context, zone
 from handlers.dates import show_at, show_due
 from handlers.decisions import percent
 from handlers.describe import member_label
+from handlers.email import announcements
 from handlers.errors import UserError
 from handlers.life import standing
 from handlers.meetings.agenda import AGENDA_BEFORE, agenda_said, agenda_sent, items_of_all, since, uncarry, write_draft
@@ -209,12 +210,14 @@ def propose(ctx: Context, args: Args) -> Reply:
     ctx.record("meeting-propose", f"proposed meeting {m.number} {title}, with {plural(len(moments), 'slot')}",
                subject=m)
     slots = [Item(f"{n}. {show_at(at, ctx.tz, ctx.now)}") for n, at in enumerate(moments, 1)]
-    return Reply(title=f"Meeting {m.number}: {title}" + (f", at {place}" if place else ""),
-                 text=f"When can you come? Answers close {show_due(closes, ctx.tz, ctx.now)}. Answer each slot, "
-                      f"like `meeting answer {m.number} yes:1 maybe:2` (slots you don't name are a no). "
-                      f"Its agenda has {plural(drafted, 'item')} from the record: `agenda {m.number}`.",
-                 sections=[Section(f"Slots ({ctx.tz.key} time; `meeting {m.number}` shows them in yours)", slots)],
-                 actions=[Action("See the poll", f"meeting {m.number}", primary=True)], audience=Audience.CHANNEL)
+    return announcements.by_mail(ctx, Reply(
+        title=f"Meeting {m.number}: {title}" + (f", at {place}" if place else ""),
+        text=f"When can you come? Answers close {show_due(closes, ctx.tz, ctx.now)}. Answer each slot, "
+             f"like `meeting answer {m.number} yes:1 maybe:2` (slots you don't name are a no). "
+             f"Its agenda has {plural(drafted, 'item')} from the record: `agenda {m.number}`.",
+        sections=[Section(f"Slots ({ctx.tz.key} time; `meeting {m.number}` shows them in yours)", slots)],
+        actions=[Action("See the poll", f"meeting {m.number}", primary=True)], audience=Audience.CHANNEL),
+        announcements.POLL, m)
 
 
 @command("meeting answer", usage="meeting answer <meeting> yes:<slots> [maybe:<slots>]",
