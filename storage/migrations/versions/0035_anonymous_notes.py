@@ -4,8 +4,8 @@ note keeps no name, as the concern keeps none.
 
 Downgrading deletes those notes: the older schema has no way to keep a note without an author.
 
-Revision ID: 0034_anonymous_notes
-Revises: 0031_scheduled_on
+Revision ID: 0035_anonymous_notes
+Revises: 0034_new_address
 Create Date: 2027-01-04
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0034_anonymous_notes'
-down_revision: str | Sequence[str] | None = '0031_scheduled_on'
+revision: str = '0035_anonymous_notes'
+down_revision: str | Sequence[str] | None = '0034_new_address'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
