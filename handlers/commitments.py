@@ -591,6 +591,8 @@ def who(ctx: Context, args: Args) -> Reply:
     for word in words:
         query = query.where(mentions(Commitment.title, word))
     rows = lines(ctx.session, query.order_by(OPEN_FIRST, Commitment.due_at).limit(LIST_LIMIT + 1))
+    if not rows and len(words) == 1 and ctx.matching(words[0], queries.members_ever(ctx.session, partnership.id)):
+        return commitments_named(ctx, words[0])  # `who carol`, asked of a person as `who @carol` is
     phrase = " ".join(words)
     shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
     elsewhere = "`load` shows who has room or too much on" if asks_about_load(words) else "Type `who` to see them all"
@@ -617,9 +619,14 @@ def mine(ctx: Context, args: Args) -> Reply:
 def commitments_of(ctx: Context, args: Args) -> Reply:
     """One member's commitments: open ones first, then what they finished lately; for a former
     member, what they did while they were in."""
-    partnership = ctx.require_partnership()
     mention = args.take_mention("whose commitments")
     args.finish()
+    return commitments_named(ctx, mention)
+
+
+def commitments_named(ctx: Context, mention: str) -> Reply:
+    """The commitments of the member a mention (or a plain name) names."""
+    partnership = ctx.require_partnership()
     member = ctx.one_of(mention, queries.members_ever(ctx.session, partnership.id), UserError(
         f"@{plain_name(mention, 60)} isn't a member of {partnership.name}, and never was.",
         "Type `members` to see who is."))

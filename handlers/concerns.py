@@ -15,6 +15,7 @@ from handlers.history import event_line
 from handlers.parsing import ID, MAX_NOTE, Args, choose
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
+from storage import queries
 from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Role, Severity
 
 KINDS = [k.value for k in ConcernKind]
@@ -25,6 +26,8 @@ SETTLING = ("resolve", "reopen")
 # pointed to it, rather than raised as a new concern named "reopen 2" and announced.
 MEANT = {"reopen": 'reopen concern {n} "why"', "resolve": 'resolve {n} "what was agreed"',
          "discuss": 'discuss {n} "your view"', "see": "concerns {n}", "show": "concerns {n}", "view": "concerns {n}"}
+# Who wrote a note the anonymous raiser added with their code: no name is kept to show.
+THE_RAISER = "the raiser (anonymous)"
 
 
 def find_concern(ctx: Context, concern_id: int) -> Concern:
@@ -178,7 +181,8 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
               ("Kind", f"{c.kind.value}, {c.severity.value}")]
     if c.resolution:
         fields.append(("Agreed", c.resolution))
-    notes = [Item(f"{n.author.display_name} ({show_moment(n.created_at, ctx.tz, ctx.now)}): {n.text}") for n in c.notes]
+    notes = [Item(f"{n.author.display_name if n.author else THE_RAISER} ({show_moment(n.created_at, ctx.tz, ctx.now)}): "
+                  f"{n.text}") for n in c.notes]
     actions = list(actions_for(ctx, c))
     sections = [Section("Discussion", notes, empty="No notes yet.")]
     history = settling(ctx.session, c.partnership_id, [c.id])
@@ -187,17 +191,69 @@ def thread(ctx: Context, c: Concern, args: Args) -> Reply:
     return Reply(title=f"Concern #{c.number}: {c.title}", fields=fields, sections=sections, actions=actions)
 
 
-@command("discuss", usage='discuss <number> "your view"', examples=('discuss 4 "Could we split it 50/50 next year?"',))
+@command("discuss", usage='discuss <number> "your view"', options=("code",), flags=("anonymous",),
+         examples=('discuss 4 "Could we split it 50/50 next year?"',
+                   'discuss 4 "It happened again on 3 Jan" anonymous code:k7qm-3xtp-9wna-r2fd-h8ce-vb4j'))
 def discuss(ctx: Context, args: Args) -> Reply:
-    """Add your view to a concern's discussion."""
+    """Add your view to a concern's discussion.
+
+    Raised it anonymously? Add `anonymous` and the last code you were shown, in a direct message
+    to me: your note is shown as from the raiser (anonymous), and you are given a new code."""
     c = find_concern(ctx, args.take_id("concern"))
     text = args.take_text("note", MAX_NOTE)
+    code = args.options.get("code")
+    anonymous = code is not None or "anonymous" in args.flags
     args.finish()
+    usage = f'discuss {c.number} "your view" anonymous code:...'
+    if code is not None and not ctx.actor.private:
+        return reopen_codes.exposed(ctx, c, code, usage)
+    if code is None and anonymous:
+        raise UserError("Only whoever raised a concern anonymously can add to it without their name, with the code "
+                        "they were shown.", f"If that is you, send me privately: `{usage}`. Otherwise leave out "
+                        f'`anonymous`: `discuss {c.number} "your view"`.')
     if c.status is not ConcernStatus.OPEN:
-        raise UserError(f"Concern #{c.number} is resolved.", f'To take it up again: `reopen concern {c.number} "why"`.')
-    ctx.session.add(ConcernNote(concern_id=c.id, author_id=ctx.person.id, text=text, created_at=ctx.now))
-    ctx.record("discuss", f"commented on concern #{c.number} {c.title}", subject=c, reason=text)
-    return Reply(text=f"{ctx.person.display_name} on concern #{c.number} ({c.title}): {text}", audience=Audience.CHANNEL)
+        raise UserError(f"Concern #{c.number} is resolved.", reopen_hint(ctx, c, anonymous))
+    author, said, note = ctx.person.id, ctx.person.display_name, None
+    if code is not None:
+        refused = reopen_codes.check(ctx, c, code, usage)
+        if refused is not None:
+            return refused  # not raised: the wrong code is counted, so the count must be kept
+        author, said, note = None, THE_RAISER.capitalize(), reopen_codes.renew(c, "Your code has been used.",
+                                                                           ctx.naming_for(ctx.person.id))
+    ctx.session.add(ConcernNote(concern_id=c.id, author_id=author, text=text, created_at=ctx.now))
+    ctx.record("discuss", f"commented on concern #{c.number} {c.title}", subject=c, reason=text,
+               anonymous=author is None)
+    return Reply(text=f"{said} on concern #{c.number} ({c.title}): {text}",
+                 audience=Audience.CHANNEL, private_note=note)
+
+
+def reopen_hint(ctx: Context, c: Concern, anonymous: bool = False) -> str:
+    """How the asker can take a resolved concern up again, as they may: a coordinator or its
+    raiser reopens it; anyone else is pointed to them (by name), or to a new concern."""
+    if anonymous:
+        return f'Reopen it first, privately: `reopen concern {c.number} "why" code:...`.'
+    if ctx.is_coordinator() or (ctx.member is not None and c.raised_by_id == ctx.member.id):
+        return f'To take it up again: `reopen concern {c.number} "why"`.'
+    ask = f"a coordinator ({coordinators(ctx, c)})"
+    if c.raised_by is not None:
+        ask += f" or {member_label(c.raised_by)}, who raised it,"
+    hint = f'Ask {ask} to reopen it, or raise a new concern: `concern "what still worries you"`.'
+    if c.raised_by is None:
+        hint += f' If you raised it, send me privately: `reopen concern {c.number} "why" code:...`.'
+    return hint
+
+
+def open_hint(ctx: Context, c: Concern) -> str:
+    """What can be done with a concern that is still open: talk, and, for a coordinator, settle it."""
+    talk = f'Add your view: `discuss {c.number} "your view"`'
+    if ctx.is_coordinator():
+        return f'{talk}, or record what was agreed: `resolve {c.number} "what was agreed"`.'
+    return f"{talk}; once it is agreed, a coordinator ({coordinators(ctx, c)}) records it with `resolve`."
+
+
+def coordinators(ctx: Context, c: Concern) -> str:
+    """Who to ask about the concern: its partnership's coordinators, by name."""
+    return " or ".join(m.person.display_name for m in queries.coordinators(ctx.session, c.partnership_id))
 
 
 @command("resolve", usage='resolve <number> "what was agreed"', access=Access.COORDINATOR,
@@ -232,34 +288,25 @@ def reopen(ctx: Context, args: Args) -> Reply:
     code = args.options.get("code")
     args.finish()
     member = ctx.require_member()
+    usage = f'reopen concern {c.number} "why" code:...'
+    if code is not None and not ctx.actor.private:
+        return reopen_codes.exposed(ctx, c, code, usage)
     if c.status is ConcernStatus.OPEN:  # before any code is compared: an open concern tells nothing of its code
-        raise UserError(f"Concern #{c.number} is already open.")
+        raise UserError(f"Concern #{c.number} is already open.", f'Add to its discussion without your name: '
+                        f'`discuss {c.number} "your view" anonymous code:...`.' if code else open_hint(ctx, c))
     if code is not None:
-        refused = check_code(ctx, c, code)
+        refused = reopen_codes.check(ctx, c, code, usage)
         if refused is not None:
             return refused  # not raised: the wrong code is counted, so the count must be kept
     elif member.role is not Role.COORDINATOR and c.raised_by_id != member.id:
         if c.reopen_code_hash is not None:
             raise UserError(f"Concern #{c.number} was raised anonymously: coordinators can reopen it, and so can "
-                            "whoever raised it, with the private code they were given.",
-                            f'If that is you, send me privately: `reopen concern {c.number} "why" code:...`. '
-                            "Otherwise ask a coordinator.")
-        raise UserError("Only coordinators or whoever raised it can reopen a concern.",
-                        f'Add your view instead: `discuss {c.number} "..."` once it is reopened, or ask a coordinator.')
+                            "whoever raised it, with the private code they were given.", reopen_hint(ctx, c))
+        raise UserError("Only coordinators or whoever raised it can reopen a concern.", reopen_hint(ctx, c))
     c.status, c.resolution, c.resolved_at, c.resolved_by_id = ConcernStatus.OPEN, None, None, None
     c.reopened_at = ctx.now
     ctx.record("reopen", f"reopened concern #{c.number} {c.title}", subject=c, reason=reason, anonymous=code is not None)
     reply = Reply(text=f"Concern #{c.number} ({c.title}) is open again.", audience=Audience.CHANNEL)
     if code is not None:  # a code works once: the raiser gets the next one, privately
-        reply.private_note = reopen_codes.renewed_note(c, reopen_codes.issue(c), ctx.naming_for(ctx.person.id))
+        reply.private_note = reopen_codes.renew(c, "Your code has been used.", ctx.naming_for(ctx.person.id))
     return reply
-
-
-def check_code(ctx: Context, c: Concern, code: str) -> Reply | None:
-    """Refuse a reopen code typed where others see it, or one that is not this concern's (see
-    handlers.reopen_codes). The place is checked first, so a shared room never learns whether
-    a code was right."""
-    if not ctx.actor.private:
-        raise UserError("A reopen code can't be used here: everyone here would see it, and who typed it.",
-                        f'Send it to me privately instead, in a direct message: `reopen concern {c.number} "why" code:...`.')
-    return reopen_codes.check(ctx, c, code)

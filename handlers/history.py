@@ -22,9 +22,9 @@ from storage import numbering, queries
 from storage.models import Commitment, Concern, Decision, Delivery, Event, Flexibility, Goal, Interest, Member, Person, Pledge
 
 PAGE = 20
-# Actions that may be logged without a name (an anonymous concern, and its reopening by code); other
-# nameless ones are the bot's.
-ANONYMOUS = ("concern", "reopen")
+# Actions that may be logged without a name (an anonymous concern, and its reopening and its
+# raiser's notes, by code); other nameless ones are the bot's.
+ANONYMOUS = ("concern", "reopen", "discuss")
 # What each `about:` word covers, by the event log's action names.
 ABOUT: dict[str, tuple[str, ...]] = {
     "commitments": ("commit", "done", "drop", "hand-on", "reassign", "snooze", "commitment-edit", "commitment-reopen",

@@ -3,8 +3,9 @@
 The raiser is shown a code once, in private; only its SHA-256 is stored. A code is 120 random
 bits, so it cannot be guessed, and wrong codes are counted anyway (per concern and per person,
 per UTC day, in the database, so every process and a restart see the same count): past the
-limit a code is refused unchecked. A code reopens its concern once; the reopening hands the
-raiser a new one, privately again.
+limit a code is refused unchecked. A code works once, to reopen the concern or to add to its
+discussion without a name; each use hands the raiser a new one, privately again. A code typed
+where others see it is spent at once, and its typist given the next one, privately.
 
 The counts never put a person and a concern in one row, and last only their day (older ones
 are dropped at the next check). A right code clears the counts of its concern and its typer,
@@ -56,19 +57,37 @@ def spend(ctx: Context, code: RoomCode | AccountCode, again: str) -> None:
         raise UserError("That code has just been used.", again)
 
 
+def uses(c: Concern, code: str, within: str = "") -> str:
+    """What a code does, as the commands to send privately, the code in them (`within`: the `in:`
+    a direct message needs to say which of their partnerships)."""
+    return (f'`reopen concern {c.number} "why" code:{code}{within}` reopens it once it is resolved, and '
+            f'`discuss {c.number} "your view" anonymous code:{code}{within}` adds to its discussion, both without your name.')
+
+
 def first_note(c: Concern, code: str, within: str = "") -> str:
-    """The anonymous raiser's code, with how to use it (`within`: the `in:` a direct message needs
-    to say which of their partnerships); shown to them alone, once."""
-    return (f"Only you have this code; to reopen concern #{c.number} later, send me privately: "
-            f'`reopen concern {c.number} "why" code:{code}{within}`. Keep it: it is not stored and cannot be shown '
-            "again. It works once: reopening gives you a new one.")
+    """The anonymous raiser's code, with how to use it; shown to them alone, once."""
+    return (f"Only you have this code for concern #{c.number}; send it to me privately: {uses(c, code, within)} "
+            "Keep it: it is not stored and cannot be shown again. It works once: each use gives you a new one.")
 
 
-def renewed_note(c: Concern, code: str, within: str = "") -> str:
-    """The raiser's next code, after their last one reopened the concern."""
-    return (f"Your code has been used. Here is a new one, for you alone, should concern #{c.number} need "
-            f'reopening again: `reopen concern {c.number} "why" code:{code}{within}`. Keep it: it is not stored and '
-            "cannot be shown again.")
+def renew(c: Concern, why: str, within: str = "") -> str:
+    """Spend the concern's code for a fresh one; the note showing it to whoever held the old one, alone."""
+    return (f"{why} Here is a new one for concern #{c.number}, for you alone; send it to me privately: "
+            f"{uses(c, issue(c), within)} Keep it: it is not stored and cannot be shown again.")
+
+
+def exposed(ctx: Context, c: Concern, code: str, usage: str) -> Reply:
+    """A code typed where others see it: if it is this concern's, it is spent at once, so nobody
+    who saw it can use it, and whoever typed it (who held it) is given the next one privately.
+    Right or wrong, the answer is the typist's alone; a wrong one is counted as anywhere."""
+    wrong = check(ctx, c, code, usage)
+    if wrong is not None:
+        return wrong
+    refusal = error("A code can't be used where others can see it, so the one you typed no longer works. "
+                    "I have sent you a new one privately: send it to me in a direct message.", discreet=True)
+    refusal.private_note = renew(c, "The code you typed where others could see it no longer works.",
+                                 ctx.naming_for(ctx.person.id))
+    return refusal
 
 
 def issue(c: Concern) -> str:
@@ -78,10 +97,10 @@ def issue(c: Concern) -> str:
     return code
 
 
-def check(ctx: Context, c: Concern, code: str) -> Reply | None:
-    """None when the code is this concern's; otherwise the refusal to show, with the wrong code
-    counted. The concern is locked by the caller; the person is locked here, so two guesses at
-    once count twice. Past either day's limit, the code is not even compared."""
+def check(ctx: Context, c: Concern, code: str, usage: str) -> Reply | None:
+    """None when the code is this concern's; otherwise the refusal to show (`usage` the command
+    to try again with), with the wrong code counted. The concern is locked by the caller; the
+    person is locked here, so two guesses at once count twice. Past either day's limit, the code is not even compared."""
     today = ctx.now.date()
     person = queries.lock(ctx.session, Person, ctx.person.id)
     assert person is not None
@@ -99,9 +118,9 @@ def check(ctx: Context, c: Concern, code: str) -> Reply | None:
         return None
     count_wrong(ctx, today, concern_id=c.id)
     count_wrong(ctx, today, person_id=person.id)
-    return error(f"That code does not reopen concern #{c.number}. Check the number and the code you were shown "
-                 f'when you raised it: `reopen concern {c.number} "why" code:...`. After {PER_CONCERN} wrong codes '
-                 "in a day, codes for it are refused until the next.", discreet=True)
+    return error(f"That code does not work for concern #{c.number}. Check the number and the last code you were "
+                 f"shown for it: `{usage}`. After {PER_CONCERN} wrong codes in a day, codes for it are refused "
+                 "until the next.", discreet=True)
 
 
 def forget(ctx: Context, **subject: int) -> None:

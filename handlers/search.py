@@ -2,7 +2,8 @@
 
 "who is responsible for the leaflets?" searches for `leaflets`: the words of a question
 around the thing asked about, and the punctuation at the ends of words, are taken off; a
-plural also finds its singular (`leaflets` finds "Print the leaflet").
+plural also finds its singular (`leaflets` finds "Print the leaflet"), and a verb's -ing or
+-ed form its stem (`booking` finds "Book the town hall", and `book` "Booking the hall").
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ LOAD = frozenset("busy overloaded overworked stretched free spare room capacity 
 PUNCTUATION = "?!.,;:'\"()[]“”‘’"
 # A plural whose singular takes off "es" (buses, boxes, churches, brushes); others take off "s".
 ES_AFTER = ("s", "x", "z", "ch", "sh")
+VOWELS = frozenset("aeiouy")
+# A doubled last consonant is one letter in the stem (planning, plan), but for these (filling, fill).
+DOUBLED_KEPT = frozenset("lsz")
 
 
 def search_words(tokens: Sequence[Token]) -> list[str]:
@@ -58,9 +62,26 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
+def stem(word: str) -> str:
+    """`booking`, `booked` -> `book`; `planning` -> `plan`; `carried` -> `carry`; `making` ->
+    `mak`, the start every form shares, so a title holds it whatever form it uses (a search
+    looks for the stem within titles). Other words, and ones too short to be a form (`sing`,
+    `bed`), as `singular` has them."""
+    lower = word.casefold()
+    if lower.endswith("ied") and len(lower) > 4:
+        return word[:-3] + "y"
+    for ending in ("ing", "ed"):
+        base = lower.removesuffix(ending)
+        if base != lower and len(base) >= 3 and VOWELS & set(base):
+            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in VOWELS | DOUBLED_KEPT:
+                base = base[:-1]
+            return word[:len(base)]
+    return singular(word)
+
+
 def mentions(column: InstrumentedAttribute[str], word: str) -> ColumnElement[bool]:
-    """`column` holds `word`, ignoring case, or its singular; `%` and `_` are plain characters."""
-    forms = dict.fromkeys((word[:100], singular(word)[:100]))
+    """`column` holds `word`, ignoring case, or its singular or stem; `%` and `_` are plain characters."""
+    forms = dict.fromkeys((word[:100], singular(word)[:100], stem(word)[:100]))
     return or_(*(column.icontains(form, autoescape=True) for form in forms))
 
 

@@ -537,12 +537,13 @@ class ConcernNote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     concern_id: Mapped[int] = mapped_column(ForeignKey("concerns.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    # None for the anonymous raiser's own note (added with their code): no name kept, as for the concern.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
     concern: Mapped[Concern] = relationship(back_populates="notes")
-    author: Mapped[Person] = relationship(lazy="joined")
+    author: Mapped[Person | None] = relationship(lazy="joined")
 
 
 class Flexibility(Base):

@@ -384,6 +384,41 @@ def test_who_finds_a_singular_by_its_plural(town: Chat, title: str, asked: str) 
     assert f"#1 {title} — Bob" in town.ok("carol", f"who {asked}")
 
 
+@pytest.mark.parametrize("asked", ["who is booking the hall?", "who booked the hall", "who books the hall?",
+                                   "who is printing the leaflets?", "who printed the leaflet"])
+def test_who_finds_a_title_by_the_verb_in_any_form(town: Chat, asked: str) -> None:
+    """The defect: "who is booking the hall?" answered "No commitment mentions" though carol had
+    it, so a partner would conclude nobody did and do it twice."""
+    town.ok("carol", 'commit "Book the town hall" by:friday')
+    town.ok("carol", 'commit "Print the leaflet" by:friday')
+    out = town.ok("bob", asked)
+    assert "No commitment mentions" not in out
+    assert ("#1 Book the town hall — Carol" in out) == ("hall" in asked), out
+    assert ("#2 Print the leaflet — Carol" in out) == ("leaflet" in asked), out
+
+
+def test_who_finds_the_stem_in_titles_in_any_form(town: Chat) -> None:
+    town.ok("carol", 'commit "Booking the hall for the planning meeting" by:friday')
+    town.ok("bob", 'commit "Carry the chairs" by:friday')
+    for asked in ("who books the hall", "who planned the meeting", "who is planning"):
+        assert "#1 Booking the hall for the planning meeting — Carol" in town.ok("alice", asked), asked
+    assert "#2 Carry the chairs — Bob" in town.ok("alice", "who carried the chairs?")
+    assert "No commitment mentions" in town.ok("alice", "who has the bed")  # "bed" is no -ed form of "b"
+
+
+def test_who_with_a_members_name_lists_theirs(town: Chat) -> None:
+    """The defect: `who carol` said no commitment mentions "carol"; it answers as `who @carol`."""
+    town.ok("carol", 'commit "Book the town hall" by:friday')
+    town.ok("bob", 'commit "Print the leaflet" by:friday')
+    for asked in ("who carol", "who Carol?"):
+        out = town.ok("bob", asked)
+        assert out == town.ok("bob", "who @carol"), asked
+        assert out.splitlines()[0] == "Commitments of Carol (Riverside Trust)" and "leaflet" not in out
+    # A title that has the word comes first: the search is for work.
+    town.ok("bob", 'commit "Thank Carol for the hall" by:friday')
+    assert "#3 Thank Carol for the hall — Bob" in town.ok("alice", "who carol")
+
+
 def test_who_of_a_person_lists_theirs(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("carol", 'commit "Hang the bunting" by:friday')

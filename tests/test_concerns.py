@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from handlers.reply import Audience
 from storage.models import Concern, ConcernKind, ConcernNote, ConcernStatus, Event, Severity
-from tests.anonymity import REOPEN_CODE
+from tests.anonymity import REOPEN_CODE, rows, traces
 from tests.conftest import Chat, snapshot
 from tests.test_bad_input import all_of, refuse
 
@@ -105,10 +106,31 @@ def test_discuss_stores_the_note_and_an_event(town: Chat) -> None:
     assert [e.actor.user_id for e in all_of(town.sessions, Event) if e.action == "discuss"] == ["carol"]
 
 
-def test_discussing_a_resolved_concern_points_to_reopen(town: Chat) -> None:
+def test_discussing_a_resolved_concern_points_each_asker_to_what_they_may_do(town: Chat) -> None:
+    """The defect: carol, who may not reopen it, was told to `reopen concern 1`, whose refusal
+    sent her back to `discuss`. The raiser and coordinators are told to reopen it; anyone else
+    whom to ask (by name), or to raise a new concern, and each command works as typed."""
     town.ok("bob", 'concern "Budget split"')
     town.ok("alice", 'resolve 1 "Split 50/50"')
-    refuse(town, "carol", 'discuss 1 "But..."', "Concern #1 is resolved", '`reopen concern 1 "why"`')
+    said = refuse(town, "carol", 'discuss 1 "But..."', "Concern #1 is resolved",
+                  "Ask a coordinator (Alice) or Bob (Chamber of Trade), who raised it, to reopen it",
+                  '`concern "what still worries you"`')
+    assert "`reopen" not in said
+    # Her refusal from `reopen` says the same, never "`discuss` once it is reopened".
+    assert "Ask a coordinator (Alice)" in refuse(town, "carol", 'reopen concern 1 "The Trust was not asked"',
+                                                 "Only coordinators or whoever raised it")
+    town.ok("carol", 'concern "what still worries you"')
+    for user in ("bob", "alice"):
+        refuse(town, user, 'discuss 1 "But..."', "Concern #1 is resolved", '`reopen concern 1 "why"`')
+    town.ok("bob", 'reopen concern 1 "why"')
+    assert the_concern(town).status is ConcernStatus.OPEN
+
+
+def test_discussing_a_resolved_anonymous_concern_names_the_coordinators_and_the_private_way(town: Chat) -> None:
+    raise_anonymously(town)
+    said = refuse(town, "bob", 'discuss 1 "But..."', "Ask a coordinator (Alice) to reopen it",
+                  '`concern "what still worries you"`', 'send me privately: `reopen concern 1 "why" code:...`')
+    assert said == refuse(town, "carol", 'discuss 1 "But..."')  # the raiser is told nothing else: nothing tells
 
 
 def test_resolving_a_resolved_concern_points_to_what_was_agreed_and_to_reopen(town: Chat) -> None:
@@ -179,9 +201,15 @@ def test_other_member_cannot_reopen(town: Chat) -> None:
     assert the_concern(town).status is ConcernStatus.RESOLVED
 
 
-def test_reopening_an_open_concern_is_refused(town: Chat) -> None:
+def test_reopening_an_open_concern_says_what_can_be_done_instead(town: Chat) -> None:
+    """It said "Type `reopen concern <number> "why"`": the very command just typed."""
     town.ok("bob", 'concern "Budget split"')
-    refuse(town, "bob", 'reopen 1 "Still a problem"', "Concern #1 is already open")
+    said = refuse(town, "bob", 'reopen concern 1 "Still a problem"', "Concern #1 is already open",
+                  '`discuss 1 "your view"`', "a coordinator (Alice) records it with `resolve`")
+    assert "`reopen" not in said
+    refuse(town, "alice", 'reopen 1 "Still a problem"', '`discuss 1 "your view"`', '`resolve 1 "what was agreed"`')
+    town.ok("bob", 'discuss 1 "your view"')
+    town.ok("alice", 'resolve 1 "what was agreed"')
 
 
 def test_reopening_a_concern_needs_a_reason_and_keeps_the_earlier_agreement_in_view(town: Chat) -> None:
@@ -217,7 +245,7 @@ def test_anonymous_concern_shows_its_reopen_code_to_the_raiser_alone(town: Chat)
     reply = town.say("carol", 'concern "Meetings clash with school pick-up" anonymous')
     code = REOPEN_CODE.search(reply.private_note or "")
     assert code is not None
-    assert "Only you have this code; to reopen concern #1 later, send me privately:" in (reply.private_note or "")
+    assert "Only you have this code for concern #1; send it to me privately:" in (reply.private_note or "")
     assert code.group(1) not in reply.plain() and "Carol" not in (reply.private_note or "")
     c = the_concern(town)
     assert c.reopen_code_hash == hashlib.sha256(code.group(1).replace("-", "").encode()).hexdigest()
@@ -250,9 +278,9 @@ def test_a_wrong_reopen_code_is_refused_and_changes_nothing_but_the_count(town: 
     town.ok("alice", 'resolve 2 "Split 50/50"')
     before = snapshot(town.sessions)
     wrong = "a" * 24 if code != "a" * 24 else "b" * 24
-    for user, command, said in ((("bob", f'reopen concern 1 "Not fair" code:{wrong}', "That code does not reopen concern #1")),
+    for user, command, said in ((("bob", f'reopen concern 1 "Not fair" code:{wrong}', "That code does not work for concern #1")),
                                 # The right code for another concern, or for one raised with a name, does not either.
-                                ("carol", f'reopen concern 2 "Not fair" code:{code}', "That code does not reopen concern #2")):
+                                ("carol", f'reopen concern 2 "Not fair" code:{code}', "That code does not work for concern #2")):
         text = town.refused(user, command)
         assert said in text and "`" in text and "\n" not in text
     counted = {t: n for t, n in snapshot(town.sessions).items() if n != before[t]}
@@ -260,14 +288,76 @@ def test_a_wrong_reopen_code_is_refused_and_changes_nothing_but_the_count(town: 
     assert {the_concern(town, n).status for n in (1, 2)} == {ConcernStatus.RESOLVED}
 
 
-def test_a_reopen_code_typed_in_a_shared_room_is_refused_privately(town: Chat) -> None:
+def test_a_reopen_code_typed_in_a_shared_room_is_spent_and_its_typist_alone_gets_a_new_one(town: Chat) -> None:
+    """The defect: the code was refused but stayed valid, so bob, who saw it in the channel,
+    reopened the concern from his own DM with his reason and was handed carol's next code."""
     code = raise_anonymously(town)
-    before = snapshot(town.sessions)
     town.private = False
+    before = rows(town.sessions)
     reply = town.say("carol", f'reopen concern 1 "Still clashes" code:{code}')
-    assert reply.error and reply.discreet
-    assert "A reopen code can't be used here" in (reply.text or "") and "direct message" in (reply.text or "")
-    assert snapshot(town.sessions) == before and the_concern(town).status is ConcernStatus.RESOLVED
+    assert reply.error and reply.discreet and reply.channel is None and reply.audience is Audience.PERSONAL
+    assert "the one you typed no longer works" in (reply.text or "") and "direct message" in (reply.text or "")
+    fresh = REOPEN_CODE.search(reply.private_note or "")
+    assert fresh is not None and fresh.group(1) != code and fresh.group(1) not in reply.plain()
+    assert the_concern(town).status is ConcernStatus.RESOLVED
+    assert traces(town.sessions, before, "console", "carol") == []  # nothing kept ties carol to it
+    assert not any(e.action == "reopen" for e in all_of(town.sessions, Event))
+    town.private = True
+    assert "does not work for concern #1" in town.refused("bob", f'reopen concern 1 "Hijacked" code:{code}')
+    assert the_concern(town).status is ConcernStatus.RESOLVED
+    # The fresh code, sent privately as the note says, works.
+    town.ok("carol", f'reopen concern 1 "Still clashes" code:{fresh.group(1)}')
+    assert the_concern(town).status is ConcernStatus.OPEN
+
+
+def test_a_wrong_code_typed_in_a_shared_room_spends_nothing(town: Chat) -> None:
+    code = raise_anonymously(town)
+    town.private = False
+    reply = town.say("bob", f'reopen concern 1 "x" code:{"a" * 24 if code != "a" * 24 else "b" * 24}')
+    assert reply.error and reply.discreet and reply.private_note is None
+    assert "does not work for concern #1" in (reply.text or "")
+    town.private = True
+    town.ok("carol", f'reopen concern 1 "Still clashes" code:{code}')
+
+
+def test_the_anonymous_raiser_adds_to_the_discussion_with_the_code_and_stays_anonymous(town: Chat) -> None:
+    reply = town.say("carol", 'concern "Meetings clash with school pick-up" anonymous')
+    code = REOPEN_CODE.search(reply.private_note or "")
+    assert code is not None and "`discuss 1 \"your view\" anonymous code:" in (reply.private_note or "")
+    town.ok("alice", 'discuss 1 "Can you give an example?"')
+    before = rows(town.sessions)
+    said = town.say("carol", f'discuss 1 "At the 3 Jan meeting" anonymous code:{code.group(1)}')
+    assert not said.error and said.audience is Audience.CHANNEL and said.discreet
+    assert said.plain() == "The raiser (anonymous) on concern #1 (Meetings clash with school pick-up): At the 3 Jan meeting"
+    assert traces(town.sessions, before, "console", "carol") == []
+    fresh = REOPEN_CODE.search(said.private_note or "")
+    assert fresh is not None and fresh.group(1) != code.group(1) and "Your code has been used" in (said.private_note or "")
+    thread = town.ok("bob", "concerns 1")
+    assert "the raiser (anonymous) (" in thread and "At the 3 Jan meeting" in thread and "Carol" not in thread
+    assert "someone commented on concern #1" in town.ok("bob", "history")
+    # The used code is spent; the new one works again, and for reopening.
+    assert "does not work for concern #1" in town.refused("carol", f'discuss 1 "More" anonymous code:{code.group(1)}')
+    more = town.say("carol", f'discuss 1 "More" anonymous code:{fresh.group(1)}')
+    assert not more.error
+    last = REOPEN_CODE.search(more.private_note or "")
+    assert last is not None
+    town.ok("alice", 'resolve 1 "Meetings move to 7pm"')
+    town.ok("carol", f'reopen concern 1 "Still clashes" code:{last.group(1)}')
+    notes = [(n.author_id, n.text) for n in all_of(town.sessions, ConcernNote)]
+    assert [t for a, t in notes if a is None] == ["At the 3 Jan meeting", "More"]
+
+
+def test_anonymous_discussion_needs_the_code_and_a_private_place(town: Chat) -> None:
+    code = raise_anonymously(town)
+    town.ok("alice", 'reopen 1 "Let us talk again"')
+    refuse(town, "carol", 'discuss 1 "More" anonymous', "Only whoever raised a concern anonymously",
+           '`discuss 1 "your view" anonymous code:...`', '`discuss 1 "your view"`')
+    town.private = False
+    reply = town.say("carol", f'discuss 1 "More" anonymous code:{code}')
+    assert reply.error and reply.discreet and "no longer works" in (reply.text or "") and reply.private_note
+    assert all_of(town.sessions, ConcernNote) == []
+    town.private = True
+    assert "does not work for concern #1" in town.refused("carol", f'discuss 1 "More" anonymous code:{code}')
 
 
 def test_reopen_finds_the_partnerships_own_number_not_another_partnerships_row(town: Chat) -> None:

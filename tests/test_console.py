@@ -252,7 +252,7 @@ def test_console_prints_an_anonymous_concerns_reopen_code_under_the_reply(sessio
     console.respond("join org:Council sector:public")
     shown = console.respond('concern "Budget split" anonymous')
     assert "Someone raised: Budget split" in shown
-    assert re.search(r"Only you have this code; to reopen concern #1 later, send me privately: "
+    assert re.search(r"Only you have this code for concern #1; send it to me privately: "
                      r'`reopen concern 1 "why" code:[a-z2-7]{4}(-[a-z2-7]{4}){5}`', shown)
 
 

@@ -8,28 +8,37 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import Reply
+from handlers.dispatch import BROKEN, CLASH
+from handlers.reopen_codes import code_hash
 from storage import queries
 from storage.database import take_write_lock
-from storage.models import Commitment, CommitmentStatus, Decision, Event, Member, Partnership, Role
+from storage.models import Commitment, CommitmentStatus, Concern, ConcernStatus, Decision, Event, Member, Partnership, Role
+from tests.anonymity import REOPEN_CODE
 from tests.conftest import Chat
 
 
 def at_once(chat: Chat, *commands: tuple[str, str]) -> list[Reply]:
     """Run each (user, command) in its own thread, all released at the same instant."""
+    return at_once_in(*((chat, user, text) for user, text in commands))
+
+
+def at_once_in(*commands: tuple[Chat, str, str]) -> list[Reply]:
+    """Like `at_once`, each (chat, user, command) typed where its chat is (a shared room, a DM)."""
     barrier = threading.Barrier(len(commands))
     replies: list[Reply | None] = [None] * len(commands)
 
-    def run(i: int, user: str, text: str) -> None:
+    def run(i: int, chat: Chat, user: str, text: str) -> None:
         barrier.wait()
         replies[i] = chat.say(user, text)
 
-    threads = [threading.Thread(target=run, args=(i, user, text)) for i, (user, text) in enumerate(commands)]
+    threads = [threading.Thread(target=run, args=(i, *said)) for i, said in enumerate(commands)]
     for t in threads:
         t.start()
     for t in threads:
@@ -262,3 +271,31 @@ def test_reading_takes_no_lock_so_it_answers_while_a_change_holds_the_partnershi
         holder.join(30)
     town.ok("bob", 'flex money "Up to £200"')
     assert count(town.sessions, Event.action == "flex") == 2
+
+
+def test_a_code_typed_in_the_open_and_used_from_a_dm_at_once_serves_one_of_them_once(town: Chat) -> None:
+    """Carol pastes her reopen code in the shared room as bob, who read it, sends it from his DM:
+    the code is spent once, by one of them, and only that one holds the next code."""
+    spent_in_the_open = 0
+    for n in range(1, 21):
+        town.advance(days=1)  # a lost race counts a wrong code: each round on a day of its own
+        room = replace(town, private=False)
+        raised = town.say("carol", f'concern "Worry {n}" anonymous')
+        code = REOPEN_CODE.search(raised.private_note or "")
+        assert code is not None and not town.say("alice", f'resolve {n} "Agreed"').error
+        said = [(room, "carol", f'reopen concern {n} "Still" code:{code.group(1)}'),
+                (town, "bob", f'reopen concern {n} "Hijacked" code:{code.group(1)}')]
+        # Each started first in turn, as whichever thread starts first tends to win.
+        pasted, used = at_once_in(*said) if n % 2 else reversed(at_once_in(*reversed(said)))
+        fresh = [REOPEN_CODE.search(r.private_note or "") for r in (pasted, used)]
+        [holder] = [found.group(1) for found in fresh if found is not None]
+        assert pasted.error and all(r.text not in (CLASH, BROKEN) for r in (pasted, used))
+        with town.sessions() as session:
+            concern = session.scalars(select(Concern).where(Concern.number == n)).one()
+            assert concern.reopen_code_hash == code_hash(holder)
+            # Spent in the open first: bob's try is refused and nothing reopens; else bob won the race.
+            assert (concern.status is ConcernStatus.RESOLVED) == used.error
+        if used.error:
+            assert "does not work for concern" in (used.text or "") and fresh[0] is not None
+            spent_in_the_open += 1
+    assert spent_in_the_open, "bob always got in first: the code typed in the open was never spent"

@@ -111,7 +111,7 @@ def test_the_concern_modal_raises_a_concern(riverside: SlackHarness) -> None:
     # The reopen code is Carol's alone: ephemeral to her, where the form was opened, and not announced.
     note = riverside.last("chat.postEphemeral")
     assert (note.params["channel"], note.params["user"]) == ("C1", "UCAROL")
-    assert "Only you have this code; to reopen concern #1 later" in text_of(note.params["blocks"])
+    assert "Only you have this code for concern #1; send it to me privately" in text_of(note.params["blocks"])
     assert "code:" not in json.dumps(announced.params)
     with riverside.sessions() as session:
         concern = session.scalars(select(Concern)).unique().one()
