@@ -74,7 +74,7 @@ def test_a_decline_from_a_direct_message_gives_the_work_back(two: Chat) -> None:
     with two.sessions() as session:
         assert session.scalars(select(Commitment)).one().owner.person.user_id == "bob"
         told = dict(session.execute(select(Person.user_id, Nudge.text).join(Person, Person.id == Nudge.person_id)
-                                    .where(Nudge.kind == "decline")).tuples().all())
+                                    .where(Nudge.kind == "decline")).all())
         # Bob, in two partnerships, is told how to type it in a direct message; Alice, in one, needs no `in:`.
         assert f"hand it on with `reassign 1 @name {RIVERSIDE}`" in told["bob"]
         assert "hand it on with `reassign 1 @name`." in told["alice"]

@@ -152,12 +152,19 @@ def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens
     assert all(code.group(1) not in json.dumps(e["content"]) for e in notices(alice, room, bot_account))
 
     alice.ask(room, '!partner resolve 1 "Split 50/50"', bot_account)
-    # Typed in the shared room, the code is taken down and refused in private; nothing changes.
+    # Typed in the shared room, the code is taken down, refused and spent, since anyone there may
+    # have read it; bob alone is given the next one, in private. Nothing changes.
     typed = bob.say(room, f'!partner reopen concern 1 "Not kept" code:{code.group(1)}')
     bob.wait("the refusal in the direct room", lambda: next(
-        (e for e in notices(bob, direct, bot_account) if "can't be used here" in e["content"]["body"]), None))
+        (e for e in notices(bob, direct, bot_account) if "can't be used where others can see it" in e["content"]["body"]),
+        None))
     alice.wait("the code to be taken down", lambda: next(
         (e for e in alice.history(room) if e["event_id"] == typed and not e["content"]), None))
+    spent = bob.wait("the code in its place", lambda: next(
+        (e for e in notices(bob, direct, bot_account) if "Here is a new one" in e["content"]["body"]), None))
+    code = REOPEN_CODE.search(spent["content"]["body"])
+    assert code is not None
+    assert all(code.group(1) not in json.dumps(e["content"]) for e in notices(alice, room, bot_account))
     with sessions() as session:
         assert session.scalars(select(Concern.status)).one() is ConcernStatus.RESOLVED
 
