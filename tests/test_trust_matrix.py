@@ -181,3 +181,28 @@ def test_an_anonymous_raisers_reopen_code_stays_in_their_direct_room_and_reopens
     fresh = REOPEN_CODE.search(renewed["content"]["body"])
     assert fresh is not None and fresh.group(1) != code.group(1)
     assert all(fresh.group(1) not in json.dumps(e["content"]) for e in notices(alice, room, bot_account))
+
+
+def test_work_done_for_one_partnership_from_anothers_room_is_announced_in_its_own_room_alone(
+        people: Callable[[str], Person], start_bot: Callable[..., RunningBot], bot_account: str) -> None:
+    """Bob is in two partnerships. What he marks done for Riverside from Hillside's room is
+    Riverside's business: its room hears of it, Hillside's room reads nothing of it, and Bob
+    has his own copy in private."""
+    start_bot()
+    alice, bob, dave = people("alice"), people("bob"), people("dave")
+    riverside, direct = shared_and_direct_rooms(alice, bob, bot_account)
+    bob.ask(riverside, '!partner commit "Deliver the leaflets" by:"in 2 weeks"', bot_account)
+    hillside = dave.create_room(bot_account, bob.mxid)
+    dave.wait("the bot to join", lambda: bot_account in dave.members(hillside))
+    bob.join(hillside)
+    dave.ask(hillside, '!partner setup "Hillside Partnership" kind:task-force', bot_account)
+    bob.ask(hillside, "!partner join org:Chamber sector:private", bot_account)
+
+    bob.say(hillside, '!partner done 1 in:"Riverside Partnership"')
+    alice.wait("the announcement in Riverside's room", lambda: next(
+        (e for e in notices(alice, riverside, bot_account) if "Done: #1 Deliver the leaflets" in e["content"]["body"]),
+        None))
+    bob.wait("bob's own copy in private", lambda: next(
+        (e for e in notices(bob, direct, bot_account) if "Done: #1 Deliver the leaflets" in e["content"]["body"]), None))
+    dave.ask(hillside, "!partner who", bot_account)  # answered after the done: its room is up to date
+    assert not any("Deliver the leaflets" in json.dumps(e["content"]) for e in notices(dave, hillside, bot_account))
