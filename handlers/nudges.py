@@ -450,8 +450,8 @@ class State:
 # Every row `State.load` reads: a change to any counts as a change of its partnership's derivation.
 # (Episodes are left out: only the derivation itself writes them.)
 # And what succession's nudges read besides (the successors named).
-derivation.watch(Partnership, Member, Person, Commitment, Snooze, Flexibility, Concern, Priority, Review, NudgeSettings,
-                 ChannelLink, Successor)
+derivation.watch(Partnership, Member, Person, Commitment, Snooze, Flexibility, Concern, Decision, Priority, Review,
+                 NudgeSettings, ChannelLink, Successor)
 # The kinds derived for the partnerships due for derivation alone (`Deriver`'s, and succession's);
 # every other derived kind is `BATCHED`.
 KINDS = ("due-soon", "overdue", "escalation", "progress-ask", "review-soon", "review-overdue", "ending",
