@@ -376,7 +376,7 @@ def test_reassign_over_capacity_is_allowed_but_says_so_and_who_has_room(town: Ch
     town.ok("carol", 'commit "Run the stall" by:friday effort:2h')
     town.ok("bob", 'commit "Paint the signs" by:friday effort:3h')
     out = town.ok("bob", "reassign 2 @carol")
-    assert "This takes Carol over capacity: ~5h/week against 3h." in out
+    assert "Accepting it would take Carol over capacity: ~5h/week against 3h." in out
     assert "Room: Alice (~6h/week free)." in out
     assert commitment(town, 2).owner.person.user_id == "carol"
 

@@ -67,7 +67,7 @@ def test_a_handover_counts_against_whoever_handed_it_until_it_is_accepted(town: 
     town.ok("carol", 'commit "Ring the printer" by:friday effort:1h')  # 1
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')  # 2
     handed = town.ok("bob", "reassign 2 @carol")
-    assert "Carol is asked to accept it. This takes Carol over capacity: ~4h/week against 3h." in handed, \
+    assert "Carol is asked to accept it. Accepting it would take Carol over capacity: ~4h/week against 3h." in handed, \
         "the warning says what accepting it would mean"
     out = town.ok("alice", "load")
     assert "Nobody is over capacity." in out

@@ -617,8 +617,12 @@ def taking_on(loads: Sequence[Workload[Someone]], c: Commitment, now: datetime, 
     if w.over_capacity and extra:
         figures = f"~{hours(w.weekly_hours)}/week against {hours(w.capacity or 0)}"
         already = round(w.weekly_hours - extra, 1) > (w.capacity or 0)
-        notes.append(f"{name} was already over capacity; with this, {figures}." if already
-                     else f"This takes {name} over capacity: {figures}.")
+        if c.handover_from_id is not None:  # asked, not yet theirs: what accepting it would do
+            notes.append(f"{name} is already over capacity; accepting this would make it {figures}." if already
+                         else f"Accepting it would take {name} over capacity: {figures}.")
+        else:
+            notes.append(f"{name} was already over capacity; with this, {figures}." if already
+                         else f"This takes {name} over capacity: {figures}.")
         warned = True
     risk = at_risk(c, m, now) if w.live else None
     if risk is not None:
