@@ -89,6 +89,17 @@ def ensure_may_change(ctx: Context, c: Commitment) -> None:
                     f"Ask {name} or a coordinator; `mine` lists your own.")
 
 
+def ensure_answered(ctx: Context, c: Commitment) -> None:
+    """Refuse whoever was asked to take `c` on and has not answered: ending it or sending it out
+    of the partnership would leave the handover unanswered and its giver without it."""
+    me = ctx.member
+    if c.handover_from_id is None or me is None or c.owner_id != me.id:
+        return
+    giver = ctx.session.get_one(Member, c.handover_from_id)
+    raise UserError(f"#{c.number} {c.title} was handed to you by {giver.person.display_name} and waits for your answer.",
+                    f'Take it on first with `accept {c.number}`, or give it back: `decline {c.number} "why"`.')
+
+
 def handover_key(c: Commitment) -> str:
     """What every nudge asking someone to accept `c` starts with; the moment and the person follow."""
     return f"told:handover:c{c.id}:"
@@ -374,6 +385,7 @@ def drop(ctx: Context, args: Args) -> Reply:
     args.finish()
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
+    ensure_answered(ctx, c)
     whole = "series" in args.flags
     if whole and c.series_id is None:
         raise UserError(f"#{c.number} {c.title} doesn't repeat, so there is no series to stop.",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from handlers.commitments import (
     change,
+    ensure_answered,
     ensure_may_change,
     ensure_open,
     find_commitment,
@@ -286,6 +287,7 @@ def hand_on(ctx: Context, args: Args) -> Reply:
     to = check_text(args.options[TO], "organisation", MAX_ORGANISATION)
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
+    ensure_answered(ctx, c)
     ensure_outside(ctx, c, to)
     event = let_go(ctx, c, why, to)
     tell_owner(ctx, c, f"handed on to {to}", event)

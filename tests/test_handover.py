@@ -302,3 +302,16 @@ def test_accepting_and_declining_logged_work_at_once_leave_one_answer(town: Chat
         assert owner_of(town, n) == [("carol", None), ("alice", None)][winner]
         assert f"#{n} Task {n} " in (refusal.text or "")
     assert actions(town).count("accept") + actions(town).count("decline") == 10
+
+
+@pytest.mark.parametrize("command", ['drop 1 "not doing this"', 'hand on 1 to:"Millbrook Library"'])
+def test_the_person_asked_answers_before_ending_the_work_or_sending_it_out(town: Chat, command: str) -> None:
+    """Dropping it, or handing it out of the partnership, left the handover unanswered for good
+    and its giver without a way to take it back."""
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    before = owner_of(town, 1)
+    said = refuse(town, "carol", command, "#1 Book the hall was handed to you by Bob and waits for your answer",
+                  'Take it on first with `accept 1`, or give it back: `decline 1 "why"`.')
+    assert owner_of(town, 1) == before
+    assert "back with Bob" in town.ok("carol", suggested(said, "decline").replace('"why"', '"Not mine to do"'))
