@@ -134,7 +134,8 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
             life.ensure_live(ctx, cmd, args)
             check_access(ctx, cmd)
             reply = cmd.func(ctx, args)
-            if where is not None and ctx.acted_in is not None:
+            # Not on an anonymous reply: its room would read that the raiser needed to name it.
+            if where is not None and ctx.acted_in is not None and not (discreet or reply.discreet):
                 name_partnership(reply, ctx.acted_in.name)
             announce_in_its_room(ctx, reply, discreet)
             return reply
@@ -185,10 +186,15 @@ def announce_in_its_room(ctx: Context, reply: Reply, discreet: bool) -> None:
     """An announcement about a partnership belongs in its own room: typed in a direct message or
     in another partnership's room (`in:`), it goes to the partnership's home (`reply.channel`),
     and the typist alone is told where they typed; with no room on this platform, only the
-    typist is told. An anonymous reply is said discreetly too, so nothing ties it to its asker."""
+    typist is told. A personal reply about it, asked where others read (another partnership's
+    room), is for the asker's eyes alone (`secret`). An anonymous reply is said discreetly too,
+    so nothing ties it to its asker."""
     reply.discreet = reply.discreet or discreet
     partnership = ctx.acted_in
-    if reply.audience is not Audience.CHANNEL or reply.error or partnership is None or ctx.typed_in_its_room():
+    if reply.error or partnership is None or ctx.typed_in_its_room():
+        return
+    if reply.audience is not Audience.CHANNEL:
+        reply.secret = reply.secret or not ctx.actor.private
         return
     reply.channel = queries.home_channel(ctx.session, ctx.actor.platform, ctx.actor.workspace, partnership.id)
     if reply.channel is None:

@@ -45,7 +45,7 @@ def two(town: Chat) -> Chat:
 
 
 def in_dm(chat: Chat, user: str) -> None:
-    chat.channel, chat.direct = f"dm-{user}", True
+    chat.channel, chat.direct, chat.private = f"dm-{user}", True, True
 
 
 def test_a_handover_is_accepted_from_a_direct_message_as_its_message_says(two: Chat) -> None:
@@ -167,3 +167,27 @@ def test_an_accept_and_a_decline_typed_at_once_from_a_direct_message_settle_the_
             assert (c.owner.person.user_id, c.handover_from_id) == (["carol", "bob"][winner], None)
             answered = session.scalars(select(Handover.answer).where(Handover.commitment_id == c.id)).all()
             assert answered == [["accepted", "declined"][winner]]
+
+
+def test_an_anonymous_announcement_reads_the_same_whether_its_raiser_named_the_partnership(two: Chat) -> None:
+    """Its room would otherwise read that the raiser is in several partnerships, which narrows
+    down who they are: the next steps shown in the room carry no `in:`."""
+    in_dm(two, "alice")
+    alone = two.say("alice", 'concern "Raised by someone in one partnership" anonymous')
+    in_dm(two, "carol")
+    several = two.say("carol", f'concern "Raised by someone in two" anonymous {RIVERSIDE}')
+    assert [a.command.replace("1", "N") for a in alone.actions] == [a.command.replace("2", "N") for a in several.actions]
+    assert not any("in:" in a.command for a in several.actions)
+
+
+def test_a_reply_about_one_partnership_asked_in_anothers_shared_room_is_for_the_asker_alone(two: Chat) -> None:
+    """Where a platform cannot show a reply to one person in a shared room (Matrix), a reply
+    about Riverside asked in Hill Towns' room goes to the asker privately (`secret`)."""
+    two.ok("bob", 'commit "Renegotiate the council lease" by:friday')
+    two.channel, two.private = "hills", False
+    for command in (f"who {RIVERSIDE}", f"snooze 1 3 {RIVERSIDE}"):
+        reply = two.say("bob", command)
+        assert "Renegotiate the council lease" in reply.plain() and reply.secret, command
+    assert not two.say("bob", "who").secret, "its own room's reply is for the room"
+    in_dm(two, "bob")
+    assert not two.say("bob", f"who {RIVERSIDE}").secret, "a direct message is the asker's already"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.delivery import Delivery
+from bot.slack.delivery import Delivery, deliver, web_client
 from handlers.reply import Action, Audience, Item, Reply, Section
 from tests.slack_recorder import BOT_TOKEN, Recorder, SlackHarness, text_of
 
@@ -154,3 +154,16 @@ def test_a_forked_process_opens_connections_of_its_own(recorder: Recorder) -> No
     before, forked, after = recorder.calls("chat.postMessage")[-3:]
     assert [c.params["text"] for c in (before, forked, after)] == ["before the fork", "from the child", "after the fork"]
     assert forked.connection != before.connection == after.connection
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_a_refusal_carrying_words_for_the_asker_alone_delivers_them(recorder: Recorder, answered: bool) -> None:
+    """A reopen code typed where others could see it is refused and spent, and its successor
+    rides in the refusal's private note: it must reach the raiser, or they lose their voice."""
+    refusal = Reply(text="A code can't be used where others can see it.", error=True, discreet=True,
+                    private_note="Here is a new one for concern #1: code:abcd-efgh")
+    deliver(web_client(recorder.url, BOT_TOKEN), refusal, "C1", "U1", answered=answered)
+    shown = [text_of(c.params.get("blocks") or []) for c in recorder.calls("chat.postEphemeral")
+             if c.params.get("user") == "U1"]
+    assert any("Here is a new one for concern #1" in words for words in shown)
+    assert not recorder.calls("chat.postMessage"), "nothing of it in the channel"

@@ -204,5 +204,11 @@ def test_work_done_for_one_partnership_from_anothers_room_is_announced_in_its_ow
         None))
     bob.wait("bob's own copy in private", lambda: next(
         (e for e in notices(bob, direct, bot_account) if "Done: #1 Deliver the leaflets" in e["content"]["body"]), None))
-    dave.ask(hillside, "!partner who", bot_account)  # answered after the done: its room is up to date
-    assert not any("Deliver the leaflets" in json.dumps(e["content"]) for e in notices(dave, hillside, bot_account))
+    # A read about Riverside asked in Hillside's room is shown to bob alone, in private.
+    bob.ask(riverside, '!partner commit "Renegotiate the lease" by:"in 2 weeks"', bot_account)
+    bob.say(hillside, '!partner who in:"Riverside Partnership"')
+    bob.wait("the answer in private", lambda: next(
+        (e for e in notices(bob, direct, bot_account) if "Renegotiate the lease" in e["content"]["body"]), None))
+    dave.ask(hillside, "!partner who", bot_account)  # answered after the others: its room is up to date
+    assert not any(words in json.dumps(e["content"]) for e in notices(dave, hillside, bot_account)
+                   for words in ("Deliver the leaflets", "Renegotiate the lease"))

@@ -127,7 +127,7 @@ def deliver(client: WebClient, reply: Reply, channel: str | None, user: str,
             show(client, replace(reply, audience=Audience.PERSONAL, channel=None), channel, user, response_url)
     elif reply.attachments and not reply.error:
         upload(client, reply, None, user)  # a personal reply's files go to the person's DM
-    if reply.private_note and not reply.error:  # a personal reply: ephemeral where they typed, else their DM
+    if reply.private_note:  # ephemeral where they typed, else their DM; a refusal may carry one (a spent code's successor)
         show(client, Reply(text=reply.private_note, discreet=True), channel, user, response_url)
 
 
