@@ -79,7 +79,7 @@ def still_back(asked: Asked, row: Waiting) -> str | None:
 
 
 @rechecks("taken-back", after_end=True)
-def no_longer_asked(asked: Asked, row: Waiting) -> str | None:
+def still_unasked(asked: Asked, row: Waiting) -> str | None:
     """The work taken back still open and not handed to its recipient again since (then a new
     question waits for them, and "nothing waits" would be wrong)."""
     c, why = asked.open_commitment(row)
@@ -127,9 +127,12 @@ def reassign(ctx: Context, args: Args) -> Reply:
                              to_member_id=new_owner.id, from_organisation=origin.organisation,
                              to_organisation=new_owner.organisation, handed_at=ctx.now,
                              answer=ACCEPTED if taken else None, answered_at=ctx.now if taken else None))
-    ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}", subject=c)
+    event = ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}",
+                       subject=c)
     withdraw(ctx.session, c.partnership_id, handover_key(c),
              f"#{c.number} was handed on again, to {new_owner.person.display_name}", ctx.now)
+    if old.id != origin.id:  # asked and not answered: the question to them no longer stands
+        unask(ctx, c, old, event, f"was handed to {new_owner.person.display_name} instead")
     if taken:
         text = f"#{c.number} {c.title} passes from {origin.person.display_name} to {member_label(new_owner)}, who takes it on."
     else:
@@ -168,16 +171,22 @@ def take_back(ctx: Context, c: Commitment, origin: Member) -> Reply:
     withdraw(ctx.session, c.partnership_id, handover_key(c), f"#{c.number} was taken back", ctx.now)
     event = ctx.record("reassign", f"took #{c.number} {c.title} back from {member_label(asked)}, who had not answered, "
                                    f"to {member_label(origin)}", subject=c)
+    unask(ctx, c, asked, event, f"is back with {origin.person.display_name}, who handed it to you")
+    return Reply(text=f"#{c.number} {c.title} is back with {origin.person.display_name}; {name} had not answered, "
+                      "and is no longer asked to take it on.", audience=Audience.CHANNEL)
+
+
+def unask(ctx: Context, c: Commitment, asked: Member, event: Event, now: str) -> None:
+    """Tell whoever was asked to take `c` on, if the question already reached them, that it no
+    longer stands (`now`: where the work is instead); one not sent yet was withdrawn unseen."""
     if ctx.session.scalar(select(Nudge.id).where(Nudge.partnership_id == c.partnership_id,
                                                  Nudge.key.startswith(handover_key(c), autoescape=True),
                                                  Nudge.person_id == asked.person_id, Nudge.sent_at.is_not(None))
-                          .limit(1)) is not None:
-        ctx.session.flush()
-        tell(ctx.session, f"told:taken-back:e{event.id}:c{c.id}:p{asked.person_id}", c.partnership_id, "taken-back",
-             f"#{c.number} {c.title} is back with {origin.person.display_name}, who handed it to you: nothing waits "
-             "for your answer now.", ctx.now, person_id=asked.person_id)
-    return Reply(text=f"#{c.number} {c.title} is back with {origin.person.display_name}; {name} had not answered, "
-                      "and is no longer asked to take it on.", audience=Audience.CHANNEL)
+                          .limit(1)) is None:
+        return
+    ctx.session.flush()
+    tell(ctx.session, f"told:taken-back:e{event.id}:c{c.id}:p{asked.person_id}", c.partnership_id, "taken-back",
+         f"#{c.number} {c.title} {now}: nothing waits for your answer now.", ctx.now, person_id=asked.person_id)
 
 
 def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, origin: Member) -> str:

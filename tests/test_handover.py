@@ -131,6 +131,18 @@ def test_someone_already_asked_hears_the_handover_was_taken_back(town: Chat, inb
     assert inbox.to("@carol", "#1 Deliver leaflets is back with Bob, who handed it to you: nothing waits for your answer")
 
 
+def test_someone_asked_hears_the_work_went_to_another_instead(town: Chat, inbox: Inbox) -> None:
+    town.ok("dave", "join org:Library sector:public")
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    town.advance(minutes=1)
+    assert "Dave is asked to accept it" in town.ok("bob", "reassign 1 @dave")
+    sweep(town, inbox)
+    assert inbox.to("@carol", "#1 Deliver leaflets was handed to Dave instead: nothing waits for your answer now.")
+    assert inbox.to("@dave", "Will you take it on?")
+
+
 def test_the_taken_back_note_is_not_sent_once_she_is_asked_again(town: Chat, inbox: Inbox) -> None:
     """Checked again when sent: "nothing waits for your answer" is false once a new question does."""
     town.ok("bob", 'commit "Deliver leaflets" by:2026-12-20')
