@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from handlers import reopen_codes
+from handlers import life, reopen_codes
 from handlers.context import Context
 from handlers.dates import age, show_moment
 from handlers.describe import member_label
@@ -229,7 +229,11 @@ def discuss(ctx: Context, args: Args) -> Reply:
 
 def reopen_hint(ctx: Context, c: Concern, anonymous: bool = False) -> str:
     """How the asker can take a resolved concern up again, as they may: a coordinator or its
-    raiser reopens it; anyone else is pointed to them (by name), or to a new concern."""
+    raiser reopens it; anyone else is pointed to them (by name), or to a new concern. None of
+    that once the partnership is over: only reopening it comes first."""
+    p = ctx.require_partnership()
+    if p.over(ctx.now):
+        return f"{p.name} is over, so nothing in it can be reopened: {life.reopening(ctx, p)}."
     if anonymous:
         return f'Reopen it first, privately: `reopen concern {c.number} "why" code:...`.'
     if ctx.is_coordinator() or (ctx.member is not None and c.raised_by_id == ctx.member.id):
@@ -265,9 +269,8 @@ def resolve(ctx: Context, args: Args) -> Reply:
     agreed = args.take_text("agreement", MAX_NOTE)
     args.finish()
     if c.status is ConcernStatus.RESOLVED:
-        raise UserError(f"Concern #{c.number} is already resolved.",
-                        f'Type `concerns {c.number}` to see what was agreed, or `reopen concern {c.number} "why"` '
-                        "if it is not settled after all.")
+        raise UserError(f"Concern #{c.number} is already resolved: `concerns {c.number}` shows what was agreed.",
+                        reopen_hint(ctx, c))
     c.status, c.resolution, c.resolved_by_id, c.resolved_at = ConcernStatus.RESOLVED, agreed, ctx.person.id, ctx.now
     ctx.record("resolve", f"resolved concern #{c.number} {c.title}", subject=c, reason=agreed)
     return Reply(title=f"Concern #{c.number} resolved", text=f"{c.title}\nAgreed: {agreed}", audience=Audience.CHANNEL)

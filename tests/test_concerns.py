@@ -372,3 +372,12 @@ def test_reopen_finds_the_partnerships_own_number_not_another_partnerships_row(t
     assert "#1" in out and "The bus times" in out
     statuses = {c.title: c.status for c in all_of(town.sessions, Concern)}
     assert statuses == {"Budget split": ConcernStatus.OPEN, "The bus times": ConcernStatus.OPEN}
+
+
+def test_once_wound_up_a_resolved_concern_points_to_reopening_the_partnership_not_the_concern(town: Chat) -> None:
+    town.ok("bob", 'concern "Budget split unfair" kind:priorities')
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    town.ok("alice", 'partnership wind-up "Funding ended" open:keep')
+    said = refuse(town, "alice", 'resolve 1 "Again"', "Concern #1 is already resolved",
+                  'a coordinator can reopen it with `partnership reopen "why"`')
+    assert "reopen concern" not in said
