@@ -18,7 +18,7 @@ from handlers.context import Context
 from handlers.dates import show_day
 from handlers.describe import due_said, hours, member_label
 from handlers.judgements.balance import Balance, balances
-from handlers.judgements.indicators import Indicator, indicators_of
+from handlers.judgements.indicators import Indicator, indicators_of, set_on
 from handlers.judgements.load import (
     Workload,
     carried,
@@ -369,7 +369,7 @@ class Checker:
 
         def last(i: Indicator) -> str:
             if i.latest is None:
-                return f"never read since it was set {show_day(i.goal.created_at.astimezone(self.tz).date(), self.today)}"
+                return f"never read since it was set {show_day(set_on(i.goal), self.today)}"
             return f"last read {show_day(i.latest.taken_on, self.today)}"
 
         first = stale[0].goal

@@ -278,3 +278,27 @@ def test_goals_and_readings_are_exported(goal: Chat) -> None:
     assert files["commitments.csv"].splitlines()[1].endswith(",1")
     assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
     assert "- #1 Count Saturday footfall (Chamber of Trade): open" in files["agreement.md"]
+
+
+def test_a_goal_set_in_the_evening_west_of_utc_has_no_trend_from_a_reading_that_evening(town: Chat) -> None:
+    town.advance(hours=15)  # 01:00 on Wed 25 Nov in UTC: 20:00 on Tue 24 Nov in New York
+    town.ok("alice", "tz America/New_York")
+    town.ok("alice", FOOTFALL)
+    out = town.ok("alice", "reading 1 1250 \"tonight's count\"")
+    assert "Goal #1 Footfall up 10%: 1,250 now, from 1,200 towards 1,320 by Tue 31 Aug 2027: 42% of the way" in out
+    assert "pace" not in out
+    assert "no trend until a reading is taken after the day it was set" in town.ok("bob", "goals")
+    assert "Goals off track" not in town.ok("alice", "health")
+
+
+def test_whether_a_reading_comes_before_its_goal_is_the_same_for_every_reader(town: Chat) -> None:
+    town.advance(hours=15)  # Wed 25 Nov for bob in UTC, still Tue 24 Nov for alice in New York
+    town.ok("alice", "tz America/New_York")
+    town.ok("alice", FOOTFALL)
+    town.ok("bob", "reading 1 1250 on:2026-11-24")
+    out = town.refused("bob", "reading 1 1250 on:2026-11-23")
+    assert out.startswith("Goal #1 was set Tue 24 Nov, with its baseline then; a reading of Mon 23 Nov comes before it.")
+    town.ok("carol", "tz Pacific/Auckland")  # Wed 25 Nov 14:00 there
+    out = town.refused("carol", "reading 1 1250 on:2026-11-23")
+    assert out.startswith("Goal #1 was set Tue 24 Nov")
+    assert "no trend until a reading is taken after the day it was set" in town.ok("carol", "goals")

@@ -20,7 +20,7 @@ from handlers.context import Context
 from handlers.dates import date_hint, show_day
 from handlers.describe import commitment_item
 from handlers.errors import UserError
-from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, work_by_goal
+from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, set_on, work_by_goal
 from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -296,12 +296,12 @@ def reading(ctx: Context, args: Args) -> Reply:
     if on > today:
         raise UserError(f"{show_day(on, today)} is still to come; a reading is of a day that has been.",
                         f"Give the day it was taken, like `on:yesterday` or `on:{today.isoformat()}`.")
-    set_on = goal.created_at.astimezone(ctx.tz).date()
-    if on < set_on:
+    baseline_day = set_on(goal)
+    if on < baseline_day:
         # Its baseline stands on the day it was set, so an earlier reading would make a trend run backwards.
-        raise UserError(f"Goal #{goal.number} was set {show_day(set_on, today)}, with its baseline then; a reading of "
+        raise UserError(f"Goal #{goal.number} was set {show_day(baseline_day, today)}, with its baseline then; a reading of "
                         f"{show_day(on, today)} comes before it.",
-                        f"Give a day from {show_day(set_on, today)} on; a better starting figure goes in the baseline: "
+                        f"Give a day from {show_day(baseline_day, today)} on; a better starting figure goes in the baseline: "
                         f"`goal edit {goal.number} baseline:{figure(value)}`.")
     earlier = replaced_reading(ctx, goal, member, on, value)
     row = GoalReading(partnership_id=goal.partnership_id, goal_id=goal.id, member_id=member.id, value=value,
