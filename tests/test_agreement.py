@@ -334,3 +334,17 @@ def test_health_names_the_organisations_yet_to_sign(drafted: Chat) -> None:
     out = drafted.ok("bob", "health")
     assert "Youth Club has yet to sign version 1, asked since" in out
     assert "Ask one member of each to type `agreement sign 1`." in out
+
+
+def test_a_wound_up_partnerships_agreement_offers_no_signing_or_pledging(drafted: Chat) -> None:
+    drafted.ok("alice", 'partnership wind-up "Done" open:keep')
+    reply = drafted.say("bob", "agreement")
+    out = reply.plain()
+    assert "Not in force: Chamber of Trade, Riverside Trust and Town Council have yet to sign version 1." in out
+    assert "agreement sign" not in out and "`pledge" not in out
+    assert "What each partner brings\n  Nothing pledged." in out
+    assert [a.command for a in reply.actions] == ["agreement history"]
+    history = drafted.ok("bob", "agreement history")
+    assert "agreement sign" not in history
+    assert "agreement sign" not in drafted.ok("bob", "agreement version 1")
+    assert "`pledge" not in drafted.ok("bob", "pledges")

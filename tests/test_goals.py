@@ -303,3 +303,17 @@ def test_whether_a_reading_comes_before_its_goal_is_the_same_for_every_reader(to
     out = town.refused("carol", "reading 1 1250 on:2026-11-23")
     assert out.startswith("Goal #1 was set Tue 24 Nov")
     assert "no trend until a reading is taken after the day it was set" in town.ok("carol", "goals")
+
+
+def test_a_goal_of_a_wound_up_partnership_offers_no_work_or_readings(goal: Chat) -> None:
+    goal.ok("alice", 'partnership wind-up "Done" open:keep')
+    out = goal.ok("bob", "goals 1")
+    assert "Work serving it (0 open, 0 done)\n  None.\nReadings, newest first\n  None." in out
+    assert "commit" not in out and "reading 1" not in out
+
+
+def test_the_hint_for_a_first_reading_is_on_the_goals_own_scale(town: Chat) -> None:
+    town.ok("alice", 'goal "Less litter" measure:"bags collected a week" baseline:40 target:10 by:2027-05-24')
+    assert 'None yet: `reading 1 40 "Where it came from"`.' in town.ok("carol", "goals 1")
+    town.advance(days=1)
+    town.ok("carol", 'reading 1 40 "Where it came from"')

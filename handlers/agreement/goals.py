@@ -152,7 +152,7 @@ def goals(ctx: Context, args: Args) -> Reply:
     every = indicators_of(ctx.session, p.id, ctx.now, today, with_dropped=True)
     standing_ones = [Item(goal_line(i), (Action("Details", f"goals {i.goal.number}"),)) for i in every
                      if i.goal.dropped_at is None]
-    reply = Reply(title=f"Goals of {p.name}", sections=[Section(None, standing_ones, empty=(
+    reply = Reply(title=f"Goals of {p.name}", sections=[Section(None, standing_ones, empty="No goals." if ctx.over else (
         'No goals yet. A coordinator sets one: `goal "Footfall up 10%" measure:"weekly footfall count" '
         'baseline:1200 target:1320 by:2027-08-31`.'))])
     dropped = [Item(f"#{i.goal.number} {i.goal.title}: {i.goal.drop_reason}") for i in every if i.goal.dropped_at]
@@ -174,11 +174,15 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
                  .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
                  .order_by(Commitment.status.desc(), Commitment.due_at))
     tz, live = ctx.tz, not ctx.over
+    # Work and readings are offered only where they would be taken: a standing goal of a running partnership.
+    taking = live and goal.dropped_at is None
     return Reply(title=f"Goal #{goal.number}: {goal.title}", fields=fields, sections=[
         Section(f"Work serving it ({i.work.said()})",
                 [commitment_item(c, tz, ctx.now, buttons=ctx.may_change(c), snooze=live) for c in work],
-                empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.'),
-        Section("Readings, newest first", readings, empty=f'None yet: `reading {goal.number} 1250 "Where it came from"`.'),
+                empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.' if taking else "None."),
+        Section("Readings, newest first", readings, empty=(
+            f'None yet: `reading {goal.number} {goal.baseline.normalize():f} "Where it came from"`.' if taking
+            else "None.")),
     ])
 
 
