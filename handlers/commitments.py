@@ -27,7 +27,7 @@ from handlers.describe import (
 from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
-from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote, typed_again
 from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
@@ -314,8 +314,7 @@ def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | N
     twin = ctx.session.get_one(Commitment, twin_id)
     mention = f"@{owner.person.user_id} " if owner.id != ctx.require_member().id else ""
     options = {**args.options, **({"every": rule.said} if rule is not None else {})}
-    typed = " ".join([f"commit {mention}{quote(title)}", *(f"{k}:{quote(v) if ' ' in v else v}"
-                                                        for k, v in options.items()), "again"])
+    typed = typed_again(f"commit {mention}{quote(title)}", options)
     raise UserError(
         f"#{twin.number} {twin.title} is already open ({twin.owner.person.display_name}'s, due "
         f"{show_day(due_day(twin), ctx.now.astimezone(ctx.tz).date())}). "

@@ -329,7 +329,7 @@ def agreement_md(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) 
     seen: Framework = framework(session, p.id, now, tz)
     versions = versions_of(session, p)
     lines = [f"# Agreement of {p.name}", "", f"As of {today.isoformat()}. "
-             + state_said(standing_of(session, p.id, versions[-1] if versions else None), tz, now), ""]
+             + state_said(standing_of(session, p.id, versions[-1] if versions else None), tz, now, not p.over(now)), ""]
     names = organisation_names(session, p)
     signed: dict[int, list[str]] = {}
     for x in signatures_of(session, *(v.id for v in versions)):

@@ -18,7 +18,7 @@ from handlers.context import Context
 from handlers.dates import show_day
 from handlers.describe import due_said, hours, member_label
 from handlers.judgements.balance import Balance, balances
-from handlers.judgements.indicators import Indicator, indicators_of
+from handlers.judgements.indicators import Indicator, indicators_of, set_on
 from handlers.judgements.load import (
     Workload,
     carried,
@@ -369,7 +369,7 @@ class Checker:
 
         def last(i: Indicator) -> str:
             if i.latest is None:
-                return f"never read since it was set {show_day(i.goal.created_at.astimezone(self.tz).date(), self.today)}"
+                return f"never read since it was set {show_day(set_on(i.goal), self.today)}"
             return f"last read {show_day(i.latest.taken_on, self.today)}"
 
         first = stale[0].goal
@@ -381,7 +381,8 @@ class Checker:
             f'Take a reading: `reading {first.number} <value> "where it came from"`.')
 
     def off_track(self, goals: list[Indicator]) -> Signal | None:
-        """Goals whose trend will not reach the target by its date, or whose date passed short of it."""
+        """Goals whose trend will not reach the target by its date, or whose date passed short of it. The
+        date suggested is half a year past the goal's own (or today), never one that brings it nearer."""
         behind = [i for i in goals if i.on_track is False]
         if not behind:
             return None
@@ -391,7 +392,8 @@ class Checker:
             "A goal its trend will not reach in time is one that cannot reasonably be achieved as things stand; "
             "said early, there is time to put more in, or to agree a goal that can be reached.",
             f'Add work towards it (`commit "What" by:{later(self.today, 14)} goal:{first.number}`), or a coordinator '
-            f"moves its target or date (`goal edit {first.number} by:{later(self.today, 180)}`) or drops it "
+            f"moves its target or date (`goal edit {first.number} by:{later(max(first.due_on, self.today), 180)}`) "
+            f"or drops it "
             f'(`goal drop {first.number} "why"`).')
 
     def unsigned(self) -> Signal | None:

@@ -15,7 +15,7 @@ from handlers.dates import same_day_in, show_moment
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.flexibility import open_offers, withdraw_offer
-from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours, plain_name
+from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours, plain_name, typed_again
 from handlers.priorities import retire
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -92,7 +92,7 @@ def details(member: Member) -> list[str]:
     examples=('join org:"Chamber of Trade" sector:private capacity:4h volunteer',),
     access=Access.READ,
     options=PROFILE,
-    flags=("volunteer", "observer"),
+    flags=("volunteer", "observer", "again"),
 )
 def join(ctx: Context, args: Args) -> Reply:
     """Join this partnership, saying who you represent and how much time you can give.
@@ -100,17 +100,22 @@ def join(ctx: Context, args: Args) -> Reply:
     Sectors: public, private, voluntary, community. capacity: is hours a week.
     perspective:"local user" tags the point of view you speak from, for decisions. Add
     `volunteer` if your time is unpaid, or `observer` to follow without taking part.
-    Run it again to update your details."""
+    Run it again to update your details; naming another organisation as its last member here asks first,
+    as that takes it off the table, and `again` goes ahead."""
     args.finish()
     partnership = ctx.require_partnership()
     role = Role.OBSERVER if "observer" in args.flags else Role.MEMBER
     existing = ctx.member
     if existing is not None:
-        if not (args.options or args.flags):
+        if not (args.options or args.flags - {"again"}):
             raise UserError(f"You're already in {partnership.name}.", "To change your details: `join org:\"...\" sector:...`.")
         if "observer" in args.flags and existing.role is not Role.OBSERVER:
             raise UserError(f"You're already a {existing.role.value} of {partnership.name}.",
                             f"A coordinator can change your role: `member role @{ctx.person.user_id} observer`.")
+        if "org" in args.options and "again" not in args.flags and (
+                cost := organisations.last_one_out(ctx, existing, args.options["org"])):
+            raise UserError(f"{cost} Nothing was changed.",
+                            f"Check the spelling; if it is right, type `{typed_again('join', args.options, args.flags)}`.")
         apply_profile(existing, args)
         ctx.record("member-update", "updated their details")
         said = organisations.sync(ctx)

@@ -10,6 +10,7 @@ Chat text is forgiving: `commit Book the hall by:friday` works as well as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import takewhile
 
@@ -122,6 +123,13 @@ def quote(text: str) -> str:
     """Any text as one quoted argument that reads back exactly as given (forms and buttons)."""
     escaped = "".join("\\" + c if c in _ESCAPABLE else c for c in " ".join(text.split()))
     return f'"{escaped}"'
+
+
+def typed_again(head: str, options: dict[str, str], flags: Iterable[str] = ()) -> str:
+    """`commit "Leaflets" by:friday again`: a command as it was typed, with `again`, for a refusal that
+    asks first to say exactly what goes ahead."""
+    return " ".join([head, *(f"{k}:{quote(v) if ' ' in v else v}" for k, v in options.items()),
+                     *sorted(set(flags) - {"again"}), "again"])
 
 
 def naming(partnership: str) -> str:

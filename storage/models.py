@@ -1301,6 +1301,9 @@ class Goal(Base):
     dropped_at: Mapped[datetime | None]
     drop_reason: Mapped[str | None] = mapped_column(Text)
 
+    # Whose zone gives the goal its one day (`set_on` in handlers/judgements/indicators.py).
+    created_by: Mapped[Person] = relationship(lazy="joined")
+
 
 class CommitmentGoal(Base):
     """The shared goal a commitment serves (`commit ... goal:2`): at most one, of its own partnership."""

@@ -157,7 +157,7 @@ def test_an_organisation_leaving_asks_the_others_again_and_one_coming_back_signs
     assert "Riverside Trust: Carol, Tue 24 Nov (asked again Tue 24 Nov)" in signed
 
 
-@pytest.mark.parametrize("change", ["member role @carol observer", 'join org:"Riverside Trust CIC"'])
+@pytest.mark.parametrize("change", ["member role @carol observer", 'join org:"Riverside Trust CIC" again'])
 def test_changing_organisation_or_becoming_an_observer_is_leaving(drafted: Chat, change: str) -> None:
     sign_all(drafted, 1)
     drafted.ok("alice" if change.startswith("member") else "carol", change)
@@ -170,7 +170,7 @@ def test_nobody_signs_for_another_organisation_by_naming_it_for_a_moment(drafted
     the agreement came into force with Bob's signature standing for a council nobody of which signed."""
     drafted.ok("bob", "agreement sign 1")
     drafted.ok("carol", "agreement sign 1")
-    drafted.ok("bob", 'join org:"Town Council"')
+    drafted.ok("bob", 'join org:"Town Council" again')
     drafted.ok("bob", "agreement sign 1")
     assert "Town Council: Bob" in drafted.ok("alice", "agreement")
     out = drafted.ok("bob", 'join org:"Chamber of Trade"')
@@ -334,3 +334,35 @@ def test_health_names_the_organisations_yet_to_sign(drafted: Chat) -> None:
     out = drafted.ok("bob", "health")
     assert "Youth Club has yet to sign version 1, asked since" in out
     assert "Ask one member of each to type `agreement sign 1`." in out
+
+
+def test_a_wound_up_partnerships_agreement_offers_no_signing_or_pledging(drafted: Chat) -> None:
+    drafted.ok("alice", 'partnership wind-up "Done" open:keep')
+    reply = drafted.say("bob", "agreement")
+    out = reply.plain()
+    assert "Not in force: Chamber of Trade, Riverside Trust and Town Council have yet to sign version 1." in out
+    assert "agreement sign" not in out and "`pledge" not in out
+    assert "What each partner brings\n  Nothing pledged." in out
+    assert [a.command for a in reply.actions] == ["agreement history"]
+    history = drafted.ok("bob", "agreement history")
+    assert "agreement sign" not in history
+    assert "agreement sign" not in drafted.ok("bob", "agreement version 1")
+    assert "`pledge" not in drafted.ok("bob", "pledges")
+
+
+def test_a_typo_in_the_last_members_organisation_asks_first_and_changes_nothing(drafted: Chat) -> None:
+    for user in ("alice", "bob", "carol"):
+        drafted.ok(user, "agreement sign 1")
+    drafted.ok("carol", 'pledge money:"£500 a year" time:"4h a month"')
+    out = drafted.refused("carol", 'join org:"Riverside Trsut"')
+    assert out == ("You are the last member of Riverside Trust here, so naming Riverside Trsut instead takes Riverside "
+                   "Trust off the table: every partner organisation is asked to sign the agreement (version 1) again "
+                   "and its pledges #1, #2 end. Nothing was changed. Check the spelling; if it is right, type "
+                   '`join org:"Riverside Trsut" again`.')
+    assert "In force since" in drafted.ok("bob", "agreement")
+    assert "Riverside Trust\n  - #1 time: 4h a month" in drafted.ok("bob", "pledges")
+    assert [x.ended_at for x in all_of(drafted.sessions, Pledge)] == [None, None]
+    out = drafted.ok("carol", 'join org:"Riverside Trsut" again')
+    assert "With Riverside Trust gone, each partner organisation is asked to sign the agreement (version 1) again" in out
+    assert all(x.ended_at is not None for x in all_of(drafted.sessions, Pledge))
+    drafted.ok("bob", 'join org:"Chamber of Trade" sector:private')  # not the last one out: nothing is at stake

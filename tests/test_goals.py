@@ -45,7 +45,8 @@ def test_the_trend_says_where_the_measure_will_be_by_the_date(goal: Chat) -> Non
     assert "At this pace 1,284 by Tue 31 Aug, short of 1,320." in out
     health = goal.ok("alice", "health")
     assert "Goals off track\n  - #1 Footfall up 10%: at this pace 1,284 by Tue 31 Aug, short of 1,320." in health
-    assert "`goal edit 1 by:" in health
+    assert "a coordinator moves its target or date (`goal edit 1 by:2028-02-27`)" in health
+    goal.ok("alice", "goal edit 1 by:2028-02-27")
     goal.ok("bob", "reading 1 1300")
     assert "reaching 1,320" in goal.ok("bob", "goals")
     assert "Goals off track" not in goal.ok("alice", "health")
@@ -278,3 +279,41 @@ def test_goals_and_readings_are_exported(goal: Chat) -> None:
     assert files["commitments.csv"].splitlines()[1].endswith(",1")
     assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
     assert "- #1 Count Saturday footfall (Chamber of Trade): open" in files["agreement.md"]
+
+
+def test_a_goal_set_in_the_evening_west_of_utc_has_no_trend_from_a_reading_that_evening(town: Chat) -> None:
+    town.advance(hours=15)  # 01:00 on Wed 25 Nov in UTC: 20:00 on Tue 24 Nov in New York
+    town.ok("alice", "tz America/New_York")
+    town.ok("alice", FOOTFALL)
+    out = town.ok("alice", "reading 1 1250 \"tonight's count\"")
+    assert "Goal #1 Footfall up 10%: 1,250 now, from 1,200 towards 1,320 by Tue 31 Aug 2027: 42% of the way" in out
+    assert "pace" not in out
+    assert "no trend until a reading is taken after the day it was set" in town.ok("bob", "goals")
+    assert "Goals off track" not in town.ok("alice", "health")
+
+
+def test_whether_a_reading_comes_before_its_goal_is_the_same_for_every_reader(town: Chat) -> None:
+    town.advance(hours=15)  # Wed 25 Nov for bob in UTC, still Tue 24 Nov for alice in New York
+    town.ok("alice", "tz America/New_York")
+    town.ok("alice", FOOTFALL)
+    town.ok("bob", "reading 1 1250 on:2026-11-24")
+    out = town.refused("bob", "reading 1 1250 on:2026-11-23")
+    assert out.startswith("Goal #1 was set Tue 24 Nov, with its baseline then; a reading of Mon 23 Nov comes before it.")
+    town.ok("carol", "tz Pacific/Auckland")  # Wed 25 Nov 14:00 there
+    out = town.refused("carol", "reading 1 1250 on:2026-11-23")
+    assert out.startswith("Goal #1 was set Tue 24 Nov")
+    assert "no trend until a reading is taken after the day it was set" in town.ok("carol", "goals")
+
+
+def test_a_goal_of_a_wound_up_partnership_offers_no_work_or_readings(goal: Chat) -> None:
+    goal.ok("alice", 'partnership wind-up "Done" open:keep')
+    out = goal.ok("bob", "goals 1")
+    assert "Work serving it (0 open, 0 done)\n  None.\nReadings, newest first\n  None." in out
+    assert "commit" not in out and "reading 1" not in out
+
+
+def test_the_hint_for_a_first_reading_is_on_the_goals_own_scale(town: Chat) -> None:
+    town.ok("alice", 'goal "Less litter" measure:"bags collected a week" baseline:40 target:10 by:2027-05-24')
+    assert 'None yet: `reading 1 40 "Where it came from"`.' in town.ok("carol", "goals 1")
+    town.advance(days=1)
+    town.ok("carol", 'reading 1 40 "Where it came from"')

@@ -153,6 +153,11 @@ def pledge(ctx: Context, args: Args) -> Reply:
     return Reply(text=text + " Record what it gives with `delivered`.", audience=Audience.CHANNEL)
 
 
+def nothing_pledged(ctx: Context) -> str:
+    """What an empty list of pledges says: how to pledge, while the partnership runs (a wound-up one takes none)."""
+    return "Nothing pledged." if ctx.over else 'Nothing pledged yet: `pledge time:"4h a month" money:"£500 a year"`.'
+
+
 @command("pledges", usage="pledges", access=Access.READ, changes=False)
 def pledges(ctx: Context, args: Args) -> Reply:
     """What each partner pledged and delivered: each pledge with what was delivered against what was due by now."""
@@ -168,7 +173,7 @@ def pledges(ctx: Context, args: Args) -> Reply:
     if silent:
         sections.append(Section("Nothing pledged or delivered yet", [Item(name) for name in silent]))
     return Reply(title=f"What each partner brings to {p.name}", sections=sections or [
-        Section(None, [], empty='Nothing pledged yet: `pledge time:"4h a month" money:"£500 a year"`.')])
+        Section(None, [], empty=nothing_pledged(ctx))])
 
 
 def partner_lines(ctx: Context, b: Brought) -> list[Item]:

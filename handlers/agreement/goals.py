@@ -20,7 +20,7 @@ from handlers.context import Context
 from handlers.dates import date_hint, show_day
 from handlers.describe import commitment_item
 from handlers.errors import UserError
-from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, work_by_goal
+from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, set_on, work_by_goal
 from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -152,7 +152,7 @@ def goals(ctx: Context, args: Args) -> Reply:
     every = indicators_of(ctx.session, p.id, ctx.now, today, with_dropped=True)
     standing_ones = [Item(goal_line(i), (Action("Details", f"goals {i.goal.number}"),)) for i in every
                      if i.goal.dropped_at is None]
-    reply = Reply(title=f"Goals of {p.name}", sections=[Section(None, standing_ones, empty=(
+    reply = Reply(title=f"Goals of {p.name}", sections=[Section(None, standing_ones, empty="No goals." if ctx.over else (
         'No goals yet. A coordinator sets one: `goal "Footfall up 10%" measure:"weekly footfall count" '
         'baseline:1200 target:1320 by:2027-08-31`.'))])
     dropped = [Item(f"#{i.goal.number} {i.goal.title}: {i.goal.drop_reason}") for i in every if i.goal.dropped_at]
@@ -174,11 +174,15 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
                  .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
                  .order_by(Commitment.status.desc(), Commitment.due_at))
     tz, live = ctx.tz, not ctx.over
+    # Work and readings are offered only where they would be taken: a standing goal of a running partnership.
+    taking = live and goal.dropped_at is None
     return Reply(title=f"Goal #{goal.number}: {goal.title}", fields=fields, sections=[
         Section(f"Work serving it ({i.work.said()})",
                 [commitment_item(c, tz, ctx.now, buttons=ctx.may_change(c), snooze=live) for c in work],
-                empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.'),
-        Section("Readings, newest first", readings, empty=f'None yet: `reading {goal.number} 1250 "Where it came from"`.'),
+                empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.' if taking else "None."),
+        Section("Readings, newest first", readings, empty=(
+            f'None yet: `reading {goal.number} {goal.baseline.normalize():f} "Where it came from"`.' if taking
+            else "None.")),
     ])
 
 
@@ -296,12 +300,12 @@ def reading(ctx: Context, args: Args) -> Reply:
     if on > today:
         raise UserError(f"{show_day(on, today)} is still to come; a reading is of a day that has been.",
                         f"Give the day it was taken, like `on:yesterday` or `on:{today.isoformat()}`.")
-    set_on = goal.created_at.astimezone(ctx.tz).date()
-    if on < set_on:
+    baseline_day = set_on(goal)
+    if on < baseline_day:
         # Its baseline stands on the day it was set, so an earlier reading would make a trend run backwards.
-        raise UserError(f"Goal #{goal.number} was set {show_day(set_on, today)}, with its baseline then; a reading of "
+        raise UserError(f"Goal #{goal.number} was set {show_day(baseline_day, today)}, with its baseline then; a reading of "
                         f"{show_day(on, today)} comes before it.",
-                        f"Give a day from {show_day(set_on, today)} on; a better starting figure goes in the baseline: "
+                        f"Give a day from {show_day(baseline_day, today)} on; a better starting figure goes in the baseline: "
                         f"`goal edit {goal.number} baseline:{figure(value)}`.")
     earlier = replaced_reading(ctx, goal, member, on, value)
     row = GoalReading(partnership_id=goal.partnership_id, goal_id=goal.id, member_id=member.id, value=value,

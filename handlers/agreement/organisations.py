@@ -67,6 +67,33 @@ def sync(ctx: Context) -> list[str]:
     return said
 
 
+def last_one_out(ctx: Context, member: Member, organisation: str) -> str | None:
+    """What `member` naming `organisation` would do when they are the last member taking part for their
+    own: take it off the table, so every organisation signs again and its pledges end. A typo in
+    `join org:` would otherwise do that silently; None when nothing is at stake."""
+    old = member.organisation
+    if member.role is Role.OBSERVER or not old or organisation_key(old) == organisation_key(organisation):
+        return None
+    p = ctx.require_partnership()
+    others = [m for m in queries.active_members(ctx.session, p.id) if m.id != member.id]
+    if organisation_key(old) in organisations_now(others):
+        return None
+    version = current_version(ctx.session, p.id)
+    key = partner_of(member, old)[0]
+    pledges = [f"#{x.number}" for x in ctx.session.scalars(select(Pledge).where(
+        Pledge.partnership_id == p.id, Pledge.ended_at.is_(None)).order_by(Pledge.number))
+        if partner_of(x.member, x.organisation)[0] == key]
+    costs = ([f"every partner organisation is asked to sign the agreement (version {version.number}) again"]
+             if version is not None else [])
+    if pledges:
+        costs.append(f"{'its pledges' if len(pledges) > 1 else 'its pledge'} {', '.join(pledges)} "
+                     f"{'end' if len(pledges) > 1 else 'ends'}")
+    if not costs:
+        return None
+    return (f"You are the last member of {old} here, so naming {organisation} instead takes {old} off the table: "
+            f"{' and '.join(costs)}.")
+
+
 def void_signatures_of_the_moved(ctx: Context, version: AgreementVersion, members: list[Member]) -> list[str]:
     """A signature stands only while its signer, still a member, names the organisation they
     signed for. Anyone may name an organisation, so otherwise a member could name another's,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.agreement import organisations
+from handlers.agreement.contributions import nothing_pledged
 from handlers.agreement.interests import interest_item, standing_interests
 from handlers.context import Context, zone
 from handlers.dates import show_moment
@@ -57,8 +58,9 @@ def words(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def state_said(s: Standing, tz: ZoneInfo, now: datetime) -> str:
-    """Whether it is in force, in a sentence, its dates in `tz`."""
+def state_said(s: Standing, tz: ZoneInfo, now: datetime, live: bool = True) -> str:
+    """Whether it is in force, in a sentence, its dates in `tz`; saying how to bring it into force only
+    while the partnership runs (`live`), as nobody can join or sign in a wound-up one."""
     if s.version is None:
         return "There is no agreement yet."
     n = s.version.number
@@ -66,10 +68,10 @@ def state_said(s: Standing, tz: ZoneInfo, now: datetime) -> str:
         return (f"In force since {show_moment(s.since, tz, now)}: every partner organisation signed "
                 f"version {n}.")
     if not s.signed and not s.waiting:
-        return ("Not in force: no member names a partner organisation yet (`join org:\"...\"`), so nobody can sign "
-                "for one.")
-    return (f"Not in force: {words(s.waiting)} {'has' if len(s.waiting) == 1 else 'have'} yet to sign version {n}; "
-            f"one of each organisation's members types `agreement sign {n}`.")
+        return ("Not in force: no member names a partner organisation" + (
+            " yet (`join org:\"...\"`), so nobody can sign for one." if live else "."))
+    return (f"Not in force: {words(s.waiting)} {'has' if len(s.waiting) == 1 else 'have'} yet to sign version {n}"
+            + (f"; one of each organisation's members types `agreement sign {n}`." if live else "."))
 
 
 def version_line(ctx: Context, v: AgreementVersion) -> str:
@@ -86,7 +88,7 @@ def section_items(v: AgreementVersion) -> list[Section]:
 def may_sign(ctx: Context, s: Standing) -> bool:
     """Whether the reader could sign now for an organisation still waiting."""
     member = ctx.member
-    return (s.version is not None and member is not None and member.role is not Role.OBSERVER
+    return (s.version is not None and not ctx.over and member is not None and member.role is not Role.OBSERVER
             and member.organisation is not None
             and organisation_key(member.organisation) in {organisation_key(w) for w in s.waiting})
 
@@ -108,13 +110,16 @@ def show(ctx: Context, args: Args) -> Reply:
     args.finish()
     p = ctx.require_partnership()
     s = standing_of(ctx.session, p.id)
-    if s.version is None:
+    if s.version is None and ctx.over:
+        reply = Reply(title=f"Agreement of {p.name}", text="There is no agreement.")
+    elif s.version is None:
         reply = Reply(title=f"Agreement of {p.name}",
                       text="There is no agreement yet. Coordinators write it in sections, each a sentence or a "
                            "paragraph; its purpose and shared goals start from the partnership's.",
                       actions=[Action("Write it", 'agreement edit roles:"..." decisions:"..." joining:"..."')])
     else:
-        reply = Reply(title=f"Agreement of {p.name}, version {s.version.number}", text=state_said(s, ctx.tz, ctx.now),
+        reply = Reply(title=f"Agreement of {p.name}, version {s.version.number}",
+                      text=state_said(s, ctx.tz, ctx.now, not ctx.over),
                       fields=[("Version", version_line(ctx, s.version))], sections=section_items(s.version))
         signed = [Item(f"{x.organisation}: {x.by}, {show_moment(x.at, ctx.tz, ctx.now)}") for x in s.signed]
         reply.sections.append(Section("Signed", signed, empty="Nobody yet."))
@@ -124,7 +129,7 @@ def show(ctx: Context, args: Args) -> Reply:
             reply.actions.append(Action("Sign", f"agreement sign {s.version.number}", primary=True))
         reply.actions.append(Action("History", "agreement history"))
     reply.sections.append(Section("What each partner brings", pledged_items(ctx, p),
-                                  empty='No pledges yet: `pledge time:"4h a month" money:"£500 a year"`.'))
+                                  empty=nothing_pledged(ctx)))
     interests = [interest_item(ctx, i) for i in standing_interests(ctx.session, p.id)]
     if interests:
         reply.sections.append(Section("Interests declared", interests))
@@ -276,9 +281,10 @@ def history(ctx: Context, args: Args) -> Reply:
         signed = f" · signed by {', '.join(signers)}" if signers else " · not signed"
         items.append(Item(version_line(ctx, v) + signed, (Action(f"Read version {v.number}", f"agreement version {v.number}"),)))
     reply = Reply(title=f"Agreement of {p.name}: {plural(len(versions), 'version')}",
-                  sections=[Section(None, items, empty='No agreement yet: `agreement edit purpose:"..."`.')])
+                  sections=[Section(None, items, empty="No agreement." if ctx.over else
+                                      'No agreement yet: `agreement edit purpose:"..."`.')])
     if versions:
-        reply.text = state_said(standing_of(ctx.session, p.id, versions[-1]), ctx.tz, ctx.now)
+        reply.text = state_said(standing_of(ctx.session, p.id, versions[-1]), ctx.tz, ctx.now, not ctx.over)
     return reply
 
 
@@ -299,7 +305,7 @@ def version(ctx: Context, args: Args) -> Reply:
     names = names_of_stays(ctx.session, p.id)
     signed = [Item(signature_said(ctx, x, names)) for x in signatures_of(ctx.session, wanted.id)]
     if wanted is current:
-        said = state_said(standing_of(ctx.session, p.id, current), ctx.tz, ctx.now)
+        said = state_said(standing_of(ctx.session, p.id, current), ctx.tz, ctx.now, not ctx.over)
     else:
         later = versions[wanted.number]  # the version after it
         said = (f"Replaced by version {later.number} {show_moment(later.created_at, ctx.tz, ctx.now)}; "

@@ -5,7 +5,8 @@ reaches the target in time, and the work serving it.
   as a share: 1,250 on the way from 1,200 to 1,320 is 42%. A target below its baseline (bags
   of litter down from 40 to 10) counts the same way, downwards.
 - **The trend** is the straight line fitted by least squares through the readings, the
-  baseline counting as a reading on the day the goal was set; with one reading, the line
+  baseline counting as a reading on the day the goal was set (`set_on`: one day, in its setter's zone,
+  for every reader and surface); with one reading, the line
   from the baseline to it. Followed to the goal's date it says where the measure would be:
   "at this pace 1,290 by Tue 31 Aug 2027, short of 1,320". Past the date, the last reading
   says whether it was reached.
@@ -26,6 +27,7 @@ from functools import cached_property
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.context import zone
 from handlers.dates import show_day
 from storage.models import Commitment, CommitmentGoal, CommitmentStatus, Goal, GoalReading
 
@@ -43,6 +45,12 @@ def figure(value: Decimal, places: int = 2) -> str:
 def places_of(*values: Decimal) -> int:
     """How many decimals the goal's own figures are written with, so a trend reads like them."""
     return max(max(0, -v.normalize().as_tuple().exponent) for v in values)  # type: ignore[operator]
+
+
+def set_on(goal: Goal) -> date:
+    """The one day the goal was set, its baseline's day: in the zone of whoever set it, so the trend,
+    staleness and the "before it was set" check agree for every reader whatever their own zone."""
+    return goal.created_at.astimezone(zone(goal.created_by.timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ class Indicator:
     def projected(self) -> Decimal | None:
         """Where the trend puts the measure on the goal's date; None without a trend (no reading,
         or every reading on the day the goal was set). Worked out once per indicator."""
-        points = [(self.goal.created_at.date(), self.goal.baseline), *((r.taken_on, r.value) for r in self.readings)]
+        points = [(set_on(self.goal), self.goal.baseline), *((r.taken_on, r.value) for r in self.readings)]
         xs = [Decimal((day - points[0][0]).days) for day, _ in points]
         ys = [value for _, value in points]
         mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
@@ -153,7 +161,7 @@ class Indicator:
     @property
     def stale(self) -> bool:
         """Nothing read for a quarter, while the goal is still being worked towards."""
-        last = self.latest.taken_on if self.latest is not None else self.goal.created_at.date()
+        last = self.latest.taken_on if self.latest is not None else set_on(self.goal)
         return not self.over and not self.reached and (self.today - last).days > STALE_DAYS
 
     def said(self) -> str:
