@@ -96,7 +96,8 @@ def _bulk(state: ORMExecuteState) -> None:
     if not isinstance(statement, Update | Delete) or state.bind_mapper is None:
         return
     model = state.bind_mapper.class_
-    if model not in _watched:
+    # The mapper may be one its condition names (a response's decision), not the table it changes.
+    if model not in _watched or getattr(statement.table, "name", None) != state.bind_mapper.local_table.name:
         return
     rows = select(_owner(model))
     if model is Person:
