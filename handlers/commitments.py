@@ -91,9 +91,10 @@ def ensure_may_change(ctx: Context, c: Commitment) -> None:
 
 def ensure_answered(ctx: Context, c: Commitment) -> None:
     """Refuse whoever was asked to take `c` on and has not answered: ending it or sending it out
-    of the partnership would leave the handover unanswered and its giver without it."""
+    of the partnership would leave the handover unanswered and its giver without it. A
+    coordinator asked may end it all the same, as they may any work."""
     me = ctx.member
-    if c.handover_from_id is None or me is None or c.owner_id != me.id:
+    if c.handover_from_id is None or me is None or c.owner_id != me.id or ctx.is_coordinator():
         return
     giver = ctx.session.get_one(Member, c.handover_from_id)
     raise UserError(f"#{c.number} {c.title} was handed to you by {giver.person.display_name} and waits for your answer.",
