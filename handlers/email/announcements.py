@@ -19,7 +19,7 @@ from sqlalchemy import select
 from handlers.context import Context
 from handlers.recheck import Asked, about, rechecks
 from handlers.reply import Reply
-from storage import nudges, queries
+from storage import nudges
 from storage.models import (
     Concern,
     ConcernStatus,
@@ -28,6 +28,7 @@ from storage.models import (
     Meeting,
     MeetingAnswer,
     MeetingStatus,
+    Member,
     NotifyMode,
 )
 from storage.nudges import Waiting
@@ -46,13 +47,12 @@ def words(reply: Reply) -> str:
 
 def mail_only(ctx: Context, partnership_id: int) -> list[int]:
     """The people among the partnership's active members who chose to read it by mail alone,
-    with a confirmed address."""
-    members = {m.person_id for m in queries.active_members(ctx.session, partnership_id)}
-    if not members:
-        return []
-    return list(ctx.session.scalars(select(EmailAddress.person_id).where(
-        EmailAddress.person_id.in_(members), EmailAddress.confirmed_at.is_not(None),
-        EmailAddress.mode == NotifyMode.EMAIL).order_by(EmailAddress.person_id)))
+    with a confirmed address: one statement, as `concern` and `propose` ask it every time."""
+    return list(ctx.session.scalars(
+        select(EmailAddress.person_id).join(Member, Member.person_id == EmailAddress.person_id)
+        .where(Member.partnership_id == partnership_id, Member.left_at.is_(None),
+               EmailAddress.confirmed_at.is_not(None), EmailAddress.mode == NotifyMode.EMAIL)
+        .order_by(EmailAddress.person_id)))
 
 
 def by_mail(ctx: Context, reply: Reply, kind: str, record: Decision | Concern | Meeting, anonymous: bool = False) -> Reply:
