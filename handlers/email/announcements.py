@@ -34,6 +34,8 @@ from storage.models import (
 from storage.nudges import Waiting
 
 PROPOSAL, CONCERN, POLL = "proposal-opened", "concern-raised", "meeting-poll"
+# Reads the partnership by mail alone: a confirmed address, and `notify email` (not `both`).
+MAIL_ALONE = (EmailAddress.confirmed_at.is_not(None), EmailAddress.mode == NotifyMode.EMAIL)
 
 
 def words(reply: Reply) -> str:
@@ -50,8 +52,7 @@ def mail_only(ctx: Context, partnership_id: int) -> list[int]:
     with a confirmed address: one statement, as `concern` and `propose` ask it every time."""
     return list(ctx.session.scalars(
         select(EmailAddress.person_id).join(Member, Member.person_id == EmailAddress.person_id)
-        .where(Member.partnership_id == partnership_id, Member.left_at.is_(None),
-               EmailAddress.confirmed_at.is_not(None), EmailAddress.mode == NotifyMode.EMAIL)
+        .where(Member.partnership_id == partnership_id, Member.left_at.is_(None), *MAIL_ALONE)
         .order_by(EmailAddress.person_id)))
 
 
@@ -73,8 +74,7 @@ def readers(asked: Asked) -> set[int]:
     """Who among the nudges' recipients still reads by mail alone."""
     ids = {row.person_id for row in asked.rows if row.person_id is not None}
     return set(asked.session.scalars(select(EmailAddress.person_id).where(
-        EmailAddress.person_id.in_(ids), EmailAddress.confirmed_at.is_not(None),
-        EmailAddress.mode == NotifyMode.EMAIL))) if ids else set()
+        EmailAddress.person_id.in_(ids), *MAIL_ALONE))) if ids else set()
 
 
 def records(asked: Asked) -> dict[str, dict[int, Concern | Meeting]]:
