@@ -89,12 +89,17 @@ def ensure_may_change(ctx: Context, c: Commitment) -> None:
                     f"Ask {name} or a coordinator; `mine` lists your own.")
 
 
+def awaits_my_answer(ctx: Context, c: Commitment) -> bool:
+    """Whether `c` was handed to the acting member, who has not answered yet."""
+    me = ctx.member
+    return c.handover_from_id is not None and me is not None and c.owner_id == me.id
+
+
 def ensure_answered(ctx: Context, c: Commitment) -> None:
     """Refuse whoever was asked to take `c` on and has not answered: ending it or sending it out
     of the partnership would leave the handover unanswered and its giver without it. A
     coordinator asked may end it all the same, as they may any work."""
-    me = ctx.member
-    if c.handover_from_id is None or me is None or c.owner_id != me.id or ctx.is_coordinator():
+    if not awaits_my_answer(ctx, c) or ctx.is_coordinator():
         return
     giver = ctx.session.get_one(Member, c.handover_from_id)
     raise UserError(f"#{c.number} {c.title} was handed to you by {giver.person.display_name} and waits for your answer.",
@@ -130,10 +135,7 @@ def take_on(ctx: Context, c: Commitment, how: str = "") -> str:
 def taken_on_in_passing(ctx: Context, c: Commitment, how: str) -> str:
     """Whoever was asked to take `c` on and works on it instead of answering has said yes: their
     accept is recorded, and the reply says so (empty when nothing waited for their answer)."""
-    me = ctx.member
-    if c.handover_from_id is None or me is None or c.owner_id != me.id:
-        return ""
-    return take_on(ctx, c, f" by {how}") + " "
+    return take_on(ctx, c, f" by {how}") + " " if awaits_my_answer(ctx, c) else ""
 
 
 def ensure_open(ctx: Context, c: Commitment) -> None:
