@@ -54,6 +54,7 @@ from bot import metrics
 from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
+from handlers.dispatch import commands_within, within
 from handlers.nudges import (
     Derived,
     back_from_away,
@@ -67,7 +68,7 @@ from handlers.nudges import (
     thresholds_for,
 )
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
-from storage import derivation
+from storage import derivation, queries
 from storage import nudges as ledger
 from storage.database import database_now, take_write_lock, transaction, without_jit
 from storage.models import Partnership, Person
@@ -190,6 +191,7 @@ def plan(session: Session, now: datetime, platform: str | None = None,
     people = {person.id: person for person in session.scalars(
         select(Person).where(Person.id.in_({n.person_id for n in every if n.person_id is not None})))}
     had = ledger.messages_since(session, {pid: day_start(zone(person.timezone), now) for pid, person in people.items()}, now)
+    several = queries.in_several(session, people)
     batches: dict[tuple[object, ...], Batch] = {}
 
     def batch_of(n: ledger.Waiting) -> tuple[Batch, Pending]:
@@ -200,9 +202,10 @@ def plan(session: Session, now: datetime, platform: str | None = None,
         platform, workspace = ((person.platform, person.workspace) if person is not None
                                else (room.platform, room.workspace) if room is not None else (p.platform, p.workspace))
         home = next((r.channel for r in linked.get(p.id, []) if (r.platform, r.workspace) == (platform, workspace)), None)
-        pending = Pending(n.id, n.kind, n.text, p.name, home,
-                          tuple(Action(label, run) for label, run in ledger.buttons(n.actions)), ledger.about(n.key),
-                          n.kind == ledger.ECHO)
+        text, actions = n.text, tuple(Action(label, run) for label, run in ledger.buttons(n.actions))
+        if person is not None and person.id in several:  # a direct message, where no channel says which partnership
+            text, actions = commands_within(text, p.name), tuple(within(a, p.name) for a in actions)
+        pending = Pending(n.id, n.kind, text, p.name, home, actions, ledger.about(n.key), n.kind == ledger.ECHO)
         if person is None:
             return batches.setdefault(("channel", platform, workspace, n.channel),
                                       Batch(f"#{n.channel}", platform, workspace, None, n.channel)), pending

@@ -257,6 +257,8 @@ class Context:
         if self.typed is None or len(self.typed) > 200:
             how = (f"add its name, like `{naming(names[0]).strip()}`, to the command" if self.typed is not None
                    else "type the command in that partnership's own channel")
+        elif len(names) <= 3:  # each of them, so the one meant is there to copy whichever it is
+            how = "add its name: " + " or ".join(f"`{self.typed}{naming(name)}`" for name in names)
         else:
             how = f"add its name, like `{self.typed}{naming(names[0])}`"
         return UserError(f"You are in {len(names)} partnerships ({listed}), and nothing here says which you mean.",

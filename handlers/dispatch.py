@@ -7,6 +7,7 @@ exception or stack trace ever reaches a chat: people get a line saying what to d
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import replace
@@ -110,6 +111,7 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         return error(f"That message is {len(text):,} characters; commands must be under {MAX_INPUT:,}. "
                      "Shorten the text and try again.")
     cmd: Command | None = None
+    named: str | None = None  # the partnership the command is told to act `in:`, once found
     # Until the words are parsed, any `anonymous` or `code:` among them counts: better a plain refusal
     # kept private than an anonymous one shown beside its author.
     discreet = any(word == ANONYMOUS or word.startswith(f"{CODE}:") for word in text.lower().split())
@@ -131,6 +133,7 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
             ctx = Context(session, actor, now, directory, changes=changes, typed=text if cmd.within else None)
             if where is not None:
                 ctx.choose_partnership(where)
+                named = ctx.require_partnership().name
             life.ensure_live(ctx, cmd, args)
             check_access(ctx, cmd)
             reply = cmd.func(ctx, args)
@@ -146,7 +149,10 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
         if once is not None and not remember_refusal(sessions, once.discreet() if discreet else once):
             return None
         # One line, whatever the words of the person's that it quotes back.
-        return error(" ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split()), discreet)
+        said = " ".join(f"{refused.message} {refused.hint or usage_hint(cmd)}".split())
+        if named is not None and not discreet:
+            said = commands_within(said, named)  # its commands work where they were typed
+        return error(said, discreet)
     except IntegrityError:
         log.warning("integrity clash on %s", command_name(text), exc_info=True)
         return error(CLASH, discreet)
@@ -203,21 +209,43 @@ def announce_in_its_room(ctx: Context, reply: Reply, discreet: bool) -> None:
 
 def name_partnership(reply: Reply, name: str) -> None:
     """Give the reply's next steps the `in:` the command was typed with, so each works as typed
-    where it was (a direct message, another partnership's room); commands that take no `in:` stay as they are."""
+    where it was (a direct message, another partnership's room); commands that take no `in:` stay as they are.
+    Commands its text quotes get it too, in a reply to the typist alone (an announcement is read in the room)."""
+    personal = reply.audience is not Audience.CHANNEL
+
+    def said(text: str) -> str:
+        return commands_within(text, name) if personal else text
+
+    reply.text = said(reply.text) if reply.text else reply.text
     reply.actions = [within(a, name) for a in reply.actions]
-    reply.sections = [replace(s, items=[replace(i, actions=tuple(within(a, name) for a in i.actions)) for i in s.items])
-                      for s in reply.sections]
+    reply.sections = [replace(s, items=[replace(i, text=said(i.text), actions=tuple(within(a, name) for a in i.actions))
+                                        for i in s.items]) for s in reply.sections]
 
 
 def within(action: Action, name: str) -> Action:
-    """The action acting in the partnership called `name`, if its command acts within one and names none yet."""
+    """The action acting in the partnership called `name` (see `command_within`)."""
+    command = command_within(action.command, name)
+    return action if command == action.command else replace(action, command=command)
+
+
+def command_within(command: str, name: str) -> str:
+    """`command` acting in the partnership called `name`, if it acts within one and names none yet."""
     try:
-        cmd, rest = registry.find(tokenize(action.command))
+        cmd, rest = registry.find(tokenize(command))
     except UserError:
-        return action
+        return command
     if not cmd.within or any(not t.quoted and t.text.lower().startswith(f"{IN}:") for t in rest):
-        return action
-    return replace(action, command=action.command + naming(name))
+        return command
+    return command + naming(name)
+
+
+QUOTED_COMMAND = re.compile(r"`([^`\n]+)`")
+
+
+def commands_within(text: str, name: str) -> str:
+    """`text` with every command it quotes (`done 3`) acting in the partnership called `name`:
+    for someone in several partnerships, told where no channel says which one (a reminder)."""
+    return QUOTED_COMMAND.sub(lambda quoted: f"`{command_within(quoted[1], name)}`", text)
 
 
 def mark(session: Session, once: Once) -> None:

@@ -6,7 +6,7 @@ another's partnerships, people or commitments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -209,6 +209,15 @@ ACTIVE_MEMBERS = MEMBERS_EVER.where(Member.left_at.is_(None))
 def memberships(session: Session, person_id: int) -> list[Member]:
     """A person's active memberships, in every partnership they sit in."""
     return list(session.scalars(MEMBERSHIPS, {"person_id": person_id}))
+
+
+def in_several(session: Session, person_ids: Collection[int]) -> set[int]:
+    """Those of these people with more than one active membership (`memberships`): where no
+    channel says which partnership they mean, their commands must name it."""
+    if not person_ids:
+        return set()
+    return set(session.scalars(select(Member.person_id).where(Member.person_id.in_(person_ids), Member.left_at.is_(None))
+                               .group_by(Member.person_id).having(func.count() > 1)))
 
 
 def membership(session: Session, partnership_id: int, person_id: int) -> Member | None:

@@ -26,6 +26,7 @@ from storage.models import (
 from tests.anonymity import REOPEN_CODE
 from tests.conftest import Chat
 from tests.slack_recorder import SlackHarness, text_of
+from tests.test_nudges import Inbox, at, sweep
 from tests.test_races import at_once, one_wins
 
 pytest_plugins = ("tests.slack_fixtures",)
@@ -58,7 +59,7 @@ def test_a_handover_is_accepted_from_a_direct_message_as_its_message_says(two: C
     in_dm(two, "carol")
     refused = two.refused("carol", "accept 1")
     assert "You are in 2 partnerships (Hill Towns, Riverside Partnership)" in refused
-    assert '`accept 1 in:"Hill Towns"`' in refused and "`use" not in refused
+    assert f'add its name: `accept 1 in:"Hill Towns"` or `accept 1 {RIVERSIDE}`' in refused and "`use" not in refused
     said = two.say("carol", f"accept 1 {RIVERSIDE}")
     assert "Carol takes on #1 Deliver leaflets" in said.plain()
     with two.sessions() as session:
@@ -99,6 +100,30 @@ def test_reading_and_speaking_in_a_partnership_from_a_direct_message(two: Chat) 
         assert session.scalars(select(Flexibility.partnership_id)).all() == [riverside]
         assert session.scalars(select(Priority.partnership_id)).all() == [riverside]
     assert "Done: #1 Deliver leaflets" in two.ok("bob", f"done 1 {RIVERSIDE}")
+
+
+def test_reminders_to_someone_in_two_partnerships_name_the_one_they_are_about(two: Chat) -> None:
+    """A reminder arrives in a direct message, where `done 1` alone would be refused for
+    someone in two partnerships: its commands say which, and work there as written."""
+    two.ok("bob", 'commit "Deliver leaflets" by:friday effort:2h')
+    two.ok("alice", 'commit "Book the hall" by:friday')
+    at(two, "2026-11-28T10:00")  # the day after both were due
+    inbox = Inbox()
+    sweep(two, inbox)
+    [bob] = inbox.to("@bob")
+    assert f"type `done 1 {RIVERSIDE}`" in bob and f"(or `snooze 1 3 {RIVERSIDE}`)" in bob
+    [alice] = inbox.to("@alice")  # in one partnership: nothing to tell apart
+    assert "type `done 2`;" in alice and "in:" not in alice
+    command = bob[bob.index("`done 1") + 1:bob.index("`", bob.index("`done 1") + 1)]
+    in_dm(two, "bob")
+    assert "Done: #1 Deliver leaflets" in two.ok("bob", command)
+
+
+def test_a_refusal_of_a_command_typed_with_in_suggests_commands_that_work_where_it_was_typed(two: Chat) -> None:
+    in_dm(two, "bob")
+    refused = two.refused("bob", f"done 9 {RIVERSIDE}")
+    assert f"Type `who {RIVERSIDE}` to list them" in refused
+    assert "#1 Deliver" not in two.ok("bob", f"who {RIVERSIDE}")  # and the command it suggests works there
 
 
 def test_an_anonymous_raiser_in_two_partnerships_reopens_with_the_command_they_were_given(two: Chat) -> None:
