@@ -146,9 +146,14 @@ def test_an_organisation_leaving_asks_the_others_again_and_one_coming_back_signs
     assert "Not in force: Chamber of Trade and Town Council have yet to sign version 1" in drafted.ok("bob", "agreement")
     with drafted.sessions() as session:
         assert session.scalar(select(Pledge.ended_at)) == drafted.now
+    # Every signature stopped standing: the two who stay are asked again too.
+    assert "· not signed · no longer standing: Chamber of Trade, Riverside Trust, Town Council" in \
+        drafted.ok("bob", "agreement history")
     drafted.ok("alice", "agreement sign 1")
     drafted.ok("bob", "agreement sign 1")
     assert in_force(drafted)
+    assert "· signed by Chamber of Trade, Town Council · no longer standing: Riverside Trust" in \
+        drafted.ok("bob", "agreement history")
     drafted.ok("alice", 'member add @carol org:"Riverside Trust" sector:voluntary')
     assert "Not in force: Riverside Trust has yet to sign version 1" in drafted.ok("bob", "agreement")
     drafted.ok("carol", "agreement sign 1")

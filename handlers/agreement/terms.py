@@ -277,8 +277,8 @@ def history(ctx: Context, args: Args) -> Reply:
         by_version.setdefault(x.version_id, []).append(x)
     items = []
     for v in reversed(versions):
-        signers = sorted({names.get(x.organisation_id, "?") for x in by_version.get(v.id, [])}, key=str.casefold)
-        signed = f" · signed by {', '.join(signers)}" if signers else " · not signed"
+        signed = signers_said([(names.get(x.organisation_id, "?"), x.asked_again_at is None)
+                               for x in by_version.get(v.id, [])])
         items.append(Item(version_line(ctx, v) + signed, (Action(f"Read version {v.number}", f"agreement version {v.number}"),)))
     reply = Reply(title=f"Agreement of {p.name}: {plural(len(versions), 'version')}",
                   sections=[Section(None, items, empty="No agreement." if ctx.over else
@@ -286,6 +286,15 @@ def history(ctx: Context, args: Args) -> Reply:
     if versions:
         reply.text = state_said(standing_of(ctx.session, p.id, versions[-1]), ctx.tz, ctx.now, not ctx.over)
     return reply
+
+
+def signers_said(signatures: list[tuple[str, bool]]) -> str:
+    """` · signed by A, B · no longer standing: C`: the organisations whose signatures stand, and those
+    whose signature stopped standing (an organisation left the table) and was not given again."""
+    standing = {name for name, stands in signatures if stands}
+    lapsed = {name for name, stands in signatures if not stands} - standing
+    said = f" · signed by {', '.join(sorted(standing, key=str.casefold))}" if standing else " · not signed"
+    return said + (f" · no longer standing: {', '.join(sorted(lapsed, key=str.casefold))}" if lapsed else "")
 
 
 @command("agreement version", usage="agreement version <number>", examples=("agreement version 1",),
