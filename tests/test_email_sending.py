@@ -17,6 +17,7 @@ from bot.email.servers import Endpoint, Refused, check_smtp, plain_login_allowed
 from storage import mail
 from storage.models import EmailAddress, Mail, NotifyMode
 from tests.mail_servers import Smtp, certificate
+from tests.test_races import at_once, one_wins
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -162,3 +163,29 @@ def test_a_server_that_is_down_loses_nothing(sending: Town) -> None:
         assert len(back.sent) == 3
     finally:
         back.stop()
+
+
+def test_a_new_address_confirmed_twice_at_once_is_confirmed_once(sending: Town) -> None:
+    """The same `notify confirm` arrives twice (a resend, a double tap), and with it a change of
+    mind: the row lock lets one through, and the address is either the new one, confirmed, or
+    still the old one with no code left waiting: never half of each."""
+    sending.switch("bob", BOB)
+    for round_ in range(3):
+        new = f"bob.{round_}@example.org"
+        sending.chat.ok("bob", f"notify email {new}")
+        code = sending.code(new)
+        winner, refusal = one_wins(at_once(sending.chat, ("bob", f"notify confirm {code}"),
+                                           ("bob", f"notify confirm {code}")))
+        assert "No code is waiting" in (refusal.text or "")
+        with sending.chat.sessions() as session:
+            row = session.scalars(select(EmailAddress)).one()
+            assert (row.address, row.new_address, row.code_hash, row.mode) == (new, None, None, NotifyMode.EMAIL)
+    sending.chat.ok("bob", f"notify email {BOB}")
+    code = sending.code(BOB)
+    replies = at_once(sending.chat, ("bob", f"notify confirm {code}"), ("bob", "notify chat"))
+    assert not replies[1].error
+    with sending.chat.sessions() as session:
+        row = session.scalars(select(EmailAddress)).one()
+        assert (row.new_address, row.code_hash, row.mode) == (None, None, NotifyMode.CHAT)
+        # Confirmed before the change of mind, or never: the address mail would go to is one of Bob's.
+        assert row.address == (BOB if not replies[0].error else "bob.2@example.org")
