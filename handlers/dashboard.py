@@ -28,6 +28,7 @@ from handlers.context import Context
 from handlers.describe import hours
 from handlers.health import Checker, Health
 from handlers.judgements.balance import HEAD
+from handlers.members import missing_sectors
 from handlers.parsing import Args
 from handlers.publishing import site_address
 from handlers.registry import Access, command
@@ -303,7 +304,7 @@ def balance_chart(report: Health) -> Chart:
 def sectors_chart(checker: Checker) -> Chart:
     counts = Counter(m.sector for m in checker.doers)
     labels = [s.value for s in Sector]
-    missing = [s.value for s in Sector if not counts[s]]
+    missing = [s.value for s in missing_sectors(checker.members)]
     summary = ("Missing from the table: " + ", ".join(missing) + "." if missing else "All four sectors are at the table.")
     return Chart("sectors", "Sectors at the table", summary, "bar", labels,
                  [Series("Members", [float(counts[s]) for s in Sector])],

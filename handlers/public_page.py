@@ -369,7 +369,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                       terms=p.terms and words(p.terms), words=words)
     people = [m for m in ever if m.active]
     page.participants = participants(people, names)
-    page.missing_sectors = [s.value for s in missing_sectors([m for m in people if m.role is not Role.OBSERVER])]
+    page.missing_sectors = [s.value for s in missing_sectors(people)]
 
     page.ending = ending_of(session, p, words, tz, now)
     open_work = open_commitments(session, p.id)

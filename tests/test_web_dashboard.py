@@ -180,3 +180,16 @@ def test_no_log_record_carries_a_sign_in_token_even_when_signing_in_fails(
     for record in caught.records:  # ...without the token, in the message or the traceback
         shown = logging.Formatter("%(name)s %(message)s").format(record)
         assert token not in shown and token[::-1] not in shown, shown
+
+
+def test_an_observer_puts_no_sector_at_the_table_on_any_surface(town: Chat, web: FlaskClient) -> None:
+    """An observer from the community sector: the dashboard's chart said the sector was missing
+    while `health` (on the same page) and `members` said all four were at the table."""
+    town.ok("dave", 'join org:"Corner Shop" sector:community')
+    town.ok("alice", "member role @dave observer")
+    assert "Sectors missing: community" in town.ok("alice", "members")
+    assert "Nobody here represents the community sector." in town.ok("alice", "health")
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    assert "Missing from the table: community." in board
+    assert "<strong>Sectors missing</strong>: Nobody here represents the community sector." in board
