@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -193,7 +193,7 @@ class PublicPage:
     names: bool
     today: date
     tz: ZoneInfo
-    # The newest change the page shows, by the day (midnight UTC): nothing finer is told.
+    # The newest change the page shows, by the day (midnight in `tz`): nothing finer is told.
     updated: datetime
     # The partnership's own words, as `Mentions` lets them be read.
     name: str = ""
@@ -353,9 +353,10 @@ def time_said(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local:%H:%M} {zone_said(local)}"
 
 
-def day_of(moment: datetime) -> datetime:
-    """A public timestamp: the day only (midnight UTC), so it cannot be matched to a message."""
-    return datetime.combine(moment.astimezone(UTC).date(), time(), UTC)
+def day_of(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A public timestamp: the day only (midnight in the page's zone, the zone its other dates are
+    in), so it cannot be matched to a message and is never the day before or after the page's own."""
+    return datetime.combine(moment.astimezone(tz).date(), time(), tz)
 
 
 def public_page(session: Session, p: Partnership, pub: Publication, now: datetime, tz: ZoneInfo) -> PublicPage:
@@ -364,7 +365,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     names = pub.names
     ever = queries.members_ever(session, p.id)
     words = Mentions(ever, names)
-    page = PublicPage(p, names, today, tz, day_of(p.created_at), name=words(p.name),
+    page = PublicPage(p, names, today, tz, day_of(p.created_at, tz), name=words(p.name),
                       purpose=p.purpose and words(p.purpose), goals=p.goals and words(p.goals),
                       terms=p.terms and words(p.terms), words=words)
     people = [m for m in ever if m.active]
@@ -462,15 +463,15 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         changes.append(Change(f"wound-up-{p.closed_at:%Y%m%d}", p.closed_at, f"Wound up: {words(p.name)}",
                               ending_text(page)))
     # Newest first by the day, then by what they are: no order finer than the day is told.
-    coarse = [Change(c.key, day_of(c.at), c.title, c.text) for c in changes]
+    coarse = [Change(c.key, day_of(c.at, tz), c.title, c.text) for c in changes]
     page.changes = sorted(coarse, key=lambda c: (c.at, c.key), reverse=True)[:FEED_SIZE]
     page.timeline = timeline(page, p, today)
     shown = [c.at for c in changes] + [d.created_at for d in open_decisions] + [
         m.left_at or m.joined_at for m in ever if m.role is not Role.OBSERVER]
     if page.agreement:
         shown += [page.agreement.changed_at, *(x.at for x in page.agreement.signed)]
-    shown += [datetime.combine(r.on, time(), UTC) for g in page.shared_goals for r in g.readings]
-    page.updated = max([page.updated, *map(day_of, shown), *map(day_of, page_changed(session, p, pub))])
+    shown += [datetime.combine(r.on, time(), tz) for g in page.shared_goals for r in g.readings]
+    page.updated = max(day_of(t, tz) for t in [page.updated, *shown, *page_changed(session, p, pub)])
     return page
 
 

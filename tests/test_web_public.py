@@ -3,6 +3,8 @@ with nothing the partnership did not choose to show."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,12 +14,13 @@ import icalendar
 from flask import template_rendered
 from flask.testing import FlaskClient
 
+from bot.web import create_app
 from bot.web.static import write_pages
 from handlers import publishing
 from handlers.publishing import PAGE_FILES
 from tests.conftest import Chat
 from tests.test_governance_sweep import counting
-from tests.web_client import address
+from tests.web_client import address, web_settings
 
 pytest_plugins = ("tests.web_fixtures",)
 
@@ -360,3 +363,21 @@ def test_a_proposals_close_is_the_proposers_day_with_its_time_and_zone_as_the_ch
     assert 'closes <time datetime="2026-12-08">Tue 8 Dec 2026</time> at 23:59 PST' in page
     assert "Wed 9 Dec" not in page
     assert "it closes at Tue 8 Dec 2026 23:59 PST." in web.get(path + "feed.atom").text
+
+
+def test_a_change_is_dated_by_the_day_in_the_zone_the_page_says(town: Chat) -> None:
+    """A site in Los Angeles: work done at 20:00 there (04:00 UTC the next day) was dated the
+    next day in the feed and in "last change", a day after the page's own "As of"."""
+    web = create_app(replace(web_settings(town), timezone="America/Los_Angeles"), town.sessions,
+                     clock=lambda: town.now).test_client()
+    town.ok("carol", 'commit "Paint the benches" by:tomorrow')
+    path = address(town.ok("alice", "publish on"))
+    town.now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # Tue 24 Nov 20:00 in Los Angeles
+    town.ok("carol", "done 1")
+    page = web.get(path).text
+    assert "done Tue 24 Nov 2026" in page
+    assert "As of Tue 24 Nov 2026; last change Tue 24 Nov 2026." in page
+    feed = web.get(path + "feed.html").text
+    assert '<time datetime="2026-11-24">Tue 24 Nov 2026</time>' in feed and "Wed 25 Nov" not in feed
+    assert "<updated>2026-11-24T00:00:00-08:00</updated>" in web.get(path + "feed.atom").text
+    assert "DTSTAMP:20261124T080000Z" in web.get(path + "calendar.ics").text
