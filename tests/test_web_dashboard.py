@@ -9,6 +9,7 @@ import re
 import sqlite3
 import threading
 import urllib.request
+from datetime import UTC, datetime
 from urllib.error import HTTPError
 from xml.etree import ElementTree
 
@@ -193,3 +194,14 @@ def test_an_observer_puts_no_sector_at_the_table_on_any_surface(town: Chat, web:
     board = web.get("/dashboard").text
     assert "Missing from the table: community." in board
     assert "<strong>Sectors missing</strong>: Nobody here represents the community sector." in board
+
+
+def test_the_dashboard_reads_in_the_coordinators_zone_as_the_chat_does(town: Chat, web: FlaskClient) -> None:
+    """The site runs on UTC; Alice is in Los Angeles. At 20:00 her time the dashboard said it was
+    already tomorrow, while the health report she exported at the same moment said today."""
+    town.ok("alice", "tz America/Los_Angeles")
+    town.now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # Tue 24 Nov 20:00 in Los Angeles
+    health = next(f for f in town.say("alice", "export").attachments if f.filename == "health.md")
+    assert "As of 2026-11-24." in health.content.decode()
+    web.post(link(town))
+    assert "As of Tue 24 Nov 2026." in web.get("/dashboard").text

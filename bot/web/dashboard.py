@@ -14,7 +14,7 @@ from bot.web.charts import data_uri
 from bot.web.site import site
 from handlers.context import zone
 from handlers.dashboard import coordinates, dashboard_of, link_usable, sign_in, sign_out, signed_in
-from storage.models import Partnership
+from storage.models import Partnership, Person
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -82,6 +82,9 @@ def show() -> str | tuple[str, int]:
         if p is None or not coordinates(db, partnership_id, person_id):
             session.clear()
             return refused(403, "Only the partnership's coordinators see its dashboard.")
-        board = dashboard_of(db, p, s.now(), zone(s.settings.timezone))
+        # In the coordinator's own zone, as `health` and `load` give them in the chat: the site's
+        # would put "today", a review's due day and the weeks a day off theirs.
+        person = db.get(Person, person_id)
+        board = dashboard_of(db, p, s.now(), zone(person.timezone if person else s.settings.timezone))
         images = {c.key: data_uri(c) for c in board.charts if c.kind != "hbar"}  # bars the page draws itself
         return render_template("dashboard/dashboard.html", board=board, images=images)
