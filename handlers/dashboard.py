@@ -89,6 +89,13 @@ def link_usable(session: Session, token: str, now: datetime) -> bool:
         SignInLink.token_hash == digest(token), SignInLink.used_at.is_(None), SignInLink.expires_at > now)) is not None
 
 
+def link_holder(session: Session, token: str) -> tuple[int, int] | None:
+    """Whose link a token is, (partnership id, person id), used or not: to say why it does not sign in."""
+    found = session.execute(select(SignInLink.partnership_id, SignInLink.person_id)
+                            .where(SignInLink.token_hash == digest(token))).first()
+    return (found[0], found[1]) if found else None
+
+
 def sign_in(session: Session, token: str, now: datetime) -> str | None:
     """Use a sign-in link: a new session's token, or None when the link is unknown, used or expired.
 

@@ -205,3 +205,17 @@ def test_the_dashboard_reads_in_the_coordinators_zone_as_the_chat_does(town: Cha
     assert "As of 2026-11-24." in health.content.decode()
     web.post(link(town))
     assert "As of Tue 24 Nov 2026." in web.get("/dashboard").text
+
+
+def test_a_link_of_someone_no_longer_coordinating_says_so_rather_than_asking_for_a_new_one(
+        town: Chat, web: FlaskClient) -> None:
+    """Demoted after asking: the link said "used or expired, type `dashboard` for a new one", a
+    command that then refuses them."""
+    town.ok("alice", "member role @bob coordinator")
+    path = link(town, "bob")
+    town.ok("alice", "member role @bob member")
+    assert town.refused("bob", "dashboard").startswith("Only coordinators")
+    for answer in (web.get(path), web.post(path)):
+        assert answer.status_code == 403
+        assert "Only the partnership&#39;s coordinators see its dashboard." in answer.text
+        assert "for a new one" not in answer.text

@@ -9,28 +9,38 @@ person still coordinates the partnership. Nothing here is cached by a browser or
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
+from sqlalchemy.orm import Session
 
 from bot.web.charts import data_uri
 from bot.web.site import site
 from handlers.context import zone
-from handlers.dashboard import coordinates, dashboard_of, link_usable, sign_in, sign_out, signed_in
+from handlers.dashboard import coordinates, dashboard_of, link_holder, link_usable, sign_in, sign_out, signed_in
 from storage.models import Partnership, Person
 
 blueprint = Blueprint("dashboard", __name__)
 
 TOKEN = "session"
 NO_LINK = "This sign-in link has been used or has expired. Type `dashboard` in the chat for a new one."
+NOT_COORDINATOR = "Only the partnership's coordinators see its dashboard."
 
 
 def refused(status: int, why: str) -> tuple[str, int]:
     return render_template("dashboard/refused.html", why=why), status
 
 
+def no_entry(db: Session, token: str) -> tuple[str, int]:
+    """Why a link does not sign in: its holder no longer coordinates (a new link would be refused
+    too), or it is used, expired or unknown."""
+    holder = link_holder(db, token)
+    return refused(403, NOT_COORDINATOR if holder and not coordinates(db, *holder) else NO_LINK)
+
+
 @blueprint.get("/signin/<token>")
 def confirm(token: str) -> str | tuple[str, int]:
     with site().sessions() as db:
-        if not link_usable(db, token, site().now()):
-            return refused(403, NO_LINK)
+        holder = link_holder(db, token)
+        if not link_usable(db, token, site().now()) or holder is None or not coordinates(db, *holder):
+            return no_entry(db, token)
     return render_template("dashboard/signin.html", token=token)
 
 
@@ -46,7 +56,8 @@ def signin(token: str) -> Response | tuple[str, int]:
     with site().sessions.begin() as db:
         opened = sign_in(db, token, site().now())
     if opened is None:
-        return refused(403, NO_LINK)
+        with site().sessions() as db:
+            return no_entry(db, token)
     session.clear()
     session.permanent = True
     session[TOKEN] = opened
@@ -81,7 +92,7 @@ def show() -> str | tuple[str, int]:
         p = db.get(Partnership, partnership_id)
         if p is None or not coordinates(db, partnership_id, person_id):
             session.clear()
-            return refused(403, "Only the partnership's coordinators see its dashboard.")
+            return refused(403, NOT_COORDINATOR)
         # In the coordinator's own zone, as `health` and `load` give them in the chat: the site's
         # would put "today", a review's due day and the weeks a day off theirs.
         person = db.get(Person, person_id)
