@@ -381,3 +381,19 @@ def test_a_change_is_dated_by_the_day_in_the_zone_the_page_says(town: Chat) -> N
     assert '<time datetime="2026-11-24">Tue 24 Nov 2026</time>' in feed and "Wed 25 Nov" not in feed
     assert "<updated>2026-11-24T00:00:00-08:00</updated>" in web.get(path + "feed.atom").text
     assert "DTSTAMP:20261124T080000Z" in web.get(path + "calendar.ics").text
+
+
+def test_past_its_end_date_the_calendar_promises_no_more_than_the_page(town: Chat, web: FlaskClient) -> None:
+    """Ended on its end date, not wound up: the page said "No dates ahead" while its calendar
+    still held the next review and plain "Due" events, as if nothing had ended."""
+    town.ok("alice", "partnership edit end:2026-12-01")
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-30')
+    path = address(town.ok("alice", "publish on"))
+    town.advance(days=10)
+    assert "No dates ahead: the partnership has ended." in web.get(path).text
+    events = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in
+              icalendar.Calendar.from_ical(web.get(path + "calendar.ics").data).walk("VEVENT")}
+    assert set(events) == {"Closing task due: #1 Deliver 500 leaflets (Chamber of Trade)",
+                           "Riverside Partnership: end date"}
+    assert events["Riverside Partnership: end date"].startswith("The partnership reached its end date")
+    assert "due dates, meetings, reviews and the end date" in web.get(path + "feed.html").text

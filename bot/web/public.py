@@ -107,5 +107,5 @@ def calendar(slug: str) -> Response:
         page = public_page(session, p, pub, s.now(), zone(s.settings.timezone))
         # Stamped with the page's last change (by the day), not the moment asked, so the body
         # (and its ETag) only changes when what the page shows does; in UTC, as DTSTAMP must be.
-        ics = calendar_ics(session, p, page.updated.astimezone(UTC), names=pub.names, words=page.words)
+        ics = calendar_ics(session, p, s.now(), names=pub.names, words=page.words, stamp=page.updated.astimezone(UTC))
     return cacheable(Response(ics.content, mimetype="text/calendar"))
