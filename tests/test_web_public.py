@@ -390,7 +390,9 @@ def test_past_its_end_date_the_calendar_promises_no_more_than_the_page(town: Cha
     town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-30')
     path = address(town.ok("alice", "publish on"))
     town.advance(days=10)
-    assert "No dates ahead: the partnership has ended." in web.get(path).text
+    page = web.get(path).text
+    assert "No dates ahead: the partnership has ended." in page
+    assert "<dt>Ended</dt><dd>Tue 1 Dec 2026</dd>" in page and "<dt>Ends</dt>" not in page
     events = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in
               icalendar.Calendar.from_ical(web.get(path + "calendar.ics").data).walk("VEVENT")}
     assert set(events) == {"Closing task due: #1 Deliver 500 leaflets (Chamber of Trade)",
