@@ -248,8 +248,8 @@ def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
     labels = [f"{d:%-d %b}" for d in starts]
     planned = [due[k] for k in range(WEEKS)]
     made = [done[k] for k in range(WEEKS)]
-    summary = (f"Over the last eight weeks {sum(planned)} commitments fell due and {sum(made)} were done; "
-               f"this week {planned[-1]} due, {made[-1]} done.")
+    summary = (f"Over the last eight weeks {plural(sum(planned), 'commitment')} fell due and {sum(made)} "
+               f"{'was' if sum(made) == 1 else 'were'} done; this week {planned[-1]} due, {made[-1]} done.")
     return Chart("planned", "Planned against done, per week", summary, "bar", labels,
                  [Series("Due (planned)", list(map(float, planned))), Series("Done", list(map(float, made)))],
                  ["Week of", "Due", "Done"], [[lab, str(a), str(b)] for lab, a, b in zip(labels, planned, made, strict=True)])
@@ -265,7 +265,8 @@ def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
         counts[next(i for i, (limit, _) in enumerate(AGES) if limit is None or days < limit)] += 1
     labels = [name for _, name in AGES]
     old = counts[-1] + counts[-2]
-    summary = f"{len(opened)} open concerns" + (f", {old} of them open over two weeks." if old else ", none open over two weeks.")
+    summary = plural(len(opened), "open concern") + (f", {old} of them open over two weeks." if old
+                                                       else ", none open over two weeks.")
     return Chart("concerns", "Open concerns by age", summary, "bar", labels, [Series("Open concerns", list(map(float, counts)))],
                  ["Age", "Open concerns"], [[lab, str(n)] for lab, n in zip(labels, counts, strict=True)])
 

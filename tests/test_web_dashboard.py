@@ -82,6 +82,18 @@ def test_every_chart_has_its_text_and_its_table(town: Chat, web: FlaskClient) ->
     assert 'aria-label="Chamber of Trade: gives 0"' in board
     assert '<th scope="col">Risk</th>' in board and '<td data-label="Risk">right-people</td>' in board
     assert "Only one review has answers so far" in board
+    assert "0 open concerns, none open over two weeks." in board
+
+
+def test_chart_sentences_count_one_as_one(town: Chat, web: FlaskClient) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("carol", 'concern "The towpath is flooded"')
+    town.advance(days=4)
+    town.ok("bob", "done 1")
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    assert "Over the last eight weeks 1 commitment fell due and 1 was done" in board
+    assert "1 open concern, none open over two weeks." in board
 
 
 def test_a_session_ends_eight_hours_after_signing_in_however_often_it_is_used(town: Chat, web: FlaskClient) -> None:
