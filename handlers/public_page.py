@@ -254,6 +254,15 @@ def participants(people: list[Member], names: bool) -> list[Participant]:
     return sorted(found, key=lambda p: (-p.people, p.organisation.casefold()))
 
 
+def at_the_table(ever: list[Member], p: Partnership, now: datetime) -> list[Member]:
+    """Who takes part now; once it has ended, who took part when it ended, so the record does
+    not read "Nobody has joined yet" after the members leave a wound-up partnership."""
+    if not p.over(now):
+        return [m for m in ever if m.active]
+    end = min(t for t in (p.closed_at, p.ends_at) if t is not None)
+    return [m for m in ever if m.joined_at <= end and (m.left_at is None or m.left_at >= end)]
+
+
 def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
     due = due_day(c)
     still_open = c.status is CommitmentStatus.OPEN
@@ -368,11 +377,11 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page = PublicPage(p, names, today, tz, day_of(p.created_at, tz), name=words(p.name),
                       purpose=p.purpose and words(p.purpose), goals=p.goals and words(p.goals),
                       terms=p.terms and words(p.terms), words=words)
-    people = [m for m in ever if m.active]
+    page.ending = ending_of(session, p, words, tz, now)
+    people = at_the_table(ever, p, now)
     page.participants = participants(people, names)
     page.missing_sectors = [s.value for s in missing_sectors(people)]
 
-    page.ending = ending_of(session, p, words, tz, now)
     open_work = open_commitments(session, p.id)
     for c in open_work:
         page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, words))

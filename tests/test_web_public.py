@@ -399,3 +399,17 @@ def test_past_its_end_date_the_calendar_promises_no_more_than_the_page(town: Cha
                            "Riverside Partnership: end date"}
     assert events["Riverside Partnership: end date"].startswith("The partnership reached its end date")
     assert "due dates, meetings, reviews and the end date" in web.get(path + "feed.html").text
+
+
+def test_once_wound_up_the_page_keeps_who_took_part_after_they_leave(town: Chat, web: FlaskClient) -> None:
+    """Wound up, everyone left: the page read "Nobody has joined yet" and "Sectors not yet at the
+    table: public, private, voluntary, community" as the partnership's lasting record."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'partnership wind-up "Job done"')
+    for who in ("bob", "carol", "alice"):
+        town.ok(who, "leave")
+    page = web.get(path).text
+    assert "<h2>Who took part</h2>" in page and "Nobody has joined yet" not in page
+    for organisation in ("Town Council", "Chamber of Trade", "Riverside Trust"):
+        assert f'<td data-label="Organisation">{organisation}</td>' in page
+    assert "Sectors not at the table when it ended: community." in page
