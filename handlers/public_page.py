@@ -215,7 +215,8 @@ class PublicPage:
     handed_on: list[Work] = field(default_factory=list)
     recently_done: list[Work] = field(default_factory=list)
     dropped: list[Work] = field(default_factory=list)
-    # Each open concern's age in days, oldest first: never what it is about or who raised it.
+    # How many days each open concern has waited since it was (re)opened, as `health` and the stale
+    # nudge count, longest first: never what it is about or who raised it.
     concern_ages: list[int] = field(default_factory=list)
     reviews: list[Reviewed] = field(default_factory=list)
     agreement: AgreementSummary | None = None

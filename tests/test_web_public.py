@@ -177,7 +177,7 @@ def test_public_times_only_move_with_what_is_public_and_only_by_the_day(town: Ch
         assert again.status_code == 304, suffix  # nothing they show changed, so nothing says it did
     # The page counts open concerns (never what or whose), but its last change stays by the day.
     counted = web.get(path, headers={"If-None-Match": before[""].headers["ETag"]})
-    assert counted.status_code == 200 and "1 concern being negotiated, raised today" in counted.text
+    assert counted.status_code == 200 and "1 concern being negotiated, open since today" in counted.text
     assert "last change Tue 24 Nov 2026." in counted.text and "chair" not in counted.text
     feed = ElementTree.fromstring(before["feed.atom"].data)
     stamps = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}updated")]
@@ -413,3 +413,18 @@ def test_once_wound_up_the_page_keeps_who_took_part_after_they_leave(town: Chat,
     for organisation in ("Town Council", "Chamber of Trade", "Riverside Trust"):
         assert f'<td data-label="Organisation">{organisation}</td>' in page
     assert "Sectors not at the table when it ended: community." in page
+
+
+def test_a_reopened_concern_is_not_said_to_be_raised_today(town: Chat, web: FlaskClient) -> None:
+    """The page said "raised today" of a concern raised 40 days ago and reopened today, while
+    `concerns` said "raised 40 days ago": it counts, as `health` does, from the reopening."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("bob", 'concern "The budget split favours the council"')
+    town.advance(days=40)
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    town.ok("alice", 'reopen concern 1 "The council went back on it"')
+    assert "raised 40 days ago" in town.ok("alice", "concerns")
+    page = web.get(path).text
+    assert "1 concern being negotiated, open since today." in page and "raised" not in page
+    town.advance(days=3)
+    assert "1 concern being negotiated, open for 3 days." in web.get(path).text
