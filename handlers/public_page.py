@@ -215,8 +215,8 @@ class PublicPage:
     handed_on: list[Work] = field(default_factory=list)
     recently_done: list[Work] = field(default_factory=list)
     dropped: list[Work] = field(default_factory=list)
-    # How many days each open concern has waited since it was (re)opened, as `health` and the stale
-    # nudge count, longest first: never what it is about or who raised it.
+    # How many whole days each open concern has waited since it was (re)opened, counted as `health`,
+    # the dashboard and the stale nudge count, longest first: never what it is about or who raised it.
     concern_ages: list[int] = field(default_factory=list)
     reviews: list[Reviewed] = field(default_factory=list)
     agreement: AgreementSummary | None = None
@@ -449,7 +449,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                                    *([f"Why it failed: {s.turnout.failed_by}."] if s.turnout and s.turnout.failed_by
                                      else []), *s.reasons]))
                 for d, s in zip(settled, page.decisions, strict=True)]
-    page.concern_ages = sorted(((today - at.astimezone(tz).date()).days for at in session.scalars(
+    page.concern_ages = sorted(((now - at).days for at in session.scalars(
         select(Concern.open_since).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
         reverse=True)
     reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))

@@ -428,3 +428,14 @@ def test_a_reopened_concern_is_not_said_to_be_raised_today(town: Chat, web: Flas
     assert "1 concern being negotiated, open since today." in page and "raised" not in page
     town.advance(days=3)
     assert "1 concern being negotiated, open for 3 days." in web.get(path).text
+
+
+def test_a_concerns_days_open_are_the_days_health_and_the_dashboard_count(town: Chat, web: FlaskClient) -> None:
+    """Raised at 23:00 and read 14 days later at 10:00: the page said "open for 14 days", by the
+    calendar, while `health` and the dashboard's chart, counting whole days, said 13."""
+    path = address(town.ok("alice", "publish on"))
+    town.now = town.now.replace(hour=23)
+    town.ok("bob", 'concern "The budget split favours the council"')
+    town.advance(days=13, hours=11)
+    assert "Concerns open too long" not in town.ok("alice", "health")
+    assert "1 concern being negotiated, open for 13 days." in web.get(path).text
