@@ -26,7 +26,7 @@ from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
 from handlers.dates import show_at
 from handlers.decisions import closing, hidden
-from handlers.describe import days_late, due_day, member_label, outcome
+from handlers.describe import due_day, lateness, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
 from handlers.judgements.balance import HEAD
@@ -99,7 +99,9 @@ def csv_file(filename: str, header: list[str], rows: Iterable[list[object]]) -> 
     return Attachment(filename, CSV, out.getvalue().encode())
 
 
-def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
+def commitments_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
+    """Every commitment; `days_late` is how late it is now (open past its due date, as `overdue`
+    counts) or was when done, the figure the public page gives."""
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     goals = dict(session.execute(select(CommitmentGoal.commitment_id, Goal.number)
                                  .join(Goal, Goal.id == CommitmentGoal.goal_id)
@@ -110,8 +112,8 @@ def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachmen
     ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", outcome(c),
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
          "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at, tz),
-         stamp(c.closed_at, tz), tz.key, days_late(c) if c.status is CommitmentStatus.DONE
-         else "", c.done_note or "", c.drop_reason or "", c.handed_to or "", goals.get(c.id, "")] for c in rows))
+         stamp(c.closed_at, tz), tz.key, "" if c.status is CommitmentStatus.DROPPED else lateness(c, now),
+         c.done_note or "", c.drop_reason or "", c.handed_to or "", goals.get(c.id, "")] for c in rows))
 
 
 def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
@@ -382,7 +384,7 @@ def agreement_md(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) 
 
 def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
     """Every export of one partnership, its times and the health report's dates in the reader's zone."""
-    return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, now, tz),
+    return [commitments_csv(session, p, now, tz), concerns_csv(session, p, tz), decisions_csv(session, p, now, tz),
             calendar_ics(session, p, now), health_md(check(session, p, now, tz), ending_md(session, p, tz)),
             agreement_md(session, p, now, tz), signatures_csv(session, p, tz), contributions_csv(session, p, tz),
             goals_csv(session, p, now, tz), readings_csv(session, p, tz)]

@@ -28,9 +28,9 @@ from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
 from handlers.context import zone
-from handlers.dates import days_overdue, show_at, zone_said
+from handlers.dates import show_at, zone_said
 from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
-from handlers.describe import days_late, due_day, left_said, owner_zone
+from handlers.describe import due_day, lateness, left_said
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
 from handlers.members import missing_sectors
@@ -267,7 +267,6 @@ def at_the_table(ever: list[Member], p: Partnership, now: datetime) -> list[Memb
 def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
     due = due_day(c)
     still_open = c.status is CommitmentStatus.OPEN
-    late = days_overdue(c.due_at, owner_zone(c), now) if still_open and c.due_at < now else days_late(c)
     progress = None
     if still_open and c.left_hours is not None:
         progress = left_said(c.left_hours, c.effort_hours)
@@ -275,7 +274,7 @@ def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
     return Work(words(c.title), organisation(c.owner), due, c.due_at < now,
                 c.owner.person.display_name if words.names else None,
                 c.closed_at.astimezone(tz).date() if c.closed_at else None, words(c.handed_to) if c.handed_to else None,
-                c.number, late, progress, words(note) if note else None)
+                c.number, lateness(c, now), progress, words(note) if note else None)
 
 
 def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
