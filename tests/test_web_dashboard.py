@@ -51,6 +51,7 @@ def test_a_link_expires_after_15_minutes(town: Chat, web: FlaskClient) -> None:
     path = link(town)
     town.advance(minutes=16)
     assert web.get(path).status_code == 403
+    assert "Type <code>dashboard</code> in the chat for a new one." in web.get(path).text  # a command, not `backticks`
     assert web.post(path).status_code == 403
     assert web.get("/dashboard").status_code == 401
 
