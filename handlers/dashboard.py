@@ -319,9 +319,10 @@ def sectors_chart(checker: Checker) -> Chart:
                  ["Sector", "Members"], [[s.value, str(counts[s])] for s in Sector])
 
 
-def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Dashboard:
-    """Every chart of the dashboard, from the same reads as `load` and `health`."""
-    checker = Checker(session, p, now, tz, weeks=WEEKS)
+def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo, reader: Member | None = None) -> Dashboard:
+    """Every chart of the dashboard, from the same reads as `load` and `health`; its warning signs
+    give `reader` (the coordinator signed in) the commands `health` gives them in the chat."""
+    checker = Checker(session, p, now, tz, reader, weeks=WEEKS)
     report = checker.health()
     board = Dashboard(p, now.astimezone(tz).date(), report)
     board.charts = [load_chart(checker), planned_chart(session, p, now, tz), concerns_chart(session, p, now),

@@ -232,3 +232,14 @@ def test_a_link_of_someone_no_longer_coordinating_says_so_rather_than_asking_for
         assert answer.status_code == 403
         assert "Only the partnership&#39;s coordinators see its dashboard." in answer.text
         assert "for a new one" not in answer.text
+
+
+def test_the_warning_signs_give_the_coordinator_the_commands_health_gives_them(town: Chat, web: FlaskClient) -> None:
+    """The dashboard read its signs as nobody: Alice, the coordinator, was told to "ask Bob or a
+    coordinator (Alice) to hand it on" where `health` gives her the command to do it."""
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday effort:6h')
+    assert "What to do: Hand something on: `reassign 1 @alice` (Alice has room)." in town.ok("alice", "health")
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    assert "Hand something on: <code>reassign 1 @alice</code> (Alice has room)." in board
+    assert "ask Bob or a coordinator" not in board

@@ -15,7 +15,8 @@ from bot.web.charts import data_uri
 from bot.web.site import site
 from handlers.context import zone
 from handlers.dashboard import coordinates, dashboard_of, link_holder, link_usable, sign_in, sign_out, signed_in
-from storage.models import Partnership, Person
+from storage.models import Partnership
+from storage.queries import membership
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -93,9 +94,10 @@ def show() -> str | tuple[str, int]:
         if p is None or not coordinates(db, partnership_id, person_id):
             session.clear()
             return refused(403, NOT_COORDINATOR)
-        # In the coordinator's own zone, as `health` and `load` give them in the chat: the site's
-        # would put "today", a review's due day and the weeks a day off theirs.
-        person = db.get(Person, person_id)
-        board = dashboard_of(db, p, s.now(), zone(person.timezone if person else s.settings.timezone))
+        # Read as `health` reads it to this coordinator in the chat: in their zone (the site's would
+        # put "today", a review's due day and the weeks a day off theirs), with the commands they may run.
+        reader = membership(db, partnership_id, person_id)
+        assert reader is not None  # they coordinate it
+        board = dashboard_of(db, p, s.now(), zone(reader.person.timezone), reader)
         images = {c.key: data_uri(c) for c in board.charts if c.kind != "hbar"}  # bars the page draws itself
         return render_template("dashboard/dashboard.html", board=board, images=images)
