@@ -67,6 +67,10 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str | None = None
     imap_url: str | None = None
+    # PARTNERBOT_TRUSTED_PROXIES: how many proxies in front of the web app add X-Forwarded-For.
+    # 0: none, so a client is the connection's address; behind a load balancer every resident
+    # would otherwise be the balancer, and one day's follow requests from "one client" the town's.
+    trusted_proxies: int = 0
 
     @property
     def sweep_lease(self) -> timedelta:
@@ -129,6 +133,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         smtp_url=get("SMTP_URL"),
         mail_from=get("MAIL_FROM"),
         imap_url=get("IMAP_URL"),
+        trusted_proxies=count("PARTNERBOT_TRUSTED_PROXIES", get("PARTNERBOT_TRUSTED_PROXIES"), 0),
     )
 
 

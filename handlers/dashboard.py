@@ -28,6 +28,7 @@ from handlers.context import Context
 from handlers.describe import hours
 from handlers.health import Checker, Health
 from handlers.judgements.balance import HEAD
+from handlers.members import missing_sectors
 from handlers.parsing import Args
 from handlers.publishing import site_address
 from handlers.registry import Access, command
@@ -86,6 +87,13 @@ def link_usable(session: Session, token: str, now: datetime) -> bool:
     """Whether a link could still sign in, without using it up (the page that asks to confirm)."""
     return session.scalar(select(SignInLink.id).where(
         SignInLink.token_hash == digest(token), SignInLink.used_at.is_(None), SignInLink.expires_at > now)) is not None
+
+
+def link_holder(session: Session, token: str) -> tuple[int, int] | None:
+    """Whose link a token is, (partnership id, person id), used or not: to say why it does not sign in."""
+    found = session.execute(select(SignInLink.partnership_id, SignInLink.person_id)
+                            .where(SignInLink.token_hash == digest(token))).first()
+    return (found[0], found[1]) if found else None
 
 
 def sign_in(session: Session, token: str, now: datetime) -> str | None:
@@ -240,8 +248,8 @@ def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
     labels = [f"{d:%-d %b}" for d in starts]
     planned = [due[k] for k in range(WEEKS)]
     made = [done[k] for k in range(WEEKS)]
-    summary = (f"Over the last eight weeks {sum(planned)} commitments fell due and {sum(made)} were done; "
-               f"this week {planned[-1]} due, {made[-1]} done.")
+    summary = (f"Over the last eight weeks {plural(sum(planned), 'commitment')} fell due and {sum(made)} "
+               f"{'was' if sum(made) == 1 else 'were'} done; this week {planned[-1]} due, {made[-1]} done.")
     return Chart("planned", "Planned against done, per week", summary, "bar", labels,
                  [Series("Due (planned)", list(map(float, planned))), Series("Done", list(map(float, made)))],
                  ["Week of", "Due", "Done"], [[lab, str(a), str(b)] for lab, a, b in zip(labels, planned, made, strict=True)])
@@ -257,7 +265,8 @@ def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
         counts[next(i for i, (limit, _) in enumerate(AGES) if limit is None or days < limit)] += 1
     labels = [name for _, name in AGES]
     old = counts[-1] + counts[-2]
-    summary = f"{len(opened)} open concerns" + (f", {old} of them open over two weeks." if old else ", none open over two weeks.")
+    summary = plural(len(opened), "open concern") + (f", {old} of them open over two weeks." if old
+                                                       else ", none open over two weeks.")
     return Chart("concerns", "Open concerns by age", summary, "bar", labels, [Series("Open concerns", list(map(float, counts)))],
                  ["Age", "Open concerns"], [[lab, str(n)] for lab, n in zip(labels, counts, strict=True)])
 
@@ -303,16 +312,17 @@ def balance_chart(report: Health) -> Chart:
 def sectors_chart(checker: Checker) -> Chart:
     counts = Counter(m.sector for m in checker.doers)
     labels = [s.value for s in Sector]
-    missing = [s.value for s in Sector if not counts[s]]
+    missing = [s.value for s in missing_sectors(checker.members)]
     summary = ("Missing from the table: " + ", ".join(missing) + "." if missing else "All four sectors are at the table.")
     return Chart("sectors", "Sectors at the table", summary, "bar", labels,
                  [Series("Members", [float(counts[s]) for s in Sector])],
                  ["Sector", "Members"], [[s.value, str(counts[s])] for s in Sector])
 
 
-def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Dashboard:
-    """Every chart of the dashboard, from the same reads as `load` and `health`."""
-    checker = Checker(session, p, now, tz, weeks=WEEKS)
+def dashboard_of(session: Session, p: Partnership, now: datetime, tz: ZoneInfo, reader: Member | None = None) -> Dashboard:
+    """Every chart of the dashboard, from the same reads as `load` and `health`; its warning signs
+    give `reader` (the coordinator signed in) the commands `health` gives them in the chat."""
+    checker = Checker(session, p, now, tz, reader, weeks=WEEKS)
     report = checker.health()
     board = Dashboard(p, now.astimezone(tz).date(), report)
     board.charts = [load_chart(checker), planned_chart(session, p, now, tz), concerns_chart(session, p, now),

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.context import zone
-from handlers.dates import show_due
+from handlers.dates import days_overdue, show_due
 from handlers.parsing import naming
 from handlers.recurring import Rule
 from handlers.reply import Action, Item, plural
@@ -64,6 +64,14 @@ def days_late(c: Commitment | CommitmentLine) -> int:
     if c.status is not CommitmentStatus.DONE or c.closed_at is None:
         return 0
     return max(0, (c.closed_at.astimezone(owner_zone(c)).date() - due_day(c)).days)
+
+
+def lateness(c: Commitment | CommitmentLine, now: datetime) -> int:
+    """How late it is: still open past its due date, the days `overdue` counts (`days_overdue`);
+    done, how late it was done (`days_late`); otherwise 0. The page and the export give this one figure."""
+    if c.status is CommitmentStatus.OPEN and c.due_at < now:
+        return days_overdue(c.due_at, owner_zone(c), now)
+    return days_late(c)
 
 
 def late_said(c: Commitment | CommitmentLine) -> str:

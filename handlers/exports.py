@@ -26,7 +26,7 @@ from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
 from handlers.dates import show_at
 from handlers.decisions import closing, hidden
-from handlers.describe import days_late, due_day, member_label, outcome
+from handlers.describe import due_day, lateness, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
 from handlers.judgements.balance import HEAD
@@ -99,7 +99,9 @@ def csv_file(filename: str, header: list[str], rows: Iterable[list[object]]) -> 
     return Attachment(filename, CSV, out.getvalue().encode())
 
 
-def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
+def commitments_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
+    """Every commitment; `days_late` is how late it is now (open past its due date, as `overdue`
+    counts) or was when done, the figure the public page gives."""
     rows = session.scalars(select(Commitment).where(Commitment.partnership_id == p.id).order_by(Commitment.id))
     goals = dict(session.execute(select(CommitmentGoal.commitment_id, Goal.number)
                                  .join(Goal, Goal.id == CommitmentGoal.goal_id)
@@ -110,8 +112,8 @@ def commitments_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachmen
     ], ([c.number, c.title, c.owner.person.display_name, c.owner.organisation or "", outcome(c),
          due_day(c).isoformat(), "" if c.effort_hours is None else c.effort_hours,
          "" if c.status is not CommitmentStatus.OPEN else hours_left(c), stamp(c.created_at, tz),
-         stamp(c.closed_at, tz), tz.key, days_late(c) if c.status is CommitmentStatus.DONE
-         else "", c.done_note or "", c.drop_reason or "", c.handed_to or "", goals.get(c.id, "")] for c in rows))
+         stamp(c.closed_at, tz), tz.key, "" if c.status is CommitmentStatus.DROPPED else lateness(c, now),
+         c.done_note or "", c.drop_reason or "", c.handed_to or "", goals.get(c.id, "")] for c in rows))
 
 
 def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
@@ -142,15 +144,18 @@ def decisions_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
 
 
 def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True,
-                 words: Callable[[str], str] = str) -> Attachment:
+                 words: Callable[[str], str] = str, stamp: datetime | None = None) -> Attachment:
     """Due dates, the next review and the end date as all-day events calendar apps import, and the meetings.
 
     UIDs name what an event is about by its number in the partnership, not when, so importing
     a newer export (or the public page's calendar subscription, the same events) moves an event
     instead of adding a second one; each ends with the partnership's `calendar_domain`. Without
     `names`, events say which organisation, not who; `words` reads each text as the page shows
-    it (names taken out). Once wound up it promises nothing
-    more: only closing tasks, marked so, and the end event moves to the wind-up's day."""
+    it (names taken out). Once over (wound up, or past its end date) it promises nothing
+    more, as the page and `status` do: only closing tasks, marked so, and no review; a wind-up
+    moves the end event to its day. Every event is stamped `stamp` (by default `now`)."""
+    stamp = stamp or now
+    over = p.over(now)
     cal = icalendar.Calendar()
     cal.add("prodid", "-//partnerbot//partnership export//EN")
     cal.add("version", "2.0")
@@ -160,7 +165,7 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
     def event(uid: str, day: date, summary: str, description: str) -> None:
         e = icalendar.Event()
         e.add("uid", f"{uid}@{domain}")
-        e.add("dtstamp", now)
+        e.add("dtstamp", stamp)
         e.add("dtstart", day)
         e.add("dtend", day + timedelta(days=1))
         e.add("summary", summary)
@@ -172,12 +177,12 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
                                                       Commitment.status == CommitmentStatus.OPEN)
                              .order_by(Commitment.due_at, Commitment.id)):
         who = member_label(c.owner) if names else (c.owner.organisation or "A local volunteer")
-        due = "Closing task due" if p.closed_at else "Due"
+        due = "Closing task due" if over else "Due"
         event(f"commitment-{c.number}", due_day(c),
               f"{due}: #{c.number} {words(c.title)} ({c.owner.person.display_name if names else who})",
               f"{who} committed to this in {words(p.name)}" + (", and finishes it as the partnership closes."
-                                                               if p.closed_at else "."))
-    if p.next_review_on and not p.closed_at:
+                                                               if over else "."))
+    if p.next_review_on and not over:
         event("review", p.next_review_on, f"{words(p.name)}: review",
               "Are the time, the people, the resources, the time given, the goal and its reach still right?")
     if p.closed_at:
@@ -188,8 +193,9 @@ def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = 
               "The partnership was wound up" + (f": {words(wound_up.decision)}" if wound_up and wound_up.decision
                                                 else ".") + " Nothing new starts in it.")
     elif p.end_date:
-        event("end", p.end_date, f"{words(p.name)}: end date", "The partnership's planned end: the wrap-up.")
-    for meeting in meeting_events(session, p, now, domain, words):
+        event("end", p.end_date, f"{words(p.name)}: end date", "The partnership reached its end date: nothing new "
+              "starts in it." if over else "The partnership's planned end: the wrap-up.")
+    for meeting in meeting_events(session, p, now, domain, words, stamp):
         cal.add_component(meeting)
     return Attachment("calendar.ics", "text/calendar", cal.to_ical())
 
@@ -378,7 +384,7 @@ def agreement_md(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) 
 
 def export_files(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> list[Attachment]:
     """Every export of one partnership, its times and the health report's dates in the reader's zone."""
-    return [commitments_csv(session, p, tz), concerns_csv(session, p, tz), decisions_csv(session, p, now, tz),
+    return [commitments_csv(session, p, now, tz), concerns_csv(session, p, tz), decisions_csv(session, p, now, tz),
             calendar_ics(session, p, now), health_md(check(session, p, now, tz), ending_md(session, p, tz)),
             agreement_md(session, p, now, tz), signatures_csv(session, p, tz), contributions_csv(session, p, tz),
             goals_csv(session, p, now, tz), readings_csv(session, p, tz)]

@@ -30,7 +30,8 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "commitments": ("commit", "done", "drop", "hand-on", "reassign", "snooze", "commitment-edit", "commitment-reopen",
                     "progress", "accept", "decline", "missed"),
     "concerns": ("concern", "discuss", "resolve", "reopen"),
-    "members": ("away", "join", "member-add", "member-role", "member-remove", "member-update", "member-perspective",
+    "members": ("away", "join", "join-request", "join-approve", "join-decline", "account-link",
+                "member-add", "member-role", "member-remove", "member-update", "member-perspective",
                 "organisation-join", "organisation-leave"),
     "agreement": ("agreement-edit", "agreement-sign", "signature-void", "organisation-join", "organisation-leave"),
     "contributions": ("pledge", "pledge-withdraw", "delivered", "delivered-undo"),
@@ -44,7 +45,8 @@ ABOUT: dict[str, tuple[str, ...]] = {
     "successors": ("successor", "successor-clear"),
     "priorities": ("priority",),
     "flexibility": ("flex", "flex-withdraw"),
-    "partnership": ("setup", "edit", "use", "nudge-set", "partnership-reopen"),
+    "partnership": ("setup", "edit", "use", "nudge-set", "partnership-reopen", "publish", "room-code", "room-link",
+                    "room-unlink"),
 }
 
 

@@ -413,8 +413,10 @@ def withdraw_offers(ctx: Context, member: Member, why: str) -> list[str]:
 
 
 def missing_sectors(people: list[Member]) -> list[Sector]:
-    """The sectors nobody at the table represents: a partnership needs every relevant one."""
-    present = {m.sector for m in people if m.sector}
+    """The sectors nobody at the table represents: a partnership needs every relevant one. Observers
+    only follow, so their sector is not at the table: `members`, `health`, the dashboard and the
+    public page all ask here, and so agree."""
+    present = {m.sector for m in people if m.sector and m.role is not Role.OBSERVER}
     return [s for s in Sector if s not in present]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -28,9 +28,9 @@ from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
 from handlers.context import zone
-from handlers.dates import days_overdue, show_at, zone_said
+from handlers.dates import show_at, zone_said
 from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
-from handlers.describe import days_late, due_day, left_said, owner_zone
+from handlers.describe import due_day, lateness, left_said
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
 from handlers.members import missing_sectors
@@ -193,7 +193,7 @@ class PublicPage:
     names: bool
     today: date
     tz: ZoneInfo
-    # The newest change the page shows, by the day (midnight UTC): nothing finer is told.
+    # The newest change the page shows, by the day (midnight in `tz`): nothing finer is told.
     updated: datetime
     # The partnership's own words, as `Mentions` lets them be read.
     name: str = ""
@@ -215,7 +215,8 @@ class PublicPage:
     handed_on: list[Work] = field(default_factory=list)
     recently_done: list[Work] = field(default_factory=list)
     dropped: list[Work] = field(default_factory=list)
-    # Each open concern's age in days, oldest first: never what it is about or who raised it.
+    # How many whole days each open concern has waited since it was (re)opened, counted as `health`,
+    # the dashboard and the stale nudge count, longest first: never what it is about or who raised it.
     concern_ages: list[int] = field(default_factory=list)
     reviews: list[Reviewed] = field(default_factory=list)
     agreement: AgreementSummary | None = None
@@ -254,10 +255,18 @@ def participants(people: list[Member], names: bool) -> list[Participant]:
     return sorted(found, key=lambda p: (-p.people, p.organisation.casefold()))
 
 
+def at_the_table(ever: list[Member], p: Partnership, now: datetime) -> list[Member]:
+    """Who takes part now; once it has ended, who took part when it ended, so the record does
+    not read "Nobody has joined yet" after the members leave a wound-up partnership."""
+    if not p.over(now):
+        return [m for m in ever if m.active]
+    end = min(t for t in (p.closed_at, p.ends_at) if t is not None)
+    return [m for m in ever if m.joined_at <= end and (m.left_at is None or m.left_at >= end)]
+
+
 def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
     due = due_day(c)
     still_open = c.status is CommitmentStatus.OPEN
-    late = days_overdue(c.due_at, owner_zone(c), now) if still_open and c.due_at < now else days_late(c)
     progress = None
     if still_open and c.left_hours is not None:
         progress = left_said(c.left_hours, c.effort_hours)
@@ -265,7 +274,7 @@ def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
     return Work(words(c.title), organisation(c.owner), due, c.due_at < now,
                 c.owner.person.display_name if words.names else None,
                 c.closed_at.astimezone(tz).date() if c.closed_at else None, words(c.handed_to) if c.handed_to else None,
-                c.number, late, progress, words(note) if note else None)
+                c.number, lateness(c, now), progress, words(note) if note else None)
 
 
 def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
@@ -353,9 +362,10 @@ def time_said(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local:%H:%M} {zone_said(local)}"
 
 
-def day_of(moment: datetime) -> datetime:
-    """A public timestamp: the day only (midnight UTC), so it cannot be matched to a message."""
-    return datetime.combine(moment.astimezone(UTC).date(), time(), UTC)
+def day_of(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A public timestamp: the day only (midnight in the page's zone, the zone its other dates are
+    in), so it cannot be matched to a message and is never the day before or after the page's own."""
+    return datetime.combine(moment.astimezone(tz).date(), time(), tz)
 
 
 def public_page(session: Session, p: Partnership, pub: Publication, now: datetime, tz: ZoneInfo) -> PublicPage:
@@ -364,14 +374,14 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     names = pub.names
     ever = queries.members_ever(session, p.id)
     words = Mentions(ever, names)
-    page = PublicPage(p, names, today, tz, day_of(p.created_at), name=words(p.name),
+    page = PublicPage(p, names, today, tz, day_of(p.created_at, tz), name=words(p.name),
                       purpose=p.purpose and words(p.purpose), goals=p.goals and words(p.goals),
                       terms=p.terms and words(p.terms), words=words)
-    people = [m for m in ever if m.active]
-    page.participants = participants(people, names)
-    page.missing_sectors = [s.value for s in missing_sectors([m for m in people if m.role is not Role.OBSERVER])]
-
     page.ending = ending_of(session, p, words, tz, now)
+    people = at_the_table(ever, p, now)
+    page.participants = participants(people, names)
+    page.missing_sectors = [s.value for s in missing_sectors(people)]
+
     open_work = open_commitments(session, p.id)
     for c in open_work:
         page.open_work.setdefault(organisation(c.owner), []).append(work(c, tz, now, words))
@@ -438,7 +448,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                                    *([f"Why it failed: {s.turnout.failed_by}."] if s.turnout and s.turnout.failed_by
                                      else []), *s.reasons]))
                 for d, s in zip(settled, page.decisions, strict=True)]
-    page.concern_ages = sorted(((today - at.astimezone(tz).date()).days for at in session.scalars(
+    page.concern_ages = sorted(((now - at).days for at in session.scalars(
         select(Concern.open_since).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
         reverse=True)
     reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
@@ -462,15 +472,15 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         changes.append(Change(f"wound-up-{p.closed_at:%Y%m%d}", p.closed_at, f"Wound up: {words(p.name)}",
                               ending_text(page)))
     # Newest first by the day, then by what they are: no order finer than the day is told.
-    coarse = [Change(c.key, day_of(c.at), c.title, c.text) for c in changes]
+    coarse = [Change(c.key, day_of(c.at, tz), c.title, c.text) for c in changes]
     page.changes = sorted(coarse, key=lambda c: (c.at, c.key), reverse=True)[:FEED_SIZE]
     page.timeline = timeline(page, p, today)
     shown = [c.at for c in changes] + [d.created_at for d in open_decisions] + [
         m.left_at or m.joined_at for m in ever if m.role is not Role.OBSERVER]
     if page.agreement:
         shown += [page.agreement.changed_at, *(x.at for x in page.agreement.signed)]
-    shown += [datetime.combine(r.on, time(), UTC) for g in page.shared_goals for r in g.readings]
-    page.updated = max([page.updated, *map(day_of, shown), *map(day_of, page_changed(session, p, pub))])
+    shown += [datetime.combine(r.on, time(), tz) for g in page.shared_goals for r in g.readings]
+    page.updated = max(day_of(t, tz) for t in [page.updated, *shown, *page_changed(session, p, pub)])
     return page
 
 

@@ -6,6 +6,7 @@ the mail goes out through the local SMTP server."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,8 @@ from sqlalchemy import select
 
 from bot.web import create_app
 from storage.models import Follower, Publication
-from tests.web_client import web_settings
+from tests.conftest import Chat
+from tests.web_client import address, web_settings
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -160,3 +162,21 @@ def test_the_weekly_mail_has_what_the_feed_has(sending: Town, web: FlaskClient) 
     titles = re.findall(r"<entry>\s*<title>([^<]+)</title>", feed)
     assert titles and all(title in weekly for title in titles)
     assert "Done: Deliver the leaflets" in weekly and "New commitment: Book the hall" in weekly
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_each_resident_has_their_own_daily_limit(town: Chat, proxies: int) -> None:
+    """Behind a load balancer every request came from its address: after ten follow requests
+    the whole town was "Too many requests from here today". With PARTNERBOT_TRUSTED_PROXIES the
+    resident's own address counts; without it, a forged X-Forwarded-For changes nothing."""
+    web = create_app(replace(web_settings(town), trusted_proxies=proxies), town.sessions,
+                     clock=lambda: town.now).test_client()
+    path = address(town.ok("alice", "publish on"))
+    balancer = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(10):
+        asked = web.post(path + "follow", data={"address": f"first{n}@example.org"}, environ_base=balancer,
+                         headers={"X-Forwarded-For": "203.0.113.7"})
+        assert asked.status_code == 200
+    another = web.post(path + "follow", data={"address": "second@example.org"}, environ_base=balancer,
+                       headers={"X-Forwarded-For": "198.51.100.4"})
+    assert another.status_code == (200 if proxies else 429)

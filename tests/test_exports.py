@@ -178,3 +178,13 @@ def test_slack_uploads_the_files_to_the_person(riverside: SlackHarness) -> None:
         "signatures.csv", "contributions.csv", "goals.csv", "readings.csv"]
     uploads = riverside.recorder.calls("upload")
     assert len(uploads) == 10 and b"Deliver leaflets" in uploads[0].params["content"]
+
+
+def test_open_overdue_work_is_late_in_the_spreadsheet_as_in_the_chat(town: Chat) -> None:
+    """`overdue` said "3 days overdue" while commitments.csv left days_late empty for open work."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("carol", 'commit "Book the hall" by:"in 3 weeks"')
+    town.advance(days=6)
+    assert "3 days overdue" in town.ok("alice", "overdue")
+    leaflets, hall = rows(exported(town)["commitments.csv"])
+    assert (leaflets["days_late"], hall["days_late"]) == ("3", "0")

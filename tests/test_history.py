@@ -107,3 +107,15 @@ def test_a_meetings_time_reads_in_each_readers_zone(town: Chat) -> None:
 def test_a_title_that_only_looks_like_a_moment_reads_as_typed(town: Chat) -> None:
     town.ok("bob", 'commit "Ring at 2027-02-30T10:00Z" by:friday')
     assert "Bob committed to #1 Ring at 2027-02-30T10:00Z" in town.ok("carol", "history")
+
+
+def test_every_subject_covers_what_its_commands_log(town: Chat) -> None:
+    """Putting the public page up, and a newcomer asking and being let in, were in the log
+    but under no `about:`, so `history about:partnership` or `about:members` never showed them."""
+    town.ok("alice", "publish on")
+    town.ok("alice", "partnership edit joining:approval")
+    town.ok("dan", 'join org:"Corner Shop" sector:community')
+    town.ok("alice", "approve @dan")
+    assert "Alice put the public page up, without people's names" in town.ok("carol", "history about:partnership")
+    members = town.ok("carol", "history about:members")
+    assert "Dan asked to join as member" in members and "Alice approved Dan (Corner Shop) joining" in members

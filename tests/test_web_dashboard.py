@@ -9,6 +9,7 @@ import re
 import sqlite3
 import threading
 import urllib.request
+from datetime import UTC, datetime
 from urllib.error import HTTPError
 from xml.etree import ElementTree
 
@@ -50,6 +51,7 @@ def test_a_link_expires_after_15_minutes(town: Chat, web: FlaskClient) -> None:
     path = link(town)
     town.advance(minutes=16)
     assert web.get(path).status_code == 403
+    assert "Type <code>dashboard</code> in the chat for a new one." in web.get(path).text  # a command, not `backticks`
     assert web.post(path).status_code == 403
     assert web.get("/dashboard").status_code == 401
 
@@ -81,6 +83,18 @@ def test_every_chart_has_its_text_and_its_table(town: Chat, web: FlaskClient) ->
     assert 'aria-label="Chamber of Trade: gives 0"' in board
     assert '<th scope="col">Risk</th>' in board and '<td data-label="Risk">right-people</td>' in board
     assert "Only one review has answers so far" in board
+    assert "0 open concerns, none open over two weeks." in board
+
+
+def test_chart_sentences_count_one_as_one(town: Chat, web: FlaskClient) -> None:
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("carol", 'concern "The towpath is flooded"')
+    town.advance(days=4)
+    town.ok("bob", "done 1")
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    assert "Over the last eight weeks 1 commitment fell due and 1 was done" in board
+    assert "1 open concern, none open over two weeks." in board
 
 
 def test_a_session_ends_eight_hours_after_signing_in_however_often_it_is_used(town: Chat, web: FlaskClient) -> None:
@@ -180,3 +194,52 @@ def test_no_log_record_carries_a_sign_in_token_even_when_signing_in_fails(
     for record in caught.records:  # ...without the token, in the message or the traceback
         shown = logging.Formatter("%(name)s %(message)s").format(record)
         assert token not in shown and token[::-1] not in shown, shown
+
+
+def test_an_observer_puts_no_sector_at_the_table_on_any_surface(town: Chat, web: FlaskClient) -> None:
+    """An observer from the community sector: the dashboard's chart said the sector was missing
+    while `health` (on the same page) and `members` said all four were at the table."""
+    town.ok("dave", 'join org:"Corner Shop" sector:community')
+    town.ok("alice", "member role @dave observer")
+    assert "Sectors missing: community" in town.ok("alice", "members")
+    assert "Nobody here represents the community sector." in town.ok("alice", "health")
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    assert "Missing from the table: community." in board
+    assert "<strong>Sectors missing</strong>: Nobody here represents the community sector." in board
+
+
+def test_the_dashboard_reads_in_the_coordinators_zone_as_the_chat_does(town: Chat, web: FlaskClient) -> None:
+    """The site runs on UTC; Alice is in Los Angeles. At 20:00 her time the dashboard said it was
+    already tomorrow, while the health report she exported at the same moment said today."""
+    town.ok("alice", "tz America/Los_Angeles")
+    town.now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # Tue 24 Nov 20:00 in Los Angeles
+    health = next(f for f in town.say("alice", "export").attachments if f.filename == "health.md")
+    assert "As of 2026-11-24." in health.content.decode()
+    web.post(link(town))
+    assert "As of Tue 24 Nov 2026." in web.get("/dashboard").text
+
+
+def test_a_link_of_someone_no_longer_coordinating_says_so_rather_than_asking_for_a_new_one(
+        town: Chat, web: FlaskClient) -> None:
+    """Demoted after asking: the link said "used or expired, type `dashboard` for a new one", a
+    command that then refuses them."""
+    town.ok("alice", "member role @bob coordinator")
+    path = link(town, "bob")
+    town.ok("alice", "member role @bob member")
+    assert town.refused("bob", "dashboard").startswith("Only coordinators")
+    for answer in (web.get(path), web.post(path)):
+        assert answer.status_code == 403
+        assert "Only the partnership&#39;s coordinators see its dashboard." in answer.text
+        assert "for a new one" not in answer.text
+
+
+def test_the_warning_signs_give_the_coordinator_the_commands_health_gives_them(town: Chat, web: FlaskClient) -> None:
+    """The dashboard read its signs as nobody: Alice, the coordinator, was told to "ask Bob or a
+    coordinator (Alice) to hand it on" where `health` gives her the command to do it."""
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday effort:6h')
+    assert "What to do: Hand something on: `reassign 1 @alice` (Alice has room)." in town.ok("alice", "health")
+    web.post(link(town))
+    board = web.get("/dashboard").text
+    assert "Hand something on: <code>reassign 1 @alice</code> (Alice has room)." in board
+    assert "ask Bob or a coordinator" not in board

@@ -145,7 +145,7 @@ def test_goals_work_and_decisions_read_whole_at_desktop_and_phone_widths(partner
             why = shown(driver, "why")
             assert "2 yes, 1 no; 3 of 4 responded; quorum 60%" in why
             assert "1 yes; 1 of 4 responded; quorum 60%. Why it failed: no quorum: 25% responded, it needed 60%" in why
-            assert "1 concern being negotiated, raised today" in why and "hall" not in why
+            assert "1 concern being negotiated, open since today" in why and "hall" not in why
             what = shown(driver, "what")
             assert "Four hundred came; the stalls sold out" in what
             assert "Hang the bunting" in what and "Why: The council hangs it this year" in what

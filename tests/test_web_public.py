@@ -3,6 +3,8 @@ with nothing the partnership did not choose to show."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,12 +14,13 @@ import icalendar
 from flask import template_rendered
 from flask.testing import FlaskClient
 
+from bot.web import create_app
 from bot.web.static import write_pages
 from handlers import publishing
 from handlers.publishing import PAGE_FILES
 from tests.conftest import Chat
 from tests.test_governance_sweep import counting
-from tests.web_client import address
+from tests.web_client import address, web_settings
 
 pytest_plugins = ("tests.web_fixtures",)
 
@@ -174,7 +177,7 @@ def test_public_times_only_move_with_what_is_public_and_only_by_the_day(town: Ch
         assert again.status_code == 304, suffix  # nothing they show changed, so nothing says it did
     # The page counts open concerns (never what or whose), but its last change stays by the day.
     counted = web.get(path, headers={"If-None-Match": before[""].headers["ETag"]})
-    assert counted.status_code == 200 and "1 concern being negotiated, raised today" in counted.text
+    assert counted.status_code == 200 and "1 concern being negotiated, open since today" in counted.text
     assert "last change Tue 24 Nov 2026." in counted.text and "chair" not in counted.text
     feed = ElementTree.fromstring(before["feed.atom"].data)
     stamps = [e.text or "" for e in feed.iter("{http://www.w3.org/2005/Atom}updated")]
@@ -360,3 +363,79 @@ def test_a_proposals_close_is_the_proposers_day_with_its_time_and_zone_as_the_ch
     assert 'closes <time datetime="2026-12-08">Tue 8 Dec 2026</time> at 23:59 PST' in page
     assert "Wed 9 Dec" not in page
     assert "it closes at Tue 8 Dec 2026 23:59 PST." in web.get(path + "feed.atom").text
+
+
+def test_a_change_is_dated_by_the_day_in_the_zone_the_page_says(town: Chat) -> None:
+    """A site in Los Angeles: work done at 20:00 there (04:00 UTC the next day) was dated the
+    next day in the feed and in "last change", a day after the page's own "As of"."""
+    web = create_app(replace(web_settings(town), timezone="America/Los_Angeles"), town.sessions,
+                     clock=lambda: town.now).test_client()
+    town.ok("carol", 'commit "Paint the benches" by:tomorrow')
+    path = address(town.ok("alice", "publish on"))
+    town.now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # Tue 24 Nov 20:00 in Los Angeles
+    town.ok("carol", "done 1")
+    page = web.get(path).text
+    assert "done Tue 24 Nov 2026" in page
+    assert "As of Tue 24 Nov 2026; last change Tue 24 Nov 2026." in page
+    feed = web.get(path + "feed.html").text
+    assert '<time datetime="2026-11-24">Tue 24 Nov 2026</time>' in feed and "Wed 25 Nov" not in feed
+    assert "<updated>2026-11-24T00:00:00-08:00</updated>" in web.get(path + "feed.atom").text
+    assert "DTSTAMP:20261124T080000Z" in web.get(path + "calendar.ics").text
+
+
+def test_past_its_end_date_the_calendar_promises_no_more_than_the_page(town: Chat, web: FlaskClient) -> None:
+    """Ended on its end date, not wound up: the page said "No dates ahead" while its calendar
+    still held the next review and plain "Due" events, as if nothing had ended."""
+    town.ok("alice", "partnership edit end:2026-12-01")
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:2026-11-30')
+    path = address(town.ok("alice", "publish on"))
+    town.advance(days=10)
+    page = web.get(path).text
+    assert "No dates ahead: the partnership has ended." in page
+    assert "<dt>Ended</dt><dd>Tue 1 Dec 2026</dd>" in page and "<dt>Ends</dt>" not in page
+    events = {str(e["SUMMARY"]): str(e["DESCRIPTION"]) for e in
+              icalendar.Calendar.from_ical(web.get(path + "calendar.ics").data).walk("VEVENT")}
+    assert set(events) == {"Closing task due: #1 Deliver 500 leaflets (Chamber of Trade)",
+                           "Riverside Partnership: end date"}
+    assert events["Riverside Partnership: end date"].startswith("The partnership reached its end date")
+    assert "due dates, meetings, reviews and the end date" in web.get(path + "feed.html").text
+
+
+def test_once_wound_up_the_page_keeps_who_took_part_after_they_leave(town: Chat, web: FlaskClient) -> None:
+    """Wound up, everyone left: the page read "Nobody has joined yet" and "Sectors not yet at the
+    table: public, private, voluntary, community" as the partnership's lasting record."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'partnership wind-up "Job done"')
+    for who in ("bob", "carol", "alice"):
+        town.ok(who, "leave")
+    page = web.get(path).text
+    assert "<h2>Who took part</h2>" in page and "Nobody has joined yet" not in page
+    for organisation in ("Town Council", "Chamber of Trade", "Riverside Trust"):
+        assert f'<td data-label="Organisation">{organisation}</td>' in page
+    assert "Sectors not at the table when it ended: community." in page
+
+
+def test_a_reopened_concern_is_not_said_to_be_raised_today(town: Chat, web: FlaskClient) -> None:
+    """The page said "raised today" of a concern raised 40 days ago and reopened today, while
+    `concerns` said "raised 40 days ago": it counts, as `health` does, from the reopening."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("bob", 'concern "The budget split favours the council"')
+    town.advance(days=40)
+    town.ok("alice", 'resolve 1 "Split 50/50"')
+    town.ok("alice", 'reopen concern 1 "The council went back on it"')
+    assert "raised 40 days ago" in town.ok("alice", "concerns")
+    page = web.get(path).text
+    assert "1 concern being negotiated, open since today." in page and "raised" not in page
+    town.advance(days=3)
+    assert "1 concern being negotiated, open for 3 days." in web.get(path).text
+
+
+def test_a_concerns_days_open_are_the_days_health_and_the_dashboard_count(town: Chat, web: FlaskClient) -> None:
+    """Raised at 23:00 and read 14 days later at 10:00: the page said "open for 14 days", by the
+    calendar, while `health` and the dashboard's chart, counting whole days, said 13."""
+    path = address(town.ok("alice", "publish on"))
+    town.now = town.now.replace(hour=23)
+    town.ok("bob", 'concern "The budget split favours the council"')
+    town.advance(days=13, hours=11)
+    assert "Concerns open too long" not in town.ok("alice", "health")
+    assert "1 concern being negotiated, open for 13 days." in web.get(path).text

@@ -21,6 +21,7 @@ from flask import Flask, Response
 from markupsafe import Markup, escape
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import health, logs
 from bot.config import Settings
@@ -60,6 +61,8 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], slack: App |
     app.jinja_env.globals["stylesheet"] = Markup(STYLESHEET)
     app.jinja_env.filters.update(day=day, at=at, iso=iso, number=figure, commands=commands)
     app.after_request(secure)
+    if settings.trusted_proxies:  # the client's address as the nearest trusted proxy saw it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     served = endpoint.direct(slack, app.wsgi_app, SECURITY_HEADERS) if slack is not None else app.wsgi_app
     app.wsgi_app = limited(served)  # type: ignore[method-assign]
     return app

@@ -9,28 +9,39 @@ person still coordinates the partnership. Nothing here is cached by a browser or
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
+from sqlalchemy.orm import Session
 
 from bot.web.charts import data_uri
 from bot.web.site import site
 from handlers.context import zone
-from handlers.dashboard import coordinates, dashboard_of, link_usable, sign_in, sign_out, signed_in
+from handlers.dashboard import coordinates, dashboard_of, link_holder, link_usable, sign_in, sign_out, signed_in
 from storage.models import Partnership
+from storage.queries import membership
 
 blueprint = Blueprint("dashboard", __name__)
 
 TOKEN = "session"
 NO_LINK = "This sign-in link has been used or has expired. Type `dashboard` in the chat for a new one."
+NOT_COORDINATOR = "Only the partnership's coordinators see its dashboard."
 
 
 def refused(status: int, why: str) -> tuple[str, int]:
     return render_template("dashboard/refused.html", why=why), status
 
 
+def no_entry(db: Session, token: str) -> tuple[str, int]:
+    """Why a link does not sign in: its holder no longer coordinates (a new link would be refused
+    too), or it is used, expired or unknown."""
+    holder = link_holder(db, token)
+    return refused(403, NOT_COORDINATOR if holder and not coordinates(db, *holder) else NO_LINK)
+
+
 @blueprint.get("/signin/<token>")
 def confirm(token: str) -> str | tuple[str, int]:
     with site().sessions() as db:
-        if not link_usable(db, token, site().now()):
-            return refused(403, NO_LINK)
+        holder = link_holder(db, token)
+        if not link_usable(db, token, site().now()) or holder is None or not coordinates(db, *holder):
+            return no_entry(db, token)
     return render_template("dashboard/signin.html", token=token)
 
 
@@ -46,7 +57,8 @@ def signin(token: str) -> Response | tuple[str, int]:
     with site().sessions.begin() as db:
         opened = sign_in(db, token, site().now())
     if opened is None:
-        return refused(403, NO_LINK)
+        with site().sessions() as db:
+            return no_entry(db, token)
     session.clear()
     session.permanent = True
     session[TOKEN] = opened
@@ -81,7 +93,11 @@ def show() -> str | tuple[str, int]:
         p = db.get(Partnership, partnership_id)
         if p is None or not coordinates(db, partnership_id, person_id):
             session.clear()
-            return refused(403, "Only the partnership's coordinators see its dashboard.")
-        board = dashboard_of(db, p, s.now(), zone(s.settings.timezone))
+            return refused(403, NOT_COORDINATOR)
+        # Read as `health` reads it to this coordinator in the chat: in their zone (the site's would
+        # put "today", a review's due day and the weeks a day off theirs), with the commands they may run.
+        reader = membership(db, partnership_id, person_id)
+        assert reader is not None  # they coordinate it
+        board = dashboard_of(db, p, s.now(), zone(reader.person.timezone), reader)
         images = {c.key: data_uri(c) for c in board.charts if c.kind != "hbar"}  # bars the page draws itself
         return render_template("dashboard/dashboard.html", board=board, images=images)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import fields
+from datetime import UTC
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -105,6 +106,6 @@ def calendar(slug: str) -> Response:
         p, pub = lookup(session, slug)
         page = public_page(session, p, pub, s.now(), zone(s.settings.timezone))
         # Stamped with the page's last change (by the day), not the moment asked, so the body
-        # (and its ETag) only changes when what the page shows does.
-        ics = calendar_ics(session, p, page.updated, names=pub.names, words=page.words)
+        # (and its ETag) only changes when what the page shows does; in UTC, as DTSTAMP must be.
+        ics = calendar_ics(session, p, s.now(), names=pub.names, words=page.words, stamp=page.updated.astimezone(UTC))
     return cacheable(Response(ics.content, mimetype="text/calendar"))

@@ -124,7 +124,7 @@ def weekly(session: Session, now: datetime, tz: ZoneInfo) -> int:
     session.execute(delete(Follower).where(Follower.confirmed_at.is_(None), Follower.created_at < now - UNCONFIRMED_FOR))
     due = list(session.scalars(select(Follower).where(Follower.sent_through <= now - WEEK)
                                .order_by(Follower.partnership_id, Follower.id)))
-    queued, through = 0, day_of(now)
+    queued, through = 0, day_of(now, tz)
     pages: dict[int, tuple[Partnership, Publication, list[Change]] | None] = {}
     for row in due:
         if row.partnership_id not in pages:  # each page built once, however many follow it
@@ -135,7 +135,7 @@ def weekly(session: Session, now: datetime, tz: ZoneInfo) -> int:
         assert since is not None
         # The feed dates changes by the day: a week is the days from the last mail's up to today's
         # (today's changes go next week), so no change is told twice or missed.
-        changed = [c for c in found[2] if day_of(since) <= c.at < through] if found is not None else []
+        changed = [c for c in found[2] if day_of(since, tz) <= c.at < through] if found is not None else []
         if found is not None and changed:
             queued += mail.queue(session, f"follow:f{row.id}:{since:%Y%m%dT%H%M%S}", row.address,
                                  f"This week in {found[0].name}", week_text(found[0], found[1], changed, tz), now,

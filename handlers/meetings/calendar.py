@@ -52,9 +52,10 @@ def meeting_event(m: Meeting, domain: str, now: datetime, words: Callable[[str],
 
 
 def meeting_events(session: Session, p: Partnership, now: datetime, domain: str,
-                   words: Callable[[str], str] = str) -> list[icalendar.Event]:
-    """The partnership's meetings with a time, recent and to come, cancelled ones included (one statement)."""
-    return [meeting_event(m, domain, now, words) for m in session.scalars(
+                   words: Callable[[str], str] = str, stamp: datetime | None = None) -> list[icalendar.Event]:
+    """The partnership's meetings with a time, recent and to come, cancelled ones included (one
+    statement), each stamped `stamp` (by default `now`)."""
+    return [meeting_event(m, domain, stamp or now, words) for m in session.scalars(
         select(Meeting).where(Meeting.partnership_id == p.id, Meeting.starts_at.is_not(None),
                               Meeting.starts_at >= now - KEPT).order_by(Meeting.starts_at, Meeting.id))]
 
