@@ -24,7 +24,15 @@ from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from storage import numbering, queries
-from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership, Snooze
+from storage.models import (
+    Commitment,
+    CommitmentGoal,
+    CommitmentSeries,
+    CommitmentStatus,
+    Partnership,
+    Snooze,
+    Successor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +162,7 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
                            created_at=now, series_id=series.id)
     goal_id = session.scalar(select(CommitmentGoal.goal_id).where(CommitmentGoal.commitment_id == c.id))
     held = session.scalar(select(Snooze).where(Snooze.commitment_id == c.id, Snooze.until > now))
+    stand_in = session.scalar(select(Successor).where(Successor.commitment_id == c.id))
     try:
         with session.begin_nested():
             session.add(following)
@@ -163,6 +172,10 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
             if held is not None:  # a snooze holds back reminders about the work, not about one week of it
                 session.add(Snooze(commitment_id=following.id, until=held.until, by_id=held.by_id,
                                    created_at=held.created_at))
+            if stand_in is not None:  # who is ready to step in on the work, not on one week of it
+                session.add(Successor(partnership_id=c.partnership_id, commitment_id=following.id,
+                                      successor_id=stand_in.successor_id, named_by_id=stand_in.named_by_id,
+                                      named_at=stand_in.named_at))
     except IntegrityError:
         log.info("occurrence of series %s due %s was made by someone else", series.id, day)
         return None

@@ -185,3 +185,21 @@ def test_done_and_snooze_off_at_once_carry_the_snooze_only_if_it_still_held(town
         with town.sessions() as session:
             carried = session.get(Snooze, 2 * n) is not None
         assert carried is bool(off.error), (off.plain(), carried)
+
+
+# Who steps in on recurring work
+
+
+def test_who_steps_in_on_recurring_work_steps_in_on_its_next_occurrences(town: Chat) -> None:
+    """`successor 1 @carol` on weekly work lapsed with its first week: `successors` listed the
+    next occurrence as having nobody named, and the coordinators were asked, every week, to name one."""
+    town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:8h')  # Fri 27 Nov
+    town.ok("alice", "successor 1 @carol")
+    town.ok("bob", "done 1")  # #2 due Fri 4 Dec
+    town.advance(days=14)  # #2 missed on Sat 5 Dec, #3 due Fri 11 Dec made by the sweep
+    inbox = Inbox()
+    sweep(town, inbox)
+    listed = town.ok("alice", "successors")
+    assert "#3 Weekly litter pick (Bob): Carol (Riverside Trust)" in listed
+    assert "successor 3 @name" not in listed
+    assert not inbox.to("@alice", "nobody named to step in if Bob were away")
