@@ -369,7 +369,7 @@ def next_said(ctx: Context, c: Commitment, skipped: bool = False) -> str:
     (for one `skipped`, dropped alone, how to stop the series instead)."""
     following = recurring.next_occurrence(ctx.session, c, ctx.now)
     if following is None:
-        return ""
+        return recurring.ended_said(ctx.session, c, ctx.now)
     stop = f' To stop the series instead: `drop {following.number} "why" series`.' if skipped else ""
     return f"\nNext: #{following.number} {following.title}, due {due_said(following, ctx.now)}.{stop}"
 

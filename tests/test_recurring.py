@@ -203,3 +203,25 @@ def test_who_steps_in_on_recurring_work_steps_in_on_its_next_occurrences(town: C
     assert "#3 Weekly litter pick (Bob): Carol (Riverside Trust)" in listed
     assert "successor 3 @name" not in listed
     assert not inbox.to("@alice", "nobody named to step in if Bob were away")
+
+
+# Recurring work and the partnership's end date
+
+
+def test_recurring_work_makes_no_occurrence_due_after_the_partnership_ends(town: Chat) -> None:
+    """Weekly work rolled on past the partnership's end date: the sweep made an occurrence due
+    after it, a promise left open in a partnership that had ended and could not be changed."""
+    town.ok("alice", "partnership edit end:2026-12-15")
+    town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:2h')  # Fri 27 Nov
+    town.ok("carol", 'commit "Monthly report" by:"in 5 days" every:month until:2027-03-01 effort:2h')  # Sun 29 Nov
+    assert "It was the last occurrence: the next would fall after the partnership's end date, Tue 15 Dec." in town.ok(
+        "carol", "done 2")
+    for _ in range(21):
+        town.advance(days=1)
+        sweep(town, Inbox())
+    with town.sessions() as session:
+        due = [c.due_at.date().isoformat() for c in session.scalars(
+            select(Commitment).where(Commitment.title == "Weekly litter pick").order_by(Commitment.id))]
+        missed = session.scalars(select(Event.summary).where(Event.action == "missed").order_by(Event.id)).all()
+    assert due == ["2026-11-27", "2026-12-04", "2026-12-11"]
+    assert missed[-1] == "marked #4 Weekly litter pick missed; the series has ended"
