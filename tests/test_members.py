@@ -302,6 +302,18 @@ def test_leave_refuses_while_holding_open_work_and_names_only_that(town: Chat) -
     assert member_of(town, "bob").left_at is None
 
 
+def test_leave_with_work_only_asked_of_you_suggests_decline_which_works(town: Chat) -> None:
+    """Carol, asked to take #1 on, was told to `drop 1 "why"` before leaving, which `drop` then
+    refused: work waiting for her answer is given back with `decline`."""
+    town.ok("bob", 'commit "Grant bid" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    refuse(town, "carol", "leave", "You still hold 1 open commitment: #1 Grant bid.",
+           'give back what waits for your answer: `decline 1 "why"`')
+    town.ok("carol", 'decline 1 "I am leaving"')
+    town.ok("carol", "leave")
+    assert member_of(town, "carol").left_at is not None
+
+
 def test_a_former_members_commitments_stay_readable(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", 'commit "Book the hall" by:friday')
