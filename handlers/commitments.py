@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
-from handlers import recurring
+from handlers import life, recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context, zone
 from handlers.dates import end_of_day, same_day_in, show_day, show_moment
@@ -498,12 +498,18 @@ def edit(ctx: Context, args: Args) -> Reply:
 
 
 @command("reopen commitment", usage='reopen commitment <number> "why"',
-         examples=('reopen commitment 12 "Marked done by mistake"',))
+         examples=('reopen commitment 12 "Marked done by mistake"',), after_end=True)
 def reopen(ctx: Context, args: Args) -> Reply:
-    """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
+    """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept.
+
+    Once the partnership is over, only a closing task settled since can be reopened: a slip in
+    settling it is undone, and nothing closed before the end starts again."""
     c = find_commitment(ctx, args.take_id("commitment"))
     reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen commitment {c.number} \"why\"`.")
     ensure_may_change(ctx, c)
+    end = life.ended_at(ctx.require_partnership(), ctx.now)
+    if end is not None and (c.closed_at is None or c.closed_at <= end):
+        life.ensure_running(ctx)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
     ensure_owner_holds_work(ctx, c)
@@ -618,7 +624,7 @@ def who(ctx: Context, args: Args) -> Reply:
                             [commitment_item(c, tz, ctx.now, False, buttons=ctx.may_change(c), snooze=live) for c in cs])
                     for cs in by_owner.values()]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
-            Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')],
+            Section(None, [], empty="No open commitments." + (' Log one: `commit "What" by:friday`.' if live else ""))],
             more="narrow it down by a word of the title, like `who leaflets`, or by person: `commitments @name`")
     query = LINES.where(Commitment.partnership_id == partnership.id)
     for word in words:

@@ -61,6 +61,29 @@ def test_a_wound_up_partnership_starts_nothing_new_and_says_so_in_one_line(town:
     assert c.status is CommitmentStatus.OPEN and c.title == "Deliver 500 leaflets"
 
 
+def test_a_closing_task_settled_by_mistake_can_be_reopened_but_work_closed_before_the_end_cannot(
+        town: Chat) -> None:
+    """`done` on a closing task worked, but `reopen commitment` was refused, so a slip (the wrong
+    number) could only be undone by reopening the whole partnership; and `who` with nothing open
+    suggested logging work with `commit`, which is refused."""
+    town.ok("bob", 'commit "Return the hall keys" by:friday')
+    town.ok("bob", 'commit "Close the bank account" by:friday')
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("bob", "done 3")
+    town.advance(days=1)
+    wind_up(town)
+    town.advance(hours=1)
+    town.ok("bob", "done 2")  # meant 1
+    assert "#2 Close the bank account is open again (it was done)" in town.ok("bob", 'reopen commitment 2 "Wrong one"')
+    refuse(town, "bob", 'reopen commitment 3 "More leaflets"', WOUND_UP, REOPEN)
+    town.ok("bob", "done 1")
+    town.ok("bob", "done 2")
+    out = town.ok("carol", "who")
+    assert "No open commitments." in out and "`commit" not in out
+    assert {c.number: c.status for c in all_of(town.sessions, Commitment)} == {
+        1: CommitmentStatus.DONE, 2: CommitmentStatus.DONE, 3: CommitmentStatus.DONE}
+
+
 def test_partnerships_marks_the_wound_up_and_the_ended(town: Chat) -> None:
     town.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
     town.advance(days=1)
