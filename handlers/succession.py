@@ -160,12 +160,16 @@ def successors(ctx: Context, args: Args) -> Reply:
         reason = unable(s, holder_id) if s is not None else None
         return f" ({reason})" if reason else ""
 
-    lacking = [Item(f"coordinator role{why(by_role.get(COORDINATOR))} — `successor coordinator @name`")] \
+    def name_one(what: str | int) -> str:
+        """How to name one, while the partnership runs: once over, `successor` is refused."""
+        return "" if ctx.over else f" — `successor {what} @name`"
+
+    lacking = [Item(f"coordinator role{why(by_role.get(COORDINATOR))}{name_one(COORDINATOR)}")] \
         if missing.coordinator else []
     lacking += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)})"
-                     f"{why(by_commitment.get(c.id), c.owner_id)} — `successor {c.number} @name`")
+                     f"{why(by_commitment.get(c.id), c.owner_id)}{name_one(c.number)}")
                 for c in missing.commitments]
-    lacking += [Item(f"{s.role} role ({reason}) — `successor {s.role} @name`") for s in rows
+    lacking += [Item(f"{s.role} role ({reason}){name_one(s.role)}") for s in rows
                 if s.role and s.role != COORDINATOR and (reason := unable(s))]
     return Reply(title=f"Successors in {p.name}", sections=[
         Section("Named", items, empty="Nobody is named yet."),

@@ -138,3 +138,13 @@ def test_leaving_clears_only_what_is_still_open(town: Chat) -> None:
     assert "#2" not in out
     [kept] = all_of(town.sessions, Successor)
     assert kept.commitment_id == 2, "the record of who was ready for done work stays as it was"
+
+
+def test_successors_of_a_wound_up_partnership_suggest_nothing_that_is_refused(town: Chat) -> None:
+    """Once wound up, `successors` still said "`successor coordinator @name`", which is refused there."""
+    town.ok("bob", 'commit "Run the fair" by:2026-12-20 effort:10h')
+    town.ok("alice", 'partnership wind-up "The council takes it on" open:keep')
+    out = town.ok("carol", "successors")
+    assert "coordinator role" in out and "#1 Run the fair (Bob, 10h)" in out
+    assert "`successor" not in out
+    refuse(town, "alice", "successor coordinator @carol", "wound up")
