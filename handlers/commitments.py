@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from handlers import life, recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context, zone
-from handlers.dates import end_of_day, same_day_in, show_day, show_moment
+from handlers.dates import end_of_day, show_day, show_moment
 from handlers.describe import (
     commitment_item,
     due_day,
@@ -32,6 +32,7 @@ from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
+from handlers.unanswered import back_to_giver
 from storage import queries
 from storage.lines import LINES, CommitmentLine, line_of, lines
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Handover, Member, Partnership, Role
@@ -42,8 +43,6 @@ PERCENT = re.compile(r"(\d{1,3})\s*%?")
 # A `who` search is a few words; each is one more condition on the query.
 MAX_SEARCH_WORDS = 10
 MAX_SEARCH = 200
-# A handover's answer when the work was dropped or handed on before the one asked answered.
-CLOSED_FIRST = "closed first"
 # Status is stored as text, and "done" < "dropped" < "open" alphabetically: rank open first.
 OPEN_FIRST = case((Commitment.status == CommitmentStatus.OPEN, 0), else_=1)
 
@@ -106,21 +105,6 @@ def ensure_answered(ctx: Context, c: Commitment) -> None:
     giver = ctx.session.get_one(Member, c.handover_from_id)
     raise UserError(f"#{c.number} {c.title} was handed to you by {giver.person.display_name} and waits for your answer.",
                     f'Take it on first with `accept {c.number}`, or give it back: `decline {c.number} "why"`.')
-
-
-def back_to_giver(ctx: Context, c: Commitment) -> tuple[list[ColumnElement[bool]], dict[str, object]]:
-    """Work closed while its handover waits for an answer (a coordinator drops it, a wind-up
-    drops or hands it on) goes back to whoever handed it over, the last to accept it: the
-    record and a later `reopen commitment` never make it theirs who never said yes. The
-    conditions and values to add to the closing update, so an `accept` at the same moment
-    leaves one of them refused; the handover is answered `closed first`."""
-    if c.handover_from_id is None:
-        return [], {}
-    giver = ctx.session.get_one(Member, c.handover_from_id)
-    ctx.session.execute(update(Handover).where(Handover.commitment_id == c.id, Handover.answer.is_(None))
-                        .values(answer=CLOSED_FIRST, answered_at=ctx.now))
-    return ([Commitment.owner_id == c.owner_id, Commitment.handover_from_id == giver.id],
-            {"owner_id": giver.id, "due_at": same_day_in(c.due_at, zone(c.owner.timezone), zone(giver.timezone))})
 
 
 def handover_key(c: Commitment) -> str:
@@ -409,9 +393,9 @@ def drop(ctx: Context, args: Args) -> Reply:
     if whole and c.series_id is None:
         raise UserError(f"#{c.number} {c.title} doesn't repeat, so there is no series to stop.",
                         f"Drop it alone: `drop {c.number} {quote(reason[:60])}`.")
-    still, back = back_to_giver(ctx, c)
+    still, back = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
-           handover_from_id=None, handover_at=None, **back)
+           **back)
     ctx.session.refresh(c, ["owner"])
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
     ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)

@@ -23,6 +23,7 @@ from handlers.context import Context, zone
 from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
+from handlers.unanswered import back_to_giver
 from storage import numbering, queries
 from storage.models import (
     Commitment,
@@ -231,11 +232,14 @@ def roll_on(session: Session, now: datetime) -> int:
     for c in list(passed):
         # Locked before the commitment, as a command locks them, so a sweep and a `done` never deadlock.
         queries.lock(session, Partnership, c.partnership_id)
-        won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN)
-                              .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED)
+        still, back = back_to_giver(session, c, now)  # missed before the one asked said yes: the giver's
+        won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN,
+                                                       *still)
+                              .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED, **back)
                               .execution_options(synchronize_session="fetch"))
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue
+        session.refresh(c, ["owner"])
         following = next_occurrence(session, c, now)
         if following is not None:
             tz = zone(c.owner.person.timezone)

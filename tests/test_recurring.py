@@ -225,3 +225,17 @@ def test_recurring_work_makes_no_occurrence_due_after_the_partnership_ends(town:
         missed = session.scalars(select(Event.summary).where(Event.action == "missed").order_by(Event.id)).all()
     assert due == ["2026-11-27", "2026-12-04", "2026-12-11"]
     assert missed[-1] == "marked #4 Weekly litter pick missed; the series has ended"
+
+
+def test_an_occurrence_missed_before_its_handover_was_answered_goes_on_with_its_giver(town: Chat) -> None:
+    """Bob asked Carol to take his weekly job on; she had not answered when its day passed, and
+    the sweep made the next occurrence hers outright, which she could no longer decline."""
+    town.ok("bob", 'commit "Weekly pick" by:friday every:week effort:2h')  # Fri 27 Nov
+    town.ok("bob", "reassign 1 @carol")
+    town.advance(days=4)
+    sweep(town, Inbox())
+    assert "#2 Weekly pick" in town.ok("bob", "mine")
+    assert "no open commitments" in town.ok("carol", "mine")
+    with town.sessions() as session:
+        missed = session.get_one(Commitment, 1)
+        assert (missed.status, missed.owner.person.user_id) == (MISSED, "bob")
