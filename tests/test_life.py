@@ -293,10 +293,17 @@ def test_a_wound_up_partnerships_proposals_are_shown_paused_not_open(town: Chat)
 
 
 def test_a_handover_declined_once_nobody_coordinates_says_there_is_no_coordinator(town: Chat) -> None:
+    """It said "Keep it, or drop it: `drop 1`", and `drop` was refused (the handover waits for
+    her answer), which said to `decline`: Carol went round in a circle and could not leave."""
     town.ok("bob", 'commit "Return the keys" by:friday')
     town.ok("alice", "reassign 1 @carol")
     town.ok("alice", 'partnership wind-up "The funding ended" open:keep')
     town.ok("bob", "leave")
     town.ok("alice", "leave")
     refuse(town, "carol", 'decline 1 "I never had the keys"',
-           "There is nobody to give #1 back to: the partnership has no coordinator now.", '`drop 1 "why"`')
+           "There is nobody to give #1 back to: the partnership has no coordinator now.", "`accept 1`, then",
+           '`drop 1 "why"`')
+    # The way it suggests works: `drop` alone is refused while the handover waits for her answer.
+    town.ok("carol", "accept 1")
+    town.ok("carol", 'drop 1 "I never had the keys"')
+    town.ok("carol", "leave")
