@@ -307,10 +307,12 @@ def ensure_other_coordinator(ctx: Context, leaving: Member, then: str | None = N
     others = [m for m in queries.coordinators(ctx.session, leaving.partnership_id) if m.id != leaving.id]
     if not others:
         who = "You are" if leaving.person_id == ctx.person.id else f"{leaving.person.display_name} is"
-        raise UserError(
-            f"{who} the only coordinator of {ctx.require_partnership().name}.",
-            "Make someone else coordinator first: `member role @name coordinator`" + (f"; then {then}." if then else "."),
-        )
+        # Past its end date nobody can be made coordinator; once wound up, the last one may go.
+        first = ('It is past its end date, so nobody can be made coordinator: wind it up first with '
+                 '`partnership wind-up "why"`' if ctx.over else
+                 "Make someone else coordinator first: `member role @name coordinator`")
+        raise UserError(f"{who} the only coordinator of {ctx.require_partnership().name}.",
+                        first + (f"; then {then}." if then else "."))
 
 
 def ensure_no_open_commitments(ctx: Context, member: Member) -> None:

@@ -155,6 +155,19 @@ def test_a_partnership_past_its_end_date_needs_a_new_one_to_reopen(chat: Chat) -
     assert "New commitment" in chat.ok("bob", 'commit "One more thing" by:friday')
 
 
+def test_the_last_coordinator_of_an_ended_partnership_is_told_a_way_to_leave_that_works(chat: Chat) -> None:
+    """Past its end date, `leave` told the only coordinator to make someone else coordinator,
+    which is refused there: they had no way out shown."""
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
+    chat.ok("bob", "join org:Chamber sector:private")
+    at(chat, "2027-01-01T09:00")
+    refused = refuse(chat, "alice", "leave", "You are the only coordinator of Market Square Project.",
+                     '`partnership wind-up "why"`; then type `leave` again.')
+    assert "member role" not in refused
+    chat.ok("alice", 'partnership wind-up "The project is over"')
+    assert "Alice is no longer in Market Square Project." in chat.ok("alice", "leave")
+
+
 def test_a_sustained_partnership_reopened_without_an_end_is_reviewed_again(chat: Chat) -> None:
     chat.ok("alice", 'setup "Flood Task Force" kind:task-force end:2026-12-31')
     assert partnership(chat).review_cadence is None
