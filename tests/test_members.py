@@ -314,6 +314,19 @@ def test_leave_with_work_only_asked_of_you_suggests_decline_which_works(town: Ch
     assert member_of(town, "carol").left_at is not None
 
 
+def test_work_done_before_rejoining_for_another_organisation_stays_credited_to_the_first(town: Chat) -> None:
+    """Bob delivered the leaflets for the Chamber of Trade, left, and rejoined for the Riverside
+    Trust: give and take still credited the Chamber, but `who` and `commitments @bob` said the
+    Trust had done it."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:2h')
+    town.ok("bob", "done 1")
+    town.ok("bob", "leave")
+    town.ok("bob", 'join org:"Riverside Trust" sector:voluntary')
+    town.ok("bob", 'commit "Book the hall" by:friday effort:1h')
+    assert "#1 Deliver leaflets — Bob (Chamber of Trade) · done" in town.ok("carol", "who leaflets")
+    assert "#2 Book the hall — Bob (Riverside Trust) · due" in town.ok("carol", "who hall")
+
+
 def test_a_former_members_commitments_stay_readable(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", 'commit "Book the hall" by:friday')
