@@ -162,7 +162,7 @@ def closing(ctx: Context, c: Commitment) -> Event | None:
 
 def listing(ctx: Context, title: str, rows: list[CommitmentLine], empty: str, with_owner: bool = True) -> Reply:
     tz, live = ctx.tz, not ctx.over
-    items = [commitment_item(c, tz, ctx.now, with_owner, buttons=ctx.may_change(c), snooze=live) for c in rows[:LIST_LIMIT]]
+    items = [commitment_item(c, tz, ctx.now, with_owner, buttons=ctx.may_change(c), live=live) for c in rows[:LIST_LIMIT]]
     reply = Reply(title=title, sections=[Section(None, items, empty=empty)])
     if len(rows) > LIST_LIMIT:
         reply.text = f"Showing the first {LIST_LIMIT} of {len(rows)}."
@@ -605,7 +605,7 @@ def who(ctx: Context, args: Args) -> Reply:
             by_owner.setdefault(c.owner_id, []).append(c)
         tz, live = ctx.tz, not ctx.over
         sections = [Section(labelled(cs[0].owner_name, cs[0].owner_organisation),
-                            [commitment_item(c, tz, ctx.now, False, buttons=ctx.may_change(c), snooze=live) for c in cs])
+                            [commitment_item(c, tz, ctx.now, False, buttons=ctx.may_change(c), live=live) for c in cs])
                     for cs in by_owner.values()]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
             Section(None, [], empty="No open commitments." + (' Log one: `commit "What" by:friday`.' if live else ""))],
@@ -632,7 +632,7 @@ def mine(ctx: Context, args: Args) -> Reply:
     for *line, name, over in found:
         c = CommitmentLine._make(line)
         grouped.setdefault((c.partnership_id, name, over), []).append(c)
-    sections = [Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, snooze=not over) for c in cs])
+    sections = [Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, live=not over) for c in cs])
                 for (_, name, over), cs in grouped.items()]
     return Reply(title="Your commitments", sections=sections or [
         Section(None, [], empty="You have no open commitments.")])

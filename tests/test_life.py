@@ -90,6 +90,18 @@ def test_a_closing_task_settled_by_mistake_can_be_reopened_but_work_closed_befor
         1: CommitmentStatus.DONE, 2: CommitmentStatus.DONE, 3: CommitmentStatus.DONE}
 
 
+def test_a_recurring_closing_task_no_longer_says_it_repeats(town: Chat) -> None:
+    """Kept as a closing task, weekly work still read "repeats every week", though a wound-up
+    partnership makes no next occurrence: `done` on it ends the series."""
+    town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:2h')
+    assert "repeats every week" in town.ok("alice", "who")
+    wind_up(town)
+    for user, listing in (("alice", "who"), ("bob", "mine"), ("carol", "commitments @bob")):
+        out = town.ok(user, listing)
+        assert "#1 Weekly litter pick" in out and "repeats" not in out, out
+    assert "It was the last occurrence" in town.ok("bob", "done 1")
+
+
 def test_partnerships_marks_the_wound_up_and_the_ended(town: Chat) -> None:
     town.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
     town.advance(days=1)
