@@ -19,7 +19,7 @@ from handlers.dates import date_hint, period, show_day
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.judgements.load import away_now, window
-from handlers.parsing import Args
+from handlers.parsing import Args, naming
 from handlers.recheck import Asked, rechecks
 from handlers.registry import command
 from handlers.reply import Audience, Reply
@@ -91,19 +91,31 @@ def away(ctx: Context, args: Args) -> Reply:
     earlier = window(person, today) if person.away_until is not None and person.away_until >= today else None
     set_window(ctx, person, first, last)
     shown = window(person, today)
-    due = ctx.session.scalars(select(Commitment).where(
-        Commitment.owner_id == member.id, Commitment.status == CommitmentStatus.OPEN).order_by(Commitment.due_at)).all()
-    tz = ctx.tz
-    inside = [c for c in due if first <= c.due_at.astimezone(tz).date() <= last]
+    inside = due_while_away(ctx, first, last)
     ctx.record("away", f"is away {shown}")
     text = f"{person.display_name} is away {shown}: no nudges to them then, and no capacity counted."
     if earlier is not None and earlier != shown:
         text += f" (Only one time away is kept: this replaces {earlier}.)"
     if inside:
-        text += (" Due while away: " + "; ".join(f"#{c.number} {c.title}" for c in inside[:10])
-                 + f". Its successor, if named, and the coordinators are told, so someone can step in"
-                 f" (`successor {inside[0].number} @name` names one).")
+        here = member.partnership_id
+        soonest, its = inside[0]
+        text += (" Due while away: " + "; ".join(f"#{c.number} {c.title}" + (f" ({name})" if c.partnership_id != here else "")
+                                                 for c, name in inside[:10])
+                 + ". Its successor, if named, and the coordinators are told, so someone can step in"
+                 f" (`successor {soonest.number} @name{naming(its) if soonest.partnership_id != here else ''}` names one).")
     return Reply(text=text, audience=Audience.CHANNEL)
+
+
+def due_while_away(ctx: Context, first: date, last: date) -> list[tuple[Commitment, str]]:
+    """The acting person's open work due from `first` to `last`, with its partnership's name: in
+    every running partnership they are in, as the days away hold in each."""
+    rows = ctx.session.execute(
+        select(Commitment, Partnership.name).join(Member, Member.id == Commitment.owner_id)
+        .join(Partnership, Partnership.id == Commitment.partnership_id)
+        .where(Member.person_id == ctx.person.id, Member.left_at.is_(None), Commitment.status == CommitmentStatus.OPEN,
+               ~Partnership.over(ctx.now))
+        .order_by(Commitment.due_at, Commitment.id)).all()
+    return [(c, name) for c, name in rows if first <= c.due_at.astimezone(ctx.tz).date() <= last]
 
 
 def set_window(ctx: Context, person: Person, first: date | None, last: date | None) -> None:

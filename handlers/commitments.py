@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
-from handlers import recurring
+from handlers import life, recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context, zone
 from handlers.dates import end_of_day, show_day, show_moment
@@ -32,6 +32,7 @@ from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
+from handlers.unanswered import back_to_giver
 from storage import queries
 from storage.lines import LINES, CommitmentLine, line_of, lines
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Handover, Member, Partnership, Role
@@ -161,7 +162,7 @@ def closing(ctx: Context, c: Commitment) -> Event | None:
 
 def listing(ctx: Context, title: str, rows: list[CommitmentLine], empty: str, with_owner: bool = True) -> Reply:
     tz, live = ctx.tz, not ctx.over
-    items = [commitment_item(c, tz, ctx.now, with_owner, buttons=ctx.may_change(c), snooze=live) for c in rows[:LIST_LIMIT]]
+    items = [commitment_item(c, tz, ctx.now, with_owner, buttons=ctx.may_change(c), live=live) for c in rows[:LIST_LIMIT]]
     reply = Reply(title=title, sections=[Section(None, items, empty=empty)])
     if len(rows) > LIST_LIMIT:
         reply.text = f"Showing the first {LIST_LIMIT} of {len(rows)}."
@@ -369,7 +370,7 @@ def next_said(ctx: Context, c: Commitment, skipped: bool = False) -> str:
     (for one `skipped`, dropped alone, how to stop the series instead)."""
     following = recurring.next_occurrence(ctx.session, c, ctx.now)
     if following is None:
-        return ""
+        return recurring.ended_said(ctx.session, c, ctx.now)
     stop = f' To stop the series instead: `drop {following.number} "why" series`.' if skipped else ""
     return f"\nNext: #{following.number} {following.title}, due {due_said(following, ctx.now)}.{stop}"
 
@@ -392,8 +393,10 @@ def drop(ctx: Context, args: Args) -> Reply:
     if whole and c.series_id is None:
         raise UserError(f"#{c.number} {c.title} doesn't repeat, so there is no series to stop.",
                         f"Drop it alone: `drop {c.number} {quote(reason[:60])}`.")
-    change(ctx, c, still_open(), status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
-           handover_from_id=None, handover_at=None)
+    still, back = back_to_giver(ctx.session, c, ctx.now)
+    change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
+           **back)
+    ctx.session.refresh(c, ["owner"])
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
     ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)
     text = f"Dropped #{c.number} {c.title}{ended}: {reason}"
@@ -479,12 +482,18 @@ def edit(ctx: Context, args: Args) -> Reply:
 
 
 @command("reopen commitment", usage='reopen commitment <number> "why"',
-         examples=('reopen commitment 12 "Marked done by mistake"',))
+         examples=('reopen commitment 12 "Marked done by mistake"',), after_end=True)
 def reopen(ctx: Context, args: Args) -> Reply:
-    """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept."""
+    """Undo `done` or `drop`: the commitment is open again (its owner or a coordinator), with the reason kept.
+
+    Once the partnership is over, only a closing task settled since can be reopened: a slip in
+    settling it is undone, and nothing closed before the end starts again."""
     c = find_commitment(ctx, args.take_id("commitment"))
     reason = take_reason(args, f"Say why it is reopened, so everyone can see: `reopen commitment {c.number} \"why\"`.")
     ensure_may_change(ctx, c)
+    end = life.ended_at(ctx.require_partnership(), ctx.now)
+    if end is not None and (c.closed_at is None or c.closed_at <= end):
+        life.ensure_running(ctx)
     if c.status is CommitmentStatus.OPEN:
         raise UserError(f"#{c.number} {c.title} is already open.", f"Type `who {c.title.split()[0]}` to see it.")
     ensure_owner_holds_work(ctx, c)
@@ -596,10 +605,10 @@ def who(ctx: Context, args: Args) -> Reply:
             by_owner.setdefault(c.owner_id, []).append(c)
         tz, live = ctx.tz, not ctx.over
         sections = [Section(labelled(cs[0].owner_name, cs[0].owner_organisation),
-                            [commitment_item(c, tz, ctx.now, False, buttons=ctx.may_change(c), snooze=live) for c in cs])
+                            [commitment_item(c, tz, ctx.now, False, buttons=ctx.may_change(c), live=live) for c in cs])
                     for cs in by_owner.values()]
         return Reply(title=f"Who does what in {partnership.name}", sections=sections or [
-            Section(None, [], empty='No open commitments. Log one: `commit "What" by:friday`.')],
+            Section(None, [], empty="No open commitments." + (' Log one: `commit "What" by:friday`.' if live else ""))],
             more="narrow it down by a word of the title, like `who leaflets`, or by person: `commitments @name`")
     query = LINES.where(Commitment.partnership_id == partnership.id)
     for word in words:
@@ -623,7 +632,7 @@ def mine(ctx: Context, args: Args) -> Reply:
     for *line, name, over in found:
         c = CommitmentLine._make(line)
         grouped.setdefault((c.partnership_id, name, over), []).append(c)
-    sections = [Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, snooze=not over) for c in cs])
+    sections = [Section(name, [commitment_item(c, ctx.tz, ctx.now, False, name, live=not over) for c in cs])
                 for (_, name, over), cs in grouped.items()]
     return Reply(title="Your commitments", sections=sections or [
         Section(None, [], empty="You have no open commitments.")])

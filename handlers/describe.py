@@ -81,10 +81,11 @@ def late_said(c: Commitment | CommitmentLine) -> str:
 
 
 def commitment_item(c: CommitmentLine, tz: ZoneInfo, now: datetime, with_owner: bool = True,
-                    where: str | None = None, buttons: bool = True, snooze: bool = True) -> Item:
+                    where: str | None = None, buttons: bool = True, live: bool = True) -> Item:
     """One commitment as a list line, with Mark done / Snooze where it is still open and the
     reader may use them (`buttons`: a list of others' work offers none that would be refused;
-    `snooze`: not in a wound-up or ended partnership, which nudges nobody).
+    `live`: not in a wound-up or ended partnership, which nudges nobody, so no Snooze, and makes
+    no next occurrence of recurring work, so no "repeats").
 
     Numbers count within a partnership, so a list spanning several (`mine`) names each line's
     partnership in its buttons (`where`); clicked anywhere, they act on this commitment."""
@@ -105,7 +106,7 @@ def commitment_item(c: CommitmentLine, tz: ZoneInfo, now: datetime, with_owner: 
         parts.append(f"· {left_said(c.left_hours, c.effort_hours)}")
     elif c.effort_hours:
         parts.append(f"· {hours(c.effort_hours)}")
-    if c.rule is not None:
+    if c.rule is not None and live:
         parts.append(f"· repeats every {Rule(c.rule).said}")
     if c.status is CommitmentStatus.OPEN and c.handover_from_id is not None:
         parts.append(f"· handed over, waiting for {c.owner_name} to `accept {c.number}`")
@@ -113,7 +114,7 @@ def commitment_item(c: CommitmentLine, tz: ZoneInfo, now: datetime, with_owner: 
     actions: tuple[Action, ...] = ()
     if c.status is CommitmentStatus.OPEN and buttons:
         actions = (Action("Mark done", f"done {c.number}{within}", primary=True),
-                   *([Action("Snooze 3 days", f"snooze {c.number} 3{within}")] if snooze else []))
+                   *([Action("Snooze 3 days", f"snooze {c.number} 3{within}")] if live else []))
     return Item(" ".join(parts), actions)
 
 

@@ -271,7 +271,8 @@ def decline(ctx: Context, args: Args) -> Reply:
     if back is None:
         raise UserError(f"There is nobody to give #{c.number} back to: the partnership has "
                         f"{'no other coordinator' if leads else 'no coordinator now'}.",
-                        f"Keep it, or drop it: `drop {c.number} \"why\"`.")
+                        f"Take it on to settle it: `accept {c.number}`, then `done {c.number}` or "
+                        f"`drop {c.number} \"why\"`.")
     logger = ctx.session.get(Person, c.created_by_id) if logged and c.created_by_id else None
     change(ctx, c, still_open(), Commitment.owner_id == me.id, Commitment.handover_from_id == c.handover_from_id,
            owner_id=back.id, due_at=same_day_in(c.due_at, zone(me.timezone), zone(back.timezone)),

@@ -4,7 +4,7 @@ Once wound up or ended it is read-only: the dispatcher refuses every command tha
 change it (`ensure_live`), so no command needs a check of its own, and the sweeps nudge
 nobody about it (`Partnership.over`). What was still open then are its closing tasks: the
 commands that finish, drop, hand on or pass one on still work (`after_end`), so nobody is
-stuck holding a promise, and nothing new starts; a coordinator can still record what was
+stuck holding a promise, and so does undoing one of those by mistake; nothing new starts; a coordinator can still record what was
 agreed on a concern left open (`resolve`). A coordinator reopens it with `partnership reopen`.
 """
 
@@ -41,6 +41,12 @@ def ended(p: Partnership, now: datetime) -> bool:
     """Past its end date, whether or not it was also wound up: its last day is over where the
     coordinator who set it lives (`Partnership.ends_at`), the same moment for every reader."""
     return p.ends_at is not None and p.ends_at <= now
+
+
+def ended_at(p: Partnership, now: datetime) -> datetime | None:
+    """When it stopped running: wound up or past its end date, whichever came first; None while
+    it runs. Work settled after it was a closing task (`reopen commitment` may undo that)."""
+    return min((m for m in (p.closed_at, p.ends_at) if m is not None and m <= now), default=None)
 
 
 def wind_up_review(session: Session, p: Partnership) -> Review | None:

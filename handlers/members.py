@@ -307,10 +307,12 @@ def ensure_other_coordinator(ctx: Context, leaving: Member, then: str | None = N
     others = [m for m in queries.coordinators(ctx.session, leaving.partnership_id) if m.id != leaving.id]
     if not others:
         who = "You are" if leaving.person_id == ctx.person.id else f"{leaving.person.display_name} is"
-        raise UserError(
-            f"{who} the only coordinator of {ctx.require_partnership().name}.",
-            "Make someone else coordinator first: `member role @name coordinator`" + (f"; then {then}." if then else "."),
-        )
+        # Past its end date nobody can be made coordinator; once wound up, the last one may go.
+        first = ('It is past its end date, so nobody can be made coordinator: wind it up first with '
+                 '`partnership wind-up "why"`' if ctx.over else
+                 "Make someone else coordinator first: `member role @name coordinator`")
+        raise UserError(f"{who} the only coordinator of {ctx.require_partnership().name}.",
+                        first + (f"; then {then}." if then else "."))
 
 
 def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
@@ -321,11 +323,17 @@ def ensure_no_open_commitments(ctx: Context, member: Member) -> None:
     ).all()
     if held:
         listed = "; ".join(f"#{c.number} {c.title}" for c in held[:5]) + (f"; and {len(held) - 5} more" if len(held) > 5 else "")
-        first = held[0].number
+        own = member.person_id == ctx.person.id
+        # Work only asked of them is given back with `decline`: `drop` would be refused.
+        asked = [c.number for c in held if own and c.handover_from_id is not None]
+        kept = [c.number for c in held if c.number not in asked]
+        hints = [f'hand on or close each: `reassign {kept[0]} @name`, `done {kept[0]}` or `drop {kept[0]} "why"`'] \
+            if kept else []
+        hints += [f'give back what waits for your answer: `decline {asked[0]} "why"`'] if asked else []
         raise UserError(
-            ("You still hold" if member.person_id == ctx.person.id else f"{member.person.display_name} still holds")
+            ("You still hold" if own else f"{member.person.display_name} still holds")
             + f" {plural(len(held), 'open commitment')}: {listed}.",
-            f'First hand on or close each: `reassign {first} @name`, `done {first}` or `drop {first} "why"`.',
+            f"First {'; and '.join(hints)}.",
         )
 
 

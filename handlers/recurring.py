@@ -23,8 +23,17 @@ from handlers.context import Context, zone
 from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
+from handlers.unanswered import back_to_giver
 from storage import numbering, queries
-from storage.models import Commitment, CommitmentGoal, CommitmentSeries, CommitmentStatus, Partnership, Snooze
+from storage.models import (
+    Commitment,
+    CommitmentGoal,
+    CommitmentSeries,
+    CommitmentStatus,
+    Partnership,
+    Snooze,
+    Successor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +131,48 @@ def later(session: Session, c: Commitment) -> Commitment | None:
                           .order_by(Commitment.id.desc()).limit(1))
 
 
-def next_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date | None:
+def next_day(session: Session, c: Commitment, series: CommitmentSeries, now: datetime) -> date | None:
     """The day of the occurrence after `c`, still to come, by the rule's day however `c` was moved;
-    None once that is after the series' last day."""
+    None once that is after the series' last day, or after its partnership's end date: work due
+    once the partnership is over would be a promise nobody could keep in it."""
+    day = coming_day(c, series, now)
+    return None if last_day(session, c, series, day) else day
+
+
+def coming_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date:
+    """The rule's next day after `c` that is still to come, whatever the series' last day."""
     rule = Rule(series.rule)
     tz = zone(c.owner.person.timezone)
     day = rule.after(c.scheduled_on or c.due_at.astimezone(tz).date())
     while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
         day = rule.after(day)
-    return None if series.until is not None and day > series.until else day
+    return day
+
+
+def last_day(session: Session, c: Commitment, series: CommitmentSeries, day: date) -> tuple[str, date] | None:
+    """What `day` falls after, ending the series (`its last day`, with that day); None when it does not."""
+    ends = session.scalar(select(Partnership.end_date).where(Partnership.id == c.partnership_id))
+    if series.until is not None and day > series.until:
+        return "its last day", series.until
+    if ends is not None and day > ends:
+        return "the partnership's end date", ends
+    return None
+
+
+def ended_said(session: Session, c: Commitment, now: datetime) -> str:
+    """Why closing `c`, an occurrence, made no next one, for whoever closed it; empty when it does
+    not repeat or its next is already made."""
+    series = c.series
+    if series is None:
+        return ""
+    partnership = session.get(Partnership, c.partnership_id)
+    if partnership is not None and partnership.over(now):
+        return f"\nIt was the last occurrence: {partnership.name} is over, so nothing new starts in it."
+    after = last_day(session, c, series, coming_day(c, series, now))
+    if after is None:
+        return ""
+    today = now.astimezone(zone(c.owner.person.timezone)).date()
+    return f"\nIt was the last occurrence: the next would fall after {after[0]}, {show_day(after[1], today)}."
 
 
 def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitment | None:
@@ -144,7 +186,7 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
     partnership = session.get(Partnership, c.partnership_id)
     if partnership is not None and partnership.over(now):
         return None
-    day = next_day(c, series, now)
+    day = next_day(session, c, series, now)
     if day is None:
         return None
     tz = zone(c.owner.person.timezone)
@@ -154,6 +196,7 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
                            created_at=now, series_id=series.id)
     goal_id = session.scalar(select(CommitmentGoal.goal_id).where(CommitmentGoal.commitment_id == c.id))
     held = session.scalar(select(Snooze).where(Snooze.commitment_id == c.id, Snooze.until > now))
+    stand_in = session.scalar(select(Successor).where(Successor.commitment_id == c.id))
     try:
         with session.begin_nested():
             session.add(following)
@@ -163,6 +206,10 @@ def next_occurrence(session: Session, c: Commitment, now: datetime) -> Commitmen
             if held is not None:  # a snooze holds back reminders about the work, not about one week of it
                 session.add(Snooze(commitment_id=following.id, until=held.until, by_id=held.by_id,
                                    created_at=held.created_at))
+            if stand_in is not None:  # who is ready to step in on the work, not on one week of it
+                session.add(Successor(partnership_id=c.partnership_id, commitment_id=following.id,
+                                      successor_id=stand_in.successor_id, named_by_id=stand_in.named_by_id,
+                                      named_at=stand_in.named_at))
     except IntegrityError:
         log.info("occurrence of series %s due %s was made by someone else", series.id, day)
         return None
@@ -185,18 +232,21 @@ def roll_on(session: Session, now: datetime) -> int:
     for c in list(passed):
         # Locked before the commitment, as a command locks them, so a sweep and a `done` never deadlock.
         queries.lock(session, Partnership, c.partnership_id)
-        won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN)
-                              .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED)
+        still, back = back_to_giver(session, c, now)  # missed before the one asked said yes: the giver's
+        won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN,
+                                                       *still)
+                              .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED, **back)
                               .execution_options(synchronize_session="fetch"))
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue
+        session.refresh(c, ["owner"])
         following = next_occurrence(session, c, now)
         if following is not None:
             tz = zone(c.owner.person.timezone)
             due = show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())
             then = f"; next #{following.number}, due {due}"
         else:  # said only when so: an occurrence already made for that day goes on
-            then = "; the series has ended" if c.series is None or next_day(c, c.series, now) is None else ""
+            then = "; the series has ended" if c.series is None or next_day(session, c, c.series, now) is None else ""
         queries.record_event(session, c.partnership_id, None, "missed", f"marked #{c.number} {c.title} missed{then}", now,
                              subject=c, reason=MISSED)
         rolled += 1

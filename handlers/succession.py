@@ -20,7 +20,7 @@ from handlers.context import Context
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.parsing import Args
-from handlers.recheck import Asked, not_coordinating, rechecks
+from handlers.recheck import Asked, about, not_coordinating, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Role, Successor
@@ -160,12 +160,16 @@ def successors(ctx: Context, args: Args) -> Reply:
         reason = unable(s, holder_id) if s is not None else None
         return f" ({reason})" if reason else ""
 
-    lacking = [Item(f"coordinator role{why(by_role.get(COORDINATOR))} — `successor coordinator @name`")] \
+    def name_one(what: str | int) -> str:
+        """How to name one, while the partnership runs: once over, `successor` is refused."""
+        return "" if ctx.over else f" — `successor {what} @name`"
+
+    lacking = [Item(f"coordinator role{why(by_role.get(COORDINATOR))}{name_one(COORDINATOR)}")] \
         if missing.coordinator else []
     lacking += [Item(f"#{c.number} {c.title} ({c.owner.person.display_name}, {hours(c.effort_hours or 0)})"
-                     f"{why(by_commitment.get(c.id), c.owner_id)} — `successor {c.number} @name`")
+                     f"{why(by_commitment.get(c.id), c.owner_id)}{name_one(c.number)}")
                 for c in missing.commitments]
-    lacking += [Item(f"{s.role} role ({reason}) — `successor {s.role} @name`") for s in rows
+    lacking += [Item(f"{s.role} role ({reason}){name_one(s.role)}") for s in rows
                 if s.role and s.role != COORDINATOR and (reason := unable(s))]
     return Reply(title=f"Successors in {p.name}", sections=[
         Section("Named", items, empty="Nobody is named yet."),
@@ -239,11 +243,17 @@ def nudges(session: Session, now: datetime, only: Collection[int]) -> list[DueNu
                     f"Nobody is named to step in as coordinator of {p.name} if {names} were away. "
                     "Name someone: `successor coordinator @name`.", person_id=m.person_id))
             due += [DueNudge(
-                f"succession-commitment:c{c.id}:p{m.person_id}", p.id, "succession",
+                f"succession-commitment:{subject(c)}:p{m.person_id}", p.id, "succession",
                 f"#{c.number} {c.title} ({hours(c.effort_hours or 0)}), held by {member_label(c.owner)}, has nobody named to "
                 f"step in if {c.owner.person.display_name} were away: `successor {c.number} @name`.",
                 person_id=m.person_id) for c in missing.commitments]
     return due
+
+
+def subject(c: Commitment) -> str:
+    """What a nudge about a gap is about: the commitment, or for recurring work its series, so
+    coordinators are told once of the work, not again at each occurrence."""
+    return f"s{c.series_id}" if c.series_id is not None else f"c{c.id}"
 
 
 def asked_about(asked: Asked) -> dict[int, Gaps]:
@@ -260,9 +270,15 @@ def asked_about(asked: Asked) -> dict[int, Gaps]:
 
 @rechecks("succession")
 def nobody_named_yet(asked: Asked, row: Waiting) -> str | None:
-    """Still nobody named to step in: as coordinator, or on the large commitment the nudge names."""
+    """Still nobody named to step in: as coordinator, or on the large commitment (or recurring
+    work) the nudge names."""
     missing = asked.read(asked_about)[row.partnership_id]
     if row.key.startswith("succession-commitment:"):
+        series = about(row.key, "s")
+        if series is not None:  # recurring work: any of its open occurrences still uncovered
+            if all(c.series_id != series for c in missing.commitments):
+                return "someone is named to step in on the recurring work, or none of it is open"
+            return not_coordinating(asked.recipient(row))
         c, why = asked.open_commitment(row)
         if c is None:
             return why

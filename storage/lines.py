@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session
 
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Member, Person
@@ -42,9 +42,13 @@ class CommitmentLine(NamedTuple):
 # A line's fields but its last four (the owner's and the series', joined in) are the
 # commitment's own columns of the same names.
 OWN = CommitmentLine._fields[:-4]
+# Done work is credited to the organisation its owner spoke for when it was done
+# (`delivered_for`), as give and take credits it: a member who rejoins for another does not
+# take it with them. Other work shows the owner's organisation now.
+CREDITED = case((Commitment.status == CommitmentStatus.DONE, Commitment.delivered_for), else_=Member.organisation)
 # Add a where clause and an order (and bind values at execution) for each listing.
 LINES: Select[Any] = (
-    select(*(getattr(Commitment, name) for name in OWN), Person.display_name, Member.organisation, Person.timezone,
+    select(*(getattr(Commitment, name) for name in OWN), Person.display_name, CREDITED, Person.timezone,
            CommitmentSeries.rule)
     .join(Member, Member.id == Commitment.owner_id)
     .join(Person, Person.id == Member.person_id)
@@ -59,5 +63,6 @@ def lines(session: Session, statement: Select[Any], values: dict[str, Any] | Non
 
 def line_of(c: Commitment) -> CommitmentLine:
     """A commitment already held as an object (one just logged, say), as a list shows it."""
-    return CommitmentLine(*(getattr(c, name) for name in OWN), c.owner.person.display_name, c.owner.organisation,
+    credited = c.delivered_for if c.status is CommitmentStatus.DONE else c.owner.organisation
+    return CommitmentLine(*(getattr(c, name) for name in OWN), c.owner.person.display_name, credited,
                           c.owner_timezone, c.series.rule if c.series else None)

@@ -635,8 +635,9 @@ class Episode(Base):
 
 class Handover(Base):
     """One handing-over of a commitment: whose work it was, who was asked to take it on, and
-    their answer (`accepted`, `declined`, `passed on` when it was handed on again first, or
-    `withdrawn` when whoever handed it over took it back first).
+    their answer (`accepted`, `declined`, `passed on` when it was handed on again first,
+    `withdrawn` when whoever handed it over took it back first, or `closed first` when it was
+    dropped or handed on out of the partnership first, going back to whoever handed it over).
     Give and take counts the accepted ones."""
 
     __tablename__ = "handovers"

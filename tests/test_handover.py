@@ -327,3 +327,46 @@ def test_the_person_asked_answers_before_ending_the_work_or_sending_it_out(town:
                   'Take it on first with `accept 1`, or give it back: `decline 1 "why"`.')
     assert owner_of(town, 1) == before
     assert "back with Bob" in town.ok("carol", suggested(said, "decline").replace('"why"', '"Not mine to do"'))
+
+
+# Work closed before the one asked to take it on answered
+
+
+def test_work_dropped_at_a_wind_up_before_its_handover_was_answered_goes_back_to_its_giver(town: Chat) -> None:
+    """A wind-up `open:drop` took work Bob had only asked Carol to take on: the record said it was
+    Carol's, and `reopen commitment 1` after reopening made it hers, though she never said yes,
+    and then she could no longer decline it."""
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08 effort:2h')
+    town.ok("bob", "reassign 1 @carol")
+    wound = town.ok("alice", 'partnership wind-up "Funding ended" open:drop')
+    assert "#1 Grant bid — Bob (Chamber of Trade)" in wound
+    town.ok("alice", 'partnership reopen "Wound up by mistake"')
+    town.ok("alice", 'reopen commitment 1 "Wound up by mistake"')
+    assert "#1 Grant bid" in town.ok("bob", "mine")
+    assert "no open commitments" in town.ok("carol", "mine")
+    with town.sessions() as session:
+        assert [h.answer for h in session.scalars(select(Handover))] == ["closed first"]
+
+
+def test_a_coordinator_dropping_work_before_its_handover_is_answered_leaves_it_with_its_giver(town: Chat) -> None:
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08 effort:2h')
+    town.ok("bob", "reassign 1 @carol")
+    town.ok("alice", 'drop 1 "The fund closed"')
+    town.ok("alice", 'reopen commitment 1 "It reopened"')
+    assert "#1 Grant bid" in town.ok("bob", "mine")
+    assert "no open commitments" in town.ok("carol", "mine")
+
+
+def test_a_drop_and_the_accept_it_races_leave_the_work_with_one_owner(town: Chat) -> None:
+    """A drop reading the work still waiting for Carol's answer gives it back to Bob, unless
+    Carol's accept lands first: then the drop is refused or drops it as hers, never both."""
+    for n in range(1, 6):
+        town.ok("bob", f'commit "Grant bid {n}" by:2026-12-08 effort:2h')
+        town.ok("bob", f"reassign {n} @carol")
+        drop, accept = at_once(town, ("alice", f'drop {n} "The fund closed"'), ("carol", f"accept {n}"))
+        with town.sessions() as session:
+            c = session.scalars(select(Commitment).where(Commitment.number == n)).one()
+            owner = session.get_one(Member, c.owner_id).person.user_id
+        expected = {(False, True): (CommitmentStatus.DROPPED, "bob"), (True, False): (CommitmentStatus.OPEN, "carol"),
+                    (False, False): (CommitmentStatus.DROPPED, "carol")}
+        assert (c.status, owner) == expected[(drop.error, accept.error)], (drop.plain(), accept.plain())

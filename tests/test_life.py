@@ -61,6 +61,47 @@ def test_a_wound_up_partnership_starts_nothing_new_and_says_so_in_one_line(town:
     assert c.status is CommitmentStatus.OPEN and c.title == "Deliver 500 leaflets"
 
 
+def test_a_closing_task_settled_by_mistake_can_be_reopened_but_work_closed_before_the_end_cannot(
+        town: Chat) -> None:
+    """`done` on a closing task worked, but `reopen commitment` was refused, so a slip (the wrong
+    number) could only be undone by reopening the whole partnership; and `who` with nothing open
+    suggested logging work with `commit`, which is refused."""
+    town.ok("bob", 'commit "Return the hall keys" by:friday')
+    town.ok("bob", 'commit "Close the bank account" by:friday')
+    town.ok("bob", 'commit "Deliver 500 leaflets" by:friday')
+    town.ok("bob", "done 3")
+    town.ok("carol", 'concern "The hall is damp" kind:other')
+    town.ok("alice", 'resolve 1 "The council dries it out"')
+    town.advance(days=1)
+    wind_up(town)
+    town.advance(hours=1)
+    refuse(town, "carol", 'reopen 1 "Still damp"', WOUND_UP, REOPEN)
+    town.ok("bob", "done 2")  # meant 1
+    assert "#2 Close the bank account is open again (it was done)" in town.ok("bob", 'reopen commitment 2 "Wrong one"')
+    town.ok("bob", "done 2")
+    assert "#2 Close the bank account is open again (it was done)" in town.ok("bob", 'reopen 2 "Wrong one again"')
+    refuse(town, "bob", 'reopen commitment 3 "More leaflets"', WOUND_UP, REOPEN)
+    refuse(town, "bob", 'reopen 3 "More leaflets"', WOUND_UP, REOPEN)
+    town.ok("bob", "done 1")
+    town.ok("bob", "done 2")
+    out = town.ok("carol", "who")
+    assert "No open commitments." in out and "`commit" not in out
+    assert {c.number: c.status for c in all_of(town.sessions, Commitment)} == {
+        1: CommitmentStatus.DONE, 2: CommitmentStatus.DONE, 3: CommitmentStatus.DONE}
+
+
+def test_a_recurring_closing_task_no_longer_says_it_repeats(town: Chat) -> None:
+    """Kept as a closing task, weekly work still read "repeats every week", though a wound-up
+    partnership makes no next occurrence: `done` on it ends the series."""
+    town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:2h')
+    assert "repeats every week" in town.ok("alice", "who")
+    wind_up(town)
+    for user, listing in (("alice", "who"), ("bob", "mine"), ("carol", "commitments @bob")):
+        out = town.ok(user, listing)
+        assert "#1 Weekly litter pick" in out and "repeats" not in out, out
+    assert "It was the last occurrence" in town.ok("bob", "done 1")
+
+
 def test_partnerships_marks_the_wound_up_and_the_ended(town: Chat) -> None:
     town.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
     town.advance(days=1)
@@ -124,6 +165,19 @@ def test_a_partnership_past_its_end_date_needs_a_new_one_to_reopen(chat: Chat) -
     assert "which ended on its end date, Thu 31 Dec 2026. Why: A second season. Now it ends Wed 30 Jun" in out
     assert partnership(chat).end_date == date(2027, 6, 30)
     assert "New commitment" in chat.ok("bob", 'commit "One more thing" by:friday')
+
+
+def test_the_last_coordinator_of_an_ended_partnership_is_told_a_way_to_leave_that_works(chat: Chat) -> None:
+    """Past its end date, `leave` told the only coordinator to make someone else coordinator,
+    which is refused there: they had no way out shown."""
+    chat.ok("alice", 'setup "Market Square Project" kind:project end:2026-12-31')
+    chat.ok("bob", "join org:Chamber sector:private")
+    at(chat, "2027-01-01T09:00")
+    refused = refuse(chat, "alice", "leave", "You are the only coordinator of Market Square Project.",
+                     '`partnership wind-up "why"`; then type `leave` again.')
+    assert "member role" not in refused
+    chat.ok("alice", 'partnership wind-up "The project is over"')
+    assert "Alice is no longer in Market Square Project." in chat.ok("alice", "leave")
 
 
 def test_a_sustained_partnership_reopened_without_an_end_is_reviewed_again(chat: Chat) -> None:
@@ -264,10 +318,17 @@ def test_a_wound_up_partnerships_proposals_are_shown_paused_not_open(town: Chat)
 
 
 def test_a_handover_declined_once_nobody_coordinates_says_there_is_no_coordinator(town: Chat) -> None:
+    """It said "Keep it, or drop it: `drop 1`", and `drop` was refused (the handover waits for
+    her answer), which said to `decline`: Carol went round in a circle and could not leave."""
     town.ok("bob", 'commit "Return the keys" by:friday')
     town.ok("alice", "reassign 1 @carol")
     town.ok("alice", 'partnership wind-up "The funding ended" open:keep')
     town.ok("bob", "leave")
     town.ok("alice", "leave")
     refuse(town, "carol", 'decline 1 "I never had the keys"',
-           "There is nobody to give #1 back to: the partnership has no coordinator now.", '`drop 1 "why"`')
+           "There is nobody to give #1 back to: the partnership has no coordinator now.", "`accept 1`, then",
+           '`drop 1 "why"`')
+    # The way it suggests works: `drop` alone is refused while the handover waits for her answer.
+    town.ok("carol", "accept 1")
+    town.ok("carol", 'drop 1 "I never had the keys"')
+    town.ok("carol", "leave")

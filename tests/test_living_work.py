@@ -3,6 +3,7 @@ load people can believe: what members see, and what the database holds, at each 
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 
@@ -401,6 +402,20 @@ def test_the_away_warning_never_advises_handing_work_to_a_successor_away_then_to
     assert "Carol, named to step in, is away then too." in warning and "`reassign 1 @name`" in warning
     assert "`reassign 1 @carol`" not in warning
     assert not inbox.to("@carol", "You are named to step in on it")
+
+
+def test_away_lists_the_work_due_then_in_every_partnership_the_person_is_in(town: Chat) -> None:
+    """Days away hold in every partnership, yet the reply listed only the channel's own work:
+    Carol's survey for the Hinterland Forum, due while she is away, went unmentioned."""
+    town.say("alice", 'setup "Hinterland Forum" kind:umbrella-forum purpose:"Villages around the town"', "hinterland")
+    town.say("carol", 'join org:"Riverside Trust" sector:voluntary capacity:2h', "hinterland")
+    town.say("carol", 'commit "Village survey" by:2026-12-05 effort:2h', "hinterland")
+    town.ok("carol", 'commit "Grant bid" by:2026-12-08 effort:2h')
+    out = town.ok("carol", "away 2026-12-01 2026-12-10")
+    assert "Due while away: #1 Village survey (Hinterland Forum); #1 Grant bid." in out
+    suggested = re.search(r"`(successor [^`]*)`", out)
+    assert suggested and suggested[1] == 'successor 1 @name in:"Hinterland Forum"'
+    assert "steps in on #1 Village survey" in town.ok("carol", suggested[1].replace("@name", "@alice"))
 
 
 def test_away_means_no_nudges_no_capacity_and_due_work_flagged(town: Chat, inbox: Inbox) -> None:

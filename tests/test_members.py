@@ -302,6 +302,31 @@ def test_leave_refuses_while_holding_open_work_and_names_only_that(town: Chat) -
     assert member_of(town, "bob").left_at is None
 
 
+def test_leave_with_work_only_asked_of_you_suggests_decline_which_works(town: Chat) -> None:
+    """Carol, asked to take #1 on, was told to `drop 1 "why"` before leaving, which `drop` then
+    refused: work waiting for her answer is given back with `decline`."""
+    town.ok("bob", 'commit "Grant bid" by:friday')
+    town.ok("bob", "reassign 1 @carol")
+    refuse(town, "carol", "leave", "You still hold 1 open commitment: #1 Grant bid.",
+           'give back what waits for your answer: `decline 1 "why"`')
+    town.ok("carol", 'decline 1 "I am leaving"')
+    town.ok("carol", "leave")
+    assert member_of(town, "carol").left_at is not None
+
+
+def test_work_done_before_rejoining_for_another_organisation_stays_credited_to_the_first(town: Chat) -> None:
+    """Bob delivered the leaflets for the Chamber of Trade, left, and rejoined for the Riverside
+    Trust: give and take still credited the Chamber, but `who` and `commitments @bob` said the
+    Trust had done it."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday effort:2h')
+    town.ok("bob", "done 1")
+    town.ok("bob", "leave")
+    town.ok("bob", 'join org:"Riverside Trust" sector:voluntary')
+    town.ok("bob", 'commit "Book the hall" by:friday effort:1h')
+    assert "#1 Deliver leaflets — Bob (Chamber of Trade) · done" in town.ok("carol", "who leaflets")
+    assert "#2 Book the hall — Bob (Riverside Trust) · due" in town.ok("carol", "who hall")
+
+
 def test_a_former_members_commitments_stay_readable(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday')
     town.ok("bob", 'commit "Book the hall" by:friday')

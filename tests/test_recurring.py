@@ -185,3 +185,57 @@ def test_done_and_snooze_off_at_once_carry_the_snooze_only_if_it_still_held(town
         with town.sessions() as session:
             carried = session.get(Snooze, 2 * n) is not None
         assert carried is bool(off.error), (off.plain(), carried)
+
+
+# Who steps in on recurring work
+
+
+def test_who_steps_in_on_recurring_work_steps_in_on_its_next_occurrences(town: Chat) -> None:
+    """`successor 1 @carol` on weekly work lapsed with its first week: `successors` listed the
+    next occurrence as having nobody named, and the coordinators were asked, every week, to name one."""
+    town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:8h')  # Fri 27 Nov
+    town.ok("alice", "successor 1 @carol")
+    town.ok("bob", "done 1")  # #2 due Fri 4 Dec
+    town.advance(days=14)  # #2 missed on Sat 5 Dec, #3 due Fri 11 Dec made by the sweep
+    inbox = Inbox()
+    sweep(town, inbox)
+    listed = town.ok("alice", "successors")
+    assert "#3 Weekly litter pick (Bob): Carol (Riverside Trust)" in listed
+    assert "successor 3 @name" not in listed
+    assert not inbox.to("@alice", "nobody named to step in if Bob were away")
+
+
+# Recurring work and the partnership's end date
+
+
+def test_recurring_work_makes_no_occurrence_due_after_the_partnership_ends(town: Chat) -> None:
+    """Weekly work rolled on past the partnership's end date: the sweep made an occurrence due
+    after it, a promise left open in a partnership that had ended and could not be changed."""
+    town.ok("alice", "partnership edit end:2026-12-15")
+    town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:2h')  # Fri 27 Nov
+    town.ok("carol", 'commit "Monthly report" by:"in 5 days" every:month until:2027-03-01 effort:2h')  # Sun 29 Nov
+    assert "It was the last occurrence: the next would fall after the partnership's end date, Tue 15 Dec." in town.ok(
+        "carol", "done 2")
+    for _ in range(21):
+        town.advance(days=1)
+        sweep(town, Inbox())
+    with town.sessions() as session:
+        due = [c.due_at.date().isoformat() for c in session.scalars(
+            select(Commitment).where(Commitment.title == "Weekly litter pick").order_by(Commitment.id))]
+        missed = session.scalars(select(Event.summary).where(Event.action == "missed").order_by(Event.id)).all()
+    assert due == ["2026-11-27", "2026-12-04", "2026-12-11"]
+    assert missed[-1] == "marked #4 Weekly litter pick missed; the series has ended"
+
+
+def test_an_occurrence_missed_before_its_handover_was_answered_goes_on_with_its_giver(town: Chat) -> None:
+    """Bob asked Carol to take his weekly job on; she had not answered when its day passed, and
+    the sweep made the next occurrence hers outright, which she could no longer decline."""
+    town.ok("bob", 'commit "Weekly pick" by:friday every:week effort:2h')  # Fri 27 Nov
+    town.ok("bob", "reassign 1 @carol")
+    town.advance(days=4)
+    sweep(town, Inbox())
+    assert "#2 Weekly pick" in town.ok("bob", "mine")
+    assert "no open commitments" in town.ok("carol", "mine")
+    with town.sessions() as session:
+        missed = session.get_one(Commitment, 1)
+        assert (missed.status, missed.owner.person.user_id) == (MISSED, "bob")

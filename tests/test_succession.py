@@ -138,3 +138,24 @@ def test_leaving_clears_only_what_is_still_open(town: Chat) -> None:
     assert "#2" not in out
     [kept] = all_of(town.sessions, Successor)
     assert kept.commitment_id == 2, "the record of who was ready for done work stays as it was"
+
+
+def test_successors_of_a_wound_up_partnership_suggest_nothing_that_is_refused(town: Chat) -> None:
+    """Once wound up, `successors` still said "`successor coordinator @name`", which is refused there."""
+    town.ok("bob", 'commit "Run the fair" by:2026-12-20 effort:10h')
+    town.ok("alice", 'partnership wind-up "The council takes it on" open:keep')
+    out = town.ok("carol", "successors")
+    assert "coordinator role" in out and "#1 Run the fair (Bob, 10h)" in out
+    assert "`successor" not in out
+    refuse(town, "alice", "successor coordinator @carol", "wound up")
+
+
+def test_large_recurring_work_with_nobody_to_step_in_is_told_once_not_every_week(town: Chat) -> None:
+    """An 8h weekly job with nobody named: coordinators were told again at each new occurrence."""
+    town.ok("bob", 'commit "Run the weekly market" by:friday every:week effort:8h')
+    inbox = Inbox()
+    for _ in range(35):
+        town.advance(days=1)
+        sweep(town, inbox)
+    told = inbox.to("@alice", "has nobody named to step in if Bob were away")
+    assert len(told) == 1, told

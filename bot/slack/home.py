@@ -47,7 +47,7 @@ def partnership_reply(ctx: Context, p: Partnership, member_id: int, role: Role) 
         title=p.name,
         fields=fields,
         sections=[
-            Section("Your commitments", [commitment_item(c, tz, now, False, snooze=not p.over(now)) for c in mine],
+            Section("Your commitments", [commitment_item(c, tz, now, False, live=not p.over(now)) for c in mine],
                     empty="You have no open commitments here."),
             Section("Your load", [Item(load_line)]),
             Section("Open concerns", open_concerns(ctx, p.id), empty="No open concerns."),

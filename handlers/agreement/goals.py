@@ -178,7 +178,7 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
     taking = live and goal.dropped_at is None
     return Reply(title=f"Goal #{goal.number}: {goal.title}", fields=fields, sections=[
         Section(f"Work serving it ({i.work.said()})",
-                [commitment_item(c, tz, ctx.now, buttons=ctx.may_change(c), snooze=live) for c in work],
+                [commitment_item(c, tz, ctx.now, buttons=ctx.may_change(c), live=live) for c in work],
                 empty=f'None yet: `commit "What" by:friday goal:{goal.number}`.' if taking else "None."),
         Section("Readings, newest first", readings, empty=(
             f'None yet: `reading {goal.number} {goal.baseline.normalize():f} "Where it came from"`.' if taking
