@@ -657,3 +657,23 @@ def test_a_meetings_uid_stays_the_same_before_during_and_after_publishing(town: 
     town.ok("alice", "publish off")
     [cancelled] = town.say("alice", 'meeting cancel 1 "The hall flooded"').attachments
     assert [str(e["uid"]) for e in meeting_events(icalendar.Calendar.from_ical(cancelled.content))] == [first]
+
+
+def test_minutes_keep_the_quorum_of_the_table_the_meeting_had_when_partners_join_and_leave_later(town: Chat) -> None:
+    """Approved minutes said "Quorate: 2 of 3" and, once two organisations joined and Bob's left,
+    "Not quorate: 1 of 4" above the decision the meeting took: the record rewrote itself."""
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob")
+    town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:2 against:0')
+    at(town, "2026-12-09T10:00")
+    town.ok("dave", 'join org:"Rotary Club" sector:voluntary')
+    town.ok("erin", 'join org:"Riverside School" sector:public')
+    town.ok("bob", "leave")
+    town.ok("alice", "minutes 1 approve")  # it was refused as "not quorate"
+    at(town, "2027-01-20T10:00")
+    town.ok("dave", "leave")
+    assert "Quorate: 2 of 3 partner organisations present" in town.ok("carol", "minutes 1")
+    exported = town.say("carol", "minutes 1 export").attachments[0].content.decode()
+    assert "- Quorate: 2 of 3 partner organisations present" in exported
