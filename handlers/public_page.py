@@ -33,6 +33,7 @@ from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
+from handlers.meetings.record import taken_at
 from handlers.members import missing_sectors
 from handlers.mentions import Mentions
 from handlers.status import deciding
@@ -427,12 +428,19 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
                 Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
             left_out[decision_id].add(member_id)
+    in_room = taken_at(session, [d.id for d in settled])
+
+    def grounds(d: Decision) -> tuple[list[str], Turnout | None]:
+        """The reasons given and the turnout; one taken at a meeting was counted in the room, so
+        its minutes' count says it, not the chat's responses (it has none)."""
+        if d.id in in_room:
+            return [words((d.outcome or "").splitlines()[0])], None
+        return reasons(by_decision[d.id], words), (
+            None if hidden(d) else  # the one gate every surface showing responses asks
+            turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]), proxies))
+
     page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
-                              reasons(by_decision[d.id], words), d.number,
-                              None if hidden(d) else  # the one gate every surface showing responses asks
-                              turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
-                                      proxies))
-                      for d in settled]
+                              said, d.number, counted) for d in settled for said, counted in [grounds(d)]]
     changes += [Change(f"decision-{s.number}", d.closed_at or now, f"Decided: {s.title} ({s.outcome})",
                        "\n".join([f"By {s.mode}: {s.turnout.said()}." if s.turnout else f"By {s.mode}.",
                                    *([f"Why it failed: {s.turnout.failed_by}."] if s.turnout and s.turnout.failed_by

@@ -677,3 +677,21 @@ def test_minutes_keep_the_quorum_of_the_table_the_meeting_had_when_partners_join
     assert "Quorate: 2 of 3 partner organisations present" in town.ok("carol", "minutes 1")
     exported = town.say("carol", "minutes 1 export").attachments[0].content.decode()
     assert "- Quorate: 2 of 3 partner organisations present" in exported
+
+
+def test_the_public_page_gives_a_decision_taken_at_a_meeting_the_count_of_the_room(town: Chat, web: FlaskClient) -> None:
+    """The page said "no responses; 0 of 3 responded. Why it failed: nobody responded." of a
+    decision the meeting's minutes, on the same page, said it took 1 for and 2 against."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob,@carol")
+    town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:1 against:2')
+    town.ok("alice", "minutes 1 approve")
+    page = web.get(path).text
+    decided = page.split('id="decision-1"')[1].split("</li>")[0]
+    assert "Taken at the meeting of Tue 8 Dec: 1 for, 2 against, 0 abstaining." in decided
+    assert "responded" not in decided and "Why it failed" not in decided
+    entry = web.get(path + "feed.atom").text.split("#decision-1</id>")[1].split("</entry>")[0]
+    assert "By vote.\nTaken at the meeting of Tue 8 Dec: 1 for, 2 against, 0 abstaining." in entry
