@@ -273,7 +273,7 @@ def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[
     """Who could decide `d` when it closed, by the rule `decisions` counts by: members then at the
     table and not observers, not left out for a declared interest, and (unless the partnership
     counts latecomers) in when it opened."""
-    closed = d.closed_at or d.closes_at
+    closed = closed_moment(d)
     return {m.id for m in ever if m.joined_at <= closed and (m.left_at is None or m.left_at > closed)
             and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
 
@@ -281,7 +281,7 @@ def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[
 def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int], proxies: list[Proxy]) -> Turnout:
     """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
     against the rule, and why it failed."""
-    counted = [r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, d.closed_at)]
+    counted = [r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, closed_moment(d))]
     positions = [r.position for r in counted]
     share = 100 * len(counted) / len(entitled) if entitled else 0
     failed_by = None

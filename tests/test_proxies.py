@@ -269,3 +269,32 @@ def test_a_member_whose_proxys_vote_no_longer_counts_is_reminded_to_respond(town
     assert inbox.to("@gwen", "Proposal #1 Pedestrianise the square closes")
     assert inbox.to("@alice", "you haven't responded yet")
     assert not inbox.to("@carol") and not inbox.to("@bob"), "Carol responded; Bob observes"
+
+
+def test_what_happens_after_a_proposal_closes_and_before_its_outcome_is_recorded_changes_no_count(
+        town: Chat, web: FlaskClient) -> None:
+    """Carol withdrew Bob's proxy a minute after #1 closed, and the sweep then recorded it failed,
+    1 yes 1 no, not counting the yes Bob cast for her while it stood; Bob leaving then did the same."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'propose "Plant trees" mode:vote closes:2026-12-10')
+    town.ok("alice", 'propose "Paint the bridge" mode:vote closes:2026-12-10')
+    town.ok("carol", "proxy 1 @bob")
+    for n in (1, 2):
+        town.ok("alice", f"vote {n} no")
+        town.ok("bob", f"vote {n} yes")
+    town.ok("bob", "vote 1 yes for:@carol")
+    town.ok("carol", "vote 2 yes")
+    at(town, "2026-12-11T00:01")
+    town.ok("carol", "proxy withdraw 1")
+    assert "Bob for Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 1")
+    town.ok("carol", "leave")
+    assert "Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 2")
+    assert "3 responded" in town.ok("alice", "decisions").split("#2 Paint the bridge")[1]
+    at(town, "2026-12-11T00:05")
+    sweep(town, Inbox())
+    for n in (1, 2):
+        outcome = town.ok("alice", f"decision {n}")
+        assert "Status: passed" in outcome and "Responses: 2 yes, 1 no (3 of 3 members)." in outcome
+        assert "Not counted" not in outcome
+    page = web.get(path).text
+    assert page.count("2 yes, 1 no; 3 of 3 responded") == 2
