@@ -256,8 +256,7 @@ def count_responses(session: Session, d: Decision, members: list[Member] | None 
     Once it has closed, `at` its closing moment (`as_closed`): it is counted as things stood
     then, so a member leaving or a proxy withdrawn before the sweep records the outcome changes nothing."""
     if at is not None:
-        members = [m for m in queries.members_ever(session, d.partnership_id)
-                   if m.joined_at <= at and (m.left_at is None or m.left_at > at)]
+        members = queries.members_at(session, d.partnership_id, at)
     elif members is None:
         members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])

@@ -695,3 +695,19 @@ def test_the_public_page_gives_a_decision_taken_at_a_meeting_the_count_of_the_ro
     assert "responded" not in decided and "Why it failed" not in decided
     entry = web.get(path + "feed.atom").text.split("#decision-1</id>")[1].split("</entry>")[0]
     assert "By vote.\nTaken at the meeting of Tue 8 Dec: 1 for, 2 against, 0 abstaining." in entry
+
+
+def test_someone_who_left_after_the_meeting_is_recorded_as_there(town: Chat) -> None:
+    """Bob left the day after the meeting, and `minutes 1 present:@alice,@bob` was refused
+    ("@bob isn't a member ... a coordinator can add someone"): the minutes could not say who came."""
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-09T10:00")
+    town.ok("bob", "leave")
+    out = town.ok("alice", "minutes 1 present:@alice,@bob")
+    assert "present Alice (Town Council), Bob (Chamber of Trade)" in out and "Quorate: 2 of 3" in out
+    town.ok("dave", 'join org:"Rotary Club" sector:voluntary')
+    refuse(town, "alice", "minutes 1 apologies:@zed", "@zed was not a member of Riverside Partnership when "
+           "meeting 1 began, nor is now.", "`members`")
+    town.ok("alice", "minutes 1 apologies:@dave")  # joined since: named as a member now
+    assert "Apologies: Dave" in town.ok("carol", "minutes 1")
