@@ -271,3 +271,15 @@ def test_a_handover_declined_once_nobody_coordinates_says_there_is_no_coordinato
     town.ok("alice", "leave")
     refuse(town, "carol", 'decline 1 "I never had the keys"',
            "There is nobody to give #1 back to: the partnership has no coordinator now.", '`drop 1 "why"`')
+
+
+def test_a_proposal_that_had_closed_before_the_wind_up_is_shown_closed_not_paused(town: Chat) -> None:
+    """`status` said #1 was "paused: decided only if the partnership reopens, with the time it had
+    left", while `decision 1` said it had closed, its outcome to be recorded if it reopens."""
+    town.ok("alice", 'propose "Adopt the plan" mode:consensus closes:2026-12-10')
+    town.ok("bob", "agree 1")
+    at(town, "2026-12-11T00:00:30")  # closed, and the sweep has not recorded it yet
+    town.ok("alice", 'partnership wind-up "The funding ended"')
+    said = 'Proposal #1 "Adopt the plan" closed Thu 10 Dec, outcome recorded if the partnership reopens'
+    assert said in town.ok("carol", "status")
+    assert "Status: closed Thu 10 Dec, outcome recorded if the partnership reopens" in town.ok("carol", "decision 1")
