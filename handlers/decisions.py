@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -441,9 +441,17 @@ def settle(session: Session, d: Decision, now: datetime, by: int | None, note: s
     locked = queries.lock(session, Decision, d.id)
     if locked is None or locked.status is not DecisionStatus.OPEN:
         return None
-    status, lines = work_out(d, count_responses(session, d, at=min(now, d.closes_at)))
+    count = count_responses(session, d, at=min(now, d.closes_at))
+    status, lines = work_out(d, count)
     if note:
         lines.insert(1, note)
+    # Recorded while it is still open (a settled decision's responses never change), for the surfaces showing it later.
+    counted = [r.id for r in count.counted]
+    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id,
+                                                   DecisionResponse.id.in_(counted)).values(counted=True))
+    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id,
+                                                   DecisionResponse.id.not_in(counted)).values(counted=False))
+    d.entitled = len(count.entitled)
     d.status, d.outcome, d.closed_at, d.closed_by_id = status, "\n".join(lines), now, by
     session.flush()
     queries.record_event(session, d.partnership_id, by, "decision-close", f"closed #{d.number} {d.title}: {status.value}",

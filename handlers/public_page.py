@@ -278,12 +278,22 @@ def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[
             and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
 
 
-def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int], proxies: list[Proxy]) -> Turnout:
+def as_counted(d: Decision, responses: list[DecisionResponse], entitled: set[int],
+               proxies: list[Proxy]) -> tuple[list[DecisionResponse], int]:
+    """The responses that counted and how many could respond, as `decisions.settle` recorded them
+    with the outcome; for one settled before it recorded them, worked out again from the record
+    (the members who could decide it, `entitled`, and the proxies standing as it closed)."""
+    if d.entitled is not None:
+        return [r for r in responses if r.counted], d.entitled
+    return ([r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, closed_moment(d))],
+            len(entitled))
+
+
+def turnout(d: Decision, counted: list[DecisionResponse], entitled: int) -> Turnout:
     """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
     against the rule, and why it failed."""
-    counted = [r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, closed_moment(d))]
     positions = [r.position for r in counted]
-    share = 100 * len(counted) / len(entitled) if entitled else 0
+    share = 100 * len(counted) / entitled if entitled else 0
     failed_by = None
     if d.status is DecisionStatus.FAILED:
         yes, no = positions.count(Position.YES), positions.count(Position.NO)
@@ -300,7 +310,7 @@ def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int], 
                 f"the vote: yes was {round(100 * yes / (yes + no))}%, it needed {d.threshold}%"
         else:
             failed_by = "no consensus"
-    return Turnout(tally(positions), len(counted), len(entitled), d.quorum, d.threshold, failed_by)
+    return Turnout(tally(positions), len(counted), entitled, d.quorum, d.threshold, failed_by)
 
 
 def ending_of(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo, now: datetime) -> Ending | None:
@@ -437,7 +447,8 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
             return [words((d.outcome or "").splitlines()[0])], None
         return reasons(by_decision[d.id], words), (
             None if hidden(d) else  # the one gate every surface showing responses asks
-            turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]), proxies))
+            turnout(d, *as_counted(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
+                                   proxies)))
 
     page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
                               said, d.number, counted) for d in settled for said, counted in [grounds(d)]]

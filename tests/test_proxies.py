@@ -5,8 +5,9 @@ and a withdrawn proxy takes back what it cast on what is still open."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from storage.models import DecisionResponse, Proxy
+from storage.models import Decision, DecisionResponse, Proxy
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, at, sweep
@@ -298,3 +299,23 @@ def test_what_happens_after_a_proposal_closes_and_before_its_outcome_is_recorded
         assert "Not counted" not in outcome
     page = web.get(path).text
     assert page.count("2 yes, 1 no; 3 of 3 responded") == 2
+
+
+def test_the_public_page_keeps_the_count_the_outcome_gave_when_roles_and_settings_change_later(
+        town: Chat, web: FlaskClient) -> None:
+    """Carol, made an observer after #1 closed 2 yes 1 no (3 of 3), vanished from the page's count:
+    "2 yes; 2 of 2 responded", a second count from today's roles beside the outcome's."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'propose "Plant trees" mode:vote closes:2026-12-10')
+    town.ok("bob", 'interest 1 "I sell trees"')
+    for user, said in (("alice", "yes"), ("bob", "yes"), ("carol", 'no "Too dear"')):
+        town.ok(user, f"vote 1 {said}")
+    at(town, "2026-12-11T09:00")
+    sweep(town, Inbox())
+    assert "Responses: 2 yes, 1 no (3 of 3 members)." in town.ok("alice", "decision 1")
+    with town.sessions() as session:
+        assert session.scalars(select(Decision.entitled)).all() == [3]
+        assert session.scalars(select(DecisionResponse.counted)).all() == [True, True, True]
+    town.ok("alice", "member role @carol observer")
+    town.ok("alice", "partnership edit interests:exclude")
+    assert "2 yes, 1 no; 3 of 3 responded" in web.get(path).text
