@@ -82,6 +82,12 @@ def closing(d: Decision, now: datetime) -> bool:
     return d.status is DecisionStatus.OPEN and d.closes_at <= now
 
 
+def proposer_zone(d: Decision) -> ZoneInfo:
+    """The zone a proposal's close is a day in: its proposer's, who set it, as a due date is its
+    owner's day; the chat says it so, the agenda too, and the page says the zone with the time."""
+    return zone(d.proposer.person.timezone)
+
+
 def closed_moment(d: Decision) -> datetime:
     """When it stopped taking responses: its closing time, or earlier when closed early or
     withdrawn; not when the sweep got round to recording its outcome. Settled ones are dated and ordered by it."""

@@ -27,9 +27,17 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
-from handlers.context import zone
 from handlers.dates import days_overdue, show_at, zone_said
-from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
+from handlers.decisions import (
+    closed_moment,
+    closing,
+    hidden,
+    proposer_zone,
+    proxies_on,
+    proxy_lapsed,
+    responses_to,
+    tally,
+)
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
@@ -350,12 +358,6 @@ def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
                 who = f"{r.cast_by.display_name} for {who}" if words.names else f"{who}, by proxy"
             given.append(f"{r.position.value.capitalize()} from {who}: {words(r.reason)}")
     return given
-
-
-def proposer_zone(d: Decision) -> ZoneInfo:
-    """The zone a proposal's close is a day in: its proposer's, who set it, as a due date is its
-    owner's day; the chat says it so, and the page says the zone with the time."""
-    return zone(d.proposer.person.timezone)
 
 
 def time_said(moment: datetime, tz: ZoneInfo) -> str:

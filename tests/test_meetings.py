@@ -711,3 +711,12 @@ def test_someone_who_left_after_the_meeting_is_recorded_as_there(town: Chat) -> 
            "meeting 1 began, nor is now.", "`members`")
     town.ok("alice", "minutes 1 apologies:@dave")  # joined since: named as a member now
     assert "Apologies: Dave" in town.ok("carol", "minutes 1")
+
+
+def test_the_agenda_says_a_proposal_closes_on_the_day_its_proposer_set(town: Chat) -> None:
+    """Bob, in Los Angeles, proposed #1 closing Thu 10 Dec (23:59 his time); the agenda drafted
+    from it said "closing Fri 11 Dec", the UTC day."""
+    town.ok("bob", "tz America/Los_Angeles")
+    assert "Closes Thu 10 Dec 23:59" in town.ok("bob", 'propose "Buy festoon lights" mode:vote closes:2026-12-10')
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    assert "1. Proposal #1: Buy festoon lights, closing Thu 10 Dec" in town.ok("carol", "agenda 1")
