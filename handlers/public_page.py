@@ -41,7 +41,7 @@ from handlers.decisions import (
 from handlers.describe import days_late, due_day, left_said, owner_zone
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
-from handlers.meetings.record import taken_at
+from handlers.meetings.record import in_draft_minutes, taken_at
 from handlers.members import missing_sectors
 from handlers.mentions import Mentions
 from handlers.status import deciding
@@ -428,8 +428,8 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                        f"{show_at(d.closes_at, proposer_zone(d), now, shared=True)}.")
                 for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
-        Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
-        .order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
+        Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)),
+        ~in_draft_minutes()).order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
     by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
     for r in responses_to(session, [d.id for d in settled]):
         by_decision[r.decision_id].append(r)

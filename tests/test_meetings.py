@@ -679,7 +679,8 @@ def test_minutes_keep_the_quorum_of_the_table_the_meeting_had_when_partners_join
     assert "- Quorate: 2 of 3 partner organisations present" in exported
 
 
-def test_the_public_page_gives_a_decision_taken_at_a_meeting_the_count_of_the_room(town: Chat, web: FlaskClient) -> None:
+def test_the_public_page_gives_a_decision_taken_at_a_meeting_the_rooms_count_once_its_minutes_are_approved(
+        town: Chat, web: FlaskClient) -> None:
     """The page said "no responses; 0 of 3 responded. Why it failed: nobody responded." of a
     decision the meeting's minutes, on the same page, said it took 1 for and 2 against."""
     path = address(town.ok("alice", "publish on"))
@@ -688,8 +689,14 @@ def test_the_public_page_gives_a_decision_taken_at_a_meeting_the_count_of_the_ro
     at(town, "2026-12-08T19:00")
     town.ok("alice", "minutes 1 present:@alice,@bob,@carol")
     town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:1 against:2')
+    town.ok("alice", 'minutes 1 decided "Spend £900 on lights" for:2 against:1')
+    town.ok("alice", 'withdraw 2 "Recorded by mistake"')
+    town.ok("alice", 'minutes 1 action @bob "Book the hall" by:friday')
+    assert "lights" not in web.get(path).text, "the draft's decisions stay private with it: it may yet be corrected"
+    assert "lights" not in web.get(path + "feed.atom").text
     town.ok("alice", "minutes 1 approve")
     page = web.get(path).text
+    assert 'id="decision-2"' not in page, "withdrawn from the draft, it was never taken"
     decided = page.split('id="decision-1"')[1].split("</li>")[0]
     assert "Taken at the meeting of Tue 8 Dec: 1 for, 2 against, 0 abstaining." in decided
     assert "responded" not in decided and "Why it failed" not in decided
