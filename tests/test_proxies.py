@@ -286,7 +286,10 @@ def test_what_happens_after_a_proposal_closes_and_before_its_outcome_is_recorded
     town.ok("bob", "vote 1 yes for:@carol")
     town.ok("carol", "vote 2 yes")
     at(town, "2026-12-11T00:01")
-    town.ok("carol", "proxy withdraw 1")
+    refuse(town, "carol", "proxy withdraw 1", "#1 Plant trees closed Thu 10 Dec, outcome being recorded.",
+           "`decision 1`")
+    town.ok("carol", "proxy @alice until:2026-12-20")  # a dated proxy given or replaced after it closed
+    town.ok("carol", "proxy withdraw")
     assert "Bob for Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 1")
     town.ok("carol", "leave")
     assert "Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 2")
