@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -82,10 +82,22 @@ def closing(d: Decision, now: datetime) -> bool:
     return d.status is DecisionStatus.OPEN and d.closes_at <= now
 
 
+def proposer_zone(d: Decision) -> ZoneInfo:
+    """The zone a proposal's close is a day in: its proposer's, who set it, as a due date is its
+    owner's day; the chat says it so, the agenda too, and the page says the zone with the time."""
+    return zone(d.proposer.person.timezone)
+
+
 def closed_moment(d: Decision) -> datetime:
     """When it stopped taking responses: its closing time, or earlier when closed early or
     withdrawn; not when the sweep got round to recording its outcome. Settled ones are dated and ordered by it."""
     return min(d.closed_at, d.closes_at) if d.closed_at else d.closes_at
+
+
+def as_closed(d: Decision, now: datetime) -> datetime | None:
+    """The moment a decision past its closing time is counted at (see `count_responses`); None
+    while it still takes responses, counted as things stand."""
+    return d.closes_at if d.closes_at <= now else None
 
 
 def closed_unsettled(d: Decision, p: Partnership, tz: ZoneInfo, now: datetime) -> str:
@@ -206,12 +218,13 @@ def tally(positions: Iterable[Position]) -> str:
     return ", ".join(f"{counts[p]} {p.value}" for p in ORDER if counts[p]) or "no responses"
 
 
-def why_not_counted(d: Decision, m: Member, latecomers: bool, left_out: frozenset[int] = frozenset()) -> str | None:
+def why_not_counted(d: Decision, m: Member, latecomers: bool, left_out: frozenset[int] = frozenset(),
+                    at: datetime | None = None) -> str | None:
     """Why a member's response does not count towards a decision (None when it does): only
-    members still in and not observers decide it, not those `left_out` for an interest they
-    declared in it (see `interested`), and (unless the partnership counts
-    `latecomers`) only those who were in when it opened."""
-    if not m.active:
+    members still in (at `at`, its closing, once it has closed) and not observers decide it,
+    not those `left_out` for an interest they declared in it (see `interested`), and (unless
+    the partnership counts `latecomers`) only those who were in when it opened."""
+    if m.left_at is not None and (at is None or m.left_at <= at):
         return "has left"
     if m.role is Role.OBSERVER:
         return "an observer"
@@ -241,10 +254,16 @@ class Count:
         return [m for m in self.entitled if m.id not in answered]
 
 
-def count_responses(session: Session, d: Decision, members: list[Member] | None = None) -> Count:
+def count_responses(session: Session, d: Decision, members: list[Member] | None = None,
+                    at: datetime | None = None) -> Count:
     """Who is entitled to decide `d` now, and which of its responses count; `members`, the
-    partnership's active ones, when the caller counts several decisions and has read them once."""
-    if members is None:
+    partnership's active ones, when the caller counts several decisions and has read them once.
+
+    Once it has closed, `at` its closing moment (`as_closed`): it is counted as things stood
+    then, so a member leaving or a proxy withdrawn before the sweep records the outcome changes nothing."""
+    if at is not None:
+        members = queries.members_at(session, d.partnership_id, at)
+    elif members is None:
         members = queries.active_members(session, d.partnership_id)
     responses = responses_to(session, [d.id])
     interests = declared_interests(session, d)
@@ -252,9 +271,9 @@ def count_responses(session: Session, d: Decision, members: list[Member] | None 
     proxies = proxies_on(session, d.partnership_id, [d.id], [r for r in responses if r.cast_by_id is not None])
 
     def why(r: DecisionResponse) -> str | None:
-        return why_not_counted(d, r.member, latecomers, left_out) or proxy_lapsed(r, proxies, None)
+        return why_not_counted(d, r.member, latecomers, left_out, at) or proxy_lapsed(r, proxies, at)
 
-    return Count([m for m in members if why_not_counted(d, m, latecomers, left_out) is None],
+    return Count([m for m in members if why_not_counted(d, m, latecomers, left_out, at) is None],
                  [r for r in responses if why(r) is None],
                  [(r, reason) for r in responses if (reason := why(r))],
                  [m for m in members if m.id in left_out], interests)
@@ -428,9 +447,17 @@ def settle(session: Session, d: Decision, now: datetime, by: int | None, note: s
     locked = queries.lock(session, Decision, d.id)
     if locked is None or locked.status is not DecisionStatus.OPEN:
         return None
-    status, lines = work_out(d, count_responses(session, d))
+    count = count_responses(session, d, at=min(now, d.closes_at))
+    status, lines = work_out(d, count)
     if note:
         lines.insert(1, note)
+    # Recorded while it is still open (a settled decision's responses never change), for the surfaces showing it later.
+    counted = [r.id for r in count.counted]
+    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id,
+                                                   DecisionResponse.id.in_(counted)).values(counted=True))
+    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id,
+                                                   DecisionResponse.id.not_in(counted)).values(counted=False))
+    d.entitled = len(count.entitled)
     d.status, d.outcome, d.closed_at, d.closed_by_id = status, "\n".join(lines), now, by
     session.flush()
     queries.record_event(session, d.partnership_id, by, "decision-close", f"closed #{d.number} {d.title}: {status.value}",
@@ -838,7 +865,8 @@ def decisions(ctx: Context, args: Args) -> Reply:
     # Responses as `decision N` and the vote's own reply count them: one who left, or joined
     # after it opened, responded but does not count.
     members = queries.active_members(ctx.session, partnership.id)
-    counts = {d.id: count_responses(ctx.session, d, members) for d in rows if d.status is DecisionStatus.OPEN}
+    counts = {d.id: count_responses(ctx.session, d, members, as_closed(d, ctx.now))
+              for d in rows if d.status is DecisionStatus.OPEN}
     still_open = [decision_item(ctx, d, counts[d.id]) for d in rows
                   if d.status is DecisionStatus.OPEN and not closing(d, ctx.now)]
     closed = [decision_item(ctx, d, counts[d.id]) for d in rows if closing(d, ctx.now)]
@@ -863,7 +891,7 @@ def decision(ctx: Context, args: Args) -> Reply:
     why_not: dict[int, str] = {}
     fields = [("Proposed by", f"{member_label(d.proposer)}, {show_moment(d.created_at, ctx.tz, ctx.now)}")]
     if d.status is DecisionStatus.OPEN:
-        count = count_responses(ctx.session, d)
+        count = count_responses(ctx.session, d, at=as_closed(d, ctx.now))
         why_not = {r.id: why for r, why in count.not_counted}
         waiting = [Item(member_label(m)) for m in count.waiting]
     if closing(d, ctx.now):

@@ -117,6 +117,8 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     args.finish()
     giver = ctx.require_member()
     d = find_decision(ctx, number) if number is not None else None
+    if d is not None:
+        ensure_open(ctx, d)  # it was counted as it closed, with what the proxy cast: withdrawing now would change nothing
     queries.lock(ctx.session, Member, giver.id)
     found = [p for p in mine(ctx, giver) if p.decision_id == (d.id if d else None)]
     if not found:

@@ -27,12 +27,21 @@ from sqlalchemy.orm import Session
 from handlers import life
 from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary, framework
 from handlers.commitments import open_commitments
-from handlers.context import zone
 from handlers.dates import show_at, zone_said
-from handlers.decisions import closed_moment, closing, hidden, proxies_on, proxy_lapsed, responses_to, tally
+from handlers.decisions import (
+    closed_moment,
+    closing,
+    hidden,
+    proposer_zone,
+    proxies_on,
+    proxy_lapsed,
+    responses_to,
+    tally,
+)
 from handlers.describe import due_day, lateness, left_said
 from handlers.meetings.agenda import AGENDA_BEFORE, PublishedAgenda, published_agendas
 from handlers.meetings.minutes import MinutesText, published_minutes
+from handlers.meetings.record import in_draft_minutes, taken_at
 from handlers.members import missing_sectors
 from handlers.mentions import Mentions
 from handlers.status import deciding
@@ -281,17 +290,27 @@ def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[
     """Who could decide `d` when it closed, by the rule `decisions` counts by: members then at the
     table and not observers, not left out for a declared interest, and (unless the partnership
     counts latecomers) in when it opened."""
-    closed = d.closed_at or d.closes_at
+    closed = closed_moment(d)
     return {m.id for m in ever if m.joined_at <= closed and (m.left_at is None or m.left_at > closed)
             and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
 
 
-def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int], proxies: list[Proxy]) -> Turnout:
+def as_counted(d: Decision, responses: list[DecisionResponse], entitled: set[int],
+               proxies: list[Proxy]) -> tuple[list[DecisionResponse], int]:
+    """The responses that counted and how many could respond, as `decisions.settle` recorded them
+    with the outcome; for one settled before it recorded them, worked out again from the record
+    (the members who could decide it, `entitled`, and the proxies standing as it closed)."""
+    if d.entitled is not None:
+        return [r for r in responses if r.counted], d.entitled
+    return ([r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, closed_moment(d))],
+            len(entitled))
+
+
+def turnout(d: Decision, counted: list[DecisionResponse], entitled: int) -> Turnout:
     """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
     against the rule, and why it failed."""
-    counted = [r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, d.closed_at)]
     positions = [r.position for r in counted]
-    share = 100 * len(counted) / len(entitled) if entitled else 0
+    share = 100 * len(counted) / entitled if entitled else 0
     failed_by = None
     if d.status is DecisionStatus.FAILED:
         yes, no = positions.count(Position.YES), positions.count(Position.NO)
@@ -308,7 +327,7 @@ def turnout(d: Decision, responses: list[DecisionResponse], entitled: set[int], 
                 f"the vote: yes was {round(100 * yes / (yes + no))}%, it needed {d.threshold}%"
         else:
             failed_by = "no consensus"
-    return Turnout(tally(positions), len(counted), len(entitled), d.quorum, d.threshold, failed_by)
+    return Turnout(tally(positions), len(counted), entitled, d.quorum, d.threshold, failed_by)
 
 
 def ending_of(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo, now: datetime) -> Ending | None:
@@ -348,12 +367,6 @@ def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
                 who = f"{r.cast_by.display_name} for {who}" if words.names else f"{who}, by proxy"
             given.append(f"{r.position.value.capitalize()} from {who}: {words(r.reason)}")
     return given
-
-
-def proposer_zone(d: Decision) -> ZoneInfo:
-    """The zone a proposal's close is a day in: its proposer's, who set it, as a due date is its
-    owner's day; the chat says it so, and the page says the zone with the time."""
-    return zone(d.proposer.person.timezone)
 
 
 def time_said(moment: datetime, tz: ZoneInfo) -> str:
@@ -425,8 +438,8 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                        f"{show_at(d.closes_at, proposer_zone(d), now, shared=True)}.")
                 for d in open_decisions]
     settled = list(session.scalars(select(Decision).where(
-        Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)))
-        .order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
+        Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)),
+        ~in_draft_minutes()).order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
     by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
     for r in responses_to(session, [d.id for d in settled]):
         by_decision[r.decision_id].append(r)
@@ -437,12 +450,20 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
                 Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
             left_out[decision_id].add(member_id)
+    in_room = taken_at(session, [d.id for d in settled])
+
+    def grounds(d: Decision) -> tuple[list[str], Turnout | None]:
+        """The reasons given and the turnout; one taken at a meeting was counted in the room, so
+        its minutes' count says it, not the chat's responses (it has none)."""
+        if d.id in in_room:
+            return [words((d.outcome or "").splitlines()[0])], None
+        return reasons(by_decision[d.id], words), (
+            None if hidden(d) else  # the one gate every surface showing responses asks
+            turnout(d, *as_counted(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
+                                   proxies)))
+
     page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
-                              reasons(by_decision[d.id], words), d.number,
-                              None if hidden(d) else  # the one gate every surface showing responses asks
-                              turnout(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
-                                      proxies))
-                      for d in settled]
+                              said, d.number, counted) for d in settled for said, counted in [grounds(d)]]
     changes += [Change(f"decision-{s.number}", d.closed_at or now, f"Decided: {s.title} ({s.outcome})",
                        "\n".join([f"By {s.mode}: {s.turnout.said()}." if s.turnout else f"By {s.mode}.",
                                    *([f"Why it failed: {s.turnout.failed_by}."] if s.turnout and s.turnout.failed_by

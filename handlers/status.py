@@ -130,8 +130,8 @@ def what_is_left(ctx: Context, p: Partnership, open_work: list[Commitment], deci
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)) or 0
     if concerns:
         items.append(Item(f"{plural(concerns, 'open concern')} (`concerns` lists them), kept as they were"))
-    items += [Item(f'Proposal #{d.number} "{d.title}" is {PAUSED}')
-              for d in deciding]
+    items += [Item(f'Proposal #{d.number} "{d.title}" {closed_unsettled(d, p, ctx.tz, ctx.now)}') if closing(d, ctx.now)
+              else Item(f'Proposal #{d.number} "{d.title}" is {PAUSED}') for d in deciding]
     return items
 
 

@@ -936,6 +936,9 @@ class Decision(Base):
     review_on: Mapped[date | None] = mapped_column(Date)
     # A ranked choice's options, as a JSON list in the order proposed (which breaks ties).
     options: Mapped[str | None] = mapped_column(Text)
+    # How many members could decide it when it closed, recorded with its outcome (see
+    # `DecisionResponse.counted`); None while open, and for one taken at a meeting or settled before 0036.
+    entitled: Mapped[int | None]
 
     proposer: Mapped[Member] = relationship(
         foreign_keys="Decision.proposer_id", primaryjoin="Decision.proposer_id == Member.id", lazy="joined"
@@ -968,6 +971,9 @@ class DecisionResponse(Base):
     cast_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     # A ranked choice's answer: the options' places in the proposal (0 first), most wanted first, as JSON.
     ranking: Mapped[str | None] = mapped_column(Text)
+    # Whether it counted in the outcome, recorded as the decision is settled, so what is shown of it
+    # later never depends on roles or settings changed since; None while open (and before 0036).
+    counted: Mapped[bool | None] = mapped_column(Boolean)
 
     decision: Mapped[Decision] = relationship(
         foreign_keys="DecisionResponse.decision_id",

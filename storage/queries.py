@@ -235,6 +235,13 @@ def members_ever(session: Session, partnership_id: int) -> list[Member]:
     return list(session.scalars(MEMBERS_EVER, {"partnership_id": partnership_id}))
 
 
+def members_at(session: Session, partnership_id: int, moment: datetime) -> list[Member]:
+    """Everyone who was a member at `moment` (joined by then, not yet left), by name: who could
+    decide a proposal as it closed, or sat at a meeting's table as it began."""
+    return [m for m in members_ever(session, partnership_id)
+            if m.joined_at <= moment and (m.left_at is None or m.left_at > moment)]
+
+
 def coordinators(session: Session, partnership_id: int) -> list[Member]:
     return [m for m in active_members(session, partnership_id) if m.role is Role.COORDINATOR]
 

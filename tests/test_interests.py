@@ -107,3 +107,18 @@ def test_a_member_who_leaves_takes_their_interests_with_them(town: Chat) -> None
     assert "Interests declared" not in town.ok("bob", "agreement")
     assert "partnerbot noted that interest #1 of Carol (\"My sister chairs the council's planning committee\") was " \
            "withdrawn, as Carol left" in town.ok("bob", "history about:interests")
+
+
+def test_an_interest_in_a_proposal_that_has_closed_stays_with_it(town: Chat) -> None:
+    """Bob withdrew his interest in #1 after it failed without his vote, and the public page then
+    counted it: "failed, 2 yes, 1 no; Why it failed: the vote went against it"."""
+    town.ok("alice", "partnership edit interests:exclude")
+    town.ok("alice", 'propose "Buy festoon lights" mode:vote closes:2026-12-10')
+    town.ok("bob", 'interest 1 "I sell lights"')
+    town.ok("alice", "vote 1 no")
+    town.ok("bob", "vote 1 yes")
+    town.ok("carol", "vote 1 yes")
+    town.advance(days=20)
+    refuse(town, "bob", "interest withdraw 1", "Interest #1 was declared in proposal #1 Buy festoon lights, which "
+           "has closed, so it stays on the record with it.", "`decision 1`")
+    assert "I sell lights" in town.ok("carol", "interests")

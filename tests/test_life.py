@@ -332,3 +332,15 @@ def test_a_handover_declined_once_nobody_coordinates_says_there_is_no_coordinato
     town.ok("carol", "accept 1")
     town.ok("carol", 'drop 1 "I never had the keys"')
     town.ok("carol", "leave")
+
+
+def test_a_proposal_that_had_closed_before_the_wind_up_is_shown_closed_not_paused(town: Chat) -> None:
+    """`status` said #1 was "paused: decided only if the partnership reopens, with the time it had
+    left", while `decision 1` said it had closed, its outcome to be recorded if it reopens."""
+    town.ok("alice", 'propose "Adopt the plan" mode:consensus closes:2026-12-10')
+    town.ok("bob", "agree 1")
+    at(town, "2026-12-11T00:00:30")  # closed, and the sweep has not recorded it yet
+    town.ok("alice", 'partnership wind-up "The funding ended"')
+    said = 'Proposal #1 "Adopt the plan" closed Thu 10 Dec, outcome recorded if the partnership reopens'
+    assert said in town.ok("carol", "status")
+    assert "Status: closed Thu 10 Dec, outcome recorded if the partnership reopens" in town.ok("carol", "decision 1")

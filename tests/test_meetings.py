@@ -657,3 +657,73 @@ def test_a_meetings_uid_stays_the_same_before_during_and_after_publishing(town: 
     town.ok("alice", "publish off")
     [cancelled] = town.say("alice", 'meeting cancel 1 "The hall flooded"').attachments
     assert [str(e["uid"]) for e in meeting_events(icalendar.Calendar.from_ical(cancelled.content))] == [first]
+
+
+def test_minutes_keep_the_quorum_of_the_table_the_meeting_had_when_partners_join_and_leave_later(town: Chat) -> None:
+    """Approved minutes said "Quorate: 2 of 3" and, once two organisations joined and Bob's left,
+    "Not quorate: 1 of 4" above the decision the meeting took: the record rewrote itself."""
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob")
+    town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:2 against:0')
+    at(town, "2026-12-09T10:00")
+    town.ok("dave", 'join org:"Rotary Club" sector:voluntary')
+    town.ok("erin", 'join org:"Riverside School" sector:public')
+    town.ok("bob", "leave")
+    town.ok("alice", "minutes 1 approve")  # it was refused as "not quorate"
+    at(town, "2027-01-20T10:00")
+    town.ok("dave", "leave")
+    assert "Quorate: 2 of 3 partner organisations present" in town.ok("carol", "minutes 1")
+    exported = town.say("carol", "minutes 1 export").attachments[0].content.decode()
+    assert "- Quorate: 2 of 3 partner organisations present" in exported
+
+
+def test_the_public_page_gives_a_decision_taken_at_a_meeting_the_rooms_count_once_its_minutes_are_approved(
+        town: Chat, web: FlaskClient) -> None:
+    """The page said "no responses; 0 of 3 responded. Why it failed: nobody responded." of a
+    decision the meeting's minutes, on the same page, said it took 1 for and 2 against."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-08T19:00")
+    town.ok("alice", "minutes 1 present:@alice,@bob,@carol")
+    town.ok("alice", 'minutes 1 decided "Spend £500 on lights" for:1 against:2')
+    town.ok("alice", 'minutes 1 decided "Spend £900 on lights" for:2 against:1')
+    town.ok("alice", 'withdraw 2 "Recorded by mistake"')
+    town.ok("alice", 'minutes 1 action @bob "Book the hall" by:friday')
+    assert "lights" not in web.get(path).text, "the draft's decisions stay private with it: it may yet be corrected"
+    assert "lights" not in web.get(path + "feed.atom").text
+    town.ok("alice", "minutes 1 approve")
+    page = web.get(path).text
+    assert 'id="decision-2"' not in page, "withdrawn from the draft, it was never taken"
+    decided = page.split('id="decision-1"')[1].split("</li>")[0]
+    assert "Taken at the meeting of Tue 8 Dec: 1 for, 2 against, 0 abstaining." in decided
+    assert "responded" not in decided and "Why it failed" not in decided
+    entry = web.get(path + "feed.atom").text.split("#decision-1</id>")[1].split("</entry>")[0]
+    assert "By vote.\nTaken at the meeting of Tue 8 Dec: 1 for, 2 against, 0 abstaining." in entry
+
+
+def test_someone_who_left_after_the_meeting_is_recorded_as_there(town: Chat) -> None:
+    """Bob left the day after the meeting, and `minutes 1 present:@alice,@bob` was refused
+    ("@bob isn't a member ... a coordinator can add someone"): the minutes could not say who came."""
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    town.ok("alice", "meeting schedule 1 slot:1")
+    at(town, "2026-12-09T10:00")
+    town.ok("bob", "leave")
+    out = town.ok("alice", "minutes 1 present:@alice,@bob")
+    assert "present Alice (Town Council), Bob (Chamber of Trade)" in out and "Quorate: 2 of 3" in out
+    town.ok("dave", 'join org:"Rotary Club" sector:voluntary')
+    refuse(town, "alice", "minutes 1 apologies:@zed", "@zed was not a member of Riverside Partnership when "
+           "meeting 1 began, nor is now.", "`members`")
+    town.ok("alice", "minutes 1 apologies:@dave")  # joined since: named as a member now
+    assert "Apologies: Dave" in town.ok("carol", "minutes 1")
+
+
+def test_the_agenda_says_a_proposal_closes_on_the_day_its_proposer_set(town: Chat) -> None:
+    """Bob, in Los Angeles, proposed #1 closing Thu 10 Dec (23:59 his time); the agenda drafted
+    from it said "closing Fri 11 Dec", the UTC day."""
+    town.ok("bob", "tz America/Los_Angeles")
+    assert "Closes Thu 10 Dec 23:59" in town.ok("bob", 'propose "Buy festoon lights" mode:vote closes:2026-12-10')
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
+    assert "1. Proposal #1: Buy festoon lights, closing Thu 10 Dec" in town.ok("carol", "agenda 1")

@@ -5,8 +5,9 @@ and a withdrawn proxy takes back what it cast on what is still open."""
 from __future__ import annotations
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from storage.models import DecisionResponse, Proxy
+from storage.models import Decision, DecisionResponse, Proxy
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
 from tests.test_nudges import Inbox, at, sweep
@@ -269,3 +270,55 @@ def test_a_member_whose_proxys_vote_no_longer_counts_is_reminded_to_respond(town
     assert inbox.to("@gwen", "Proposal #1 Pedestrianise the square closes")
     assert inbox.to("@alice", "you haven't responded yet")
     assert not inbox.to("@carol") and not inbox.to("@bob"), "Carol responded; Bob observes"
+
+
+def test_what_happens_after_a_proposal_closes_and_before_its_outcome_is_recorded_changes_no_count(
+        town: Chat, web: FlaskClient) -> None:
+    """Carol withdrew Bob's proxy a minute after #1 closed, and the sweep then recorded it failed,
+    1 yes 1 no, not counting the yes Bob cast for her while it stood; Bob leaving then did the same."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'propose "Plant trees" mode:vote closes:2026-12-10')
+    town.ok("alice", 'propose "Paint the bridge" mode:vote closes:2026-12-10')
+    town.ok("carol", "proxy 1 @bob")
+    for n in (1, 2):
+        town.ok("alice", f"vote {n} no")
+        town.ok("bob", f"vote {n} yes")
+    town.ok("bob", "vote 1 yes for:@carol")
+    town.ok("carol", "vote 2 yes")
+    at(town, "2026-12-11T00:01")
+    refuse(town, "carol", "proxy withdraw 1", "#1 Plant trees closed Thu 10 Dec, outcome being recorded.",
+           "`decision 1`")
+    town.ok("carol", "proxy @alice until:2026-12-20")  # a dated proxy given or replaced after it closed
+    town.ok("carol", "proxy withdraw")
+    assert "Bob for Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 1")
+    town.ok("carol", "leave")
+    assert "Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 2")
+    assert "3 responded" in town.ok("alice", "decisions").split("#2 Paint the bridge")[1]
+    at(town, "2026-12-11T00:05")
+    sweep(town, Inbox())
+    for n in (1, 2):
+        outcome = town.ok("alice", f"decision {n}")
+        assert "Status: passed" in outcome and "Responses: 2 yes, 1 no (3 of 3 members)." in outcome
+        assert "Not counted" not in outcome
+    page = web.get(path).text
+    assert page.count("2 yes, 1 no; 3 of 3 responded") == 2
+
+
+def test_the_public_page_keeps_the_count_the_outcome_gave_when_roles_and_settings_change_later(
+        town: Chat, web: FlaskClient) -> None:
+    """Carol, made an observer after #1 closed 2 yes 1 no (3 of 3), vanished from the page's count:
+    "2 yes; 2 of 2 responded", a second count from today's roles beside the outcome's."""
+    path = address(town.ok("alice", "publish on"))
+    town.ok("alice", 'propose "Plant trees" mode:vote closes:2026-12-10')
+    town.ok("bob", 'interest 1 "I sell trees"')
+    for user, said in (("alice", "yes"), ("bob", "yes"), ("carol", 'no "Too dear"')):
+        town.ok(user, f"vote 1 {said}")
+    at(town, "2026-12-11T09:00")
+    sweep(town, Inbox())
+    assert "Responses: 2 yes, 1 no (3 of 3 members)." in town.ok("alice", "decision 1")
+    with town.sessions() as session:
+        assert session.scalars(select(Decision.entitled)).all() == [3]
+        assert session.scalars(select(DecisionResponse.counted)).all() == [True, True, True]
+    town.ok("alice", "member role @carol observer")
+    town.ok("alice", "partnership edit interests:exclude")
+    assert "2 yes, 1 no; 3 of 3 responded" in web.get(path).text

@@ -8,6 +8,8 @@ member is then not counted on it, and its outcome says so.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,6 +44,11 @@ def proposal_number(args: Args) -> int | None:
     return None
 
 
+def has_closed(d: Decision, now: datetime) -> bool:
+    """Settled, or past its closing time: its count is done, with the interests standing then."""
+    return d.status is not DecisionStatus.OPEN or d.closes_at <= now
+
+
 @command("interest", usage='interest [proposal number] "what you have at stake"',
          examples=('interest "I own the cafe on the square"',
                    'interest 4 "My cafe is on the square this would pedestrianise"'))
@@ -57,7 +64,7 @@ def declare(ctx: Context, args: Args) -> Reply:
     member = ctx.require_member()
     p = ctx.require_partnership()
     d = ctx.find_row(Decision, number, "decision", "decisions") if number is not None else None
-    if d is not None and (d.status is not DecisionStatus.OPEN or d.closes_at <= ctx.now):
+    if d is not None and has_closed(d, ctx.now):
         raise UserError(f"Proposal #{d.number} {d.title} is settled, so an interest in it changes nothing now.",
                         f'Declare it in general: `interest "{text[:40]}"`.')
     same = Interest.decision_id == d.id if d is not None else Interest.decision_id.is_(None)
@@ -105,6 +112,11 @@ def withdraw(ctx: Context, args: Args) -> Reply:
     if interest.withdrawn_at is not None:
         raise UserError(f"Interest #{number} was already withdrawn.", "Type `interests` to see the standing ones.")
     member = ctx.require_owner_or_coordinator(interest.member, f"Interest #{number}", "interests")
+    d = interest.decision
+    if d is not None and has_closed(d, ctx.now):
+        # Its outcome was counted with the interest standing: withdrawn now, the public page would count it otherwise.
+        raise UserError(f"Interest #{number} was declared in proposal #{d.number} {d.title}, which has closed, so it "
+                        "stays on the record with it.", f"Type `decision {d.number}` to see the outcome.")
     interest.withdrawn_at = ctx.now
     ctx.record("interest-withdraw", f'withdrew interest #{number} ("{interest.text}")', subject=interest)
     whose = "" if interest.member_id == member.id else f" ({interest.member.display_name}'s)"

@@ -81,9 +81,15 @@ def organisation_key(name: str) -> str:
 
 def organisations_now(members: Iterable[Taking]) -> dict[str, str]:
     """The partner organisations at the table, key to name as its first member wrote it."""
+    return organisations_of(m for m in members if m.left_at is None)
+
+
+def organisations_of(members: Iterable[Taking]) -> dict[str, str]:
+    """The partner organisations these members name, observers aside, whether or not they are
+    still in: a meeting's minutes count those at its table when it began."""
     found: dict[str, str] = {}
     for m in members:
-        if m.left_at is None and m.role is not Role.OBSERVER and m.organisation:
+        if m.role is not Role.OBSERVER and m.organisation:
             found.setdefault(organisation_key(m.organisation), m.organisation)
     return found
 

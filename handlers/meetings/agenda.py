@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.dates import show_day
+from handlers.decisions import proposer_zone
 from handlers.describe import due_day
 from handlers.errors import UserError
 from handlers.judgements.indicators import indicators_of
@@ -73,7 +74,8 @@ def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[D
                                                     Decision.status == DecisionStatus.OPEN,
                                                     Decision.closes_at <= when + CLOSING_SOON)
                              .order_by(Decision.closes_at, Decision.id).limit(EACH)):
-        items.append(Drafted(f"Proposal #{d.number}: {d.title}, closing {show_day(d.closes_at.date(), today)}",
+        closes = d.closes_at.astimezone(proposer_zone(d)).date()
+        items.append(Drafted(f"Proposal #{d.number}: {d.title}, closing {show_day(closes, today)}",
                              "proposal"))
     for c in session.scalars(select(Commitment).where(Commitment.partnership_id == p.id,
                                                       Commitment.status == CommitmentStatus.OPEN,

@@ -24,7 +24,7 @@ from handlers.context import Context
 from handlers.dates import show_at
 from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
-from handlers.judgements.signoff import organisation_key, organisations_now
+from handlers.judgements.signoff import organisation_key, organisations_of
 from handlers.life import ensure_running
 from handlers.meetings.agenda import carried_said, carried_where, carry_waiting, item_at, items_of
 from handlers.meetings.poll import asked_meetings
@@ -107,15 +107,24 @@ def taking_part(members: list[Member]) -> list[Member]:
     return [x for x in members if x.role is not Role.OBSERVER]
 
 
-def quorum_of(m: Meeting, present: list[Member], members: list[Member]) -> Quorum:
-    """The meeting's rule: its share of the partner organisations at the table must have a member
-    (not an observer) present; a partnership without organisations counts its members instead."""
-    organisations = organisations_now(members)
+def quorum_of(m: Meeting, present: list[Member], table: list[Member]) -> Quorum:
+    """The meeting's rule: its share of the partner organisations at the `table` must have a
+    member (not an observer) present; a partnership without organisations counts its members instead."""
+    organisations = organisations_of(table)
     if organisations:
         here = {organisation_key(x.organisation) for x in taking_part(present) if x.organisation}
         here &= organisations.keys()
         return Quorum(len(here), len(organisations), m.quorum)
-    return Quorum(len(taking_part(present)), len(taking_part(members)), m.quorum)
+    return Quorum(len(taking_part(present)), len(taking_part(table)), m.quorum)
+
+
+def at_the_table(session: Session, m: Meeting, present: list[Member]) -> list[Member]:
+    """Who the quorum counts from: the members in when the meeting began (those who joined or
+    left since change nothing, so approved minutes keep their figure), and anyone recorded present."""
+    if m.starts_at is None:
+        return queries.active_members(session, m.partnership_id)
+    table = queries.members_at(session, m.partnership_id, m.starts_at)
+    return table + [x for x in present if x not in table]
 
 
 def minutes_of(session: Session, m: Meeting) -> Minutes:
@@ -123,13 +132,13 @@ def minutes_of(session: Session, m: Meeting) -> Minutes:
     attendees = list(session.scalars(select(MeetingAttendee).where(MeetingAttendee.meeting_id == m.id)))
     present = sorted((a.member for a in attendees if a.attendance is Attendance.PRESENT), key=member_label)
     apologies = sorted((a.member for a in attendees if a.attendance is Attendance.APOLOGIES), key=member_label)
-    members = queries.active_members(session, m.partnership_id)
+    table = at_the_table(session, m, present)
     decisions = [(d, interests) for d, interests in session.execute(select(Decision, MeetingOutcome.interests).join(
         MeetingOutcome, MeetingOutcome.decision_id == Decision.id).where(MeetingOutcome.meeting_id == m.id)
         .order_by(Decision.number))]
     actions = list(session.scalars(select(Commitment).join(MeetingOutcome, MeetingOutcome.commitment_id == Commitment.id)
                                    .where(MeetingOutcome.meeting_id == m.id).order_by(Commitment.number)))
-    return Minutes(m, present, apologies, quorum_of(m, present, members), items_of(session, m), decisions, actions)
+    return Minutes(m, present, apologies, quorum_of(m, present, table), items_of(session, m), decisions, actions)
 
 
 def being_minuted(ctx: Context, m: Meeting) -> None:
@@ -143,9 +152,16 @@ def being_minuted(ctx: Context, m: Meeting) -> None:
                         "from its start.", f"Type `agenda {m.number}` to prepare it.")
 
 
-def people(ctx: Context, value: str) -> list[Member]:
+def people(ctx: Context, m: Meeting, value: str) -> list[Member]:
+    """The members named, as they were when the meeting began (one who has left since was there),
+    else as they are now (one who joined as it began)."""
+    assert m.starts_at is not None
     names = [part.strip().removeprefix("@") for part in value.split(",") if part.strip().removeprefix("@")]
-    return [ctx.find_member(name) for name in names]
+    table = queries.members_at(ctx.session, m.partnership_id, m.starts_at)
+    now = queries.active_members(ctx.session, m.partnership_id)
+    return [ctx.one_of(name, table if ctx.matching(name, table) else now, UserError(
+        f"@{name[:60]} was not a member of {ctx.require_partnership().name} when meeting {m.number} began, "
+        "nor is now.", "Type `members` to see who is.")) for name in names]
 
 
 def count(value: str | None, what: str) -> int:
@@ -228,8 +244,8 @@ def attendance(ctx: Context, m: Meeting, args: Args) -> Reply:
     if not {"present", "apologies"} & set(args.options):
         raise UserError("Say what to record.", f"Type `minutes {m.number} present:@alice,@bob apologies:@carol`, "
                                                f"or `help minutes`.")
-    present = people(ctx, args.options.get("present", ""))
-    apologies = people(ctx, args.options.get("apologies", ""))
+    present = people(ctx, m, args.options.get("present", ""))
+    apologies = people(ctx, m, args.options.get("apologies", ""))
     both = {x.id for x in present} & {x.id for x in apologies}
     if both:
         raise UserError("Someone is both present and sending apologies.",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from handlers.context import Context
 from handlers.dates import show_at, show_day, written
 from handlers.errors import UserError
-from storage.models import AgendaItem, Meeting, MeetingAttendee, MeetingOutcome, MeetingStatus
+from storage.models import AgendaItem, Decision, Meeting, MeetingAttendee, MeetingOutcome, MeetingStatus
 
 # How long a meeting is taken to last, for calendars.
 LENGTH = timedelta(hours=2)
@@ -77,6 +77,13 @@ def taken_at(session: Session, decision_ids: Collection[int]) -> dict[int, Meeti
     return {decision_id: m for decision_id, m in session.execute(
         select(MeetingOutcome.decision_id, Meeting).join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
         .where(MeetingOutcome.decision_id.in_(decision_ids)))}
+
+
+def in_draft_minutes() -> ColumnElement[bool]:
+    """Decisions recorded in minutes not yet approved: a draft may still be corrected (a decision
+    withdrawn from it), so the public reads them with the minutes, once approved."""
+    return Decision.id.in_(select(MeetingOutcome.decision_id).join(Meeting, Meeting.id == MeetingOutcome.meeting_id)
+                           .where(Meeting.approved_at.is_(None), MeetingOutcome.decision_id.is_not(None)))
 
 
 def minuted(session: Session, meeting_ids: Collection[int]) -> set[int]:
