@@ -4,8 +4,9 @@ Once wound up or ended it is read-only: the dispatcher refuses every command tha
 change it (`ensure_live`), so no command needs a check of its own, and the sweeps nudge
 nobody about it (`Partnership.over`). What was still open then are its closing tasks: the
 commands that finish, drop, hand on or pass one on still work (`after_end`), so nobody is
-stuck holding a promise, and so does undoing one of those by mistake; nothing new starts; a coordinator can still record what was
-agreed on a concern left open (`resolve`). A coordinator reopens it with `partnership reopen`.
+stuck holding a promise, and one settled by mistake can be reopened. Nothing new starts; a
+coordinator can still record what was agreed on a concern left open (`resolve`), and reopens
+the partnership itself with `partnership reopen`.
 """
 
 from __future__ import annotations
