@@ -82,6 +82,12 @@ def closing(d: Decision, now: datetime) -> bool:
     return d.status is DecisionStatus.OPEN and d.closes_at <= now
 
 
+def has_closed(d: Decision, now: datetime) -> bool:
+    """Settled, or past its closing time (`closing`): its count is done, with the interests and
+    proxies standing then, so nothing given or taken back now changes it."""
+    return d.status is not DecisionStatus.OPEN or d.closes_at <= now
+
+
 def proposer_zone(d: Decision) -> ZoneInfo:
     """The zone a proposal's close is a day in: its proposer's, who set it, as a due date is its
     owner's day; the chat says it so, the agenda too, and the page says the zone with the time."""

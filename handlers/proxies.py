@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from handlers.context import Context
 from handlers.dates import show_day
-from handlers.decisions import ensure_open, find_decision, options_of, uncounted
+from handlers.decisions import ensure_open, find_decision, has_closed, options_of, uncounted
 from handlers.describe import member_label, sentence
 from handlers.errors import UserError
 from handlers.parsing import ID, Args
@@ -174,7 +174,7 @@ def listing(ctx: Context, args: Args) -> Reply:
                                .order_by(Proxy.id))
     items = [Item(f"{member_label(r.holder)} for {member_label(r.giver)} {scope(r, today)}") for r in rows
              if (r.until is None or r.until >= today) and takes_part(r.giver) and takes_part(r.holder)
-             and (r.decision is None or r.decision.status is DecisionStatus.OPEN)]
+             and (r.decision is None or not has_closed(r.decision, ctx.now))]
     on = next_open(ctx)
     one = f"`proxy {on.number} @name` or " if on is not None else ""
     return Reply(title=f"Proxies in {p.name}", sections=[Section(None, items, empty=(

@@ -288,6 +288,7 @@ def test_what_happens_after_a_proposal_closes_and_before_its_outcome_is_recorded
     at(town, "2026-12-11T00:01")
     refuse(town, "carol", "proxy withdraw 1", "#1 Plant trees closed Thu 10 Dec, outcome being recorded.",
            "`decision 1`")
+    assert "Bob (Chamber of Trade) for Carol" not in town.ok("alice", "proxies")  # #1's count is done
     town.ok("carol", "proxy @alice until:2026-12-20")  # a dated proxy given or replaced after it closed
     town.ok("carol", "proxy withdraw")
     assert "Bob for Carol (Riverside Trust) · yes\n" in town.ok("alice", "decision 1")

@@ -8,19 +8,18 @@ member is then not counted on it, and its outcome says so.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.dates import show_moment
+from handlers.decisions import has_closed
 from handlers.describe import member_label
 from handlers.errors import UserError
 from handlers.parsing import ID, Args
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
-from storage.models import Decision, DecisionStatus, Interest
+from storage.models import Decision, Interest
 
 MAX_INTEREST = 500
 
@@ -42,11 +41,6 @@ def proposal_number(args: Args) -> int | None:
     if args.words and not args.words[0].quoted and ID.fullmatch(args.words[0].text.strip()):
         return args.take_id("proposal")
     return None
-
-
-def has_closed(d: Decision, now: datetime) -> bool:
-    """Settled, or past its closing time: its count is done, with the interests standing then."""
-    return d.status is not DecisionStatus.OPEN or d.closes_at <= now
 
 
 @command("interest", usage='interest [proposal number] "what you have at stake"',
