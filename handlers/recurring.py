@@ -150,8 +150,11 @@ def coming_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date:
 
 
 def last_day(session: Session, c: Commitment, series: CommitmentSeries, day: date) -> tuple[str, date] | None:
-    """What `day` falls after, ending the series (`its last day`, with that day); None when it does not."""
-    ends = session.scalar(select(Partnership.end_date).where(Partnership.id == c.partnership_id))
+    """What `day` falls after, ending the series (`its last day`, with that day); None when it does not.
+    The partnership is the one its callers already hold (`next_occurrence`, `ended_said`, the locked
+    one in `roll_on`), so asking the session for it sends no statement."""
+    partnership = session.get(Partnership, c.partnership_id)
+    ends = partnership.end_date if partnership is not None else None
     if series.until is not None and day > series.until:
         return "its last day", series.until
     if ends is not None and day > ends:
