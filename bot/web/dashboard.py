@@ -29,19 +29,21 @@ def refused(status: int, why: str) -> tuple[str, int]:
     return render_template("dashboard/refused.html", why=why), status
 
 
-def no_entry(db: Session, token: str) -> tuple[str, int]:
-    """Why a link does not sign in: its holder no longer coordinates (a new link would be refused
-    too), or it is used, expired or unknown."""
+def why_not(db: Session, token: str) -> str | None:
+    """Why a link does not sign in (None: it does): its holder no longer coordinates (a new link
+    would be refused too), or it is used, expired or unknown."""
     holder = link_holder(db, token)
-    return refused(403, NOT_COORDINATOR if holder and not coordinates(db, *holder) else NO_LINK)
+    if holder is not None and not coordinates(db, *holder):
+        return NOT_COORDINATOR
+    return None if link_usable(db, token, site().now()) else NO_LINK
 
 
 @blueprint.get("/signin/<token>")
 def confirm(token: str) -> str | tuple[str, int]:
     with site().sessions() as db:
-        holder = link_holder(db, token)
-        if not link_usable(db, token, site().now()) or holder is None or not coordinates(db, *holder):
-            return no_entry(db, token)
+        why = why_not(db, token)
+    if why is not None:
+        return refused(403, why)
     return render_template("dashboard/signin.html", token=token)
 
 
@@ -58,7 +60,7 @@ def signin(token: str) -> Response | tuple[str, int]:
         opened = sign_in(db, token, site().now())
     if opened is None:
         with site().sessions() as db:
-            return no_entry(db, token)
+            return refused(403, why_not(db, token) or NO_LINK)  # used by a request at the same moment
     session.clear()
     session.permanent = True
     session[TOKEN] = opened
