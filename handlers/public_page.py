@@ -291,7 +291,7 @@ def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[
     table and not observers, not left out for a declared interest, and (unless the partnership
     counts latecomers) in when it opened."""
     closed = closed_moment(d)
-    return {m.id for m in ever if m.joined_at <= closed and (m.left_at is None or m.left_at > closed)
+    return {m.id for m in ever if queries.member_at(m, closed)
             and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
 
 

@@ -236,10 +236,14 @@ def members_ever(session: Session, partnership_id: int) -> list[Member]:
 
 
 def members_at(session: Session, partnership_id: int, moment: datetime) -> list[Member]:
-    """Everyone who was a member at `moment` (joined by then, not yet left), by name: who could
-    decide a proposal as it closed, or sat at a meeting's table as it began."""
-    return [m for m in members_ever(session, partnership_id)
-            if m.joined_at <= moment and (m.left_at is None or m.left_at > moment)]
+    """Everyone who was a member at `moment`, by name: who could decide a proposal as it closed,
+    or sat at a meeting's table as it began."""
+    return [m for m in members_ever(session, partnership_id) if member_at(m, moment)]
+
+
+def member_at(m: Member, moment: datetime) -> bool:
+    """Whether the membership held at `moment`: joined by then, and not yet left."""
+    return m.joined_at <= moment and (m.left_at is None or m.left_at > moment)
 
 
 def coordinators(session: Session, partnership_id: int) -> list[Member]:
