@@ -44,8 +44,19 @@ class Profile:
     timezone: str | None = None
 
 
-# Looks a platform user id up in the platform's directory (Slack's users.info, say).
+# Looks a platform user id up in the platform's directory (Slack's users.info, say). It may
+# raise `Unmet` rather than ask the platform from inside the command's transaction.
 Directory = Callable[[str], Profile | None]
+
+
+class Unmet(Exception):
+    """A directory was asked about someone it has not looked up yet, and will not wait on the
+    platform inside the command's transaction (on SQLite, the database's one write lock): the
+    caller looks them up outside it, then runs the command again. Only someone new pays this."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(user_id)
+        self.user_id = user_id
 
 
 @dataclass(frozen=True)

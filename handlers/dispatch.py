@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 
 from handlers import life, registry
-from handlers.context import Actor, Context, Directory
+from handlers.context import Actor, Context, Directory, Unmet
 from handlers.errors import UserError
 from handlers.parsing import MAX_INPUT, Args, Token, clean, naming, tokenize
 from handlers.registry import Access, Command
@@ -76,7 +76,8 @@ def handle(
     once: Once | None = None,
 ) -> Reply | None:
     """Run one typed command for one person and return what to show them; None when `once`
-    says the request was handled already. Each command handled is reported to `watchers`."""
+    says the request was handled already. Each command handled is reported to `watchers`.
+    A directory's `Unmet` is raised on, once the transaction is rolled back."""
     started, token = time.perf_counter(), request_id.set(uuid.uuid4().hex[:12])
     try:
         reply = run(text, actor, sessions, now, directory, once)
@@ -145,6 +146,8 @@ def run(text: str, actor: Actor, sessions: sessionmaker[Session], now: datetime 
     except Repeat:
         log.info("ignoring a repeat of an already handled %s", command_name(text))
         return None
+    except Unmet:
+        raise  # nothing was kept; the platform looks them up and runs the command again
     except UserError as refused:
         if once is not None and not remember_refusal(sessions, once.discreet() if discreet else once):
             return None

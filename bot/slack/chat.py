@@ -2,7 +2,7 @@
 
 Slash commands, buttons, modals and shortcuts all end here: the text is normalised
 (`<@U123|bob>` becomes `@U123`), someone met for the first time is looked up in Slack for
-their name and zone, `handlers.handle` decides, and the reply goes where its audience says.
+their name and zone (once the command finds them new), `handlers.handle` decides, and the reply goes where its audience says.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.slack.acks import ACK_DEADLINE, acknowledge_by
 from bot.slack.delivery import answer, deliver
 from bot.slack.people import PLATFORM, People, mentioned, normalise
 from handlers import Actor, Reply, handle
-from handlers.context import Profile, zone
+from handlers.context import Unmet, zone
 from handlers.dispatch import Once, changes_nothing
 from storage import queries
 
@@ -33,21 +33,15 @@ class SlackChat:
     people: People = field(default_factory=People)
     default_timezone: str = "UTC"
 
-    def actor(self, client: WebClient, workspace: str, user: str, channel: str | None,
-              fallback_name: str | None = None) -> Actor:
+    def actor(self, workspace: str, user: str, channel: str | None) -> Actor:
         """The person clicking or typing; outside a channel (App Home), their DM with the bot.
 
-        Slack is asked who they are only the first time partnerbot meets them: their name and
-        zone are theirs from then on (`tz` changes the zone; a new Slack name arrives as a
+        Their name and zone come from Slack only the first time partnerbot meets them (see
+        `run`): theirs from then on (`tz` changes the zone; a new Slack name arrives as a
         `user_change` event, see events.py)."""
-        profile = None
-        if not self.people.known(self.sessions, workspace, user):
-            profile = self.people.profile(client, workspace, user) or (
-                Profile(fallback_name) if fallback_name else None)
         return Actor(
             PLATFORM, workspace, user, channel or user,
-            display_name=profile.display_name if profile else None,
-            timezone=(profile.timezone if profile else None) or self.default_timezone,
+            timezone=self.default_timezone,
             # Slash commands, clicks and forms are seen by nobody else: Slack shows a typed
             # command only beside an in-channel response_url answer, which is never used for
             # anything said anonymously (see delivery.deliver).
@@ -87,9 +81,13 @@ class SlackChat:
                 ack()
                 ack = None
         acknowledge = acknowledge_by(ack, ACK_DEADLINE) if ack is not None else None
-        actor = replace(self.actor(client, workspace, user, channel, fallback_name), mentions=mentioned(text))
-        reply = handle(said, actor, self.sessions, now=now, directory=self.people.directory(client, workspace),
-                       once=once)
+        actor = replace(self.actor(workspace, user, channel), mentions=mentioned(text))
+        directory = self.people.directory(client, workspace, user, fallback_name)
+        try:
+            reply = handle(said, actor, self.sessions, now=now, directory=directory, once=once)
+        except Unmet:  # someone new: Slack is asked who they are outside the transaction, then again
+            self.people.profile(client, workspace, user)
+            reply = handle(said, actor, self.sessions, now=now, directory=directory, once=once)
         body = answer(reply) if answer_in_ack and reply is not None else None
         answered = acknowledge is not None and body is not None and acknowledge(**body)
         if acknowledge is not None and not answered:

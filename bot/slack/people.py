@@ -2,8 +2,9 @@
 
 Each Slack user is a person of their workspace (team id); the first time partnerbot meets
 someone, their Slack name and time zone become theirs. Someone already in the database is
-not looked up again (`People.known`): a new Slack name arrives as a `user_change` event
-(`rename`), and their zone is theirs to change with `tz`. Lookups are cached for an hour.
+not looked up again (a command finds them there first): a new Slack name arrives as a
+`user_change` event (`rename`), and their zone is theirs to change with `tz`. Lookups are
+cached for an hour.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.context import Directory, Profile
+from handlers.context import Directory, Profile, Unmet
 from handlers.parsing import plain_name
-from storage import queries
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -63,8 +62,7 @@ def profile_of(user: dict) -> Profile:
 
 class People:
     """A per-process cache of users.info answers, keyed by workspace and user id; a failed
-    lookup is remembered too (for a shorter while), so it is not repeated for every click.
-    It also remembers who is already a person in the database, and so needs no lookup."""
+    lookup is remembered too (for a shorter while), so it is not repeated for every click."""
 
     def __init__(self, ttl: float = TTL, clock: Callable[[], float] = time.monotonic,
                  failed_ttl: float = FAILED_TTL) -> None:
@@ -72,35 +70,24 @@ class People:
         self.failed_ttl = failed_ttl
         self.clock = clock
         self._cache: dict[tuple[str, str], tuple[float, Profile | None]] = {}
-        self._known: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
-    def known(self, sessions: sessionmaker[Session], workspace: str, user_id: str) -> bool:
-        """Whether this user is a person in the database already. The workspace's people are
-        read once per process, so a request costs no query; someone not among them is looked
-        for again (another process may have met them since). People are never deleted."""
+    def fresh(self, entry: tuple[float, Profile | None]) -> bool:
+        """Whether a cached answer still stands: an hour for a name, five minutes for none."""
+        return self.clock() - entry[0] < (self.ttl if entry[1] else self.failed_ttl)
+
+    def cached(self, workspace: str, user_id: str) -> tuple[Profile | None] | None:
+        """What Slack last said of this user, while it is fresh (a 1-tuple: its answer may be
+        that it knows nobody by that id); None when Slack must be asked."""
         with self._lock:
-            people = self._known.get(workspace)
-        try:
-            if people is None:
-                with sessions() as session:
-                    people = set(queries.user_ids(session, PLATFORM, workspace))
-                with self._lock:
-                    people = self._known.setdefault(workspace, people)
-            elif user_id not in people:
-                with sessions() as session:
-                    if queries.find_person(session, PLATFORM, workspace, user_id) is not None:
-                        people.add(user_id)
-        except SQLAlchemyError:  # the database is away: the command will meet it, and say so
-            log.info("could not tell whether %s is known; asking Slack", user_id, exc_info=True)
-            return False
-        return user_id in people
+            cached = self._cache.get((workspace, user_id))
+        return (cached[1],) if cached is not None and self.fresh(cached) else None
 
     def profile(self, client: WebClient, workspace: str, user_id: str) -> Profile | None:
         key = (workspace, user_id)
         with self._lock:
             cached = self._cache.get(key)
-        if cached is not None and self.clock() - cached[0] < (self.ttl if cached[1] else self.failed_ttl):
+        if cached is not None and self.fresh(cached):
             return cached[1]
         try:
             response = client.users_info(user=user_id)
@@ -133,7 +120,18 @@ class People:
                 Person.platform == PLATFORM, Person.workspace == workspace, Person.user_id == user_id,
                 Person.display_name != profile.display_name).values(display_name=profile.display_name))
 
-    def directory(self, client: WebClient, workspace: str) -> Directory:
-        """What handlers call to name someone they meet for the first time (`member add @U123`)."""
-        return lambda user_id: self.profile(client, workspace, user_id)
+    def directory(self, client: WebClient, workspace: str, typing: str, fallback_name: str | None = None) -> Directory:
+        """What handlers call to name someone they meet for the first time. The person typing
+        is not looked up from inside the command (see `Unmet`): they are on every request,
+        and were met before nearly always. Someone they mention (`member add @U123`) is
+        asked about there and then. Where Slack knows nobody by that id, the name the
+        request came with (`fallback_name`) stands in."""
+        def look_up(user_id: str) -> Profile | None:
+            if user_id != typing:
+                return self.profile(client, workspace, user_id)
+            fresh = self.cached(workspace, user_id)
+            if fresh is None:
+                raise Unmet(user_id)
+            return fresh[0] or (Profile(fallback_name) if fallback_name else None)
+        return look_up
 
