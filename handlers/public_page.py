@@ -29,13 +29,11 @@ from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary
 from handlers.commitments import open_commitments
 from handlers.dates import show_at, zone_said
 from handlers.decisions import (
+    as_counted,
     closed_moment,
     closing,
     hidden,
     proposer_zone,
-    proxies_on,
-    proxy_lapsed,
-    responses_to,
     tally,
 )
 from handlers.describe import due_day, lateness, left_said
@@ -56,13 +54,11 @@ from storage.models import (
     DecisionResponse,
     DecisionStatus,
     Event,
-    Interest,
     Meeting,
     MeetingStatus,
     Member,
     Partnership,
     Position,
-    Proxy,
     Publication,
     Review,
     Role,
@@ -286,26 +282,6 @@ def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
                 c.number, lateness(c, now), progress, words(note) if note else None)
 
 
-def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
-    """Who could decide `d` when it closed, by the rule `decisions` counts by: members then at the
-    table and not observers, not left out for a declared interest, and (unless the partnership
-    counts latecomers) in when it opened."""
-    closed = closed_moment(d)
-    return {m.id for m in ever if queries.member_at(m, closed)
-            and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
-
-
-def as_counted(d: Decision, responses: list[DecisionResponse], entitled: set[int],
-               proxies: list[Proxy]) -> tuple[list[DecisionResponse], int]:
-    """The responses that counted and how many could respond, as `decisions.settle` recorded them
-    with the outcome; for one settled before it recorded them, worked out again from the record
-    (the members who could decide it, `entitled`, and the proxies standing as it closed)."""
-    if d.entitled is not None:
-        return [r for r in responses if r.counted], d.entitled
-    return ([r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, closed_moment(d))],
-            len(entitled))
-
-
 def turnout(d: Decision, counted: list[DecisionResponse], entitled: int) -> Turnout:
     """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
     against the rule, and why it failed."""
@@ -440,16 +416,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)),
         ~in_draft_minutes()).order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
-    by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
-    for r in responses_to(session, [d.id for d in settled]):
-        by_decision[r.decision_id].append(r)
-    proxies = proxies_on(session, p.id, [d.id for d in settled],
-                         [r for rs in by_decision.values() for r in rs if r.cast_by_id is not None])
-    left_out: dict[int, set[int]] = defaultdict(set)
-    if p.interests_excluded and settled:
-        for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
-                Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
-            left_out[decision_id].add(member_id)
+    counts = as_counted(session, p, settled, now, ever)
     in_room = taken_at(session, [d.id for d in settled])
 
     def grounds(d: Decision) -> tuple[list[str], Turnout | None]:
@@ -457,10 +424,10 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         its minutes' count says it, not the chat's responses (it has none)."""
         if d.id in in_room:
             return [words((d.outcome or "").splitlines()[0])], None
-        return reasons(by_decision[d.id], words), (
+        count = counts[d.id]
+        return reasons(count.responses, words), (
             None if hidden(d) else  # the one gate every surface showing responses asks
-            turnout(d, *as_counted(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
-                                   proxies)))
+            turnout(d, count.counted, count.entitled))
 
     page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
                               said, d.number, counted) for d in settled for said, counted in [grounds(d)]]
