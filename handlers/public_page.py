@@ -16,9 +16,10 @@ day, so nothing done privately (an anonymous concern raised, say) moves them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -144,6 +145,14 @@ class Reviewed:
     kind: str
     outcome: str | None
     decision: str | None
+    # The n-th review closed on its day: its place on the page is `review-2026-11-24`, `-2` for a second.
+    nth: int = 1
+
+    @property
+    def anchor(self) -> str:
+        """Its place on the page, which the feed links to: the first of a day keeps the day alone,
+        as it always had, so links given before a second one closed that day still land on it."""
+        return f"review-{self.closed.isoformat()}" + (f"-{self.nth}" if self.nth > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -439,14 +448,9 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page.concern_ages = sorted(((now - at).days for at in session.scalars(
         select(Concern.open_since).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
         reverse=True)
-    reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
-                                   .order_by(Review.closed_at.desc()).limit(SETTLED_SHOWN)))
-    page.reviews = [Reviewed((r.closed_at or now).astimezone(tz).date(), r.kind.value,
-                             r.outcome.value.replace("-", " ") if r.outcome else None,
-                             words(r.decision) if r.decision else None) for r in reviews]
-    changes += [Change(f"review-{r.closed.isoformat()}", review.closed_at or now, f"Reviewed: {r.outcome or 'no outcome'}",
-                       r.decision or "The partnership reviewed how it works.")
-                for review, r in zip(reviews, page.reviews, strict=True)]
+    page.reviews = reviewed(session, p, words, tz)
+    changes += [Change(r.anchor, datetime.combine(r.closed, time(), tz), f"Reviewed: {r.outcome or 'no outcome'}",
+                       r.decision or "The partnership reviewed how it works.") for r in page.reviews]
     meetings(session, p, page, now, changes)
     page.agreement, page.shared_goals = in_public(framework(session, p.id, now, tz, people=False), words)
     resolved = list(session.scalars(select(Concern).where(
@@ -470,6 +474,30 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     shown += [datetime.combine(r.on, time(), tz) for g in page.shared_goals for r in g.readings]
     page.updated = max(day_of(t, tz) for t in [page.updated, *shown, *page_changed(session, p, pub)])
     return page
+
+
+def reviewed(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo) -> list[Reviewed]:
+    """The latest reviews closed, newest first, each numbered within its day in `tz` (`Reviewed.nth`)
+    counting those of that day no longer shown, so a review keeps its anchor as newer ones push it down."""
+    reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
+                                   .order_by(Review.closed_at.desc(), Review.id.desc()).limit(SETTLED_SHOWN)))
+    if not reviews:
+        return []
+    oldest = reviews[-1]
+    closed = cast(datetime, oldest.closed_at)
+    # Those closed earlier on the oldest shown one's day, cut off by the limit.
+    before = session.scalar(select(func.count()).select_from(Review).where(
+        Review.partnership_id == p.id,
+        Review.closed_at >= datetime.combine(closed.astimezone(tz).date(), time(), tz),
+        (Review.closed_at < closed) | ((Review.closed_at == closed) & (Review.id < oldest.id)))) or 0
+    seen: Counter[date] = Counter({closed.astimezone(tz).date(): before})
+    shown: list[Reviewed] = []
+    for r in reversed(reviews):
+        day = cast(datetime, r.closed_at).astimezone(tz).date()
+        seen[day] += 1
+        shown.append(Reviewed(day, r.kind.value, r.outcome.value.replace("-", " ") if r.outcome else None,
+                              words(r.decision) if r.decision else None, seen[day]))
+    return shown[::-1]
 
 
 def meetings(session: Session, p: Partnership, page: PublicPage, now: datetime, changes: list[Change]) -> None:
