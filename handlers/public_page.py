@@ -343,7 +343,7 @@ def ending_text(page: PublicPage) -> str:
 
 
 def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
-    """Why it went the way it did: each reason given, by whom only when names are on."""
+    """Why it went the way it did: each reason given with a response that counted, by whom only when names are on."""
     given = []
     for r in responses:
         if r.reason:
@@ -434,7 +434,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         if d.id in in_room:
             return [words((d.outcome or "").splitlines()[0])], None
         count = counts[d.id]
-        return reasons(count.responses, words), (
+        return reasons(count.counted, words), (
             None if hidden(d) else  # the one gate every surface showing responses asks
             turnout(d, count.counted, count.entitled))
 

@@ -467,3 +467,17 @@ def test_two_reviews_closed_on_one_day_each_have_their_own_place_on_the_page(tow
     page = web.get(path).text
     assert 'id="review-2026-11-24"' not in page and 'id="review-2026-11-24-2"' in page
     assert 'id="review-2026-11-25"' in page and 'id="review-2026-11-25-9"' in page
+
+
+def test_a_passed_decision_shows_no_reason_from_a_response_that_did_not_count(town: Chat, web: FlaskClient) -> None:
+    """The page listed "Block from Local volunteers: ..." under a decision that passed, from Dave,
+    who joined after it opened: the chat's outcome leaves it out, as not counted."""
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    town.advance(minutes=5)
+    town.ok("dave", "join sector:community")
+    town.ok("dave", 'block 1 "I was not here for the discussion"')
+    town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "Blocked by" not in town.ok("alice", 'close 1 "The council needs an answer today"')
+    page = web.get(address(town.ok("alice", "publish on"))).text
+    assert "Good for the traders" in page and "1 agree; 1 of 3 responded" in page
+    assert "I was not here for the discussion" not in page
