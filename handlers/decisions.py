@@ -285,6 +285,70 @@ def count_responses(session: Session, d: Decision, members: list[Member] | None 
                  [m for m in members if m.id in left_out], interests)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A decision's responses as they count, split, and how many could respond: the figures every
+    surface (the chat, the public page, decisions.csv) gives."""
+
+    responses: list[DecisionResponse]  # all of them, in the order given
+    counted: list[DecisionResponse]
+    entitled: int
+
+    @property
+    def not_counted(self) -> list[DecisionResponse]:
+        return [r for r in self.responses if r not in self.counted]
+
+
+def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
+    """Who could decide `d` when it closed, by the rule `why_not_counted` counts by: members then at
+    the table and not observers, not left out for a declared interest, and (unless the partnership
+    counts latecomers) in when it opened. For a decision closed before its count was recorded."""
+    closed = closed_moment(d)
+    return {m.id for m in ever if queries.member_at(m, closed)
+            and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
+
+
+def as_counted(session: Session, p: Partnership, decisions: list[Decision], now: datetime,
+               ever: list[Member] | None = None) -> dict[int, Counted]:
+    """Each decision's responses as they count: an open one's as `count_responses` counts them (at
+    its closing, once past it); a closed one's as `settle` recorded them with its outcome, or, for one
+    closed without that record (settled before 0036, or withdrawn), as things stood when it closed.
+    Closed ones in a fixed number of queries; `ever`, the partnership's members ever, if already read."""
+    found: dict[int, Counted] = {}
+    still_open = [d for d in decisions if d.status is DecisionStatus.OPEN]
+    members = queries.active_members(session, p.id) if still_open else []
+    for d in still_open:
+        count = count_responses(session, d, members, as_closed(d, now))
+        given = sorted([*count.counted, *(r for r, _ in count.not_counted)], key=lambda r: (r.responded_at, r.id))
+        found[d.id] = Counted(given, count.counted, len(count.entitled))
+    closed = [d for d in decisions if d.status is not DecisionStatus.OPEN]
+    if not closed:
+        return found
+    by_decision: dict[int, list[DecisionResponse]] = {d.id: [] for d in closed}
+    for r in responses_to(session, list(by_decision)):
+        by_decision[r.decision_id].append(r)
+    unrecorded = [d for d in closed if d.entitled is None]
+    proxies = proxies_on(session, p.id, [d.id for d in unrecorded],
+                         [r for d in unrecorded for r in by_decision[d.id] if r.cast_by_id is not None])
+    left_out: dict[int, set[int]] = {d.id: set() for d in unrecorded}
+    if p.interests_excluded and unrecorded:
+        for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
+                Interest.decision_id.in_(list(left_out)), Interest.withdrawn_at.is_(None))):
+            left_out[decision_id].add(member_id)
+    if unrecorded and ever is None:
+        ever = queries.members_ever(session, p.id)
+    for d in closed:
+        responses = by_decision[d.id]
+        if d.entitled is not None:
+            counts, entitled = [r for r in responses if r.counted], d.entitled
+        else:
+            could = electorate(d, ever or [], p.count_latecomers, left_out[d.id])
+            counts = [r for r in responses if r.member_id in could and not proxy_lapsed(r, proxies, closed_moment(d))]
+            entitled = len(could)
+        found[d.id] = Counted(responses, counts, entitled)
+    return found
+
+
 def proxies_on(session: Session, partnership_id: int, decision_ids: list[int],
                cast: list[DecisionResponse]) -> list[Proxy]:
     """Every proxy, withdrawn ones too, that could have let someone cast the responses `cast`

@@ -25,7 +25,7 @@ from handlers.agreement.overview import Framework, framework
 from handlers.agreement.terms import SECTIONS, state_said
 from handlers.context import Context, zone
 from handlers.dates import show_at
-from handlers.decisions import closing, hidden
+from handlers.decisions import as_counted, closing, hidden
 from handlers.describe import due_day, lateness, member_label, outcome
 from handlers.errors import UserError
 from handlers.health import Health, check
@@ -35,6 +35,7 @@ from handlers.judgements.indicators import figure, indicators_of
 from handlers.judgements.load import hours_left
 from handlers.judgements.signoff import signatures_of, standing_of
 from handlers.meetings.calendar import calendar_domain, meeting_events
+from handlers.meetings.record import taken_at
 from handlers.parsing import Args
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Reply, plural
@@ -46,6 +47,7 @@ from storage.models import (
     CommitmentStatus,
     Concern,
     Decision,
+    DecisionStatus,
     Delivery,
     Goal,
     GoalReading,
@@ -127,20 +129,27 @@ def concerns_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
 
 def decisions_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
     """Every decision; one past its closing time whose outcome is still to be recorded reads
-    `closing`, as the chat shows it, never `open`."""
-    rows = session.scalars(select(Decision).where(Decision.partnership_id == p.id).order_by(Decision.id)).unique()
+    `closing`, as the chat shows it, never `open`. `responses`, `entitled` and `blocks` are the
+    responses that counted (`decisions.as_counted`), as the chat's outcome and the public page
+    give them; `not_counted` names who responded without counting. One taken at a meeting was
+    counted in the room: its minutes say how many could decide it."""
+    rows = list(session.scalars(select(Decision).where(Decision.partnership_id == p.id).order_by(Decision.id)).unique())
+    counts = as_counted(session, p, rows, now)
+    in_room = taken_at(session, [d.id for d in rows if d.status is not DecisionStatus.OPEN])
 
     def blocks(d: Decision) -> str:
         if hidden(d):
             return ""
-        return "; ".join(f"{member_label(r.member)}: {r.reason}" for r in d.responses if r.position is Position.BLOCK)
+        return "; ".join(f"{member_label(r.member)}: {r.reason}" for r in counts[d.id].counted
+                         if r.position is Position.BLOCK)
 
     return csv_file("decisions.csv", [
         "number", "title", "mode", "status", "proposed_by", "responses", "blocks", "outcome", "closes_at", "closed_at",
-        "time_zone",
+        "time_zone", "entitled", "not_counted",
     ], ([d.number, d.title, d.mode.value, "closing" if closing(d, now) else d.status.value, member_label(d.proposer),
-         len(d.responses), blocks(d), d.outcome or "", stamp(d.closes_at, tz), stamp(d.closed_at, tz), tz.key]
-        for d in rows))
+         len(counts[d.id].counted), blocks(d), d.outcome or "", stamp(d.closes_at, tz), stamp(d.closed_at, tz), tz.key,
+         "" if d.id in in_room else counts[d.id].entitled,
+         "; ".join(member_label(r.member) for r in counts[d.id].not_counted)] for d in rows))
 
 
 def calendar_ics(session: Session, p: Partnership, now: datetime, names: bool = True,

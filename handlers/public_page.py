@@ -16,9 +16,10 @@ day, so nothing done privately (an anonymous concern raised, say) moves them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -29,13 +30,11 @@ from handlers.agreement.overview import AgreementSummary, Framework, GoalSummary
 from handlers.commitments import open_commitments
 from handlers.dates import show_at, zone_said
 from handlers.decisions import (
+    as_counted,
     closed_moment,
     closing,
     hidden,
     proposer_zone,
-    proxies_on,
-    proxy_lapsed,
-    responses_to,
     tally,
 )
 from handlers.describe import due_day, lateness, left_said
@@ -56,13 +55,11 @@ from storage.models import (
     DecisionResponse,
     DecisionStatus,
     Event,
-    Interest,
     Meeting,
     MeetingStatus,
     Member,
     Partnership,
     Position,
-    Proxy,
     Publication,
     Review,
     Role,
@@ -148,6 +145,14 @@ class Reviewed:
     kind: str
     outcome: str | None
     decision: str | None
+    # The n-th review closed on its day: its place on the page is `review-2026-11-24`, `-2` for a second.
+    nth: int = 1
+
+    @property
+    def anchor(self) -> str:
+        """Its place on the page, which the feed links to: the first of a day keeps the day alone,
+        as it always had, so links given before a second one closed that day still land on it."""
+        return f"review-{self.closed.isoformat()}" + (f"-{self.nth}" if self.nth > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -286,26 +291,6 @@ def work(c: Commitment, tz: ZoneInfo, now: datetime, words: Mentions) -> Work:
                 c.number, lateness(c, now), progress, words(note) if note else None)
 
 
-def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
-    """Who could decide `d` when it closed, by the rule `decisions` counts by: members then at the
-    table and not observers, not left out for a declared interest, and (unless the partnership
-    counts latecomers) in when it opened."""
-    closed = closed_moment(d)
-    return {m.id for m in ever if queries.member_at(m, closed)
-            and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
-
-
-def as_counted(d: Decision, responses: list[DecisionResponse], entitled: set[int],
-               proxies: list[Proxy]) -> tuple[list[DecisionResponse], int]:
-    """The responses that counted and how many could respond, as `decisions.settle` recorded them
-    with the outcome; for one settled before it recorded them, worked out again from the record
-    (the members who could decide it, `entitled`, and the proxies standing as it closed)."""
-    if d.entitled is not None:
-        return [r for r in responses if r.counted], d.entitled
-    return ([r for r in responses if r.member_id in entitled and not proxy_lapsed(r, proxies, closed_moment(d))],
-            len(entitled))
-
-
 def turnout(d: Decision, counted: list[DecisionResponse], entitled: int) -> Turnout:
     """The tally of the responses that counted (by `decisions.tally`, as the chat gives it), turnout
     against the rule, and why it failed."""
@@ -358,7 +343,7 @@ def ending_text(page: PublicPage) -> str:
 
 
 def reasons(responses: list[DecisionResponse], words: Mentions) -> list[str]:
-    """Why it went the way it did: each reason given, by whom only when names are on."""
+    """Why it went the way it did: each reason given with a response that counted, by whom only when names are on."""
     given = []
     for r in responses:
         if r.reason:
@@ -440,16 +425,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     settled = list(session.scalars(select(Decision).where(
         Decision.partnership_id == p.id, Decision.status.in_((DecisionStatus.PASSED, DecisionStatus.FAILED)),
         ~in_draft_minutes()).order_by(Decision.closed_at.desc()).limit(SETTLED_SHOWN)).unique())
-    by_decision: dict[int, list[DecisionResponse]] = defaultdict(list)
-    for r in responses_to(session, [d.id for d in settled]):
-        by_decision[r.decision_id].append(r)
-    proxies = proxies_on(session, p.id, [d.id for d in settled],
-                         [r for rs in by_decision.values() for r in rs if r.cast_by_id is not None])
-    left_out: dict[int, set[int]] = defaultdict(set)
-    if p.interests_excluded and settled:
-        for decision_id, member_id in session.execute(select(Interest.decision_id, Interest.member_id).where(
-                Interest.decision_id.in_([d.id for d in settled]), Interest.withdrawn_at.is_(None))):
-            left_out[decision_id].add(member_id)
+    counts = as_counted(session, p, settled, now, ever)
     in_room = taken_at(session, [d.id for d in settled])
 
     def grounds(d: Decision) -> tuple[list[str], Turnout | None]:
@@ -457,10 +433,10 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
         its minutes' count says it, not the chat's responses (it has none)."""
         if d.id in in_room:
             return [words((d.outcome or "").splitlines()[0])], None
-        return reasons(by_decision[d.id], words), (
+        count = counts[d.id]
+        return reasons(count.counted, words), (
             None if hidden(d) else  # the one gate every surface showing responses asks
-            turnout(d, *as_counted(d, by_decision[d.id], electorate(d, ever, p.count_latecomers, left_out[d.id]),
-                                   proxies)))
+            turnout(d, count.counted, count.entitled))
 
     page.decisions = [Settled(words(d.title), d.status.value, closed_moment(d).astimezone(tz).date(), d.mode.value,
                               said, d.number, counted) for d in settled for said, counted in [grounds(d)]]
@@ -472,14 +448,9 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     page.concern_ages = sorted(((now - at).days for at in session.scalars(
         select(Concern.open_since).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
         reverse=True)
-    reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
-                                   .order_by(Review.closed_at.desc()).limit(SETTLED_SHOWN)))
-    page.reviews = [Reviewed((r.closed_at or now).astimezone(tz).date(), r.kind.value,
-                             r.outcome.value.replace("-", " ") if r.outcome else None,
-                             words(r.decision) if r.decision else None) for r in reviews]
-    changes += [Change(f"review-{r.closed.isoformat()}", review.closed_at or now, f"Reviewed: {r.outcome or 'no outcome'}",
-                       r.decision or "The partnership reviewed how it works.")
-                for review, r in zip(reviews, page.reviews, strict=True)]
+    page.reviews = reviewed(session, p, words, tz)
+    changes += [Change(r.anchor, datetime.combine(r.closed, time(), tz), f"Reviewed: {r.outcome or 'no outcome'}",
+                       r.decision or "The partnership reviewed how it works.") for r in page.reviews]
     meetings(session, p, page, now, changes)
     page.agreement, page.shared_goals = in_public(framework(session, p.id, now, tz, people=False), words)
     resolved = list(session.scalars(select(Concern).where(
@@ -503,6 +474,30 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
     shown += [datetime.combine(r.on, time(), tz) for g in page.shared_goals for r in g.readings]
     page.updated = max(day_of(t, tz) for t in [page.updated, *shown, *page_changed(session, p, pub)])
     return page
+
+
+def reviewed(session: Session, p: Partnership, words: Mentions, tz: ZoneInfo) -> list[Reviewed]:
+    """The latest reviews closed, newest first, each numbered within its day in `tz` (`Reviewed.nth`)
+    counting those of that day no longer shown, so a review keeps its anchor as newer ones push it down."""
+    reviews = list(session.scalars(select(Review).where(Review.partnership_id == p.id, Review.closed_at.is_not(None))
+                                   .order_by(Review.closed_at.desc(), Review.id.desc()).limit(SETTLED_SHOWN)))
+    if not reviews:
+        return []
+    oldest = reviews[-1]
+    closed = cast(datetime, oldest.closed_at)
+    # Those closed earlier on the oldest shown one's day, cut off by the limit.
+    before = session.scalar(select(func.count()).select_from(Review).where(
+        Review.partnership_id == p.id,
+        Review.closed_at >= datetime.combine(closed.astimezone(tz).date(), time(), tz),
+        (Review.closed_at < closed) | ((Review.closed_at == closed) & (Review.id < oldest.id)))) or 0
+    seen: Counter[date] = Counter({closed.astimezone(tz).date(): before})
+    shown: list[Reviewed] = []
+    for r in reversed(reviews):
+        day = cast(datetime, r.closed_at).astimezone(tz).date()
+        seen[day] += 1
+        shown.append(Reviewed(day, r.kind.value, r.outcome.value.replace("-", " ") if r.outcome else None,
+                              words(r.decision) if r.decision else None, seen[day]))
+    return shown[::-1]
 
 
 def meetings(session: Session, p: Partnership, page: PublicPage, now: datetime, changes: list[Change]) -> None:

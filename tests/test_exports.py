@@ -188,3 +188,26 @@ def test_open_overdue_work_is_late_in_the_spreadsheet_as_in_the_chat(town: Chat)
     assert "3 days overdue" in town.ok("alice", "overdue")
     leaflets, hall = rows(exported(town)["commitments.csv"])
     assert (leaflets["days_late"], hall["days_late"]) == ("3", "0")
+
+
+def test_decisions_csv_counts_the_responses_the_outcome_counted(town: Chat) -> None:
+    """decisions.csv said 2 responses and listed Dave's block though he joined after the proposal
+    opened and the chat and the page counted 1 of 3: it now gives the count they give, and names
+    who responded without counting in a column of its own."""
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    town.advance(minutes=5)
+    town.ok("dave", "join sector:community")
+    town.ok("dave", 'block 1 "I was not here for the discussion"')
+    town.ok("bob", "agree 1")
+    assert "1 responded, 1 not counted" in town.ok("carol", "decisions")
+    [row] = rows(exported(town)["decisions.csv"])
+    assert (row["responses"], row["blocks"]) == ("1", "")
+    assert (row["entitled"], row["not_counted"]) == ("3", "Dave")
+    announced = town.ok("alice", 'close 1 "The council needs an answer today"')
+    assert "PASSED" in announced and "1 agree (1 of 3 members)" in announced
+    # Settled, it stays as counted then, though Dave is a coordinator now and Bob has left.
+    town.ok("alice", "member role @dave coordinator")
+    town.ok("bob", "leave")
+    [row] = rows(exported(town)["decisions.csv"])
+    assert (row["status"], row["responses"], row["entitled"], row["blocks"], row["not_counted"]) == (
+        "passed", "1", "3", "", "Dave")

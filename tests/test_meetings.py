@@ -318,7 +318,7 @@ def test_drafting_an_agenda_reads_the_record_in_a_fixed_number_of_statements(tow
         m = session.scalars(select(Meeting)).one()
         event.listen(engine, "before_cursor_execute", listen)
         try:
-            drafted = agenda_module.draft(session, p, m, town.now)
+            drafted = agenda_module.draft(session, p, m, town.now, UTC)
         finally:
             event.remove(engine, "before_cursor_execute", listen)
     assert len(drafted) == 3 * min(size, agenda_module.EACH) + 1
@@ -727,3 +727,19 @@ def test_the_agenda_says_a_proposal_closes_on_the_day_its_proposer_set(town: Cha
     assert "Closes Thu 10 Dec 23:59" in town.ok("bob", 'propose "Buy festoon lights" mode:vote closes:2026-12-10')
     town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-08 18:00"')
     assert "1. Proposal #1: Buy festoon lights, closing Thu 10 Dec" in town.ok("carol", "agenda 1")
+
+
+def test_a_reopened_concern_is_on_the_agenda_as_open_since_its_reopening_in_the_readers_day(town: Chat) -> None:
+    """The draft said "open since Tue 24 Nov", the day it was first raised (and that day in UTC),
+    for a concern resolved and reopened since: it has been open since its reopening, as `health`,
+    the dashboard and the public page count it, on the day the coordinator drafting it lives in."""
+    town.ok("carol", 'concern "Parking on market day" severity:high')
+    town.ok("bob", 'concern "Bins on the towpath"')
+    town.ok("alice", 'resolve 1 "Parking moves to the church car park"')
+    at(town, "2026-11-30T23:30")  # Tue 1 Dec 12:30 in Auckland
+    town.ok("carol", 'reopen concern 1 "The church said no"')
+    town.ok("alice", "tz Pacific/Auckland")
+    town.ok("alice", PROPOSE)
+    shown = town.ok("carol", "agenda 1")
+    assert "Concern #1 (high): Parking on market day, open since Tue 1 Dec" in shown
+    assert "Concern #2 (medium): Bins on the towpath, open since Tue 24 Nov" in shown

@@ -439,3 +439,45 @@ def test_a_concerns_days_open_are_the_days_health_and_the_dashboard_count(town: 
     town.advance(days=13, hours=11)
     assert "Concerns open too long" not in town.ok("alice", "health")
     assert "1 concern being negotiated, open for 13 days." in web.get(path).text
+
+
+def test_two_reviews_closed_on_one_day_each_have_their_own_place_on_the_page(town: Chat, web: FlaskClient) -> None:
+    """Both were `id="review-2026-11-24"`: the feed's link to the second landed on the first. The
+    first keeps its anchor, so links already given still work; the second is `-2`."""
+    town.ok("alice", "review start")
+    town.ok("alice", 'review close continue "Keep going"')
+    town.advance(hours=3)
+    town.ok("alice", "review start")
+    town.ok("alice", 'review close continue "Find a community partner by March"')
+    path = address(town.ok("alice", "publish on"))
+    page = web.get(path).text
+    assert page.count('id="review-2026-11-24"') == 1 and page.count('id="review-2026-11-24-2"') == 1
+    first, second = page.index('id="review-2026-11-24"'), page.index('id="review-2026-11-24-2"')
+    assert "Keep going" in page[first:page.index("</li>", first)]
+    assert "Find a community partner" in page[second:page.index("</li>", second)]
+    feed = ElementTree.fromstring(web.get(path + "feed.atom").data)
+    atom = "{http://www.w3.org/2005/Atom}"
+    links = {e.findtext(f"{atom}summary"): e.find(f"{atom}link").get("href").split("#")[1]
+             for e in feed.findall(f"{atom}entry") if e.findtext(f"{atom}title", "").startswith("Reviewed")}
+    assert links == {"Keep going": "review-2026-11-24", "Find a community partner by March": "review-2026-11-24-2"}
+    town.advance(days=1)
+    for n in range(9):  # the first of the 24th drops off the page; the second keeps its place
+        town.ok("alice", "review start")
+        town.ok("alice", f'review close continue "Carry on {n}"')
+    page = web.get(path).text
+    assert 'id="review-2026-11-24"' not in page and 'id="review-2026-11-24-2"' in page
+    assert 'id="review-2026-11-25"' in page and 'id="review-2026-11-25-9"' in page
+
+
+def test_a_passed_decision_shows_no_reason_from_a_response_that_did_not_count(town: Chat, web: FlaskClient) -> None:
+    """The page listed "Block from Local volunteers: ..." under a decision that passed, from Dave,
+    who joined after it opened: the chat's outcome leaves it out, as not counted."""
+    town.ok("alice", 'propose "Adopt the market plan" closes:friday')
+    town.advance(minutes=5)
+    town.ok("dave", "join sector:community")
+    town.ok("dave", 'block 1 "I was not here for the discussion"')
+    town.ok("bob", 'agree 1 "Good for the traders"')
+    assert "Blocked by" not in town.ok("alice", 'close 1 "The council needs an answer today"')
+    page = web.get(address(town.ok("alice", "publish on"))).text
+    assert "Good for the traders" in page and "1 agree; 1 of 3 responded" in page
+    assert "I was not here for the discussion" not in page

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
@@ -58,18 +59,20 @@ class Drafted:
     source: str
 
 
-def draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> list[Drafted]:
+def draft(session: Session, p: Partnership, m: Meeting, now: datetime, tz: ZoneInfo) -> list[Drafted]:
     """What the record says the meeting should discuss, most pressing first, in a fixed number
     of statements: concerns open longest or most severe, proposals closing soon, overdue work,
-    goals off track, a review due and agreement changes unsigned (`carry_waiting` adds what was carried)."""
+    goals off track, a review due and agreement changes unsigned (`carry_waiting` adds what was carried).
+    A concern is open since it was raised or reopened (`Concern.open_since`), on that day in `tz`,
+    the zone of whoever drafts it."""
     when = m.starts_at or m.closes_at
-    today = when.date()
+    today = when.astimezone(tz).date()
     items: list[Drafted] = []
     severity = case({Severity.HIGH: 0, Severity.MEDIUM: 1}, value=Concern.severity, else_=2)
     for k in session.scalars(select(Concern).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)
-                             .order_by(severity, Concern.created_at, Concern.id).limit(EACH)):
+                             .order_by(severity, Concern.open_since, Concern.id).limit(EACH)):
         items.append(Drafted(f"Concern #{k.number} ({k.severity.value}): {k.title}, open since "
-                             f"{show_day(k.created_at.date(), today)}", "concern"))
+                             f"{show_day(k.open_since.astimezone(tz).date(), today)}", "concern"))
     for d in session.scalars(select(Decision).where(Decision.partnership_id == p.id,
                                                     Decision.status == DecisionStatus.OPEN,
                                                     Decision.closes_at <= when + CLOSING_SOON)
@@ -100,10 +103,10 @@ def subject(title: str) -> str:
     return found[1] if found else title.removeprefix("Carried: ")
 
 
-def write_draft(session: Session, p: Partnership, m: Meeting, now: datetime) -> int:
-    """Put the draft, and any carried item waiting for a meeting, on a new meeting's agenda;
-    returns how many items it has."""
-    drafted = draft(session, p, m, now)
+def write_draft(session: Session, p: Partnership, m: Meeting, now: datetime, tz: ZoneInfo) -> int:
+    """Put the draft (its days in `tz`), and any carried item waiting for a meeting, on a new
+    meeting's agenda; returns how many items it has."""
+    drafted = draft(session, p, m, now, tz)
     session.add_all(AgendaItem(partnership_id=p.id, meeting_id=m.id, position=n, title=d.title[:MAX_TITLE],
                                source=d.source) for n, d in enumerate(drafted, 1))
     carry_waiting(session, p.id, now)

@@ -206,7 +206,7 @@ def propose(ctx: Context, args: Args) -> Reply:
     ctx.session.flush()
     ctx.session.add_all(MeetingSlot(partnership_id=p.id, meeting_id=m.id, position=n, starts_at=at)
                         for n, at in enumerate(moments, 1))
-    drafted = write_draft(ctx.session, p, m, ctx.now)
+    drafted = write_draft(ctx.session, p, m, ctx.now, ctx.tz)
     ctx.record("meeting-propose", f"proposed meeting {m.number} {title}, with {plural(len(moments), 'slot')}",
                subject=m)
     slots = [Item(f"{n}. {show_at(at, ctx.tz, ctx.now)}") for n, at in enumerate(moments, 1)]
