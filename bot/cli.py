@@ -311,6 +311,7 @@ def publish(settings: Settings, out: Path, create: bool) -> None:
     remove this machine's copies of pages taken down since."""
     from bot.web import create_app
     from bot.web.static import write_pages
+    from handlers.publishing import live_address, site_address
 
     written = write_pages(create_app(settings, existing(settings, create)), out)
     for line in written.removed:
@@ -320,6 +321,9 @@ def publish(settings: Settings, out: Path, create: bool) -> None:
         return
     print(f"Wrote {len(written.files)} files to {out.resolve()}: "
           + ", ".join(str(p.relative_to(out.resolve())) for p in written.files))
+    if live_address() is None:
+        print(f"PARTNERBOT_BASE_URL is not set, so the feeds and calendars name {site_address()}, which only this "
+              "machine reaches, and the pages offer no way to follow by email: set it to the live site's address.")
 
 
 def main(argv: list[str] | None = None) -> None:

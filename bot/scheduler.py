@@ -18,7 +18,8 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
 3. for each message, just before delivering it and under the same lease, asks again
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
    that don't and sends the rest through the adapter's `Delivery`, then marks them sent;
-   a failed delivery gives its nudges back for a later sweep (which asks again).
+   a failed delivery gives its nudges back for a later sweep (which asks again);
+4. deletes the dashboard's spent sign-in links and sessions (`handlers.dashboard.forget_spent`).
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
 
@@ -54,6 +55,7 @@ from bot import metrics
 from bot.config import Settings
 from handlers.away import away_now
 from handlers.context import zone
+from handlers.dashboard import forget_spent
 from handlers.dispatch import commands_within, within
 from handlers.nudges import (
     Derived,
@@ -325,6 +327,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         claimed = [(b, ids) for b in ready[first:first + CLAIM] if (ids := {n.id for n in b.now} & won)]
         failed += deliver(sessions, delivery, claimed, worker, now, clock, lease, report)
     with transaction(sessions) as session:
+        forget_spent(session, now)  # housekeeping, off any request's path
         ledger.swept(session, platform, clock())
     metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
                   report.cancelled)

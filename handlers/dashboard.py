@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,9 @@ from storage.models import (
 LINK_LIFETIME = timedelta(minutes=15)
 # However often it is used: a board meeting's working day, then sign in again.
 SESSION_LIFETIME = timedelta(hours=8)
+# How long an expired link or session is kept before it is deleted: the web's clock, which
+# decides whether one still works, may run behind the database's, which a sweep goes by.
+KEPT_PAST_EXPIRY = timedelta(minutes=5)
 WEEKS = 8
 REVIEWS_SHOWN = 4
 AGES = ((7, "under a week"), (14, "1–2 weeks"), (28, "2–4 weeks"), (None, "over 4 weeks"))
@@ -128,6 +131,16 @@ def sign_out(session: Session, token: str, now: datetime) -> None:
     """End a session on the server: its cookie, copied anywhere, opens nothing from now on."""
     session.execute(update(DashboardSession).where(DashboardSession.token_hash == digest(token),
                                                    DashboardSession.ended_at.is_(None)).values(ended_at=now))
+
+
+def forget_spent(session: Session, now: datetime) -> None:
+    """Delete the sign-in links and sessions that can sign nobody in any more (used, ended, or
+    expired for `KEPT_PAST_EXPIRY`), so neither table grows for ever. Run by each nudge sweep,
+    off any request's path; deleting a row another sweeper deletes at the same moment is harmless."""
+    gone = now - KEPT_PAST_EXPIRY
+    session.execute(delete(SignInLink).where(or_(SignInLink.used_at.is_not(None), SignInLink.expires_at <= gone)))
+    session.execute(delete(DashboardSession).where(or_(DashboardSession.ended_at.is_not(None),
+                                                       DashboardSession.expires_at <= gone)))
 
 
 def coordinates(session: Session, partnership_id: int, person_id: int) -> bool:

@@ -34,10 +34,16 @@ SWITCHES = ["on", "off"]
 PAGE_FILES = {"": "index.html", "calendar.ics": "calendar.ics", "feed.atom": "feed.atom", "feed.html": "feed.html"}
 
 
+def live_address() -> str | None:
+    """The web app's public address when the settings give one (PARTNERBOT_BASE_URL); None when
+    nothing says it is reached from outside this machine."""
+    base = os.environ.get("PARTNERBOT_BASE_URL")
+    return base.rstrip("/") if base else None
+
+
 def site_address() -> str:
     """Where the web app is reached from outside: PARTNERBOT_BASE_URL, else this machine's PORT."""
-    base = os.environ.get("PARTNERBOT_BASE_URL") or f"http://localhost:{os.environ.get('PORT') or 3000}"
-    return base.rstrip("/")
+    return live_address() or f"http://localhost:{os.environ.get('PORT') or 3000}"
 
 
 def page_path(slug: str) -> str:

@@ -9,7 +9,7 @@ import re
 import sqlite3
 import threading
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.error import HTTPError
 from xml.etree import ElementTree
 
@@ -18,10 +18,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot import scheduler
 from bot.web import create_app
 from bot.web.server import serve
-from storage.models import Person
+from handlers.dashboard import digest
+from storage.models import DashboardSession, Person, SignInLink
 from tests.conftest import Chat
+from tests.test_nudges import Inbox
 from tests.web_client import address, web_settings
 
 pytest_plugins = ("tests.web_fixtures",)
@@ -243,3 +246,43 @@ def test_the_warning_signs_give_the_coordinator_the_commands_health_gives_them(t
     board = web.get("/dashboard").text
     assert "Hand something on: <code>reassign 1 @alice</code> (Alice has room)." in board
     assert "ask Bob or a coordinator" not in board
+
+
+def test_a_sweep_deletes_spent_links_and_sessions_and_keeps_the_ones_still_good(town: Chat, web: FlaskClient) -> None:
+    """Used links and ended sessions go at the next sweep; expired ones once `KEPT_PAST_EXPIRY` has
+    passed (a web clock behind the database's may still take them until then); good ones stay."""
+    start = town.now
+
+    def signed_in_client() -> FlaskClient:
+        client = web.application.test_client()
+        assert client.post(link(town)).status_code == 303
+        return client
+
+    def kept() -> tuple[set[str], set[datetime]]:
+        with town.sessions() as db:
+            return set(db.scalars(select(SignInLink.token_hash))), set(db.scalars(select(DashboardSession.created_at)))
+
+    signed_in_client()  # its session expires 10 minutes before the sweep
+    town.advance(minutes=8)
+    signed_in_client()  # its session expired 2 minutes before the sweep
+    town.advance(hours=7, minutes=32)
+    expired = digest(link(town).rsplit("/", 1)[-1])  # 15 minutes before the sweep
+    town.advance(minutes=13)
+    just_expired = digest(link(town).rsplit("/", 1)[-1])  # 2 minutes before the sweep
+    town.advance(minutes=15)
+    assert signed_in_client().post("/signout").status_code == 303
+    town.advance(minutes=1)
+    good = link(town)
+    working = signed_in_client()
+    town.advance(minutes=1)
+    links, sessions = kept()
+    assert len(links) == 7 and {expired, just_expired, digest(good.rsplit("/", 1)[-1])} <= links
+    assert len(sessions) == 4
+    scheduler.sweep(town.sessions, Inbox(), "console", now=town.now)
+    assert kept() == ({just_expired, digest(good.rsplit("/", 1)[-1])},
+                      {start + timedelta(minutes=8), town.now - timedelta(minutes=1)})
+    assert working.get("/dashboard").status_code == 200 and web.post(good).status_code == 303
+    town.advance(minutes=4)
+    scheduler.sweep(town.sessions, Inbox(), "console", now=town.now)
+    links, sessions = kept()
+    assert just_expired not in links and start + timedelta(minutes=8) not in sessions

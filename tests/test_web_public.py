@@ -250,6 +250,32 @@ def test_a_page_taken_down_while_publish_writes_it_leaves_no_copy(town: Chat, we
     assert written.files == [] and "while it was being written" in written.removed[0]
 
 
+def test_a_static_copy_has_no_follow_form_and_sends_residents_to_the_live_page(
+        town: Chat, web: FlaskClient, tmp_path: Path, monkeypatch: Any) -> None:
+    """The copy `partnerbot publish` writes showed the follow form, which nothing behind a static
+    host answers. It has none; it points to the live page's when the settings give its address.
+    The served page keeps its form."""
+    path = address(town.ok("alice", "publish on"))
+
+    def copy(out: str) -> tuple[str, str]:
+        write_pages(web.application, tmp_path / out)
+        folder = tmp_path / out / path.strip("/")
+        return (folder / "index.html").read_text(), (folder / "feed.html").read_text()
+
+    monkeypatch.delenv("PARTNERBOT_BASE_URL", raising=False)
+    page, feed = copy("unknown")  # nowhere to follow by email from: not offered
+    assert "Riverside Partnership" in page and "<form" not in page and "Follow by email" not in page
+    assert "By email" not in feed and "calendar.ics" in feed
+    monkeypatch.setenv("PARTNERBOT_BASE_URL", "https://partners.example.org/")
+    page, feed = copy("site")
+    live = f"https://partners.example.org{path}#follow"
+    pointer = f"<a href=\"{live}\">the partnership's live page</a>"
+    assert "<form" not in page and pointer in page and pointer in feed
+    served = web.get(path).text
+    assert '<form class="follow" id="follow" method="post" action="follow">' in served and live not in served
+    assert "<a href=\"./#follow\">the partnership's page</a>" in web.get(path + "feed.html").text
+
+
 def test_a_proposal_past_closing_is_not_still_being_decided(town: Chat, web: FlaskClient) -> None:
     """Before the sweep records its outcome, the page says it closed, as the chat does; the
     timeline of dates ahead no longer lists it."""

@@ -1,17 +1,19 @@
-"""Two people at once: a sign-in link opened in several tabs together signs in once, and two
-coordinators publishing at the same moment make one page and one log line."""
+"""Two people at once: a sign-in link opened in several tabs together signs in once, sweeps
+deleting spent links while others sign in delete nothing still good, and two coordinators
+publishing at the same moment make one page and one log line."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import func, select
 
-from handlers.dashboard import sign_in
-from storage.models import Event, Publication
+from handlers.dashboard import forget_spent, sign_in, signed_in
+from storage.models import DashboardSession, Event, Publication, SignInLink
 from tests.conftest import Chat
 from tests.web_client import address
 
@@ -39,6 +41,39 @@ def test_a_link_opened_in_many_tabs_at_once_signs_in_once(town: Chat) -> None:
 
     signed_in = [who for who in together(6, open_link) if who is not None]
     assert len(signed_in) == 1
+
+
+def test_sweeps_deleting_spent_links_while_coordinators_sign_in_keep_every_good_one(town: Chat) -> None:
+    for who in ("bob", "carol"):
+        town.ok("alice", f"member role @{who} coordinator")
+    for who in ("alice", "bob", "carol"):
+        town.ok(who, "dashboard")  # never used: expired by the time of the sweeps
+    town.advance(minutes=21)
+    good = [address(town.ok(who, "dashboard"), "signin").rsplit("/", 1)[-1] for who in ("alice", "bob", "carol")]
+    def open_link(token: str) -> str | None:
+        with town.sessions.begin() as session:
+            return sign_in(session, token, town.now)
+
+    def forget() -> None:
+        with town.sessions.begin() as session:
+            forget_spent(session, town.now)
+
+    jobs: Iterator[Callable[[], str | None]] = iter([*(partial(open_link, token) for token in good),
+                                                     *(forget for _ in good)])
+    taking = threading.Lock()
+
+    def next_job() -> str | None:
+        with taking:
+            job = next(jobs)
+        return job()
+
+    opened = [token for token in together(2 * len(good), next_job) if token is not None]
+    assert len(opened) == len(good)
+    forget()  # the links those sign-ins used, if they were used after every sweep had run
+    with town.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SignInLink)) == 0
+        assert session.scalar(select(func.count()).select_from(DashboardSession)) == len(good)
+        assert all(signed_in(session, token, town.now) is not None for token in opened)
 
 
 def test_two_coordinators_publishing_at_once_make_one_page(town: Chat) -> None:

@@ -1,7 +1,8 @@
 """`partnerbot publish --out DIR`: the public pages and feeds as files, for any static host.
 
 Each file is what the web app itself serves at the same path (asked of the app, not drawn
-again), so a static copy and the live page never differ. Where each page goes is recorded
+again), so a static copy and the live page never differ but in one thing: a copy has no form
+to follow the page by email, as no server stands behind it (`public.following`). Where each page goes is recorded
 before it is written, so `publish off` in the chat (in another process, maybe on another
 machine) can remove it; and once written, each page is checked again, waiting for any change
 of the page's switches in flight, so a page taken down while it was being written does not
@@ -17,6 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.web.public import COPY
 from bot.web.site import site
 from handlers.publishing import (
     PAGE_FILES,
@@ -51,7 +53,8 @@ def write_pages(app: Flask, out: Path) -> Written:
                 record_copy(session, page.partnership_id, folder_of(out, page), s.now())
         client = app.test_client()
         for page in pages:
-            answers = {name: client.get(page_path(page.slug) + path) for path, name in PAGE_FILES.items()}
+            answers = {name: client.get(page_path(page.slug) + path, environ_base={COPY: True})
+                       for path, name in PAGE_FILES.items()}
             if any(a.status_code != 200 for a in answers.values()):  # taken down since the listing
                 continue
             folder = folder_of(out, page)
