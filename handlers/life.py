@@ -11,6 +11,7 @@ the partnership itself with `partnership reopen`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from handlers.context import Context
 from handlers.dates import show_day, show_moment
 from handlers.errors import UserError
-from handlers.parsing import Args
+from handlers.parsing import Args, retyped
 from handlers.registry import Access, Command
 from storage import queries
 from storage.models import Partnership, Person, Review, ReviewOutcome
@@ -94,6 +95,22 @@ def reopening(ctx: Context, p: Partnership) -> str:
     if ended(p, ctx.now):
         return f'a coordinator can reopen it with `partnership reopen "why" end:{new_end_example(today_of(ctx))}`'
     return 'a coordinator can reopen it with `partnership reopen "why"`'
+
+
+def ensure_due_by_end(ctx: Context, due: date, head: str, options: dict[str, str], flags: Iterable[str] = ()) -> None:
+    """Refuse a due day (on its owner's calendar) after the end date of a partnership still
+    running: work due once it is over is a promise nobody could keep in it, as a series makes
+    no occurrence then (`recurring.last_day`). The refusal gives the command typed (`head` and
+    its `options`) again with the end date. Once it is over, a closing task may still be moved."""
+    p = ctx.require_partnership()
+    if p.end_date is None or due <= p.end_date or p.over(ctx.now):
+        return
+    today = today_of(ctx)
+    raise UserError(f"{show_day(due, today)} is after {p.name}'s end date, {show_day(p.end_date, today)}: work due "
+                    "then could not be delivered by the partnership.",
+                    f"Give a date by its end: `{retyped(head, {**options, 'by': p.end_date.isoformat()}, flags)}`; if the "
+                    "partnership runs longer, a coordinator moves its end first: "
+                    f"`partnership edit end:{new_end_example(p.end_date)}`.")
 
 
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:
