@@ -32,7 +32,7 @@ from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
-from handlers.unanswered import back_to_giver
+from handlers.unanswered import back_to_giver, handover_key, tell_asked
 from storage import queries
 from storage.lines import LINES, CommitmentLine, line_of, lines
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Handover, Member, Partnership, Role
@@ -105,11 +105,6 @@ def ensure_answered(ctx: Context, c: Commitment) -> None:
     giver = ctx.session.get_one(Member, c.handover_from_id)
     raise UserError(f"#{c.number} {c.title} was handed to you by {giver.person.display_name} and waits for your answer.",
                     f'Take it on first with `accept {c.number}`, or give it back: `decline {c.number} "why"`.')
-
-
-def handover_key(c: Commitment) -> str:
-    """What every nudge asking someone to accept `c` starts with; the moment and the person follow."""
-    return f"told:handover:c{c.id}:"
 
 
 def answer_handover(ctx: Context, c: Commitment, said: str) -> None:
@@ -397,10 +392,12 @@ def drop(ctx: Context, args: Args) -> Reply:
     if whole and c.series_id is None:
         raise UserError(f"#{c.number} {c.title} doesn't repeat, so there is no series to stop.",
                         f"Drop it alone: `drop {c.number} {quote(reason[:60])}`.")
-    still, back = back_to_giver(ctx.session, c, ctx.now)
+    still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            **back)
     ctx.session.refresh(c, ["owner"])
+    tell_asked(ctx.session, c, unanswered, f'was dropped by {ctx.person.display_name} ("{reason}")', ctx.now,
+               ctx.person.id)
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
     ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)
     text = f"Dropped #{c.number} {c.title}{ended}: {reason}"
