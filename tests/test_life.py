@@ -389,3 +389,22 @@ def test_the_end_date_is_a_day_on_the_owners_calendar_and_a_closing_task_may_sti
     assert "due Wed 31 Mar → Fri 9 Apr" in chat.ok("bob", "edit 1 by:2027-04-09")
     with chat.sessions() as session:
         assert session.scalars(select(Commitment)).one().due_at.date().isoformat() == "2027-04-10"
+
+
+def test_an_end_date_moved_before_open_work_names_it_and_how_to_move_it(chat: Chat) -> None:
+    """The end date can be brought forward past work already due later: the coordinator is told
+    which, and how to move it, as a due date typed after the end is refused."""
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("bob", "join org:Chamber sector:private")
+    chat.ok("bob", 'commit "Count the boats" by:2027-03-20')
+    chat.ok("alice", 'commit @bob "Paint the railings" by:2027-03-25')
+    chat.ok("alice", 'commit "Book the crane" by:2027-03-01')
+    out = chat.ok("alice", "partnership edit end:2027-03-15")
+    assert ("Note: 2 open commitments are due after the end date: #1 Count the boats (Sat 20 Mar 2027), "
+            "#2 Paint the railings (Thu 25 Mar 2027). Move each by then, like `edit 1 by:2027-03-15`, or settle it.") in out
+    refuse(chat, "bob", "edit 1 by:2027-03-16", "is after Harbour Project's end date", "`edit 1 by:2027-03-15`")
+    chat.ok("bob", "edit 1 by:2027-03-15")
+    assert "Note: 1 open commitment is due after the end date: #2 Paint the railings (Thu 25 Mar 2027)." in \
+        chat.ok("alice", "partnership edit end:2027-03-20")
+    assert "Note:" not in chat.ok("alice", "partnership edit end:2027-03-31")
