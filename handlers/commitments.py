@@ -32,7 +32,7 @@ from handlers.recheck import Asked, about, not_theirs, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
-from handlers.unanswered import back_to_giver
+from handlers.unanswered import back_to_giver, handover_key, tell_asked
 from storage import queries
 from storage.lines import LINES, CommitmentLine, line_of, lines
 from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Event, Handover, Member, Partnership, Role
@@ -105,11 +105,6 @@ def ensure_answered(ctx: Context, c: Commitment) -> None:
     giver = ctx.session.get_one(Member, c.handover_from_id)
     raise UserError(f"#{c.number} {c.title} was handed to you by {giver.person.display_name} and waits for your answer.",
                     f'Take it on first with `accept {c.number}`, or give it back: `decline {c.number} "why"`.')
-
-
-def handover_key(c: Commitment) -> str:
-    """What every nudge asking someone to accept `c` starts with; the moment and the person follow."""
-    return f"told:handover:c{c.id}:"
 
 
 def answer_handover(ctx: Context, c: Commitment, said: str) -> None:
@@ -233,7 +228,8 @@ def commit(ctx: Context, args: Args) -> Reply:
     last date; one occurrence is open at a time, the next made when it is done or its day passes.
     goal: names the shared goal it serves (`goal:1`; `goals` lists them).
     The reply warns when its owner is away on its due date, goes over capacity, or could not
-    give its effort in time, and names who has room. Work logged for someone else is theirs to
+    give its effort in time, and names who has room; a due date after the partnership's end
+    date is refused, with one by its end to type instead. Work logged for someone else is theirs to
     `accept`, or to `decline` back to you until they act on it. A title like an open commitment's is
     asked about first; `again` at the end logs it anyway."""
     me = ctx.require_member()
@@ -261,6 +257,9 @@ def commit(ctx: Context, args: Args) -> Reply:
     else:
         assert rule is not None
         due_at = end_of_day(rule.first(today), theirs)
+    mention = f"@{owner.person.user_id} " if owner.id != me.id else ""
+    life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), f"commit {mention}{quote(title)}", args.options,
+                           args.flags)
     starts_at = start_from(ctx, args.options.get("from"), due_at, theirs)
     until = recurring.until_from(args.options.get("until"), ctx, due_at, theirs) if rule is not None else None
     # Asked last, once everything typed is known good: its answer says to type the same again.
@@ -393,10 +392,12 @@ def drop(ctx: Context, args: Args) -> Reply:
     if whole and c.series_id is None:
         raise UserError(f"#{c.number} {c.title} doesn't repeat, so there is no series to stop.",
                         f"Drop it alone: `drop {c.number} {quote(reason[:60])}`.")
-    still, back = back_to_giver(ctx.session, c, ctx.now)
+    still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            **back)
     ctx.session.refresh(c, ["owner"])
+    tell_asked(ctx.session, c, unanswered, f'was dropped by {ctx.person.display_name} ("{reason}")', ctx.now,
+               ctx.person.id)
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
     ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)
     text = f"Dropped #{c.number} {c.title}{ended}: {reason}"
@@ -418,7 +419,8 @@ def edit(ctx: Context, args: Args) -> Reply:
 
     goal:1 links it to the shared goal it serves, goal:none unlinks it. Each change is kept
     in the history with its old and new value; the owner hears when someone else made it.
-    Typed as `edit` with a number; `partnership edit` changes the partnership."""
+    A due date moves no later than the partnership's end date while it runs. Typed as `edit`
+    with a number; `partnership edit` changes the partnership."""
     c = find_commitment(ctx, args.take_id("commitment"))
     args.finish()
     if not args.options:
@@ -437,6 +439,7 @@ def edit(ctx: Context, args: Args) -> Reply:
     if "by" in args.options:
         due_at = ctx.due(args.options["by"], c.owner)
         if due_at != c.due_at:
+            life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), f"edit {c.number}", args.options)
             values["due_at"] = due_at
             if c.series_id is not None and c.scheduled_on is None:  # the next keeps the rule's day
                 values["scheduled_on"] = due_day(c)

@@ -32,7 +32,7 @@ from handlers.meetings.poll import call_off_ahead
 from handlers.parsing import MAX_NOTE, Args, check_text, choose, quote
 from handlers.registry import command
 from handlers.reply import Audience, Item, Reply, Section, plural
-from handlers.unanswered import back_to_giver
+from handlers.unanswered import back_to_giver, tell_asked
 from storage import queries
 from storage.models import (
     Commitment,
@@ -139,10 +139,13 @@ def ask(ctx: Context, fate: Fate | None, wind_up: str, decided: str) -> Reply | 
 def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = None) -> Event:
     """Drop an open commitment, or hand it on `to` an organisation outside the partnership: a
     conditional update, so it ends once however many act at once; a waiting handover goes too."""
-    still, back = back_to_giver(ctx.session, c, ctx.now)
+    still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handed_to=to, **back)
     ctx.session.refresh(c, ["owner"])
+    how = f"was handed on to {to}" if to else "was dropped"
+    tell_asked(ctx.session, c, unanswered, f"{how} by {ctx.person.display_name}" + (f' ("{reason}")' if reason else ""),
+               ctx.now, ctx.person.id)
     withdraw(ctx.session, c.partnership_id, handover_key(c),
              f"#{c.number} was handed on to {to}" if to else f"#{c.number} was dropped",
              ctx.now)

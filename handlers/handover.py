@@ -40,6 +40,7 @@ from handlers.parsing import Args
 from handlers.recheck import Asked, about, holder, not_theirs, rechecks
 from handlers.registry import command
 from handlers.reply import Audience, Reply
+from handlers.unanswered import question_key
 from storage import queries
 from storage.models import Commitment, CommitmentStatus, Event, Handover, Member, Nudge, Person, Role
 from storage.nudges import Waiting, tell, withdraw
@@ -195,7 +196,7 @@ def ask_to_accept(ctx: Context, c: Commitment, new_owner: Member, origin: Member
     # The day alone, no "(in 2 days)": the message may wait for quiet hours, or their return.
     due = show_day(due_day(c), ctx.now.astimezone(owner_zone(c)).date())
     within = ctx.naming_for(new_owner.person_id)
-    tell(ctx.session, f"{handover_key(c)}{ctx.now.isoformat()}:p{new_owner.person_id}", c.partnership_id, "handover",
+    tell(ctx.session, question_key(c, ctx.now, new_owner.person_id), c.partnership_id, "handover",
          f"{ctx.person.display_name} handed you #{c.number} {c.title}, due {due}{effort}. "
          f'Will you take it on? `accept {c.number}{within}`, or `decline {c.number} "why"{within}`.', ctx.now,
          person_id=new_owner.person_id,

@@ -11,6 +11,7 @@ the partnership itself with `partnership reopen`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,11 +21,17 @@ from sqlalchemy.orm import Session
 
 from handlers.context import Context
 from handlers.dates import show_day, show_moment
+from handlers.describe import due_day
 from handlers.errors import UserError
-from handlers.parsing import Args
+from handlers.parsing import Args, retyped
 from handlers.registry import Access, Command
+from handlers.reply import plural
 from storage import queries
-from storage.models import Partnership, Person, Review, ReviewOutcome
+from storage.lines import LINES, lines
+from storage.models import Commitment, CommitmentStatus, Partnership, Person, Review, ReviewOutcome
+
+# Open work a new end date leaves due after it, listed by name; the rest counted.
+LISTED = 5
 
 
 def today_of(ctx: Context) -> date:
@@ -94,6 +101,46 @@ def reopening(ctx: Context, p: Partnership) -> str:
     if ended(p, ctx.now):
         return f'a coordinator can reopen it with `partnership reopen "why" end:{new_end_example(today_of(ctx))}`'
     return 'a coordinator can reopen it with `partnership reopen "why"`'
+
+
+def due_after_end(p: Partnership, due: date) -> bool:
+    """Whether a due day, on its owner's calendar, falls after the partnership's end date."""
+    return p.end_date is not None and due > p.end_date
+
+
+def ensure_due_by_end(ctx: Context, due: date, head: str, options: dict[str, str], flags: Iterable[str] = ()) -> None:
+    """Refuse a due day (on its owner's calendar) after the end date of a partnership still
+    running: work due once it is over is a promise nobody could keep in it, as a series makes
+    no occurrence then (`recurring.last_day`). The refusal gives the command typed (`head` and
+    its `options`) again with the end date. Once it is over, a closing task may still be moved."""
+    p = ctx.require_partnership()
+    if not due_after_end(p, due) or p.over(ctx.now):
+        return
+    today = today_of(ctx)
+    raise UserError(f"{show_day(due, today)} is after {p.name}'s end date, {show_day(p.end_date, today)}: work due "
+                    "then could not be delivered by the partnership.",
+                    f"Give a date by its end: `{retyped(head, {**options, 'by': p.end_date.isoformat()}, flags)}`; if the "
+                    "partnership runs longer, a coordinator moves its end first: "
+                    f"`partnership edit end:{new_end_example(p.end_date)}`.")
+
+
+def left_after_end(ctx: Context, p: Partnership) -> str:
+    """What a new end date leaves due after it, for the coordinator who set it to move or
+    settle (` Note: ...`); empty when nothing is."""
+    if p.end_date is None:
+        return ""
+    # A superset: a due day after the end date ends, on any calendar, after its first moment in UTC.
+    near = lines(ctx.session, LINES.where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN,
+                                          Commitment.due_at > datetime.combine(p.end_date, time(), tzinfo=UTC))
+                 .order_by(Commitment.due_at, Commitment.id))
+    late = [c for c in near if due_after_end(p, due_day(c))]
+    if not late:
+        return ""
+    today, end = today_of(ctx), p.end_date.isoformat()
+    listed = ", ".join(f"#{c.number} {c.title} ({show_day(due_day(c), today)})" for c in late[:LISTED])
+    more = f" and {len(late) - LISTED} more" if len(late) > LISTED else ""
+    return (f" Note: {plural(len(late), 'open commitment')} {'is' if len(late) == 1 else 'are'} due after the end "
+            f"date: {listed}{more}. Move each by then, like `edit {late[0].number} by:{end}`, or settle it.")
 
 
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:

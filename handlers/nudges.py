@@ -51,6 +51,7 @@ from handlers.recheck import (
     NO_LONGER_DUE,
     OTHERWISE,
     Asked,
+    Wait,
     about,
     day_in,
     gone,
@@ -333,7 +334,7 @@ def still_true(session: Session, rows: Sequence[Waiting], now: datetime) -> dict
                 continue
         check = CHECKS.get(row.kind)
         if check is not None and (why := check(asked, row)):
-            verdicts[row.id] = Verdict(why)
+            verdicts[row.id] = Verdict(why, wait=isinstance(why, Wait))
     return verdicts
 
 

@@ -128,8 +128,13 @@ def quote(text: str) -> str:
 def typed_again(head: str, options: dict[str, str], flags: Iterable[str] = ()) -> str:
     """`commit "Leaflets" by:friday again`: a command as it was typed, with `again`, for a refusal that
     asks first to say exactly what goes ahead."""
-    return " ".join([head, *(f"{k}:{quote(v) if ' ' in v else v}" for k, v in options.items()),
-                     *sorted(set(flags) - {"again"}), "again"])
+    return retyped(head, options, [*sorted(set(flags) - {"again"}), "again"])
+
+
+def retyped(head: str, options: dict[str, str], flags: Iterable[str] = ()) -> str:
+    """`commit "Leaflets" by:friday effort:3h`: a command as typed, with what a refusal changes in
+    `options`, for it to suggest exactly."""
+    return " ".join([head, *(f"{k}:{quote(v) if ' ' in v else v}" for k, v in options.items()), *flags])
 
 
 def naming(partnership: str) -> str:

@@ -296,7 +296,8 @@ def edit(ctx: Context, args: Args) -> Reply:
                + (f"; next review {show_day(moved[0], today)} -> {show_day(moved[1], today)}" if moved else ""))
     reply = describe(ctx, partnership)
     reply.text = f"Changed {', '.join(changed)}." + (
-        f" The next review moves from {show_day(moved[0], today)} to {show_day(moved[1], today)}." if moved else "")
+        f" The next review moves from {show_day(moved[0], today)} to {show_day(moved[1], today)}." if moved else "") + (
+        life.left_after_end(ctx, partnership) if "end" in options else "")
     reply.audience = Audience.CHANNEL
     return reply
 
@@ -414,7 +415,8 @@ def reopen(ctx: Context, args: Args) -> Reply:
         ahead.append(f"next {p.review_cadence.value} review {show_day(p.next_review_on, today)}")
     ctx.record("partnership-reopen", f"reopened {p.name}, which {state}; now {', '.join(ahead)}", reason=why)
     return Reply(text=f"{ctx.person.display_name} reopened {p.name}, which {state}. Why: {why}. "
-                      f"Now {' and '.join(ahead)}; its work can go on." + carried_on(ctx, p, let_go) + resumed,
+                      f"Now {' and '.join(ahead)}; its work can go on." + carried_on(ctx, p, let_go) + resumed
+                 + (life.left_after_end(ctx, p) if "end" in args.options else ""),
                  audience=Audience.CHANNEL)
 
 

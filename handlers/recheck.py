@@ -8,8 +8,9 @@ a member and not away), then its kind's own check, registered here with `@rechec
 
 A check gets one waiting nudge and an `Asked`, which reads what the nudges being asked
 about name (their commitments, their recipients, ...) once for all of them; it returns
-why the nudge no longer holds, or None. It asks only what the nudge's derivation asked,
-never more: a derived nudge it cancels must not be derived again at the next sweep.
+why the nudge no longer holds (a `Wait` when it may yet), or None. It asks only what the
+nudge's derivation asked, never more: a derived nudge it cancels must not be derived again
+at the next sweep.
 The subject a nudge is about is read from its key, which names it (`overdue:c12:...`).
 """
 
@@ -38,6 +39,11 @@ NO_LONGER_DUE = "no longer due when the sweep looked again"
 # Kinds a command tells about a closing task (a handover to accept, a decline): a wound-up or
 # ended partnership still settles those, so what the command promised is delivered, if still true.
 AFTER_END: set[str] = set()
+
+
+class Wait(str):
+    """A check's answer that the nudge does not hold yet but may: it waits for a later sweep,
+    rather than being cancelled (what it follows is still on its way)."""
 
 
 def rechecks(*kinds: str, otherwise: str = NO_LONGER_DUE, after_end: bool = False) -> Callable[[Check], Check]:

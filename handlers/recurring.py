@@ -23,7 +23,7 @@ from handlers.context import Context, zone
 from handlers.dates import date_hint, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
-from handlers.unanswered import back_to_giver
+from handlers.unanswered import back_to_giver, tell_asked
 from storage import numbering, queries
 from storage.models import (
     Commitment,
@@ -235,7 +235,7 @@ def roll_on(session: Session, now: datetime) -> int:
     for c in list(passed):
         # Locked before the commitment, as a command locks them, so a sweep and a `done` never deadlock.
         queries.lock(session, Partnership, c.partnership_id)
-        still, back = back_to_giver(session, c, now)  # missed before the one asked said yes: the giver's
+        still, back, unanswered = back_to_giver(session, c, now)  # missed before the one asked said yes: the giver's
         won = session.execute(update(Commitment).where(Commitment.id == c.id, Commitment.status == CommitmentStatus.OPEN,
                                                        *still)
                               .values(status=CommitmentStatus.DROPPED, closed_at=now, drop_reason=MISSED, **back)
@@ -243,6 +243,10 @@ def roll_on(session: Session, now: datetime) -> int:
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue
         session.refresh(c, ["owner"])
+        if unanswered is not None:  # its day (the giver's calendar now, as it was the one asked's), from theirs
+            day = c.due_at.astimezone(zone(unanswered.giver.timezone)).date()
+            missed = show_day(day, now.astimezone(zone(unanswered.asked.timezone)).date())
+            tell_asked(session, c, unanswered, f"was missed: its day, {missed}, passed", now)
         following = next_occurrence(session, c, now)
         if following is not None:
             tz = zone(c.owner.person.timezone)

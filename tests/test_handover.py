@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storage.models import Commitment, CommitmentStatus, Event, Handover, Member
+from storage.models import Commitment, CommitmentStatus, Event, Handover, Member, Nudge
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
-from tests.test_nudges import Inbox, sweep
+from tests.test_nudges import Inbox, at, ledger, sweep
 from tests.test_races import at_once, one_wins
 
 
@@ -370,3 +370,104 @@ def test_a_drop_and_the_accept_it_races_leave_the_work_with_one_owner(town: Chat
         expected = {(False, True): (CommitmentStatus.DROPPED, "bob"), (True, False): (CommitmentStatus.OPEN, "carol"),
                     (False, False): (CommitmentStatus.DROPPED, "carol")}
         assert (c.status, owner) == expected[(drop.error, accept.error)], (drop.plain(), accept.plain())
+
+
+# Whoever was asked hears, once, that work closed before they answered is no longer theirs
+
+
+def closed_first_notes(chat: Chat) -> list[Nudge]:
+    return [n for n in ledger(chat) if n.kind == "closed-first"]
+
+
+def test_someone_asked_hears_once_that_the_work_was_dropped_before_they_answered(town: Chat, inbox: Inbox) -> None:
+    """Carol was asked to take Bob's grant bid on; a coordinator dropped it before she answered,
+    and nobody told her: she could still be writing it."""
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08 effort:2h')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    assert inbox.to("@carol", "Bob handed you #1 Grant bid")
+    town.ok("alice", 'drop 1 "The fund closed"')
+    for _ in range(2):
+        sweep(town, inbox)
+        town.advance(days=1)
+    [note] = inbox.to("@carol", "before you answered")
+    assert note.endswith('#1 Grant bid, which Bob handed you, was dropped by Alice ("The fund closed") before you '
+                         "answered. It is back with Bob: nothing waits for your answer now, and it is not yours to do.")
+    assert not inbox.to("@bob", "before you answered") and not inbox.to("@alice", "before you answered")
+
+
+def test_the_note_is_not_sent_once_the_work_is_reopened(town: Chat, inbox: Inbox) -> None:
+    """Checked again when sent: held for Carol's quiet hours, it no longer holds once the work is open again."""
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    at(town, "2026-11-24T22:00")  # Carol's quiet hours: what she is told waits for the morning
+    town.ok("alice", 'drop 1 "The fund closed"')
+    sweep(town, inbox)
+    town.ok("alice", 'reopen commitment 1 "The fund reopened"')
+    at(town, "2026-11-25T09:00")
+    sweep(town, inbox)
+    assert not inbox.to("@carol", "before you answered")
+    [note] = closed_first_notes(town)
+    assert note.sent_at is None and note.cancel_reason == "#1 Grant bid was reopened"
+
+
+def test_a_question_not_yet_sent_is_cancelled_unseen_and_nothing_follows_it(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08')
+    at(town, "2026-11-24T22:00")
+    town.ok("bob", "reassign 1 @carol")  # the question waits for Carol's morning
+    town.ok("alice", 'drop 1 "The fund closed"')
+    at(town, "2026-11-25T09:00")
+    sweep(town, inbox)
+    assert not inbox.to("@carol")
+    assert closed_first_notes(town) == []
+
+
+def test_a_coordinator_asked_who_drops_the_work_is_not_told_what_they_did(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08')
+    town.ok("bob", "reassign 1 @alice")
+    sweep(town, inbox)
+    town.ok("alice", 'drop 1 "The fund closed"')
+    sweep(town, inbox)
+    assert not inbox.to("@alice", "before you answered") and closed_first_notes(town) == []
+
+
+def test_someone_asked_hears_of_a_wind_up_and_of_a_missed_day(town: Chat, inbox: Inbox) -> None:
+    """A wind-up dropping the work, and the sweep marking an occurrence missed, tell them too;
+    the partnership being over holds back no note about its closing tasks."""
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08')
+    town.ok("bob", "reassign 1 @carol")
+    town.ok("bob", 'commit "Weekly pick" by:friday every:week')  # Fri 27 Nov
+    town.ok("bob", "reassign 2 @carol")
+    sweep(town, inbox)
+    at(town, "2026-11-28T10:00")
+    sweep(town, inbox)
+    sweep(town, inbox)
+    [missed] = inbox.to("@carol", "before you answered")
+    assert "#2 Weekly pick, which Bob handed you, was missed: its day, Fri 27 Nov, passed before you answered. " \
+        "It is back with Bob" in missed
+    town.ok("alice", 'partnership wind-up "Funding ended" open:drop')
+    sweep(town, inbox)
+    sweep(town, inbox)
+    [wound] = inbox.to("@carol", "#1 Grant bid, which Bob handed you")
+    assert '#1 Grant bid, which Bob handed you, was dropped by Alice ("At the wind-up: Funding ended") before you ' \
+        "answered. It is back with Bob" in wound
+    assert len(inbox.to("@carol", "before you answered")) == 2
+
+
+def test_a_note_waits_for_a_question_still_on_its_way_when_the_work_closed(town: Chat, inbox: Inbox) -> None:
+    """The drop lands while the question is being delivered, and another sweeper looks at the
+    note meanwhile: it waits for the question, rather than being cancelled as never sent."""
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08')
+    town.ok("bob", "reassign 1 @carol")
+
+    def dropped_and_swept_meanwhile() -> None:
+        town.ok("alice", 'drop 1 "The fund closed"')
+        sweep(town, inbox, worker="other")
+
+    inbox.meanwhile["@carol"] = dropped_and_swept_meanwhile
+    sweep(town, inbox)
+    assert inbox.to("@carol", "Bob handed you #1 Grant bid") and not inbox.to("@carol", "before you answered")
+    sweep(town, inbox)
+    sweep(town, inbox)
+    assert len(inbox.to("@carol", "before you answered")) == 1

@@ -4,9 +4,11 @@ still be settled, it is nudged no more, and a coordinator reopens it with a reas
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from storage.models import Commitment, CommitmentStatus, Decision, DecisionStatus, Event, Partnership
 from tests.conftest import Chat
@@ -258,7 +260,7 @@ def test_the_end_comes_at_one_moment_for_every_reader_and_every_sweep(chat: Chat
     chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
     chat.ok("bob", "tz America/Los_Angeles")
     chat.ok("bob", "join org:Chamber sector:private capacity:2h")
-    chat.ok("bob", 'commit "Count the boats" by:2027-04-30 effort:10h')
+    chat.ok("bob", 'commit "Count the boats" by:2027-03-31 effort:10h')
     at(chat, "2027-03-31T10:59")  # 23:59 on the last day in Auckland; 03:59 that day in Los Angeles
     for who in ("alice", "bob"):
         assert "New commitment" in chat.ok(who, f'commit "Last-day tidy by {who}" by:2027-03-31')
@@ -344,3 +346,65 @@ def test_a_proposal_that_had_closed_before_the_wind_up_is_shown_closed_not_pause
     said = 'Proposal #1 "Adopt the plan" closed Thu 10 Dec, outcome recorded if the partnership reopens'
     assert said in town.ok("carol", "status")
     assert "Status: closed Thu 10 Dec, outcome recorded if the partnership reopens" in town.ok("carol", "decision 1")
+
+
+# Work due after the end date
+
+
+def test_work_due_after_the_end_date_is_refused_with_a_date_by_the_end_that_works(chat: Chat) -> None:
+    """`commit ... by:` a day after the end date was taken without a word: work nobody could
+    deliver while the partnership ran. Logging, moving and a meeting's action say so alike."""
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("bob", "join org:Chamber sector:private")
+    after = "Fri 30 Apr 2027 is after Harbour Project's end date, Wed 31 Mar 2027: work due then could not be delivered"
+    moves = "a coordinator moves its end first: `partnership edit end:2027-06-30`"
+    said = refuse(chat, "bob", 'commit "Count the boats" by:2027-04-30 effort:10h', after, moves,
+                  'Give a date by its end: `commit "Count the boats" by:2027-03-31 effort:10h`')
+    assert "#1 Count the boats" in chat.ok("bob", re.findall(r"`(commit [^`]*)`", said)[0])
+    refuse(chat, "alice", 'commit @bob "Paint the railings" by:2027-04-30', after,
+           '`commit @bob "Paint the railings" by:2027-03-31`')
+    refuse(chat, "alice", 'commit "Open the harbour office" every:month by:2027-04-30', after,
+           '`commit "Open the harbour office" every:month by:2027-03-31`')
+    refuse(chat, "bob", "edit 1 by:2027-04-30 effort:8h", after, "`edit 1 by:2027-03-31 effort:8h`")
+    assert "due Wed 31 Mar 2027 → Tue 30 Mar 2027" in chat.ok("bob", "edit 1 by:2027-03-30")
+    chat.ok("alice", 'meeting propose "Harbour board" slots:"2026-12-15 18:00"')
+    chat.ok("alice", "meeting schedule 1 slot:1")
+    at(chat, "2026-12-15T19:00")
+    chat.ok("alice", "minutes 1 present:@alice,@bob")
+    refuse(chat, "alice", 'minutes 1 action @bob "Book the hall" by:2027-04-30', after,
+           '`minutes 1 action @bob "Book the hall" by:2027-03-31`')
+    assert "#2 Book the hall" in chat.ok("alice", 'minutes 1 action @bob "Book the hall" by:2027-03-31')
+
+
+def test_the_end_date_is_a_day_on_the_owners_calendar_and_a_closing_task_may_still_move(chat: Chat) -> None:
+    """Due on the last day is in time wherever its owner lives; once the partnership is over, its
+    closing tasks may still be given a later day to be finished by."""
+    chat.ok("alice", "tz Pacific/Auckland")
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("bob", "tz America/Los_Angeles")
+    chat.ok("bob", "join org:Chamber sector:private")
+    chat.ok("alice", 'commit @bob "Count the boats" by:2027-03-31')
+    at(chat, "2027-04-02T10:00")
+    assert "due Wed 31 Mar → Fri 9 Apr" in chat.ok("bob", "edit 1 by:2027-04-09")
+    with chat.sessions() as session:
+        assert session.scalars(select(Commitment)).one().due_at.date().isoformat() == "2027-04-10"
+
+
+def test_an_end_date_moved_before_open_work_names_it_and_how_to_move_it(chat: Chat) -> None:
+    """The end date can be brought forward past work already due later: the coordinator is told
+    which, and how to move it, as a due date typed after the end is refused."""
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("bob", "join org:Chamber sector:private")
+    chat.ok("bob", 'commit "Count the boats" by:2027-03-20')
+    chat.ok("alice", 'commit @bob "Paint the railings" by:2027-03-25')
+    chat.ok("alice", 'commit "Book the crane" by:2027-03-01')
+    out = chat.ok("alice", "partnership edit end:2027-03-15")
+    assert ("Note: 2 open commitments are due after the end date: #1 Count the boats (Sat 20 Mar 2027), "
+            "#2 Paint the railings (Thu 25 Mar 2027). Move each by then, like `edit 1 by:2027-03-15`, or settle it.") in out
+    refuse(chat, "bob", "edit 1 by:2027-03-16", "is after Harbour Project's end date", "`edit 1 by:2027-03-15`")
+    chat.ok("bob", "edit 1 by:2027-03-15")
+    assert "Note: 1 open commitment is due after the end date: #2 Paint the railings (Thu 25 Mar 2027)." in \
+        chat.ok("alice", "partnership edit end:2027-03-20")
+    assert "Note:" not in chat.ok("alice", "partnership edit end:2027-03-31")

@@ -20,17 +20,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from handlers.commitments import ensure_takes_work
-from handlers.context import Context
+from handlers.context import Context, zone
 from handlers.dates import show_at
 from handlers.describe import due_day, due_said, member_label
 from handlers.errors import UserError
 from handlers.judgements.signoff import organisation_key, organisations_of
-from handlers.life import ensure_running
+from handlers.life import ensure_due_by_end, ensure_running
 from handlers.meetings.agenda import carried_said, carried_where, carry_waiting, item_at, items_of
 from handlers.meetings.poll import asked_meetings
 from handlers.meetings.record import ensure_not_cancelled, ensure_open_minutes, find_meeting, meeting_day
 from handlers.mentions import Mentions
-from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, quote
 from handlers.recheck import Asked, about, rechecks
 from handlers.registry import Access, command
 from handlers.reply import Attachment, Audience, Item, Reply, Section, plural
@@ -335,6 +335,8 @@ def action(ctx: Context, m: Meeting, args: Args) -> Reply:
     if "by" not in args.options:
         raise UserError("Say by when.", f'Type `minutes {m.number} action @{owner.person.user_id} "{title[:40]}" by:friday`.')
     due = ctx.due(args.options["by"], owner)
+    ensure_due_by_end(ctx, due.astimezone(zone(owner.timezone)).date(),
+                      f"minutes {m.number} action @{owner.person.user_id} {quote(title)}", args.options)
     c = Commitment(partnership_id=m.partnership_id, number=ctx.number(Commitment), owner_id=owner.id, title=title,
                    due_at=due, created_by_id=ctx.person.id, created_at=ctx.now)
     ctx.session.add(c)
