@@ -132,11 +132,11 @@ def test_every_command_that_takes_a_date_reads_it_in_the_persons_order(town: Cha
 
 def test_ambiguous_dates_in_other_commands_follow_the_order_too(town: Chat) -> None:
     town.ok("alice", "dates month-first")
-    town.ok("alice", "partnership edit end:04/05/2027")
+    town.ok("alice", "partnership edit end:06/05/2027")  # the work below is due before it ends
     town.ok("alice", "away 04/05/2027 04/09/2027")
     [p] = all_of(town.sessions, Partnership)
     alice = person(town, "alice")
-    assert p.end_date == date(2027, 4, 5)
+    assert p.end_date == date(2027, 6, 5)
     assert (alice.away_from, alice.away_until) == (date(2027, 4, 5), date(2027, 4, 9))
     town.ok("alice", 'commit "Sweep" by:04/30/2027 from:04/05/2027')
     [c] = all_of(town.sessions, Commitment)
