@@ -273,8 +273,8 @@ def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
     opened = session.scalars(select(Concern.open_since).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)).all()
     counts = [0] * len(AGES)
-    for created in opened:
-        days = (now - created).days
+    for since in opened:
+        days = Concern.days_open(since, now)
         counts[next(i for i, (limit, _) in enumerate(AGES) if limit is None or days < limit)] += 1
     labels = [name for _, name in AGES]
     old = counts[-1] + counts[-2]
