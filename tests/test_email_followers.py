@@ -30,7 +30,7 @@ RESIDENT = "resident@example.org"
 @pytest.fixture
 def web(sending: Town) -> FlaskClient:
     chat = sending.chat
-    return create_app(web_settings(chat), chat.sessions, clock=lambda: chat.now).test_client()
+    return create_app(web_settings(chat, mail=True), chat.sessions, clock=lambda: chat.now).test_client()
 
 
 def published(town: Town) -> str:
@@ -169,7 +169,7 @@ def test_behind_a_proxy_each_resident_has_their_own_daily_limit(town: Chat, prox
     """Behind a load balancer every request came from its address: after ten follow requests
     the whole town was "Too many requests from here today". With PARTNERBOT_TRUSTED_PROXIES the
     resident's own address counts; without it, a forged X-Forwarded-For changes nothing."""
-    web = create_app(replace(web_settings(town), trusted_proxies=proxies), town.sessions,
+    web = create_app(replace(web_settings(town, mail=True), trusted_proxies=proxies), town.sessions,
                      clock=lambda: town.now).test_client()
     path = address(town.ok("alice", "publish on"))
     balancer = {"REMOTE_ADDR": "10.0.0.2"}
