@@ -324,6 +324,8 @@ def publish(settings: Settings, out: Path, create: bool) -> None:
     if live_address() is None:
         print(f"PARTNERBOT_BASE_URL is not set, so the feeds and calendars name {site_address()}, which only this "
               "machine reaches, and the pages offer no way to follow by email: set it to the live site's address.")
+    elif not settings.mail_enabled:
+        print("SMTP_URL is not set, so the pages offer no way to follow by email: the live site would mail nothing.")
 
 
 def main(argv: list[str] | None = None) -> None:

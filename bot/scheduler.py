@@ -19,7 +19,8 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
    that don't and sends the rest through the adapter's `Delivery`, then marks them sent;
    a failed delivery gives its nudges back for a later sweep (which asks again);
-4. deletes the dashboard's spent sign-in links and sessions (`handlers.dashboard.forget_spent`).
+4. deletes the dashboard's spent sign-in links and sessions (`handlers.dashboard.forget_spent`)
+   and the mail's daily counts of days gone by (`handlers.email.addresses.forget_spent_counts`).
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
 
@@ -57,6 +58,7 @@ from handlers.away import away_now
 from handlers.context import zone
 from handlers.dashboard import forget_spent
 from handlers.dispatch import commands_within, within
+from handlers.email.addresses import forget_spent_counts
 from handlers.nudges import (
     Derived,
     back_from_away,
@@ -328,6 +330,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
         failed += deliver(sessions, delivery, claimed, worker, now, clock, lease, report)
     with transaction(sessions) as session:
         forget_spent(session, now)  # housekeeping, off any request's path
+        forget_spent_counts(session, now)
         ledger.swept(session, platform, clock())
     metrics.swept(platform, time.monotonic() - began, [k for m in report.sent for k in m.kinds], deferred, failed,
                   report.cancelled)

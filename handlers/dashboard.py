@@ -54,8 +54,9 @@ from storage.models import (
 LINK_LIFETIME = timedelta(minutes=15)
 # However often it is used: a board meeting's working day, then sign in again.
 SESSION_LIFETIME = timedelta(hours=8)
-# How long an expired link or session is kept before it is deleted: the web's clock, which
-# decides whether one still works, may run behind the database's, which a sweep goes by.
+# How long an expired link or session (or a day's mail count, handlers/email/addresses.py) is
+# kept before it is deleted: the web's clock, which decides whether one still works (or counts on
+# it), may run behind the database's, which a sweep goes by.
 KEPT_PAST_EXPIRY = timedelta(minutes=5)
 WEEKS = 8
 REVIEWS_SHOWN = 4
@@ -273,8 +274,8 @@ def concerns_chart(session: Session, p: Partnership, now: datetime) -> Chart:
     opened = session.scalars(select(Concern.open_since).where(
         Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN)).all()
     counts = [0] * len(AGES)
-    for created in opened:
-        days = (now - created).days
+    for since in opened:
+        days = Concern.days_open(since, now)
         counts[next(i for i, (limit, _) in enumerate(AGES) if limit is None or days < limit)] += 1
     labels = [name for _, name in AGES]
     old = counts[-1] + counts[-2]

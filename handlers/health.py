@@ -283,7 +283,7 @@ class Checker:
             .order_by(Concern.open_since)).unique()]
         if not stale:
             return None
-        texts = [f"#{c.number} {c.title} ({c.severity.value}, open {plural((self.now - c.open_since).days, 'day')})"
+        texts = [f"#{c.number} {c.title} ({c.severity.value}, open {plural(Concern.days_open(c.open_since, self.now), 'day')})"
                  for c in stale]
         first = stale[0]
         return Signal(

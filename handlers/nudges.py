@@ -502,7 +502,7 @@ class Deriver:
                 moments.append(s.until)
         for k in self.state.concerns.get(self.p.id, []):
             since = k.open_since
-            moments.append(since + ((now - since).days + 1) * DAY)
+            moments.append(since + (Concern.days_open(since, now) + 1) * DAY)
         return min((m for m in moments if m > now), default=None)
 
     @cached_property
@@ -666,7 +666,7 @@ class Deriver:
         to the coordinators (the weeks it stood resolved are not time it was left alone)."""
         period = self.t.concern_stale_days
         for c in self.state.concerns.get(self.p.id, []):
-            days = (self.now - c.open_since).days
+            days = Concern.days_open(c.open_since, self.now)
             if days >= period:
                 # A reopening starts the periods again, under keys of its own.
                 again = f":r{c.reopened_at:%Y%m%dT%H%M%S}" if c.reopened_at is not None else ""

@@ -445,7 +445,7 @@ def public_page(session: Session, p: Partnership, pub: Publication, now: datetim
                                    *([f"Why it failed: {s.turnout.failed_by}."] if s.turnout and s.turnout.failed_by
                                      else []), *s.reasons]))
                 for d, s in zip(settled, page.decisions, strict=True)]
-    page.concern_ages = sorted(((now - at).days for at in session.scalars(
+    page.concern_ages = sorted((Concern.days_open(at, now) for at in session.scalars(
         select(Concern.open_since).where(Concern.partnership_id == p.id, Concern.status == ConcernStatus.OPEN))),
         reverse=True)
     page.reviews = reviewed(session, p, words, tz)

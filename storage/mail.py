@@ -120,3 +120,11 @@ def spend(session: Session, key: str, today: date, limit: int) -> bool:
         "count": case((MailLimit.day == today, MailLimit.count + 1), else_=1), "day": today,
     }).returning(MailLimit.count))
     return counted is not None and counted <= limit
+
+
+def prune_limits(session: Session, before: date) -> None:
+    """Delete the counts of days before `before`, which `spend` would start again from nothing.
+    A row being counted (locked, on PostgreSQL) is skipped, left to the next prune, so several
+    pruners and counters at once neither wait on each other nor delete a count made meanwhile."""
+    old = select(MailLimit.key).where(MailLimit.day < before).with_for_update(skip_locked=True)
+    session.execute(delete(MailLimit).where(MailLimit.key.in_(old)))

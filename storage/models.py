@@ -511,6 +511,12 @@ class Concern(Base):
     def _open_since(cls) -> ColumnElement[datetime]:  # the same, as SQL
         return func.coalesce(cls.reopened_at, cls.created_at)
 
+    @staticmethod
+    def days_open(since: datetime, now: datetime) -> int:
+        """Whole days open at `now`, from `open_since` (passed in, as some surfaces select it alone):
+        the one figure `health`, the stale nudge, the dashboard and the public page all give."""
+        return (now - since).days
+
 
 class CodeAttempts(Base):
     """Wrong reopen codes counted for one day, for one concern or one person (never both in

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import date
 from html import unescape
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from bot import scheduler
 from bot.web import create_app
-from storage.models import Follower, Publication
+from handlers.email.following import PER_CLIENT
+from storage.models import Follower, MailLimit, Publication
 from tests.conftest import Chat
+from tests.test_nudges import Inbox
 from tests.web_client import address, web_settings
 
 if TYPE_CHECKING:
@@ -30,7 +34,7 @@ RESIDENT = "resident@example.org"
 @pytest.fixture
 def web(sending: Town) -> FlaskClient:
     chat = sending.chat
-    return create_app(web_settings(chat), chat.sessions, clock=lambda: chat.now).test_client()
+    return create_app(web_settings(chat, mail=True), chat.sessions, clock=lambda: chat.now).test_client()
 
 
 def published(town: Town) -> str:
@@ -169,7 +173,7 @@ def test_behind_a_proxy_each_resident_has_their_own_daily_limit(town: Chat, prox
     """Behind a load balancer every request came from its address: after ten follow requests
     the whole town was "Too many requests from here today". With PARTNERBOT_TRUSTED_PROXIES the
     resident's own address counts; without it, a forged X-Forwarded-For changes nothing."""
-    web = create_app(replace(web_settings(town), trusted_proxies=proxies), town.sessions,
+    web = create_app(replace(web_settings(town, mail=True), trusted_proxies=proxies), town.sessions,
                      clock=lambda: town.now).test_client()
     path = address(town.ok("alice", "publish on"))
     balancer = {"REMOTE_ADDR": "10.0.0.2"}
@@ -180,3 +184,38 @@ def test_behind_a_proxy_each_resident_has_their_own_daily_limit(town: Chat, prox
     another = web.post(path + "follow", data={"address": "second@example.org"}, environ_base=balancer,
                        headers={"X-Forwarded-For": "198.51.100.4"})
     assert another.status_code == (200 if proxies else 429)
+
+
+def test_a_sweep_deletes_the_counts_of_days_gone_by_and_keeps_the_ones_still_limiting(town: Chat) -> None:
+    """Every address and client that ever asked to follow kept its row of `mail_limits` for ever.
+    A sweep now deletes the counts of UTC days gone by (yesterday's once `KEPT_PAST_EXPIRY` is past
+    midnight, as a web clock may run behind the sweep's); today's stay, and still limit."""
+    web = create_app(web_settings(town, mail=True), town.sessions, clock=lambda: town.now).test_client()
+    path = address(town.ok("alice", "publish on"))
+
+    def ask(client: str, who: str) -> int:
+        return web.post(path + "follow", data={"address": who}, environ_base={"REMOTE_ADDR": client}).status_code
+
+    def held() -> set[tuple[str, date, int]]:
+        with town.sessions() as session:
+            return {(r.key, r.day, r.count) for r in session.scalars(select(MailLimit))}
+
+    def sweep() -> None:
+        scheduler.sweep(town.sessions, Inbox(), "console", now=town.now)
+
+    assert ask("192.0.2.1", "first@example.org") == 200  # Tue 24 Nov
+    town.advance(days=1, hours=13, minutes=58)
+    assert ask("192.0.2.2", "second@example.org") == 200  # Wed 25 Nov 23:58
+    town.advance(minutes=4)  # Thu 26 Nov 00:02
+    assert [ask("192.0.2.3", f"resident{n}@example.org") for n in range(PER_CLIENT + 1)] == [200] * PER_CLIENT + [429]
+    before = held()
+    by_day = sorted((day, count) for _, day, count in before)
+    assert by_day == [(date(2026, 11, 24), 1)] * 2 + [(date(2026, 11, 25), 1)] * 2 + [
+        (date(2026, 11, 26), 1)] * PER_CLIENT + [(date(2026, 11, 26), PER_CLIENT)]
+    sweep()
+    assert held() == {row for row in before if row[1] >= date(2026, 11, 25)}  # yesterday's: a web clock behind
+    town.advance(minutes=4)
+    sweep()
+    today = {row for row in before if row[1] == date(2026, 11, 26)}
+    assert held() == today
+    assert ask("192.0.2.3", "one-more@example.org") == 429, "the client's count for today still limits it"

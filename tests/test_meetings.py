@@ -743,3 +743,19 @@ def test_a_reopened_concern_is_on_the_agenda_as_open_since_its_reopening_in_the_
     shown = town.ok("carol", "agenda 1")
     assert "Concern #1 (high): Parking on market day, open since Tue 1 Dec" in shown
     assert "Concern #2 (medium): Bins on the towpath, open since Tue 24 Nov" in shown
+
+
+def test_a_goal_is_off_track_on_the_agenda_by_the_meetings_day_in_the_drafters_zone(town: Chat) -> None:
+    """The draft judged goals on the UTC day the agenda was drafted, while its other days (the review
+    due, the days it shows) are the meeting's, in the drafting coordinator's zone: a goal whose date
+    has passed by then, unreached, is off track at the meeting."""
+    town.ok("alice", 'goal "Footfall up 10%" measure:"weekly count" baseline:1200 target:1320 by:2026-12-12')
+    town.ok("alice", "tz Pacific/Auckland")
+    # The poll closes 24 hours before its slot: Sun 13 Dec 08:00 in Auckland, still Sat 12 Dec in UTC.
+    town.ok("alice", 'meeting propose "Steering group" slots:"2026-12-14 08:00"')
+    assert meeting_row(town).closes_at == datetime(2026, 12, 12, 19, 0, tzinfo=UTC)
+    assert "Goal #1 off track: Footfall up 10%" in town.ok("carol", "agenda 1")
+    with town.sessions() as session:
+        p = session.scalars(select(Partnership)).one()
+        in_utc = agenda_module.draft(session, p, meeting_row(town), town.now, UTC)
+    assert not [d for d in in_utc if d.source == "goal"], "on the meeting's day in UTC its date has not passed"

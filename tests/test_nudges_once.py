@@ -228,3 +228,30 @@ def test_every_surface_dates_a_reopened_concern_from_its_reopening(town: Chat) -
     assert page.concern_ages == [0]
     at(town, "2027-01-15T10:00")  # 15 days since the reopening, 52 since it was raised
     assert "#1 Budget split unfair (high, open 15 days)" in town.ok("alice", "health")
+
+
+def test_every_surface_gives_one_concern_the_same_days_open(town: Chat, inbox: Inbox) -> None:
+    """The stale nudge, `health`, the dashboard's chart and the public page all count whole days
+    since the concern was raised or reopened (`Concern.days_open`), so they cannot drift apart."""
+    town.ok("bob", 'concern "Budget split unfair" kind:priorities')
+    town.ok("carol", 'concern "Meetings clash" kind:time')
+    at(town, "2026-12-01T10:00")
+    town.ok("alice", 'resolve 2 "Evenings from now on"')
+    at(town, "2026-12-05T16:00")
+    town.ok("carol", 'reopen concern 2 "Still clashing"')
+    # #1: 28 days 5h59m since it was raised; #2: 16 days 23h59m since its reopening (17 calendar days).
+    at(town, "2026-12-22T15:59")
+    with town.sessions() as session:
+        p = session.scalars(select(Partnership)).one()
+        days = {c.number: Concern.days_open(c.open_since, town.now) for c in session.scalars(select(Concern)).unique()}
+        chart = concerns_chart(session, p, town.now)
+        page = public_page(session, p, Publication(partnership_id=p.id), town.now, UTC)
+    assert days == {1: 28, 2: 16}
+    sweep(town, inbox)
+    assert len(inbox.to("@alice", "Concern #1 Budget split unfair (medium) has been open 28 days.")) == 1
+    assert len(inbox.to("@alice", "Concern #2 Meetings clash (medium) has been open 16 days since it was reopened.")) == 1
+    health = town.ok("alice", "health")
+    assert "#1 Budget split unfair (medium, open 28 days)" in health
+    assert "#2 Meetings clash (medium, open 16 days)" in health
+    assert page.concern_ages == [28, 16]
+    assert [row[1] for row in chart.rows] == ["0", "0", "1", "1"]  # 16 in 2–4 weeks, 28 over 4 weeks

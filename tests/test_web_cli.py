@@ -46,9 +46,14 @@ def test_publish_writes_the_pages_as_files(engine: Engine, tmp_path: Path) -> No
     assert "Riverside Partnership" in page and "Book the town hall" in page and day(END) in page
     assert "<form" not in page  # no server behind a static host to take it
     assert "PARTNERBOT_BASE_URL is not set, so the feeds and calendars name http://localhost:" in written.stdout
-    again = run(engine, tmp_path, "publish", "--out", "site", stdin="", PARTNERBOT_BASE_URL="https://town.example")
+    live = f'href="https://town.example{path}#follow"'
+    mailless = run(engine, tmp_path, "publish", "--out", "site", stdin="", PARTNERBOT_BASE_URL="https://town.example")
+    assert "SMTP_URL is not set, so the pages offer no way to follow by email" in mailless.stdout
+    assert live not in (folder / "index.html").read_text()  # where no mail is sent, none is offered
+    again = run(engine, tmp_path, "publish", "--out", "site", stdin="", PARTNERBOT_BASE_URL="https://town.example",
+                SMTP_URL="smtp://mail.town.example:587")
     assert again.returncode == 0 and "is not set" not in again.stdout
-    assert f'href="https://town.example{path}#follow"' in (folder / "index.html").read_text()
+    assert live in (folder / "index.html").read_text()
     events = icalendar.Calendar.from_ical((folder / "calendar.ics").read_bytes()).walk("VEVENT")
     assert any("Book the town hall" in str(e["SUMMARY"]) for e in events)
     assert "<feed" in (folder / "feed.atom").read_text()

@@ -18,7 +18,7 @@ from bot.web import create_app
 from bot.web.static import write_pages
 from handlers import publishing
 from handlers.publishing import PAGE_FILES
-from tests.conftest import Chat
+from tests.conftest import Chat, snapshot
 from tests.test_governance_sweep import counting
 from tests.web_client import address, web_settings
 
@@ -251,10 +251,11 @@ def test_a_page_taken_down_while_publish_writes_it_leaves_no_copy(town: Chat, we
 
 
 def test_a_static_copy_has_no_follow_form_and_sends_residents_to_the_live_page(
-        town: Chat, web: FlaskClient, tmp_path: Path, monkeypatch: Any) -> None:
+        town: Chat, tmp_path: Path, monkeypatch: Any) -> None:
     """The copy `partnerbot publish` writes showed the follow form, which nothing behind a static
     host answers. It has none; it points to the live page's when the settings give its address.
     The served page keeps its form."""
+    web = create_app(web_settings(town, mail=True), town.sessions, clock=lambda: town.now).test_client()
     path = address(town.ok("alice", "publish on"))
 
     def copy(out: str) -> tuple[str, str]:
@@ -274,6 +275,32 @@ def test_a_static_copy_has_no_follow_form_and_sends_residents_to_the_live_page(
     served = web.get(path).text
     assert '<form class="follow" id="follow" method="post" action="follow">' in served and live not in served
     assert "<a href=\"./#follow\">the partnership's page</a>" in web.get(path + "feed.html").text
+
+
+def test_without_mail_no_page_offers_to_follow_by_email_and_a_request_keeps_nothing(
+        town: Chat, web: FlaskClient, tmp_path: Path, monkeypatch: Any) -> None:
+    """With no SMTP_URL the page still offered "Follow by email": a resident's address was kept and
+    counted, and the confirmation never came. Now neither the page, its feed.html nor a static copy
+    offers it, and a request (from a page loaded before) is told why and keeps nothing."""
+    path = address(town.ok("alice", "publish on"))
+    monkeypatch.setenv("PARTNERBOT_BASE_URL", "https://partners.example.org/")
+    mailing = create_app(web_settings(town, mail=True), town.sessions, clock=lambda: town.now).test_client()
+    assert 'action="follow"' in mailing.get(path).text and "By email" in mailing.get(path + "feed.html").text
+    page, feed = web.get(path).text, web.get(path + "feed.html").text
+    assert "Riverside Partnership" in page and "<form" not in page and "Follow by email" not in page
+    assert "By email" not in feed and "calendar.ics" in feed
+    write_pages(web.application, tmp_path)
+    copy = tmp_path / path.strip("/")
+    assert "Follow by email" not in (copy / "index.html").read_text()
+    assert "By email" not in (copy / "feed.html").read_text()
+    before = snapshot(town.sessions)
+    refused = web.post(path + "follow", data={"address": "resident@example.org"})
+    assert refused.status_code == 503 and "This site sends no mail" in refused.text
+    assert "your address was not kept" in refused.text
+    assert web.post(f"/p/{'x' * 22}/follow", data={"address": "resident@example.org"}).status_code == 404
+    assert snapshot(town.sessions) == before
+    assert mailing.post(path + "follow", data={"address": "resident@example.org"}).status_code == 200
+    assert snapshot(town.sessions) != before
 
 
 def test_a_proposal_past_closing_is_not_still_being_decided(town: Chat, web: FlaskClient) -> None:

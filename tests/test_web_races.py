@@ -1,5 +1,6 @@
 """Two people at once: a sign-in link opened in several tabs together signs in once, sweeps
-deleting spent links while others sign in delete nothing still good, and two coordinators
+deleting spent links while others sign in delete nothing still good (nor old counts a count
+made at that moment), and two coordinators
 publishing at the same moment make one page and one log line."""
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import TypeVar
 from sqlalchemy import func, select
 
 from handlers.dashboard import forget_spent, sign_in, signed_in
-from storage.models import DashboardSession, Event, Publication, SignInLink
+from handlers.email.addresses import forget_spent_counts, within
+from handlers.email.following import PER_ADDRESS, PER_CLIENT
+from storage.models import DashboardSession, Event, MailLimit, Publication, SignInLink
 from tests.conftest import Chat
 from tests.web_client import address
 
@@ -84,3 +87,32 @@ def test_two_coordinators_publishing_at_once_make_one_page(town: Chat) -> None:
         assert session.scalar(select(func.count()).select_from(Publication)) == 1
         logged = session.scalars(select(Event.summary).where(Event.action == "publish").order_by(Event.id)).all()
     assert logged == ["put the public page up, without people's names", "took the public page down"]
+
+
+def test_sweeps_deleting_old_counts_while_the_same_client_is_counted_lose_no_count(town: Chat) -> None:
+    """A follow request counted on a row of yesterday's that sweepers are deleting at that moment:
+    each count lands (today's count is the requests of today), and yesterday's rows go."""
+    def count() -> bool:
+        with town.sessions.begin() as session:
+            return within(session, town.now, PER_CLIENT, "follow-client", "203.0.113.9")
+
+    def forget() -> None:
+        with town.sessions.begin() as session:
+            forget_spent_counts(session, town.now)
+
+    count()
+    with town.sessions.begin() as session:
+        within(session, town.now, PER_ADDRESS, "follow-address", "old@example.org")
+    town.advance(days=1)
+    jobs: Iterator[Callable[[], object]] = iter([count, forget, count, forget, count, forget])
+    taking = threading.Lock()
+
+    def next_job() -> object:
+        with taking:
+            job = next(jobs)
+        return job()
+
+    together(6, next_job)
+    forget()
+    with town.sessions() as session:
+        assert [(r.day, r.count) for r in session.scalars(select(MailLimit))] == [(town.now.date(), 3)]

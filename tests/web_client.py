@@ -8,10 +8,12 @@ from bot.config import Settings
 from tests.conftest import Chat
 
 
-def web_settings(chat: Chat) -> Settings:
+def web_settings(chat: Chat, mail: bool = False) -> Settings:
+    """The web app's settings; with `mail`, an SMTP_URL (the app only queues mail, so none is reached)."""
     return Settings(database_url=str(chat.sessions.kw["bind"].url), timezone="UTC", slack_bot_token=None,
                     slack_signing_secret=None, slack_app_token=None, slack_api_url=None, port=0,
-                    matrix_homeserver=None, matrix_user_id=None, matrix_password=None, matrix_access_token=None)
+                    matrix_homeserver=None, matrix_user_id=None, matrix_password=None, matrix_access_token=None,
+                    smtp_url="smtp://mail.example.org:587" if mail else None)
 
 
 def address(reply_text: str, kind: str = "p") -> str:

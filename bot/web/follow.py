@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from bot.web.public import lookup
 from bot.web.site import site
 from handlers.email import following
 from handlers.errors import UserError
 from storage.database import transaction
 
 blueprint = Blueprint("follow", __name__)
+
+NO_MAIL = ("This site sends no mail, so the page cannot be followed by email, and your address was not kept. "
+           "Follow it in a feed reader or a calendar instead: the page's \"how to follow\" link says how.")
 
 
 def shown(title: str, text: str, status: int = 200, action: str | None = None, button: str | None = None) -> Response:
@@ -26,6 +30,10 @@ def shown(title: str, text: str, status: int = 200, action: str | None = None, b
 @blueprint.post("/p/<slug>/follow")
 def follow(slug: str) -> Response:
     s = site()
+    if not s.settings.mail_enabled:  # the page offers no form then; a stale one keeps and counts nothing
+        with s.sessions() as session:
+            lookup(session, slug)
+        return shown("Follow by email", NO_MAIL, 503)
     try:
         with transaction(s.sessions) as session:
             asked = following.follow(session, slug, request.form.get("address", ""), request.remote_addr or "", s.now())

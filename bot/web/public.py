@@ -7,7 +7,8 @@ or feed reader polling for changes gets 304 Not Modified until something changes
 the feed and its readable view take theirs from what they show, worked out before any
 template is rendered, so a 304 costs the queries and nothing more. A static copy written
 by `partnerbot publish` has no follow form, which nothing would answer there: it points to
-the live page's instead, when the settings give the live site's address.
+the live page's instead, when the settings give the live site's address. Where the settings
+give no SMTP_URL, no confirmation could be mailed, so neither offers to follow by email.
 """
 
 from __future__ import annotations
@@ -67,13 +68,16 @@ def cacheable(response: Response) -> Response:
 @dataclass(frozen=True)
 class Following:
     """Where a resident follows the page by email: on the served page, its own form; on a static
-    copy (no server behind it to take the form), the live page's, when its address is known."""
+    copy (no server behind it to take the form), the live page's, when its address is known;
+    nowhere when no mail can be sent."""
 
     form: bool
     live: str | None = None
 
 
 def following(slug: str) -> Following:
+    if not site().settings.mail_enabled:  # the confirmation would never come
+        return Following(form=False)
     if not request.environ.get(COPY):
         return Following(form=True)
     live = live_address()

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers.dashboard import signing_key
+from handlers.dashboard import KEPT_PAST_EXPIRY, signing_key
 from handlers.errors import UserError
 from storage import mail
 
@@ -59,3 +59,10 @@ def within(session: Session, now: datetime, limit: int, *what: str) -> bool:
     whether it is still within `limit`; kept under a keyed hash, never the address itself."""
     digest = hmac.new(signing_key(session, now).encode(), "\0".join(("mail-limit", *what)).encode(), hashlib.sha256)
     return mail.spend(session, digest.hexdigest()[:64], now.date(), limit)
+
+
+def forget_spent_counts(session: Session, now: datetime) -> None:
+    """Delete the counts `within` keeps of UTC days gone by, which limit nothing any more, so the
+    table does not grow with every address or client that ever asked. Run by each nudge sweep;
+    yesterday's are kept `KEPT_PAST_EXPIRY` past midnight, as a web clock may run behind the sweep's."""
+    mail.prune_limits(session, (now - KEPT_PAST_EXPIRY).date())

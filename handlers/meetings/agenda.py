@@ -64,7 +64,7 @@ def draft(session: Session, p: Partnership, m: Meeting, now: datetime, tz: ZoneI
     of statements: concerns open longest or most severe, proposals closing soon, overdue work,
     goals off track, a review due and agreement changes unsigned (`carry_waiting` adds what was carried).
     A concern is open since it was raised or reopened (`Concern.open_since`), on that day in `tz`,
-    the zone of whoever drafts it."""
+    the zone of whoever drafts it; goals and the review are judged on the meeting's day in `tz`."""
     when = m.starts_at or m.closes_at
     today = when.astimezone(tz).date()
     items: list[Drafted] = []
@@ -86,7 +86,7 @@ def draft(session: Session, p: Partnership, m: Meeting, now: datetime, tz: ZoneI
                              .order_by(Commitment.due_at, Commitment.id).limit(EACH)):
         items.append(Drafted(f"Overdue: #{c.number} {c.title} ({c.owner.person.display_name}), due "
                              f"{show_day(due_day(c), today)}", "overdue"))
-    off_track = [i for i in indicators_of(session, p.id, now, now.date()) if i.on_track is False]
+    off_track = [i for i in indicators_of(session, p.id, now, today) if i.on_track is False]
     items += [Drafted(f"Goal #{i.goal.number} off track: {i.goal.title}", "goal") for i in off_track[:EACH]]
     if p.next_review_on is not None and p.next_review_on <= today:
         items.append(Drafted(f"The partnership's review, due {show_day(p.next_review_on, today)}", "review"))
