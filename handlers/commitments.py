@@ -344,7 +344,10 @@ def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInf
 @command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'),
          after_end=True)
 def done(ctx: Context, args: Args) -> Reply:
-    """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence."""
+    """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence.
+
+    Marked by a coordinator while it waits for the answer of someone it was handed to, it is
+    done as the work of whoever handed it over, and the one asked is told it no longer waits."""
     c = find_commitment(ctx, args.take_id("commitment"))
     # Only a quoted note: `done 1 2` is a slip, not a note saying "2".
     note = args.take_text("note", MAX_NOTE) if args.words and args.words[0].quoted else None
@@ -352,13 +355,22 @@ def done(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     taken = taken_on_in_passing(ctx, c, "marking it done")
-    # Credited to the organisation its owner speaks for now, read in the same statement.
-    change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
-           handover_from_id=None, handover_at=None,
-           delivered_for=select(Member.organisation).where(Member.id == Commitment.owner_id).scalar_subquery())
+    # Marked done by someone else while it waits for the answer of the one asked, who never said
+    # yes: it is its giver's, the last who accepted it, as for a drop.
+    still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
+    # Credited to the organisation its owner (once closed) speaks for now, read in the same statement.
+    owner = back.get("owner_id", Commitment.owner_id)
+    change(ctx, c, still_open(), *still, status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
+           delivered_for=select(Member.organisation).where(Member.id == owner).scalar_subquery(), **back)
+    ctx.session.refresh(c, ["owner"])
+    noted = f' ("{note}")' if note else ""
+    tell_asked(ctx.session, c, unanswered, f"was marked done by {ctx.person.display_name}{noted}", ctx.now,
+               ctx.person.id)
     lateness = late_said(c)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
-    text = f"{taken}Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
+    stays = (f" {unanswered.asked.person.display_name} had not answered yet, so it stays with "
+             f"{unanswered.giver.person.display_name}, who handed it over." if unanswered else "")
+    text = f"{taken}Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}.{stays} Thank you!"
     if note:
         text += f"\nNote: {note}"
     return Reply(text=text + next_said(ctx, c), audience=Audience.CHANNEL)
