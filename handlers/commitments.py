@@ -28,7 +28,7 @@ from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote, typed_again
-from handlers.recheck import Asked, about, not_theirs, rechecks
+from handlers.recheck import Asked, about, moment_in, not_theirs, rechecks, reopened, told_at
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
@@ -45,6 +45,8 @@ MAX_SEARCH_WORDS = 10
 MAX_SEARCH = 200
 # Status is stored as text, and "done" < "dropped" < "open" alphabetically: rank open first.
 OPEN_FIRST = case((Commitment.status == CommitmentStatus.OPEN, 0), else_=1)
+# What an owner is told when someone else closed their commitment.
+CLOSED = "closed"
 
 
 # Built once, values bound at each execution (see queries.CHANNEL_CONTEXT).
@@ -190,13 +192,18 @@ def still_open() -> ColumnElement[bool]:
     return Commitment.status == CommitmentStatus.OPEN
 
 
-def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
-    """The owner hears when someone else changed their commitment."""
+def tell_owner(ctx: Context, c: Commitment, kind: str, key: str, text: str) -> None:
+    """The owner hears, once (`key`, ending with them), when someone else changed or closed their
+    commitment: they may be at it still. Whoever did it is not told what they did."""
     if c.owner.person_id != ctx.person.id:
-        ctx.session.flush()
-        tell(ctx.session, f"told:changed:e{event.id}:c{c.id}:p{c.owner.person_id}", c.partnership_id, "changed",
-             f"{ctx.person.display_name} changed your commitment #{c.number} {c.title}: {what}.", ctx.now,
-             person_id=c.owner.person_id)
+        tell(ctx.session, key, c.partnership_id, kind, text, ctx.now, person_id=c.owner.person_id)
+
+
+def tell_changed(ctx: Context, c: Commitment, what: str, event: Event) -> None:
+    """The owner hears what someone else changed in their open commitment."""
+    ctx.session.flush()
+    tell_owner(ctx, c, "changed", f"told:changed:e{event.id}:c{c.id}:p{c.owner.person_id}",
+               f"{ctx.person.display_name} changed your commitment #{c.number} {c.title}: {what}.")
 
 
 @rechecks("changed", after_end=True)
@@ -206,6 +213,27 @@ def still_theirs_to_hear(asked: Asked, row: Waiting) -> str | None:
         return None
     c, why = asked.open_commitment(row)
     return why if c is None else not_theirs(c, row.person_id)
+
+
+def tell_closed(ctx: Context, c: Commitment, how: str, reopens: bool = True) -> None:
+    """The owner hears that someone else closed their commitment just now (`how`: `dropped ("why")`),
+    and, when `reopens`, how to open it again if they are still at it. Keyed by the close, so a
+    later one is told afresh and this one goes only while it stands (`still_closed_as_told`)."""
+    hint = (f' If it should go on, `reopen commitment {c.number} "why"{ctx.naming_for(c.owner.person_id)}` '
+            "opens it again." if reopens else "")
+    tell_owner(ctx, c, CLOSED, told_at(f"told:{CLOSED}:", c, ctx.now, c.owner.person_id),
+               f"{ctx.person.display_name} closed your commitment #{c.number} {c.title}: {how}. "
+               f"Nothing more waits for you on it.{hint}")
+
+
+@rechecks(CLOSED, after_end=True)
+def still_closed_as_told(asked: Asked, row: Waiting) -> str | None:
+    """The work still closed by the close its owner is told of: not reopened since, nor reopened
+    and closed again (that close, if by someone else, is told of itself)."""
+    c = asked.commitment(row)
+    if (why := reopened(c)) or c is None:
+        return why
+    return None if c.closed_at == moment_in(row.key) else f"#{c.number} {c.title} was reopened and closed again since"
 
 
 @command(
@@ -368,6 +396,7 @@ def done(ctx: Context, args: Args) -> Reply:
                ctx.person.id)
     lateness = late_said(c)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
+    tell_closed(ctx, c, f"marked done{noted}")
     stays = (f" {unanswered.asked.person.display_name} had not answered yet, so it stays with "
              f"{unanswered.giver.person.display_name}, who handed it over." if unanswered else "")
     text = f"{taken}Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}.{stays} Thank you!"
@@ -393,7 +422,8 @@ def next_said(ctx: Context, c: Commitment, skipped: bool = False) -> str:
 def drop(ctx: Context, args: Args) -> Reply:
     """Drop a commitment that will not happen, saying why, so everyone can see.
 
-    A recurring one skips to its next occurrence; add `series` to stop the series with it."""
+    A recurring one skips to its next occurrence; add `series` to stop the series with it.
+    Dropped by someone else, its owner is told (`tell_closed`)."""
     c = find_commitment(ctx, args.take_id("commitment"))
     reason = args.take_text("reason for dropping it", MAX_NOTE)
     args.finish()
@@ -412,6 +442,7 @@ def drop(ctx: Context, args: Args) -> Reply:
                ctx.person.id)
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
     ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)
+    tell_closed(ctx, c, f'dropped{ended} ("{reason}")')
     text = f"Dropped #{c.number} {c.title}{ended}: {reason}"
     if not whole:
         text += next_said(ctx, c, skipped=True)
@@ -490,7 +521,7 @@ def edit(ctx: Context, args: Args) -> Reply:
         change(ctx, c, *read, **values)
     what = "; ".join(said)
     event = ctx.record("commitment-edit", f"changed #{c.number} {c.title}: {what}", subject=c)
-    tell_owner(ctx, c, what, event)
+    tell_changed(ctx, c, what, event)
     alone = (f" Only this occurrence moves: the series still repeats every {recurring.Rule(c.series.rule).said}"
              f"{recurring.until_said(c.series, today)}." if "due_at" in values and c.series else "")
     return Reply(text=f"{taken}Changed #{c.number} {c.title}: {what}.{alone}", audience=Audience.CHANNEL)

@@ -499,6 +499,7 @@ def test_a_coordinators_done_before_the_handover_is_answered_leaves_it_with_its_
                          "answered. It is back with Bob: nothing waits for your answer now, and it is not yours to do.")
     refuse(town, "carol", "accept 1", "#1 Grant bid is Bob's, and nothing waits for your answer")
     assert "no open commitments" in town.ok("carol", "mine")
+    assert inbox.to("@bob", 'Alice closed your commitment #1 Grant bid: marked done ("Sent on Monday").')
 
 
 def test_a_done_and_the_accept_it_races_leave_the_work_with_one_owner_and_one_answer(town: Chat) -> None:
