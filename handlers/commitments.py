@@ -257,7 +257,8 @@ def commit(ctx: Context, args: Args) -> Reply:
     goal: names the shared goal it serves (`goal:1`; `goals` lists them).
     The reply warns when its owner is away on its due date, goes over capacity, or could not
     give its effort in time, and names who has room; a due date after the partnership's end
-    date is refused, with one by its end to type instead. Work logged for someone else is theirs to
+    date is refused, with one by its end to type instead, and so is an `until:` after it (a series
+    runs to the end date without one). Work logged for someone else is theirs to
     `accept`, or to `decline` back to you until they act on it. A title like an open commitment's is
     asked about first; `again` at the end logs it anyway."""
     me = ctx.require_member()
@@ -286,13 +287,16 @@ def commit(ctx: Context, args: Args) -> Reply:
         assert rule is not None
         due_at = end_of_day(rule.first(today), theirs)
     mention = f"@{owner.person.user_id} " if owner.id != me.id else ""
-    life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), f"commit {mention}{quote(title)}", args.options,
-                           args.flags)
+    # What was typed, for a refusal to give back: the repeat as it reads (`every:"2 weeks"`).
+    head, typed = f"commit {mention}{quote(title)}", {**args.options, **({"every": rule.said} if rule else {})}
+    life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), head, typed, args.flags)
     starts_at = start_from(ctx, args.options.get("from"), due_at, theirs)
     until = recurring.until_from(args.options.get("until"), ctx, due_at, theirs) if rule is not None else None
+    if until is not None:
+        life.ensure_until_by_end(ctx, until, head, typed, args.flags)
     # Asked last, once everything typed is known good: its answer says to type the same again.
     if "again" not in args.flags:
-        ensure_new(ctx, owner, title, rule, args)
+        ensure_new(ctx, owner, title, head, typed)
     series = None
     if rule is not None:
         series = CommitmentSeries(partnership_id=owner.partnership_id, rule=rule.code, until=until, created_at=ctx.now)
@@ -334,8 +338,9 @@ def same_title(title: str) -> str:
     return " ".join(title.casefold().split()).rstrip(".!?")
 
 
-def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | None, args: Args) -> None:
-    """Ask before logging a second commitment named like an open one, saying exactly what logs it anyway."""
+def ensure_new(ctx: Context, owner: Member, title: str, head: str, typed: dict[str, str]) -> None:
+    """Ask before logging a second commitment named like an open one, saying exactly what logs it
+    anyway: the command (`head`, its options `typed`) with `again`."""
     key = same_title(title)
     # Titles alone are read: only a twin, when there is one, is loaded whole.
     titles = queries.plain_rows(ctx.session, OPEN_TITLES, {"partnership_id": owner.partnership_id})
@@ -343,14 +348,11 @@ def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | N
     if twin_id is None:
         return
     twin = ctx.session.get_one(Commitment, twin_id)
-    mention = f"@{owner.person.user_id} " if owner.id != ctx.require_member().id else ""
-    options = {**args.options, **({"every": rule.said} if rule is not None else {})}
-    typed = typed_again(f"commit {mention}{quote(title)}", options)
     raise UserError(
         f"#{twin.number} {twin.title} is already open ({twin.owner.person.display_name}'s, due "
         f"{show_day(due_day(twin), ctx.now.astimezone(ctx.tz).date())}). "
         "Is this the same one? Nothing was logged.",
-        f"If it is another, add `again`: `{typed}`.")
+        f"If it is another, add `again`: `{typed_again(head, typed)}`.")
 
 
 def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInfo) -> datetime | None:
