@@ -28,7 +28,7 @@ from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote, typed_again
-from handlers.recheck import Asked, about, not_theirs, rechecks
+from handlers.recheck import Asked, about, moment_in, not_theirs, rechecks, reopened, told_at
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
 from handlers.search import asks_about_load, mentions, search_words
@@ -45,6 +45,8 @@ MAX_SEARCH_WORDS = 10
 MAX_SEARCH = 200
 # Status is stored as text, and "done" < "dropped" < "open" alphabetically: rank open first.
 OPEN_FIRST = case((Commitment.status == CommitmentStatus.OPEN, 0), else_=1)
+# What an owner is told when someone else closed their commitment.
+CLOSED = "closed"
 
 
 # Built once, values bound at each execution (see queries.CHANNEL_CONTEXT).
@@ -190,13 +192,18 @@ def still_open() -> ColumnElement[bool]:
     return Commitment.status == CommitmentStatus.OPEN
 
 
-def tell_owner(ctx: Context, c: Commitment, what: str, event: Event) -> None:
-    """The owner hears when someone else changed their commitment."""
+def tell_owner(ctx: Context, c: Commitment, kind: str, key: str, text: str) -> None:
+    """The owner hears, once (`key`, ending with them), when someone else changed or closed their
+    commitment: they may be at it still. Whoever did it is not told what they did."""
     if c.owner.person_id != ctx.person.id:
-        ctx.session.flush()
-        tell(ctx.session, f"told:changed:e{event.id}:c{c.id}:p{c.owner.person_id}", c.partnership_id, "changed",
-             f"{ctx.person.display_name} changed your commitment #{c.number} {c.title}: {what}.", ctx.now,
-             person_id=c.owner.person_id)
+        tell(ctx.session, key, c.partnership_id, kind, text, ctx.now, person_id=c.owner.person_id)
+
+
+def tell_changed(ctx: Context, c: Commitment, what: str, event: Event) -> None:
+    """The owner hears what someone else changed in their open commitment."""
+    ctx.session.flush()
+    tell_owner(ctx, c, "changed", f"told:changed:e{event.id}:c{c.id}:p{c.owner.person_id}",
+               f"{ctx.person.display_name} changed your commitment #{c.number} {c.title}: {what}.")
 
 
 @rechecks("changed", after_end=True)
@@ -206,6 +213,27 @@ def still_theirs_to_hear(asked: Asked, row: Waiting) -> str | None:
         return None
     c, why = asked.open_commitment(row)
     return why if c is None else not_theirs(c, row.person_id)
+
+
+def tell_closed(ctx: Context, c: Commitment, how: str, reopens: bool = True) -> None:
+    """The owner hears that someone else closed their commitment just now (`how`: `dropped ("why")`),
+    and, when `reopens`, how to open it again if they are still at it. Keyed by the close, so a
+    later one is told afresh and this one goes only while it stands (`still_closed_as_told`)."""
+    hint = (f' If it should go on, `reopen commitment {c.number} "why"{ctx.naming_for(c.owner.person_id)}` '
+            "opens it again." if reopens else "")
+    tell_owner(ctx, c, CLOSED, told_at(f"told:{CLOSED}:", c, ctx.now, c.owner.person_id),
+               f"{ctx.person.display_name} closed your commitment #{c.number} {c.title}: {how}. "
+               f"Nothing more waits for you on it.{hint}")
+
+
+@rechecks(CLOSED, after_end=True)
+def still_closed_as_told(asked: Asked, row: Waiting) -> str | None:
+    """The work still closed by the close its owner is told of: not reopened since, nor reopened
+    and closed again (that close, if by someone else, is told of itself)."""
+    c = asked.commitment(row)
+    if (why := reopened(c)) or c is None:
+        return why
+    return None if c.closed_at == moment_in(row.key) else f"#{c.number} {c.title} was reopened and closed again since"
 
 
 @command(
@@ -229,7 +257,8 @@ def commit(ctx: Context, args: Args) -> Reply:
     goal: names the shared goal it serves (`goal:1`; `goals` lists them).
     The reply warns when its owner is away on its due date, goes over capacity, or could not
     give its effort in time, and names who has room; a due date after the partnership's end
-    date is refused, with one by its end to type instead. Work logged for someone else is theirs to
+    date is refused, with one by its end to type instead, and so is an `until:` after it (a series
+    runs to the end date without one). Work logged for someone else is theirs to
     `accept`, or to `decline` back to you until they act on it. A title like an open commitment's is
     asked about first; `again` at the end logs it anyway."""
     me = ctx.require_member()
@@ -258,13 +287,16 @@ def commit(ctx: Context, args: Args) -> Reply:
         assert rule is not None
         due_at = end_of_day(rule.first(today), theirs)
     mention = f"@{owner.person.user_id} " if owner.id != me.id else ""
-    life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), f"commit {mention}{quote(title)}", args.options,
-                           args.flags)
+    # What was typed, for a refusal to give back: the repeat as it reads (`every:"2 weeks"`).
+    head, typed = f"commit {mention}{quote(title)}", {**args.options, **({"every": rule.said} if rule else {})}
+    life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), head, typed, args.flags)
     starts_at = start_from(ctx, args.options.get("from"), due_at, theirs)
     until = recurring.until_from(args.options.get("until"), ctx, due_at, theirs) if rule is not None else None
+    if until is not None:
+        life.ensure_until_by_end(ctx, until, head, typed, args.flags)
     # Asked last, once everything typed is known good: its answer says to type the same again.
     if "again" not in args.flags:
-        ensure_new(ctx, owner, title, rule, args)
+        ensure_new(ctx, owner, title, head, typed)
     series = None
     if rule is not None:
         series = CommitmentSeries(partnership_id=owner.partnership_id, rule=rule.code, until=until, created_at=ctx.now)
@@ -306,8 +338,9 @@ def same_title(title: str) -> str:
     return " ".join(title.casefold().split()).rstrip(".!?")
 
 
-def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | None, args: Args) -> None:
-    """Ask before logging a second commitment named like an open one, saying exactly what logs it anyway."""
+def ensure_new(ctx: Context, owner: Member, title: str, head: str, typed: dict[str, str]) -> None:
+    """Ask before logging a second commitment named like an open one, saying exactly what logs it
+    anyway: the command (`head`, its options `typed`) with `again`."""
     key = same_title(title)
     # Titles alone are read: only a twin, when there is one, is loaded whole.
     titles = queries.plain_rows(ctx.session, OPEN_TITLES, {"partnership_id": owner.partnership_id})
@@ -315,14 +348,11 @@ def ensure_new(ctx: Context, owner: Member, title: str, rule: recurring.Rule | N
     if twin_id is None:
         return
     twin = ctx.session.get_one(Commitment, twin_id)
-    mention = f"@{owner.person.user_id} " if owner.id != ctx.require_member().id else ""
-    options = {**args.options, **({"every": rule.said} if rule is not None else {})}
-    typed = typed_again(f"commit {mention}{quote(title)}", options)
     raise UserError(
         f"#{twin.number} {twin.title} is already open ({twin.owner.person.display_name}'s, due "
         f"{show_day(due_day(twin), ctx.now.astimezone(ctx.tz).date())}). "
         "Is this the same one? Nothing was logged.",
-        f"If it is another, add `again`: `{typed}`.")
+        f"If it is another, add `again`: `{typed_again(head, typed)}`.")
 
 
 def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInfo) -> datetime | None:
@@ -344,7 +374,10 @@ def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInf
 @command("done", usage='done <number> ["note"]', examples=("done 12", 'done 12 "800 delivered, 200 left at the library"'),
          after_end=True)
 def done(ctx: Context, args: Args) -> Reply:
-    """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence."""
+    """Mark a commitment done, with a note if you like; a recurring one makes its next occurrence.
+
+    Marked by a coordinator while it waits for the answer of someone it was handed to, it is
+    done as the work of whoever handed it over, and the one asked is told it no longer waits."""
     c = find_commitment(ctx, args.take_id("commitment"))
     # Only a quoted note: `done 1 2` is a slip, not a note saying "2".
     note = args.take_text("note", MAX_NOTE) if args.words and args.words[0].quoted else None
@@ -352,13 +385,23 @@ def done(ctx: Context, args: Args) -> Reply:
     ensure_may_change(ctx, c)
     ensure_open(ctx, c)
     taken = taken_on_in_passing(ctx, c, "marking it done")
-    # Credited to the organisation its owner speaks for now, read in the same statement.
-    change(ctx, c, still_open(), status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
-           handover_from_id=None, handover_at=None,
-           delivered_for=select(Member.organisation).where(Member.id == Commitment.owner_id).scalar_subquery())
+    # Marked done by someone else while it waits for the answer of the one asked, who never said
+    # yes: it is its giver's, the last who accepted it, as for a drop.
+    still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
+    # Credited to the organisation its owner (once closed) speaks for now, read in the same statement.
+    owner = back.get("owner_id", Commitment.owner_id)
+    change(ctx, c, still_open(), *still, status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
+           delivered_for=select(Member.organisation).where(Member.id == owner).scalar_subquery(), **back)
+    ctx.session.refresh(c, ["owner"])
+    noted = f' ("{note}")' if note else ""
+    tell_asked(ctx.session, c, unanswered, f"was marked done by {ctx.person.display_name}{noted}", ctx.now,
+               ctx.person.id)
     lateness = late_said(c)
     ctx.record("done", f"marked #{c.number} {c.title} done{lateness}", subject=c, reason=note)
-    text = f"{taken}Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}. Thank you!"
+    tell_closed(ctx, c, f"marked done{noted}")
+    stays = (f" {unanswered.asked.person.display_name} had not answered yet, so it stays with "
+             f"{unanswered.giver.person.display_name}, who handed it over." if unanswered else "")
+    text = f"{taken}Done: #{c.number} {c.title}, by {member_label(c.owner)}{lateness}.{stays} Thank you!"
     if note:
         text += f"\nNote: {note}"
     return Reply(text=text + next_said(ctx, c), audience=Audience.CHANNEL)
@@ -381,7 +424,8 @@ def next_said(ctx: Context, c: Commitment, skipped: bool = False) -> str:
 def drop(ctx: Context, args: Args) -> Reply:
     """Drop a commitment that will not happen, saying why, so everyone can see.
 
-    A recurring one skips to its next occurrence; add `series` to stop the series with it."""
+    A recurring one skips to its next occurrence; add `series` to stop the series with it.
+    Dropped by someone else, its owner is told (`tell_closed`)."""
     c = find_commitment(ctx, args.take_id("commitment"))
     reason = args.take_text("reason for dropping it", MAX_NOTE)
     args.finish()
@@ -400,6 +444,7 @@ def drop(ctx: Context, args: Args) -> Reply:
                ctx.person.id)
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""
     ctx.record("drop", f"dropped #{c.number} {c.title}{ended}", subject=c, reason=reason)
+    tell_closed(ctx, c, f'dropped{ended} ("{reason}")')
     text = f"Dropped #{c.number} {c.title}{ended}: {reason}"
     if not whole:
         text += next_said(ctx, c, skipped=True)
@@ -478,7 +523,7 @@ def edit(ctx: Context, args: Args) -> Reply:
         change(ctx, c, *read, **values)
     what = "; ".join(said)
     event = ctx.record("commitment-edit", f"changed #{c.number} {c.title}: {what}", subject=c)
-    tell_owner(ctx, c, what, event)
+    tell_changed(ctx, c, what, event)
     alone = (f" Only this occurrence moves: the series still repeats every {recurring.Rule(c.series.rule).said}"
              f"{recurring.until_said(c.series, today)}." if "due_at" in values and c.series else "")
     return Reply(text=f"{taken}Changed #{c.number} {c.title}: {what}.{alone}", audience=Audience.CHANNEL)

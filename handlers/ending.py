@@ -23,7 +23,7 @@ from handlers.commitments import (
     handover_key,
     open_commitments,
     still_open,
-    tell_owner,
+    tell_closed,
 )
 from handlers.context import Context
 from handlers.describe import due_said, member_label
@@ -41,7 +41,6 @@ from storage.models import (
     ConcernStatus,
     Decision,
     DecisionStatus,
-    Event,
     Meeting,
     Partnership,
     Role,
@@ -136,22 +135,24 @@ def ask(ctx: Context, fate: Fate | None, wind_up: str, decided: str) -> Reply | 
     )
 
 
-def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = None) -> Event:
+def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = None) -> None:
     """Drop an open commitment, or hand it on `to` an organisation outside the partnership: a
     conditional update, so it ends once however many act at once; a waiting handover goes too."""
     still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handed_to=to, **back)
     ctx.session.refresh(c, ["owner"])
-    how = f"was handed on to {to}" if to else "was dropped"
-    tell_asked(ctx.session, c, unanswered, f"{how} by {ctx.person.display_name}" + (f' ("{reason}")' if reason else ""),
-               ctx.now, ctx.person.id)
+    did, why = f"handed on to {to}" if to else "dropped", f' ("{reason}")' if reason else ""
+    tell_asked(ctx.session, c, unanswered, f"was {did} by {ctx.person.display_name}{why}", ctx.now, ctx.person.id)
+    # What a wind-up closed is not reopened alone: the partnership is reopened first.
+    tell_closed(ctx, c, did + why, reopens=reason is None or not reason.startswith(AT_WIND_UP))
     withdraw(ctx.session, c.partnership_id, handover_key(c),
              f"#{c.number} was handed on to {to}" if to else f"#{c.number} was dropped",
              ctx.now)
     if to is not None:
-        return ctx.record("hand-on", f"handed #{c.number} {c.title} on to {to}", subject=c, reason=reason)
-    return ctx.record("drop", f"dropped #{c.number} {c.title}", subject=c, reason=reason)
+        ctx.record("hand-on", f"handed #{c.number} {c.title} on to {to}", subject=c, reason=reason)
+    else:
+        ctx.record("drop", f"dropped #{c.number} {c.title}", subject=c, reason=reason)
 
 
 def open_concerns(ctx: Context) -> list[int]:
@@ -295,8 +296,7 @@ def hand_on(ctx: Context, args: Args) -> Reply:
     ensure_open(ctx, c)
     ensure_answered(ctx, c)
     ensure_outside(ctx, c, to)
-    event = let_go(ctx, c, why, to)
-    tell_owner(ctx, c, f"handed on to {to}", event)
+    let_go(ctx, c, why, to)
     return Reply(text=f"#{c.number} {c.title} is handed on to {to}" + (f": {why}" if why else "")
                  + f". It is no longer the partnership's to do; `reopen commitment {c.number} \"why\"` takes it back.",
                  audience=Audience.CHANNEL)

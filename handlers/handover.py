@@ -13,9 +13,6 @@ and take.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from sqlalchemy import or_, select
 
 from handlers.commitments import (
@@ -37,7 +34,7 @@ from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
 from handlers.parsing import Args
-from handlers.recheck import Asked, about, holder, not_theirs, rechecks
+from handlers.recheck import Asked, about, holder, moment_in, not_theirs, rechecks
 from handlers.registry import command
 from handlers.reply import Audience, Reply
 from handlers.unanswered import question_key
@@ -60,8 +57,8 @@ def handover_waits(asked: Asked, row: Waiting) -> str | None:
         return why
     if c.handover_from_id is None:
         return f"{c.owner.person.display_name} has accepted #{c.number}"
-    handed = re.fullmatch(r"told:handover:c\d+:(.+):p\d+", row.key)
-    if handed and c.handover_at != datetime.fromisoformat(handed[1]):
+    handed = moment_in(row.key)
+    if handed and c.handover_at != handed:
         return f"#{c.number} was handed over again since"
     return None
 

@@ -108,20 +108,49 @@ def due_after_end(p: Partnership, due: date) -> bool:
     return p.end_date is not None and due > p.end_date
 
 
-def ensure_due_by_end(ctx: Context, due: date, head: str, options: dict[str, str], flags: Iterable[str] = ()) -> None:
-    """Refuse a due day (on its owner's calendar) after the end date of a partnership still
-    running: work due once it is over is a promise nobody could keep in it, as a series makes
-    no occurrence then (`recurring.last_day`). The refusal gives the command typed (`head` and
-    its `options`) again with the end date. Once it is over, a closing task may still be moved."""
+def after_end_said(ctx: Context, day: date) -> str | None:
+    """`Fri 30 Apr 2027 is after Harbour Project's end date, Wed 31 Mar 2027`, when a day (on its
+    owner's calendar) falls after the end date of a partnership still running; None otherwise.
+    Once it is over, a closing task may still be moved."""
     p = ctx.require_partnership()
-    if not due_after_end(p, due) or p.over(ctx.now):
-        return
+    if not due_after_end(p, day) or p.over(ctx.now):
+        return None
     today = today_of(ctx)
-    raise UserError(f"{show_day(due, today)} is after {p.name}'s end date, {show_day(p.end_date, today)}: work due "
-                    "then could not be delivered by the partnership.",
-                    f"Give a date by its end: `{retyped(head, {**options, 'by': p.end_date.isoformat()}, flags)}`; if the "
-                    "partnership runs longer, a coordinator moves its end first: "
-                    f"`partnership edit end:{new_end_example(p.end_date)}`.")
+    return f"{show_day(day, today)} is after {p.name}'s end date, {show_day(p.end_date, today)}"
+
+
+def moving_the_end(ctx: Context) -> str:
+    """How a partnership that runs longer than its end date says so first."""
+    end = ctx.require_partnership().end_date
+    assert end is not None
+    return f"if the partnership runs longer, a coordinator moves its end first: `partnership edit end:{new_end_example(end)}`"
+
+
+def ensure_due_by_end(ctx: Context, due: date, head: str, options: dict[str, str], flags: Iterable[str] = ()) -> None:
+    """Refuse a due day after the end date (`after_end_said`): work due once it is over is a
+    promise nobody could keep in it, as a series makes no occurrence then (`recurring.last_day`).
+    The refusal gives the command typed (`head` and its `options`) again with the end date."""
+    said = after_end_said(ctx, due)
+    if said is None:
+        return
+    end = ctx.require_partnership().end_date
+    assert end is not None
+    raise UserError(f"{said}: work due then could not be delivered by the partnership.",
+                    f"Give a date by its end: `{retyped(head, {**options, 'by': end.isoformat()}, flags)}`; "
+                    f"{moving_the_end(ctx)}.")
+
+
+def ensure_until_by_end(ctx: Context, until: date, head: str, options: dict[str, str], flags: Iterable[str] = ()) -> None:
+    """Refuse a series' last day after the end date (`after_end_said`): it would stop at the end
+    date all the same, without a word (`recurring.last_day`). The command typed without `until:`
+    repeats to the end date, and on with it if the end moves."""
+    said = after_end_said(ctx, until)
+    if said is None:
+        return
+    without = {k: v for k, v in options.items() if k != "until"}
+    raise UserError(f"until:{said}: the series would stop at the end date all the same.",
+                    f"Leave `until:` out, and it repeats to the end date (and on, if the end moves): "
+                    f"`{retyped(head, without, flags)}`; {moving_the_end(ctx)}.")
 
 
 def left_after_end(ctx: Context, p: Partnership) -> str:

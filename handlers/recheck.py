@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, select, tuple_
@@ -66,6 +66,18 @@ def about(key: str, letter: str) -> int | None:
     """The id a nudge's key names after `letter` (`c12`: commitment 12), if it names one."""
     found = re.search(rf"(?:^|:){letter}(\d+)(?=:|$)", key)
     return int(found[1]) if found else None
+
+
+def told_at(prefix: str, c: Commitment, moment: datetime, person_id: int) -> str:
+    """The key of what a command tells `person_id` about `c` as it stood at `moment` (a handover,
+    a close): `told:handover:c12:<moment>:p3`, read back by `moment_in`."""
+    return f"{prefix}c{c.id}:{moment.astimezone(UTC).isoformat()}:p{person_id}"
+
+
+def moment_in(key: str) -> datetime | None:
+    """The moment a `told_at` key names: the handover or close the nudge is about."""
+    found = re.search(r":c\d+:(.+):p\d+$", key)
+    return datetime.fromisoformat(found[1]) if found else None
 
 
 def day_in(key: str) -> date | None:
@@ -155,6 +167,15 @@ def closed(c: Commitment | None) -> str | None:
         return f"#{c.number} {c.title} was marked done"
     if c.status is CommitmentStatus.DROPPED:
         return f"#{c.number} {c.title} was dropped"
+    return None
+
+
+def reopened(c: Commitment | None) -> str | None:
+    """Why a note that work was closed no longer holds: it is gone, or open again."""
+    if c is None:
+        return "the commitment is gone"
+    if c.status is CommitmentStatus.OPEN:
+        return f"#{c.number} {c.title} was reopened"
     return None
 
 

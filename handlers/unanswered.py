@@ -11,15 +11,15 @@ yet is cancelled unseen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import zone
 from handlers.dates import same_day_in
-from handlers.recheck import Asked, Wait, rechecks
-from storage.models import Commitment, CommitmentStatus, Handover, Member, Nudge
+from handlers.recheck import Asked, Wait, rechecks, reopened, told_at
+from storage.models import Commitment, Handover, Member, Nudge
 from storage.nudges import Waiting, tell
 
 # A handover's answer when the work was closed before the one asked answered.
@@ -36,7 +36,7 @@ def handover_key(c: Commitment) -> str:
 
 def question_key(c: Commitment, handed_at: datetime, person_id: int) -> str:
     """The nudge asking someone to accept `c`, handed to them at `handed_at`."""
-    return f"{handover_key(c)}{handed_at.astimezone(UTC).isoformat()}:p{person_id}"
+    return told_at(QUESTION, c, handed_at, person_id)
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,8 @@ def closed_first_note_holds(asked: Asked, row: Waiting) -> str | None:
     question it answers reached its recipient: one still on its way when the work was closed
     may yet be cancelled, and the note waits for it."""
     c = asked.commitment(row)
-    if c is None:
-        return "the commitment is gone"
-    if c.status is CommitmentStatus.OPEN:
-        return f"#{c.number} {c.title} was reopened"
+    if (why := reopened(c)) or c is None:
+        return why
     state = asked.read(questions).get(QUESTION + row.key.removeprefix(NOTE), "cancelled")
     if state == "owed":
         return Wait(f"the question about #{c.number} is still on its way")

@@ -68,7 +68,9 @@ def test_nudges_shows_what_it_would_cancel_and_why(overdue: Chat, capsys: pytest
             "  [handover] Riverside Partnership: Bob handed you #1 Deliver 500 leaflets") in out
     assert snapshot(overdue.sessions) == before
     with overdue.sessions() as session:
-        assert session.scalars(select(Nudge.cancelled_at)).all() == [None], "a dry run cancels nothing"
+        # The drop sent the work back to Bob, who is told it was closed.
+        assert session.execute(select(Nudge.kind, Nudge.cancelled_at).order_by(Nudge.id)).all() == [
+            ("handover", None), ("closed", None)], "a dry run cancels nothing"
 
 
 def test_nudges_send_sends_and_marks_them_once(overdue: Chat, capsys: pytest.CaptureFixture[str]) -> None:

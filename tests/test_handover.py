@@ -471,3 +471,48 @@ def test_a_note_waits_for_a_question_still_on_its_way_when_the_work_closed(town:
     sweep(town, inbox)
     sweep(town, inbox)
     assert len(inbox.to("@carol", "before you answered")) == 1
+
+
+# A coordinator's `done` on work whose handover waits for an answer
+
+
+def test_a_coordinators_done_before_the_handover_is_answered_leaves_it_with_its_giver(town: Chat, inbox: Inbox) -> None:
+    """Alice marked done work Bob had handed to Carol, who had not answered: it was credited to
+    Carol's Riverside Trust, though she never said yes, the handover waited for her answer for
+    ever, and nobody told her."""
+    town.ok("bob", 'commit "Grant bid" by:2026-12-08 effort:2h')
+    town.ok("bob", "reassign 1 @carol")
+    sweep(town, inbox)
+    out = town.ok("alice", 'done 1 "Sent on Monday"')
+    assert ("Done: #1 Grant bid, by Bob (Chamber of Trade). Carol had not answered yet, so it stays with Bob, "
+            "who handed it over. Thank you!") in out
+    c = commitment(town, 1)
+    assert (c.status, c.owner.person.user_id, c.delivered_for, c.handover_from_id, c.handover_at) == (
+        CommitmentStatus.DONE, "bob", "Chamber of Trade", None, None)
+    [handover] = all_of(town.sessions, Handover)
+    assert (handover.answer, handover.answered_at) == ("closed first", town.now)
+    for _ in range(2):
+        sweep(town, inbox)
+        town.advance(days=1)
+    [note] = inbox.to("@carol", "before you answered")
+    assert note.endswith('#1 Grant bid, which Bob handed you, was marked done by Alice ("Sent on Monday") before you '
+                         "answered. It is back with Bob: nothing waits for your answer now, and it is not yours to do.")
+    refuse(town, "carol", "accept 1", "#1 Grant bid is Bob's, and nothing waits for your answer")
+    assert "no open commitments" in town.ok("carol", "mine")
+    assert inbox.to("@bob", 'Alice closed your commitment #1 Grant bid: marked done ("Sent on Monday").')
+
+
+def test_a_done_and_the_accept_it_races_leave_the_work_with_one_owner_and_one_answer(town: Chat) -> None:
+    """A done reading the work still waiting for Carol's answer credits Bob, unless her accept
+    lands first: then the done is refused or credits her, who said yes, never both."""
+    for n in range(1, 6):
+        town.ok("bob", f'commit "Grant bid {n}" by:2026-12-08 effort:2h')
+        town.ok("bob", f"reassign {n} @carol")
+        done, accept = at_once(town, ("alice", f"done {n}"), ("carol", f"accept {n}"))
+        c = commitment(town, n)
+        [answer] = [h.answer for h in all_of(town.sessions, Handover) if h.commitment_id == c.id]
+        expected = {(False, True): (CommitmentStatus.DONE, "bob", "Chamber of Trade", "closed first"),
+                    (True, False): (CommitmentStatus.OPEN, "carol", None, "accepted"),
+                    (False, False): (CommitmentStatus.DONE, "carol", "Riverside Trust", "accepted")}
+        assert (c.status, c.owner.person.user_id, c.delivered_for, answer) == expected[(done.error, accept.error)], (
+            done.plain(), accept.plain())

@@ -377,6 +377,29 @@ def test_work_due_after_the_end_date_is_refused_with_a_date_by_the_end_that_work
     assert "#2 Book the hall" in chat.ok("alice", 'minutes 1 action @bob "Book the hall" by:2027-03-31')
 
 
+def test_a_series_last_day_after_the_end_date_is_refused_for_one_that_runs_to_the_end(chat: Chat) -> None:
+    """`every:... until:` a day after the end date was taken without a word, the reply repeating
+    that day, and the series then stopped at the end date all the same. A refusal's command gives
+    the repeat back as it parses: `every:2` alone, from `every:2 weeks`, was refused in turn."""
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("bob", "join org:Chamber sector:private")
+    said = refuse(chat, "bob", 'commit "Count the boats" every:2 weeks until:2027-06-30 effort:1h',
+                  "until:Wed 30 Jun 2027 is after Harbour Project's end date, Wed 31 Mar 2027: the series would stop "
+                  "at the end date all the same.",
+                  "Leave `until:` out, and it repeats to the end date (and on, if the end moves): "
+                  '`commit "Count the boats" every:"2 weeks" effort:1h`',
+                  "a coordinator moves its end first: `partnership edit end:2027-06-30`")
+    assert "#1 Count the boats" in chat.ok("bob", re.findall(r"`(commit [^`]*)`", said)[0])
+    said = refuse(chat, "alice", 'commit "Open the office" every:2 weeks by:2027-04-30',
+                  '`commit "Open the office" every:"2 weeks" by:2027-03-31`')
+    assert "#2 Open the office" in chat.ok("alice", re.findall(r"`(commit [^`]*)`", said)[0])
+    assert "until Wed 31 Mar" in chat.ok("alice", 'commit "Sweep the quay" every:month until:2027-03-31')
+    with chat.sessions() as session:
+        assert [c.series.until for c in session.scalars(select(Commitment).order_by(Commitment.id))] == [
+            None, None, date(2027, 3, 31)]
+
+
 def test_the_end_date_is_a_day_on_the_owners_calendar_and_a_closing_task_may_still_move(chat: Chat) -> None:
     """Due on the last day is in time wherever its owner lives; once the partnership is over, its
     closing tasks may still be given a later day to be finished by."""

@@ -60,6 +60,61 @@ def test_coordinator_edit_tells_the_owner(town: Chat, inbox: Inbox) -> None:
     assert inbox.to("@bob", "Alice changed your commitment #1")
 
 
+def test_an_owner_hears_once_when_someone_else_closes_their_work(town: Chat, inbox: Inbox) -> None:
+    """Alice dropped Bob's work, marked it done or handed it on, and Bob was never told: he could
+    still be at it (the hand-on note was cancelled unsent, as a change to work no longer open)."""
+    for title in ("Deliver leaflets", "Book the hall", "Run the stall", "Count the chairs"):
+        town.ok("bob", f'commit "{title}" by:friday')
+    town.ok("alice", 'drop 1 "The fair is cancelled"')
+    town.ok("alice", 'done 2 "The council booked it"')
+    town.ok("alice", 'hand on 3 to:"Millbrook Library"')
+    town.ok("bob", 'drop 4 "Nobody came"')
+    for _ in range(2):
+        sweep(town, inbox)
+        town.advance(days=1)
+    said = "\n".join(inbox.to("@bob"))
+    assert ('Alice closed your commitment #1 Deliver leaflets: dropped ("The fair is cancelled"). Nothing more '
+            'waits for you on it. If it should go on, `reopen commitment 1 "why"` opens it again.') in said
+    assert 'closed your commitment #2 Book the hall: marked done ("The council booked it").' in said
+    assert "closed your commitment #3 Run the stall: handed on to Millbrook Library." in said
+    assert said.count("closed your commitment") == 3, "once each, and his own drop is not told back to him"
+    assert not inbox.to("@alice", "closed your commitment")
+    assert [n.person_id for n in told(town, "closed")] == [commitment(town, 1).owner.person_id] * 3
+
+
+def test_an_owner_is_not_told_of_a_close_undone_before_the_note_went(town: Chat, inbox: Inbox) -> None:
+    """Held for Bob's quiet hours, the note is asked again when sent: reopened since, or reopened
+    and closed again, it no longer says how the work stands."""
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("bob", 'commit "Book the hall" by:friday')
+    at(town, "2026-11-24T22:00")
+    town.ok("alice", 'drop 1 "The fair is cancelled"')
+    town.ok("alice", 'drop 2 "The hall is closed"')
+    sweep(town, inbox)
+    town.ok("alice", 'reopen commitment 1 "The fair is on after all"')
+    town.advance(minutes=5)
+    town.ok("bob", 'reopen commitment 2 "It opens again"')
+    town.ok("bob", "done 2")
+    at(town, "2026-11-25T09:00")
+    sweep(town, inbox)
+    assert not inbox.to("@bob", "closed your commitment")
+    assert {n.text.split(":")[0]: n.cancel_reason for n in told(town, "closed")} == {
+        "Alice closed your commitment #1 Deliver leaflets": "#1 Deliver leaflets was reopened",
+        "Alice closed your commitment #2 Book the hall": "#2 Book the hall was reopened and closed again since"}
+    assert all(n.sent_at is None for n in told(town, "closed"))
+
+
+def test_owners_hear_what_a_wind_up_closed_without_a_reopen_that_would_be_refused(town: Chat, inbox: Inbox) -> None:
+    town.ok("bob", 'commit "Deliver leaflets" by:friday')
+    town.ok("alice", 'commit "Book the hall" by:friday')
+    town.ok("alice", 'partnership wind-up "Funding ended" open:drop')
+    sweep(town, inbox)
+    [note] = inbox.to("@bob", "closed your commitment")
+    assert note.endswith('Alice closed your commitment #1 Deliver leaflets: dropped ("At the wind-up: Funding ended"). '
+                         "Nothing more waits for you on it.")
+    assert not inbox.to("@alice", "closed your commitment")
+
+
 def test_edit_is_refused_to_others_and_for_bad_input(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:3h')
     refuse(town, "carol", "edit 1 effort:5h", "#1 is Bob's commitment")

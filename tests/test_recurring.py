@@ -211,9 +211,10 @@ def test_who_steps_in_on_recurring_work_steps_in_on_its_next_occurrences(town: C
 def test_recurring_work_makes_no_occurrence_due_after_the_partnership_ends(town: Chat) -> None:
     """Weekly work rolled on past the partnership's end date: the sweep made an occurrence due
     after it, a promise left open in a partnership that had ended and could not be changed."""
-    town.ok("alice", "partnership edit end:2026-12-15")
     town.ok("bob", 'commit "Weekly litter pick" by:friday every:week effort:2h')  # Fri 27 Nov
     town.ok("carol", 'commit "Monthly report" by:"in 5 days" every:month until:2027-03-01 effort:2h')  # Sun 29 Nov
+    # Brought before the series' last day afterwards: an until: after it is refused when typed.
+    town.ok("alice", "partnership edit end:2026-12-15")
     assert "It was the last occurrence: the next would fall after the partnership's end date, Tue 15 Dec." in town.ok(
         "carol", "done 2")
     for _ in range(21):
