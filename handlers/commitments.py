@@ -392,7 +392,8 @@ def done(ctx: Context, args: Args) -> Reply:
     owner = back.get("owner_id", Commitment.owner_id)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DONE, closed_at=ctx.now, done_note=note,
            delivered_for=select(Member.organisation).where(Member.id == owner).scalar_subquery(), **back)
-    ctx.session.refresh(c, ["owner"])
+    if back:  # back with its giver: the owner read before is not the owner now
+        ctx.session.refresh(c, ["owner"])
     noted = f' ("{note}")' if note else ""
     tell_asked(ctx.session, c, unanswered, f"was marked done by {ctx.person.display_name}{noted}", ctx.now,
                ctx.person.id)
@@ -439,7 +440,8 @@ def drop(ctx: Context, args: Args) -> Reply:
     still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            **back)
-    ctx.session.refresh(c, ["owner"])
+    if back:  # back with its giver: the owner read before is not the owner now
+        ctx.session.refresh(c, ["owner"])
     tell_asked(ctx.session, c, unanswered, f'was dropped by {ctx.person.display_name} ("{reason}")', ctx.now,
                ctx.person.id)
     ended = f" and its series (every {recurring.Rule(c.series.rule).said})" if whole and c.series else ""

@@ -141,7 +141,8 @@ def let_go(ctx: Context, c: Commitment, reason: str | None, to: str | None = Non
     still, back, unanswered = back_to_giver(ctx.session, c, ctx.now)
     change(ctx, c, still_open(), *still, status=CommitmentStatus.DROPPED, closed_at=ctx.now, drop_reason=reason,
            handed_to=to, **back)
-    ctx.session.refresh(c, ["owner"])
+    if back:  # back with its giver: the owner read before is not the owner now
+        ctx.session.refresh(c, ["owner"])
     did, why = f"handed on to {to}" if to else "dropped", f' ("{reason}")' if reason else ""
     tell_asked(ctx.session, c, unanswered, f"was {did} by {ctx.person.display_name}{why}", ctx.now, ctx.person.id)
     # What a wind-up closed is not reopened alone: the partnership is reopened first.
