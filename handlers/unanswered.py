@@ -87,7 +87,7 @@ def tell_asked(session: Session, c: Commitment, unanswered: Unanswered | None, h
         return
     giver = unanswered.giver.person.display_name
     tell(session, NOTE + question.removeprefix(QUESTION), c.partnership_id, "closed-first",
-         f"#{c.number} {c.title}, which {giver} handed you, {how} before you answered. It is back with {giver}: "
+         f"#{c.number} {c.title}, which {giver} handed you, {how} before you answered. It stays {giver}'s: "
          "nothing waits for your answer now, and it is not yours to do.", now, person_id=person_id)
 
 

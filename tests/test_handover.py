@@ -392,7 +392,7 @@ def test_someone_asked_hears_once_that_the_work_was_dropped_before_they_answered
         town.advance(days=1)
     [note] = inbox.to("@carol", "before you answered")
     assert note.endswith('#1 Grant bid, which Bob handed you, was dropped by Alice ("The fund closed") before you '
-                         "answered. It is back with Bob: nothing waits for your answer now, and it is not yours to do.")
+                         "answered. It stays Bob's: nothing waits for your answer now, and it is not yours to do.")
     assert not inbox.to("@bob", "before you answered") and not inbox.to("@alice", "before you answered")
 
 
@@ -445,13 +445,13 @@ def test_someone_asked_hears_of_a_wind_up_and_of_a_missed_day(town: Chat, inbox:
     sweep(town, inbox)
     [missed] = inbox.to("@carol", "before you answered")
     assert "#2 Weekly pick, which Bob handed you, was missed: its day, Fri 27 Nov, passed before you answered. " \
-        "It is back with Bob" in missed
+        "It stays Bob's" in missed
     town.ok("alice", 'partnership wind-up "Funding ended" open:drop')
     sweep(town, inbox)
     sweep(town, inbox)
     [wound] = inbox.to("@carol", "#1 Grant bid, which Bob handed you")
     assert '#1 Grant bid, which Bob handed you, was dropped by Alice ("At the wind-up: Funding ended") before you ' \
-        "answered. It is back with Bob" in wound
+        "answered. It stays Bob's" in wound
     assert len(inbox.to("@carol", "before you answered")) == 2
 
 
@@ -496,7 +496,7 @@ def test_a_coordinators_done_before_the_handover_is_answered_leaves_it_with_its_
         town.advance(days=1)
     [note] = inbox.to("@carol", "before you answered")
     assert note.endswith('#1 Grant bid, which Bob handed you, was marked done by Alice ("Sent on Monday") before you '
-                         "answered. It is back with Bob: nothing waits for your answer now, and it is not yours to do.")
+                         "answered. It stays Bob's: nothing waits for your answer now, and it is not yours to do.")
     refuse(town, "carol", "accept 1", "#1 Grant bid is Bob's, and nothing waits for your answer")
     assert "no open commitments" in town.ok("carol", "mine")
     assert inbox.to("@bob", 'Alice closed your commitment #1 Grant bid: marked done ("Sent on Monday").')
