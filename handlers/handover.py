@@ -13,6 +13,8 @@ and take.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import or_, select
 
 from handlers.commitments import (
@@ -37,9 +39,9 @@ from handlers.parsing import Args
 from handlers.recheck import Asked, about, holder, moment_in, not_theirs, rechecks
 from handlers.registry import command
 from handlers.reply import Audience, Reply
-from handlers.unanswered import question_key
+from handlers.unanswered import TAKEN_BACK, note_after, question_key, question_reached
 from storage import queries
-from storage.models import Commitment, CommitmentStatus, Event, Handover, Member, Nudge, Person, Role
+from storage.models import Commitment, CommitmentStatus, Event, Handover, Member, Person, Role
 from storage.nudges import Waiting, tell, withdraw
 
 # The answer a handover gets when whoever handed it over takes it back before it is answered.
@@ -79,11 +81,12 @@ def still_back(asked: Asked, row: Waiting) -> str | None:
 @rechecks("taken-back", after_end=True)
 def still_unasked(asked: Asked, row: Waiting) -> str | None:
     """The work taken back still open and not handed to its recipient again since (then a new
-    question waits for them, and "nothing waits" would be wrong)."""
+    question waits for them, and "nothing waits" would be wrong), and the question it follows
+    sent: one still being delivered when it was taken back may yet be cancelled unseen."""
     c, why = asked.open_commitment(row)
     if c is None:
         return why
-    return holder(c) if c.owner.person_id == row.person_id else None
+    return holder(c) if c.owner.person_id == row.person_id else question_reached(asked, row, c)
 
 
 @command("reassign", usage="reassign <number> @name", examples=("reassign 12 @carol",), after_end=True)
@@ -115,6 +118,7 @@ def reassign(ctx: Context, args: Args) -> Reply:
     if new_owner.id == origin.id:
         return take_back(ctx, c, origin)
     taken = new_owner.person_id == ctx.person.id  # a coordinator taking it over: nobody to ask
+    handed_at = c.handover_at  # when the one asked, if any, was: the question that no longer stands
     change(ctx, c, still_open(), Commitment.owner_id == old.id,
            Commitment.handover_from_id == c.handover_from_id, owner_id=new_owner.id,
            due_at=same_day_in(c.due_at, zone(old.timezone), zone(new_owner.timezone)),
@@ -125,12 +129,12 @@ def reassign(ctx: Context, args: Args) -> Reply:
                              to_member_id=new_owner.id, from_organisation=origin.organisation,
                              to_organisation=new_owner.organisation, handed_at=ctx.now,
                              answer=ACCEPTED if taken else None, answered_at=ctx.now if taken else None))
-    event = ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}",
-                       subject=c)
+    ctx.record("reassign", f"handed #{c.number} {c.title} from {member_label(old)} to {member_label(new_owner)}",
+               subject=c)
     withdraw(ctx.session, c.partnership_id, handover_key(c),
              f"#{c.number} was handed on again, to {new_owner.person.display_name}", ctx.now)
     if old.id != origin.id:  # asked and not answered: the question to them no longer stands
-        unask(ctx, c, old, event, f"was handed to {new_owner.person.display_name} instead")
+        unask(ctx, c, old, handed_at, f"was handed to {new_owner.person.display_name} instead")
     if taken:
         text = f"#{c.number} {c.title} passes from {origin.person.display_name} to {member_label(new_owner)}, who takes it on."
     else:
@@ -158,7 +162,7 @@ def ensure_not_accepted(ctx: Context, c: Commitment, me: Member) -> None:
 def take_back(ctx: Context, c: Commitment, origin: Member) -> Reply:
     """Return `c` to whoever handed it over, before the one asked has answered: the handover is
     withdrawn, a conditional update, so an accept at the same moment leaves one of them refused."""
-    asked = c.owner
+    asked, handed_at = c.owner, c.handover_at
     change(ctx, c, still_open(), Commitment.owner_id == asked.id, Commitment.handover_from_id == origin.id,
            owner_id=origin.id, due_at=same_day_in(c.due_at, zone(asked.timezone), zone(origin.timezone)),
            handover_from_id=None, handover_at=None)
@@ -167,23 +171,24 @@ def take_back(ctx: Context, c: Commitment, origin: Member) -> Reply:
     name = asked.person.display_name
     # The question itself goes, if it has not gone out yet; if it has, they hear it no longer stands.
     withdraw(ctx.session, c.partnership_id, handover_key(c), f"#{c.number} was taken back", ctx.now)
-    event = ctx.record("reassign", f"took #{c.number} {c.title} back from {member_label(asked)}, who had not answered, "
-                                   f"to {member_label(origin)}", subject=c)
-    unask(ctx, c, asked, event, f"is back with {origin.person.display_name}, who handed it to you")
+    ctx.record("reassign", f"took #{c.number} {c.title} back from {member_label(asked)}, who had not answered, "
+                           f"to {member_label(origin)}", subject=c)
+    unask(ctx, c, asked, handed_at, f"is back with {origin.person.display_name}, who handed it to you")
     return Reply(text=f"#{c.number} {c.title} is back with {origin.person.display_name}; {name} had not answered, "
                       "and is no longer asked to take it on.", audience=Audience.CHANNEL)
 
 
-def unask(ctx: Context, c: Commitment, asked: Member, event: Event, now: str) -> None:
-    """Tell whoever was asked to take `c` on, if the question already reached them, that it no
-    longer stands (`now`: where the work is instead); one not sent yet was withdrawn unseen."""
-    if ctx.session.scalar(select(Nudge.id).where(Nudge.partnership_id == c.partnership_id,
-                                                 Nudge.key.startswith(handover_key(c), autoescape=True),
-                                                 Nudge.person_id == asked.person_id, Nudge.sent_at.is_not(None))
-                          .limit(1)) is None:
+def unask(ctx: Context, c: Commitment, asked: Member, handed_at: datetime | None, now: str) -> None:
+    """Tell whoever was asked at `handed_at` to take `c` on, if the question reached them or is
+    being delivered, that it no longer stands (`now`: where the work is instead), after it
+    (`still_unasked` waits for it); one not claimed yet was withdrawn unseen. Nothing when no
+    question names the handover (`handed_at` None)."""
+    if handed_at is None:
         return
-    ctx.session.flush()
-    tell(ctx.session, f"told:taken-back:e{event.id}:c{c.id}:p{asked.person_id}", c.partnership_id, "taken-back",
+    note = note_after(ctx.session, c, question_key(c, handed_at, asked.person_id), TAKEN_BACK)
+    if note is None:
+        return
+    tell(ctx.session, note, c.partnership_id, "taken-back",
          f"#{c.number} {c.title} {now}: nothing waits for your answer now.", ctx.now, person_id=asked.person_id)
 
 

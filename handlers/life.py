@@ -24,11 +24,12 @@ from handlers.dates import show_day, show_moment
 from handlers.describe import due_day
 from handlers.errors import UserError
 from handlers.parsing import Args, retyped
+from handlers.recurring import Rule
 from handlers.registry import Access, Command
 from handlers.reply import plural
 from storage import queries
 from storage.lines import LINES, lines
-from storage.models import Commitment, CommitmentStatus, Partnership, Person, Review, ReviewOutcome
+from storage.models import Commitment, CommitmentSeries, CommitmentStatus, Partnership, Person, Review, ReviewOutcome
 
 # Open work a new end date leaves due after it, listed by name; the rest counted.
 LISTED = 5
@@ -154,22 +155,56 @@ def ensure_until_by_end(ctx: Context, until: date, head: str, options: dict[str,
 
 
 def left_after_end(ctx: Context, p: Partnership) -> str:
-    """What a new end date leaves due after it, for the coordinator who set it to move or
-    settle (` Note: ...`); empty when nothing is."""
+    """What a new end date leaves after it, for the coordinator who set it to move or settle
+    (` Note: ...`): work due after it, and series it stops before their own last day; empty
+    when nothing is."""
     if p.end_date is None:
         return ""
+    said = " ".join(part for part in (due_late(ctx, p, p.end_date), cut_short(ctx, p, p.end_date)) if part)
+    return f" Note: {said}" if said else ""
+
+
+def due_late(ctx: Context, p: Partnership, end: date) -> str:
+    """The open work due after the end date (`due_after_end`), and how to move it; empty when none is."""
     # A superset: a due day after the end date ends, on any calendar, after its first moment in UTC.
     near = lines(ctx.session, LINES.where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN,
-                                          Commitment.due_at > datetime.combine(p.end_date, time(), tzinfo=UTC))
+                                          Commitment.due_at > datetime.combine(end, time(), tzinfo=UTC))
                  .order_by(Commitment.due_at, Commitment.id))
     late = [c for c in near if due_after_end(p, due_day(c))]
     if not late:
         return ""
-    today, end = today_of(ctx), p.end_date.isoformat()
+    today = today_of(ctx)
     listed = ", ".join(f"#{c.number} {c.title} ({show_day(due_day(c), today)})" for c in late[:LISTED])
     more = f" and {len(late) - LISTED} more" if len(late) > LISTED else ""
-    return (f" Note: {plural(len(late), 'open commitment')} {'is' if len(late) == 1 else 'are'} due after the end "
-            f"date: {listed}{more}. Move each by then, like `edit {late[0].number} by:{end}`, or settle it.")
+    return (f"{plural(len(late), 'open commitment')} {'is' if len(late) == 1 else 'are'} due after the end "
+            f"date: {listed}{more}. Move each by then, like `edit {late[0].number} by:{end.isoformat()}`, or settle it.")
+
+
+def cut_short(ctx: Context, p: Partnership, end: date) -> str:
+    """The series still running whose `until:` is after the end date (`due_after_end`, the test
+    `ensure_until_by_end` refuses one typed now by): they stop at the end date instead, so the
+    coordinator hears which, and how to run one to its last day; empty when none is."""
+    latest: dict[int, tuple[int, str, str, date]] = {}  # by series: its latest open occurrence
+    for series_id, number, title, rule, until in ctx.session.execute(
+            select(CommitmentSeries.id, Commitment.number, Commitment.title, CommitmentSeries.rule,
+                   CommitmentSeries.until)
+            .join(Commitment, Commitment.series_id == CommitmentSeries.id)
+            .where(Commitment.partnership_id == p.id, Commitment.status == CommitmentStatus.OPEN,
+                   CommitmentSeries.until.is_not(None))
+            .order_by(Commitment.id)):
+        if due_after_end(p, until):
+            latest[series_id] = (number, title, rule, until)
+    if not latest:
+        return ""
+    today = today_of(ctx)
+    cut = sorted(latest.values())
+    listed = ", ".join(f"#{number} {title} (every {Rule(rule).said}, until {show_day(until, today)})"
+                       for number, title, rule, until in cut[:LISTED])
+    more = f" and {len(cut) - LISTED} more" if len(cut) > LISTED else ""
+    one = len(cut) == 1
+    return (f"{len(cut)} series {'stops' if one else 'stop'} at the end date now, before {'its' if one else 'their'} "
+            f"own last day: {listed}{more}. To run {'it' if one else 'one'} to its last day, move the end there: "
+            f"`partnership edit end:{cut[0][3].isoformat()}`.")
 
 
 def ensure_live(ctx: Context, cmd: Command, args: Args) -> None:

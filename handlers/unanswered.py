@@ -18,15 +18,17 @@ from sqlalchemy.orm import Session
 
 from handlers.context import zone
 from handlers.dates import same_day_in
-from handlers.recheck import Asked, Wait, rechecks, reopened, told_at
+from handlers.recheck import Asked, Wait, moment_in, rechecks, reopened, told_at
 from storage.models import Commitment, Handover, Member, Nudge
 from storage.nudges import Waiting, tell
 
 # A handover's answer when the work was closed before the one asked answered.
 CLOSED_FIRST = "closed first"
-# What the question asking someone to accept work is keyed by, and the note that it no longer
-# stands after the work was closed first: the same handover after each (`question_key`).
-QUESTION, NOTE = "told:handover:", "told:closed-first:"
+# What the question asking someone to accept work is keyed by, and the notes that it no longer
+# stands, after the work was closed first or taken back (`handlers.handover.unask`): the same
+# handover after each (`question_key`), so a note finds the question it follows.
+QUESTION, NOTE, TAKEN_BACK = "told:handover:", "told:closed-first:", "told:taken-back:"
+NOTES = (NOTE, TAKEN_BACK)
 
 
 def handover_key(c: Commitment) -> str:
@@ -79,22 +81,41 @@ def tell_asked(session: Session, c: Commitment, unanswered: Unanswered | None, h
     if unanswered is None or unanswered.asked.person_id == by:
         return
     person_id = unanswered.asked.person_id
-    question = question_key(c, unanswered.handed_at, person_id)
+    note = note_after(session, c, question_key(c, unanswered.handed_at, person_id), NOTE)
+    if note is None:
+        return
+    giver = unanswered.giver.person.display_name
+    tell(session, note, c.partnership_id, "closed-first",
+         f"#{c.number} {c.title}, which {giver} handed you, {how} before you answered. It stays {giver}'s: "
+         "nothing waits for your answer now, and it is not yours to do.", now, person_id=person_id)
+
+
+def note_after(session: Session, c: Commitment, question: str, prefix: str) -> str | None:
+    """The key of the note (`prefix`, one of `NOTES`) that the question keyed `question` no longer
+    stands, when the question reached its recipient or is being delivered (claimed): the note
+    follows it (`question_reached` waits for it). None when it never went out (it was withdrawn
+    unseen). Its row is locked, so a sweeper claiming it at this moment is seen to have."""
     if session.scalar(select(Nudge.id).where(Nudge.partnership_id == c.partnership_id, Nudge.key == question,
                                              Nudge.cancelled_at.is_(None),
                                              or_(Nudge.sent_at.is_not(None), Nudge.claimed_by.is_not(None)))
                       .limit(1).with_for_update()) is None:
-        return
-    giver = unanswered.giver.person.display_name
-    tell(session, NOTE + question.removeprefix(QUESTION), c.partnership_id, "closed-first",
-         f"#{c.number} {c.title}, which {giver} handed you, {how} before you answered. It stays {giver}'s: "
-         "nothing waits for your answer now, and it is not yours to do.", now, person_id=person_id)
+        return None
+    return prefix + question.removeprefix(QUESTION)
+
+
+def followed(key: str) -> str | None:
+    """The key of the question a note that it no longer stands follows; None for another nudge,
+    or a taken-back note written before its key named the handover (written once sent)."""
+    for prefix in NOTES:
+        if key.startswith(prefix) and moment_in(key) is not None:
+            return QUESTION + key.removeprefix(prefix)
+    return None
 
 
 def questions(asked: Asked) -> dict[str, str]:
     """How each question the notes being asked about follow stands: `sent`, `owed` (on its way,
     or failed and waiting to be tried again) or `cancelled` (one query)."""
-    notes = [row for row in asked.rows if row.key.startswith(NOTE)]
+    notes = [(row.partnership_id, question) for row in asked.rows if (question := followed(row.key))]
     if not notes:
         return {}
     rank = {"cancelled": 0, "owed": 1, "sent": 2}
@@ -102,8 +123,7 @@ def questions(asked: Asked) -> dict[str, str]:
     # Through the partnerships' own index: the one on `key` covers only rows not cancelled.
     for key, sent_at, cancelled_at in asked.session.execute(
             select(Nudge.key, Nudge.sent_at, Nudge.cancelled_at)
-            .where(Nudge.partnership_id.in_({row.partnership_id for row in notes}),
-                   Nudge.key.in_({QUESTION + row.key.removeprefix(NOTE) for row in notes}))):
+            .where(Nudge.partnership_id.in_({p for p, _ in notes}), Nudge.key.in_({q for _, q in notes}))):
         state = "sent" if sent_at is not None else "cancelled" if cancelled_at is not None else "owed"
         if rank[state] > rank[found.get(key, "cancelled")]:
             found[key] = state
@@ -118,7 +138,16 @@ def closed_first_note_holds(asked: Asked, row: Waiting) -> str | None:
     c = asked.commitment(row)
     if (why := reopened(c)) or c is None:
         return why
-    state = asked.read(questions).get(QUESTION + row.key.removeprefix(NOTE), "cancelled")
+    return question_reached(asked, row, c)
+
+
+def question_reached(asked: Asked, row: Waiting, c: Commitment) -> str | None:
+    """None once the question a note follows (`followed`) was sent; a `Wait` while it is still
+    on its way, for the note may yet be cancelled with it; why not once it was cancelled."""
+    question = followed(row.key)
+    if question is None:
+        return None
+    state = asked.read(questions).get(question, "cancelled")
     if state == "owed":
         return Wait(f"the question about #{c.number} is still on its way")
     return None if state == "sent" else f"the question about #{c.number} never reached them"

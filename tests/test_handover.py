@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storage.models import Commitment, CommitmentStatus, Event, Handover, Member, Nudge
 from tests.conftest import Chat
@@ -129,6 +129,52 @@ def test_someone_already_asked_hears_the_handover_was_taken_back(town: Chat, inb
     town.ok("bob", "reassign 1 @bob")
     sweep(town, inbox)
     assert inbox.to("@carol", "#1 Deliver leaflets is back with Bob, who handed it to you: nothing waits for your answer")
+
+
+def test_a_question_being_delivered_when_it_is_taken_back_is_followed_by_the_taken_back_note(
+        town: Chat, inbox: Inbox) -> None:
+    """Bob takes the work back while the question to Carol is being delivered (claimed, not yet
+    marked sent), and another sweeper looks meanwhile: she got the question, and no note that it
+    no longer stands followed. Now the note waits for the question, and goes once."""
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-12-08')
+    town.ok("bob", "reassign 1 @carol")
+
+    def taken_back_and_swept_meanwhile() -> None:
+        assert "is back with Bob" in town.ok("bob", "reassign 1 @bob")
+        sweep(town, inbox, worker="other")
+
+    inbox.meanwhile["@carol"] = taken_back_and_swept_meanwhile
+    sweep(town, inbox)
+    assert inbox.to("@carol", "Bob handed you #1 Deliver leaflets") and not inbox.to("@carol", "nothing waits")
+    sweep(town, inbox)
+    sweep(town, inbox)
+    assert inbox.to("@carol", "nothing waits") == inbox.to(
+        "@carol", "#1 Deliver leaflets is back with Bob, who handed it to you: nothing waits for your answer now.")
+    assert len(inbox.to("@carol", "nothing waits")) == 1
+
+
+def test_a_question_withdrawn_while_claimed_and_never_sent_takes_its_taken_back_note_with_it(
+        town: Chat, inbox: Inbox) -> None:
+    """A question claimed when the work was taken back, then cancelled by its sweeper's last
+    look rather than sent: Carol never saw it, so she is not told it no longer stands."""
+    town.ok("bob", 'commit "Deliver leaflets" by:2026-12-08')
+    town.ok("bob", "reassign 1 @carol")
+    with town.sessions() as session, session.begin():
+        question = session.scalar(select(Nudge).where(Nudge.kind == "handover"))
+        assert question is not None
+        question.claimed_by, question.claimed_until = "gone", town.now + timedelta(minutes=5)
+    town.ok("bob", "reassign 1 @bob")
+    [note] = [n for n in all_of(town.sessions, Nudge) if n.kind == "taken-back"]
+    assert note.cancelled_at is None, "the question may yet reach her"
+    with town.sessions() as session, session.begin():
+        session.execute(update(Nudge).where(Nudge.kind == "handover")
+                        .values(claimed_by=None, claimed_until=None))
+    for _ in range(2):
+        sweep(town, inbox)
+        town.advance(days=1)
+    assert not inbox.to("@carol")
+    reasons = {n.kind: n.cancel_reason for n in all_of(town.sessions, Nudge)}
+    assert reasons["taken-back"] == "the question about #1 never reached them", reasons
 
 
 def test_someone_asked_hears_the_work_went_to_another_instead(town: Chat, inbox: Inbox) -> None:

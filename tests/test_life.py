@@ -431,3 +431,26 @@ def test_an_end_date_moved_before_open_work_names_it_and_how_to_move_it(chat: Ch
     assert "Note: 1 open commitment is due after the end date: #2 Paint the railings (Thu 25 Mar 2027)." in \
         chat.ok("alice", "partnership edit end:2027-03-20")
     assert "Note:" not in chat.ok("alice", "partnership edit end:2027-03-31")
+
+
+def test_an_end_date_moved_before_a_series_last_day_names_the_series_and_how_to_keep_it(chat: Chat) -> None:
+    """A series with `until:` after a new end date stopped at the end date without a word: the
+    coordinator moving the end is told which series, with the work due after it, and what to type."""
+    chat.ok("alice", 'setup "Harbour Project" kind:project end:2027-03-31')
+    chat.ok("alice", 'join org:"Town Council" sector:public')
+    chat.ok("bob", "join org:Chamber sector:private")
+    chat.ok("bob", 'commit "Count the boats" every:2 weeks until:2027-03-20 effort:1h')
+    chat.ok("alice", 'commit "Sweep the quay" every:month until:2027-03-05')
+    chat.ok("alice", 'commit "Paint the railings" by:2027-03-25')
+    out = chat.ok("alice", "partnership edit end:2027-03-10")
+    assert ("Note: 1 open commitment is due after the end date: #3 Paint the railings (Thu 25 Mar 2027). "
+            "Move each by then, like `edit 3 by:2027-03-10`, or settle it. 1 series stops at the end date now, "
+            "before its own last day: #1 Count the boats (every 2 weeks, until Sat 20 Mar 2027). To run it to its "
+            "last day, move the end there: `partnership edit end:2027-03-20`.") in out
+    out = chat.ok("alice", "partnership edit end:2027-03-01")
+    assert ("2 series stop at the end date now, before their own last day: #1 Count the boats (every 2 weeks, until "
+            "Sat 20 Mar 2027), #2 Sweep the quay (every month, until Fri 5 Mar 2027). To run one to its last day, "
+            "move the end there: `partnership edit end:2027-03-20`.") in out
+    chat.ok("alice", 'drop 2 "The quay is swept by the port" series')
+    chat.ok("alice", "partnership edit end:2027-03-20")
+    assert "Note:" not in chat.ok("alice", "partnership edit end:2027-03-31")
