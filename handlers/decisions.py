@@ -522,11 +522,8 @@ def settle(session: Session, d: Decision, now: datetime, by: int | None, note: s
     if note:
         lines.insert(1, note)
     # Recorded while it is still open (a settled decision's responses never change), for the surfaces showing it later.
-    counted = [r.id for r in count.counted]
-    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id,
-                                                   DecisionResponse.id.in_(counted)).values(counted=True))
-    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id,
-                                                   DecisionResponse.id.not_in(counted)).values(counted=False))
+    session.execute(update(DecisionResponse).where(DecisionResponse.decision_id == d.id)
+                    .values(counted=DecisionResponse.id.in_([r.id for r in count.counted])))
     d.entitled = len(count.entitled)
     d.status, d.outcome, d.closed_at, d.closed_by_id = status, "\n".join(lines), now, by
     session.flush()
