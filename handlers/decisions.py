@@ -11,6 +11,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -224,7 +225,7 @@ def tally(positions: Iterable[Position]) -> str:
     return ", ".join(f"{counts[p]} {p.value}" for p in ORDER if counts[p]) or "no responses"
 
 
-def why_not_counted(d: Decision, m: Member, latecomers: bool, left_out: frozenset[int] = frozenset(),
+def why_not_counted(d: Decision, m: Member, latecomers: bool, left_out: AbstractSet[int] = frozenset(),
                     at: datetime | None = None) -> str | None:
     """Why a member's response does not count towards a decision (None when it does): only
     members still in (at `at`, its closing, once it has closed) and not observers decide it,
@@ -300,12 +301,11 @@ class Counted:
 
 
 def electorate(d: Decision, ever: list[Member], latecomers: bool, left_out: set[int]) -> set[int]:
-    """Who could decide `d` when it closed, by the rule `why_not_counted` counts by: members then at
-    the table and not observers, not left out for a declared interest, and (unless the partnership
-    counts latecomers) in when it opened. For a decision closed before its count was recorded."""
+    """Who could decide `d` when it closed: the members then (`queries.member_at`) whose response
+    would count (`why_not_counted`, as it closed). For a decision closed before its count was recorded."""
     closed = closed_moment(d)
-    return {m.id for m in ever if queries.member_at(m, closed)
-            and m.role is not Role.OBSERVER and m.id not in left_out and (latecomers or m.joined_at <= d.created_at)}
+    return {m.id for m in ever
+            if queries.member_at(m, closed) and why_not_counted(d, m, latecomers, left_out, closed) is None}
 
 
 def as_counted(session: Session, p: Partnership, decisions: list[Decision], now: datetime,
