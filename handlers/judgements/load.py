@@ -348,7 +348,8 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
             load.overdue_count += 1
             load.overdue_hours += left
             continue
-        due = due_day_in(c.due_at, tz)
+        # Its owner's due day, whoever carries it meanwhile: the day `who` and the risk both say.
+        due = due_day_in(c.due_at, days[c.owner_id][0] if c.owner_id in days else tz)
         start, end = spread(c, today, tz, due)
         for k in range(weeks):
             first = today + k * WEEK_DAYS * DAY
