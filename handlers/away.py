@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import date_hint, period, show_day
-from handlers.describe import member_label
+from handlers.dates import date_hint, due_day_in, period, show_day
+from handlers.describe import due_day, member_label
 from handlers.errors import UserError
 from handlers.judgements.load import away_now, window
 from handlers.parsing import Args, naming
@@ -115,7 +115,7 @@ def due_while_away(ctx: Context, first: date, last: date) -> list[tuple[Commitme
         .where(Member.person_id == ctx.person.id, Member.left_at.is_(None), Commitment.status == CommitmentStatus.OPEN,
                ~Partnership.over(ctx.now))
         .order_by(Commitment.due_at, Commitment.id)).all()
-    return [(c, name) for c, name in rows if first <= c.due_at.astimezone(ctx.tz).date() <= last]
+    return [(c, name) for c, name in rows if first <= due_day(c) <= last]
 
 
 def set_window(ctx: Context, person: Person, first: date | None, last: date | None) -> None:
@@ -156,7 +156,7 @@ def nudges(session: Session, now: datetime) -> list[DueNudge]:
     for c, m, p in flagged:
         local = zone(p.timezone)
         when = window(p, now.astimezone(local).date())
-        day = show_day(c.due_at.astimezone(local).date(), now.astimezone(local).date())
+        day = show_day(due_day(c), now.astimezone(local).date())
         stand_in = stand_ins.get(c.id)
         named = stand_in is not None and stand_in.active and stand_in.role is not Role.OBSERVER and stand_in.id != m.id
         away_too = named and stand_in is not None and away_on(stand_in.person, c.due_at)
@@ -203,7 +203,7 @@ def still_away_when_due(asked: Asked, row: Waiting) -> str | None:
 def away_on(person: Person, due_at: datetime) -> bool:
     """Away on the day `due_at` falls on, in their own zone: not there to do work due then."""
     return (person.away_from is not None and person.away_until is not None
-            and person.away_from <= due_at.astimezone(zone(person.timezone)).date() <= person.away_until)
+            and person.away_from <= due_day_in(due_at, zone(person.timezone)) <= person.away_until)
 
 
 def away_people(session: Session, now: datetime) -> set[int]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from handlers import life, recurring
 from handlers.agreement.goals import find_goal, goal_served, serve
 from handlers.context import Context, zone
-from handlers.dates import end_of_day, show_day, show_moment
+from handlers.dates import due_day_in, end_of_day, show_day, show_moment
 from handlers.describe import (
     commitment_item,
     due_day,
@@ -289,7 +289,7 @@ def commit(ctx: Context, args: Args) -> Reply:
     mention = f"@{owner.person.user_id} " if owner.id != me.id else ""
     # What was typed, for a refusal to give back: the repeat as it reads (`every:"2 weeks"`).
     head, typed = f"commit {mention}{quote(title)}", {**args.options, **({"every": rule.said} if rule else {})}
-    life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), head, typed, args.flags)
+    life.ensure_due_by_end(ctx, due_day_in(due_at, theirs), head, typed, args.flags)
     starts_at = start_from(ctx, args.options.get("from"), due_at, theirs)
     until = recurring.until_from(args.options.get("until"), ctx, due_at, theirs) if rule is not None else None
     if until is not None:
@@ -361,7 +361,7 @@ def start_from(ctx: Context, text: str | None, due_at: datetime, theirs: ZoneInf
     if text is None:
         return None
     day = ctx.day(text)
-    due = due_at.astimezone(theirs).date()
+    due = due_day_in(due_at, theirs)
     if day > due:
         today = ctx.now.astimezone(ctx.tz).date()
         # A start that works: today when the work is not yet due (on the typist's calendar), else the due day.
@@ -486,11 +486,11 @@ def edit(ctx: Context, args: Args) -> Reply:
     if "by" in args.options:
         due_at = ctx.due(args.options["by"], c.owner)
         if due_at != c.due_at:
-            life.ensure_due_by_end(ctx, due_at.astimezone(theirs).date(), f"edit {c.number}", args.options)
+            life.ensure_due_by_end(ctx, due_day_in(due_at, theirs), f"edit {c.number}", args.options)
             values["due_at"] = due_at
             if c.series_id is not None and c.scheduled_on is None:  # the next keeps the rule's day
                 values["scheduled_on"] = due_day(c)
-            said.append(f"due {show_day(due_day(c), today)} → {show_day(due_at.astimezone(theirs).date(), today)}")
+            said.append(f"due {show_day(due_day(c), today)} → {show_day(due_day_in(due_at, theirs), today)}")
     if "effort" in args.options:
         effort = parse_hours(args.options["effort"], "effort")
         if effort != c.effort_hours:

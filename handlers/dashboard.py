@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.agreement.overview import Framework, framework
-from handlers.context import Context
+from handlers.context import Context, zone
+from handlers.dates import due_day_in
 from handlers.describe import hours
 from handlers.health import Checker, Health
 from handlers.judgements.balance import HEAD
@@ -42,6 +43,7 @@ from storage.models import (
     DashboardSession,
     Member,
     Partnership,
+    Person,
     Review,
     ReviewAnswer,
     Risk,
@@ -247,18 +249,21 @@ def planned_chart(session: Session, p: Partnership, now: datetime, tz: ZoneInfo)
     """Commitments due each of the last eight weeks against those done in it."""
     starts = week_starts(now.astimezone(tz).date(), WEEKS, back=WEEKS - 1)
     first = datetime.combine(starts[0], datetime.min.time(), tz)
-    rows_ = session.execute(select(Commitment.due_at, Commitment.closed_at, Commitment.status).where(
-        Commitment.partnership_id == p.id, Commitment.status != CommitmentStatus.DROPPED,
-        or_(Commitment.due_at >= first, Commitment.closed_at >= first))).all()
+    rows_ = session.execute(
+        select(Commitment.due_at, Person.timezone, Commitment.closed_at, Commitment.status)
+        .join(Member, Member.id == Commitment.owner_id).join(Person, Person.id == Member.person_id)
+        .where(Commitment.partnership_id == p.id, Commitment.status != CommitmentStatus.DROPPED,
+               # a day early: the end of an owner's due day in the first week can come before it begins here
+               or_(Commitment.due_at >= first - timedelta(days=1), Commitment.closed_at >= first))).all()
 
-    def week_of(moment: datetime | None) -> int | None:
-        if moment is None:
-            return None
-        k = (moment.astimezone(tz).date() - starts[0]).days // 7
+    def week_of(day: date) -> int | None:
+        k = (day - starts[0]).days // 7
         return k if 0 <= k < WEEKS else None
 
-    due, done = Counter(week_of(r.due_at) for r in rows_), Counter(
-        week_of(r.closed_at) for r in rows_ if r.status is CommitmentStatus.DONE)
+    # The week its owner's due day falls in, the day every other surface shows; done, the reader's day it was done.
+    due = Counter(week_of(due_day_in(r.due_at, zone(r.timezone))) for r in rows_)
+    done = Counter(week_of(r.closed_at.astimezone(tz).date())
+                   for r in rows_ if r.status is CommitmentStatus.DONE and r.closed_at is not None)
     labels = [f"{d:%-d %b}" for d in starts]
     planned = [due[k] for k in range(WEEKS)]
     made = [done[k] for k in range(WEEKS)]

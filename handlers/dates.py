@@ -204,10 +204,17 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)
 
 
+def due_day_in(due_at: datetime, tz: ZoneInfo) -> date:
+    """The day a due moment falls on in `tz`. A due moment is the end of a day in its owner's zone
+    (`end_of_day`), so in that zone this is the day they set, the one every reader is shown
+    (`describe.due_day`); another zone only asks, on purpose, what day it is there then."""
+    return due_at.astimezone(tz).date()
+
+
 def same_day_in(due_at: datetime, was: ZoneInfo, now_in: ZoneInfo) -> datetime:
     """A due moment, the end of a day in zone `was`, as the end of the same day in `now_in`: a due
     date is a day, and stays that day when its work changes hands or its owner changes zone."""
-    return end_of_day(due_at.astimezone(was).date(), now_in)
+    return end_of_day(due_day_in(due_at, was), now_in)
 
 
 def show_day(day: date, today: date | None) -> str:
@@ -252,7 +259,7 @@ def moments_shown(text: str, tz: ZoneInfo, now: datetime) -> str:
 def show_due(due_at: datetime, tz: ZoneInfo, now: datetime, at_time: bool = False) -> str:
     """A due date in the reader's zone, with how far off it is; `at_time` adds the time, for a
     moment such as a proposal's closing, which a reader in another zone would otherwise miss."""
-    day = due_at.astimezone(tz).date()
+    day = due_day_in(due_at, tz)
     today = now.astimezone(tz).date()
     delta = (day - today).days
     if due_at < now:
@@ -270,7 +277,7 @@ def days_overdue(due_at: datetime, tz: ZoneInfo, now: datetime) -> int:
     """How many days late something due at `due_at` is now, by the calendar in `tz`: 1 the day
     after its due day (and on the due day itself, once a moment due then has passed). Every
     "N days overdue" the bot says, in a reply or a nudge, counts with this."""
-    return max(1, (now.astimezone(tz).date() - due_at.astimezone(tz).date()).days)
+    return max(1, (now.astimezone(tz).date() - due_day_in(due_at, tz)).days)
 
 
 def show_moment(moment: datetime, tz: ZoneInfo, now: datetime) -> str:

@@ -728,7 +728,7 @@ def responses_to(session: Session, decision_ids: list[int]) -> list[DecisionResp
                                 .order_by(DecisionResponse.responded_at, DecisionResponse.id)))
 
 
-@command("agree", usage="agree <number>", examples=("agree 3", 'agree 3 "Good for the market traders"'), options=("for",))
+@command("agree", usage='agree <number> ["why"]', examples=("agree 3", 'agree 3 "Good for the market traders"'), options=("for",))
 def agree(ctx: Context, args: Args) -> Reply:
     """Agree with a proposal decided by consensus, optionally saying why."""
     return respond(ctx, args.take_id("decision"), Position.AGREE, args)
@@ -747,7 +747,7 @@ def block(ctx: Context, args: Args) -> Reply:
     return respond(ctx, args.take_id("decision"), Position.BLOCK, args)
 
 
-@command("abstain", usage="abstain <number>", examples=("abstain 3",), options=("for",))
+@command("abstain", usage='abstain <number> ["why"]', examples=("abstain 3",), options=("for",))
 def abstain(ctx: Context, args: Args) -> Reply:
     """Stand aside on a proposal (consensus or vote): you count as having responded."""
     return respond(ctx, args.take_id("decision"), Position.ABSTAIN, args)
@@ -782,7 +782,7 @@ def rank(ctx: Context, args: Args) -> Reply:
     return respond(ctx, decision_id, Position.RANKED, args, lambda d: read_ranking(d, text))
 
 
-@command("withdraw", usage="withdraw <number>", examples=("withdraw 3", 'withdraw 3 "We need the costs first"'))
+@command("withdraw", usage='withdraw <number> ["why"]', examples=("withdraw 3", 'withdraw 3 "We need the costs first"'))
 def withdraw(ctx: Context, args: Args) -> Reply:
     """Withdraw an open proposal: its proposer or a coordinator; or (coordinators) a decision
     recorded in a meeting's minutes by mistake, until the minutes are approved."""

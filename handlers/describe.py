@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.context import zone
-from handlers.dates import days_overdue, show_due
+from handlers.dates import days_overdue, due_day_in, show_due
 from handlers.parsing import naming
 from handlers.recurring import Rule
 from handlers.reply import Action, Item, plural
@@ -50,8 +50,8 @@ def owner_zone(c: Commitment | CommitmentLine) -> ZoneInfo:
 
 
 def due_day(c: Commitment | CommitmentLine) -> date:
-    """The day a commitment is due, on its owner's calendar."""
-    return c.due_at.astimezone(owner_zone(c)).date()
+    """The day a commitment is due, on its owner's calendar: what every surface shows as its due day."""
+    return due_day_in(c.due_at, owner_zone(c))
 
 
 def due_said(c: Commitment | CommitmentLine, now: datetime) -> str:

@@ -26,7 +26,7 @@ from handlers import away, decisions, recurring, reviews, succession
 from handlers.agreement import terms
 from handlers.commitments import ensure_may_change, ensure_open, find_commitment
 from handlers.context import Context, zone
-from handlers.dates import days_overdue, show_at, show_day, zone_said
+from handlers.dates import days_overdue, due_day_in, show_at, show_day, zone_said
 from handlers.describe import due_day, hours
 from handlers.episodes import Figures, Tellings, Told, episodes
 from handlers.errors import UserError
@@ -564,7 +564,7 @@ class Deriver:
 
     def owner_day(self, c: Work) -> date:
         """The day a commitment is due on its owner's calendar: the due moment is the end of their day."""
-        return c.due_at.astimezone(zone(self.state.owner(c).timezone)).date()
+        return due_day_in(c.due_at, zone(self.state.owner(c).timezone))
 
     def due_day(self, c: Work) -> str:
         """The day a commitment is due, as its owner set it, in words."""

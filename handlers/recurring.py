@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.context import Context, zone
-from handlers.dates import date_hint, end_of_day, show_day
+from handlers.dates import date_hint, due_day_in, end_of_day, show_day
 from handlers.errors import UserError
 from handlers.parsing import Args
 from handlers.unanswered import back_to_giver, tell_asked
@@ -110,7 +110,7 @@ def until_from(text: str | None, ctx: Context, due_at: datetime, theirs: ZoneInf
     if text is None:
         return None
     day = ctx.day(text)
-    first = due_at.astimezone(theirs).date()
+    first = due_day_in(due_at, theirs)
     if day < first:
         today = ctx.now.astimezone(ctx.tz).date()
         raise UserError(f"until:{show_day(day, today)} is before the first occurrence ({show_day(first, today)}). "
@@ -143,7 +143,7 @@ def coming_day(c: Commitment, series: CommitmentSeries, now: datetime) -> date:
     """The rule's next day after `c` that is still to come, whatever the series' last day."""
     rule = Rule(series.rule)
     tz = zone(c.owner.person.timezone)
-    day = rule.after(c.scheduled_on or c.due_at.astimezone(tz).date())
+    day = rule.after(c.scheduled_on or due_day_in(c.due_at, tz))
     while end_of_day(day, tz) <= now:  # the sweep was away a while: the next still to come
         day = rule.after(day)
     return day
@@ -244,13 +244,13 @@ def roll_on(session: Session, now: datetime) -> int:
             continue
         session.refresh(c, ["owner"])
         if unanswered is not None:  # its day (the giver's calendar now, as it was the one asked's), from theirs
-            day = c.due_at.astimezone(zone(unanswered.giver.timezone)).date()
+            day = due_day_in(c.due_at, zone(unanswered.giver.timezone))
             missed = show_day(day, now.astimezone(zone(unanswered.asked.timezone)).date())
             tell_asked(session, c, unanswered, f"was missed: its day, {missed}, passed", now)
         following = next_occurrence(session, c, now)
         if following is not None:
             tz = zone(c.owner.person.timezone)
-            due = show_day(following.due_at.astimezone(tz).date(), now.astimezone(tz).date())
+            due = show_day(due_day_in(following.due_at, tz), now.astimezone(tz).date())
             then = f"; next #{following.number}, due {due}"
         else:  # said only when so: an occurrence already made for that day goes on
             then = "; the series has ended" if c.series is None or next_day(session, c, c.series, now) is None else ""

@@ -65,6 +65,13 @@ class Command:
         return self.changes and not (self.reads_alone and not (args.words or args.options or args.flags))
 
     @property
+    def noted(self) -> bool:
+        """Whether what follows its record's number is free words, a note, a reason or a view, as
+        its usage declares with quotes there (`done <number> ["note"]`, `block <number> "why"`):
+        a reply by mail may give them unquoted (`Done, thanks`, handlers/email/replies.py)."""
+        return self.usage.startswith((f'{self.name} <number> "', f'{self.name} <number> ["'))
+
+    @property
     def within(self) -> bool:
         """Whether it acts within one partnership, so `in:"Name"` may say which (from a direct
         message, or another partnership's channel); only the commands that need none refuse it."""

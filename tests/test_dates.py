@@ -10,13 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dateparser
+import icalendar
 import pytest
+from sqlalchemy import select
 
+from handlers.dashboard import dashboard_of
 from handlers.dates import days_ahead, parse_day, period, show_at
 from storage.models import Commitment, Partnership, Person
 from tests.conftest import Chat
 from tests.test_bad_input import all_of, refuse
-from tests.test_nudges import at
+from tests.test_nudges import Inbox, at, sweep
 
 
 def due_days(chat: Chat) -> list[date]:
@@ -219,3 +222,40 @@ def test_a_time_shared_beyond_the_chat_says_its_year_and_its_zone(zone: str, sho
     assert show_at(moment, ZoneInfo(zone), moment, shared=True) == shown
     assert show_at(moment, ZoneInfo(zone), moment) == shown.rsplit(" ", 1)[0].replace(" 2027", ""), \
         "in the chat, the reader's own zone, this year unsaid"
+
+
+def test_every_surface_shows_the_same_due_day_its_owners(town: Chat) -> None:
+    """Owned in Los Angeles and due Sunday 29 November, a commitment's moment is already Monday in
+    UTC and in Auckland: every surface says Sunday, and the dashboard counts it in Sunday's week
+    (it counted it in the reader's Monday week, the next one)."""
+    inbox = Inbox()
+    town.ok("alice", "tz Pacific/Auckland")
+    town.ok("bob", "tz America/Los_Angeles")  # carol stays in UTC
+    assert "due Sun 29 Nov" in town.ok("bob", 'commit "Book the hall" by:2026-11-29 effort:20h')
+    assert all_of(town.sessions, Commitment)[0].due_at == datetime(2026, 11, 30, 7, 59, 59, tzinfo=UTC)
+    assert "due Sun 29 Nov" in town.ok("bob", "mine")
+    for reader in ("alice", "carol"):
+        assert "#1 Book the hall · due Sun 29 Nov" in town.ok(reader, "who"), reader
+    assert "needs 20h before Sun 29 Nov" in town.ok("alice", "load")
+    assert "Due while away: #1 Book the hall" in town.ok("bob", "away 2026-11-29 2026-11-29")
+    town.ok("bob", "away off")
+
+    at(town, "2026-11-28T20:00")  # Sat 12:00 in Los Angeles
+    sweep(town, inbox)
+    assert any("#1 Book the hall is due Sun 29 Nov" in text for text in inbox.to("@bob")), inbox.take_all()
+    at(town, "2026-12-01T00:00")  # Mon 30 Nov 16:00 in Los Angeles, Tue 1 Dec 13:00 in Auckland
+    sweep(town, inbox)
+    assert any("#1 Book the hall was due Sun 29 Nov" in text for text in inbox.to("@bob")), inbox.take_all()
+    for reader in ("alice", "carol"):
+        assert "due Sun 29 Nov" in town.ok(reader, "overdue"), reader
+        assert "due Sun 29 Nov" in town.ok(reader, "status"), reader
+    files = {a.filename: a.content for a in town.say("alice", "export").attachments}
+    assert ",2026-11-29," in files["commitments.csv"].decode()
+    assert [e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(files["calendar.ics"]).walk("VEVENT")
+            if "Book the hall" in str(e["SUMMARY"])] == [date(2026, 11, 29)]
+    with town.sessions() as session:
+        p = session.scalars(select(Partnership)).one()
+        board = dashboard_of(session, p, town.now, ZoneInfo("Pacific/Auckland"))
+    planned = next(chart for chart in board.charts if chart.key == "planned")
+    assert planned.series[0].values[-2:] == [1.0, 0.0]  # the week of Mon 23 Nov in Auckland, not this one
+    assert "this week 0 due" in planned.summary

@@ -10,7 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.email import gateway
-from storage.models import Commitment, CommitmentStatus, Event
+from handlers.email.replies import VERBS, command_text
+from handlers.email.threads import MODELS
+from handlers.registry import COMMANDS, canonical
+from storage.models import Commitment, CommitmentStatus, EmailThread, Event
+from tests.conftest import Chat
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -121,3 +125,22 @@ def test_changing_address_by_mail_keeps_the_confirmed_one_until_the_new_one_is_c
                          sending.chat.sessions, sending.chat.now)
     assert moved.outcome == "acted", moved.why
     assert commitment(sending).status is CommitmentStatus.DONE
+
+
+@pytest.mark.parametrize("kind", sorted(VERBS))
+def test_every_verb_whose_usage_takes_a_note_takes_a_replys_free_words_as_it(town: Chat, kind: str) -> None:
+    """Which bare verbs on a record's thread take the words after them as their note is what each
+    command's usage declares (`Command.noted`), not a list of its own, so a new one is covered:
+    the list had left out `abstain` and `close`, which take a reason too."""
+    town.ok("bob", 'commit "Deliver the leaflets" by:friday')
+    town.ok("alice", 'propose "Close the high street to cars" mode:consensus closes:friday')
+    town.ok("carol", 'concern "The towpath is flooded"')
+    with town.sessions() as session:
+        record = session.scalars(select(MODELS[kind])).one()
+        thread = EmailThread(subject_kind=kind, subject_id=record.id)
+        said = {verb: command_text(session, thread, [f"{verb.capitalize()}, for now"]) for verb in VERBS[kind]}
+    assert said == {verb: f'{verb} 1 "for now"' if COMMANDS[canonical(verb)].noted else f"{verb} 1 for now"
+                    for verb in VERBS[kind]}
+    if kind == "decision":
+        assert {"agree", "abstain", "block", "close", "withdraw"} <= {v for v, text in said.items() if '"' in text}
+        assert "abstain on #1 Close the high street to cars — for now" in town.ok("bob", said["abstain"])

@@ -84,6 +84,19 @@ def test_a_handover_counts_against_whoever_handed_it_until_it_is_accepted(town: 
     assert "Carol (Riverside Trust) · volunteer: ~4h/week against 3h." in town.ok("alice", "health")
 
 
+def test_work_at_risk_while_handed_over_is_due_on_its_owners_day(town: Chat) -> None:
+    """The defect: handed from Auckland to Los Angeles and not yet accepted, the hall, due Sunday
+    for Carol, its owner (as `who` says), was at risk "before Mon 30 Nov" in `load` and `health`:
+    the day its due moment falls on in Bob's zone, who carries it meanwhile."""
+    town.ok("bob", "tz Pacific/Auckland")
+    town.ok("carol", "tz America/Los_Angeles")
+    town.ok("bob", 'commit "Book the hall" by:2026-11-29 effort:20h')
+    town.ok("bob", "reassign 1 @carol")
+    assert "#1 Book the hall · due Sun 29 Nov" in town.ok("alice", "who")
+    assert at_risk(town.ok("alice", "load"))[0].startswith("#1 Book the hall needs 20h before Sun 29 Nov, more than Bob's")
+    assert "#1 Book the hall needs 20h before Sun 29 Nov" in town.ok("alice", "health")
+
+
 def test_within_capacity_is_not_flagged(town: Chat) -> None:
     town.ok("bob", 'commit "Deliver leaflets" by:friday effort:4h')
     out = town.ok("carol", "load")

@@ -21,6 +21,7 @@ from handlers.context import Actor
 from handlers.email.addresses import same_address
 from handlers.email.threads import record_number
 from handlers.parsing import ID
+from handlers.registry import COMMANDS, canonical
 from storage import mail, queries
 from storage.models import EmailAddress, EmailThread, Partnership, Person
 
@@ -36,9 +37,6 @@ VERBS: dict[str, frozenset[str]] = {
 # Verbs whose own first argument may be a bare number (`snooze 3`: three days, `progress 50`:
 # 50%), so a number after them names the record only when another argument follows.
 COUNTING = frozenset({"snooze", "progress", "left"})
-# Verbs that take a note, a reason or a view in quotes: free words after them are that note
-# (`Done, thanks` is `done 12 "thanks"`), as people answer a mail.
-NOTED = frozenset({"done", "drop", "decline", "reopen", "agree", "disagree", "block", "withdraw", "discuss", "resolve"})
 # A first line's verb, then any punctuation people put after it (`Done,` `Done:` `Done -`), then the rest.
 OPENING = re.compile(r"([^\W\d_]+)([\s.,:;!?\-\u2013\u2014]*)(.*)", re.DOTALL)
 
@@ -116,9 +114,16 @@ def command_text(session: Session, thread: EmailThread, lines: list[str]) -> str
                     and (verb not in COUNTING or len(words) > 1))
     if names_record:
         return first
-    if verb in NOTED and rest and not any(mark in rest for mark in "\"\u201c\u201d:"):
+    if noted(verb) and rest and not any(mark in rest for mark in "\"\u201c\u201d:"):
         return f'{verb} {number} "{rest}"'  # free words: the note (quoted or with an option, they run as typed)
     return f"{verb} {number} {rest}".strip()
+
+
+def noted(verb: str) -> bool:
+    """Whether `verb` takes a note, a reason or a view in quotes (its usage says so, `Command.noted`):
+    free words after it are that note (`Done, thanks` is `done 12 "thanks"`), as people answer a mail."""
+    cmd = COMMANDS.get(canonical(verb))
+    return cmd is not None and cmd.noted
 
 
 def anonymous(text: str) -> bool:

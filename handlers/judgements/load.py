@@ -35,8 +35,8 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from handlers.context import zone
-from handlers.dates import show_day
-from handlers.describe import hours, labelled
+from handlers.dates import due_day_in, show_day
+from handlers.describe import due_day, hours, labelled
 from handlers.reply import plural
 from storage.models import Commitment, CommitmentStatus, Member, Partnership, Person, Role
 from storage.queries import plain_rows
@@ -165,15 +165,11 @@ def hours_left(c: OpenWork) -> float:
     return c.left_hours if c.left_hours is not None else c.effort_hours or 0.0
 
 
-def due_day(c: OpenWork, tz: ZoneInfo) -> date:
-    return c.due_at.astimezone(tz).date()
-
-
 def spread(c: OpenWork, today: date, tz: ZoneInfo, due: date | None = None) -> tuple[date, date]:
     """The days what is left falls on: from its start (today at the earliest) up to its due
     day (`due`, when the caller has it), and at least one day."""
     start = max(today, (c.starts_at or c.created_at).astimezone(tz).date())
-    return start, max(due or due_day(c, tz), start + DAY)
+    return start, max(due or due_day_in(c.due_at, tz), start + DAY)
 
 
 def share(c: OpenWork, first: date, last: date, today: date, tz: ZoneInfo) -> float:
@@ -231,7 +227,7 @@ def at_risk(c: W, owner: Who, now: datetime) -> Risk[W] | None:
     if c.due_at < now:
         return None
     tz = zone(owner.timezone)
-    due = due_day(c, tz)
+    due = due_day_in(c.due_at, tz)
     return risk_of(c, owner, hours_left(c), *spread(c, now.astimezone(tz).date(), tz, due), due)
 
 
@@ -352,7 +348,8 @@ def tally(members: Iterable[M], open_commitments: Iterable[OpenWork], now: datet
             load.overdue_count += 1
             load.overdue_hours += left
             continue
-        due = due_day(c, tz)
+        # Its owner's due day, whoever carries it meanwhile: the day `who` and the risk both say.
+        due = due_day_in(c.due_at, days[c.owner_id][0] if c.owner_id in days else tz)
         start, end = spread(c, today, tz, due)
         for k in range(weeks):
             first = today + k * WEEK_DAYS * DAY
@@ -606,7 +603,7 @@ def taking_on(loads: Sequence[Workload[Someone]], c: Commitment, now: datetime, 
     w = next(x for x in loads if x.member.id == c.owner_id)
     m = w.member
     name = m.display_name
-    due = due_day(c, zone(m.timezone))
+    due = due_day(c)  # m is its owner
     extra = weekly(c, m, now)
     notes, warned = [], False
     if away_on(m, due):
