@@ -4,6 +4,7 @@ title, a script), an unknown charset, and the verb answered in everyday words (`
 
 from __future__ import annotations
 
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from bot.email import gateway
 from storage.models import Commitment, CommitmentStatus, Event
+from tests.conftest import START
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -29,6 +31,7 @@ OUTLOOK = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta 
 
 def mail(to: str, body: str, content_type: str = "text/plain; charset=utf-8", n: int = 1) -> bytes:
     return (f"From: Bob <{BOB}>\r\nTo: {to}\r\nSubject: Re: #1\r\nMessage-ID: <reply-{n}@example.org>\r\n"
+            f"Date: {format_datetime(START)}\r\n"
             f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n").encode()
 
 
