@@ -19,8 +19,10 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
    whether each of its nudges still holds (`handlers.nudges.still_true`), cancels the ones
    that don't and sends the rest through the adapter's `Delivery`, then marks them sent;
    a failed delivery gives its nudges back for a later sweep (which asks again);
-4. deletes the dashboard's spent sign-in links and sessions (`handlers.dashboard.forget_spent`)
-   and the mail's daily counts of days gone by (`handlers.email.addresses.forget_spent_counts`).
+4. deletes the dashboard's spent sign-in links and sessions (`handlers.dashboard.forget_spent`),
+   the mail's daily counts of days gone by (`handlers.email.addresses.forget_spent_counts`) and,
+   a batch a transaction, the marks of mail taken on that no copy of it could need any more
+   (`handlers.email.replies.forget_taken`).
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
 
@@ -59,6 +61,7 @@ from handlers.context import zone
 from handlers.dashboard import forget_spent
 from handlers.dispatch import commands_within, within
 from handlers.email.addresses import forget_spent_counts
+from handlers.email.replies import forget_taken
 from handlers.nudges import (
     Derived,
     back_from_away,
@@ -328,6 +331,10 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
                                moment + lease)
         claimed = [(b, ids) for b in ready[first:first + CLAIM] if (ids := {n.id for n in b.now} & won)]
         failed += deliver(sessions, delivery, claimed, worker, now, clock, lease, report)
+    more = True
+    while more:  # a batch a transaction, so the mail gateway never waits on the table for long
+        with transaction(sessions) as session:
+            more = forget_taken(session, now)
     with transaction(sessions) as session:
         forget_spent(session, now)  # housekeeping, off any request's path
         forget_spent_counts(session, now)

@@ -106,8 +106,15 @@ def taken_in(session: Session, message_key: str) -> bool:
     return session.get(MailReceived, message_key) is not None
 
 
-def prune_received(session: Session, before: datetime) -> None:
-    session.execute(delete(MailReceived).where(MailReceived.received_at < before))
+def prune_received(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to `limit` marks made before `before`; how many went. A mark another pruner is
+    deleting (locked, on PostgreSQL) is skipped, so pruners at once never wait on each other, and a
+    batch holds its rows only briefly: a mail being taken writes a new key and waits on none of them."""
+    old = (select(MailReceived.message_key).where(MailReceived.received_at < before).limit(limit)
+           .with_for_update(skip_locked=True))
+    gone = session.execute(delete(MailReceived).where(MailReceived.message_key.in_(old))
+                           .execution_options(synchronize_session=False))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # Limits -------------------------------------------------------------------------------

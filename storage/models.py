@@ -1778,7 +1778,8 @@ class Mail(Base):
 
 class MailReceived(Base):
     """A received mail already taken on, by a hash of its Message-ID: however often the
-    mailbox (or a second process) hands it over, it is acted on once. Old rows are pruned."""
+    mailbox (or a second process) hands it over, it is acted on once. Rows are deleted once no
+    copy of their mail could act any more (handlers/email/replies.py, `out_of_date`)."""
 
     __tablename__ = "mail_received"
 

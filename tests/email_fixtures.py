@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -73,9 +73,10 @@ class Town:
         return self.smtp.wait_for(address, 2)[-1]
 
     def reply(self, to: Sent, body: str, sender: str, send: bool = True, **headers: str) -> EmailMessage:
-        """A person answering a mail from their mail client, quoting it, as clients do."""
+        """A person answering a mail from their mail client, quoting it, as clients do, dated by the chat's clock."""
         message = EmailMessage()
         message["From"] = sender
+        message["Date"] = format_datetime(self.chat.now)
         message["To"] = to["Reply-To"] or to["From"]
         message["Subject"] = "Re: " + to["Subject"]
         message["Message-ID"] = make_msgid(domain="example.org")

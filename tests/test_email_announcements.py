@@ -5,12 +5,14 @@ awaiting responses. A command by mail is copied into the chat's rooms, not maile
 
 from __future__ import annotations
 
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from bot.email import gateway
 from storage.models import DecisionResponse, Mail, Position
+from tests.conftest import START
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -34,6 +36,7 @@ def subjects(town: Town, address: str = BOB) -> list[str]:
 def answer(to: Sent, body: str, message_id: str) -> bytes:
     """A one-part reply from bob's mail client to a mail he received."""
     return (f"From: Bob <{BOB}>\r\nTo: {to['Reply-To']}\r\nSubject: Re: {to['Subject']}\r\nMessage-ID: {message_id}\r\n"
+            f"Date: {format_datetime(START)}\r\n"
             f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\n> {to.text[:40]}\r\n").encode()
 
 

@@ -7,17 +7,25 @@ from __future__ import annotations
 import subprocess
 import threading
 from dataclasses import replace
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import doctor
 from bot.email import gateway
 from bot.email.inbox import Inbox
-from storage.models import Commitment, CommitmentStatus, Event, Mail
+from handlers.email import replies
+from storage import mail
+from storage.database import database_now, transaction
+from storage.models import Commitment, CommitmentStatus, Event, Mail, MailReceived
+from tests.conftest import START
 from tests.environment import user_environment
 from tests.test_console import PARTNERBOT
 from tests.test_governance_sweep import counting
+from tests.test_web_races import together
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -28,8 +36,14 @@ pytest_plugins = ("tests.mail_servers", "tests.email_fixtures")
 BOB = "bob@example.org"
 
 
-def reply_bytes(to: str, body: str = "done", message_id: str = "<reply-1@example.org>") -> bytes:
-    return (f"From: Bob <{BOB}>\r\nTo: {to}\r\nSubject: Re: #1\r\nMessage-ID: {message_id}\r\n"
+def reply_bytes(to: str, body: str = "done", message_id: str = "<reply-1@example.org>",
+                dated: datetime | None = START, received: tuple[datetime, ...] = ()) -> bytes:
+    """Bob's reply, `dated` by his mail client (None: undated), through servers that stamped it
+    at `received`, the first server's last."""
+    date = f"Date: {format_datetime(dated)}\r\n" if dated is not None else ""
+    hops = "".join(f"Received: from hop{n} by mx.example.org; {format_datetime(at)}\r\n"
+                   for n, at in enumerate(received))
+    return (f"{hops}From: Bob <{BOB}>\r\nTo: {to}\r\nSubject: Re: #1\r\nMessage-ID: {message_id}\r\n{date}"
             f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\r\n> the quoted nudge\r\n").encode()
 
 
@@ -62,12 +76,13 @@ def test_imaps_reads_the_mailbox_over_tls_from_the_start(mailing: Town, dovecot:
 
 def test_the_pipe_takes_a_mail_once(sending: Town, tmp_path: object) -> None:
     to = sending.nudged()["Reply-To"]
+    sent = reply_bytes(to, dated=database_now(sending.chat.sessions))  # the pipe takes it by the database's clock
     env = user_environment(DATABASE_URL=sending.chat.sessions.kw["bind"].url.render_as_string(hide_password=False),
                            SMTP_URL=sending.smtp.url, MAIL_FROM=sending.settings.mail_from or "")
-    first = subprocess.run([str(PARTNERBOT), "mail-in"], input=reply_bytes(to), capture_output=True, env=env,
+    first = subprocess.run([str(PARTNERBOT), "mail-in"], input=sent, capture_output=True, env=env,
                            timeout=120, cwd=str(tmp_path))
     assert first.returncode == 0 and first.stdout.decode().startswith("acted"), first.stderr.decode()
-    again = subprocess.run([str(PARTNERBOT), "mail-in"], input=reply_bytes(to), capture_output=True, env=env,
+    again = subprocess.run([str(PARTNERBOT), "mail-in"], input=sent, capture_output=True, env=env,
                            timeout=120, cwd=str(tmp_path))
     assert again.returncode == 0 and again.stdout.decode().startswith("repeat")
     assert status(sending) is CommitmentStatus.DONE
@@ -97,6 +112,110 @@ def test_one_mail_taken_twice_at_once_acts_once(sending: Town) -> None:
     with sending.chat.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "drop")) == 1
         assert session.scalar(select(func.count()).select_from(Mail).where(Mail.key.startswith("answer:"))) == 1
+
+
+def marks(town: Town) -> set[str]:
+    with town.chat.sessions() as session:
+        return set(session.scalars(select(MailReceived.message_key)))
+
+
+def key(raw: bytes) -> str:
+    return gateway.message_key(gateway.parse(raw), raw)
+
+
+def left_hours(town: Town) -> float:
+    with town.chat.sessions() as session:
+        return session.scalars(select(Commitment.left_hours)).one()
+
+
+@pytest.mark.parametrize(("age", "refused"), [
+    (timedelta(days=29, hours=23), None),
+    (timedelta(days=30, minutes=1), "dated more than 30 days ago"),
+    (-timedelta(hours=23), None),  # a clock a few hours fast, or a zone set wrong
+    (-timedelta(days=1, minutes=1), "dated more than 1 day from now"),
+    (None, "carries no date I can read"),
+], ids=["29-days-old", "30-days-old", "23-hours-ahead", "a-day-ahead", "undated"])
+def test_a_reply_acts_only_while_its_date_is_within_the_window(sending: Town, age: timedelta | None,
+                                                                 refused: str | None) -> None:
+    to = sending.nudged()["Reply-To"]
+    with sending.chat.sessions() as session:
+        events = session.scalar(select(func.count()).select_from(Event))
+    raw = reply_bytes(to, dated=sending.chat.now - age if age is not None else None)
+    outcome = gateway.take(raw, sending.chat.sessions, sending.chat.now)
+    if refused is None:
+        assert outcome.outcome == "acted", outcome.why
+        assert status(sending) is CommitmentStatus.DONE
+        return
+    assert outcome.outcome == "refused" and refused in outcome.why
+    assert status(sending) is CommitmentStatus.OPEN
+    with sending.chat.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Event)) == events
+    sending.mail()
+    answer = sending.smtp.wait_for(BOB, 3)[-1]  # the code, the reminder, then this
+    assert refused in answer.text and "so nothing was done" in answer.text and "`done`" in answer.text
+    assert answer["In-Reply-To"] == "<reply-1@example.org>"
+    # Taken on, so fetched again it is a repeat, and answered once.
+    assert gateway.take(raw, sending.chat.sessions, sending.chat.now).outcome == "repeat"
+
+
+def test_an_old_mail_from_a_stranger_is_still_dropped_unanswered(sending: Town) -> None:
+    to = sending.nudged()["Reply-To"]
+    stranger = reply_bytes(to, dated=sending.chat.now - timedelta(days=60)).replace(BOB.encode(), b"someone@example.net")
+    assert gateway.take(stranger, sending.chat.sessions, sending.chat.now).outcome == "dropped"
+    sending.mail()
+    assert sending.smtp.to("someone@example.net") == [] and status(sending) is CommitmentStatus.OPEN
+
+
+def test_an_undated_reply_is_judged_by_its_first_servers_stamp(sending: Town) -> None:
+    """Not by when it is taken: a copy delivered again a month later keeps the first stamp."""
+    to = sending.nudged()["Reply-To"]
+    now = sending.chat.now
+    late = reply_bytes(to, dated=None, received=(now - timedelta(minutes=1), now - timedelta(days=31)))
+    outcome = gateway.take(late, sending.chat.sessions, now)
+    assert outcome.outcome == "refused" and "dated more than 30 days ago" in outcome.why
+    fresh = reply_bytes(to, message_id="<reply-2@example.org>", dated=None,
+                        received=(now - timedelta(minutes=1), now - timedelta(minutes=2)))
+    outcome = gateway.take(fresh, sending.chat.sessions, now)
+    assert outcome.outcome == "acted", outcome.why
+    assert status(sending) is CommitmentStatus.DONE
+
+
+def test_the_sweep_forgets_a_mark_once_no_copy_of_its_mail_could_act(sending: Town) -> None:
+    """The mark of a mail taken a month and more ago goes; a recent one stays, and still finds
+    a repeat; the old mail coming back after its mark went is refused as old, not acted on again."""
+    to = sending.nudged()["Reply-To"]  # 2h of effort
+    first = reply_bytes(to, "progress 50", "<first@example.org>", dated=sending.chat.now)
+    assert gateway.take(first, sending.chat.sessions, sending.chat.now).outcome == "acted"
+    sending.chat.advance(days=31)
+    second = reply_bytes(to, "progress 75", "<second@example.org>", dated=sending.chat.now)
+    assert gateway.take(second, sending.chat.sessions, sending.chat.now).outcome == "acted"
+    assert left_hours(sending) == 0.5
+    sending.chat.advance(days=1)
+    sending.sweep()
+    assert marks(sending) == {key(first), key(second)}  # 32 days: kept a day past the last moment it could act
+    sending.chat.advance(minutes=1)
+    sending.sweep()
+    assert marks(sending) == {key(second)}
+
+    again = gateway.take(first, sending.chat.sessions, sending.chat.now)
+    assert again.outcome == "refused" and "dated more than 30 days ago" in again.why
+    assert gateway.take(second, sending.chat.sessions, sending.chat.now).outcome == "repeat"
+    assert left_hours(sending) == 0.5
+    with sending.chat.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "progress")) == 2
+
+
+def test_sweepers_at_once_forget_every_old_mark_a_batch_at_a_time(sending: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replies, "FORGET_BATCH", 3)
+    old, recent = sending.chat.now, sending.chat.now + replies.MARKS_KEPT
+    with transaction(sending.chat.sessions) as session:
+        for n in range(10):
+            mail.take_in(session, f"old{n}", old)
+        for n in range(2):
+            mail.take_in(session, f"recent{n}", recent)
+    sending.chat.advance(days=replies.MARKS_KEPT.days, minutes=1)
+    together(2, sending.sweep)
+    assert marks(sending) == {"recent0", "recent1"}
 
 
 def test_mail_with_no_token_or_from_a_stranger_is_dropped_unanswered(sending: Town) -> None:

@@ -4,6 +4,7 @@ title, a script), an unknown charset, and the verb answered in everyday words (`
 
 from __future__ import annotations
 
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,7 +15,7 @@ from handlers.email.replies import VERBS, command_text
 from handlers.email.threads import MODELS
 from handlers.registry import COMMANDS, canonical
 from storage.models import Commitment, CommitmentStatus, EmailThread, Event
-from tests.conftest import Chat
+from tests.conftest import START, Chat
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -33,6 +34,7 @@ OUTLOOK = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta 
 
 def mail(to: str, body: str, content_type: str = "text/plain; charset=utf-8", n: int = 1) -> bytes:
     return (f"From: Bob <{BOB}>\r\nTo: {to}\r\nSubject: Re: #1\r\nMessage-ID: <reply-{n}@example.org>\r\n"
+            f"Date: {format_datetime(START)}\r\n"
             f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n").encode()
 
 

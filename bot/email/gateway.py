@@ -5,7 +5,8 @@ Whichever way a mail arrives (the IMAP mailbox, or a mail server's pipe: `partne
 - an automatic mail (an out-of-office, a bounce, a list's mail, a loop of our own) is dropped
   unanswered, as RFC 3834 asks (Auto-Submitted, Precedence, a null sender, a delivery report);
 - a reply to a thread's address (`partnerbot+<token>@...`, found across the headers servers
-  really use, as Zulip does) from the thread person's confirmed address is their command: its
+  really use, as Zulip does) from the thread person's confirmed address, dated within the last
+  30 days (`handlers.email.replies.out_of_date`; otherwise refused), is their command: its
   quoted text and signature are cut by a maintained reply parser, its first line is run through
   `handlers.handle` as that person, once per Message-ID, and the answer is mailed back in the thread;
 - anything else is refused once, politely, when it comes from an address someone confirmed,
@@ -19,11 +20,11 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
 from mailparser_reply import EmailReplyParser
@@ -120,6 +121,23 @@ def message_key(msg: EmailMessage, raw: bytes) -> str:
     return hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
 
 
+def sent_at(msg: EmailMessage) -> datetime | None:
+    """When the mail was sent: its Date, else the date its first mail server stamped on it (the
+    oldest dated Received header, which later servers and every copy of the mail keep, unlike the
+    moment it is taken); None when neither can be read. A date without a zone is UTC."""
+    try:
+        stamps = [str(msg.get("Date", ""))] + [str(r).rpartition(";")[2] for r in msg.get_all("Received", [])[::-1]]
+    except (TypeError, ValueError, IndexError):  # a header the parser chokes on: no date read
+        return None
+    for stamp in stamps:
+        try:
+            found = parsedate_to_datetime(stamp.strip())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+    return None
+
+
 class _Text(HTMLParser):
     """An HTML-only mail's words, a line per block, for the reply parser: what its reader sees,
     so not a head's style sheet or title, nor a script (Outlook's replies carry all three)."""
@@ -200,6 +218,9 @@ def take(raw: bytes, sessions: sessionmaker[Session], now: datetime | None = Non
         who = replies.sender(session, thread, sender) if thread is not None else None
     if thread is None or who is None:
         return refuse_stranger(sessions, msg, key, sender, now, replied=thread is not None)
+    stale = replies.out_of_date(sent_at(msg), now)
+    if stale is not None:
+        return answer(sessions, msg, key, thread, who, refusal(stale), now)
     if size > MAX_BYTES:
         return answer(sessions, msg, key, thread, who, refusal(replies.TOO_BIG), now)
     lines = reply_lines(msg)

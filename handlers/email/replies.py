@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from handlers.email.addresses import same_address
 from handlers.email.threads import record_number
 from handlers.parsing import ID
 from handlers.registry import COMMANDS, canonical
+from handlers.reply import plural
 from storage import mail, queries
 from storage.models import EmailAddress, EmailThread, Partnership, Person
 
@@ -53,6 +55,22 @@ TOO_LONG = (f"Your reply had more than {MAX_LINES} lines of text above the quote
             "Put one command on the first line (like `done`), and nothing but a signature after it.")
 TOO_BIG = ("Your reply was over 1 MB, so I didn't read it and nothing was done. Reply with just the command "
            "on the first line (like `done`), without attachments.")
+# A reply acts only while its date is at most FRESH behind now and AHEAD in front of it (see `out_of_date`).
+FRESH = timedelta(days=30)
+AHEAD = timedelta(days=1)
+# How long the mark that a mail was taken on is kept: past the last moment a copy of it could act,
+# plus a day to spare for clocks that disagree.
+MARKS_KEPT = FRESH + AHEAD + timedelta(days=1)
+FORGET_BATCH = 1000  # marks deleted in one transaction
+OLD = (f"This mail is dated more than {plural(FRESH.days, 'day')} ago, so nothing was done: an old mail is never "
+       "acted on, as it may have been acted on already. If you still mean it, reply to a recent mail of partnerbot's "
+       "with the command on the first line, like `done`, or type it in the chat.")
+AHEAD_OF_NOW = (f"This mail is dated more than {plural(AHEAD.days, 'day')} from now, so nothing was done: the clock "
+                "of the device you sent it from may be wrong. Set it right and reply again with the command on the "
+                "first line, like `done`, or type it in the chat.")
+UNDATED = ("This mail carries no date I can read, so nothing was done: I can't tell a new mail from an old one "
+           "coming back. Reply again from your mail program with the command on the first line, like `done`, or "
+           "type it in the chat.")
 EMPTY = ("I found no command in your reply, so nothing was done. Put it on the first line, above the quoted mail: "
          "`done`, `progress 50%`, `agree`, `vote yes`, `accept`, `decline \"why\"`, or any command, like `help`.")
 
@@ -133,3 +151,34 @@ def anonymous(text: str) -> bool:
 
 def thread_for(session: Session, token: str) -> EmailThread | None:
     return mail.thread_by_token(session, token)
+
+
+def out_of_date(dated: datetime | None, now: datetime) -> str | None:
+    """Why a reply dated `dated` must not act now, if it must not: the refusal mailed back.
+
+    What keeps a mail fetched twice from acting twice is its mark (`mail.take_in`), and marks are
+    deleted `MARKS_KEPT` after they were made (`forget_taken`), or the table would grow for ever.
+    That is safe because a mail acts only while its date is at most `FRESH` behind now and at most
+    `AHEAD` in front: one taken at T was dated before T + AHEAD, so any copy of it coming back
+    (left unread by a crash, marked unread by hand, delivered again, sent again with its
+    Message-ID) is refused as old from T + FRESH + AHEAD on, before its mark is gone. A date
+    further ahead is refused too, or it would stay fresh for ever; a day covers a device whose
+    zone is set wrong. `dated` is the mail's Date, or failing that its first server's stamp
+    (bot/email/gateway.py, `sent_at`): never the moment it is taken, which a copy coming back
+    would renew. A mail with neither (None) can't be judged, so it is refused.
+    30 days lets a person back from a long holiday answer what waited for them; a reply
+    older than that answers a reminder or a vote long since followed by newer mail."""
+    if dated is None:
+        return UNDATED
+    if dated < now - FRESH:
+        return OLD
+    if dated > now + AHEAD:
+        return AHEAD_OF_NOW
+    return None
+
+
+def forget_taken(session: Session, now: datetime) -> bool:
+    """Delete a batch of the marks of mail taken on that no copy of its mail could need any more
+    (`out_of_date` says why); whether a whole batch went, so more may be left. Run by each nudge
+    sweep, a batch a transaction, so no batch holds the table for long."""
+    return mail.prune_received(session, now - MARKS_KEPT, FORGET_BATCH) == FORGET_BATCH
