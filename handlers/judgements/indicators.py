@@ -108,6 +108,12 @@ class Indicator:
     def places(self) -> int:
         return places_of(self.goal.baseline, self.goal.target)
 
+    @property
+    def target(self) -> str:
+        """`1,320`, `500 hours`, `60%`: the target in the goal's unit, which says what every figure counts."""
+        shown, unit = figure(self.goal.target, self.places), self.goal.unit
+        return shown if unit is None else f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
+
     @cached_property
     def projected(self) -> Decimal | None:
         """Where the trend puts the measure on the goal's date; None without a trend (no reading,
@@ -144,8 +150,7 @@ class Indicator:
 
     def pace(self) -> str | None:
         """The trend in words: `at this pace 1,290 by Tue 31 Aug 2027, short of 1,320`; None without one."""
-        g, by = self.goal, show_day(self.goal.due_on, self.today)
-        target = figure(g.target, self.places)
+        by, target = show_day(self.goal.due_on, self.today), self.target
         if self.reached:
             return f"reached: {figure(self.current, self.places)} against a target of {target}"
         if self.over:
@@ -167,7 +172,7 @@ class Indicator:
     def said(self) -> str:
         """`1,250 now, from 1,200 towards 1,320 by Tue 31 Aug 2027: 42% of the way (read Sun 3 May)`."""
         g, latest, places = self.goal, self.latest, self.places
-        towards = f"towards {figure(g.target, places)} by {show_day(g.due_on, self.today)}"
+        towards = f"towards {self.target} by {show_day(g.due_on, self.today)}"
         if latest is None:
             return f"at its baseline of {figure(g.baseline, places)}, {towards}: no reading yet"
         return (f"{figure(self.current, places)} now, from {figure(g.baseline, places)} {towards}: {self.percent}% of "
