@@ -168,7 +168,7 @@ def indicator_of(ctx: Context, goal_id: int) -> Indicator:
     "goal",
     usage='goal "What" measure:"..." baseline:<number> target:<number> by:<date> [unit:<word>]',
     examples=('goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:"in 9 months"',
-              'goal "Volunteer time" measure:"hours given by volunteers" baseline:0 target:"500 hours" by:2027-08-31'),
+              'goal "Volunteer time" measure:"hours given by volunteers" baseline:0 target:"500 hours" by:"in a year"'),
     access=Access.COORDINATOR,
     options=("measure", "baseline", "target", "by", "unit"),
     shows="goals",
