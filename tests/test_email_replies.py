@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.email import gateway
-from storage.models import Commitment, CommitmentStatus, Event
+from storage.models import Commitment, CommitmentStatus, Event, GoalReading
 
 if TYPE_CHECKING:
     from tests.email_fixtures import Town
@@ -121,3 +121,17 @@ def test_changing_address_by_mail_keeps_the_confirmed_one_until_the_new_one_is_c
                          sending.chat.sessions, sending.chat.now)
     assert moved.outcome == "acted", moved.why
     assert commitment(sending).status is CommitmentStatus.DONE
+
+
+def test_a_reading_by_mail_in_another_unit_than_its_goals_is_refused_as_in_the_chat(sending: Town) -> None:
+    sending.chat.ok("alice", 'goal "Volunteer time" measure:"hours given" baseline:0 target:"500 hours" by:2027-08-31')
+    to = sending.nudged()["Reply-To"]
+    outcome = gateway.take(mail(to, "reading 1 12 km"), sending.chat.sessions, sending.chat.now)
+    assert outcome.outcome == "refused"
+    assert outcome.why.startswith("Goal #1 Volunteer time counts hours, not km, so nothing changed.")
+    with sending.chat.sessions() as session:
+        assert session.scalars(select(GoalReading)).all() == []
+    outcome = gateway.take(mail(to, "reading 1 12 Hour", n=2), sending.chat.sessions, sending.chat.now)
+    assert outcome.outcome == "acted", outcome.why
+    with sending.chat.sessions() as session:
+        assert session.scalars(select(GoalReading.value)).all() == [12]

@@ -20,7 +20,7 @@ from handlers.context import Context
 from handlers.dates import date_hint, show_day
 from handlers.describe import commitment_item
 from handlers.errors import UserError
-from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, set_on, work_by_goal
+from handlers.judgements.indicators import Indicator, figure, in_unit, indicators, indicators_of, set_on, work_by_goal
 from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text, quote, retyped
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -80,8 +80,7 @@ def plurals(word: str) -> set[str]:
 
 def amount(number: Decimal, unit: str | None) -> str:
     """A figure as typed in a command, in its unit: `40%`, `12 hours`, `1250`."""
-    typed = f"{number.normalize():f}"
-    return typed if unit is None else f"{typed}{unit}" if unit == "%" else f"{typed} {unit}"
+    return in_unit(f"{number.normalize():f}", unit)
 
 
 def ensure_in_unit(unit: str | None, given: str | None, which: str, instead: str, edit: str | None = None,
@@ -372,11 +371,11 @@ def reading(ctx: Context, args: Args) -> Reply:
         raise UserError(f"Say the value, like `reading {goal.number} 1250 \"Count on 3 May\"`.")
     value, unit = figure_of(args.take_word("value"), "the reading", f"reading {goal.number} {{}}")
     # An unquoted word after the figure is its unit: taken as the start of a note, `12 km` counted 12 hours.
-    apart = unit is None and args.has_more() and not args.words[0].quoted and UNIT.match(args.words[0].text) is not None
-    if apart:
-        unit = args.take_word("unit")
+    apart = args.take_word("unit") if unit is None and args.has_more() and not args.words[0].quoted \
+        and UNIT.match(args.words[0].text) else None
+    unit = unit or apart
     # Plain words after a unit typed apart may be the rest of a note begun with it, left unquoted.
-    loose = apart and args.has_more() and not args.words[0].quoted
+    loose = apart is not None and args.has_more() and not args.words[0].quoted
     note = args.optional_text("note", MAX_NOTE)
     args.finish()
     member = ctx.require_member()
@@ -384,12 +383,13 @@ def reading(ctx: Context, args: Args) -> Reply:
         raise UserError(f"Goal #{goal.number} {goal.title} was dropped, so it takes no readings.",
                         "Type `goals` to see the standing ones.")
     on_typed = args.options.get("on")
-    as_note = " ".join(w for w in (unit, note) if w)
-    quoted = f" A note goes in quotes: `{typed_reading(goal, amount(value, None), as_note, on_typed)}`."
+    # A word typed apart that may have begun an unquoted note: quoting it is offered, rather than it as a unit.
+    as_note = " ".join(w for w in (apart, note) if w)
+    if_note = (f" A note goes in quotes: `{typed_reading(goal, amount(value, None), as_note, on_typed)}`."
+               if apart and apart[0].isalpha() and len(apart) <= MAX_UNIT and (loose or note is None) else "")
     ensure_in_unit(goal.unit, unit, f"Goal #{goal.number} {goal.title}",
                    typed_reading(goal, amount(value, goal.unit), None if loose else note, on_typed),
-                   None if loose else f"goal edit {goal.number}", quoted if apart and (loose or note is None) and unit
-                   and unit[0].isalpha() and len(unit) <= MAX_UNIT else "")
+                   None if loose else f"goal edit {goal.number}", if_note)
     today = ctx.now.astimezone(ctx.tz).date()
     on = ctx.day(args.options["on"]) if "on" in args.options else today
     if on > today:

@@ -42,6 +42,11 @@ def figure(value: Decimal, places: int = 2) -> str:
     return f"{rounded:,f}"
 
 
+def in_unit(shown: str, unit: str | None) -> str:
+    """A figure as written with its unit: `60%`, `500 hours`; without one, as it is."""
+    return shown if unit is None else f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
+
+
 def places_of(*values: Decimal) -> int:
     """How many decimals the goal's own figures are written with, so a trend reads like them."""
     return max(max(0, -v.normalize().as_tuple().exponent) for v in values)  # type: ignore[operator]
@@ -111,8 +116,7 @@ class Indicator:
     @property
     def target(self) -> str:
         """`1,320`, `500 hours`, `60%`: the target in the goal's unit, which says what every figure counts."""
-        shown, unit = figure(self.goal.target, self.places), self.goal.unit
-        return shown if unit is None else f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
+        return in_unit(figure(self.goal.target, self.places), self.goal.unit)
 
     @cached_property
     def projected(self) -> Decimal | None:
