@@ -14,6 +14,7 @@ from tests.conftest import START, Chat
 from tests.test_bad_input import all_of, refuse
 
 FOOTFALL = 'goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:2027-08-31'
+HOURS = 'goal "Volunteer time" measure:"hours given by volunteers" baseline:0 target:"500 hours" by:2027-08-31'
 
 
 @pytest.fixture
@@ -275,7 +276,11 @@ def test_goals_and_readings_are_exported(goal: Chat) -> None:
         "goal,day,value,note,recorded_by,recorded_at,undone_at,time_zone",
         "1,2026-11-24,1250.5,Count on 3 May,Bob,2026-11-24 10:00,,UTC"]
     goals = files["goals.csv"].splitlines()
-    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    assert goals[0].startswith("number,title,measure,baseline,target,unit,by,")
+    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    goal.ok("alice", HOURS)
+    goals = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}["goals.csv"].splitlines()
+    assert goals[2].startswith("2,Volunteer time,hours given by volunteers,0,500,hours,2027-08-31,")
     assert files["commitments.csv"].splitlines()[1].endswith(",1")
     assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
     assert "- #1 Count Saturday footfall (Chamber of Trade): open" in files["agreement.md"]
@@ -318,8 +323,6 @@ def test_the_hint_for_a_first_reading_is_on_the_goals_own_scale(town: Chat) -> N
     town.advance(days=1)
     town.ok("carol", 'reading 1 40 "Where it came from"')
 
-
-HOURS = 'goal "Volunteer time" measure:"hours given by volunteers" baseline:0 target:"500 hours" by:2027-08-31'
 
 
 @pytest.mark.parametrize("command", [
