@@ -314,13 +314,13 @@ def plain(value: Decimal) -> str:
 
 
 def goals_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
-    """Each goal with its indicator as `goals` shows it, dropped ones included."""
+    """Each goal with its indicator as `goals` shows it, dropped ones included; its unit is that of its readings too."""
     rows = indicators_of(session, p.id, now, now.astimezone(tz).date(), with_dropped=True)
-    return csv_file("goals.csv", ["number", "title", "measure", "baseline", "target", "by", "latest", "latest_on",
+    return csv_file("goals.csv", ["number", "title", "measure", "baseline", "target", "unit", "by", "latest", "latest_on",
                                   "percent", "trend", "open_work", "overdue_work", "done_work", "set_at", "dropped_at",
                                   "drop_reason", "time_zone"],
                     ([i.goal.number, i.goal.title, i.goal.measure, plain(i.goal.baseline), plain(i.goal.target),
-                      i.goal.due_on.isoformat(), plain(i.latest.value) if i.latest else "",
+                      i.goal.unit or "", i.goal.due_on.isoformat(), plain(i.latest.value) if i.latest else "",
                       i.latest.taken_on.isoformat() if i.latest else "", i.percent, i.pace() or "", i.work.open,
                       i.work.overdue, i.work.done, stamp(i.goal.created_at, tz), stamp(i.goal.dropped_at, tz),
                       i.goal.drop_reason or "", tz.key] for i in rows))

@@ -1306,6 +1306,9 @@ class Goal(Base):
     measure: Mapped[str] = mapped_column(String(300))
     baseline: Mapped[Decimal] = mapped_column(Figure)
     target: Mapped[Decimal] = mapped_column(Figure)
+    # What the baseline, target and readings count, one word as the coordinator wrote it (`hours`, `%`);
+    # None: a plain number. A reading in another unit is refused, never counted as if in this one.
+    unit: Mapped[str | None] = mapped_column(String(30))
     # The day the target should be reached.
     due_on: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

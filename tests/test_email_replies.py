@@ -14,7 +14,7 @@ from bot.email import gateway
 from handlers.email.replies import VERBS, command_text
 from handlers.email.threads import MODELS
 from handlers.registry import COMMANDS, canonical
-from storage.models import Commitment, CommitmentStatus, EmailThread, Event
+from storage.models import Commitment, CommitmentStatus, EmailThread, Event, GoalReading
 from tests.conftest import START, Chat
 
 if TYPE_CHECKING:
@@ -146,3 +146,17 @@ def test_every_verb_whose_usage_takes_a_note_takes_a_replys_free_words_as_it(tow
     if kind == "decision":
         assert {"agree", "abstain", "block", "close", "withdraw"} <= {v for v, text in said.items() if '"' in text}
         assert "abstain on #1 Close the high street to cars — for now" in town.ok("bob", said["abstain"])
+
+
+def test_a_reading_by_mail_in_another_unit_than_its_goals_is_refused_as_in_the_chat(sending: Town) -> None:
+    sending.chat.ok("alice", 'goal "Volunteer time" measure:"hours given" baseline:0 target:"500 hours" by:2027-08-31')
+    to = sending.nudged()["Reply-To"]
+    outcome = gateway.take(mail(to, "reading 1 12 km"), sending.chat.sessions, sending.chat.now)
+    assert outcome.outcome == "refused"
+    assert outcome.why.startswith("Goal #1 Volunteer time counts hours, not km, so nothing changed.")
+    with sending.chat.sessions() as session:
+        assert session.scalars(select(GoalReading)).all() == []
+    outcome = gateway.take(mail(to, "reading 1 12 Hour", n=2), sending.chat.sessions, sending.chat.now)
+    assert outcome.outcome == "acted", outcome.why
+    with sending.chat.sessions() as session:
+        assert session.scalars(select(GoalReading.value)).all() == [12]

@@ -14,6 +14,7 @@ from tests.conftest import START, Chat
 from tests.test_bad_input import all_of, refuse
 
 FOOTFALL = 'goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:2027-08-31'
+HOURS = 'goal "Volunteer time" measure:"hours given by volunteers" baseline:0 target:"500 hours" by:2027-08-31'
 
 
 @pytest.fixture
@@ -275,7 +276,11 @@ def test_goals_and_readings_are_exported(goal: Chat) -> None:
         "goal,day,value,note,recorded_by,recorded_at,undone_at,time_zone",
         "1,2026-11-24,1250.5,Count on 3 May,Bob,2026-11-24 10:00,,UTC"]
     goals = files["goals.csv"].splitlines()
-    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    assert goals[0].startswith("number,title,measure,baseline,target,unit,by,")
+    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    goal.ok("alice", HOURS)
+    goals = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}["goals.csv"].splitlines()
+    assert goals[2].startswith("2,Volunteer time,hours given by volunteers,0,500,hours,2027-08-31,")
     assert files["commitments.csv"].splitlines()[1].endswith(",1")
     assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
     assert "- #1 Count Saturday footfall (Chamber of Trade): open" in files["agreement.md"]
@@ -317,3 +322,101 @@ def test_the_hint_for_a_first_reading_is_on_the_goals_own_scale(town: Chat) -> N
     assert 'None yet: `reading 1 40 "Where it came from"`.' in town.ok("carol", "goals 1")
     town.advance(days=1)
     town.ok("carol", 'reading 1 40 "Where it came from"')
+
+
+
+@pytest.mark.parametrize("command", [
+    "reading 1 12 km", "reading 1 12km", 'reading 1 "12 km"', 'reading 1 12 KM "From the tracker"'])
+def test_a_reading_in_another_unit_than_its_goals_is_refused_saying_what_to_type(town: Chat, command: str) -> None:
+    town.ok("alice", HOURS)
+    refuse(town, "bob", command, "Goal #1 Volunteer time counts hours, not ", ", so nothing changed.",
+           "Give the figure in hours: `reading 1 12 hours", "one unit isn't converted into another")
+    assert all_of(town.sessions, GoalReading) == []
+    assert "no reading yet" in town.ok("bob", "goals 1")
+
+
+def test_a_unit_typed_apart_may_have_been_an_unquoted_note_so_quoting_it_is_offered(town: Chat) -> None:
+    town.ok("alice", HOURS)
+    refuse(town, "bob", "reading 1 12 km on:today", "Give the figure in hours: `reading 1 12 hours on:today`",
+           'A note goes in quotes: `reading 1 12 "km" on:today`.')
+    town.ok("alice", FOOTFALL)
+    refuse(town, "bob", "reading 2 1250 Counted on Saturday", "Goal #2 Footfall up 10% counts a plain number, "
+                  "not Counted, so nothing changed. Give the number alone: `reading 2 1250`. A note goes in quotes: "
+                  '`reading 2 1250 "Counted on Saturday"`.')
+    assert all_of(town.sessions, GoalReading) == []
+    town.ok("bob", 'reading 2 1250 "Counted on Saturday"')
+    [row] = all_of(town.sessions, GoalReading)
+    assert (row.value, row.note) == (Decimal(1250), "Counted on Saturday")
+
+
+def test_a_percentage_against_a_count_is_refused_and_a_coordinator_can_make_it_a_percentage(goal: Chat) -> None:
+    refuse(goal, "bob", "reading 1 40%", "Goal #1 Footfall up 10% counts a plain number, not %, so nothing changed.",
+           "Give the number alone: `reading 1 40`.", "If it counts %, a coordinator says so first: `goal edit 1 unit:%`.")
+    assert all_of(goal.sessions, GoalReading) == []
+    refuse(goal, "alice", 'goal edit 1 target:"1400 visitors"', "counts a plain number, not visitors",
+           "`goal edit 1 target:1400`", "`goal edit 1 unit:visitors`")
+    out = goal.ok("alice", 'goal edit 1 unit:visitors target:"1400 Visitor"')
+    assert "Changed goal #1 Footfall up 10%: unit none → visitors; target 1,320 → 1,400." in out
+    assert "towards 1,400 visitors by Tue 31 Aug 2027" in goal.ok("bob", "goals")
+    assert "unit none → visitors" in goal.ok("bob", "history goal 1")
+    goal.ok("alice", "goal edit 1 unit:none")
+    assert "towards 1,400 by" in goal.ok("bob", "goals")
+
+
+@pytest.mark.parametrize(("goal_unit", "typed"), [
+    ("hours", "12 hour"), ("hours", "12 Hours"), ("hour", "12 HOURS"),
+    ("volunteers", "12 volunteer"), ("volunteer", "12volunteers"), ("families", "12 family"),
+    ("%", "12 percent"), ("percent", "12%"), ("people", "12 person"), ("buses", "12 bus"),
+])
+def test_a_reading_in_another_form_of_its_goals_unit_is_taken(town: Chat, goal_unit: str, typed: str) -> None:
+    town.ok("alice", f'goal "Up" measure:"what we count" baseline:0 target:100 unit:{goal_unit} by:2027-08-31')
+    town.ok("bob", f'reading 1 {typed} "From the rota"')
+    [row] = all_of(town.sessions, GoalReading)
+    assert (row.value, row.note) == (Decimal(12), "From the rota")
+
+
+def test_a_reading_with_no_unit_is_in_its_goals_unit(town: Chat) -> None:
+    town.ok("alice", HOURS)
+    out = town.ok("bob", 'reading 1 12 "From the rota"')
+    assert "Goal #1 Volunteer time: 12 now, from 0 towards 500 hours by Tue 31 Aug 2027: 2% of the way" in out
+    [row] = all_of(town.sessions, GoalReading)
+    assert (row.value, row.note) == (Decimal(12), "From the rota")
+    with town.sessions() as session:
+        assert session.scalars(select(Goal.unit)).all() == ["hours"]
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("reading 1 12 " + "k" * 10_000, "That message is 10,013 characters; commands must be under 4,000"),
+    ("reading 1 12 " + "k" * 3_000, "Goal #1 Volunteer time counts hours, not kkkkkkkkkkkkkkkkkkkkkkkkkkk..., so nothing"),
+    ("reading 1 12" + "k" * 3_000, "`kkkkkkkkkkkkkkkkkkkkkkkkkkk...` isn't a unit: a unit is one word of at most 30"),
+    ("reading 1 12..5", "`12..5` isn't a number for the reading. Write it like `reading 1 1200`"),
+    ("reading 1 twelve hours", "`twelve` isn't a number for the reading"),
+    ("reading 1 12 hours!", "counts hours, not hours!"),
+])
+def test_a_huge_unit_or_a_garbage_number_is_refused_kindly(town: Chat, command: str, expected: str) -> None:
+    town.ok("alice", HOURS)
+    text = refuse(town, "bob", command, expected, example="That message" not in expected)
+    assert len(text) < 400
+    assert all_of(town.sessions, GoalReading) == []
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ('goal "Up" measure:"x" baseline:"0 km" target:"500 hours" by:2027-08-31',
+     'This goal counts hours, not km, so nothing changed. Give the figure in hours: `goal "Up" measure:x '
+     'baseline:"0 hours" target:"500 hours" by:2027-08-31`'),
+    ('goal "Up" measure:"x" baseline:0 target:"500 hours" unit:miles by:2027-08-31', "This goal counts miles, not hours"),
+    ('goal "Up" measure:"x" baseline:0 target:500 unit:"two words" by:2027-08-31', "`two words` isn't a unit"),
+    (f'goal "Up" measure:"x" baseline:0 target:500 unit:{"u" * 3000} by:2027-08-31', "isn't a unit: a unit is one word"),
+])
+def test_a_goal_counts_one_unit(town: Chat, command: str, expected: str) -> None:
+    refuse(town, "alice", command, expected)
+
+
+def test_an_edit_in_another_unit_than_the_goals_is_refused(town: Chat) -> None:
+    town.ok("alice", HOURS)
+    refuse(town, "alice", 'goal edit 1 target:"600 km" by:2027-09-30',
+           'Goal #1 Volunteer time counts hours, not km, so nothing changed. Give the figure in hours: '
+           '`goal edit 1 target:"600 hours" by:2027-09-30`')
+    town.ok("alice", "goal edit 1 target:600hour")
+    with town.sessions() as session:
+        assert session.execute(select(Goal.target, Goal.unit)).one() == (Decimal(600), "hours")

@@ -153,3 +153,19 @@ def test_0033_credits_work_done_and_handed_before_to_each_members_organisation_n
             ("Leaflets", "Chamber of Trade"), ("Insurance", None), ("Licence", None)]
         assert db.execute(text("SELECT from_organisation, to_organisation FROM handovers")).all() == [
             ("Town Council", "Chamber of Trade")]
+
+
+def test_0037_gives_goals_a_unit_and_takes_it_away_keeping_them(unmigrated: Engine) -> None:
+    """Goals set before 0037 have no unit (plain numbers); down again, the unit goes and the goal stays."""
+    upgrade(unmigrated)
+    chat = Chat(session_factory(unmigrated))
+    chat.ok("alice", 'setup "Riverside Partnership" kind:task-force')
+    chat.ok("alice", 'goal "Volunteer time" measure:"hours given" baseline:0 target:"500 hours" by:2027-08-31')
+    migrate(unmigrated, "0036_counted_as_settled", down=True)
+    with unmigrated.connect() as db:
+        assert db.execute(text("SELECT title, target FROM goals")).one() == ("Volunteer time", 500)
+    migrate(unmigrated, "head")
+    with unmigrated.connect() as db:
+        assert db.execute(text("SELECT title, unit FROM goals")).one() == ("Volunteer time", None)
+    chat.ok("alice", "reading 1 12")
+    assert "counts a plain number, not hours" in chat.refused("alice", "reading 1 13 hours")

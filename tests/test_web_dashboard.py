@@ -286,3 +286,9 @@ def test_a_sweep_deletes_spent_links_and_sessions_and_keeps_the_ones_still_good(
     scheduler.sweep(town.sessions, Inbox(), "console", now=town.now)
     links, sessions = kept()
     assert just_expired not in links and start + timedelta(minutes=8) not in sessions
+
+
+def test_the_dashboard_shows_a_goals_target_in_its_unit(town: Chat, web: FlaskClient) -> None:
+    town.ok("alice", 'goal "Shops open" measure:"share of shops open" baseline:40% target:60% by:2027-06-30')
+    web.post(link(town))
+    assert '<td data-label="Target" class="num">60%</td>' in web.get("/dashboard").text

@@ -534,3 +534,11 @@ def test_a_passed_decision_shows_no_reason_from_a_response_that_did_not_count(to
     page = web.get(address(town.ok("alice", "publish on"))).text
     assert "Good for the traders" in page and "1 agree; 1 of 3 responded" in page
     assert "I was not here for the discussion" not in page
+
+
+def test_a_goals_unit_is_on_the_public_page_with_its_target(town: Chat, web: FlaskClient) -> None:
+    town.ok("alice", 'goal "Volunteer time" measure:"hours given" baseline:0 target:"500 hours" by:2027-06-30')
+    town.ok("bob", "reading 1 12 hour")
+    page = web.get(address(town.ok("alice", "publish on"))).text
+    assert "hours given: from 0 to 500 hours by" in page
+    assert "12 now, from 0 towards 500 hours by" in page

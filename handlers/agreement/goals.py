@@ -20,28 +20,90 @@ from handlers.context import Context
 from handlers.dates import date_hint, show_day
 from handlers.describe import commitment_item
 from handlers.errors import UserError
-from handlers.judgements.indicators import Indicator, figure, indicators, indicators_of, set_on, work_by_goal
-from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text
+from handlers.judgements.indicators import Indicator, figure, in_unit, indicators, indicators_of, set_on, work_by_goal
+from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text, quote, retyped
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage.lines import LINES, lines
 from storage.models import Commitment, CommitmentGoal, CommitmentStatus, Goal, GoalReading, Member, Role
 
-_FIGURE = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,4}))?\s*%?")
+# A unit: one word (`hours`, `volunteers`, `m²`) or `%`.
+_UNIT = r"%|[^\W\d_][\w'’-]*"
+UNIT = re.compile(_UNIT)
+_FIGURE = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,4}))?\s*(" + _UNIT + ")?")
+MAX_UNIT = 30
+# Units written two ways that are one: `percent` is `%`; plurals that no `s`, `es` or `ies` makes.
+_SPELLED = {"percent": "%", "pct": "%", "people": "person", "children": "child"}
 MAX_YEARS = 10
 NONE = "none"
 
 
-def figure_of(raw: str, what: str, typed: str | None = None) -> Decimal:
-    """A number as people write it: `1200`, `1,320`, `12.5`, `60%`. `typed` is how the command
-    takes it, with `{}` for the number (an option, `what:{}`, unless said)."""
+def shorten(raw: str) -> str:
+    """Typed text as a refusal quotes it back: at most 30 characters."""
+    return raw if len(raw) <= 30 else raw[:27] + "..."
+
+
+def figure_of(raw: str, what: str, typed: str | None = None) -> tuple[Decimal, str | None]:
+    """A number as people write it, with its unit if one is written (`1200`, `1,320`, `12.5`, `60%`,
+    `500 hours`): (number, unit or None). `typed` is how the command takes it, with `{}` for the number
+    (an option, `what:{}`, unless said)."""
     found = _FIGURE.fullmatch(raw.strip())
     if found is None:
-        shown = raw if len(raw) <= 30 else raw[:27] + "..."
         example = typed or f"{what}:{{}}"
-        raise UserError(f"`{shown}` isn't a number for {what}.",
+        raise UserError(f"`{shorten(raw)}` isn't a number for {what}.",
                         f"Write it like `{example.format(1200)}` or `{example.format(12.5)}`.")
-    return Decimal(f"{found[1]}{found[2].replace(',', '')}.{found[3] or 0}")
+    unit = unit_of(found[4], (typed or f"{what}:{{}}").format('"500 hours"')) if found[4] else None
+    return Decimal(f"{found[1]}{found[2].replace(',', '')}.{found[3] or 0}"), unit
+
+
+def unit_of(raw: str, example: str) -> str:
+    """A unit as typed, checked to be one word (or `%`) of at most MAX_UNIT characters; `example` is
+    the command to show instead."""
+    unit = raw.strip()
+    if len(unit) > MAX_UNIT or not UNIT.fullmatch(unit):
+        raise UserError(f"`{shorten(unit)}` isn't a unit: a unit is one word of at most {MAX_UNIT} characters, "
+                        "like `hours`, `volunteers` or `%`.", f"Write it like `{example}`.")
+    return unit
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Whether two units are one word in different forms: case, singular or plural (`Hours`, `hour`;
+    `families`, `family`), `percent` for `%`. Nothing converts one unit into another (km into miles)."""
+    x, y = (_SPELLED.get(u.casefold(), u.casefold()) for u in (a, b))
+    return x == y or y in plurals(x) or x in plurals(y)
+
+
+def plurals(word: str) -> set[str]:
+    """The plurals a word may have by adding to it: `hours`, `buses`, `families`."""
+    return {word + "s", word + "es", *([word[:-1] + "ies"] if word.endswith("y") else [])}
+
+
+def amount(number: Decimal, unit: str | None) -> str:
+    """A figure as typed in a command, in its unit: `40%`, `12 hours`, `1250`."""
+    return in_unit(f"{number.normalize():f}", unit)
+
+
+def ensure_in_unit(unit: str | None, given: str | None, which: str, instead: str, edit: str | None = None,
+                   also: str = "") -> None:
+    """Refuse a figure typed in a unit that isn't its goal's (`unit`, None for a plain number): it would
+    count as if in the goal's, 12 km towards 500 hours. A figure with no unit is in the goal's.
+    `which` names the goal; `instead` is the command to type instead, with the figure in the goal's unit;
+    `edit` (`goal edit 2`), how a coordinator gives a goal of plain numbers the unit typed."""
+    if given is None or (unit is not None and same_unit(unit, given)):
+        return
+    if unit is None:
+        offer = (f" If it counts {given}, a coordinator says so first: `{edit} unit:{given}`."
+                 if edit and len(given) <= MAX_UNIT and UNIT.fullmatch(given) else "")
+        raise UserError(f"{which} counts a plain number, not {shorten(given)}, so nothing changed.",
+                        f"Give the number alone: `{instead}`.{also}{offer}")
+    raise UserError(f"{which} counts {unit}, not {shorten(given)}, so nothing changed.",
+                    f"Give the figure in {unit}: `{instead}`; one unit isn't converted into another.{also}")
+
+
+def given_unit(args: Args, typed: str) -> str | None:
+    """The unit `unit:` gives (`unit:hours`; `unit:none`, a plain number: None); `typed` is the command before it."""
+    raw = args.options.get("unit")
+    return None if raw is None or raw.casefold() == NONE else unit_of(raw, f"{typed} unit:hours")
 
 
 def goal_date(ctx: Context, raw: str) -> date:
@@ -103,16 +165,19 @@ def indicator_of(ctx: Context, goal_id: int) -> Indicator:
 
 @command(
     "goal",
-    usage='goal "What" measure:"..." baseline:<number> target:<number> by:<date>',
-    examples=('goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:"in 9 months"',),
+    usage='goal "What" measure:"..." baseline:<number> target:<number> by:<date> [unit:<word>]',
+    examples=('goal "Footfall up 10%" measure:"weekly footfall count" baseline:1200 target:1320 by:"in 9 months"',
+              'goal "Volunteer time" measure:"hours given by volunteers" baseline:0 target:"500 hours" by:"in a year"'),
     access=Access.COORDINATOR,
-    options=("measure", "baseline", "target", "by"),
+    options=("measure", "baseline", "target", "by", "unit"),
     shows="goals",
 )
 def set_goal(ctx: Context, args: Args) -> Reply:
     """Set a shared goal with its indicator (coordinators): what is measured, where it starts, its target and date.
 
-    Record the measure with `reading`, and link the work that serves it with `commit ... goal:1`."""
+    A unit written with the figures (`target:"500 hours"`, `target:60%`) or as `unit:hours` is the goal's:
+    readings in another unit are refused. Record the measure with `reading`, and link the work that serves
+    it with `commit ... goal:1`."""
     title = args.take_text("goal")
     args.finish()
     missing = [o for o in ("measure", "baseline", "target", "by") if o not in args.options]
@@ -122,12 +187,15 @@ def set_goal(ctx: Context, args: Args) -> Reply:
                         'by:2027-08-31`.')
     p = ctx.require_partnership()
     measure = check_text(args.options["measure"], "measure", MAX_TITLE)
-    baseline, target = figure_of(args.options["baseline"], "baseline"), figure_of(args.options["target"], "target")
+    (baseline, baseline_unit), (target, target_unit) = (figure_of(args.options[key], key) for key in ("baseline", "target"))
+    unit = given_unit(args, f'goal {quote(title)} ...') or target_unit or baseline_unit
+    for key, value, given in (("baseline", baseline, baseline_unit), ("target", target, target_unit)):
+        ensure_in_unit(unit, given, "This goal", retyped(f"goal {quote(title)}", {**args.options, key: amount(value, unit)}))
     if baseline == target:
         raise UserError(f"The target ({figure(target)}) is where it starts; a goal moves the measure.",
                         f"Give a target above or below the baseline, like `target:{baseline + 1:f}`.")
     goal = Goal(partnership_id=p.id, number=ctx.number(Goal), title=title, measure=measure, baseline=baseline,
-                target=target, due_on=goal_date(ctx, args.options["by"]), created_by_id=ctx.person.id,
+                target=target, unit=unit, due_on=goal_date(ctx, args.options["by"]), created_by_id=ctx.person.id,
                 created_at=ctx.now)
     ctx.session.add(goal)
     ctx.session.flush()
@@ -188,13 +256,15 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
 
 @command(
     "goal edit",
-    usage='goal edit <number> title:"..." measure:"..." baseline:<number> target:<number> by:<date>',
-    examples=('goal edit 1 target:1300 by:"in 10 months"',),
+    usage='goal edit <number> title:"..." measure:"..." unit:<word> baseline:<number> target:<number> by:<date>',
+    examples=('goal edit 1 target:1300 by:"in 10 months"', "goal edit 1 unit:volunteers"),
     access=Access.COORDINATOR,
-    options=("title", "measure", "baseline", "target", "by"),
+    options=("title", "measure", "unit", "baseline", "target", "by"),
 )
 def edit_goal(ctx: Context, args: Args) -> Reply:
-    """Change a goal's words, baseline, target or date (coordinators); old and new values go in the history."""
+    """Change a goal's words, unit, baseline, target or date (coordinators); old and new values go in the history.
+
+    `unit:none` makes it a plain number; its readings stay as they are, now read in the new unit."""
     goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
     args.finish()
     if not args.options:
@@ -210,9 +280,18 @@ def edit_goal(ctx: Context, args: Args) -> Reply:
             if new != getattr(goal, key):
                 said.append(f'{label} "{getattr(goal, key)}" → "{new}"')
                 setattr(goal, key, new)
+    if "unit" in args.options:
+        unit = given_unit(args, f"goal edit {goal.number}")
+        if unit != goal.unit:
+            said.append(f"unit {goal.unit or NONE} → {unit or NONE}")
+            goal.unit = unit
     for key in ("baseline", "target"):
         if key in args.options:
-            new_figure = figure_of(args.options[key], key)
+            new_figure, given = figure_of(args.options[key], key)
+            head = f"goal edit {goal.number}"
+            ensure_in_unit(goal.unit, given, f"Goal #{goal.number} {goal.title}",
+                           retyped(head, {**args.options, key: amount(new_figure, goal.unit)}),
+                           None if "unit" in args.options else head)
             if new_figure != getattr(goal, key):
                 said.append(f"{key} {figure(getattr(goal, key))} → {figure(new_figure)}")
                 setattr(goal, key, new_figure)
@@ -276,25 +355,41 @@ def reopen_goal(ctx: Context, args: Args) -> Reply:
 
 @command(
     "reading",
-    usage='reading <goal> <value> ["note"] [on:<date>]',
-    examples=('reading 1 1250 "Count on 3 May"', 'reading 1 1275 "The fair weekend" on:yesterday'),
+    usage='reading <goal> <value> [unit] ["note"] [on:<date>]',
+    examples=('reading 1 1250 "Count on 3 May"', 'reading 1 1275 "The fair weekend" on:yesterday',
+              'reading 2 12 hours "From the rota"'),
     options=("on",),
 )
 def reading(ctx: Context, args: Args) -> Reply:
     """Record a goal's measure on a day (today unless on: says otherwise), with a note of where it came from.
 
-    A goal has one reading a day: a different figure for a day already read replaces it (whoever entered
-    it, or a coordinator), and the same figure again is refused."""
+    A figure is in the goal's unit; a word right after it is its unit (`12 hours`), refused if it is not the
+    goal's, so a note goes in quotes. A goal has one reading a day: a different figure for a day already read
+    replaces it (whoever entered it, or a coordinator), and the same figure again is refused."""
     goal = ctx.find_row(Goal, args.take_id("goal"), "goal", "goals")
     if not args.has_more():
         raise UserError(f"Say the value, like `reading {goal.number} 1250 \"Count on 3 May\"`.")
-    value = figure_of(args.take_word("value"), "the reading", f"reading {goal.number} {{}}")
+    value, unit = figure_of(args.take_word("value"), "the reading", f"reading {goal.number} {{}}")
+    # An unquoted word after the figure is its unit: taken as the start of a note, `12 km` counted 12 hours.
+    apart = args.take_word("unit") if unit is None and args.has_more() and not args.words[0].quoted \
+        and UNIT.match(args.words[0].text) else None
+    unit = unit or apart
+    # Plain words after a unit typed apart may be the rest of a note begun with it, left unquoted.
+    loose = apart is not None and args.has_more() and not args.words[0].quoted
     note = args.optional_text("note", MAX_NOTE)
     args.finish()
     member = ctx.require_member()
     if goal.dropped_at is not None:
         raise UserError(f"Goal #{goal.number} {goal.title} was dropped, so it takes no readings.",
                         "Type `goals` to see the standing ones.")
+    on_typed = args.options.get("on")
+    # A word typed apart that may have begun an unquoted note: quoting it is offered, rather than it as a unit.
+    as_note = " ".join(w for w in (apart, note) if w)
+    if_note = (f" A note goes in quotes: `{typed_reading(goal, amount(value, None), as_note, on_typed)}`."
+               if apart and apart[0].isalpha() and len(apart) <= MAX_UNIT and (loose or note is None) else "")
+    ensure_in_unit(goal.unit, unit, f"Goal #{goal.number} {goal.title}",
+                   typed_reading(goal, amount(value, goal.unit), None if loose else note, on_typed),
+                   None if loose else f"goal edit {goal.number}", if_note)
     today = ctx.now.astimezone(ctx.tz).date()
     on = ctx.day(args.options["on"]) if "on" in args.options else today
     if on > today:
@@ -321,6 +416,11 @@ def reading(ctx: Context, args: Args) -> Reply:
                 f"`reading undo {goal.number}` brings that back." if earlier else "")
     return Reply(text=f"Goal #{goal.number} {goal.title}: {i.said()}." + (f" {pace[0].upper()}{pace[1:]}." if pace else "")
                  + replaced, audience=Audience.CHANNEL)
+
+
+def typed_reading(goal: Goal, typed_figure: str, note: str | None, on: str | None) -> str:
+    """`reading 2 12 hours "From the rota" on:yesterday`: a reading as a refusal suggests typing it."""
+    return retyped(f"reading {goal.number} {typed_figure}" + (f" {quote(note)}" if note else ""), {"on": on} if on else {})
 
 
 def replaced_reading(ctx: Context, goal: Goal, member: Member, on: date, value: Decimal) -> GoalReading | None:

@@ -81,6 +81,8 @@ class GoalSummary:
     measure: str
     baseline: Decimal
     target: Decimal
+    # The target in the goal's unit (`500 hours`), which says what each figure of the goal counts.
+    target_said: str
     current: Decimal
     due_on: date
     # The share of the way from baseline to target, clipped to 0..1 for a progress bar.
@@ -173,7 +175,7 @@ def goal_summary(i: Indicator, work: list[Commitment], now: datetime, tz: ZoneIn
                       due_day(c), c.status is CommitmentStatus.OPEN and c.due_at < now,
                       c.closed_at.astimezone(tz).date() if c.status is CommitmentStatus.DONE and c.closed_at else None,
                       days_late(c)) for c in work]
-    return GoalSummary(g.number, g.title, g.measure, g.baseline, g.target, i.current, g.due_on,
+    return GoalSummary(g.number, g.title, g.measure, g.baseline, g.target, i.target, i.current, g.due_on,
                        min(Decimal(1), max(Decimal(0), i.progress)), i.percent, i.said(), i.pace(), i.on_track, i.stale,
                        i.work.said(), i.work.open, i.work.overdue, i.work.done, items,
                        [Reading(r.taken_on, r.value, r.note) for r in i.readings])

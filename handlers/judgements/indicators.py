@@ -42,6 +42,11 @@ def figure(value: Decimal, places: int = 2) -> str:
     return f"{rounded:,f}"
 
 
+def in_unit(shown: str, unit: str | None) -> str:
+    """A figure as written with its unit: `60%`, `500 hours`; without one, as it is."""
+    return shown if unit is None else f"{shown}{unit}" if unit == "%" else f"{shown} {unit}"
+
+
 def places_of(*values: Decimal) -> int:
     """How many decimals the goal's own figures are written with, so a trend reads like them."""
     return max(max(0, -v.normalize().as_tuple().exponent) for v in values)  # type: ignore[operator]
@@ -108,6 +113,11 @@ class Indicator:
     def places(self) -> int:
         return places_of(self.goal.baseline, self.goal.target)
 
+    @property
+    def target(self) -> str:
+        """`1,320`, `500 hours`, `60%`: the target in the goal's unit, which says what every figure counts."""
+        return in_unit(figure(self.goal.target, self.places), self.goal.unit)
+
     @cached_property
     def projected(self) -> Decimal | None:
         """Where the trend puts the measure on the goal's date; None without a trend (no reading,
@@ -144,8 +154,7 @@ class Indicator:
 
     def pace(self) -> str | None:
         """The trend in words: `at this pace 1,290 by Tue 31 Aug 2027, short of 1,320`; None without one."""
-        g, by = self.goal, show_day(self.goal.due_on, self.today)
-        target = figure(g.target, self.places)
+        by, target = show_day(self.goal.due_on, self.today), self.target
         if self.reached:
             return f"reached: {figure(self.current, self.places)} against a target of {target}"
         if self.over:
@@ -167,7 +176,7 @@ class Indicator:
     def said(self) -> str:
         """`1,250 now, from 1,200 towards 1,320 by Tue 31 Aug 2027: 42% of the way (read Sun 3 May)`."""
         g, latest, places = self.goal, self.latest, self.places
-        towards = f"towards {figure(g.target, places)} by {show_day(g.due_on, self.today)}"
+        towards = f"towards {self.target} by {show_day(g.due_on, self.today)}"
         if latest is None:
             return f"at its baseline of {figure(g.baseline, places)}, {towards}: no reading yet"
         return (f"{figure(self.current, places)} now, from {figure(g.baseline, places)} {towards}: {self.percent}% of "
