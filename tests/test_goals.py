@@ -364,7 +364,7 @@ def test_a_percentage_against_a_count_is_refused_and_a_coordinator_can_make_it_a
 
 
 @pytest.mark.parametrize(("goal_unit", "typed"), [
-    ("hours", "12 hour"), ("hours", "12 Hours"), ("hour", "12 HOURS"),
+    ("hours", "12 hour"), ("hours", "12 Hours"), ("hour", "12 HOURS"), ("hours", "12h"), ("hour", "12 hrs"),
     ("volunteers", "12 volunteer"), ("volunteer", "12volunteers"), ("families", "12 family"),
     ("%", "12 percent"), ("percent", "12%"), ("people", "12 person"), ("buses", "12 bus"),
 ])

@@ -32,8 +32,10 @@ _UNIT = r"%|[^\W\d_][\w'’-]*"
 UNIT = re.compile(_UNIT)
 _FIGURE = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d{1,13})(?:\.(\d{1,4}))?\s*(" + _UNIT + ")?")
 MAX_UNIT = 30
-# Units written two ways that are one: `percent` is `%`; plurals that no `s`, `es` or `ies` makes.
-_SPELLED = {"percent": "%", "pct": "%", "people": "person", "children": "child"}
+# Units written two ways that are one: `percent` is `%`; `h` is an hour, as the bot writes effort
+# (`effort:4h`, `~4h/week`); plurals that no `s`, `es` or `ies` makes.
+_SPELLED = {"percent": "%", "pct": "%", "h": "hour", "hr": "hour", "hrs": "hour", "people": "person",
+            "children": "child"}
 MAX_YEARS = 10
 NONE = "none"
 
