@@ -328,13 +328,14 @@ def goals_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> 
 
 def readings_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     """Every reading of every goal, undone ones marked."""
-    rows = session.execute(select(GoalReading, Goal.number).join(Goal, Goal.id == GoalReading.goal_id)
+    rows = session.execute(select(GoalReading, Goal.number, Goal.unit).join(Goal, Goal.id == GoalReading.goal_id)
                            .where(GoalReading.partnership_id == p.id)
                            .order_by(Goal.number, GoalReading.taken_on, GoalReading.id)).all()
+    # `unit` last, so the columns a spreadsheet already reads keep their places.
     return csv_file("readings.csv", ["goal", "day", "value", "note", "recorded_by", "recorded_at", "undone_at",
-                                     "time_zone"],
+                                     "time_zone", "unit"],
                     ([number, r.taken_on.isoformat(), plain(r.value), r.note or "", r.member.display_name,
-                      stamp(r.created_at, tz), stamp(r.undone_at, tz), tz.key] for r, number in rows))
+                      stamp(r.created_at, tz), stamp(r.undone_at, tz), tz.key, unit or ""] for r, number, unit in rows))
 
 
 def agreement_md(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:

@@ -273,14 +273,18 @@ def test_goals_and_readings_are_exported(goal: Chat) -> None:
     goal.ok("bob", 'commit "Count Saturday footfall" by:friday goal:1')
     files = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}
     assert files["readings.csv"].splitlines() == [
-        "goal,day,value,note,recorded_by,recorded_at,undone_at,time_zone",
-        "1,2026-11-24,1250.5,Count on 3 May,Bob,2026-11-24 10:00,,UTC"]
+        "goal,day,value,note,recorded_by,recorded_at,undone_at,time_zone,unit",
+        "1,2026-11-24,1250.5,Count on 3 May,Bob,2026-11-24 10:00,,UTC,"]
     goals = files["goals.csv"].splitlines()
     assert goals[0].startswith("number,title,measure,baseline,target,unit,by,")
     assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
     goal.ok("alice", HOURS)
-    goals = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}["goals.csv"].splitlines()
+    goal.ok("bob", 'reading 2 12 "From the rota"')
+    assert "Tue 24 Nov: 12 hours — From the rota (Bob)" in goal.ok("bob", "goals 2")
+    again = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}
+    goals = again["goals.csv"].splitlines()
     assert goals[2].startswith("2,Volunteer time,hours given by volunteers,0,500,hours,2027-08-31,")
+    assert again["readings.csv"].splitlines()[2] == "2,2026-11-24,12,From the rota,Bob,2026-11-24 10:00,,UTC,hours"
     assert files["commitments.csv"].splitlines()[1].endswith(",1")
     assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
     assert "- #1 Count Saturday footfall (Chamber of Trade): open" in files["agreement.md"]

@@ -238,7 +238,8 @@ def one_goal(ctx: Context, goal: Goal) -> Reply:
     fields.append(("Trend", i.pace() or "none until a reading is taken after the day it was set"))
     if goal.dropped_at is not None:
         fields.append(("Dropped", goal.drop_reason or ""))
-    readings = [Item(f"{show_day(r.taken_on, today)}: {figure(r.value, i.places)}" + (f" — {r.note}" if r.note else "")
+    readings = [Item(f"{show_day(r.taken_on, today)}: {in_unit(figure(r.value, i.places), goal.unit)}"
+                     + (f" — {r.note}" if r.note else "")
                      + f" ({r.member.display_name})") for r in reversed(i.readings)]
     work = lines(ctx.session, LINES.join(CommitmentGoal, CommitmentGoal.commitment_id == Commitment.id)
                  .where(CommitmentGoal.goal_id == goal.id, Commitment.status != CommitmentStatus.DROPPED)
