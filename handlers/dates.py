@@ -257,8 +257,9 @@ def moments_shown(text: str, tz: ZoneInfo, now: datetime) -> str:
 
 
 def show_due(due_at: datetime, tz: ZoneInfo, now: datetime, at_time: bool = False) -> str:
-    """A due date in the reader's zone, with how far off it is; `at_time` adds the time, for a
-    moment such as a proposal's closing, which a reader in another zone would otherwise miss."""
+    """A due moment as a day in `tz`, with how far off it is: the reader's zone for a moment such as
+    a proposal's closing (`at_time` adds the time, which a reader in another zone would otherwise
+    miss), the owner's for a commitment, whose due day is theirs for every reader (`describe.due_said`)."""
     day = due_day_in(due_at, tz)
     today = now.astimezone(tz).date()
     delta = (day - today).days
