@@ -3,8 +3,8 @@
 The outbox keeps the nudge ledger's rules (storage/nudges.py), with the same lease statements:
 a mail is queued once under its key, in the transaction of the change that owes it; a sender
 leases a batch, marks each mail sent as it goes (blanking its words: the row stays as the record
-that it went) and gives a failed one back with a pause that doubles, so it is retried and never
-sent twice.
+that it went, until the sweep deletes it, see `handlers.email.replies.forget_sent`) and gives a
+failed one back with a pause that doubles, so it is retried and never sent twice.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import ColumnElement, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import nudges
 from storage.models import EmailThread, Mail, MailLimit, MailReceived
@@ -107,13 +108,23 @@ def taken_in(session: Session, message_key: str) -> bool:
 
 
 def prune_received(session: Session, before: datetime, limit: int) -> int:
-    """Delete up to `limit` marks made before `before`; how many went. A mark another pruner is
-    deleting (locked, on PostgreSQL) is skipped, so pruners at once never wait on each other, and a
-    batch holds its rows only briefly: a mail being taken writes a new key and waits on none of them."""
-    old = (select(MailReceived.message_key).where(MailReceived.received_at < before).limit(limit)
-           .with_for_update(skip_locked=True))
-    gone = session.execute(delete(MailReceived).where(MailReceived.message_key.in_(old))
-                           .execution_options(synchronize_session=False))
+    """Delete up to `limit` marks made before `before`; how many went (see `_prune`): a mail being
+    taken writes a new key and waits on none of them."""
+    return _prune(session, MailReceived.message_key, MailReceived.received_at < before, limit)
+
+
+def prune_sent(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to `limit` outbox rows sent before `before`; how many went (see `_prune`). A mail
+    still owed (unsent, or given back to be retried) is never among them."""
+    return _prune(session, Mail.id, Mail.sent_at < before, limit)
+
+
+def _prune(session: Session, key: InstrumentedAttribute[Any], old: ColumnElement[bool], limit: int) -> int:
+    """Delete up to `limit` rows of `key`'s table that are `old`; how many went. A row another
+    pruner is deleting (locked, on PostgreSQL) is skipped, so pruners at once never wait on each
+    other, and a batch holds its rows only briefly."""
+    batch = select(key).where(old).limit(limit).with_for_update(skip_locked=True)
+    gone = session.execute(delete(key.class_).where(key.in_(batch)).execution_options(synchronize_session=False))
     return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 

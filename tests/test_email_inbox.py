@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import doctor
 from bot.email import gateway
@@ -119,6 +119,12 @@ def marks(town: Town) -> set[str]:
         return set(session.scalars(select(MailReceived.message_key)))
 
 
+def outbox(town: Town) -> dict[str, datetime | None]:
+    """Every row of the outbox: its key, and when it was sent (None: still owed)."""
+    with town.chat.sessions() as session:
+        return {k: sent for k, sent in session.execute(select(Mail.key, Mail.sent_at))}
+
+
 def key(raw: bytes) -> str:
     return gateway.message_key(gateway.parse(raw), raw)
 
@@ -205,17 +211,49 @@ def test_the_sweep_forgets_a_mark_once_no_copy_of_its_mail_could_act(sending: To
         assert session.scalar(select(func.count()).select_from(Event).where(Event.action == "progress")) == 2
 
 
-def test_sweepers_at_once_forget_every_old_mark_a_batch_at_a_time(sending: Town, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sweep_forgets_sent_mail_as_long_ago_but_never_mail_still_owed(sending: Town) -> None:
+    """The outbox keeps a sent mail's row (its key) as long as a mark, then lets it go; a mail
+    not sent yet stays whatever its age, and goes out afterwards."""
+    sending.nudged()  # the code, two days ago, and the reminder, now
+    sent = outbox(sending)
+    code = {k for k, at in sent.items() if at is not None and at < sending.chat.now}
+    reminder = {k for k, at in sent.items() if at == sending.chat.now}
+    assert code and reminder
+    sending.chat.advance(days=replies.MARKS_KEPT.days - 1)
+    with transaction(sending.chat.sessions) as session:
+        mail.queue(session, "recent", BOB, "Sent a day later", "words", sending.chat.now)
+    sending.mail()
+    with transaction(sending.chat.sessions) as session:
+        mail.queue(session, "owed", BOB, "Still to go", "words", sending.chat.now)
+    sending.chat.advance(days=1)
+    sending.sweep()
+    left = outbox(sending)
+    assert reminder | {"recent", "owed"} <= left.keys() and not code & left.keys()
+    sending.chat.advance(minutes=1)
+    sending.sweep()
+    left = outbox(sending)
+    assert not reminder & left.keys() and left["recent"] is not None and left["owed"] is None
+    sending.mail()
+    assert outbox(sending)["owed"] is not None
+    assert [m["Subject"] for m in sending.smtp.to(BOB)].count("Still to go") == 1
+
+
+def test_sweepers_at_once_forget_every_old_mark_and_sent_mail_a_batch_at_a_time(
+        sending: Town, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(replies, "FORGET_BATCH", 3)
     old, recent = sending.chat.now, sending.chat.now + replies.MARKS_KEPT
     with transaction(sending.chat.sessions) as session:
         for n in range(10):
             mail.take_in(session, f"old{n}", old)
+            mail.queue(session, f"sent-old{n}", BOB, "Sent", "", old)
         for n in range(2):
             mail.take_in(session, f"recent{n}", recent)
+            mail.queue(session, f"sent-recent{n}", BOB, "Sent", "", recent)
+        session.execute(update(Mail).values(sent_at=Mail.created_at))
     sending.chat.advance(days=replies.MARKS_KEPT.days, minutes=1)
     together(2, sending.sweep)
     assert marks(sending) == {"recent0", "recent1"}
+    assert outbox(sending).keys() == {"sent-recent0", "sent-recent1"}
 
 
 def test_mail_with_no_token_or_from_a_stranger_is_dropped_unanswered(sending: Town) -> None:

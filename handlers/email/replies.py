@@ -177,6 +177,19 @@ def out_of_date(dated: datetime | None, now: datetime) -> str | None:
     return None
 
 
+def forget_sent(session: Session, now: datetime) -> bool:
+    """Delete a batch of the outbox's rows sent `MARKS_KEPT` ago or more; whether a whole batch went.
+
+    A row's key keeps its mail from being queued twice. Only an answer or a refusal to a received
+    mail (`answer:`, `refusal:` and that mail's key) could be asked for again long after: by a copy
+    of that mail, which its mark finds a repeat while it lasts, and which is refused as old once
+    the mark is gone (`out_of_date`); such a row is sent after its mail was taken, so it outlasts
+    the mark, and at worst a late copy is told once that it is too old. Every other key is new
+    each time (a nudge's delivery, a code, a confirmation) or guarded by its own record (a
+    follower's week moves on in the transaction that queues it). A mail still owed is never deleted."""
+    return mail.prune_sent(session, now - MARKS_KEPT, FORGET_BATCH) == FORGET_BATCH
+
+
 def forget_taken(session: Session, now: datetime) -> bool:
     """Delete a batch of the marks of mail taken on that no copy of its mail could need any more
     (`out_of_date` says why); whether a whole batch went, so more may be left. Run by each nudge
