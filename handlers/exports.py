@@ -314,16 +314,17 @@ def plain(value: Decimal) -> str:
 
 
 def goals_csv(session: Session, p: Partnership, now: datetime, tz: ZoneInfo) -> Attachment:
-    """Each goal with its indicator as `goals` shows it, dropped ones included; its unit is that of its readings too."""
+    """Each goal with its indicator as `goals` shows it, dropped ones included; its unit is that of its readings
+    too (last, as in readings.csv, so the columns a spreadsheet already reads keep their places)."""
     rows = indicators_of(session, p.id, now, now.astimezone(tz).date(), with_dropped=True)
-    return csv_file("goals.csv", ["number", "title", "measure", "baseline", "target", "unit", "by", "latest", "latest_on",
+    return csv_file("goals.csv", ["number", "title", "measure", "baseline", "target", "by", "latest", "latest_on",
                                   "percent", "trend", "open_work", "overdue_work", "done_work", "set_at", "dropped_at",
-                                  "drop_reason", "time_zone"],
+                                  "drop_reason", "time_zone", "unit"],
                     ([i.goal.number, i.goal.title, i.goal.measure, plain(i.goal.baseline), plain(i.goal.target),
-                      i.goal.unit or "", i.goal.due_on.isoformat(), plain(i.latest.value) if i.latest else "",
+                      i.goal.due_on.isoformat(), plain(i.latest.value) if i.latest else "",
                       i.latest.taken_on.isoformat() if i.latest else "", i.percent, i.pace() or "", i.work.open,
                       i.work.overdue, i.work.done, stamp(i.goal.created_at, tz), stamp(i.goal.dropped_at, tz),
-                      i.goal.drop_reason or "", tz.key] for i in rows))
+                      i.goal.drop_reason or "", tz.key, i.goal.unit or ""] for i in rows))
 
 
 def readings_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
@@ -331,7 +332,7 @@ def readings_csv(session: Session, p: Partnership, tz: ZoneInfo) -> Attachment:
     rows = session.execute(select(GoalReading, Goal.number, Goal.unit).join(Goal, Goal.id == GoalReading.goal_id)
                            .where(GoalReading.partnership_id == p.id)
                            .order_by(Goal.number, GoalReading.taken_on, GoalReading.id)).all()
-    # `unit` last, so the columns a spreadsheet already reads keep their places.
+    # `unit` last, as in goals.csv.
     return csv_file("readings.csv", ["goal", "day", "value", "note", "recorded_by", "recorded_at", "undone_at",
                                      "time_zone", "unit"],
                     ([number, r.taken_on.isoformat(), plain(r.value), r.note or "", r.member.display_name,

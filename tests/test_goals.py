@@ -276,14 +276,16 @@ def test_goals_and_readings_are_exported(goal: Chat) -> None:
         "goal,day,value,note,recorded_by,recorded_at,undone_at,time_zone,unit",
         "1,2026-11-24,1250.5,Count on 3 May,Bob,2026-11-24 10:00,,UTC,"]
     goals = files["goals.csv"].splitlines()
-    assert goals[0].startswith("number,title,measure,baseline,target,unit,by,")
-    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    assert goals[0].startswith("number,title,measure,baseline,target,by,") and goals[0].endswith(",time_zone,unit")
+    assert goals[1].startswith("1,Footfall up 10%,weekly footfall count,1200,1320,2027-08-31,1250.5,2026-11-24,42,,1,0,0")
+    assert goals[1].endswith(",UTC,")
     goal.ok("alice", HOURS)
     goal.ok("bob", 'reading 2 12 "From the rota"')
     assert "Tue 24 Nov: 12 hours — From the rota (Bob)" in goal.ok("bob", "goals 2")
     again = {a.filename: a.content.decode() for a in goal.say("alice", "export").attachments}
     goals = again["goals.csv"].splitlines()
-    assert goals[2].startswith("2,Volunteer time,hours given by volunteers,0,500,hours,2027-08-31,")
+    assert goals[2].startswith("2,Volunteer time,hours given by volunteers,0,500,2027-08-31,")
+    assert goals[2].endswith(",UTC,hours")
     assert again["readings.csv"].splitlines()[2] == "2,2026-11-24,12,From the rota,Bob,2026-11-24 10:00,,UTC,hours"
     assert files["commitments.csv"].splitlines()[1].endswith(",1")
     assert "| 2026-11-24 | 1,250.5 | Count on 3 May |" in files["agreement.md"]
