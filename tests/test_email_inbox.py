@@ -192,6 +192,7 @@ def test_the_sweep_forgets_a_mark_once_no_copy_of_its_mail_could_act(sending: To
     to = sending.nudged()["Reply-To"]  # 2h of effort
     first = reply_bytes(to, "progress 50", "<first@example.org>", dated=sending.chat.now)
     assert gateway.take(first, sending.chat.sessions, sending.chat.now).outcome == "acted"
+    sending.mail()  # its answer goes out
     sending.chat.advance(days=31)
     second = reply_bytes(to, "progress 75", "<second@example.org>", dated=sending.chat.now)
     assert gateway.take(second, sending.chat.sessions, sending.chat.now).outcome == "acted"
@@ -202,6 +203,7 @@ def test_the_sweep_forgets_a_mark_once_no_copy_of_its_mail_could_act(sending: To
     sending.chat.advance(minutes=1)
     sending.sweep()
     assert marks(sending) == {key(second)}
+    assert not any(k.endswith(key(first)) for k in outbox(sending))  # its answer's row went too
 
     again = gateway.take(first, sending.chat.sessions, sending.chat.now)
     assert again.outcome == "refused" and "dated more than 30 days ago" in again.why
