@@ -27,7 +27,7 @@ from handlers.describe import (
 from handlers.errors import UserError
 from handlers.judgements.balance import ACCEPTED
 from handlers.judgements.load import taking_on, workloads
-from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, parse_hours, plain_name, quote, typed_again
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, clipped, parse_hours, plain_name, quote, typed_again
 from handlers.recheck import Asked, about, moment_in, not_theirs, rechecks, reopened, told_at
 from handlers.registry import Access, command
 from handlers.reply import Audience, Reply, Section, plural
@@ -667,7 +667,7 @@ def who(ctx: Context, args: Args) -> Reply:
     if not rows and len(words) == 1 and ctx.matching(words[0], queries.members_ever(ctx.session, partnership.id)):
         return commitments_named(ctx, words[0])  # `who carol`, asked of a person as `who @carol` is
     phrase = " ".join(words)
-    shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
+    shown = clipped(phrase, 60)
     elsewhere = "`load` shows who has room or too much on" if asks_about_load(words) else "Type `who` to see them all"
     return listing(ctx, f"Who: {shown}", rows, f"No commitment mentions \"{shown}\". {elsewhere}.")
 

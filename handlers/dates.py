@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 
 from handlers.errors import UserError
+from handlers.parsing import clipped
 from handlers.reply import plural
 
 _ISO = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
@@ -91,7 +92,7 @@ def read_day(text: str, tz: ZoneInfo, now: datetime, month_first: bool) -> date:
         "RETURN_AS_TIMEZONE_AWARE": False,
         "REQUIRE_PARTS": [],
     }).get_date_data(text[:60])
-    shown = text if len(text) <= 40 else text[:37] + "..."
+    shown = clipped(text, 40)
     if found.date_obj is None:
         raise UserError(f"I can't read `{shown}` as a date. {date_hint(today)}")
     if found.period in ("month", "year") and not _RELATIVE.search(words):

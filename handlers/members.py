@@ -15,7 +15,7 @@ from handlers.dates import same_day_in, show_moment
 from handlers.describe import hours, member_label
 from handlers.errors import UserError
 from handlers.flexibility import open_offers, withdraw_offer
-from handlers.parsing import MAX_NOTE, Args, check_text, choose, parse_hours, plain_name, typed_again
+from handlers.parsing import MAX_NOTE, Args, check_text, choose, clipped, parse_hours, plain_name, typed_again
 from handlers.priorities import retire
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
@@ -463,8 +463,7 @@ def set_timezone(ctx: Context, args: Args) -> Reply:
         raise UserError(f"`{name}` could be {', '.join(matches[:-1])} or {matches[-1]}.",
                         f"Type the one you mean: `tz {matches[0]}`.")
     if not matches:
-        shown = name if len(name) <= 40 else name[:37] + "..."
-        raise UserError(f"`{shown}` isn't a time zone I know.",
+        raise UserError(f"`{clipped(name, 40)}` isn't a time zone I know.",
                         "Use a name like `Europe/London` or `America/New_York`, or a city that names one, like `paris`.")
     was = zone(ctx.person.timezone)
     ctx.person.timezone = matches[0]

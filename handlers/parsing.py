@@ -279,8 +279,12 @@ def choose(value: str, choices: list[str], what: str) -> str:
     lowered = value.lower()
     if lowered in choices:
         return lowered
-    shown = value if len(value) <= 40 else value[:37] + "..."
-    raise UserError(f"`{shown}` isn't {article(what)} {what}. Choose one of: {', '.join(choices)}.")
+    raise UserError(f"`{clipped(value, 40)}` isn't {article(what)} {what}. Choose one of: {', '.join(choices)}.")
+
+
+def clipped(text: str, limit: int) -> str:
+    """What someone typed as a refusal quotes it back: at most `limit` characters, cut short with `...`."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def article(noun: str) -> str:

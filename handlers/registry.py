@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from handlers.context import Context
 from handlers.errors import UserError
-from handlers.parsing import Args, Token, plain_name
+from handlers.parsing import Args, Token, clipped, plain_name
 from handlers.reply import Reply
 
 
@@ -161,7 +161,7 @@ def find(tokens: list[Token]) -> tuple[Command, list[Token]]:
             choices = ", ".join(f"`{c.usage}`" for c in family)
             raise UserError(f"`{words[0]}` needs one more word: {choices}.")
     typed = tokens[0].text if tokens else ""
-    shown = typed if len(typed) <= 30 else typed[:27] + "..."
+    shown = clipped(typed, 30)
     close = suggest(typed)
     if close:
         raise UserError(f"I don't know `{shown}`. Did you mean `{close}`?",

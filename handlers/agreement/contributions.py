@@ -29,7 +29,7 @@ from handlers.judgements.contributions import (
     pledge_said,
     quantity,
 )
-from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text
+from handlers.parsing import MAX_NOTE, MAX_TITLE, Args, check_text, clipped
 from handlers.registry import Access, command
 from handlers.reply import Audience, Item, Reply, Section
 from storage import queries
@@ -65,7 +65,7 @@ def period_of(text: str) -> tuple[str, Period | None]:
 def measure(kind: ContributionKind, raw: str) -> tuple[Decimal, str | None, Period | None]:
     """An amount of time (hours) or money (with its currency), and the period said with it."""
     text, period = period_of(" ".join(raw.lower().split()))
-    shown = raw if len(raw) <= 40 else raw[:37] + "..."
+    shown = clipped(raw, 40)
     if kind is ContributionKind.MONEY:
         found = _MONEY.fullmatch(text)
         if found is None:

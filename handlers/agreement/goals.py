@@ -21,7 +21,7 @@ from handlers.dates import date_hint, show_day
 from handlers.describe import commitment_item
 from handlers.errors import UserError
 from handlers.judgements.indicators import Indicator, figure, in_unit, indicators, indicators_of, set_on, work_by_goal
-from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text, quote, retyped
+from handlers.parsing import ID, MAX_NOTE, MAX_TITLE, Args, check_text, clipped, quote, retyped
 from handlers.registry import Access, command
 from handlers.reply import Action, Audience, Item, Reply, Section, plural
 from storage.lines import LINES, lines
@@ -40,11 +40,6 @@ MAX_YEARS = 10
 NONE = "none"
 
 
-def shorten(raw: str) -> str:
-    """Typed text as a refusal quotes it back: at most 30 characters."""
-    return raw if len(raw) <= 30 else raw[:27] + "..."
-
-
 def figure_of(raw: str, what: str, typed: str | None = None) -> tuple[Decimal, str | None]:
     """A number as people write it, with its unit if one is written (`1200`, `1,320`, `12.5`, `60%`,
     `500 hours`): (number, unit or None). `typed` is how the command takes it, with `{}` for the number
@@ -52,7 +47,7 @@ def figure_of(raw: str, what: str, typed: str | None = None) -> tuple[Decimal, s
     found = _FIGURE.fullmatch(raw.strip())
     if found is None:
         example = typed or f"{what}:{{}}"
-        raise UserError(f"`{shorten(raw)}` isn't a number for {what}.",
+        raise UserError(f"`{clipped(raw, 30)}` isn't a number for {what}.",
                         f"Write it like `{example.format(1200)}` or `{example.format(12.5)}`.")
     unit = unit_of(found[4], (typed or f"{what}:{{}}").format('"500 hours"')) if found[4] else None
     return Decimal(f"{found[1]}{found[2].replace(',', '')}.{found[3] or 0}"), unit
@@ -63,7 +58,7 @@ def unit_of(raw: str, example: str) -> str:
     the command to show instead."""
     unit = raw.strip()
     if len(unit) > MAX_UNIT or not UNIT.fullmatch(unit):
-        raise UserError(f"`{shorten(unit)}` isn't a unit: a unit is one word of at most {MAX_UNIT} characters, "
+        raise UserError(f"`{clipped(unit, 30)}` isn't a unit: a unit is one word of at most {MAX_UNIT} characters, "
                         "like `hours`, `volunteers` or `%`.", f"Write it like `{example}`.")
     return unit
 
@@ -96,9 +91,9 @@ def ensure_in_unit(unit: str | None, given: str | None, which: str, instead: str
     if unit is None:
         offer = (f" If it counts {given}, a coordinator says so first: `{edit} unit:{given}`."
                  if edit and len(given) <= MAX_UNIT and UNIT.fullmatch(given) else "")
-        raise UserError(f"{which} counts a plain number, not {shorten(given)}, so nothing changed.",
+        raise UserError(f"{which} counts a plain number, not {clipped(given, 30)}, so nothing changed.",
                         f"Give the number alone: `{instead}`.{also}{offer}")
-    raise UserError(f"{which} counts {unit}, not {shorten(given)}, so nothing changed.",
+    raise UserError(f"{which} counts {unit}, not {clipped(given, 30)}, so nothing changed.",
                     f"Give the figure in {unit}: `{instead}`; one unit isn't converted into another.{also}")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.dashboard import KEPT_PAST_EXPIRY, signing_key
 from handlers.errors import UserError
+from handlers.parsing import clipped
 from storage import mail
 
 ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]{1,64}@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})")
@@ -26,8 +27,8 @@ def parse_address(text: str) -> str:
     candidate = linked[1] if linked else text.strip()
     found = ADDRESS.fullmatch(candidate)
     if found is None or len(candidate) > 254:
-        shown = candidate if len(candidate) <= 60 else candidate[:57] + "..."
-        raise UserError(f"`{shown}` doesn't look like an email address.", "Type it like `notify email ana@example.org`.")
+        raise UserError(f"`{clipped(candidate, 60)}` doesn't look like an email address.",
+                        "Type it like `notify email ana@example.org`.")
     local = candidate[: found.start(1) - 1]
     return f"{local}@{found[1].lower()}"
 
