@@ -22,7 +22,7 @@ A sweep, whether APScheduler runs it every few minutes or `partnerbot tick` runs
 4. deletes the dashboard's spent sign-in links and sessions (`handlers.dashboard.forget_spent`),
    the mail's daily counts of days gone by (`handlers.email.addresses.forget_spent_counts`) and,
    a batch a transaction, the marks of mail taken on that no copy of it could need any more
-   and the outbox's rows sent as long ago (`handlers.email.replies.forget_taken`, `forget_sent`).
+   and the outbox's rows sent as long ago (`handlers.email.replies.forget_old_mail`).
 APScheduler only says *when* to sweep; it keeps nothing (its job stores must not be
 shared between schedulers), so every process may run one against the same database.
 
@@ -61,7 +61,7 @@ from handlers.context import zone
 from handlers.dashboard import forget_spent
 from handlers.dispatch import commands_within, within
 from handlers.email.addresses import forget_spent_counts
-from handlers.email.replies import forget_sent, forget_taken
+from handlers.email.replies import forget_old_mail
 from handlers.nudges import (
     Derived,
     back_from_away,
@@ -334,8 +334,7 @@ def sweep(sessions: sessionmaker[Session], delivery: Delivery, platform: str, no
     more = True
     while more:  # a batch a transaction, so the mail gateway never waits on the table for long
         with transaction(sessions) as session:
-            taken, sent = forget_taken(session, now), forget_sent(session, now)
-            more = taken or sent
+            more = forget_old_mail(session, now)
     with transaction(sessions) as session:
         forget_spent(session, now)  # housekeeping, off any request's path
         forget_spent_counts(session, now)

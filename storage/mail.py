@@ -3,7 +3,7 @@
 The outbox keeps the nudge ledger's rules (storage/nudges.py), with the same lease statements:
 a mail is queued once under its key, in the transaction of the change that owes it; a sender
 leases a batch, marks each mail sent as it goes (blanking its words: the row stays as the record
-that it went, until the sweep deletes it, see `handlers.email.replies.forget_sent`) and gives a
+that it went, until the sweep deletes it, see `handlers.email.replies.forget_old_mail`) and gives a
 failed one back with a pause that doubles, so it is retried and never sent twice.
 """
 

@@ -157,7 +157,7 @@ def out_of_date(dated: datetime | None, now: datetime) -> str | None:
     """Why a reply dated `dated` must not act now, if it must not: the refusal mailed back.
 
     What keeps a mail fetched twice from acting twice is its mark (`mail.take_in`), and marks are
-    deleted `MARKS_KEPT` after they were made (`forget_taken`), or the table would grow for ever.
+    deleted `MARKS_KEPT` after they were made (`forget_old_mail`), or the table would grow for ever.
     That is safe because a mail acts only while its date is at most `FRESH` behind now and at most
     `AHEAD` in front: one taken at T was dated before T + AHEAD, so any copy of it coming back
     (left unread by a crash, marked unread by hand, delivered again, sent again with its
@@ -177,21 +177,20 @@ def out_of_date(dated: datetime | None, now: datetime) -> str | None:
     return None
 
 
-def forget_sent(session: Session, now: datetime) -> bool:
-    """Delete a batch of the outbox's rows sent `MARKS_KEPT` ago or more; whether a whole batch went.
+def forget_old_mail(session: Session, now: datetime) -> bool:
+    """Delete a batch of the marks of mail taken on, and one of the outbox's rows sent, `MARKS_KEPT`
+    ago or more; whether either batch was whole, so more may be left. Run by each nudge sweep, a
+    batch a transaction, so no batch holds a table for long.
 
-    A row's key keeps its mail from being queued twice. Only an answer or a refusal to a received
-    mail (`answer:`, `refusal:` and that mail's key) could be asked for again long after: by a copy
-    of that mail, which its mark finds a repeat while it lasts, and which is refused as old once
-    the mark is gone (`out_of_date`); such a row is sent after its mail was taken, so it outlasts
-    the mark, and at worst a late copy is told once that it is too old. Every other key is new
-    each time (a nudge's delivery, a code, a confirmation) or guarded by its own record (a
-    follower's week moves on in the transaction that queues it). A mail still owed is never deleted."""
-    return mail.prune_sent(session, now - MARKS_KEPT, FORGET_BATCH) == FORGET_BATCH
-
-
-def forget_taken(session: Session, now: datetime) -> bool:
-    """Delete a batch of the marks of mail taken on that no copy of its mail could need any more
-    (`out_of_date` says why); whether a whole batch went, so more may be left. Run by each nudge
-    sweep, a batch a transaction, so no batch holds the table for long."""
-    return mail.prune_received(session, now - MARKS_KEPT, FORGET_BATCH) == FORGET_BATCH
+    A mark goes once no copy of its mail could act (`out_of_date` says why). A row's key keeps its
+    mail from being queued twice. Only an answer or a refusal to a received mail (`answer:`,
+    `refusal:` and that mail's key) could be asked for again long after: by a copy of that mail,
+    which its mark finds a repeat while it lasts, and which is refused as old once the mark is gone;
+    such a row is sent after its mail was taken, so it outlasts the mark, and at worst a late copy is
+    told once that it is too old. Every other key is new each time (a nudge's delivery, a code, a
+    confirmation) or guarded by its own record (a follower's week moves on in the transaction that
+    queues it). A mail still owed is never deleted."""
+    before = now - MARKS_KEPT
+    taken = mail.prune_received(session, before, FORGET_BATCH)
+    sent = mail.prune_sent(session, before, FORGET_BATCH)
+    return FORGET_BATCH in (taken, sent)
